@@ -1,0 +1,426 @@
+//! Care-plan records and their validation. Text is kept in the person's own
+//! words: checked for presence and length, never rewritten.
+
+use crate::error::PphError;
+use crate::time::parse_date;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::time::SystemTime;
+
+pub(crate) const MAX_SHORT_TEXT: usize = 200;
+pub(crate) const MAX_LONG_TEXT: usize = 4000;
+const MAX_EVERY_N_DAYS: u16 = 366;
+const MINUTES_PER_DAY: u16 = 24 * 60;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    Active,
+    Paused,
+    Closed,
+}
+
+/// The plan itself, without its children.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct PlanInfo {
+    pub id: String,
+    pub title: String,
+    /// "What matters to me", in the person's own words.
+    pub what_matters: String,
+    pub status: PlanStatus,
+    /// Local date `YYYY-MM-DD`.
+    pub next_review: Option<String>,
+}
+
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct NewPlan {
+    pub title: String,
+    pub what_matters: String,
+    #[uniffi(default = None)]
+    pub next_review: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, uniffi::Record)]
+pub struct PlanUpdate {
+    #[uniffi(default = None)]
+    pub title: Option<String>,
+    #[uniffi(default = None)]
+    pub what_matters: Option<String>,
+    #[uniffi(default = None)]
+    pub status: Option<PlanStatus>,
+    #[uniffi(default = None)]
+    pub next_review: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactRole {
+    Gp,
+    Nurse,
+    Pharmacist,
+    Consultant,
+    SocialWorker,
+    Peer,
+    Carer,
+    Family,
+    Other,
+}
+
+/// Someone in the person's support network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Contact {
+    pub id: String,
+    pub plan_id: String,
+    pub name: String,
+    pub role: ContactRole,
+    /// How to reach them, as the person wrote it (a phone number, "via reception").
+    pub reach: String,
+    pub removed: bool,
+}
+
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct NewContact {
+    pub name: String,
+    pub role: ContactRole,
+    pub reach: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum GoalStatus {
+    Proposed,
+    Active,
+    Achieved,
+    Abandoned,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Goal {
+    pub id: String,
+    pub plan_id: String,
+    /// The goal in the person's own words.
+    pub description: String,
+    /// Who expressed it: "me", or the name of someone in the support network.
+    pub expressed_by: String,
+    /// An optional measurable target, e.g. "walk to the shop 3 times a week".
+    pub target: Option<String>,
+    pub status: GoalStatus,
+}
+
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct NewGoal {
+    pub description: String,
+    pub expressed_by: String,
+    #[uniffi(default = None)]
+    pub target: Option<String>,
+    /// Defaults to active; a goal suggested by someone else can start as proposed.
+    #[uniffi(default = None)]
+    pub status: Option<GoalStatus>,
+}
+
+#[derive(Clone, Debug, Default, uniffi::Record)]
+pub struct GoalUpdate {
+    #[uniffi(default = None)]
+    pub description: Option<String>,
+    #[uniffi(default = None)]
+    pub target: Option<String>,
+    #[uniffi(default = None)]
+    pub status: Option<GoalStatus>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl From<chrono::Weekday> for Weekday {
+    fn from(d: chrono::Weekday) -> Self {
+        use chrono::Weekday as W;
+        match d {
+            W::Mon => Weekday::Mon,
+            W::Tue => Weekday::Tue,
+            W::Wed => Weekday::Wed,
+            W::Thu => Weekday::Thu,
+            W::Fri => Weekday::Fri,
+            W::Sat => Weekday::Sat,
+            W::Sun => Weekday::Sun,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum Repeat {
+    /// Once, on the start date.
+    Once,
+    Daily,
+    /// N times in each Monday-to-Sunday week, on whichever days suit.
+    TimesPerWeek {
+        times: u8,
+    },
+    /// On the chosen weekdays.
+    OnWeekdays {
+        days: Vec<Weekday>,
+    },
+    /// Every N days counted from the start date.
+    EveryNDays {
+        days: u16,
+    },
+}
+
+/// A time-of-day window in minutes after local midnight, e.g. 540..600 for 9-10am.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+pub struct TimeWindow {
+    pub start_minute: u16,
+    pub end_minute: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+pub struct Schedule {
+    pub repeat: Repeat,
+    /// Local date `YYYY-MM-DD` of the first possible occurrence.
+    pub start: String,
+    /// Optional last local date (inclusive).
+    #[uniffi(default = None)]
+    pub end: Option<String>,
+    #[uniffi(default = None)]
+    pub window: Option<TimeWindow>,
+}
+
+/// A schedule that applied until (not including) a local date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+pub struct PastSchedule {
+    pub schedule: Schedule,
+    pub until: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum Responsible {
+    Me,
+    Contact { contact_id: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Activity {
+    pub id: String,
+    pub plan_id: String,
+    pub goal_id: String,
+    pub description: String,
+    pub responsible: Responsible,
+    pub schedule: Schedule,
+    /// Earlier schedules, oldest first, so adherence stays right after a change.
+    pub past_schedules: Vec<PastSchedule>,
+}
+
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct NewActivity {
+    pub description: String,
+    pub responsible: Responsible,
+    pub schedule: Schedule,
+}
+
+#[derive(Clone, Debug, Default, uniffi::Record)]
+pub struct ActivityUpdate {
+    #[uniffi(default = None)]
+    pub description: Option<String>,
+    #[uniffi(default = None)]
+    pub responsible: Option<Responsible>,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, uniffi::Enum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Skipped,
+    Partly,
+    Done,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Completion {
+    pub id: String,
+    pub plan_id: String,
+    pub activity_id: String,
+    pub occurred_at: SystemTime,
+    pub utc_offset_minutes: i32,
+    /// The person's local date when it happened.
+    pub local_date: String,
+    pub outcome: Outcome,
+    pub note: Option<String>,
+    /// An optional measured value (minutes walked, steps…).
+    pub value: Option<f64>,
+}
+
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct NewCompletion {
+    pub occurred_at: SystemTime,
+    pub utc_offset_minutes: i32,
+    pub outcome: Outcome,
+    #[uniffi(default = None)]
+    pub note: Option<String>,
+    #[uniffi(default = None)]
+    pub value: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Review {
+    pub id: String,
+    pub plan_id: String,
+    pub date: String,
+    pub participants: Vec<String>,
+    pub notes: String,
+    pub outcome: String,
+    pub next_review: Option<String>,
+}
+
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct NewReview {
+    pub date: String,
+    pub participants: Vec<String>,
+    pub notes: String,
+    pub outcome: String,
+    #[uniffi(default = None)]
+    pub next_review: Option<String>,
+}
+
+/// A whole plan as the person (or, later, their clinician) sees it.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct CarePlan {
+    pub info: PlanInfo,
+    pub contacts: Vec<Contact>,
+    pub goals: Vec<Goal>,
+    pub activities: Vec<Activity>,
+    pub reviews: Vec<Review>,
+}
+
+/// One field changed, when and on which device.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct PlanChange {
+    pub at: SystemTime,
+    pub device: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub field: String,
+    /// The new value as JSON.
+    pub value_json: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
+pub struct AdherenceFigures {
+    pub scheduled: u32,
+    pub done: u32,
+    pub partly: u32,
+    pub skipped: u32,
+    /// Not recorded at all.
+    pub missed: u32,
+    /// (done + half of partly) / scheduled; None when nothing was scheduled.
+    pub ratio: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ActivityAdherence {
+    pub activity_id: String,
+    pub figures: AdherenceFigures,
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Adherence {
+    pub from: String,
+    pub to: String,
+    pub overall: AdherenceFigures,
+    pub activities: Vec<ActivityAdherence>,
+}
+
+// ---- validation ----
+
+/// Required text: not blank, at most `max` characters.
+pub(crate) fn required_text(field: &str, text: &str, max: usize) -> Result<(), PphError> {
+    if text.trim().is_empty() {
+        return Err(PphError::validation(field, "must not be empty"));
+    }
+    optional_text(field, Some(text), max)
+}
+
+pub(crate) fn optional_text(field: &str, text: Option<&str>, max: usize) -> Result<(), PphError> {
+    match text {
+        Some(t) if t.chars().count() > max => Err(PphError::validation(
+            field,
+            format!("longer than {max} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn optional_date(
+    field: &str,
+    date: Option<&str>,
+) -> Result<Option<NaiveDate>, PphError> {
+    date.map(|d| parse_date(field, d)).transpose()
+}
+
+/// A schedule with its dates parsed, as adherence needs it.
+#[derive(Clone, Debug)]
+pub(crate) struct ScheduleRule {
+    pub repeat: Repeat,
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+}
+
+impl Schedule {
+    pub(crate) fn validate(&self) -> Result<ScheduleRule, PphError> {
+        let start = parse_date("schedule.start", &self.start)?;
+        let end = optional_date("schedule.end", self.end.as_deref())?;
+        if end.is_some_and(|end| end < start) {
+            return Err(PphError::validation("schedule.end", "is before the start"));
+        }
+        match &self.repeat {
+            Repeat::TimesPerWeek { times } if !(1..=7).contains(times) => {
+                return Err(PphError::validation(
+                    "schedule.times",
+                    "must be from 1 to 7 times a week",
+                ))
+            }
+            Repeat::OnWeekdays { days } if days.is_empty() => {
+                return Err(PphError::validation(
+                    "schedule.days",
+                    "choose at least one weekday",
+                ))
+            }
+            Repeat::EveryNDays { days } if !(1..=MAX_EVERY_N_DAYS).contains(days) => {
+                return Err(PphError::validation(
+                    "schedule.every_n_days",
+                    format!("must be from 1 to {MAX_EVERY_N_DAYS}"),
+                ))
+            }
+            _ => {}
+        }
+        if let Some(w) = &self.window {
+            if w.start_minute >= w.end_minute || w.end_minute > MINUTES_PER_DAY {
+                return Err(PphError::validation(
+                    "schedule.window",
+                    "must start before it ends, within one day",
+                ));
+            }
+        }
+        Ok(ScheduleRule {
+            repeat: self.repeat.clone(),
+            start,
+            end,
+        })
+    }
+}
+
+pub(crate) fn validate_names(field: &str, names: &[String]) -> Result<(), PphError> {
+    names
+        .iter()
+        .try_for_each(|n| required_text(field, n, MAX_SHORT_TEXT))
+}

@@ -1,0 +1,133 @@
+//! Care-plan SQL: where each record lives, and the queries beyond load/save.
+
+use super::model::{Activity, Completion, Contact, Goal, PlanInfo, Review};
+use crate::error::Result;
+use crate::store::Entity;
+use rusqlite::types::Value;
+use rusqlite::Connection;
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+impl Entity for PlanInfo {
+    const KIND: &'static str = "care_plan";
+    const TABLE: &'static str = "care_plans";
+    const COLUMNS: &'static [&'static str] = &[];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![]
+    }
+}
+
+impl Entity for Contact {
+    const KIND: &'static str = "plan_contact";
+    const TABLE: &'static str = "plan_contacts";
+    const COLUMNS: &'static [&'static str] = &["plan_id"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![text(&self.plan_id)]
+    }
+}
+
+impl Entity for Goal {
+    const KIND: &'static str = "plan_goal";
+    const TABLE: &'static str = "plan_goals";
+    const COLUMNS: &'static [&'static str] = &["plan_id"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![text(&self.plan_id)]
+    }
+}
+
+impl Entity for Activity {
+    const KIND: &'static str = "plan_activity";
+    const TABLE: &'static str = "plan_activities";
+    const COLUMNS: &'static [&'static str] = &["plan_id", "goal_id"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![text(&self.plan_id), text(&self.goal_id)]
+    }
+}
+
+impl Entity for Completion {
+    const KIND: &'static str = "plan_completion";
+    const TABLE: &'static str = "plan_completions";
+    const COLUMNS: &'static [&'static str] = &["plan_id", "activity_id", "local_date"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![
+            text(&self.plan_id),
+            text(&self.activity_id),
+            text(&self.local_date),
+        ]
+    }
+}
+
+impl Entity for Review {
+    const KIND: &'static str = "plan_review";
+    const TABLE: &'static str = "plan_reviews";
+    const COLUMNS: &'static [&'static str] = &["plan_id"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![text(&self.plan_id)]
+    }
+}
+
+pub(crate) fn list_plans(conn: &Connection) -> Result<Vec<PlanInfo>> {
+    let mut stmt = conn.prepare_cached("SELECT doc FROM care_plans ORDER BY id")?;
+    let docs = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+}
+
+/// Ids of the plan and every record under it; completions only when asked,
+/// as they can run to thousands and a plan view does not show them.
+pub(crate) fn member_ids(
+    conn: &Connection,
+    plan_id: &str,
+    with_completions: bool,
+) -> Result<Vec<String>> {
+    let mut sql = String::from(
+        "SELECT ?1
+         UNION ALL SELECT id FROM plan_contacts WHERE plan_id = ?1
+         UNION ALL SELECT id FROM plan_goals WHERE plan_id = ?1
+         UNION ALL SELECT id FROM plan_activities WHERE plan_id = ?1
+         UNION ALL SELECT id FROM plan_reviews WHERE plan_id = ?1",
+    );
+    if with_completions {
+        sql.push_str(" UNION ALL SELECT id FROM plan_completions WHERE plan_id = ?1");
+    }
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let ids = stmt.query_map([plan_id], |r| r.get::<_, String>(0))?;
+    Ok(ids.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Completions of a plan (or of one activity) between two local dates, inclusive.
+pub(crate) fn completions_between(
+    conn: &Connection,
+    plan_id: &str,
+    activity_id: Option<&str>,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Completion>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT doc FROM plan_completions
+         WHERE plan_id = ?1 AND (?2 IS NULL OR activity_id = ?2)
+           AND local_date BETWEEN ?3 AND ?4
+         ORDER BY local_date, id",
+    )?;
+    let docs = stmt.query_map((plan_id, activity_id, from, to), |r| r.get::<_, String>(0))?;
+    docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+}

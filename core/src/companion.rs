@@ -1,0 +1,92 @@
+//! The entry point the shells hold: one per account, owning the store.
+
+use crate::care_plan::CarePlans;
+use crate::clock::{Clock, SystemClock};
+use crate::error::{PphError, Result};
+use crate::store::Store;
+use std::path::Path;
+use std::sync::Arc;
+
+const MAX_DEVICE_NAME: usize = 100;
+
+#[derive(Clone, uniffi::Record)]
+pub struct CompanionConfig {
+    /// Path of the account's store file; created if absent.
+    pub db_path: String,
+    /// 32 raw bytes from the Android Keystore / iOS Keychain.
+    pub encryption_key: Vec<u8>,
+    /// Shown in history ("changed on Pixel 6").
+    pub device_name: String,
+}
+
+impl std::fmt::Debug for CompanionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompanionConfig")
+            .field("db_path", &self.db_path)
+            .field("encryption_key", &"<redacted>")
+            .field("device_name", &self.device_name)
+            .finish()
+    }
+}
+
+#[derive(uniffi::Object)]
+pub struct Companion {
+    store: Arc<Store>,
+    care_plans: Arc<CarePlans>,
+}
+
+#[uniffi::export]
+impl Companion {
+    #[uniffi::constructor]
+    pub fn open(config: CompanionConfig) -> Result<Arc<Self>, PphError> {
+        Self::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    pub fn care_plans(&self) -> Arc<CarePlans> {
+        self.care_plans.clone()
+    }
+
+    /// This device's node id in the change log.
+    pub fn device_id(&self) -> String {
+        self.store.node().to_owned()
+    }
+
+    pub fn schema_version(&self) -> Result<u32, PphError> {
+        Ok(self.store.schema_version()?)
+    }
+}
+
+impl Companion {
+    /// Opens with an injected clock (tests, benchmarks, replays).
+    pub fn open_with_clock(
+        config: CompanionConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>, PphError> {
+        if config.db_path.trim().is_empty() {
+            return Err(PphError::validation("db_path", "must not be empty"));
+        }
+        crate::care_plan::model::required_text(
+            "device_name",
+            &config.device_name,
+            MAX_DEVICE_NAME,
+        )?;
+        let store = Arc::new(open_store(&config, clock)?);
+        Ok(Arc::new(Companion {
+            care_plans: Arc::new(CarePlans::new(store.clone())),
+            store,
+        }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+fn open_store(config: &CompanionConfig, clock: Arc<dyn Clock>) -> Result<Store> {
+    Store::open(
+        Path::new(&config.db_path),
+        &config.encryption_key,
+        &config.device_name,
+        clock,
+    )
+}

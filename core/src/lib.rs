@@ -1,0 +1,18 @@
+//! People Powered Health Companion core: the domain, the encrypted store and
+//! the sync foundations, exported to the shells through uniffi (namespace `pph`).
+
+uniffi::setup_scaffolding!("pph");
+
+pub mod care_plan;
+pub mod clock;
+mod companion;
+pub mod error;
+mod ids;
+pub mod store;
+mod sync;
+mod time;
+
+pub use care_plan::model::*;
+pub use care_plan::CarePlans;
+pub use companion::{Companion, CompanionConfig};
+pub use error::PphError;

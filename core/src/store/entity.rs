@@ -1,0 +1,73 @@
+//! Syncable entities: a serde record stored whole as JSON in its table, with
+//! the columns queries filter on beside it. Its fields are also what the
+//! change log records, so history and merge need no per-type code.
+
+use crate::error::{PphError, Result};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub(crate) trait Entity: Serialize + DeserializeOwned {
+    /// `entity_type` in the change log; also the name used in errors.
+    const KIND: &'static str;
+    const TABLE: &'static str;
+    /// Indexed columns besides `id` and `doc`, matching `column_values`.
+    const COLUMNS: &'static [&'static str];
+
+    fn id(&self) -> &str;
+    fn column_values(&self) -> Vec<Value>;
+}
+
+pub(crate) fn upsert<E: Entity>(conn: &Connection, entity: &E) -> Result<()> {
+    let mut names = vec!["id", "doc"];
+    names.extend_from_slice(E::COLUMNS);
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let updates: Vec<String> = names[1..]
+        .iter()
+        .map(|n| format!("{n} = excluded.{n}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+        E::TABLE,
+        names.join(", "),
+        placeholders.join(", "),
+        updates.join(", ")
+    );
+    let mut values = vec![
+        Value::Text(entity.id().to_owned()),
+        Value::Text(serde_json::to_string(entity)?),
+    ];
+    values.extend(entity.column_values());
+    conn.prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?;
+    Ok(())
+}
+
+pub(crate) fn load<E: Entity>(conn: &Connection, id: &str) -> Result<Option<E>> {
+    let sql = format!("SELECT doc FROM {} WHERE id = ?1", E::TABLE);
+    let doc: Option<String> = conn
+        .prepare_cached(&sql)?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+}
+
+pub(crate) fn load_required<E: Entity>(conn: &Connection, id: &str) -> Result<E> {
+    load(conn, id)?.ok_or_else(|| PphError::not_found(E::KIND, id).into())
+}
+
+/// All rows whose `column` equals `value`, in insertion order.
+pub(crate) fn list_by<E: Entity>(conn: &Connection, column: &str, value: &str) -> Result<Vec<E>> {
+    let sql = format!(
+        "SELECT doc FROM {} WHERE {column} = ?1 ORDER BY rowid",
+        E::TABLE
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let docs = stmt.query_map([value], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for doc in docs {
+        out.push(serde_json::from_str(&doc?)?);
+    }
+    Ok(out)
+}

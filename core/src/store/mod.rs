@@ -1,0 +1,133 @@
+//! The encrypted SQLite store: one file per account, one writer connection,
+//! a small pool of read-only connections, numbered migrations.
+
+mod entity;
+pub(crate) mod migrations;
+mod open;
+#[cfg(test)]
+mod upgrade_tests;
+mod write;
+
+pub(crate) use entity::{list_by, load_required, Entity};
+pub use migrations::LATEST_VERSION;
+pub(crate) use write::WriteTx;
+
+use crate::clock::Clock;
+use crate::error::Result;
+use pph_protocol::Hlc;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+const MAX_IDLE_READERS: usize = 4;
+
+/// Who this store is: the node id that stamps its changes and the personal
+/// space its own records belong to. Both are created with the file.
+#[derive(Clone, Debug)]
+pub(crate) struct Identity {
+    pub node: String,
+    pub personal_space: String,
+}
+
+struct Writer {
+    conn: Connection,
+    last_hlc: Hlc,
+}
+
+pub struct Store {
+    path: PathBuf,
+    key: open::RawKey,
+    writer: Mutex<Writer>,
+    readers: Mutex<Vec<Connection>>,
+    clock: Arc<dyn Clock>,
+    pub(crate) identity: Identity,
+}
+
+impl Store {
+    /// Opens (creating if absent) the store at `path` with a raw 32-byte key.
+    /// A wrong key, a file that is not an encrypted store, or one from a newer
+    /// schema is refused before anything is written to the file.
+    pub fn open(path: &Path, key: &[u8], device_name: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        let key = open::RawKey::new(key)?;
+        let mut conn = open::open_writer(path, &key)?;
+        migrations::migrate_to(&mut conn, LATEST_VERSION)?;
+        let identity = open::ensure_identity(&conn, device_name, clock.now_ms())?;
+        let last_hlc = crate::sync::change_log::latest_hlc(&conn, &identity.node)?;
+        Ok(Store {
+            path: path.to_owned(),
+            key,
+            writer: Mutex::new(Writer { conn, last_hlc }),
+            readers: Mutex::new(Vec::new()),
+            clock,
+            identity,
+        })
+    }
+
+    pub fn node(&self) -> &str {
+        &self.identity.node
+    }
+
+    /// Runs `f` in one immediate transaction on the writer connection: the
+    /// domain rows and their change-log entries commit together or not at all.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
+        let mut writer = lock(&self.writer);
+        let Writer { conn, last_hlc } = &mut *writer;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut wtx = WriteTx::new(&tx, last_hlc.clone(), self.clock.now_ms(), &self.identity);
+        let out = f(&mut wtx)?;
+        let stamped = wtx.into_last_hlc();
+        tx.commit()?;
+        *last_hlc = stamped;
+        Ok(out)
+    }
+
+    /// Runs `f` on a read-only connection inside one read transaction, so
+    /// everything it reads comes from the same committed snapshot.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = lock(&self.readers).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => open::open_reader(&self.path, &self.key)?,
+        };
+        let out = {
+            let tx = conn.unchecked_transaction()?;
+            let out = f(&tx);
+            tx.finish()?;
+            out
+        };
+        let mut idle = lock(&self.readers);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// `PRAGMA integrity_check` on the writer connection.
+    pub fn integrity_check(&self) -> Result<String> {
+        let writer = lock(&self.writer);
+        Ok(writer
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Changes written here and not yet acknowledged by the server.
+    pub fn pending_changes(&self) -> Result<u64> {
+        self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM change_log WHERE synced = 0",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+
+    pub fn schema_version(&self) -> Result<u32> {
+        migrations::user_version(&lock(&self.writer).conn)
+    }
+}
+
+/// A panic inside a transaction rolls it back as it unwinds, so the
+/// connection behind a poisoned lock is still sound.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

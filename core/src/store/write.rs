@@ -1,0 +1,73 @@
+//! A write transaction that stamps and logs every changed field.
+
+use super::entity::{upsert, Entity};
+use super::Identity;
+use crate::error::Result;
+use crate::sync::change_log;
+use pph_protocol::Hlc;
+use rusqlite::Transaction;
+use serde_json::{Map, Value};
+
+pub(crate) struct WriteTx<'a> {
+    pub(crate) tx: &'a Transaction<'a>,
+    last_hlc: Hlc,
+    now_ms: u64,
+    identity: &'a Identity,
+}
+
+impl<'a> WriteTx<'a> {
+    pub(super) fn new(
+        tx: &'a Transaction<'a>,
+        last_hlc: Hlc,
+        now_ms: u64,
+        identity: &'a Identity,
+    ) -> Self {
+        WriteTx {
+            tx,
+            last_hlc,
+            now_ms,
+            identity,
+        }
+    }
+
+    pub(super) fn into_last_hlc(self) -> Hlc {
+        self.last_hlc
+    }
+
+    /// Stores `new` and logs each field that differs from `old` (every field
+    /// when `old` is None) under one fresh clock stamp per field.
+    pub(crate) fn save<E: Entity>(&mut self, space: &str, old: Option<&E>, new: &E) -> Result<()> {
+        let new_fields = fields(new)?;
+        let old_fields = old.map(fields).transpose()?.unwrap_or_default();
+        let mut changed = false;
+        for (field, value) in &new_fields {
+            if old_fields.get(field) == Some(value) {
+                continue;
+            }
+            let hlc = self.last_hlc.tick(self.now_ms)?;
+            change_log::append(self.tx, space, E::KIND, new.id(), field, value, &hlc)?;
+            self.last_hlc = hlc;
+            changed = true;
+        }
+        if changed {
+            upsert(self.tx, new)?;
+        }
+        Ok(())
+    }
+
+    /// Saves into the person's own space.
+    pub(crate) fn save_personal<E: Entity>(&mut self, old: Option<&E>, new: &E) -> Result<()> {
+        let space = self.identity.personal_space.clone();
+        self.save(&space, old, new)
+    }
+}
+
+fn fields<E: Entity>(entity: &E) -> Result<Map<String, Value>> {
+    match serde_json::to_value(entity)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(crate::error::PphError::Internal {
+            reason: format!("{} is not a record", E::KIND),
+        }
+        .into()),
+    }
+}

@@ -1,0 +1,67 @@
+//! Calendar helpers. Instants are UTC milliseconds plus the UTC offset the
+//! person had when they entered them; dates are ISO `YYYY-MM-DD` in the
+//! person's local calendar.
+
+use crate::error::PphError;
+use chrono::{DateTime, NaiveDate};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Offsets in use on Earth run from UTC-12 to UTC+14.
+pub(crate) const MAX_OFFSET_MINUTES: i32 = 14 * 60;
+
+pub(crate) fn parse_date(field: &str, text: &str) -> Result<NaiveDate, PphError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| PphError::validation(field, "not a date of the form YYYY-MM-DD"))
+}
+
+pub(crate) fn check_offset(field: &str, minutes: i32) -> Result<(), PphError> {
+    if minutes.abs() > MAX_OFFSET_MINUTES {
+        return Err(PphError::validation(field, "UTC offset beyond ±14 hours"));
+    }
+    Ok(())
+}
+
+pub(crate) fn to_ms(field: &str, t: SystemTime) -> Result<u64, PphError> {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .map_err(|_| PphError::validation(field, "before 1970"))
+}
+
+pub(crate) fn from_ms(ms: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+/// The local calendar date of an instant seen at a UTC offset.
+pub(crate) fn local_date(ms: u64, offset_minutes: i32) -> NaiveDate {
+    let local_ms = ms as i64 + i64::from(offset_minutes) * 60_000;
+    DateTime::from_timestamp_millis(local_ms)
+        .map(|d| d.date_naive())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_date_follows_the_offset_across_midnight() {
+        // 2026-03-01T23:30Z
+        let ms = 1_772_407_800_000;
+        assert_eq!(local_date(ms, 0).to_string(), "2026-03-01");
+        assert_eq!(local_date(ms, 60).to_string(), "2026-03-02");
+        assert_eq!(local_date(ms, -600).to_string(), "2026-03-01");
+    }
+
+    #[test]
+    fn bad_dates_and_offsets_are_named() {
+        assert_eq!(
+            parse_date("start", "2026-02-30"),
+            Err(PphError::validation(
+                "start",
+                "not a date of the form YYYY-MM-DD"
+            ))
+        );
+        assert!(check_offset("utc_offset_minutes", 15 * 60).is_err());
+        assert!(check_offset("utc_offset_minutes", -12 * 60).is_ok());
+    }
+}
