@@ -7,6 +7,9 @@ use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
 
+/// The name DESIGN.md and Rust callers use.
+pub type Companion = PphCompanion;
+
 const MAX_DEVICE_NAME: usize = 100;
 
 #[derive(Clone, uniffi::Record)]
@@ -29,14 +32,17 @@ impl std::fmt::Debug for CompanionConfig {
     }
 }
 
+/// Exported as `PphCompanion`: Kotlin cannot have a class named `Companion`
+/// beside the `companion object` uniffi generates for its constructors.
+/// Python calls it `Companion` (core/uniffi.toml); Rust code may too.
 #[derive(uniffi::Object)]
-pub struct Companion {
+pub struct PphCompanion {
     store: Arc<Store>,
     care_plans: Arc<CarePlans>,
 }
 
 #[uniffi::export]
-impl Companion {
+impl PphCompanion {
     #[uniffi::constructor]
     pub fn open(config: CompanionConfig) -> Result<Arc<Self>, PphError> {
         Self::open_with_clock(config, Arc::new(SystemClock))
@@ -56,7 +62,7 @@ impl Companion {
     }
 }
 
-impl Companion {
+impl PphCompanion {
     /// Opens with an injected clock (tests, benchmarks, replays).
     pub fn open_with_clock(
         config: CompanionConfig,
@@ -71,7 +77,7 @@ impl Companion {
             MAX_DEVICE_NAME,
         )?;
         let store = Arc::new(open_store(&config, clock)?);
-        Ok(Arc::new(Companion {
+        Ok(Arc::new(PphCompanion {
             care_plans: Arc::new(CarePlans::new(store.clone())),
             store,
         }))

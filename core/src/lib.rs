@@ -14,5 +14,5 @@ mod time;
 
 pub use care_plan::model::*;
 pub use care_plan::CarePlans;
-pub use companion::{Companion, CompanionConfig};
+pub use companion::{Companion, CompanionConfig, PphCompanion};
 pub use error::PphError;

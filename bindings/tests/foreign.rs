@@ -1,0 +1,129 @@
+//! Generates the Python and Kotlin bindings from the library cargo just built
+//! and runs the foreign test suites against a real encrypted store.
+//! Tools come from scripts/install-test-tools.sh.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// target/<profile>/, where cargo put libpph_ffi beside this test's deps/.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .to_path_buf()
+}
+
+fn library() -> PathBuf {
+    let name = format!(
+        "{}pph_ffi{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    let lib = profile_dir().join(name);
+    assert!(lib.exists(), "{} not built", lib.display());
+    lib
+}
+
+fn generate(language: &str, out: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_uniffi-bindgen"))
+        .args(["generate", "--library"])
+        .arg(library())
+        .args(["--language", language, "--out-dir"])
+        .arg(out)
+        .status()
+        .expect("run uniffi-bindgen");
+    assert!(status.success(), "uniffi-bindgen {language} failed");
+}
+
+fn tests_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests")
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let output = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{text}");
+    assert!(output.status.success(), "{what} failed:\n{text}");
+}
+
+#[test]
+fn python_bindings_pass_the_care_plan_suite() {
+    let out = tempfile::tempdir().expect("tempdir");
+    generate("python", out.path());
+    std::fs::copy(
+        library(),
+        out.path().join(library().file_name().expect("name")),
+    )
+    .expect("copy lib");
+    run(
+        Command::new("python3")
+            .arg(tests_dir().join("python/test_care_plans.py"))
+            .env("PYTHONPATH", out.path()),
+        "python suite",
+    );
+}
+
+/// `kotlinc` when on PATH, else the compiler inside the fat jar.
+fn kotlin_compiler() -> Option<(Command, Option<PathBuf>)> {
+    if Command::new("kotlinc").arg("-version").output().is_ok() {
+        return Some((Command::new("kotlinc"), None));
+    }
+    let jar = std::env::var_os("PPH_KOTLIN_JAR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/pph-tools/kotlin-all.jar"));
+    jar.exists().then(|| {
+        let mut cmd = Command::new("java");
+        cmd.arg("-cp")
+            .arg(&jar)
+            .arg("org.jetbrains.kotlin.cli.jvm.K2JVMCompiler")
+            .arg("-no-stdlib");
+        (cmd, Some(jar))
+    })
+}
+
+#[test]
+fn kotlin_bindings_pass_the_care_plan_suite() {
+    let jna = PathBuf::from("/usr/share/java/jna.jar");
+    let compiler = kotlin_compiler();
+    assert!(
+        jna.exists() && compiler.is_some(),
+        "the Kotlin suite needs JNA and a Kotlin compiler: run scripts/install-test-tools.sh"
+    );
+    let (mut kotlinc, jar) = compiler.expect("checked");
+    let out = tempfile::tempdir().expect("tempdir");
+    generate("kotlin", &out.path().join("src"));
+    let classes = out.path().join("classes");
+    let sep = if cfg!(windows) { ";" } else { ":" };
+    let classpath = match &jar {
+        Some(jar) => format!("{}{sep}{}", jar.display(), jna.display()),
+        None => jna.display().to_string(),
+    };
+    run(
+        kotlinc
+            .arg("-nowarn")
+            .arg("-cp")
+            .arg(&classpath)
+            .arg(out.path().join("src/uniffi/pph/pph.kt"))
+            .arg(tests_dir().join("kotlin/CarePlansTest.kt"))
+            .arg("-d")
+            .arg(&classes),
+        "kotlin compile",
+    );
+    let runtime_cp = match &jar {
+        Some(_) => format!("{classpath}{sep}{}", classes.display()),
+        None => format!("{classpath}{sep}{}", classes.display()),
+    };
+    run(
+        Command::new("java")
+            .arg(format!("-Djna.library.path={}", profile_dir().display()))
+            .arg("-cp")
+            .arg(runtime_cp)
+            .arg("CarePlansTestKt"),
+        "kotlin suite",
+    );
+}
