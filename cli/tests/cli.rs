@@ -1,0 +1,182 @@
+//! The `pph` binary as a person uses it: the tour, and a real store file.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pph(args: &[&str], key_file: &Path, db: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pph"))
+        .arg("--db")
+        .arg(db)
+        .arg("--key-file")
+        .arg(key_file)
+        .args(args)
+        .env_remove("PPH_KEY")
+        .output()
+        .expect("run pph")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn the_tour_walks_through_care_plans() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pph"))
+        .arg("tour")
+        .output()
+        .expect("run tour");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "What matters to me: Being able to take my grandson",
+        "Adherence 2026-03-02 to 2026-03-08: 100%",
+        "Adherence 2026-03-09 to 2026-03-15: 58%",
+        "walking then: 3 times a week",
+        "invalid schedule.times",
+        "another key    -> the key does not open this store",
+        "integrity check: ok",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert_eq!(
+        stderr(&out),
+        "",
+        "nothing on stderr, SQLCipher's log included"
+    );
+}
+
+#[test]
+fn a_real_store_is_used_across_invocations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("key");
+    let db = dir.path().join("ann.db");
+    let made = Command::new(env!("CARGO_BIN_EXE_pph"))
+        .args(["key", "new"])
+        .arg(&key)
+        .output()
+        .expect("key new");
+    assert!(made.status.success());
+
+    let created = pph(
+        &[
+            "plan",
+            "create",
+            "--title",
+            "Breathe easier",
+            "--what-matters",
+            "Gardening",
+        ],
+        &key,
+        &db,
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let plan_id = stdout(&created).trim().to_string();
+    let goal = pph(
+        &["goal", "add", &plan_id, "--text", "Walk to the shop"],
+        &key,
+        &db,
+    );
+    let goal_id = stdout(&goal).trim().to_string();
+    let activity = pph(
+        &[
+            "activity",
+            &goal_id,
+            "--text",
+            "Walk",
+            "--repeat",
+            "on:mon,thu",
+            "--start",
+            "2026-03-02",
+        ],
+        &key,
+        &db,
+    );
+    assert!(activity.status.success(), "{}", stderr(&activity));
+    let activity_id = stdout(&activity).trim().to_string();
+    let done = pph(&["done", &activity_id], &key, &db);
+    assert!(
+        stdout(&done).starts_with("recorded for "),
+        "{}",
+        stderr(&done)
+    );
+
+    let shown = stdout(&pph(&["plan", "show", &plan_id], &key, &db));
+    assert!(
+        shown.contains("Walk (on Mon, Thu from 2026-03-02; by me)"),
+        "{shown}"
+    );
+    let listed = stdout(&pph(&["plan", "list"], &key, &db));
+    assert!(listed.contains("Breathe easier [Active]"), "{listed}");
+    let history = stdout(&pph(&["plan", "history", &plan_id], &key, &db));
+    assert!(history.contains("pph command line"), "{history}");
+    let adherence = pph(
+        &[
+            "adherence",
+            &plan_id,
+            "--from",
+            "2026-03-02",
+            "--to",
+            "2026-03-08",
+        ],
+        &key,
+        &db,
+    );
+    assert!(
+        stdout(&adherence).contains("of 2 scheduled"),
+        "{}",
+        stdout(&adherence)
+    );
+
+    // Bad input: a typed message naming the field, exit 2, nothing echoed back.
+    let bad = pph(
+        &[
+            "activity",
+            &goal_id,
+            "--text",
+            "Secret swim",
+            "--repeat",
+            "weekly:0",
+            "--start",
+            "2026-03-02",
+        ],
+        &key,
+        &db,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("invalid schedule.times"),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(!stderr(&bad).contains("Secret"));
+    let after = stdout(&pph(&["plan", "show", &plan_id], &key, &db));
+    assert_eq!(after, shown, "the refused command wrote nothing");
+}
+
+#[test]
+fn a_wrong_key_is_refused_quietly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (key, other, db) = (
+        dir.path().join("k1"),
+        dir.path().join("k2"),
+        dir.path().join("s.db"),
+    );
+    for k in [&key, &other] {
+        Command::new(env!("CARGO_BIN_EXE_pph"))
+            .args(["key", "new"])
+            .arg(k)
+            .output()
+            .expect("key new");
+    }
+    assert!(pph(&["plan", "create", "--title", "Private"], &key, &db)
+        .status
+        .success());
+    let refused = pph(&["plan", "list"], &other, &db);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(stderr(&refused), "pph: the key does not open this store\n");
+    assert!(stdout(&pph(&["plan", "list"], &key, &db)).contains("Private"));
+}
