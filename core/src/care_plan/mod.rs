@@ -115,9 +115,9 @@ impl CarePlans {
         Ok(self.store.write(|tx| {
             let old: PlanInfo = load_required(tx.tx, &plan_id)?;
             let mut new = old.clone();
-            update.title.map(|v| new.title = v);
-            update.what_matters.map(|v| new.what_matters = v);
-            update.status.map(|v| new.status = v);
+            set(&mut new.title, update.title);
+            set(&mut new.what_matters, update.what_matters);
+            set(&mut new.status, update.status);
             if update.next_review.is_some() {
                 new.next_review = update.next_review;
             }
@@ -187,11 +187,11 @@ impl CarePlans {
         Ok(self.store.write(|tx| {
             let old: Goal = load_required(tx.tx, &goal_id)?;
             let mut new = old.clone();
-            update.description.map(|v| new.description = v);
+            set(&mut new.description, update.description);
             if update.target.is_some() {
                 new.target = update.target;
             }
-            update.status.map(|v| new.status = v);
+            set(&mut new.status, update.status);
             tx.save_personal(Some(&old), &new)?;
             Ok(new)
         })?)
@@ -230,7 +230,7 @@ impl CarePlans {
         Ok(self.store.write(|tx| {
             let old: Activity = load_required(tx.tx, &activity_id)?;
             let mut new = old.clone();
-            update.description.map(|v| new.description = v);
+            set(&mut new.description, update.description);
             if let Some(r) = update.responsible {
                 check_responsible(tx.tx, &old.plan_id, &r)?;
                 new.responsible = r;
@@ -389,6 +389,13 @@ fn check_responsible(conn: &rusqlite::Connection, plan_id: &str, who: &Responsib
         }
     }
     Ok(())
+}
+
+/// Applies one optional field of an update.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
 }
 
 fn assemble(
