@@ -319,4 +319,77 @@ mod tests {
         assert!(check_range(date("2000-01-01"), date("2026-01-01")).is_err());
         assert!(check_range(date("2026-01-01"), date("2026-01-01")).is_ok());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn repeat() -> impl Strategy<Value = Repeat> {
+            prop_oneof![
+                Just(Repeat::Once),
+                Just(Repeat::Daily),
+                (1u8..=7).prop_map(|times| Repeat::TimesPerWeek { times }),
+                proptest::sample::subsequence(
+                    vec![
+                        Weekday::Mon,
+                        Weekday::Tue,
+                        Weekday::Wed,
+                        Weekday::Thu,
+                        Weekday::Fri,
+                        Weekday::Sat,
+                        Weekday::Sun
+                    ],
+                    1..=7
+                )
+                .prop_map(|days| Repeat::OnWeekdays { days }),
+                (1u16..=30).prop_map(|days| Repeat::EveryNDays { days }),
+            ]
+        }
+
+        fn outcome() -> impl Strategy<Value = Outcome> {
+            prop_oneof![
+                Just(Outcome::Done),
+                Just(Outcome::Partly),
+                Just(Outcome::Skipped)
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn counts_add_up_and_ratio_stays_in_bounds(
+                repeat in repeat(),
+                start_offset in 0i64..60,
+                span in 0i64..120,
+                done in proptest::collection::vec((0i64..180, outcome()), 0..200),
+            ) {
+                let base = date("2026-01-01");
+                let start = base + chrono::Duration::days(start_offset);
+                let a = activity(repeat, &start.to_string(), None);
+                let cs: Vec<Completion> = done
+                    .iter()
+                    .map(|(d, o)| done_on(base + chrono::Duration::days(*d), *o))
+                    .collect();
+                let from = base;
+                let to = base + chrono::Duration::days(span);
+                let f = adherence(std::slice::from_ref(&a), &cs, from, to).expect("adherence").overall;
+                prop_assert_eq!(f.done + f.partly + f.skipped + f.missed, f.scheduled);
+                match f.ratio {
+                    Some(r) => prop_assert!((0.0..=1.0).contains(&r)),
+                    None => prop_assert_eq!(f.scheduled, 0),
+                }
+                // Recording everything as done can only raise the figure.
+                let all_done: Vec<Completion> = cs.iter().map(|c| Completion { outcome: Outcome::Done, ..c.clone() }).collect();
+                let g = adherence(std::slice::from_ref(&a), &all_done, from, to).expect("adherence").overall;
+                prop_assert!(g.ratio >= f.ratio);
+                prop_assert_eq!(g.scheduled, f.scheduled);
+            }
+        }
+
+        fn done_on(day: NaiveDate, outcome: Outcome) -> Completion {
+            Completion {
+                id: format!("c-{day}"),
+                ..super::done(&day.to_string(), outcome)
+            }
+        }
+    }
 }

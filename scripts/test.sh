@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Every test, with the gates CI applies: formatting, clippy (warnings are
+# errors), then the whole workspace's tests, which include the Python and
+# Kotlin suites over freshly generated bindings. Installs what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Outside the clone, so repeated runs on one machine reuse builds.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/pph-target}
+
+scripts/install-test-tools.sh
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace
