@@ -1,7 +1,7 @@
 //! Subcommands that use a real store file.
 
 use crate::{key, render};
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use pph_core::*;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,8 +24,9 @@ pub enum StoreCommand {
         plan: String,
         #[arg(long)]
         name: String,
-        #[arg(long, value_enum)]
-        role: Role,
+        /// gp, nurse, pharmacist, consultant, social_worker, peer, carer, family, other
+        #[arg(long)]
+        role: String,
         /// How to reach them.
         #[arg(long, default_value = "")]
         reach: String,
@@ -47,8 +48,9 @@ pub enum StoreCommand {
     /// Record that an activity was done (now, in this machine's time zone).
     Done {
         activity: String,
-        #[arg(long, value_enum, default_value = "done")]
-        outcome: OutcomeArg,
+        /// done, partly or skipped
+        #[arg(long, default_value = "done")]
+        outcome: String,
         #[arg(long)]
         note: Option<String>,
     },
@@ -103,8 +105,9 @@ pub enum PlanCommand {
         title: Option<String>,
         #[arg(long)]
         what_matters: Option<String>,
-        #[arg(long, value_enum)]
-        status: Option<Status>,
+        /// active, paused or closed
+        #[arg(long)]
+        status: Option<String>,
     },
 }
 
@@ -121,58 +124,16 @@ pub enum GoalCommand {
     },
     Status {
         goal: String,
-        #[arg(value_enum)]
-        status: GoalStatusArg,
+        /// proposed, active, achieved or abandoned
+        status: String,
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Role {
-    Gp,
-    Nurse,
-    Pharmacist,
-    Consultant,
-    SocialWorker,
-    Peer,
-    Carer,
-    Family,
-    Other,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Status {
-    Active,
-    Paused,
-    Closed,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum GoalStatusArg {
-    Proposed,
-    Active,
-    Achieved,
-    Abandoned,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum OutcomeArg {
-    Done,
-    Partly,
-    Skipped,
-}
-
-fn role(r: Role) -> ContactRole {
-    match r {
-        Role::Gp => ContactRole::Gp,
-        Role::Nurse => ContactRole::Nurse,
-        Role::Pharmacist => ContactRole::Pharmacist,
-        Role::Consultant => ContactRole::Consultant,
-        Role::SocialWorker => ContactRole::SocialWorker,
-        Role::Peer => ContactRole::Peer,
-        Role::Carer => ContactRole::Carer,
-        Role::Family => ContactRole::Family,
-        Role::Other => ContactRole::Other,
-    }
+/// Parses a core enum from its snake_case name (`gp`, `social_worker`,
+/// `achieved`…), the same names the change log records.
+fn parse_enum<T: serde::de::DeserializeOwned>(flag: &str, text: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase()))
+        .map_err(|_| format!("{flag}: unknown value (see --help)"))
 }
 
 /// Parses `once | daily | weekly:N | on:mon,thu | every:N`.
@@ -268,12 +229,7 @@ pub fn run(
         StoreCommand::Goal {
             command: GoalCommand::Status { goal, status },
         } => {
-            let status = match status {
-                GoalStatusArg::Proposed => GoalStatus::Proposed,
-                GoalStatusArg::Active => GoalStatus::Active,
-                GoalStatusArg::Achieved => GoalStatus::Achieved,
-                GoalStatusArg::Abandoned => GoalStatus::Abandoned,
-            };
+            let status: GoalStatus = parse_enum("status", &status)?;
             plans
                 .update_goal(
                     goal,
@@ -288,7 +244,7 @@ pub fn run(
         StoreCommand::Contact {
             plan,
             name,
-            role: r,
+            role,
             reach,
         } => {
             let contact = plans
@@ -296,7 +252,7 @@ pub fn run(
                     plan,
                     NewContact {
                         name,
-                        role: role(r),
+                        role: parse_enum("--role", &role)?,
                         reach,
                     },
                 )
@@ -334,11 +290,7 @@ pub fn run(
             outcome,
             note,
         } => {
-            let outcome = match outcome {
-                OutcomeArg::Done => Outcome::Done,
-                OutcomeArg::Partly => Outcome::Partly,
-                OutcomeArg::Skipped => Outcome::Skipped,
-            };
+            let outcome: Outcome = parse_enum("--outcome", &outcome)?;
             let c = plans
                 .record_completion(
                     activity,
@@ -430,11 +382,8 @@ fn plan_command(plans: &CarePlans, command: PlanCommand) -> Result<(), String> {
             what_matters,
             status,
         } => {
-            let status = status.map(|s| match s {
-                Status::Active => PlanStatus::Active,
-                Status::Paused => PlanStatus::Paused,
-                Status::Closed => PlanStatus::Closed,
-            });
+            let status: Option<PlanStatus> =
+                status.map(|s| parse_enum("--status", &s)).transpose()?;
             plans
                 .update_plan(
                     plan,

@@ -97,7 +97,29 @@ fn a_real_store_is_used_across_invocations() {
     );
     assert!(activity.status.success(), "{}", stderr(&activity));
     let activity_id = stdout(&activity).trim().to_string();
-    let done = pph(&["done", &activity_id], &key, &db);
+    let contact = pph(
+        &[
+            "contact",
+            &plan_id,
+            "--name",
+            "Dr Okafor",
+            "--role",
+            "social_worker",
+        ],
+        &key,
+        &db,
+    );
+    assert!(contact.status.success(), "{}", stderr(&contact));
+    let odd_role = pph(
+        &["contact", &plan_id, "--name", "X", "--role", "wizard"],
+        &key,
+        &db,
+    );
+    assert_eq!(
+        stderr(&odd_role),
+        "pph: --role: unknown value (see --help)\n"
+    );
+    let done = pph(&["done", &activity_id, "--outcome", "partly"], &key, &db);
     assert!(
         stdout(&done).starts_with("recorded for "),
         "{}",
