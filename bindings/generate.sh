@@ -16,13 +16,17 @@ case "$(uname -s)" in
   Darwin) lib_file=libpph_ffi.dylib ;;
   *) lib_file=libpph_ffi.so ;;
 esac
-cargo build -p pph-ffi $profile_flag
+cargo build -p pph-ffi --lib $profile_flag
 lib="$target_dir/$profile_dir/$lib_file"
+# The release cdylib is stripped, which removes uniffi's metadata symbols; the
+# staticlib built beside it keeps them and describes the same interface.
+metadata="$lib"
+[[ "$profile_dir" == release ]] && metadata="$target_dir/release/libpph_ffi.a"
 out=bindings/generated
 for language in kotlin swift python; do
   rm -rf "$out/$language"
   cargo run -q -p pph-ffi --bin uniffi-bindgen -- \
-    generate --library "$lib" --language "$language" --out-dir "$out/$language"
+    generate --library "$metadata" --language "$language" --out-dir "$out/$language"
 done
 cp "$lib" "$out/python/"
-echo "bindings in $out/{kotlin,swift,python} from $lib"
+echo "bindings in $out/{kotlin,swift,python} from $metadata"
