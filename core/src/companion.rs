@@ -1,5 +1,6 @@
 //! The entry point the shells hold: one per account, owning the store.
 
+use crate::budget::Budgets;
 use crate::care_plan::CarePlans;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{PphError, Result};
@@ -39,6 +40,7 @@ impl std::fmt::Debug for CompanionConfig {
 pub struct PphCompanion {
     store: Arc<Store>,
     care_plans: Arc<CarePlans>,
+    budgets: Arc<Budgets>,
 }
 
 #[uniffi::export]
@@ -50,6 +52,10 @@ impl PphCompanion {
 
     pub fn care_plans(&self) -> Arc<CarePlans> {
         self.care_plans.clone()
+    }
+
+    pub fn budgets(&self) -> Arc<Budgets> {
+        self.budgets.clone()
     }
 
     /// This device's node id in the change log.
@@ -79,6 +85,7 @@ impl PphCompanion {
         let store = Arc::new(open_store(&config, clock)?);
         Ok(Arc::new(PphCompanion {
             care_plans: Arc::new(CarePlans::new(store.clone())),
+            budgets: Arc::new(Budgets::new(store.clone())),
             store,
         }))
     }

@@ -3,6 +3,7 @@
 
 uniffi::setup_scaffolding!("pph");
 
+pub mod budget;
 pub mod care_plan;
 pub mod clock;
 mod companion;
@@ -12,6 +13,8 @@ pub mod store;
 mod sync;
 mod time;
 
+pub use budget::model::*;
+pub use budget::{describe_budget_warning, Budgets};
 pub use care_plan::model::*;
 pub use care_plan::CarePlans;
 pub use companion::{Companion, CompanionConfig, PphCompanion};

@@ -9,9 +9,10 @@ const STEPS: &[(u32, &str)] = &[
         2,
         include_str!("migrations/002_devices_and_plan_indexes.sql"),
     ),
+    (3, include_str!("migrations/003_budgets.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 2;
+pub const LATEST_VERSION: u32 = 3;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

@@ -8,7 +8,7 @@ mod open;
 mod upgrade_tests;
 mod write;
 
-pub(crate) use entity::{list_by, load_required, Entity};
+pub(crate) use entity::{list_by, load, load_required, Entity};
 pub use migrations::LATEST_VERSION;
 pub(crate) use write::WriteTx;
 

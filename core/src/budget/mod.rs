@@ -1,0 +1,383 @@
+//! Personal health budgets: the exported API. Money is never edited: spends
+//! are reversed by a second entry, and every write is one transaction with
+//! its change-log rows.
+
+mod audit;
+pub mod model;
+mod store;
+mod summary;
+
+pub use audit::describe_budget_warning;
+
+use crate::care_plan::model::{
+    required_text, Activity, Goal, PlanInfo, MAX_LONG_TEXT, MAX_SHORT_TEXT,
+};
+use crate::error::{PphError, Result};
+use crate::ids::{check_id, new_id};
+use crate::store::{list_by, load_required, Store};
+use crate::time::parse_date;
+use chrono::NaiveDate;
+use model::*;
+use rusqlite::Connection;
+use std::sync::Arc;
+
+const DEFAULT_UNDERSPEND_PERCENT: u8 = 10;
+
+#[derive(uniffi::Object)]
+pub struct Budgets {
+    store: Arc<Store>,
+}
+
+impl Budgets {
+    pub(crate) fn new(store: Arc<Store>) -> Self {
+        Budgets { store }
+    }
+}
+
+fn period(budget: &Budget) -> Result<summary::Period> {
+    Ok(summary::Period {
+        start: parse_date("period_start", &budget.period_start)?,
+        end: parse_date("period_end", &budget.period_end)?,
+        last_review: budget
+            .last_review
+            .as_deref()
+            .map(|d| parse_date("last_review", d))
+            .transpose()?,
+    })
+}
+
+fn in_period(budget: &Budget, field: &str, date: NaiveDate) -> Result<()> {
+    let p = period(budget)?;
+    if date < p.start || date > p.end {
+        return Err(PphError::validation(field, "outside the budget period").into());
+    }
+    Ok(())
+}
+
+fn summary_at(conn: &Connection, budget: &Budget, as_of: NaiveDate) -> Result<BudgetSummary> {
+    let lines: Vec<BudgetLine> = list_by(conn, "budget_id", &budget.id)?;
+    let totals = store::totals(conn, &budget.id, &as_of.to_string())?;
+    Ok(summary::summarise(
+        budget,
+        &period(budget)?,
+        &lines,
+        &totals,
+        as_of,
+    ))
+}
+
+/// An optional link must name an existing goal or activity.
+fn check_link<E: crate::store::Entity>(
+    conn: &Connection,
+    field: &str,
+    id: Option<&str>,
+) -> Result<()> {
+    if let Some(id) = id {
+        check_id(field, id)?;
+        load_required::<E>(conn, id)
+            .map_err(|_| PphError::validation(field, "no such record in the care plan"))?;
+    }
+    Ok(())
+}
+
+#[uniffi::export]
+impl Budgets {
+    pub fn create_budget(&self, new: NewBudget) -> Result<Budget, PphError> {
+        required_text("name", &new.name, MAX_SHORT_TEXT)?;
+        let start = parse_date("period_start", &new.period_start)?;
+        let end = parse_date("period_end", &new.period_end)?;
+        if end < start {
+            return Err(PphError::validation("period_end", "is before the start"));
+        }
+        if new.allocation_pence < 0 {
+            return Err(PphError::validation(
+                "allocation_pence",
+                "must not be negative",
+            ));
+        }
+        check_magnitude("allocation_pence", new.allocation_pence)?;
+        check_currency(&new.currency)?;
+        let percent = new
+            .underspend_warning_percent
+            .unwrap_or(DEFAULT_UNDERSPEND_PERCENT);
+        if percent > 100 {
+            return Err(PphError::validation(
+                "underspend_warning_percent",
+                "must be 0 to 100",
+            ));
+        }
+        if let Some(plan_id) = &new.plan_id {
+            check_id("plan_id", plan_id)?;
+        }
+        Ok(self.store.write(|tx| {
+            if let Some(plan_id) = &new.plan_id {
+                load_required::<PlanInfo>(tx.tx, plan_id)?;
+            }
+            let budget = Budget {
+                id: new_id(),
+                name: new.name,
+                holding: new.holding,
+                period_start: new.period_start,
+                period_end: new.period_end,
+                allocation_pence: new.allocation_pence,
+                currency: new.currency,
+                plan_id: new.plan_id,
+                underspend_warning_percent: percent,
+                last_review: None,
+            };
+            tx.save_personal(None, &budget)?;
+            Ok(budget)
+        })?)
+    }
+
+    pub fn budget(&self, budget_id: String) -> Result<Budget, PphError> {
+        check_id("budget_id", &budget_id)?;
+        Ok(self.store.read(|conn| load_required(conn, &budget_id))?)
+    }
+
+    pub fn list_budgets(&self) -> Result<Vec<Budget>, PphError> {
+        Ok(self.store.read(store::list_budgets)?)
+    }
+
+    /// A dated top-up (positive) or reduction (negative) of the allocation.
+    pub fn adjust_budget(
+        &self,
+        budget_id: String,
+        date: String,
+        amount_pence: i64,
+        reason: String,
+    ) -> Result<Adjustment, PphError> {
+        check_id("budget_id", &budget_id)?;
+        let day = parse_date("date", &date)?;
+        if amount_pence == 0 {
+            return Err(PphError::validation("amount_pence", "must not be zero"));
+        }
+        check_magnitude("amount_pence", amount_pence)?;
+        required_text("reason", &reason, MAX_LONG_TEXT)?;
+        Ok(self.store.write(|tx| {
+            let budget: Budget = load_required(tx.tx, &budget_id)?;
+            in_period(&budget, "date", day)?;
+            let adjustment = Adjustment {
+                id: new_id(),
+                budget_id,
+                date,
+                amount_pence,
+                reason,
+            };
+            tx.save_personal(None, &adjustment)?;
+            Ok(adjustment)
+        })?)
+    }
+
+    pub fn add_line(&self, budget_id: String, new: NewBudgetLine) -> Result<BudgetLine, PphError> {
+        check_id("budget_id", &budget_id)?;
+        required_text("category", &new.category, MAX_SHORT_TEXT)?;
+        if new.planned_pence < 0 {
+            return Err(PphError::validation(
+                "planned_pence",
+                "must not be negative",
+            ));
+        }
+        check_magnitude("planned_pence", new.planned_pence)?;
+        Ok(self.store.write(|tx| {
+            let budget: Budget = load_required(tx.tx, &budget_id)?;
+            for goal_id in &new.goal_ids {
+                check_link::<Goal>(tx.tx, "goal_ids", Some(goal_id))?;
+            }
+            let line = BudgetLine {
+                id: new_id(),
+                budget_id: budget.id,
+                category: new.category,
+                planned_pence: new.planned_pence,
+                goal_ids: new.goal_ids,
+            };
+            tx.save_personal(None, &line)?;
+            Ok(line)
+        })?)
+    }
+
+    pub fn lines(&self, budget_id: String) -> Result<Vec<BudgetLine>, PphError> {
+        check_id("budget_id", &budget_id)?;
+        Ok(self.store.read(|conn| {
+            load_required::<Budget>(conn, &budget_id)?;
+            list_by(conn, "budget_id", &budget_id)
+        })?)
+    }
+
+    /// Records a spend after checking it is eligible: more than zero, in the
+    /// budget's currency and period, on one of its lines, and not in an
+    /// excluded category. Overspending a line is allowed and warned.
+    pub fn record_spend(
+        &self,
+        budget_id: String,
+        new: NewSpend,
+    ) -> Result<RecordedSpend, PphError> {
+        check_id("budget_id", &budget_id)?;
+        new.validate_shape()?;
+        let day = parse_date("date", &new.date)?;
+        Ok(self.store.write(|tx| {
+            let budget: Budget = load_required(tx.tx, &budget_id)?;
+            in_period(&budget, "date", day)?;
+            if new.currency != budget.currency {
+                return Err(PphError::validation("currency", "differs from the budget's currency").into());
+            }
+            let line_ok = check_id("line_id", &new.line_id).is_ok()
+                && crate::store::load::<BudgetLine>(tx.tx, &new.line_id)?.is_some_and(|l| l.budget_id == budget.id);
+            if !line_ok {
+                return Err(PphError::validation("line_id", "not a line of this budget").into());
+            }
+            if let Some(rule) = store::exclusion_rule(tx.tx, &category_key(&new.category))? {
+                return Err(PphError::validation("category", format!("not allowed: {rule}")).into());
+            }
+            check_link::<Goal>(tx.tx, "goal_id", new.goal_id.as_deref())?;
+            check_link::<Activity>(tx.tx, "activity_id", new.activity_id.as_deref())?;
+            let spend = Spend {
+                id: new_id(),
+                budget_id: budget.id.clone(),
+                line_id: new.line_id,
+                kind: SpendKind::Spend,
+                date: new.date,
+                payee: new.payee,
+                category: new.category,
+                amount_pence: new.amount_pence,
+                currency: new.currency,
+                goal_id: new.goal_id,
+                activity_id: new.activity_id,
+                note: new.note,
+                receipt: new.receipt,
+                reverses: None,
+                reason: None,
+            };
+            tx.save_personal(None, &spend)?;
+            let after = summary_at(tx.tx, &budget, day)?;
+            let warnings = after
+                .warnings
+                .into_iter()
+                .filter(|w| matches!(w, BudgetWarning::LineOverspent { line_id, .. } if *line_id == spend.line_id))
+                .collect();
+            Ok(RecordedSpend { spend, warnings })
+        })?)
+    }
+
+    /// Writes a reversing entry for a spend; both stay in the audit trail.
+    pub fn reverse_spend(
+        &self,
+        spend_id: String,
+        reason: String,
+        date: String,
+    ) -> Result<Spend, PphError> {
+        check_id("spend_id", &spend_id)?;
+        required_text("reason", &reason, MAX_LONG_TEXT)?;
+        let day = parse_date("date", &date)?;
+        Ok(self.store.write(|tx| {
+            let original: Spend = load_required(tx.tx, &spend_id)?;
+            if original.kind == SpendKind::Reversal {
+                return Err(PphError::Conflict {
+                    reason: "a reversal cannot itself be reversed".into(),
+                }
+                .into());
+            }
+            if store::is_reversed(tx.tx, &spend_id)? {
+                return Err(PphError::Conflict {
+                    reason: "this spend is already reversed".into(),
+                }
+                .into());
+            }
+            if day < parse_date("date", &original.date)? {
+                return Err(PphError::validation("date", "is before the spend it reverses").into());
+            }
+            let reversal = Spend {
+                id: new_id(),
+                kind: SpendKind::Reversal,
+                date,
+                amount_pence: -original.amount_pence,
+                note: None,
+                receipt: None,
+                reverses: Some(original.id.clone()),
+                reason: Some(reason),
+                ..original
+            };
+            tx.save_personal(None, &reversal)?;
+            Ok(reversal)
+        })?)
+    }
+
+    /// Spends and reversals between two dates, inclusive, oldest first.
+    pub fn spends(
+        &self,
+        budget_id: String,
+        from: String,
+        to: String,
+    ) -> Result<Vec<Spend>, PphError> {
+        check_id("budget_id", &budget_id)?;
+        parse_date("from", &from)?;
+        parse_date("to", &to)?;
+        Ok(self.store.read(|conn| {
+            load_required::<Budget>(conn, &budget_id)?;
+            store::spends_between(conn, &budget_id, &from, &to)
+        })?)
+    }
+
+    /// The position on a date: balance, lines, burn rate, projection, warnings.
+    pub fn summary(&self, budget_id: String, as_of: String) -> Result<BudgetSummary, PphError> {
+        check_id("budget_id", &budget_id)?;
+        let day = parse_date("as_of", &as_of)?;
+        Ok(self.store.read(|conn| {
+            let budget: Budget = load_required(conn, &budget_id)?;
+            summary_at(conn, &budget, day)
+        })?)
+    }
+
+    /// Records that the budget was reviewed, which sets the next review due.
+    pub fn record_budget_review(
+        &self,
+        budget_id: String,
+        date: String,
+    ) -> Result<Budget, PphError> {
+        check_id("budget_id", &budget_id)?;
+        parse_date("date", &date)?;
+        Ok(self.store.write(|tx| {
+            let old: Budget = load_required(tx.tx, &budget_id)?;
+            let new = Budget {
+                last_review: Some(date),
+                ..old.clone()
+            };
+            tx.save_personal(Some(&old), &new)?;
+            Ok(new)
+        })?)
+    }
+
+    /// What budgets may not buy, as configured on this device.
+    pub fn exclusions(&self) -> Result<Vec<Exclusion>, PphError> {
+        Ok(self.store.read(store::exclusions)?)
+    }
+
+    /// Adds (or rewords) an excluded category, e.g. for a local policy.
+    pub fn add_exclusion(&self, category: String, rule: String) -> Result<(), PphError> {
+        required_text("category", &category, MAX_SHORT_TEXT)?;
+        required_text("rule", &rule, MAX_LONG_TEXT)?;
+        Ok(self
+            .store
+            .write(|tx| store::add_exclusion(tx.tx, &category_key(&category), &rule))?)
+    }
+
+    /// The CSV of spends in a range with receipt references, and the summary
+    /// at the end of the range.
+    pub fn export_audit_pack(
+        &self,
+        budget_id: String,
+        from: String,
+        to: String,
+    ) -> Result<AuditPack, PphError> {
+        check_id("budget_id", &budget_id)?;
+        parse_date("from", &from)?;
+        let to_day = parse_date("to", &to)?;
+        Ok(self.store.read(|conn| {
+            let budget: Budget = load_required(conn, &budget_id)?;
+            let lines: Vec<BudgetLine> = list_by(conn, "budget_id", &budget_id)?;
+            let spends = store::spends_between(conn, &budget_id, &from, &to)?;
+            let summary = summary_at(conn, &budget, to_day)?;
+            audit::pack(&budget, &lines, &spends, &summary)
+        })?)
+    }
+}

@@ -1,0 +1,181 @@
+//! Budget SQL: where each record lives, and the aggregates the summary needs.
+
+use super::model::{Adjustment, Budget, BudgetLine, Exclusion, Spend};
+use crate::error::Result;
+use crate::store::Entity;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::HashMap;
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+impl Entity for Budget {
+    const KIND: &'static str = "budget";
+    const TABLE: &'static str = "budgets";
+    const COLUMNS: &'static [&'static str] = &[];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![]
+    }
+}
+
+impl Entity for Adjustment {
+    const KIND: &'static str = "budget_adjustment";
+    const TABLE: &'static str = "budget_adjustments";
+    const COLUMNS: &'static [&'static str] = &["budget_id", "date", "amount_pence"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![
+            text(&self.budget_id),
+            text(&self.date),
+            Value::Integer(self.amount_pence),
+        ]
+    }
+}
+
+impl Entity for BudgetLine {
+    const KIND: &'static str = "budget_line";
+    const TABLE: &'static str = "budget_lines";
+    const COLUMNS: &'static [&'static str] = &["budget_id"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![text(&self.budget_id)]
+    }
+}
+
+impl Entity for Spend {
+    const KIND: &'static str = "budget_spend";
+    const TABLE: &'static str = "budget_spends";
+    const COLUMNS: &'static [&'static str] = &[
+        "budget_id",
+        "line_id",
+        "date",
+        "amount_pence",
+        "has_receipt",
+        "reverses",
+    ];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![
+            text(&self.budget_id),
+            text(&self.line_id),
+            text(&self.date),
+            Value::Integer(self.amount_pence),
+            Value::Integer(i64::from(self.receipt.is_some())),
+            self.reverses.as_deref().map_or(Value::Null, text),
+        ]
+    }
+}
+
+pub(crate) fn list_budgets(conn: &Connection) -> Result<Vec<Budget>> {
+    let mut stmt = conn.prepare_cached("SELECT doc FROM budgets ORDER BY id")?;
+    let docs = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+}
+
+pub(crate) fn exclusion_rule(conn: &Connection, category_key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT rule FROM budget_exclusions WHERE category = ?1")?
+        .query_row([category_key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn exclusions(conn: &Connection) -> Result<Vec<Exclusion>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT category, rule FROM budget_exclusions ORDER BY category")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Exclusion {
+            category: r.get(0)?,
+            rule: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn add_exclusion(conn: &Connection, category_key: &str, rule: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO budget_exclusions (category, rule) VALUES (?1, ?2)
+         ON CONFLICT (category) DO UPDATE SET rule = excluded.rule",
+    )?
+    .execute((category_key, rule))?;
+    Ok(())
+}
+
+pub(crate) fn is_reversed(conn: &Connection, spend_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM budget_spends WHERE reverses = ?1")?
+        .query_row([spend_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Spends and reversals of a budget between two dates, inclusive, oldest first.
+pub(crate) fn spends_between(
+    conn: &Connection,
+    budget_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<Spend>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT doc FROM budget_spends WHERE budget_id = ?1 AND date BETWEEN ?2 AND ?3
+         ORDER BY date, id",
+    )?;
+    let docs = stmt.query_map((budget_id, from, to), |r| r.get::<_, String>(0))?;
+    docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+}
+
+/// Money movements up to a date, summed by SQL over indexed columns.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Totals {
+    pub adjustments: i64,
+    pub spent: i64,
+    pub reversed: i64,
+    /// Net (spends less reversals) per line.
+    pub per_line: HashMap<String, i64>,
+    /// Spends (not reversed) with no receipt.
+    pub missing_receipts: u32,
+}
+
+pub(crate) fn totals(conn: &Connection, budget_id: &str, as_of: &str) -> Result<Totals> {
+    let adjustments = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(amount_pence), 0) FROM budget_adjustments
+             WHERE budget_id = ?1 AND date <= ?2",
+        )?
+        .query_row((budget_id, as_of), |r| r.get(0))?;
+    let (spent, reversed, missing_receipts) = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(amount_pence) FILTER (WHERE amount_pence > 0), 0),
+                    coalesce(-sum(amount_pence) FILTER (WHERE amount_pence < 0), 0),
+                    count(*) FILTER (WHERE amount_pence > 0 AND has_receipt = 0 AND NOT EXISTS
+                        (SELECT 1 FROM budget_spends r WHERE r.reverses = s.id))
+             FROM budget_spends s WHERE budget_id = ?1 AND date <= ?2",
+        )?
+        .query_row((budget_id, as_of), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT line_id, sum(amount_pence) FROM budget_spends
+         WHERE budget_id = ?1 AND date <= ?2 GROUP BY line_id",
+    )?;
+    let per_line = stmt
+        .query_map((budget_id, as_of), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Totals {
+        adjustments,
+        spent,
+        reversed,
+        per_line,
+        missing_receipts,
+    })
+}
