@@ -5,13 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// target/<profile>/, where cargo put libpph_ffi beside this test's deps/.
-fn profile_dir() -> PathBuf {
+/// target/<profile>/deps/: where `cargo test` links this crate's cdylib,
+/// beside this test's own executable. (Only `cargo build` copies it up to
+/// target/<profile>/, so a library there may be stale.)
+fn library_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .to_path_buf()
+    exe.parent().expect("target/<profile>/deps").to_path_buf()
 }
 
 fn library() -> PathBuf {
@@ -20,7 +19,7 @@ fn library() -> PathBuf {
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
     );
-    let lib = profile_dir().join(name);
+    let lib = library_dir().join(name);
     assert!(lib.exists(), "{} not built", lib.display());
     lib
 }
@@ -52,7 +51,7 @@ fn run(cmd: &mut Command, what: &str) {
 }
 
 #[test]
-fn python_bindings_pass_the_care_plan_suite() {
+fn python_bindings_pass_the_suites() {
     let out = tempfile::tempdir().expect("tempdir");
     generate("python", out.path());
     std::fs::copy(
@@ -62,9 +61,11 @@ fn python_bindings_pass_the_care_plan_suite() {
     .expect("copy lib");
     run(
         Command::new("python3")
-            .arg(tests_dir().join("python/test_care_plans.py"))
-            .env("PYTHONPATH", out.path()),
-        "python suite",
+            .args(["-m", "unittest", "-v", "test_care_plans", "test_budgets"])
+            .current_dir(tests_dir().join("python"))
+            .env("PYTHONPATH", out.path())
+            .env("PYTHONDONTWRITEBYTECODE", "1"),
+        "python suites",
     );
 }
 
@@ -87,7 +88,7 @@ fn kotlin_compiler() -> Option<(Command, Option<PathBuf>)> {
 }
 
 #[test]
-fn kotlin_bindings_pass_the_care_plan_suite() {
+fn kotlin_bindings_pass_the_suite() {
     let jna = PathBuf::from("/usr/share/java/jna.jar");
     let compiler = kotlin_compiler();
     assert!(
@@ -109,7 +110,7 @@ fn kotlin_bindings_pass_the_care_plan_suite() {
             .arg("-cp")
             .arg(&classpath)
             .arg(out.path().join("src/uniffi/pph/pph.kt"))
-            .arg(tests_dir().join("kotlin/CarePlansTest.kt"))
+            .arg(tests_dir().join("kotlin/CompanionTest.kt"))
             .arg("-d")
             .arg(&classes),
         "kotlin compile",
@@ -120,10 +121,10 @@ fn kotlin_bindings_pass_the_care_plan_suite() {
     };
     run(
         Command::new("java")
-            .arg(format!("-Djna.library.path={}", profile_dir().display()))
+            .arg(format!("-Djna.library.path={}", library_dir().display()))
             .arg("-cp")
             .arg(runtime_cp)
-            .arg("CarePlansTestKt"),
+            .arg("CompanionTestKt"),
         "kotlin suite",
     );
 }

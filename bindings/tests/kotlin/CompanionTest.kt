@@ -1,4 +1,4 @@
-// Foreign-language test of the generated Kotlin bindings (package uniffi.pph)
+// Foreign-language tests of the generated Kotlin bindings (package uniffi.pph)
 // on the JVM through JNA. Compiled and run by bindings/tests/foreign.rs.
 
 import uniffi.pph.*
@@ -104,6 +104,36 @@ fun main() {
         check(end.field == "schedule.end") { "field ${end.field}" }
         check(f.plans.plan(f.plan.id).activities.size == 1) { "nothing written" }
         expectThrows<PphException.NotFound> { f.plans.plan("01900000-0000-7000-8000-00000000dead") }
+    }
+
+    test("budget: valid and ineligible spends, a reversal, the summary") {
+        val budgets = companion.budgets()
+        val budget = budgets.createBudget(
+            NewBudget(
+                name = "Mobility PHB",
+                holding = BudgetHolding.THIRD_PARTY,
+                periodStart = "2026-04-01",
+                periodEnd = "2027-03-31",
+                allocationPence = 365_000L,
+                currency = "GBP",
+            ),
+        )
+        val line = budgets.addLine(budget.id, NewBudgetLine(category = "Pulmonary rehab", plannedPence = 50_000L))
+        fun spend(category: String, pence: Long) = NewSpend(
+            lineId = line.id, date = "2026-04-10", payee = "Breathe Well", category = category,
+            amountPence = pence, currency = "GBP",
+        )
+        val ok = budgets.recordSpend(budget.id, spend("classes", 12_500L))
+        val refused = expectThrows<PphException.Validation> { budgets.recordSpend(budget.id, spend("Gambling", 500L)) }
+        check(refused.field == "category") { "field ${refused.field}" }
+        budgets.reverseSpend(ok.spend.id, "Cancelled class", "2026-04-11")
+        budgets.recordSpend(budget.id, spend("classes", 60_000L)).also { r ->
+            check(r.warnings.size == 1 && r.warnings[0] is BudgetWarning.LineOverspent) { "warned ${r.warnings}" }
+        }
+        val summary = budgets.summary(budget.id, "2026-04-30")
+        check(summary.spentPence == 72_500L && summary.reversedPence == 12_500L) { "summary $summary" }
+        check(summary.remainingPence == 365_000L - 60_000L) { "remaining ${summary.remainingPence}" }
+        check(summary.warnings.any { it is BudgetWarning.SpendsWithoutReceipt }) { "receipts ${summary.warnings}" }
     }
 
     test("a wrong key is refused") {
