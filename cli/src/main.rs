@@ -8,6 +8,7 @@ mod commands;
 mod key;
 mod render;
 mod tour;
+mod tour_budget;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -1,6 +1,9 @@
 //! How the terminal shows core records, shared by the tour and the commands.
 
-use pph_core::{Adherence, AdherenceFigures, CarePlan, PlanChange, Repeat, Responsible, Schedule};
+use pph_core::{
+    describe_budget_warning, Adherence, AdherenceFigures, BudgetSummary, CarePlan, PlanChange,
+    Repeat, Responsible, Schedule,
+};
 use std::time::SystemTime;
 
 pub fn instant(t: SystemTime) -> String {
@@ -136,4 +139,42 @@ pub fn history(changes: &[PlanChange]) -> String {
             )
         })
         .collect()
+}
+
+/// Pence as pounds, e.g. 123456 -> "£1234.56".
+pub fn pounds(pence: i64) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    format!(
+        "{sign}£{}.{:02}",
+        pence.unsigned_abs() / 100,
+        pence.unsigned_abs() % 100
+    )
+}
+
+pub fn budget(s: &BudgetSummary) -> String {
+    let mut out = format!(
+        "Position on {}: {} left of {} allocated ({} spent, {} reversed, {} adjustments)\n  \
+         Burn rate {} a day; projected balance at the end of the period: {}\n",
+        s.as_of,
+        pounds(s.remaining_pence),
+        pounds(s.allocated_pence),
+        pounds(s.spent_pence),
+        pounds(s.reversed_pence),
+        pounds(s.adjustments_pence),
+        pounds(s.burn_rate_pence_per_day),
+        pounds(s.projected_balance_at_end_pence),
+    );
+    for l in &s.lines {
+        out.push_str(&format!(
+            "  - {}: planned {}, spent {}, {} left\n",
+            l.category,
+            pounds(l.planned_pence),
+            pounds(l.spent_pence),
+            pounds(l.remaining_pence)
+        ));
+    }
+    for w in &s.warnings {
+        out.push_str(&format!("  ! {}\n", describe_budget_warning(w)));
+    }
+    out
 }

@@ -265,6 +265,8 @@ pub fn run() -> Result<(), String> {
         then.goals[1].status
     );
 
+    crate::tour_budget::run(&companion, &plan.id, &walk_goal.id, &group.id)?;
+
     heading("Mistakes are refused, and nothing is written");
     let err = plans
         .add_activity(

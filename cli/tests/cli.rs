@@ -39,6 +39,11 @@ fn the_tour_walks_through_care_plans() {
         "invalid schedule.times",
         "another key    -> the key does not open this store",
         "integrity check: ok",
+        "A spend at the pub -> invalid category: not allowed: a personal health budget cannot buy alcohol",
+        "Position on 2026-03-15: £2156.50 left of £2400.00 allocated",
+        "- Pulmonary rehab classes: planned £600.00, spent £45.00, £555.00 left",
+        "! 1 spend(s) without a receipt",
+        "Jo (PA),personal_assistant,Personal assistant,180.00,GBP,,,jo-march.jpg",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

@@ -4,9 +4,10 @@ use super::model::{Budget, BudgetLine, BudgetSummary, BudgetWarning, LineSummary
 use super::store::Totals;
 use chrono::{Months, NaiveDate};
 
-/// Underspend is only projected once a quarter of the period has passed:
-/// before that, a quiet start says little about the year.
-const UNDERSPEND_AFTER_SHARE: i64 = 4;
+/// Projections warn only once a quarter of the period has passed: before
+/// that, one early invoice or a quiet start says little about the year.
+/// Money already overspent is warned about at once.
+const PROJECT_AFTER_SHARE: i64 = 4;
 /// A review is flagged this many days before it falls due.
 const REVIEW_NOTICE_DAYS: i64 = 28;
 
@@ -51,11 +52,12 @@ pub(crate) fn summarise(
     let projected = remaining - projected_further;
 
     let mut warnings = Vec::new();
-    if projected < 0 {
+    let can_project = elapsed * PROJECT_AFTER_SHARE >= total_days;
+    if remaining < 0 || (can_project && projected < 0) {
         warnings.push(BudgetWarning::ProjectedOverspend {
-            amount_pence: -projected,
+            amount_pence: -projected.min(remaining),
         });
-    } else if elapsed * UNDERSPEND_AFTER_SHARE >= total_days
+    } else if can_project
         && i128::from(projected) * 100
             > i128::from(available) * i128::from(budget.underspend_warning_percent)
     {
