@@ -2,8 +2,7 @@
 //! local calendar, using whichever schedule applied on each day.
 
 use super::model::{
-    Activity, ActivityAdherence, Adherence, AdherenceFigures, Completion, Outcome, Repeat,
-    ScheduleRule,
+    Activity, ActivityAdherence, Adherence, AdherenceFigures, Outcome, Repeat, ScheduleRule,
 };
 use crate::error::PphError;
 use chrono::{Datelike, NaiveDate};
@@ -119,17 +118,24 @@ impl Tally {
 /// outcome recorded on each due day; an N-times-a-week schedule credits the
 /// best outcomes in each week up to its expected count, which is N for a whole
 /// week and pro rata for a week cut by the range or the schedule's dates.
+/// What adherence needs of a completion: which activity, which local day, how it went.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Mark {
+    pub activity_id: String,
+    pub day: NaiveDate,
+    pub outcome: Outcome,
+}
+
 fn activity_tally(
     activity: &Activity,
-    completions: &[Completion],
+    marks: &[&Mark],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Tally, PphError> {
     let timeline = Timeline::of(activity)?;
     let mut by_day: HashMap<NaiveDate, Vec<Outcome>> = HashMap::new();
-    for c in completions {
-        let day = crate::time::parse_date("local_date", &c.local_date)?;
-        by_day.entry(day).or_default().push(c.outcome);
+    for m in marks {
+        by_day.entry(m.day).or_default().push(m.outcome);
     }
     let best = |day: NaiveDate| by_day.get(&day).and_then(|o| o.iter().max().copied());
 
@@ -163,19 +169,21 @@ fn activity_tally(
 
 pub(crate) fn adherence(
     activities: &[Activity],
-    completions: &[Completion],
+    marks: &[Mark],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Adherence, PphError> {
+    let mut by_activity: HashMap<&str, Vec<&Mark>> = HashMap::new();
+    for m in marks {
+        by_activity.entry(&m.activity_id).or_default().push(m);
+    }
     let mut overall = Tally::default();
     let mut per_activity = Vec::with_capacity(activities.len());
     for activity in activities {
-        let own: Vec<Completion> = completions
-            .iter()
-            .filter(|c| c.activity_id == activity.id)
-            .cloned()
-            .collect();
-        let tally = activity_tally(activity, &own, from, to)?;
+        let own = by_activity
+            .get(activity.id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let tally = activity_tally(activity, own, from, to)?;
         overall.add(&tally);
         per_activity.push(ActivityAdherence {
             activity_id: activity.id.clone(),
@@ -194,7 +202,6 @@ pub(crate) fn adherence(
 mod tests {
     use super::*;
     use crate::care_plan::model::{PastSchedule, Responsible, Schedule, Weekday};
-    use std::time::UNIX_EPOCH;
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
@@ -217,21 +224,15 @@ mod tests {
         }
     }
 
-    fn done(day: &str, outcome: Outcome) -> Completion {
-        Completion {
-            id: format!("c-{day}"),
-            plan_id: "p".into(),
+    fn done(day: &str, outcome: Outcome) -> Mark {
+        Mark {
             activity_id: "a".into(),
-            occurred_at: UNIX_EPOCH,
-            utc_offset_minutes: 0,
-            local_date: day.into(),
+            day: date(day),
             outcome,
-            note: None,
-            value: None,
         }
     }
 
-    fn figures(a: &Activity, cs: &[Completion], from: &str, to: &str) -> AdherenceFigures {
+    fn figures(a: &Activity, cs: &[Mark], from: &str, to: &str) -> AdherenceFigures {
         adherence(std::slice::from_ref(a), cs, date(from), date(to))
             .expect("adherence")
             .overall
@@ -365,9 +366,9 @@ mod tests {
                 let base = date("2026-01-01");
                 let start = base + chrono::Duration::days(start_offset);
                 let a = activity(repeat, &start.to_string(), None);
-                let cs: Vec<Completion> = done
+                let cs: Vec<Mark> = done
                     .iter()
-                    .map(|(d, o)| done_on(base + chrono::Duration::days(*d), *o))
+                    .map(|(d, o)| Mark { activity_id: "a".into(), day: base + chrono::Duration::days(*d), outcome: *o })
                     .collect();
                 let from = base;
                 let to = base + chrono::Duration::days(span);
@@ -378,17 +379,10 @@ mod tests {
                     None => prop_assert_eq!(f.scheduled, 0),
                 }
                 // Recording everything as done can only raise the figure.
-                let all_done: Vec<Completion> = cs.iter().map(|c| Completion { outcome: Outcome::Done, ..c.clone() }).collect();
+                let all_done: Vec<Mark> = cs.iter().map(|c| Mark { outcome: Outcome::Done, ..c.clone() }).collect();
                 let g = adherence(std::slice::from_ref(&a), &all_done, from, to).expect("adherence").overall;
                 prop_assert!(g.ratio >= f.ratio);
                 prop_assert_eq!(g.scheduled, f.scheduled);
-            }
-        }
-
-        fn done_on(day: NaiveDate, outcome: Outcome) -> Completion {
-            Completion {
-                id: format!("c-{day}"),
-                ..super::done(&day.to_string(), outcome)
             }
         }
     }

@@ -328,14 +328,14 @@ impl CarePlans {
         check_id("plan_id", &plan_id)?;
         let (from_d, to_d) = (parse_date("from", &from)?, parse_date("to", &to)?);
         adherence::check_range(from_d, to_d)?;
-        let (activities, completions) = self.store.read(|conn| {
+        let (activities, marks) = self.store.read(|conn| {
             load_required::<PlanInfo>(conn, &plan_id)?;
             Ok((
                 list_by::<Activity>(conn, "plan_id", &plan_id)?,
-                store::completions_between(conn, &plan_id, None, &from, &to)?,
+                store::marks_between(conn, &plan_id, &from, &to)?,
             ))
         })?;
-        adherence::adherence(&activities, &completions, from_d, to_d)
+        adherence::adherence(&activities, &marks, from_d, to_d)
     }
 
     /// Records a review and sets the plan's next review date from it.

@@ -10,9 +10,10 @@ const STEPS: &[(u32, &str)] = &[
         include_str!("migrations/002_devices_and_plan_indexes.sql"),
     ),
     (3, include_str!("migrations/003_budgets.sql")),
+    (4, include_str!("migrations/004_completion_outcomes.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 3;
+pub const LATEST_VERSION: u32 = 4;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
@@ -75,5 +76,29 @@ mod tests {
             .expect("collide");
         assert!(migrate_to(&mut conn, 2).is_err());
         assert_eq!(user_version(&conn).expect("version"), 1);
+    }
+
+    #[test]
+    fn v4_backfills_completion_outcomes_from_their_records() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate_to(&mut conn, 3).expect("v3");
+        conn.execute_batch(
+            r#"INSERT INTO care_plans (id, doc) VALUES ('p', '{}');
+               INSERT INTO plan_goals (id, plan_id, doc) VALUES ('g', 'p', '{}');
+               INSERT INTO plan_activities (id, plan_id, goal_id, doc) VALUES ('a', 'p', 'g', '{}');
+               INSERT INTO plan_completions (id, plan_id, activity_id, local_date, doc)
+               VALUES ('c1', 'p', 'a', '2026-03-02', '{"outcome":"partly"}'),
+                      ('c2', 'p', 'a', '2026-03-03', '{"outcome":"done"}');"#,
+        )
+        .expect("v3 rows");
+        migrate_to(&mut conn, 4).expect("v4");
+        let outcomes: Vec<String> = conn
+            .prepare("SELECT outcome FROM plan_completions ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(outcomes, ["partly", "done"]);
     }
 }
