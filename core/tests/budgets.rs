@@ -442,3 +442,36 @@ proptest! {
         prop_assert_eq!(s.lines.iter().map(|l| l.spent_pence).sum::<i64>(), spent - upto(&reversals));
     }
 }
+
+#[test]
+fn a_reversed_spend_needs_no_receipt() {
+    let t = new_store();
+    let budgets = t.companion.budgets();
+    let b = new_budget(&budgets);
+    let pa = line(&budgets, &b.id, "Personal assistant", 200_000);
+    let missing = |as_of: &str| {
+        budgets
+            .summary(b.id.clone(), as_of.into())
+            .expect("summary")
+            .warnings
+            .iter()
+            .find_map(|w| match w {
+                BudgetWarning::SpendsWithoutReceipt { count } => Some(*count),
+                _ => None,
+            })
+            .unwrap_or(0)
+    };
+    let mut first = spend(&pa.id, "2026-04-10", "personal_assistant", 1_000);
+    first.receipt = None;
+    let first = budgets.record_spend(b.id.clone(), first).expect("spend");
+    let mut second = spend(&pa.id, "2026-04-11", "personal_assistant", 2_000);
+    second.receipt = None;
+    budgets.record_spend(b.id.clone(), second).expect("spend");
+    assert_eq!(missing("2026-04-30"), 2);
+    assert_eq!(missing("2026-04-10"), 1, "only spends up to the date count");
+    budgets
+        .reverse_spend(first.spend.id, "Paid in error".into(), "2026-04-20".into())
+        .expect("reverse");
+    assert_eq!(missing("2026-04-30"), 1);
+    assert_eq!(missing("2026-04-10"), 0, "reversed later, still needs none");
+}

@@ -219,15 +219,20 @@ impl Budgets {
             let budget: Budget = load_required(tx.tx, &budget_id)?;
             in_period(&budget, "date", day)?;
             if new.currency != budget.currency {
-                return Err(PphError::validation("currency", "differs from the budget's currency").into());
+                return Err(
+                    PphError::validation("currency", "differs from the budget's currency").into(),
+                );
             }
-            let line_ok = check_id("line_id", &new.line_id).is_ok()
-                && crate::store::load::<BudgetLine>(tx.tx, &new.line_id)?.is_some_and(|l| l.budget_id == budget.id);
-            if !line_ok {
-                return Err(PphError::validation("line_id", "not a line of this budget").into());
+            let line = match check_id("line_id", &new.line_id) {
+                Ok(()) => crate::store::load::<BudgetLine>(tx.tx, &new.line_id)?,
+                Err(_) => None,
             }
+            .filter(|l| l.budget_id == budget.id)
+            .ok_or_else(|| PphError::validation("line_id", "not a line of this budget"))?;
             if let Some(rule) = store::exclusion_rule(tx.tx, &category_key(&new.category))? {
-                return Err(PphError::validation("category", format!("not allowed: {rule}")).into());
+                return Err(
+                    PphError::validation("category", format!("not allowed: {rule}")).into(),
+                );
             }
             check_link::<Goal>(tx.tx, "goal_id", new.goal_id.as_deref())?;
             check_link::<Activity>(tx.tx, "activity_id", new.activity_id.as_deref())?;
@@ -249,12 +254,15 @@ impl Budgets {
                 reason: None,
             };
             tx.save_personal(None, &spend)?;
-            let after = summary_at(tx.tx, &budget, day)?;
-            let warnings = after
-                .warnings
-                .into_iter()
-                .filter(|w| matches!(w, BudgetWarning::LineOverspent { line_id, .. } if *line_id == spend.line_id))
-                .collect();
+            let over = store::line_spent(tx.tx, &line.id)? - line.planned_pence;
+            let warnings = if over > 0 {
+                vec![BudgetWarning::LineOverspent {
+                    line_id: line.id,
+                    amount_pence: over,
+                }]
+            } else {
+                vec![]
+            };
             Ok(RecordedSpend { spend, warnings })
         })?)
     }

@@ -31,7 +31,10 @@ CREATE TABLE budget_spends (
     reverses     TEXT REFERENCES budget_spends (id),
     doc          TEXT NOT NULL
 ) STRICT;
-CREATE INDEX budget_spends_by_date ON budget_spends (budget_id, date);
+-- Covering indexes: totals and line checks over years of spends never read
+-- (or decrypt) the records themselves.
+CREATE INDEX budget_spends_totals ON budget_spends (budget_id, date, line_id, amount_pence, has_receipt, id);
+CREATE INDEX budget_spends_by_line ON budget_spends (line_id, amount_pence);
 -- A spend is reversed at most once.
 CREATE UNIQUE INDEX budget_spends_one_reversal ON budget_spends (reverses) WHERE reverses IS NOT NULL;
 
