@@ -61,7 +61,14 @@ fn python_bindings_pass_the_suites() {
     .expect("copy lib");
     run(
         Command::new("python3")
-            .args(["-m", "unittest", "-v", "test_care_plans", "test_budgets"])
+            .args([
+                "-m",
+                "unittest",
+                "-v",
+                "test_care_plans",
+                "test_budgets",
+                "test_diary",
+            ])
             .current_dir(tests_dir().join("python"))
             .env("PYTHONPATH", out.path())
             .env("PYTHONDONTWRITEBYTECODE", "1"),

@@ -9,6 +9,7 @@ mod key;
 mod render;
 mod tour;
 mod tour_budget;
+mod tour_diary;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

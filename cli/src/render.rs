@@ -128,15 +128,21 @@ pub fn adherence(a: &Adherence, plan: &CarePlan) -> String {
 pub fn history(changes: &[PlanChange]) -> String {
     changes
         .iter()
-        .map(|c| {
-            format!(
+        .map(|c| match c.field.as_str() {
+            "*" => format!(
+                "  {}  {:<16} {} created\n",
+                instant(c.at),
+                c.device,
+                c.entity_type
+            ),
+            field => format!(
                 "  {}  {:<16} {}.{} = {}\n",
                 instant(c.at),
                 c.device,
                 c.entity_type,
-                c.field,
+                field,
                 c.value_json
-            )
+            ),
         })
         .collect()
 }

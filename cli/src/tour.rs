@@ -265,6 +265,7 @@ pub fn run() -> Result<(), String> {
         then.goals[1].status
     );
 
+    crate::tour_diary::run(&companion)?;
     crate::tour_budget::run(&companion, &plan.id, &walk_goal.id, &group.id)?;
 
     heading("Mistakes are refused, and nothing is written");

@@ -3,6 +3,7 @@
 use crate::budget::Budgets;
 use crate::care_plan::CarePlans;
 use crate::clock::{Clock, SystemClock};
+use crate::diary::Diary;
 use crate::error::{PphError, Result};
 use crate::store::Store;
 use std::path::Path;
@@ -41,6 +42,7 @@ pub struct PphCompanion {
     store: Arc<Store>,
     care_plans: Arc<CarePlans>,
     budgets: Arc<Budgets>,
+    diary: Arc<Diary>,
 }
 
 #[uniffi::export]
@@ -56,6 +58,10 @@ impl PphCompanion {
 
     pub fn budgets(&self) -> Arc<Budgets> {
         self.budgets.clone()
+    }
+
+    pub fn diary(&self) -> Arc<Diary> {
+        self.diary.clone()
     }
 
     /// This device's node id in the change log.
@@ -86,6 +92,7 @@ impl PphCompanion {
         Ok(Arc::new(PphCompanion {
             care_plans: Arc::new(CarePlans::new(store.clone())),
             budgets: Arc::new(Budgets::new(store.clone())),
+            diary: Arc::new(Diary::new(store.clone())),
             store,
         }))
     }

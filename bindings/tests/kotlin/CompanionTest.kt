@@ -136,6 +136,32 @@ fun main() {
         check(summary.warnings.any { it is BudgetWarning.SpendsWithoutReceipt }) { "receipts ${summary.warnings}" }
     }
 
+    test("diary: log entries, PHQ-9 item 9 flag, weekly trend") {
+        val diary = companion.diary()
+        val breathlessness = "00000000-0000-7000-8000-00000000a001"
+        listOf(2 to 4.0, 3 to 6.0, 9 to 2.0).forEach { (day, value) ->
+            diary.logEntry(
+                NewEntry(
+                    recordedAt = Instant.parse("2026-03-%02dT09:00:00Z".format(day)),
+                    utcOffsetMinutes = 60,
+                    ratings = listOf(Rating(breathlessness, value)),
+                    note = "walked to the shop",
+                ),
+            )
+        }
+        val weeks = diary.trend(breathlessness, "2026-03-01", "2026-03-31", Bucket.WEEK)
+        check(weeks.map { it.start to it.count.toInt() } == listOf("2026-03-02" to 2, "2026-03-09" to 1)) { "weeks $weeks" }
+        check(weeks[0].mean == 5.0) { "mean ${weeks[0].mean}" }
+        val answers = (1..9).map { Answer(it.toString(), if (it == 9) 2 else 1) }
+        val result = diary.submitQuestionnaire("phq9", answers, Instant.parse("2026-03-09T10:00:00Z"), 0)
+        check(result.score == 10 && result.band == "moderate") { "scored ${result.score} ${result.band}" }
+        check(result.flags.single().flag == "self_harm_thoughts") { "flags ${result.flags}" }
+        val missing = expectThrows<PphException.Validation> {
+            diary.submitQuestionnaire("phq9", answers.dropLast(1), Instant.parse("2026-03-09T10:00:00Z"), 0)
+        }
+        check(missing.field == "answers.9") { "field ${missing.field}" }
+    }
+
     test("a wrong key is refused") {
         expectThrows<PphException.WrongKey> { openStore(path, ByteArray(32)) }
     }

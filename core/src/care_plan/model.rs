@@ -309,6 +309,8 @@ pub struct PlanChange {
     pub device: String,
     pub entity_type: String,
     pub entity_id: String,
+    /// The field changed, or `*` when the record was created (the value then
+    /// holds every field).
     pub field: String,
     /// The new value as JSON.
     pub value_json: String,

@@ -17,6 +17,12 @@ pub(crate) trait Entity: Serialize + DeserializeOwned {
 
     fn id(&self) -> &str;
     fn column_values(&self) -> Vec<Value>;
+
+    /// Rewrites rows derived from this record (search index, per-rating rows)
+    /// after it is stored, in the same transaction.
+    fn reindex(&self, _conn: &Connection) -> Result<()> {
+        Ok(())
+    }
 }
 
 pub(crate) fn upsert<E: Entity>(conn: &Connection, entity: &E) -> Result<()> {
@@ -41,7 +47,7 @@ pub(crate) fn upsert<E: Entity>(conn: &Connection, entity: &E) -> Result<()> {
     values.extend(entity.column_values());
     conn.prepare_cached(&sql)?
         .execute(rusqlite::params_from_iter(values))?;
-    Ok(())
+    entity.reindex(conn)
 }
 
 pub(crate) fn load<E: Entity>(conn: &Connection, id: &str) -> Result<Option<E>> {

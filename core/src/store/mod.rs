@@ -63,6 +63,10 @@ impl Store {
         })
     }
 
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
     pub fn node(&self) -> &str {
         &self.identity.node
     }

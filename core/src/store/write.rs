@@ -34,11 +34,27 @@ impl<'a> WriteTx<'a> {
         self.last_hlc
     }
 
-    /// Stores `new` and logs each field that differs from `old` (every field
-    /// when `old` is None) under one fresh clock stamp per field.
+    /// Stores `new` and logs what changed: a new record as one change holding
+    /// every field (field `*`), an edit as one change per field that differs
+    /// from `old`, each under a fresh clock stamp.
     pub(crate) fn save<E: Entity>(&mut self, space: &str, old: Option<&E>, new: &E) -> Result<()> {
         let new_fields = fields(new)?;
-        let old_fields = old.map(fields).transpose()?.unwrap_or_default();
+        let Some(old) = old else {
+            let hlc = self.last_hlc.tick(self.now_ms)?;
+            let record = Value::Object(new_fields);
+            change_log::append(
+                self.tx,
+                space,
+                E::KIND,
+                new.id(),
+                change_log::WHOLE_RECORD,
+                &record,
+                &hlc,
+            )?;
+            self.last_hlc = hlc;
+            return upsert(self.tx, new);
+        };
+        let old_fields = fields(old)?;
         let mut changed = false;
         for (field, value) in &new_fields {
             if old_fields.get(field) == Some(value) {

@@ -8,6 +8,9 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
+/// The field name of a change that sets every field of a new record at once.
+pub(crate) const WHOLE_RECORD: &str = "*";
+
 pub(crate) fn append(
     conn: &Connection,
     space: &str,
@@ -114,7 +117,8 @@ pub(crate) fn changes_for(
 }
 
 /// Rebuilds the entities of one kind from their changes (oldest first): for
-/// each field the last change wins. Entities come out in creation order.
+/// each field the last change wins, a whole-record change counting as a
+/// change to each of its fields. Entities come out in creation order.
 pub(crate) fn fold<E: Entity>(changes: &[LoggedChange]) -> Result<Vec<E>> {
     let mut order: Vec<&str> = Vec::new();
     let mut fields: HashMap<&str, Map<String, Value>> = HashMap::new();
@@ -123,7 +127,14 @@ pub(crate) fn fold<E: Entity>(changes: &[LoggedChange]) -> Result<Vec<E>> {
             order.push(&change.entity_id);
             Map::new()
         });
-        map.insert(change.field.clone(), change.value.clone());
+        match (change.field.as_str(), &change.value) {
+            (WHOLE_RECORD, Value::Object(record)) => {
+                map.extend(record.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            _ => {
+                map.insert(change.field.clone(), change.value.clone());
+            }
+        }
     }
     order
         .into_iter()

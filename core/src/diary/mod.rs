@@ -1,0 +1,498 @@
+//! The symptom diary: the exported API. Logging is one call and one
+//! transaction; edits and deletes keep history and tombstones for sync.
+
+mod export;
+mod insight;
+pub mod model;
+mod questionnaire;
+mod store;
+
+use crate::error::{PphError, Result};
+use crate::ids::{check_id, new_id};
+use crate::store::{load_required, Store, WriteTx};
+use crate::time::{check_offset, local_date, parse_date, to_ms};
+use model::*;
+use rusqlite::Connection;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
+
+const MAX_PAGE: u32 = 200;
+const MAX_IMPORT: usize = 100_000;
+
+#[derive(uniffi::Object)]
+pub struct Diary {
+    store: Arc<Store>,
+}
+
+impl Diary {
+    pub(crate) fn new(store: Arc<Store>) -> Self {
+        Diary { store }
+    }
+}
+
+fn built_in_symptoms() -> &'static [Symptom] {
+    static CATALOGUE: OnceLock<Vec<Symptom>> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let mut list: Vec<Symptom> =
+            serde_json::from_str(include_str!("data/symptoms.json")).unwrap_or_default();
+        list.iter_mut().for_each(|s| s.built_in = true);
+        list
+    })
+}
+
+/// Every symptom by id: the starter catalogue and the person's own.
+fn symptoms(conn: &Connection) -> Result<HashMap<String, Symptom>> {
+    Ok(built_in_symptoms()
+        .iter()
+        .cloned()
+        .chain(store::custom_symptoms(conn)?)
+        .map(|s| (s.id.clone(), s))
+        .collect())
+}
+
+fn questionnaire(conn: &Connection, code: &str) -> Result<QuestionnaireDefinition> {
+    if let Some(def) = store::custom_questionnaire(conn, code)? {
+        return Ok(def);
+    }
+    questionnaire::built_in()?
+        .into_iter()
+        .find(|q| q.code == code)
+        .ok_or_else(|| PphError::not_found("questionnaire", code).into())
+}
+
+fn all_questionnaires(conn: &Connection) -> Result<Vec<QuestionnaireDefinition>> {
+    let custom = store::custom_questionnaires(conn)?;
+    let mut all: Vec<QuestionnaireDefinition> = questionnaire::built_in()?
+        .into_iter()
+        .filter(|b| !custom.iter().any(|c| c.code == b.code))
+        .collect();
+    all.extend(custom);
+    Ok(all)
+}
+
+fn check_ratings(ratings: &[Rating], catalogue: &HashMap<String, Symptom>) -> Result<()> {
+    for (i, r) in ratings.iter().enumerate() {
+        let symptom = catalogue.get(&r.symptom_id).ok_or_else(|| {
+            PphError::validation(&format!("ratings[{i}].symptom_id"), "no such symptom")
+        })?;
+        check_rating_value(symptom, i, r.value)?;
+    }
+    Ok(())
+}
+
+/// Validates a new entry against the catalogue and builds its record.
+fn new_entry(new: NewEntry, catalogue: &HashMap<String, Symptom>) -> Result<DiaryEntry> {
+    check_offset("utc_offset_minutes", new.utc_offset_minutes)?;
+    check_entry_parts(
+        &new.ratings,
+        new.note.as_deref(),
+        &new.tags,
+        &new.medications,
+    )?;
+    check_ratings(&new.ratings, catalogue)?;
+    let at = to_ms("recorded_at", new.recorded_at)?;
+    Ok(DiaryEntry {
+        id: new_id(),
+        recorded_at: new.recorded_at,
+        utc_offset_minutes: new.utc_offset_minutes,
+        local_date: local_date(at, new.utc_offset_minutes).to_string(),
+        ratings: new.ratings,
+        note: new.note.filter(|n| !n.trim().is_empty()),
+        tags: normalise_tags(new.tags),
+        medications: new.medications,
+        deleted: false,
+    })
+}
+
+fn live_entry(tx: &WriteTx<'_>, entry_id: &str) -> Result<DiaryEntry> {
+    let entry: DiaryEntry = load_required(tx.tx, entry_id)?;
+    if entry.deleted {
+        return Err(
+            PphError::not_found(<DiaryEntry as crate::store::Entity>::KIND, entry_id).into(),
+        );
+    }
+    Ok(entry)
+}
+
+fn range(from: &str, to: &str) -> Result<(), PphError> {
+    let (f, t) = (parse_date("from", from)?, parse_date("to", to)?);
+    if t < f {
+        return Err(PphError::validation("to", "is before from"));
+    }
+    Ok(())
+}
+
+/// The person's words as an FTS5 query: each word quoted (so no operator
+/// syntax leaks in), the last one matching as a prefix.
+fn fts_query(text: &str) -> Result<String, PphError> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.replace('"', ""))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    if words.is_empty() {
+        return Err(PphError::validation("query", "type a word to search for"));
+    }
+    Ok(format!("{}*", words.join(" ")))
+}
+
+fn parse_cursor(cursor: &str) -> Result<(i64, String), PphError> {
+    cursor
+        .split_once('/')
+        .and_then(|(ms, id)| Some((ms.parse().ok()?, id.to_owned())))
+        .ok_or_else(|| PphError::validation("cursor", "not a cursor from a previous page"))
+}
+
+fn page(entries: Vec<DiaryEntry>, limit: u32) -> EntryPage {
+    let next_cursor = (entries.len() == limit as usize)
+        .then(|| entries.last())
+        .flatten()
+        .map(|e| {
+            format!(
+                "{}/{}",
+                to_ms("recorded_at", e.recorded_at).unwrap_or(0),
+                e.id
+            )
+        });
+    EntryPage {
+        entries,
+        next_cursor,
+    }
+}
+
+fn check_limit(limit: u32) -> Result<(), PphError> {
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(PphError::validation(
+            "limit",
+            format!("must be 1 to {MAX_PAGE}"),
+        ));
+    }
+    Ok(())
+}
+
+#[uniffi::export]
+impl Diary {
+    /// The starter catalogue and the person's own symptoms, most used first.
+    pub fn list_symptoms(&self) -> Result<Vec<Symptom>, PphError> {
+        Ok(self.store.read(|conn| {
+            let uses = store::symptom_uses(conn)?;
+            let mut all: Vec<Symptom> = symptoms(conn)?.into_values().collect();
+            all.sort_by(|a, b| {
+                let use_of = |s: &Symptom| uses.get(&s.id).copied().unwrap_or(0);
+                use_of(b).cmp(&use_of(a)).then_with(|| a.name.cmp(&b.name))
+            });
+            Ok(all)
+        })?)
+    }
+
+    /// Adds one of the person's own symptoms.
+    pub fn define_symptom(&self, new: NewSymptom) -> Result<Symptom, PphError> {
+        new.validate()?;
+        Ok(self.store.write(|tx| {
+            let exists = symptoms(tx.tx)?
+                .values()
+                .any(|s| s.name.to_lowercase() == new.name.trim().to_lowercase());
+            if exists {
+                return Err(PphError::Conflict {
+                    reason: "a symptom with that name exists".into(),
+                }
+                .into());
+            }
+            let symptom = Symptom {
+                id: new_id(),
+                name: new.name.trim().to_owned(),
+                scale: new.scale,
+                loinc: None,
+                built_in: false,
+            };
+            tx.save_personal(None, &symptom)?;
+            Ok(symptom)
+        })?)
+    }
+
+    /// One quick call, one transaction.
+    pub fn log_entry(&self, new: NewEntry) -> Result<DiaryEntry, PphError> {
+        Ok(self.store.write(|tx| {
+            let entry = new_entry(new, &symptoms(tx.tx)?)?;
+            tx.save_personal(None, &entry)?;
+            Ok(entry)
+        })?)
+    }
+
+    /// Imports many entries in one transaction: all of them, or (on any bad
+    /// entry) none, with the error naming the entry's position.
+    pub fn import_entries(&self, entries: Vec<NewEntry>) -> Result<u32, PphError> {
+        if entries.len() > MAX_IMPORT {
+            return Err(PphError::validation(
+                "entries",
+                format!("at most {MAX_IMPORT} per import"),
+            ));
+        }
+        Ok(self.store.write(|tx| {
+            let catalogue = symptoms(tx.tx)?;
+            let count = entries.len() as u32;
+            for (i, new) in entries.into_iter().enumerate() {
+                let entry = new_entry(new, &catalogue).map_err(|e| match PphError::from(e) {
+                    PphError::Validation { field, reason } => {
+                        PphError::validation(&format!("entries[{i}].{field}"), reason)
+                    }
+                    other => other,
+                })?;
+                tx.save_personal(None, &entry)?;
+            }
+            Ok(count)
+        })?)
+    }
+
+    pub fn entry(&self, entry_id: String) -> Result<DiaryEntry, PphError> {
+        check_id("entry_id", &entry_id)?;
+        Ok(self.store.read(|conn| {
+            let e: DiaryEntry = load_required(conn, &entry_id)?;
+            if e.deleted {
+                return Err(PphError::not_found("diary_entry", &entry_id).into());
+            }
+            Ok(e)
+        })?)
+    }
+
+    pub fn update_entry(
+        &self,
+        entry_id: String,
+        update: EntryUpdate,
+    ) -> Result<DiaryEntry, PphError> {
+        check_id("entry_id", &entry_id)?;
+        Ok(self.store.write(|tx| {
+            let old = live_entry(tx, &entry_id)?;
+            let mut new = old.clone();
+            if let Some(r) = update.ratings {
+                new.ratings = r;
+            }
+            if update.note.is_some() {
+                new.note = update.note.filter(|n| !n.trim().is_empty());
+            }
+            if let Some(t) = update.tags {
+                new.tags = normalise_tags(t);
+            }
+            if let Some(m) = update.medications {
+                new.medications = m;
+            }
+            check_entry_parts(
+                &new.ratings,
+                new.note.as_deref(),
+                &new.tags,
+                &new.medications,
+            )?;
+            check_ratings(&new.ratings, &symptoms(tx.tx)?)?;
+            tx.save_personal(Some(&old), &new)?;
+            Ok(new)
+        })?)
+    }
+
+    /// Deletes an entry: a tombstone that syncs, no longer shown or counted.
+    pub fn delete_entry(&self, entry_id: String) -> Result<(), PphError> {
+        check_id("entry_id", &entry_id)?;
+        Ok(self.store.write(|tx| {
+            let old = live_entry(tx, &entry_id)?;
+            let new = DiaryEntry {
+                deleted: true,
+                ..old.clone()
+            };
+            tx.save_personal(Some(&old), &new)
+        })?)
+    }
+
+    /// Entries between two local dates, newest first, `limit` at a time;
+    /// pass the returned cursor for the next page.
+    pub fn entries(
+        &self,
+        from: String,
+        to: String,
+        limit: u32,
+        cursor: Option<String>,
+    ) -> Result<EntryPage, PphError> {
+        range(&from, &to)?;
+        check_limit(limit)?;
+        let before = cursor.as_deref().map(parse_cursor).transpose()?;
+        let found = self.store.read(|conn| {
+            store::entries_page(
+                conn,
+                &from,
+                &to,
+                before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
+                limit,
+            )
+        })?;
+        Ok(page(found, limit))
+    }
+
+    /// Full-text search over notes, best matches first, paged by a cursor.
+    pub fn search(
+        &self,
+        query: String,
+        limit: u32,
+        cursor: Option<String>,
+    ) -> Result<EntryPage, PphError> {
+        check_limit(limit)?;
+        let fts = fts_query(&query)?;
+        let offset: u32 = match cursor.as_deref() {
+            Some(c) => c
+                .parse()
+                .map_err(|_| PphError::validation("cursor", "not a cursor from a previous page"))?,
+            None => 0,
+        };
+        let found = self
+            .store
+            .read(|conn| store::search(conn, &fts, limit, offset))?;
+        let next_cursor = (found.len() == limit as usize).then(|| (offset + limit).to_string());
+        Ok(EntryPage {
+            entries: found,
+            next_cursor,
+        })
+    }
+
+    /// Count, mean, min and max per day, week (Monday-Sunday) or month, in
+    /// the person's local calendar.
+    pub fn trend(
+        &self,
+        symptom_id: String,
+        from: String,
+        to: String,
+        bucket: Bucket,
+    ) -> Result<Vec<TrendPoint>, PphError> {
+        range(&from, &to)?;
+        Ok(self.store.read(|conn| {
+            if !symptoms(conn)?.contains_key(&symptom_id) {
+                return Err(PphError::not_found("diary_symptom", &symptom_id).into());
+            }
+            store::trend(conn, &symptom_id, &from, &to, bucket)
+        })?)
+    }
+
+    /// Runs of at least `min_days` consecutive days whose highest rating was
+    /// at or above `threshold`.
+    pub fn flares(
+        &self,
+        symptom_id: String,
+        from: String,
+        to: String,
+        threshold: f64,
+        min_days: u32,
+    ) -> Result<Vec<Flare>, PphError> {
+        range(&from, &to)?;
+        if !threshold.is_finite() {
+            return Err(PphError::validation("threshold", "must be a number"));
+        }
+        if min_days == 0 {
+            return Err(PphError::validation("min_days", "must be at least 1"));
+        }
+        let daily = self
+            .store
+            .read(|conn| store::daily(conn, &symptom_id, &from, &to, "max"))?;
+        Ok(insight::flares(&daily, threshold, min_days))
+    }
+
+    /// For each tag, the symptom's mean on days with it against days without
+    /// it, where there are at least 3 days of each.
+    pub fn triggers(
+        &self,
+        symptom_id: String,
+        from: String,
+        to: String,
+    ) -> Result<Vec<TriggerInsight>, PphError> {
+        range(&from, &to)?;
+        let (means, tags) = self.store.read(|conn| {
+            Ok((
+                store::daily_means(conn, &symptom_id, &from, &to)?,
+                store::tag_days(conn, &from, &to)?,
+            ))
+        })?;
+        Ok(insight::triggers(&means, &tags))
+    }
+
+    /// Built-in instruments (PHQ-9, GAD-7, MRC dyspnoea) and any added ones.
+    pub fn questionnaires(&self) -> Result<Vec<QuestionnaireDefinition>, PphError> {
+        Ok(self.store.read(all_questionnaires)?)
+    }
+
+    /// Adds (or replaces) an instrument as data, e.g. a licensed COPD
+    /// Assessment Test supplied by the deploying organisation.
+    pub fn add_questionnaire(&self, definition: QuestionnaireDefinition) -> Result<(), PphError> {
+        definition.validate()?;
+        Ok(self
+            .store
+            .write(|tx| store::save_questionnaire(tx.tx, &definition))?)
+    }
+
+    /// Scores the answers and stores the result with any safety flags. A flag
+    /// means the shell must show its message (crisis-support guidance).
+    pub fn submit_questionnaire(
+        &self,
+        code: String,
+        answers: Vec<Answer>,
+        recorded_at: SystemTime,
+        utc_offset_minutes: i32,
+    ) -> Result<QuestionnaireResult, PphError> {
+        check_offset("utc_offset_minutes", utc_offset_minutes)?;
+        let at = to_ms("recorded_at", recorded_at)?;
+        Ok(self.store.write(|tx| {
+            let def = questionnaire(tx.tx, &code)?;
+            let scored = def.score(&answers)?;
+            let result = QuestionnaireResult {
+                id: new_id(),
+                code,
+                recorded_at,
+                utc_offset_minutes,
+                local_date: local_date(at, utc_offset_minutes).to_string(),
+                answers,
+                score: scored.score,
+                band: scored.band,
+                flags: scored.flags,
+            };
+            tx.save_personal(None, &result)?;
+            Ok(result)
+        })?)
+    }
+
+    /// Results of one instrument between two local dates, oldest first.
+    pub fn questionnaire_history(
+        &self,
+        code: String,
+        from: String,
+        to: String,
+    ) -> Result<Vec<QuestionnaireResult>, PphError> {
+        range(&from, &to)?;
+        Ok(self
+            .store
+            .read(|conn| store::results_between(conn, Some(&code), &from, &to))?)
+    }
+
+    /// One row per rating of every live entry between two local dates.
+    pub fn export_csv(&self, from: String, to: String) -> Result<String, PphError> {
+        range(&from, &to)?;
+        Ok(self.store.read(|conn| {
+            export::csv(&store::entries_between(conn, &from, &to)?, &symptoms(conn)?)
+        })?)
+    }
+
+    /// A FHIR R4 Bundle (JSON) of ratings and questionnaire results in a range.
+    pub fn export_fhir(&self, from: String, to: String) -> Result<String, PphError> {
+        range(&from, &to)?;
+        let now = crate::time::from_ms(self.store.now_ms());
+        Ok(self.store.read(|conn| {
+            let questionnaires = all_questionnaires(conn)?
+                .into_iter()
+                .map(|q| (q.code.clone(), q))
+                .collect();
+            let bundle = export::fhir_bundle(
+                &store::entries_between(conn, &from, &to)?,
+                &store::results_between(conn, None, &from, &to)?,
+                &symptoms(conn)?,
+                &questionnaires,
+                now,
+            );
+            Ok(bundle.to_string())
+        })?)
+    }
+}

@@ -1,0 +1,293 @@
+//! Diary SQL: where each record lives, the rows derived from entries, and the
+//! queries behind trends, flares, triggers, paging and search.
+
+use super::model::{
+    Bucket, DiaryEntry, QuestionnaireDefinition, QuestionnaireResult, Symptom, TrendPoint,
+};
+use crate::error::Result;
+use crate::store::Entity;
+use crate::time::to_ms;
+use chrono::NaiveDate;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+impl Entity for Symptom {
+    const KIND: &'static str = "diary_symptom";
+    const TABLE: &'static str = "diary_symptoms";
+    const COLUMNS: &'static [&'static str] = &[];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![]
+    }
+}
+
+impl Entity for DiaryEntry {
+    const KIND: &'static str = "diary_entry";
+    const TABLE: &'static str = "diary_entries";
+    const COLUMNS: &'static [&'static str] = &["local_date", "recorded_at", "deleted"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![
+            text(&self.local_date),
+            Value::Integer(to_ms("recorded_at", self.recorded_at).unwrap_or(0) as i64),
+            Value::Integer(i64::from(self.deleted)),
+        ]
+    }
+
+    /// Ratings, tags and the searchable note of a live entry; none for a tombstone.
+    fn reindex(&self, conn: &Connection) -> Result<()> {
+        let rowid: i64 = conn
+            .prepare_cached("SELECT rowid FROM diary_entries WHERE id = ?1")?
+            .query_row([&self.id], |r| r.get(0))?;
+        conn.prepare_cached("DELETE FROM diary_ratings WHERE entry_rowid = ?1")?
+            .execute([rowid])?;
+        conn.prepare_cached("DELETE FROM diary_tags WHERE entry_rowid = ?1")?
+            .execute([rowid])?;
+        conn.prepare_cached("DELETE FROM diary_notes WHERE rowid = ?1")?
+            .execute([rowid])?;
+        if self.deleted {
+            return Ok(());
+        }
+        let mut rating = conn.prepare_cached(
+            "INSERT INTO diary_ratings (entry_rowid, symptom_id, local_date, value) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for r in &self.ratings {
+            rating.execute((rowid, &r.symptom_id, &self.local_date, r.value))?;
+        }
+        let mut tag = conn.prepare_cached(
+            "INSERT INTO diary_tags (entry_rowid, tag, local_date) VALUES (?1, ?2, ?3)",
+        )?;
+        for t in &self.tags {
+            tag.execute((rowid, t, &self.local_date))?;
+        }
+        if let Some(note) = self.note.as_deref().filter(|n| !n.trim().is_empty()) {
+            conn.prepare_cached("INSERT INTO diary_notes (rowid, note) VALUES (?1, ?2)")?
+                .execute((rowid, note))?;
+        }
+        Ok(())
+    }
+}
+
+impl Entity for QuestionnaireResult {
+    const KIND: &'static str = "questionnaire_result";
+    const TABLE: &'static str = "questionnaire_results";
+    const COLUMNS: &'static [&'static str] = &["code", "local_date", "recorded_at"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![
+            text(&self.code),
+            text(&self.local_date),
+            Value::Integer(to_ms("recorded_at", self.recorded_at).unwrap_or(0) as i64),
+        ]
+    }
+}
+
+fn docs<T: serde::de::DeserializeOwned>(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>> {
+    let rows = stmt.query_map(params, |r| r.get::<_, String>(0))?;
+    rows.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+}
+
+pub(crate) fn custom_symptoms(conn: &Connection) -> Result<Vec<Symptom>> {
+    docs(
+        &mut conn.prepare_cached("SELECT doc FROM diary_symptoms")?,
+        [],
+    )
+}
+
+pub(crate) fn symptom_uses(conn: &Connection) -> Result<HashMap<String, i64>> {
+    let mut stmt = conn.prepare_cached("SELECT symptom_id, uses FROM diary_symptom_use")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Entries between two local dates, newest first, after a cursor of
+/// `(recorded_at_ms, id)` from the previous page.
+pub(crate) fn entries_page(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    before: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<Vec<DiaryEntry>> {
+    let (before_ms, before_id) = before.unwrap_or((i64::MAX, ""));
+    docs(
+        &mut conn.prepare_cached(
+            "SELECT doc FROM diary_entries
+             WHERE deleted = 0 AND local_date BETWEEN ?1 AND ?2
+               AND (recorded_at < ?3 OR (recorded_at = ?3 AND id < ?4) OR ?4 = '')
+             ORDER BY recorded_at DESC, id DESC LIMIT ?5",
+        )?,
+        (from, to, before_ms, before_id, limit),
+    )
+}
+
+/// Full-text matches among live entries, best first.
+pub(crate) fn search(
+    conn: &Connection,
+    fts_query: &str,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<DiaryEntry>> {
+    docs(
+        &mut conn.prepare_cached(
+            "SELECT e.doc FROM diary_notes JOIN diary_entries e ON e.rowid = diary_notes.rowid
+             WHERE diary_notes MATCH ?1 AND e.deleted = 0
+             ORDER BY rank, e.recorded_at DESC LIMIT ?2 OFFSET ?3",
+        )?,
+        (fts_query, limit, offset),
+    )
+}
+
+pub(crate) fn trend(
+    conn: &Connection,
+    symptom_id: &str,
+    from: &str,
+    to: &str,
+    bucket: Bucket,
+) -> Result<Vec<TrendPoint>> {
+    // Bucket keys in the person's calendar: local dates are stored, so a
+    // change of time zone or DST cannot move a rating to another bucket.
+    let key = match bucket {
+        Bucket::Day => "local_date",
+        Bucket::Week => "date(local_date, '-6 days', 'weekday 1')",
+        Bucket::Month => "substr(local_date, 1, 7) || '-01'",
+    };
+    let sql = format!(
+        "SELECT {key} AS bucket, count(*), avg(value), min(value), max(value) FROM diary_ratings
+         WHERE symptom_id = ?1 AND local_date BETWEEN ?2 AND ?3 GROUP BY bucket ORDER BY bucket"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map((symptom_id, from, to), |r| {
+        Ok(TrendPoint {
+            start: r.get(0)?,
+            count: r.get(1)?,
+            mean: r.get(2)?,
+            min: r.get(3)?,
+            max: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// (day, aggregate of that day's ratings) in date order; `aggregate` is max or avg.
+pub(crate) fn daily(
+    conn: &Connection,
+    symptom_id: &str,
+    from: &str,
+    to: &str,
+    aggregate: &str,
+) -> Result<Vec<(NaiveDate, f64)>> {
+    let sql = format!(
+        "SELECT local_date, {aggregate}(value) FROM diary_ratings
+         WHERE symptom_id = ?1 AND local_date BETWEEN ?2 AND ?3 GROUP BY local_date ORDER BY local_date"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map((symptom_id, from, to), |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (day, value) = row?;
+        out.push((crate::time::parse_date("local_date", &day)?, value));
+    }
+    Ok(out)
+}
+
+pub(crate) fn daily_means(
+    conn: &Connection,
+    symptom_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<BTreeMap<NaiveDate, f64>> {
+    Ok(daily(conn, symptom_id, from, to, "avg")?
+        .into_iter()
+        .collect())
+}
+
+pub(crate) fn tag_days(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+) -> Result<HashMap<String, HashSet<NaiveDate>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT tag, local_date FROM diary_tags WHERE local_date BETWEEN ?1 AND ?2",
+    )?;
+    let rows = stmt.query_map((from, to), |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out: HashMap<String, HashSet<NaiveDate>> = HashMap::new();
+    for row in rows {
+        let (tag, day) = row?;
+        out.entry(tag)
+            .or_default()
+            .insert(crate::time::parse_date("local_date", &day)?);
+    }
+    Ok(out)
+}
+
+pub(crate) fn custom_questionnaire(
+    conn: &Connection,
+    code: &str,
+) -> Result<Option<QuestionnaireDefinition>> {
+    let doc: Option<String> = conn
+        .prepare_cached("SELECT doc FROM questionnaire_definitions WHERE code = ?1")?
+        .query_row([code], |r| r.get(0))
+        .optional()?;
+    Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+}
+
+pub(crate) fn custom_questionnaires(conn: &Connection) -> Result<Vec<QuestionnaireDefinition>> {
+    docs(
+        &mut conn.prepare_cached("SELECT doc FROM questionnaire_definitions ORDER BY code")?,
+        [],
+    )
+}
+
+pub(crate) fn save_questionnaire(conn: &Connection, def: &QuestionnaireDefinition) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO questionnaire_definitions (code, doc) VALUES (?1, ?2)
+         ON CONFLICT (code) DO UPDATE SET doc = excluded.doc",
+    )?
+    .execute((&def.code, serde_json::to_string(def)?))?;
+    Ok(())
+}
+
+pub(crate) fn results_between(
+    conn: &Connection,
+    code: Option<&str>,
+    from: &str,
+    to: &str,
+) -> Result<Vec<QuestionnaireResult>> {
+    docs(
+        &mut conn.prepare_cached(
+            "SELECT doc FROM questionnaire_results
+             WHERE (?1 IS NULL OR code = ?1) AND local_date BETWEEN ?2 AND ?3 ORDER BY recorded_at",
+        )?,
+        (code, from, to),
+    )
+}
+
+/// Live entries between two local dates, oldest first (exports).
+pub(crate) fn entries_between(conn: &Connection, from: &str, to: &str) -> Result<Vec<DiaryEntry>> {
+    docs(
+        &mut conn.prepare_cached(
+            "SELECT doc FROM diary_entries WHERE deleted = 0 AND local_date BETWEEN ?1 AND ?2
+             ORDER BY recorded_at, id",
+        )?,
+        (from, to),
+    )
+}

@@ -1,0 +1,65 @@
+-- v5: the symptom diary. Entries are stored whole in `doc`; their ratings,
+-- tags and note are also kept in derived tables (rewritten with the entry in
+-- the same transaction) so trends, triggers and search never parse records.
+CREATE TABLE diary_symptoms (
+    id  TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE diary_entries (
+    id          TEXT PRIMARY KEY,
+    local_date  TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    deleted     INTEGER NOT NULL,
+    doc         TEXT NOT NULL
+) STRICT;
+CREATE INDEX diary_entries_by_time ON diary_entries (local_date, recorded_at, id) WHERE deleted = 0;
+
+-- One row per rating of a live entry.
+CREATE TABLE diary_ratings (
+    entry_rowid INTEGER NOT NULL,
+    symptom_id  TEXT NOT NULL,
+    local_date  TEXT NOT NULL,
+    value       REAL NOT NULL
+) STRICT;
+CREATE INDEX diary_ratings_trend ON diary_ratings (symptom_id, local_date, value);
+CREATE INDEX diary_ratings_by_entry ON diary_ratings (entry_rowid);
+
+-- How often each symptom has been rated: the most used come first.
+CREATE TABLE diary_symptom_use (
+    symptom_id TEXT PRIMARY KEY,
+    uses       INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER diary_ratings_counted AFTER INSERT ON diary_ratings BEGIN
+    INSERT INTO diary_symptom_use (symptom_id, uses) VALUES (new.symptom_id, 1)
+    ON CONFLICT (symptom_id) DO UPDATE SET uses = uses + 1;
+END;
+CREATE TRIGGER diary_ratings_uncounted AFTER DELETE ON diary_ratings BEGIN
+    UPDATE diary_symptom_use SET uses = uses - 1 WHERE symptom_id = old.symptom_id;
+END;
+
+CREATE TABLE diary_tags (
+    entry_rowid INTEGER NOT NULL,
+    tag         TEXT NOT NULL,
+    local_date  TEXT NOT NULL
+) STRICT;
+CREATE INDEX diary_tags_by_tag ON diary_tags (tag, local_date);
+CREATE INDEX diary_tags_by_entry ON diary_tags (entry_rowid);
+
+-- Full-text search over notes; rowid = the entry's rowid.
+CREATE VIRTUAL TABLE diary_notes USING fts5 (note, tokenize = 'unicode61 remove_diacritics 2');
+
+-- Instruments a deploying organisation adds (the built-ins ship in the app).
+CREATE TABLE questionnaire_definitions (
+    code TEXT PRIMARY KEY,
+    doc  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE questionnaire_results (
+    id          TEXT PRIMARY KEY,
+    code        TEXT NOT NULL,
+    local_date  TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    doc         TEXT NOT NULL
+) STRICT;
+CREATE INDEX questionnaire_results_by_code ON questionnaire_results (code, recorded_at);
