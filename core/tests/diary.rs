@@ -756,3 +756,73 @@ mod fhir_shape {
         }
     }
 }
+
+mod rollups {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Log { day: u64, value: u8 },
+        Edit { which: usize, value: u8 },
+        Delete { which: usize },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0u64..6, 0u8..=10).prop_map(|(day, value)| Op::Log { day, value }),
+            1 => (0usize..20, 0u8..=10).prop_map(|(which, value)| Op::Edit { which, value }),
+            1 => (0usize..20).prop_map(|which| Op::Delete { which }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        /// Daily count, mean, min and max always equal those of the live
+        /// entries, through any mix of logs, edits and deletes.
+        #[test]
+        fn daily_figures_follow_every_edit_and_delete(ops in proptest::collection::vec(op(), 1..30)) {
+            let t = new_store();
+            let diary = t.companion.diary();
+            let mut live: Vec<(String, u64, f64)> = Vec::new();
+            for op in ops {
+                match op {
+                    Op::Log { day, value } => {
+                        let e = diary
+                            .log_entry(entry(T0_MS + day * DAY_MS, 0, vec![rating(COUGH, f64::from(value))], None, &[]))
+                            .expect("log");
+                        live.push((e.id, day, f64::from(value)));
+                    }
+                    Op::Edit { which, value } if !live.is_empty() => {
+                        let i = which % live.len();
+                        diary
+                            .update_entry(live[i].0.clone(), EntryUpdate { ratings: Some(vec![rating(COUGH, f64::from(value))]), ..Default::default() })
+                            .expect("edit");
+                        live[i].2 = f64::from(value);
+                    }
+                    Op::Delete { which } if !live.is_empty() => {
+                        let (id, _, _) = live.remove(which % live.len());
+                        diary.delete_entry(id).expect("delete");
+                    }
+                    _ => {}
+                }
+            }
+            let mut model: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+            for (_, day, v) in &live {
+                model.entry(*day).or_default().push(*v);
+            }
+            let got = diary
+                .trend(COUGH.into(), "2026-03-01".into(), "2026-03-31".into(), Bucket::Day)
+                .expect("trend");
+            prop_assert_eq!(got.len(), model.len());
+            for (point, (_, values)) in got.iter().zip(&model) {
+                prop_assert_eq!(point.count as usize, values.len());
+                prop_assert!((point.mean - values.iter().sum::<f64>() / values.len() as f64).abs() < 1e-9);
+                prop_assert_eq!(point.min, values.iter().copied().fold(f64::MAX, f64::min));
+                prop_assert_eq!(point.max, values.iter().copied().fold(f64::MIN, f64::max));
+            }
+        }
+    }
+}

@@ -327,7 +327,7 @@ impl Diary {
         Ok(page(found, limit))
     }
 
-    /// Full-text search over notes, best matches first, paged by a cursor.
+    /// Full-text search over notes, newest matches first, paged by a cursor.
     pub fn search(
         &self,
         query: String,
@@ -389,7 +389,7 @@ impl Diary {
         }
         let daily = self
             .store
-            .read(|conn| store::daily(conn, &symptom_id, &from, &to, "max"))?;
+            .read(|conn| store::daily(conn, &symptom_id, &from, &to, "high"))?;
         Ok(insight::flares(&daily, threshold, min_days))
     }
 

@@ -43,38 +43,73 @@ impl Entity for DiaryEntry {
         ]
     }
 
-    /// Ratings, tags and the searchable note of a live entry; none for a tombstone.
-    fn reindex(&self, conn: &Connection) -> Result<()> {
-        let rowid: i64 = conn
-            .prepare_cached("SELECT rowid FROM diary_entries WHERE id = ?1")?
-            .query_row([&self.id], |r| r.get(0))?;
-        conn.prepare_cached("DELETE FROM diary_ratings WHERE entry_rowid = ?1")?
-            .execute([rowid])?;
-        conn.prepare_cached("DELETE FROM diary_tags WHERE entry_rowid = ?1")?
-            .execute([rowid])?;
-        conn.prepare_cached("DELETE FROM diary_notes WHERE rowid = ?1")?
-            .execute([rowid])?;
-        if self.deleted {
-            return Ok(());
+    /// Ratings, tags, daily rollups and the searchable note of a live entry;
+    /// none for a tombstone.
+    fn reindex(&self, conn: &Connection, fresh: bool) -> Result<()> {
+        let rowid: i64 = if fresh {
+            conn.last_insert_rowid()
+        } else {
+            conn.prepare_cached("SELECT rowid FROM diary_entries WHERE id = ?1")?
+                .query_row([&self.id], |r| r.get(0))?
+        };
+        // Days whose rollups lose ratings, recomputed once the new ones are in.
+        let mut emptied: Vec<(String, String)> = Vec::new();
+        if !fresh {
+            let mut old = conn.prepare_cached(
+                "SELECT symptom_id, local_date FROM diary_ratings WHERE entry_rowid = ?1",
+            )?;
+            emptied = old
+                .query_map([rowid], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for table in ["diary_ratings", "diary_tags"] {
+                conn.prepare_cached(&format!("DELETE FROM {table} WHERE entry_rowid = ?1"))?
+                    .execute([rowid])?;
+            }
+            conn.prepare_cached("DELETE FROM diary_notes WHERE rowid = ?1")?
+                .execute([rowid])?;
         }
-        let mut rating = conn.prepare_cached(
-            "INSERT INTO diary_ratings (entry_rowid, symptom_id, local_date, value) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for r in &self.ratings {
-            rating.execute((rowid, &r.symptom_id, &self.local_date, r.value))?;
+        if !self.deleted {
+            let mut rating = conn.prepare_cached(
+                "INSERT INTO diary_ratings (entry_rowid, symptom_id, local_date, value) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut rollup = conn.prepare_cached(
+                "INSERT INTO diary_daily (symptom_id, local_date, count, total, low, high) VALUES (?1, ?2, 1, ?3, ?3, ?3)
+                 ON CONFLICT (symptom_id, local_date) DO UPDATE SET count = count + 1, total = total + excluded.total,
+                     low = min(low, excluded.low), high = max(high, excluded.high)",
+            )?;
+            for r in &self.ratings {
+                rating.execute((rowid, &r.symptom_id, &self.local_date, r.value))?;
+                rollup.execute((&r.symptom_id, &self.local_date, r.value))?;
+            }
+            let mut tag = conn.prepare_cached(
+                "INSERT INTO diary_tags (entry_rowid, tag, local_date) VALUES (?1, ?2, ?3)",
+            )?;
+            for t in &self.tags {
+                tag.execute((rowid, t, &self.local_date))?;
+            }
+            if let Some(note) = self.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                conn.prepare_cached("INSERT INTO diary_notes (rowid, note) VALUES (?1, ?2)")?
+                    .execute((rowid, note))?;
+            }
         }
-        let mut tag = conn.prepare_cached(
-            "INSERT INTO diary_tags (entry_rowid, tag, local_date) VALUES (?1, ?2, ?3)",
-        )?;
-        for t in &self.tags {
-            tag.execute((rowid, t, &self.local_date))?;
-        }
-        if let Some(note) = self.note.as_deref().filter(|n| !n.trim().is_empty()) {
-            conn.prepare_cached("INSERT INTO diary_notes (rowid, note) VALUES (?1, ?2)")?
-                .execute((rowid, note))?;
+        for (symptom_id, day) in emptied {
+            recompute_day(conn, &symptom_id, &day)?;
         }
         Ok(())
     }
+}
+
+/// Rebuilds one day's rollup from its ratings (or drops it if none are left).
+fn recompute_day(conn: &Connection, symptom_id: &str, day: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM diary_daily WHERE symptom_id = ?1 AND local_date = ?2")?
+        .execute((symptom_id, day))?;
+    conn.prepare_cached(
+        "INSERT INTO diary_daily (symptom_id, local_date, count, total, low, high)
+         SELECT symptom_id, local_date, count(*), sum(value), min(value), max(value) FROM diary_ratings
+         WHERE symptom_id = ?1 AND local_date = ?2 GROUP BY symptom_id, local_date",
+    )?
+    .execute((symptom_id, day))?;
+    Ok(())
 }
 
 impl Entity for QuestionnaireResult {
@@ -135,7 +170,8 @@ pub(crate) fn entries_page(
     )
 }
 
-/// Full-text matches among live entries, best first.
+/// Full-text matches among live entries, newest first: FTS5 walks its
+/// matches in descending rowid (entry) order and stops after the page.
 pub(crate) fn search(
     conn: &Connection,
     fts_query: &str,
@@ -146,7 +182,7 @@ pub(crate) fn search(
         &mut conn.prepare_cached(
             "SELECT e.doc FROM diary_notes JOIN diary_entries e ON e.rowid = diary_notes.rowid
              WHERE diary_notes MATCH ?1 AND e.deleted = 0
-             ORDER BY rank, e.recorded_at DESC LIMIT ?2 OFFSET ?3",
+             ORDER BY diary_notes.rowid DESC LIMIT ?2 OFFSET ?3",
         )?,
         (fts_query, limit, offset),
     )
@@ -167,7 +203,7 @@ pub(crate) fn trend(
         Bucket::Month => "substr(local_date, 1, 7) || '-01'",
     };
     let sql = format!(
-        "SELECT {key} AS bucket, count(*), avg(value), min(value), max(value) FROM diary_ratings
+        "SELECT {key} AS bucket, sum(count), sum(total) / sum(count), min(low), max(high) FROM diary_daily
          WHERE symptom_id = ?1 AND local_date BETWEEN ?2 AND ?3 GROUP BY bucket ORDER BY bucket"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -183,17 +219,18 @@ pub(crate) fn trend(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// (day, aggregate of that day's ratings) in date order; `aggregate` is max or avg.
+/// (day, figure) in date order, from the daily rollups; `figure` is an SQL
+/// expression over `count`, `total`, `low`, `high`.
 pub(crate) fn daily(
     conn: &Connection,
     symptom_id: &str,
     from: &str,
     to: &str,
-    aggregate: &str,
+    figure: &str,
 ) -> Result<Vec<(NaiveDate, f64)>> {
     let sql = format!(
-        "SELECT local_date, {aggregate}(value) FROM diary_ratings
-         WHERE symptom_id = ?1 AND local_date BETWEEN ?2 AND ?3 GROUP BY local_date ORDER BY local_date"
+        "SELECT local_date, {figure} FROM diary_daily
+         WHERE symptom_id = ?1 AND local_date BETWEEN ?2 AND ?3 ORDER BY local_date"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map((symptom_id, from, to), |r| {
@@ -213,7 +250,7 @@ pub(crate) fn daily_means(
     from: &str,
     to: &str,
 ) -> Result<BTreeMap<NaiveDate, f64>> {
-    Ok(daily(conn, symptom_id, from, to, "avg")?
+    Ok(daily(conn, symptom_id, from, to, "total / count")?
         .into_iter()
         .collect())
 }

@@ -19,13 +19,20 @@ pub(crate) trait Entity: Serialize + DeserializeOwned {
     fn column_values(&self) -> Vec<Value>;
 
     /// Rewrites rows derived from this record (search index, per-rating rows)
-    /// after it is stored, in the same transaction.
-    fn reindex(&self, _conn: &Connection) -> Result<()> {
+    /// after it is stored, in the same transaction. `fresh`: the record did
+    /// not exist before, so there is nothing old to remove.
+    fn reindex(&self, _conn: &Connection, _fresh: bool) -> Result<()> {
         Ok(())
     }
 }
 
-pub(crate) fn upsert<E: Entity>(conn: &Connection, entity: &E) -> Result<()> {
+/// Stores a record whose JSON is `doc`.
+pub(crate) fn upsert<E: Entity>(
+    conn: &Connection,
+    entity: &E,
+    doc: String,
+    fresh: bool,
+) -> Result<()> {
     let mut names = vec!["id", "doc"];
     names.extend_from_slice(E::COLUMNS);
     let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
@@ -40,14 +47,11 @@ pub(crate) fn upsert<E: Entity>(conn: &Connection, entity: &E) -> Result<()> {
         placeholders.join(", "),
         updates.join(", ")
     );
-    let mut values = vec![
-        Value::Text(entity.id().to_owned()),
-        Value::Text(serde_json::to_string(entity)?),
-    ];
+    let mut values = vec![Value::Text(entity.id().to_owned()), Value::Text(doc)];
     values.extend(entity.column_values());
     conn.prepare_cached(&sql)?
         .execute(rusqlite::params_from_iter(values))?;
-    entity.reindex(conn)
+    entity.reindex(conn, fresh)
 }
 
 pub(crate) fn load<E: Entity>(conn: &Connection, id: &str) -> Result<Option<E>> {

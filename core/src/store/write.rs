@@ -38,22 +38,23 @@ impl<'a> WriteTx<'a> {
     /// every field (field `*`), an edit as one change per field that differs
     /// from `old`, each under a fresh clock stamp.
     pub(crate) fn save<E: Entity>(&mut self, space: &str, old: Option<&E>, new: &E) -> Result<()> {
-        let new_fields = fields(new)?;
         let Some(old) = old else {
+            // One serialisation serves as both the stored record and the change.
+            let doc = serde_json::to_string(new)?;
             let hlc = self.last_hlc.tick(self.now_ms)?;
-            let record = Value::Object(new_fields);
-            change_log::append(
+            change_log::append_raw(
                 self.tx,
                 space,
                 E::KIND,
                 new.id(),
                 change_log::WHOLE_RECORD,
-                &record,
+                &doc,
                 &hlc,
             )?;
             self.last_hlc = hlc;
-            return upsert(self.tx, new);
+            return upsert(self.tx, new, doc, true);
         };
+        let new_fields = fields(new)?;
         let old_fields = fields(old)?;
         let mut changed = false;
         for (field, value) in &new_fields {
@@ -66,7 +67,7 @@ impl<'a> WriteTx<'a> {
             changed = true;
         }
         if changed {
-            upsert(self.tx, new)?;
+            upsert(self.tx, new, serde_json::to_string(new)?, false)?;
         }
         Ok(())
     }

@@ -20,6 +20,27 @@ pub(crate) fn append(
     value: &Value,
     hlc: &Hlc,
 ) -> Result<()> {
+    append_raw(
+        conn,
+        space,
+        entity_type,
+        entity_id,
+        field,
+        &value.to_string(),
+        hlc,
+    )
+}
+
+/// `append` with the value already as JSON text.
+pub(crate) fn append_raw(
+    conn: &Connection,
+    space: &str,
+    entity_type: &str,
+    entity_id: &str,
+    field: &str,
+    value_json: &str,
+    hlc: &Hlc,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO change_log
            (change_id, space, entity_type, entity_id, field, value, hlc_wall, hlc_counter, node)
@@ -31,7 +52,7 @@ pub(crate) fn append(
         entity_type,
         entity_id,
         field,
-        value.to_string(),
+        value_json,
         hlc.wall_ms as i64,
         hlc.counter,
         &hlc.node,

@@ -1,6 +1,7 @@
 -- v5: the symptom diary. Entries are stored whole in `doc`; their ratings,
--- tags and note are also kept in derived tables (rewritten with the entry in
--- the same transaction) so trends, triggers and search never parse records.
+-- tags, note and daily rollups are also kept in derived tables (rewritten
+-- with the entry in the same transaction) so trends, flares, triggers and
+-- search never parse records.
 CREATE TABLE diary_symptoms (
     id  TEXT PRIMARY KEY,
     doc TEXT NOT NULL
@@ -22,8 +23,20 @@ CREATE TABLE diary_ratings (
     local_date  TEXT NOT NULL,
     value       REAL NOT NULL
 ) STRICT;
-CREATE INDEX diary_ratings_trend ON diary_ratings (symptom_id, local_date, value);
+CREATE INDEX diary_ratings_by_day ON diary_ratings (symptom_id, local_date, value);
 CREATE INDEX diary_ratings_by_entry ON diary_ratings (entry_rowid);
+
+-- Per symptom and local day: count, sum, lowest and highest rating. Trends,
+-- flares and triggers over years read these (one row a day), not every rating.
+CREATE TABLE diary_daily (
+    symptom_id TEXT NOT NULL,
+    local_date TEXT NOT NULL,
+    count      INTEGER NOT NULL,
+    total      REAL NOT NULL,
+    low        REAL NOT NULL,
+    high       REAL NOT NULL,
+    PRIMARY KEY (symptom_id, local_date)
+) STRICT, WITHOUT ROWID;
 
 -- How often each symptom has been rated: the most used come first.
 CREATE TABLE diary_symptom_use (
