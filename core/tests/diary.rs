@@ -791,7 +791,7 @@ mod rollups {
                 match op {
                     Op::Log { day, value } => {
                         let e = diary
-                            .log_entry(entry(T0_MS + day * DAY_MS, 0, vec![rating(COUGH, f64::from(value))], None, &[]))
+                            .log_entry(entry(T0_MS + day * DAY_MS, 0, vec![rating(COUGH, f64::from(value))], Some("wheezy morning"), &[]))
                             .expect("log");
                         live.push((e.id, day, f64::from(value)));
                     }
@@ -816,6 +816,9 @@ mod rollups {
             let got = diary
                 .trend(COUGH.into(), "2026-03-01".into(), "2026-03-31".into(), Bucket::Day)
                 .expect("trend");
+            // Edits and deletes keep search (and tags) in step with the live entries.
+            let found = diary.search("wheezy".into(), 200, None).expect("search");
+            prop_assert_eq!(found.entries.len(), live.len());
             prop_assert_eq!(got.len(), model.len());
             for (point, (_, values)) in got.iter().zip(&model) {
                 prop_assert_eq!(point.count as usize, values.len());

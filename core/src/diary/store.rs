@@ -2,7 +2,7 @@
 //! queries behind trends, flares, triggers, paging and search.
 
 use super::model::{
-    Bucket, DiaryEntry, QuestionnaireDefinition, QuestionnaireResult, Symptom, TrendPoint,
+    Bucket, DiaryEntry, QuestionnaireDefinition, QuestionnaireResult, Rating, Symptom, TrendPoint,
 };
 use crate::error::Result;
 use crate::store::Entity;
@@ -43,72 +43,96 @@ impl Entity for DiaryEntry {
         ]
     }
 
-    /// Ratings, tags, daily rollups and the searchable note of a live entry;
-    /// none for a tombstone.
-    fn reindex(&self, conn: &Connection, fresh: bool) -> Result<()> {
-        let rowid: i64 = if fresh {
-            conn.last_insert_rowid()
-        } else {
-            conn.prepare_cached("SELECT rowid FROM diary_entries WHERE id = ?1")?
-                .query_row([&self.id], |r| r.get(0))?
+    /// Tags, daily rollups, symptom use counts and the searchable note of a
+    /// live entry; none for a tombstone.
+    fn reindex(&self, conn: &Connection, old: Option<&Self>) -> Result<()> {
+        let rowid: i64 = match old {
+            None => conn.last_insert_rowid(),
+            Some(_) => conn
+                .prepare_cached("SELECT rowid FROM diary_entries WHERE id = ?1")?
+                .query_row([&self.id], |r| r.get(0))?,
         };
-        // Days whose rollups lose ratings, recomputed once the new ones are in.
-        let mut emptied: Vec<(String, String)> = Vec::new();
-        if !fresh {
-            let mut old = conn.prepare_cached(
-                "SELECT symptom_id, local_date FROM diary_ratings WHERE entry_rowid = ?1",
-            )?;
-            emptied = old
-                .query_map([rowid], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            for table in ["diary_ratings", "diary_tags"] {
-                conn.prepare_cached(&format!("DELETE FROM {table} WHERE entry_rowid = ?1"))?
+        match old {
+            None => add_to_rollups(conn, &self.local_date, live_ratings(self))?,
+            Some(old) => {
+                conn.prepare_cached("DELETE FROM diary_tags WHERE entry_rowid = ?1")?
                     .execute([rowid])?;
-            }
-            conn.prepare_cached("DELETE FROM diary_notes WHERE rowid = ?1")?
-                .execute([rowid])?;
-        }
-        if !self.deleted {
-            let mut rating = conn.prepare_cached(
-                "INSERT INTO diary_ratings (entry_rowid, symptom_id, local_date, value) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            let mut rollup = conn.prepare_cached(
-                "INSERT INTO diary_daily (symptom_id, local_date, count, total, low, high) VALUES (?1, ?2, 1, ?3, ?3, ?3)
-                 ON CONFLICT (symptom_id, local_date) DO UPDATE SET count = count + 1, total = total + excluded.total,
-                     low = min(low, excluded.low), high = max(high, excluded.high)",
-            )?;
-            for r in &self.ratings {
-                rating.execute((rowid, &r.symptom_id, &self.local_date, r.value))?;
-                rollup.execute((&r.symptom_id, &self.local_date, r.value))?;
-            }
-            let mut tag = conn.prepare_cached(
-                "INSERT INTO diary_tags (entry_rowid, tag, local_date) VALUES (?1, ?2, ?3)",
-            )?;
-            for t in &self.tags {
-                tag.execute((rowid, t, &self.local_date))?;
-            }
-            if let Some(note) = self.note.as_deref().filter(|n| !n.trim().is_empty()) {
-                conn.prepare_cached("INSERT INTO diary_notes (rowid, note) VALUES (?1, ?2)")?
-                    .execute((rowid, note))?;
+                conn.prepare_cached("DELETE FROM diary_notes WHERE rowid = ?1")?
+                    .execute([rowid])?;
+                // The day is rebuilt from its entries as they now stand.
+                recompute_day(conn, &old.local_date)?;
+                recompute_day(conn, &self.local_date)?;
+                count_uses(conn, live_ratings(old), -1)?;
+                count_uses(conn, live_ratings(self), 1)?;
             }
         }
-        for (symptom_id, day) in emptied {
-            recompute_day(conn, &symptom_id, &day)?;
+        if self.deleted {
+            return Ok(());
+        }
+        let mut tag = conn.prepare_cached(
+            "INSERT INTO diary_tags (entry_rowid, tag, local_date) VALUES (?1, ?2, ?3)",
+        )?;
+        for t in &self.tags {
+            tag.execute((rowid, t, &self.local_date))?;
+        }
+        if let Some(note) = self.note.as_deref().filter(|n| !n.trim().is_empty()) {
+            conn.prepare_cached("INSERT INTO diary_notes (rowid, note) VALUES (?1, ?2)")?
+                .execute((rowid, note))?;
         }
         Ok(())
     }
 }
 
-/// Rebuilds one day's rollup from its ratings (or drops it if none are left).
-fn recompute_day(conn: &Connection, symptom_id: &str, day: &str) -> Result<()> {
-    conn.prepare_cached("DELETE FROM diary_daily WHERE symptom_id = ?1 AND local_date = ?2")?
-        .execute((symptom_id, day))?;
-    conn.prepare_cached(
-        "INSERT INTO diary_daily (symptom_id, local_date, count, total, low, high)
-         SELECT symptom_id, local_date, count(*), sum(value), min(value), max(value) FROM diary_ratings
-         WHERE symptom_id = ?1 AND local_date = ?2 GROUP BY symptom_id, local_date",
-    )?
-    .execute((symptom_id, day))?;
+/// The ratings that count: none for a tombstone.
+fn live_ratings(e: &DiaryEntry) -> &[Rating] {
+    if e.deleted {
+        &[]
+    } else {
+        &e.ratings
+    }
+}
+
+const ADD_TO_ROLLUP: &str = "INSERT INTO diary_daily (symptom_id, local_date, count, total, low, high)
+     VALUES (?1, ?2, 1, ?3, ?3, ?3)
+     ON CONFLICT (symptom_id, local_date) DO UPDATE SET count = count + 1, total = total + excluded.total,
+         low = min(low, excluded.low), high = max(high, excluded.high)";
+
+/// A new entry's ratings join their day's rollups and the use counts.
+fn add_to_rollups(conn: &Connection, day: &str, ratings: &[Rating]) -> Result<()> {
+    let mut rollup = conn.prepare_cached(ADD_TO_ROLLUP)?;
+    for r in ratings {
+        rollup.execute((&r.symptom_id, day, r.value))?;
+    }
+    count_uses(conn, ratings, 1)
+}
+
+fn count_uses(conn: &Connection, ratings: &[Rating], delta: i64) -> Result<()> {
+    let mut uses = conn.prepare_cached(
+        "INSERT INTO diary_symptom_use (symptom_id, uses) VALUES (?1, ?2)
+         ON CONFLICT (symptom_id) DO UPDATE SET uses = uses + excluded.uses",
+    )?;
+    for r in ratings {
+        uses.execute((&r.symptom_id, delta))?;
+    }
+    Ok(())
+}
+
+/// Rebuilds one local day's rollups from that day's live entries.
+fn recompute_day(conn: &Connection, day: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM diary_daily WHERE local_date = ?1")?
+        .execute([day])?;
+    let entries: Vec<DiaryEntry> = docs(
+        &mut conn.prepare_cached(
+            "SELECT doc FROM diary_entries WHERE local_date = ?1 AND deleted = 0",
+        )?,
+        [day],
+    )?;
+    let mut rollup = conn.prepare_cached(ADD_TO_ROLLUP)?;
+    for e in &entries {
+        for r in &e.ratings {
+            rollup.execute((&r.symptom_id, day, r.value))?;
+        }
+    }
     Ok(())
 }
 

@@ -18,10 +18,10 @@ pub(crate) trait Entity: Serialize + DeserializeOwned {
     fn id(&self) -> &str;
     fn column_values(&self) -> Vec<Value>;
 
-    /// Rewrites rows derived from this record (search index, per-rating rows)
-    /// after it is stored, in the same transaction. `fresh`: the record did
-    /// not exist before, so there is nothing old to remove.
-    fn reindex(&self, _conn: &Connection, _fresh: bool) -> Result<()> {
+    /// Rewrites rows derived from this record (search index, rollups) after
+    /// it is stored, in the same transaction. `old` is the version it
+    /// replaced, None for a new record.
+    fn reindex(&self, _conn: &Connection, _old: Option<&Self>) -> Result<()> {
         Ok(())
     }
 }
@@ -31,7 +31,7 @@ pub(crate) fn upsert<E: Entity>(
     conn: &Connection,
     entity: &E,
     doc: String,
-    fresh: bool,
+    old: Option<&E>,
 ) -> Result<()> {
     let mut names = vec!["id", "doc"];
     names.extend_from_slice(E::COLUMNS);
@@ -51,7 +51,7 @@ pub(crate) fn upsert<E: Entity>(
     values.extend(entity.column_values());
     conn.prepare_cached(&sql)?
         .execute(rusqlite::params_from_iter(values))?;
-    entity.reindex(conn, fresh)
+    entity.reindex(conn, old)
 }
 
 pub(crate) fn load<E: Entity>(conn: &Connection, id: &str) -> Result<Option<E>> {

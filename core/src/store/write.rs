@@ -52,7 +52,7 @@ impl<'a> WriteTx<'a> {
                 &hlc,
             )?;
             self.last_hlc = hlc;
-            return upsert(self.tx, new, doc, true);
+            return upsert(self.tx, new, doc, None);
         };
         let new_fields = fields(new)?;
         let old_fields = fields(old)?;
@@ -67,7 +67,7 @@ impl<'a> WriteTx<'a> {
             changed = true;
         }
         if changed {
-            upsert(self.tx, new, serde_json::to_string(new)?, false)?;
+            upsert(self.tx, new, serde_json::to_string(new)?, Some(old))?;
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
--- v5: the symptom diary. Entries are stored whole in `doc`; their ratings,
--- tags, note and daily rollups are also kept in derived tables (rewritten
--- with the entry in the same transaction) so trends, flares, triggers and
--- search never parse records.
+-- v5: the symptom diary. Entries are stored whole in `doc`; their tags,
+-- note, daily rollups and symptom use counts are kept in derived tables
+-- (rewritten with the entry in the same transaction) so trends, flares,
+-- triggers and search never parse records.
 CREATE TABLE diary_symptoms (
     id  TEXT PRIMARY KEY,
     doc TEXT NOT NULL
@@ -15,16 +15,6 @@ CREATE TABLE diary_entries (
     doc         TEXT NOT NULL
 ) STRICT;
 CREATE INDEX diary_entries_by_time ON diary_entries (local_date, recorded_at, id) WHERE deleted = 0;
-
--- One row per rating of a live entry.
-CREATE TABLE diary_ratings (
-    entry_rowid INTEGER NOT NULL,
-    symptom_id  TEXT NOT NULL,
-    local_date  TEXT NOT NULL,
-    value       REAL NOT NULL
-) STRICT;
-CREATE INDEX diary_ratings_by_day ON diary_ratings (symptom_id, local_date, value);
-CREATE INDEX diary_ratings_by_entry ON diary_ratings (entry_rowid);
 
 -- Per symptom and local day: count, sum, lowest and highest rating. Trends,
 -- flares and triggers over years read these (one row a day), not every rating.
@@ -43,13 +33,6 @@ CREATE TABLE diary_symptom_use (
     symptom_id TEXT PRIMARY KEY,
     uses       INTEGER NOT NULL
 ) STRICT;
-CREATE TRIGGER diary_ratings_counted AFTER INSERT ON diary_ratings BEGIN
-    INSERT INTO diary_symptom_use (symptom_id, uses) VALUES (new.symptom_id, 1)
-    ON CONFLICT (symptom_id) DO UPDATE SET uses = uses + 1;
-END;
-CREATE TRIGGER diary_ratings_uncounted AFTER DELETE ON diary_ratings BEGIN
-    UPDATE diary_symptom_use SET uses = uses - 1 WHERE symptom_id = old.symptom_id;
-END;
 
 CREATE TABLE diary_tags (
     entry_rowid INTEGER NOT NULL,
