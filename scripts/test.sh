@@ -10,4 +10,12 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/pph-target}
 scripts/install-test-tools.sh
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo test --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every suite cargo ran (unit, integration, foreign).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
