@@ -400,12 +400,17 @@ fn set<T>(slot: &mut T, value: Option<T>) {
 
 fn assemble(
     info: PlanInfo,
-    contacts: Vec<Contact>,
-    goals: Vec<Goal>,
-    activities: Vec<Activity>,
+    mut contacts: Vec<Contact>,
+    mut goals: Vec<Goal>,
+    mut activities: Vec<Activity>,
     mut reviews: Vec<Review>,
 ) -> Result<CarePlan> {
-    reviews.sort_by(|a, b| a.date.cmp(&b.date));
+    // Ordered by what every replica shares: ids are UUIDv7, so creation
+    // order; local insertion order differs between devices after sync.
+    contacts.sort_by(|a, b| a.id.cmp(&b.id));
+    goals.sort_by(|a, b| a.id.cmp(&b.id));
+    activities.sort_by(|a, b| a.id.cmp(&b.id));
+    reviews.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
     Ok(CarePlan {
         info,
         contacts: contacts.into_iter().filter(|c| !c.removed).collect(),

@@ -12,9 +12,10 @@ const STEPS: &[(u32, &str)] = &[
     (3, include_str!("migrations/003_budgets.sql")),
     (4, include_str!("migrations/004_completion_outcomes.sql")),
     (5, include_str!("migrations/005_diary.sql")),
+    (6, include_str!("migrations/006_sync_outbox.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 5;
+pub const LATEST_VERSION: u32 = 6;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

@@ -1,7 +1,7 @@
 //! The encrypted SQLite store: one file per account, one writer connection,
 //! a small pool of read-only connections, numbered migrations.
 
-mod entity;
+pub(crate) mod entity;
 pub(crate) mod migrations;
 mod open;
 #[cfg(test)]

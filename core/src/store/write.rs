@@ -72,6 +72,13 @@ impl<'a> WriteTx<'a> {
         Ok(())
     }
 
+    /// Moves this node's clock past a remote stamp, so local edits made
+    /// after seeing it order after it. Refuses stamps too far ahead.
+    pub(crate) fn receive(&mut self, remote: &Hlc) -> Result<()> {
+        self.last_hlc = self.last_hlc.receive(remote, self.now_ms)?;
+        Ok(())
+    }
+
     /// Saves into the person's own space.
     pub(crate) fn save_personal<E: Entity>(&mut self, old: Option<&E>, new: &E) -> Result<()> {
         let space = self.identity.personal_space.clone();

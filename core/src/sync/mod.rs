@@ -2,3 +2,6 @@
 //! back as history. The network engine builds on this.
 
 pub(crate) mod change_log;
+pub mod merge;
+mod outbox;
+mod registry;

@@ -1,0 +1,76 @@
+//! Every syncable kind of record, by the `entity_type` its changes carry,
+//! and how to store one rebuilt from its changes.
+
+use crate::budget::model::{Adjustment, Budget, BudgetLine, Spend};
+use crate::care_plan::model::{Activity, Completion, Contact, Goal, PlanInfo, Review};
+use crate::diary::model::{DiaryEntry, QuestionnaireResult, Symptom};
+use crate::error::Result;
+use crate::store::entity::upsert;
+use crate::store::{load, Entity};
+use crate::sync::change_log::{changes_for, fold};
+use rusqlite::Connection;
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Rebuilt {
+    /// Stored (or already as the changes say).
+    Stored,
+    /// Not all of it has arrived yet (no creation seen); try again later.
+    Incomplete,
+    /// A kind this version does not know (from a newer app): kept in the log.
+    UnknownKind,
+}
+
+/// Folds every change of one record (greatest stamp per field wins) and
+/// stores the result with its derived rows.
+fn rebuild<E: Entity + PartialEq>(conn: &Connection, entity_id: &str) -> Result<Rebuilt> {
+    let changes = changes_for(conn, &[entity_id.to_owned()], None)?;
+    let Ok(mut folded) = fold::<E>(&changes) else {
+        return Ok(Rebuilt::Incomplete);
+    };
+    let Some(new) = folded.pop() else {
+        return Ok(Rebuilt::Incomplete);
+    };
+    let old: Option<E> = load(conn, entity_id)?;
+    if old.as_ref() != Some(&new) {
+        upsert(conn, &new, serde_json::to_string(&new)?, old.as_ref())?;
+    }
+    Ok(Rebuilt::Stored)
+}
+
+macro_rules! by_kind {
+    ($kind:expr, $conn:expr, $id:expr, [$($t:ty),* $(,)?]) => {{
+        $(
+            if $kind == <$t as Entity>::KIND {
+                return rebuild::<$t>($conn, $id);
+            }
+        )*
+        Ok(Rebuilt::UnknownKind)
+    }};
+}
+
+pub(crate) fn rebuild_record(
+    conn: &Connection,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<Rebuilt> {
+    by_kind!(
+        entity_type,
+        conn,
+        entity_id,
+        [
+            PlanInfo,
+            Contact,
+            Goal,
+            Activity,
+            Completion,
+            Review,
+            Budget,
+            Adjustment,
+            BudgetLine,
+            Spend,
+            Symptom,
+            DiaryEntry,
+            QuestionnaireResult,
+        ]
+    )
+}
