@@ -67,10 +67,12 @@ pub(crate) fn load_required<E: Entity>(conn: &Connection, id: &str) -> Result<E>
     load(conn, id)?.ok_or_else(|| PphError::not_found(E::KIND, id).into())
 }
 
-/// All rows whose `column` equals `value`, in insertion order.
+/// All rows whose `column` equals `value`, in creation order: ids are
+/// UUIDv7, so every replica lists them the same way (local insertion order
+/// differs between devices once records arrive by sync).
 pub(crate) fn list_by<E: Entity>(conn: &Connection, column: &str, value: &str) -> Result<Vec<E>> {
     let sql = format!(
-        "SELECT doc FROM {} WHERE {column} = ?1 ORDER BY rowid",
+        "SELECT doc FROM {} WHERE {column} = ?1 ORDER BY id",
         E::TABLE
     );
     let mut stmt = conn.prepare_cached(&sql)?;
