@@ -2,14 +2,11 @@
 
 use super::model::{Adjustment, Budget, BudgetLine, Exclusion, Spend};
 use crate::error::Result;
+use crate::store::entity::{docs, text};
 use crate::store::Entity;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
-
-fn text(s: &str) -> Value {
-    Value::Text(s.to_owned())
-}
 
 impl Entity for Budget {
     const KIND: &'static str = "budget";
@@ -78,9 +75,10 @@ impl Entity for Spend {
 }
 
 pub(crate) fn list_budgets(conn: &Connection) -> Result<Vec<Budget>> {
-    let mut stmt = conn.prepare_cached("SELECT doc FROM budgets ORDER BY id")?;
-    let docs = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+    docs(
+        &mut conn.prepare_cached("SELECT doc FROM budgets ORDER BY id")?,
+        [],
+    )
 }
 
 pub(crate) fn exclusion_rule(conn: &Connection, category_key: &str) -> Result<Option<String>> {
@@ -130,8 +128,7 @@ pub(crate) fn spends_between(
         "SELECT doc FROM budget_spends WHERE budget_id = ?1 AND date BETWEEN ?2 AND ?3
          ORDER BY date, id",
     )?;
-    let docs = stmt.query_map((budget_id, from, to), |r| r.get::<_, String>(0))?;
-    docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+    docs(&mut stmt, (budget_id, from, to))
 }
 
 /// Net spent on a line so far (spends less reversals, any date).

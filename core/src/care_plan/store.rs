@@ -3,13 +3,10 @@
 use super::adherence::Mark;
 use super::model::{Activity, Completion, Contact, Goal, Outcome, PlanInfo, Review};
 use crate::error::Result;
+use crate::store::entity::{docs, text};
 use crate::store::Entity;
 use rusqlite::types::Value;
 use rusqlite::Connection;
-
-fn text(s: &str) -> Value {
-    Value::Text(s.to_owned())
-}
 
 impl Entity for PlanInfo {
     const KIND: &'static str = "care_plan";
@@ -89,9 +86,10 @@ impl Entity for Review {
 }
 
 pub(crate) fn list_plans(conn: &Connection) -> Result<Vec<PlanInfo>> {
-    let mut stmt = conn.prepare_cached("SELECT doc FROM care_plans ORDER BY id")?;
-    let docs = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+    docs(
+        &mut conn.prepare_cached("SELECT doc FROM care_plans ORDER BY id")?,
+        [],
+    )
 }
 
 /// Ids of the plan and every record under it; completions only when asked,
@@ -130,8 +128,7 @@ pub(crate) fn completions_between(
            AND local_date BETWEEN ?3 AND ?4
          ORDER BY local_date, id",
     )?;
-    let docs = stmt.query_map((plan_id, activity_id, from, to), |r| r.get::<_, String>(0))?;
-    docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+    docs(&mut stmt, (plan_id, activity_id, from, to))
 }
 
 /// The (activity, local day, outcome) of a plan's completions between two

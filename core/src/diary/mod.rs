@@ -71,8 +71,11 @@ fn all_questionnaires(conn: &Connection) -> Result<Vec<QuestionnaireDefinition>>
     Ok(all)
 }
 
-fn check_ratings(ratings: &[Rating], catalogue: &HashMap<String, Symptom>) -> Result<()> {
-    for (i, r) in ratings.iter().enumerate() {
+/// Everything an entry must satisfy, new or edited: its parts, and each
+/// rating against its symptom's scale.
+fn check_content(e: &DiaryEntry, catalogue: &HashMap<String, Symptom>) -> Result<()> {
+    check_entry_parts(&e.ratings, e.note.as_deref(), &e.tags, &e.medications)?;
+    for (i, r) in e.ratings.iter().enumerate() {
         let symptom = catalogue.get(&r.symptom_id).ok_or_else(|| {
             PphError::validation(&format!("ratings[{i}].symptom_id"), "no such symptom")
         })?;
@@ -84,15 +87,8 @@ fn check_ratings(ratings: &[Rating], catalogue: &HashMap<String, Symptom>) -> Re
 /// Validates a new entry against the catalogue and builds its record.
 fn new_entry(new: NewEntry, catalogue: &HashMap<String, Symptom>) -> Result<DiaryEntry> {
     check_offset("utc_offset_minutes", new.utc_offset_minutes)?;
-    check_entry_parts(
-        &new.ratings,
-        new.note.as_deref(),
-        &new.tags,
-        &new.medications,
-    )?;
-    check_ratings(&new.ratings, catalogue)?;
     let at = to_ms("recorded_at", new.recorded_at)?;
-    Ok(DiaryEntry {
+    let entry = DiaryEntry {
         id: new_id(),
         recorded_at: new.recorded_at,
         utc_offset_minutes: new.utc_offset_minutes,
@@ -102,7 +98,9 @@ fn new_entry(new: NewEntry, catalogue: &HashMap<String, Symptom>) -> Result<Diar
         tags: normalise_tags(new.tags),
         medications: new.medications,
         deleted: false,
-    })
+    };
+    check_content(&entry, catalogue)?;
+    Ok(entry)
 }
 
 fn live_entry(tx: &WriteTx<'_>, entry_id: &str) -> Result<DiaryEntry> {
@@ -278,13 +276,7 @@ impl Diary {
             if let Some(m) = update.medications {
                 new.medications = m;
             }
-            check_entry_parts(
-                &new.ratings,
-                new.note.as_deref(),
-                &new.tags,
-                &new.medications,
-            )?;
-            check_ratings(&new.ratings, &symptoms(tx.tx)?)?;
+            check_content(&new, &symptoms(tx.tx)?)?;
             tx.save_personal(Some(&old), &new)?;
             Ok(new)
         })?)

@@ -5,16 +5,13 @@ use super::model::{
     Bucket, DiaryEntry, QuestionnaireDefinition, QuestionnaireResult, Rating, Symptom, TrendPoint,
 };
 use crate::error::Result;
+use crate::store::entity::{docs, text};
 use crate::store::Entity;
 use crate::time::to_ms;
 use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-fn text(s: &str) -> Value {
-    Value::Text(s.to_owned())
-}
 
 impl Entity for Symptom {
     const KIND: &'static str = "diary_symptom";
@@ -150,14 +147,6 @@ impl Entity for QuestionnaireResult {
             Value::Integer(to_ms("recorded_at", self.recorded_at).unwrap_or(0) as i64),
         ]
     }
-}
-
-fn docs<T: serde::de::DeserializeOwned>(
-    stmt: &mut rusqlite::CachedStatement<'_>,
-    params: impl rusqlite::Params,
-) -> Result<Vec<T>> {
-    let rows = stmt.query_map(params, |r| r.get::<_, String>(0))?;
-    rows.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
 }
 
 pub(crate) fn custom_symptoms(conn: &Connection) -> Result<Vec<Symptom>> {

@@ -75,11 +75,19 @@ pub(crate) fn list_by<E: Entity>(conn: &Connection, column: &str, value: &str) -
         "SELECT doc FROM {} WHERE {column} = ?1 ORDER BY id",
         E::TABLE
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let docs = stmt.query_map([value], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for doc in docs {
-        out.push(serde_json::from_str(&doc?)?);
-    }
-    Ok(out)
+    docs(&mut conn.prepare_cached(&sql)?, [value])
+}
+
+/// A text column value.
+pub(crate) fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+/// Decodes the `doc` column of every row a statement returns.
+pub(crate) fn docs<T: DeserializeOwned>(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>> {
+    let rows = stmt.query_map(params, |r| r.get::<_, String>(0))?;
+    rows.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
 }
