@@ -79,32 +79,24 @@ pub fn run(
             ),
         )
         .map_err(fail)?;
-    let double = budgets
-        .record_spend(
-            budget.id.clone(),
-            spend(
-                &rehab.id,
-                "2026-03-09",
-                "Breathe Well CIC",
-                "classes",
-                4_500,
-                receipt("class.jpg", 0xb2),
-            ),
-        )
-        .map_err(fail)?;
-    budgets
-        .record_spend(
-            budget.id.clone(),
-            spend(
-                &rehab.id,
-                "2026-03-09",
-                "Breathe Well CIC",
-                "classes",
-                4_500,
-                receipt("class-2.jpg", 0xb3),
-            ),
-        )
-        .map_err(fail)?;
+    // The class is charged twice; the second charge is reversed below.
+    let mut charges = Vec::new();
+    for (file, sha) in [("class.jpg", 0xb2), ("class-2.jpg", 0xb3)] {
+        let class = spend(
+            &rehab.id,
+            "2026-03-09",
+            "Breathe Well CIC",
+            "classes",
+            4_500,
+            receipt(file, sha),
+        );
+        charges.push(
+            budgets
+                .record_spend(budget.id.clone(), class)
+                .map_err(fail)?,
+        );
+    }
+    let double = &charges[0];
     let mut taxi = spend(
         &taxis.id,
         "2026-03-12",

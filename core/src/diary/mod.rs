@@ -31,21 +31,39 @@ impl Diary {
     }
 }
 
-fn built_in_symptoms() -> &'static [Symptom] {
-    static CATALOGUE: OnceLock<Vec<Symptom>> = OnceLock::new();
-    CATALOGUE.get_or_init(|| {
-        let mut list: Vec<Symptom> =
-            serde_json::from_str(include_str!("data/symptoms.json")).unwrap_or_default();
-        list.iter_mut().for_each(|s| s.built_in = true);
-        list
+/// Data compiled into the app, parsed on first use. A broken file is an
+/// error to report (and a failing test), never a silently empty list.
+fn embedded<T: serde::de::DeserializeOwned>(
+    cell: &'static OnceLock<Result<Vec<T>, String>>,
+    text: &str,
+) -> Result<&'static [T]> {
+    cell.get_or_init(|| {
+        serde_json::from_str(text).map_err(|e| format!("built-in data: {:?}", e.classify()))
     })
+    .as_deref()
+    .map_err(|reason| {
+        PphError::Internal {
+            reason: reason.clone(),
+        }
+        .into()
+    })
+}
+
+/// The starter catalogue, as shipped (`built_in` is set when it is listed).
+fn built_in_symptoms() -> Result<&'static [Symptom]> {
+    static CATALOGUE: OnceLock<Result<Vec<Symptom>, String>> = OnceLock::new();
+    embedded(&CATALOGUE, include_str!("data/symptoms.json"))
 }
 
 /// Every symptom by id: the starter catalogue and the person's own.
 fn symptoms(conn: &Connection) -> Result<HashMap<String, Symptom>> {
-    Ok(built_in_symptoms()
+    Ok(built_in_symptoms()?
         .iter()
         .cloned()
+        .map(|s| Symptom {
+            built_in: true,
+            ..s
+        })
         .chain(store::custom_symptoms(conn)?)
         .map(|s| (s.id.clone(), s))
         .collect())
@@ -56,16 +74,18 @@ fn questionnaire(conn: &Connection, code: &str) -> Result<QuestionnaireDefinitio
         return Ok(def);
     }
     questionnaire::built_in()?
-        .into_iter()
+        .iter()
         .find(|q| q.code == code)
+        .cloned()
         .ok_or_else(|| PphError::not_found("questionnaire", code).into())
 }
 
 fn all_questionnaires(conn: &Connection) -> Result<Vec<QuestionnaireDefinition>> {
     let custom = store::custom_questionnaires(conn)?;
     let mut all: Vec<QuestionnaireDefinition> = questionnaire::built_in()?
-        .into_iter()
+        .iter()
         .filter(|b| !custom.iter().any(|c| c.code == b.code))
+        .cloned()
         .collect();
     all.extend(custom);
     Ok(all)

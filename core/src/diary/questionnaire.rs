@@ -4,18 +4,22 @@
 use super::model::{Answer, AnswerOption, QuestionnaireDefinition, SafetyFlag};
 use crate::error::{PphError, Result};
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
-const BUILT_IN: [&str; 3] = [
+const BUILT_IN: &str = concat!(
+    "[",
     include_str!("data/phq9.json"),
+    ",",
     include_str!("data/gad7.json"),
+    ",",
     include_str!("data/mrc.json"),
-];
+    "]"
+);
 
-pub(crate) fn built_in() -> Result<Vec<QuestionnaireDefinition>> {
-    BUILT_IN
-        .iter()
-        .map(|text| Ok(serde_json::from_str(text)?))
-        .collect()
+/// The instruments that ship in the app, parsed once.
+pub(crate) fn built_in() -> Result<&'static [QuestionnaireDefinition]> {
+    static PARSED: OnceLock<Result<Vec<QuestionnaireDefinition>, String>> = OnceLock::new();
+    super::embedded(&PARSED, BUILT_IN)
 }
 
 /// What scoring produced.
@@ -175,8 +179,9 @@ mod tests {
     fn instrument(code: &str) -> QuestionnaireDefinition {
         built_in()
             .expect("built-ins parse")
-            .into_iter()
+            .iter()
             .find(|q| q.code == code)
+            .cloned()
             .expect("present")
     }
 
