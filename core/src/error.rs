@@ -93,7 +93,12 @@ fn from_sqlite(e: &rusqlite::Error) -> PphError {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => PphError::Locked,
         Some(ErrorCode::NotADatabase) => PphError::WrongKey,
         Some(code) => PphError::Storage {
-            reason: format!("sqlite {code:?}"),
+            reason: match e {
+                rusqlite::Error::SqliteFailure(raw, _) => {
+                    format!("sqlite {code:?} (code {})", raw.extended_code)
+                }
+                _ => format!("sqlite {code:?}"),
+            },
         },
         None => PphError::Storage {
             reason: "sqlite client error".into(),

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Once;
 
 const PLAINTEXT_HEADER: &[u8; 16] = b"SQLite format 3\0";
 const BUSY_TIMEOUT_MS: u32 = 5_000;
@@ -28,6 +29,7 @@ impl RawKey {
 /// Opens the writer: creates the file if absent; otherwise proves the key and
 /// the schema version with reads only, before any pragma that writes.
 pub(crate) fn open_writer(path: &Path, key: &RawKey) -> Result<Connection> {
+    finish_sqlcipher_setup();
     let exists = check_existing_file(path)?;
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if !exists {
@@ -46,6 +48,7 @@ pub(crate) fn open_writer(path: &Path, key: &RawKey) -> Result<Connection> {
 
 /// A read-only connection to a store the writer has already opened.
 pub(crate) fn open_reader(path: &Path, key: &RawKey) -> Result<Connection> {
+    finish_sqlcipher_setup();
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -53,6 +56,18 @@ pub(crate) fn open_reader(path: &Path, key: &RawKey) -> Result<Connection> {
     apply_key(&conn, key)?;
     conn.execute_batch("PRAGMA foreign_keys = ON;")?;
     Ok(conn)
+}
+
+/// SQLite marks itself initialised before SQLCipher's own set-up (run just
+/// after, outside SQLite's init mutex) completes; a thread keying a store in
+/// that window gets "sqlcipher not initialized". The first opener in the
+/// process runs the whole set-up here while every other opener waits. If it
+/// fails, the real open that follows reports the error.
+fn finish_sqlcipher_setup() {
+    static SETUP: Once = Once::new();
+    SETUP.call_once(|| {
+        let _ = Connection::open_in_memory();
+    });
 }
 
 /// Some(true) when a non-empty file is there. Plaintext SQLite files and files
