@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Every test, with the gates CI applies: formatting, clippy (warnings are
 # errors), then the whole workspace's tests, which include the Python and
-# Kotlin suites over freshly generated bindings. Installs what it needs.
+# Kotlin suites over freshly generated bindings and the server's storage
+# suite on SQLite and PostgreSQL. Installs and starts what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Outside the clone, so repeated runs on one machine reuse builds.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/pph-target}
 
 scripts/install-test-tools.sh
+# The server's storage suite runs against PostgreSQL too when one starts.
+if url=$(scripts/start-postgres.sh); then
+  export PPH_TEST_DATABASE_URL=$url
+  echo "PostgreSQL for the conformance suite: $url"
+else
+  echo "PostgreSQL could not be started: its conformance suite will NOT run"
+fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 log=$(mktemp)

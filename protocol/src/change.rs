@@ -17,3 +17,32 @@ pub struct Change {
     pub value: serde_json::Value,
     pub hlc: Hlc,
 }
+
+/// Longest id, kind, field or node name a change may carry.
+pub const MAX_NAME_LEN: usize = 100;
+/// Largest JSON value one change may carry.
+pub const MAX_VALUE_BYTES: usize = 256 * 1024;
+
+impl Change {
+    /// Checks the shape every replica and the server insist on: names
+    /// present and short, the value within bounds. Returns the offending
+    /// part's name, never its content.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let short = |s: &str| !s.is_empty() && s.len() <= MAX_NAME_LEN;
+        let names = [
+            ("change_id", &self.change_id),
+            ("space", &self.space),
+            ("entity_type", &self.entity_type),
+            ("entity_id", &self.entity_id),
+            ("field", &self.field),
+            ("hlc.node", &self.hlc.node),
+        ];
+        if let Some((name, _)) = names.iter().find(|(_, v)| !short(v)) {
+            return Err(name);
+        }
+        if self.value.to_string().len() > MAX_VALUE_BYTES {
+            return Err("value");
+        }
+        Ok(())
+    }
+}

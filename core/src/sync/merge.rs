@@ -10,9 +10,6 @@ use pph_protocol::{Change, ClockError};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 
-/// Largest JSON value one change may carry.
-const MAX_VALUE_BYTES: usize = 256 * 1024;
-
 /// What one apply did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
 pub struct ApplyReport {
@@ -25,17 +22,6 @@ pub struct ApplyReport {
     /// Records whose changes are here but which cannot be stored yet
     /// (their parent has not arrived); retried on every later apply.
     pub waiting: u32,
-}
-
-fn well_formed(c: &Change) -> bool {
-    let short = |s: &str| !s.is_empty() && s.len() <= 100;
-    short(&c.change_id)
-        && short(&c.space)
-        && short(&c.entity_type)
-        && short(&c.entity_id)
-        && short(&c.field)
-        && short(&c.hlc.node)
-        && c.value.to_string().len() <= MAX_VALUE_BYTES
 }
 
 /// Stores the change unless it is already here; true if it was new.
@@ -92,7 +78,7 @@ pub(crate) fn apply(tx: &mut WriteTx<'_>, changes: &[Change]) -> Result<ApplyRep
     // (created earlier) are rebuilt before their children.
     let mut touched: BTreeMap<(u64, u32, String), (String, String)> = BTreeMap::new();
     for c in changes {
-        if !well_formed(c) {
+        if c.check().is_err() {
             report.rejected += 1;
             continue;
         }

@@ -1,0 +1,194 @@
+//! Requests and responses of the sync server's HTTP API (`/v1/...`), JSON.
+
+use crate::Change;
+use serde::{Deserialize, Serialize};
+
+/// Most changes one push may carry.
+pub const MAX_PUSH_CHANGES: usize = 1_000;
+/// Largest push body in bytes.
+pub const MAX_PUSH_BYTES: usize = 4 * 1024 * 1024;
+/// Most changes one pull page returns.
+pub const MAX_PULL_LIMIT: u32 = 1_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Patient,
+    Clinician,
+}
+
+/// What a patient may share with a clinician; each names a set of entity kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    CarePlan,
+    Diary,
+    Questionnaires,
+    Budget,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::CarePlan,
+        Scope::Diary,
+        Scope::Questionnaires,
+        Scope::Budget,
+    ];
+
+    /// The entity kinds (change `entity_type`s) this scope lets a clinician read.
+    pub fn entity_types(self) -> &'static [&'static str] {
+        match self {
+            Scope::CarePlan => &[
+                "care_plan",
+                "plan_contact",
+                "plan_goal",
+                "plan_activity",
+                "plan_completion",
+                "plan_review",
+            ],
+            Scope::Diary => &["diary_symptom", "diary_entry"],
+            Scope::Questionnaires => &["questionnaire_result"],
+            Scope::Budget => &["budget", "budget_adjustment", "budget_line", "budget_spend"],
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignUpRequest {
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    pub display_name: String,
+    pub device_name: String,
+    /// The device's existing personal space id, adopted as the account's.
+    pub personal_space: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+    pub device_name: String,
+}
+
+/// A device's session: the bearer token is shown once, stored only hashed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionResponse {
+    pub token: String,
+    pub account_id: String,
+    pub role: Role,
+    pub display_name: String,
+    pub personal_space: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub changes: Vec<Change>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Changes stored for the first time.
+    pub accepted: u32,
+    /// Changes the server already had (a retried push); not stored again.
+    pub duplicates: u32,
+}
+
+/// A change with its place in its space's sequence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SequencedChange {
+    pub seq: i64,
+    pub change: Change,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<SequencedChange>,
+    /// The cursor for the next pull.
+    pub next: i64,
+    /// True when more changes wait past `next`.
+    pub more: bool,
+}
+
+/// How an account reaches a space.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SpaceAccess {
+    /// Its own personal space, or a group it belongs to: read and write.
+    Member,
+    /// A patient's personal space shared with this clinician: read only,
+    /// limited to the scopes, until the expiry.
+    Shared {
+        share_id: String,
+        patient_name: String,
+        scopes: Vec<Scope>,
+        expires_at_ms: i64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaceEntry {
+    pub space: String,
+    pub access: SpaceAccess,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpacesResponse {
+    pub spaces: Vec<SpaceEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GrantShareRequest {
+    pub clinician_email: String,
+    pub scopes: Vec<Scope>,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareResponse {
+    pub share_id: String,
+    pub clinician_email: String,
+    pub clinician_name: String,
+    pub scopes: Vec<Scope>,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub revoked: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharesResponse {
+    pub shares: Vec<ShareResponse>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CreateGroupSpaceRequest {
+    pub space: String,
+}
+
+/// Every refusal: a stable machine code and a message without user data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A field is missing, malformed or out of bounds.
+    Invalid,
+    /// The body or batch is larger than the server takes.
+    TooLarge,
+    /// No valid token, or wrong email or password.
+    Unauthorized,
+    /// Signed in, but this account may not do this to this space.
+    Forbidden,
+    NotFound,
+    /// The email is taken, or the space already exists.
+    Conflict,
+    /// A change stamped too far ahead of the server's clock.
+    ClockDrift,
+    /// Too many sign-in attempts; try again later.
+    RateLimited,
+    Internal,
+}

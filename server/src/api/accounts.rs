@@ -1,0 +1,152 @@
+//! Sign up, sign in (rate-limited), sign out.
+
+use super::{authenticate, bearer_token, check_id, check_text, now_ms, small_json};
+use super::{ApiError, ApiResult, AppState};
+use crate::credentials::{decoy_hash, hash_password, new_token, token_hash, verify_password};
+use crate::storage::Account;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use pph_protocol::wire::{ErrorCode, SessionResponse, SignInRequest, SignUpRequest};
+use std::sync::Arc;
+
+const MIN_PASSWORD: usize = 10;
+const MAX_PASSWORD: usize = 256;
+const MAX_EMAIL: usize = 254;
+const MAX_NAME: usize = 100;
+
+fn normalise_email(email: &str) -> ApiResult<String> {
+    let email = email.trim().to_lowercase();
+    check_text("email", &email, MAX_EMAIL)?;
+    let ok = email
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.chars().any(char::is_whitespace);
+    if !ok {
+        return Err(ApiError::invalid("email is not an email address"));
+    }
+    Ok(email)
+}
+
+fn check_password(password: &str) -> ApiResult<()> {
+    let len = password.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&len) {
+        return Err(ApiError::invalid(format!(
+            "password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+        )));
+    }
+    Ok(())
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "worker failed"))
+}
+
+async fn open_session(
+    state: &AppState,
+    account: &Account,
+    device_name: &str,
+) -> ApiResult<SessionResponse> {
+    let token = new_token();
+    state
+        .storage
+        .add_token(&token_hash(&token), &account.id, device_name, now_ms())
+        .await?;
+    Ok(SessionResponse {
+        token,
+        account_id: account.id.clone(),
+        role: account.role,
+        display_name: account.display_name.clone(),
+        personal_space: account.personal_space.clone(),
+    })
+}
+
+pub async fn sign_up(
+    State(state): State<Arc<AppState>>,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<SessionResponse>)> {
+    let req: SignUpRequest = small_json(body).await?;
+    let email = normalise_email(&req.email)?;
+    check_password(&req.password)?;
+    check_text("display_name", &req.display_name, MAX_NAME)?;
+    check_text("device_name", &req.device_name, MAX_NAME)?;
+    check_id("personal_space", &req.personal_space)?;
+    let password = req.password;
+    let password_hash = blocking(move || hash_password(&password))
+        .await?
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "could not hash the password"))?;
+    let account = Account {
+        id: uuid::Uuid::now_v7().to_string(),
+        email,
+        display_name: req.display_name.trim().to_owned(),
+        role: req.role,
+        personal_space: req.personal_space,
+        password_hash,
+        created_ms: now_ms(),
+    };
+    state
+        .storage
+        .create_account(&account)
+        .await
+        .map_err(|e| match e {
+            crate::storage::StorageError::Conflict => ApiError::new(
+                ErrorCode::Conflict,
+                "an account with this email or personal space exists",
+            ),
+            other => other.into(),
+        })?;
+    let session = open_session(&state, &account, &req.device_name).await?;
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    body: Body,
+) -> ApiResult<Json<SessionResponse>> {
+    let req: SignInRequest = small_json(body).await?;
+    let email = normalise_email(&req.email)?;
+    check_text("device_name", &req.device_name, MAX_NAME)?;
+    if let Some(seconds) = state.limiter.blocked_for(&email, now_ms()) {
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many failed sign-ins; try again in {seconds} s"),
+        ));
+    }
+    let account = state.storage.account_by_email(&email).await?;
+    let stored = account
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
+    let password = req.password;
+    let matches = blocking(move || verify_password(&password, &stored)).await?;
+    match account {
+        Some(account) if matches => {
+            state.limiter.succeeded(&email);
+            Ok(Json(
+                open_session(&state, &account, &req.device_name).await?,
+            ))
+        }
+        _ => {
+            state.limiter.failed(&email, now_ms());
+            Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "wrong email or password",
+            ))
+        }
+    }
+}
+
+pub async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    authenticate(&state, &headers).await?;
+    let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
+    state
+        .storage
+        .revoke_token(&token_hash(token), now_ms())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

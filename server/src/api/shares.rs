@@ -1,0 +1,108 @@
+//! A patient's grants of read access to a clinician.
+
+use super::{authenticate, check_id, now_ms, small_json, ApiError, ApiResult, AppState};
+use crate::storage::Grant;
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use pph_protocol::wire::{ErrorCode, GrantShareRequest, Role, ShareResponse, SharesResponse};
+use std::sync::Arc;
+
+/// A share lasts at most a year; the patient can grant again.
+const MAX_SHARE_MS: i64 = 366 * 24 * 60 * 60 * 1000;
+
+pub async fn grant(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<ShareResponse>)> {
+    let patient = authenticate(&state, &headers).await?;
+    if patient.role != Role::Patient {
+        return Err(ApiError::forbidden());
+    }
+    let req: GrantShareRequest = small_json(body).await?;
+    let mut scopes = req.scopes;
+    scopes.sort_unstable();
+    scopes.dedup();
+    if scopes.is_empty() {
+        return Err(ApiError::invalid("scopes must name at least one scope"));
+    }
+    let now = now_ms();
+    if req.expires_at_ms <= now || req.expires_at_ms > now + MAX_SHARE_MS {
+        return Err(ApiError::invalid(
+            "expires_at_ms must be in the future and within a year",
+        ));
+    }
+    let email = req.clinician_email.trim().to_lowercase();
+    let clinician = state
+        .storage
+        .account_by_email(&email)
+        .await?
+        .filter(|a| a.role == Role::Clinician)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no clinician with this email"))?;
+    let grant = Grant {
+        id: uuid::Uuid::now_v7().to_string(),
+        patient_account: patient.id,
+        clinician_account: clinician.id,
+        scopes,
+        created_ms: now,
+        expires_ms: req.expires_at_ms,
+        revoked_ms: None,
+    };
+    state.storage.create_grant(&grant).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ShareResponse {
+            share_id: grant.id,
+            clinician_email: clinician.email,
+            clinician_name: clinician.display_name,
+            scopes: grant.scopes,
+            created_at_ms: grant.created_ms,
+            expires_at_ms: grant.expires_ms,
+            revoked: false,
+        }),
+    ))
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<SharesResponse>> {
+    let patient = authenticate(&state, &headers).await?;
+    let shares = state
+        .storage
+        .grants_by_patient(&patient.id)
+        .await?
+        .into_iter()
+        .map(|g| ShareResponse {
+            share_id: g.grant.id,
+            clinician_email: g.clinician_email,
+            clinician_name: g.clinician_name,
+            scopes: g.grant.scopes,
+            created_at_ms: g.grant.created_ms,
+            expires_at_ms: g.grant.expires_ms,
+            revoked: g.grant.revoked_ms.is_some(),
+        })
+        .collect();
+    Ok(Json(SharesResponse { shares }))
+}
+
+pub async fn revoke(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<StatusCode> {
+    let patient = authenticate(&state, &headers).await?;
+    let Path(id) = id.map_err(|_| ApiError::invalid("share id must be a UUID"))?;
+    check_id("share id", &id)?;
+    if !state
+        .storage
+        .revoke_grant(&id, &patient.id, now_ms())
+        .await?
+    {
+        return Err(ApiError::new(ErrorCode::NotFound, "no such share"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

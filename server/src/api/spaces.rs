@@ -1,0 +1,58 @@
+//! The spaces an account reaches: its own, its groups, and (for a clinician)
+//! the patients' spaces shared with it.
+
+use super::{authenticate, check_id, now_ms, small_json, ApiResult, AppState};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use pph_protocol::wire::{CreateGroupSpaceRequest, SpaceAccess, SpaceEntry, SpacesResponse};
+use std::sync::Arc;
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<SpacesResponse>> {
+    let account = authenticate(&state, &headers).await?;
+    let mut spaces: Vec<SpaceEntry> = state
+        .storage
+        .member_spaces(&account.id)
+        .await?
+        .into_iter()
+        .map(|space| SpaceEntry {
+            space,
+            access: SpaceAccess::Member,
+        })
+        .collect();
+    for g in state
+        .storage
+        .live_grants_for_clinician(&account.id, now_ms())
+        .await?
+    {
+        spaces.push(SpaceEntry {
+            space: g.patient_space,
+            access: SpaceAccess::Shared {
+                share_id: g.grant.id,
+                patient_name: g.patient_name,
+                scopes: g.grant.scopes,
+                expires_at_ms: g.grant.expires_ms,
+            },
+        });
+    }
+    Ok(Json(SpacesResponse { spaces }))
+}
+
+pub async fn create_group(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<StatusCode> {
+    let account = authenticate(&state, &headers).await?;
+    let req: CreateGroupSpaceRequest = small_json(body).await?;
+    check_id("space", &req.space)?;
+    state
+        .storage
+        .create_group_space(&req.space, &account.id)
+        .await?;
+    Ok(StatusCode::CREATED)
+}

@@ -1,0 +1,109 @@
+//! pph-server: the sync relay. It authenticates devices, checks that an
+//! account may write a space, stores each change once with a per-space
+//! sequence, serves changes since a cursor in bounded pages, and enforces a
+//! patient's share grants to clinicians. It never merges: replicas do.
+
+pub mod api;
+pub mod credentials;
+pub mod rate_limit;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use storage::{PostgresStorage, SqliteStorage, Storage, StorageError};
+use tokio::net::TcpListener;
+
+/// Where the server keeps its data.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+pub async fn open_storage(backend: &Backend) -> Result<Arc<dyn Storage>, StorageError> {
+    Ok(match backend {
+        Backend::Sqlite(path) => Arc::new(SqliteStorage::open(Path::new(path))?),
+        Backend::Postgres(url) => Arc::new(PostgresStorage::connect(url).await?),
+    })
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    storage: Arc<dyn Storage>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, api::router(storage))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A server on a loopback port in a thread of its own, for the tour and
+/// tests: returns its base URL; it stops when the handle is dropped.
+pub struct EmbeddedServer {
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EmbeddedServer {
+    pub fn start(backend: Backend) -> Result<Self, String> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<SocketAddr, String>>();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(format!("runtime: {e}")));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let setup = async {
+                    let storage = open_storage(&backend).await.map_err(|e| e.to_string())?;
+                    let listener = TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+                    Ok::<_, String>((storage, listener, addr))
+                };
+                match setup.await {
+                    Ok((storage, listener, addr)) => {
+                        let _ = ready_tx.send(Ok(addr));
+                        let _ = serve(listener, storage, async {
+                            let _ = stop_rx.await;
+                        })
+                        .await;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            });
+        });
+        let addr = ready_rx
+            .recv()
+            .map_err(|_| "server thread ended".to_owned())??;
+        Ok(EmbeddedServer {
+            url: format!("http://{addr}"),
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for EmbeddedServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The server's storage: one trait, two backends (an embedded SQLite file and
+//! PostgreSQL), one conformance suite (`server/tests/conformance.rs`).
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresStorage;
+pub use sqlite::SqliteStorage;
+
+use async_trait::async_trait;
+use pph_protocol::wire::{PushResponse, Role, Scope};
+
+pub(crate) const SCHEMA: &str = include_str!("schema.sql");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// A unique key is taken (email, space, share id).
+    #[error("already exists")]
+    Conflict,
+    /// The backend failed; the text names the failure, never row values.
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub personal_space: String,
+    pub password_hash: String,
+    pub created_ms: i64,
+}
+
+/// A change as the relay keeps it: routing columns plus the JSON it relays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncomingChange {
+    pub change_id: String,
+    pub space: String,
+    pub entity_type: String,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub id: String,
+    pub patient_account: String,
+    pub clinician_account: String,
+    pub scopes: Vec<Scope>,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub revoked_ms: Option<i64>,
+}
+
+/// A grant seen by a clinician, with what identifies the patient's space.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClinicianGrant {
+    pub grant: Grant,
+    pub patient_space: String,
+    pub patient_name: String,
+}
+
+/// A grant seen by its patient, with who receives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatientGrant {
+    pub grant: Grant,
+    pub clinician_email: String,
+    pub clinician_name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpaceKind {
+    Personal,
+    Group,
+}
+
+#[async_trait]
+pub trait Storage: Send + Sync {
+    /// Stores the account with its personal space, of which it is the only
+    /// member. `Conflict` if the email or space id is taken.
+    async fn create_account(&self, account: &Account) -> Result<()>;
+    async fn account_by_email(&self, email: &str) -> Result<Option<Account>>;
+    async fn add_token(
+        &self,
+        token_hash: &str,
+        account_id: &str,
+        device_name: &str,
+        now_ms: i64,
+    ) -> Result<()>;
+    /// The account behind a live (not revoked) token.
+    async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>>;
+    async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()>;
+
+    /// A group space with its creator as first member. `Conflict` if taken.
+    async fn create_group_space(&self, space: &str, owner: &str) -> Result<()>;
+    async fn add_member(&self, space: &str, account_id: &str) -> Result<()>;
+    async fn is_member(&self, space: &str, account_id: &str) -> Result<bool>;
+    async fn member_spaces(&self, account_id: &str) -> Result<Vec<String>>;
+
+    /// Stores each change not already stored (by change_id), numbering it
+    /// next in its space, all in one transaction.
+    async fn push(&self, changes: &[IncomingChange]) -> Result<PushResponse>;
+    /// Up to `limit` changes of `space` after `since`, in sequence order,
+    /// only of `kinds` when given. Each row: (seq, body).
+    async fn pull(
+        &self,
+        space: &str,
+        since: i64,
+        limit: u32,
+        kinds: Option<&[&str]>,
+    ) -> Result<Vec<(i64, String)>>;
+
+    async fn create_grant(&self, grant: &Grant) -> Result<()>;
+    /// Revokes one of the patient's grants; false if it is not theirs.
+    async fn revoke_grant(&self, id: &str, patient_account: &str, now_ms: i64) -> Result<bool>;
+    async fn grants_by_patient(&self, patient_account: &str) -> Result<Vec<PatientGrant>>;
+    /// The clinician's grants neither revoked nor expired at `now_ms`.
+    async fn live_grants_for_clinician(
+        &self,
+        clinician_account: &str,
+        now_ms: i64,
+    ) -> Result<Vec<ClinicianGrant>>;
+}
+
+pub(crate) fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Patient => "patient",
+        Role::Clinician => "clinician",
+    }
+}
+
+pub(crate) fn parse_role(name: &str) -> Result<Role> {
+    match name {
+        "patient" => Ok(Role::Patient),
+        "clinician" => Ok(Role::Clinician),
+        _ => Err(StorageError::Backend("unknown role in accounts".into())),
+    }
+}
+
+pub(crate) fn scopes_text(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| scope_name(*s))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) fn parse_scopes(text: &str) -> Result<Vec<Scope>> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|name| {
+            Scope::ALL
+                .into_iter()
+                .find(|s| scope_name(*s) == name)
+                .ok_or_else(|| StorageError::Backend("unknown scope in shares".into()))
+        })
+        .collect()
+}
+
+fn scope_name(scope: Scope) -> &'static str {
+    match scope {
+        Scope::CarePlan => "care_plan",
+        Scope::Diary => "diary",
+        Scope::Questionnaires => "questionnaires",
+        Scope::Budget => "budget",
+    }
+}
+
+pub(crate) fn space_kind_name(kind: SpaceKind) -> &'static str {
+    match kind {
+        SpaceKind::Personal => "personal",
+        SpaceKind::Group => "group",
+    }
+}

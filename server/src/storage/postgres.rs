@@ -1,0 +1,357 @@
+//! The PostgreSQL backend, for several stateless servers behind a load
+//! balancer. A push locks its spaces' rows (in a fixed order, so concurrent
+//! pushes cannot deadlock) before numbering changes.
+
+use super::*;
+use deadpool_postgres::{Config, Pool, Runtime};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+pub struct PostgresStorage {
+    pool: Pool,
+}
+
+impl From<tokio_postgres::Error> for StorageError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        // Only the SQLSTATE: PostgreSQL's detail text quotes key values.
+        match e.code() {
+            Some(code) if *code == SqlState::UNIQUE_VIOLATION => StorageError::Conflict,
+            Some(code) => StorageError::Backend(format!("postgres {}", code.code())),
+            None => StorageError::Backend("postgres connection".into()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StorageError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            _ => StorageError::Backend("postgres pool".into()),
+        }
+    }
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms";
+
+fn account(row: &Row) -> Result<Account> {
+    Ok(Account {
+        id: row.try_get(0)?,
+        email: row.try_get(1)?,
+        display_name: row.try_get(2)?,
+        role: parse_role(row.try_get(3)?)?,
+        personal_space: row.try_get(4)?,
+        password_hash: row.try_get(5)?,
+        created_ms: row.try_get(6)?,
+    })
+}
+
+const GRANT_COLUMNS: &str =
+    "s.id, s.patient_account, s.clinician_account, s.scopes, s.created_ms, s.expires_ms, s.revoked_ms";
+
+fn grant(row: &Row) -> Result<Grant> {
+    Ok(Grant {
+        id: row.try_get(0)?,
+        patient_account: row.try_get(1)?,
+        clinician_account: row.try_get(2)?,
+        scopes: parse_scopes(row.try_get(3)?)?,
+        created_ms: row.try_get(4)?,
+        expires_ms: row.try_get(5)?,
+        revoked_ms: row.try_get(6)?,
+    })
+}
+
+impl PostgresStorage {
+    pub async fn connect(url: &str) -> Result<Self> {
+        let config = Config {
+            url: Some(url.to_owned()),
+            ..Config::default()
+        };
+        let pool = config
+            .create_pool(Some(Runtime::Tokio1), NoTls)
+            .map_err(|_| StorageError::Backend("postgres url".into()))?;
+        let mut client = pool.get().await?;
+        // Servers starting together would race on CREATE … IF NOT EXISTS.
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock(7878)", &[])
+            .await?;
+        tx.batch_execute(SCHEMA).await?;
+        tx.commit().await?;
+        drop(client);
+        Ok(PostgresStorage { pool })
+    }
+}
+
+#[async_trait]
+impl Storage for PostgresStorage {
+    async fn create_account(&self, a: &Account) -> Result<()> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "INSERT INTO accounts (id, email, display_name, role, personal_space, password_hash, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&a.id, &a.email, &a.display_name, &role_name(a.role), &a.personal_space, &a.password_hash, &a.created_ms],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
+            &[
+                &a.personal_space,
+                &space_kind_name(SpaceKind::Personal),
+                &a.id,
+            ],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO space_members (space, account_id) VALUES ($1, $2)",
+            &[&a.personal_space, &a.id],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
+        let client = self.pool.get().await?;
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = $1");
+        client
+            .query_opt(&sql, &[&email])
+            .await?
+            .as_ref()
+            .map(account)
+            .transpose()
+    }
+
+    async fn add_token(
+        &self,
+        token_hash: &str,
+        account_id: &str,
+        device_name: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO device_tokens (token_hash, account_id, device_name, created_ms)
+                 VALUES ($1, $2, $3, $4)",
+                &[&token_hash, &account_id, &device_name, &now_ms],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>> {
+        let client = self.pool.get().await?;
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM device_tokens t JOIN accounts a ON a.id = t.account_id
+             WHERE t.token_hash = $1 AND t.revoked_ms IS NULL"
+        );
+        let stmt = client.prepare_cached(&sql).await?;
+        client
+            .query_opt(&stmt, &[&token_hash])
+            .await?
+            .as_ref()
+            .map(account)
+            .transpose()
+    }
+
+    async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "UPDATE device_tokens SET revoked_ms = $2 WHERE token_hash = $1 AND revoked_ms IS NULL",
+                &[&token_hash, &now_ms],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn create_group_space(&self, space: &str, owner: &str) -> Result<()> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
+            &[&space, &space_kind_name(SpaceKind::Group), &owner],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO space_members (space, account_id) VALUES ($1, $2)",
+            &[&space, &owner],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_member(&self, space: &str, account_id: &str) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO space_members (space, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&space, &account_id],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn is_member(&self, space: &str, account_id: &str) -> Result<bool> {
+        let client = self.pool.get().await?;
+        let stmt = client
+            .prepare_cached("SELECT 1 FROM space_members WHERE space = $1 AND account_id = $2")
+            .await?;
+        Ok(client
+            .query_opt(&stmt, &[&space, &account_id])
+            .await?
+            .is_some())
+    }
+
+    async fn member_spaces(&self, account_id: &str) -> Result<Vec<String>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT space FROM space_members WHERE account_id = $1 ORDER BY space",
+                &[&account_id],
+            )
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    async fn push(&self, changes: &[IncomingChange]) -> Result<PushResponse> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let mut spaces: Vec<&str> = changes.iter().map(|c| c.space.as_str()).collect();
+        spaces.sort_unstable();
+        spaces.dedup();
+        let lock = tx
+            .prepare_cached("SELECT next_seq FROM spaces WHERE id = $1 FOR UPDATE")
+            .await?;
+        for space in &spaces {
+            tx.query_opt(&lock, &[space]).await?;
+        }
+        let insert = tx
+            .prepare_cached(
+                "WITH inserted AS (
+                   INSERT INTO changes (space, seq, change_id, entity_type, body)
+                   VALUES ($1, (SELECT next_seq FROM spaces WHERE id = $1), $2, $3, $4)
+                   ON CONFLICT (change_id) DO NOTHING RETURNING space)
+                 UPDATE spaces SET next_seq = next_seq + 1
+                 WHERE id IN (SELECT space FROM inserted)",
+            )
+            .await?;
+        let mut out = PushResponse {
+            accepted: 0,
+            duplicates: 0,
+        };
+        for c in changes {
+            let bumped = tx
+                .execute(&insert, &[&c.space, &c.change_id, &c.entity_type, &c.body])
+                .await?;
+            if bumped == 1 {
+                out.accepted += 1;
+            } else {
+                out.duplicates += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn pull(
+        &self,
+        space: &str,
+        since: i64,
+        limit: u32,
+        kinds: Option<&[&str]>,
+    ) -> Result<Vec<(i64, String)>> {
+        let client = self.pool.get().await?;
+        let kinds: Option<Vec<String>> = kinds.map(|k| k.iter().map(|s| (*s).to_owned()).collect());
+        let stmt = client
+            .prepare_cached(
+                "SELECT seq, body FROM changes
+                 WHERE space = $1 AND seq > $2
+                   AND ($4::text[] IS NULL OR entity_type = ANY($4))
+                 ORDER BY seq LIMIT $3",
+            )
+            .await?;
+        let rows = client
+            .query(&stmt, &[&space, &since, &i64::from(limit), &kinds])
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    async fn create_grant(&self, g: &Grant) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO shares (id, patient_account, clinician_account, scopes, created_ms, expires_ms, revoked_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&g.id, &g.patient_account, &g.clinician_account, &scopes_text(&g.scopes), &g.created_ms, &g.expires_ms, &g.revoked_ms],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke_grant(&self, id: &str, patient_account: &str, now_ms: i64) -> Result<bool> {
+        let client = self.pool.get().await?;
+        let owned = client
+            .query_opt(
+                "SELECT 1 FROM shares WHERE id = $1 AND patient_account = $2",
+                &[&id, &patient_account],
+            )
+            .await?
+            .is_some();
+        client
+            .execute(
+                "UPDATE shares SET revoked_ms = $3
+                 WHERE id = $1 AND patient_account = $2 AND revoked_ms IS NULL",
+                &[&id, &patient_account, &now_ms],
+            )
+            .await?;
+        Ok(owned)
+    }
+
+    async fn grants_by_patient(&self, patient_account: &str) -> Result<Vec<PatientGrant>> {
+        let client = self.pool.get().await?;
+        let sql = format!(
+            "SELECT {GRANT_COLUMNS}, c.email, c.display_name FROM shares s
+             JOIN accounts c ON c.id = s.clinician_account
+             WHERE s.patient_account = $1 ORDER BY s.created_ms, s.id"
+        );
+        let rows = client.query(&sql, &[&patient_account]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PatientGrant {
+                    grant: grant(r)?,
+                    clinician_email: r.try_get(7)?,
+                    clinician_name: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn live_grants_for_clinician(
+        &self,
+        clinician_account: &str,
+        now_ms: i64,
+    ) -> Result<Vec<ClinicianGrant>> {
+        let client = self.pool.get().await?;
+        let sql = format!(
+            "SELECT {GRANT_COLUMNS}, p.personal_space, p.display_name FROM shares s
+             JOIN accounts p ON p.id = s.patient_account
+             WHERE s.clinician_account = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2
+             ORDER BY s.created_ms, s.id"
+        );
+        let rows = client.query(&sql, &[&clinician_account, &now_ms]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClinicianGrant {
+                    grant: grant(r)?,
+                    patient_space: r.try_get(7)?,
+                    patient_name: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+}
