@@ -6,6 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::diary::Diary;
 use crate::error::{PphError, Result};
 use crate::store::Store;
+use crate::sync::SyncEngine;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -43,6 +44,7 @@ pub struct PphCompanion {
     care_plans: Arc<CarePlans>,
     budgets: Arc<Budgets>,
     diary: Arc<Diary>,
+    sync: Arc<SyncEngine>,
 }
 
 #[uniffi::export]
@@ -62,6 +64,10 @@ impl PphCompanion {
 
     pub fn diary(&self) -> Arc<Diary> {
         self.diary.clone()
+    }
+
+    pub fn sync(&self) -> Arc<SyncEngine> {
+        self.sync.clone()
     }
 
     /// This device's node id in the change log.
@@ -88,8 +94,14 @@ impl PphCompanion {
             &config.device_name,
             MAX_DEVICE_NAME,
         )?;
-        let store = Arc::new(open_store(&config, clock)?);
+        let store = Arc::new(open_store(&config, clock.clone())?);
         Ok(Arc::new(PphCompanion {
+            sync: Arc::new(SyncEngine::new(
+                store.clone(),
+                &config.db_path,
+                &config.device_name,
+                clock,
+            )),
             care_plans: Arc::new(CarePlans::new(store.clone())),
             budgets: Arc::new(Budgets::new(store.clone())),
             diary: Arc::new(Diary::new(store.clone())),

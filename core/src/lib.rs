@@ -11,7 +11,7 @@ pub mod diary;
 pub mod error;
 mod ids;
 pub mod store;
-mod sync;
+pub mod sync;
 mod time;
 
 pub use budget::model::*;
@@ -22,3 +22,5 @@ pub use companion::{Companion, CompanionConfig, PphCompanion};
 pub use diary::model::*;
 pub use diary::Diary;
 pub use error::PphError;
+pub use sync::model::*;
+pub use sync::{ListenerHandle, SyncEngine};

@@ -4,6 +4,7 @@
 //! patient's share grants to clinicians. It never merges: replicas do.
 
 pub mod api;
+pub mod cli;
 pub mod credentials;
 pub mod rate_limit;
 pub mod storage;

@@ -13,9 +13,10 @@ const STEPS: &[(u32, &str)] = &[
     (4, include_str!("migrations/004_completion_outcomes.sql")),
     (5, include_str!("migrations/005_diary.sql")),
     (6, include_str!("migrations/006_sync_outbox.sql")),
+    (7, include_str!("migrations/007_sync_client.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 6;
+pub const LATEST_VERSION: u32 = 7;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

@@ -32,6 +32,8 @@ pub(crate) struct Identity {
 struct Writer {
     conn: Connection,
     last_hlc: Hlc,
+    /// With the writer: signing in may move the personal space.
+    identity: Identity,
 }
 
 pub struct Store {
@@ -40,7 +42,7 @@ pub struct Store {
     writer: Mutex<Writer>,
     readers: Mutex<Vec<Connection>>,
     clock: Arc<dyn Clock>,
-    pub(crate) identity: Identity,
+    node: String,
 }
 
 impl Store {
@@ -48,7 +50,21 @@ impl Store {
     /// A wrong key, a file that is not an encrypted store, or one from a newer
     /// schema is refused before anything is written to the file.
     pub fn open(path: &Path, key: &[u8], device_name: &str, clock: Arc<dyn Clock>) -> Result<Self> {
-        let key = open::RawKey::new(key)?;
+        Self::open_keyed(path, open::RawKey::new(key)?, device_name, clock)
+    }
+
+    /// Opens another store file under this store's key and clock: the
+    /// clinician's read-only copies of shared patients' records.
+    pub(crate) fn open_sibling(&self, path: &Path, device_name: &str) -> Result<Self> {
+        Self::open_keyed(path, self.key.clone(), device_name, self.clock.clone())
+    }
+
+    fn open_keyed(
+        path: &Path,
+        key: open::RawKey,
+        device_name: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
         let mut conn = open::open_writer(path, &key)?;
         migrations::migrate_to(&mut conn, LATEST_VERSION)?;
         let identity = open::ensure_identity(&conn, device_name, clock.now_ms())?;
@@ -56,11 +72,57 @@ impl Store {
         Ok(Store {
             path: path.to_owned(),
             key,
-            writer: Mutex::new(Writer { conn, last_hlc }),
+            node: identity.node.clone(),
+            writer: Mutex::new(Writer {
+                conn,
+                last_hlc,
+                identity,
+            }),
             readers: Mutex::new(Vec::new()),
             clock,
-            identity,
         })
+    }
+
+    /// The space this store's own records belong to.
+    pub fn personal_space(&self) -> String {
+        lock(&self.writer).identity.personal_space.clone()
+    }
+
+    /// Moves this store's own records into the account's personal space when
+    /// a device signs in to an account made elsewhere. Only changes never
+    /// pushed can move: a store whose changes reached a server belongs to
+    /// that account already.
+    pub(crate) fn adopt_personal_space(&self, space: &str) -> Result<()> {
+        let mut writer = lock(&self.writer);
+        let old = writer.identity.personal_space.clone();
+        if old == space {
+            return Ok(());
+        }
+        let tx = writer
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let pushed: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM change_log WHERE space = ?1 AND synced = 1)",
+            [&old],
+            |r| r.get(0),
+        )?;
+        if pushed {
+            return Err(crate::error::PphError::Conflict {
+                reason: "this store already holds another account's synced records".into(),
+            }
+            .into());
+        }
+        tx.execute(
+            "UPDATE change_log SET space = ?2 WHERE space = ?1",
+            (&old, space),
+        )?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'personal_space'",
+            [space],
+        )?;
+        tx.commit()?;
+        writer.identity.personal_space = space.to_owned();
+        Ok(())
     }
 
     pub(crate) fn now_ms(&self) -> u64 {
@@ -68,16 +130,20 @@ impl Store {
     }
 
     pub fn node(&self) -> &str {
-        &self.identity.node
+        &self.node
     }
 
     /// Runs `f` in one immediate transaction on the writer connection: the
     /// domain rows and their change-log entries commit together or not at all.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
         let mut writer = lock(&self.writer);
-        let Writer { conn, last_hlc } = &mut *writer;
+        let Writer {
+            conn,
+            last_hlc,
+            identity,
+        } = &mut *writer;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut wtx = WriteTx::new(&tx, last_hlc.clone(), self.clock.now_ms(), &self.identity);
+        let mut wtx = WriteTx::new(&tx, last_hlc.clone(), self.clock.now_ms(), identity);
         let out = f(&mut wtx)?;
         let stamped = wtx.into_last_hlc();
         tx.commit()?;

@@ -15,6 +15,7 @@ const STATEMENT_CACHE: usize = 64;
 
 /// The raw 32-byte key as the hex literal SQLCipher takes (`x'…'`), which
 /// skips its passphrase KDF.
+#[derive(Clone)]
 pub(crate) struct RawKey(String);
 
 impl RawKey {

@@ -30,6 +30,11 @@ impl<'a> WriteTx<'a> {
         }
     }
 
+    /// This device's node id.
+    pub(crate) fn node(&self) -> &str {
+        &self.identity.node
+    }
+
     pub(super) fn into_last_hlc(self) -> Hlc {
         self.last_hlc
     }

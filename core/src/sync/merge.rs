@@ -19,9 +19,23 @@ pub struct ApplyReport {
     pub duplicates: u32,
     /// Changes refused: stamped too far in the future, or malformed.
     pub rejected: u32,
+    /// New changes to a field this device had also written: settled by the
+    /// greatest (hlc, node), whichever side that is.
+    pub conflicts: u32,
     /// Records whose changes are here but which cannot be stored yet
     /// (their parent has not arrived); retried on every later apply.
     pub waiting: u32,
+}
+
+/// True when this device also wrote the field (or the whole record).
+fn overlaps_local(conn: &Connection, c: &Change, node: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM change_log
+               WHERE entity_id = ?1 AND entity_type = ?2 AND node = ?3
+                 AND (field = ?4 OR field = '*' OR ?4 = '*'))",
+        )?
+        .query_row((&c.entity_id, &c.entity_type, node, &c.field), |r| r.get(0))?)
 }
 
 /// Stores the change unless it is already here; true if it was new.
@@ -94,6 +108,9 @@ pub(crate) fn apply(tx: &mut WriteTx<'_>, changes: &[Change]) -> Result<ApplyRep
             continue;
         }
         report.applied += 1;
+        if c.hlc.node != tx.node() && overlaps_local(tx.tx, c, tx.node())? {
+            report.conflicts += 1;
+        }
         touched
             .entry((c.hlc.wall_ms, c.hlc.counter, c.hlc.node.clone()))
             .or_insert_with(|| (c.entity_type.clone(), c.entity_id.clone()));

@@ -1,7 +1,16 @@
-//! Sync foundations: the field-level change log every write appends to, read
-//! back as history. The network engine builds on this.
+//! Sync: the field-level change log every write appends to (also read back
+//! as history), the sans-I/O merge of remote changes, and the network engine
+//! on top (`companion.sync()`): accounts, push/pull, shares, and the
+//! clinician's consultation view.
 
 pub(crate) mod change_log;
+mod consultation;
+mod engine;
 pub mod merge;
+pub mod model;
 mod outbox;
 mod registry;
+mod session;
+mod transport;
+
+pub use engine::{ListenerHandle, SyncEngine};

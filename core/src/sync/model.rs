@@ -1,0 +1,181 @@
+//! Records the sync API hands to the shells.
+
+use crate::budget::model::BudgetSummary;
+use crate::care_plan::model::{Adherence, CarePlan};
+use crate::diary::model::{QuestionnaireResult, Symptom, TrendPoint};
+use crate::error::PphError;
+use pph_protocol::wire::{Role, Scope};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum AccountRole {
+    Patient,
+    Clinician,
+}
+
+impl From<Role> for AccountRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Patient => AccountRole::Patient,
+            Role::Clinician => AccountRole::Clinician,
+        }
+    }
+}
+
+impl From<AccountRole> for Role {
+    fn from(role: AccountRole) -> Self {
+        match role {
+            AccountRole::Patient => Role::Patient,
+            AccountRole::Clinician => Role::Clinician,
+        }
+    }
+}
+
+/// What a patient may share with a clinician.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, uniffi::Enum)]
+pub enum ShareScope {
+    CarePlan,
+    Diary,
+    Questionnaires,
+    Budget,
+}
+
+impl From<Scope> for ShareScope {
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::CarePlan => ShareScope::CarePlan,
+            Scope::Diary => ShareScope::Diary,
+            Scope::Questionnaires => ShareScope::Questionnaires,
+            Scope::Budget => ShareScope::Budget,
+        }
+    }
+}
+
+impl From<ShareScope> for Scope {
+    fn from(scope: ShareScope) -> Self {
+        match scope {
+            ShareScope::CarePlan => Scope::CarePlan,
+            ShareScope::Diary => Scope::Diary,
+            ShareScope::Questionnaires => Scope::Questionnaires,
+            ShareScope::Budget => Scope::Budget,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct AccountInfo {
+    pub account_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: AccountRole,
+    pub personal_space: String,
+    pub server_url: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncState {
+    /// No account on this store: everything stays on the device.
+    SignedOut,
+    Idle,
+    Syncing,
+    /// The last attempt could not reach the server; retried with backoff.
+    Offline,
+    /// The server refused the token: sign in again.
+    Unauthorized,
+    /// The last attempt failed for another reason (see `last_error`).
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    pub account: Option<AccountInfo>,
+    /// Local changes the server has not acknowledged yet.
+    pub pending_changes: u64,
+    pub last_success_ms: Option<u64>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    pub last_error: Option<String>,
+    /// When the background job should try again (backoff), if it failed.
+    pub next_retry_ms: Option<u64>,
+}
+
+/// What one `sync_now` did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+pub struct SyncReport {
+    /// Local changes the server acknowledged (including ones it already had).
+    pub pushed: u32,
+    /// Remote changes stored here for the first time.
+    pub pulled: u32,
+    /// Remote changes to fields this device had also written, settled by
+    /// the greatest (hlc, node).
+    pub conflicts_resolved: u32,
+    /// Records waiting for a parent that has not arrived yet.
+    pub waiting: u32,
+    /// Remote changes refused (malformed, or stamped too far ahead).
+    pub rejected: u32,
+    /// Network attempts that failed and were retried within this call.
+    pub retries: u32,
+    /// Errors met along the way that did not stop the sync (e.g. one
+    /// shared patient unreadable); a stopping error is returned instead.
+    pub errors: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Share {
+    pub share_id: String,
+    pub clinician_email: String,
+    pub clinician_name: String,
+    pub scopes: Vec<ShareScope>,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub revoked: bool,
+}
+
+/// A patient who shares with this clinician, as of the last sync.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SharedPatient {
+    /// The patient's space: pass it to `consultation_summary`.
+    pub patient_space: String,
+    pub patient_name: String,
+    pub share_id: String,
+    pub scopes: Vec<ShareScope>,
+    pub expires_at_ms: i64,
+    pub last_synced_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct SymptomTrend {
+    pub symptom: Symptom,
+    pub buckets: Vec<TrendPoint>,
+}
+
+/// One patient's shared data for a ten-minute consultation, read only.
+/// A part is empty (None or no items) when its scope is not granted.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ConsultationSummary {
+    pub patient_name: String,
+    pub scopes: Vec<ShareScope>,
+    pub expires_at_ms: i64,
+    pub last_synced_ms: Option<u64>,
+    /// The day the "since" parts start: the last review, else 90 days back.
+    pub since: String,
+    pub care_plan: Option<CarePlan>,
+    pub adherence: Option<Adherence>,
+    /// Weekly buckets per symptom logged since `since`.
+    pub symptom_trends: Vec<SymptomTrend>,
+    /// Scores since `since`, newest first, with their safety flags.
+    pub questionnaires: Vec<QuestionnaireResult>,
+    pub budgets: Vec<BudgetSummary>,
+}
+
+/// Receives every status change (state, pending count, errors).
+#[uniffi::export(with_foreign)]
+pub trait SyncListener: Send + Sync {
+    fn on_status(&self, status: SyncStatus);
+}
+
+pub(crate) fn network(reason: &str) -> PphError {
+    PphError::Network {
+        reason: reason.to_owned(),
+    }
+}

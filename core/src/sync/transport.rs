@@ -1,0 +1,177 @@
+//! The HTTP client for the sync server's `/v1` API. Refusals come back as
+//! the server's JSON error codes, turned into `PphError`s here; messages
+//! never carry request contents.
+
+use super::model::network;
+use crate::error::PphError;
+use pph_protocol::wire::*;
+use pph_protocol::Change;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::time::Duration;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub(crate) struct Transport {
+    client: reqwest::Client,
+    base: String,
+}
+
+type Result<T> = std::result::Result<T, PphError>;
+
+fn from_reqwest(e: &reqwest::Error) -> PphError {
+    let reason = if e.is_timeout() {
+        "the server did not answer in time"
+    } else if e.is_connect() {
+        "cannot reach the server"
+    } else if e.is_decode() {
+        "the server's answer was not understood"
+    } else {
+        "the connection failed"
+    };
+    network(reason)
+}
+
+fn from_refusal(status: StatusCode, body: Option<ErrorBody>) -> PphError {
+    let Some(body) = body else {
+        return network(&format!("server answered {}", status.as_u16()));
+    };
+    match body.code {
+        ErrorCode::Unauthorized | ErrorCode::Forbidden => PphError::Unauthorized,
+        ErrorCode::Conflict => PphError::Conflict {
+            reason: body.message,
+        },
+        ErrorCode::NotFound => PphError::NotFound {
+            entity: "server".into(),
+            id: body.message,
+        },
+        ErrorCode::Invalid | ErrorCode::TooLarge | ErrorCode::ClockDrift => PphError::Validation {
+            field: "request".into(),
+            reason: body.message,
+        },
+        ErrorCode::RateLimited | ErrorCode::Internal => network(&body.message),
+    }
+}
+
+impl Transport {
+    pub(crate) fn new(base: &str) -> Result<Self> {
+        let base = base.trim_end_matches('/');
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(PphError::validation(
+                "server_url",
+                "must start with https:// (or http:// on loopback)",
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|_| network("cannot set up the HTTP client"))?;
+        Ok(Transport {
+            client,
+            base: base.to_owned(),
+        })
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<Option<T>> {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
+        let status = resp.status();
+        if status == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        let bytes = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+        if !status.is_success() {
+            return Err(from_refusal(status, serde_json::from_slice(&bytes).ok()));
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|_| network("the server's answer was not understood"))
+    }
+
+    async fn expect<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<T> {
+        self.call(method, path, token, body)
+            .await?
+            .ok_or_else(|| network("the server sent no answer"))
+    }
+
+    pub(crate) async fn sign_up(&self, req: &SignUpRequest) -> Result<SessionResponse> {
+        self.expect(Method::POST, "/v1/accounts", None, Some(req))
+            .await
+    }
+
+    pub(crate) async fn sign_in(&self, req: &SignInRequest) -> Result<SessionResponse> {
+        self.expect(Method::POST, "/v1/sessions", None, Some(req))
+            .await
+    }
+
+    pub(crate) async fn sign_out(&self, token: &str) -> Result<()> {
+        self.call::<(), ()>(Method::DELETE, "/v1/sessions/current", Some(token), None)
+            .await
+            .map(|_| ())
+    }
+
+    pub(crate) async fn push(&self, token: &str, changes: Vec<Change>) -> Result<PushResponse> {
+        let req = PushRequest { changes };
+        self.expect(Method::POST, "/v1/changes", Some(token), Some(&req))
+            .await
+    }
+
+    pub(crate) async fn pull(
+        &self,
+        token: &str,
+        space: &str,
+        since: i64,
+        limit: u32,
+    ) -> Result<PullResponse> {
+        let path = format!("/v1/spaces/{space}/changes?since={since}&limit={limit}");
+        self.expect::<(), _>(Method::GET, &path, Some(token), None)
+            .await
+    }
+
+    pub(crate) async fn spaces(&self, token: &str) -> Result<SpacesResponse> {
+        self.expect::<(), _>(Method::GET, "/v1/spaces", Some(token), None)
+            .await
+    }
+
+    pub(crate) async fn grant_share(
+        &self,
+        token: &str,
+        req: &GrantShareRequest,
+    ) -> Result<ShareResponse> {
+        self.expect(Method::POST, "/v1/shares", Some(token), Some(req))
+            .await
+    }
+
+    pub(crate) async fn revoke_share(&self, token: &str, share_id: &str) -> Result<()> {
+        let path = format!("/v1/shares/{share_id}");
+        self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
+            .await
+            .map(|_| ())
+    }
+
+    pub(crate) async fn shares(&self, token: &str) -> Result<SharesResponse> {
+        self.expect::<(), _>(Method::GET, "/v1/shares", Some(token), None)
+            .await
+    }
+}

@@ -1,0 +1,71 @@
+//! The `pph-server` command line: with no arguments, serves on
+//! 127.0.0.1:7878 with the SQLite file `pph-server.db`;
+//! `--database-url postgres://…` uses PostgreSQL.
+
+use crate::{open_storage, serve, Backend};
+use clap::Parser;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "pph-server", about = "People Powered Health sync server")]
+struct Args {
+    /// Address to listen on; port 0 picks a free port (printed on start).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    listen: String,
+    /// PostgreSQL URL (postgres://user:pass@host/db). Without it, SQLite.
+    #[arg(long, env = "PPH_DATABASE_URL")]
+    database_url: Option<String>,
+    /// The SQLite file used when no PostgreSQL URL is given.
+    #[arg(long, default_value = "pph-server.db")]
+    sqlite: PathBuf,
+}
+
+/// Runs the server as `pph-server` does (the binary, and test harnesses
+/// that need a server process of their own).
+pub fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(run(args)),
+        Err(e) => {
+            eprintln!("pph-server: cannot start the runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> std::process::ExitCode {
+    let backend = match args.database_url {
+        Some(url) => Backend::Postgres(url),
+        None => Backend::Sqlite(args.sqlite),
+    };
+    let storage = match open_storage(&backend).await {
+        Ok(storage) => storage,
+        Err(e) => {
+            eprintln!("pph-server: cannot open storage: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(&args.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("pph-server: cannot listen on {}: {e}", args.listen);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    if let Ok(addr) = listener.local_addr() {
+        // Tests and scripts read this line to find the port.
+        println!("pph-server listening on http://{addr}");
+        let _ = std::io::stdout().flush();
+    }
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match serve(listener, storage, shutdown).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pph-server: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
