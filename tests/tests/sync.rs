@@ -430,3 +430,92 @@ async fn offline_sync_backs_off_and_a_refused_token_stops_with_unauthorized() {
         "handle dropped: no calls"
     );
 }
+
+/// Kills the server (SIGKILL, from another thread) as soon as the first
+/// batch of a push is acknowledged, while the next is on its way.
+struct KillAfterFirstBatch {
+    server: Arc<Mutex<ServerProcess>>,
+    pending_at_start: u64,
+    fired: Mutex<bool>,
+}
+
+impl SyncListener for KillAfterFirstBatch {
+    fn on_status(&self, status: SyncStatus) {
+        let mut fired = self.fired.lock().expect("lock");
+        if !*fired && status.pending_changes < self.pending_at_start {
+            *fired = true;
+            let server = self.server.clone();
+            std::thread::spawn(move || server.lock().expect("lock").kill());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_push_loses_nothing_and_stores_nothing_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(dir.path());
+    let phone = patient(&server, dir.path(), "eve").await;
+    let now = SystemTime::now();
+    let entries: Vec<NewEntry> = (0..2_000u32)
+        .map(|i| NewEntry {
+            recorded_at: now - Duration::from_secs(60 * u64::from(i) + 60),
+            utc_offset_minutes: 60,
+            ratings: vec![Rating {
+                symptom_id: BREATHLESSNESS.into(),
+                value: f64::from(i % 11),
+            }],
+            note: None,
+            tags: vec![],
+            medications: vec![],
+        })
+        .collect();
+    phone.diary().import_entries(entries).expect("import");
+    let pending = phone.sync().status().expect("status").pending_changes;
+    assert!(pending >= 2_000);
+
+    let server = Arc::new(Mutex::new(server));
+    let killer = Arc::new(KillAfterFirstBatch {
+        server: server.clone(),
+        pending_at_start: pending,
+        fired: Mutex::new(false),
+    });
+    let handle = phone.sync().set_listener(killer.clone());
+    let err = phone.sync().sync_now().await.expect_err("server killed");
+    assert!(matches!(err, PphError::Network { .. }), "{err:?}");
+    drop(handle);
+    let left = phone.sync().status().expect("status").pending_changes;
+    assert!(
+        left > 0 && left < pending,
+        "some batches acknowledged: {left}"
+    );
+
+    server.lock().expect("lock").restart();
+    let report = phone.sync().sync_now().await.expect("after restart");
+    assert!(u64::from(report.pushed) >= left);
+    assert_eq!(phone.sync().status().expect("status").pending_changes, 0);
+
+    let url = server.lock().expect("lock").url.clone();
+    let token = token_for(&url, "eve@example.org").await;
+    let stored = server_changes(&url, &token, &phone.store().personal_space()).await;
+    let seqs: Vec<i64> = stored.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=stored.len() as i64).collect::<Vec<_>>(),
+        "no gaps"
+    );
+    let mut ids: Vec<&String> = stored.iter().map(|(_, id)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), stored.len(), "nothing stored twice");
+    assert_eq!(stored.len() as u64, pending, "nothing lost");
+
+    // Another device of the same patient receives all of it.
+    let tablet = device(dir.path(), "eve-tablet");
+    tablet
+        .sync()
+        .sign_in(url, "eve@example.org".into(), PASSWORD.into())
+        .await
+        .expect("sign in");
+    let pulled = tablet.sync().sync_now().await.expect("tablet");
+    assert_eq!(u64::from(pulled.pulled), pending);
+}

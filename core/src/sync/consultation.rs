@@ -72,7 +72,7 @@ pub(crate) fn summary(
                 today.clone(),
             )?);
         }
-        questionnaires.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
+        questionnaires.sort_by_key(|r| std::cmp::Reverse(r.recorded_at));
     }
 
     let mut budgets = Vec::new();

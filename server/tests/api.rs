@@ -1,0 +1,458 @@
+//! The HTTP API's refusals: every bad request gets a JSON error with a code,
+//! changes nothing, and never takes the server down.
+
+use pph_protocol::wire::*;
+use pph_protocol::{Change, Hlc};
+use pph_server::{Backend, EmbeddedServer};
+use reqwest::{Client, Response};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "a long enough password";
+
+struct Fixture {
+    server: EmbeddedServer,
+    client: Client,
+    _dir: tempfile::TempDir,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server =
+        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    Fixture {
+        server,
+        client: Client::new(),
+        _dir: dir,
+    }
+}
+
+fn id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64
+}
+
+async fn refusal(resp: Response, status: u16, code: &str) -> String {
+    assert_eq!(resp.status().as_u16(), status);
+    let body: Value = resp.json().await.expect("a JSON error body");
+    assert_eq!(body["code"], code, "{body}");
+    body["message"].as_str().expect("message").to_owned()
+}
+
+impl Fixture {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url)
+    }
+
+    async fn sign_up(&self, email: &str, role: &str) -> SessionResponse {
+        self.client
+            .post(self.url("/v1/accounts"))
+            .json(&json!({
+                "email": email, "password": PASSWORD, "role": role,
+                "display_name": "Someone", "device_name": "phone", "personal_space": id()
+            }))
+            .send()
+            .await
+            .expect("sign up")
+            .json()
+            .await
+            .expect("session")
+    }
+
+    async fn push(&self, token: &str, changes: &[Change]) -> Response {
+        self.client
+            .post(self.url("/v1/changes"))
+            .bearer_auth(token)
+            .json(&json!({ "changes": changes }))
+            .send()
+            .await
+            .expect("push")
+    }
+
+    async fn count(&self, token: &str, space: &str) -> usize {
+        let page: PullResponse = self
+            .client
+            .get(self.url(&format!("/v1/spaces/{space}/changes?limit=1000")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("pull")
+            .json()
+            .await
+            .expect("page");
+        page.changes.len()
+    }
+}
+
+fn change(space: &str, wall_ms: u64) -> Change {
+    Change {
+        change_id: id(),
+        space: space.to_owned(),
+        entity_type: "care_plan".into(),
+        entity_id: id(),
+        field: "title".into(),
+        value: json!("A plan"),
+        hlc: Hlc {
+            wall_ms,
+            counter: 0,
+            node: "node-a".into(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
+    let f = fixture();
+    let resp = f
+        .client
+        .post(f.url("/v1/accounts"))
+        .body("{\"email\": \"secret@example.org\", ")
+        .send()
+        .await
+        .expect("send");
+    let message = refusal(resp, 400, "invalid").await;
+    assert!(
+        !message.contains("secret"),
+        "input is not echoed: {message}"
+    );
+    let base = json!({
+        "email": "a@example.org", "password": PASSWORD, "role": "patient",
+        "display_name": "A", "device_name": "phone", "personal_space": id()
+    });
+    for (field, bad) in [
+        ("email", json!("not-an-email")),
+        ("password", json!("short")),
+        ("display_name", json!("   ")),
+        ("personal_space", json!("../etc")),
+        ("role", json!("admin")),
+    ] {
+        let mut body = base.clone();
+        body[field] = bad;
+        let resp = f
+            .client
+            .post(f.url("/v1/accounts"))
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        refusal(resp, 400, "invalid").await;
+    }
+    f.sign_up("a@example.org", "patient").await;
+    let again = f
+        .client
+        .post(f.url("/v1/accounts"))
+        .json(&json!({
+            "email": "A@Example.org", "password": PASSWORD, "role": "patient",
+            "display_name": "A", "device_name": "phone", "personal_space": id()
+        }))
+        .send()
+        .await
+        .expect("send");
+    refusal(again, 409, "conflict").await;
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_email() {
+    let f = fixture();
+    f.sign_up("b@example.org", "patient").await;
+    let attempt = |password: &'static str| {
+        f.client
+            .post(f.url("/v1/sessions"))
+            .json(&json!({"email": "b@example.org", "password": password, "device_name": "x"}))
+            .send()
+    };
+    for _ in 0..pph_server::rate_limit::MAX_FAILURES {
+        refusal(
+            attempt("wrong password!!").await.expect("send"),
+            401,
+            "unauthorized",
+        )
+        .await;
+    }
+    // Now even the right password waits.
+    refusal(attempt(PASSWORD).await.expect("send"), 429, "rate_limited").await;
+    // Unknown emails are refused like wrong passwords.
+    let unknown = f
+        .client
+        .post(f.url("/v1/sessions"))
+        .json(&json!({"email": "nobody@example.org", "password": PASSWORD, "device_name": "x"}))
+        .send()
+        .await
+        .expect("send");
+    refusal(unknown, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn requests_without_a_live_token_are_refused() {
+    let f = fixture();
+    let no_token = f
+        .client
+        .get(f.url("/v1/spaces"))
+        .send()
+        .await
+        .expect("send");
+    refusal(no_token, 401, "unauthorized").await;
+    let bogus = f
+        .client
+        .get(f.url("/v1/spaces"))
+        .bearer_auth("pph_0000")
+        .send()
+        .await
+        .expect("send");
+    refusal(bogus, 401, "unauthorized").await;
+    let s = f.sign_up("c@example.org", "patient").await;
+    let out = f
+        .client
+        .delete(f.url("/v1/sessions/current"))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(out.status(), 204);
+    let after = f
+        .client
+        .get(f.url("/v1/spaces"))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("send");
+    refusal(after, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn pushes_past_the_bounds_or_badly_stamped_store_nothing() {
+    let f = fixture();
+    let s = f.sign_up("d@example.org", "patient").await;
+    let space = s.personal_space.clone();
+    let now = now_ms();
+    let too_many: Vec<Change> = (0..=MAX_PUSH_CHANGES)
+        .map(|_| change(&space, now))
+        .collect();
+    refusal(f.push(&s.token, &too_many).await, 413, "too_large").await;
+    let mut huge = change(&space, now);
+    huge.value = json!("x".repeat(200_000));
+    let too_big: Vec<Change> = (0..25).map(|_| huge.clone()).collect();
+    refusal(f.push(&s.token, &too_big).await, 413, "too_large").await;
+    let ahead = vec![change(&space, now), change(&space, now + 10 * 60 * 1000)];
+    let message = refusal(f.push(&s.token, &ahead).await, 400, "clock_drift").await;
+    assert!(message.contains("change 1"), "{message}");
+    let mut nameless = change(&space, now);
+    nameless.field = String::new();
+    let message = refusal(f.push(&s.token, &[nameless]).await, 400, "invalid").await;
+    assert!(message.contains("field"), "{message}");
+    let mut bad_id = change(&space, now);
+    bad_id.change_id = "not-a-uuid".into();
+    refusal(f.push(&s.token, &[bad_id]).await, 400, "invalid").await;
+    let elsewhere = vec![change(&space, now), change(&id(), now)];
+    refusal(f.push(&s.token, &elsewhere).await, 403, "forbidden").await;
+    assert_eq!(f.count(&s.token, &space).await, 0, "nothing stored");
+    let good = vec![change(&space, now)];
+    let ok: PushResponse = f.push(&s.token, &good).await.json().await.expect("ok");
+    assert_eq!(
+        ok,
+        PushResponse {
+            accepted: 1,
+            duplicates: 0
+        }
+    );
+}
+
+#[tokio::test]
+async fn bad_pull_parameters_and_unknown_routes_are_refused() {
+    let f = fixture();
+    let s = f.sign_up("e@example.org", "patient").await;
+    for query in [
+        "limit=0",
+        "limit=5000",
+        "since=-1",
+        "since=abc",
+        "limit=1.5",
+    ] {
+        let resp = f
+            .client
+            .get(f.url(&format!("/v1/spaces/{}/changes?{query}", s.personal_space)))
+            .bearer_auth(&s.token)
+            .send()
+            .await
+            .expect("send");
+        refusal(resp, 400, "invalid").await;
+    }
+    let resp = f
+        .client
+        .get(f.url("/v1/spaces/not-a-space/changes"))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("send");
+    refusal(resp, 400, "invalid").await;
+    let resp = f
+        .client
+        .get(f.url("/v1/nothing"))
+        .send()
+        .await
+        .expect("send");
+    refusal(resp, 404, "not_found").await;
+    let resp = f
+        .client
+        .put(f.url("/v1/changes"))
+        .send()
+        .await
+        .expect("send");
+    refusal(resp, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn only_patients_grant_and_only_to_clinicians_for_a_bounded_time() {
+    let f = fixture();
+    let patient = f.sign_up("f@example.org", "patient").await;
+    let clinician = f.sign_up("dr.f@example.org", "clinician").await;
+    let grant = |token: &str, email: &str, scopes: Value, expires: u64| {
+        f.client
+            .post(f.url("/v1/shares"))
+            .bearer_auth(token)
+            .json(&json!({"clinician_email": email, "scopes": scopes, "expires_at_ms": expires}))
+            .send()
+    };
+    let hour = now_ms() + 3_600_000;
+    let cases = [
+        (
+            &clinician.token,
+            "dr.f@example.org",
+            json!(["diary"]),
+            hour,
+            403,
+            "forbidden",
+        ),
+        (
+            &patient.token,
+            "f@example.org",
+            json!(["diary"]),
+            hour,
+            404,
+            "not_found",
+        ),
+        (
+            &patient.token,
+            "dr.f@example.org",
+            json!([]),
+            hour,
+            400,
+            "invalid",
+        ),
+        (
+            &patient.token,
+            "dr.f@example.org",
+            json!(["everything"]),
+            hour,
+            400,
+            "invalid",
+        ),
+        (
+            &patient.token,
+            "dr.f@example.org",
+            json!(["diary"]),
+            1_000,
+            400,
+            "invalid",
+        ),
+        (
+            &patient.token,
+            "dr.f@example.org",
+            json!(["diary"]),
+            now_ms() + 2 * 366 * 86_400_000,
+            400,
+            "invalid",
+        ),
+    ];
+    for (token, email, scopes, expires, status, code) in cases {
+        refusal(
+            grant(token, email, scopes, expires).await.expect("send"),
+            status,
+            code,
+        )
+        .await;
+    }
+    let shares: SharesResponse = f
+        .client
+        .get(f.url("/v1/shares"))
+        .bearer_auth(&patient.token)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("shares");
+    assert!(shares.shares.is_empty(), "no refused grant was stored");
+    let resp = f
+        .client
+        .delete(f.url(&format!("/v1/shares/{}", id())))
+        .bearer_auth(&patient.token)
+        .send()
+        .await
+        .expect("send");
+    refusal(resp, 404, "not_found").await;
+}
+
+/// Random bytes and random JSON at every route: never a 5xx, never a
+/// non-JSON refusal, and the server still answers afterwards.
+#[tokio::test]
+async fn no_input_crashes_the_server() {
+    let f = fixture();
+    let s = f.sign_up("g@example.org", "patient").await;
+    let routes = [
+        ("POST", "/v1/accounts".to_owned()),
+        ("POST", "/v1/sessions".to_owned()),
+        ("POST", "/v1/changes".to_owned()),
+        ("POST", "/v1/shares".to_owned()),
+        ("POST", "/v1/spaces".to_owned()),
+        (
+            "GET",
+            format!("/v1/spaces/{}/changes?since=0", s.personal_space),
+        ),
+    ];
+    let samples: Vec<Vec<u8>> = (0..40)
+        .map(|i| match i % 4 {
+            0 => (0..(i * 37 % 500)).map(|_| rand::random::<u8>()).collect(),
+            1 => json!({"changes": [{"change_id": i, "space": null}]})
+                .to_string()
+                .into_bytes(),
+            2 => json!([1, 2, {"email": [], "password": {}}])
+                .to_string()
+                .into_bytes(),
+            _ => format!("{{\"changes\": [{}]}}", "{}, ".repeat(i) + "{}").into_bytes(),
+        })
+        .collect();
+    for (method, path) in &routes {
+        for body in &samples {
+            let req = match *method {
+                "POST" => f.client.post(f.url(path)),
+                _ => f.client.get(f.url(path)),
+            };
+            let resp = req
+                .bearer_auth(&s.token)
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await
+                .expect("the server answers");
+            let status = resp.status().as_u16();
+            assert!(status < 500, "{method} {path} -> {status}");
+            if status >= 400 {
+                let body: Value = resp.json().await.expect("JSON refusal");
+                assert!(body["code"].is_string());
+            }
+        }
+    }
+    let health = f
+        .client
+        .get(f.url("/v1/health"))
+        .send()
+        .await
+        .expect("alive");
+    assert_eq!(health.status(), 200);
+}
