@@ -2,6 +2,7 @@
 //! and runs the foreign test suites against a real encrypted store.
 //! Tools come from scripts/install-test-tools.sh.
 
+use pph_server::{Backend, EmbeddedServer};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -50,9 +51,15 @@ fn run(cmd: &mut Command, what: &str) {
     assert!(output.status.success(), "{what} failed:\n{text}");
 }
 
+/// A real sync server on loopback for the suites' sync tests.
+fn server(dir: &Path) -> EmbeddedServer {
+    EmbeddedServer::start(Backend::Sqlite(dir.join("server.db"))).expect("start server")
+}
+
 #[test]
 fn python_bindings_pass_the_suites() {
     let out = tempfile::tempdir().expect("tempdir");
+    let server = server(out.path());
     generate("python", out.path());
     std::fs::copy(
         library(),
@@ -68,9 +75,11 @@ fn python_bindings_pass_the_suites() {
                 "test_care_plans",
                 "test_budgets",
                 "test_diary",
+                "test_sync",
             ])
             .current_dir(tests_dir().join("python"))
             .env("PYTHONPATH", out.path())
+            .env("PPH_TEST_SERVER_URL", &server.url)
             .env("PYTHONDONTWRITEBYTECODE", "1"),
         "python suites",
     );
@@ -104,6 +113,7 @@ fn kotlin_bindings_pass_the_suite() {
     );
     let (mut kotlinc, jar) = compiler.expect("checked");
     let out = tempfile::tempdir().expect("tempdir");
+    let server = server(out.path());
     generate("kotlin", &out.path().join("src"));
     let classes = out.path().join("classes");
     let sep = if cfg!(windows) { ";" } else { ":" };
@@ -118,6 +128,7 @@ fn kotlin_bindings_pass_the_suite() {
             .arg(&classpath)
             .arg(out.path().join("src/uniffi/pph/pph.kt"))
             .arg(tests_dir().join("kotlin/CompanionTest.kt"))
+            .arg(tests_dir().join("kotlin/SyncTest.kt"))
             .arg("-d")
             .arg(&classes),
         "kotlin compile",
@@ -131,7 +142,8 @@ fn kotlin_bindings_pass_the_suite() {
             .arg(format!("-Djna.library.path={}", library_dir().display()))
             .arg("-cp")
             .arg(runtime_cp)
-            .arg("CompanionTestKt"),
+            .arg("CompanionTestKt")
+            .env("PPH_TEST_SERVER_URL", &server.url),
         "kotlin suite",
     );
 }

@@ -167,6 +167,7 @@ fun main() {
     }
 
     companion.close()
+    syncSuite(::test)
     println("$passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
 }

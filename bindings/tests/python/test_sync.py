@@ -1,0 +1,97 @@
+"""Foreign-language test of sync through the Python bindings, against the
+real server the Rust harness starts on loopback (PPH_TEST_SERVER_URL)."""
+
+import asyncio
+import os
+import tempfile
+import time
+import unittest
+import uuid
+
+import pph
+
+KEY = bytes(range(32))
+PASSWORD = "a long enough password"
+SERVER = os.environ.get("PPH_TEST_SERVER_URL", "")
+
+
+def open_store(directory, name):
+    return pph.Companion.open(
+        pph.CompanionConfig(
+            db_path=os.path.join(directory, name + ".db"), encryption_key=KEY, device_name=name
+        )
+    )
+
+
+class Recorder(pph.SyncListener):
+    def __init__(self):
+        self.states = []
+
+    def on_status(self, status):
+        self.states.append(status.state)
+
+
+@unittest.skipUnless(SERVER, "PPH_TEST_SERVER_URL is set by bindings/tests/foreign.rs")
+class SyncTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_patient_syncs_and_shares_with_a_clinician(self):
+        asyncio.run(self.share_flow())
+
+    async def share_flow(self):
+        phone = open_store(self.dir.name, "phone")
+        email = f"py-{uuid.uuid4().hex}@example.org"
+        info = await phone.sync().sign_up(SERVER, email, PASSWORD, "Py Patient", pph.AccountRole.PATIENT)
+        self.assertEqual(info.role, pph.AccountRole.PATIENT)
+        plan = phone.care_plans().create_plan(
+            pph.NewPlan(title="Breathe easier", what_matters="My garden", next_review=None)
+        )
+        recorder = Recorder()
+        handle = phone.sync().set_listener(recorder)
+        report = await phone.sync().sync_now()
+        self.assertEqual(report.pushed, 1)
+        self.assertEqual(recorder.states[0], pph.SyncState.SYNCING)
+        self.assertEqual(recorder.states[-1], pph.SyncState.IDLE)
+        self.assertEqual(phone.sync().status().pending_changes, 0)
+        handle.cancel()
+
+        clinic = open_store(self.dir.name, "clinic")
+        doctor = f"dr-{uuid.uuid4().hex}@example.org"
+        await clinic.sync().sign_up(SERVER, doctor, PASSWORD, "Dr Py", pph.AccountRole.CLINICIAN)
+        expires = int(time.time() * 1000) + 3_600_000
+        share = await phone.sync().grant_share(doctor, [pph.ShareScope.CARE_PLAN], expires)
+        self.assertEqual(share.scopes, [pph.ShareScope.CARE_PLAN])
+        await clinic.sync().sync_now()
+        patients = clinic.sync().shared_with_me()
+        self.assertEqual([p.patient_name for p in patients], ["Py Patient"])
+        summary = clinic.sync().consultation_summary(patients[0].patient_space)
+        self.assertEqual(summary.care_plan.info.id, plan.id)
+        self.assertEqual(summary.questionnaires, [])
+
+        with self.assertRaises(pph.PphError.Validation):
+            await phone.sync().grant_share(doctor, [], expires)
+        await phone.sync().revoke_share(share.share_id)
+        await clinic.sync().sync_now()
+        with self.assertRaises(pph.PphError.Unauthorized):
+            clinic.sync().consultation_summary(patients[0].patient_space)
+
+    def test_a_wrong_password_is_unauthorized_and_no_server_is_network(self):
+        async def flow():
+            phone = open_store(self.dir.name, "phone")
+            with self.assertRaises(pph.PphError.Unauthorized):
+                await phone.sync().sign_in(SERVER, "nobody@example.org", PASSWORD)
+            with self.assertRaises(pph.PphError.Network):
+                await phone.sync().sign_in("http://127.0.0.1:9", "nobody@example.org", PASSWORD)
+            with self.assertRaises(pph.PphError.Unauthorized):
+                await phone.sync().sync_now()
+            self.assertEqual(phone.sync().status().state, pph.SyncState.SIGNED_OUT)
+
+        asyncio.run(flow())
+
+
+if __name__ == "__main__":
+    unittest.main()
