@@ -101,7 +101,8 @@ pub trait Storage: Send + Sync {
     async fn member_spaces(&self, account_id: &str) -> Result<Vec<String>>;
 
     /// Stores each change not already stored (by change_id), numbering it
-    /// next in its space, all in one transaction.
+    /// next in its space, all in one transaction. A change for a space that
+    /// does not exist fails the whole push.
     async fn push(&self, changes: &[IncomingChange]) -> Result<PushResponse>;
     /// Up to `limit` changes of `space` after `since`, in sequence order,
     /// only of `kinds` when given. Each row: (seq, body).

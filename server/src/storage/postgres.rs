@@ -226,32 +226,58 @@ impl Storage for PostgresStorage {
             .prepare_cached("SELECT next_seq FROM spaces WHERE id = $1 FOR UPDATE")
             .await?;
         for space in &spaces {
-            tx.query_opt(&lock, &[space]).await?;
-        }
-        let insert = tx
-            .prepare_cached(
-                "WITH inserted AS (
-                   INSERT INTO changes (space, seq, change_id, entity_type, body)
-                   VALUES ($1, (SELECT next_seq FROM spaces WHERE id = $1), $2, $3, $4)
-                   ON CONFLICT (change_id) DO NOTHING RETURNING space)
-                 UPDATE spaces SET next_seq = next_seq + 1
-                 WHERE id IN (SELECT space FROM inserted)",
-            )
-            .await?;
-        let mut out = PushResponse {
-            accepted: 0,
-            duplicates: 0,
-        };
-        for c in changes {
-            let bumped = tx
-                .execute(&insert, &[&c.space, &c.change_id, &c.entity_type, &c.body])
-                .await?;
-            if bumped == 1 {
-                out.accepted += 1;
-            } else {
-                out.duplicates += 1;
+            if tx.query_opt(&lock, &[space]).await?.is_none() {
+                return Err(StorageError::Backend("push to an unknown space".into()));
             }
         }
+        // One statement for the whole batch: new changes (first of each id,
+        // not stored yet) numbered per space in batch order, inserted, and
+        // each space's counter moved past them. The space locks above make
+        // the NOT EXISTS exact; an id reused across spaces is a conflict.
+        let insert = tx
+            .prepare_cached(
+                "WITH input AS (
+                   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                     WITH ORDINALITY AS t(space, change_id, entity_type, body, ord)),
+                 fresh AS (
+                   SELECT DISTINCT ON (change_id) * FROM input i
+                   WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.change_id = i.change_id)
+                   ORDER BY change_id, ord),
+                 numbered AS (
+                   SELECT f.space, f.change_id, f.entity_type, f.body,
+                          s.next_seq + row_number() OVER (PARTITION BY f.space ORDER BY f.ord) - 1 AS seq
+                   FROM fresh f JOIN spaces s ON s.id = f.space),
+                 inserted AS (
+                   INSERT INTO changes (space, seq, change_id, entity_type, body)
+                   SELECT space, seq, change_id, entity_type, body FROM numbered
+                   RETURNING space),
+                 counts AS (SELECT space, count(*) AS n FROM inserted GROUP BY space),
+                 bumped AS (
+                   UPDATE spaces s SET next_seq = s.next_seq + counts.n
+                   FROM counts WHERE s.id = counts.space RETURNING counts.n)
+                 SELECT coalesce(sum(n), 0)::bigint FROM bumped",
+            )
+            .await?;
+        let column = |f: fn(&IncomingChange) -> &String| -> Vec<&str> {
+            changes.iter().map(|c| f(c).as_str()).collect()
+        };
+        let row = tx
+            .query_one(
+                &insert,
+                &[
+                    &column(|c| &c.space),
+                    &column(|c| &c.change_id),
+                    &column(|c| &c.entity_type),
+                    &column(|c| &c.body),
+                ],
+            )
+            .await?;
+        let accepted = u32::try_from(row.try_get::<_, i64>(0)?)
+            .map_err(|_| StorageError::Backend("push count".into()))?;
+        let out = PushResponse {
+            accepted,
+            duplicates: changes.len() as u32 - accepted,
+        };
         tx.commit().await?;
         Ok(out)
     }
