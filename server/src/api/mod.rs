@@ -11,11 +11,12 @@ pub use error::{ApiError, ApiResult};
 use crate::credentials::token_hash;
 use crate::rate_limit::RateLimiter;
 use crate::storage::{Account, Storage};
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
 use axum::routing::{delete, get, post};
 use axum::Router;
+use http_body_util::BodyExt;
 use pph_protocol::wire::{ErrorCode, MAX_PUSH_BYTES};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -59,14 +60,34 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Reads at most `limit` bytes and parses them as JSON of type T.
-pub async fn json_body<T: DeserializeOwned>(body: Body, limit: usize) -> ApiResult<T> {
-    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+/// Reads a body of at most `limit` bytes and parses it as JSON of type T.
+/// A longer body is refused, but read on (up to 4 × `limit`, discarded) so
+/// the client is still listening when the refusal arrives; past that the
+/// connection is dropped.
+pub async fn json_body<T: DeserializeOwned>(mut body: Body, limit: usize) -> ApiResult<T> {
+    let too_large = || {
         ApiError::new(
             ErrorCode::TooLarge,
             format!("body larger than {limit} bytes"),
         )
-    })?;
+    };
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| ApiError::invalid("the body could not be read"))?;
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen > limit.saturating_mul(4) {
+                return Err(too_large());
+            }
+            if seen <= limit {
+                bytes.extend_from_slice(&data);
+            }
+        }
+    }
+    if seen > limit {
+        return Err(too_large());
+    }
     serde_json::from_slice(&bytes).map_err(|e| {
         // serde's message can quote input; report only where it broke.
         ApiError::invalid(format!(
