@@ -14,7 +14,10 @@ fn id() -> String {
 
 async fn sqlite_storage() -> (Arc<dyn Storage>, Option<tempfile::TempDir>) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let storage = SqliteStorage::open(&dir.path().join("server.db")).expect("open sqlite");
+    let path = dir.path().join("server.db");
+    // Opened twice: the second open finds every step applied.
+    drop(SqliteStorage::open(&path).expect("first open"));
+    let storage = SqliteStorage::open(&path).expect("open sqlite");
     (Arc::new(storage), Some(dir))
 }
 
@@ -67,6 +70,10 @@ async fn seqs(s: &dyn Storage, space: &str) -> Vec<i64> {
         .into_iter()
         .map(|(seq, _)| seq)
         .collect()
+}
+
+async fn the_schema_is_at_the_latest_step(s: Arc<dyn Storage>) {
+    assert_eq!(s.schema_version().await.expect("version"), latest_version());
 }
 
 async fn accounts_are_unique_by_email_and_space(s: Arc<dyn Storage>) {
@@ -349,6 +356,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    the_schema_is_at_the_latest_step,
     accounts_are_unique_by_email_and_space,
     tokens_find_their_account_until_revoked,
     push_is_idempotent_and_numbers_each_space,

@@ -10,7 +10,19 @@ pub use sqlite::SqliteStorage;
 use async_trait::async_trait;
 use pph_protocol::wire::{PushResponse, Role, Scope};
 
-pub(crate) const SCHEMA: &str = include_str!("schema.sql");
+/// Numbered schema steps, applied in order, each in its own transaction and
+/// recorded in `schema_migrations`; never edited once shipped.
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/001_initial.sql"))];
+
+/// The version table itself, created before any step runs.
+pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    BIGINT PRIMARY KEY,
+    applied_ms BIGINT NOT NULL
+)";
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |(v, _)| *v)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -79,6 +91,9 @@ pub enum SpaceKind {
 
 #[async_trait]
 pub trait Storage: Send + Sync {
+    /// The highest schema step applied.
+    async fn schema_version(&self) -> Result<i64>;
+
     /// Stores the account with its personal space, of which it is the only
     /// member. `Conflict` if the email or space id is taken.
     async fn create_account(&self, account: &Account) -> Result<()>;

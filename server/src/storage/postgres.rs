@@ -71,12 +71,29 @@ impl PostgresStorage {
             .create_pool(Some(Runtime::Tokio1), NoTls)
             .map_err(|_| StorageError::Backend("postgres url".into()))?;
         let mut client = pool.get().await?;
-        // Servers starting together would race on CREATE … IF NOT EXISTS.
-        let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock(7878)", &[])
-            .await?;
-        tx.batch_execute(SCHEMA).await?;
-        tx.commit().await?;
+        // Servers starting together take turns: each step runs once.
+        for (version, sql) in MIGRATIONS {
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock(7878)", &[])
+                .await?;
+            tx.batch_execute(MIGRATIONS_TABLE).await?;
+            let done = tx
+                .query_opt(
+                    "SELECT 1 FROM schema_migrations WHERE version = $1",
+                    &[version],
+                )
+                .await?
+                .is_some();
+            if !done {
+                tx.batch_execute(sql).await?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, $2)",
+                    &[version, &crate::api::now_ms()],
+                )
+                .await?;
+            }
+            tx.commit().await?;
+        }
         drop(client);
         Ok(PostgresStorage { pool })
     }
@@ -84,6 +101,17 @@ impl PostgresStorage {
 
 #[async_trait]
 impl Storage for PostgresStorage {
+    async fn schema_version(&self) -> Result<i64> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one(
+                "SELECT coalesce(max(version), 0)::bigint FROM schema_migrations",
+                &[],
+            )
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
     async fn create_account(&self, a: &Account) -> Result<()> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;

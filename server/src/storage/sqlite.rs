@@ -70,16 +70,35 @@ fn with_scopes(pair: (Grant, String)) -> Result<Grant> {
     Ok(grant)
 }
 
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(MIGRATIONS_TABLE)?;
+    for (version, sql) in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let done = tx
+            .prepare("SELECT 1 FROM schema_migrations WHERE version = ?1")?
+            .exists([version])?;
+        if !done {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, ?2)",
+                (version, crate::api::now_ms()),
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
 impl SqliteStorage {
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;",
         )?;
-        conn.execute_batch(SCHEMA)?;
+        migrate(&mut conn)?;
         Ok(SqliteStorage {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -103,6 +122,17 @@ impl SqliteStorage {
 
 #[async_trait]
 impl Storage for SqliteStorage {
+    async fn schema_version(&self) -> Result<i64> {
+        self.run(|conn| {
+            Ok(conn.query_row(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
     async fn create_account(&self, a: &Account) -> Result<()> {
         let a = a.clone();
         self.run(move |conn| {

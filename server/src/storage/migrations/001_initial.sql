@@ -1,4 +1,6 @@
--- One schema for both backends: only types and syntax SQLite and PostgreSQL share.
+-- v1. Every step serves both backends: only types and syntax SQLite and
+-- PostgreSQL share. IF NOT EXISTS because servers created before steps were
+-- numbered already have these tables.
 CREATE TABLE IF NOT EXISTS accounts (
     id             TEXT PRIMARY KEY,
     email          TEXT NOT NULL UNIQUE,
