@@ -330,6 +330,119 @@ async fn a_failing_push_stores_nothing(s: Arc<dyn Storage>) {
     assert_eq!(seqs(&*s, &a.personal_space).await, vec![1]);
 }
 
+async fn groups_have_roles_invites_and_removal(s: Arc<dyn Storage>) {
+    let (a, b, c) = (
+        account(Role::Patient),
+        account(Role::Patient),
+        account(Role::Patient),
+    );
+    for x in [&a, &b, &c] {
+        s.create_account(x).await.expect("account");
+    }
+    let group = id();
+    s.create_group_space(&group, &a.id).await.expect("group");
+    assert_eq!(
+        s.member_role(&group, &a.id).await.expect("role"),
+        Some(GroupRole::Facilitator)
+    );
+    assert_eq!(s.member_role(&group, &b.id).await.expect("role"), None);
+    let invite = Invite {
+        code_hash: id(),
+        space: group.clone(),
+        created_by: a.id.clone(),
+        created_ms: 1_000,
+        expires_ms: 10_000,
+    };
+    s.create_invite(&invite).await.expect("invite");
+    let joined = s
+        .redeem_invite(&invite.code_hash, &b.id, 5_000)
+        .await
+        .expect("join");
+    assert_eq!(joined.as_deref(), Some(group.as_str()));
+    assert_eq!(
+        s.redeem_invite(&invite.code_hash, &b.id, 5_001)
+            .await
+            .expect("again"),
+        Some(group.clone()),
+        "joining twice is harmless"
+    );
+    assert_eq!(
+        s.member_role(&group, &b.id).await.expect("role"),
+        Some(GroupRole::Member)
+    );
+    let members = s.members(&group).await.expect("members");
+    assert_eq!(
+        members
+            .iter()
+            .map(|m| (&m.account_id, m.role))
+            .collect::<Vec<_>>(),
+        vec![(&a.id, GroupRole::Facilitator), (&b.id, GroupRole::Member)]
+    );
+    assert_eq!(
+        s.redeem_invite(&invite.code_hash, &c.id, 10_000)
+            .await
+            .expect("expired"),
+        None
+    );
+    assert_eq!(
+        s.redeem_invite(&id(), &c.id, 5_000).await.expect("unknown"),
+        None
+    );
+    assert!(!s
+        .revoke_invite(&invite.code_hash, &id(), 6_000)
+        .await
+        .expect("other space"));
+    assert!(s
+        .revoke_invite(&invite.code_hash, &group, 6_000)
+        .await
+        .expect("revoke"));
+    assert_eq!(
+        s.redeem_invite(&invite.code_hash, &c.id, 7_000)
+            .await
+            .expect("revoked"),
+        None
+    );
+    assert!(!s.is_member(&group, &c.id).await.expect("c"));
+    assert!(s.remove_member(&group, &b.id).await.expect("remove"));
+    assert!(!s.remove_member(&group, &b.id).await.expect("again"));
+    assert!(!s.is_member(&group, &b.id).await.expect("b"));
+}
+
+/// A server file from before v2: its group creators become facilitators.
+#[tokio::test]
+async fn a_v1_sqlite_server_upgrades_with_its_group_creators_as_facilitators() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v1.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("v1");
+        conn.execute_batch(include_str!("../src/storage/migrations/001_initial.sql"))
+            .expect("v1 schema");
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, 0);
+             INSERT INTO accounts VALUES ('a', 'a@x.org', 'A', 'patient', 'pa', 'h', 0);
+             INSERT INTO accounts VALUES ('b', 'b@x.org', 'B', 'patient', 'pb', 'h', 0);
+             INSERT INTO spaces (id, kind, owner) VALUES ('pa', 'personal', 'a'), ('g', 'group', 'a');
+             INSERT INTO space_members VALUES ('pa', 'a'), ('g', 'a'), ('g', 'b');",
+        )
+        .expect("v1 rows");
+    }
+    let s = SqliteStorage::open(&path).expect("upgrade");
+    assert_eq!(s.schema_version().await.expect("version"), latest_version());
+    assert_eq!(
+        s.member_role("g", "a").await.expect("a"),
+        Some(GroupRole::Facilitator)
+    );
+    assert_eq!(
+        s.member_role("g", "b").await.expect("b"),
+        Some(GroupRole::Member)
+    );
+    assert_eq!(
+        s.member_role("pa", "a").await.expect("own"),
+        Some(GroupRole::Member)
+    );
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -365,4 +478,5 @@ conformance!(
     grants_live_until_revoked_or_expired,
     concurrent_pushes_number_without_gaps,
     a_failing_push_stores_nothing,
+    groups_have_roles_invites_and_removal,
 );

@@ -12,7 +12,13 @@ use pph_protocol::wire::{PushResponse, Role, Scope};
 
 /// Numbered schema steps, applied in order, each in its own transaction and
 /// recorded in `schema_migrations`; never edited once shipped.
-pub(crate) const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/001_initial.sql"))];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/001_initial.sql")),
+    (
+        2,
+        include_str!("migrations/002_group_roles_and_invites.sql"),
+    ),
+];
 
 /// The version table itself, created before any step runs.
 pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -84,6 +90,28 @@ pub struct PatientGrant {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupRole {
+    Member,
+    Facilitator,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub account_id: String,
+    pub display_name: String,
+    pub role: GroupRole,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invite {
+    pub code_hash: String,
+    pub space: String,
+    pub created_by: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpaceKind {
     Personal,
     Group,
@@ -109,11 +137,30 @@ pub trait Storage: Send + Sync {
     async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>>;
     async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()>;
 
-    /// A group space with its creator as first member. `Conflict` if taken.
+    /// A group space with its creator as facilitator. `Conflict` if taken.
     async fn create_group_space(&self, space: &str, owner: &str) -> Result<()>;
     async fn add_member(&self, space: &str, account_id: &str) -> Result<()>;
     async fn is_member(&self, space: &str, account_id: &str) -> Result<bool>;
     async fn member_spaces(&self, account_id: &str) -> Result<Vec<String>>;
+    /// The account's role in a group space; None if not a member.
+    async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>>;
+    /// A space's members, facilitators first, then by name.
+    async fn members(&self, space: &str) -> Result<Vec<Member>>;
+    /// Ends a membership; false if there was none.
+    async fn remove_member(&self, space: &str, account_id: &str) -> Result<bool>;
+
+    async fn create_invite(&self, invite: &Invite) -> Result<()>;
+    /// Revokes an invite of this space; false if there is none.
+    async fn revoke_invite(&self, code_hash: &str, space: &str, now_ms: i64) -> Result<bool>;
+    /// Joins the account to the invite's space if the invite is live at
+    /// `now_ms`; returns the space, None for an unknown, expired or revoked
+    /// code.
+    async fn redeem_invite(
+        &self,
+        code_hash: &str,
+        account_id: &str,
+        now_ms: i64,
+    ) -> Result<Option<String>>;
 
     /// Stores each change not already stored (by change_id), numbering it
     /// next in its space, all in one transaction. A change for a space that
@@ -182,6 +229,23 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::Diary => "diary",
         Scope::Questionnaires => "questionnaires",
         Scope::Budget => "budget",
+    }
+}
+
+pub(crate) fn group_role_name(role: GroupRole) -> &'static str {
+    match role {
+        GroupRole::Member => "member",
+        GroupRole::Facilitator => "facilitator",
+    }
+}
+
+pub(crate) fn parse_group_role(name: &str) -> Result<GroupRole> {
+    match name {
+        "member" => Ok(GroupRole::Member),
+        "facilitator" => Ok(GroupRole::Facilitator),
+        _ => Err(StorageError::Backend(
+            "unknown role in space_members".into(),
+        )),
     }
 }
 

@@ -203,8 +203,8 @@ impl Storage for PostgresStorage {
         )
         .await?;
         tx.execute(
-            "INSERT INTO space_members (space, account_id) VALUES ($1, $2)",
-            &[&space, &owner],
+            "INSERT INTO space_members (space, account_id, role) VALUES ($1, $2, $3)",
+            &[&space, &owner, &group_role_name(GroupRole::Facilitator)],
         )
         .await?;
         tx.commit().await?;
@@ -242,6 +242,108 @@ impl Storage for PostgresStorage {
             )
             .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>> {
+        let client = self.pool.get().await?;
+        let stmt = client
+            .prepare_cached("SELECT role FROM space_members WHERE space = $1 AND account_id = $2")
+            .await?;
+        client
+            .query_opt(&stmt, &[&space, &account_id])
+            .await?
+            .map(|r| parse_group_role(r.try_get(0)?))
+            .transpose()
+    }
+
+    async fn members(&self, space: &str) -> Result<Vec<Member>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT a.id, a.display_name, m.role FROM space_members m
+                 JOIN accounts a ON a.id = m.account_id
+                 WHERE m.space = $1 ORDER BY m.role = 'member', a.display_name, a.id",
+                &[&space],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Member {
+                    account_id: r.try_get(0)?,
+                    display_name: r.try_get(1)?,
+                    role: parse_group_role(r.try_get(2)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_member(&self, space: &str, account_id: &str) -> Result<bool> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .execute(
+                "DELETE FROM space_members WHERE space = $1 AND account_id = $2",
+                &[&space, &account_id],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn create_invite(&self, i: &Invite) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO group_invites (code_hash, space, created_by, created_ms, expires_ms)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &i.code_hash,
+                    &i.space,
+                    &i.created_by,
+                    &i.created_ms,
+                    &i.expires_ms,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke_invite(&self, code_hash: &str, space: &str, now_ms: i64) -> Result<bool> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .execute(
+                "UPDATE group_invites SET revoked_ms = $3
+                 WHERE code_hash = $1 AND space = $2 AND revoked_ms IS NULL",
+                &[&code_hash, &space, &now_ms],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn redeem_invite(
+        &self,
+        code_hash: &str,
+        account_id: &str,
+        now_ms: i64,
+    ) -> Result<Option<String>> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let space: Option<String> = tx
+            .query_opt(
+                "SELECT space FROM group_invites
+                 WHERE code_hash = $1 AND revoked_ms IS NULL AND expires_ms > $2",
+                &[&code_hash, &now_ms],
+            )
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        if let Some(space) = &space {
+            tx.execute(
+                "INSERT INTO space_members (space, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[space, &account_id],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(space)
     }
 
     async fn push(&self, changes: &[IncomingChange]) -> Result<PushResponse> {

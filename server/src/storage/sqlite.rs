@@ -228,8 +228,8 @@ impl Storage for SqliteStorage {
                 (&space, space_kind_name(SpaceKind::Group), &owner),
             )?;
             tx.execute(
-                "INSERT INTO space_members (space, account_id) VALUES (?1, ?2)",
-                (&space, &owner),
+                "INSERT INTO space_members (space, account_id, role) VALUES (?1, ?2, ?3)",
+                (&space, &owner, group_role_name(GroupRole::Facilitator)),
             )?;
             tx.commit()?;
             Ok(())
@@ -267,6 +267,119 @@ impl Storage for SqliteStorage {
             )?;
             let rows = stmt.query_map([account_id], |r| r.get(0))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>> {
+        let (space, account_id) = (space.to_owned(), account_id.to_owned());
+        self.run(move |conn| {
+            conn.prepare_cached(
+                "SELECT role FROM space_members WHERE space = ?1 AND account_id = ?2",
+            )?
+            .query_row((space, account_id), |r| r.get::<_, String>(0))
+            .optional()?
+            .map(|role| parse_group_role(&role))
+            .transpose()
+        })
+        .await
+    }
+
+    async fn members(&self, space: &str) -> Result<Vec<Member>> {
+        let space = space.to_owned();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT a.id, a.display_name, m.role FROM space_members m
+                 JOIN accounts a ON a.id = m.account_id
+                 WHERE m.space = ?1 ORDER BY m.role = 'member', a.display_name, a.id",
+            )?;
+            let rows = stmt.query_map([space], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (account_id, display_name, role) = row?;
+                Ok(Member {
+                    account_id,
+                    display_name,
+                    role: parse_group_role(&role)?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn remove_member(&self, space: &str, account_id: &str) -> Result<bool> {
+        let (space, account_id) = (space.to_owned(), account_id.to_owned());
+        self.run(move |conn| {
+            Ok(conn.execute(
+                "DELETE FROM space_members WHERE space = ?1 AND account_id = ?2",
+                (space, account_id),
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn create_invite(&self, i: &Invite) -> Result<()> {
+        let i = i.clone();
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO group_invites (code_hash, space, created_by, created_ms, expires_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (
+                    &i.code_hash,
+                    &i.space,
+                    &i.created_by,
+                    i.created_ms,
+                    i.expires_ms,
+                ),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_invite(&self, code_hash: &str, space: &str, now_ms: i64) -> Result<bool> {
+        let (code_hash, space) = (code_hash.to_owned(), space.to_owned());
+        self.run(move |conn| {
+            Ok(conn.execute(
+                "UPDATE group_invites SET revoked_ms = ?3
+                 WHERE code_hash = ?1 AND space = ?2 AND revoked_ms IS NULL",
+                (code_hash, space, now_ms),
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn redeem_invite(
+        &self,
+        code_hash: &str,
+        account_id: &str,
+        now_ms: i64,
+    ) -> Result<Option<String>> {
+        let (code_hash, account_id) = (code_hash.to_owned(), account_id.to_owned());
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let space: Option<String> = tx
+                .query_row(
+                    "SELECT space FROM group_invites
+                     WHERE code_hash = ?1 AND revoked_ms IS NULL AND expires_ms > ?2",
+                    (&code_hash, now_ms),
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(space) = &space {
+                tx.execute(
+                    "INSERT INTO space_members (space, account_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                    (space, &account_id),
+                )?;
+            }
+            tx.commit()?;
+            Ok(space)
         })
         .await
     }
