@@ -192,3 +192,41 @@ pub enum ErrorCode {
     RateLimited,
     Internal,
 }
+
+/// A member's standing in a group space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupRole {
+    Member,
+    Facilitator,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CreateInviteRequest {
+    pub expires_at_ms: i64,
+}
+
+/// An invite code, shown once to the facilitator who made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteResponse {
+    pub code: String,
+    pub space: String,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinResponse {
+    pub space: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberEntry {
+    pub account_id: String,
+    pub display_name: String,
+    pub role: GroupRole,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersResponse {
+    pub members: Vec<MemberEntry>,
+}

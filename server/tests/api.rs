@@ -414,6 +414,8 @@ async fn no_input_crashes_the_server() {
             "GET",
             format!("/v1/spaces/{}/changes?since=0", s.personal_space),
         ),
+        ("POST", format!("/v1/spaces/{}/invites", s.personal_space)),
+        ("POST", "/v1/invites/%00%ff".to_owned()),
     ];
     let samples: Vec<Vec<u8>> = (0..40)
         .map(|i| match i % 4 {
@@ -455,4 +457,178 @@ async fn no_input_crashes_the_server() {
         .await
         .expect("alive");
     assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn groups_join_by_code_and_removed_members_get_nothing_new() {
+    let f = fixture();
+    let facilitator = f.sign_up("fac@example.org", "patient").await;
+    let member = f.sign_up("mem@example.org", "patient").await;
+    let outsider = f.sign_up("out@example.org", "patient").await;
+    let group = id();
+    let created = f
+        .client
+        .post(f.url("/v1/spaces"))
+        .bearer_auth(&facilitator.token)
+        .json(&json!({ "space": group }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(created.status(), 201);
+    let invite_req = |token: &str, expires: u64| {
+        f.client
+            .post(f.url(&format!("/v1/spaces/{group}/invites")))
+            .bearer_auth(token)
+            .json(&json!({ "expires_at_ms": expires }))
+            .send()
+    };
+    let week = now_ms() + 7 * 86_400_000;
+    refusal(
+        invite_req(&member.token, week).await.expect("send"),
+        403,
+        "forbidden",
+    )
+    .await;
+    refusal(
+        invite_req(&facilitator.token, now_ms() + 90 * 86_400_000)
+            .await
+            .expect("send"),
+        400,
+        "invalid",
+    )
+    .await;
+    let invite: InviteResponse = invite_req(&facilitator.token, week)
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("invite");
+    assert_eq!(invite.code.len(), 10);
+    // Typed on a phone: lower case, a dash in the middle.
+    let typed = format!("{}-{}", &invite.code[..5], &invite.code[5..]).to_lowercase();
+    let joined: JoinResponse = f
+        .client
+        .post(f.url(&format!("/v1/invites/{typed}")))
+        .bearer_auth(&member.token)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("joined");
+    assert_eq!(joined.space, group);
+    let members: MembersResponse = f
+        .client
+        .get(f.url(&format!("/v1/spaces/{group}/members")))
+        .bearer_auth(&member.token)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("members");
+    assert_eq!(
+        members.members.iter().map(|m| m.role).collect::<Vec<_>>(),
+        vec![GroupRole::Facilitator, GroupRole::Member]
+    );
+    let outsider_reads = f
+        .client
+        .get(f.url(&format!("/v1/spaces/{group}/members")))
+        .bearer_auth(&outsider.token)
+        .send()
+        .await
+        .expect("send");
+    refusal(outsider_reads, 403, "forbidden").await;
+    let one = || vec![change(&group, now_ms())];
+    assert_eq!(f.push(&member.token, &one()).await.status(), 200);
+    refusal(f.push(&outsider.token, &one()).await, 403, "forbidden").await;
+
+    // A member cannot remove the facilitator; the facilitator removes them.
+    let remove = |token: &str, who: &str| {
+        f.client
+            .delete(f.url(&format!("/v1/spaces/{group}/members/{who}")))
+            .bearer_auth(token)
+            .send()
+    };
+    refusal(
+        remove(&member.token, &facilitator.account_id)
+            .await
+            .expect("send"),
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_eq!(
+        remove(&facilitator.token, &member.account_id)
+            .await
+            .expect("send")
+            .status(),
+        204
+    );
+    let pull = f
+        .client
+        .get(f.url(&format!("/v1/spaces/{group}/changes")))
+        .bearer_auth(&member.token)
+        .send()
+        .await
+        .expect("send");
+    refusal(pull, 403, "forbidden").await;
+    refusal(f.push(&member.token, &one()).await, 403, "forbidden").await;
+
+    // Revoked codes stop working; unknown codes are rate-limited.
+    let revoke = f
+        .client
+        .delete(f.url(&format!("/v1/spaces/{group}/invites/{}", invite.code)))
+        .bearer_auth(&facilitator.token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(revoke.status(), 204);
+    let join = |code: String| {
+        f.client
+            .post(f.url(&format!("/v1/invites/{code}")))
+            .bearer_auth(&outsider.token)
+            .send()
+    };
+    refusal(
+        join(invite.code.clone()).await.expect("send"),
+        404,
+        "not_found",
+    )
+    .await;
+    refusal(
+        join("not a code".into()).await.expect("send"),
+        400,
+        "invalid",
+    )
+    .await;
+    for _ in 1..pph_server::rate_limit::MAX_FAILURES {
+        refusal(
+            join("ABCDEFGHJK".into()).await.expect("send"),
+            404,
+            "not_found",
+        )
+        .await;
+    }
+    refusal(
+        join("ABCDEFGHJK".into()).await.expect("send"),
+        429,
+        "rate_limited",
+    )
+    .await;
+    // Nobody leaves their own personal space.
+    refusal(
+        f.client
+            .delete(f.url(&format!(
+                "/v1/spaces/{}/members/{}",
+                outsider.personal_space, outsider.account_id
+            )))
+            .bearer_auth(&outsider.token)
+            .send()
+            .await
+            .expect("send"),
+        403,
+        "forbidden",
+    )
+    .await;
 }

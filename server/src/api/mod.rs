@@ -3,6 +3,7 @@
 mod accounts;
 mod changes;
 mod error;
+mod groups;
 mod shares;
 mod spaces;
 
@@ -42,6 +43,17 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         .route("/v1/spaces", get(spaces::list).post(spaces::create_group))
         .route("/v1/changes", post(changes::push))
         .route("/v1/spaces/{space}/changes", get(changes::pull))
+        .route("/v1/spaces/{space}/invites", post(groups::create_invite))
+        .route(
+            "/v1/spaces/{space}/invites/{code}",
+            delete(groups::revoke_invite),
+        )
+        .route("/v1/invites/{code}", post(groups::join))
+        .route("/v1/spaces/{space}/members", get(groups::members))
+        .route(
+            "/v1/spaces/{space}/members/{account}",
+            delete(groups::remove_member),
+        )
         .route("/v1/shares", get(shares::list).post(shares::grant))
         .route("/v1/shares/{id}", delete(shares::revoke))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })

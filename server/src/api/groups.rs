@@ -1,0 +1,199 @@
+//! Group membership: invite codes (facilitators make and revoke them, anyone
+//! signed in redeems one), the member list, leaving and removal.
+
+use super::{authenticate, check_id, now_ms, small_json, ApiError, ApiResult, AppState};
+use crate::credentials::token_hash;
+use crate::storage::{Account, GroupRole, Invite};
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use pph_protocol::wire::{
+    self, CreateInviteRequest, ErrorCode, InviteResponse, JoinResponse, MemberEntry,
+    MembersResponse,
+};
+use std::sync::Arc;
+
+/// Codes read well aloud and typed on a phone: no 0/O, 1/I/L.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+/// 10 characters of 31: about 49 bits, with redeeming rate-limited.
+const CODE_LEN: usize = 10;
+const MAX_INVITE_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+fn new_code() -> String {
+    (0..CODE_LEN)
+        .map(|_| char::from(CODE_ALPHABET[rand::random_range(0..CODE_ALPHABET.len())]))
+        .collect()
+}
+
+/// Codes are matched case-insensitively, ignoring spaces and dashes.
+fn normalise_code(code: &str) -> ApiResult<String> {
+    let code: String = code
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if code.len() != CODE_LEN || !code.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+        return Err(ApiError::invalid(format!(
+            "an invite code is {CODE_LEN} letters and digits"
+        )));
+    }
+    Ok(code)
+}
+
+async fn require_facilitator(state: &AppState, account: &Account, space: &str) -> ApiResult<()> {
+    match state.storage.member_role(space, &account.id).await? {
+        Some(GroupRole::Facilitator) => Ok(()),
+        _ => Err(ApiError::forbidden()),
+    }
+}
+
+fn path_space(space: Result<Path<String>, PathRejection>) -> ApiResult<String> {
+    let Path(space) = space.map_err(|_| ApiError::invalid("space must be a UUID"))?;
+    check_id("space", &space)?;
+    Ok(space)
+}
+
+pub async fn create_invite(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    space: Result<Path<String>, PathRejection>,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<InviteResponse>)> {
+    let account = authenticate(&state, &headers).await?;
+    let space = path_space(space)?;
+    require_facilitator(&state, &account, &space).await?;
+    let req: CreateInviteRequest = small_json(body).await?;
+    let now = now_ms();
+    if req.expires_at_ms <= now || req.expires_at_ms > now + MAX_INVITE_MS {
+        return Err(ApiError::invalid(
+            "expires_at_ms must be in the future and within 30 days",
+        ));
+    }
+    let code = new_code();
+    state
+        .storage
+        .create_invite(&Invite {
+            code_hash: token_hash(&code),
+            space: space.clone(),
+            created_by: account.id,
+            created_ms: now,
+            expires_ms: req.expires_at_ms,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InviteResponse {
+            code,
+            space,
+            expires_at_ms: req.expires_at_ms,
+        }),
+    ))
+}
+
+pub async fn revoke_invite(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<StatusCode> {
+    let account = authenticate(&state, &headers).await?;
+    let Path((space, code)) = path.map_err(|_| ApiError::invalid("space and code required"))?;
+    check_id("space", &space)?;
+    let code = normalise_code(&code)?;
+    require_facilitator(&state, &account, &space).await?;
+    if !state
+        .storage
+        .revoke_invite(&token_hash(&code), &space, now_ms())
+        .await?
+    {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "no live invite with this code",
+        ));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn join(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    code: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<JoinResponse>> {
+    let account = authenticate(&state, &headers).await?;
+    let Path(code) = code.map_err(|_| ApiError::invalid("code required"))?;
+    let code = normalise_code(&code)?;
+    // Guessing codes costs a sign-in's worth of attempts per account.
+    let key = format!("join:{}", account.id);
+    if let Some(seconds) = state.limiter.blocked_for(&key, now_ms()) {
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many unknown codes; try again in {seconds} s"),
+        ));
+    }
+    match state
+        .storage
+        .redeem_invite(&token_hash(&code), &account.id, now_ms())
+        .await?
+    {
+        Some(space) => Ok(Json(JoinResponse { space })),
+        None => {
+            state.limiter.failed(&key, now_ms());
+            Err(ApiError::new(
+                ErrorCode::NotFound,
+                "unknown, expired or revoked invite code",
+            ))
+        }
+    }
+}
+
+pub async fn members(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    space: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<MembersResponse>> {
+    let account = authenticate(&state, &headers).await?;
+    let space = path_space(space)?;
+    if !state.storage.is_member(&space, &account.id).await? {
+        return Err(ApiError::forbidden());
+    }
+    let members = state
+        .storage
+        .members(&space)
+        .await?
+        .into_iter()
+        .map(|m| MemberEntry {
+            account_id: m.account_id,
+            display_name: m.display_name,
+            role: match m.role {
+                GroupRole::Member => wire::GroupRole::Member,
+                GroupRole::Facilitator => wire::GroupRole::Facilitator,
+            },
+        })
+        .collect();
+    Ok(Json(MembersResponse { members }))
+}
+
+/// A member leaves (their own id), or a facilitator removes a member. A
+/// personal space cannot be left.
+pub async fn remove_member(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<StatusCode> {
+    let account = authenticate(&state, &headers).await?;
+    let Path((space, member)) =
+        path.map_err(|_| ApiError::invalid("space and account id required"))?;
+    check_id("space", &space)?;
+    check_id("account id", &member)?;
+    if space == account.personal_space {
+        return Err(ApiError::forbidden());
+    }
+    if member != account.id {
+        require_facilitator(&state, &account, &space).await?;
+    }
+    if !state.storage.remove_member(&space, &member).await? {
+        return Err(ApiError::new(ErrorCode::NotFound, "not a member"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
