@@ -15,6 +15,10 @@ pub enum PphError {
     Conflict { reason: String },
     #[error("not signed in or access refused")]
     Unauthorized,
+    /// Signed in, but the server refused this account the action (a group
+    /// it is no longer in, a share that ended). The session stays.
+    #[error("not allowed: {reason}")]
+    Forbidden { reason: String },
     #[error("network: {reason}")]
     Network { reason: String },
     /// The key does not open this store (or the file is not an encrypted store).

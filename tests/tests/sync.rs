@@ -340,6 +340,18 @@ async fn a_second_patient_can_read_nothing_of_the_first() {
     // A clinician without a share is refused the same way.
     let laptop = clinician(&server, dir.path()).await;
     laptop.sync().sync_now().await.expect("sync");
+    // Only patients grant: the server forbids it, and the session survives.
+    let refused = laptop
+        .sync()
+        .grant_share(
+            "cal@example.org".into(),
+            vec![ShareScope::Diary],
+            now_ms() + 60_000,
+        )
+        .await
+        .expect_err("clinicians do not grant");
+    assert!(matches!(refused, PphError::Forbidden { .. }), "{refused:?}");
+    laptop.sync().sync_now().await.expect("still signed in");
     assert!(laptop.sync().shared_with_me().expect("shared").is_empty());
     assert_eq!(
         laptop.sync().consultation_summary(space).err(),

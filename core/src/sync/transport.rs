@@ -39,7 +39,10 @@ fn from_refusal(status: StatusCode, body: Option<ErrorBody>) -> PphError {
         return network(&format!("server answered {}", status.as_u16()));
     };
     match body.code {
-        ErrorCode::Unauthorized | ErrorCode::Forbidden => PphError::Unauthorized,
+        ErrorCode::Unauthorized => PphError::Unauthorized,
+        ErrorCode::Forbidden => PphError::Forbidden {
+            reason: body.message,
+        },
         ErrorCode::Conflict => PphError::Conflict {
             reason: body.message,
         },
@@ -173,5 +176,37 @@ impl Transport {
     pub(crate) async fn shares(&self, token: &str) -> Result<SharesResponse> {
         self.expect::<(), _>(Method::GET, "/v1/shares", Some(token), None)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(code: ErrorCode) -> Option<ErrorBody> {
+        Some(ErrorBody {
+            code,
+            message: "m".into(),
+        })
+    }
+
+    #[test]
+    fn only_a_refused_token_is_unauthorized() {
+        assert_eq!(
+            from_refusal(StatusCode::UNAUTHORIZED, body(ErrorCode::Unauthorized)),
+            PphError::Unauthorized
+        );
+        assert_eq!(
+            from_refusal(StatusCode::FORBIDDEN, body(ErrorCode::Forbidden)),
+            PphError::Forbidden { reason: "m".into() }
+        );
+        assert!(matches!(
+            from_refusal(StatusCode::TOO_MANY_REQUESTS, body(ErrorCode::RateLimited)),
+            PphError::Network { .. }
+        ));
+        assert!(matches!(
+            from_refusal(StatusCode::BAD_GATEWAY, None),
+            PphError::Network { .. }
+        ));
     }
 }
