@@ -5,6 +5,7 @@ use crate::care_plan::CarePlans;
 use crate::clock::{Clock, SystemClock};
 use crate::diary::Diary;
 use crate::error::{PphError, Result};
+use crate::groups::Groups;
 use crate::store::Store;
 use crate::sync::SyncEngine;
 use std::path::Path;
@@ -45,6 +46,7 @@ pub struct PphCompanion {
     budgets: Arc<Budgets>,
     diary: Arc<Diary>,
     sync: Arc<SyncEngine>,
+    groups: Arc<Groups>,
 }
 
 #[uniffi::export]
@@ -68,6 +70,10 @@ impl PphCompanion {
 
     pub fn sync(&self) -> Arc<SyncEngine> {
         self.sync.clone()
+    }
+
+    pub fn groups(&self) -> Arc<Groups> {
+        self.groups.clone()
     }
 
     /// This device's node id in the change log.
@@ -96,6 +102,7 @@ impl PphCompanion {
         )?;
         let store = Arc::new(open_store(&config, clock.clone())?);
         Ok(Arc::new(PphCompanion {
+            groups: Arc::new(Groups::new(store.clone(), clock.clone())),
             sync: Arc::new(SyncEngine::new(
                 store.clone(),
                 &config.db_path,

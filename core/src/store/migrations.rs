@@ -14,9 +14,10 @@ const STEPS: &[(u32, &str)] = &[
     (5, include_str!("migrations/005_diary.sql")),
     (6, include_str!("migrations/006_sync_outbox.sql")),
     (7, include_str!("migrations/007_sync_client.sql")),
+    (8, include_str!("migrations/008_groups.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 7;
+pub const LATEST_VERSION: u32 = 8;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

@@ -180,11 +180,12 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
-    /// Changes written here and not yet acknowledged by the server.
+    /// Changes written here, waiting to be sent (not acknowledged by the
+    /// server, and not set aside as refused).
     pub fn pending_changes(&self) -> Result<u64> {
         self.read(|conn| {
             Ok(conn.query_row(
-                "SELECT count(*) FROM change_log WHERE synced = 0",
+                "SELECT count(*) FROM change_log WHERE synced = 0 AND refused IS NULL",
                 [],
                 |r| r.get::<_, i64>(0),
             )? as u64)

@@ -146,9 +146,7 @@ impl SyncEngine {
     }
 
     fn signed_in(&self) -> Result<(Session, String), PphError> {
-        let session = self.store.session()?.ok_or(PphError::Unauthorized)?;
-        let token = session.token.clone().ok_or(PphError::Unauthorized)?;
-        Ok((session, token))
+        self.store.signed_in()
     }
 
     /// The clinician's copy of one shared space, opened once.
@@ -220,11 +218,54 @@ impl SyncEngine {
                 return Ok(());
             }
             let ids: Vec<String> = batch.iter().map(|c| c.change_id.clone()).collect();
-            transport.push(token, batch).await?;
-            self.store.mark_synced(&ids)?;
-            report.pushed += ids.len() as u32;
+            match transport.push(token, batch.clone()).await {
+                Ok(_) => {
+                    self.store.mark_synced(&ids)?;
+                    report.pushed += ids.len() as u32;
+                }
+                // Some space of the batch is closed to this account: push
+                // space by space, and set aside what is refused.
+                Err(PphError::Forbidden { .. }) => {
+                    self.push_by_space(transport, token, batch, report).await?;
+                }
+                Err(e) => return Err(e),
+            }
             self.notify();
         }
+    }
+
+    async fn push_by_space(
+        &self,
+        transport: &Transport,
+        token: &str,
+        batch: Vec<pph_protocol::Change>,
+        report: &mut SyncReport,
+    ) -> Result<(), PphError> {
+        let mut by_space: HashMap<String, Vec<pph_protocol::Change>> = HashMap::new();
+        for change in batch {
+            by_space
+                .entry(change.space.clone())
+                .or_default()
+                .push(change);
+        }
+        for (_, changes) in by_space {
+            let ids: Vec<String> = changes.iter().map(|c| c.change_id.clone()).collect();
+            match transport.push(token, changes).await {
+                Ok(_) => {
+                    self.store.mark_synced(&ids)?;
+                    report.pushed += ids.len() as u32;
+                }
+                Err(PphError::Forbidden { reason }) => {
+                    self.store.refuse(&ids, &reason)?;
+                    report.errors.push(format!(
+                        "{} changes set aside: the server refused them ({reason})",
+                        ids.len()
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     async fn run_once(
@@ -437,7 +478,8 @@ impl SyncEngine {
         Ok(SyncStatus {
             state,
             account: session.map(|s| s.info),
-            pending_changes: self.store.pending_count()?,
+            pending_changes: self.store.pending_changes()?,
+            refused_changes: self.store.refused_changes()?,
             last_success_ms: attempts.last_success_ms,
             consecutive_failures: attempts.failures,
             last_error: attempts.last_error,

@@ -10,7 +10,7 @@ pub mod merge;
 pub mod model;
 mod outbox;
 mod registry;
-mod session;
-mod transport;
+pub(crate) mod session;
+pub(crate) mod transport;
 
 pub use engine::{ListenerHandle, SyncEngine};

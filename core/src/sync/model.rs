@@ -91,6 +91,9 @@ pub struct SyncStatus {
     pub account: Option<AccountInfo>,
     /// Local changes the server has not acknowledged yet.
     pub pending_changes: u64,
+    /// Local changes the server refused for good (e.g. for a group this
+    /// person was removed from): set aside until resent or discarded.
+    pub refused_changes: u64,
     pub last_success_ms: Option<u64>,
     /// Failed attempts since the last success.
     pub consecutive_failures: u32,

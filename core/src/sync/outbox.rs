@@ -11,7 +11,7 @@ impl Store {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT change_id, space, entity_type, entity_id, field, value, hlc_wall, hlc_counter, node
-                 FROM change_log WHERE synced = 0 ORDER BY seq LIMIT ?1",
+                 FROM change_log WHERE synced = 0 AND refused IS NULL ORDER BY seq LIMIT ?1",
             )?;
             let rows = stmt.query_map([limit], |r| {
                 Ok((

@@ -5,6 +5,7 @@ use crate::budget::model::{Adjustment, Budget, BudgetLine, Spend};
 use crate::care_plan::model::{Activity, Completion, Contact, Goal, PlanInfo, Review};
 use crate::diary::model::{DiaryEntry, QuestionnaireResult, Symptom};
 use crate::error::Result;
+use crate::groups::model::{Group, Message, Reaction, ReadMark};
 use crate::store::entity::upsert;
 use crate::store::{load, Entity};
 use crate::sync::change_log::{changes_for, fold};
@@ -71,6 +72,10 @@ pub(crate) fn rebuild_record(
             Symptom,
             DiaryEntry,
             QuestionnaireResult,
+            Group,
+            Message,
+            Reaction,
+            ReadMark,
         ]
     )
 }

@@ -77,6 +77,13 @@ impl Store {
         })
     }
 
+    /// The session and its token, or `Unauthorized` when signed out.
+    pub(crate) fn signed_in(&self) -> std::result::Result<(Session, String), PphError> {
+        let session = self.session()?.ok_or(PphError::Unauthorized)?;
+        let token = session.token.clone().ok_or(PphError::Unauthorized)?;
+        Ok((session, token))
+    }
+
     /// Records a new session. A store signed in to one account cannot be
     /// signed in to another: its records belong to the first.
     pub(crate) fn save_session(&self, info: &AccountInfo, token: &str) -> Result<()> {
@@ -180,10 +187,35 @@ impl Store {
         })
     }
 
-    pub(crate) fn pending_count(&self) -> Result<u64> {
+    /// Sets changes aside that the server refused for good, with why.
+    pub(crate) fn refuse(&self, change_ids: &[String], reason: &str) -> Result<()> {
+        let ids = serde_json::to_string(change_ids)?;
+        self.write(|tx| {
+            tx.tx
+                .prepare_cached(
+                    "UPDATE change_log SET refused = ?2
+                     WHERE change_id IN (SELECT value FROM json_each(?1))",
+                )?
+                .execute((ids, reason))?;
+            Ok(())
+        })
+    }
+
+    /// Puts a record's refused changes back in the outbox.
+    pub(crate) fn retry_refused(&self, entity_id: &str) -> Result<u32> {
+        self.write(|tx| {
+            Ok(tx.tx.execute(
+                "UPDATE change_log SET refused = NULL
+                 WHERE entity_id = ?1 AND synced = 0 AND refused IS NOT NULL",
+                [entity_id],
+            )? as u32)
+        })
+    }
+
+    pub(crate) fn refused_changes(&self) -> Result<u64> {
         self.read(|conn| {
             Ok(conn.query_row(
-                "SELECT count(*) FROM change_log WHERE synced = 0",
+                "SELECT count(*) FROM change_log WHERE synced = 0 AND refused IS NOT NULL",
                 [],
                 |r| r.get::<_, i64>(0),
             )? as u64)

@@ -94,12 +94,12 @@ impl Transport {
         }
         let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
         let status = resp.status();
-        if status == StatusCode::NO_CONTENT {
-            return Ok(None);
-        }
         let bytes = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
         if !status.is_success() {
             return Err(from_refusal(status, serde_json::from_slice(&bytes).ok()));
+        }
+        if bytes.is_empty() {
+            return Ok(None);
         }
         serde_json::from_slice(&bytes)
             .map(Some)
@@ -176,6 +176,53 @@ impl Transport {
     pub(crate) async fn shares(&self, token: &str) -> Result<SharesResponse> {
         self.expect::<(), _>(Method::GET, "/v1/shares", Some(token), None)
             .await
+    }
+}
+
+impl Transport {
+    pub(crate) async fn create_group_space(&self, token: &str, space: &str) -> Result<()> {
+        let req = CreateGroupSpaceRequest {
+            space: space.to_owned(),
+        };
+        self.call::<_, serde_json::Value>(Method::POST, "/v1/spaces", Some(token), Some(&req))
+            .await
+            .map(|_| ())
+    }
+
+    pub(crate) async fn create_invite(
+        &self,
+        token: &str,
+        space: &str,
+        expires_at_ms: i64,
+    ) -> Result<InviteResponse> {
+        let path = format!("/v1/spaces/{space}/invites");
+        let req = CreateInviteRequest { expires_at_ms };
+        self.expect(Method::POST, &path, Some(token), Some(&req))
+            .await
+    }
+
+    pub(crate) async fn join(&self, token: &str, code: &str) -> Result<JoinResponse> {
+        let path = format!("/v1/invites/{code}");
+        self.expect::<(), _>(Method::POST, &path, Some(token), None)
+            .await
+    }
+
+    pub(crate) async fn members(&self, token: &str, space: &str) -> Result<MembersResponse> {
+        let path = format!("/v1/spaces/{space}/members");
+        self.expect::<(), _>(Method::GET, &path, Some(token), None)
+            .await
+    }
+
+    pub(crate) async fn remove_member(
+        &self,
+        token: &str,
+        space: &str,
+        account: &str,
+    ) -> Result<()> {
+        let path = format!("/v1/spaces/{space}/members/{account}");
+        self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
+            .await
+            .map(|_| ())
     }
 }
 

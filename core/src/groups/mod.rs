@@ -1,0 +1,393 @@
+//! Peer groups (`companion.groups()`): groups as spaces of their own, invite
+//! codes and membership through the server, and a chat that works offline:
+//! a message shows at once as pending and goes out with the next sync.
+
+pub mod model;
+mod store;
+
+use crate::clock::Clock;
+use crate::error::{PphError, Result as IResult};
+use crate::ids::{check_id, new_id};
+use crate::store::{load, load_required, Store};
+use crate::sync::session::Session;
+use crate::sync::transport::Transport;
+use model::*;
+use pph_protocol::wire;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const MAX_PAGE: u32 = 200;
+
+#[derive(uniffi::Object)]
+pub struct Groups {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Groups {
+    pub(crate) fn new(store: Arc<Store>, clock: Arc<dyn Clock>) -> Self {
+        Groups { store, clock }
+    }
+
+    /// Who writes: the account this store belongs to (offline too).
+    fn me(&self) -> Result<Session, PphError> {
+        self.store.session()?.ok_or(PphError::Unauthorized)
+    }
+
+    fn online(&self) -> Result<(Transport, String), PphError> {
+        let (session, token) = self.store.signed_in()?;
+        Ok((Transport::new(&session.info.server_url)?, token))
+    }
+
+    fn group(&self, group_id: &str) -> Result<Group, PphError> {
+        check_id("group_id", group_id)?;
+        Ok(self
+            .store
+            .read(|conn| load_required::<Group>(conn, group_id))?)
+    }
+
+    fn message(&self, message_id: &str) -> Result<Message, PphError> {
+        check_id("message_id", message_id)?;
+        Ok(self
+            .store
+            .read(|conn| load_required::<Message>(conn, message_id))?)
+    }
+
+    fn own_message(&self, message_id: &str) -> Result<Message, PphError> {
+        let message = self.message(message_id)?;
+        if message.author_id != self.me()?.info.account_id {
+            return Err(PphError::Forbidden {
+                reason: "only its author changes a message".into(),
+            });
+        }
+        if message.retracted {
+            return Err(PphError::validation(
+                "message_id",
+                "the message was retracted",
+            ));
+        }
+        Ok(message)
+    }
+
+    fn chat(&self, conn: &rusqlite::Connection, m: Message, me: &str) -> IResult<ChatMessage> {
+        let mut counts: BTreeMap<String, (u32, bool)> = BTreeMap::new();
+        for r in store::reactions_of(conn, &m.id)?
+            .into_iter()
+            .filter(|r| r.active)
+        {
+            let entry = counts.entry(r.emoji).or_default();
+            entry.0 += 1;
+            entry.1 |= r.account_id == me;
+        }
+        let (waiting, failure) = store::send_state(conn, &m.id)?;
+        Ok(ChatMessage {
+            status: match (waiting, &failure) {
+                (_, Some(_)) => MessageStatus::Failed,
+                (true, None) => MessageStatus::Pending,
+                (false, None) => MessageStatus::Sent,
+            },
+            failure,
+            mine: m.author_id == me,
+            reactions: counts
+                .into_iter()
+                .map(|(emoji, (count, mine))| ReactionCount { emoji, count, mine })
+                .collect(),
+            id: m.id,
+            group_id: m.group_id,
+            author_id: m.author_id,
+            author_name: m.author_name,
+            body: m.body,
+            reply_to: m.reply_to,
+            sent_at_ms: m.sent_at_ms,
+            edited: m.edited,
+            retracted: m.retracted,
+        })
+    }
+
+    fn chat_message(&self, message_id: &str) -> Result<ChatMessage, PphError> {
+        let me = self.me()?.info.account_id;
+        Ok(self.store.read(|conn| {
+            let m = load_required::<Message>(conn, message_id)?;
+            self.chat(conn, m, &me)
+        })?)
+    }
+}
+
+fn parse_cursor(cursor: &str) -> Result<(i64, String), PphError> {
+    cursor
+        .split_once(':')
+        .and_then(|(ms, id)| Some((ms.parse().ok()?, id.to_owned())))
+        .ok_or_else(|| PphError::validation("before", "not a cursor from a previous page"))
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Groups {
+    /// Creates a group on the server (its space, with this person as
+    /// facilitator) and here.
+    pub async fn create_group(&self, new: NewGroup) -> Result<Group, PphError> {
+        new.validate()?;
+        let me = self.me()?;
+        let (transport, token) = self.online()?;
+        let id = new_id();
+        transport.create_group_space(&token, &id).await?;
+        let group = Group {
+            id: id.clone(),
+            name: new.name.trim().to_owned(),
+            purpose: new.purpose.trim().to_owned(),
+            condition_focus: new.condition_focus.map(|c| c.trim().to_owned()),
+            created_by: me.info.account_id,
+            created_at_ms: self.clock.now_ms(),
+        };
+        self.store.write(|tx| tx.save(&id, None, &group))?;
+        Ok(group)
+    }
+
+    /// A code that lets someone join, until `expires_at_ms` (at most 30
+    /// days); facilitators only.
+    pub async fn invite_code(
+        &self,
+        group_id: String,
+        expires_at_ms: i64,
+    ) -> Result<GroupInvite, PphError> {
+        check_id("group_id", &group_id)?;
+        let (transport, token) = self.online()?;
+        let invite = transport
+            .create_invite(&token, &group_id, expires_at_ms)
+            .await?;
+        Ok(GroupInvite {
+            code: invite.code,
+            group_id: invite.space,
+            expires_at_ms: invite.expires_at_ms,
+        })
+    }
+
+    /// Joins the group a code belongs to and returns its id; the group's
+    /// name and messages arrive with the next `sync_now`.
+    pub async fn join_group(&self, code: String) -> Result<String, PphError> {
+        let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        if code.is_empty() || code.len() > 32 {
+            return Err(PphError::validation(
+                "code",
+                "letters and digits from the invite",
+            ));
+        }
+        let (transport, token) = self.online()?;
+        Ok(transport.join(&token, &code).await?.space)
+    }
+
+    pub async fn members(&self, group_id: String) -> Result<Vec<GroupMember>, PphError> {
+        check_id("group_id", &group_id)?;
+        let (transport, token) = self.online()?;
+        Ok(transport
+            .members(&token, &group_id)
+            .await?
+            .members
+            .into_iter()
+            .map(|m| GroupMember {
+                account_id: m.account_id,
+                display_name: m.display_name,
+                role: match m.role {
+                    wire::GroupRole::Member => MemberRole::Member,
+                    wire::GroupRole::Facilitator => MemberRole::Facilitator,
+                },
+            })
+            .collect())
+    }
+
+    /// Leaves a group: nothing new arrives from it after this.
+    pub async fn leave_group(&self, group_id: String) -> Result<(), PphError> {
+        check_id("group_id", &group_id)?;
+        let me = self.me()?.info.account_id;
+        let (transport, token) = self.online()?;
+        transport.remove_member(&token, &group_id, &me).await
+    }
+
+    /// A facilitator removes a member.
+    pub async fn remove_member(
+        &self,
+        group_id: String,
+        account_id: String,
+    ) -> Result<(), PphError> {
+        check_id("group_id", &group_id)?;
+        check_id("account_id", &account_id)?;
+        let (transport, token) = self.online()?;
+        transport
+            .remove_member(&token, &group_id, &account_id)
+            .await
+    }
+
+    /// The groups on this device.
+    pub fn groups(&self) -> Result<Vec<Group>, PphError> {
+        Ok(self.store.read(store::groups)?)
+    }
+
+    /// Posts a message: stored at once (status Pending), sent with the next
+    /// sync. Works offline.
+    pub fn post_message(
+        &self,
+        group_id: String,
+        body: String,
+        reply_to: Option<String>,
+    ) -> Result<ChatMessage, PphError> {
+        check_body(&body)?;
+        let group = self.group(&group_id)?;
+        if let Some(reply_to) = &reply_to {
+            let original = self.message(reply_to)?;
+            if original.group_id != group.id {
+                return Err(PphError::validation("reply_to", "is in another group"));
+            }
+        }
+        let me = self.me()?;
+        let message = Message {
+            id: new_id(),
+            group_id: group.id.clone(),
+            author_id: me.info.account_id,
+            author_name: me.info.display_name,
+            body,
+            reply_to,
+            sent_at_ms: self.clock.now_ms(),
+            edited: false,
+            retracted: false,
+        };
+        self.store.write(|tx| tx.save(&group.id, None, &message))?;
+        self.chat_message(&message.id)
+    }
+
+    pub fn edit_message(&self, message_id: String, body: String) -> Result<ChatMessage, PphError> {
+        check_body(&body)?;
+        let old = self.own_message(&message_id)?;
+        let new = Message {
+            body,
+            edited: true,
+            ..old.clone()
+        };
+        self.store
+            .write(|tx| tx.save(&old.group_id, Some(&old), &new))?;
+        self.chat_message(&message_id)
+    }
+
+    /// Takes a message back: its text is gone on every device, its place
+    /// in the conversation stays.
+    pub fn retract_message(&self, message_id: String) -> Result<(), PphError> {
+        let old = self.own_message(&message_id)?;
+        let new = Message {
+            body: String::new(),
+            retracted: true,
+            ..old.clone()
+        };
+        Ok(self
+            .store
+            .write(|tx| tx.save(&old.group_id, Some(&old), &new))?)
+    }
+
+    /// Puts a failed message back in the outbox for the next sync.
+    pub fn resend_message(&self, message_id: String) -> Result<ChatMessage, PphError> {
+        self.own_message(&message_id)?;
+        self.store.retry_refused(&message_id)?;
+        self.chat_message(&message_id)
+    }
+
+    /// Drops a message that never reached the server (pending or failed).
+    /// One already sent is retracted instead.
+    pub fn discard_message(&self, message_id: String) -> Result<(), PphError> {
+        self.own_message(&message_id)?;
+        let discarded = self
+            .store
+            .write(|tx| store::discard_unsent(tx.tx, &message_id))?;
+        if !discarded {
+            return Err(PphError::validation(
+                "message_id",
+                "already sent: retract it instead",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds (`on`) or takes back this person's reaction to a message.
+    pub fn react(&self, message_id: String, emoji: String, on: bool) -> Result<(), PphError> {
+        check_emoji(&emoji)?;
+        let message = self.message(&message_id)?;
+        let me = self.me()?.info.account_id;
+        let id = derived_id(&[&message_id, &me, &emoji]);
+        Ok(self.store.write(|tx| {
+            let old: Option<Reaction> = load(tx.tx, &id)?;
+            let new = Reaction {
+                id: id.clone(),
+                message_id: message_id.clone(),
+                group_id: message.group_id.clone(),
+                account_id: me.clone(),
+                emoji: emoji.clone(),
+                active: on,
+            };
+            if old.as_ref() == Some(&new) {
+                return Ok(());
+            }
+            tx.save(&message.group_id, old.as_ref(), &new)
+        })?)
+    }
+
+    /// A page of messages, newest first; `before` is the previous page's
+    /// `next`.
+    pub fn messages(
+        &self,
+        group_id: String,
+        limit: u32,
+        before: Option<String>,
+    ) -> Result<MessagePage, PphError> {
+        check_id("group_id", &group_id)?;
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(PphError::validation(
+                "limit",
+                format!("must be 1 to {MAX_PAGE}"),
+            ));
+        }
+        let before = before.as_deref().map(parse_cursor).transpose()?;
+        let me = self.me()?.info.account_id;
+        Ok(self.store.read(|conn| {
+            let rows = store::messages_before(
+                conn,
+                &group_id,
+                before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
+                limit,
+            )?;
+            let next = (rows.len() == limit as usize)
+                .then(|| rows.last().map(|m| format!("{}:{}", m.sent_at_ms, m.id)))
+                .flatten();
+            let messages = rows
+                .into_iter()
+                .map(|m| self.chat(conn, m, &me))
+                .collect::<IResult<_>>()?;
+            Ok(MessagePage { messages, next })
+        })?)
+    }
+
+    /// Marks everything in the group read up to now; syncs to this
+    /// person's other devices.
+    pub fn mark_read(&self, group_id: String) -> Result<(), PphError> {
+        let group = self.group(&group_id)?;
+        let me = self.me()?.info.account_id;
+        let id = derived_id(&[&group.id, &me]);
+        let now = self.clock.now_ms();
+        Ok(self.store.write(|tx| {
+            let old: Option<ReadMark> = load(tx.tx, &id)?;
+            let new = ReadMark {
+                id: id.clone(),
+                group_id: group.id.clone(),
+                account_id: me.clone(),
+                read_up_to_ms: now.max(old.as_ref().map_or(0, |o| o.read_up_to_ms)),
+            };
+            tx.save(&group.id, old.as_ref(), &new)
+        })?)
+    }
+
+    /// Messages from others since this person last marked the group read.
+    pub fn unread_count(&self, group_id: String) -> Result<u32, PphError> {
+        check_id("group_id", &group_id)?;
+        let me = self.me()?.info.account_id;
+        let id = derived_id(&[&group_id, &me]);
+        Ok(self.store.read(|conn| {
+            let mark: Option<ReadMark> = load(conn, &id)?;
+            store::unread(conn, &group_id, &me, mark.map_or(0, |m| m.read_up_to_ms))
+        })?)
+    }
+}

@@ -1,0 +1,242 @@
+//! Peer groups end to end: three members on three encrypted stores and a
+//! real `pph-server` process.
+
+mod support;
+
+use pph_core::*;
+use std::sync::Arc;
+use support::*;
+
+async fn member(server: &ServerProcess, dir: &std::path::Path, name: &str) -> Arc<Companion> {
+    let phone = device(dir, name);
+    phone
+        .sync()
+        .sign_up(
+            server.url.clone(),
+            format!("{name}@example.org"),
+            PASSWORD.into(),
+            name.into(),
+            AccountRole::Patient,
+        )
+        .await
+        .expect("sign up");
+    phone
+}
+
+fn bodies(page: &MessagePage) -> Vec<&str> {
+    page.messages.iter().map(|m| m.body.as_str()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = ServerProcess::start(dir.path());
+    let fay = member(&server, dir.path(), "Fay").await;
+    let gus = member(&server, dir.path(), "Gus").await;
+    let hal = member(&server, dir.path(), "Hal").await;
+
+    let group = fay
+        .groups()
+        .create_group(NewGroup {
+            name: "Breathe Easy Thursdays".into(),
+            purpose: "Support between sessions".into(),
+            condition_focus: Some("COPD".into()),
+        })
+        .await
+        .expect("group");
+    let invite = fay
+        .groups()
+        .invite_code(group.id.clone(), now_ms() + 86_400_000)
+        .await
+        .expect("invite");
+    assert!(gus
+        .groups()
+        .invite_code(group.id.clone(), now_ms() + 1)
+        .await
+        .is_err());
+    for joiner in [&gus, &hal] {
+        let joined = joiner
+            .groups()
+            .join_group(invite.code.to_lowercase())
+            .await
+            .expect("join");
+        assert_eq!(joined, group.id);
+    }
+    let welcome = fay
+        .groups()
+        .post_message(group.id.clone(), "Welcome, both".into(), None)
+        .expect("post");
+    assert_eq!(welcome.status, MessageStatus::Pending);
+    fay.sync().sync_now().await.expect("fay");
+    for m in [&gus, &hal] {
+        m.sync().sync_now().await.expect("sync");
+    }
+    assert_eq!(gus.groups().groups().expect("groups"), vec![group.clone()]);
+    assert_eq!(
+        gus.groups().unread_count(group.id.clone()).expect("unread"),
+        1
+    );
+    let reply = gus
+        .groups()
+        .post_message(
+            group.id.clone(),
+            "Thanks! See you Thursday".into(),
+            Some(welcome.id.clone()),
+        )
+        .expect("reply");
+    gus.groups().mark_read(group.id.clone()).expect("read");
+    assert_eq!(
+        gus.groups().unread_count(group.id.clone()).expect("unread"),
+        0
+    );
+    hal.groups()
+        .react(welcome.id.clone(), "👍".into(), true)
+        .expect("react");
+    gus.sync().sync_now().await.expect("gus");
+    hal.sync().sync_now().await.expect("hal");
+    fay.sync().sync_now().await.expect("fay");
+    let page = fay
+        .groups()
+        .messages(group.id.clone(), 50, None)
+        .expect("messages");
+    assert_eq!(
+        bodies(&page),
+        vec!["Thanks! See you Thursday", "Welcome, both"]
+    );
+    assert_eq!(
+        page.messages[0].reply_to.as_deref(),
+        Some(welcome.id.as_str())
+    );
+    assert_eq!(
+        page.messages[1].reactions,
+        vec![ReactionCount {
+            emoji: "👍".into(),
+            count: 1,
+            mine: false
+        }]
+    );
+    assert!(page
+        .messages
+        .iter()
+        .all(|m| m.status == MessageStatus::Sent));
+    assert_eq!(
+        fay.groups().unread_count(group.id.clone()).expect("unread"),
+        1
+    );
+
+    // Hal writes with no signal: shown at once as pending, sent later.
+    server.kill();
+    let offline = hal
+        .groups()
+        .post_message(group.id.clone(), "Running late, bus is stuck".into(), None)
+        .expect("offline post");
+    assert_eq!(offline.status, MessageStatus::Pending);
+    assert!(hal.sync().sync_now().await.is_err());
+    let still = hal
+        .groups()
+        .messages(group.id.clone(), 1, None)
+        .expect("page");
+    assert_eq!(still.messages[0].status, MessageStatus::Pending);
+    server.restart();
+    hal.sync().sync_now().await.expect("back online");
+    let sent = hal
+        .groups()
+        .messages(group.id.clone(), 1, None)
+        .expect("page");
+    assert_eq!(sent.messages[0].status, MessageStatus::Sent);
+    gus.sync().sync_now().await.expect("gus");
+    assert_eq!(
+        bodies(
+            &gus.groups()
+                .messages(group.id.clone(), 1, None)
+                .expect("page")
+        ),
+        vec!["Running late, bus is stuck"]
+    );
+
+    // Edits and retractions reach everyone; only the author may make them.
+    gus.groups()
+        .edit_message(reply.id.clone(), "Thanks! See you on Thursday".into())
+        .expect("edit");
+    assert!(matches!(
+        hal.groups().retract_message(reply.id.clone()),
+        Err(PphError::Forbidden { .. })
+    ));
+    gus.sync().sync_now().await.expect("gus");
+    fay.sync().sync_now().await.expect("fay");
+    let edited = fay
+        .groups()
+        .messages(group.id.clone(), 50, None)
+        .expect("page");
+    let reply_now = edited
+        .messages
+        .iter()
+        .find(|m| m.id == reply.id)
+        .expect("reply");
+    assert_eq!(
+        (reply_now.body.as_str(), reply_now.edited),
+        ("Thanks! See you on Thursday", true)
+    );
+
+    // The facilitator removes Hal: nothing new reaches Hal, and what Hal
+    // writes to the group is set aside as failed, never silently dropped.
+    let members = fay
+        .groups()
+        .members(group.id.clone())
+        .await
+        .expect("members");
+    assert_eq!(members.len(), 3);
+    assert_eq!(members[0].role, MemberRole::Facilitator);
+    let hal_id = hal
+        .sync()
+        .status()
+        .expect("status")
+        .account
+        .expect("account")
+        .account_id;
+    fay.groups()
+        .remove_member(group.id.clone(), hal_id)
+        .await
+        .expect("remove");
+    fay.groups()
+        .post_message(group.id.clone(), "After Hal left".into(), None)
+        .expect("post");
+    fay.sync().sync_now().await.expect("fay");
+    let refused = hal
+        .groups()
+        .post_message(group.id.clone(), "Can anyone hear me?".into(), None)
+        .expect("local post");
+    hal.diary()
+        .define_symptom(NewSymptom {
+            name: "Ankle swelling".into(),
+            scale: SymptomScale::Severity,
+        })
+        .expect("own records still sync");
+    let report = hal.sync().sync_now().await.expect("hal syncs");
+    assert_eq!(report.errors.len(), 1, "{report:?}");
+    let status = hal.sync().status().expect("status");
+    assert_eq!((status.pending_changes, status.refused_changes), (0, 1));
+    let hal_page = hal
+        .groups()
+        .messages(group.id.clone(), 50, None)
+        .expect("page");
+    assert!(!bodies(&hal_page).contains(&"After Hal left"));
+    let failed = hal_page
+        .messages
+        .iter()
+        .find(|m| m.id == refused.id)
+        .expect("kept");
+    assert_eq!(failed.status, MessageStatus::Failed);
+    assert!(failed.failure.is_some());
+    hal.groups()
+        .discard_message(refused.id.clone())
+        .expect("discard");
+    assert_eq!(hal.sync().status().expect("status").refused_changes, 0);
+    gus.sync().sync_now().await.expect("gus");
+    assert!(!bodies(
+        &gus.groups()
+            .messages(group.id.clone(), 50, None)
+            .expect("page")
+    )
+    .contains(&"Can anyone hear me?"));
+}
