@@ -60,6 +60,8 @@ fn change(space: &str, kind: &str) -> IncomingChange {
         change_id,
         space: space.to_owned(),
         entity_type: kind.to_owned(),
+        entity_id: id(),
+        hides: None,
     }
 }
 
@@ -408,6 +410,41 @@ async fn groups_have_roles_invites_and_removal(s: Arc<dyn Storage>) {
     assert!(!s.is_member(&group, &b.id).await.expect("b"));
 }
 
+async fn hidden_records_are_no_longer_served(s: Arc<dyn Storage>) {
+    let a = account(Role::Patient);
+    s.create_account(&a).await.expect("create");
+    let group = id();
+    s.create_group_space(&group, &a.id).await.expect("group");
+    let rude = change(&group, "group_message");
+    let edit = IncomingChange {
+        change_id: id(),
+        entity_id: rude.entity_id.clone(),
+        ..rude.clone()
+    };
+    let kind = change(&group, "group_message");
+    s.push(&[rude.clone(), edit, kind.clone()])
+        .await
+        .expect("push");
+    let hide = IncomingChange {
+        hides: Some(rude.entity_id.clone()),
+        ..change(&group, "group_hide")
+    };
+    s.push(&[hide.clone()]).await.expect("hide");
+    let served: Vec<String> = s
+        .pull(&group, 0, 100, None)
+        .await
+        .expect("pull")
+        .into_iter()
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(served, vec![kind.body.clone(), hide.body.clone()]);
+    let filtered = s
+        .pull(&group, 0, 100, Some(&["group_message"]))
+        .await
+        .expect("filtered");
+    assert_eq!(filtered.len(), 1);
+}
+
 /// A server file from before v2: its group creators become facilitators.
 #[tokio::test]
 async fn a_v1_sqlite_server_upgrades_with_its_group_creators_as_facilitators() {
@@ -479,4 +516,5 @@ conformance!(
     concurrent_pushes_number_without_gaps,
     a_failing_push_stores_nothing,
     groups_have_roles_invites_and_removal,
+    hidden_records_are_no_longer_served,
 );

@@ -2,7 +2,9 @@
 //! codes and membership through the server, and a chat that works offline:
 //! a message shows at once as pending and goes out with the next sync.
 
+mod meetups;
 pub mod model;
+mod moderation;
 mod store;
 
 use crate::clock::Clock;
@@ -80,7 +82,9 @@ impl Groups {
             entry.1 |= r.account_id == me;
         }
         let (waiting, failure) = store::send_state(conn, &m.id)?;
+        let hidden = store::is_hidden(conn, &m.id)?;
         Ok(ChatMessage {
+            hidden,
             status: match (waiting, &failure) {
                 (_, Some(_)) => MessageStatus::Failed,
                 (true, None) => MessageStatus::Pending,
@@ -96,7 +100,7 @@ impl Groups {
             group_id: m.group_id,
             author_id: m.author_id,
             author_name: m.author_name,
-            body: m.body,
+            body: if hidden { String::new() } else { m.body },
             reply_to: m.reply_to,
             sent_at_ms: m.sent_at_ms,
             edited: m.edited,

@@ -104,6 +104,8 @@ pub struct ChatMessage {
     pub edited: bool,
     pub retracted: bool,
     pub mine: bool,
+    /// Hidden by a facilitator: the body is not shown (empty here).
+    pub hidden: bool,
     pub status: MessageStatus,
     /// Why the server refused it, when `status` is Failed.
     pub failure: Option<String>,
@@ -150,4 +152,162 @@ pub(crate) fn check_emoji(emoji: &str) -> Result<(), PphError> {
 /// A stable id for a record that exists once per combination of parts.
 pub(crate) fn derived_id(parts: &[&str]) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, parts.join("\u{1f}").as_bytes()).to_string()
+}
+
+// ---- meetups ----
+
+pub(crate) const MAX_NOTES: usize = 2_000;
+pub(crate) const MAX_CAPACITY: u32 = 10_000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct Meetup {
+    pub id: String,
+    pub group_id: String,
+    pub title: String,
+    pub starts_at_ms: u64,
+    pub ends_at_ms: u64,
+    pub place: Option<String>,
+    pub online_link: Option<String>,
+    /// Beyond it, "yes" answers wait in line, in the order given.
+    pub capacity: Option<u32>,
+    pub notes: String,
+    pub created_by: String,
+    pub cancelled: bool,
+    /// Set when the time changed after the meetup was announced.
+    pub rescheduled: bool,
+}
+
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct NewMeetup {
+    pub title: String,
+    pub starts_at_ms: u64,
+    pub ends_at_ms: u64,
+    #[uniffi(default = None)]
+    pub place: Option<String>,
+    #[uniffi(default = None)]
+    pub online_link: Option<String>,
+    #[uniffi(default = None)]
+    pub capacity: Option<u32>,
+    #[uniffi(default = "")]
+    pub notes: String,
+}
+
+impl NewMeetup {
+    pub(crate) fn validate(&self) -> Result<(), PphError> {
+        required_text("title", &self.title, MAX_NAME)?;
+        check_times(self.starts_at_ms, self.ends_at_ms)?;
+        optional_text("place", self.place.as_deref(), MAX_NAME)?;
+        optional_text("online_link", self.online_link.as_deref(), MAX_PURPOSE)?;
+        if self.place.is_none() && self.online_link.is_none() {
+            return Err(PphError::validation(
+                "place",
+                "give a place or an online link",
+            ));
+        }
+        if self.capacity.is_some_and(|c| c == 0 || c > MAX_CAPACITY) {
+            return Err(PphError::validation(
+                "capacity",
+                format!("must be 1 to {MAX_CAPACITY}"),
+            ));
+        }
+        optional_text("notes", Some(&self.notes), MAX_NOTES)
+    }
+}
+
+pub(crate) fn check_times(starts_at_ms: u64, ends_at_ms: u64) -> Result<(), PphError> {
+    if ends_at_ms <= starts_at_ms {
+        return Err(PphError::validation(
+            "ends_at_ms",
+            "must be after the start",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum RsvpAnswer {
+    Yes,
+    No,
+    Maybe,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rsvp {
+    pub id: String,
+    pub meetup_id: String,
+    pub group_id: String,
+    pub account_id: String,
+    pub display_name: String,
+    pub answer: RsvpAnswer,
+    /// When this person first said yes (their place in the queue); kept
+    /// while the answer stays yes.
+    pub yes_since_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attendance {
+    pub id: String,
+    pub meetup_id: String,
+    pub group_id: String,
+    pub account_id: String,
+    pub attended: bool,
+    pub recorded_by: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum MeetupPlace {
+    /// Among the first `capacity` yes answers (or no limit).
+    Going,
+    /// A yes beyond capacity: `position` 1 is next in.
+    Waitlisted {
+        position: u32,
+    },
+    NotGoing,
+}
+
+/// A meetup as the group sees it.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct MeetupView {
+    pub meetup: Meetup,
+    pub yes: u32,
+    pub no: u32,
+    pub maybe: u32,
+    /// Names of those with a place, in the order they said yes.
+    pub going: Vec<String>,
+    /// Names of those waiting for a place, in order.
+    pub waitlist: Vec<String>,
+    pub my_answer: Option<RsvpAnswer>,
+    pub my_place: MeetupPlace,
+    /// Attendance as recorded by a facilitator (account ids present).
+    pub attended: Vec<String>,
+}
+
+// ---- moderation ----
+
+/// A member asks the facilitators to look at a message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub id: String,
+    pub message_id: String,
+    pub group_id: String,
+    pub account_id: String,
+    pub reason: String,
+}
+
+/// A facilitator hides a message for everyone. The server stops serving
+/// the message's content once it has this.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hidden {
+    pub id: String,
+    pub message_id: String,
+    pub group_id: String,
+    pub hidden_by: String,
+}
+
+/// A reported message, for the facilitator's queue.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ReportedMessage {
+    pub message: ChatMessage,
+    pub reasons: Vec<String>,
 }

@@ -1,6 +1,6 @@
 //! Group SQL: where each record lives, and the chat queries.
 
-use super::model::{Group, Message, Reaction, ReadMark};
+use super::model::{Attendance, Group, Hidden, Meetup, Message, Reaction, ReadMark, Report, Rsvp};
 use crate::error::Result;
 use crate::store::entity::{docs, text};
 use crate::store::Entity;
@@ -53,6 +53,94 @@ impl Entity for ReadMark {
     fn column_values(&self) -> Vec<Value> {
         vec![text(&self.group_id)]
     }
+}
+
+impl Entity for Meetup {
+    const KIND: &'static str = "group_meetup";
+    const TABLE: &'static str = "group_meetups";
+    const COLUMNS: &'static [&'static str] = &["group_id", "starts_at_ms"];
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn column_values(&self) -> Vec<Value> {
+        vec![
+            text(&self.group_id),
+            Value::Integer(self.starts_at_ms as i64),
+        ]
+    }
+}
+
+macro_rules! by_meetup_or_message {
+    ($t:ty, $kind:literal, $table:literal, $column:literal, $field:ident) => {
+        impl Entity for $t {
+            const KIND: &'static str = $kind;
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static [&'static str] = &[$column];
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn column_values(&self) -> Vec<Value> {
+                vec![text(&self.$field)]
+            }
+        }
+    };
+}
+
+by_meetup_or_message!(Rsvp, "meetup_rsvp", "meetup_rsvps", "meetup_id", meetup_id);
+by_meetup_or_message!(
+    Attendance,
+    "meetup_attendance",
+    "meetup_attendance",
+    "meetup_id",
+    meetup_id
+);
+by_meetup_or_message!(
+    Report,
+    "group_report",
+    "group_reports",
+    "message_id",
+    message_id
+);
+by_meetup_or_message!(
+    Hidden,
+    "group_hide",
+    "group_hidden",
+    "message_id",
+    message_id
+);
+
+pub(crate) fn meetups(conn: &Connection, group_id: &str) -> Result<Vec<Meetup>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT doc FROM group_meetups WHERE group_id = ?1 ORDER BY starts_at_ms, id",
+    )?;
+    docs(&mut stmt, [group_id])
+}
+
+pub(crate) fn rsvps(conn: &Connection, meetup_id: &str) -> Result<Vec<Rsvp>> {
+    let mut stmt = conn.prepare_cached("SELECT doc FROM meetup_rsvps WHERE meetup_id = ?1")?;
+    docs(&mut stmt, [meetup_id])
+}
+
+pub(crate) fn attendance(conn: &Connection, meetup_id: &str) -> Result<Vec<Attendance>> {
+    let mut stmt = conn.prepare_cached("SELECT doc FROM meetup_attendance WHERE meetup_id = ?1")?;
+    docs(&mut stmt, [meetup_id])
+}
+
+pub(crate) fn is_hidden(conn: &Connection, message_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM group_hidden WHERE message_id = ?1")?
+        .exists([message_id])?)
+}
+
+/// Reports on messages of a group that are not hidden yet: (message, reason).
+pub(crate) fn open_reports(conn: &Connection, group_id: &str) -> Result<Vec<Report>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.doc FROM group_reports r
+         WHERE json_extract(r.doc, '$.group_id') = ?1
+           AND NOT EXISTS (SELECT 1 FROM group_hidden h WHERE h.message_id = r.message_id)
+         ORDER BY r.message_id, r.id",
+    )?;
+    docs(&mut stmt, [group_id])
 }
 
 /// Up to `limit` messages of a group sent before (time, id), newest first.

@@ -5,7 +5,9 @@ use crate::budget::model::{Adjustment, Budget, BudgetLine, Spend};
 use crate::care_plan::model::{Activity, Completion, Contact, Goal, PlanInfo, Review};
 use crate::diary::model::{DiaryEntry, QuestionnaireResult, Symptom};
 use crate::error::Result;
-use crate::groups::model::{Group, Message, Reaction, ReadMark};
+use crate::groups::model::{
+    Attendance, Group, Hidden, Meetup, Message, Reaction, ReadMark, Report, Rsvp,
+};
 use crate::store::entity::upsert;
 use crate::store::{load, Entity};
 use crate::sync::change_log::{changes_for, fold};
@@ -76,6 +78,11 @@ pub(crate) fn rebuild_record(
             Message,
             Reaction,
             ReadMark,
+            Meetup,
+            Rsvp,
+            Attendance,
+            Report,
+            Hidden,
         ]
     )
 }

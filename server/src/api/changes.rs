@@ -2,7 +2,7 @@
 //! to the granted kinds for a clinician).
 
 use super::{authenticate, check_id, now_ms, push_json, ApiError, ApiResult, AppState};
-use crate::storage::{Account, IncomingChange};
+use crate::storage::{Account, GroupRole, IncomingChange};
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -32,14 +32,30 @@ fn check_change(i: usize, c: &Change, now_ms: i64) -> ApiResult<()> {
     Ok(())
 }
 
+/// Kinds only a group's facilitator may write: hiding a message for
+/// everyone, and recording who came to a meetup.
+const FACILITATOR_KINDS: [&str; 2] = ["group_hide", "meetup_attendance"];
+
 async fn check_may_write(state: &AppState, account: &Account, changes: &[Change]) -> ApiResult<()> {
     let spaces: BTreeSet<&str> = changes.iter().map(|c| c.space.as_str()).collect();
     for space in spaces {
-        if !state.storage.is_member(space, &account.id).await? {
+        let role = state.storage.member_role(space, &account.id).await?;
+        let facilitates = role == Some(GroupRole::Facilitator);
+        let needs_facilitator = changes
+            .iter()
+            .any(|c| c.space == space && FACILITATOR_KINDS.contains(&c.entity_type.as_str()));
+        if role.is_none() || (needs_facilitator && !facilitates) {
             return Err(ApiError::forbidden());
         }
     }
     Ok(())
+}
+
+/// The message a facilitator's hide names (in its creating change).
+fn hidden_by(c: &Change) -> Option<String> {
+    (c.entity_type == "group_hide" && c.field == "*")
+        .then(|| c.value.get("message_id")?.as_str().map(str::to_owned))
+        .flatten()
 }
 
 pub async fn push(
@@ -68,6 +84,8 @@ pub async fn push(
                 change_id: c.change_id.clone(),
                 space: c.space.clone(),
                 entity_type: c.entity_type.clone(),
+                entity_id: c.entity_id.clone(),
+                hides: hidden_by(c),
                 body: serde_json::to_string(c)
                     .map_err(|_| ApiError::new(ErrorCode::Internal, "could not encode"))?,
             })

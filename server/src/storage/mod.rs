@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("migrations/002_group_roles_and_invites.sql"),
     ),
+    (3, include_str!("migrations/003_hidden_messages.sql")),
 ];
 
 /// The version table itself, created before any step runs.
@@ -59,7 +60,11 @@ pub struct IncomingChange {
     pub change_id: String,
     pub space: String,
     pub entity_type: String,
+    pub entity_id: String,
     pub body: String,
+    /// A facilitator's hide: the record (in the same space) whose changes
+    /// are no longer served.
+    pub hides: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,7 +172,8 @@ pub trait Storage: Send + Sync {
     /// does not exist fails the whole push.
     async fn push(&self, changes: &[IncomingChange]) -> Result<PushResponse>;
     /// Up to `limit` changes of `space` after `since`, in sequence order,
-    /// only of `kinds` when given. Each row: (seq, body).
+    /// only of `kinds` when given, never those of hidden records. Each row:
+    /// (seq, body).
     async fn pull(
         &self,
         space: &str,

@@ -367,19 +367,19 @@ impl Storage for PostgresStorage {
         let insert = tx
             .prepare_cached(
                 "WITH input AS (
-                   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-                     WITH ORDINALITY AS t(space, change_id, entity_type, body, ord)),
+                   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                     WITH ORDINALITY AS t(space, change_id, entity_type, body, entity_id, ord)),
                  fresh AS (
                    SELECT DISTINCT ON (change_id) * FROM input i
                    WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.change_id = i.change_id)
                    ORDER BY change_id, ord),
                  numbered AS (
-                   SELECT f.space, f.change_id, f.entity_type, f.body,
+                   SELECT f.space, f.change_id, f.entity_type, f.body, f.entity_id,
                           s.next_seq + row_number() OVER (PARTITION BY f.space ORDER BY f.ord) - 1 AS seq
                    FROM fresh f JOIN spaces s ON s.id = f.space),
                  inserted AS (
-                   INSERT INTO changes (space, seq, change_id, entity_type, body)
-                   SELECT space, seq, change_id, entity_type, body FROM numbered
+                   INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id)
+                   SELECT space, seq, change_id, entity_type, body, entity_id FROM numbered
                    RETURNING space),
                  counts AS (SELECT space, count(*) AS n FROM inserted GROUP BY space),
                  bumped AS (
@@ -399,9 +399,22 @@ impl Storage for PostgresStorage {
                     &column(|c| &c.change_id),
                     &column(|c| &c.entity_type),
                     &column(|c| &c.body),
+                    &column(|c| &c.entity_id),
                 ],
             )
             .await?;
+        let hide = tx
+            .prepare_cached(
+                "INSERT INTO hidden_entities (space, entity_id, hidden_ms) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .await?;
+        let now = crate::api::now_ms();
+        for c in changes {
+            if let Some(hidden) = &c.hides {
+                tx.execute(&hide, &[&c.space, hidden, &now]).await?;
+            }
+        }
         let accepted = u32::try_from(row.try_get::<_, i64>(0)?)
             .map_err(|_| StorageError::Backend("push count".into()))?;
         let out = PushResponse {
@@ -426,6 +439,8 @@ impl Storage for PostgresStorage {
                 "SELECT seq, body FROM changes
                  WHERE space = $1 AND seq > $2
                    AND ($4::text[] IS NULL OR entity_type = ANY($4))
+                   AND NOT EXISTS (SELECT 1 FROM hidden_entities h
+                                   WHERE h.space = changes.space AND h.entity_id = changes.entity_id)
                  ORDER BY seq LIMIT $3",
             )
             .await?;

@@ -394,14 +394,28 @@ impl Storage for SqliteStorage {
             };
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT INTO changes (space, seq, change_id, entity_type, body)
-                     VALUES (?1, (SELECT next_seq FROM spaces WHERE id = ?1), ?2, ?3, ?4)
+                    "INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id)
+                     VALUES (?1, (SELECT next_seq FROM spaces WHERE id = ?1), ?2, ?3, ?4, ?5)
                      ON CONFLICT (change_id) DO NOTHING",
+                )?;
+                let mut hide = tx.prepare_cached(
+                    "INSERT INTO hidden_entities (space, entity_id, hidden_ms) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
                 )?;
                 let mut bump =
                     tx.prepare_cached("UPDATE spaces SET next_seq = next_seq + 1 WHERE id = ?1")?;
                 for c in &changes {
-                    if insert.execute((&c.space, &c.change_id, &c.entity_type, &c.body))? == 1 {
+                    if let Some(hidden) = &c.hides {
+                        hide.execute((&c.space, hidden, crate::api::now_ms()))?;
+                    }
+                    let row = (
+                        &c.space,
+                        &c.change_id,
+                        &c.entity_type,
+                        &c.body,
+                        &c.entity_id,
+                    );
+                    if insert.execute(row)? == 1 {
                         bump.execute([&c.space])?;
                         out.accepted += 1;
                     } else {
@@ -432,6 +446,8 @@ impl Storage for SqliteStorage {
                 "SELECT seq, body FROM changes
                  WHERE space = ?1 AND seq > ?2
                    AND (?4 IS NULL OR entity_type IN (SELECT value FROM json_each(?4)))
+                   AND NOT EXISTS (SELECT 1 FROM hidden_entities h
+                                   WHERE h.space = changes.space AND h.entity_id = changes.entity_id)
                  ORDER BY seq LIMIT ?3",
             )?;
             let rows =
