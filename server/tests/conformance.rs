@@ -429,7 +429,7 @@ async fn hidden_records_are_no_longer_served(s: Arc<dyn Storage>) {
         hides: Some(rude.entity_id.clone()),
         ..change(&group, "group_hide")
     };
-    s.push(&[hide.clone()]).await.expect("hide");
+    s.push(std::slice::from_ref(&hide)).await.expect("hide");
     let served: Vec<String> = s
         .pull(&group, 0, 100, None)
         .await
