@@ -240,3 +240,263 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
     )
     .contains(&"Can anyone hear me?"));
 }
+
+async fn group_of_three(
+    server: &ServerProcess,
+    dir: &std::path::Path,
+) -> (Vec<Arc<Companion>>, Group, GroupInvite) {
+    let fay = member(server, dir, "Fay").await;
+    let gus = member(server, dir, "Gus").await;
+    let hal = member(server, dir, "Hal").await;
+    let group = fay
+        .groups()
+        .create_group(NewGroup {
+            name: "Breathing group".into(),
+            purpose: "Walk and talk".into(),
+            condition_focus: None,
+        })
+        .await
+        .expect("group");
+    let invite = fay
+        .groups()
+        .invite_code(group.id.clone(), now_ms() + 86_400_000)
+        .await
+        .expect("invite");
+    for joiner in [&gus, &hal] {
+        joiner
+            .groups()
+            .join_group(invite.code.clone())
+            .await
+            .expect("join");
+    }
+    (vec![fay, gus, hal], group, invite)
+}
+
+async fn sync_all(devices: &[Arc<Companion>]) {
+    for d in devices {
+        d.sync().sync_now().await.expect("sync");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meetup_over_capacity_keeps_a_waitlist_and_attendance_counts_for_the_plan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(dir.path());
+    let (all, group, _) = group_of_three(&server, dir.path()).await;
+    let (fay, gus, hal) = (&all[0], &all[1], &all[2]);
+    let start = now_ms() as u64 + 86_400_000;
+    let meetup = fay
+        .groups()
+        .create_meetup(
+            group.id.clone(),
+            NewMeetup {
+                title: "Park walk".into(),
+                starts_at_ms: start,
+                ends_at_ms: start + 3_600_000,
+                place: Some("Café by the lake".into()),
+                online_link: None,
+                capacity: Some(2),
+                notes: "Flat route".into(),
+            },
+        )
+        .expect("meetup");
+    assert!(matches!(
+        fay.groups().create_meetup(
+            group.id.clone(),
+            NewMeetup {
+                title: "Nowhere".into(),
+                starts_at_ms: start,
+                ends_at_ms: start,
+                place: None,
+                online_link: None,
+                capacity: None,
+                notes: String::new(),
+            },
+        ),
+        Err(PphError::Validation { .. })
+    ));
+    sync_all(&all).await;
+    fay.groups()
+        .rsvp(meetup.id.clone(), RsvpAnswer::Yes)
+        .expect("fay");
+    fay.sync().sync_now().await.expect("fay");
+    gus.groups()
+        .rsvp(meetup.id.clone(), RsvpAnswer::Yes)
+        .expect("gus");
+    gus.sync().sync_now().await.expect("gus");
+    hal.groups()
+        .rsvp(meetup.id.clone(), RsvpAnswer::Yes)
+        .expect("hal");
+    sync_all(&all).await;
+    sync_all(&all).await;
+    let seen_by_hal = hal.groups().meetups(group.id.clone()).expect("meetups");
+    let view = &seen_by_hal[0];
+    assert_eq!((view.yes, view.no, view.maybe), (3, 0, 0));
+    assert_eq!(view.going, vec!["Fay", "Gus"]);
+    assert_eq!(view.waitlist, vec!["Hal"]);
+    assert_eq!(view.my_place, MeetupPlace::Waitlisted { position: 1 });
+    // Gus drops out: Hal moves up, on every device.
+    gus.groups()
+        .rsvp(meetup.id.clone(), RsvpAnswer::No)
+        .expect("gus");
+    sync_all(&all).await;
+    let view = &hal.groups().meetups(group.id.clone()).expect("meetups")[0];
+    assert_eq!(view.my_place, MeetupPlace::Going);
+    assert_eq!((view.yes, view.no), (2, 1));
+
+    // Rescheduling is visible to the group.
+    fay.groups()
+        .update_meetup(
+            meetup.id.clone(),
+            NewMeetup {
+                title: "Park walk".into(),
+                starts_at_ms: start + 3_600_000,
+                ends_at_ms: start + 7_200_000,
+                place: Some("Café by the lake".into()),
+                online_link: None,
+                capacity: Some(2),
+                notes: "An hour later".into(),
+            },
+        )
+        .expect("reschedule");
+    sync_all(&all).await;
+    let view = &gus.groups().meetups(group.id.clone()).expect("meetups")[0];
+    assert!(view.meetup.rescheduled);
+    assert_eq!(view.meetup.starts_at_ms, start + 3_600_000);
+
+    // Attendance: only the facilitator records it; Hal counts it for his plan.
+    let hal_id = hal
+        .sync()
+        .status()
+        .expect("status")
+        .account
+        .expect("me")
+        .account_id;
+    assert!(matches!(
+        gus.groups()
+            .record_attendance(meetup.id.clone(), hal_id.clone(), true),
+        Err(PphError::Forbidden { .. })
+    ));
+    fay.groups()
+        .record_attendance(meetup.id.clone(), hal_id.clone(), true)
+        .expect("attendance");
+    sync_all(&all).await;
+    let plan = hal
+        .care_plans()
+        .create_plan(NewPlan {
+            title: "Breathe easier".into(),
+            what_matters: String::new(),
+            next_review: None,
+        })
+        .expect("plan");
+    let goal = hal
+        .care_plans()
+        .add_goal(
+            plan.id.clone(),
+            NewGoal {
+                description: "Get out more".into(),
+                expressed_by: "me".into(),
+                target: None,
+                status: None,
+            },
+        )
+        .expect("goal");
+    let activity = hal
+        .care_plans()
+        .add_activity(
+            goal.id.clone(),
+            NewActivity {
+                description: "Go to the breathing group".into(),
+                responsible: Responsible::Me,
+                schedule: Schedule {
+                    repeat: Repeat::Daily,
+                    start: "2026-01-01".into(),
+                    end: None,
+                    window: None,
+                },
+            },
+        )
+        .expect("activity");
+    let done = hal
+        .groups()
+        .count_attendance(meetup.id.clone(), activity.id.clone(), 0)
+        .expect("counted");
+    assert_eq!(done.outcome, Outcome::Done);
+    assert!(gus
+        .groups()
+        .count_attendance(meetup.id.clone(), activity.id.clone(), 0)
+        .is_err());
+
+    fay.groups()
+        .cancel_meetup(meetup.id.clone())
+        .expect("cancel");
+    sync_all(&all).await;
+    let view = &hal.groups().meetups(group.id.clone()).expect("meetups")[0];
+    assert!(view.meetup.cancelled);
+    assert!(matches!(
+        hal.groups().rsvp(meetup.id.clone(), RsvpAnswer::Maybe),
+        Err(PphError::Validation { .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_message_is_blank_for_members_and_never_served_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(dir.path());
+    let (all, group, invite) = group_of_three(&server, dir.path()).await;
+    let (fay, gus, hal) = (&all[0], &all[1], &all[2]);
+    sync_all(&all).await;
+    let rude = gus
+        .groups()
+        .post_message(group.id.clone(), "something unkind".into(), None)
+        .expect("post");
+    gus.sync().sync_now().await.expect("gus");
+    hal.sync().sync_now().await.expect("hal");
+    hal.groups()
+        .report_message(rude.id.clone(), "unkind to a member".into())
+        .expect("report");
+    hal.sync().sync_now().await.expect("hal");
+    fay.sync().sync_now().await.expect("fay");
+    let queue = fay
+        .groups()
+        .reported_messages(group.id.clone())
+        .expect("queue");
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].reasons, vec!["unkind to a member"]);
+    assert!(matches!(
+        hal.groups().hide_message(rude.id.clone()),
+        Err(PphError::Forbidden { .. })
+    ));
+    fay.groups().hide_message(rude.id.clone()).expect("hide");
+    sync_all(&all).await;
+    for d in [fay, gus, hal] {
+        let page = d
+            .groups()
+            .messages(group.id.clone(), 10, None)
+            .expect("page");
+        let shown = page
+            .messages
+            .iter()
+            .find(|m| m.id == rude.id)
+            .expect("kept in place");
+        assert!(shown.hidden);
+        assert_eq!(shown.body, "");
+    }
+    assert!(fay
+        .groups()
+        .reported_messages(group.id.clone())
+        .expect("queue")
+        .is_empty());
+    // Someone joining later never receives the hidden text.
+    let ivy = member(&server, dir.path(), "Ivy").await;
+    ivy.groups()
+        .join_group(invite.code.clone())
+        .await
+        .expect("join");
+    ivy.sync().sync_now().await.expect("ivy");
+    let ivy_page = ivy
+        .groups()
+        .messages(group.id.clone(), 10, None)
+        .expect("page");
+    assert!(ivy_page.messages.iter().all(|m| m.id != rude.id));
+}
