@@ -76,6 +76,7 @@ fn python_bindings_pass_the_suites() {
                 "test_budgets",
                 "test_diary",
                 "test_sync",
+                "test_groups",
             ])
             .current_dir(tests_dir().join("python"))
             .env("PYTHONPATH", out.path())

@@ -487,6 +487,21 @@ async fn a_hidden_message_is_blank_for_members_and_never_served_again() {
         .reported_messages(group.id.clone())
         .expect("queue")
         .is_empty());
+    // A revoked code lets nobody in.
+    let spare = fay
+        .groups()
+        .invite_code(group.id.clone(), now_ms() + 60_000)
+        .await
+        .expect("spare");
+    fay.groups()
+        .revoke_invite(group.id.clone(), spare.code.clone())
+        .await
+        .expect("revoke");
+    let jo = member(&server, dir.path(), "Jo").await;
+    assert!(matches!(
+        jo.groups().join_group(spare.code.clone()).await,
+        Err(PphError::NotFound { .. })
+    ));
     // Someone joining later never receives the hidden text.
     let ivy = member(&server, dir.path(), "Ivy").await;
     ivy.groups()

@@ -117,6 +117,18 @@ impl Groups {
     }
 }
 
+/// The letters and digits of a code as typed; the server checks the rest.
+fn invite_code_chars(code: &str) -> Result<String, PphError> {
+    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    if code.is_empty() || code.len() > 32 {
+        return Err(PphError::validation(
+            "code",
+            "letters and digits from the invite",
+        ));
+    }
+    Ok(code)
+}
+
 fn parse_cursor(cursor: &str) -> Result<(i64, String), PphError> {
     cursor
         .split_once(':')
@@ -165,16 +177,18 @@ impl Groups {
         })
     }
 
+    /// Stops a code from letting anyone else in; facilitators only.
+    pub async fn revoke_invite(&self, group_id: String, code: String) -> Result<(), PphError> {
+        check_id("group_id", &group_id)?;
+        let code = invite_code_chars(&code)?;
+        let (transport, token) = self.online()?;
+        transport.revoke_invite(&token, &group_id, &code).await
+    }
+
     /// Joins the group a code belongs to and returns its id; the group's
     /// name and messages arrive with the next `sync_now`.
     pub async fn join_group(&self, code: String) -> Result<String, PphError> {
-        let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-        if code.is_empty() || code.len() > 32 {
-            return Err(PphError::validation(
-                "code",
-                "letters and digits from the invite",
-            ));
-        }
+        let code = invite_code_chars(&code)?;
         let (transport, token) = self.online()?;
         Ok(transport.join(&token, &code).await?.space)
     }

@@ -201,6 +201,13 @@ impl Transport {
             .await
     }
 
+    pub(crate) async fn revoke_invite(&self, token: &str, space: &str, code: &str) -> Result<()> {
+        let path = format!("/v1/spaces/{space}/invites/{code}");
+        self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
+            .await
+            .map(|_| ())
+    }
+
     pub(crate) async fn join(&self, token: &str, code: &str) -> Result<JoinResponse> {
         let path = format!("/v1/invites/{code}");
         self.expect::<(), _>(Method::POST, &path, Some(token), None)
