@@ -10,6 +10,7 @@ mod render;
 mod tour;
 mod tour_budget;
 mod tour_diary;
+mod tour_groups;
 mod tour_sync;
 
 use clap::{Parser, Subcommand};

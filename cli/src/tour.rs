@@ -267,7 +267,7 @@ pub fn run() -> Result<(), String> {
 
     crate::tour_diary::run(&companion)?;
     crate::tour_budget::run(&companion, &plan.id, &walk_goal.id, &group.id)?;
-    crate::tour_sync::run(&companion, dir.path(), &key, &clock)?;
+    crate::tour_sync::run(&companion, dir.path(), &key, &clock, &group.id)?;
 
     heading("Mistakes are refused, and nothing is written");
     let err = plans

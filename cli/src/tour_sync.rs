@@ -16,7 +16,7 @@ fn fail(e: PphError) -> String {
     format!("tour stopped: {e}")
 }
 
-fn device(
+pub(crate) fn device(
     dir: &Path,
     name: &str,
     key: &[u8],
@@ -45,9 +45,10 @@ pub fn run(
     dir: &Path,
     key: &[u8],
     clock: &Arc<ManualClock>,
+    group_activity_id: &str,
 ) -> Result<(), String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("no runtime: {e}"))?;
-    runtime.block_on(run_async(phone, dir, key, clock))
+    runtime.block_on(run_async(phone, dir, key, clock, group_activity_id))
 }
 
 async fn run_async(
@@ -55,6 +56,7 @@ async fn run_async(
     dir: &Path,
     key: &[u8],
     clock: &Arc<ManualClock>,
+    group_activity_id: &str,
 ) -> Result<(), String> {
     println!("\n== Sync: a server on this machine ==");
     let server = EmbeddedServer::start(Backend::Sqlite(dir.join("server.db")))?;
@@ -291,5 +293,5 @@ async fn run_async(
             Ok(_) => "STILL VISIBLE",
         }
     );
-    Ok(())
+    crate::tour_groups::run(phone, dir, key, clock, &server.url, group_activity_id).await
 }
