@@ -177,6 +177,21 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
         (reply_now.body.as_str(), reply_now.edited),
         ("Thanks! See you on Thursday", true)
     );
+    gus.groups()
+        .retract_message(reply.id.clone())
+        .expect("retract");
+    gus.sync().sync_now().await.expect("gus");
+    fay.sync().sync_now().await.expect("fay");
+    let page = fay
+        .groups()
+        .messages(group.id.clone(), 50, None)
+        .expect("page");
+    let gone = page
+        .messages
+        .iter()
+        .find(|m| m.id == reply.id)
+        .expect("kept in place");
+    assert!(gone.retracted && gone.body.is_empty());
 
     // The facilitator removes Hal: nothing new reaches Hal, and what Hal
     // writes to the group is set aside as failed, never silently dropped.
@@ -228,6 +243,14 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
         .expect("kept");
     assert_eq!(failed.status, MessageStatus::Failed);
     assert!(failed.failure.is_some());
+    // Resending puts it back in line; the server refuses it again.
+    let again = hal
+        .groups()
+        .resend_message(refused.id.clone())
+        .expect("resend");
+    assert_eq!(again.status, MessageStatus::Pending);
+    hal.sync().sync_now().await.expect("hal");
+    assert_eq!(hal.sync().status().expect("status").refused_changes, 1);
     hal.groups()
         .discard_message(refused.id.clone())
         .expect("discard");
@@ -239,6 +262,39 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
             .expect("page")
     )
     .contains(&"Can anyone hear me?"));
+
+    // Gus leaves: the group stops syncing to him. Someone who never joined
+    // gets nothing of it.
+    gus.groups()
+        .leave_group(group.id.clone())
+        .await
+        .expect("leave");
+    fay.groups()
+        .post_message(group.id.clone(), "After Gus left".into(), None)
+        .expect("post");
+    fay.sync().sync_now().await.expect("fay");
+    gus.sync().sync_now().await.expect("gus");
+    assert!(!bodies(
+        &gus.groups()
+            .messages(group.id.clone(), 50, None)
+            .expect("page")
+    )
+    .contains(&"After Gus left"));
+    assert_eq!(
+        fay.groups()
+            .members(group.id.clone())
+            .await
+            .expect("members")
+            .len(),
+        1
+    );
+    let stranger = member(&server, dir.path(), "Kim").await;
+    stranger.sync().sync_now().await.expect("kim");
+    assert!(stranger.groups().groups().expect("groups").is_empty());
+    assert!(matches!(
+        stranger.groups().members(group.id.clone()).await,
+        Err(PphError::Forbidden { .. })
+    ));
 }
 
 async fn group_of_three(
