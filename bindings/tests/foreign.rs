@@ -104,6 +104,21 @@ fn kotlin_compiler() -> Option<(Command, Option<PathBuf>)> {
     })
 }
 
+/// The Android app's plain-Kotlin state holders and their JVM test.
+fn android_state_sources() -> Vec<PathBuf> {
+    let app = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../android/app/src");
+    let mut files = Vec::new();
+    for dir in [
+        "main/kotlin/org/pph/companion/state",
+        "test/kotlin/org/pph/companion/state",
+    ] {
+        let entries = std::fs::read_dir(app.join(dir)).expect("android state sources");
+        files.extend(entries.map(|e| e.expect("entry").path()));
+    }
+    files.sort();
+    files
+}
+
 #[test]
 fn kotlin_bindings_pass_the_suite() {
     let jna = PathBuf::from("/usr/share/java/jna.jar");
@@ -130,6 +145,7 @@ fn kotlin_bindings_pass_the_suite() {
             .arg(out.path().join("src/uniffi/pph/pph.kt"))
             .arg(tests_dir().join("kotlin/CompanionTest.kt"))
             .arg(tests_dir().join("kotlin/SyncTest.kt"))
+            .args(android_state_sources())
             .arg("-d")
             .arg(&classes),
         "kotlin compile",
@@ -142,9 +158,17 @@ fn kotlin_bindings_pass_the_suite() {
         Command::new("java")
             .arg(format!("-Djna.library.path={}", library_dir().display()))
             .arg("-cp")
-            .arg(runtime_cp)
+            .arg(&runtime_cp)
             .arg("CompanionTestKt")
             .env("PPH_TEST_SERVER_URL", &server.url),
         "kotlin suite",
+    );
+    run(
+        Command::new("java")
+            .arg(format!("-Djna.library.path={}", library_dir().display()))
+            .arg("-cp")
+            .arg(&runtime_cp)
+            .arg("org.pph.companion.state.StateHoldersTestKt"),
+        "android state holders on the JVM",
     );
 }
