@@ -168,7 +168,8 @@ fn kotlin_bindings_pass_the_suite() {
             .arg(format!("-Djna.library.path={}", library_dir().display()))
             .arg("-cp")
             .arg(&runtime_cp)
-            .arg("org.pph.companion.state.StateHoldersTestKt"),
+            .arg("org.pph.companion.state.StateHoldersTestKt")
+            .env("PPH_TEST_SERVER_URL", &server.url),
         "android state holders on the JVM",
     );
 }

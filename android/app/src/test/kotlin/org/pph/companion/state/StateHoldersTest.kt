@@ -3,8 +3,10 @@
 // by bindings/tests/foreign.rs; prints "N passed, N failed".
 package org.pph.companion.state
 
+import kotlinx.coroutines.runBlocking
 import uniffi.pph.*
 import java.nio.file.Files
+import java.util.UUID
 import java.time.Clock
 import java.time.Instant
 import java.time.ZoneId
@@ -84,7 +86,56 @@ fun main() {
         check(diary.ui.value.error?.contains("answers") == true) { "error ${diary.ui.value.error}" }
     }
 
+    budgetAndChatSuite(companion, clock, ::test)
+    chatSuite(companion, ::test)
     companion.close()
     println("$passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
+}
+
+fun budgetAndChatSuite(companion: PphCompanion, clock: Clock, run: (String, () -> Unit) -> Unit) {
+    run("the budget shows the balance, refuses alcohol, and hashes a receipt") {
+        val budgets = companion.budgets()
+        val budget = budgets.createBudget(
+            NewBudget("PHB", BudgetHolding.DIRECT_PAYMENT, "2026-03-01", "2027-02-28", 120_000, "GBP", null, null),
+        )
+        val line = budgets.addLine(budget.id, NewBudgetLine("Personal assistant", 100_000, emptyList()))
+        val photo = Files.createTempFile("receipt", ".jpg").toFile()
+        photo.writeBytes("not really a jpeg".toByteArray())
+        val receipt = receiptOf(photo)
+        // sha256sum of the same 17 bytes.
+        check(receipt.sha256 == "21ac2586e213d1f490778a07bf0025a98fc57595863a282372bac594b398322b" && receipt.sizeBytes == 17uL) { "receipt $receipt" }
+        val state = BudgetState(companion, clock)
+        val spend = { category: String ->
+            NewSpend(line.id, "2026-03-03", "Jo", category, 6_000, "GBP", null, null, null, receipt)
+        }
+        check(state.recordSpend(budget.id, spend("personal_assistant")) != null) { "spend refused: ${state.ui.value.error}" }
+        check(state.ui.value.summary?.remainingPence == 114_000L) { "summary ${state.ui.value.summary}" }
+        check(state.recordSpend(budget.id, spend("alcohol")) == null) { "alcohol accepted" }
+        check(state.ui.value.error?.contains("category") == true) { "error ${state.ui.value.error}" }
+        check(budgets.spends(budget.id, "2026-03-01", "2027-02-28").size == 1) { "the refused spend was written" }
+    }
+}
+
+fun chatSuite(companion: PphCompanion, run: (String, () -> Unit) -> Unit) {
+    val server = System.getenv("PPH_TEST_SERVER_URL") ?: return
+    run("the chat posts at once as pending, pages back, and reacts") {
+        runBlocking {
+            companion.sync().signUp(server, "chat-${UUID.randomUUID()}@example.org", "a long enough password", "Kit", AccountRole.PATIENT)
+            val group = companion.groups().createGroup(NewGroup("Circle", "Talk", null))
+            val chat = ChatState(companion, group.id, pageSize = 2u)
+            listOf("one", "two", "three").forEach { chat.post(it) }
+            check(chat.ui.value.messages.map { it.body } == listOf("three", "two")) { "page ${chat.ui.value.messages}" }
+            check(chat.ui.value.messages.all { it.status == MessageStatus.PENDING }) { "not pending" }
+            chat.loadOlder()
+            check(chat.ui.value.messages.map { it.body } == listOf("three", "two", "one")) { "older ${chat.ui.value.messages}" }
+            companion.sync().syncNow()
+            chat.refresh()
+            check(chat.ui.value.messages.all { it.status == MessageStatus.SENT }) { "not sent" }
+            chat.react(chat.ui.value.messages[0].id, "👍", true)
+            check(chat.ui.value.messages[0].reactions.single().mine) { "reaction ${chat.ui.value.messages[0]}" }
+            chat.post("")
+            check(chat.ui.value.error?.startsWith("Please check body") == true) { "error ${chat.ui.value.error}" }
+        }
+    }
 }

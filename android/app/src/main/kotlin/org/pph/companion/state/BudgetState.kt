@@ -1,0 +1,66 @@
+// The budget screen's state: balance and lines, warnings in words, and
+// recording a spend with a receipt photo (the photo stays on the phone; the
+// core keeps its name, type, size and SHA-256).
+package org.pph.companion.state
+
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import uniffi.pph.*
+import java.io.File
+import java.security.MessageDigest
+import java.time.Clock
+import java.time.LocalDate
+
+data class BudgetUi(
+    val budgets: List<Budget> = emptyList(),
+    val summary: BudgetSummary? = null,
+    /// The core's warnings, in words for the person.
+    val warnings: List<String> = emptyList(),
+    val error: String? = null,
+)
+
+/// A receipt's metadata from the photo file the camera wrote.
+fun receiptOf(photo: File, mediaType: String = "image/jpeg"): Receipt {
+    val digest = MessageDigest.getInstance("SHA-256")
+    photo.inputStream().use { input ->
+        val buffer = ByteArray(64 * 1024)
+        while (true) {
+            val n = input.read(buffer)
+            if (n < 0) break
+            digest.update(buffer, 0, n)
+        }
+    }
+    val sha = digest.digest().joinToString("") { "%02x".format(it) }
+    return Receipt(photo.name, mediaType, photo.length().toULong(), sha)
+}
+
+class BudgetState(
+    private val companion: PphCompanion,
+    private val clock: Clock = Clock.systemDefaultZone(),
+) {
+    private val _ui = MutableStateFlow(BudgetUi())
+    val ui: StateFlow<BudgetUi> = _ui.asStateFlow()
+
+    fun refresh(budgetId: String? = _ui.value.summary?.budgetId) {
+        _ui.value = try {
+            val budgets = companion.budgets()
+            val all = budgets.listBudgets()
+            val chosen = budgetId ?: all.firstOrNull()?.id
+            val summary = chosen?.let { budgets.summary(it, LocalDate.now(clock).toString()) }
+            BudgetUi(all, summary, summary?.warnings?.map { describeBudgetWarning(it) } ?: emptyList())
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
+
+    /// Records a spend; an ineligible one (alcohol, out of period…) is
+    /// refused by the core with the field and reason, and nothing is written.
+    fun recordSpend(budgetId: String, spend: NewSpend): RecordedSpend? =
+        try {
+            companion.budgets().recordSpend(budgetId, spend).also { refresh(budgetId) }
+        } catch (e: PphException) {
+            _ui.value = _ui.value.copy(error = describe(e))
+            null
+        }
+}
