@@ -88,6 +88,7 @@ fun main() {
 
     budgetAndChatSuite(companion, clock, ::test)
     chatSuite(companion, ::test)
+    planAndSharingSuite(companion, clock, dir, ::test)
     companion.close()
     println("$passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
@@ -136,6 +137,46 @@ fun chatSuite(companion: PphCompanion, run: (String, () -> Unit) -> Unit) {
             check(chat.ui.value.messages[0].reactions.single().mine) { "reaction ${chat.ui.value.messages[0]}" }
             chat.post("")
             check(chat.ui.value.error?.startsWith("Please check body") == true) { "error ${chat.ui.value.error}" }
+        }
+    }
+}
+
+fun planAndSharingSuite(companion: PphCompanion, clock: Clock, dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
+    run("the care plan shows adherence since the start and records a review") {
+        val state = CarePlanState(companion, clock)
+        state.refresh()
+        val plan = state.ui.value.plan ?: throw AssertionError("no plan: ${state.ui.value.error}")
+        check(plan.info.title == "Breathe easier") { "plan ${plan.info}" }
+        check(state.ui.value.adherence?.from == "2026-03-02") { "adherence ${state.ui.value.adherence}" }
+        state.recordReview(NewReview(date = "2026-03-04", participants = listOf("me"), notes = "", outcome = "keep going", nextReview = "2026-06-01"))
+        check(state.ui.value.plan?.info?.nextReview == "2026-06-01") { "review ${state.ui.value.plan?.info}" }
+        check(state.ui.value.adherence?.from == "2026-03-04") { "since review ${state.ui.value.adherence}" }
+    }
+    val server = System.getenv("PPH_TEST_SERVER_URL") ?: return
+    run("a patient shares with a clinician, who sees the summary until it is revoked") {
+        runBlocking {
+            val doctor = "dr-${UUID.randomUUID()}@example.org"
+            val clinic = PphCompanion.open(
+                CompanionConfig(dbPath = dir.resolve("clinic.db").toString(), encryptionKey = ByteArray(32) { 3 }, deviceName = "clinic"),
+            )
+            clinic.sync().signUp(server, doctor, "a long enough password", "Dr Lee", AccountRole.CLINICIAN)
+            companion.sync().syncNow()
+            val sharing = SharingState(companion)
+            sharing.grant(doctor, listOf(ShareScope.CARE_PLAN), System.currentTimeMillis() + 3_600_000)
+            val share = sharing.ui.value.shares.single()
+            val clinician = ClinicianState(clinic)
+            clinician.refresh()
+            val patient = clinician.ui.value.patients.single()
+            clinician.open(patient.patientSpace)
+            check(clinician.ui.value.summary?.carePlan?.info?.title == "Breathe easier") { "summary ${clinician.ui.value}" }
+            sharing.revoke(share.shareId)
+            check(sharing.ui.value.shares.single().revoked) { "not revoked" }
+            clinician.refresh()
+            clinician.open(patient.patientSpace)
+            check(clinician.ui.value.summary == null && clinician.ui.value.error == ClinicianState.NO_LONGER_SHARED) {
+                "after revocation ${clinician.ui.value}"
+            }
+            clinic.close()
         }
     }
 }
