@@ -89,6 +89,7 @@ fun main() {
     budgetAndChatSuite(companion, clock, ::test)
     chatSuite(companion, ::test)
     planAndSharingSuite(companion, clock, dir, ::test)
+    meetupsAndStatusSuite(companion, clock, ::test)
     companion.close()
     println("$passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
@@ -177,6 +178,31 @@ fun planAndSharingSuite(companion: PphCompanion, clock: Clock, dir: java.nio.fil
                 "after revocation ${clinician.ui.value}"
             }
             clinic.close()
+        }
+    }
+}
+
+fun meetupsAndStatusSuite(companion: PphCompanion, clock: Clock, run: (String, () -> Unit) -> Unit) {
+    val server = System.getenv("PPH_TEST_SERVER_URL") ?: return
+    run("meetups show my place, and the status line follows the listener") {
+        runBlocking {
+            val status = SyncStatusState(companion)
+            val group = companion.groups().createGroup(NewGroup("Walkers", "Walk", null))
+            val start = clock.millis().toULong() + 86_400_000uL
+            val meetup = companion.groups().createMeetup(
+                group.id,
+                NewMeetup("Walk", start, start + 3_600_000uL, "Park", null, 1u, ""),
+            )
+            val meetups = MeetupsState(companion, group.id, clock)
+            meetups.rsvp(meetup.id, RsvpAnswer.YES)
+            check(meetups.ui.value.meetups.single().myPlace == MeetupPlace.Going) { "place ${meetups.ui.value}" }
+            status.refresh()
+            check(status.summary().endsWith("waiting to sync")) { "status ${status.summary()}" }
+            companion.sync().syncNow()
+            check(status.status.value.state == SyncState.IDLE && status.summary() == "Up to date") { "status ${status.status.value}" }
+            meetups.countForActivity(meetup.id, "00000000-0000-7000-8000-000000000000")
+            check(meetups.ui.value.error?.startsWith("Please check meetup_id") == true) { "error ${meetups.ui.value.error}" }
+            status.close()
         }
     }
 }
