@@ -1,0 +1,109 @@
+package org.pph.companion.ui
+
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.material3.Button
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextField
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import kotlinx.coroutines.launch
+import org.pph.companion.state.ChatState
+import org.pph.companion.state.ClinicianState
+import org.pph.companion.state.MeetupsState
+import org.pph.companion.state.SharingState
+import uniffi.pph.MessageStatus
+import uniffi.pph.PphCompanion
+import uniffi.pph.RsvpAnswer
+import uniffi.pph.ShareScope
+
+@Composable
+fun GroupsScreen(companion: PphCompanion) {
+    val group = remember { companion.groups().groups().firstOrNull() } ?: return Text("Join a group with an invite code")
+    val chat = remember { ChatState(companion, group.id) }
+    val meetups = remember { MeetupsState(companion, group.id) }
+    val chatUi by chat.ui.collectAsStateWithLifecycle()
+    val meetupsUi by meetups.ui.collectAsStateWithLifecycle()
+    var draft by remember { mutableStateOf("") }
+    LaunchedEffect(group.id) {
+        chat.refresh()
+        meetups.refresh()
+        chat.markRead()
+    }
+    Column {
+        Text(group.name)
+        meetupsUi.meetups.forEach { m ->
+            Row {
+                Text("${m.meetup.title}${if (m.meetup.cancelled) " (cancelled)" else ""}: ${m.yes} going, ${m.waitlist.size} waiting")
+                Button(onClick = { meetups.rsvp(m.meetup.id, RsvpAnswer.YES) }) { Text("Yes") }
+                Button(onClick = { meetups.rsvp(m.meetup.id, RsvpAnswer.NO) }) { Text("No") }
+            }
+        }
+        chatUi.messages.asReversed().forEach { m ->
+            val status = when (m.status) {
+                MessageStatus.PENDING -> " (sending)"
+                MessageStatus.FAILED -> " (not sent: ${m.failure})"
+                MessageStatus.SENT -> ""
+            }
+            Text("${m.authorName}: ${if (m.hidden) "hidden by the facilitator" else m.body}$status")
+            if (m.status == MessageStatus.FAILED) {
+                Row {
+                    Button(onClick = { chat.resend(m.id) }) { Text("Resend") }
+                    Button(onClick = { chat.discard(m.id) }) { Text("Discard") }
+                }
+            }
+        }
+        Row {
+            TextField(draft, { draft = it })
+            Button(onClick = { chat.post(draft); draft = "" }) { Text("Send") }
+        }
+    }
+}
+
+@Composable
+fun ShareScreen(companion: PphCompanion) {
+    val state = remember { SharingState(companion) }
+    val ui by state.ui.collectAsStateWithLifecycle()
+    val scope = rememberCoroutineScope()
+    var email by remember { mutableStateOf("") }
+    LaunchedEffect(Unit) { state.refresh() }
+    Column {
+        ui.error?.let { Text(it) }
+        TextField(email, { email = it }, label = { Text("Clinician's email") })
+        Button(onClick = {
+            scope.launch {
+                state.grant(email, listOf(ShareScope.CARE_PLAN, ShareScope.DIARY, ShareScope.QUESTIONNAIRES), System.currentTimeMillis() + 7 * 86_400_000L)
+            }
+        }) { Text("Share my plan, diary and questionnaires for a week") }
+        ui.shares.filter { !it.revoked }.forEach { share ->
+            Row {
+                Text("${share.clinicianName}: ${share.scopes.joinToString()}")
+                Button(onClick = { scope.launch { state.revoke(share.shareId) } }) { Text("Stop sharing") }
+            }
+        }
+    }
+}
+
+@Composable
+fun ClinicianScreen(companion: PphCompanion) {
+    val state = remember { ClinicianState(companion) }
+    val ui by state.ui.collectAsStateWithLifecycle()
+    LaunchedEffect(Unit) { state.refresh() }
+    Column {
+        ui.error?.let { Text(it) }
+        ui.patients.forEach { p -> Button(onClick = { state.open(p.patientSpace) }) { Text(p.patientName) } }
+        ui.summary?.let { s ->
+            Text("${s.patientName}, since ${s.since}")
+            s.carePlan?.let { Text("Plan: ${it.info.title} — ${it.info.whatMatters}") }
+            s.adherence?.overall?.ratio?.let { Text("Adherence ${(it * 100).toInt()}%") }
+            s.symptomTrends.forEach { t -> Text("${t.symptom.name}: ${t.buckets.joinToString { "%.1f".format(it.mean) }}") }
+            s.questionnaires.forEach { q -> Text("${q.code} ${q.score} (${q.band})${if (q.flags.isNotEmpty()) " — SAFETY FLAG" else ""}") }
+        }
+    }
+}
