@@ -531,3 +531,46 @@ async fn a_server_killed_mid_push_loses_nothing_and_stores_nothing_twice() {
     let pulled = tablet.sync().sync_now().await.expect("tablet");
     assert_eq!(u64::from(pulled.pulled), pending);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_and_the_session_survive_an_app_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = ServerProcess::start(dir.path());
+    let phone = patient(&server, dir.path(), "fin").await;
+    server.kill();
+    let info = plan(&phone, "Written offline, then the app was closed");
+    assert!(phone.sync().sync_now().await.is_err());
+    drop(phone);
+
+    server.restart();
+    let reopened = device(dir.path(), "fin");
+    let status = reopened.sync().status().expect("status");
+    assert_eq!(status.pending_changes, 1);
+    assert_eq!(status.consecutive_failures, 1, "the backoff survived too");
+    let report = reopened
+        .sync()
+        .sync_now()
+        .await
+        .expect("sync after restart");
+    assert_eq!(report.pushed, 1);
+    let tablet = device(dir.path(), "fin-tablet");
+    tablet
+        .sync()
+        .sign_in(
+            server.url.clone(),
+            "fin@example.org".into(),
+            PASSWORD.into(),
+        )
+        .await
+        .expect("sign in");
+    tablet.sync().sync_now().await.expect("tablet");
+    assert_eq!(
+        tablet
+            .care_plans()
+            .plan(info.id)
+            .expect("arrived")
+            .info
+            .title,
+        "Written offline, then the app was closed"
+    );
+}
