@@ -90,6 +90,7 @@ fun main() {
     chatSuite(companion, ::test)
     planAndSharingSuite(companion, clock, dir, ::test)
     meetupsAndStatusSuite(companion, clock, ::test)
+    accountAndGroupsSuite(dir, ::test)
     companion.close()
     println("$passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
@@ -203,6 +204,45 @@ fun meetupsAndStatusSuite(companion: PphCompanion, clock: Clock, run: (String, (
             meetups.countForActivity(meetup.id, "00000000-0000-7000-8000-000000000000")
             check(meetups.ui.value.error?.startsWith("Please check meetup_id") == true) { "error ${meetups.ui.value.error}" }
             status.close()
+        }
+    }
+}
+
+fun accountAndGroupsSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
+    val server = System.getenv("PPH_TEST_SERVER_URL") ?: return
+    run("signing in, a wrong password, and joining a group by a typed code") {
+        runBlocking {
+            fun store(name: String) = PphCompanion.open(
+                CompanionConfig(dbPath = dir.resolve("$name.db").toString(), encryptionKey = ByteArray(32) { 5 }, deviceName = name),
+            )
+            val host = store("host")
+            val hostAccount = AccountState(host, server)
+            hostAccount.signUp("host-${UUID.randomUUID()}@example.org", "a long enough password", "Host", AccountRole.PATIENT)
+            check(hostAccount.ui.value.account?.displayName == "Host") { "account ${hostAccount.ui.value}" }
+            val group = host.groups().createGroup(NewGroup("Walkers", "Walk", null))
+            host.groups().postMessage(group.id, "Welcome", null)
+            host.sync().syncNow()
+            val code = host.groups().inviteCode(group.id, System.currentTimeMillis() + 60_000).code
+
+            val guest = store("guest")
+            val email = "guest-${UUID.randomUUID()}@example.org"
+            val guestAccount = AccountState(guest, server)
+            guestAccount.signUp(email, "a long enough password", "Guest", AccountRole.PATIENT)
+            guestAccount.signOut()
+            check(guestAccount.ui.value.account == null) { "still signed in" }
+            guestAccount.signIn(email, "not the password!")
+            check(guestAccount.ui.value.error == "Wrong email or password") { "error ${guestAccount.ui.value.error}" }
+            guestAccount.signIn(email, "a long enough password")
+            check(guestAccount.ui.value.account != null) { "not signed in: ${guestAccount.ui.value.error}" }
+
+            val groups = GroupsState(guest)
+            groups.join("XXXXX-XXXXX")
+            check(groups.ui.value.error == "That code is unknown, expired or revoked") { "error ${groups.ui.value.error}" }
+            groups.join(code.lowercase().chunked(5).joinToString("-"))
+            val entry = groups.ui.value.groups.single()
+            check(entry.group.name == "Walkers" && entry.unread == 1u) { "groups ${groups.ui.value}" }
+            host.close()
+            guest.close()
         }
     }
 }

@@ -1,0 +1,76 @@
+// Signing up or in (patient or clinician), signing out, and the groups list
+// with unread counts, joining by invite code. Network calls are suspend
+// functions, called from the screen's coroutine scope.
+package org.pph.companion.state
+
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import uniffi.pph.*
+
+data class AccountUi(
+    val account: AccountInfo? = null,
+    val error: String? = null,
+)
+
+class AccountState(private val companion: PphCompanion, private val serverUrl: String) {
+    private val _ui = MutableStateFlow(AccountUi(companion.sync().status().account))
+    val ui: StateFlow<AccountUi> = _ui.asStateFlow()
+
+    private suspend fun guard(call: suspend () -> AccountInfo?) {
+        _ui.value = try {
+            AccountUi(call())
+        } catch (e: PphException.Unauthorized) {
+            _ui.value.copy(error = "Wrong email or password")
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
+
+    suspend fun signUp(email: String, password: String, name: String, role: AccountRole) =
+        guard { companion.sync().signUp(serverUrl, email, password, name, role) }
+
+    suspend fun signIn(email: String, password: String) =
+        guard { companion.sync().signIn(serverUrl, email, password) }
+
+    /// The records stay on the phone; shared patients' copies are deleted.
+    suspend fun signOut() = guard {
+        companion.sync().signOut()
+        null
+    }
+}
+
+data class GroupEntry(val group: Group, val unread: UInt)
+
+data class GroupsUi(
+    val groups: List<GroupEntry> = emptyList(),
+    val error: String? = null,
+)
+
+class GroupsState(private val companion: PphCompanion) {
+    private val _ui = MutableStateFlow(GroupsUi())
+    val ui: StateFlow<GroupsUi> = _ui.asStateFlow()
+
+    fun refresh() {
+        _ui.value = try {
+            val groups = companion.groups()
+            GroupsUi(groups.groups().map { GroupEntry(it, groups.unreadCount(it.id)) })
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
+
+    /// Joins with a code as typed (case, spaces and dashes do not matter),
+    /// then syncs so the group's name and messages arrive.
+    suspend fun join(code: String) {
+        try {
+            companion.groups().joinGroup(code)
+            companion.sync().syncNow()
+            refresh()
+        } catch (e: PphException.NotFound) {
+            _ui.value = _ui.value.copy(error = "That code is unknown, expired or revoked")
+        } catch (e: PphException) {
+            _ui.value = _ui.value.copy(error = describe(e))
+        }
+    }
+}
