@@ -5,7 +5,6 @@ use pph_core::clock::{Clock, ManualClock};
 use pph_core::*;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
 
 const PASSWORD: &str = "tour password, not for real use";
 
@@ -85,10 +84,7 @@ pub async fn run(
         })
         .await
         .map_err(fail)?;
-    let wall_ms = std::time::SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+    let wall_ms = crate::tour_sync::wall_now_ms();
     let invite = jim
         .groups()
         .invite_code(group.id.clone(), wall_ms + 7 * 86_400_000)

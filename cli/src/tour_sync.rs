@@ -33,7 +33,7 @@ pub(crate) fn device(
     Companion::open_with_clock(config, clock.clone()).map_err(fail)
 }
 
-fn wall_now_ms() -> i64 {
+pub(crate) fn wall_now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

@@ -15,6 +15,14 @@ use std::sync::Arc;
 use storage::{PostgresStorage, SqliteStorage, Storage, StorageError};
 use tokio::net::TcpListener;
 
+/// The server's wall clock, in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 /// Where the server keeps its data.
 #[derive(Clone, Debug)]
 pub enum Backend {

@@ -2,7 +2,6 @@
 against the real server the Rust harness starts (PPH_TEST_SERVER_URL)."""
 
 import asyncio
-import os
 import tempfile
 import time
 import unittest
@@ -10,17 +9,7 @@ import uuid
 
 import pph
 
-KEY = bytes(range(32))
-PASSWORD = "a long enough password"
-SERVER = os.environ.get("PPH_TEST_SERVER_URL", "")
-
-
-def open_store(directory, name):
-    return pph.Companion.open(
-        pph.CompanionConfig(
-            db_path=os.path.join(directory, name + ".db"), encryption_key=KEY, device_name=name
-        )
-    )
+from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store
 
 
 async def signed_up(directory, name):
@@ -30,7 +19,7 @@ async def signed_up(directory, name):
     return store
 
 
-@unittest.skipUnless(SERVER, "PPH_TEST_SERVER_URL is set by bindings/tests/foreign.rs")
+@unittest.skipUnless(SERVER, NEEDS_SERVER)
 class GroupsTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()

@@ -2,7 +2,6 @@
 real server the Rust harness starts on loopback (PPH_TEST_SERVER_URL)."""
 
 import asyncio
-import os
 import tempfile
 import time
 import unittest
@@ -10,17 +9,7 @@ import uuid
 
 import pph
 
-KEY = bytes(range(32))
-PASSWORD = "a long enough password"
-SERVER = os.environ.get("PPH_TEST_SERVER_URL", "")
-
-
-def open_store(directory, name):
-    return pph.Companion.open(
-        pph.CompanionConfig(
-            db_path=os.path.join(directory, name + ".db"), encryption_key=KEY, device_name=name
-        )
-    )
+from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store
 
 
 class Recorder(pph.SyncListener):
@@ -31,7 +20,7 @@ class Recorder(pph.SyncListener):
         self.states.append(status.state)
 
 
-@unittest.skipUnless(SERVER, "PPH_TEST_SERVER_URL is set by bindings/tests/foreign.rs")
+@unittest.skipUnless(SERVER, NEEDS_SERVER)
 class SyncTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()

@@ -199,6 +199,6 @@ impl Store {
 
 /// A panic inside a transaction rolls it back as it unwinds, so the
 /// connection behind a poisoned lock is still sound.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -8,12 +8,12 @@
 //! server and the merge both ignore what they already have.
 
 use super::model::*;
-use super::session::{Attempts, Session};
+use super::session::Attempts;
 use super::transport::Transport;
 use crate::clock::Clock;
 use crate::error::{PphError, Result as IResult};
 use crate::ids::check_id;
-use crate::store::Store;
+use crate::store::{lock, Store};
 use pph_protocol::wire::{
     GrantShareRequest, SignInRequest, SignUpRequest, SpaceAccess, MAX_PUSH_BYTES,
 };
@@ -78,10 +78,6 @@ impl Drop for ListenerHandle {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn backoff_ms(failures: u32) -> u64 {
     let shift = failures.saturating_sub(1).min(16);
     (BACKOFF_BASE_MS << shift).min(BACKOFF_MAX_MS)
@@ -143,10 +139,6 @@ impl SyncEngine {
         for listener in listeners {
             listener.on_status(status.clone());
         }
-    }
-
-    fn signed_in(&self) -> Result<(Session, String), PphError> {
-        self.store.signed_in()
     }
 
     /// The clinician's copy of one shared space, opened once.
@@ -415,7 +407,7 @@ impl SyncEngine {
     /// forgets it, and deletes every copy of patients' shared records.
     /// The person's own records stay, and sync again after signing in.
     pub async fn sign_out(&self) -> Result<(), PphError> {
-        if let Ok((session, token)) = self.signed_in() {
+        if let Ok((session, token)) = self.store.signed_in() {
             let transport = Transport::new(&session.info.server_url)?;
             // Offline, the token is still forgotten here; it stays valid on
             // the server until revoked from another device.
@@ -435,7 +427,7 @@ impl SyncEngine {
     /// A refused token stops the sync with `Unauthorized`.
     pub async fn sync_now(&self) -> Result<SyncReport, PphError> {
         let _one_at_a_time = self.running.lock().await;
-        let (session, token) = match self.signed_in() {
+        let (session, token) = match self.store.signed_in() {
             Ok(s) => s,
             Err(e) => {
                 self.set_state(None);
@@ -512,7 +504,7 @@ impl SyncEngine {
                 "must name at least one scope",
             ));
         }
-        let (session, token) = self.signed_in()?;
+        let (session, token) = self.store.signed_in()?;
         let transport = Transport::new(&session.info.server_url)?;
         let share = transport
             .grant_share(
@@ -530,7 +522,7 @@ impl SyncEngine {
     /// Ends a share at once: the clinician's next sync deletes their copy.
     pub async fn revoke_share(&self, share_id: String) -> Result<(), PphError> {
         check_id("share_id", &share_id)?;
-        let (session, token) = self.signed_in()?;
+        let (session, token) = self.store.signed_in()?;
         Transport::new(&session.info.server_url)?
             .revoke_share(&token, &share_id)
             .await
@@ -538,7 +530,7 @@ impl SyncEngine {
 
     /// This patient's shares, live and ended.
     pub async fn shares(&self) -> Result<Vec<Share>, PphError> {
-        let (session, token) = self.signed_in()?;
+        let (session, token) = self.store.signed_in()?;
         let shares = Transport::new(&session.info.server_url)?
             .shares(&token)
             .await?;

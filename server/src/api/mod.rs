@@ -7,6 +7,7 @@ mod groups;
 mod shares;
 mod spaces;
 
+pub use crate::now_ms;
 pub use error::{ApiError, ApiResult};
 
 use crate::credentials::token_hash;
@@ -63,13 +64,6 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         // Bodies are read by `json_body` with their own bound and error.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Reads a body of at most `limit` bytes and parses it as JSON of type T.

@@ -88,7 +88,7 @@ impl PostgresStorage {
                 tx.batch_execute(sql).await?;
                 tx.execute(
                     "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, $2)",
-                    &[version, &crate::api::now_ms()],
+                    &[version, &crate::now_ms()],
                 )
                 .await?;
             }
@@ -409,7 +409,7 @@ impl Storage for PostgresStorage {
                  ON CONFLICT DO NOTHING",
             )
             .await?;
-        let now = crate::api::now_ms();
+        let now = crate::now_ms();
         for c in changes {
             if let Some(hidden) = &c.hides {
                 tx.execute(&hide, &[&c.space, hidden, &now]).await?;

@@ -24,50 +24,37 @@ impl From<rusqlite::Error> for StorageError {
 const ACCOUNT_COLUMNS: &str =
     "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms";
 
-fn account(row: &Row<'_>) -> rusqlite::Result<(Account, String)> {
-    let role: String = row.get(3)?;
-    Ok((
-        Account {
-            id: row.get(0)?,
-            email: row.get(1)?,
-            display_name: row.get(2)?,
-            role: pph_protocol::wire::Role::Patient,
-            personal_space: row.get(4)?,
-            password_hash: row.get(5)?,
-            created_ms: row.get(6)?,
-        },
-        role,
-    ))
+/// A stored value this server cannot read back (an unknown role or scope),
+/// as a rusqlite error so it can be raised inside a row mapper.
+fn unreadable(column: usize, e: StorageError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
 }
 
-fn with_role(pair: (Account, String)) -> Result<Account> {
-    let (mut account, role) = pair;
-    account.role = parse_role(&role)?;
-    Ok(account)
+fn account(row: &Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        display_name: row.get(2)?,
+        role: parse_role(&row.get::<_, String>(3)?).map_err(|e| unreadable(3, e))?,
+        personal_space: row.get(4)?,
+        password_hash: row.get(5)?,
+        created_ms: row.get(6)?,
+    })
 }
 
 const GRANT_COLUMNS: &str =
     "s.id, s.patient_account, s.clinician_account, s.scopes, s.created_ms, s.expires_ms, s.revoked_ms";
 
-fn grant(row: &Row<'_>) -> rusqlite::Result<(Grant, String)> {
-    Ok((
-        Grant {
-            id: row.get(0)?,
-            patient_account: row.get(1)?,
-            clinician_account: row.get(2)?,
-            scopes: Vec::new(),
-            created_ms: row.get(4)?,
-            expires_ms: row.get(5)?,
-            revoked_ms: row.get(6)?,
-        },
-        row.get(3)?,
-    ))
-}
-
-fn with_scopes(pair: (Grant, String)) -> Result<Grant> {
-    let (mut grant, scopes) = pair;
-    grant.scopes = parse_scopes(&scopes)?;
-    Ok(grant)
+fn grant(row: &Row<'_>) -> rusqlite::Result<Grant> {
+    Ok(Grant {
+        id: row.get(0)?,
+        patient_account: row.get(1)?,
+        clinician_account: row.get(2)?,
+        scopes: parse_scopes(&row.get::<_, String>(3)?).map_err(|e| unreadable(3, e))?,
+        created_ms: row.get(4)?,
+        expires_ms: row.get(5)?,
+        revoked_ms: row.get(6)?,
+    })
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -81,7 +68,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             tx.execute_batch(sql)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, ?2)",
-                (version, crate::api::now_ms()),
+                (version, crate::now_ms()),
             )?;
         }
         tx.commit()?;
@@ -161,9 +148,8 @@ impl Storage for SqliteStorage {
         self.run(move |conn| {
             let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1");
             conn.query_row(&sql, [email], account)
-                .optional()?
-                .map(with_role)
-                .transpose()
+                .optional()
+                .map_err(Into::into)
         })
         .await
     }
@@ -200,9 +186,8 @@ impl Storage for SqliteStorage {
             );
             conn.prepare_cached(&sql)?
                 .query_row([token_hash], account)
-                .optional()?
-                .map(with_role)
-                .transpose()
+                .optional()
+                .map_err(Into::into)
         })
         .await
     }
@@ -406,7 +391,7 @@ impl Storage for SqliteStorage {
                     tx.prepare_cached("UPDATE spaces SET next_seq = next_seq + 1 WHERE id = ?1")?;
                 for c in &changes {
                     if let Some(hidden) = &c.hides {
-                        hide.execute((&c.space, hidden, crate::api::now_ms()))?;
+                        hide.execute((&c.space, hidden, crate::now_ms()))?;
                     }
                     let row = (
                         &c.space,
@@ -495,16 +480,14 @@ impl Storage for SqliteStorage {
                  WHERE s.patient_account = ?1 ORDER BY s.created_ms, s.id"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map([patient], |r| Ok((grant(r)?, r.get(7)?, r.get(8)?)))?;
-            rows.map(|row| {
-                let (pair, clinician_email, clinician_name) = row?;
+            let rows = stmt.query_map([patient], |r| {
                 Ok(PatientGrant {
-                    grant: with_scopes(pair)?,
-                    clinician_email,
-                    clinician_name,
+                    grant: grant(r)?,
+                    clinician_email: r.get(7)?,
+                    clinician_name: r.get(8)?,
                 })
-            })
-            .collect()
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await
     }
@@ -524,17 +507,13 @@ impl Storage for SqliteStorage {
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map((clinician, now_ms), |r| {
-                Ok((grant(r)?, r.get(7)?, r.get(8)?))
-            })?;
-            rows.map(|row| {
-                let (pair, patient_space, patient_name) = row?;
                 Ok(ClinicianGrant {
-                    grant: with_scopes(pair)?,
-                    patient_space,
-                    patient_name,
+                    grant: grant(r)?,
+                    patient_space: r.get(7)?,
+                    patient_name: r.get(8)?,
                 })
-            })
-            .collect()
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await
     }

@@ -70,10 +70,6 @@ impl ServerProcess {
         }
         self.restart();
     }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
 }
 
 impl Drop for ServerProcess {
