@@ -27,6 +27,23 @@ fn bodies(page: &MessagePage) -> Vec<&str> {
     page.messages.iter().map(|m| m.body.as_str()).collect()
 }
 
+/// The latest 50 messages of a group on one phone.
+fn latest(phone: &Companion, group: &Group) -> MessagePage {
+    phone
+        .groups()
+        .messages(group.id.clone(), 50, None)
+        .expect("page")
+}
+
+/// One message of a group as a phone shows it.
+fn shown(phone: &Companion, group: &Group, message_id: &str) -> ChatMessage {
+    latest(phone, group)
+        .messages
+        .into_iter()
+        .find(|m| m.id == message_id)
+        .expect("message kept in place")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -164,15 +181,7 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
     ));
     gus.sync().sync_now().await.expect("gus");
     fay.sync().sync_now().await.expect("fay");
-    let edited = fay
-        .groups()
-        .messages(group.id.clone(), 50, None)
-        .expect("page");
-    let reply_now = edited
-        .messages
-        .iter()
-        .find(|m| m.id == reply.id)
-        .expect("reply");
+    let reply_now = shown(&fay, &group, &reply.id);
     assert_eq!(
         (reply_now.body.as_str(), reply_now.edited),
         ("Thanks! See you on Thursday", true)
@@ -182,15 +191,7 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
         .expect("retract");
     gus.sync().sync_now().await.expect("gus");
     fay.sync().sync_now().await.expect("fay");
-    let page = fay
-        .groups()
-        .messages(group.id.clone(), 50, None)
-        .expect("page");
-    let gone = page
-        .messages
-        .iter()
-        .find(|m| m.id == reply.id)
-        .expect("kept in place");
+    let gone = shown(&fay, &group, &reply.id);
     assert!(gone.retracted && gone.body.is_empty());
 
     // The facilitator removes Hal: nothing new reaches Hal, and what Hal
@@ -256,12 +257,7 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
         .expect("discard");
     assert_eq!(hal.sync().status().expect("status").refused_changes, 0);
     gus.sync().sync_now().await.expect("gus");
-    assert!(!bodies(
-        &gus.groups()
-            .messages(group.id.clone(), 50, None)
-            .expect("page")
-    )
-    .contains(&"Can anyone hear me?"));
+    assert!(!bodies(&latest(&gus, &group)).contains(&"Can anyone hear me?"));
 
     // Gus leaves: the group stops syncing to him. Someone who never joined
     // gets nothing of it.
@@ -274,12 +270,7 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
         .expect("post");
     fay.sync().sync_now().await.expect("fay");
     gus.sync().sync_now().await.expect("gus");
-    assert!(!bodies(
-        &gus.groups()
-            .messages(group.id.clone(), 50, None)
-            .expect("page")
-    )
-    .contains(&"After Gus left"));
+    assert!(!bodies(&latest(&gus, &group)).contains(&"After Gus left"));
     assert_eq!(
         fay.groups()
             .members(group.id.clone())
@@ -526,17 +517,9 @@ async fn a_hidden_message_is_blank_for_members_and_never_served_again() {
     fay.groups().hide_message(rude.id.clone()).expect("hide");
     sync_all(&all).await;
     for d in [fay, gus, hal] {
-        let page = d
-            .groups()
-            .messages(group.id.clone(), 10, None)
-            .expect("page");
-        let shown = page
-            .messages
-            .iter()
-            .find(|m| m.id == rude.id)
-            .expect("kept in place");
-        assert!(shown.hidden);
-        assert_eq!(shown.body, "");
+        let message = shown(d, &group, &rude.id);
+        assert!(message.hidden);
+        assert_eq!(message.body, "");
     }
     assert!(fay
         .groups()
