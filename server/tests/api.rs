@@ -49,6 +49,26 @@ impl Fixture {
         format!("{}{path}", self.server.url)
     }
 
+    async fn get_as(&self, token: &str, path: impl AsRef<str>) -> Response {
+        let url = self.url(path.as_ref());
+        self.client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send")
+    }
+
+    async fn delete_as(&self, token: &str, path: impl AsRef<str>) -> Response {
+        let url = self.url(path.as_ref());
+        self.client
+            .delete(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send")
+    }
+
     async fn sign_up(&self, email: &str, role: &str) -> SessionResponse {
         self.client
             .post(self.url("/v1/accounts"))
@@ -197,30 +217,12 @@ async fn requests_without_a_live_token_are_refused() {
         .await
         .expect("send");
     refusal(no_token, 401, "unauthorized").await;
-    let bogus = f
-        .client
-        .get(f.url("/v1/spaces"))
-        .bearer_auth("pph_0000")
-        .send()
-        .await
-        .expect("send");
+    let bogus = f.get_as("pph_0000", "/v1/spaces").await;
     refusal(bogus, 401, "unauthorized").await;
     let s = f.sign_up("c@example.org", "patient").await;
-    let out = f
-        .client
-        .delete(f.url("/v1/sessions/current"))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("send");
+    let out = f.delete_as(&s.token, "/v1/sessions/current").await;
     assert_eq!(out.status(), 204);
-    let after = f
-        .client
-        .get(f.url("/v1/spaces"))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("send");
+    let after = f.get_as(&s.token, "/v1/spaces").await;
     refusal(after, 401, "unauthorized").await;
 }
 
@@ -274,21 +276,14 @@ async fn bad_pull_parameters_and_unknown_routes_are_refused() {
         "limit=1.5",
     ] {
         let resp = f
-            .client
-            .get(f.url(&format!("/v1/spaces/{}/changes?{query}", s.personal_space)))
-            .bearer_auth(&s.token)
-            .send()
-            .await
-            .expect("send");
+            .get_as(
+                &s.token,
+                &format!("/v1/spaces/{}/changes?{query}", s.personal_space),
+            )
+            .await;
         refusal(resp, 400, "invalid").await;
     }
-    let resp = f
-        .client
-        .get(f.url("/v1/spaces/not-a-space/changes"))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("send");
+    let resp = f.get_as(&s.token, "/v1/spaces/not-a-space/changes").await;
     refusal(resp, 400, "invalid").await;
     let resp = f
         .client
@@ -378,23 +373,15 @@ async fn only_patients_grant_and_only_to_clinicians_for_a_bounded_time() {
         .await;
     }
     let shares: SharesResponse = f
-        .client
-        .get(f.url("/v1/shares"))
-        .bearer_auth(&patient.token)
-        .send()
+        .get_as(&patient.token, "/v1/shares")
         .await
-        .expect("send")
         .json()
         .await
         .expect("shares");
     assert!(shares.shares.is_empty(), "no refused grant was stored");
     let resp = f
-        .client
-        .delete(f.url(&format!("/v1/shares/{}", id())))
-        .bearer_auth(&patient.token)
-        .send()
-        .await
-        .expect("send");
+        .delete_as(&patient.token, &format!("/v1/shares/{}", id()))
+        .await;
     refusal(resp, 404, "not_found").await;
 }
 
@@ -518,12 +505,8 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         .expect("joined");
     assert_eq!(joined.space, group);
     let members: MembersResponse = f
-        .client
-        .get(f.url(&format!("/v1/spaces/{group}/members")))
-        .bearer_auth(&member.token)
-        .send()
+        .get_as(&member.token, &format!("/v1/spaces/{group}/members"))
         .await
-        .expect("send")
         .json()
         .await
         .expect("members");
@@ -532,12 +515,8 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         vec![GroupRole::Facilitator, GroupRole::Member]
     );
     let outsider_reads = f
-        .client
-        .get(f.url(&format!("/v1/spaces/{group}/members")))
-        .bearer_auth(&outsider.token)
-        .send()
-        .await
-        .expect("send");
+        .get_as(&outsider.token, &format!("/v1/spaces/{group}/members"))
+        .await;
     refusal(outsider_reads, 403, "forbidden").await;
     let one = || vec![change(&group, now_ms())];
     assert_eq!(f.push(&member.token, &one()).await.status(), 200);
@@ -566,23 +545,18 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         204
     );
     let pull = f
-        .client
-        .get(f.url(&format!("/v1/spaces/{group}/changes")))
-        .bearer_auth(&member.token)
-        .send()
-        .await
-        .expect("send");
+        .get_as(&member.token, &format!("/v1/spaces/{group}/changes"))
+        .await;
     refusal(pull, 403, "forbidden").await;
     refusal(f.push(&member.token, &one()).await, 403, "forbidden").await;
 
     // Revoked codes stop working; unknown codes are rate-limited.
     let revoke = f
-        .client
-        .delete(f.url(&format!("/v1/spaces/{group}/invites/{}", invite.code)))
-        .bearer_auth(&facilitator.token)
-        .send()
-        .await
-        .expect("send");
+        .delete_as(
+            &facilitator.token,
+            &format!("/v1/spaces/{group}/invites/{}", invite.code),
+        )
+        .await;
     assert_eq!(revoke.status(), 204);
     let join = |code: String| {
         f.client
