@@ -129,13 +129,17 @@ impl SyncEngine {
     }
 
     fn notify(&self) {
-        let Ok(status) = self.status() else {
-            return;
-        };
         let listeners: Vec<_> = lock(&self.listeners)
             .iter()
             .map(|(_, l)| l.clone())
             .collect();
+        // Reading the status costs three queries: only for someone listening.
+        if listeners.is_empty() {
+            return;
+        }
+        let Ok(status) = self.status() else {
+            return;
+        };
         for listener in listeners {
             listener.on_status(status.clone());
         }
