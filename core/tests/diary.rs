@@ -764,14 +764,28 @@ mod rollups {
 
     #[derive(Clone, Debug)]
     enum Op {
-        Log { day: u64, value: u8 },
-        Edit { which: usize, value: u8 },
-        Delete { which: usize },
+        Log {
+            day: u64,
+            value: u8,
+        },
+        /// Several entries in one call, on any days (some sharing one).
+        Import {
+            entries: Vec<(u64, u8)>,
+        },
+        Edit {
+            which: usize,
+            value: u8,
+        },
+        Delete {
+            which: usize,
+        },
     }
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             3 => (0u64..6, 0u8..=10).prop_map(|(day, value)| Op::Log { day, value }),
+            1 => proptest::collection::vec((0u64..6, 0u8..=10), 1..8)
+                .prop_map(|entries| Op::Import { entries }),
             1 => (0usize..20, 0u8..=10).prop_map(|(which, value)| Op::Edit { which, value }),
             1 => (0usize..20).prop_map(|which| Op::Delete { which }),
         ]
@@ -781,12 +795,14 @@ mod rollups {
         #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
         /// Daily count, mean, min and max always equal those of the live
-        /// entries, through any mix of logs, edits and deletes.
+        /// entries, through any mix of logs, imports, edits and deletes.
         #[test]
         fn daily_figures_follow_every_edit_and_delete(ops in proptest::collection::vec(op(), 1..30)) {
             let t = new_store();
             let diary = t.companion.diary();
             let mut live: Vec<(String, u64, f64)> = Vec::new();
+            // Imported entries are never edited here; they share days with logged ones.
+            let mut imported: Vec<(u64, f64)> = Vec::new();
             for op in ops {
                 match op {
                     Op::Log { day, value } => {
@@ -794,6 +810,14 @@ mod rollups {
                             .log_entry(entry(T0_MS + day * DAY_MS, 0, vec![rating(COUGH, f64::from(value))], Some("wheezy morning"), &[]))
                             .expect("log");
                         live.push((e.id, day, f64::from(value)));
+                    }
+                    Op::Import { entries } => {
+                        let batch = entries
+                            .iter()
+                            .map(|(day, value)| entry(T0_MS + day * DAY_MS, 0, vec![rating(COUGH, f64::from(*value))], Some("wheezy morning"), &[]))
+                            .collect();
+                        diary.import_entries(batch).expect("import");
+                        imported.extend(entries.iter().map(|(day, value)| (*day, f64::from(*value))));
                     }
                     Op::Edit { which, value } if !live.is_empty() => {
                         let i = which % live.len();
@@ -810,7 +834,7 @@ mod rollups {
                 }
             }
             let mut model: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
-            for (_, day, v) in &live {
+            for (day, v) in live.iter().map(|(_, d, v)| (d, v)).chain(imported.iter().map(|(d, v)| (d, v))) {
                 model.entry(*day).or_default().push(*v);
             }
             let got = diary
@@ -818,7 +842,11 @@ mod rollups {
                 .expect("trend");
             // Edits and deletes keep search (and tags) in step with the live entries.
             let found = diary.search("wheezy".into(), 200, None).expect("search");
-            prop_assert_eq!(found.entries.len(), live.len());
+            prop_assert_eq!(found.entries.len(), live.len() + imported.len());
+            // Every rating counts once towards "most used first".
+            let uses = live.len() + imported.len();
+            let cough_first = diary.list_symptoms().expect("symptoms")[0].id == COUGH;
+            prop_assert_eq!(cough_first, uses > 0);
             prop_assert_eq!(got.len(), model.len());
             for (point, (_, values)) in got.iter().zip(&model) {
                 prop_assert_eq!(point.count as usize, values.len());

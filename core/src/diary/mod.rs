@@ -250,17 +250,20 @@ impl Diary {
         }
         Ok(self.store.write(|tx| {
             let catalogue = symptoms(tx.tx)?;
-            let count = entries.len() as u32;
-            for (i, new) in entries.into_iter().enumerate() {
-                let entry = new_entry(new, &catalogue).map_err(|e| match PphError::from(e) {
-                    PphError::Validation { field, reason } => {
-                        PphError::validation(&format!("entries[{i}].{field}"), reason)
-                    }
-                    other => other,
-                })?;
-                tx.save_personal(None, &entry)?;
-            }
-            Ok(count)
+            let entries = entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, new)| {
+                    new_entry(new, &catalogue).map_err(|e| match PphError::from(e) {
+                        PphError::Validation { field, reason } => {
+                            PphError::validation(&format!("entries[{i}].{field}"), reason)
+                        }
+                        other => other,
+                    })
+                })
+                .collect::<Result<Vec<_>, PphError>>()?;
+            tx.save_all_new_personal(&entries)?;
+            Ok(entries.len() as u32)
         })?)
     }
 

@@ -50,7 +50,7 @@ impl Entity for DiaryEntry {
                 .query_row([&self.id], |r| r.get(0))?,
         };
         match old {
-            None => add_to_rollups(conn, &self.local_date, live_ratings(self))?,
+            None => add_to_rollups(conn, std::slice::from_ref(self))?,
             Some(old) => {
                 conn.prepare_cached("DELETE FROM diary_tags WHERE entry_rowid = ?1")?
                     .execute([rowid])?;
@@ -63,21 +63,33 @@ impl Entity for DiaryEntry {
                 count_uses(conn, live_ratings(self), 1)?;
             }
         }
-        if self.deleted {
-            return Ok(());
-        }
-        let mut tag = conn.prepare_cached(
-            "INSERT INTO diary_tags (entry_rowid, tag, local_date) VALUES (?1, ?2, ?3)",
-        )?;
-        for t in &self.tags {
-            tag.execute((rowid, t, &self.local_date))?;
-        }
-        if let Some(note) = self.note.as_deref().filter(|n| !n.trim().is_empty()) {
-            conn.prepare_cached("INSERT INTO diary_notes (rowid, note) VALUES (?1, ?2)")?
-                .execute((rowid, note))?;
-        }
-        Ok(())
+        index_text(conn, rowid, self)
     }
+
+    fn index_new(conn: &Connection, new: &[Self], rowids: &[i64]) -> Result<()> {
+        add_to_rollups(conn, new)?;
+        new.iter()
+            .zip(rowids)
+            .try_for_each(|(e, rowid)| index_text(conn, *rowid, e))
+    }
+}
+
+/// A live entry's tags and searchable note, under its rowid.
+fn index_text(conn: &Connection, rowid: i64, e: &DiaryEntry) -> Result<()> {
+    if e.deleted {
+        return Ok(());
+    }
+    let mut tag = conn.prepare_cached(
+        "INSERT INTO diary_tags (entry_rowid, tag, local_date) VALUES (?1, ?2, ?3)",
+    )?;
+    for t in &e.tags {
+        tag.execute((rowid, t, &e.local_date))?;
+    }
+    if let Some(note) = e.note.as_deref().filter(|n| !n.trim().is_empty()) {
+        conn.prepare_cached("INSERT INTO diary_notes (rowid, note) VALUES (?1, ?2)")?
+            .execute((rowid, note))?;
+    }
+    Ok(())
 }
 
 /// The ratings that count: none for a tombstone.
@@ -89,25 +101,68 @@ fn live_ratings(e: &DiaryEntry) -> &[Rating] {
     }
 }
 
-const ADD_TO_ROLLUP: &str = "INSERT INTO diary_daily (symptom_id, local_date, count, total, low, high)
-     VALUES (?1, ?2, 1, ?3, ?3, ?3)
-     ON CONFLICT (symptom_id, local_date) DO UPDATE SET count = count + 1, total = total + excluded.total,
-         low = min(low, excluded.low), high = max(high, excluded.high)";
-
-/// A new entry's ratings join their day's rollups and the use counts.
-fn add_to_rollups(conn: &Connection, day: &str, ratings: &[Rating]) -> Result<()> {
-    let mut rollup = conn.prepare_cached(ADD_TO_ROLLUP)?;
-    for r in ratings {
-        rollup.execute((&r.symptom_id, day, r.value))?;
-    }
-    count_uses(conn, ratings, 1)
+/// Count, sum, lowest and highest of some ratings of one symptom on one day.
+struct DayFigures {
+    count: i64,
+    total: f64,
+    low: f64,
+    high: f64,
 }
 
-fn count_uses(conn: &Connection, ratings: &[Rating], delta: i64) -> Result<()> {
-    let mut uses = conn.prepare_cached(
-        "INSERT INTO diary_symptom_use (symptom_id, uses) VALUES (?1, ?2)
-         ON CONFLICT (symptom_id) DO UPDATE SET uses = uses + excluded.uses",
+/// Adds new entries' ratings to their days' rollups and to the use counts.
+fn add_to_rollups(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
+    add_to_days(conn, entries)?;
+    let mut uses: HashMap<&str, i64> = HashMap::new();
+    for r in entries.iter().flat_map(live_ratings) {
+        *uses.entry(r.symptom_id.as_str()).or_default() += 1;
+    }
+    let mut count = conn.prepare_cached(USE_COUNT)?;
+    for (symptom, n) in uses {
+        count.execute((symptom, n))?;
+    }
+    Ok(())
+}
+
+/// Adds entries' ratings to their days' rollups: one upsert per symptom and
+/// day, however many entries.
+fn add_to_days(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
+    let mut days: HashMap<(&str, &str), DayFigures> = HashMap::new();
+    for e in entries {
+        for r in live_ratings(e) {
+            let v = r.value;
+            days.entry((r.symptom_id.as_str(), e.local_date.as_str()))
+                .and_modify(|d| {
+                    d.count += 1;
+                    d.total += v;
+                    d.low = d.low.min(v);
+                    d.high = d.high.max(v);
+                })
+                .or_insert(DayFigures {
+                    count: 1,
+                    total: v,
+                    low: v,
+                    high: v,
+                });
+        }
+    }
+    let mut rollup = conn.prepare_cached(
+        "INSERT INTO diary_daily (symptom_id, local_date, count, total, low, high)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (symptom_id, local_date) DO UPDATE SET count = count + excluded.count,
+             total = total + excluded.total, low = min(low, excluded.low),
+             high = max(high, excluded.high)",
     )?;
+    for ((symptom, day), d) in &days {
+        rollup.execute((symptom, day, d.count, d.total, d.low, d.high))?;
+    }
+    Ok(())
+}
+
+const USE_COUNT: &str = "INSERT INTO diary_symptom_use (symptom_id, uses) VALUES (?1, ?2)
+     ON CONFLICT (symptom_id) DO UPDATE SET uses = uses + excluded.uses";
+
+fn count_uses(conn: &Connection, ratings: &[Rating], delta: i64) -> Result<()> {
+    let mut uses = conn.prepare_cached(USE_COUNT)?;
     for r in ratings {
         uses.execute((&r.symptom_id, delta))?;
     }
@@ -124,13 +179,7 @@ fn recompute_day(conn: &Connection, day: &str) -> Result<()> {
         )?,
         [day],
     )?;
-    let mut rollup = conn.prepare_cached(ADD_TO_ROLLUP)?;
-    for e in &entries {
-        for r in &e.ratings {
-            rollup.execute((&r.symptom_id, day, r.value))?;
-        }
-    }
-    Ok(())
+    add_to_days(conn, &entries)
 }
 
 impl Entity for QuestionnaireResult {

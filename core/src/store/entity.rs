@@ -24,15 +24,31 @@ pub(crate) trait Entity: Serialize + DeserializeOwned {
     fn reindex(&self, _conn: &Connection, _old: Option<&Self>) -> Result<()> {
         Ok(())
     }
+
+    /// Indexes records that are all new in this transaction, stored as the
+    /// rows `rowids` (same order), together: an import touches each derived
+    /// row once, not once per record.
+    fn index_new(conn: &Connection, new: &[Self], _rowids: &[i64]) -> Result<()>
+    where
+        Self: Sized,
+    {
+        new.iter().try_for_each(|e| e.reindex(conn, None))
+    }
 }
 
-/// Stores a record whose JSON is `doc`.
+/// Stores a record whose JSON is `doc` and rewrites its derived rows.
 pub(crate) fn upsert<E: Entity>(
     conn: &Connection,
     entity: &E,
     doc: String,
     old: Option<&E>,
 ) -> Result<()> {
+    store_row(conn, &upsert_sql::<E>(), entity, doc)?;
+    entity.reindex(conn, old)
+}
+
+/// `INSERT … ON CONFLICT (id) DO UPDATE` for `E`'s table: id, doc, columns.
+pub(crate) fn upsert_sql<E: Entity>() -> String {
     let mut names = vec!["id", "doc"];
     names.extend_from_slice(E::COLUMNS);
     let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
@@ -40,18 +56,28 @@ pub(crate) fn upsert<E: Entity>(
         .iter()
         .map(|n| format!("{n} = excluded.{n}"))
         .collect();
-    let sql = format!(
+    format!(
         "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
         E::TABLE,
         names.join(", "),
         placeholders.join(", "),
         updates.join(", ")
-    );
+    )
+}
+
+/// Writes the row alone (no derived rows) with `sql` from `upsert_sql`;
+/// returns its rowid when it was inserted.
+pub(crate) fn store_row<E: Entity>(
+    conn: &Connection,
+    sql: &str,
+    entity: &E,
+    doc: String,
+) -> Result<i64> {
     let mut values = vec![Value::Text(entity.id().to_owned()), Value::Text(doc)];
     values.extend(entity.column_values());
-    conn.prepare_cached(&sql)?
+    conn.prepare_cached(sql)?
         .execute(rusqlite::params_from_iter(values))?;
-    entity.reindex(conn, old)
+    Ok(conn.last_insert_rowid())
 }
 
 pub(crate) fn load<E: Entity>(conn: &Connection, id: &str) -> Result<Option<E>> {

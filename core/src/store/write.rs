@@ -1,6 +1,6 @@
 //! A write transaction that stamps and logs every changed field.
 
-use super::entity::{upsert, Entity};
+use super::entity::{store_row, upsert, upsert_sql, Entity};
 use super::Identity;
 use crate::error::Result;
 use crate::sync::change_log;
@@ -44,20 +44,8 @@ impl<'a> WriteTx<'a> {
     /// from `old`, each under a fresh clock stamp.
     pub(crate) fn save<E: Entity>(&mut self, space: &str, old: Option<&E>, new: &E) -> Result<()> {
         let Some(old) = old else {
-            // One serialisation serves as both the stored record and the change.
-            let doc = serde_json::to_string(new)?;
-            let hlc = self.last_hlc.tick(self.now_ms)?;
-            change_log::append_raw(
-                self.tx,
-                space,
-                E::KIND,
-                new.id(),
-                change_log::WHOLE_RECORD,
-                &doc,
-                &hlc,
-            )?;
-            self.last_hlc = hlc;
-            return upsert(self.tx, new, doc, None);
+            self.insert_new(space, &upsert_sql::<E>(), new)?;
+            return new.reindex(self.tx, None);
         };
         let new_fields = fields(new)?;
         let old_fields = fields(old)?;
@@ -77,6 +65,36 @@ impl<'a> WriteTx<'a> {
         Ok(())
     }
 
+    /// Stores records that are all new, each logged as one whole-record
+    /// change, then indexes them together (`Entity::index_new`).
+    pub(crate) fn save_all_new<E: Entity>(&mut self, space: &str, new: &[E]) -> Result<()> {
+        let sql = upsert_sql::<E>();
+        let rowids = new
+            .iter()
+            .map(|e| self.insert_new(space, &sql, e))
+            .collect::<Result<Vec<_>>>()?;
+        E::index_new(self.tx, new, &rowids)
+    }
+
+    /// Logs a new record as one change holding every field and stores its
+    /// row (not its derived rows); returns the rowid.
+    fn insert_new<E: Entity>(&mut self, space: &str, sql: &str, new: &E) -> Result<i64> {
+        // One serialisation serves as both the stored record and the change.
+        let doc = serde_json::to_string(new)?;
+        let hlc = self.last_hlc.tick(self.now_ms)?;
+        change_log::append_raw(
+            self.tx,
+            space,
+            E::KIND,
+            new.id(),
+            change_log::WHOLE_RECORD,
+            &doc,
+            &hlc,
+        )?;
+        self.last_hlc = hlc;
+        store_row(self.tx, sql, new, doc)
+    }
+
     /// Moves this node's clock past a remote stamp, so local edits made
     /// after seeing it order after it. Refuses stamps too far ahead.
     pub(crate) fn receive(&mut self, remote: &Hlc) -> Result<()> {
@@ -88,6 +106,12 @@ impl<'a> WriteTx<'a> {
     pub(crate) fn save_personal<E: Entity>(&mut self, old: Option<&E>, new: &E) -> Result<()> {
         let space = self.identity.personal_space.clone();
         self.save(&space, old, new)
+    }
+
+    /// `save_all_new` into the person's own space.
+    pub(crate) fn save_all_new_personal<E: Entity>(&mut self, new: &[E]) -> Result<()> {
+        let space = self.identity.personal_space.clone();
+        self.save_all_new(&space, new)
     }
 }
 
