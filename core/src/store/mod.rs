@@ -1,6 +1,7 @@
 //! The encrypted SQLite store: one file per account, one writer connection,
 //! a small pool of read-only connections, numbered migrations.
 
+mod checkpoint;
 pub(crate) mod entity;
 pub(crate) mod migrations;
 mod open;
@@ -40,6 +41,9 @@ pub struct Store {
     path: PathBuf,
     key: open::RawKey,
     writer: Mutex<Writer>,
+    /// After `writer`: fields drop in order, and the writer's going ends the
+    /// checkpoint thread that this then joins.
+    _checkpointer: checkpoint::Checkpointer,
     readers: Mutex<Vec<Connection>>,
     clock: Arc<dyn Clock>,
     node: String,
@@ -69,6 +73,7 @@ impl Store {
         migrations::migrate_to(&mut conn, LATEST_VERSION)?;
         let identity = open::ensure_identity(&conn, device_name, clock.now_ms())?;
         let last_hlc = crate::sync::change_log::latest_hlc(&conn, &identity.node)?;
+        let checkpointer = checkpoint::Checkpointer::start(path, &key, &mut conn)?;
         Ok(Store {
             path: path.to_owned(),
             key,
@@ -78,6 +83,7 @@ impl Store {
                 last_hlc,
                 identity,
             }),
+            _checkpointer: checkpointer,
             readers: Mutex::new(Vec::new()),
             clock,
         })

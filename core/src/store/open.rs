@@ -47,6 +47,17 @@ pub(crate) fn open_writer(path: &Path, key: &RawKey) -> Result<Connection> {
     Ok(conn)
 }
 
+/// A read-write connection (creating nothing) that only checkpoints the
+/// write-ahead log of a store the writer has already opened.
+pub(crate) fn open_checkpointer(path: &Path, key: &RawKey) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    apply_key(&conn, key)?;
+    Ok(conn)
+}
+
 /// A read-only connection to a store the writer has already opened.
 pub(crate) fn open_reader(path: &Path, key: &RawKey) -> Result<Connection> {
     finish_sqlcipher_setup();

@@ -1,0 +1,120 @@
+//! Checkpoints the write-ahead log on a thread of its own. SQLite's automatic
+//! checkpoint copies the log into the database file inside whichever commit
+//! crosses its threshold, so that one write (often an import) pays for the
+//! copying of everything before it. Here the commit only signals, and the
+//! copy runs beside the next writes. A checkpoint is crash-safe whichever
+//! connection runs it; one that cannot finish (a reader still needs older
+//! pages) is simply tried again after a later commit.
+
+use super::open::{self, RawKey};
+use crate::error::{PphError, Result};
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+
+/// SQLite's own default threshold for an automatic checkpoint, in pages.
+const CHECKPOINT_AFTER_PAGES: i32 = 1000;
+
+pub(super) struct Checkpointer {
+    thread: Option<JoinHandle<()>>,
+    /// Checkpoints run so far, for tests to wait on.
+    #[cfg_attr(not(test), allow(dead_code))]
+    runs: Arc<(Mutex<u64>, Condvar)>,
+}
+
+impl Checkpointer {
+    /// Takes over checkpointing from `writer`. Drop the writer first: that
+    /// closes the channel and ends the thread, which dropping this joins.
+    pub(super) fn start(path: &Path, key: &RawKey, writer: &mut Connection) -> Result<Self> {
+        let conn = open::open_checkpointer(path, key)?;
+        let (wake, woken) = sync_channel::<()>(1);
+        writer.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages: i32| {
+            if pages >= CHECKPOINT_AFTER_PAGES {
+                // A full channel means a checkpoint is already due; a closed
+                // one, that the store is closing. Neither fails the commit.
+                let _ = wake.try_send(());
+            }
+            Ok(())
+        }))?;
+        let runs = Arc::new((Mutex::new(0), Condvar::new()));
+        let counted = runs.clone();
+        let thread = std::thread::Builder::new()
+            .name("pph-checkpoint".into())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    // Busy or partial results are retried after a later commit.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    *super::lock(&counted.0) += 1;
+                    counted.1.notify_all();
+                }
+            })
+            .map_err(|_| PphError::Internal {
+                reason: "could not start the checkpoint thread".into(),
+            })?;
+        Ok(Checkpointer {
+            thread: Some(thread),
+            runs,
+        })
+    }
+
+    /// Blocks until at least `n` checkpoints have run.
+    #[cfg(test)]
+    pub(super) fn wait_for_runs(&self, n: u64) {
+        let (count, changed) = &*self.runs;
+        let mut runs = super::lock(count);
+        while *runs < n {
+            runs = changed.wait(runs).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::clock::SystemClock;
+    use crate::store::Store;
+    use std::sync::Arc;
+
+    /// A commit past the threshold returns before the copy; the thread then
+    /// moves the log's pages into the database file, and the data reads back
+    /// after the store is closed and reopened.
+    #[test]
+    fn the_thread_copies_a_large_commit_into_the_database_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.db");
+        let store = Store::open(&path, &[7; 32], "test", Arc::new(SystemClock)).expect("open");
+        let size_before = std::fs::metadata(&path).expect("db").len();
+        let payload = "x".repeat(3_000);
+        store
+            .write(|tx| {
+                tx.tx.execute_batch("CREATE TABLE filler (v TEXT)")?;
+                for _ in 0..2_000 {
+                    tx.tx
+                        .execute("INSERT INTO filler (v) VALUES (?1)", [&payload])?;
+                }
+                Ok(())
+            })
+            .expect("write");
+        store._checkpointer.wait_for_runs(1);
+        let size_after = std::fs::metadata(&path).expect("db").len();
+        assert!(
+            size_after > size_before + 4_000_000,
+            "checkpointed into the file: {size_before} -> {size_after}"
+        );
+        drop(store);
+        let store = Store::open(&path, &[7; 32], "test", Arc::new(SystemClock)).expect("reopen");
+        let rows: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM filler", [], |r| r.get(0))?))
+            .expect("count");
+        assert_eq!(rows, 2_000);
+    }
+}
