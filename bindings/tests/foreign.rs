@@ -1,5 +1,6 @@
 //! Generates the Python and Kotlin bindings from the library cargo just built
-//! and runs the foreign test suites against a real encrypted store.
+//! and runs the foreign test suites against a real encrypted store; checks
+//! the iOS shell's calls against the generated Swift bindings.
 //! Tools come from scripts/install-test-tools.sh.
 
 use pph_server::{Backend, EmbeddedServer};
@@ -171,5 +172,22 @@ fn kotlin_bindings_pass_the_suite() {
             .arg("org.pph.companion.state.StateHoldersTestKt")
             .env("PPH_TEST_SERVER_URL", &server.url),
         "android state holders on the JVM",
+    );
+}
+
+/// No Swift compiler runs here, so the iOS shell's calls into the core are
+/// checked by name and argument labels against freshly generated bindings.
+#[test]
+fn ios_shell_calls_match_the_swift_bindings() {
+    let out = tempfile::tempdir().expect("tempdir");
+    generate("swift", out.path());
+    let ios_app = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ios/App");
+    run(
+        Command::new("python3")
+            .arg(tests_dir().join("swift/check_calls.py"))
+            .arg(out.path().join("pph.swift"))
+            .arg(ios_app)
+            .env("PYTHONDONTWRITEBYTECODE", "1"),
+        "swift call check",
     );
 }

@@ -1,28 +1,62 @@
-// Budget: what is left, per line, and the warnings in words.
+// Budget: what is left, per line, warnings in words, and recording a spend
+// with a receipt photo (camera or library). The photo is kept in the app's
+// own receipts folder; the core records its name, type, size and SHA-256.
+import PhotosUI
 import PphCore
 import SwiftUI
 
 struct BudgetView: View {
-    let companion: PphCompanion
-    @State private var summary: BudgetSummary?
+    @StateObject var model: BudgetModel
+    @State private var payee = ""
+    @State private var pounds = ""
+    @State private var lineId: String?
+    @State private var photo: PhotosPickerItem?
+    @State private var receipt: Receipt?
 
     var body: some View {
         List {
-            if let s = summary {
-                Text(String(format: "£%.2f left", Double(s.remainingPence) / 100))
+            if let error = model.ui.error { Text(error).foregroundStyle(.red) }
+            if let s = model.ui.summary {
+                Text(String(format: "£%.2f left", Double(s.remainingPence) / 100)).font(.headline)
                 ForEach(s.lines, id: \.lineId) { l in
-                    Text(String(format: "%@: £%.2f of £%.2f", l.category, Double(l.spentPence) / 100, Double(l.plannedPence) / 100))
+                    Button(String(format: "%@: £%.2f of £%.2f", l.category,
+                                  Double(l.spentPence) / 100, Double(l.plannedPence) / 100)) { lineId = l.lineId }
                 }
-                ForEach(s.warnings.map { describeBudgetWarning(w: $0) }, id: \.self) { Text("! \($0)") }
+                ForEach(model.ui.warnings, id: \.self) { Text("! \($0)") }
+                Section("Record a spend") {
+                    TextField("Paid to", text: $payee)
+                    TextField("Amount (£)", text: $pounds).keyboardType(.decimalPad)
+                    PhotosPicker(receipt == nil ? "Add the receipt photo" : "Receipt added",
+                                 selection: $photo, matching: .images)
+                    Button("Record") { record(summary: s) }
+                        .disabled(lineId == nil || payee.isEmpty || Double(pounds) == nil)
+                }
             } else {
                 Text("No budget yet")
             }
         }
-        .onAppear {
-            let budgets = companion.budgets()
-            if let b = try? budgets.listBudgets().first {
-                summary = try? budgets.summary(budgetId: b.id, asOf: ISO8601DateFormatter.localDay.string(from: Date()))
-            }
-        }
+        .onAppear { model.refresh() }
+        .onChange(of: photo) { item in Task { receipt = await keep(item) } }
+    }
+
+    private func record(summary s: BudgetSummary) {
+        guard let lineId, let amount = Double(pounds),
+              let line = s.lines.first(where: { $0.lineId == lineId }) else { return }
+        let recorded = model.recordSpend(budgetId: s.budgetId, spend: NewSpend(
+            lineId: lineId, date: localDay(), payee: payee, category: line.category,
+            amountPence: Int64((amount * 100).rounded()), currency: s.currency, receipt: receipt))
+        if recorded != nil { payee = ""; pounds = ""; receipt = nil; photo = nil }
+    }
+
+    /// Copies the picked photo into Application Support/receipts and
+    /// describes it for the core.
+    private func keep(_ item: PhotosPickerItem?) async -> Receipt? {
+        guard let item, let data = try? await item.loadTransferable(type: Data.self) else { return nil }
+        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+            .appendingPathComponent("receipts", isDirectory: true)
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent(UUID().uuidString + ".jpg")
+        guard (try? data.write(to: file, options: [.atomic, .completeFileProtection])) != nil else { return nil }
+        return try? receiptOf(photo: file)
     }
 }

@@ -1,30 +1,60 @@
-// My plan: in the person's own words, goals and activities.
+// My plan: in the person's own words, goals and activities, how it is going
+// since the last review, and adding a goal, an activity or a review.
 import PphCore
 import SwiftUI
 
 struct CarePlanView: View {
-    let companion: PphCompanion
-    @State private var plan: CarePlan?
+    @StateObject var model: CarePlanModel
+    @State private var newGoal = ""
+    @State private var newActivity: [String: String] = [:]
+    @State private var reviewNotes = ""
 
     var body: some View {
         List {
-            if let plan {
+            if let error = model.ui.error { Text(error).foregroundStyle(.red) }
+            if let plan = model.ui.plan {
                 Text(plan.info.title).font(.headline)
                 Text("What matters to me: \(plan.info.whatMatters)")
+                if let a = model.ui.adherence {
+                    Text("Since \(a.from): \(a.overall.done) done of \(a.overall.scheduled)")
+                }
                 ForEach(plan.goals, id: \.id) { goal in
                     Section(goal.description) {
                         ForEach(plan.activities.filter { $0.goalId == goal.id }, id: \.id) { Text($0.description) }
+                        HStack {
+                            TextField("Something I will do", text: Binding(
+                                get: { newActivity[goal.id] ?? "" }, set: { newActivity[goal.id] = $0 }))
+                            Button("Add daily") {
+                                model.addActivity(goalId: goal.id, NewActivity(
+                                    description: newActivity[goal.id] ?? "", responsible: .me,
+                                    schedule: Schedule(repeat: .daily, start: localDay(), end: nil, window: nil)))
+                                newActivity[goal.id] = nil
+                            }
+                        }
+                        if goal.status != .achieved {
+                            Button("Mark achieved") { model.setGoalStatus(goalId: goal.id, status: .achieved) }
+                        }
+                    }
+                }
+                Section("Add a goal, in my own words") {
+                    TextField("What I want to be able to do", text: $newGoal)
+                    Button("Add") {
+                        model.addGoal(NewGoal(description: newGoal, expressedBy: "me"))
+                        newGoal = ""
+                    }
+                }
+                Section("Review") {
+                    TextField("What we agreed", text: $reviewNotes)
+                    Button("Record today's review") {
+                        model.recordReview(NewReview(date: localDay(), participants: ["me"],
+                                                     notes: reviewNotes, outcome: "continue"))
+                        reviewNotes = ""
                     }
                 }
             } else {
                 Text("No plan yet")
             }
         }
-        .onAppear {
-            let plans = companion.carePlans()
-            if let info = try? plans.listPlans().last(where: { $0.status == .active }) {
-                plan = try? plans.plan(planId: info.id)
-            }
-        }
+        .onAppear { model.refresh() }
     }
 }

@@ -1,5 +1,6 @@
 // The SwiftUI app: opens the one store, registers background sync, and
-// shows a tab per screen. Every action is a call into the core.
+// shows a tab per screen over the sync status line. Every action is a call
+// into the core, through the state holders in State/.
 import BackgroundTasks
 import PphCore
 import SwiftUI
@@ -8,6 +9,8 @@ import UIKit
 @main
 struct CompanionApp: App {
     let companion: PphCompanion
+    /// From Info.plist (PphServerURL), so each deployment points at its own relay.
+    let serverUrl = Bundle.main.object(forInfoDictionaryKey: "PphServerURL") as? String ?? ""
 
     init() {
         let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
@@ -23,16 +26,29 @@ struct CompanionApp: App {
 
     var body: some Scene {
         WindowGroup {
-            TabView {
-                TodayView(companion: companion).tabItem { Text("Today") }
-                DiaryView(companion: companion).tabItem { Text("Diary") }
-                CarePlanView(companion: companion).tabItem { Text("My plan") }
-                BudgetView(companion: companion).tabItem { Text("Budget") }
-                GroupsView(companion: companion).tabItem { Text("Groups") }
-                ShareView(companion: companion).tabItem { Text("Share") }
-                ClinicianView(companion: companion).tabItem { Text("Clinician") }
+            VStack(spacing: 0) {
+                SyncStatusLine(model: SyncStatusModel(companion: companion))
+                TabView {
+                    TodayView(model: TodayModel(companion: companion)).tabItem { Text("Today") }
+                    DiaryView(model: DiaryModel(companion: companion)).tabItem { Text("Diary") }
+                    CarePlanView(model: CarePlanModel(companion: companion)).tabItem { Text("My plan") }
+                    BudgetView(model: BudgetModel(companion: companion)).tabItem { Text("Budget") }
+                    GroupsView(companion: companion, model: GroupsModel(companion: companion))
+                        .tabItem { Text("Groups") }
+                    ShareView(model: SharingModel(companion: companion)).tabItem { Text("Share") }
+                    ClinicianView(model: ClinicianModel(companion: companion)).tabItem { Text("Clinician") }
+                    AccountView(model: AccountModel(companion: companion, serverUrl: serverUrl))
+                        .tabItem { Text("Account") }
+                }
             }
             .onAppear { BackgroundSync.schedule() }
         }
+    }
+}
+
+struct SyncStatusLine: View {
+    @StateObject var model: SyncStatusModel
+    var body: some View {
+        Text(model.summary).font(.footnote).padding(4)
     }
 }

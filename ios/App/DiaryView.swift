@@ -1,36 +1,74 @@
-// Diary: a weekly trend chart, and the PHQ-9 safety message shown first.
+// Diary: a weekly trend chart, questionnaires, and the safety message shown
+// before anything else. All state in DiaryModel.
 import Charts
 import PphCore
 import SwiftUI
 
 struct DiaryView: View {
-    let companion: PphCompanion
-    @State private var trend: [TrendPoint] = []
-    @State private var safety: [String] = []
+    @StateObject var model: DiaryModel
+    @State private var questionnaire: QuestionnaireDefinition?
 
     var body: some View {
-        VStack {
-            Chart(trend, id: \.start) { p in
+        List {
+            if let error = model.ui.error { Text(error).foregroundStyle(.red) }
+            Picker("Symptom", selection: Binding(
+                get: { model.ui.trendSymptomId ?? "" },
+                set: { model.refresh(trendSymptomId: $0) }
+            )) {
+                ForEach(model.ui.symptoms, id: \.id) { Text($0.name).tag($0.id) }
+            }
+            Chart(model.ui.trend, id: \.start) { p in
                 LineMark(x: .value("Week", p.start), y: .value("Mean", p.mean))
             }
             .frame(height: 160)
-        }
-        .onAppear {
-            let today = ISO8601DateFormatter.localDay.string(from: Date())
-            let start = ISO8601DateFormatter.localDay.string(from: Date().addingTimeInterval(-84 * 86_400))
-            if let first = try? companion.diary().listSymptoms().first {
-                trend = (try? companion.diary().trend(symptomId: first.id, from: start, to: today, bucket: .week)) ?? []
+            if let r = model.ui.lastResult { Text("\(r.code): \(r.score), \(r.band)") }
+            Section("Questionnaires") {
+                ForEach(model.ui.questionnaires, id: \.code) { q in
+                    Button(q.title) { questionnaire = q }
+                }
             }
         }
-        .alert("Please read this", isPresented: .constant(!safety.isEmpty)) {
-            Button("I have read this") { safety = [] }
-        } message: { Text(safety.joined(separator: "\n\n")) }
+        .onAppear { model.refresh() }
+        .sheet(item: $questionnaire) { q in
+            QuestionnaireForm(definition: q) { answers in
+                questionnaire = nil
+                model.submit(code: q.code, answers: answers)
+            }
+        }
+        .alert("Please read this", isPresented: .constant(!model.ui.safetyMessages.isEmpty)) {
+            Button("I have read this") { model.acknowledgeSafetyMessages() }
+        } message: {
+            Text(model.ui.safetyMessages.joined(separator: "\n\n")
+                 + "\n\nIf you are in crisis, call 999, or Samaritans free on 116 123, any time.")
+        }
     }
+}
 
-    /// Called by the questionnaire form.
-    func submit(code: String, answers: [Answer]) {
-        if let result = try? companion.diary().submitQuestionnaire(code: code, answers: answers, recordedAt: Date(), utcOffsetMinutes: offsetMinutes()) {
-            safety = result.flags.map(\.message)
+extension QuestionnaireDefinition: Identifiable { public var id: String { code } }
+
+/// One answer per item, from the instrument's own options; the core scores it.
+struct QuestionnaireForm: View {
+    let definition: QuestionnaireDefinition
+    let submit: ([Answer]) -> Void
+    @State private var chosen: [String: Int32] = [:]
+
+    var body: some View {
+        Form {
+            Text(definition.preamble)
+            ForEach(definition.items, id: \.linkId) { item in
+                Picker(item.text, selection: Binding(
+                    get: { chosen[item.linkId] ?? -1 },
+                    set: { chosen[item.linkId] = $0 }
+                )) {
+                    ForEach(item.options ?? definition.options, id: \.value) { Text($0.label).tag($0.value) }
+                }
+            }
+            Button("Submit") {
+                submit(definition.items.compactMap { item in
+                    chosen[item.linkId].map { Answer(linkId: item.linkId, value: $0) }
+                })
+            }
+            .disabled(chosen.count < definition.items.count)
         }
     }
 }

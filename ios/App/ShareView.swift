@@ -1,54 +1,54 @@
-// Sharing with a clinician, and the clinician's consultation summary.
+// Sharing with a clinician (grant for a week, revoke), and the clinician
+// mode: patients sharing with me and one consultation summary.
 import PphCore
 import SwiftUI
 
 struct ShareView: View {
-    let companion: PphCompanion
+    @StateObject var model: SharingModel
     @State private var email = ""
-    @State private var shares: [Share] = []
 
     var body: some View {
         List {
-            TextField("Clinician's email", text: $email)
+            if let error = model.ui.error { Text(error).foregroundStyle(.red) }
+            TextField("Clinician's email", text: $email).keyboardType(.emailAddress)
             Button("Share my plan, diary and questionnaires for a week") {
                 Task {
-                    let week = Int64(Date().timeIntervalSince1970 * 1000) + 7 * 86_400_000
-                    _ = try? await companion.sync().grantShare(clinicianEmail: email, scopes: [.carePlan, .diary, .questionnaires], expiresAtMs: week)
-                    shares = (try? await companion.sync().shares()) ?? []
+                    await model.grant(clinicianEmail: email, scopes: [.carePlan, .diary, .questionnaires],
+                                      until: Date().addingTimeInterval(7 * 86_400))
                 }
             }
-            ForEach(shares.filter { !$0.revoked }, id: \.shareId) { share in
+            .disabled(email.isEmpty)
+            ForEach(model.ui.shares.filter { !$0.revoked }, id: \.shareId) { share in
                 HStack {
                     Text(share.clinicianName)
-                    Button("Stop sharing") { Task { try? await companion.sync().revokeShare(shareId: share.shareId) } }
+                    Spacer()
+                    Button("Stop sharing") { Task { await model.revoke(shareId: share.shareId) } }
                 }
             }
         }
-        .task { shares = (try? await companion.sync().shares()) ?? [] }
+        .task { await model.refresh() }
     }
 }
 
 struct ClinicianView: View {
-    let companion: PphCompanion
-    @State private var patients: [SharedPatient] = []
-    @State private var summary: ConsultationSummary?
+    @StateObject var model: ClinicianModel
 
     var body: some View {
         List {
-            ForEach(patients, id: \.patientSpace) { p in
-                Button(p.patientName) { summary = try? companion.sync().consultationSummary(patientSpace: p.patientSpace) }
+            if let error = model.ui.error { Text(error).foregroundStyle(.red) }
+            ForEach(model.ui.patients, id: \.patientSpace) { p in
+                Button(p.patientName) { model.open(patientSpace: p.patientSpace) }
             }
-            if let s = summary {
+            if let s = model.ui.summary {
                 Text("\(s.patientName), since \(s.since)").font(.headline)
                 if let plan = s.carePlan { Text("Plan: \(plan.info.title)") }
                 ForEach(s.questionnaires, id: \.id) { q in
                     Text("\(q.code) \(q.score) (\(q.band))\(q.flags.isEmpty ? "" : " — SAFETY FLAG")")
+                        .foregroundStyle(q.flags.isEmpty ? Color.primary : Color.red)
                 }
             }
         }
-        .task {
-            _ = try? await companion.sync().syncNow()
-            patients = (try? companion.sync().sharedWithMe()) ?? []
-        }
+        .refreshable { await model.refresh() }
+        .task { await model.refresh() }
     }
 }

@@ -1,0 +1,108 @@
+// Signing up or in (patient or clinician), signing out, the groups list with
+// unread counts, joining by an invite code as typed, and making a code to
+// share (facilitators). Mirrors android's AccountState and GroupsState.
+import Foundation
+import PphCore
+
+struct AccountUi: Equatable {
+    var account: AccountInfo?
+    var error: String?
+}
+
+@MainActor
+final class AccountModel: ObservableObject {
+    @Published private(set) var ui = AccountUi()
+    private let companion: PphCompanion
+    private let serverUrl: String
+
+    init(companion: PphCompanion, serverUrl: String) {
+        self.companion = companion
+        self.serverUrl = serverUrl
+        ui.account = (try? companion.sync().status())?.account
+    }
+
+    private func guarded(_ call: () async throws -> AccountInfo?) async {
+        do {
+            ui = AccountUi(account: try await call())
+        } catch PphError.Unauthorized {
+            ui.error = "Wrong email or password"
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    func signUp(email: String, password: String, name: String, role: AccountRole) async {
+        await guarded {
+            try await companion.sync().signUp(serverUrl: serverUrl, email: email, password: password,
+                                              displayName: name, role: role)
+        }
+    }
+
+    func signIn(email: String, password: String) async {
+        await guarded { try await companion.sync().signIn(serverUrl: serverUrl, email: email, password: password) }
+    }
+
+    /// The records stay on the phone; shared patients' copies are deleted.
+    func signOut() async {
+        await guarded {
+            try await companion.sync().signOut()
+            return nil
+        }
+    }
+}
+
+struct GroupEntry: Identifiable, Equatable {
+    let group: PphCore.Group
+    let unread: UInt32
+    var id: String { group.id }
+}
+
+struct GroupsUi: Equatable {
+    var groups: [GroupEntry] = []
+    /// The last code made here, to read out or send to a new member.
+    var invite: GroupInvite?
+    var error: String?
+}
+
+@MainActor
+final class GroupsModel: ObservableObject {
+    @Published private(set) var ui = GroupsUi()
+    private let companion: PphCompanion
+
+    init(companion: PphCompanion) { self.companion = companion }
+
+    func refresh() {
+        do {
+            let groups = companion.groups()
+            ui.groups = try groups.groups().map { GroupEntry(group: $0, unread: try groups.unreadCount(groupId: $0.id)) }
+            ui.error = nil
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    /// Joins with a code as typed (case, spaces and dashes do not matter),
+    /// then syncs so the group's name and messages arrive.
+    func join(code: String) async {
+        do {
+            _ = try await companion.groups().joinGroup(code: code)
+            _ = try await companion.sync().syncNow()
+            refresh()
+        } catch PphError.NotFound {
+            ui.error = "That code is unknown, expired or revoked"
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    /// A code for the group that stops working after `days`.
+    func makeInvite(groupId: String, days: Int = 7) async {
+        let expires = Date().addingTimeInterval(TimeInterval(days) * 86_400)
+        do {
+            ui.invite = try await companion.groups().inviteCode(
+                groupId: groupId, expiresAtMs: Int64(expires.timeIntervalSince1970 * 1000))
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+// The budget screen's state: balance and lines, warnings in words, and
+// recording a spend with a receipt photo (the photo stays on the phone; the
+// core keeps its name, type, size and SHA-256). Mirrors android's BudgetState.
+import CryptoKit
+import Foundation
+import PphCore
+
+struct BudgetUi: Equatable {
+    var budgets: [Budget] = []
+    var summary: BudgetSummary?
+    /// The core's warnings, in words for the person.
+    var warnings: [String] = []
+    var error: String?
+}
+
+/// A receipt's metadata from the photo file the camera or picker wrote.
+func receiptOf(photo: URL, mediaType: String = "image/jpeg") throws -> Receipt {
+    let handle = try FileHandle(forReadingFrom: photo)
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    var size: UInt64 = 0
+    while let chunk = try handle.read(upToCount: 64 * 1024), !chunk.isEmpty {
+        hasher.update(data: chunk)
+        size += UInt64(chunk.count)
+    }
+    let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return Receipt(fileName: photo.lastPathComponent, mediaType: mediaType, sizeBytes: size, sha256: sha)
+}
+
+@MainActor
+final class BudgetModel: ObservableObject {
+    @Published private(set) var ui = BudgetUi()
+    private let companion: PphCompanion
+
+    init(companion: PphCompanion) { self.companion = companion }
+
+    func refresh(budgetId: String? = nil) {
+        do {
+            let budgets = companion.budgets()
+            let all = try budgets.listBudgets()
+            let chosen = budgetId ?? ui.summary?.budgetId ?? all.first?.id
+            let summary = try chosen.map { try budgets.summary(budgetId: $0, asOf: localDay()) }
+            ui = BudgetUi(budgets: all, summary: summary,
+                          warnings: summary?.warnings.map { describeBudgetWarning(w: $0) } ?? [])
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    /// Records a spend; an ineligible one (alcohol, out of period…) is
+    /// refused by the core with the field and reason, and nothing is written.
+    @discardableResult
+    func recordSpend(budgetId: String, spend: NewSpend) -> RecordedSpend? {
+        do {
+            let recorded = try companion.budgets().recordSpend(budgetId: budgetId, new: spend)
+            refresh(budgetId: budgetId)
+            return recorded
+        } catch {
+            ui.error = describe(error)
+            return nil
+        }
+    }
+}

@@ -1,0 +1,69 @@
+// The care-plan screen's state: the plan in the person's own words, its
+// goals and activities, how they are doing since the last review, and
+// recording a review. Mirrors android's CarePlanState.
+import Foundation
+import PphCore
+
+struct CarePlanUi: Equatable {
+    var plan: CarePlan?
+    /// From the last review (or the plan's first activity) to today.
+    var adherence: Adherence?
+    var error: String?
+}
+
+@MainActor
+final class CarePlanModel: ObservableObject {
+    @Published private(set) var ui = CarePlanUi()
+    private let companion: PphCompanion
+
+    init(companion: PphCompanion) { self.companion = companion }
+
+    /// Shows the newest active plan (or the one asked for).
+    func refresh(planId: String? = nil) {
+        do {
+            let plans = companion.carePlans()
+            guard let id = try planId ?? ui.plan?.info.id
+                ?? plans.listPlans().last(where: { $0.status == .active })?.id
+            else {
+                ui = CarePlanUi()
+                return
+            }
+            let plan = try plans.plan(planId: id)
+            let today = localDay()
+            let since = plan.reviews.map(\.date).max()
+                ?? plan.activities.map(\.schedule.start).min()
+                ?? today
+            ui = CarePlanUi(plan: plan,
+                            adherence: since <= today ? try plans.adherence(planId: id, from: since, to: today) : nil)
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    func setGoalStatus(goalId: String, status: GoalStatus) {
+        act { _ = try companion.carePlans().updateGoal(goalId: goalId, update: GoalUpdate(status: status)) }
+    }
+
+    func addGoal(_ goal: NewGoal) {
+        guard let planId = ui.plan?.info.id else { return }
+        act { _ = try companion.carePlans().addGoal(planId: planId, new: goal) }
+    }
+
+    func addActivity(goalId: String, _ activity: NewActivity) {
+        act { _ = try companion.carePlans().addActivity(goalId: goalId, new: activity) }
+    }
+
+    func recordReview(_ review: NewReview) {
+        guard let planId = ui.plan?.info.id else { return }
+        act { _ = try companion.carePlans().recordReview(planId: planId, new: review) }
+    }
+
+    private func act(_ write: () throws -> Void) {
+        do {
+            try write()
+            refresh()
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+}

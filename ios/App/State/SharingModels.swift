@@ -1,0 +1,81 @@
+// Sharing with a clinician (patient side) and the clinician mode: patients
+// sharing with me and one consultation summary. Network calls are async.
+// Mirrors android's SharingState and ClinicianState.
+import Foundation
+import PphCore
+
+struct SharingUi: Equatable {
+    var shares: [Share] = []
+    var error: String?
+}
+
+@MainActor
+final class SharingModel: ObservableObject {
+    @Published private(set) var ui = SharingUi()
+    private let companion: PphCompanion
+
+    init(companion: PphCompanion) { self.companion = companion }
+
+    private func guarded(_ change: () async throws -> Void) async {
+        do {
+            try await change()
+            ui = SharingUi(shares: try await companion.sync().shares())
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    func refresh() async { await guarded {} }
+
+    func grant(clinicianEmail: String, scopes: [ShareScope], until: Date) async {
+        await guarded {
+            _ = try await companion.sync().grantShare(
+                clinicianEmail: clinicianEmail, scopes: scopes,
+                expiresAtMs: Int64(until.timeIntervalSince1970 * 1000))
+        }
+    }
+
+    func revoke(shareId: String) async {
+        await guarded { try await companion.sync().revokeShare(shareId: shareId) }
+    }
+}
+
+struct ClinicianUi: Equatable {
+    var patients: [SharedPatient] = []
+    var summary: ConsultationSummary?
+    var error: String?
+}
+
+@MainActor
+final class ClinicianModel: ObservableObject {
+    static let noLongerShared = "This patient no longer shares their records with you"
+    @Published private(set) var ui = ClinicianUi()
+    private let companion: PphCompanion
+
+    init(companion: PphCompanion) { self.companion = companion }
+
+    /// Syncs, then lists who shares with me now; offline, the last synced
+    /// list still serves the consultation.
+    func refresh() async {
+        var error: String?
+        do { _ = try await companion.sync().syncNow() } catch let e { error = describe(e) }
+        do {
+            ui = ClinicianUi(patients: try companion.sync().sharedWithMe(), error: error)
+        } catch let e {
+            ui.error = describe(e)
+        }
+    }
+
+    func open(patientSpace: String) {
+        do {
+            ui.summary = try companion.sync().consultationSummary(patientSpace: patientSpace)
+            ui.error = nil
+        } catch PphError.Unauthorized {
+            ui.summary = nil
+            ui.error = Self.noLongerShared
+        } catch {
+            ui.summary = nil
+            ui.error = describe(error)
+        }
+    }
+}
