@@ -16,8 +16,14 @@ android {
         targetSdk = 35
         versionCode = 1
         versionName = "0.1.0"
+        // The relay this build talks to: -PpphServerUrl=https://… per deployment.
+        val serverUrl = (project.findProperty("pphServerUrl") as String?) ?: "https://relay.example.org"
+        buildConfigField("String", "SERVER_URL", "\"$serverUrl\"")
     }
-    buildFeatures { compose = true }
+    buildFeatures {
+        compose = true
+        buildConfig = true
+    }
     compileOptions {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
@@ -42,4 +48,5 @@ dependencies {
     implementation("androidx.lifecycle:lifecycle-runtime-compose:2.8.7")
     implementation("androidx.navigation:navigation-compose:2.8.5")
     implementation("androidx.work:work-runtime-ktx:2.10.0")
+    implementation("androidx.core:core-ktx:1.15.0")
 }

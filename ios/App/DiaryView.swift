@@ -7,6 +7,8 @@ import SwiftUI
 struct DiaryView: View {
     @StateObject var model: DiaryModel
     @State private var questionnaire: QuestionnaireDefinition?
+    @State private var values: [String: Double] = [:]
+    @State private var note = ""
 
     var body: some View {
         List {
@@ -22,6 +24,23 @@ struct DiaryView: View {
             }
             .frame(height: 160)
             if let r = model.ui.lastResult { Text("\(r.code): \(r.score), \(r.band)") }
+            Section("Log how I am") {
+                ForEach(model.ui.symptoms.prefix(3), id: \.id) { s in
+                    VStack(alignment: .leading) {
+                        Text("\(s.name): \(values[s.id].map { String(Int($0)) } ?? "–")")
+                        Slider(value: Binding(get: { values[s.id] ?? 0 }, set: { values[s.id] = $0.rounded() }),
+                               in: 0...10, step: 1)
+                    }
+                }
+                TextField("Note (optional)", text: $note)
+                Button("Log") {
+                    model.log(ratings: values.map { Rating(symptomId: $0.key, value: $0.value) },
+                              note: note.isEmpty ? nil : note, tags: [])
+                    values = [:]
+                    note = ""
+                }
+                .disabled(values.isEmpty)
+            }
             Section("Questionnaires") {
                 ForEach(model.ui.questionnaires, id: \.code) { q in
                     Button(q.title) { questionnaire = q }

@@ -44,6 +44,8 @@ data class GroupEntry(val group: Group, val unread: UInt)
 
 data class GroupsUi(
     val groups: List<GroupEntry> = emptyList(),
+    /// The last code made here, to read out or send to a new member.
+    val invite: GroupInvite? = null,
     val error: String? = null,
 )
 
@@ -54,7 +56,16 @@ class GroupsState(private val companion: PphCompanion) {
     fun refresh() {
         _ui.value = try {
             val groups = companion.groups()
-            GroupsUi(groups.groups().map { GroupEntry(it, groups.unreadCount(it.id)) })
+            _ui.value.copy(groups = groups.groups().map { GroupEntry(it, groups.unreadCount(it.id)) }, error = null)
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
+
+    /// A code for the group that stops working after `days`.
+    suspend fun makeInvite(groupId: String, days: Long = 7, nowMs: Long = System.currentTimeMillis()) {
+        _ui.value = try {
+            _ui.value.copy(invite = companion.groups().inviteCode(groupId, nowMs + days * 86_400_000L), error = null)
         } catch (e: PphException) {
             _ui.value.copy(error = describe(e))
         }

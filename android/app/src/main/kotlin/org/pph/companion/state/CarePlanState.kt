@@ -51,6 +51,20 @@ class CarePlanState(
         _ui.value
     }
 
+    /// A goal in the person's own words.
+    fun addGoal(goal: NewGoal) = guard {
+        val id = _ui.value.plan?.info?.id ?: return@guard _ui.value
+        companion.carePlans().addGoal(id, goal)
+        refresh()
+        _ui.value
+    }
+
+    fun addActivity(goalId: String, activity: NewActivity) = guard {
+        companion.carePlans().addActivity(goalId, activity)
+        refresh()
+        _ui.value
+    }
+
     fun recordReview(review: NewReview) = guard {
         val id = _ui.value.plan?.info?.id ?: return@guard _ui.value
         companion.carePlans().recordReview(id, review)

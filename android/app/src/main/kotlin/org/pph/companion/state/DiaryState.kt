@@ -11,6 +11,8 @@ import java.time.LocalDate
 
 data class DiaryUi(
     val symptoms: List<Symptom> = emptyList(),
+    /// Built in (PHQ-9, GAD-7, MRC) and any the organisation added.
+    val questionnaires: List<QuestionnaireDefinition> = emptyList(),
     val trendSymptomId: String? = null,
     val trend: List<TrendPoint> = emptyList(),
     val lastResult: QuestionnaireResult? = null,
@@ -38,7 +40,13 @@ class DiaryState(
             val trend = chosen?.let {
                 diary.trend(it, today.minusWeeks(trendWeeks).toString(), today.toString(), Bucket.WEEK)
             } ?: emptyList()
-            it.copy(symptoms = symptoms, trendSymptomId = chosen, trend = trend, error = null)
+            it.copy(
+                symptoms = symptoms,
+                questionnaires = diary.questionnaires(),
+                trendSymptomId = chosen,
+                trend = trend,
+                error = null,
+            )
         }
     }
 

@@ -32,6 +32,11 @@ class MeetupsState(
 
     fun refresh() = guard {}
 
+    /// Facilitators only; the core refuses anyone else.
+    fun schedule(meetup: NewMeetup) = guard {
+        companion.groups().createMeetup(groupId, meetup)
+    }
+
     fun rsvp(meetupId: String, answer: RsvpAnswer) = guard {
         companion.groups().rsvp(meetupId, answer)
     }

@@ -4,6 +4,7 @@ import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.material3.Button
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.material3.TextField
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
@@ -16,21 +17,56 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import kotlinx.coroutines.launch
 import org.pph.companion.state.ChatState
 import org.pph.companion.state.ClinicianState
+import org.pph.companion.state.GroupsState
 import org.pph.companion.state.MeetupsState
 import org.pph.companion.state.SharingState
+import uniffi.pph.Group
 import uniffi.pph.MessageStatus
+import uniffi.pph.NewMeetup
 import uniffi.pph.PphCompanion
 import uniffi.pph.RsvpAnswer
 import uniffi.pph.ShareScope
 
 @Composable
 fun GroupsScreen(companion: PphCompanion) {
-    val group = remember { companion.groups().groups().firstOrNull() } ?: return Text("Join a group with an invite code")
-    val chat = remember { ChatState(companion, group.id) }
-    val meetups = remember { MeetupsState(companion, group.id) }
+    val groups = remember { GroupsState(companion) }
+    val ui by groups.ui.collectAsStateWithLifecycle()
+    val scope = rememberCoroutineScope()
+    var code by remember { mutableStateOf("") }
+    var openId by remember { mutableStateOf<String?>(null) }
+    LaunchedEffect(Unit) { groups.refresh() }
+    val open = ui.groups.firstOrNull { it.group.id == openId }?.group
+    if (open != null) {
+        Column {
+            TextButton(onClick = { openId = null; groups.refresh() }) { Text("All groups") }
+            GroupScreen(companion, open)
+            Button(onClick = { scope.launch { groups.makeInvite(open.id) } }) { Text("Make an invite code (7 days)") }
+            ui.invite?.let { Text("Code: ${it.code}") }
+        }
+        return
+    }
+    Column {
+        ui.error?.let { Text(it) }
+        ui.groups.forEach { entry ->
+            TextButton(onClick = { openId = entry.group.id }) {
+                Text(entry.group.name + if (entry.unread > 0u) " (${entry.unread})" else "")
+            }
+        }
+        Row {
+            TextField(code, { code = it }, label = { Text("Invite code") })
+            Button(onClick = { scope.launch { groups.join(code); code = "" } }) { Text("Join") }
+        }
+    }
+}
+
+@Composable
+private fun GroupScreen(companion: PphCompanion, group: Group) {
+    val chat = remember(group.id) { ChatState(companion, group.id) }
+    val meetups = remember(group.id) { MeetupsState(companion, group.id) }
     val chatUi by chat.ui.collectAsStateWithLifecycle()
     val meetupsUi by meetups.ui.collectAsStateWithLifecycle()
     var draft by remember { mutableStateOf("") }
+    var meetupTitle by remember { mutableStateOf("") }
     LaunchedEffect(group.id) {
         chat.refresh()
         meetups.refresh()
@@ -38,6 +74,7 @@ fun GroupsScreen(companion: PphCompanion) {
     }
     Column {
         Text(group.name)
+        (chatUi.error ?: meetupsUi.error)?.let { Text(it) }
         meetupsUi.meetups.forEach { m ->
             Row {
                 Text("${m.meetup.title}${if (m.meetup.cancelled) " (cancelled)" else ""}: ${m.yes} going, ${m.waitlist.size} waiting")
@@ -45,6 +82,16 @@ fun GroupsScreen(companion: PphCompanion) {
                 Button(onClick = { meetups.rsvp(m.meetup.id, RsvpAnswer.NO) }) { Text("No") }
             }
         }
+        // Facilitators schedule a meetup a week ahead; the core refuses members.
+        Row {
+            TextField(meetupTitle, { meetupTitle = it }, label = { Text("New meetup") })
+            Button(onClick = {
+                val start = System.currentTimeMillis().toULong() + 7uL * 86_400_000uL
+                meetups.schedule(NewMeetup(meetupTitle, start, start + 3_600_000uL, null, null, null, ""))
+                meetupTitle = ""
+            }) { Text("Schedule") }
+        }
+        if (chatUi.olderCursor != null) TextButton(onClick = { chat.loadOlder() }) { Text("Earlier messages") }
         chatUi.messages.asReversed().forEach { m ->
             val status = when (m.status) {
                 MessageStatus.PENDING -> " (sending)"

@@ -29,6 +29,7 @@ private val tabs = listOf(
     "groups" to "Groups",
     "share" to "Share",
     "clinician" to "Clinician",
+    "account" to "Account",
 )
 
 class MainActivity : ComponentActivity() {
@@ -65,6 +66,7 @@ private fun App(companion: PphCompanion) {
             composable("groups") { GroupsScreen(companion) }
             composable("share") { ShareScreen(companion) }
             composable("clinician") { ClinicianScreen(companion) }
+            composable("account") { AccountScreen(companion) }
         }
     }
 }

@@ -1,31 +1,77 @@
 package org.pph.companion.ui
 
+import android.net.Uri
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.material3.Button
+import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.platform.LocalContext
+import androidx.core.content.FileProvider
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.pph.companion.state.BudgetState
 import org.pph.companion.state.CarePlanState
+import org.pph.companion.state.receiptOf
+import uniffi.pph.GoalStatus
+import uniffi.pph.NewActivity
+import uniffi.pph.NewGoal
+import uniffi.pph.NewReview
+import uniffi.pph.NewSpend
 import uniffi.pph.PphCompanion
+import uniffi.pph.Receipt
+import uniffi.pph.Repeat
+import uniffi.pph.Responsible
+import uniffi.pph.Schedule
+import java.io.File
+import java.time.LocalDate
+import java.util.UUID
 
 @Composable
 fun CarePlanScreen(companion: PphCompanion) {
     val state = remember { CarePlanState(companion) }
     val ui by state.ui.collectAsStateWithLifecycle()
+    var goalText by remember { mutableStateOf("") }
+    var activityText by remember { mutableStateOf("") }
+    var reviewNotes by remember { mutableStateOf("") }
     LaunchedEffect(Unit) { state.refresh() }
     Column {
         ui.error?.let { Text(it) }
         val plan = ui.plan ?: return@Column Text("No plan yet")
         Text(plan.info.title)
         Text("What matters to me: ${plan.info.whatMatters}")
-        plan.goals.forEach { goal ->
-            Text("• ${goal.description} (${goal.status})")
-            plan.activities.filter { it.goalId == goal.id }.forEach { Text("    – ${it.description}") }
-        }
         ui.adherence?.overall?.ratio?.let { Text("Since ${ui.adherence?.from}: ${(it * 100).toInt()}% done") }
+        plan.goals.forEach { goal ->
+            Row {
+                Text("• ${goal.description} (${goal.status})")
+                if (goal.status != GoalStatus.ACHIEVED) {
+                    TextButton(onClick = { state.setGoalStatus(goal.id, GoalStatus.ACHIEVED) }) { Text("Achieved") }
+                }
+            }
+            plan.activities.filter { it.goalId == goal.id }.forEach { Text("    – ${it.description}") }
+            Row {
+                OutlinedTextField(activityText, { activityText = it }, label = { Text("Something I will do daily") })
+                TextButton(onClick = {
+                    state.addActivity(goal.id, NewActivity(activityText, Responsible.Me, Schedule(Repeat.Daily, LocalDate.now().toString(), null, null)))
+                    activityText = ""
+                }) { Text("Add") }
+            }
+        }
+        OutlinedTextField(goalText, { goalText = it }, label = { Text("A goal, in my own words") })
+        Button(onClick = { state.addGoal(NewGoal(goalText, "me", null, null)); goalText = "" }) { Text("Add goal") }
+        OutlinedTextField(reviewNotes, { reviewNotes = it }, label = { Text("What we agreed at the review") })
+        Button(onClick = {
+            state.recordReview(NewReview(LocalDate.now().toString(), listOf("me"), reviewNotes, "continue", null))
+            reviewNotes = ""
+        }) { Text("Record today's review") }
     }
 }
 
@@ -33,14 +79,50 @@ fun CarePlanScreen(companion: PphCompanion) {
 fun BudgetScreen(companion: PphCompanion) {
     val state = remember { BudgetState(companion) }
     val ui by state.ui.collectAsStateWithLifecycle()
+    val context = LocalContext.current
+    var lineId by remember { mutableStateOf<String?>(null) }
+    var payee by remember { mutableStateOf("") }
+    var pounds by remember { mutableStateOf("") }
+    var receipt by remember { mutableStateOf<Receipt?>(null) }
+    // The camera app writes into our own files/receipts (shared with it for
+    // this one photo through the FileProvider; the app allows no backup);
+    // only the photo's name, size and hash reach the core.
+    var photo by remember { mutableStateOf<File?>(null) }
+    val takePicture = rememberLauncherForActivityResult(ActivityResultContracts.TakePicture()) { saved ->
+        val file = photo
+        receipt = if (saved && file != null) receiptOf(file) else null
+    }
     LaunchedEffect(Unit) { state.refresh() }
     Column {
         ui.error?.let { Text(it) }
         val summary = ui.summary ?: return@Column Text("No budget yet")
         Text("£%.2f left".format(summary.remainingPence / 100.0))
-        summary.lines.forEach { Text("${it.category}: £%.2f of £%.2f".format(it.spentPence / 100.0, it.plannedPence / 100.0)) }
+        summary.lines.forEach { line ->
+            TextButton(onClick = { lineId = line.lineId }) {
+                Text("${line.category}: £%.2f of £%.2f".format(line.spentPence / 100.0, line.plannedPence / 100.0))
+            }
+        }
         ui.warnings.forEach { Text("! $it") }
-        // Recording a spend: the camera writes the photo, receiptOf() hashes
-        // it, and state.recordSpend() sends the rest to the core.
+        OutlinedTextField(payee, { payee = it }, label = { Text("Paid to") })
+        OutlinedTextField(pounds, { pounds = it }, label = { Text("Amount (£)") })
+        Button(onClick = {
+            val dir = File(context.filesDir, "receipts").apply { mkdirs() }
+            val file = File(dir, "${UUID.randomUUID()}.jpg").also { photo = it }
+            takePicture.launch(FileProvider.getUriForFile(context, "${context.packageName}.receipts", file) as Uri)
+        }) { Text(if (receipt == null) "Photograph the receipt" else "Receipt taken") }
+        Button(
+            enabled = lineId != null && payee.isNotBlank() && pounds.toDoubleOrNull() != null,
+            onClick = {
+                val line = summary.lines.first { it.lineId == lineId }
+                val spend = NewSpend(
+                    lineId = line.lineId, date = LocalDate.now().toString(), payee = payee, category = line.category,
+                    amountPence = Math.round((pounds.toDoubleOrNull() ?: 0.0) * 100), currency = summary.currency,
+                    goalId = null, activityId = null, note = null, receipt = receipt,
+                )
+                if (state.recordSpend(summary.budgetId, spend) != null) {
+                    payee = ""; pounds = ""; receipt = null
+                }
+            },
+        ) { Text("Record spend") }
     }
 }

@@ -84,6 +84,8 @@ fun main() {
         check(diary.ui.value.lastResult?.flags?.size == 1) { "flag not kept with the result" }
         diary.submit("phq9", answers.drop(1))
         check(diary.ui.value.error?.contains("answers") == true) { "error ${diary.ui.value.error}" }
+        val codes = diary.ui.value.questionnaires.map { it.code }
+        check(codes.containsAll(listOf("phq9", "gad7", "mrc_dyspnoea"))) { "questionnaires $codes" }
     }
 
     budgetAndChatSuite(companion, clock, ::test)
@@ -153,6 +155,16 @@ fun planAndSharingSuite(companion: PphCompanion, clock: Clock, dir: java.nio.fil
         state.recordReview(NewReview(date = "2026-03-04", participants = listOf("me"), notes = "", outcome = "keep going", nextReview = "2026-06-01"))
         check(state.ui.value.plan?.info?.nextReview == "2026-06-01") { "review ${state.ui.value.plan?.info}" }
         check(state.ui.value.adherence?.from == "2026-03-04") { "since review ${state.ui.value.adherence}" }
+        state.addGoal(NewGoal(description = "Walk to the shops", expressedBy = "me"))
+        val goal = state.ui.value.plan?.goals?.lastOrNull() ?: throw AssertionError("no goal: ${state.ui.value.error}")
+        check(goal.description == "Walk to the shops") { "goal $goal" }
+        state.addActivity(goal.id, NewActivity("Walk ten minutes", Responsible.Me, Schedule(Repeat.Daily, "2026-03-05", null, null)))
+        check(state.ui.value.plan?.activities?.any { it.goalId == goal.id && it.description == "Walk ten minutes" } == true) {
+            "activity ${state.ui.value}"
+        }
+        state.addGoal(NewGoal(description = " ", expressedBy = "me"))
+        check(state.ui.value.error?.startsWith("Please check description") == true) { "error ${state.ui.value.error}" }
+        check(state.ui.value.plan?.goals?.size == plan.goals.size + 1) { "the blank goal was written" }
     }
     val server = System.getenv("PPH_TEST_SERVER_URL") ?: return
     run("a patient shares with a clinician, who sees the summary until it is revoked") {
@@ -190,11 +202,11 @@ fun meetupsAndStatusSuite(companion: PphCompanion, clock: Clock, run: (String, (
             val status = SyncStatusState(companion)
             val group = companion.groups().createGroup(NewGroup("Walkers", "Walk", null))
             val start = clock.millis().toULong() + 86_400_000uL
-            val meetup = companion.groups().createMeetup(
-                group.id,
-                NewMeetup("Walk", start, start + 3_600_000uL, "Park", null, 1u, ""),
-            )
             val meetups = MeetupsState(companion, group.id, clock)
+            meetups.schedule(NewMeetup("Walk", start, start + 3_600_000uL, "Park", null, 1u, ""))
+            val meetup = meetups.ui.value.meetups.singleOrNull()?.meetup ?: throw AssertionError("not scheduled: ${meetups.ui.value}")
+            meetups.schedule(NewMeetup("Backwards", start, start - 1uL, "Park", null, null, ""))
+            check(meetups.ui.value.error?.startsWith("Please check") == true) { "error ${meetups.ui.value.error}" }
             meetups.rsvp(meetup.id, RsvpAnswer.YES)
             check(meetups.ui.value.meetups.single().myPlace == MeetupPlace.Going) { "place ${meetups.ui.value}" }
             status.refresh()
@@ -222,7 +234,9 @@ fun accountAndGroupsSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> 
             val group = host.groups().createGroup(NewGroup("Walkers", "Walk", null))
             host.groups().postMessage(group.id, "Welcome", null)
             host.sync().syncNow()
-            val code = host.groups().inviteCode(group.id, System.currentTimeMillis() + 60_000).code
+            val hostGroups = GroupsState(host)
+            hostGroups.makeInvite(group.id, days = 1)
+            val code = hostGroups.ui.value.invite?.code ?: throw AssertionError("no code: ${hostGroups.ui.value.error}")
 
             val guest = store("guest")
             val email = "guest-${UUID.randomUUID()}@example.org"
