@@ -16,7 +16,7 @@ pub mod sync;
 mod time;
 
 pub use budget::model::*;
-pub use budget::{describe_budget_warning, Budgets};
+pub use budget::{describe_budget_warning, receipt_of, Budgets};
 pub use care_plan::model::*;
 pub use care_plan::CarePlans;
 pub use companion::{Companion, CompanionConfig, PphCompanion};

@@ -475,3 +475,45 @@ fn a_reversed_spend_needs_no_receipt() {
     assert_eq!(missing("2026-04-30"), 1);
     assert_eq!(missing("2026-04-10"), 0, "reversed later, still needs none");
 }
+
+#[test]
+fn a_receipt_photo_is_described_by_name_size_and_sha256() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = dir.path().join("till.jpg");
+    std::fs::write(&photo, b"abc").expect("write");
+    let receipt =
+        receipt_of(photo.to_string_lossy().into_owned(), "image/jpeg".into()).expect("receipt");
+    assert_eq!(receipt.file_name, "till.jpg");
+    assert_eq!(receipt.size_bytes, 3);
+    // The FIPS 180-2 test vector for "abc".
+    assert_eq!(
+        receipt.sha256,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    // Larger than one read chunk, and so hashed in pieces.
+    let big = dir.path().join("big.jpg");
+    std::fs::write(&big, vec![7u8; 200_000]).expect("write");
+    let whole =
+        receipt_of(big.to_string_lossy().into_owned(), "image/jpeg".into()).expect("big receipt");
+    assert_eq!(whole.size_bytes, 200_000);
+    // As Python's hashlib.sha256(bytes([7]) * 200000) gives it.
+    assert_eq!(
+        whole.sha256,
+        "8cfcba83dcfc81a193bb4e52fd3161efb513906f52cbbe2328fac5f1a79c2b6e"
+    );
+
+    let missing = dir.path().join("gone.jpg").to_string_lossy().into_owned();
+    assert_eq!(
+        validation_field(receipt_of(missing, "image/jpeg".into())),
+        "path"
+    );
+    let folder = dir.path().to_string_lossy().into_owned();
+    assert_eq!(
+        validation_field(receipt_of(folder, "image/jpeg".into())),
+        "path"
+    );
+    assert_eq!(
+        validation_field(receipt_of(photo.to_string_lossy().into_owned(), " ".into())),
+        "receipt.media_type"
+    );
+}

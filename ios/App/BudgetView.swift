@@ -57,6 +57,6 @@ struct BudgetView: View {
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent(UUID().uuidString + ".jpg")
         guard (try? data.write(to: file, options: [.atomic, .completeFileProtection])) != nil else { return nil }
-        return try? receiptOf(photo: file)
+        return try? receiptOf(path: file.path, mediaType: "image/jpeg")
     }
 }

@@ -4,10 +4,12 @@
 
 mod audit;
 pub mod model;
+mod receipt;
 mod store;
 mod summary;
 
 pub use audit::describe_budget_warning;
+pub use receipt::receipt_of;
 
 use crate::care_plan::model::{
     required_text, Activity, Goal, PlanInfo, MAX_LONG_TEXT, MAX_SHORT_TEXT,

@@ -1,7 +1,8 @@
 // The budget screen's state: balance and lines, warnings in words, and
 // recording a spend with a receipt photo (the photo stays on the phone; the
-// core keeps its name, type, size and SHA-256). Mirrors android's BudgetState.
-import CryptoKit
+// core's receiptOf describes it by name, type, size and SHA-256). Mirrors
+// android's BudgetState.
+import Combine
 import Foundation
 import PphCore
 
@@ -11,20 +12,6 @@ struct BudgetUi: Equatable {
     /// The core's warnings, in words for the person.
     var warnings: [String] = []
     var error: String?
-}
-
-/// A receipt's metadata from the photo file the camera or picker wrote.
-func receiptOf(photo: URL, mediaType: String = "image/jpeg") throws -> Receipt {
-    let handle = try FileHandle(forReadingFrom: photo)
-    defer { try? handle.close() }
-    var hasher = SHA256()
-    var size: UInt64 = 0
-    while let chunk = try handle.read(upToCount: 64 * 1024), !chunk.isEmpty {
-        hasher.update(data: chunk)
-        size += UInt64(chunk.count)
-    }
-    let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    return Receipt(fileName: photo.lastPathComponent, mediaType: mediaType, sizeBytes: size, sha256: sha)
 }
 
 @MainActor

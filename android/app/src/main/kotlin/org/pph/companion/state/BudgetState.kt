@@ -1,14 +1,12 @@
 // The budget screen's state: balance and lines, warnings in words, and
 // recording a spend with a receipt photo (the photo stays on the phone; the
-// core keeps its name, type, size and SHA-256).
+// core's receiptOf() describes it by name, type, size and SHA-256).
 package org.pph.companion.state
 
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import uniffi.pph.*
-import java.io.File
-import java.security.MessageDigest
 import java.time.Clock
 import java.time.LocalDate
 
@@ -19,21 +17,6 @@ data class BudgetUi(
     val warnings: List<String> = emptyList(),
     val error: String? = null,
 )
-
-/// A receipt's metadata from the photo file the camera wrote.
-fun receiptOf(photo: File, mediaType: String = "image/jpeg"): Receipt {
-    val digest = MessageDigest.getInstance("SHA-256")
-    photo.inputStream().use { input ->
-        val buffer = ByteArray(64 * 1024)
-        while (true) {
-            val n = input.read(buffer)
-            if (n < 0) break
-            digest.update(buffer, 0, n)
-        }
-    }
-    val sha = digest.digest().joinToString("") { "%02x".format(it) }
-    return Receipt(photo.name, mediaType, photo.length().toULong(), sha)
-}
 
 class BudgetState(
     private val companion: PphCompanion,

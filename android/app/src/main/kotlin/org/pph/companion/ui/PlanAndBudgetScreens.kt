@@ -20,7 +20,6 @@ import androidx.core.content.FileProvider
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.pph.companion.state.BudgetState
 import org.pph.companion.state.CarePlanState
-import org.pph.companion.state.receiptOf
 import uniffi.pph.GoalStatus
 import uniffi.pph.NewActivity
 import uniffi.pph.NewGoal
@@ -31,6 +30,7 @@ import uniffi.pph.Receipt
 import uniffi.pph.Repeat
 import uniffi.pph.Responsible
 import uniffi.pph.Schedule
+import uniffi.pph.receiptOf
 import java.io.File
 import java.time.LocalDate
 import java.util.UUID
@@ -90,7 +90,7 @@ fun BudgetScreen(companion: PphCompanion) {
     var photo by remember { mutableStateOf<File?>(null) }
     val takePicture = rememberLauncherForActivityResult(ActivityResultContracts.TakePicture()) { saved ->
         val file = photo
-        receipt = if (saved && file != null) receiptOf(file) else null
+        receipt = if (saved && file != null) receiptOf(file.path, "image/jpeg") else null
     }
     LaunchedEffect(Unit) { state.refresh() }
     Column {

@@ -99,7 +99,7 @@ fun main() {
 }
 
 fun budgetAndChatSuite(companion: PphCompanion, clock: Clock, run: (String, () -> Unit) -> Unit) {
-    run("the budget shows the balance, refuses alcohol, and hashes a receipt") {
+    run("the budget shows the balance, refuses alcohol, and records a receipt the core hashed") {
         val budgets = companion.budgets()
         val budget = budgets.createBudget(
             NewBudget("PHB", BudgetHolding.DIRECT_PAYMENT, "2026-03-01", "2027-02-28", 120_000, "GBP", null, null),
@@ -107,7 +107,7 @@ fun budgetAndChatSuite(companion: PphCompanion, clock: Clock, run: (String, () -
         val line = budgets.addLine(budget.id, NewBudgetLine("Personal assistant", 100_000, emptyList()))
         val photo = Files.createTempFile("receipt", ".jpg").toFile()
         photo.writeBytes("not really a jpeg".toByteArray())
-        val receipt = receiptOf(photo)
+        val receipt = receiptOf(photo.path, "image/jpeg")
         // sha256sum of the same 17 bytes.
         check(receipt.sha256 == "21ac2586e213d1f490778a07bf0025a98fc57595863a282372bac594b398322b" && receipt.sizeBytes == 17uL) { "receipt $receipt" }
         val state = BudgetState(companion, clock)
