@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test, with the gates CI applies: formatting, clippy (warnings are
-# errors), then the whole workspace's tests, which include the Python and
-# Kotlin suites over freshly generated bindings and the server's storage
-# suite on SQLite and PostgreSQL. Installs and starts what it needs.
+# errors), then the whole workspace's tests, which include the Python,
+# Kotlin and Swift suites over freshly generated bindings and the server's
+# storage suite on SQLite and PostgreSQL. Installs and starts what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Outside the clone, so repeated runs on one machine reuse builds.
@@ -15,6 +15,13 @@ if url=$(scripts/start-postgres.sh); then
   echo "PostgreSQL for the conformance suite: $url"
 else
   echo "PostgreSQL could not be started: its conformance suite will NOT run"
+fi
+# The iOS state holders build and run in Swift when a toolchain installs.
+if root=$(scripts/install-swift.sh); then
+  export PPH_SWIFT_ROOT=$root
+  echo "Swift toolchain for the iOS state holders: $root"
+else
+  echo "No Swift toolchain could be installed: the iOS state holders' suite will NOT run"
 fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings

@@ -1,7 +1,8 @@
 //! Generates the Python and Kotlin bindings from the library cargo just built
 //! and runs the foreign test suites against a real encrypted store; checks
-//! the iOS shell's calls against the generated Swift bindings.
-//! Tools come from scripts/install-test-tools.sh.
+//! the iOS shell's calls against the generated Swift bindings, and builds
+//! and runs its state holders in Swift where a toolchain is installed.
+//! Tools come from scripts/install-test-tools.sh and scripts/install-swift.sh.
 
 use pph_server::{Backend, EmbeddedServer};
 use std::path::{Path, PathBuf};
@@ -189,5 +190,55 @@ fn ios_shell_calls_match_the_swift_bindings() {
             .arg(ios_app)
             .env("PYTHONDONTWRITEBYTECODE", "1"),
         "swift call check",
+    );
+}
+
+/// The iOS state holders (ios/App/State), compiled with the generated Swift
+/// bindings by a real Swift compiler and run against the real core and a
+/// real server. Swift runs inside the Debian root that
+/// scripts/install-swift.sh makes (`PPH_SWIFT_ROOT`); without one the suite
+/// says it did not run.
+#[test]
+fn ios_state_holders_pass_the_suite_in_swift() {
+    let Some(root) = std::env::var_os("PPH_SWIFT_ROOT").map(PathBuf::from) else {
+        println!("NOT run: no PPH_SWIFT_ROOT (scripts/install-swift.sh makes one)");
+        return;
+    };
+    let work = tempfile::Builder::new()
+        .prefix("pph-swift-")
+        .tempdir_in(root.join("tmp"))
+        .expect("work dir inside the Swift root");
+    let server = server(work.path());
+    generate("swift", work.path());
+    let ios = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ios");
+    let copy = |from: PathBuf, to: &str| {
+        std::fs::copy(&from, work.path().join(to))
+            .unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+    };
+    copy(library(), "libpph_ffi.so");
+    copy(ios.join("Tests/LinuxShims/Combine.swift"), "Combine.swift");
+    copy(ios.join("Tests/StateHolders/main.swift"), "main.swift");
+    copy(
+        tests_dir().join("swift/build_and_run.sh"),
+        "build_and_run.sh",
+    );
+    std::fs::create_dir(work.path().join("State")).expect("State dir");
+    for entry in std::fs::read_dir(ios.join("App/State")).expect("ios/App/State") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        copy(path, &format!("State/{name}"));
+    }
+    let inside = Path::new("/tmp").join(work.path().file_name().expect("work name"));
+    run(
+        Command::new("chroot")
+            .arg(&root)
+            .args(["sh", "-c", "cd \"$1\" && sh build_and_run.sh", "sh"])
+            .arg(inside)
+            .env("PPH_TEST_SERVER_URL", &server.url),
+        "swift state holders",
     );
 }

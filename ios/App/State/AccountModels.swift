@@ -1,6 +1,7 @@
 // Signing up or in (patient or clinician), signing out, the groups list with
 // unread counts, joining by an invite code as typed, and making a code to
 // share (facilitators). Mirrors android's AccountState and GroupsState.
+import Combine
 import Foundation
 import PphCore
 

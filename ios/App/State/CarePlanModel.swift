@@ -1,6 +1,7 @@
 // The care-plan screen's state: the plan in the person's own words, its
 // goals and activities, how they are doing since the last review, and
 // recording a review. Mirrors android's CarePlanState.
+import Combine
 import Foundation
 import PphCore
 

@@ -1,6 +1,7 @@
 // A group's chat: pages of messages (newest first, older on scroll), posting
 // that shows at once as pending, reactions, read marks, and resend or
 // discard for a message the server refused. Mirrors android's ChatState.
+import Combine
 import Foundation
 import PphCore
 

@@ -1,6 +1,7 @@
 // The diary screen's state: log an entry, a weekly trend for the chart, and
 // questionnaires whose safety messages are held until the person has read
 // them (PHQ-9 item 9). Mirrors android's DiaryState.
+import Combine
 import Foundation
 import PphCore
 

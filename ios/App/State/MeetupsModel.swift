@@ -1,6 +1,7 @@
 // A group's meetups: answers and places (going or waitlisted), scheduling
 // one (facilitators), and counting attendance as a care-plan completion.
 // Mirrors android's MeetupsState.
+import Combine
 import Foundation
 import PphCore
 

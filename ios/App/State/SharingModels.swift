@@ -1,6 +1,7 @@
 // Sharing with a clinician (patient side) and the clinician mode: patients
 // sharing with me and one consultation summary. Network calls are async.
 // Mirrors android's SharingState and ClinicianState.
+import Combine
 import Foundation
 import PphCore
 

@@ -1,6 +1,7 @@
 // The sync status line every screen shows, fed by the core's listener (called
 // on a core thread, delivered on the main actor). Mirrors android's
 // SyncStatusState.
+import Combine
 import Foundation
 import PphCore
 

@@ -1,6 +1,7 @@
 // The today screen's state: the activities due today (the core's schedule
 // rules, read as adherence over one day), ticking them off, and a quick log
 // of the most used symptoms. Mirrors android's TodayState.
+import Combine
 import Foundation
 import PphCore
 

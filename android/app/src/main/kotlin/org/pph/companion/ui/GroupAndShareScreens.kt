@@ -67,6 +67,7 @@ private fun GroupScreen(companion: PphCompanion, group: Group) {
     val meetupsUi by meetups.ui.collectAsStateWithLifecycle()
     var draft by remember { mutableStateOf("") }
     var meetupTitle by remember { mutableStateOf("") }
+    var meetupPlace by remember { mutableStateOf("") }
     LaunchedEffect(group.id) {
         chat.refresh()
         meetups.refresh()
@@ -85,10 +86,12 @@ private fun GroupScreen(companion: PphCompanion, group: Group) {
         // Facilitators schedule a meetup a week ahead; the core refuses members.
         Row {
             TextField(meetupTitle, { meetupTitle = it }, label = { Text("New meetup") })
+            TextField(meetupPlace, { meetupPlace = it }, label = { Text("Where") })
             Button(onClick = {
                 val start = System.currentTimeMillis().toULong() + 7uL * 86_400_000uL
-                meetups.schedule(NewMeetup(meetupTitle, start, start + 3_600_000uL, null, null, null, ""))
+                meetups.schedule(NewMeetup(meetupTitle, start, start + 3_600_000uL, meetupPlace, null, null, ""))
                 meetupTitle = ""
+                meetupPlace = ""
             }) { Text("Schedule") }
         }
         if (chatUi.olderCursor != null) TextButton(onClick = { chat.loadOlder() }) { Text("Earlier messages") }

@@ -1,0 +1,188 @@
+// The iOS state holders (ios/App/State) against the real core: a real
+// encrypted store through the generated Swift bindings, and a real server on
+// loopback for the network ones. Built and run on Linux by
+// bindings/tests/swift/build_and_run.sh; prints "N passed, N failed".
+import Foundation
+import PphCore
+
+var passed = 0
+var failed = 0
+
+struct Failure: Error, CustomStringConvertible { let description: String }
+
+func check(_ condition: Bool, _ what: @autoclosure () -> String) throws {
+    if !condition { throw Failure(description: what()) }
+}
+
+@MainActor
+func test(_ name: String, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        passed += 1
+        print("ok   \(name)")
+    } catch {
+        failed += 1
+        print("FAIL \(name): \(error)")
+    }
+}
+
+let breathlessness = "00000000-0000-7000-8000-00000000a001"
+let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pph-swift-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+func open(_ name: String) throws -> PphCompanion {
+    try PphCompanion.open(config: CompanionConfig(
+        dbPath: dir.appendingPathComponent("\(name).db").path,
+        encryptionKey: Data(repeating: 9, count: 32), deviceName: name))
+}
+let companion = try open("app")
+let plans = companion.carePlans()
+let plan = try plans.createPlan(new: NewPlan(title: "Breathe easier", whatMatters: "The park"))
+let goal = try plans.addGoal(planId: plan.id, new: NewGoal(description: "Walk more", expressedBy: "me"))
+let daily = try plans.addActivity(goalId: goal.id, new: NewActivity(
+    description: "Breathing exercises", responsible: .me, schedule: Schedule(repeat: .daily, start: localDay())))
+
+await test("today lists what is due and ticks it off") {
+    let today = TodayModel(companion: companion)
+    today.refresh()
+    try check(today.ui.due.map(\.description) == ["Breathing exercises"], "due \(today.ui.due)")
+    try check(!today.ui.due[0].recorded, "already recorded")
+    try check(today.ui.quickSymptoms.count == 4, "quick \(today.ui.quickSymptoms.count)")
+    today.tick(activityId: daily.id, outcome: .done)
+    try check(today.ui.due.first?.recorded == true, "not ticked: \(today.ui)")
+}
+
+await test("a quick log out of range names the field and writes nothing") {
+    let today = TodayModel(companion: companion)
+    today.quickLog(symptomId: breathlessness, value: 11)
+    try check(today.ui.error?.hasPrefix("Please check ratings") == true, "error \(String(describing: today.ui.error))")
+    let written = try companion.diary().entries(from: "2000-01-01", to: "2100-01-01", limit: 10, cursor: nil)
+    try check(written.entries.isEmpty, "written: \(written.entries.count)")
+}
+
+await test("the diary logs, charts, lists questionnaires and holds the PHQ-9 safety message") {
+    let diary = DiaryModel(companion: companion)
+    diary.log(ratings: [Rating(symptomId: breathlessness, value: 6)], note: "windy", tags: ["cold weather"])
+    diary.refresh(trendSymptomId: breathlessness)
+    try check(diary.ui.trend.last?.mean == 6 && diary.ui.trend.last?.count == 1, "trend \(diary.ui.trend)")
+    try check(Set(diary.ui.questionnaires.map(\.code)).isSuperset(of: ["phq9", "gad7", "mrc_dyspnoea"]),
+              "questionnaires \(diary.ui.questionnaires.map(\.code))")
+    let answers = (1...9).map { Answer(linkId: String($0), value: $0 == 9 ? 1 : 0) }
+    diary.submit(code: "phq9", answers: answers)
+    try check(diary.ui.safetyMessages.count == 1, "messages \(diary.ui.safetyMessages)")
+    diary.acknowledgeSafetyMessages()
+    try check(diary.ui.safetyMessages.isEmpty, "still shown")
+    try check(diary.ui.lastResult?.flags.count == 1, "flag not kept with the result")
+    diary.submit(code: "phq9", answers: Array(answers.dropFirst()))
+    try check(diary.ui.error?.contains("answers") == true, "error \(String(describing: diary.ui.error))")
+}
+
+await test("the budget refuses alcohol and records a receipt the core hashed") {
+    let budgets = companion.budgets()
+    let start = localDay(Date().addingTimeInterval(-86_400))
+    let end = localDay(Date().addingTimeInterval(300 * 86_400))
+    let budget = try budgets.createBudget(new: NewBudget(
+        name: "PHB", holding: .directPayment, periodStart: start, periodEnd: end,
+        allocationPence: 120_000, currency: "GBP"))
+    let line = try budgets.addLine(budgetId: budget.id, new: NewBudgetLine(category: "Personal assistant", plannedPence: 100_000))
+    let photo = dir.appendingPathComponent("receipt.jpg")
+    try Data("not really a jpeg".utf8).write(to: photo)
+    let receipt = try receiptOf(path: photo.path, mediaType: "image/jpeg")
+    // sha256sum of the same 17 bytes.
+    try check(receipt.sha256 == "21ac2586e213d1f490778a07bf0025a98fc57595863a282372bac594b398322b"
+              && receipt.sizeBytes == 17, "receipt \(receipt)")
+    let model = BudgetModel(companion: companion)
+    func spend(_ category: String) -> NewSpend {
+        NewSpend(lineId: line.id, date: localDay(), payee: "Jo", category: category, amountPence: 6_000,
+                 currency: "GBP", receipt: receipt)
+    }
+    try check(model.recordSpend(budgetId: budget.id, spend: spend("personal_assistant")) != nil,
+              "spend refused: \(String(describing: model.ui.error))")
+    try check(model.ui.summary?.remainingPence == 114_000, "summary \(String(describing: model.ui.summary))")
+    try check(model.recordSpend(budgetId: budget.id, spend: spend("alcohol")) == nil, "alcohol accepted")
+    try check(model.ui.error?.contains("category") == true, "error \(String(describing: model.ui.error))")
+}
+
+await test("the care plan adds a goal and an activity, and refuses a blank goal") {
+    let model = CarePlanModel(companion: companion)
+    model.refresh()
+    try check(model.ui.plan?.info.title == "Breathe easier", "plan \(String(describing: model.ui.plan?.info))")
+    model.addGoal(NewGoal(description: "Walk to the shops", expressedBy: "me"))
+    guard let added = model.ui.plan?.goals.last else { throw Failure(description: "no goal") }
+    try check(added.description == "Walk to the shops", "goal \(added)")
+    model.addActivity(goalId: added.id, NewActivity(
+        description: "Walk ten minutes", responsible: .me, schedule: Schedule(repeat: .daily, start: localDay())))
+    try check(model.ui.plan?.activities.contains { $0.goalId == added.id } == true, "no activity")
+    let goals = model.ui.plan?.goals.count
+    model.addGoal(NewGoal(description: " ", expressedBy: "me"))
+    try check(model.ui.error?.hasPrefix("Please check description") == true, "error \(String(describing: model.ui.error))")
+    try check(model.ui.plan?.goals.count == goals, "the blank goal was written")
+}
+
+if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
+    await test("chat posts at once as pending, pages back, sends, reacts, and refuses an empty message") {
+        let store = try open("chat")
+        _ = try await store.sync().signUp(serverUrl: server, email: "chat-\(UUID().uuidString)@example.org",
+                                          password: "a long enough password", displayName: "Kit", role: .patient)
+        let group = try await store.groups().createGroup(new: NewGroup(name: "Circle", purpose: "Talk"))
+        let chat = ChatModel(companion: store, groupId: group.id, pageSize: 2)
+        for body in ["one", "two", "three"] { chat.post(body) }
+        try check(chat.ui.messages.map(\.body) == ["three", "two"], "page \(chat.ui.messages.map(\.body))")
+        try check(chat.ui.messages.allSatisfy { $0.status == .pending }, "not pending")
+        chat.loadOlder()
+        try check(chat.ui.messages.map(\.body) == ["three", "two", "one"], "older \(chat.ui.messages.map(\.body))")
+        _ = try await store.sync().syncNow()
+        chat.refresh()
+        try check(chat.ui.messages.allSatisfy { $0.status == .sent }, "not sent")
+        chat.react(messageId: chat.ui.messages[0].id, emoji: "👍", on: true)
+        try check(chat.ui.messages[0].reactions.first?.mine == true, "reaction \(chat.ui.messages[0].reactions)")
+        chat.post("   ")
+        try check(chat.ui.error?.hasPrefix("Please check body") == true, "error \(String(describing: chat.ui.error))")
+    }
+
+    await test("accounts, invite codes, joining, meetups and the status line against a real server") {
+        let host = try open("host")
+        let hostAccount = AccountModel(companion: host, serverUrl: server)
+        await hostAccount.signUp(email: "host-\(UUID().uuidString)@example.org", password: "a long enough password",
+                                 name: "Host", role: .patient)
+        try check(hostAccount.ui.account?.displayName == "Host", "account \(hostAccount.ui)")
+        let group = try await host.groups().createGroup(new: NewGroup(name: "Walkers", purpose: "Walk"))
+        _ = try host.groups().postMessage(groupId: group.id, body: "Welcome", replyTo: nil)
+        let meetups = MeetupsModel(companion: host, groupId: group.id)
+        let start = UInt64(Date().timeIntervalSince1970 * 1000) + 86_400_000
+        meetups.schedule(NewMeetup(title: "Walk", startsAtMs: start, endsAtMs: start + 3_600_000, place: "Park", capacity: 1))
+        guard let meetup = meetups.ui.meetups.first?.meetup else { throw Failure(description: "not scheduled \(meetups.ui)") }
+        meetups.rsvp(meetupId: meetup.id, answer: .yes)
+        try check(meetups.ui.meetups.first?.myPlace == .going, "place \(meetups.ui)")
+        let status = SyncStatusModel(companion: host)
+        status.refresh()
+        try check(status.summary.hasSuffix("waiting to sync"), "status \(status.summary)")
+        _ = try await host.sync().syncNow()
+        status.refresh()
+        try check(status.summary == "Up to date", "status \(status.summary)")
+        let hostGroups = GroupsModel(companion: host)
+        await hostGroups.makeInvite(groupId: group.id, days: 1)
+        guard let code = hostGroups.ui.invite?.code else { throw Failure(description: "no code \(hostGroups.ui)") }
+
+        let guest = try open("guest")
+        let email = "guest-\(UUID().uuidString)@example.org"
+        let guestAccount = AccountModel(companion: guest, serverUrl: server)
+        await guestAccount.signUp(email: email, password: "a long enough password", name: "Guest", role: .patient)
+        await guestAccount.signOut()
+        try check(guestAccount.ui.account == nil, "still signed in")
+        await guestAccount.signIn(email: email, password: "not the password!")
+        try check(guestAccount.ui.error == "Wrong email or password", "error \(String(describing: guestAccount.ui.error))")
+        await guestAccount.signIn(email: email, password: "a long enough password")
+        try check(guestAccount.ui.account != nil, "not signed in: \(String(describing: guestAccount.ui.error))")
+        let groups = GroupsModel(companion: guest)
+        await groups.join(code: "XXXXX-XXXXX")
+        try check(groups.ui.error == "That code is unknown, expired or revoked", "error \(String(describing: groups.ui.error))")
+        await groups.join(code: code.lowercased())
+        try check(groups.ui.groups.map(\.group.name) == ["Walkers"] && groups.ui.groups.first?.unread == 1,
+                  "groups \(groups.ui)")
+    }
+} else {
+    print("NOT run: the server tests (no PPH_TEST_SERVER_URL)")
+}
+
+print("\(passed) passed, \(failed) failed")
+exit(failed == 0 ? 0 : 1)
