@@ -75,5 +75,24 @@ class BudgetsTest(unittest.TestCase):
         self.assertEqual([l.spent_pence for l in summary.lines], [0])
 
 
+class ReceiptTest(unittest.TestCase):
+    def test_the_core_describes_a_receipt_photo_and_refuses_a_missing_one(self):
+        import hashlib
+
+        with tempfile.TemporaryDirectory() as d:
+            photo = os.path.join(d, "till.jpg")
+            data = bytes(range(256)) * 1000
+            with open(photo, "wb") as f:
+                f.write(data)
+            receipt = pph.receipt_of(photo, "image/jpeg")
+            self.assertEqual(receipt.file_name, "till.jpg")
+            self.assertEqual(receipt.size_bytes, len(data))
+            self.assertEqual(receipt.sha256, hashlib.sha256(data).hexdigest())
+            with self.assertRaises(pph.PphError.Validation) as caught:
+                pph.receipt_of(os.path.join(d, "gone.jpg"), "image/jpeg")
+            self.assertEqual(caught.exception.field, "path")
+
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
