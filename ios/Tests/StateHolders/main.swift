@@ -26,6 +26,14 @@ func test(_ name: String, _ body: () async throws -> Void) async {
     }
 }
 
+/// A SyncListener written in Swift: the core calls it from its own thread.
+final class Recorder: SyncListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var states: [SyncState] = []
+    var seen: [SyncState] { lock.lock(); defer { lock.unlock() }; return states }
+    func onStatus(status: SyncStatus) { lock.lock(); states.append(status.state); lock.unlock() }
+}
+
 let breathlessness = "00000000-0000-7000-8000-00000000a001"
 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pph-swift-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -156,7 +164,11 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         let status = SyncStatusModel(companion: host)
         status.refresh()
         try check(status.summary.hasSuffix("waiting to sync"), "status \(status.summary)")
+        let recorder = Recorder()
+        let handle = host.sync().setListener(listener: recorder)
         _ = try await host.sync().syncNow()
+        handle.cancel()
+        try check(recorder.seen.first == .syncing && recorder.seen.last == .idle, "listener saw \(recorder.seen)")
         status.refresh()
         try check(status.summary == "Up to date", "status \(status.summary)")
         let hostGroups = GroupsModel(companion: host)
