@@ -1,6 +1,5 @@
 package org.pph.companion.ui
 
-import android.net.Uri
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Column
@@ -12,6 +11,7 @@ import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateMapOf
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
@@ -40,7 +40,7 @@ fun CarePlanScreen(companion: PphCompanion) {
     val state = remember { CarePlanState(companion) }
     val ui by state.ui.collectAsStateWithLifecycle()
     var goalText by remember { mutableStateOf("") }
-    var activityText by remember { mutableStateOf("") }
+    val activityText = remember { mutableStateMapOf<String, String>() }
     var reviewNotes by remember { mutableStateOf("") }
     LaunchedEffect(Unit) { state.refresh() }
     Column {
@@ -58,10 +58,10 @@ fun CarePlanScreen(companion: PphCompanion) {
             }
             plan.activities.filter { it.goalId == goal.id }.forEach { Text("    – ${it.description}") }
             Row {
-                OutlinedTextField(activityText, { activityText = it }, label = { Text("Something I will do daily") })
+                OutlinedTextField(activityText[goal.id] ?: "", { activityText[goal.id] = it }, label = { Text("Something I will do daily") })
                 TextButton(onClick = {
-                    state.addActivity(goal.id, NewActivity(activityText, Responsible.Me, Schedule(Repeat.Daily, LocalDate.now().toString(), null, null)))
-                    activityText = ""
+                    val what = activityText.remove(goal.id) ?: ""
+                    state.addActivity(goal.id, NewActivity(what, Responsible.Me, Schedule(Repeat.Daily, LocalDate.now().toString(), null, null)))
                 }) { Text("Add") }
             }
         }
@@ -108,7 +108,7 @@ fun BudgetScreen(companion: PphCompanion) {
         Button(onClick = {
             val dir = File(context.filesDir, "receipts").apply { mkdirs() }
             val file = File(dir, "${UUID.randomUUID()}.jpg").also { photo = it }
-            takePicture.launch(FileProvider.getUriForFile(context, "${context.packageName}.receipts", file) as Uri)
+            takePicture.launch(FileProvider.getUriForFile(context, "${context.packageName}.receipts", file))
         }) { Text(if (receipt == null) "Photograph the receipt" else "Receipt taken") }
         Button(
             enabled = lineId != null && payee.isNotBlank() && pounds.toDoubleOrNull() != null,
