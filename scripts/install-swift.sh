@@ -25,6 +25,7 @@ if [[ ! -f "$root/.pph-ready" ]]; then
     chroot "$root" apt-get update -qq
     chroot "$root" env DEBIAN_FRONTEND=noninteractive \
       apt-get install -y -qq --no-install-recommends swiftlang libc6-dev
+    chroot "$root" apt-get clean # the downloaded packages: 0.6 GB
     touch "$root/.pph-ready"
   } >"$log" 2>&1 || {
     tail -20 "$log" >&2
