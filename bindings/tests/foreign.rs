@@ -38,8 +38,17 @@ fn generate(language: &str, out: &Path) {
     assert!(status.success(), "uniffi-bindgen {language} failed");
 }
 
+/// This crate's directory, read when the test runs: a binary reused from a
+/// shared target directory may have been built in another checkout, whose
+/// path `env!` would have baked in.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 fn tests_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests")
+    manifest_dir().join("tests")
 }
 
 fn run(cmd: &mut Command, what: &str) {
@@ -108,7 +117,7 @@ fn kotlin_compiler() -> Option<(Command, Option<PathBuf>)> {
 
 /// The Android app's plain-Kotlin state holders and their JVM test.
 fn android_state_sources() -> Vec<PathBuf> {
-    let app = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../android/app/src");
+    let app = manifest_dir().join("../android/app/src");
     let mut files = Vec::new();
     for dir in [
         "main/kotlin/org/pph/companion/state",
@@ -182,7 +191,7 @@ fn kotlin_bindings_pass_the_suite() {
 fn ios_shell_calls_match_the_swift_bindings() {
     let out = tempfile::tempdir().expect("tempdir");
     generate("swift", out.path());
-    let ios_app = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ios/App");
+    let ios_app = manifest_dir().join("../ios/App");
     run(
         Command::new("python3")
             .arg(tests_dir().join("swift/check_calls.py"))
@@ -210,7 +219,7 @@ fn ios_state_holders_pass_the_suite_in_swift() {
         .expect("work dir inside the Swift root");
     let server = server(work.path());
     generate("swift", work.path());
-    let ios = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ios");
+    let ios = manifest_dir().join("../ios");
     let copy = |from: PathBuf, to: &str| {
         std::fs::copy(&from, work.path().join(to))
             .unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));

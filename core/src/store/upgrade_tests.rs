@@ -13,7 +13,12 @@ const GOAL_ID: &str = "01900000-0000-7000-8000-000000000002";
 const CREATED_MS: i64 = 1_718_000_000_000;
 
 fn fixture_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.db")
+    // Read at run time: a test binary reused from a shared target directory
+    // may have been built in another checkout, whose path env! baked in.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("tests/fixtures/v1.db")
 }
 
 /// The records below are literal v1 JSON, not today's structs serialised, so
