@@ -10,7 +10,8 @@ use super::open::{self, RawKey};
 use crate::error::{PphError, Result};
 use rusqlite::Connection;
 use std::path::Path;
-use std::sync::mpsc::sync_channel;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
@@ -19,31 +20,39 @@ const CHECKPOINT_AFTER_PAGES: i32 = 1000;
 
 pub(super) struct Checkpointer {
     thread: Option<JoinHandle<()>>,
+    wake: SyncSender<()>,
+    stop: Arc<AtomicBool>,
     /// Checkpoints run so far, for tests to wait on.
     #[cfg_attr(not(test), allow(dead_code))]
     runs: Arc<(Mutex<u64>, Condvar)>,
 }
 
 impl Checkpointer {
-    /// Takes over checkpointing from `writer`. Drop the writer first: that
-    /// closes the channel and ends the thread, which dropping this joins.
+    /// Takes over checkpointing from `writer`. Drop this before the writer:
+    /// its connection must close first, so that the writer's close is the
+    /// last one, which copies what is left of the log into the file and
+    /// removes the log (with this connection still open, neither close did,
+    /// and the next opener, even one with a wrong key, would have copied it).
     pub(super) fn start(path: &Path, key: &RawKey, writer: &mut Connection) -> Result<Self> {
         let conn = open::open_checkpointer(path, key)?;
         let (wake, woken) = sync_channel::<()>(1);
+        let hook_wake = wake.clone();
         writer.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages: i32| {
             if pages >= CHECKPOINT_AFTER_PAGES {
                 // A full channel means a checkpoint is already due; a closed
                 // one, that the store is closing. Neither fails the commit.
-                let _ = wake.try_send(());
+                let _ = hook_wake.try_send(());
             }
             Ok(())
         }))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
         let runs = Arc::new((Mutex::new(0), Condvar::new()));
         let counted = runs.clone();
         let thread = std::thread::Builder::new()
             .name("pph-checkpoint".into())
             .spawn(move || {
-                while woken.recv().is_ok() {
+                while woken.recv().is_ok() && !stopping.load(Ordering::SeqCst) {
                     // Busy or partial results are retried after a later commit.
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                     *super::lock(&counted.0) += 1;
@@ -55,6 +64,8 @@ impl Checkpointer {
             })?;
         Ok(Checkpointer {
             thread: Some(thread),
+            wake,
+            stop,
             runs,
         })
     }
@@ -72,6 +83,9 @@ impl Checkpointer {
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Blocks only while a wake is already queued, which the thread takes.
+        let _ = self.wake.send(());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

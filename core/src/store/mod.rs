@@ -40,11 +40,11 @@ struct Writer {
 pub struct Store {
     path: PathBuf,
     key: open::RawKey,
-    writer: Mutex<Writer>,
-    /// After `writer`: fields drop in order, and the writer's going ends the
-    /// checkpoint thread that this then joins.
+    /// Fields drop in order, and the writer must close last (see
+    /// `Checkpointer::start`): the checkpointer and the readers come first.
     _checkpointer: checkpoint::Checkpointer,
     readers: Mutex<Vec<Connection>>,
+    writer: Mutex<Writer>,
     clock: Arc<dyn Clock>,
     node: String,
 }
@@ -78,13 +78,13 @@ impl Store {
             path: path.to_owned(),
             key,
             node: identity.node.clone(),
+            _checkpointer: checkpointer,
+            readers: Mutex::new(Vec::new()),
             writer: Mutex::new(Writer {
                 conn,
                 last_hlc,
                 identity,
             }),
-            _checkpointer: checkpointer,
-            readers: Mutex::new(Vec::new()),
             clock,
         })
     }
