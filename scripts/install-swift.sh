@@ -34,4 +34,17 @@ if [[ ! -f "$root/.pph-ready" ]]; then
 fi
 # swift finds its own libraries through /proc/self/exe.
 mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+# Only a toolchain that compiles and runs a program here counts as installed.
+if [[ ! -f "$root/.pph-works" ]]; then
+  probe=$(mktemp -d "$root/tmp/probe.XXXXXX")
+  echo 'print("ok")' >"$probe/probe.swift"
+  inside=/tmp/$(basename "$probe")
+  if ! chroot "$root" sh -c "cd $inside && swiftc probe.swift -o probe && ./probe" >"$log" 2>&1; then
+    rm -rf "$probe"
+    tail -20 "$log" >&2
+    exit 1
+  fi
+  rm -rf "$probe"
+  touch "$root/.pph-works"
+fi
 echo "$root"
