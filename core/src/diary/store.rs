@@ -112,15 +112,7 @@ struct DayFigures {
 /// Adds new entries' ratings to their days' rollups and to the use counts.
 fn add_to_rollups(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
     add_to_days(conn, entries)?;
-    let mut uses: HashMap<&str, i64> = HashMap::new();
-    for r in entries.iter().flat_map(live_ratings) {
-        *uses.entry(r.symptom_id.as_str()).or_default() += 1;
-    }
-    let mut count = conn.prepare_cached(USE_COUNT)?;
-    for (symptom, n) in uses {
-        count.execute((symptom, n))?;
-    }
-    Ok(())
+    count_uses(conn, entries.iter().flat_map(live_ratings), 1)
 }
 
 /// Adds entries' ratings to their days' rollups: one upsert per symptom and
@@ -158,13 +150,23 @@ fn add_to_days(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
     Ok(())
 }
 
-const USE_COUNT: &str = "INSERT INTO diary_symptom_use (symptom_id, uses) VALUES (?1, ?2)
-     ON CONFLICT (symptom_id) DO UPDATE SET uses = uses + excluded.uses";
-
-fn count_uses(conn: &Connection, ratings: &[Rating], delta: i64) -> Result<()> {
-    let mut uses = conn.prepare_cached(USE_COUNT)?;
+/// Adds `delta` per rating to its symptom's use count: one upsert per
+/// symptom, however many ratings.
+fn count_uses<'a>(
+    conn: &Connection,
+    ratings: impl IntoIterator<Item = &'a Rating>,
+    delta: i64,
+) -> Result<()> {
+    let mut uses: HashMap<&str, i64> = HashMap::new();
     for r in ratings {
-        uses.execute((&r.symptom_id, delta))?;
+        *uses.entry(r.symptom_id.as_str()).or_default() += delta;
+    }
+    let mut count = conn.prepare_cached(
+        "INSERT INTO diary_symptom_use (symptom_id, uses) VALUES (?1, ?2)
+         ON CONFLICT (symptom_id) DO UPDATE SET uses = uses + excluded.uses",
+    )?;
+    for (symptom, n) in uses {
+        count.execute((symptom, n))?;
     }
     Ok(())
 }

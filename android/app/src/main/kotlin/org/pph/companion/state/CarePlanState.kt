@@ -45,30 +45,25 @@ class CarePlanState(
         CarePlanUi(plan, if (since <= today) plans.adherence(id, since, today) else null)
     }
 
-    fun setGoalStatus(goalId: String, status: GoalStatus) = guard {
-        companion.carePlans().updateGoal(goalId, GoalUpdate(status = status))
+    /// Writes through the core, then shows the plan as it now stands.
+    private fun act(write: (CarePlans) -> Unit) = guard {
+        write(companion.carePlans())
         refresh()
         _ui.value
     }
+
+    /// Writes to the plan on screen; nothing when there is none.
+    private fun actOnPlan(write: (CarePlans, String) -> Unit) {
+        val id = _ui.value.plan?.info?.id ?: return
+        act { write(it, id) }
+    }
+
+    fun setGoalStatus(goalId: String, status: GoalStatus) = act { it.updateGoal(goalId, GoalUpdate(status = status)) }
 
     /// A goal in the person's own words.
-    fun addGoal(goal: NewGoal) = guard {
-        val id = _ui.value.plan?.info?.id ?: return@guard _ui.value
-        companion.carePlans().addGoal(id, goal)
-        refresh()
-        _ui.value
-    }
+    fun addGoal(goal: NewGoal) = actOnPlan { plans, id -> plans.addGoal(id, goal) }
 
-    fun addActivity(goalId: String, activity: NewActivity) = guard {
-        companion.carePlans().addActivity(goalId, activity)
-        refresh()
-        _ui.value
-    }
+    fun addActivity(goalId: String, activity: NewActivity) = act { it.addActivity(goalId, activity) }
 
-    fun recordReview(review: NewReview) = guard {
-        val id = _ui.value.plan?.info?.id ?: return@guard _ui.value
-        companion.carePlans().recordReview(id, review)
-        refresh()
-        _ui.value
-    }
+    fun recordReview(review: NewReview) = actOnPlan { plans, id -> plans.recordReview(id, review) }
 }
