@@ -12,7 +12,9 @@ use rusqlite::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
+#[cfg(test)]
+use std::sync::{Condvar, Mutex};
 use std::thread::JoinHandle;
 
 /// SQLite's own default threshold for an automatic checkpoint, in pages.
@@ -23,7 +25,7 @@ pub(super) struct Checkpointer {
     wake: SyncSender<()>,
     stop: Arc<AtomicBool>,
     /// Checkpoints run so far, for tests to wait on.
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg(test)]
     runs: Arc<(Mutex<u64>, Condvar)>,
 }
 
@@ -47,7 +49,9 @@ impl Checkpointer {
         }))?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
+        #[cfg(test)]
         let runs = Arc::new((Mutex::new(0), Condvar::new()));
+        #[cfg(test)]
         let counted = runs.clone();
         let thread = std::thread::Builder::new()
             .name("pph-checkpoint".into())
@@ -55,8 +59,11 @@ impl Checkpointer {
                 while woken.recv().is_ok() && !stopping.load(Ordering::SeqCst) {
                     // Busy or partial results are retried after a later commit.
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                    *super::lock(&counted.0) += 1;
-                    counted.1.notify_all();
+                    #[cfg(test)]
+                    {
+                        *super::lock(&counted.0) += 1;
+                        counted.1.notify_all();
+                    }
                 }
             })
             .map_err(|_| PphError::Internal {
@@ -66,6 +73,7 @@ impl Checkpointer {
             thread: Some(thread),
             wake,
             stop,
+            #[cfg(test)]
             runs,
         })
     }
