@@ -2,7 +2,9 @@
 # Installs what the foreign-language tests need and a fresh machine lacks:
 # JNA (Debian's libjna-java) and a Kotlin compiler. A `kotlinc` on PATH is
 # used when present; otherwise the Kotlin 2.3 compiler is taken from the fat
-# jar inside PyPI's kotlin-jupyter-kernel. Idempotent: quick when done.
+# jar inside PyPI's kotlin-jupyter-kernel. Also FHIR.js (npm), the R4
+# validator exported Bundles are checked with (scripts/fhir/). Idempotent:
+# quick when done.
 set -euo pipefail
 tools=${PPH_TOOLS_DIR:-/var/tmp/pph-tools}
 mkdir -p "$tools"
@@ -24,5 +26,13 @@ with zipfile.ZipFile(wheel) as z:
         out.write(z.read(name))
 PY
   rm -rf "$wheel_dir"
+fi
+# FHIR.js from the committed lock file, reinstalled when the lock changes.
+fhir_dir="$tools/fhir"
+mkdir -p "$fhir_dir"
+if ! cmp -s scripts/fhir/package-lock.json "$fhir_dir/package-lock.json" \
+  || [[ ! -d "$fhir_dir/node_modules/fhir" ]]; then
+  cp scripts/fhir/package.json scripts/fhir/package-lock.json "$fhir_dir/"
+  npm ci --prefix "$fhir_dir" --no-audit --no-fund --loglevel=error >/dev/null
 fi
 echo "test tools ready in $tools"

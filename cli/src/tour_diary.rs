@@ -178,7 +178,7 @@ pub fn run(companion: &Companion) -> Result<(), String> {
         println!("  ! {}", flag.message);
     }
     let fhir = diary
-        .export_fhir("2026-03-02".into(), "2026-03-08".into())
+        .export_fhir("2026-03-02".into(), "2026-03-08".into(), None)
         .map_err(fail)?;
     println!(
         "FHIR R4 Bundle for the clinician's record: {} resources, {} bytes",

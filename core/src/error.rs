@@ -21,6 +21,11 @@ pub enum PphError {
     Forbidden { reason: String },
     #[error("network: {reason}")]
     Network { reason: String },
+    /// Too many attempts (wrong passwords, unknown invite codes): the server
+    /// takes no more until `retry_after_s` seconds have passed. Not a
+    /// connection problem: the shell says to wait, not that it is offline.
+    #[error("too many attempts; try again in {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
     /// The key does not open this store (or the file is not an encrypted store).
     #[error("the key does not open this store")]
     WrongKey,

@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 const REPLICAS: usize = 3;
+/// The one personal space that all of a person's devices write into.
+const SPACE: &str = "01900000-0000-7000-8000-00000000c0de";
 
 struct Replica {
     _dir: tempfile::TempDir,
@@ -29,6 +31,10 @@ fn replica(i: usize) -> Replica {
     let companion =
         Companion::open_with_clock(config(&dir.path().join("r.db"), &KEY), clock.clone())
             .expect("open");
+    companion
+        .store()
+        .adopt_personal_space(SPACE)
+        .expect("one person's devices");
     Replica {
         _dir: dir,
         companion,

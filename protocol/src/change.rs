@@ -1,3 +1,4 @@
+use crate::ids::is_canonical;
 use crate::Hlc;
 use serde::{Deserialize, Serialize};
 
@@ -24,20 +25,25 @@ pub const MAX_NAME_LEN: usize = 100;
 pub const MAX_VALUE_BYTES: usize = 256 * 1024;
 
 impl Change {
-    /// Checks the shape every replica and the server insist on: names
-    /// present and short, the value within bounds. Returns the offending
+    /// Checks the shape every replica and the server insist on: ids in
+    /// their canonical UUID spelling, names present, short and free of
+    /// control characters, the value within bounds. Returns the offending
     /// part's name, never its content.
     pub fn check(&self) -> Result<(), &'static str> {
-        let short = |s: &str| !s.is_empty() && s.len() <= MAX_NAME_LEN;
-        let names = [
+        let ids = [
             ("change_id", &self.change_id),
             ("space", &self.space),
-            ("entity_type", &self.entity_type),
             ("entity_id", &self.entity_id),
+        ];
+        if let Some((name, _)) = ids.iter().find(|(_, v)| !is_canonical(v)) {
+            return Err(name);
+        }
+        let names = [
+            ("entity_type", &self.entity_type),
             ("field", &self.field),
             ("hlc.node", &self.hlc.node),
         ];
-        if let Some((name, _)) = names.iter().find(|(_, v)| !short(v)) {
+        if let Some((name, _)) = names.iter().find(|(_, v)| !is_name(v)) {
             return Err(name);
         }
         if self.value.to_string().len() > MAX_VALUE_BYTES {
@@ -45,4 +51,9 @@ impl Change {
         }
         Ok(())
     }
+}
+
+/// Present, at most `MAX_NAME_LEN` bytes, no control characters.
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_NAME_LEN && !s.chars().any(char::is_control)
 }

@@ -1,9 +1,12 @@
 //! The sync wire format shared by the core and the server: a hybrid logical
-//! clock, the field-level change every replica exchanges, and the HTTP API's
-//! requests and responses.
+//! clock, the field-level change every replica exchanges, the HTTP API's
+//! requests and responses, and the authorisation table both sides enforce.
 
+pub mod authz;
 mod change;
 mod hlc;
+pub mod ids;
+pub mod kinds;
 pub mod wire;
 
 pub use change::{Change, MAX_NAME_LEN, MAX_VALUE_BYTES};

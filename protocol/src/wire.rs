@@ -1,5 +1,7 @@
 //! Requests and responses of the sync server's HTTP API (`/v1/...`), JSON.
 
+use crate::authz::Refusal;
+use crate::kinds::SpaceKind;
 use crate::Change;
 use serde::{Deserialize, Serialize};
 
@@ -35,21 +37,10 @@ impl Scope {
         Scope::Budget,
     ];
 
-    /// The entity kinds (change `entity_type`s) this scope lets a clinician read.
-    pub fn entity_types(self) -> &'static [&'static str] {
-        match self {
-            Scope::CarePlan => &[
-                "care_plan",
-                "plan_contact",
-                "plan_goal",
-                "plan_activity",
-                "plan_completion",
-                "plan_review",
-            ],
-            Scope::Diary => &["diary_symptom", "diary_entry"],
-            Scope::Questionnaires => &["questionnaire_result"],
-            Scope::Budget => &["budget", "budget_adjustment", "budget_line", "budget_spend"],
-        }
+    /// The entity kinds (change `entity_type`s) this scope lets a clinician
+    /// read, as the authorisation table lists them.
+    pub fn kinds(self) -> impl Iterator<Item = &'static str> {
+        crate::kinds::in_scope(self)
     }
 }
 
@@ -60,6 +51,9 @@ pub struct SignUpRequest {
     pub role: Role,
     pub display_name: String,
     pub device_name: String,
+    /// The node id that stamps this device's changes, so other devices
+    /// can name it in history.
+    pub node: String,
     /// The device's existing personal space id, adopted as the account's.
     pub personal_space: String,
 }
@@ -69,6 +63,8 @@ pub struct SignInRequest {
     pub email: String,
     pub password: String,
     pub device_name: String,
+    /// As in `SignUpRequest`.
+    pub node: String,
 }
 
 /// A device's session: the bearer token is shown once, stored only hashed.
@@ -94,10 +90,12 @@ pub struct PushResponse {
     pub duplicates: u32,
 }
 
-/// A change with its place in its space's sequence.
+/// A change with its place in its space's sequence, and the account that
+/// pushed it, as the server authenticated it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SequencedChange {
     pub seq: i64,
+    pub author: String,
     pub change: Change,
 }
 
@@ -129,7 +127,22 @@ pub enum SpaceAccess {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpaceEntry {
     pub space: String,
+    pub kind: SpaceKind,
+    /// A personal space's person; a group's creator.
+    pub owner: String,
+    /// Who moderates a group (empty for a personal space).
+    pub facilitators: Vec<String>,
+    /// A personal space's devices, as they named themselves signing in
+    /// (empty for a group).
+    pub devices: Vec<DeviceName>,
     pub access: SpaceAccess,
+}
+
+/// The name a device gave for itself, by the node that stamps its changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceName {
+    pub node: String,
+    pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +183,21 @@ pub struct CreateGroupSpaceRequest {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// A refused push: each change that broke a rule, by its place in the
+    /// batch (nothing of the batch was stored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RefusedChange>,
+    /// `rate_limited`: when to try again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
+}
+
+/// One change of a push that the authorisation table refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedChange {
+    /// Its place in the pushed batch, from 0.
+    pub index: u32,
+    pub rule: Refusal,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,13 +27,14 @@ fn now_ms() -> u64 {
 
 fn batch(space: &str) -> Vec<Change> {
     (0..BATCH)
-        .map(|i| Change {
+        .map(|i| (i, id()))
+        .map(|(i, entity_id)| Change {
             change_id: id(),
             space: space.to_owned(),
             entity_type: "diary_entry".into(),
-            entity_id: id(),
+            value: json!({"id": entity_id, "ratings": [{"symptom_id": "a001", "value": i % 11}], "note": null, "tags": ["poor_sleep"]}),
+            entity_id,
             field: "*".into(),
-            value: json!({"ratings": [{"symptom_id": "a001", "value": i % 11}], "note": null, "tags": ["poor_sleep"]}),
             hlc: Hlc {
                 wall_ms: now_ms(),
                 counter: i as u32,
@@ -52,7 +53,7 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
             .post(format!("{}/v1/accounts", server.url))
             .json(&json!({
                 "email": format!("{}@bench.example", id()), "password": "bench password 123",
-                "role": "patient", "display_name": "Bench", "device_name": "bench",
+                "role": "patient", "display_name": "Bench", "device_name": "bench", "node": "0123456789abcdef",
                 "personal_space": id()
             }))
             .send()

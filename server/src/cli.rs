@@ -2,6 +2,7 @@
 //! 127.0.0.1:7878 with the SQLite file `pph-server.db`;
 //! `--database-url postgres://…` uses PostgreSQL.
 
+use crate::config::{load_or_create_secret, ServerConfig};
 use crate::{open_storage, serve, Backend};
 use clap::Parser;
 use std::io::Write;
@@ -19,6 +20,16 @@ struct Args {
     /// The SQLite file used when no PostgreSQL URL is given.
     #[arg(long, default_value = "pph-server.db")]
     sqlite: PathBuf,
+    /// The file holding the secret that keys stored invite codes, made on
+    /// first start if absent. Every server on one database must share it.
+    /// Default with SQLite: the database's path plus `.secret`; required
+    /// with PostgreSQL.
+    #[arg(long, env = "PPH_SECRET_FILE")]
+    secret_file: Option<PathBuf>,
+    /// Take the client's address from the last `X-Forwarded-For` entry
+    /// (only behind a reverse proxy that sets it).
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 /// Runs the server as `pph-server` does (the binary, and test harnesses
@@ -35,6 +46,22 @@ pub fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> std::process::ExitCode {
+    let secret_file = match (&args.secret_file, &args.database_url) {
+        (Some(path), _) => path.clone(),
+        (None, None) => PathBuf::from(format!("{}.secret", args.sqlite.display())),
+        (None, Some(_)) => {
+            eprintln!("pph-server: with PostgreSQL, give --secret-file (shared by every server)");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut config = match load_or_create_secret(&secret_file) {
+        Ok(secret) => ServerConfig::with_secret(secret),
+        Err(e) => {
+            eprintln!("pph-server: cannot read the secret file: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    config.trust_forwarded_for = args.trust_forwarded_for;
     let backend = match args.database_url {
         Some(url) => Backend::Postgres(url),
         None => Backend::Sqlite(args.sqlite),
@@ -61,7 +88,7 @@ async fn run(args: Args) -> std::process::ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match serve(listener, storage, shutdown).await {
+    match serve(listener, storage, config, shutdown).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("pph-server: {e}");

@@ -5,9 +5,12 @@
 
 pub mod api;
 pub mod cli;
+pub mod config;
 pub mod credentials;
 pub mod rate_limit;
 pub mod storage;
+
+pub use config::ServerConfig;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -41,9 +44,11 @@ pub async fn open_storage(backend: &Backend) -> Result<Arc<dyn Storage>, Storage
 pub async fn serve(
     listener: TcpListener,
     storage: Arc<dyn Storage>,
+    config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, api::router(storage))
+    let app = api::router(storage, config).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -84,7 +89,8 @@ impl EmbeddedServer {
                 match setup.await {
                     Ok((storage, listener, addr)) => {
                         let _ = ready_tx.send(Ok(addr));
-                        let _ = serve(listener, storage, async {
+                        let config = ServerConfig::ephemeral();
+                        let _ = serve(listener, storage, config, async {
                             let _ = stop_rx.await;
                         })
                         .await;

@@ -1,66 +1,79 @@
-//! Sign-in attempts per email: after MAX_FAILURES failures in WINDOW, further
-//! attempts are refused until the window ends. Kept in memory per process;
-//! behind a load balancer each server counts alone (documented limit).
+//! How many attempts the server allows, and counted under which keys. The
+//! counts live in the database (`Storage::take_attempt`), so every server
+//! process on it shares them, and each attempt is counted before it is
+//! tried, atomically, so that attempts made at once cannot slip past.
+//!
+//! Sign-in is limited per account and client address (so a stranger
+//! guessing from one place cannot lock the person out from everywhere) and
+//! per client address across accounts (so guesses spread over many
+//! accounts are caught). A successful attempt is given back.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use crate::api::{ApiError, ApiResult};
+use crate::storage::Storage;
+use pph_protocol::wire::ErrorCode;
+use std::net::IpAddr;
 
-pub const MAX_FAILURES: u32 = 5;
-pub const WINDOW_MS: i64 = 15 * 60 * 1000;
-/// Past this many tracked emails, expired windows are swept.
-const SWEEP_AT: usize = 10_000;
-
-#[derive(Default)]
-pub struct RateLimiter {
-    failures: Mutex<HashMap<String, (u32, i64)>>,
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub max: u32,
+    pub window_ms: i64,
 }
 
-impl RateLimiter {
-    /// Some(seconds to wait) when this key may not try now.
-    pub fn blocked_for(&self, key: &str, now_ms: i64) -> Option<u64> {
-        let failures = self.failures.lock().ok()?;
-        let (count, start) = failures.get(key)?;
-        let ends = start + WINDOW_MS;
-        (*count >= MAX_FAILURES && now_ms < ends).then(|| ((ends - now_ms) / 1000).max(1) as u64)
-    }
+const FIFTEEN_MINUTES: i64 = 15 * 60 * 1000;
 
-    pub fn failed(&self, key: &str, now_ms: i64) {
-        let Ok(mut failures) = self.failures.lock() else {
-            return;
-        };
-        if failures.len() >= SWEEP_AT {
-            failures.retain(|_, (_, start)| now_ms < *start + WINDOW_MS);
-        }
-        let entry = failures.entry(key.to_owned()).or_insert((0, now_ms));
-        if now_ms >= entry.1 + WINDOW_MS {
-            *entry = (0, now_ms);
-        }
-        entry.0 += 1;
-    }
+/// Sign-ins for one account from one address.
+pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
+    max: 5,
+    window_ms: FIFTEEN_MINUTES,
+};
+/// Failed sign-ins from one address, whatever the account.
+pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
+    max: 20,
+    window_ms: FIFTEEN_MINUTES,
+};
+/// Unknown invite codes tried by one account.
+pub const INVITE_CODES: Limit = Limit {
+    max: 5,
+    window_ms: FIFTEEN_MINUTES,
+};
 
-    pub fn succeeded(&self, key: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(key);
+/// Counters older than this are swept now and then.
+pub const LONGEST_WINDOW_MS: i64 = FIFTEEN_MINUTES;
+
+pub fn sign_in_key(email: &str, addr: IpAddr) -> String {
+    format!("sign-in:{email}:{addr}")
+}
+
+pub fn address_key(addr: IpAddr) -> String {
+    format!("address:{addr}")
+}
+
+pub fn invite_key(account_id: &str) -> String {
+    format!("invite:{account_id}")
+}
+
+/// Counts one attempt under `key`; `RateLimited` (with when to try again)
+/// when it is over the limit.
+pub async fn take(storage: &dyn Storage, key: &str, limit: Limit, now_ms: i64) -> ApiResult<()> {
+    match storage
+        .take_attempt(key, now_ms, limit.window_ms, limit.max)
+        .await?
+    {
+        None => Ok(()),
+        Some(wait_ms) => {
+            let seconds = (wait_ms.max(0) as u64).div_ceil(1000).max(1);
+            Err(ApiError::rate_limited(seconds))
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn blocks_after_the_limit_until_the_window_ends() {
-        let limiter = RateLimiter::default();
-        for _ in 0..MAX_FAILURES - 1 {
-            limiter.failed("a@x", 1_000);
-        }
-        assert_eq!(limiter.blocked_for("a@x", 1_000), None);
-        limiter.failed("a@x", 1_000);
-        assert_eq!(limiter.blocked_for("a@x", 1_000), Some(900));
-        assert_eq!(limiter.blocked_for("b@x", 1_000), None);
-        assert_eq!(limiter.blocked_for("a@x", 1_000 + WINDOW_MS), None);
-        limiter.succeeded("a@x");
-        assert_eq!(limiter.blocked_for("a@x", 2_000), None);
+impl ApiError {
+    pub fn rate_limited(retry_after_s: u64) -> Self {
+        let mut e = ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many attempts; try again in {retry_after_s} s"),
+        );
+        e.retry_after_s = Some(retry_after_s);
+        e
     }
 }

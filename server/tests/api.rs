@@ -74,7 +74,7 @@ impl Fixture {
             .post(self.url("/v1/accounts"))
             .json(&json!({
                 "email": email, "password": PASSWORD, "role": role,
-                "display_name": "Someone", "device_name": "phone", "personal_space": id()
+                "display_name": "Someone", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id()
             }))
             .send()
             .await
@@ -125,6 +125,18 @@ fn change(space: &str, wall_ms: u64) -> Change {
     }
 }
 
+/// A new message in a group, as its author's device writes it.
+fn message(group: &str, author: &str, wall_ms: u64) -> Change {
+    let id = id();
+    Change {
+        entity_type: "group_message".into(),
+        entity_id: id.clone(),
+        field: "*".into(),
+        value: json!({"id": id, "group_id": group, "author_id": author, "body": "hello"}),
+        ..change(group, wall_ms)
+    }
+}
+
 #[tokio::test]
 async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
     let f = fixture();
@@ -142,7 +154,7 @@ async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
     );
     let base = json!({
         "email": "a@example.org", "password": PASSWORD, "role": "patient",
-        "display_name": "A", "device_name": "phone", "personal_space": id()
+        "display_name": "A", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id()
     });
     for (field, bad) in [
         ("email", json!("not-an-email")),
@@ -168,7 +180,7 @@ async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
         .post(f.url("/v1/accounts"))
         .json(&json!({
             "email": "A@Example.org", "password": PASSWORD, "role": "patient",
-            "display_name": "A", "device_name": "phone", "personal_space": id()
+            "display_name": "A", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id()
         }))
         .send()
         .await
@@ -183,10 +195,10 @@ async fn sign_in_is_rate_limited_per_email() {
     let attempt = |password: &'static str| {
         f.client
             .post(f.url("/v1/sessions"))
-            .json(&json!({"email": "b@example.org", "password": password, "device_name": "x"}))
+            .json(&json!({"email": "b@example.org", "password": password, "device_name": "x", "node": "0123456789abcdef"}))
             .send()
     };
-    for _ in 0..pph_server::rate_limit::MAX_FAILURES {
+    for _ in 0..pph_server::rate_limit::SIGN_IN_PER_ACCOUNT.max {
         refusal(
             attempt("wrong password!!").await.expect("send"),
             401,
@@ -200,7 +212,7 @@ async fn sign_in_is_rate_limited_per_email() {
     let unknown = f
         .client
         .post(f.url("/v1/sessions"))
-        .json(&json!({"email": "nobody@example.org", "password": PASSWORD, "device_name": "x"}))
+        .json(&json!({"email": "nobody@example.org", "password": PASSWORD, "device_name": "x", "node": "0123456789abcdef"}))
         .send()
         .await
         .expect("send");
@@ -518,9 +530,19 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         .get_as(&outsider.token, &format!("/v1/spaces/{group}/members"))
         .await;
     refusal(outsider_reads, 403, "forbidden").await;
-    let one = || vec![change(&group, now_ms())];
-    assert_eq!(f.push(&member.token, &one()).await.status(), 200);
-    refusal(f.push(&outsider.token, &one()).await, 403, "forbidden").await;
+    let one = |author: &str| vec![message(&group, author, now_ms())];
+    assert_eq!(
+        f.push(&member.token, &one(&member.account_id))
+            .await
+            .status(),
+        200
+    );
+    refusal(
+        f.push(&outsider.token, &one(&outsider.account_id)).await,
+        403,
+        "forbidden",
+    )
+    .await;
 
     // A member cannot remove the facilitator; the facilitator removes them.
     let remove = |token: &str, who: &str| {
@@ -548,7 +570,12 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         .get_as(&member.token, &format!("/v1/spaces/{group}/changes"))
         .await;
     refusal(pull, 403, "forbidden").await;
-    refusal(f.push(&member.token, &one()).await, 403, "forbidden").await;
+    refusal(
+        f.push(&member.token, &one(&member.account_id)).await,
+        403,
+        "forbidden",
+    )
+    .await;
 
     // Revoked codes stop working; unknown codes are rate-limited.
     let revoke = f
@@ -576,7 +603,7 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         "invalid",
     )
     .await;
-    for _ in 1..pph_server::rate_limit::MAX_FAILURES {
+    for _ in 1..pph_server::rate_limit::INVITE_CODES.max {
         refusal(
             join("ABCDEFGHJK".into()).await.expect("send"),
             404,

@@ -3,8 +3,11 @@
 //! a throwaway cluster). Every test makes its own accounts and spaces, so the
 //! PostgreSQL database may be shared between runs.
 
-use pph_protocol::wire::{PushResponse, Role, Scope};
+use pph_protocol::authz::Refusal;
+use pph_protocol::kinds::{self, IdRule};
+use pph_protocol::wire::{DeviceName, PushResponse, RefusedChange, Role, Scope};
 use pph_server::storage::*;
+use serde_json::json;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -53,14 +56,36 @@ fn account(role: Role) -> Account {
     }
 }
 
-fn change(space: &str, kind: &str) -> IncomingChange {
+/// A change creating a new record of `kind`, written by `author`, that the
+/// authorisation table allows.
+fn change(author: &str, space: &str, kind: &str) -> IncomingChange {
     let change_id = id();
+    let rule = kinds::rule(kind);
+    let entity_id = match rule.map(|r| r.id) {
+        Some(IdRule::BoundToAuthor) => pph_protocol::ids::owned_id(author, &[&change_id]),
+        Some(IdRule::SpaceId) => space.to_owned(),
+        _ => id(),
+    };
+    let mut value = json!({ "id": entity_id });
+    if let Some(rule) = rule {
+        for field in [rule.author_field, rule.space_field].into_iter().flatten() {
+            if field != "id" {
+                value[field] = json!(if Some(field) == rule.author_field {
+                    author
+                } else {
+                    space
+                });
+            }
+        }
+    }
     IncomingChange {
         body: format!("{{\"change_id\":\"{change_id}\"}}"),
         change_id,
         space: space.to_owned(),
         entity_type: kind.to_owned(),
-        entity_id: id(),
+        entity_id,
+        field: "*".into(),
+        value: Some(value),
         hides: None,
     }
 }
@@ -70,7 +95,7 @@ async fn seqs(s: &dyn Storage, space: &str) -> Vec<i64> {
         .await
         .expect("pull")
         .into_iter()
-        .map(|(seq, _)| seq)
+        .map(|c| c.seq)
         .collect()
 }
 
@@ -114,7 +139,13 @@ async fn tokens_find_their_account_until_revoked(s: Arc<dyn Storage>) {
     let a = account(Role::Clinician);
     s.create_account(&a).await.expect("create");
     let hash = id();
-    s.add_token(&hash, &a.id, "phone", 5).await.expect("token");
+    let phone = |name: &str| DeviceName {
+        node: "a1b2c3d4e5f60718".into(),
+        name: name.into(),
+    };
+    s.add_token(&hash, &a.id, &phone("phone"), 5)
+        .await
+        .expect("token");
     let found = s.account_for_token(&hash).await.expect("lookup");
     assert_eq!(
         found.map(|f| (f.id, f.role)),
@@ -123,6 +154,14 @@ async fn tokens_find_their_account_until_revoked(s: Arc<dyn Storage>) {
     s.revoke_token(&hash, 6).await.expect("revoke");
     assert_eq!(s.account_for_token(&hash).await.expect("lookup"), None);
     assert_eq!(s.account_for_token(&id()).await.expect("lookup"), None);
+    // Signing in again on the same device, renamed: its latest name counts.
+    s.add_token(&id(), &a.id, &phone("Ann's phone"), 7)
+        .await
+        .expect("token");
+    assert_eq!(
+        s.device_names(&a.id).await.expect("names"),
+        vec![phone("Ann's phone")]
+    );
 }
 
 async fn push_is_idempotent_and_numbers_each_space(s: Arc<dyn Storage>) {
@@ -131,10 +170,10 @@ async fn push_is_idempotent_and_numbers_each_space(s: Arc<dyn Storage>) {
     let group = id();
     s.create_group_space(&group, &a.id).await.expect("group");
     let batch: Vec<_> = (0..3)
-        .map(|_| change(&a.personal_space, "care_plan"))
-        .chain([change(&group, "group_message")])
+        .map(|_| change(&a.id, &a.personal_space, "care_plan"))
+        .chain([change(&a.id, &group, "group_message")])
         .collect();
-    let first = s.push(&batch).await.expect("push");
+    let first = s.push(&a.id, &batch).await.expect("push");
     assert_eq!(
         first,
         PushResponse {
@@ -142,7 +181,7 @@ async fn push_is_idempotent_and_numbers_each_space(s: Arc<dyn Storage>) {
             duplicates: 0
         }
     );
-    let again = s.push(&batch).await.expect("retried push");
+    let again = s.push(&a.id, &batch).await.expect("retried push");
     assert_eq!(
         again,
         PushResponse {
@@ -150,9 +189,12 @@ async fn push_is_idempotent_and_numbers_each_space(s: Arc<dyn Storage>) {
             duplicates: 4
         }
     );
-    let mixed = vec![batch[0].clone(), change(&a.personal_space, "plan_goal")];
+    let mixed = vec![
+        batch[0].clone(),
+        change(&a.id, &a.personal_space, "plan_goal"),
+    ];
     assert_eq!(
-        s.push(&mixed).await.expect("mixed"),
+        s.push(&a.id, &mixed).await.expect("mixed"),
         PushResponse {
             accepted: 1,
             duplicates: 1
@@ -165,7 +207,7 @@ async fn push_is_idempotent_and_numbers_each_space(s: Arc<dyn Storage>) {
         .await
         .expect("pull")
         .into_iter()
-        .map(|(_, b)| b)
+        .map(|c| c.body)
         .collect();
     assert_eq!(
         bodies[..3],
@@ -186,14 +228,17 @@ async fn pull_pages_from_a_cursor_and_filters_kinds(s: Arc<dyn Storage>) {
         "diary_entry",
         "care_plan",
     ];
-    let batch: Vec<_> = kinds.iter().map(|k| change(&a.personal_space, k)).collect();
-    s.push(&batch).await.expect("push");
+    let batch: Vec<_> = kinds
+        .iter()
+        .map(|k| change(&a.id, &a.personal_space, k))
+        .collect();
+    s.push(&a.id, &batch).await.expect("push");
     let page1 = s.pull(&a.personal_space, 0, 2, None).await.expect("page 1");
-    assert_eq!(page1.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(page1.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![1, 2]);
     let page2 = s.pull(&a.personal_space, 2, 2, None).await.expect("page 2");
-    assert_eq!(page2.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3, 4]);
+    assert_eq!(page2.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![3, 4]);
     let last = s.pull(&a.personal_space, 4, 2, None).await.expect("page 3");
-    assert_eq!(last.iter().map(|r| r.0).collect::<Vec<_>>(), vec![5]);
+    assert_eq!(last.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![5]);
     let diary = s
         .pull(
             &a.personal_space,
@@ -203,7 +248,7 @@ async fn pull_pages_from_a_cursor_and_filters_kinds(s: Arc<dyn Storage>) {
         )
         .await
         .expect("filtered");
-    assert_eq!(diary.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 4]);
+    assert_eq!(diary.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![2, 4]);
     let none = s
         .pull(&a.personal_space, 0, 10, Some(&["nothing"]))
         .await
@@ -229,7 +274,14 @@ async fn membership_is_checked_per_space(s: Arc<dyn Storage>) {
     assert!(s.is_member(&group, &b.id).await.expect("b"));
     let mut expected = vec![b.personal_space.clone(), group.clone()];
     expected.sort();
-    assert_eq!(s.member_spaces(&b.id).await.expect("spaces"), expected);
+    let spaces: Vec<String> = s
+        .member_spaces(&b.id)
+        .await
+        .expect("spaces")
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(spaces, expected);
 }
 
 async fn grants_live_until_revoked_or_expired(s: Arc<dyn Storage>) {
@@ -296,7 +348,7 @@ async fn concurrent_pushes_number_without_gaps(s: Arc<dyn Storage>) {
     let batches: Vec<Vec<IncomingChange>> = (0..4)
         .map(|_| {
             (0..25)
-                .map(|_| change(&a.personal_space, "diary_entry"))
+                .map(|_| change(&a.id, &a.personal_space, "diary_entry"))
                 .collect()
         })
         .collect();
@@ -306,8 +358,8 @@ async fn concurrent_pushes_number_without_gaps(s: Arc<dyn Storage>) {
         .take(8)
         .cloned()
         .map(|batch| {
-            let s = s.clone();
-            tokio::spawn(async move { s.push(&batch).await.expect("push") })
+            let (s, author) = (s.clone(), a.id.clone());
+            tokio::spawn(async move { s.push(&author, &batch).await.expect("push") })
         })
         .collect();
     let mut accepted = 0;
@@ -324,11 +376,11 @@ async fn concurrent_pushes_number_without_gaps(s: Arc<dyn Storage>) {
 async fn a_failing_push_stores_nothing(s: Arc<dyn Storage>) {
     let a = account(Role::Patient);
     s.create_account(&a).await.expect("create");
-    let good = change(&a.personal_space, "care_plan");
-    let into_nowhere = change(&id(), "care_plan");
-    assert!(s.push(&[good.clone(), into_nowhere]).await.is_err());
+    let good = change(&a.id, &a.personal_space, "care_plan");
+    let into_nowhere = change(&a.id, &id(), "care_plan");
+    assert!(s.push(&a.id, &[good.clone(), into_nowhere]).await.is_err());
     assert!(seqs(&*s, &a.personal_space).await.is_empty());
-    s.push(&[good]).await.expect("good alone");
+    s.push(&a.id, &[good]).await.expect("good alone");
     assert_eq!(seqs(&*s, &a.personal_space).await, vec![1]);
 }
 
@@ -360,12 +412,12 @@ async fn groups_have_roles_invites_and_removal(s: Arc<dyn Storage>) {
         .redeem_invite(&invite.code_hash, &b.id, 5_000)
         .await
         .expect("join");
-    assert_eq!(joined.as_deref(), Some(group.as_str()));
+    assert_eq!(joined, Redeemed::Joined(group.clone()));
     assert_eq!(
         s.redeem_invite(&invite.code_hash, &b.id, 5_001)
             .await
             .expect("again"),
-        Some(group.clone()),
+        Redeemed::Joined(group.clone()),
         "joining twice is harmless"
     );
     assert_eq!(
@@ -384,11 +436,11 @@ async fn groups_have_roles_invites_and_removal(s: Arc<dyn Storage>) {
         s.redeem_invite(&invite.code_hash, &c.id, 10_000)
             .await
             .expect("expired"),
-        None
+        Redeemed::NoSuchCode
     );
     assert_eq!(
         s.redeem_invite(&id(), &c.id, 5_000).await.expect("unknown"),
-        None
+        Redeemed::NoSuchCode
     );
     assert!(!s
         .revoke_invite(&invite.code_hash, &id(), 6_000)
@@ -402,11 +454,17 @@ async fn groups_have_roles_invites_and_removal(s: Arc<dyn Storage>) {
         s.redeem_invite(&invite.code_hash, &c.id, 7_000)
             .await
             .expect("revoked"),
-        None
+        Redeemed::NoSuchCode
     );
     assert!(!s.is_member(&group, &c.id).await.expect("c"));
-    assert!(s.remove_member(&group, &b.id).await.expect("remove"));
-    assert!(!s.remove_member(&group, &b.id).await.expect("again"));
+    assert!(s
+        .remove_member(&group, &b.id, &a.id, 8_000)
+        .await
+        .expect("remove"));
+    assert!(!s
+        .remove_member(&group, &b.id, &a.id, 8_001)
+        .await
+        .expect("again"));
     assert!(!s.is_member(&group, &b.id).await.expect("b"));
 }
 
@@ -415,27 +473,29 @@ async fn hidden_records_are_no_longer_served(s: Arc<dyn Storage>) {
     s.create_account(&a).await.expect("create");
     let group = id();
     s.create_group_space(&group, &a.id).await.expect("group");
-    let rude = change(&group, "group_message");
+    let rude = change(&a.id, &group, "group_message");
     let edit = IncomingChange {
         change_id: id(),
         entity_id: rude.entity_id.clone(),
         ..rude.clone()
     };
-    let kind = change(&group, "group_message");
-    s.push(&[rude.clone(), edit, kind.clone()])
+    let kind = change(&a.id, &group, "group_message");
+    s.push(&a.id, &[rude.clone(), edit, kind.clone()])
         .await
         .expect("push");
     let hide = IncomingChange {
         hides: Some(rude.entity_id.clone()),
-        ..change(&group, "group_hide")
+        ..change(&a.id, &group, "group_hide")
     };
-    s.push(std::slice::from_ref(&hide)).await.expect("hide");
+    s.push(&a.id, std::slice::from_ref(&hide))
+        .await
+        .expect("hide");
     let served: Vec<String> = s
         .pull(&group, 0, 100, None)
         .await
         .expect("pull")
         .into_iter()
-        .map(|(_, body)| body)
+        .map(|c| c.body)
         .collect();
     assert_eq!(served, vec![kind.body.clone(), hide.body.clone()]);
     let filtered = s
@@ -443,6 +503,219 @@ async fn hidden_records_are_no_longer_served(s: Arc<dyn Storage>) {
         .await
         .expect("filtered");
     assert_eq!(filtered.len(), 1);
+}
+
+fn refused_rules(outcome: Result<PushResponse, PushError>) -> Vec<(u32, Refusal)> {
+    match outcome {
+        Err(PushError::Refused(refused)) => refused
+            .into_iter()
+            .map(|RefusedChange { index, rule }| (index, rule))
+            .collect(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// The authorisation table, enforced inside the push: each change is judged
+/// with who wrote it, where, and who made the record; a refused push stores
+/// nothing and names every change it refuses.
+async fn pushes_are_judged_against_the_authorisation_table(s: Arc<dyn Storage>) {
+    let (fac, ann, bob) = (
+        account(Role::Patient),
+        account(Role::Patient),
+        account(Role::Patient),
+    );
+    for x in [&fac, &ann, &bob] {
+        s.create_account(x).await.expect("account");
+    }
+    let group = id();
+    s.create_group_space(&group, &fac.id).await.expect("group");
+    s.add_member(&group, &ann.id).await.expect("ann");
+    s.add_member(&group, &bob.id).await.expect("bob");
+    let anns = change(&ann.id, &group, kinds::GROUP_MESSAGE);
+    s.push(&ann.id, std::slice::from_ref(&anns))
+        .await
+        .expect("ann writes");
+
+    // Bob edits Ann's message; writes a care plan into the group; writes
+    // into Ann's personal space; makes a message claiming to be Ann's.
+    let forged_edit = IncomingChange {
+        change_id: id(),
+        field: "body".into(),
+        value: Some(json!("forged")),
+        ..anns.clone()
+    };
+    let plan_in_group = change(&bob.id, &group, kinds::CARE_PLAN);
+    let mut impostor = change(&bob.id, &group, kinds::GROUP_MESSAGE);
+    impostor.value =
+        Some(json!({"id": impostor.entity_id, "group_id": group, "author_id": ann.id}));
+    let fine = change(&bob.id, &group, kinds::GROUP_MESSAGE);
+    let batch = [fine.clone(), forged_edit, plan_in_group, impostor];
+    assert_eq!(
+        refused_rules(s.push(&bob.id, &batch).await),
+        vec![
+            (1, Refusal::NotAuthor),
+            (2, Refusal::WrongSpaceKind),
+            (3, Refusal::AuthorMismatch)
+        ]
+    );
+    let into_anns = change(&bob.id, &ann.personal_space, kinds::DIARY_ENTRY);
+    assert_eq!(
+        refused_rules(s.push(&bob.id, &[into_anns]).await),
+        vec![(0, Refusal::NotMember)]
+    );
+    // Nothing of a refused push was stored: only Ann's message is there.
+    assert_eq!(seqs(&*s, &group).await, vec![1]);
+
+    // A member hides nothing; the facilitator does, and changes meetups.
+    let hide = change(&bob.id, &group, kinds::GROUP_HIDE);
+    assert_eq!(
+        refused_rules(s.push(&bob.id, &[hide]).await),
+        vec![(0, Refusal::MayNotCreate)]
+    );
+    let meetup = change(&ann.id, &group, kinds::GROUP_MEETUP);
+    s.push(&ann.id, std::slice::from_ref(&meetup))
+        .await
+        .expect("meetup");
+    let cancel = |by: &Account| IncomingChange {
+        change_id: id(),
+        field: "cancelled".into(),
+        value: Some(json!(true)),
+        ..change(&by.id, &group, kinds::GROUP_MEETUP)
+    };
+    let cancel = |by: &Account| IncomingChange {
+        entity_id: meetup.entity_id.clone(),
+        ..cancel(by)
+    };
+    assert_eq!(
+        refused_rules(s.push(&bob.id, &[cancel(&bob)]).await),
+        vec![(0, Refusal::NotAuthor)]
+    );
+    s.push(&fac.id, &[cancel(&fac)])
+        .await
+        .expect("the facilitator cancels");
+
+    // The same change id again elsewhere is refused, not a silent duplicate.
+    let reused = IncomingChange {
+        change_id: fine.change_id.clone(),
+        ..change(&bob.id, &bob.personal_space, kinds::CARE_PLAN)
+    };
+    s.push(&bob.id, std::slice::from_ref(&fine))
+        .await
+        .expect("fine");
+    assert_eq!(
+        refused_rules(s.push(&bob.id, &[reused]).await),
+        vec![(0, Refusal::ChangeIdReused)]
+    );
+    assert_eq!(
+        s.push(&bob.id, &[fine]).await.expect("retried"),
+        PushResponse {
+            accepted: 0,
+            duplicates: 1
+        }
+    );
+
+    // Every change is served with the account that pushed it.
+    let authors: Vec<Option<String>> = s
+        .pull(&group, 0, 100, None)
+        .await
+        .expect("pull")
+        .into_iter()
+        .map(|c| c.author)
+        .collect();
+    assert_eq!(
+        authors,
+        vec![
+            Some(ann.id.clone()),
+            Some(ann.id.clone()),
+            Some(fac.id.clone()),
+            Some(bob.id.clone())
+        ]
+    );
+}
+
+async fn removed_members_cannot_rejoin_until_readmitted(s: Arc<dyn Storage>) {
+    let (fac, ann) = (account(Role::Patient), account(Role::Patient));
+    for x in [&fac, &ann] {
+        s.create_account(x).await.expect("account");
+    }
+    let group = id();
+    s.create_group_space(&group, &fac.id).await.expect("group");
+    let invite = Invite {
+        code_hash: id(),
+        space: group.clone(),
+        created_by: fac.id.clone(),
+        created_ms: 1_000,
+        expires_ms: 100_000,
+    };
+    s.create_invite(&invite).await.expect("invite");
+    let join = || s.redeem_invite(&invite.code_hash, &ann.id, 2_000);
+    assert_eq!(join().await.expect("join"), Redeemed::Joined(group.clone()));
+    // Leaving of one's own accord bars nothing.
+    assert!(s
+        .remove_member(&group, &ann.id, &ann.id, 2_500)
+        .await
+        .expect("leave"));
+    assert_eq!(
+        join().await.expect("rejoin"),
+        Redeemed::Joined(group.clone())
+    );
+    assert!(s
+        .remove_member(&group, &ann.id, &fac.id, 3_000)
+        .await
+        .expect("remove"));
+    assert_eq!(join().await.expect("barred"), Redeemed::Removed);
+    assert!(!s.is_member(&group, &ann.id).await.expect("not back"));
+    let removed = s.removed_members(&group).await.expect("removed");
+    assert_eq!(
+        removed.iter().map(|m| &m.account_id).collect::<Vec<_>>(),
+        vec![&ann.id]
+    );
+    assert!(s.readmit(&group, &ann.id).await.expect("readmit"));
+    assert!(!s.readmit(&group, &ann.id).await.expect("again"));
+    assert_eq!(join().await.expect("back"), Redeemed::Joined(group.clone()));
+}
+
+/// Attempts are counted before they are tried, atomically: forty at once
+/// let exactly the limit through, on every backend.
+async fn attempts_are_counted_atomically(s: Arc<dyn Storage>) {
+    let key = format!("test:{}", id());
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let (s, key) = (s.clone(), key.clone());
+            tokio::spawn(async move { s.take_attempt(&key, 1_000, 60_000, 5).await })
+        })
+        .collect();
+    let mut allowed = 0;
+    for task in tasks {
+        if task.await.expect("task").expect("take").is_none() {
+            allowed += 1;
+        }
+    }
+    assert_eq!(allowed, 5);
+    assert_eq!(
+        s.take_attempt(&key, 2_000, 60_000, 5).await.expect("take"),
+        Some(59_000)
+    );
+    // A new window starts afresh; a refund gives one back.
+    assert_eq!(
+        s.take_attempt(&key, 61_000, 60_000, 1).await.expect("new"),
+        None
+    );
+    assert!(s
+        .take_attempt(&key, 61_001, 60_000, 1)
+        .await
+        .expect("over")
+        .is_some());
+    s.refund_attempt(&key).await.expect("refund");
+    s.refund_attempt(&key).await.expect("refund");
+    assert_eq!(
+        s.take_attempt(&key, 61_002, 60_000, 1)
+            .await
+            .expect("given back"),
+        None
+    );
+    s.clear_attempts(&key).await.expect("clear");
+    s.sweep_attempts(200_000).await.expect("sweep");
 }
 
 /// A server file from before v2: its group creators become facilitators.
@@ -478,6 +751,210 @@ async fn a_v1_sqlite_server_upgrades_with_its_group_creators_as_facilitators() {
         s.member_role("pa", "a").await.expect("own"),
         Some(GroupRole::Member)
     );
+}
+
+/// A server from before v4 (changes without authors), in the rows v1-v3
+/// wrote: a patient's plan, and in a group Ann's message, its edit, and
+/// Bob's reaction. The same SQL serves both backends.
+fn v3_rows(ann: &str, bob: &str, group: &str) -> String {
+    let body =
+        |id: &str, space: &str, kind: &str, entity: &str, field: &str, value: serde_json::Value| {
+            let change = pph_protocol::Change {
+                change_id: id.into(),
+                space: space.into(),
+                entity_type: kind.into(),
+                entity_id: entity.into(),
+                field: field.into(),
+                value,
+                hlc: pph_protocol::Hlc::zero("n"),
+            };
+            serde_json::to_string(&change).expect("json")
+        };
+    let msg = "01900000-0000-7000-8000-0000000000e1";
+    let plan = "01900000-0000-7000-8000-0000000000e2";
+    let reaction = "01900000-0000-7000-8000-0000000000e3";
+    let rows = [
+        (
+            "pa",
+            1,
+            kinds::CARE_PLAN,
+            plan,
+            body("c1", "pa", kinds::CARE_PLAN, plan, "*", json!({"id": plan})),
+        ),
+        (
+            group,
+            1,
+            kinds::GROUP_MESSAGE,
+            msg,
+            body(
+                "c2",
+                group,
+                kinds::GROUP_MESSAGE,
+                msg,
+                "*",
+                json!({"id": msg, "group_id": group, "author_id": ann}),
+            ),
+        ),
+        (
+            group,
+            2,
+            kinds::GROUP_MESSAGE,
+            msg,
+            body(
+                "c3",
+                group,
+                kinds::GROUP_MESSAGE,
+                msg,
+                "body",
+                json!("edited"),
+            ),
+        ),
+        (
+            group,
+            3,
+            kinds::GROUP_REACTION,
+            reaction,
+            body(
+                "c4",
+                group,
+                kinds::GROUP_REACTION,
+                reaction,
+                "*",
+                json!({"id": reaction, "group_id": group, "account_id": bob}),
+            ),
+        ),
+    ];
+    let mut sql = format!(
+        "INSERT INTO accounts VALUES ('{ann}', 'a@x.org', 'A', 'patient', 'pa', 'h', 0);
+         INSERT INTO accounts VALUES ('{bob}', 'b@x.org', 'B', 'patient', 'pb', 'h', 0);
+         INSERT INTO spaces (id, kind, owner, next_seq) VALUES ('pa', 'personal', '{ann}', 2),
+            ('{group}', 'group', '{ann}', 4);
+         INSERT INTO space_members (space, account_id, role) VALUES ('pa', '{ann}', 'member'),
+            ('{group}', '{ann}', 'facilitator'), ('{group}', '{bob}', 'member');
+         INSERT INTO group_invites VALUES ('plainhash', '{group}', '{ann}', 0, 99999999999999, NULL);"
+    );
+    for (space, seq, kind, entity, body) in rows {
+        sql.push_str(&format!(
+            "INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id)
+             VALUES ('{space}', {seq}, 'c{seq}{space}', '{kind}', '{body}', '{entity}');"
+        ));
+    }
+    sql
+}
+
+/// After the upgrade: authors and creators come from what v3 stored.
+async fn check_v4_backfill(s: &dyn Storage, ann: &str, bob: &str, group: &str) {
+    assert_eq!(s.schema_version().await.expect("version"), latest_version());
+    let authors = |space: String| async move {
+        s.pull(&space, 0, 10, None)
+            .await
+            .expect("pull")
+            .into_iter()
+            .map(|c| c.author)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(authors("pa".into()).await, vec![Some(ann.to_owned())]);
+    assert_eq!(
+        authors(group.to_owned()).await,
+        vec![Some(ann.to_owned()), None, Some(bob.to_owned())],
+        "creations name their author; an edit from before v4 has none"
+    );
+    // Ann's old message is still hers to edit, and no one else's.
+    let edit = IncomingChange {
+        change_id: id(),
+        space: group.to_owned(),
+        entity_type: kinds::GROUP_MESSAGE.into(),
+        entity_id: "01900000-0000-7000-8000-0000000000e1".into(),
+        field: "body".into(),
+        value: Some(json!("edited again")),
+        body: "{}".into(),
+        hides: None,
+    };
+    assert_eq!(
+        refused_rules(s.push(bob, std::slice::from_ref(&edit)).await),
+        vec![(0, Refusal::NotAuthor)]
+    );
+    s.push(ann, &[edit]).await.expect("the author edits");
+    // Old invite codes (plain SHA-256) are gone.
+    assert_eq!(
+        s.redeem_invite("plainhash", bob, 1).await.expect("redeem"),
+        Redeemed::NoSuchCode
+    );
+}
+
+/// A SQLite server file from before v4 upgrades with its writers filled in.
+#[tokio::test]
+async fn a_v3_sqlite_server_upgrades_with_its_writers_known() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v3.db");
+    let (ann, bob, group) = (id(), id(), id());
+    {
+        let conn = rusqlite::Connection::open(&path).expect("v3");
+        conn.execute_batch(include_str!("../src/storage/migrations/001_initial.sql"))
+            .expect("v1");
+        conn.execute_batch(include_str!(
+            "../src/storage/migrations/002_group_roles_and_invites.sql"
+        ))
+        .expect("v2");
+        conn.execute_batch(include_str!(
+            "../src/storage/migrations/003_hidden_messages.sql"
+        ))
+        .expect("v3");
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0);",
+        )
+        .expect("versions");
+        conn.execute_batch(&v3_rows(&ann, &bob, &group))
+            .expect("rows");
+    }
+    let s = SqliteStorage::open(&path).expect("upgrade");
+    check_v4_backfill(&s, &ann, &bob, &group).await;
+}
+
+/// The same upgrade on PostgreSQL, in a database of its own.
+#[tokio::test]
+async fn a_v3_postgres_server_upgrades_with_its_writers_known() {
+    let Ok(url) = std::env::var("PPH_TEST_DATABASE_URL") else {
+        return;
+    };
+    let (admin, _) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .map(|(client, conn)| (client, tokio::spawn(conn)))
+        .expect("connect");
+    let name = format!("pph_v3_{}", id().replace('-', ""));
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    let fresh = format!("{}/{name}", url.rsplit_once('/').expect("url").0);
+    let (ann, bob, group) = (id(), id(), id());
+    {
+        let (old, conn) = tokio_postgres::connect(&fresh, tokio_postgres::NoTls)
+            .await
+            .expect("connect fresh");
+        let task = tokio::spawn(conn);
+        for step in [
+            include_str!("../src/storage/migrations/001_initial.sql"),
+            include_str!("../src/storage/migrations/002_group_roles_and_invites.sql"),
+            include_str!("../src/storage/migrations/003_hidden_messages.sql"),
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0);",
+        ] {
+            old.batch_execute(step).await.expect("v3 step");
+        }
+        old.batch_execute(&v3_rows(&ann, &bob, &group))
+            .await
+            .expect("rows");
+        drop(old);
+        let _ = task.await;
+    }
+    let s = PostgresStorage::connect(&fresh).await.expect("upgrade");
+    check_v4_backfill(&s, &ann, &bob, &group).await;
+    drop(s);
+    let _ = admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await;
 }
 
 macro_rules! conformance {
@@ -517,4 +994,7 @@ conformance!(
     a_failing_push_stores_nothing,
     groups_have_roles_invites_and_removal,
     hidden_records_are_no_longer_served,
+    pushes_are_judged_against_the_authorisation_table,
+    removed_members_cannot_rejoin_until_readmitted,
+    attempts_are_counted_atomically,
 );

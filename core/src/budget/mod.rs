@@ -3,6 +3,7 @@
 //! its change-log rows.
 
 mod audit;
+mod eligibility;
 pub mod model;
 mod receipt;
 mod store;
@@ -19,6 +20,7 @@ use crate::ids::{check_id, new_id};
 use crate::store::{list_by, load_required, Store};
 use crate::time::parse_date;
 use chrono::NaiveDate;
+use eligibility::normalise_term;
 use model::*;
 use rusqlite::Connection;
 use std::sync::Arc;
@@ -182,6 +184,7 @@ impl Budgets {
         }
         check_magnitude("planned_pence", new.planned_pence)?;
         Ok(self.store.write(|tx| {
+            screen(tx.tx, &[("category", Some(&new.category))])?;
             let budget: Budget = load_required(tx.tx, &budget_id)?;
             for goal_id in &new.goal_ids {
                 check_link::<Goal>(tx.tx, "goal_ids", Some(goal_id))?;
@@ -231,10 +234,29 @@ impl Budgets {
             }
             .filter(|l| l.budget_id == budget.id)
             .ok_or_else(|| PphError::validation("line_id", "not a line of this budget"))?;
-            if let Some(rule) = store::exclusion_rule(tx.tx, &category_key(&new.category))? {
-                return Err(
-                    PphError::validation("category", format!("not allowed: {rule}")).into(),
-                );
+            screen(
+                tx.tx,
+                &[
+                    ("category", Some(&new.category)),
+                    ("payee", Some(&new.payee)),
+                    ("note", new.note.as_ref()),
+                ],
+            )?;
+            let category = category_key(&new.category);
+            if !store::is_spend_category(tx.tx, &category)? {
+                return Err(PphError::validation(
+                    "category",
+                    "not one of the spend categories (see spend_categories)",
+                )
+                .into());
+            }
+            if category == OTHER_CATEGORY && new.note.as_deref().is_none_or(|n| n.trim().is_empty())
+            {
+                return Err(PphError::validation(
+                    "note",
+                    "say what it was for when the category is other",
+                )
+                .into());
             }
             check_link::<Goal>(tx.tx, "goal_id", new.goal_id.as_deref())?;
             check_link::<Activity>(tx.tx, "activity_id", new.activity_id.as_deref())?;
@@ -245,7 +267,7 @@ impl Budgets {
                 kind: SpendKind::Spend,
                 date: new.date,
                 payee: new.payee,
-                category: new.category,
+                category,
                 amount_pence: new.amount_pence,
                 currency: new.currency,
                 goal_id: new.goal_id,
@@ -362,13 +384,50 @@ impl Budgets {
         Ok(self.store.read(store::exclusions)?)
     }
 
-    /// Adds (or rewords) an excluded category, e.g. for a local policy.
+    /// Adds (or rewords) an excluded category, e.g. for a local policy; its
+    /// name is also a term screened for in what spends say.
     pub fn add_exclusion(&self, category: String, rule: String) -> Result<(), PphError> {
         required_text("category", &category, MAX_SHORT_TEXT)?;
         required_text("rule", &rule, MAX_LONG_TEXT)?;
-        Ok(self
-            .store
-            .write(|tx| store::add_exclusion(tx.tx, &category_key(&category), &rule))?)
+        let key = category_key(&category);
+        Ok(self.store.write(|tx| {
+            store::add_exclusion(tx.tx, &key, &rule)?;
+            store::add_exclusion_term(tx.tx, &key, &normalise_term(&category))
+        })?)
+    }
+
+    /// Adds a word or phrase (and so its plural) that marks a spend as
+    /// falling under an excluded category: "mead" for alcohol.
+    pub fn add_exclusion_term(&self, category: String, term: String) -> Result<(), PphError> {
+        required_text("category", &category, MAX_SHORT_TEXT)?;
+        required_text("term", &term, MAX_SHORT_TEXT)?;
+        let (key, term) = (category_key(&category), normalise_term(&term));
+        if term.is_empty() {
+            return Err(PphError::validation("term", "must hold a word"));
+        }
+        Ok(self.store.write(|tx| {
+            if !store::exclusion_exists(tx.tx, &key)? {
+                return Err(PphError::not_found("exclusion", &key).into());
+            }
+            store::add_exclusion_term(tx.tx, &key, &term)
+        })?)
+    }
+
+    /// What a spend can be for: the controlled list a spend's category
+    /// comes from, "something else" last.
+    pub fn spend_categories(&self) -> Result<Vec<SpendCategory>, PphError> {
+        Ok(self.store.read(store::spend_categories)?)
+    }
+
+    /// Adds (or relabels) a spend category, for a deploying organisation.
+    pub fn add_spend_category(&self, key: String, label: String) -> Result<(), PphError> {
+        required_text("key", &key, MAX_SHORT_TEXT)?;
+        required_text("label", &label, MAX_SHORT_TEXT)?;
+        let key = category_key(&key);
+        Ok(self.store.write(|tx| {
+            screen(tx.tx, &[("key", Some(&key)), ("label", Some(&label))])?;
+            store::add_spend_category(tx.tx, &key, &label)
+        })?)
     }
 
     /// The CSV of spends in a range with receipt references, and the summary
@@ -390,4 +449,16 @@ impl Budgets {
             audit::pack(&budget, &lines, &spends, &summary)
         })?)
     }
+}
+
+/// Refuses, naming the field and the rule, when any of the texts says
+/// something a personal health budget may not buy.
+fn screen(conn: &Connection, texts: &[(&str, Option<&String>)]) -> Result<()> {
+    let terms = store::exclusion_terms(conn)?;
+    for (field, text) in texts {
+        if let Some(rule) = text.and_then(|t| eligibility::screen(t, &terms)) {
+            return Err(PphError::validation(field, format!("not allowed: {rule}")).into());
+        }
+    }
+    Ok(())
 }

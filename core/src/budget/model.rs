@@ -105,7 +105,7 @@ pub struct Spend {
     pub kind: SpendKind,
     pub date: String,
     pub payee: String,
-    /// What was bought, as a category key checked against the exclusions.
+    /// What it was for: a key of the spend categories (`spend_categories`).
     pub category: String,
     /// Positive for a spend; the negated original for a reversal.
     pub amount_pence: i64,
@@ -198,6 +198,18 @@ pub struct BudgetSummary {
     pub projected_balance_at_end_pence: i64,
     pub warnings: Vec<BudgetWarning>,
 }
+
+/// One of the things a spend can be for (the controlled list).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SpendCategory {
+    /// What `NewSpend.category` takes, e.g. "personal_assistant".
+    pub key: String,
+    /// What the person sees, e.g. "A personal assistant or carer".
+    pub label: String,
+}
+
+/// The category a spend says "something else" with: its note must say what.
+pub(crate) const OTHER_CATEGORY: &str = "other";
 
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct Exclusion {

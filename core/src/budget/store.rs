@@ -1,15 +1,16 @@
 //! Budget SQL: where each record lives, and the aggregates the summary needs.
 
-use super::model::{Adjustment, Budget, BudgetLine, Exclusion, Spend};
+use super::model::{Adjustment, Budget, BudgetLine, Exclusion, Spend, SpendCategory};
 use crate::error::Result;
 use crate::store::entity::{docs, text};
 use crate::store::Entity;
+use pph_protocol::kinds;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 
 impl Entity for Budget {
-    const KIND: &'static str = "budget";
+    const KIND: &'static str = kinds::BUDGET;
     const TABLE: &'static str = "budgets";
     const COLUMNS: &'static [&'static str] = &[];
     fn id(&self) -> &str {
@@ -21,7 +22,7 @@ impl Entity for Budget {
 }
 
 impl Entity for Adjustment {
-    const KIND: &'static str = "budget_adjustment";
+    const KIND: &'static str = kinds::BUDGET_ADJUSTMENT;
     const TABLE: &'static str = "budget_adjustments";
     const COLUMNS: &'static [&'static str] = &["budget_id", "date", "amount_pence"];
     fn id(&self) -> &str {
@@ -37,7 +38,7 @@ impl Entity for Adjustment {
 }
 
 impl Entity for BudgetLine {
-    const KIND: &'static str = "budget_line";
+    const KIND: &'static str = kinds::BUDGET_LINE;
     const TABLE: &'static str = "budget_lines";
     const COLUMNS: &'static [&'static str] = &["budget_id"];
     fn id(&self) -> &str {
@@ -49,7 +50,7 @@ impl Entity for BudgetLine {
 }
 
 impl Entity for Spend {
-    const KIND: &'static str = "budget_spend";
+    const KIND: &'static str = kinds::BUDGET_SPEND;
     const TABLE: &'static str = "budget_spends";
     const COLUMNS: &'static [&'static str] = &[
         "budget_id",
@@ -81,11 +82,58 @@ pub(crate) fn list_budgets(conn: &Connection) -> Result<Vec<Budget>> {
     )
 }
 
-pub(crate) fn exclusion_rule(conn: &Connection, category_key: &str) -> Result<Option<String>> {
+/// Every exclusion term with the rule it belongs to, longest terms first
+/// (so "payday loan" is reported before "loan" would be).
+pub(crate) fn exclusion_terms(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.term, e.rule FROM budget_exclusion_terms t
+         JOIN budget_exclusions e ON e.category = t.category
+         ORDER BY length(t.term) DESC, t.term",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn add_exclusion_term(conn: &Connection, category_key: &str, term: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO budget_exclusion_terms (category, term) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?
+    .execute((category_key, term))?;
+    Ok(())
+}
+
+pub(crate) fn exclusion_exists(conn: &Connection, category_key: &str) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT rule FROM budget_exclusions WHERE category = ?1")?
-        .query_row([category_key], |r| r.get(0))
-        .optional()?)
+        .prepare_cached("SELECT 1 FROM budget_exclusions WHERE category = ?1")?
+        .exists([category_key])?)
+}
+
+pub(crate) fn spend_categories(conn: &Connection) -> Result<Vec<SpendCategory>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, label FROM budget_spend_categories ORDER BY key = 'other', label",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(SpendCategory {
+            key: r.get(0)?,
+            label: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn is_spend_category(conn: &Connection, key: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM budget_spend_categories WHERE key = ?1")?
+        .exists([key])?)
+}
+
+pub(crate) fn add_spend_category(conn: &Connection, key: &str, label: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO budget_spend_categories (key, label) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET label = excluded.label",
+    )?
+    .execute((key, label))?;
+    Ok(())
 }
 
 pub(crate) fn exclusions(conn: &Connection) -> Result<Vec<Exclusion>> {

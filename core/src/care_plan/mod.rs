@@ -7,7 +7,7 @@ mod store;
 
 use crate::error::{PphError, Result};
 use crate::ids::{check_id, new_id};
-use crate::store::{list_by, load_required, Store};
+use crate::store::{list_by, load_required, Entity, Store};
 use crate::sync::change_log::{changes_for, fold};
 use crate::time::{check_offset, from_ms, local_date, parse_date, to_ms};
 use model::*;
@@ -66,7 +66,7 @@ impl CarePlans {
             let changes = changes_for(conn, &ids, Some(at_ms))?;
             let info = fold::<PlanInfo>(&changes)?
                 .pop()
-                .ok_or_else(|| PphError::not_found("care_plan", &plan_id))?;
+                .ok_or_else(|| PphError::not_found(PlanInfo::KIND, &plan_id))?;
             assemble(
                 info,
                 fold(&changes)?,

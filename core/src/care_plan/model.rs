@@ -352,14 +352,27 @@ pub(crate) fn required_text(field: &str, text: &str, max: usize) -> Result<(), P
     optional_text(field, Some(text), max)
 }
 
+/// Text of at most `max` characters, without control characters other than
+/// line breaks and tabs (a NUL among them).
 pub(crate) fn optional_text(field: &str, text: Option<&str>, max: usize) -> Result<(), PphError> {
-    match text {
-        Some(t) if t.chars().count() > max => Err(PphError::validation(
+    let Some(t) = text else {
+        return Ok(());
+    };
+    if t.chars().count() > max {
+        return Err(PphError::validation(
             field,
             format!("longer than {max} characters"),
-        )),
-        _ => Ok(()),
+        ));
     }
+    if t.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(PphError::validation(
+            field,
+            "must not hold control characters",
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn optional_date(

@@ -5,11 +5,12 @@ use super::model::{Activity, Completion, Contact, Goal, Outcome, PlanInfo, Revie
 use crate::error::Result;
 use crate::store::entity::{docs, text};
 use crate::store::Entity;
+use pph_protocol::kinds;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
 impl Entity for PlanInfo {
-    const KIND: &'static str = "care_plan";
+    const KIND: &'static str = kinds::CARE_PLAN;
     const TABLE: &'static str = "care_plans";
     const COLUMNS: &'static [&'static str] = &[];
     fn id(&self) -> &str {
@@ -21,7 +22,7 @@ impl Entity for PlanInfo {
 }
 
 impl Entity for Contact {
-    const KIND: &'static str = "plan_contact";
+    const KIND: &'static str = kinds::PLAN_CONTACT;
     const TABLE: &'static str = "plan_contacts";
     const COLUMNS: &'static [&'static str] = &["plan_id"];
     fn id(&self) -> &str {
@@ -33,7 +34,7 @@ impl Entity for Contact {
 }
 
 impl Entity for Goal {
-    const KIND: &'static str = "plan_goal";
+    const KIND: &'static str = kinds::PLAN_GOAL;
     const TABLE: &'static str = "plan_goals";
     const COLUMNS: &'static [&'static str] = &["plan_id"];
     fn id(&self) -> &str {
@@ -45,7 +46,7 @@ impl Entity for Goal {
 }
 
 impl Entity for Activity {
-    const KIND: &'static str = "plan_activity";
+    const KIND: &'static str = kinds::PLAN_ACTIVITY;
     const TABLE: &'static str = "plan_activities";
     const COLUMNS: &'static [&'static str] = &["plan_id", "goal_id"];
     fn id(&self) -> &str {
@@ -57,7 +58,7 @@ impl Entity for Activity {
 }
 
 impl Entity for Completion {
-    const KIND: &'static str = "plan_completion";
+    const KIND: &'static str = kinds::PLAN_COMPLETION;
     const TABLE: &'static str = "plan_completions";
     const COLUMNS: &'static [&'static str] = &["plan_id", "activity_id", "local_date", "outcome"];
     fn id(&self) -> &str {
@@ -74,7 +75,7 @@ impl Entity for Completion {
 }
 
 impl Entity for Review {
-    const KIND: &'static str = "plan_review";
+    const KIND: &'static str = kinds::PLAN_REVIEW;
     const TABLE: &'static str = "plan_reviews";
     const COLUMNS: &'static [&'static str] = &["plan_id"];
     fn id(&self) -> &str {

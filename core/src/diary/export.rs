@@ -3,7 +3,7 @@
 //! an Observation of its total score coded in LOINC where one exists.
 
 use super::model::{
-    DiaryEntry, QuestionnaireDefinition, QuestionnaireResult, Symptom, SymptomScale,
+    DiaryEntry, FhirPatient, QuestionnaireDefinition, QuestionnaireResult, Symptom, SymptomScale,
 };
 use crate::error::{PphError, Result};
 use crate::ids::new_id;
@@ -17,6 +17,7 @@ const LOINC: &str = "http://loinc.org";
 const UCUM: &str = "http://unitsofmeasure.org";
 const CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
 const SYMPTOM_SYSTEM: &str = "urn:pph:symptom";
+const NHS_NUMBER: &str = "https://fhir.nhs.uk/Id/nhs-number";
 const QUESTIONNAIRE_PREFIX: &str = "urn:pph:questionnaire:";
 
 /// An instant as RFC 3339 in the person's own offset, e.g. 2026-03-02T09:00:00+01:00.
@@ -106,11 +107,28 @@ fn entry(resource: Value) -> Value {
     json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": resource })
 }
 
+/// The Patient resource: an id the other resources refer to as their
+/// subject, and only the details the person chose to include.
+fn patient_resource(id: &str, p: &FhirPatient) -> Value {
+    let mut patient = json!({ "resourceType": "Patient", "id": id });
+    if let Some(name) = &p.name {
+        patient["name"] = json!([{ "text": name }]);
+    }
+    if let Some(date) = &p.birth_date {
+        patient["birthDate"] = json!(date);
+    }
+    if let Some(number) = &p.nhs_number {
+        patient["identifier"] = json!([{ "system": NHS_NUMBER, "value": number }]);
+    }
+    patient
+}
+
 fn rating_observation(
     e: &DiaryEntry,
     symptom_id: &str,
     value: f64,
     symptom: Option<&Symptom>,
+    subject: &Value,
 ) -> Value {
     let name = symptom.map_or(symptom_id, |s| s.name.as_str());
     let coding = match symptom.and_then(|s| s.loinc.as_deref()) {
@@ -133,6 +151,7 @@ fn rating_observation(
         "status": "final",
         "category": [{ "coding": [{ "system": CATEGORY, "code": category }] }],
         "code": { "coding": [coding], "text": name },
+        "subject": subject,
         "effectiveDateTime": local_time(e.recorded_at, e.utc_offset_minutes),
         "valueQuantity": quantity,
     });
@@ -145,6 +164,7 @@ fn rating_observation(
 fn questionnaire_resources(
     r: &QuestionnaireResult,
     def: Option<&QuestionnaireDefinition>,
+    subject: &Value,
 ) -> Vec<Value> {
     let text_of = |link: &str| {
         def.and_then(|d| d.items.iter().find(|i| i.link_id == link))
@@ -167,6 +187,7 @@ fn questionnaire_resources(
         "id": r.id,
         "questionnaire": format!("{QUESTIONNAIRE_PREFIX}{}", r.code),
         "status": "completed",
+        "subject": subject,
         "authored": authored,
         "item": items,
     });
@@ -185,6 +206,7 @@ fn questionnaire_resources(
         "status": "final",
         "category": [{ "coding": [{ "system": CATEGORY, "code": "survey" }] }],
         "code": { "coding": [coding], "text": format!("{title} total score") },
+        "subject": subject,
         "effectiveDateTime": authored,
         "valueInteger": r.score,
         "interpretation": [{ "text": r.band }],
@@ -201,26 +223,35 @@ fn questionnaire_resources(
     vec![response, total]
 }
 
-pub(crate) fn fhir_bundle(
-    entries: &[DiaryEntry],
-    results: &[QuestionnaireResult],
-    symptoms: &HashMap<String, Symptom>,
-    questionnaires: &HashMap<String, QuestionnaireDefinition>,
-    now: SystemTime,
-) -> Value {
-    let mut resources: Vec<Value> = Vec::new();
-    for e in entries {
+pub(crate) struct BundleParts<'a> {
+    pub entries: &'a [DiaryEntry],
+    pub results: &'a [QuestionnaireResult],
+    pub symptoms: &'a HashMap<String, Symptom>,
+    pub questionnaires: &'a HashMap<String, QuestionnaireDefinition>,
+    pub patient: &'a FhirPatient,
+}
+
+pub(crate) fn fhir_bundle(parts: &BundleParts<'_>, now: SystemTime) -> Value {
+    let patient_id = new_id();
+    let subject = json!({ "reference": format!("urn:uuid:{patient_id}") });
+    let mut resources: Vec<Value> = vec![patient_resource(&patient_id, parts.patient)];
+    for e in parts.entries {
         for r in &e.ratings {
             resources.push(rating_observation(
                 e,
                 &r.symptom_id,
                 r.value,
-                symptoms.get(&r.symptom_id),
+                parts.symptoms.get(&r.symptom_id),
+                &subject,
             ));
         }
     }
-    for r in results {
-        resources.extend(questionnaire_resources(r, questionnaires.get(&r.code)));
+    for r in parts.results {
+        resources.extend(questionnaire_resources(
+            r,
+            parts.questionnaires.get(&r.code),
+            &subject,
+        ));
     }
     json!({
         "resourceType": "Bundle",

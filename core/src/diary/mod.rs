@@ -9,7 +9,7 @@ mod store;
 
 use crate::error::{PphError, Result};
 use crate::ids::{check_id, new_id};
-use crate::store::{load_required, Store, WriteTx};
+use crate::store::{load_required, Entity, Store, WriteTx};
 use crate::time::{check_offset, local_date, parse_date, to_ms};
 use model::*;
 use rusqlite::Connection;
@@ -272,7 +272,7 @@ impl Diary {
         Ok(self.store.read(|conn| {
             let e: DiaryEntry = load_required(conn, &entry_id)?;
             if e.deleted {
-                return Err(PphError::not_found("diary_entry", &entry_id).into());
+                return Err(PphError::not_found(DiaryEntry::KIND, &entry_id).into());
             }
             Ok(e)
         })?)
@@ -342,7 +342,9 @@ impl Diary {
         Ok(page(found, limit))
     }
 
-    /// Full-text search over notes, newest matches first, paged by a cursor.
+    /// Full-text search over notes, newest first by when the entry
+    /// happened (as `entries` orders them: an entry made today for last
+    /// week sorts as last week), paged by a cursor.
     pub fn search(
         &self,
         query: String,
@@ -351,20 +353,16 @@ impl Diary {
     ) -> Result<EntryPage, PphError> {
         check_limit(limit)?;
         let fts = fts_query(&query)?;
-        let offset: u32 = match cursor.as_deref() {
-            Some(c) => c
-                .parse()
-                .map_err(|_| PphError::validation("cursor", "not a cursor from a previous page"))?,
-            None => 0,
-        };
-        let found = self
-            .store
-            .read(|conn| store::search(conn, &fts, limit, offset))?;
-        let next_cursor = (found.len() == limit as usize).then(|| (offset + limit).to_string());
-        Ok(EntryPage {
-            entries: found,
-            next_cursor,
-        })
+        let before = cursor.as_deref().map(parse_cursor).transpose()?;
+        let found = self.store.read(|conn| {
+            store::search(
+                conn,
+                &fts,
+                before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
+                limit,
+            )
+        })?;
+        Ok(page(found, limit))
     }
 
     /// Count, mean, min and max per day, week (Monday-Sunday) or month, in
@@ -379,7 +377,7 @@ impl Diary {
         range(&from, &to)?;
         Ok(self.store.read(|conn| {
             if !symptoms(conn)?.contains_key(&symptom_id) {
-                return Err(PphError::not_found("diary_symptom", &symptom_id).into());
+                return Err(PphError::not_found(Symptom::KIND, &symptom_id).into());
             }
             store::trend(conn, &symptom_id, &from, &to, bucket)
         })?)
@@ -492,8 +490,20 @@ impl Diary {
     }
 
     /// A FHIR R4 Bundle (JSON) of ratings and questionnaire results in a range.
-    pub fn export_fhir(&self, from: String, to: String) -> Result<String, PphError> {
+    /// A FHIR R4 Bundle of the range: a Patient holding only the details in
+    /// `patient` (none by default), an Observation per rating, and per
+    /// questionnaire a QuestionnaireResponse and a total-score Observation,
+    /// each with the Patient as its subject.
+    #[uniffi::method(default(patient = None))]
+    pub fn export_fhir(
+        &self,
+        from: String,
+        to: String,
+        patient: Option<FhirPatient>,
+    ) -> Result<String, PphError> {
         range(&from, &to)?;
+        let patient = patient.unwrap_or_default();
+        patient.validate()?;
         let now = crate::time::from_ms(self.store.now_ms());
         Ok(self.store.read(|conn| {
             let questionnaires = all_questionnaires(conn)?
@@ -501,10 +511,13 @@ impl Diary {
                 .map(|q| (q.code.clone(), q))
                 .collect();
             let bundle = export::fhir_bundle(
-                &store::entries_between(conn, &from, &to)?,
-                &store::results_between(conn, None, &from, &to)?,
-                &symptoms(conn)?,
-                &questionnaires,
+                &export::BundleParts {
+                    entries: &store::entries_between(conn, &from, &to)?,
+                    results: &store::results_between(conn, None, &from, &to)?,
+                    symptoms: &symptoms(conn)?,
+                    questionnaires: &questionnaires,
+                    patient: &patient,
+                },
                 now,
             );
             Ok(bundle.to_string())

@@ -9,12 +9,13 @@ use crate::store::entity::{docs, text};
 use crate::store::Entity;
 use crate::time::to_ms;
 use chrono::NaiveDate;
+use pph_protocol::kinds;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 impl Entity for Symptom {
-    const KIND: &'static str = "diary_symptom";
+    const KIND: &'static str = kinds::DIARY_SYMPTOM;
     const TABLE: &'static str = "diary_symptoms";
     const COLUMNS: &'static [&'static str] = &[];
     fn id(&self) -> &str {
@@ -26,7 +27,7 @@ impl Entity for Symptom {
 }
 
 impl Entity for DiaryEntry {
-    const KIND: &'static str = "diary_entry";
+    const KIND: &'static str = kinds::DIARY_ENTRY;
     const TABLE: &'static str = "diary_entries";
     const COLUMNS: &'static [&'static str] = &["local_date", "recorded_at", "deleted"];
     fn id(&self) -> &str {
@@ -185,7 +186,7 @@ fn recompute_day(conn: &Connection, day: &str) -> Result<()> {
 }
 
 impl Entity for QuestionnaireResult {
-    const KIND: &'static str = "questionnaire_result";
+    const KIND: &'static str = kinds::QUESTIONNAIRE_RESULT;
     const TABLE: &'static str = "questionnaire_results";
     const COLUMNS: &'static [&'static str] = &["code", "local_date", "recorded_at"];
     fn id(&self) -> &str {
@@ -234,21 +235,23 @@ pub(crate) fn entries_page(
     )
 }
 
-/// Full-text matches among live entries, newest first: FTS5 walks its
-/// matches in descending rowid (entry) order and stops after the page.
+/// Full-text matches among live entries, newest first by when they
+/// happened, from before the cursor (recorded_at, id) of the last page.
 pub(crate) fn search(
     conn: &Connection,
     fts_query: &str,
+    before: Option<(i64, &str)>,
     limit: u32,
-    offset: u32,
 ) -> Result<Vec<DiaryEntry>> {
+    let (before_ms, before_id) = before.unwrap_or((i64::MAX, ""));
     docs(
         &mut conn.prepare_cached(
             "SELECT e.doc FROM diary_notes JOIN diary_entries e ON e.rowid = diary_notes.rowid
              WHERE diary_notes MATCH ?1 AND e.deleted = 0
-             ORDER BY diary_notes.rowid DESC LIMIT ?2 OFFSET ?3",
+               AND (e.recorded_at < ?2 OR (e.recorded_at = ?2 AND e.id < ?3) OR ?3 = '')
+             ORDER BY e.recorded_at DESC, e.id DESC LIMIT ?4",
         )?,
-        (fts_query, limit, offset),
+        (fts_query, before_ms, before_id, limit),
     )
 }
 

@@ -7,7 +7,8 @@ use super::{store, Groups};
 use crate::care_plan::model::{Completion, NewCompletion, Outcome};
 use crate::care_plan::CarePlans;
 use crate::error::{PphError, Result as IResult};
-use crate::ids::{check_id, new_id};
+use crate::ids::{check_id, derived_id, new_id, owned_id};
+use crate::store::authz::space_facts;
 use crate::store::{load, load_required};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -19,10 +20,15 @@ impl Groups {
             .read(|conn| load_required::<Meetup>(conn, meetup_id))?)
     }
 
-    /// Facilitators run a group; here, the person who created it.
+    /// Facilitators run a group, as the server last said.
     pub(super) fn require_facilitator(&self, group_id: &str) -> Result<String, PphError> {
+        check_id("group_id", group_id)?;
         let me = self.me()?.info.account_id;
-        if self.group(group_id)?.created_by != me {
+        let facilitates = self
+            .store
+            .read(|conn| space_facts(conn, group_id))?
+            .is_some_and(|s| s.facilitators.contains(&me));
+        if !facilitates {
             return Err(PphError::Forbidden {
                 reason: "only the group's facilitator does this".into(),
             });
@@ -150,7 +156,7 @@ impl Groups {
             ));
         }
         let me = self.me()?;
-        let id = derived_id(&[&meetup_id, &me.info.account_id]);
+        let id = owned_id(&me.info.account_id, &[&meetup_id]);
         let now = self.clock.now_ms();
         self.store.write(|tx| {
             let old: Option<Rsvp> = load(tx.tx, &id)?;

@@ -9,11 +9,13 @@ mod store;
 
 use crate::clock::Clock;
 use crate::error::{PphError, Result as IResult};
-use crate::ids::{check_id, new_id};
+use crate::ids::{check_id, new_id, owned_id};
+use crate::store::authz::SpaceFacts;
 use crate::store::{load, load_required, Store};
 use crate::sync::session::Session;
 use crate::sync::transport::Transport;
 use model::*;
+use pph_protocol::kinds::SpaceKind;
 use pph_protocol::wire;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -129,6 +131,21 @@ fn invite_code_chars(code: &str) -> Result<String, PphError> {
     Ok(code)
 }
 
+fn group_members(response: wire::MembersResponse) -> Vec<GroupMember> {
+    response
+        .members
+        .into_iter()
+        .map(|m| GroupMember {
+            account_id: m.account_id,
+            display_name: m.display_name,
+            role: match m.role {
+                wire::GroupRole::Member => MemberRole::Member,
+                wire::GroupRole::Facilitator => MemberRole::Facilitator,
+            },
+        })
+        .collect()
+}
+
 fn parse_cursor(cursor: &str) -> Result<(i64, String), PphError> {
     cursor
         .split_once(':')
@@ -146,6 +163,14 @@ impl Groups {
         let (transport, token) = self.online()?;
         let id = new_id();
         transport.create_group_space(&token, &id).await?;
+        // Until the next sync describes it, this device knows the new group
+        // as the server does: its creator runs it.
+        self.store.add_space(&SpaceFacts {
+            space: id.clone(),
+            kind: SpaceKind::Group,
+            owner: me.info.account_id.clone(),
+            facilitators: vec![me.info.account_id.clone()],
+        })?;
         let group = Group {
             id: id.clone(),
             name: new.name.trim().to_owned(),
@@ -196,20 +221,30 @@ impl Groups {
     pub async fn members(&self, group_id: String) -> Result<Vec<GroupMember>, PphError> {
         check_id("group_id", &group_id)?;
         let (transport, token) = self.online()?;
-        Ok(transport
-            .members(&token, &group_id)
-            .await?
-            .members
-            .into_iter()
-            .map(|m| GroupMember {
-                account_id: m.account_id,
-                display_name: m.display_name,
-                role: match m.role {
-                    wire::GroupRole::Member => MemberRole::Member,
-                    wire::GroupRole::Facilitator => MemberRole::Facilitator,
-                },
-            })
-            .collect())
+        Ok(group_members(transport.members(&token, &group_id).await?))
+    }
+
+    /// People a facilitator removed, who cannot rejoin with an invite code
+    /// until let back; facilitators only.
+    pub async fn removed_members(&self, group_id: String) -> Result<Vec<GroupMember>, PphError> {
+        check_id("group_id", &group_id)?;
+        let (transport, token) = self.online()?;
+        Ok(group_members(
+            transport.removed_members(&token, &group_id).await?,
+        ))
+    }
+
+    /// Lets a removed person join again with an invite code; facilitators
+    /// only.
+    pub async fn readmit_member(
+        &self,
+        group_id: String,
+        account_id: String,
+    ) -> Result<(), PphError> {
+        check_id("group_id", &group_id)?;
+        check_id("account_id", &account_id)?;
+        let (transport, token) = self.online()?;
+        transport.readmit(&token, &group_id, &account_id).await
     }
 
     /// Leaves a group: nothing new arrives from it after this.
@@ -220,7 +255,7 @@ impl Groups {
         transport.remove_member(&token, &group_id, &me).await
     }
 
-    /// A facilitator removes a member.
+    /// A facilitator removes a member, who cannot rejoin until readmitted.
     pub async fn remove_member(
         &self,
         group_id: String,
@@ -326,7 +361,7 @@ impl Groups {
         check_emoji(&emoji)?;
         let message = self.message(&message_id)?;
         let me = self.me()?.info.account_id;
-        let id = derived_id(&[&message_id, &me, &emoji]);
+        let id = owned_id(&me, &[&message_id, &emoji]);
         Ok(self.store.write(|tx| {
             let old: Option<Reaction> = load(tx.tx, &id)?;
             let new = Reaction {
@@ -384,7 +419,7 @@ impl Groups {
     pub fn mark_read(&self, group_id: String) -> Result<(), PphError> {
         let group = self.group(&group_id)?;
         let me = self.me()?.info.account_id;
-        let id = derived_id(&[&group.id, &me]);
+        let id = owned_id(&me, &[&group.id]);
         let now = self.clock.now_ms();
         Ok(self.store.write(|tx| {
             let old: Option<ReadMark> = load(tx.tx, &id)?;
@@ -402,7 +437,7 @@ impl Groups {
     pub fn unread_count(&self, group_id: String) -> Result<u32, PphError> {
         check_id("group_id", &group_id)?;
         let me = self.me()?.info.account_id;
-        let id = derived_id(&[&group_id, &me]);
+        let id = owned_id(&me, &[&group_id]);
         Ok(self.store.read(|conn| {
             let mark: Option<ReadMark> = load(conn, &id)?;
             store::unread(conn, &group_id, &me, mark.map_or(0, |m| m.read_up_to_ms))

@@ -149,11 +149,6 @@ pub(crate) fn check_emoji(emoji: &str) -> Result<(), PphError> {
     required_text("emoji", emoji, MAX_EMOJI)
 }
 
-/// A stable id for a record that exists once per combination of parts.
-pub(crate) fn derived_id(parts: &[&str]) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, parts.join("\u{1f}").as_bytes()).to_string()
-}
-
 // ---- meetups ----
 
 pub(crate) const MAX_NOTES: usize = 2_000;

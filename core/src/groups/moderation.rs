@@ -5,7 +5,7 @@ use super::model::*;
 use super::{store, Groups};
 use crate::care_plan::model::required_text;
 use crate::error::PphError;
-use crate::ids::check_id;
+use crate::ids::{check_id, derived_id, owned_id};
 use crate::store::load_required;
 
 const MAX_REASON: usize = 500;
@@ -17,7 +17,7 @@ impl Groups {
         let message = self.message(&message_id)?;
         let me = self.me()?.info.account_id;
         let report = Report {
-            id: derived_id(&[&message_id, &me, "report"]),
+            id: owned_id(&me, &[&message_id, "report"]),
             message_id,
             group_id: message.group_id.clone(),
             account_id: me,

@@ -4,11 +4,12 @@ use super::model::{Attendance, Group, Hidden, Meetup, Message, Reaction, ReadMar
 use crate::error::Result;
 use crate::store::entity::{docs, text};
 use crate::store::Entity;
+use pph_protocol::kinds;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
 impl Entity for Group {
-    const KIND: &'static str = "group";
+    const KIND: &'static str = kinds::GROUP;
     const TABLE: &'static str = "groups";
     const COLUMNS: &'static [&'static str] = &[];
     fn id(&self) -> &str {
@@ -20,7 +21,7 @@ impl Entity for Group {
 }
 
 impl Entity for Message {
-    const KIND: &'static str = "group_message";
+    const KIND: &'static str = kinds::GROUP_MESSAGE;
     const TABLE: &'static str = "group_messages";
     const COLUMNS: &'static [&'static str] = &["group_id", "sent_at_ms"];
     fn id(&self) -> &str {
@@ -32,7 +33,7 @@ impl Entity for Message {
 }
 
 impl Entity for Reaction {
-    const KIND: &'static str = "group_reaction";
+    const KIND: &'static str = kinds::GROUP_REACTION;
     const TABLE: &'static str = "group_reactions";
     const COLUMNS: &'static [&'static str] = &["message_id"];
     fn id(&self) -> &str {
@@ -44,7 +45,7 @@ impl Entity for Reaction {
 }
 
 impl Entity for ReadMark {
-    const KIND: &'static str = "group_read";
+    const KIND: &'static str = kinds::GROUP_READ;
     const TABLE: &'static str = "group_reads";
     const COLUMNS: &'static [&'static str] = &["group_id"];
     fn id(&self) -> &str {
@@ -56,7 +57,7 @@ impl Entity for ReadMark {
 }
 
 impl Entity for Meetup {
-    const KIND: &'static str = "group_meetup";
+    const KIND: &'static str = kinds::GROUP_MEETUP;
     const TABLE: &'static str = "group_meetups";
     const COLUMNS: &'static [&'static str] = &["group_id", "starts_at_ms"];
     fn id(&self) -> &str {
@@ -71,7 +72,7 @@ impl Entity for Meetup {
 }
 
 macro_rules! by_meetup_or_message {
-    ($t:ty, $kind:literal, $table:literal, $column:literal, $field:ident) => {
+    ($t:ty, $kind:expr, $table:literal, $column:literal, $field:ident) => {
         impl Entity for $t {
             const KIND: &'static str = $kind;
             const TABLE: &'static str = $table;
@@ -86,24 +87,30 @@ macro_rules! by_meetup_or_message {
     };
 }
 
-by_meetup_or_message!(Rsvp, "meetup_rsvp", "meetup_rsvps", "meetup_id", meetup_id);
+by_meetup_or_message!(
+    Rsvp,
+    kinds::MEETUP_RSVP,
+    "meetup_rsvps",
+    "meetup_id",
+    meetup_id
+);
 by_meetup_or_message!(
     Attendance,
-    "meetup_attendance",
+    kinds::MEETUP_ATTENDANCE,
     "meetup_attendance",
     "meetup_id",
     meetup_id
 );
 by_meetup_or_message!(
     Report,
-    "group_report",
+    kinds::GROUP_REPORT,
     "group_reports",
     "message_id",
     message_id
 );
 by_meetup_or_message!(
     Hidden,
-    "group_hide",
+    kinds::GROUP_HIDE,
     "group_hidden",
     "message_id",
     message_id

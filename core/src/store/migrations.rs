@@ -15,9 +15,11 @@ const STEPS: &[(u32, &str)] = &[
     (6, include_str!("migrations/006_sync_outbox.sql")),
     (7, include_str!("migrations/007_sync_client.sql")),
     (8, include_str!("migrations/008_groups.sql")),
+    (9, include_str!("migrations/009_authorisation.sql")),
+    (10, include_str!("migrations/010_spend_vocabulary.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 8;
+pub const LATEST_VERSION: u32 = 10;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

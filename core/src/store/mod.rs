@@ -1,6 +1,7 @@
 //! The encrypted SQLite store: one file per account, one writer connection,
 //! a small pool of read-only connections, numbered migrations.
 
+pub(crate) mod authz;
 mod checkpoint;
 pub(crate) mod entity;
 pub(crate) mod migrations;
@@ -95,10 +96,11 @@ impl Store {
     }
 
     /// Moves this store's own records into the account's personal space when
-    /// a device signs in to an account made elsewhere. Only changes never
-    /// pushed can move: a store whose changes reached a server belongs to
-    /// that account already.
-    pub(crate) fn adopt_personal_space(&self, space: &str) -> Result<()> {
+    /// a device signs in to an account made elsewhere (every device of one
+    /// person writes into one personal space). Only changes never pushed
+    /// can move: a store whose changes reached a server belongs to that
+    /// account already.
+    pub fn adopt_personal_space(&self, space: &str) -> Result<()> {
         let mut writer = lock(&self.writer);
         let old = writer.identity.personal_space.clone();
         if old == space {

@@ -35,6 +35,11 @@ impl<'a> WriteTx<'a> {
         &self.identity.node
     }
 
+    /// The physical clock as this transaction began.
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
     pub(super) fn into_last_hlc(self) -> Hlc {
         self.last_hlc
     }
@@ -54,6 +59,7 @@ impl<'a> WriteTx<'a> {
             if old_fields.get(field) == Some(value) {
                 continue;
             }
+            self.judge(space, E::KIND, new.id(), field, value)?;
             let hlc = self.last_hlc.tick(self.now_ms)?;
             change_log::append(self.tx, space, E::KIND, new.id(), field, value, &hlc)?;
             self.last_hlc = hlc;
@@ -81,6 +87,10 @@ impl<'a> WriteTx<'a> {
     fn insert_new<E: Entity>(&mut self, space: &str, sql: &str, new: &E) -> Result<i64> {
         // One serialisation serves as both the stored record and the change.
         let doc = serde_json::to_string(new)?;
+        if space != self.identity.personal_space {
+            let value: Value = serde_json::from_str(&doc)?;
+            self.judge(space, E::KIND, new.id(), change_log::WHOLE_RECORD, &value)?;
+        }
         let hlc = self.last_hlc.tick(self.now_ms)?;
         change_log::append_raw(
             self.tx,
@@ -93,6 +103,15 @@ impl<'a> WriteTx<'a> {
         )?;
         self.last_hlc = hlc;
         store_row(self.tx, sql, new, doc)
+    }
+
+    /// A write into a shared space is judged against the authorisation
+    /// table first, as the server and the other members will judge it.
+    fn judge(&self, space: &str, kind: &str, id: &str, field: &str, value: &Value) -> Result<()> {
+        if space == self.identity.personal_space {
+            return Ok(());
+        }
+        super::authz::judge_own_write(self.tx, space, kind, id, field, value)
     }
 
     /// Moves this node's clock past a remote stamp, so local edits made

@@ -8,8 +8,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// The field name of a change that sets every field of a new record at once.
-pub(crate) const WHOLE_RECORD: &str = "*";
+pub(crate) use pph_protocol::authz::WHOLE_RECORD;
 
 pub(crate) fn append(
     conn: &Connection,
@@ -101,8 +100,9 @@ pub(crate) fn changes_for(
     let until = until_ms.map_or(i64::MAX, |ms| ms as i64);
     let mut stmt = conn.prepare_cached(
         "SELECT c.entity_type, c.entity_id, c.field, c.value, c.hlc_wall, c.hlc_counter, c.node,
-                coalesce(d.name, 'unknown device')
+                coalesce(n.name, d.name, 'unknown device')
          FROM change_log c LEFT JOIN devices d ON d.node = c.node
+         LEFT JOIN device_names n ON n.node = c.node
          WHERE c.entity_id IN (SELECT value FROM json_each(?1)) AND c.hlc_wall <= ?2
          ORDER BY c.hlc_wall, c.hlc_counter, c.node",
     )?;

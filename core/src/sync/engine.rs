@@ -7,15 +7,17 @@
 //! transaction. A crash at any point repeats work, never loses it: the
 //! server and the merge both ignore what they already have.
 
+use super::merge::Authored;
 use super::model::*;
 use super::session::Attempts;
-use super::transport::Transport;
+use super::transport::{Pushed, Transport};
 use crate::clock::Clock;
 use crate::error::{PphError, Result as IResult};
 use crate::ids::check_id;
+use crate::store::authz::SpaceFacts;
 use crate::store::{lock, Store};
 use pph_protocol::wire::{
-    GrantShareRequest, SignInRequest, SignUpRequest, SpaceAccess, MAX_PUSH_BYTES,
+    GrantShareRequest, SignInRequest, SignUpRequest, SpaceAccess, SpaceEntry, MAX_PUSH_BYTES,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -184,18 +186,34 @@ impl SyncEngine {
         store: &Store,
         transport: &Transport,
         token: &str,
-        space: &str,
+        source: &SpaceFacts,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
         loop {
-            let since = store.cursor(space)?;
-            let page = transport.pull(token, space, since, PULL_PAGE).await?;
-            let changes: Vec<_> = page.changes.into_iter().map(|c| c.change).collect();
-            let applied = store.apply_page(space, &changes, page.next)?;
+            let since = store.cursor(&source.space)?;
+            let page = transport
+                .pull(token, &source.space, since, PULL_PAGE)
+                .await?;
+            let changes: Vec<Authored> = page
+                .changes
+                .into_iter()
+                .map(|c| Authored {
+                    author: c.author,
+                    change: c.change,
+                })
+                .collect();
+            let applied = store.apply_page(source, &changes, page.next)?;
             report.pulled += applied.applied;
             report.conflicts_resolved += applied.conflicts;
             report.rejected += applied.rejected;
             report.waiting = applied.waiting;
+            report.set_aside += applied.set_aside;
+            for (rule, n) in applied.set_aside_rules {
+                report.errors.push(format!(
+                    "{n} changes from others set aside, never applied: {}",
+                    rule.explain()
+                ));
+            }
             if !page.more {
                 return Ok(());
             }
@@ -214,54 +232,48 @@ impl SyncEngine {
                 return Ok(());
             }
             let ids: Vec<String> = batch.iter().map(|c| c.change_id.clone()).collect();
-            match transport.push(token, batch.clone()).await {
-                Ok(_) => {
+            match transport.push(token, batch).await? {
+                Pushed::Stored => {
                     self.store.mark_synced(&ids)?;
                     report.pushed += ids.len() as u32;
                 }
-                // Some space of the batch is closed to this account: push
-                // space by space, and set aside what is refused.
-                Err(PphError::Forbidden { .. }) => {
-                    self.push_by_space(transport, token, batch, report).await?;
+                // Nothing was stored: set the refused changes aside with
+                // their rule (the shell can resend or discard them) and
+                // send the rest again.
+                Pushed::Refused(refused) => {
+                    let mut by_rule: HashMap<_, Vec<String>> = HashMap::new();
+                    for r in &refused {
+                        if let Some(id) = ids.get(r.index as usize) {
+                            by_rule.entry(r.rule).or_default().push(id.clone());
+                        }
+                    }
+                    if by_rule.is_empty() {
+                        return Err(PphError::Internal {
+                            reason: "the server refused a push without naming a change".into(),
+                        });
+                    }
+                    for (rule, ids) in by_rule {
+                        self.store.refuse(&ids, rule.explain())?;
+                        report.errors.push(format!(
+                            "{} changes set aside: the server refused them ({})",
+                            ids.len(),
+                            rule.explain()
+                        ));
+                    }
                 }
-                Err(e) => return Err(e),
             }
             self.notify();
         }
     }
 
-    async fn push_by_space(
-        &self,
-        transport: &Transport,
-        token: &str,
-        batch: Vec<pph_protocol::Change>,
-        report: &mut SyncReport,
-    ) -> Result<(), PphError> {
-        let mut by_space: HashMap<String, Vec<pph_protocol::Change>> = HashMap::new();
-        for change in batch {
-            by_space
-                .entry(change.space.clone())
-                .or_default()
-                .push(change);
+    /// The judge's view of a space the server lists.
+    fn facts(entry: &SpaceEntry) -> SpaceFacts {
+        SpaceFacts {
+            space: entry.space.clone(),
+            kind: entry.kind,
+            owner: entry.owner.clone(),
+            facilitators: entry.facilitators.clone(),
         }
-        for (_, changes) in by_space {
-            let ids: Vec<String> = changes.iter().map(|c| c.change_id.clone()).collect();
-            match transport.push(token, changes).await {
-                Ok(_) => {
-                    self.store.mark_synced(&ids)?;
-                    report.pushed += ids.len() as u32;
-                }
-                Err(PphError::Forbidden { reason }) => {
-                    self.store.refuse(&ids, &reason)?;
-                    report.errors.push(format!(
-                        "{} changes set aside: the server refused them ({reason})",
-                        ids.len()
-                    ));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
     }
 
     async fn run_once(
@@ -272,11 +284,20 @@ impl SyncEngine {
     ) -> Result<(), PphError> {
         self.push_outbox(transport, token, report).await?;
         let spaces = transport.spaces(token).await?;
+        let members: Vec<SpaceFacts> = spaces
+            .spaces
+            .iter()
+            .filter(|e| e.access == SpaceAccess::Member)
+            .map(Self::facts)
+            .collect();
+        self.store.save_spaces(&members)?;
         let mut shared = Vec::new();
         for entry in spaces.spaces {
+            let source = Self::facts(&entry);
             match entry.access {
                 SpaceAccess::Member => {
-                    Self::pull_space(&self.store, transport, token, &entry.space, report).await?;
+                    self.store.save_device_names(&entry.devices)?;
+                    Self::pull_space(&self.store, transport, token, &source, report).await?;
                 }
                 SpaceAccess::Shared {
                     share_id,
@@ -285,7 +306,8 @@ impl SyncEngine {
                     expires_at_ms,
                 } => {
                     let shadow = self.shadow(&entry.space)?;
-                    Self::pull_space(&shadow, transport, token, &entry.space, report).await?;
+                    shadow.save_device_names(&entry.devices)?;
+                    Self::pull_space(&shadow, transport, token, &source, report).await?;
                     shared.push(SharedPatient {
                         patient_space: entry.space,
                         patient_name,
@@ -325,6 +347,10 @@ impl SyncEngine {
                         SyncState::Unauthorized
                     }
                     PphError::Network { .. } => SyncState::Offline,
+                    PphError::RateLimited { retry_after_s } => {
+                        attempts.next_retry_ms = Some(now + retry_after_s * 1000);
+                        SyncState::Failed
+                    }
                     _ => SyncState::Failed,
                 })
             }
@@ -376,6 +402,7 @@ impl SyncEngine {
                 role: role.into(),
                 display_name,
                 device_name: self.device_name.clone(),
+                node: self.store.node().to_owned(),
                 personal_space: self.store.personal_space(),
             })
             .await?;
@@ -399,6 +426,7 @@ impl SyncEngine {
                 email: email.clone(),
                 password,
                 device_name: self.device_name.clone(),
+                node: self.store.node().to_owned(),
             })
             .await?;
         let info = self.account_info(&server_url, &email, &session);
@@ -539,6 +567,12 @@ impl SyncEngine {
             .shares(&token)
             .await?;
         Ok(shares.shares.into_iter().map(Into::into).collect())
+    }
+
+    /// Changes from others this device refused to apply (newest first):
+    /// what someone tried to write that the authorisation table forbids.
+    pub fn set_aside_changes(&self) -> Result<Vec<SetAsideChange>, PphError> {
+        Ok(self.store.set_aside_changes()?)
     }
 
     /// Patients sharing with this clinician, as of the last sync, without

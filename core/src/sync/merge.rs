@@ -1,17 +1,32 @@
 //! Applying changes from other devices. Sans-I/O: the transport hands in
-//! pages of changes; this stores each once, then rebuilds every record they
-//! touch so that, per (record, field), the change with the greatest
-//! (hlc, node) wins — in any delivery order, with duplicates ignored.
+//! pages of changes, each with the account the server says wrote it; this
+//! judges each against the authorisation table (a change the table forbids,
+//! or one that would touch a record of another space, is set aside and
+//! reported, never applied), stores each allowed one once, then rebuilds
+//! every record they touch so that, per (record, field), the change with the
+//! greatest (hlc, node) wins — in any delivery order, with duplicates
+//! ignored.
 
 use super::registry::{rebuild_record, Rebuilt};
 use crate::error::Result;
+use crate::store::authz::{judge_here, me, SpaceFacts, Write};
 use crate::store::WriteTx;
+use pph_protocol::authz::Refusal;
 use pph_protocol::{Change, ClockError};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::collections::BTreeMap;
 
+/// A pulled change with the account that wrote it, as the server vouched
+/// ('' when the server does not know: a group edit from before it kept
+/// writers).
+#[derive(Clone, Debug)]
+pub struct Authored {
+    pub author: String,
+    pub change: Change,
+}
+
 /// What one apply did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ApplyReport {
     /// Changes stored for the first time.
     pub applied: u32,
@@ -25,6 +40,11 @@ pub struct ApplyReport {
     /// Records whose changes are here but which cannot be stored yet
     /// (their parent has not arrived); retried on every later apply.
     pub waiting: u32,
+    /// Changes the authorisation table refuses (someone writing what they
+    /// may not, or into another space): kept aside, never applied.
+    pub set_aside: u32,
+    /// The rules they broke, with how many changes broke each.
+    pub set_aside_rules: Vec<(Refusal, u32)>,
 }
 
 /// True when this device also wrote the field (or the whole record).
@@ -38,27 +58,78 @@ fn overlaps_local(conn: &Connection, c: &Change, node: &str) -> Result<bool> {
         .query_row((&c.entity_id, &c.entity_type, node, &c.field), |r| r.get(0))?)
 }
 
-/// Stores the change unless it is already here; true if it was new.
-fn store_change(conn: &Connection, c: &Change) -> Result<bool> {
-    let inserted = conn
+/// Whether a change with this id is here already: Some(true) when it is
+/// the same change (same space and record), Some(false) when the id was
+/// used for another.
+fn seen_before(conn: &Connection, c: &Change) -> Result<Option<bool>> {
+    let stored: Option<(String, String)> = conn
         .prepare_cached(
-            "INSERT INTO change_log
-               (change_id, space, entity_type, entity_id, field, value, hlc_wall, hlc_counter, node, synced)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)
-             ON CONFLICT (change_id) DO NOTHING",
+            "SELECT space, entity_id FROM change_log WHERE change_id = ?1
+             UNION ALL SELECT space, entity_id FROM sync_set_aside WHERE change_id = ?1",
         )?
-        .execute((
-            &c.change_id,
-            &c.space,
-            &c.entity_type,
-            &c.entity_id,
-            &c.field,
-            c.value.to_string(),
-            c.hlc.wall_ms as i64,
-            c.hlc.counter,
-            &c.hlc.node,
-        ))?;
-    Ok(inserted == 1)
+        .query_row([&c.change_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(stored.map(|(space, entity)| space == c.space && entity == c.entity_id))
+}
+
+fn store_change(conn: &Connection, c: &Change, author: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO change_log
+           (change_id, space, entity_type, entity_id, field, value, hlc_wall, hlc_counter, node, synced, author)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10)",
+    )?
+    .execute((
+        &c.change_id,
+        &c.space,
+        &c.entity_type,
+        &c.entity_id,
+        &c.field,
+        c.value.to_string(),
+        c.hlc.wall_ms as i64,
+        c.hlc.counter,
+        &c.hlc.node,
+        author,
+    ))?;
+    Ok(())
+}
+
+fn set_aside(conn: &Connection, a: &Authored, rule: Refusal, now_ms: u64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_set_aside
+           (change_id, space, entity_type, entity_id, author, rule, change, set_aside_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (change_id) DO NOTHING",
+    )?
+    .execute((
+        &a.change.change_id,
+        &a.change.space,
+        &a.change.entity_type,
+        &a.change.entity_id,
+        &a.author,
+        rule.code(),
+        serde_json::to_string(&a.change)?,
+        now_ms as i64,
+    ))?;
+    Ok(())
+}
+
+/// Judges a pulled change: Err(rule) when it must be set aside.
+fn judge_pulled(
+    conn: &Connection,
+    source: &SpaceFacts,
+    me: &str,
+    a: &Authored,
+) -> Result<std::result::Result<(), Refusal>> {
+    if a.change.space != source.space {
+        return Ok(Err(Refusal::WrongSpace));
+    }
+    let write = Write {
+        author: &a.author,
+        kind: &a.change.entity_type,
+        entity_id: &a.change.entity_id,
+        field: &a.change.field,
+        value: &a.change.value,
+    };
+    judge_here(conn, source, me, &write)
 }
 
 /// Rebuilds one record inside a savepoint: a record that cannot be stored
@@ -86,14 +157,40 @@ fn try_rebuild(conn: &Connection, entity_type: &str, entity_id: &str) -> Result<
     outcome
 }
 
-pub(crate) fn apply(tx: &mut WriteTx<'_>, changes: &[Change]) -> Result<ApplyReport> {
+/// Applies changes pulled from `source`, each judged against the
+/// authorisation table first.
+pub(crate) fn apply(
+    tx: &mut WriteTx<'_>,
+    source: &SpaceFacts,
+    changes: &[Authored],
+) -> Result<ApplyReport> {
     let mut report = ApplyReport::default();
+    let me = me(tx.tx)?;
+    let mut rules: BTreeMap<Refusal, u32> = BTreeMap::new();
     // Records touched, keyed by the earliest stamp seen for them, so parents
     // (created earlier) are rebuilt before their children.
     let mut touched: BTreeMap<(u64, u32, String), (String, String)> = BTreeMap::new();
-    for c in changes {
+    for a in changes {
+        let c = &a.change;
         if c.check().is_err() {
             report.rejected += 1;
+            continue;
+        }
+        match seen_before(tx.tx, c)? {
+            Some(true) => {
+                report.duplicates += 1;
+                continue;
+            }
+            Some(false) => {
+                set_aside(tx.tx, a, Refusal::ChangeIdReused, tx.now_ms())?;
+                *rules.entry(Refusal::ChangeIdReused).or_default() += 1;
+                continue;
+            }
+            None => {}
+        }
+        if let Err(rule) = judge_pulled(tx.tx, source, &me, a)? {
+            set_aside(tx.tx, a, rule, tx.now_ms())?;
+            *rules.entry(rule).or_default() += 1;
             continue;
         }
         match tx.receive(&c.hlc) {
@@ -103,10 +200,13 @@ pub(crate) fn apply(tx: &mut WriteTx<'_>, changes: &[Change]) -> Result<ApplyRep
             }
             other => other?,
         }
-        if !store_change(tx.tx, c)? {
-            report.duplicates += 1;
-            continue;
-        }
+        // This store's own account is written '' in the log.
+        let author = if a.author == me {
+            ""
+        } else {
+            a.author.as_str()
+        };
+        store_change(tx.tx, c, author)?;
         report.applied += 1;
         if c.hlc.node != tx.node() && overlaps_local(tx.tx, c, tx.node())? {
             report.conflicts += 1;
@@ -115,6 +215,8 @@ pub(crate) fn apply(tx: &mut WriteTx<'_>, changes: &[Change]) -> Result<ApplyRep
             .entry((c.hlc.wall_ms, c.hlc.counter, c.hlc.node.clone()))
             .or_insert_with(|| (c.entity_type.clone(), c.entity_id.clone()));
     }
+    report.set_aside = rules.values().sum();
+    report.set_aside_rules = rules.into_iter().collect();
     let mut queue: Vec<(String, String)> = Vec::new();
     let enqueue = |record: (String, String), queue: &mut Vec<(String, String)>| {
         if !queue.contains(&record) {

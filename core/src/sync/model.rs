@@ -116,6 +116,10 @@ pub struct SyncReport {
     pub waiting: u32,
     /// Remote changes refused (malformed, or stamped too far ahead).
     pub rejected: u32,
+    /// Remote changes the authorisation table refuses (someone writing
+    /// what they may not, or into another space): set aside, never
+    /// applied; `errors` says which rules they broke.
+    pub set_aside: u32,
     /// Network attempts that failed and were retried within this call.
     pub retries: u32,
     /// Errors met along the way that did not stop the sync (e.g. one
@@ -169,6 +173,21 @@ pub struct ConsultationSummary {
     /// Scores since `since`, newest first, with their safety flags.
     pub questionnaires: Vec<QuestionnaireResult>,
     pub budgets: Vec<BudgetSummary>,
+}
+
+/// A change from someone else that this device refused to apply, kept for
+/// inspection (`sync().set_aside_changes()`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SetAsideChange {
+    pub change_id: String,
+    pub space: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    /// The account the server said wrote it ('' when it did not know).
+    pub author: String,
+    /// The rule it broke, as a stable code (`not_author`).
+    pub rule: String,
+    pub set_aside_ms: u64,
 }
 
 /// Receives every status change (state, pending count, errors).

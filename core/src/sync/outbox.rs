@@ -1,8 +1,10 @@
 //! The outbox: this device's changes not yet acknowledged by the server.
 
 use crate::error::Result;
+use crate::store::authz::{me, SpaceFacts};
 use crate::store::Store;
-use crate::sync::merge::{self, ApplyReport};
+use crate::sync::merge::{self, ApplyReport, Authored};
+use pph_protocol::kinds::SpaceKind;
 use pph_protocol::{Change, Hlc};
 
 impl Store {
@@ -52,8 +54,27 @@ impl Store {
         })
     }
 
-    /// Applies changes from other devices in one transaction.
+    /// Applies, in one transaction, changes this account made on its other
+    /// devices in its personal space (as a pull of that space would, each
+    /// judged against the authorisation table).
     pub fn apply_remote(&self, changes: &[Change]) -> Result<ApplyReport> {
-        self.write(|tx| merge::apply(tx, changes))
+        let space = self.personal_space();
+        self.write(|tx| {
+            let me = me(tx.tx)?;
+            let source = SpaceFacts {
+                space,
+                kind: SpaceKind::Personal,
+                owner: me.clone(),
+                facilitators: Vec::new(),
+            };
+            let authored: Vec<Authored> = changes
+                .iter()
+                .map(|c| Authored {
+                    author: me.clone(),
+                    change: c.clone(),
+                })
+                .collect();
+            merge::apply(tx, &source, &authored)
+        })
     }
 }

@@ -1,11 +1,12 @@
 //! The sync client's rows in the store: the signed-in account and its token,
 //! pull cursors, the clinician's shared patients, and attempt outcomes.
 
-use super::merge::{self, ApplyReport};
-use super::model::{AccountInfo, AccountRole, ShareScope, SharedPatient};
+use super::merge::{self, ApplyReport, Authored};
+use super::model::{AccountInfo, AccountRole, SetAsideChange, ShareScope, SharedPatient};
 use crate::error::{PphError, Result};
+use crate::store::authz::{self, SpaceFacts};
 use crate::store::Store;
-use pph_protocol::Change;
+use pph_protocol::wire::DeviceName;
 use rusqlite::OptionalExtension;
 
 /// The account a store is signed in to (the token only while valid).
@@ -167,24 +168,53 @@ impl Store {
         })
     }
 
-    /// Applies one pulled page and moves the space's cursor past it, in one
-    /// transaction: a crash leaves either both or neither.
+    /// Applies one page pulled from `source` and moves the space's cursor
+    /// past it, in one transaction: a crash leaves either both or neither.
     pub(crate) fn apply_page(
         &self,
-        space: &str,
-        changes: &[Change],
+        source: &SpaceFacts,
+        changes: &[Authored],
         next: i64,
     ) -> Result<ApplyReport> {
         self.write(|tx| {
-            let report = merge::apply(tx, changes)?;
+            let report = merge::apply(tx, source, changes)?;
             tx.tx
                 .prepare_cached(
                     "INSERT INTO sync_cursors (space, next_seq) VALUES (?1, ?2)
                      ON CONFLICT (space) DO UPDATE SET next_seq = excluded.next_seq",
                 )?
-                .execute((space, next))?;
+                .execute((&source.space, next))?;
             Ok(report)
         })
+    }
+
+    /// Records the spaces this account reaches as the server describes
+    /// them (whose, and who facilitates), for judging changes.
+    pub(crate) fn save_spaces(&self, spaces: &[SpaceFacts]) -> Result<()> {
+        self.write(|tx| authz::save_spaces(tx.tx, spaces))
+    }
+
+    /// Records the names the server knows for a person's devices, for
+    /// history.
+    pub(crate) fn save_device_names(&self, devices: &[DeviceName]) -> Result<()> {
+        if devices.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let mut upsert = tx.tx.prepare_cached(
+                "INSERT INTO device_names (node, name) VALUES (?1, ?2)
+                 ON CONFLICT (node) DO UPDATE SET name = excluded.name WHERE name <> excluded.name",
+            )?;
+            for d in devices {
+                upsert.execute((&d.node, &d.name))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records one space made on this device, before the next sync.
+    pub(crate) fn add_space(&self, space: &SpaceFacts) -> Result<()> {
+        self.write(|tx| authz::add_space(tx.tx, space))
     }
 
     /// Sets changes aside that the server refused for good, with why.
@@ -219,6 +249,27 @@ impl Store {
                 [],
                 |r| r.get::<_, i64>(0),
             )? as u64)
+        })
+    }
+
+    pub(crate) fn set_aside_changes(&self) -> Result<Vec<SetAsideChange>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT change_id, space, entity_type, entity_id, author, rule, set_aside_ms
+                 FROM sync_set_aside ORDER BY set_aside_ms DESC, change_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(SetAsideChange {
+                    change_id: r.get(0)?,
+                    space: r.get(1)?,
+                    entity_type: r.get(2)?,
+                    entity_id: r.get(3)?,
+                    author: r.get(4)?,
+                    rule: r.get(5)?,
+                    set_aside_ms: r.get::<_, i64>(6)? as u64,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 

@@ -14,6 +14,14 @@ use std::time::Duration;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// What the server did with a push.
+pub(crate) enum Pushed {
+    Stored,
+    /// Nothing was stored: these changes (by place in the batch) break the
+    /// authorisation table.
+    Refused(Vec<RefusedChange>),
+}
+
 pub(crate) struct Transport {
     client: reqwest::Client,
     base: String,
@@ -39,6 +47,9 @@ fn from_refusal(status: StatusCode, body: Option<ErrorBody>) -> PphError {
         return network(&format!("server answered {}", status.as_u16()));
     };
     match body.code {
+        ErrorCode::RateLimited => PphError::RateLimited {
+            retry_after_s: body.retry_after_s.unwrap_or(60),
+        },
         ErrorCode::Unauthorized => PphError::Unauthorized,
         ErrorCode::Forbidden => PphError::Forbidden {
             reason: body.message,
@@ -54,7 +65,7 @@ fn from_refusal(status: StatusCode, body: Option<ErrorBody>) -> PphError {
             field: "request".into(),
             reason: body.message,
         },
-        ErrorCode::RateLimited | ErrorCode::Internal => network(&body.message),
+        ErrorCode::Internal => network(&body.message),
     }
 }
 
@@ -85,6 +96,20 @@ impl Transport {
         token: Option<&str>,
         body: Option<&B>,
     ) -> Result<Option<T>> {
+        match self.send(method, path, token, body).await? {
+            Ok(answer) => Ok(answer),
+            Err((status, body)) => Err(from_refusal(status, body)),
+        }
+    }
+
+    /// Sends a request: the parsed answer, or the refusal's status and body.
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<std::result::Result<Option<T>, (StatusCode, Option<ErrorBody>)>> {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -96,13 +121,13 @@ impl Transport {
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
         if !status.is_success() {
-            return Err(from_refusal(status, serde_json::from_slice(&bytes).ok()));
+            return Ok(Err((status, serde_json::from_slice(&bytes).ok())));
         }
         if bytes.is_empty() {
-            return Ok(None);
+            return Ok(Ok(None));
         }
         serde_json::from_slice(&bytes)
-            .map(Some)
+            .map(|answer| Ok(Some(answer)))
             .map_err(|_| network("the server's answer was not understood"))
     }
 
@@ -134,10 +159,17 @@ impl Transport {
             .map(|_| ())
     }
 
-    pub(crate) async fn push(&self, token: &str, changes: Vec<Change>) -> Result<PushResponse> {
+    pub(crate) async fn push(&self, token: &str, changes: Vec<Change>) -> Result<Pushed> {
         let req = PushRequest { changes };
-        self.expect(Method::POST, "/v1/changes", Some(token), Some(&req))
-            .await
+        match self
+            .send(Method::POST, "/v1/changes", Some(token), Some(&req))
+            .await?
+        {
+            Ok(Some(PushResponse { .. })) => Ok(Pushed::Stored),
+            Ok(None) => Err(network("the server sent no answer")),
+            Err((_, Some(body))) if !body.refused.is_empty() => Ok(Pushed::Refused(body.refused)),
+            Err((status, body)) => Err(from_refusal(status, body)),
+        }
     }
 
     pub(crate) async fn pull(
@@ -220,6 +252,23 @@ impl Transport {
             .await
     }
 
+    pub(crate) async fn removed_members(
+        &self,
+        token: &str,
+        space: &str,
+    ) -> Result<MembersResponse> {
+        let path = format!("/v1/spaces/{space}/removed");
+        self.expect::<(), _>(Method::GET, &path, Some(token), None)
+            .await
+    }
+
+    pub(crate) async fn readmit(&self, token: &str, space: &str, account: &str) -> Result<()> {
+        let path = format!("/v1/spaces/{space}/removed/{account}");
+        self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
+            .await
+            .map(|_| ())
+    }
+
     pub(crate) async fn remove_member(
         &self,
         token: &str,
@@ -241,6 +290,8 @@ mod tests {
         Some(ErrorBody {
             code,
             message: "m".into(),
+            refused: Vec::new(),
+            retry_after_s: Some(42),
         })
     }
 
@@ -254,10 +305,10 @@ mod tests {
             from_refusal(StatusCode::FORBIDDEN, body(ErrorCode::Forbidden)),
             PphError::Forbidden { reason: "m".into() }
         );
-        assert!(matches!(
+        assert_eq!(
             from_refusal(StatusCode::TOO_MANY_REQUESTS, body(ErrorCode::RateLimited)),
-            PphError::Network { .. }
-        ));
+            PphError::RateLimited { retry_after_s: 42 }
+        );
         assert!(matches!(
             from_refusal(StatusCode::BAD_GATEWAY, None),
             PphError::Network { .. }

@@ -1,14 +1,15 @@
 //! Sign up, sign in (rate-limited), sign out.
 
 use super::{authenticate, bearer_token, check_id, check_text, now_ms, small_json};
-use super::{ApiError, ApiResult, AppState};
+use super::{ApiError, ApiResult, AppState, ClientAddr};
 use crate::credentials::{decoy_hash, hash_password, new_token, token_hash, verify_password};
+use crate::rate_limit::{address_key, sign_in_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
 use crate::storage::Account;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use pph_protocol::wire::{ErrorCode, SessionResponse, SignInRequest, SignUpRequest};
+use pph_protocol::wire::{DeviceName, ErrorCode, SessionResponse, SignInRequest, SignUpRequest};
 use std::sync::Arc;
 
 const MIN_PASSWORD: usize = 10;
@@ -39,21 +40,15 @@ fn check_password(password: &str) -> ApiResult<()> {
     Ok(())
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::Internal, "worker failed"))
-}
-
 async fn open_session(
     state: &AppState,
     account: &Account,
-    device_name: &str,
+    device: DeviceName,
 ) -> ApiResult<SessionResponse> {
     let token = new_token();
     state
         .storage
-        .add_token(&token_hash(&token), &account.id, device_name, now_ms())
+        .add_token(&token_hash(&token), &account.id, &device, now_ms())
         .await?;
     Ok(SessionResponse {
         token,
@@ -73,9 +68,11 @@ pub async fn sign_up(
     check_password(&req.password)?;
     check_text("display_name", &req.display_name, MAX_NAME)?;
     check_text("device_name", &req.device_name, MAX_NAME)?;
+    check_text("node", &req.node, MAX_NAME)?;
     check_id("personal_space", &req.personal_space)?;
     let password = req.password;
-    let password_hash = blocking(move || hash_password(&password))
+    let password_hash = state
+        .hash(move || hash_password(&password))
         .await?
         .map_err(|_| ApiError::new(ErrorCode::Internal, "could not hash the password"))?;
     let account = Account {
@@ -98,43 +95,56 @@ pub async fn sign_up(
             ),
             other => other.into(),
         })?;
-    let session = open_session(&state, &account, &req.device_name).await?;
+    let device = DeviceName {
+        node: req.node,
+        name: req.device_name,
+    };
+    let session = open_session(&state, &account, device).await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 
+/// Each attempt is counted before the password is checked, so attempts
+/// made at once cannot slip past the limit; a successful one is given back.
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
     body: Body,
 ) -> ApiResult<Json<SessionResponse>> {
     let req: SignInRequest = small_json(body).await?;
     let email = normalise_email(&req.email)?;
     check_text("device_name", &req.device_name, MAX_NAME)?;
-    if let Some(seconds) = state.limiter.blocked_for(&email, now_ms()) {
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            format!("too many failed sign-ins; try again in {seconds} s"),
-        ));
-    }
+    check_text("node", &req.node, MAX_NAME)?;
+    let (account_key, address_key) = (sign_in_key(&email, addr), address_key(addr));
+    state
+        .take_attempt(&account_key, SIGN_IN_PER_ACCOUNT)
+        .await?;
+    state
+        .take_attempt(&address_key, SIGN_IN_PER_ADDRESS)
+        .await?;
     let account = state.storage.account_by_email(&email).await?;
-    let stored = account
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
+    // An unknown email costs the same work as a wrong password.
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
     let password = req.password;
-    let matches = blocking(move || verify_password(&password, &stored)).await?;
+    let matches = state
+        .hash(move || match &stored {
+            Some(hash) => verify_password(&password, hash),
+            None => verify_password(&password, decoy_hash()),
+        })
+        .await?;
     match account {
         Some(account) if matches => {
-            state.limiter.succeeded(&email);
-            Ok(Json(
-                open_session(&state, &account, &req.device_name).await?,
-            ))
+            state.storage.clear_attempts(&account_key).await?;
+            state.storage.refund_attempt(&address_key).await?;
+            let device = DeviceName {
+                node: req.node,
+                name: req.device_name,
+            };
+            Ok(Json(open_session(&state, &account, device).await?))
         }
-        _ => {
-            state.limiter.failed(&email, now_ms());
-            Err(ApiError::new(
-                ErrorCode::Unauthorized,
-                "wrong email or password",
-            ))
-        }
+        _ => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "wrong email or password",
+        )),
     }
 }
 

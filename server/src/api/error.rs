@@ -1,16 +1,19 @@
 //! Every refusal is a JSON `ErrorBody` with a stable code and a message that
 //! names fields, never their values.
 
-use crate::storage::StorageError;
-use axum::http::StatusCode;
+use crate::storage::{PushError, StorageError};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use pph_protocol::wire::{ErrorBody, ErrorCode};
+use pph_protocol::wire::{ErrorBody, ErrorCode, RefusedChange};
 
 #[derive(Debug)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// A refused push: which changes broke which rule.
+    pub refused: Vec<RefusedChange>,
+    pub retry_after_s: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -20,6 +23,8 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            refused: Vec::new(),
+            retry_after_s: None,
         }
     }
 
@@ -62,16 +67,46 @@ impl From<StorageError> for ApiError {
     }
 }
 
+impl From<PushError> for ApiError {
+    fn from(e: PushError) -> Self {
+        match e {
+            PushError::Storage(e) => e.into(),
+            PushError::Refused(refused) => {
+                let first = refused.first().map_or("", |r| r.rule.explain());
+                let mut e = ApiError::new(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "{} changes refused; nothing was stored (change {}: {first})",
+                        refused.len(),
+                        refused.first().map_or(0, |r| r.index)
+                    ),
+                );
+                e.refused = refused;
+                e
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        (
+        let retry_after = self.retry_after_s;
+        let mut response = (
             status,
             Json(ErrorBody {
                 code: self.code,
                 message: self.message,
+                refused: self.refused,
+                retry_after_s: self.retry_after_s,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }

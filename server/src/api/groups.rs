@@ -2,8 +2,9 @@
 //! signed in redeems one), the member list, leaving and removal.
 
 use super::{authenticate, check_id, now_ms, small_json, ApiError, ApiResult, AppState};
-use crate::credentials::token_hash;
-use crate::storage::{Account, GroupRole, Invite};
+use crate::credentials::code_hash;
+use crate::rate_limit::{invite_key, INVITE_CODES};
+use crate::storage::{Account, GroupRole, Invite, Member, Redeemed};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -17,7 +18,8 @@ use std::sync::Arc;
 
 /// Codes read well aloud and typed on a phone: no 0/O, 1/I/L.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-/// 10 characters of 31: about 49 bits, with redeeming rate-limited.
+/// 10 characters of 31: about 49 bits, with redeeming rate-limited and the
+/// stored form keyed with the server's secret.
 const CODE_LEN: usize = 10;
 const MAX_INVITE_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
@@ -75,7 +77,7 @@ pub async fn create_invite(
     state
         .storage
         .create_invite(&Invite {
-            code_hash: token_hash(&code),
+            code_hash: code_hash(&state.config.secret, &code),
             space: space.clone(),
             created_by: account.id,
             created_ms: now,
@@ -104,7 +106,7 @@ pub async fn revoke_invite(
     require_facilitator(&state, &account, &space).await?;
     if !state
         .storage
-        .revoke_invite(&token_hash(&code), &space, now_ms())
+        .revoke_invite(&code_hash(&state.config.secret, &code), &space, now_ms())
         .await?
     {
         return Err(ApiError::new(
@@ -123,27 +125,50 @@ pub async fn join(
     let account = authenticate(&state, &headers).await?;
     let Path(code) = code.map_err(|_| ApiError::invalid("code required"))?;
     let code = normalise_code(&code)?;
-    // Guessing codes costs a sign-in's worth of attempts per account.
-    let key = format!("join:{}", account.id);
-    if let Some(seconds) = state.limiter.blocked_for(&key, now_ms()) {
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            format!("too many unknown codes; try again in {seconds} s"),
-        ));
-    }
+    // Guessing codes costs a sign-in's worth of attempts per account; a
+    // code that works is given back.
+    let key = invite_key(&account.id);
+    state.take_attempt(&key, INVITE_CODES).await?;
     match state
         .storage
-        .redeem_invite(&token_hash(&code), &account.id, now_ms())
+        .redeem_invite(
+            &code_hash(&state.config.secret, &code),
+            &account.id,
+            now_ms(),
+        )
         .await?
     {
-        Some(space) => Ok(Json(JoinResponse { space })),
-        None => {
-            state.limiter.failed(&key, now_ms());
+        Redeemed::Joined(space) => {
+            state.storage.refund_attempt(&key).await?;
+            Ok(Json(JoinResponse { space }))
+        }
+        Redeemed::Removed => {
+            state.storage.refund_attempt(&key).await?;
             Err(ApiError::new(
-                ErrorCode::NotFound,
-                "unknown, expired or revoked invite code",
+                ErrorCode::Forbidden,
+                "removed from this group; a facilitator can let you back",
             ))
         }
+        Redeemed::NoSuchCode => Err(ApiError::new(
+            ErrorCode::NotFound,
+            "unknown, expired or revoked invite code",
+        )),
+    }
+}
+
+fn entries(members: Vec<Member>) -> MembersResponse {
+    MembersResponse {
+        members: members
+            .into_iter()
+            .map(|m| MemberEntry {
+                account_id: m.account_id,
+                display_name: m.display_name,
+                role: match m.role {
+                    GroupRole::Member => wire::GroupRole::Member,
+                    GroupRole::Facilitator => wire::GroupRole::Facilitator,
+                },
+            })
+            .collect(),
     }
 }
 
@@ -157,21 +182,7 @@ pub async fn members(
     if !state.storage.is_member(&space, &account.id).await? {
         return Err(ApiError::forbidden());
     }
-    let members = state
-        .storage
-        .members(&space)
-        .await?
-        .into_iter()
-        .map(|m| MemberEntry {
-            account_id: m.account_id,
-            display_name: m.display_name,
-            role: match m.role {
-                GroupRole::Member => wire::GroupRole::Member,
-                GroupRole::Facilitator => wire::GroupRole::Facilitator,
-            },
-        })
-        .collect();
-    Ok(Json(MembersResponse { members }))
+    Ok(Json(entries(state.storage.members(&space).await?)))
 }
 
 /// A member leaves (their own id), or a facilitator removes a member. A
@@ -192,8 +203,45 @@ pub async fn remove_member(
     if member != account.id {
         require_facilitator(&state, &account, &space).await?;
     }
-    if !state.storage.remove_member(&space, &member).await? {
+    if !state
+        .storage
+        .remove_member(&space, &member, &account.id, now_ms())
+        .await?
+    {
         return Err(ApiError::new(ErrorCode::NotFound, "not a member"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Those a facilitator removed, who cannot rejoin until let back.
+pub async fn removed(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    space: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<MembersResponse>> {
+    let account = authenticate(&state, &headers).await?;
+    let space = path_space(space)?;
+    require_facilitator(&state, &account, &space).await?;
+    Ok(Json(entries(state.storage.removed_members(&space).await?)))
+}
+
+/// A facilitator lets a removed person join again with an invite code.
+pub async fn readmit(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<StatusCode> {
+    let account = authenticate(&state, &headers).await?;
+    let Path((space, member)) =
+        path.map_err(|_| ApiError::invalid("space and account id required"))?;
+    check_id("space", &space)?;
+    check_id("account id", &member)?;
+    require_facilitator(&state, &account, &space).await?;
+    if !state.storage.readmit(&space, &member).await? {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "not removed from this group",
+        ));
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,31 +10,74 @@ mod spaces;
 pub use crate::now_ms;
 pub use error::{ApiError, ApiResult};
 
+use crate::config::ServerConfig;
 use crate::credentials::token_hash;
-use crate::rate_limit::RateLimiter;
 use crate::storage::{Account, Storage};
 use axum::body::Body;
-use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderMap;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use http_body_util::BodyExt;
 use pph_protocol::wire::{ErrorCode, MAX_PUSH_BYTES};
 use serde::de::DeserializeOwned;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// Largest body of any request but a push.
 const MAX_SMALL_BODY: usize = 64 * 1024;
+/// Every this many counted attempts, expired counters are swept.
+const SWEEP_EVERY: u64 = 1_000;
 
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
-    pub limiter: RateLimiter,
+    pub config: ServerConfig,
+    /// Argon2 is memory- and CPU-hungry: at most this many at once, the
+    /// rest wait their turn without holding its memory.
+    hashing: Semaphore,
+    attempts: AtomicU64,
 }
 
-pub fn router(storage: Arc<dyn Storage>) -> Router {
+impl AppState {
+    /// Runs a password hash or check on the blocking pool, one of at most
+    /// `hashing_permits` at a time.
+    pub async fn hash<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> ApiResult<T> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::Internal, "shutting down"))?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::Internal, "worker failed"))
+    }
+
+    /// Counts one attempt under `key` against `limit` (see `rate_limit`).
+    pub async fn take_attempt(&self, key: &str, limit: crate::rate_limit::Limit) -> ApiResult<()> {
+        let now = now_ms();
+        if self.attempts.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.storage
+                .sweep_attempts(now - crate::rate_limit::LONGEST_WINDOW_MS)
+                .await?;
+        }
+        crate::rate_limit::take(&*self.storage, key, limit, now).await
+    }
+}
+
+pub fn router(storage: Arc<dyn Storage>, config: ServerConfig) -> Router {
     let state = Arc::new(AppState {
         storage,
-        limiter: RateLimiter::default(),
+        hashing: Semaphore::new(config.hashing_permits),
+        config,
+        attempts: AtomicU64::new(0),
     });
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
@@ -55,6 +98,11 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
             "/v1/spaces/{space}/members/{account}",
             delete(groups::remove_member),
         )
+        .route("/v1/spaces/{space}/removed", get(groups::removed))
+        .route(
+            "/v1/spaces/{space}/removed/{account}",
+            delete(groups::readmit),
+        )
         .route("/v1/shares", get(shares::list).post(shares::grant))
         .route("/v1/shares/{id}", delete(shares::revoke))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
@@ -63,7 +111,61 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         })
         // Bodies are read by `json_body` with their own bound and error.
         .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(close_after_refused_body))
         .with_state(state)
+}
+
+/// A request refused before its body was read (a wrong token on a large
+/// push) leaves the rest of that body on the connection: the answer says
+/// `Connection: close`, so the client does not reuse a connection the
+/// server is about to drop.
+async fn close_after_refused_body(request: Request, next: Next) -> Response {
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v != "0");
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if has_body && (status.is_client_error() || status.is_server_error()) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// The address a request came from: the socket's peer, or behind a
+/// trusted proxy the last address it appended to `X-Forwarded-For`.
+pub struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<Arc<AppState>> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.trust_forwarded_for {
+            // Only the last entry: the one the proxy itself appended.
+            let entries: Vec<&str> = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .collect();
+            let forwarded = entries.last().and_then(|a| a.trim().parse::<IpAddr>().ok());
+            if let Some(addr) = forwarded {
+                return Ok(ClientAddr(addr));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        Ok(ClientAddr(peer))
+    }
 }
 
 /// Reads a body of at most `limit` bytes and parses it as JSON of type T.
@@ -131,17 +233,28 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty() && t.len() <= 200)
 }
 
-/// Ids are UUIDs (v7 from our clients); anything else is refused by name.
+/// Ids are UUIDs in their canonical spelling (lower case, hyphenated), so
+/// one id never passes as several; anything else is refused by name.
 pub fn check_id(field: &str, value: &str) -> ApiResult<()> {
-    uuid::Uuid::parse_str(value)
-        .map(|_| ())
-        .map_err(|_| ApiError::invalid(format!("{field} must be a UUID")))
+    if pph_protocol::ids::is_canonical(value) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "{field} must be a UUID in lower-case hyphenated form"
+        )))
+    }
 }
 
-/// Required text of at most `max` characters.
+/// Required text of at most `max` characters, without control characters
+/// (a NUL among them, which PostgreSQL cannot store).
 pub fn check_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
     if value.trim().is_empty() {
         return Err(ApiError::invalid(format!("{field} must not be empty")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::invalid(format!(
+            "{field} must not hold control characters"
+        )));
     }
     if value.chars().count() > max {
         return Err(ApiError::invalid(format!(

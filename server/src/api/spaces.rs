@@ -2,6 +2,7 @@
 //! the patients' spaces shared with it.
 
 use super::{authenticate, check_id, now_ms, small_json, ApiResult, AppState};
+use crate::storage::SpaceKind;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,16 +15,21 @@ pub async fn list(
     headers: HeaderMap,
 ) -> ApiResult<Json<SpacesResponse>> {
     let account = authenticate(&state, &headers).await?;
-    let mut spaces: Vec<SpaceEntry> = state
-        .storage
-        .member_spaces(&account.id)
-        .await?
-        .into_iter()
-        .map(|space| SpaceEntry {
-            space,
+    let mut spaces = Vec::new();
+    for space in state.storage.member_spaces(&account.id).await? {
+        let devices = match space.kind {
+            SpaceKind::Personal => state.storage.device_names(&space.owner).await?,
+            SpaceKind::Group => Vec::new(),
+        };
+        spaces.push(SpaceEntry {
+            space: space.id,
+            kind: space.kind,
+            owner: space.owner,
+            facilitators: space.facilitators,
+            devices,
             access: SpaceAccess::Member,
-        })
-        .collect();
+        });
+    }
     for g in state
         .storage
         .live_grants_for_clinician(&account.id, now_ms())
@@ -31,6 +37,10 @@ pub async fn list(
     {
         spaces.push(SpaceEntry {
             space: g.patient_space,
+            kind: SpaceKind::Personal,
+            devices: state.storage.device_names(&g.grant.patient_account).await?,
+            owner: g.grant.patient_account,
+            facilitators: Vec::new(),
             access: SpaceAccess::Shared {
                 share_id: g.grant.id,
                 patient_name: g.patient_name,

@@ -1,14 +1,18 @@
 //! The server's storage: one trait, two backends (an embedded SQLite file and
 //! PostgreSQL), one conformance suite (`server/tests/conformance.rs`).
 
+pub mod backfill;
+mod judge;
 mod postgres;
 mod sqlite;
 
+pub use judge::{judge_push, Owner, Plan, SpaceFacts};
 pub use postgres::PostgresStorage;
+pub use pph_protocol::kinds::SpaceKind;
 pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
-use pph_protocol::wire::{PushResponse, Role, Scope};
+use pph_protocol::wire::{DeviceName, PushResponse, RefusedChange, Role, Scope};
 
 /// Numbered schema steps, applied in order, each in its own transaction and
 /// recorded in `schema_migrations`; never edited once shipped.
@@ -19,7 +23,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/002_group_roles_and_invites.sql"),
     ),
     (3, include_str!("migrations/003_hidden_messages.sql")),
+    (4, include_str!("migrations/004_authorisation.sql")),
 ];
+
+/// The step whose data `backfill::backfill_v4` fills in.
+pub(crate) const AUTHORS_STEP: i64 = 4;
 
 /// The version table itself, created before any step runs.
 pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -43,6 +51,16 @@ pub enum StorageError {
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
+/// Why a push stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// Changes the authorisation table refuses, each with its rule.
+    #[error("{} changes refused", .0.len())]
+    Refused(Vec<RefusedChange>),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     pub id: String,
@@ -55,12 +73,15 @@ pub struct Account {
 }
 
 /// A change as the relay keeps it: routing columns plus the JSON it relays.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct IncomingChange {
     pub change_id: String,
     pub space: String,
     pub entity_type: String,
     pub entity_id: String,
+    pub field: String,
+    /// The value, where the relay can read it, for the checks on values.
+    pub value: Option<serde_json::Value>,
     pub body: String,
     /// A facilitator's hide: the record (in the same space) whose changes
     /// are no longer served.
@@ -116,10 +137,33 @@ pub struct Invite {
     pub expires_ms: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SpaceKind {
-    Personal,
-    Group,
+/// A space an account reaches as a member, with who runs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpaceInfo {
+    pub id: String,
+    pub kind: SpaceKind,
+    pub owner: String,
+    pub facilitators: Vec<String>,
+}
+
+/// What redeeming an invite code did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Redeemed {
+    Joined(String),
+    /// Unknown, expired or revoked.
+    NoSuchCode,
+    /// The account was removed from the code's group and not let back.
+    Removed,
+}
+
+/// One stored change as a pull serves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredChange {
+    pub seq: i64,
+    /// The account that pushed it; None for changes from before v4 whose
+    /// writer is not known.
+    pub author: Option<String>,
+    pub body: String,
 }
 
 #[async_trait]
@@ -135,9 +179,11 @@ pub trait Storage: Send + Sync {
         &self,
         token_hash: &str,
         account_id: &str,
-        device_name: &str,
+        device: &DeviceName,
         now_ms: i64,
     ) -> Result<()>;
+    /// The account's devices by node, each with the name it gave last.
+    async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>>;
     /// The account behind a live (not revoked) token.
     async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>>;
     async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()>;
@@ -146,41 +192,58 @@ pub trait Storage: Send + Sync {
     async fn create_group_space(&self, space: &str, owner: &str) -> Result<()>;
     async fn add_member(&self, space: &str, account_id: &str) -> Result<()>;
     async fn is_member(&self, space: &str, account_id: &str) -> Result<bool>;
-    async fn member_spaces(&self, account_id: &str) -> Result<Vec<String>>;
+    /// The spaces the account is a member of, by id.
+    async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>>;
     /// The account's role in a group space; None if not a member.
     async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>>;
     /// A space's members, facilitators first, then by name.
     async fn members(&self, space: &str) -> Result<Vec<Member>>;
-    /// Ends a membership; false if there was none.
-    async fn remove_member(&self, space: &str, account_id: &str) -> Result<bool>;
+    /// Ends a membership; false if there was none. Removed by someone else
+    /// (a facilitator), the account cannot rejoin until readmitted.
+    async fn remove_member(
+        &self,
+        space: &str,
+        account_id: &str,
+        removed_by: &str,
+        now_ms: i64,
+    ) -> Result<bool>;
+    /// Accounts removed from a space and not let back, by name.
+    async fn removed_members(&self, space: &str) -> Result<Vec<Member>>;
+    /// Lets a removed account join again with a code; false if it was not
+    /// removed.
+    async fn readmit(&self, space: &str, account_id: &str) -> Result<bool>;
 
     async fn create_invite(&self, invite: &Invite) -> Result<()>;
     /// Revokes an invite of this space; false if there is none.
     async fn revoke_invite(&self, code_hash: &str, space: &str, now_ms: i64) -> Result<bool>;
     /// Joins the account to the invite's space if the invite is live at
-    /// `now_ms`; returns the space, None for an unknown, expired or revoked
-    /// code.
+    /// `now_ms` and the account was not removed from it.
     async fn redeem_invite(
         &self,
         code_hash: &str,
         account_id: &str,
         now_ms: i64,
-    ) -> Result<Option<String>>;
+    ) -> Result<Redeemed>;
 
-    /// Stores each change not already stored (by change_id), numbering it
-    /// next in its space, all in one transaction. A change for a space that
-    /// does not exist fails the whole push.
-    async fn push(&self, changes: &[IncomingChange]) -> Result<PushResponse>;
+    /// Judges the push by `author` against the authorisation table
+    /// (`judge_push`) and, if nothing is refused, stores each change not
+    /// already stored, numbering it next in its space, and records the
+    /// records it creates, all in one transaction. Refused or failed, it
+    /// stores nothing.
+    async fn push(
+        &self,
+        author: &str,
+        changes: &[IncomingChange],
+    ) -> Result<PushResponse, PushError>;
     /// Up to `limit` changes of `space` after `since`, in sequence order,
-    /// only of `kinds` when given, never those of hidden records. Each row:
-    /// (seq, body).
+    /// only of `kinds` when given, never those of hidden records.
     async fn pull(
         &self,
         space: &str,
         since: i64,
         limit: u32,
         kinds: Option<&[&str]>,
-    ) -> Result<Vec<(i64, String)>>;
+    ) -> Result<Vec<StoredChange>>;
 
     async fn create_grant(&self, grant: &Grant) -> Result<()>;
     /// Revokes one of the patient's grants; false if it is not theirs.
@@ -192,6 +255,23 @@ pub trait Storage: Send + Sync {
         clinician_account: &str,
         now_ms: i64,
     ) -> Result<Vec<ClinicianGrant>>;
+
+    /// Counts an attempt under `key` in a window of `window_ms`, in one
+    /// atomic step however many servers share the database; Some(ms to
+    /// wait) when this attempt is over `max` and must be refused.
+    async fn take_attempt(
+        &self,
+        key: &str,
+        now_ms: i64,
+        window_ms: i64,
+        max: u32,
+    ) -> Result<Option<i64>>;
+    /// Gives back one attempt (one that succeeded and should not count).
+    async fn refund_attempt(&self, key: &str) -> Result<()>;
+    /// Forgets every attempt under `key`.
+    async fn clear_attempts(&self, key: &str) -> Result<()>;
+    /// Drops counters whose window ended before `before_ms`.
+    async fn sweep_attempts(&self, before_ms: i64) -> Result<()>;
 }
 
 pub(crate) fn role_name(role: Role) -> &'static str {
@@ -255,9 +335,6 @@ pub(crate) fn parse_group_role(name: &str) -> Result<GroupRole> {
     }
 }
 
-pub(crate) fn space_kind_name(kind: SpaceKind) -> &'static str {
-    match kind {
-        SpaceKind::Personal => "personal",
-        SpaceKind::Group => "group",
-    }
+pub(crate) fn parse_space_kind(name: &str) -> Result<SpaceKind> {
+    SpaceKind::parse(name).ok_or_else(|| StorageError::Backend("unknown kind in spaces".into()))
 }

@@ -3,7 +3,8 @@
 //! pushes cannot deadlock) before numbering changes.
 
 use super::*;
-use deadpool_postgres::{Config, Pool, Runtime};
+use deadpool_postgres::{Config, Pool, Runtime, Transaction};
+use std::collections::HashMap;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
@@ -61,6 +62,110 @@ fn grant(row: &Row) -> Result<Grant> {
     })
 }
 
+async fn backfill_authors(tx: &Transaction<'_>) -> Result<()> {
+    let mut spaces = HashMap::new();
+    for r in tx.query("SELECT id, kind, owner FROM spaces", &[]).await? {
+        let kind = parse_space_kind(r.try_get(1)?)?;
+        spaces.insert(
+            r.try_get::<_, String>(0)?,
+            (kind, r.try_get::<_, String>(2)?),
+        );
+    }
+    let changes = tx
+        .query(
+            "SELECT space, seq, body FROM changes ORDER BY space, seq",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(backfill::LegacyChange {
+                space: r.try_get(0)?,
+                seq: r.try_get(1)?,
+                body: r.try_get(2)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let out = backfill::backfill_v4(&changes, &spaces);
+    for (space, seq, who) in &out.authors {
+        tx.execute(
+            "UPDATE changes SET author = $3 WHERE space = $1 AND seq = $2",
+            &[space, seq, who],
+        )
+        .await?;
+    }
+    for (id, o) in &out.owners {
+        tx.execute(
+            "INSERT INTO entity_owners (entity_id, space, entity_type, creator) VALUES ($1, $2, $3, $4)",
+            &[id, &o.space, &o.kind, &o.creator],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Gathers what `judge_push` needs, inside the push's transaction (with
+/// its spaces locked), and judges the push.
+async fn judge_in(
+    tx: &Transaction<'_>,
+    author: &str,
+    spaces_in_order: &[&str],
+    changes: &[IncomingChange],
+) -> Result<Result<Plan, Vec<RefusedChange>>> {
+    let mut spaces: HashMap<String, SpaceFacts> = HashMap::new();
+    let facts = tx
+        .prepare_cached(
+            "SELECT s.kind, s.owner, m.role FROM spaces s
+             LEFT JOIN space_members m ON m.space = s.id AND m.account_id = $2
+             WHERE s.id = $1 FOR UPDATE OF s",
+        )
+        .await?;
+    // Locked in a fixed order, so concurrent pushes cannot deadlock.
+    for space in spaces_in_order {
+        if let Some(r) = tx.query_opt(&facts, &[space, &author]).await? {
+            let role: Option<&str> = r.try_get(2)?;
+            spaces.insert(
+                (*space).to_owned(),
+                SpaceFacts {
+                    kind: parse_space_kind(r.try_get(0)?)?,
+                    owner: r.try_get(1)?,
+                    role: role.map(parse_group_role).transpose()?,
+                },
+            );
+        }
+    }
+    let entity_ids: Vec<&str> = changes.iter().map(|c| c.entity_id.as_str()).collect();
+    let owners = tx
+        .query(
+            "SELECT entity_id, space, entity_type, creator FROM entity_owners WHERE entity_id = ANY($1)",
+            &[&entity_ids],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get(0)?,
+                Owner {
+                    space: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    creator: r.try_get(3)?,
+                },
+            ))
+        })
+        .collect::<Result<HashMap<String, Owner>>>()?;
+    let change_ids: Vec<&str> = changes.iter().map(|c| c.change_id.as_str()).collect();
+    let stored = tx
+        .query(
+            "SELECT change_id, space, coalesce(entity_id, '') FROM changes WHERE change_id = ANY($1)",
+            &[&change_ids],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+        .collect::<Result<HashMap<String, (String, String)>>>()?;
+    Ok(judge_push(author, changes, &spaces, &owners, &stored))
+}
+
 impl PostgresStorage {
     pub async fn connect(url: &str) -> Result<Self> {
         let config = Config {
@@ -86,6 +191,9 @@ impl PostgresStorage {
                 .is_some();
             if !done {
                 tx.batch_execute(sql).await?;
+                if *version == AUTHORS_STEP {
+                    backfill_authors(&tx).await?;
+                }
                 tx.execute(
                     "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, $2)",
                     &[version, &crate::now_ms()],
@@ -123,11 +231,7 @@ impl Storage for PostgresStorage {
         .await?;
         tx.execute(
             "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
-            &[
-                &a.personal_space,
-                &space_kind_name(SpaceKind::Personal),
-                &a.id,
-            ],
+            &[&a.personal_space, &SpaceKind::Personal.name(), &a.id],
         )
         .await?;
         tx.execute(
@@ -154,18 +258,43 @@ impl Storage for PostgresStorage {
         &self,
         token_hash: &str,
         account_id: &str,
-        device_name: &str,
+        device: &DeviceName,
         now_ms: i64,
     ) -> Result<()> {
         let client = self.pool.get().await?;
         client
             .execute(
-                "INSERT INTO device_tokens (token_hash, account_id, device_name, created_ms)
-                 VALUES ($1, $2, $3, $4)",
-                &[&token_hash, &account_id, &device_name, &now_ms],
+                "INSERT INTO device_tokens (token_hash, account_id, device_name, node, created_ms)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &token_hash,
+                    &account_id,
+                    &device.name,
+                    &device.node,
+                    &now_ms,
+                ],
             )
             .await?;
         Ok(())
+    }
+
+    async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT DISTINCT ON (node) node, device_name FROM device_tokens
+                 WHERE account_id = $1 AND node IS NOT NULL ORDER BY node, created_ms DESC",
+                &[&account_id],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeviceName {
+                    node: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                })
+            })
+            .collect()
     }
 
     async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>> {
@@ -199,7 +328,7 @@ impl Storage for PostgresStorage {
         let tx = client.transaction().await?;
         tx.execute(
             "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
-            &[&space, &space_kind_name(SpaceKind::Group), &owner],
+            &[&space, &SpaceKind::Group.name(), &owner],
         )
         .await?;
         tx.execute(
@@ -233,15 +362,28 @@ impl Storage for PostgresStorage {
             .is_some())
     }
 
-    async fn member_spaces(&self, account_id: &str) -> Result<Vec<String>> {
+    async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
-                "SELECT space FROM space_members WHERE account_id = $1 ORDER BY space",
+                "SELECT s.id, s.kind, s.owner,
+                        ARRAY(SELECT f.account_id FROM space_members f
+                              WHERE f.space = s.id AND f.role = 'facilitator' ORDER BY f.account_id)
+                 FROM space_members m JOIN spaces s ON s.id = m.space
+                 WHERE m.account_id = $1 ORDER BY s.id",
                 &[&account_id],
             )
             .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(SpaceInfo {
+                    id: r.try_get(0)?,
+                    kind: parse_space_kind(r.try_get(1)?)?,
+                    owner: r.try_get(2)?,
+                    facilitators: r.try_get(3)?,
+                })
+            })
+            .collect()
     }
 
     async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>> {
@@ -277,11 +419,60 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
-    async fn remove_member(&self, space: &str, account_id: &str) -> Result<bool> {
+    async fn remove_member(
+        &self,
+        space: &str,
+        account_id: &str,
+        removed_by: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let removed = tx
+            .execute(
+                "DELETE FROM space_members WHERE space = $1 AND account_id = $2",
+                &[&space, &account_id],
+            )
+            .await?
+            == 1;
+        if removed && removed_by != account_id {
+            tx.execute(
+                "INSERT INTO space_removals (space, account_id, removed_by, removed_ms)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                &[&space, &account_id, &removed_by, &now_ms],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    async fn removed_members(&self, space: &str) -> Result<Vec<Member>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT a.id, a.display_name FROM space_removals r
+                 JOIN accounts a ON a.id = r.account_id
+                 WHERE r.space = $1 ORDER BY a.display_name, a.id",
+                &[&space],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Member {
+                    account_id: r.try_get(0)?,
+                    display_name: r.try_get(1)?,
+                    role: GroupRole::Member,
+                })
+            })
+            .collect()
+    }
+
+    async fn readmit(&self, space: &str, account_id: &str) -> Result<bool> {
         let client = self.pool.get().await?;
         Ok(client
             .execute(
-                "DELETE FROM space_members WHERE space = $1 AND account_id = $2",
+                "DELETE FROM space_removals WHERE space = $1 AND account_id = $2",
                 &[&space, &account_id],
             )
             .await?
@@ -323,7 +514,7 @@ impl Storage for PostgresStorage {
         code_hash: &str,
         account_id: &str,
         now_ms: i64,
-    ) -> Result<Option<String>> {
+    ) -> Result<Redeemed> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let space: Option<String> = tx
@@ -335,94 +526,47 @@ impl Storage for PostgresStorage {
             .await?
             .map(|r| r.try_get(0))
             .transpose()?;
-        if let Some(space) = &space {
-            tx.execute(
-                "INSERT INTO space_members (space, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[space, &account_id],
+        let Some(space) = space else {
+            return Ok(Redeemed::NoSuchCode);
+        };
+        let removed = tx
+            .query_opt(
+                "SELECT 1 FROM space_removals WHERE space = $1 AND account_id = $2",
+                &[&space, &account_id],
             )
-            .await?;
+            .await?
+            .is_some();
+        if removed {
+            return Ok(Redeemed::Removed);
         }
+        tx.execute(
+            "INSERT INTO space_members (space, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&space, &account_id],
+        )
+        .await?;
         tx.commit().await?;
-        Ok(space)
+        Ok(Redeemed::Joined(space))
     }
 
-    async fn push(&self, changes: &[IncomingChange]) -> Result<PushResponse> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
+    async fn push(
+        &self,
+        author: &str,
+        changes: &[IncomingChange],
+    ) -> Result<PushResponse, PushError> {
+        let mut client = self.pool.get().await.map_err(StorageError::from)?;
+        let tx = client.transaction().await.map_err(StorageError::from)?;
         let mut spaces: Vec<&str> = changes.iter().map(|c| c.space.as_str()).collect();
         spaces.sort_unstable();
         spaces.dedup();
-        let lock = tx
-            .prepare_cached("SELECT next_seq FROM spaces WHERE id = $1 FOR UPDATE")
-            .await?;
-        for space in &spaces {
-            if tx.query_opt(&lock, &[space]).await?.is_none() {
-                return Err(StorageError::Backend("push to an unknown space".into()));
-            }
-        }
-        // One statement for the whole batch: new changes (first of each id,
-        // not stored yet) numbered per space in batch order, inserted, and
-        // each space's counter moved past them. The space locks above make
-        // the NOT EXISTS exact; an id reused across spaces is a conflict.
-        let insert = tx
-            .prepare_cached(
-                "WITH input AS (
-                   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-                     WITH ORDINALITY AS t(space, change_id, entity_type, body, entity_id, ord)),
-                 fresh AS (
-                   SELECT DISTINCT ON (change_id) * FROM input i
-                   WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.change_id = i.change_id)
-                   ORDER BY change_id, ord),
-                 numbered AS (
-                   SELECT f.space, f.change_id, f.entity_type, f.body, f.entity_id,
-                          s.next_seq + row_number() OVER (PARTITION BY f.space ORDER BY f.ord) - 1 AS seq
-                   FROM fresh f JOIN spaces s ON s.id = f.space),
-                 inserted AS (
-                   INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id)
-                   SELECT space, seq, change_id, entity_type, body, entity_id FROM numbered
-                   RETURNING space),
-                 counts AS (SELECT space, count(*) AS n FROM inserted GROUP BY space),
-                 bumped AS (
-                   UPDATE spaces s SET next_seq = s.next_seq + counts.n
-                   FROM counts WHERE s.id = counts.space RETURNING counts.n)
-                 SELECT coalesce(sum(n), 0)::bigint FROM bumped",
-            )
-            .await?;
-        let column = |f: fn(&IncomingChange) -> &String| -> Vec<&str> {
-            changes.iter().map(|c| f(c).as_str()).collect()
-        };
-        let row = tx
-            .query_one(
-                &insert,
-                &[
-                    &column(|c| &c.space),
-                    &column(|c| &c.change_id),
-                    &column(|c| &c.entity_type),
-                    &column(|c| &c.body),
-                    &column(|c| &c.entity_id),
-                ],
-            )
-            .await?;
-        let hide = tx
-            .prepare_cached(
-                "INSERT INTO hidden_entities (space, entity_id, hidden_ms) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .await?;
-        let now = crate::now_ms();
-        for c in changes {
-            if let Some(hidden) = &c.hides {
-                tx.execute(&hide, &[&c.space, hidden, &now]).await?;
-            }
-        }
-        let accepted = u32::try_from(row.try_get::<_, i64>(0)?)
-            .map_err(|_| StorageError::Backend("push count".into()))?;
-        let out = PushResponse {
-            accepted,
-            duplicates: changes.len() as u32 - accepted,
-        };
-        tx.commit().await?;
-        Ok(out)
+        let plan = judge_in(&tx, author, &spaces, changes)
+            .await?
+            .map_err(PushError::Refused)?;
+        store_plan(&tx, author, changes, &plan).await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(PushResponse {
+            accepted: plan.fresh.len() as u32,
+            duplicates: plan.duplicates,
+        })
     }
 
     async fn pull(
@@ -431,12 +575,12 @@ impl Storage for PostgresStorage {
         since: i64,
         limit: u32,
         kinds: Option<&[&str]>,
-    ) -> Result<Vec<(i64, String)>> {
+    ) -> Result<Vec<StoredChange>> {
         let client = self.pool.get().await?;
         let kinds: Option<Vec<String>> = kinds.map(|k| k.iter().map(|s| (*s).to_owned()).collect());
         let stmt = client
             .prepare_cached(
-                "SELECT seq, body FROM changes
+                "SELECT seq, author, body FROM changes
                  WHERE space = $1 AND seq > $2
                    AND ($4::text[] IS NULL OR entity_type = ANY($4))
                    AND NOT EXISTS (SELECT 1 FROM hidden_entities h
@@ -448,7 +592,13 @@ impl Storage for PostgresStorage {
             .query(&stmt, &[&space, &since, &i64::from(limit), &kinds])
             .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| {
+                Ok(StoredChange {
+                    seq: r.try_get(0)?,
+                    author: r.try_get(1)?,
+                    body: r.try_get(2)?,
+                })
+            })
             .collect()
     }
 
@@ -525,4 +675,133 @@ impl Storage for PostgresStorage {
             })
             .collect()
     }
+    async fn take_attempt(
+        &self,
+        key: &str,
+        now_ms: i64,
+        window_ms: i64,
+        max: u32,
+    ) -> Result<Option<i64>> {
+        let client = self.pool.get().await?;
+        let stmt = client
+            .prepare_cached(
+                "INSERT INTO rate_limits (key, count, window_start_ms) VALUES ($1, 1, $2)
+                 ON CONFLICT (key) DO UPDATE SET
+                   count = CASE WHEN rate_limits.window_start_ms + $3 <= $2 THEN 1
+                                ELSE rate_limits.count + 1 END,
+                   window_start_ms = CASE WHEN rate_limits.window_start_ms + $3 <= $2 THEN $2
+                                          ELSE rate_limits.window_start_ms END
+                 RETURNING count, window_start_ms",
+            )
+            .await?;
+        let row = client
+            .query_one(&stmt, &[&key, &now_ms, &window_ms])
+            .await?;
+        let (count, start): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        Ok((count > i64::from(max)).then_some(start + window_ms - now_ms))
+    }
+
+    async fn refund_attempt(&self, key: &str) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "UPDATE rate_limits SET count = greatest(count - 1, 0) WHERE key = $1",
+                &[&key],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn clear_attempts(&self, key: &str) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute("DELETE FROM rate_limits WHERE key = $1", &[&key])
+            .await?;
+        Ok(())
+    }
+
+    async fn sweep_attempts(&self, before_ms: i64) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "DELETE FROM rate_limits WHERE window_start_ms < $1",
+                &[&before_ms],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Stores a judged push: the records it creates, then its new changes in
+/// one statement, numbered per space in batch order, each space's counter
+/// moved past them, and any hides.
+async fn store_plan(
+    tx: &Transaction<'_>,
+    author: &str,
+    changes: &[IncomingChange],
+    plan: &Plan,
+) -> Result<()> {
+    if !plan.created.is_empty() {
+        let column = |f: fn(&(String, Owner)) -> Option<&str>| -> Vec<Option<&str>> {
+            plan.created.iter().map(f).collect()
+        };
+        tx.execute(
+            "INSERT INTO entity_owners (entity_id, space, entity_type, creator)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])",
+            &[
+                &column(|(id, _)| Some(id)),
+                &column(|(_, o)| Some(&o.space)),
+                &column(|(_, o)| Some(&o.kind)),
+                &column(|(_, o)| o.creator.as_deref()),
+            ],
+        )
+        .await?;
+    }
+    let fresh: Vec<&IncomingChange> = plan.fresh.iter().map(|&i| &changes[i]).collect();
+    let insert = tx
+        .prepare_cached(
+            "WITH input AS (
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                 WITH ORDINALITY AS t(space, change_id, entity_type, body, entity_id, ord)),
+             numbered AS (
+               SELECT i.space, i.change_id, i.entity_type, i.body, i.entity_id,
+                      s.next_seq + row_number() OVER (PARTITION BY i.space ORDER BY i.ord) - 1 AS seq
+               FROM input i JOIN spaces s ON s.id = i.space),
+             inserted AS (
+               INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id, author)
+               SELECT space, seq, change_id, entity_type, body, entity_id, $6 FROM numbered
+               RETURNING space),
+             counts AS (SELECT space, count(*) AS n FROM inserted GROUP BY space)
+             UPDATE spaces s SET next_seq = s.next_seq + counts.n
+             FROM counts WHERE s.id = counts.space",
+        )
+        .await?;
+    let column = |f: fn(&IncomingChange) -> &String| -> Vec<&str> {
+        fresh.iter().map(|c| f(c).as_str()).collect()
+    };
+    tx.execute(
+        &insert,
+        &[
+            &column(|c| &c.space),
+            &column(|c| &c.change_id),
+            &column(|c| &c.entity_type),
+            &column(|c| &c.body),
+            &column(|c| &c.entity_id),
+            &author,
+        ],
+    )
+    .await?;
+    let hide = tx
+        .prepare_cached(
+            "INSERT INTO hidden_entities (space, entity_id, hidden_ms) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    let now = crate::now_ms();
+    for c in fresh {
+        if let Some(hidden) = &c.hides {
+            tx.execute(&hide, &[&c.space, hidden, &now]).await?;
+        }
+    }
+    Ok(())
 }

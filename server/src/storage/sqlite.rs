@@ -4,6 +4,7 @@
 
 use super::*;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -66,6 +67,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             .exists([version])?;
         if !done {
             tx.execute_batch(sql)?;
+            if *version == AUTHORS_STEP {
+                backfill_authors(&tx)?;
+            }
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, ?2)",
                 (version, crate::now_ms()),
@@ -74,6 +78,114 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+fn backfill_authors(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let spaces = tx
+        .prepare("SELECT id, kind, owner FROM spaces")?
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?)))?
+        .map(|row| {
+            let (id, kind, owner): (String, String, String) = row?;
+            Ok((id, (parse_space_kind(&kind)?, owner)))
+        })
+        .collect::<Result<HashMap<_, _>>>()?;
+    let changes = tx
+        .prepare("SELECT space, seq, body FROM changes ORDER BY space, seq")?
+        .query_map([], |r| {
+            Ok(backfill::LegacyChange {
+                space: r.get(0)?,
+                seq: r.get(1)?,
+                body: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let out = backfill::backfill_v4(&changes, &spaces);
+    let mut author = tx.prepare("UPDATE changes SET author = ?3 WHERE space = ?1 AND seq = ?2")?;
+    for (space, seq, who) in &out.authors {
+        author.execute((space, seq, who))?;
+    }
+    let mut owner = tx.prepare(
+        "INSERT INTO entity_owners (entity_id, space, entity_type, creator) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (id, o) in &out.owners {
+        owner.execute((id, &o.space, &o.kind, &o.creator))?;
+    }
+    Ok(())
+}
+
+/// Counts one attempt, starting a new window when the last one ended.
+const TAKE_ATTEMPT: &str = "INSERT INTO rate_limits (key, count, window_start_ms) VALUES (?1, 1, ?2)
+     ON CONFLICT (key) DO UPDATE SET
+       count = CASE WHEN rate_limits.window_start_ms + ?3 <= ?2 THEN 1 ELSE rate_limits.count + 1 END,
+       window_start_ms = CASE WHEN rate_limits.window_start_ms + ?3 <= ?2 THEN ?2
+                              ELSE rate_limits.window_start_ms END
+     RETURNING count, window_start_ms";
+
+/// Gathers what `judge_push` needs, inside the push's transaction, and
+/// judges the push.
+fn judge_in(
+    tx: &rusqlite::Transaction<'_>,
+    author: &str,
+    changes: &[IncomingChange],
+) -> Result<Result<Plan, Vec<RefusedChange>>> {
+    let mut spaces: HashMap<String, SpaceFacts> = HashMap::new();
+    let mut space = tx.prepare_cached(
+        "SELECT s.kind, s.owner, m.role FROM spaces s
+         LEFT JOIN space_members m ON m.space = s.id AND m.account_id = ?2
+         WHERE s.id = ?1",
+    )?;
+    for c in changes {
+        if spaces.contains_key(&c.space) {
+            continue;
+        }
+        let row = space
+            .query_row((&c.space, author), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .optional()?;
+        if let Some((kind, owner, role)) = row {
+            let facts = SpaceFacts {
+                kind: parse_space_kind(&kind)?,
+                owner,
+                role: role.as_deref().map(parse_group_role).transpose()?,
+            };
+            spaces.insert(c.space.clone(), facts);
+        }
+    }
+    let list = |f: fn(&IncomingChange) -> &String| {
+        serde_json::to_string(&changes.iter().map(f).collect::<Vec<_>>())
+            .map_err(|_| StorageError::Backend("ids".into()))
+    };
+    let owners = tx
+        .prepare_cached(
+            "SELECT entity_id, space, entity_type, creator FROM entity_owners
+             WHERE entity_id IN (SELECT value FROM json_each(?1))",
+        )?
+        .query_map([list(|c| &c.entity_id)?], |r| {
+            Ok((
+                r.get(0)?,
+                Owner {
+                    space: r.get(1)?,
+                    kind: r.get(2)?,
+                    creator: r.get(3)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<HashMap<String, Owner>>>()?;
+    let stored = tx
+        .prepare_cached(
+            "SELECT change_id, space, coalesce(entity_id, '') FROM changes
+             WHERE change_id IN (SELECT value FROM json_each(?1))",
+        )?
+        .query_map([list(|c| &c.change_id)?], |r| {
+            Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+        })?
+        .collect::<rusqlite::Result<HashMap<String, (String, String)>>>()?;
+    Ok(judge_push(author, changes, &spaces, &owners, &stored))
 }
 
 impl SqliteStorage {
@@ -131,7 +243,7 @@ impl Storage for SqliteStorage {
             )?;
             tx.execute(
                 "INSERT INTO spaces (id, kind, owner) VALUES (?1, ?2, ?3)",
-                (&a.personal_space, space_kind_name(SpaceKind::Personal), &a.id),
+                (&a.personal_space, SpaceKind::Personal.name(), &a.id),
             )?;
             tx.execute(
                 "INSERT INTO space_members (space, account_id) VALUES (?1, ?2)",
@@ -158,21 +270,36 @@ impl Storage for SqliteStorage {
         &self,
         token_hash: &str,
         account_id: &str,
-        device_name: &str,
+        device: &DeviceName,
         now_ms: i64,
     ) -> Result<()> {
-        let args = (
-            token_hash.to_owned(),
-            account_id.to_owned(),
-            device_name.to_owned(),
-        );
+        let args = (token_hash.to_owned(), account_id.to_owned(), device.clone());
         self.run(move |conn| {
             conn.execute(
-                "INSERT INTO device_tokens (token_hash, account_id, device_name, created_ms)
-                 VALUES (?1, ?2, ?3, ?4)",
-                (&args.0, &args.1, &args.2, now_ms),
+                "INSERT INTO device_tokens (token_hash, account_id, device_name, node, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (&args.0, &args.1, &args.2.name, &args.2.node, now_ms),
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>> {
+        let account_id = account_id.to_owned();
+        self.run(move |conn| {
+            // SQLite takes the other columns from the row holding the max.
+            let mut stmt = conn.prepare_cached(
+                "SELECT node, device_name, max(created_ms) FROM device_tokens
+                 WHERE account_id = ?1 AND node IS NOT NULL GROUP BY node ORDER BY node",
+            )?;
+            let rows = stmt.query_map([account_id], |r| {
+                Ok(DeviceName {
+                    node: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await
     }
@@ -210,7 +337,7 @@ impl Storage for SqliteStorage {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute(
                 "INSERT INTO spaces (id, kind, owner) VALUES (?1, ?2, ?3)",
-                (&space, space_kind_name(SpaceKind::Group), &owner),
+                (&space, SpaceKind::Group.name(), &owner),
             )?;
             tx.execute(
                 "INSERT INTO space_members (space, account_id, role) VALUES (?1, ?2, ?3)",
@@ -244,14 +371,35 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn member_spaces(&self, account_id: &str) -> Result<Vec<String>> {
+    async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>> {
         let account_id = account_id.to_owned();
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT space FROM space_members WHERE account_id = ?1 ORDER BY space",
+                "SELECT s.id, s.kind, s.owner,
+                        (SELECT json_group_array(f.account_id) FROM space_members f
+                         WHERE f.space = s.id AND f.role = 'facilitator')
+                 FROM space_members m JOIN spaces s ON s.id = m.space
+                 WHERE m.account_id = ?1 ORDER BY s.id",
             )?;
-            let rows = stmt.query_map([account_id], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows = stmt.query_map([account_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (id, kind, owner, facilitators) = row?;
+                Ok(SpaceInfo {
+                    id,
+                    kind: parse_space_kind(&kind)?,
+                    owner,
+                    facilitators: serde_json::from_str(&facilitators)
+                        .map_err(|_| StorageError::Backend("facilitators".into()))?,
+                })
+            })
+            .collect()
         })
         .await
     }
@@ -298,11 +446,62 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn remove_member(&self, space: &str, account_id: &str) -> Result<bool> {
+    async fn remove_member(
+        &self,
+        space: &str,
+        account_id: &str,
+        removed_by: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let (space, account_id, removed_by) = (
+            space.to_owned(),
+            account_id.to_owned(),
+            removed_by.to_owned(),
+        );
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let removed = tx.execute(
+                "DELETE FROM space_members WHERE space = ?1 AND account_id = ?2",
+                (&space, &account_id),
+            )? == 1;
+            if removed && removed_by != account_id {
+                tx.execute(
+                    "INSERT INTO space_removals (space, account_id, removed_by, removed_ms)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    (&space, &account_id, &removed_by, now_ms),
+                )?;
+            }
+            tx.commit()?;
+            Ok(removed)
+        })
+        .await
+    }
+
+    async fn removed_members(&self, space: &str) -> Result<Vec<Member>> {
+        let space = space.to_owned();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT a.id, a.display_name FROM space_removals r
+                 JOIN accounts a ON a.id = r.account_id
+                 WHERE r.space = ?1 ORDER BY a.display_name, a.id",
+            )?;
+            let rows = stmt.query_map([space], |r| {
+                Ok(Member {
+                    account_id: r.get(0)?,
+                    display_name: r.get(1)?,
+                    role: GroupRole::Member,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn readmit(&self, space: &str, account_id: &str) -> Result<bool> {
         let (space, account_id) = (space.to_owned(), account_id.to_owned());
         self.run(move |conn| {
             Ok(conn.execute(
-                "DELETE FROM space_members WHERE space = ?1 AND account_id = ?2",
+                "DELETE FROM space_removals WHERE space = ?1 AND account_id = ?2",
                 (space, account_id),
             )? == 1)
         })
@@ -345,7 +544,7 @@ impl Storage for SqliteStorage {
         code_hash: &str,
         account_id: &str,
         now_ms: i64,
-    ) -> Result<Option<String>> {
+    ) -> Result<Redeemed> {
         let (code_hash, account_id) = (code_hash.to_owned(), account_id.to_owned());
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -357,61 +556,79 @@ impl Storage for SqliteStorage {
                     |r| r.get(0),
                 )
                 .optional()?;
-            if let Some(space) = &space {
-                tx.execute(
-                    "INSERT INTO space_members (space, account_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                    (space, &account_id),
-                )?;
+            let Some(space) = space else {
+                return Ok(Redeemed::NoSuchCode);
+            };
+            let removed = tx
+                .prepare_cached("SELECT 1 FROM space_removals WHERE space = ?1 AND account_id = ?2")?
+                .exists((&space, &account_id))?;
+            if removed {
+                return Ok(Redeemed::Removed);
             }
+            tx.execute(
+                "INSERT INTO space_members (space, account_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                (&space, &account_id),
+            )?;
             tx.commit()?;
-            Ok(space)
+            Ok(Redeemed::Joined(space))
         })
         .await
     }
 
-    async fn push(&self, changes: &[IncomingChange]) -> Result<PushResponse> {
-        let changes = changes.to_vec();
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut out = PushResponse {
-                accepted: 0,
-                duplicates: 0,
-            };
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id)
-                     VALUES (?1, (SELECT next_seq FROM spaces WHERE id = ?1), ?2, ?3, ?4, ?5)
-                     ON CONFLICT (change_id) DO NOTHING",
-                )?;
-                let mut hide = tx.prepare_cached(
-                    "INSERT INTO hidden_entities (space, entity_id, hidden_ms) VALUES (?1, ?2, ?3)
-                     ON CONFLICT DO NOTHING",
-                )?;
-                let mut bump =
-                    tx.prepare_cached("UPDATE spaces SET next_seq = next_seq + 1 WHERE id = ?1")?;
-                for c in &changes {
-                    if let Some(hidden) = &c.hides {
-                        hide.execute((&c.space, hidden, crate::now_ms()))?;
+    async fn push(
+        &self,
+        author: &str,
+        changes: &[IncomingChange],
+    ) -> Result<PushResponse, PushError> {
+        let (author, changes) = (author.to_owned(), changes.to_vec());
+        let outcome = self
+            .run(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let plan = match judge_in(&tx, &author, &changes)? {
+                    Ok(plan) => plan,
+                    Err(refused) => return Ok(Err(refused)),
+                };
+                {
+                    let mut owner = tx.prepare_cached(
+                        "INSERT INTO entity_owners (entity_id, space, entity_type, creator)
+                         VALUES (?1, ?2, ?3, ?4)",
+                    )?;
+                    for (id, o) in &plan.created {
+                        owner.execute((id, &o.space, &o.kind, &o.creator))?;
                     }
-                    let row = (
-                        &c.space,
-                        &c.change_id,
-                        &c.entity_type,
-                        &c.body,
-                        &c.entity_id,
-                    );
-                    if insert.execute(row)? == 1 {
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id, author)
+                         VALUES (?1, (SELECT next_seq FROM spaces WHERE id = ?1), ?2, ?3, ?4, ?5, ?6)",
+                    )?;
+                    let mut hide = tx.prepare_cached(
+                        "INSERT INTO hidden_entities (space, entity_id, hidden_ms) VALUES (?1, ?2, ?3)
+                         ON CONFLICT DO NOTHING",
+                    )?;
+                    let mut bump = tx
+                        .prepare_cached("UPDATE spaces SET next_seq = next_seq + 1 WHERE id = ?1")?;
+                    for c in plan.fresh.iter().map(|&i| &changes[i]) {
+                        if let Some(hidden) = &c.hides {
+                            hide.execute((&c.space, hidden, crate::now_ms()))?;
+                        }
+                        insert.execute((
+                            &c.space,
+                            &c.change_id,
+                            &c.entity_type,
+                            &c.body,
+                            &c.entity_id,
+                            &author,
+                        ))?;
                         bump.execute([&c.space])?;
-                        out.accepted += 1;
-                    } else {
-                        out.duplicates += 1;
                     }
                 }
-            }
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
+                tx.commit()?;
+                Ok(Ok(PushResponse {
+                    accepted: plan.fresh.len() as u32,
+                    duplicates: plan.duplicates,
+                }))
+            })
+            .await?;
+        outcome.map_err(PushError::Refused)
     }
 
     async fn pull(
@@ -420,7 +637,7 @@ impl Storage for SqliteStorage {
         since: i64,
         limit: u32,
         kinds: Option<&[&str]>,
-    ) -> Result<Vec<(i64, String)>> {
+    ) -> Result<Vec<StoredChange>> {
         let space = space.to_owned();
         let kinds = kinds
             .map(serde_json::to_string)
@@ -428,15 +645,20 @@ impl Storage for SqliteStorage {
             .map_err(|_| StorageError::Backend("kinds".into()))?;
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, body FROM changes
+                "SELECT seq, author, body FROM changes
                  WHERE space = ?1 AND seq > ?2
                    AND (?4 IS NULL OR entity_type IN (SELECT value FROM json_each(?4)))
                    AND NOT EXISTS (SELECT 1 FROM hidden_entities h
                                    WHERE h.space = changes.space AND h.entity_id = changes.entity_id)
                  ORDER BY seq LIMIT ?3",
             )?;
-            let rows =
-                stmt.query_map((space, since, limit, kinds), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map((space, since, limit, kinds), |r| {
+                Ok(StoredChange {
+                    seq: r.get(0)?,
+                    author: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await
@@ -514,6 +736,53 @@ impl Storage for SqliteStorage {
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+    async fn take_attempt(
+        &self,
+        key: &str,
+        now_ms: i64,
+        window_ms: i64,
+        max: u32,
+    ) -> Result<Option<i64>> {
+        let key = key.to_owned();
+        self.run(move |conn| {
+            let (count, start): (i64, i64) = conn
+                .prepare_cached(TAKE_ATTEMPT)?
+                .query_row((&key, now_ms, window_ms), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok((count > i64::from(max)).then_some(start + window_ms - now_ms))
+        })
+        .await
+    }
+
+    async fn refund_attempt(&self, key: &str) -> Result<()> {
+        let key = key.to_owned();
+        self.run(move |conn| {
+            conn.prepare_cached("UPDATE rate_limits SET count = max(count - 1, 0) WHERE key = ?1")?
+                .execute([key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn clear_attempts(&self, key: &str) -> Result<()> {
+        let key = key.to_owned();
+        self.run(move |conn| {
+            conn.prepare_cached("DELETE FROM rate_limits WHERE key = ?1")?
+                .execute([key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sweep_attempts(&self, before_ms: i64) -> Result<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "DELETE FROM rate_limits WHERE window_start_ms < ?1",
+                [before_ms],
+            )?;
+            Ok(())
         })
         .await
     }

@@ -130,7 +130,7 @@ pub async fn server_changes(url: &str, token: &str, space: &str) -> Vec<(i64, St
 pub async fn token_for(url: &str, email: &str) -> String {
     let session: pph_protocol::wire::SessionResponse = reqwest::Client::new()
         .post(format!("{url}/v1/sessions"))
-        .json(&serde_json::json!({"email": email, "password": PASSWORD, "device_name": "test"}))
+        .json(&serde_json::json!({"email": email, "password": PASSWORD, "device_name": "test", "node": "0123456789abcdef"}))
         .send()
         .await
         .expect("sign in")

@@ -1,0 +1,314 @@
+//! Every kind of record that syncs, once, with who may write it where: the
+//! authorisation table the server enforces on every push and every client
+//! enforces on every pull (`crate::authz` reads it). A kind string appears
+//! here and nowhere else; the core's `Entity::KIND`s and the share scopes
+//! name these constants.
+
+use crate::wire::Scope;
+use serde::{Deserialize, Serialize};
+
+pub const CARE_PLAN: &str = "care_plan";
+pub const PLAN_CONTACT: &str = "plan_contact";
+pub const PLAN_GOAL: &str = "plan_goal";
+pub const PLAN_ACTIVITY: &str = "plan_activity";
+pub const PLAN_COMPLETION: &str = "plan_completion";
+pub const PLAN_REVIEW: &str = "plan_review";
+pub const DIARY_SYMPTOM: &str = "diary_symptom";
+pub const DIARY_ENTRY: &str = "diary_entry";
+pub const QUESTIONNAIRE_RESULT: &str = "questionnaire_result";
+pub const BUDGET: &str = "budget";
+pub const BUDGET_ADJUSTMENT: &str = "budget_adjustment";
+pub const BUDGET_LINE: &str = "budget_line";
+pub const BUDGET_SPEND: &str = "budget_spend";
+pub const GROUP: &str = "group";
+pub const GROUP_MESSAGE: &str = "group_message";
+pub const GROUP_REACTION: &str = "group_reaction";
+pub const GROUP_READ: &str = "group_read";
+pub const GROUP_MEETUP: &str = "group_meetup";
+pub const MEETUP_RSVP: &str = "meetup_rsvp";
+pub const MEETUP_ATTENDANCE: &str = "meetup_attendance";
+pub const GROUP_REPORT: &str = "group_report";
+pub const GROUP_HIDE: &str = "group_hide";
+
+/// The two kinds of space a record can live in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpaceKind {
+    /// One person's own records; only that person writes.
+    Personal,
+    /// A peer group's shared records; members write, a facilitator moderates.
+    Group,
+}
+
+impl SpaceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SpaceKind::Personal => "personal",
+            SpaceKind::Group => "group",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<SpaceKind> {
+        [SpaceKind::Personal, SpaceKind::Group]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
+}
+
+/// Who may create a record of a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Creator {
+    /// The person whose personal space it is.
+    Owner,
+    /// Any member of the group.
+    Member,
+    /// A facilitator of the group.
+    Facilitator,
+}
+
+/// What may change after creation (never the `fixed` fields).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Changes {
+    /// Nothing: the record is never edited (money is corrected by a
+    /// reversing record instead).
+    Never,
+    /// Every field but the fixed ones.
+    AllButFixed,
+}
+
+/// How a record's id relates to who wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdRule {
+    /// Any UUID (v7 from the writer's device, or derived from its parts).
+    Free,
+    /// Derived from the writer's account (`ids::owned_id`): one per person
+    /// and parent, which no one else can write (RSVPs, reactions...).
+    BoundToAuthor,
+    /// The space's own id: the one record describing a group.
+    SpaceId,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct KindRule {
+    pub kind: &'static str,
+    pub space: SpaceKind,
+    pub create: Creator,
+    pub id: IdRule,
+    /// The field naming the account that wrote the record; whenever it is
+    /// written it must be the writer.
+    pub author_field: Option<&'static str>,
+    /// The field naming the space the record belongs to (a group's id).
+    pub space_field: Option<&'static str>,
+    /// A field naming another record that must live in the same space.
+    pub parent_field: Option<&'static str>,
+    /// What the record's creator may change later.
+    pub creator_may: Changes,
+    /// What any facilitator of the group may change later.
+    pub facilitator_may: Changes,
+    /// Fields set at creation that never change.
+    pub fixed: &'static [&'static str],
+    /// The share scope that lets a clinician read it; None: never shared.
+    pub scope: Option<Scope>,
+}
+
+const fn personal(kind: &'static str, scope: Scope, creator_may: Changes) -> KindRule {
+    KindRule {
+        kind,
+        space: SpaceKind::Personal,
+        create: Creator::Owner,
+        id: IdRule::Free,
+        author_field: None,
+        space_field: None,
+        parent_field: None,
+        creator_may,
+        facilitator_may: Changes::Never,
+        fixed: &["id"],
+        scope: Some(scope),
+    }
+}
+
+/// A member's own record in a group: one per person (and parent), written
+/// only by them.
+const fn owned(
+    kind: &'static str,
+    parent_field: Option<&'static str>,
+    fixed: &'static [&'static str],
+) -> KindRule {
+    KindRule {
+        kind,
+        space: SpaceKind::Group,
+        create: Creator::Member,
+        id: IdRule::BoundToAuthor,
+        author_field: Some("account_id"),
+        space_field: Some("group_id"),
+        parent_field,
+        creator_may: Changes::AllButFixed,
+        facilitator_may: Changes::Never,
+        fixed,
+        scope: None,
+    }
+}
+
+/// The table. Personal kinds are written by their person alone; group
+/// kinds by members as each row says.
+pub const KINDS: &[KindRule] = &[
+    personal(CARE_PLAN, Scope::CarePlan, Changes::AllButFixed),
+    personal(PLAN_CONTACT, Scope::CarePlan, Changes::AllButFixed),
+    personal(PLAN_GOAL, Scope::CarePlan, Changes::AllButFixed),
+    personal(PLAN_ACTIVITY, Scope::CarePlan, Changes::AllButFixed),
+    personal(PLAN_COMPLETION, Scope::CarePlan, Changes::AllButFixed),
+    personal(PLAN_REVIEW, Scope::CarePlan, Changes::AllButFixed),
+    personal(DIARY_SYMPTOM, Scope::Diary, Changes::AllButFixed),
+    personal(DIARY_ENTRY, Scope::Diary, Changes::AllButFixed),
+    personal(
+        QUESTIONNAIRE_RESULT,
+        Scope::Questionnaires,
+        Changes::AllButFixed,
+    ),
+    personal(BUDGET, Scope::Budget, Changes::AllButFixed),
+    personal(BUDGET_ADJUSTMENT, Scope::Budget, Changes::Never),
+    personal(BUDGET_LINE, Scope::Budget, Changes::AllButFixed),
+    personal(BUDGET_SPEND, Scope::Budget, Changes::Never),
+    KindRule {
+        kind: GROUP,
+        space: SpaceKind::Group,
+        create: Creator::Facilitator,
+        id: IdRule::SpaceId,
+        author_field: Some("created_by"),
+        space_field: Some("id"),
+        parent_field: None,
+        creator_may: Changes::AllButFixed,
+        facilitator_may: Changes::AllButFixed,
+        fixed: &["id", "created_by", "created_at_ms"],
+        scope: None,
+    },
+    KindRule {
+        kind: GROUP_MESSAGE,
+        space: SpaceKind::Group,
+        create: Creator::Member,
+        id: IdRule::Free,
+        author_field: Some("author_id"),
+        space_field: Some("group_id"),
+        parent_field: Some("reply_to"),
+        creator_may: Changes::AllButFixed,
+        facilitator_may: Changes::Never,
+        fixed: &[
+            "id",
+            "group_id",
+            "author_id",
+            "author_name",
+            "reply_to",
+            "sent_at_ms",
+        ],
+        scope: None,
+    },
+    owned(
+        GROUP_REACTION,
+        Some("message_id"),
+        &["id", "message_id", "group_id", "account_id", "emoji"],
+    ),
+    owned(GROUP_READ, None, &["id", "group_id", "account_id"]),
+    KindRule {
+        kind: GROUP_MEETUP,
+        space: SpaceKind::Group,
+        create: Creator::Member,
+        id: IdRule::Free,
+        author_field: Some("created_by"),
+        space_field: Some("group_id"),
+        parent_field: None,
+        creator_may: Changes::AllButFixed,
+        facilitator_may: Changes::AllButFixed,
+        fixed: &["id", "group_id", "created_by"],
+        scope: None,
+    },
+    owned(
+        MEETUP_RSVP,
+        Some("meetup_id"),
+        &["id", "meetup_id", "group_id", "account_id"],
+    ),
+    KindRule {
+        kind: MEETUP_ATTENDANCE,
+        space: SpaceKind::Group,
+        create: Creator::Facilitator,
+        id: IdRule::Free,
+        author_field: Some("recorded_by"),
+        space_field: Some("group_id"),
+        parent_field: Some("meetup_id"),
+        creator_may: Changes::AllButFixed,
+        facilitator_may: Changes::AllButFixed,
+        fixed: &["id", "meetup_id", "group_id", "account_id"],
+        scope: None,
+    },
+    owned(
+        GROUP_REPORT,
+        Some("message_id"),
+        &["id", "message_id", "group_id", "account_id"],
+    ),
+    KindRule {
+        kind: GROUP_HIDE,
+        space: SpaceKind::Group,
+        create: Creator::Facilitator,
+        id: IdRule::Free,
+        author_field: Some("hidden_by"),
+        space_field: Some("group_id"),
+        parent_field: Some("message_id"),
+        creator_may: Changes::AllButFixed,
+        facilitator_may: Changes::AllButFixed,
+        fixed: &["id", "message_id", "group_id"],
+        scope: None,
+    },
+];
+
+/// The rule for a kind; None for a kind this version does not know.
+pub fn rule(kind: &str) -> Option<&'static KindRule> {
+    KINDS.iter().find(|r| r.kind == kind)
+}
+
+/// The kinds a share scope lets a clinician read.
+pub fn in_scope(scope: Scope) -> impl Iterator<Item = &'static str> {
+    KINDS
+        .iter()
+        .filter(move |r| r.scope == Some(scope))
+        .map(|r| r.kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_kind_is_listed_once_and_fixes_its_id() {
+        let mut seen = HashSet::new();
+        for r in KINDS {
+            assert!(seen.insert(r.kind), "{} twice", r.kind);
+            assert!(r.fixed.contains(&"id"), "{} must fix its id", r.kind);
+            for f in [r.author_field, r.space_field].into_iter().flatten() {
+                // An author or space field that could change would let a
+                // record move or change hands. Records only facilitators
+                // make (hides, attendance) name the last one to write them.
+                let renamed_by_facilitators =
+                    r.create == Creator::Facilitator && Some(f) == r.author_field;
+                assert!(
+                    f == "id" || r.fixed.contains(&f) || renamed_by_facilitators,
+                    "{}.{f} must be fixed",
+                    r.kind
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_personal_kinds_are_shared_with_clinicians() {
+        for r in KINDS {
+            assert_eq!(
+                r.scope.is_some(),
+                r.space == SpaceKind::Personal,
+                "{}",
+                r.kind
+            );
+        }
+        assert!(in_scope(Scope::Budget).any(|k| k == BUDGET_SPEND));
+        assert!(!in_scope(Scope::Diary).any(|k| k == CARE_PLAN));
+    }
+}

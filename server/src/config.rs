@@ -1,0 +1,95 @@
+//! What a server process is started with besides its storage: the secret
+//! that keys stored invite codes, whether to believe a proxy's
+//! `X-Forwarded-For`, and how many passwords may be hashed at once.
+
+use std::io::Write;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+const SECRET_BYTES: usize = 32;
+
+pub struct ServerConfig {
+    /// Keys the HMAC under which invite codes are stored, so a copy of the
+    /// database alone cannot be searched for them. Every process on one
+    /// database must share it.
+    pub secret: Zeroizing<Vec<u8>>,
+    /// Behind a reverse proxy, the client's address is the last one it
+    /// appends to `X-Forwarded-For`; otherwise the socket's peer.
+    pub trust_forwarded_for: bool,
+    /// Argon2 runs at most this many at once (each takes 19 MiB and a core).
+    pub hashing_permits: usize,
+}
+
+impl ServerConfig {
+    /// A configuration with a fresh secret that lives only in this process
+    /// (tests, the tour's embedded server).
+    pub fn ephemeral() -> Self {
+        Self::with_secret(Zeroizing::new(
+            rand::random::<[u8; SECRET_BYTES]>().to_vec(),
+        ))
+    }
+
+    pub fn with_secret(secret: Zeroizing<Vec<u8>>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ServerConfig {
+            secret,
+            trust_forwarded_for: false,
+            // Leave a core for everything else while sign-ins queue.
+            hashing_permits: cores.saturating_sub(1).max(1),
+        }
+    }
+}
+
+/// Reads the secret from `path` (64 hex characters), creating the file
+/// with a new secret, readable by its owner only, when there is none.
+pub fn load_or_create_secret(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let text = Zeroizing::new(text);
+            hex::decode(text.trim())
+                .ok()
+                .filter(|s| s.len() == SECRET_BYTES)
+                .map(Zeroizing::new)
+                .ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "the secret file must hold 64 hex characters",
+                    )
+                })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = Zeroizing::new(rand::random::<[u8; SECRET_BYTES]>().to_vec());
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path)?;
+            file.write_all(Zeroizing::new(hex::encode(&*secret)).as_bytes())?;
+            file.sync_all()?;
+            Ok(secret)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_file_is_made_once_then_read_back() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("server.secret");
+        let made = load_or_create_secret(&path).expect("create");
+        assert_eq!(made.len(), SECRET_BYTES);
+        assert_eq!(*load_or_create_secret(&path).expect("read"), *made);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, "not hex").expect("spoil");
+        assert!(load_or_create_secret(&path).is_err());
+    }
+}

@@ -1,0 +1,133 @@
+//! Judging a push against the authorisation table, inside the push's
+//! transaction: each backend gathers the facts (the spaces, the writer's
+//! standing in each, the records already known, the change ids already
+//! stored), this decides, and the backend then writes exactly what it says
+//! or nothing at all.
+
+use super::{GroupRole, IncomingChange, SpaceKind};
+use pph_protocol::authz::{judge, Attempt, Known, Refusal, Standing, Verdict};
+use pph_protocol::wire::RefusedChange;
+use std::collections::HashMap;
+
+/// A space the push writes to, as seen by its writer.
+#[derive(Clone, Debug)]
+pub struct SpaceFacts {
+    pub kind: SpaceKind,
+    pub owner: String,
+    /// The writer's role in it; None: not a member.
+    pub role: Option<GroupRole>,
+}
+
+/// Where a record lives and who made it (None: from before v4, unknown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub space: String,
+    pub kind: String,
+    pub creator: Option<String>,
+}
+
+/// What a judged push stores.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Indices of the changes to store, in batch order.
+    pub fresh: Vec<usize>,
+    /// Changes already stored (a retried push): not stored again.
+    pub duplicates: u32,
+    /// Records this push creates: (entity_id, owner).
+    pub created: Vec<(String, Owner)>,
+}
+
+fn standing(author: &str, space: &SpaceFacts) -> Option<Standing> {
+    match (space.kind, space.role) {
+        (_, None) => None,
+        (SpaceKind::Personal, Some(_)) if space.owner == author => Some(Standing::Owner),
+        (SpaceKind::Personal, Some(_)) => None,
+        (SpaceKind::Group, Some(GroupRole::Facilitator)) => Some(Standing::Facilitator),
+        (SpaceKind::Group, Some(GroupRole::Member)) => Some(Standing::Member),
+    }
+}
+
+/// Judges every change of a push by `author`. `stored` holds, for each
+/// change id of the batch already on the server, the (space, entity) it
+/// was stored for. All refusals are returned together, so the client can
+/// set them all aside at once.
+pub fn judge_push(
+    author: &str,
+    changes: &[IncomingChange],
+    spaces: &HashMap<String, SpaceFacts>,
+    owners: &HashMap<String, Owner>,
+    stored: &HashMap<String, (String, String)>,
+) -> Result<Plan, Vec<RefusedChange>> {
+    let mut plan = Plan::default();
+    let mut refused = Vec::new();
+    let mut created: HashMap<&str, Owner> = HashMap::new();
+    let mut seen: HashMap<&str, (&str, &str)> = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        let mut refuse = |rule| {
+            refused.push(RefusedChange {
+                index: i as u32,
+                rule,
+            })
+        };
+        let earlier = stored
+            .get(&c.change_id)
+            .map(|(s, e)| (s.as_str(), e.as_str()))
+            .or_else(|| seen.get(c.change_id.as_str()).copied());
+        if let Some((space, entity)) = earlier {
+            if (space, entity) == (c.space.as_str(), c.entity_id.as_str()) {
+                plan.duplicates += 1;
+            } else {
+                refuse(Refusal::ChangeIdReused);
+            }
+            continue;
+        }
+        let Some(facts) = spaces.get(&c.space) else {
+            refuse(Refusal::NotMember);
+            continue;
+        };
+        let Some(standing) = standing(author, facts) else {
+            refuse(Refusal::NotMember);
+            continue;
+        };
+        let known = created
+            .get(c.entity_id.as_str())
+            .or(owners.get(&c.entity_id));
+        let attempt = Attempt {
+            space: &c.space,
+            space_kind: facts.kind,
+            standing,
+            author,
+            kind: &c.entity_type,
+            entity_id: &c.entity_id,
+            field: &c.field,
+            value: c.value.as_ref(),
+        };
+        let known = known.map(|o| Known {
+            space: &o.space,
+            kind: &o.kind,
+            creator: o.creator.as_deref(),
+            created: None,
+        });
+        match judge(&attempt, known.as_ref()) {
+            Ok(verdict) => {
+                if verdict == Verdict::Creates {
+                    let owner = Owner {
+                        space: c.space.clone(),
+                        kind: c.entity_type.clone(),
+                        creator: Some(author.to_owned()),
+                    };
+                    created.insert(&c.entity_id, owner.clone());
+                    plan.created.push((c.entity_id.clone(), owner));
+                }
+                seen.insert(&c.change_id, (&c.space, &c.entity_id));
+                plan.fresh.push(i);
+            }
+            Err(rule) => refuse(rule),
+        }
+    }
+    if refused.is_empty() {
+        Ok(plan)
+    } else {
+        Err(refused)
+    }
+}
