@@ -517,3 +517,110 @@ fn a_receipt_photo_is_described_by_name_size_and_sha256() {
         "receipt.media_type"
     );
 }
+
+/// What a spend says is screened against the exclusions whatever its case,
+/// punctuation or plurals, and through synonyms; a refused spend names the
+/// field and the rule and writes nothing.
+#[test]
+fn exclusions_are_found_in_what_a_spend_says() {
+    let t = new_store();
+    let budgets = t.companion.budgets();
+    let b = new_budget(&budgets);
+    let pa = line(&budgets, &b.id, "Personal assistant", 100_000);
+    let before = t.companion.store().pending_changes().expect("count");
+    let said = |field: &str, text: &str| {
+        let mut s = spend(&pa.id, "2026-04-10", "personal_assistant", 100);
+        match field {
+            "payee" => s.payee = text.into(),
+            "note" => s.note = Some(text.into()),
+            _ => s.category = text.into(),
+        }
+        s
+    };
+    for (field, text, rule) in [
+        ("category", "alcoholic drinks", "alcohol"),
+        ("category", "wine", "alcohol"),
+        ("category", "Alcohol.", "alcohol"),
+        ("category", "betting", "gambling"),
+        ("category", "cigarettes", "tobacco"),
+        ("payee", "Ladbrokes", "gambling"),
+        ("payee", "Corner Off-Licence", "alcohol"),
+        ("note", "Lottery tickets for the week", "gambling"),
+        ("note", "Vapes and refills", "tobacco"),
+        ("note", "Paying off my credit card bill", "debts"),
+    ] {
+        match budgets.record_spend(b.id.clone(), said(field, text)) {
+            Err(PphError::Validation { field: f, reason }) => {
+                assert_eq!(f, field, "{text}");
+                assert!(
+                    reason.starts_with("not allowed: ") && reason.contains(rule),
+                    "{text}: {reason}"
+                );
+            }
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        t.companion.store().pending_changes().expect("count"),
+        before,
+        "nothing written"
+    );
+    // Words that only look alike pass; a category must come from the list.
+    budgets
+        .record_spend(
+            b.id.clone(),
+            said("note", "Ginger tea and a swimming lesson"),
+        )
+        .expect("not gin, not a bet");
+    assert_eq!(
+        validation_field(budgets.record_spend(b.id.clone(), said("category", "shopping"))),
+        "category"
+    );
+    let keys: Vec<String> = budgets
+        .spend_categories()
+        .expect("list")
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    assert!(keys.contains(&"personal_assistant".to_owned()));
+    assert_eq!(keys.last().map(String::as_str), Some("other"));
+    // "Something else" must say what it was.
+    assert_eq!(
+        validation_field(budgets.record_spend(b.id.clone(), said("category", "other"))),
+        "note"
+    );
+    let mut other = said("category", "other");
+    other.note = Some("A raised toilet seat".into());
+    budgets
+        .record_spend(b.id.clone(), other)
+        .expect("other, said");
+    // An organisation extends both lists without a release.
+    budgets
+        .add_spend_category("garden".into(), "Gardening and allotments".into())
+        .expect("category");
+    budgets
+        .record_spend(b.id.clone(), said("category", "Garden"))
+        .expect("garden");
+    budgets
+        .add_exclusion_term("alcohol".into(), "mead".into())
+        .expect("term");
+    assert_eq!(
+        validation_field(budgets.record_spend(b.id.clone(), said("note", "Two meads"))),
+        "note"
+    );
+    assert!(matches!(
+        budgets.add_exclusion_term("no such rule".into(), "x".into()),
+        Err(PphError::NotFound { .. })
+    ));
+    // A support-plan line is screened too.
+    assert!(budgets
+        .add_line(
+            b.id.clone(),
+            NewBudgetLine {
+                category: "Casino nights".into(),
+                planned_pence: 1,
+                goal_ids: vec![]
+            }
+        )
+        .is_err());
+}

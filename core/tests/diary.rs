@@ -432,6 +432,38 @@ fn search_and_paging() {
     assert_eq!(page2.next_cursor, None);
 }
 
+/// Search orders like `entries`: by when the entry happened, not when it
+/// was typed in. A note back-filled today for last week sorts as last week.
+#[test]
+fn search_is_newest_by_when_it_happened() {
+    let t = new_store();
+    let diary = t.companion.diary();
+    let log = |day: u64, note: &str| {
+        diary
+            .log_entry(entry(
+                T0_MS + day * DAY_MS,
+                0,
+                vec![rating(COUGH, 2.0)],
+                Some(note),
+                &[],
+            ))
+            .expect("log")
+    };
+    let monday = log(7, "walk round the park");
+    let tuesday = log(8, "walk to the shop");
+    // Typed in last, about a day before both.
+    let backfilled = log(0, "walk by the river, remembered late");
+    let found = diary.search("walk".into(), 2, None).expect("search");
+    let ids: Vec<&str> = found.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, [tuesday.id.as_str(), monday.id.as_str()]);
+    let rest = diary
+        .search("walk".into(), 2, found.next_cursor)
+        .expect("next page");
+    assert_eq!(rest.entries.len(), 1);
+    assert_eq!(rest.entries[0].id, backfilled.id);
+    assert_eq!(rest.next_cursor, None);
+}
+
 #[test]
 fn phq9_with_item_9_raises_a_stored_flag() {
     let t = new_store();

@@ -10,6 +10,8 @@ struct BudgetView: View {
     @State private var payee = ""
     @State private var pounds = ""
     @State private var lineId: String?
+    @State private var category: String?
+    @State private var note = ""
     @State private var photo: PhotosPickerItem?
     @State private var receipt: Receipt?
 
@@ -24,12 +26,16 @@ struct BudgetView: View {
                 }
                 ForEach(model.ui.warnings, id: \.self) { Text("! \($0)") }
                 Section("Record a spend") {
+                    Picker("What was it for?", selection: $category) {
+                        ForEach(model.ui.categories, id: \.key) { c in Text(c.label).tag(Optional(c.key)) }
+                    }
                     TextField("Paid to", text: $payee)
+                    TextField("What it was (needed for something else)", text: $note)
                     TextField("Amount (£)", text: $pounds).keyboardType(.decimalPad)
                     PhotosPicker(receipt == nil ? "Add the receipt photo" : "Receipt added",
                                  selection: $photo, matching: .images)
                     Button("Record") { record(summary: s) }
-                        .disabled(lineId == nil || payee.isEmpty || Double(pounds) == nil)
+                        .disabled(lineId == nil || category == nil || payee.isEmpty || Double(pounds) == nil)
                 }
             } else {
                 Text("No budget yet")
@@ -40,12 +46,12 @@ struct BudgetView: View {
     }
 
     private func record(summary s: BudgetSummary) {
-        guard let lineId, let amount = Double(pounds),
-              let line = s.lines.first(where: { $0.lineId == lineId }) else { return }
+        guard let lineId, let category, let amount = Double(pounds) else { return }
         let recorded = model.recordSpend(budgetId: s.budgetId, spend: NewSpend(
-            lineId: lineId, date: localDay(), payee: payee, category: line.category,
-            amountPence: Int64((amount * 100).rounded()), currency: s.currency, receipt: receipt))
-        if recorded != nil { payee = ""; pounds = ""; receipt = nil; photo = nil }
+            lineId: lineId, date: localDay(), payee: payee, category: category,
+            amountPence: Int64((amount * 100).rounded()), currency: s.currency,
+            note: note.isEmpty ? nil : note, receipt: receipt))
+        if recorded != nil { payee = ""; pounds = ""; note = ""; receipt = nil; photo = nil }
     }
 
     /// Copies the picked photo into Application Support/receipts and

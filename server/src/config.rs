@@ -16,8 +16,8 @@ pub struct ServerConfig {
     /// Behind a reverse proxy, the client's address is the last one it
     /// appends to `X-Forwarded-For`; otherwise the socket's peer.
     pub trust_forwarded_for: bool,
-    /// Argon2 runs at most this many at once (each takes 19 MiB and a core).
-    pub hashing_permits: usize,
+    /// Threads for Argon2 (each hash takes 19 MiB and a core).
+    pub hashing_threads: usize,
 }
 
 impl ServerConfig {
@@ -35,7 +35,7 @@ impl ServerConfig {
             secret,
             trust_forwarded_for: false,
             // Leave a core for everything else while sign-ins queue.
-            hashing_permits: cores.saturating_sub(1).max(1),
+            hashing_threads: cores.saturating_sub(1).max(1),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod hashing;
 pub mod rate_limit;
 pub mod storage;
 
@@ -47,7 +48,7 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = api::router(storage, config).into_make_service_with_connect_info::<SocketAddr>();
+    let app = api::router(storage, config)?.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -7,6 +7,8 @@ pub(crate) mod change_log;
 mod consultation;
 mod engine;
 pub mod merge;
+#[cfg(test)]
+mod merge_tests;
 pub mod model;
 mod outbox;
 mod registry;

@@ -11,6 +11,8 @@ struct BudgetUi: Equatable {
     var summary: BudgetSummary?
     /// The core's warnings, in words for the person.
     var warnings: [String] = []
+    /// What a spend can be for: the core's controlled list.
+    var categories: [SpendCategory] = []
     var error: String?
 }
 
@@ -28,7 +30,8 @@ final class BudgetModel: ObservableObject {
             let chosen = budgetId ?? ui.summary?.budgetId ?? all.first?.id
             let summary = try chosen.map { try budgets.summary(budgetId: $0, asOf: localDay()) }
             ui = BudgetUi(budgets: all, summary: summary,
-                          warnings: summary?.warnings.map { describeBudgetWarning(w: $0) } ?? [])
+                          warnings: summary?.warnings.map { describeBudgetWarning(w: $0) } ?? [],
+                          categories: try budgets.spendCategories())
         } catch {
             ui.error = describe(error)
         }

@@ -8,6 +8,8 @@ func describe(_ error: Error) -> String {
     case let PphError.Validation(field, reason): return "Please check \(field): \(reason)"
     case let PphError.NotFound(entity, _): return "That \(entity) is no longer here"
     case PphError.Network: return "No connection; it will be sent later"
+    case let PphError.RateLimited(retryAfterS): return "Too many tries; please wait \((retryAfterS + 59) / 60) min"
+    case let PphError.Forbidden(reason): return "Not allowed: \(reason)"
     case PphError.Unauthorized: return "Please sign in again"
     default: return "Something went wrong"
     }

@@ -191,6 +191,14 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         await groups.join(code: code.lowercased())
         try check(groups.ui.groups.map(\.group.name) == ["Walkers"] && groups.ui.groups.first?.unread == 1,
                   "groups \(groups.ui)")
+
+        // Too many wrong passwords: told to wait, not that it is offline.
+        let held = AccountModel(companion: try open("laptop"), serverUrl: server)
+        for _ in 0..<5 { await held.signIn(email: email, password: "not the password!") }
+        try check(held.ui.error == "Wrong email or password", "error \(String(describing: held.ui.error))")
+        await held.signIn(email: email, password: "a long enough password")
+        try check(held.ui.error?.hasPrefix("Too many tries; please wait") == true,
+                  "error \(String(describing: held.ui.error))")
     }
 } else {
     print("NOT run: the server tests (no PPH_TEST_SERVER_URL)")

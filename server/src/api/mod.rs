@@ -27,7 +27,6 @@ use serde::de::DeserializeOwned;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 /// Largest body of any request but a push.
 const MAX_SMALL_BODY: usize = 64 * 1024;
@@ -37,27 +36,21 @@ const SWEEP_EVERY: u64 = 1_000;
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub config: ServerConfig,
-    /// Argon2 is memory- and CPU-hungry: at most this many at once, the
-    /// rest wait their turn without holding its memory.
-    hashing: Semaphore,
+    /// Argon2 is memory- and CPU-hungry: it runs on threads of its own.
+    hasher: crate::hashing::Hasher,
     attempts: AtomicU64,
 }
 
 impl AppState {
-    /// Runs a password hash or check on the blocking pool, one of at most
-    /// `hashing_permits` at a time.
+    /// Runs a password hash or check on the hashing threads, in turn.
     pub async fn hash<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> ApiResult<T> {
-        let _permit = self
-            .hashing
-            .acquire()
+        self.hasher
+            .run(f)
             .await
-            .map_err(|_| ApiError::new(ErrorCode::Internal, "shutting down"))?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|_| ApiError::new(ErrorCode::Internal, "worker failed"))
+            .ok_or_else(|| ApiError::new(ErrorCode::Internal, "shutting down"))
     }
 
     /// Counts one attempt under `key` against `limit` (see `rate_limit`).
@@ -72,14 +65,14 @@ impl AppState {
     }
 }
 
-pub fn router(storage: Arc<dyn Storage>, config: ServerConfig) -> Router {
+pub fn router(storage: Arc<dyn Storage>, config: ServerConfig) -> std::io::Result<Router> {
     let state = Arc::new(AppState {
         storage,
-        hashing: Semaphore::new(config.hashing_permits),
+        hasher: crate::hashing::Hasher::new(config.hashing_threads)?,
         config,
         attempts: AtomicU64::new(0),
     });
-    Router::new()
+    Ok(Router::new()
         .route("/v1/health", get(|| async { "ok" }))
         .route("/v1/accounts", post(accounts::sign_up))
         .route("/v1/sessions", post(accounts::sign_in))
@@ -112,7 +105,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ServerConfig) -> Router {
         // Bodies are read by `json_body` with their own bound and error.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(close_after_refused_body))
-        .with_state(state)
+        .with_state(state))
 }
 
 /// A request refused before its body was read (a wrong token on a large

@@ -11,16 +11,108 @@ use std::sync::Arc;
 
 pub const PASSWORD: &str = "a long enough password";
 
+/// Where a test's relay keeps its data.
+#[derive(Clone, Debug)]
+pub enum Relay {
+    Sqlite(PathBuf),
+    /// A PostgreSQL database of the test's own.
+    Postgres(String),
+}
+
+impl Relay {
+    pub fn sqlite(dir: &Path) -> Relay {
+        Relay::Sqlite(dir.join("server.db"))
+    }
+
+    /// A fresh database on the cluster `PPH_TEST_DATABASE_URL` names; None
+    /// (saying so on stderr) when there is none.
+    pub async fn postgres() -> Option<Relay> {
+        let Ok(url) = std::env::var("PPH_TEST_DATABASE_URL") else {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "PostgreSQL relay tests NOT RUN: PPH_TEST_DATABASE_URL is not set"
+            );
+            return None;
+        };
+        let (admin, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("PPH_TEST_DATABASE_URL is set but PostgreSQL cannot be reached");
+        tokio::spawn(conn);
+        let name = format!("pph_e2e_{}", uuid::Uuid::now_v7().simple());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        let base = url.rsplit_once('/').expect("url has a database").0;
+        Some(Relay::Postgres(format!("{base}/{name}")))
+    }
+
+    fn args(&self, dir: &Path) -> Vec<String> {
+        let secret = dir.join("relay.secret").to_string_lossy().into_owned();
+        match self {
+            Relay::Sqlite(path) => vec!["--sqlite".into(), path.to_string_lossy().into_owned()],
+            Relay::Postgres(url) => vec![
+                "--database-url".into(),
+                url.clone(),
+                "--secret-file".into(),
+                secret,
+            ],
+        }
+    }
+
+    /// Stores a change as if the relay had accepted it from `author`,
+    /// bypassing every check: what a relay that is out of date, buggy or
+    /// broken into would serve.
+    pub async fn forge(&self, author: &str, change: &pph_protocol::Change) {
+        let body = serde_json::to_string(change).expect("json");
+        match self {
+            Relay::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("server file");
+                conn.busy_timeout(std::time::Duration::from_secs(5))
+                    .expect("busy timeout");
+                conn.execute(
+                    "INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id, author)
+                     VALUES (?1, (SELECT next_seq FROM spaces WHERE id = ?1), ?2, ?3, ?4, ?5, ?6)",
+                    (&change.space, &change.change_id, &change.entity_type, &body, &change.entity_id, author),
+                )
+                .expect("forge");
+                conn.execute(
+                    "UPDATE spaces SET next_seq = next_seq + 1 WHERE id = ?1",
+                    [&change.space],
+                )
+                .expect("bump");
+            }
+            Relay::Postgres(url) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect");
+                tokio::spawn(conn);
+                client
+                    .execute(
+                        "WITH s AS (UPDATE spaces SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1 AS seq)
+                         INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id, author)
+                         SELECT $1, seq, $2, $3, $4, $5, $6 FROM s",
+                        &[&change.space, &change.change_id, &change.entity_type, &body, &change.entity_id, &author],
+                    )
+                    .await
+                    .expect("forge");
+            }
+        }
+    }
+}
+
 pub struct ServerProcess {
     child: Child,
-    db: PathBuf,
+    relay: Relay,
+    dir: PathBuf,
     pub url: String,
 }
 
-fn spawn(db: &Path, listen: &str) -> (Child, String) {
+fn spawn(relay: &Relay, dir: &Path, listen: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_e2e_server"))
-        .args(["--listen", listen, "--sqlite"])
-        .arg(db)
+        .args(["--listen", listen])
+        .args(relay.args(dir))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -41,9 +133,23 @@ fn spawn(db: &Path, listen: &str) -> (Child, String) {
 impl ServerProcess {
     /// A server on a free loopback port with its own SQLite file.
     pub fn start(dir: &Path) -> Self {
-        let db = dir.join("server.db");
-        let (child, url) = spawn(&db, "127.0.0.1:0");
-        ServerProcess { child, db, url }
+        Self::start_on(&Relay::sqlite(dir), dir)
+    }
+
+    /// A server on a free loopback port over `relay`; its secret file in
+    /// `dir`, shared by every server started on the same `dir`.
+    pub fn start_on(relay: &Relay, dir: &Path) -> Self {
+        let (child, url) = spawn(relay, dir, "127.0.0.1:0");
+        ServerProcess {
+            child,
+            relay: relay.clone(),
+            dir: dir.to_owned(),
+            url,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no shutdown, no flush beyond what was committed.
@@ -52,21 +158,24 @@ impl ServerProcess {
         let _ = self.child.wait();
     }
 
-    /// A new process on the same file and port.
+    /// A new process on the same storage and port.
     pub fn restart(&mut self) {
         self.kill();
         let listen = self.url.trim_start_matches("http://").to_owned();
-        let (child, url) = spawn(&self.db, &listen);
+        let (child, url) = spawn(&self.relay, &self.dir, &listen);
         assert_eq!(url, self.url);
         self.child = child;
     }
 
-    /// A new process on the same port with an empty database: every
+    /// A new process on the same port with an empty SQLite database: every
     /// account and token is gone.
     pub fn restart_empty(&mut self) {
         self.kill();
+        let Relay::Sqlite(db) = &self.relay else {
+            panic!("restart_empty is for SQLite relays");
+        };
         for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.db.display()));
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
         self.restart();
     }
@@ -128,7 +237,17 @@ pub async fn server_changes(url: &str, token: &str, space: &str) -> Vec<(i64, St
 
 /// Signs in over HTTP (as a second session) and returns the token.
 pub async fn token_for(url: &str, email: &str) -> String {
-    let session: pph_protocol::wire::SessionResponse = reqwest::Client::new()
+    token_for_from(url, email, [127, 0, 0, 1]).await
+}
+
+/// `token_for`, from another loopback address (sign-in limits count per
+/// address).
+pub async fn token_for_from(url: &str, email: &str, from: [u8; 4]) -> String {
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .expect("client");
+    let session: pph_protocol::wire::SessionResponse = client
         .post(format!("{url}/v1/sessions"))
         .json(&serde_json::json!({"email": email, "password": PASSWORD, "device_name": "test", "node": "0123456789abcdef"}))
         .send()

@@ -15,6 +15,8 @@ data class BudgetUi(
     val summary: BudgetSummary? = null,
     /// The core's warnings, in words for the person.
     val warnings: List<String> = emptyList(),
+    /// What a spend can be for: the core's controlled list.
+    val categories: List<SpendCategory> = emptyList(),
     val error: String? = null,
 )
 
@@ -31,14 +33,18 @@ class BudgetState(
             val all = budgets.listBudgets()
             val chosen = budgetId ?: all.firstOrNull()?.id
             val summary = chosen?.let { budgets.summary(it, LocalDate.now(clock).toString()) }
-            BudgetUi(all, summary, summary?.warnings?.map { describeBudgetWarning(it) } ?: emptyList())
+            BudgetUi(
+                all, summary, summary?.warnings?.map { describeBudgetWarning(it) } ?: emptyList(),
+                budgets.spendCategories(),
+            )
         } catch (e: PphException) {
             _ui.value.copy(error = describe(e))
         }
     }
 
-    /// Records a spend; an ineligible one (alcohol, out of period…) is
-    /// refused by the core with the field and reason, and nothing is written.
+    /// Records a spend; an ineligible one (alcohol, a betting shop as the
+    /// payee, out of period…) is refused by the core with the field and
+    /// reason, and nothing is written.
     fun recordSpend(budgetId: String, spend: NewSpend): RecordedSpend? =
         try {
             companion.budgets().recordSpend(budgetId, spend).also { refresh(budgetId) }

@@ -112,6 +112,8 @@ fun describe(e: PphException): String = when (e) {
     is PphException.Validation -> "Please check ${e.field}: ${e.reason}"
     is PphException.NotFound -> "That ${e.entity} is no longer here"
     is PphException.Network -> "No connection; it will be sent later"
+    is PphException.RateLimited -> "Too many tries; please wait ${(e.retryAfterS.toLong() + 59) / 60} min"
+    is PphException.Forbidden -> "Not allowed: ${e.reason}"
     is PphException.Unauthorized -> "Please sign in again"
     else -> "Something went wrong (${e::class.simpleName})"
 }

@@ -83,6 +83,8 @@ fun BudgetScreen(companion: PphCompanion) {
     var lineId by remember { mutableStateOf<String?>(null) }
     var payee by remember { mutableStateOf("") }
     var pounds by remember { mutableStateOf("") }
+    var category by remember { mutableStateOf<String?>(null) }
+    var note by remember { mutableStateOf("") }
     var receipt by remember { mutableStateOf<Receipt?>(null) }
     // The camera app writes into our own files/receipts (shared with it for
     // this one photo through the FileProvider; the app allows no backup);
@@ -103,7 +105,14 @@ fun BudgetScreen(companion: PphCompanion) {
             }
         }
         ui.warnings.forEach { Text("! $it") }
+        Text("What was it for?")
+        ui.categories.forEach { c ->
+            TextButton(onClick = { category = c.key }) {
+                Text(if (category == c.key) "✓ ${c.label}" else c.label)
+            }
+        }
         OutlinedTextField(payee, { payee = it }, label = { Text("Paid to") })
+        OutlinedTextField(note, { note = it }, label = { Text("What it was (needed for something else)") })
         OutlinedTextField(pounds, { pounds = it }, label = { Text("Amount (£)") })
         Button(onClick = {
             val dir = File(context.filesDir, "receipts").apply { mkdirs() }
@@ -111,16 +120,17 @@ fun BudgetScreen(companion: PphCompanion) {
             takePicture.launch(FileProvider.getUriForFile(context, "${context.packageName}.receipts", file))
         }) { Text(if (receipt == null) "Photograph the receipt" else "Receipt taken") }
         Button(
-            enabled = lineId != null && payee.isNotBlank() && pounds.toDoubleOrNull() != null,
+            enabled = lineId != null && category != null && payee.isNotBlank() && pounds.toDoubleOrNull() != null,
             onClick = {
                 val line = summary.lines.first { it.lineId == lineId }
                 val spend = NewSpend(
-                    lineId = line.lineId, date = LocalDate.now().toString(), payee = payee, category = line.category,
+                    lineId = line.lineId, date = LocalDate.now().toString(), payee = payee,
+                    category = category ?: "other",
                     amountPence = Math.round((pounds.toDoubleOrNull() ?: 0.0) * 100), currency = summary.currency,
-                    goalId = null, activityId = null, note = null, receipt = receipt,
+                    goalId = null, activityId = null, note = note.ifBlank { null }, receipt = receipt,
                 )
                 if (state.recordSpend(summary.budgetId, spend) != null) {
-                    payee = ""; pounds = ""; receipt = null
+                    payee = ""; pounds = ""; note = ""; receipt = null
                 }
             },
         ) { Text("Record spend") }

@@ -255,8 +255,18 @@ fun accountAndGroupsSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> 
             groups.join(code.lowercase().chunked(5).joinToString("-"))
             val entry = groups.ui.value.groups.single()
             check(entry.group.name == "Walkers" && entry.unread == 1u) { "groups ${groups.ui.value}" }
+
+            // Too many wrong passwords: the person is told to wait, not that
+            // they are offline.
+            val laptop = store("laptop")
+            val held = AccountState(laptop, server)
+            repeat(5) { held.signIn(email, "not the password!") }
+            check(held.ui.value.error == "Wrong email or password") { "error ${held.ui.value.error}" }
+            held.signIn(email, "a long enough password")
+            check(held.ui.value.error?.startsWith("Too many tries; please wait") == true) { "error ${held.ui.value.error}" }
             host.close()
             guest.close()
+            laptop.close()
         }
     }
 }

@@ -1,0 +1,236 @@
+//! The client's judge on pulled changes, without a server: what a relay
+//! that does not check (out of date, or broken into) could serve, and what
+//! this store does with it.
+
+use super::merge::Authored;
+use crate::clock::ManualClock;
+use crate::store::authz::SpaceFacts;
+use crate::store::Store;
+use pph_protocol::kinds::{self, SpaceKind};
+use pph_protocol::{Change, Hlc};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const T0: u64 = 1_772_442_000_000;
+const ANN: &str = "0190a5c2-0000-7000-8000-00000000000a";
+const BOB: &str = "0190a5c2-0000-7000-8000-00000000000b";
+
+fn id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    g1: SpaceFacts,
+    g2: SpaceFacts,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(
+        &dir.path().join("s.db"),
+        &[9; 32],
+        "test",
+        Arc::new(ManualClock::new(T0)),
+    )
+    .expect("open");
+    let group = |owner: &str| SpaceFacts {
+        space: id(),
+        kind: SpaceKind::Group,
+        owner: owner.into(),
+        facilitators: vec![owner.into()],
+    };
+    Fixture {
+        g1: group(ANN),
+        g2: group(BOB),
+        store,
+        _dir: dir,
+    }
+}
+
+fn change(space: &str, kind: &str, entity: &str, field: &str, value: Value) -> Change {
+    Change {
+        change_id: id(),
+        space: space.into(),
+        entity_type: kind.into(),
+        entity_id: entity.into(),
+        field: field.into(),
+        value,
+        hlc: Hlc {
+            wall_ms: T0,
+            counter: 0,
+            node: "feedfacefeedface".into(),
+        },
+    }
+}
+
+fn by(author: &str, change: Change) -> Authored {
+    Authored {
+        author: author.into(),
+        change,
+    }
+}
+
+fn message(group: &str, author: &str, name: &str) -> (String, Change) {
+    let id = id();
+    let value = json!({"id": id, "group_id": group, "author_id": author, "author_name": name,
+                       "body": "hello", "reply_to": null, "sent_at_ms": T0, "edited": false,
+                       "retracted": false});
+    (
+        id.clone(),
+        change(group, kinds::GROUP_MESSAGE, &id, "*", value),
+    )
+}
+
+fn set_aside_rules(store: &Store) -> Vec<String> {
+    let mut rules: Vec<String> = store
+        .set_aside_changes()
+        .expect("set aside")
+        .into_iter()
+        .map(|c| c.rule)
+        .collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn a_record_is_never_touched_from_another_space() {
+    let f = fixture();
+    let (msg, created) = message(&f.g1.space, ANN, "Ann");
+    let report = f
+        .store
+        .apply_page(&f.g1, &[by(ANN, created)], 1)
+        .expect("apply");
+    assert_eq!(report.applied, 1);
+    // Bob, in his own group, edits Ann's message by id; then reacts in his
+    // group to it; then a page from g1 names g2 as its space.
+    let edit = change(
+        &f.g2.space,
+        kinds::GROUP_MESSAGE,
+        &msg,
+        "body",
+        json!("forged"),
+    );
+    let reaction_id = pph_protocol::ids::owned_id(BOB, &[&msg, "👍"]);
+    let reaction = change(
+        &f.g2.space,
+        kinds::GROUP_REACTION,
+        &reaction_id,
+        "*",
+        json!({"id": reaction_id, "message_id": msg, "group_id": f.g2.space, "account_id": BOB,
+               "emoji": "👍", "active": true}),
+    );
+    let astray = change(&f.g2.space, kinds::GROUP_MESSAGE, &id(), "*", json!({}));
+    let report = f
+        .store
+        .apply_page(&f.g2, &[by(BOB, edit), by(BOB, reaction)], 1)
+        .expect("apply");
+    assert_eq!((report.applied, report.set_aside), (0, 2));
+    let report = f
+        .store
+        .apply_page(&f.g1, &[by(BOB, astray)], 2)
+        .expect("apply");
+    assert_eq!(report.set_aside, 1);
+    assert_eq!(
+        set_aside_rules(&f.store),
+        ["other_space", "parent_elsewhere", "wrong_space"]
+    );
+}
+
+#[test]
+fn group_edits_need_their_creation_and_a_rewrite_keeps_fixed_fields() {
+    let f = fixture();
+    let orphan = change(
+        &f.g1.space,
+        kinds::GROUP_MESSAGE,
+        &id(),
+        "body",
+        json!("hi"),
+    );
+    let (msg, created) = message(&f.g1.space, BOB, "Bob");
+    let renamed = change(
+        &f.g1.space,
+        kinds::GROUP_MESSAGE,
+        &msg,
+        "*",
+        json!({"id": msg, "group_id": f.g1.space, "author_id": BOB, "author_name": "Nurse Ann",
+               "body": "hello", "reply_to": null, "sent_at_ms": T0, "edited": false,
+               "retracted": false}),
+    );
+    let report = f
+        .store
+        .apply_page(
+            &f.g1,
+            &[by(BOB, orphan), by(BOB, created), by(BOB, renamed)],
+            3,
+        )
+        .expect("apply");
+    assert_eq!((report.applied, report.set_aside), (1, 2));
+    assert_eq!(set_aside_rules(&f.store), ["fixed_field", "no_creation"]);
+}
+
+#[test]
+fn a_reused_change_id_is_set_aside_and_a_repeat_is_a_duplicate() {
+    let f = fixture();
+    let (_, created) = message(&f.g1.space, ANN, "Ann");
+    let (_, other) = message(&f.g1.space, ANN, "Ann");
+    let reused = Change {
+        change_id: created.change_id.clone(),
+        ..other
+    };
+    let page = [by(ANN, created.clone()), by(ANN, created), by(ANN, reused)];
+    let report = f.store.apply_page(&f.g1, &page, 3).expect("apply");
+    assert_eq!(
+        (report.applied, report.duplicates, report.set_aside),
+        (1, 1, 1)
+    );
+    assert_eq!(set_aside_rules(&f.store), ["change_id_reused"]);
+}
+
+#[test]
+fn only_the_person_writes_their_personal_space_and_edits_may_come_first() {
+    let f = fixture();
+    let mine = SpaceFacts {
+        space: f.store.personal_space(),
+        kind: SpaceKind::Personal,
+        owner: ANN.into(),
+        facilitators: vec![],
+    };
+    let plan = id();
+    let retitle = change(
+        &mine.space,
+        kinds::CARE_PLAN,
+        &plan,
+        "title",
+        json!("Later title"),
+    );
+    let create = change(
+        &mine.space,
+        kinds::CARE_PLAN,
+        &plan,
+        "*",
+        json!({"id": plan, "title": "First", "what_matters": "", "status": "active", "next_review": null}),
+    );
+    let intruder = change(
+        &mine.space,
+        kinds::CARE_PLAN,
+        &plan,
+        "title",
+        json!("forged"),
+    );
+    let report = f
+        .store
+        .apply_page(&mine, &[by(ANN, retitle), by(BOB, intruder)], 2)
+        .expect("edit first");
+    assert_eq!(
+        (report.applied, report.waiting, report.set_aside),
+        (1, 1, 1)
+    );
+    let report = f
+        .store
+        .apply_page(&mine, &[by(ANN, create)], 3)
+        .expect("then the creation");
+    assert_eq!((report.applied, report.waiting), (1, 0));
+    assert_eq!(set_aside_rules(&f.store), ["not_owner"]);
+}

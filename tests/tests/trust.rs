@@ -1,0 +1,752 @@
+//! Trust in shared spaces, as attacks: a patient, a facilitator and a peer
+//! (the attacker) in one group, on a real `pph-server` process over SQLite
+//! and over PostgreSQL. The peer sends raw HTTP with their own valid token;
+//! then changes are forged straight into the relay's store, as a broken or
+//! out-of-date relay would serve them, and every client must set them aside.
+
+mod support;
+
+use pph_core::*;
+use pph_protocol::wire::ErrorBody;
+use pph_protocol::{Change, Hlc};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::Arc;
+use support::*;
+
+struct Scene {
+    server: ServerProcess,
+    relay: Relay,
+    pat: Arc<Companion>,
+    fac: Arc<Companion>,
+    mal: Arc<Companion>,
+    group: Group,
+    /// Pat's message in the group, Pat's care plan, Fac's meetup.
+    message: ChatMessage,
+    plan: PlanInfo,
+    meetup: Meetup,
+    pat_id: String,
+    mal_id: String,
+    mal_token: String,
+}
+
+async fn person(server: &ServerProcess, dir: &Path, name: &str) -> Arc<Companion> {
+    let phone = device(dir, name);
+    phone
+        .sync()
+        .sign_up(
+            server.url.clone(),
+            format!("{name}@example.org"),
+            PASSWORD.into(),
+            name.into(),
+            AccountRole::Patient,
+        )
+        .await
+        .expect("sign up");
+    phone
+}
+
+async fn sync_all(phones: &[&Arc<Companion>]) {
+    for phone in phones {
+        phone.sync().sync_now().await.expect("sync");
+    }
+}
+
+async fn scene(relay: Relay, dir: &Path) -> Scene {
+    let server = ServerProcess::start_on(&relay, dir);
+    let pat = person(&server, dir, "pat").await;
+    let fac = person(&server, dir, "fac").await;
+    let mal = person(&server, dir, "mal").await;
+    let plan = pat
+        .care_plans()
+        .create_plan(NewPlan {
+            title: "Breathe easier".into(),
+            what_matters: "The park on Saturdays".into(),
+            next_review: None,
+        })
+        .expect("plan");
+    pat.diary()
+        .log_entry(NewEntry {
+            recorded_at: std::time::SystemTime::now(),
+            utc_offset_minutes: 0,
+            ratings: vec![],
+            note: Some("A good day".into()),
+            tags: vec![],
+            medications: vec![],
+        })
+        .expect("entry");
+    let group = fac
+        .groups()
+        .create_group(NewGroup {
+            name: "Breathe Easy Thursdays".into(),
+            purpose: "Support".into(),
+            condition_focus: None,
+        })
+        .await
+        .expect("group");
+    let invite = fac
+        .groups()
+        .invite_code(group.id.clone(), now_ms() + 86_400_000)
+        .await
+        .expect("invite");
+    for joiner in [&pat, &mal] {
+        joiner
+            .groups()
+            .join_group(invite.code.clone())
+            .await
+            .expect("join");
+    }
+    sync_all(&[&fac, &pat, &mal]).await;
+    let message = pat
+        .groups()
+        .post_message(group.id.clone(), "Walked to the shop today".into(), None)
+        .expect("message");
+    let start = now_ms() as u64 + 86_400_000;
+    let meetup = fac
+        .groups()
+        .create_meetup(
+            group.id.clone(),
+            NewMeetup {
+                title: "Walk in the park".into(),
+                starts_at_ms: start,
+                ends_at_ms: start + 3_600_000,
+                place: Some("The park gates".into()),
+                online_link: None,
+                capacity: None,
+                notes: String::new(),
+            },
+        )
+        .expect("meetup");
+    sync_all(&[&pat, &fac, &mal]).await;
+    let id_of = |c: &Companion| {
+        c.sync()
+            .status()
+            .expect("status")
+            .account
+            .expect("account")
+            .account_id
+    };
+    Scene {
+        pat_id: id_of(&pat),
+        mal_id: id_of(&mal),
+        mal_token: token_for(&server.url, "mal@example.org").await,
+        server,
+        relay,
+        pat,
+        fac,
+        mal,
+        group,
+        message,
+        plan,
+        meetup,
+    }
+}
+
+fn change(space: &str, kind: &str, entity: &str, field: &str, value: Value) -> Change {
+    Change {
+        change_id: uuid::Uuid::now_v7().to_string(),
+        space: space.into(),
+        entity_type: kind.into(),
+        entity_id: entity.into(),
+        field: field.into(),
+        value,
+        hlc: Hlc {
+            wall_ms: now_ms() as u64,
+            counter: 0,
+            node: "feedfacefeedface".into(),
+        },
+    }
+}
+
+async fn push(url: &str, token: &str, changes: &[Change]) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{url}/v1/changes"))
+        .bearer_auth(token)
+        .json(&json!({ "changes": changes }))
+        .send()
+        .await
+        .expect("send")
+}
+
+/// A refused push: 403 and the rule each change broke.
+async fn refused(resp: reqwest::Response) -> Vec<String> {
+    assert_eq!(resp.status().as_u16(), 403);
+    let body: ErrorBody = resp.json().await.expect("error body");
+    body.refused.iter().map(|r| r.rule.code()).collect()
+}
+
+fn personal_space(c: &Companion) -> String {
+    c.sync()
+        .status()
+        .expect("status")
+        .account
+        .expect("account")
+        .personal_space
+}
+
+async fn a_peer_cannot_write_into_a_patients_records(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let url = &s.server.url;
+    let retitle = |space: &str| {
+        change(
+            space,
+            "care_plan",
+            &s.plan.id,
+            "title",
+            json!("Forged title"),
+        )
+    };
+    // Into the group they share: a care plan never lives there.
+    assert_eq!(
+        refused(push(url, &s.mal_token, &[retitle(&s.group.id)]).await).await,
+        ["wrong_space_kind"]
+    );
+    // Into the patient's own space: not theirs.
+    assert_eq!(
+        refused(push(url, &s.mal_token, &[retitle(&personal_space(&s.pat))]).await).await,
+        ["not_member"]
+    );
+    // A diary entry made up for the patient, into the group.
+    let entry = uuid::Uuid::now_v7().to_string();
+    let foreign = change(
+        &s.group.id,
+        "diary_entry",
+        &entry,
+        "*",
+        json!({"id": entry, "note": "forged"}),
+    );
+    assert_eq!(
+        refused(push(url, &s.mal_token, &[foreign]).await).await,
+        ["wrong_space_kind"]
+    );
+    // A group record that takes the plan's id: the plan lives elsewhere.
+    let hijack = change(
+        &s.group.id,
+        "group_message",
+        &s.plan.id,
+        "*",
+        json!({"id": s.plan.id, "group_id": s.group.id, "author_id": s.mal_id, "body": "x"}),
+    );
+    assert_eq!(
+        refused(push(url, &s.mal_token, &[hijack]).await).await,
+        ["other_space"]
+    );
+    s.pat.sync().sync_now().await.expect("sync");
+    let plan = s.pat.care_plans().plan(s.plan.id.clone()).expect("plan");
+    assert_eq!(plan.info.title, "Breathe easier");
+    let entries = s
+        .pat
+        .diary()
+        .entries("2000-01-01".into(), "2100-01-01".into(), 50, None)
+        .expect("entries");
+    assert_eq!(entries.entries.len(), 1, "no foreign entry");
+}
+
+async fn a_member_cannot_edit_or_impersonate_anothers_message(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let url = &s.server.url;
+    let edit = change(
+        &s.group.id,
+        "group_message",
+        &s.message.id,
+        "body",
+        json!("I give up"),
+    );
+    assert_eq!(
+        refused(push(url, &s.mal_token, &[edit]).await).await,
+        ["not_author"]
+    );
+    let id = uuid::Uuid::now_v7().to_string();
+    let impostor = change(
+        &s.group.id,
+        "group_message",
+        &id,
+        "*",
+        json!({"id": id, "group_id": s.group.id, "author_id": s.pat_id, "author_name": "pat",
+               "body": "I give up", "reply_to": null, "sent_at_ms": 1, "edited": false, "retracted": false}),
+    );
+    assert_eq!(
+        refused(push(url, &s.mal_token, &[impostor]).await).await,
+        ["author_mismatch"]
+    );
+    // Through the core, the peer's own device refuses before anything is queued.
+    let err = s
+        .mal
+        .groups()
+        .edit_message(s.message.id.clone(), "I give up".into())
+        .expect_err("not theirs");
+    assert!(matches!(err, PphError::Forbidden { .. }), "{err:?}");
+    sync_all(&[&s.pat, &s.fac, &s.mal]).await;
+    for phone in [&s.pat, &s.fac, &s.mal] {
+        let shown = phone
+            .groups()
+            .messages(s.group.id.clone(), 50, None)
+            .expect("page")
+            .messages
+            .into_iter()
+            .find(|m| m.id == s.message.id)
+            .expect("kept");
+        assert_eq!(
+            (shown.body.as_str(), shown.edited),
+            ("Walked to the shop today", false)
+        );
+    }
+}
+
+async fn only_its_creator_or_a_facilitator_changes_a_meetup(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let cancel = change(
+        &s.group.id,
+        "group_meetup",
+        &s.meetup.id,
+        "cancelled",
+        json!(true),
+    );
+    assert_eq!(
+        refused(push(&s.server.url, &s.mal_token, &[cancel]).await).await,
+        ["not_author"]
+    );
+    let before = s.mal.sync().status().expect("status").pending_changes;
+    let err = s
+        .mal
+        .groups()
+        .cancel_meetup(s.meetup.id.clone())
+        .expect_err("a member's cancel");
+    assert!(matches!(err, PphError::Forbidden { .. }), "{err:?}");
+    assert_eq!(
+        s.mal.sync().status().expect("status").pending_changes,
+        before,
+        "nothing queued"
+    );
+    s.fac
+        .groups()
+        .cancel_meetup(s.meetup.id.clone())
+        .expect("the facilitator cancels");
+    sync_all(&[&s.fac, &s.pat]).await;
+    let seen = s.pat.groups().meetups(s.group.id.clone()).expect("meetups");
+    assert!(seen[0].meetup.cancelled);
+}
+
+async fn changes_forged_into_the_relay_are_set_aside_by_every_client(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let forged = [
+        change(
+            &s.group.id,
+            "group_message",
+            &s.message.id,
+            "body",
+            json!("forged"),
+        ),
+        change(
+            &s.group.id,
+            "care_plan",
+            &s.plan.id,
+            "title",
+            json!("forged"),
+        ),
+        change(
+            &personal_space(&s.pat),
+            "care_plan",
+            &s.plan.id,
+            "title",
+            json!("forged"),
+        ),
+    ];
+    for c in &forged {
+        s.relay.forge(&s.mal_id, c).await;
+    }
+    let report = s.pat.sync().sync_now().await.expect("sync");
+    assert_eq!(report.set_aside, 3, "{report:?}");
+    let mut rules: Vec<String> = s
+        .pat
+        .sync()
+        .set_aside_changes()
+        .expect("set aside")
+        .into_iter()
+        .map(|c| c.rule)
+        .collect();
+    rules.sort();
+    assert_eq!(rules, ["not_author", "not_owner", "wrong_space_kind"]);
+    assert_eq!(
+        s.pat
+            .care_plans()
+            .plan(s.plan.id.clone())
+            .expect("plan")
+            .info
+            .title,
+        "Breathe easier"
+    );
+    let fac_report = s.fac.sync().sync_now().await.expect("fac");
+    assert_eq!(
+        fac_report.set_aside, 2,
+        "the group's two; the personal space is not theirs"
+    );
+    for phone in [&s.pat, &s.fac] {
+        let page = phone
+            .groups()
+            .messages(s.group.id.clone(), 50, None)
+            .expect("page");
+        let shown = page
+            .messages
+            .iter()
+            .find(|m| m.id == s.message.id)
+            .expect("kept");
+        assert_eq!(shown.body, "Walked to the shop today");
+    }
+    // Set aside once: a second sync neither applies nor counts them again.
+    assert_eq!(s.pat.sync().sync_now().await.expect("again").set_aside, 0);
+}
+
+async fn a_replayed_push_is_a_duplicate_and_a_reused_change_id_is_refused(
+    relay: Relay,
+    dir: &Path,
+) {
+    let s = scene(relay, dir).await;
+    let url = &s.server.url;
+    let id = uuid::Uuid::now_v7().to_string();
+    let message = change(
+        &s.group.id,
+        "group_message",
+        &id,
+        "*",
+        json!({"id": id, "group_id": s.group.id, "author_id": s.mal_id, "author_name": "mal",
+               "body": "hello", "reply_to": null, "sent_at_ms": 1, "edited": false, "retracted": false}),
+    );
+    let first = push(url, &s.mal_token, std::slice::from_ref(&message)).await;
+    assert_eq!(first.status().as_u16(), 200);
+    let replay: Value = push(url, &s.mal_token, std::slice::from_ref(&message))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(replay, json!({"accepted": 0, "duplicates": 1}));
+    let plan = uuid::Uuid::now_v7().to_string();
+    let reused = Change {
+        change_id: message.change_id.clone(),
+        ..change(
+            &personal_space(&s.mal),
+            "care_plan",
+            &plan,
+            "*",
+            json!({"id": plan}),
+        )
+    };
+    assert_eq!(
+        refused(push(url, &s.mal_token, &[reused]).await).await,
+        ["change_id_reused"]
+    );
+}
+
+async fn nul_characters_and_odd_id_spellings_are_refused_at_the_edge(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let url = &s.server.url;
+    let client = reqwest::Client::new();
+    let code = |resp: reqwest::Response| async move {
+        let status = resp.status().as_u16();
+        let body: ErrorBody = resp.json().await.expect("a JSON refusal");
+        (status, body.code)
+    };
+    let invalid = (400, pph_protocol::wire::ErrorCode::Invalid);
+    let sign_up = client
+        .post(format!("{url}/v1/accounts"))
+        .json(&json!({"email": "nul@example.org", "password": PASSWORD, "role": "patient",
+                      "display_name": "Nu\u{0}l", "device_name": "phone", "node": "0123456789abcdef",
+                      "personal_space": uuid::Uuid::now_v7().to_string()}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(code(sign_up).await, invalid);
+    let sign_in = client
+        .post(format!("{url}/v1/sessions"))
+        .json(
+            &json!({"email": "pat\u{0}@example.org", "password": PASSWORD,
+                      "device_name": "phone", "node": "0123456789abcdef"}),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(code(sign_in).await, invalid);
+    let good = || {
+        let id = uuid::Uuid::now_v7().to_string();
+        change(
+            &personal_space(&s.mal),
+            "care_plan",
+            &id,
+            "*",
+            json!({"id": id}),
+        )
+    };
+    let upper = good().entity_id.to_uppercase();
+    let plain = good().entity_id.replace('-', "");
+    let spellings = [
+        Change {
+            entity_type: "care\u{0}plan".into(),
+            ..good()
+        },
+        Change {
+            entity_id: format!("{}\u{0}", good().entity_id),
+            ..good()
+        },
+        Change {
+            entity_id: upper,
+            ..good()
+        },
+        Change {
+            entity_id: format!("{{{}}}", good().entity_id),
+            ..good()
+        },
+        Change {
+            entity_id: format!("urn:uuid:{}", good().entity_id),
+            ..good()
+        },
+        Change {
+            entity_id: plain,
+            ..good()
+        },
+        Change {
+            change_id: good().change_id.to_uppercase(),
+            ..good()
+        },
+        Change {
+            space: personal_space(&s.mal).to_uppercase(),
+            ..good()
+        },
+    ];
+    for c in spellings {
+        assert_eq!(code(push(url, &s.mal_token, &[c]).await).await, invalid);
+    }
+    assert_eq!(
+        push(url, &s.mal_token, &[good()]).await.status().as_u16(),
+        200,
+        "still serving"
+    );
+}
+
+async fn wrong_passwords_at_once_are_counted_and_a_stranger_locks_no_one_out(
+    relay: Relay,
+    dir: &Path,
+) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let pat = person(&server, dir, "pat").await;
+    drop(pat);
+    let from = |addr: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(addr))
+            .build()
+            .expect("client")
+    };
+    let attempt = |client: reqwest::Client, email: String, password: &'static str| {
+        let url = server.url.clone();
+        async move {
+            client
+                .post(format!("{url}/v1/sessions"))
+                .json(&json!({"email": email, "password": password,
+                              "device_name": "x", "node": "0123456789abcdef"}))
+                .send()
+                .await
+                .expect("send")
+                .status()
+                .as_u16()
+        }
+    };
+    // Forty wrong passwords at once from one address: exactly five tried.
+    let stranger = from([127, 0, 0, 2]);
+    let tries: Vec<_> = (0..40)
+        .map(|_| {
+            tokio::spawn(attempt(
+                stranger.clone(),
+                "pat@example.org".into(),
+                "wrong password!!",
+            ))
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tries {
+        statuses.push(t.await.expect("task"));
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 35);
+    // The stranger is held back; the person, elsewhere, is not.
+    assert_eq!(
+        attempt(stranger.clone(), "pat@example.org".into(), PASSWORD).await,
+        429
+    );
+    assert_eq!(
+        attempt(from([127, 0, 0, 3]), "pat@example.org".into(), PASSWORD).await,
+        200
+    );
+    // Guesses spread over many accounts from one address are caught too.
+    let sprayer = from([127, 0, 0, 4]);
+    let mut spray = Vec::new();
+    for i in 0..25 {
+        spray.push(
+            attempt(
+                sprayer.clone(),
+                format!("guess{i}@example.org"),
+                "wrong password!!",
+            )
+            .await,
+        );
+    }
+    let limit = pph_server::rate_limit::SIGN_IN_PER_ADDRESS.max as usize;
+    assert!(spray[..limit].iter().all(|s| *s == 401), "{spray:?}");
+    assert!(spray[limit..].iter().all(|s| *s == 429), "{spray:?}");
+}
+
+async fn a_removed_member_stays_out_until_let_back(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let code = s
+        .fac
+        .groups()
+        .invite_code(s.group.id.clone(), now_ms() + 86_400_000)
+        .await
+        .expect("code");
+    s.fac
+        .groups()
+        .remove_member(s.group.id.clone(), s.mal_id.clone())
+        .await
+        .expect("remove");
+    let err = s
+        .mal
+        .groups()
+        .join_group(code.code.clone())
+        .await
+        .expect_err("barred");
+    assert!(matches!(err, PphError::Forbidden { .. }), "{err:?}");
+    let removed = s
+        .fac
+        .groups()
+        .removed_members(s.group.id.clone())
+        .await
+        .expect("removed");
+    assert_eq!(
+        removed.iter().map(|m| &m.account_id).collect::<Vec<_>>(),
+        [&s.mal_id]
+    );
+    assert!(s
+        .pat
+        .groups()
+        .readmit_member(s.group.id.clone(), s.mal_id.clone())
+        .await
+        .is_err());
+    s.fac
+        .groups()
+        .readmit_member(s.group.id.clone(), s.mal_id.clone())
+        .await
+        .expect("let back");
+    assert_eq!(
+        s.mal.groups().join_group(code.code).await.expect("back"),
+        s.group.id
+    );
+}
+
+async fn rate_limited_sign_in_is_its_own_error(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    person(&server, dir, "pat").await;
+    let sync = device(dir, "tablet").sync();
+    let sign_in = |password: &str| {
+        sync.sign_in(
+            server.url.clone(),
+            "pat@example.org".into(),
+            password.into(),
+        )
+    };
+    for _ in 0..pph_server::rate_limit::SIGN_IN_PER_ACCOUNT.max {
+        assert_eq!(
+            sign_in("wrong password!!").await.expect_err("wrong"),
+            PphError::Unauthorized
+        );
+    }
+    match sign_in(PASSWORD).await.expect_err("held back") {
+        PphError::RateLimited { retry_after_s } => assert!((1..=900).contains(&retry_after_s)),
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+}
+
+async fn history_names_the_device_a_change_was_made_on(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let phone = person(&server, dir, "pat").await;
+    let plan = phone
+        .care_plans()
+        .create_plan(NewPlan {
+            title: "Breathe easier".into(),
+            what_matters: String::new(),
+            next_review: None,
+        })
+        .expect("plan");
+    phone.sync().sync_now().await.expect("sync");
+    let tablet = device(dir, "Pat's tablet");
+    tablet
+        .sync()
+        .sign_in(
+            server.url.clone(),
+            "pat@example.org".into(),
+            PASSWORD.into(),
+        )
+        .await
+        .expect("sign in");
+    tablet.sync().sync_now().await.expect("tablet");
+    tablet
+        .care_plans()
+        .update_plan(
+            plan.id.clone(),
+            PlanUpdate {
+                title: Some("Breathe easier, walk further".into()),
+                ..Default::default()
+            },
+        )
+        .expect("edit");
+    tablet.sync().sync_now().await.expect("tablet push");
+    phone.sync().sync_now().await.expect("phone pull");
+    let history = phone
+        .care_plans()
+        .history(plan.id.clone())
+        .expect("history");
+    assert_eq!(history.first().expect("created").device, "pat");
+    assert_eq!(history.last().expect("edited").device, "Pat's tablet");
+    let on_tablet = tablet.care_plans().history(plan.id).expect("history");
+    assert_eq!(on_tablet.first().expect("created").device, "pat");
+}
+
+macro_rules! on_both_relays {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let dir = tempfile::tempdir().expect("tempdir");
+                    super::$name(super::Relay::sqlite(dir.path()), dir.path()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(relay) = super::Relay::postgres().await else {
+                        return;
+                    };
+                    let dir = tempfile::tempdir().expect("tempdir");
+                    super::$name(relay, dir.path()).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_relays!(
+    a_peer_cannot_write_into_a_patients_records,
+    a_member_cannot_edit_or_impersonate_anothers_message,
+    only_its_creator_or_a_facilitator_changes_a_meetup,
+    changes_forged_into_the_relay_are_set_aside_by_every_client,
+    a_replayed_push_is_a_duplicate_and_a_reused_change_id_is_refused,
+    nul_characters_and_odd_id_spellings_are_refused_at_the_edge,
+    wrong_passwords_at_once_are_counted_and_a_stranger_locks_no_one_out,
+    a_removed_member_stays_out_until_let_back,
+    rate_limited_sign_in_is_its_own_error,
+    history_names_the_device_a_change_was_made_on,
+);
