@@ -140,6 +140,16 @@ pub async fn run(
     }
     println!("Jim's phone, after everyone synced:");
     show_chat(&jim, &group.id)?;
+    // Who may write what is one table, checked by every phone and the server.
+    let forged = rosa
+        .groups()
+        .edit_message(welcome.id.clone(), "Walk cancelled".into());
+    println!(
+        "Rosa tries to change Jim's message -> {}",
+        forged
+            .err()
+            .map_or("accepted!".to_owned(), |e| e.to_string())
+    );
 
     println!("\n== A park walk with two places ==");
     let start = clock.now_ms() + 2 * 86_400_000;

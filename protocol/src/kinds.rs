@@ -277,6 +277,59 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
+    /// The table as docs/SYNC.md shows it.
+    fn markdown() -> String {
+        let mut out = String::from(
+            "| kind | lives in | created by | id | author field | its creator may change | a facilitator may change | fixed | clinicians read it with |\n\
+             |---|---|---|---|---|---|---|---|---|\n",
+        );
+        let may = |c: Changes| match c {
+            Changes::Never => "nothing",
+            Changes::AllButFixed => "all but fixed",
+        };
+        for r in KINDS {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                r.kind,
+                r.space.name(),
+                match r.create {
+                    Creator::Owner => "the person",
+                    Creator::Member => "any member",
+                    Creator::Facilitator => "a facilitator",
+                },
+                match r.id {
+                    IdRule::Free => "any",
+                    IdRule::BoundToAuthor => "bound to its author",
+                    IdRule::SpaceId => "the group's own",
+                },
+                r.author_field.map_or("-".to_owned(), |f| format!("`{f}`")),
+                may(r.creator_may),
+                may(r.facilitator_may),
+                r.fixed
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                r.scope.map_or("never".to_owned(), |s| format!("{s:?}")),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn docs_show_the_table_as_it_is() {
+        let docs = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .expect("run by cargo")
+            .join("../docs/SYNC.md");
+        let text = std::fs::read_to_string(docs).expect("docs/SYNC.md");
+        let table = markdown();
+        assert!(
+            text.contains(&table),
+            "docs/SYNC.md must hold the authorisation table as it is now:\n{table}"
+        );
+    }
+
     #[test]
     fn every_kind_is_listed_once_and_fixes_its_id() {
         let mut seen = HashSet::new();
