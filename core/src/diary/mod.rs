@@ -353,14 +353,9 @@ impl Diary {
     ) -> Result<EntryPage, PphError> {
         check_limit(limit)?;
         let fts = fts_query(&query)?;
-        let before = cursor.as_deref().map(parse_cursor).transpose()?;
+        let after = cursor.as_deref().map(parse_cursor).transpose()?;
         let found = self.store.read(|conn| {
-            store::search(
-                conn,
-                &fts,
-                before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
-                limit,
-            )
+            store::search(conn, &fts, after.as_ref().map(|(_, id)| id.as_str()), limit)
         })?;
         Ok(page(found, limit))
     }

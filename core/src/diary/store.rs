@@ -55,7 +55,11 @@ impl Entity for DiaryEntry {
             Some(old) => {
                 conn.prepare_cached("DELETE FROM diary_tags WHERE entry_rowid = ?1")?
                     .execute([rowid])?;
-                conn.prepare_cached("DELETE FROM diary_notes WHERE rowid = ?1")?
+                conn.prepare_cached(
+                    "DELETE FROM diary_notes WHERE rowid = (SELECT note_key FROM diary_entries WHERE rowid = ?1)",
+                )?
+                .execute([rowid])?;
+                conn.prepare_cached("UPDATE diary_entries SET note_key = NULL WHERE rowid = ?1")?
                     .execute([rowid])?;
                 // The day is rebuilt from its entries as they now stand.
                 recompute_day(conn, &old.local_date)?;
@@ -75,7 +79,28 @@ impl Entity for DiaryEntry {
     }
 }
 
-/// A live entry's tags and searchable note, under its rowid.
+/// Notes of one millisecond the search key tells apart (`NOTE_SLOTS` keys
+/// per millisecond: `recorded_at * NOTE_SLOTS + n`).
+const NOTE_SLOTS: i64 = 1024;
+
+/// A free search key for a note recorded at `ms`: ordered by time, so
+/// search pages walk the index newest first.
+fn note_key(conn: &Connection, ms: i64) -> Result<i64> {
+    let mut taken = conn.prepare_cached("SELECT 1 FROM diary_notes WHERE rowid = ?1")?;
+    for n in 0..NOTE_SLOTS {
+        let key = ms * NOTE_SLOTS + n;
+        if !taken.exists([key])? {
+            return Ok(key);
+        }
+    }
+    Err(
+        crate::error::PphError::validation("recorded_at", "too many notes in one millisecond")
+            .into(),
+    )
+}
+
+/// A live entry's tags, under its rowid, and searchable note, under a key
+/// ordered by the entry's time.
 fn index_text(conn: &Connection, rowid: i64, e: &DiaryEntry) -> Result<()> {
     if e.deleted {
         return Ok(());
@@ -87,8 +112,11 @@ fn index_text(conn: &Connection, rowid: i64, e: &DiaryEntry) -> Result<()> {
         tag.execute((rowid, t, &e.local_date))?;
     }
     if let Some(note) = e.note.as_deref().filter(|n| !n.trim().is_empty()) {
-        conn.prepare_cached("INSERT INTO diary_notes (rowid, note) VALUES (?1, ?2)")?
-            .execute((rowid, note))?;
+        let key = note_key(conn, to_ms("recorded_at", e.recorded_at)? as i64)?;
+        conn.prepare_cached("INSERT INTO diary_notes (rowid, note, entry_id) VALUES (?1, ?2, ?3)")?
+            .execute((key, note, &e.id))?;
+        conn.prepare_cached("UPDATE diary_entries SET note_key = ?2 WHERE rowid = ?1")?
+            .execute((rowid, key))?;
     }
     Ok(())
 }
@@ -236,22 +264,32 @@ pub(crate) fn entries_page(
 }
 
 /// Full-text matches among live entries, newest first by when they
-/// happened, from before the cursor (recorded_at, id) of the last page.
+/// happened: FTS5 walks its time-ordered keys backwards from the last
+/// page's entry (`after`, an entry id) and stops after the page.
 pub(crate) fn search(
     conn: &Connection,
     fts_query: &str,
-    before: Option<(i64, &str)>,
+    after: Option<&str>,
     limit: u32,
 ) -> Result<Vec<DiaryEntry>> {
-    let (before_ms, before_id) = before.unwrap_or((i64::MAX, ""));
+    let below: i64 = match after {
+        Some(id) => conn
+            .prepare_cached("SELECT note_key FROM diary_entries WHERE id = ?1")?
+            .query_row([id], |r| r.get::<_, Option<i64>>(0))
+            .optional()?
+            .flatten()
+            .ok_or_else(|| {
+                crate::error::PphError::validation("cursor", "not a cursor from a previous page")
+            })?,
+        None => i64::MAX,
+    };
     docs(
         &mut conn.prepare_cached(
-            "SELECT e.doc FROM diary_notes JOIN diary_entries e ON e.rowid = diary_notes.rowid
-             WHERE diary_notes MATCH ?1 AND e.deleted = 0
-               AND (e.recorded_at < ?2 OR (e.recorded_at = ?2 AND e.id < ?3) OR ?3 = '')
-             ORDER BY e.recorded_at DESC, e.id DESC LIMIT ?4",
+            "SELECT e.doc FROM diary_notes n JOIN diary_entries e ON e.id = n.entry_id
+             WHERE diary_notes MATCH ?1 AND n.rowid < ?2 AND e.deleted = 0
+             ORDER BY n.rowid DESC LIMIT ?3",
         )?,
-        (fts_query, before_ms, before_id, limit),
+        (fts_query, below, limit),
     )
 }
 

@@ -106,8 +106,10 @@ struct KnownRow {
 fn known(conn: &Connection, entity_id: &str, me: &str) -> Result<Option<KnownRow>> {
     let row: Option<(String, String, Option<String>, String, String)> = conn
         .prepare_cached(
+            // The earliest stamp is the creation (edits are made after it is
+            // seen; a group edit arriving first is refused, never stored).
             "SELECT space, entity_type, author, field, value FROM change_log
-             WHERE entity_id = ?1 ORDER BY field <> '*', seq LIMIT 1",
+             WHERE entity_id = ?1 ORDER BY hlc_wall, hlc_counter, node LIMIT 1",
         )?
         .query_row([entity_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))

@@ -121,16 +121,20 @@ const TAKE_ATTEMPT: &str = "INSERT INTO rate_limits (key, count, window_start_ms
                               ELSE rate_limits.window_start_ms END
      RETURNING count, window_start_ms";
 
+/// Each space's next sequence number, as read when the push was judged.
+type NextSeqs = HashMap<String, i64>;
+
 /// Gathers what `judge_push` needs, inside the push's transaction, and
-/// judges the push.
+/// judges the push; also returns where each space's numbering stands.
 fn judge_in(
     tx: &rusqlite::Transaction<'_>,
     author: &str,
     changes: &[IncomingChange],
-) -> Result<Result<Plan, Vec<RefusedChange>>> {
+) -> Result<(Result<Plan, Vec<RefusedChange>>, NextSeqs)> {
     let mut spaces: HashMap<String, SpaceFacts> = HashMap::new();
+    let mut next_seqs = NextSeqs::new();
     let mut space = tx.prepare_cached(
-        "SELECT s.kind, s.owner, m.role FROM spaces s
+        "SELECT s.kind, s.owner, m.role, s.next_seq FROM spaces s
          LEFT JOIN space_members m ON m.space = s.id AND m.account_id = ?2
          WHERE s.id = ?1",
     )?;
@@ -144,16 +148,18 @@ fn judge_in(
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, Option<String>>(2)?,
+                    r.get::<_, i64>(3)?,
                 ))
             })
             .optional()?;
-        if let Some((kind, owner, role)) = row {
+        if let Some((kind, owner, role, next_seq)) = row {
             let facts = SpaceFacts {
                 kind: parse_space_kind(&kind)?,
                 owner,
                 role: role.as_deref().map(parse_group_role).transpose()?,
             };
             spaces.insert(c.space.clone(), facts);
+            next_seqs.insert(c.space.clone(), next_seq);
         }
     }
     let list = |f: fn(&IncomingChange) -> &String| {
@@ -185,7 +191,10 @@ fn judge_in(
             Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
         })?
         .collect::<rusqlite::Result<HashMap<String, (String, String)>>>()?;
-    Ok(judge_push(author, changes, &spaces, &owners, &stored))
+    Ok((
+        judge_push(author, changes, &spaces, &owners, &stored),
+        next_seqs,
+    ))
 }
 
 impl SqliteStorage {
@@ -584,9 +593,9 @@ impl Storage for SqliteStorage {
         let outcome = self
             .run(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let plan = match judge_in(&tx, &author, &changes)? {
-                    Ok(plan) => plan,
-                    Err(refused) => return Ok(Err(refused)),
+                let (plan, mut next_seqs) = match judge_in(&tx, &author, &changes)? {
+                    (Ok(plan), next_seqs) => (plan, next_seqs),
+                    (Err(refused), _) => return Ok(Err(refused)),
                 };
                 {
                     let mut owner = tx.prepare_cached(
@@ -598,27 +607,33 @@ impl Storage for SqliteStorage {
                     }
                     let mut insert = tx.prepare_cached(
                         "INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id, author)
-                         VALUES (?1, (SELECT next_seq FROM spaces WHERE id = ?1), ?2, ?3, ?4, ?5, ?6)",
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     )?;
                     let mut hide = tx.prepare_cached(
                         "INSERT INTO hidden_entities (space, entity_id, hidden_ms) VALUES (?1, ?2, ?3)
                          ON CONFLICT DO NOTHING",
                     )?;
-                    let mut bump = tx
-                        .prepare_cached("UPDATE spaces SET next_seq = next_seq + 1 WHERE id = ?1")?;
                     for c in plan.fresh.iter().map(|&i| &changes[i]) {
                         if let Some(hidden) = &c.hides {
                             hide.execute((&c.space, hidden, crate::now_ms()))?;
                         }
+                        let seq = next_seqs.get_mut(&c.space).ok_or_else(|| {
+                            StorageError::Backend("a judged change's space was not read".into())
+                        })?;
                         insert.execute((
                             &c.space,
+                            *seq,
                             &c.change_id,
                             &c.entity_type,
                             &c.body,
                             &c.entity_id,
                             &author,
                         ))?;
-                        bump.execute([&c.space])?;
+                        *seq += 1;
+                    }
+                    let mut bump = tx.prepare_cached("UPDATE spaces SET next_seq = ?2 WHERE id = ?1")?;
+                    for (space, next) in &next_seqs {
+                        bump.execute((space, next))?;
                     }
                 }
                 tx.commit()?;
