@@ -6,6 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::diary::Diary;
 use crate::error::{PphError, Result};
 use crate::groups::Groups;
+use crate::net::Net;
 use crate::store::Store;
 use crate::sync::SyncEngine;
 use std::path::Path;
@@ -101,10 +102,13 @@ impl PphCompanion {
             MAX_DEVICE_NAME,
         )?;
         let store = Arc::new(open_store(&config, clock.clone())?);
+        // One client per server, shared by sync and groups.
+        let net = Arc::new(Net::http());
         Ok(Arc::new(PphCompanion {
-            groups: Arc::new(Groups::new(store.clone(), clock.clone())),
+            groups: Arc::new(Groups::new(store.clone(), net.clone(), clock.clone())),
             sync: Arc::new(SyncEngine::new(
                 store.clone(),
+                net,
                 &config.db_path,
                 &config.device_name,
                 clock,

@@ -178,11 +178,7 @@ fn step(reps: &[Replica], server: &mut Server, op: Op) {
                     .iter()
                     .map(|i| server.log[i % server.log.len()].clone())
                     .collect();
-                reps[r]
-                    .companion
-                    .store()
-                    .apply_remote(&batch)
-                    .expect("apply");
+                apply_remote(reps[r].companion.store(), &batch).expect("apply");
             }
         }
         Op::Tick { r, ms } => reps[r].clock.advance(ms),
@@ -247,7 +243,7 @@ proptest! {
                 state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                 all.swap(k, (state >> 33) as usize % (k + 1));
             }
-            let report = rep.companion.store().apply_remote(&all).expect("apply");
+            let report = apply_remote(rep.companion.store(), &all).expect("apply");
             prop_assert_eq!(report.waiting, 0);
             prop_assert_eq!(report.rejected, 0);
         }
@@ -290,11 +286,7 @@ fn stamps_too_far_ahead_and_malformed_changes_are_refused() {
     changes[0].hlc.wall_ms += 6 * 60 * 1000; // beyond the 5-minute allowance
     let mut blank = changes[0].clone();
     blank.change_id = String::new();
-    let report = b
-        .companion
-        .store()
-        .apply_remote(&[changes[0].clone(), blank])
-        .expect("apply");
+    let report = apply_remote(b.companion.store(), &[changes[0].clone(), blank]).expect("apply");
     assert_eq!((report.applied, report.rejected), (0, 2));
     assert!(b
         .companion
@@ -330,17 +322,9 @@ fn a_child_before_its_parent_waits_then_lands() {
         .expect("goal");
     let out = a.companion.store().outbox(10).expect("outbox");
     assert_eq!(out.len(), 2);
-    let first = b
-        .companion
-        .store()
-        .apply_remote(&out[1..])
-        .expect("goal first");
+    let first = apply_remote(b.companion.store(), &out[1..]).expect("goal first");
     assert_eq!((first.applied, first.waiting), (1, 1));
-    let second = b
-        .companion
-        .store()
-        .apply_remote(&out[..1])
-        .expect("then the plan");
+    let second = apply_remote(b.companion.store(), &out[..1]).expect("then the plan");
     assert_eq!((second.applied, second.waiting), (1, 0));
     assert_eq!(
         b.companion
@@ -377,10 +361,7 @@ fn children_come_back_in_the_same_order_on_every_device() {
         })
         .expect("plan");
     let to_b = a.companion.store().outbox(10).expect("outbox");
-    b.companion
-        .store()
-        .apply_remote(&to_b)
-        .expect("plan reaches b");
+    apply_remote(b.companion.store(), &to_b).expect("plan reaches b");
     a.companion
         .store()
         .mark_synced(&[to_b[0].change_id.clone()])
@@ -395,8 +376,8 @@ fn children_come_back_in_the_same_order_on_every_device() {
         .expect("b");
     let from_a = a.companion.store().outbox(10).expect("a out");
     let from_b = b.companion.store().outbox(10).expect("b out");
-    a.companion.store().apply_remote(&from_b).expect("b to a");
-    b.companion.store().apply_remote(&from_a).expect("a to b");
+    apply_remote(a.companion.store(), &from_b).expect("b to a");
+    apply_remote(b.companion.store(), &from_a).expect("a to b");
     let on_a = a.companion.care_plans().plan(plan.id.clone()).expect("a");
     let on_b = b.companion.care_plans().plan(plan.id).expect("b");
     assert_eq!(on_a.goals.len(), 2);

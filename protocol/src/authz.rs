@@ -56,10 +56,7 @@ pub enum Refusal {
 impl Refusal {
     /// The rule's stable code, as it travels in JSON (`not_author`).
     pub fn code(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+        crate::codes::code(&self)
     }
 
     /// What the person (or the shell) is told: names no value.

@@ -4,6 +4,7 @@
 
 pub mod authz;
 mod change;
+pub mod codes;
 mod hlc;
 pub mod ids;
 pub mod kinds;

@@ -7,8 +7,8 @@ mod store;
 
 use crate::error::{PphError, Result};
 use crate::ids::{check_id, new_id};
+use crate::store::change_log::{changes_for, fold};
 use crate::store::{list_by, load_required, Entity, Store};
-use crate::sync::change_log::{changes_for, fold};
 use crate::time::{check_offset, from_ms, local_date, parse_date, to_ms};
 use model::*;
 use std::sync::Arc;

@@ -23,7 +23,7 @@ impl Groups {
     /// Facilitators run a group, as the server last said.
     pub(super) fn require_facilitator(&self, group_id: &str) -> Result<String, PphError> {
         check_id("group_id", group_id)?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         let facilitates = self
             .store
             .read(|conn| space_facts(conn, group_id))?
@@ -80,7 +80,7 @@ impl Groups {
     }
 
     fn meetup_view(&self, meetup_id: &str) -> Result<MeetupView, PphError> {
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         Ok(self.store.read(|conn| {
             let meetup = load_required::<Meetup>(conn, meetup_id)?;
             self.view(conn, meetup, &me)
@@ -107,7 +107,7 @@ impl Groups {
             online_link: new.online_link,
             capacity: new.capacity,
             notes: new.notes,
-            created_by: self.me()?.info.account_id,
+            created_by: self.me()?.account_id,
             cancelled: false,
             rescheduled: false,
         };
@@ -156,7 +156,7 @@ impl Groups {
             ));
         }
         let me = self.me()?;
-        let id = owned_id(&me.info.account_id, &[&meetup_id]);
+        let id = owned_id(&me.account_id, &[&meetup_id]);
         let now = self.clock.now_ms();
         self.store.write(|tx| {
             let old: Option<Rsvp> = load(tx.tx, &id)?;
@@ -169,8 +169,8 @@ impl Groups {
                 id: id.clone(),
                 meetup_id: meetup_id.clone(),
                 group_id: meetup.group_id.clone(),
-                account_id: me.info.account_id.clone(),
-                display_name: me.info.display_name.clone(),
+                account_id: me.account_id.clone(),
+                display_name: me.display_name.clone(),
                 answer,
                 yes_since_ms,
             };
@@ -185,7 +185,7 @@ impl Groups {
     /// A group's meetups, soonest first, with answers and places.
     pub fn meetups(&self, group_id: String) -> Result<Vec<MeetupView>, PphError> {
         check_id("group_id", &group_id)?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         Ok(self.store.read(|conn| {
             store::meetups(conn, &group_id)?
                 .into_iter()
@@ -229,7 +229,7 @@ impl Groups {
         utc_offset_minutes: i32,
     ) -> Result<Completion, PphError> {
         let meetup = self.meetup(&meetup_id)?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         let id = derived_id(&[&meetup_id, &me]);
         let attended = self
             .store

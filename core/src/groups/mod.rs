@@ -10,10 +10,9 @@ mod store;
 use crate::clock::Clock;
 use crate::error::{PphError, Result as IResult};
 use crate::ids::{check_id, new_id, owned_id};
-use crate::store::authz::SpaceFacts;
-use crate::store::{load, load_required, Store};
-use crate::sync::session::Session;
-use crate::sync::transport::Transport;
+use crate::net::{Net, Relay};
+use crate::store::authz::{add_space, SpaceFacts};
+use crate::store::{load, load_required, AccountInfo, Store};
 use model::*;
 use pph_protocol::kinds::SpaceKind;
 use pph_protocol::wire;
@@ -25,22 +24,23 @@ const MAX_PAGE: u32 = 200;
 #[derive(uniffi::Object)]
 pub struct Groups {
     store: Arc<Store>,
+    net: Arc<Net>,
     clock: Arc<dyn Clock>,
 }
 
 impl Groups {
-    pub(crate) fn new(store: Arc<Store>, clock: Arc<dyn Clock>) -> Self {
-        Groups { store, clock }
+    pub(crate) fn new(store: Arc<Store>, net: Arc<Net>, clock: Arc<dyn Clock>) -> Self {
+        Groups { store, net, clock }
     }
 
     /// Who writes: the account this store belongs to (offline too).
-    fn me(&self) -> Result<Session, PphError> {
-        self.store.session()?.ok_or(PphError::Unauthorized)
+    fn me(&self) -> Result<AccountInfo, PphError> {
+        self.store.me()
     }
 
-    fn online(&self) -> Result<(Transport, String), PphError> {
-        let (session, token) = self.store.signed_in()?;
-        Ok((Transport::new(&session.info.server_url)?, token))
+    fn online(&self) -> Result<(Arc<dyn Relay>, String), PphError> {
+        let (relay, token, _) = self.net.online(&self.store)?;
+        Ok((relay, token))
     }
 
     fn group(&self, group_id: &str) -> Result<Group, PphError> {
@@ -59,7 +59,7 @@ impl Groups {
 
     fn own_message(&self, message_id: &str) -> Result<Message, PphError> {
         let message = self.message(message_id)?;
-        if message.author_id != self.me()?.info.account_id {
+        if message.author_id != self.me()?.account_id {
             return Err(PphError::Forbidden {
                 reason: "only its author changes a message".into(),
             });
@@ -111,7 +111,7 @@ impl Groups {
     }
 
     fn chat_message(&self, message_id: &str) -> Result<ChatMessage, PphError> {
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         Ok(self.store.read(|conn| {
             let m = load_required::<Message>(conn, message_id)?;
             self.chat(conn, m, &me)
@@ -138,10 +138,7 @@ fn group_members(response: wire::MembersResponse) -> Vec<GroupMember> {
         .map(|m| GroupMember {
             account_id: m.account_id,
             display_name: m.display_name,
-            role: match m.role {
-                wire::GroupRole::Member => MemberRole::Member,
-                wire::GroupRole::Facilitator => MemberRole::Facilitator,
-            },
+            role: m.role,
         })
         .collect()
 }
@@ -165,18 +162,19 @@ impl Groups {
         transport.create_group_space(&token, &id).await?;
         // Until the next sync describes it, this device knows the new group
         // as the server does: its creator runs it.
-        self.store.add_space(&SpaceFacts {
+        let facts = SpaceFacts {
             space: id.clone(),
             kind: SpaceKind::Group,
-            owner: me.info.account_id.clone(),
-            facilitators: vec![me.info.account_id.clone()],
-        })?;
+            owner: me.account_id.clone(),
+            facilitators: vec![me.account_id.clone()],
+        };
+        self.store.write(|tx| add_space(tx.tx, &facts))?;
         let group = Group {
             id: id.clone(),
             name: new.name.trim().to_owned(),
             purpose: new.purpose.trim().to_owned(),
             condition_focus: new.condition_focus.map(|c| c.trim().to_owned()),
-            created_by: me.info.account_id,
+            created_by: me.account_id,
             created_at_ms: self.clock.now_ms(),
         };
         self.store.write(|tx| tx.save(&id, None, &group))?;
@@ -250,7 +248,7 @@ impl Groups {
     /// Leaves a group: nothing new arrives from it after this.
     pub async fn leave_group(&self, group_id: String) -> Result<(), PphError> {
         check_id("group_id", &group_id)?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         let (transport, token) = self.online()?;
         transport.remove_member(&token, &group_id, &me).await
     }
@@ -294,8 +292,8 @@ impl Groups {
         let message = Message {
             id: new_id(),
             group_id: group.id.clone(),
-            author_id: me.info.account_id,
-            author_name: me.info.display_name,
+            author_id: me.account_id,
+            author_name: me.display_name,
             body,
             reply_to,
             sent_at_ms: self.clock.now_ms(),
@@ -360,7 +358,7 @@ impl Groups {
     pub fn react(&self, message_id: String, emoji: String, on: bool) -> Result<(), PphError> {
         check_emoji(&emoji)?;
         let message = self.message(&message_id)?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         let id = owned_id(&me, &[&message_id, &emoji]);
         Ok(self.store.write(|tx| {
             let old: Option<Reaction> = load(tx.tx, &id)?;
@@ -395,7 +393,7 @@ impl Groups {
             ));
         }
         let before = before.as_deref().map(parse_cursor).transpose()?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         Ok(self.store.read(|conn| {
             let rows = store::messages_before(
                 conn,
@@ -418,7 +416,7 @@ impl Groups {
     /// person's other devices.
     pub fn mark_read(&self, group_id: String) -> Result<(), PphError> {
         let group = self.group(&group_id)?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         let id = owned_id(&me, &[&group.id]);
         let now = self.clock.now_ms();
         Ok(self.store.write(|tx| {
@@ -436,7 +434,7 @@ impl Groups {
     /// Messages from others since this person last marked the group read.
     pub fn unread_count(&self, group_id: String) -> Result<u32, PphError> {
         check_id("group_id", &group_id)?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         let id = owned_id(&me, &[&group_id]);
         Ok(self.store.read(|conn| {
             let mark: Option<ReadMark> = load(conn, &id)?;

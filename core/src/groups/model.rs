@@ -120,8 +120,11 @@ pub struct MessagePage {
     pub next: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum MemberRole {
+/// A member's standing in a group: the wire's `GroupRole`.
+pub type MemberRole = pph_protocol::wire::GroupRole;
+
+#[uniffi::remote(Enum)]
+enum MemberRole {
     Member,
     Facilitator,
 }

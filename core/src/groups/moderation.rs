@@ -15,7 +15,7 @@ impl Groups {
     pub fn report_message(&self, message_id: String, reason: String) -> Result<(), PphError> {
         required_text("reason", &reason, MAX_REASON)?;
         let message = self.message(&message_id)?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         let report = Report {
             id: owned_id(&me, &[&message_id, "report"]),
             message_id,
@@ -51,7 +51,7 @@ impl Groups {
     /// Reported messages not hidden yet, with every reason given.
     pub fn reported_messages(&self, group_id: String) -> Result<Vec<ReportedMessage>, PphError> {
         check_id("group_id", &group_id)?;
-        let me = self.me()?.info.account_id;
+        let me = self.me()?.account_id;
         Ok(self.store.read(|conn| {
             let mut out: Vec<ReportedMessage> = Vec::new();
             for report in store::open_reports(conn, &group_id)? {

@@ -1,15 +1,20 @@
 //! The encrypted SQLite store: one file per account, one writer connection,
 //! a small pool of read-only connections, numbered migrations.
 
+mod account;
 pub(crate) mod authz;
+pub(crate) mod change_log;
 mod checkpoint;
 pub(crate) mod entity;
 pub(crate) mod migrations;
 mod open;
+mod outbox;
 #[cfg(test)]
 mod upgrade_tests;
 mod write;
 
+pub use account::AccountInfo;
+pub(crate) use account::Session;
 pub(crate) use entity::{list_by, load, load_required, Entity};
 pub use migrations::LATEST_VERSION;
 pub(crate) use write::WriteTx;
@@ -73,7 +78,7 @@ impl Store {
         let mut conn = open::open_writer(path, &key)?;
         migrations::migrate_to(&mut conn, LATEST_VERSION)?;
         let identity = open::ensure_identity(&conn, device_name, clock.now_ms())?;
-        let last_hlc = crate::sync::change_log::latest_hlc(&conn, &identity.node)?;
+        let last_hlc = change_log::latest_hlc(&conn, &identity.node)?;
         let checkpointer = checkpoint::Checkpointer::start(path, &key, &mut conn)?;
         Ok(Store {
             path: path.to_owned(),
@@ -186,18 +191,6 @@ impl Store {
         Ok(writer
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
-    }
-
-    /// Changes written here, waiting to be sent (not acknowledged by the
-    /// server, and not set aside as refused).
-    pub fn pending_changes(&self) -> Result<u64> {
-        self.read(|conn| {
-            Ok(conn.query_row(
-                "SELECT count(*) FROM change_log WHERE synced = 0 AND refused IS NULL",
-                [],
-                |r| r.get::<_, i64>(0),
-            )? as u64)
-        })
     }
 
     pub fn schema_version(&self) -> Result<u32> {

@@ -3,7 +3,7 @@
 use super::entity::{store_row, upsert, upsert_sql, Entity};
 use super::Identity;
 use crate::error::Result;
-use crate::sync::change_log;
+use crate::store::change_log;
 use pph_protocol::Hlc;
 use rusqlite::Transaction;
 use serde_json::{Map, Value};

@@ -10,8 +10,9 @@
 use super::registry::{rebuild_record, Rebuilt};
 use crate::error::Result;
 use crate::store::authz::{judge_here, me, SpaceFacts, Write};
-use crate::store::WriteTx;
+use crate::store::{Store, WriteTx};
 use pph_protocol::authz::Refusal;
+use pph_protocol::kinds::SpaceKind;
 use pph_protocol::{Change, ClockError};
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::BTreeMap;
@@ -255,4 +256,43 @@ pub(crate) fn apply(
     }
     report.waiting = queue.len() as u32;
     Ok(report)
+}
+
+/// Applies one page pulled from `source` and moves the space's cursor past
+/// it, in one transaction: a crash leaves either both or neither.
+pub(crate) fn apply_page(
+    store: &Store,
+    source: &SpaceFacts,
+    changes: &[Authored],
+    next: i64,
+) -> Result<ApplyReport> {
+    store.write(|tx| {
+        let report = apply(tx, source, changes)?;
+        super::store::set_cursor(tx.tx, &source.space, next)?;
+        Ok(report)
+    })
+}
+
+/// Applies, in one transaction, changes this account made on its other
+/// devices in its personal space, as a pull of that space would (each
+/// judged against the authorisation table).
+pub fn apply_remote(store: &Store, changes: &[Change]) -> Result<ApplyReport> {
+    let space = store.personal_space();
+    store.write(|tx| {
+        let me = me(tx.tx)?;
+        let source = SpaceFacts {
+            space,
+            kind: SpaceKind::Personal,
+            owner: me.clone(),
+            facilitators: Vec::new(),
+        };
+        let authored: Vec<Authored> = changes
+            .iter()
+            .map(|c| Authored {
+                author: me.clone(),
+                change: c.clone(),
+            })
+            .collect();
+        apply(tx, &source, &authored)
+    })
 }

@@ -2,7 +2,7 @@
 //! that does not check (out of date, or broken into) could serve, and what
 //! this store does with it.
 
-use super::merge::Authored;
+use super::merge::{apply_page, Authored};
 use crate::clock::ManualClock;
 use crate::store::authz::SpaceFacts;
 use crate::store::Store;
@@ -85,7 +85,7 @@ fn message(group: &str, author: &str, name: &str) -> (String, Change) {
 
 fn set_aside_rules(store: &Store) -> Vec<String> {
     let mut rules: Vec<String> = store
-        .set_aside_changes()
+        .read(super::store::set_aside_changes)
         .expect("set aside")
         .into_iter()
         .map(|c| c.rule)
@@ -98,10 +98,7 @@ fn set_aside_rules(store: &Store) -> Vec<String> {
 fn a_record_is_never_touched_from_another_space() {
     let f = fixture();
     let (msg, created) = message(&f.g1.space, ANN, "Ann");
-    let report = f
-        .store
-        .apply_page(&f.g1, &[by(ANN, created)], 1)
-        .expect("apply");
+    let report = apply_page(&f.store, &f.g1, &[by(ANN, created)], 1).expect("apply");
     assert_eq!(report.applied, 1);
     // Bob, in his own group, edits Ann's message by id; then reacts in his
     // group to it; then a page from g1 names g2 as its space.
@@ -122,15 +119,10 @@ fn a_record_is_never_touched_from_another_space() {
                "emoji": "👍", "active": true}),
     );
     let astray = change(&f.g2.space, kinds::GROUP_MESSAGE, &id(), "*", json!({}));
-    let report = f
-        .store
-        .apply_page(&f.g2, &[by(BOB, edit), by(BOB, reaction)], 1)
-        .expect("apply");
+    let report =
+        apply_page(&f.store, &f.g2, &[by(BOB, edit), by(BOB, reaction)], 1).expect("apply");
     assert_eq!((report.applied, report.set_aside), (0, 2));
-    let report = f
-        .store
-        .apply_page(&f.g1, &[by(BOB, astray)], 2)
-        .expect("apply");
+    let report = apply_page(&f.store, &f.g1, &[by(BOB, astray)], 2).expect("apply");
     assert_eq!(report.set_aside, 1);
     assert_eq!(
         set_aside_rules(&f.store),
@@ -158,14 +150,13 @@ fn group_edits_need_their_creation_and_a_rewrite_keeps_fixed_fields() {
                "body": "hello", "reply_to": null, "sent_at_ms": T0, "edited": false,
                "retracted": false}),
     );
-    let report = f
-        .store
-        .apply_page(
-            &f.g1,
-            &[by(BOB, orphan), by(BOB, created), by(BOB, renamed)],
-            3,
-        )
-        .expect("apply");
+    let report = apply_page(
+        &f.store,
+        &f.g1,
+        &[by(BOB, orphan), by(BOB, created), by(BOB, renamed)],
+        3,
+    )
+    .expect("apply");
     assert_eq!((report.applied, report.set_aside), (1, 2));
     assert_eq!(set_aside_rules(&f.store), ["fixed_field", "no_creation"]);
 }
@@ -180,7 +171,7 @@ fn a_reused_change_id_is_set_aside_and_a_repeat_is_a_duplicate() {
         ..other
     };
     let page = [by(ANN, created.clone()), by(ANN, created), by(ANN, reused)];
-    let report = f.store.apply_page(&f.g1, &page, 3).expect("apply");
+    let report = apply_page(&f.store, &f.g1, &page, 3).expect("apply");
     assert_eq!(
         (report.applied, report.duplicates, report.set_aside),
         (1, 1, 1)
@@ -219,18 +210,13 @@ fn only_the_person_writes_their_personal_space_and_edits_may_come_first() {
         "title",
         json!("forged"),
     );
-    let report = f
-        .store
-        .apply_page(&mine, &[by(ANN, retitle), by(BOB, intruder)], 2)
-        .expect("edit first");
+    let report =
+        apply_page(&f.store, &mine, &[by(ANN, retitle), by(BOB, intruder)], 2).expect("edit first");
     assert_eq!(
         (report.applied, report.waiting, report.set_aside),
         (1, 1, 1)
     );
-    let report = f
-        .store
-        .apply_page(&mine, &[by(ANN, create)], 3)
-        .expect("then the creation");
+    let report = apply_page(&f.store, &mine, &[by(ANN, create)], 3).expect("then the creation");
     assert_eq!((report.applied, report.waiting), (1, 0));
     assert_eq!(set_aside_rules(&f.store), ["not_owner"]);
 }

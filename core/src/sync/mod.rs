@@ -1,18 +1,19 @@
-//! Sync: the field-level change log every write appends to (also read back
-//! as history), the sans-I/O merge of remote changes, and the network engine
-//! on top (`companion.sync()`): accounts, push/pull, shares, and the
-//! clinician's consultation view.
+//! Sync (`companion.sync()`): the sans-I/O merge of pulled changes (judged
+//! against the authorisation table first), the engine's decisions, and the
+//! client that talks to the relay: accounts, `sync_now`, status and its
+//! listener, shares, and the clinician's consultation view.
 
-pub(crate) mod change_log;
+mod account;
+mod client;
 mod consultation;
 mod engine;
 pub mod merge;
 #[cfg(test)]
 mod merge_tests;
 pub mod model;
-mod outbox;
 mod registry;
-pub(crate) mod session;
-pub(crate) mod transport;
+mod shares;
+mod store;
 
-pub use engine::{ListenerHandle, SyncEngine};
+pub use client::{ListenerHandle, SyncEngine};
+pub use merge::apply_remote;

@@ -3,73 +3,30 @@
 use crate::budget::model::BudgetSummary;
 use crate::care_plan::model::{Adherence, CarePlan};
 use crate::diary::model::{QuestionnaireResult, Symptom, TrendPoint};
-use crate::error::PphError;
-use pph_protocol::wire::{Role, Scope};
+use pph_protocol::wire::{Role, Scope, ShareResponse};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum AccountRole {
+/// Patient or clinician: the wire's `Role`, exported as `AccountRole`
+/// (declared to uniffi below; the protocol's enum is the one type).
+pub type AccountRole = Role;
+
+#[uniffi::remote(Enum)]
+enum AccountRole {
     Patient,
     Clinician,
 }
 
-impl From<Role> for AccountRole {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Patient => AccountRole::Patient,
-            Role::Clinician => AccountRole::Clinician,
-        }
-    }
-}
+/// What a patient may share with a clinician: the wire's `Scope`.
+pub type ShareScope = Scope;
 
-impl From<AccountRole> for Role {
-    fn from(role: AccountRole) -> Self {
-        match role {
-            AccountRole::Patient => Role::Patient,
-            AccountRole::Clinician => Role::Clinician,
-        }
-    }
-}
-
-/// What a patient may share with a clinician.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, uniffi::Enum)]
-pub enum ShareScope {
+#[uniffi::remote(Enum)]
+enum ShareScope {
     CarePlan,
     Diary,
     Questionnaires,
     Budget,
 }
 
-impl From<Scope> for ShareScope {
-    fn from(scope: Scope) -> Self {
-        match scope {
-            Scope::CarePlan => ShareScope::CarePlan,
-            Scope::Diary => ShareScope::Diary,
-            Scope::Questionnaires => ShareScope::Questionnaires,
-            Scope::Budget => ShareScope::Budget,
-        }
-    }
-}
-
-impl From<ShareScope> for Scope {
-    fn from(scope: ShareScope) -> Self {
-        match scope {
-            ShareScope::CarePlan => Scope::CarePlan,
-            ShareScope::Diary => Scope::Diary,
-            ShareScope::Questionnaires => Scope::Questionnaires,
-            ShareScope::Budget => Scope::Budget,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct AccountInfo {
-    pub account_id: String,
-    pub email: String,
-    pub display_name: String,
-    pub role: AccountRole,
-    pub personal_space: String,
-    pub server_url: String,
-}
+pub use crate::store::AccountInfo;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum SyncState {
@@ -127,7 +84,11 @@ pub struct SyncReport {
     pub errors: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+/// A patient's grant to a clinician, as the relay describes it (the wire's
+/// `ShareResponse`).
+pub type Share = ShareResponse;
+
+#[uniffi::remote(Record)]
 pub struct Share {
     pub share_id: String,
     pub clinician_email: String,
@@ -194,10 +155,4 @@ pub struct SetAsideChange {
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     fn on_status(&self, status: SyncStatus);
-}
-
-pub(crate) fn network(reason: &str) -> PphError {
-    PphError::Network {
-        reason: reason.to_owned(),
-    }
 }

@@ -8,9 +8,9 @@ use crate::error::Result;
 use crate::groups::model::{
     Attendance, Group, Hidden, Meetup, Message, Reaction, ReadMark, Report, Rsvp,
 };
+use crate::store::change_log::{changes_for, fold};
 use crate::store::entity::upsert;
 use crate::store::{load, Entity};
-use crate::sync::change_log::{changes_for, fold};
 use rusqlite::Connection;
 
 #[derive(Debug, PartialEq, Eq)]

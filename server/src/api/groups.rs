@@ -11,8 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use pph_protocol::wire::{
-    self, CreateInviteRequest, ErrorCode, InviteResponse, JoinResponse, MemberEntry,
-    MembersResponse,
+    CreateInviteRequest, ErrorCode, InviteResponse, JoinResponse, MemberEntry, MembersResponse,
 };
 use std::sync::Arc;
 
@@ -163,10 +162,7 @@ fn entries(members: Vec<Member>) -> MembersResponse {
             .map(|m| MemberEntry {
                 account_id: m.account_id,
                 display_name: m.display_name,
-                role: match m.role {
-                    GroupRole::Member => wire::GroupRole::Member,
-                    GroupRole::Facilitator => wire::GroupRole::Facilitator,
-                },
+                role: m.role,
             })
             .collect(),
     }

@@ -12,6 +12,7 @@ pub use pph_protocol::kinds::SpaceKind;
 pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
+pub use pph_protocol::wire::GroupRole;
 use pph_protocol::wire::{DeviceName, PushResponse, RefusedChange, Role, Scope};
 
 /// Numbered schema steps, applied in order, each in its own transaction and
@@ -113,12 +114,6 @@ pub struct PatientGrant {
     pub grant: Grant,
     pub clinician_email: String,
     pub clinician_name: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GroupRole {
-    Member,
-    Facilitator,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

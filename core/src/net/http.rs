@@ -1,9 +1,10 @@
-//! The HTTP client for the sync server's `/v1` API. Refusals come back as
-//! the server's JSON error codes, turned into `PphError`s here; messages
-//! never carry request contents.
+//! The relay's `/v1` API over HTTP(S), one reqwest client (and its pool of
+//! connections) per server. Refusals come back as the server's JSON error
+//! codes, turned into `PphError`s here.
 
-use super::model::network;
+use super::{network, Pushed, Relay, Result};
 use crate::error::PphError;
+use async_trait::async_trait;
 use pph_protocol::wire::*;
 use pph_protocol::Change;
 use reqwest::{Method, StatusCode};
@@ -14,20 +15,10 @@ use std::time::Duration;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// What the server did with a push.
-pub(crate) enum Pushed {
-    Stored,
-    /// Nothing was stored: these changes (by place in the batch) break the
-    /// authorisation table.
-    Refused(Vec<RefusedChange>),
-}
-
-pub(crate) struct Transport {
+pub(crate) struct HttpRelay {
     client: reqwest::Client,
     base: String,
 }
-
-type Result<T> = std::result::Result<T, PphError>;
 
 fn from_reqwest(e: &reqwest::Error) -> PphError {
     let reason = if e.is_timeout() {
@@ -69,7 +60,7 @@ fn from_refusal(status: StatusCode, body: Option<ErrorBody>) -> PphError {
     }
 }
 
-impl Transport {
+impl HttpRelay {
     pub(crate) fn new(base: &str) -> Result<Self> {
         let base = base.trim_end_matches('/');
         if !(base.starts_with("https://") || base.starts_with("http://")) {
@@ -83,7 +74,7 @@ impl Transport {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|_| network("cannot set up the HTTP client"))?;
-        Ok(Transport {
+        Ok(HttpRelay {
             client,
             base: base.to_owned(),
         })
@@ -142,24 +133,27 @@ impl Transport {
             .await?
             .ok_or_else(|| network("the server sent no answer"))
     }
+}
 
-    pub(crate) async fn sign_up(&self, req: &SignUpRequest) -> Result<SessionResponse> {
+#[async_trait]
+impl Relay for HttpRelay {
+    async fn sign_up(&self, req: &SignUpRequest) -> Result<SessionResponse> {
         self.expect(Method::POST, "/v1/accounts", None, Some(req))
             .await
     }
 
-    pub(crate) async fn sign_in(&self, req: &SignInRequest) -> Result<SessionResponse> {
+    async fn sign_in(&self, req: &SignInRequest) -> Result<SessionResponse> {
         self.expect(Method::POST, "/v1/sessions", None, Some(req))
             .await
     }
 
-    pub(crate) async fn sign_out(&self, token: &str) -> Result<()> {
+    async fn sign_out(&self, token: &str) -> Result<()> {
         self.call::<(), ()>(Method::DELETE, "/v1/sessions/current", Some(token), None)
             .await
             .map(|_| ())
     }
 
-    pub(crate) async fn push(&self, token: &str, changes: Vec<Change>) -> Result<Pushed> {
+    async fn push(&self, token: &str, changes: Vec<Change>) -> Result<Pushed> {
         let req = PushRequest { changes };
         match self
             .send(Method::POST, "/v1/changes", Some(token), Some(&req))
@@ -172,47 +166,35 @@ impl Transport {
         }
     }
 
-    pub(crate) async fn pull(
-        &self,
-        token: &str,
-        space: &str,
-        since: i64,
-        limit: u32,
-    ) -> Result<PullResponse> {
+    async fn pull(&self, token: &str, space: &str, since: i64, limit: u32) -> Result<PullResponse> {
         let path = format!("/v1/spaces/{space}/changes?since={since}&limit={limit}");
         self.expect::<(), _>(Method::GET, &path, Some(token), None)
             .await
     }
 
-    pub(crate) async fn spaces(&self, token: &str) -> Result<SpacesResponse> {
+    async fn spaces(&self, token: &str) -> Result<SpacesResponse> {
         self.expect::<(), _>(Method::GET, "/v1/spaces", Some(token), None)
             .await
     }
 
-    pub(crate) async fn grant_share(
-        &self,
-        token: &str,
-        req: &GrantShareRequest,
-    ) -> Result<ShareResponse> {
+    async fn grant_share(&self, token: &str, req: &GrantShareRequest) -> Result<ShareResponse> {
         self.expect(Method::POST, "/v1/shares", Some(token), Some(req))
             .await
     }
 
-    pub(crate) async fn revoke_share(&self, token: &str, share_id: &str) -> Result<()> {
+    async fn revoke_share(&self, token: &str, share_id: &str) -> Result<()> {
         let path = format!("/v1/shares/{share_id}");
         self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
             .await
             .map(|_| ())
     }
 
-    pub(crate) async fn shares(&self, token: &str) -> Result<SharesResponse> {
+    async fn shares(&self, token: &str) -> Result<SharesResponse> {
         self.expect::<(), _>(Method::GET, "/v1/shares", Some(token), None)
             .await
     }
-}
 
-impl Transport {
-    pub(crate) async fn create_group_space(&self, token: &str, space: &str) -> Result<()> {
+    async fn create_group_space(&self, token: &str, space: &str) -> Result<()> {
         let req = CreateGroupSpaceRequest {
             space: space.to_owned(),
         };
@@ -221,7 +203,7 @@ impl Transport {
             .map(|_| ())
     }
 
-    pub(crate) async fn create_invite(
+    async fn create_invite(
         &self,
         token: &str,
         space: &str,
@@ -233,48 +215,39 @@ impl Transport {
             .await
     }
 
-    pub(crate) async fn revoke_invite(&self, token: &str, space: &str, code: &str) -> Result<()> {
+    async fn revoke_invite(&self, token: &str, space: &str, code: &str) -> Result<()> {
         let path = format!("/v1/spaces/{space}/invites/{code}");
         self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
             .await
             .map(|_| ())
     }
 
-    pub(crate) async fn join(&self, token: &str, code: &str) -> Result<JoinResponse> {
+    async fn join(&self, token: &str, code: &str) -> Result<JoinResponse> {
         let path = format!("/v1/invites/{code}");
         self.expect::<(), _>(Method::POST, &path, Some(token), None)
             .await
     }
 
-    pub(crate) async fn members(&self, token: &str, space: &str) -> Result<MembersResponse> {
+    async fn members(&self, token: &str, space: &str) -> Result<MembersResponse> {
         let path = format!("/v1/spaces/{space}/members");
         self.expect::<(), _>(Method::GET, &path, Some(token), None)
             .await
     }
 
-    pub(crate) async fn removed_members(
-        &self,
-        token: &str,
-        space: &str,
-    ) -> Result<MembersResponse> {
+    async fn removed_members(&self, token: &str, space: &str) -> Result<MembersResponse> {
         let path = format!("/v1/spaces/{space}/removed");
         self.expect::<(), _>(Method::GET, &path, Some(token), None)
             .await
     }
 
-    pub(crate) async fn readmit(&self, token: &str, space: &str, account: &str) -> Result<()> {
+    async fn readmit(&self, token: &str, space: &str, account: &str) -> Result<()> {
         let path = format!("/v1/spaces/{space}/removed/{account}");
         self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
             .await
             .map(|_| ())
     }
 
-    pub(crate) async fn remove_member(
-        &self,
-        token: &str,
-        space: &str,
-        account: &str,
-    ) -> Result<()> {
+    async fn remove_member(&self, token: &str, space: &str, account: &str) -> Result<()> {
         let path = format!("/v1/spaces/{space}/members/{account}");
         self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
             .await

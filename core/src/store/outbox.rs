@@ -1,10 +1,9 @@
-//! The outbox: this device's changes not yet acknowledged by the server.
+//! The outbox: this device's changes not yet acknowledged by the server, as
+//! the unsynced part of the change log (so it survives restarts), and those
+//! the server refused, set aside until resent or discarded.
 
+use super::Store;
 use crate::error::Result;
-use crate::store::authz::{me, SpaceFacts};
-use crate::store::Store;
-use crate::sync::merge::{self, ApplyReport, Authored};
-use pph_protocol::kinds::SpaceKind;
 use pph_protocol::{Change, Hlc};
 
 impl Store {
@@ -54,27 +53,50 @@ impl Store {
         })
     }
 
-    /// Applies, in one transaction, changes this account made on its other
-    /// devices in its personal space (as a pull of that space would, each
-    /// judged against the authorisation table).
-    pub fn apply_remote(&self, changes: &[Change]) -> Result<ApplyReport> {
-        let space = self.personal_space();
+    /// Sets changes aside that the server refused for good, with why.
+    pub(crate) fn refuse(&self, change_ids: &[String], reason: &str) -> Result<()> {
+        let ids = serde_json::to_string(change_ids)?;
         self.write(|tx| {
-            let me = me(tx.tx)?;
-            let source = SpaceFacts {
-                space,
-                kind: SpaceKind::Personal,
-                owner: me.clone(),
-                facilitators: Vec::new(),
-            };
-            let authored: Vec<Authored> = changes
-                .iter()
-                .map(|c| Authored {
-                    author: me.clone(),
-                    change: c.clone(),
-                })
-                .collect();
-            merge::apply(tx, &source, &authored)
+            tx.tx
+                .prepare_cached(
+                    "UPDATE change_log SET refused = ?2
+                     WHERE change_id IN (SELECT value FROM json_each(?1))",
+                )?
+                .execute((ids, reason))?;
+            Ok(())
+        })
+    }
+
+    /// Puts a record's refused changes back in the outbox.
+    pub(crate) fn retry_refused(&self, entity_id: &str) -> Result<u32> {
+        self.write(|tx| {
+            Ok(tx.tx.execute(
+                "UPDATE change_log SET refused = NULL
+                 WHERE entity_id = ?1 AND synced = 0 AND refused IS NOT NULL",
+                [entity_id],
+            )? as u32)
+        })
+    }
+
+    /// Changes written here, waiting to be sent (not acknowledged by the
+    /// server, and not set aside as refused).
+    pub fn pending_changes(&self) -> Result<u64> {
+        self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM change_log WHERE synced = 0 AND refused IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+
+    pub(crate) fn refused_changes(&self) -> Result<u64> {
+        self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM change_log WHERE synced = 0 AND refused IS NOT NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
         })
     }
 }

@@ -1,0 +1,118 @@
+//! The account this store belongs to, once it has signed in: who it is (for
+//! the records it writes and the rules it is judged by), on which server,
+//! and the device's token while the server accepts it.
+
+use super::Store;
+use crate::error::{PphError, Result};
+use pph_protocol::codes;
+use pph_protocol::wire::Role;
+use rusqlite::OptionalExtension;
+
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct AccountInfo {
+    pub account_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub personal_space: String,
+    pub server_url: String,
+}
+
+/// The account a store is signed in to (the token only while valid).
+#[derive(Clone, Debug)]
+pub(crate) struct Session {
+    pub info: AccountInfo,
+    pub token: Option<String>,
+}
+
+impl Store {
+    pub(crate) fn session(&self) -> Result<Option<Session>> {
+        let personal_space = self.personal_space();
+        self.read(|conn| {
+            let row = conn
+                .query_row(
+                    "SELECT server_url, token, account_id, email, display_name, role FROM sync_account",
+                    [],
+                    |r| {
+                        Ok((
+                            AccountInfo {
+                                server_url: r.get(0)?,
+                                account_id: r.get(2)?,
+                                email: r.get(3)?,
+                                display_name: r.get(4)?,
+                                role: Role::Patient,
+                                personal_space: personal_space.clone(),
+                            },
+                            r.get::<_, Option<String>>(1)?,
+                            r.get::<_, String>(5)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(|(info, token, role)| {
+                let role = codes::parse(&role).ok_or_else(|| PphError::Storage {
+                    reason: "unreadable account role".into(),
+                })?;
+                Ok(Session {
+                    info: AccountInfo { role, ..info },
+                    token,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// The session and its token, or `Unauthorized` when signed out.
+    pub(crate) fn signed_in(&self) -> std::result::Result<(Session, String), PphError> {
+        let session = self.session()?.ok_or(PphError::Unauthorized)?;
+        let token = session.token.clone().ok_or(PphError::Unauthorized)?;
+        Ok((session, token))
+    }
+
+    /// Who writes from this store (offline too); `Unauthorized` before it
+    /// has signed in.
+    pub(crate) fn me(&self) -> std::result::Result<AccountInfo, PphError> {
+        Ok(self.session()?.ok_or(PphError::Unauthorized)?.info)
+    }
+
+    /// Records a new session. A store signed in to one account cannot be
+    /// signed in to another: its records belong to the first.
+    pub(crate) fn save_session(&self, info: &AccountInfo, token: &str) -> Result<()> {
+        if let Some(existing) = self.session()? {
+            if existing.info.account_id != info.account_id {
+                return Err(PphError::Conflict {
+                    reason: "this store belongs to another account".into(),
+                }
+                .into());
+            }
+        }
+        self.adopt_personal_space(&info.personal_space)?;
+        self.write(|tx| {
+            tx.tx.execute(
+                "INSERT INTO sync_account (id, server_url, token, account_id, email, display_name, role)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url,
+                   token = excluded.token, email = excluded.email,
+                   display_name = excluded.display_name, role = excluded.role",
+                (
+                    &info.server_url,
+                    token,
+                    &info.account_id,
+                    &info.email,
+                    &info.display_name,
+                    codes::code(&info.role),
+                ),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Forgets the token (sign-out, or the server refused it); the account
+    /// and its records stay.
+    pub(crate) fn clear_token(&self) -> Result<()> {
+        self.write(|tx| {
+            tx.tx.execute("UPDATE sync_account SET token = NULL", [])?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! Accounts: signing up, in and out on this device.
+
+use super::client::SyncEngine;
+use super::model::AccountRole;
+use super::store::{self, Attempts};
+use crate::error::PphError;
+use crate::store::AccountInfo;
+use pph_protocol::wire::{SessionResponse, SignInRequest, SignUpRequest};
+
+fn account_info(server_url: &str, email: &str, s: SessionResponse) -> AccountInfo {
+    AccountInfo {
+        account_id: s.account_id,
+        email: email.trim().to_lowercase(),
+        display_name: s.display_name,
+        role: s.role,
+        personal_space: s.personal_space,
+        server_url: server_url.trim_end_matches('/').to_owned(),
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl SyncEngine {
+    /// Creates an account on the server; this store's personal space
+    /// becomes the account's. The store must not belong to an account yet.
+    pub async fn sign_up(
+        &self,
+        server_url: String,
+        email: String,
+        password: String,
+        display_name: String,
+        role: AccountRole,
+    ) -> Result<AccountInfo, PphError> {
+        if self.store.session()?.is_some() {
+            return Err(PphError::Conflict {
+                reason: "this store belongs to an account already; sign in to it".into(),
+            });
+        }
+        let session = self
+            .net
+            .relay(&server_url)?
+            .sign_up(&SignUpRequest {
+                email: email.clone(),
+                password,
+                role,
+                display_name,
+                device_name: self.device_name.clone(),
+                node: self.store.node().to_owned(),
+                personal_space: self.store.personal_space(),
+            })
+            .await?;
+        let token = session.token.clone();
+        let info = account_info(&server_url, &email, session);
+        self.store.save_session(&info, &token)?;
+        self.set_state(None);
+        Ok(info)
+    }
+
+    /// Signs this device in. A new store adopts the account's personal
+    /// space, so records made before signing in sync as the account's.
+    pub async fn sign_in(
+        &self,
+        server_url: String,
+        email: String,
+        password: String,
+    ) -> Result<AccountInfo, PphError> {
+        let session = self
+            .net
+            .relay(&server_url)?
+            .sign_in(&SignInRequest {
+                email: email.clone(),
+                password,
+                device_name: self.device_name.clone(),
+                node: self.store.node().to_owned(),
+            })
+            .await?;
+        let token = session.token.clone();
+        let info = account_info(&server_url, &email, session);
+        self.store.save_session(&info, &token)?;
+        self.set_state(None);
+        Ok(info)
+    }
+
+    /// Revokes this device's token (when the server can be reached) and
+    /// forgets it, and deletes every copy of patients' shared records.
+    /// The person's own records stay, and sync again after signing in.
+    pub async fn sign_out(&self) -> Result<(), PphError> {
+        if let Ok((relay, token, _)) = self.net.online(&self.store) {
+            // Offline, the token is still forgotten here; it stays valid on
+            // the server until revoked from another device.
+            let _ = relay.sign_out(&token).await;
+        }
+        self.store.clear_token()?;
+        self.store.write(|tx| {
+            store::save_attempts(tx.tx, &Attempts::default())?;
+            store::save_shared_patients(tx.tx, &[])
+        })?;
+        self.purge_shadows_except(&[])?;
+        self.set_state(None);
+        Ok(())
+    }
+}

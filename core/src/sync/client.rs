@@ -1,0 +1,353 @@
+//! `companion.sync()`: `sync_now`, the status and its listener. One
+//! `sync_now` pushes the outbox in bounded batches, each marked synced only
+//! once the relay acknowledged it, then pulls every space the account
+//! reaches page by page, each page applied with its cursor in one
+//! transaction. A crash at any point repeats work, never loses it: the
+//! relay and the merge both ignore what they already have. The decisions
+//! are the engine's (`engine.rs`); this talks to the relay and the store.
+
+use super::engine::{self, ATTEMPTS, PULL_PAGE, PUSH_BATCH, RETRY_DELAY};
+use super::merge::{apply_page, Authored};
+use super::model::*;
+use super::store;
+use crate::clock::Clock;
+use crate::error::{PphError, Result as IResult};
+use crate::ids::check_id;
+use crate::net::{Net, Pushed, Relay};
+use crate::store::authz::{save_spaces, SpaceFacts};
+use crate::store::{lock, Store};
+use pph_protocol::wire::SpaceAccess;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+const SHADOW_DEVICE: &str = "shared view";
+
+type Listeners = Mutex<Vec<(u64, Arc<dyn SyncListener>)>>;
+
+#[derive(uniffi::Object)]
+pub struct SyncEngine {
+    pub(super) store: Arc<Store>,
+    pub(super) net: Arc<Net>,
+    pub(super) device_name: String,
+    /// Clinician copies of shared patients' spaces: `<db>.shared/<space>.db`.
+    shadow_dir: PathBuf,
+    shadows: Mutex<HashMap<String, Arc<Store>>>,
+    clock: Arc<dyn Clock>,
+    /// Set while a sync runs, and after one fails; None: derive from rows.
+    transient: Mutex<Option<SyncState>>,
+    listeners: Arc<Listeners>,
+    next_listener: AtomicU64,
+    running: tokio::sync::Mutex<()>,
+}
+
+/// Keeps a listener registered; dropping it (or `cancel`) unregisters.
+#[derive(uniffi::Object)]
+pub struct ListenerHandle {
+    id: u64,
+    listeners: Weak<Listeners>,
+}
+
+#[uniffi::export]
+impl ListenerHandle {
+    pub fn cancel(&self) {
+        if let Some(listeners) = self.listeners.upgrade() {
+            if let Ok(mut l) = listeners.lock() {
+                l.retain(|(id, _)| *id != self.id);
+            }
+        }
+    }
+}
+
+impl Drop for ListenerHandle {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+impl SyncEngine {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        net: Arc<Net>,
+        db_path: &str,
+        device_name: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        SyncEngine {
+            store,
+            net,
+            device_name: device_name.to_owned(),
+            shadow_dir: PathBuf::from(format!("{db_path}.shared")),
+            shadows: Mutex::new(HashMap::new()),
+            clock,
+            transient: Mutex::new(None),
+            listeners: Arc::new(Mutex::new(Vec::new())),
+            next_listener: AtomicU64::new(1),
+            running: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub(super) fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    pub(super) fn set_state(&self, state: Option<SyncState>) {
+        *lock(&self.transient) = state;
+        self.notify();
+    }
+
+    fn notify(&self) {
+        let listeners: Vec<_> = lock(&self.listeners)
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect();
+        // Reading the status costs three queries: only for someone listening.
+        if listeners.is_empty() {
+            return;
+        }
+        let Ok(status) = self.status() else {
+            return;
+        };
+        for listener in listeners {
+            listener.on_status(status.clone());
+        }
+    }
+
+    /// The clinician's copy of one shared space, opened once.
+    pub(super) fn shadow(&self, space: &str) -> IResult<Arc<Store>> {
+        check_id("patient_space", space)?;
+        let mut shadows = lock(&self.shadows);
+        if let Some(store) = shadows.get(space) {
+            return Ok(store.clone());
+        }
+        std::fs::create_dir_all(&self.shadow_dir)?;
+        let path = self.shadow_dir.join(format!("{space}.db"));
+        let store = Arc::new(self.store.open_sibling(&path, SHADOW_DEVICE)?);
+        shadows.insert(space.to_owned(), store.clone());
+        Ok(store)
+    }
+
+    /// Deletes the copies of spaces no longer shared (revoked, expired, or
+    /// signed out): the clinician keeps nothing they may no longer read.
+    pub(super) fn purge_shadows_except(&self, keep: &[String]) -> IResult<()> {
+        lock(&self.shadows).retain(|space, _| keep.contains(space));
+        let Ok(dir) = std::fs::read_dir(&self.shadow_dir) else {
+            return Ok(());
+        };
+        for entry in dir {
+            let path = entry?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let space = name.split(".db").next().unwrap_or_default();
+            if !keep.iter().any(|k| k == space) {
+                std::fs::remove_file(&path)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn pull_space(
+        store: &Store,
+        relay: &dyn Relay,
+        token: &str,
+        source: &SpaceFacts,
+        report: &mut SyncReport,
+    ) -> Result<(), PphError> {
+        loop {
+            let since = store.read(|c| store::cursor(c, &source.space))?;
+            let page = relay.pull(token, &source.space, since, PULL_PAGE).await?;
+            let changes: Vec<Authored> = page
+                .changes
+                .into_iter()
+                .map(|c| Authored {
+                    author: c.author,
+                    change: c.change,
+                })
+                .collect();
+            let applied = apply_page(store, source, &changes, page.next)?;
+            report.pulled += applied.applied;
+            report.conflicts_resolved += applied.conflicts;
+            report.rejected += applied.rejected;
+            report.waiting = applied.waiting;
+            report.set_aside += applied.set_aside;
+            for (rule, n) in applied.set_aside_rules {
+                report.errors.push(format!(
+                    "{n} changes from others set aside, never applied: {}",
+                    rule.explain()
+                ));
+            }
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn push_outbox(
+        &self,
+        relay: &dyn Relay,
+        token: &str,
+        report: &mut SyncReport,
+    ) -> Result<(), PphError> {
+        loop {
+            let batch = engine::within_push_bytes(self.store.outbox(PUSH_BATCH)?);
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let ids: Vec<String> = batch.iter().map(|c| c.change_id.clone()).collect();
+            match relay.push(token, batch).await? {
+                Pushed::Stored => {
+                    self.store.mark_synced(&ids)?;
+                    report.pushed += ids.len() as u32;
+                }
+                // Nothing was stored: set the refused changes aside with
+                // their rule (the shell can resend or discard them) and
+                // send the rest again.
+                Pushed::Refused(refused) => {
+                    for (rule, ids) in engine::refusals(&ids, &refused)? {
+                        self.store.refuse(&ids, rule.explain())?;
+                        report.errors.push(format!(
+                            "{} changes set aside: the server refused them ({})",
+                            ids.len(),
+                            rule.explain()
+                        ));
+                    }
+                }
+            }
+            self.notify();
+        }
+    }
+
+    async fn run_once(
+        &self,
+        relay: &dyn Relay,
+        token: &str,
+        report: &mut SyncReport,
+    ) -> Result<(), PphError> {
+        self.push_outbox(relay, token, report).await?;
+        let spaces = relay.spaces(token).await?;
+        let members: Vec<SpaceFacts> = spaces
+            .spaces
+            .iter()
+            .filter(|e| e.access == SpaceAccess::Member)
+            .map(engine::facts)
+            .collect();
+        self.store.write(|tx| save_spaces(tx.tx, &members))?;
+        let mut shared = Vec::new();
+        for entry in spaces.spaces {
+            let source = engine::facts(&entry);
+            let into = match &entry.access {
+                SpaceAccess::Member => self.store.clone(),
+                SpaceAccess::Shared { .. } => self.shadow(&entry.space)?,
+            };
+            into.write(|tx| store::save_device_names(tx.tx, &entry.devices))?;
+            Self::pull_space(&into, relay, token, &source, report).await?;
+            if let SpaceAccess::Shared {
+                share_id,
+                patient_name,
+                scopes,
+                expires_at_ms,
+            } = entry.access
+            {
+                shared.push(SharedPatient {
+                    patient_space: entry.space,
+                    patient_name,
+                    share_id,
+                    scopes,
+                    expires_at_ms,
+                    last_synced_ms: Some(self.now_ms()),
+                });
+            }
+        }
+        self.store
+            .write(|tx| store::save_shared_patients(tx.tx, &shared))?;
+        let keep: Vec<String> = shared.iter().map(|p| p.patient_space.clone()).collect();
+        self.purge_shadows_except(&keep)?;
+        Ok(())
+    }
+
+    fn record_outcome(&self, outcome: &Result<(), PphError>) -> IResult<()> {
+        let before = self.store.read(store::attempts)?;
+        let settled = engine::settle(before, outcome, self.now_ms());
+        if settled.forget_token {
+            self.store.clear_token()?;
+        }
+        self.store
+            .write(|tx| store::save_attempts(tx.tx, &settled.attempts))?;
+        self.set_state(settled.state);
+        Ok(())
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl SyncEngine {
+    /// Pushes pending changes, then pulls every space this account reaches.
+    /// Network failures are retried a few times with a growing delay; then
+    /// the call fails with `Network` and the status says when to try again.
+    /// A refused token stops the sync with `Unauthorized`.
+    pub async fn sync_now(&self) -> Result<SyncReport, PphError> {
+        let _one_at_a_time = self.running.lock().await;
+        let (relay, token, _) = match self.net.online(&self.store) {
+            Ok(online) => online,
+            Err(e) => {
+                self.set_state(None);
+                return Err(e);
+            }
+        };
+        self.set_state(Some(SyncState::Syncing));
+        let mut report = SyncReport::default();
+        let mut delay = RETRY_DELAY;
+        let outcome = loop {
+            match self.run_once(&*relay, &token, &mut report).await {
+                Err(PphError::Network { .. }) if report.retries + 1 < ATTEMPTS => {
+                    report.retries += 1;
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                other => break other,
+            }
+        };
+        self.record_outcome(&outcome)?;
+        outcome.map(|()| report)
+    }
+
+    pub fn status(&self) -> Result<SyncStatus, PphError> {
+        let session = self.store.session()?;
+        let attempts = self.store.read(store::attempts)?;
+        let state = engine::state(
+            session.is_some(),
+            session.as_ref().is_some_and(|s| s.token.is_some()),
+            &attempts,
+            *lock(&self.transient),
+        );
+        Ok(SyncStatus {
+            state,
+            account: session.map(|s| s.info),
+            pending_changes: self.store.pending_changes()?,
+            refused_changes: self.store.refused_changes()?,
+            last_success_ms: attempts.last_success_ms,
+            consecutive_failures: attempts.failures,
+            last_error: attempts.last_error,
+            next_retry_ms: attempts.next_retry_ms,
+        })
+    }
+
+    /// Calls `listener` on every status change until the handle is dropped
+    /// or cancelled.
+    pub fn set_listener(&self, listener: Arc<dyn SyncListener>) -> Arc<ListenerHandle> {
+        let id = self.next_listener.fetch_add(1, Ordering::Relaxed);
+        lock(&self.listeners).push((id, listener));
+        Arc::new(ListenerHandle {
+            id,
+            listeners: Arc::downgrade(&self.listeners),
+        })
+    }
+
+    /// Changes from others this device refused to apply (newest first):
+    /// what someone tried to write that the authorisation table forbids.
+    pub fn set_aside_changes(&self) -> Result<Vec<SetAsideChange>, PphError> {
+        Ok(self.store.read(store::set_aside_changes)?)
+    }
+}

@@ -1,0 +1,80 @@
+//! Sharing with clinicians: a patient grants, lists and revokes shares; a
+//! clinician lists who shares with them and reads one patient's summary,
+//! offline from the last sync.
+
+use super::client::SyncEngine;
+use super::model::{ConsultationSummary, Share, ShareScope, SharedPatient};
+use super::store;
+use crate::error::PphError;
+use crate::ids::check_id;
+use pph_protocol::wire::GrantShareRequest;
+
+#[uniffi::export(async_runtime = "tokio")]
+impl SyncEngine {
+    /// Lets a clinician read chosen parts of this patient's records until
+    /// `expires_at_ms` (at most a year ahead).
+    pub async fn grant_share(
+        &self,
+        clinician_email: String,
+        scopes: Vec<ShareScope>,
+        expires_at_ms: i64,
+    ) -> Result<Share, PphError> {
+        if scopes.is_empty() {
+            return Err(PphError::validation(
+                "scopes",
+                "must name at least one scope",
+            ));
+        }
+        let (relay, token, _) = self.net.online(&self.store)?;
+        relay
+            .grant_share(
+                &token,
+                &GrantShareRequest {
+                    clinician_email,
+                    scopes,
+                    expires_at_ms,
+                },
+            )
+            .await
+    }
+
+    /// Ends a share at once: the clinician's next sync deletes their copy.
+    pub async fn revoke_share(&self, share_id: String) -> Result<(), PphError> {
+        check_id("share_id", &share_id)?;
+        let (relay, token, _) = self.net.online(&self.store)?;
+        relay.revoke_share(&token, &share_id).await
+    }
+
+    /// This patient's shares, live and ended.
+    pub async fn shares(&self) -> Result<Vec<Share>, PphError> {
+        let (relay, token, _) = self.net.online(&self.store)?;
+        Ok(relay.shares(&token).await?.shares)
+    }
+
+    /// Patients sharing with this clinician, as of the last sync, without
+    /// those whose share has expired since.
+    pub fn shared_with_me(&self) -> Result<Vec<SharedPatient>, PphError> {
+        let now = self.now_ms() as i64;
+        Ok(self
+            .store
+            .read(store::shared_patients)?
+            .into_iter()
+            .filter(|p| p.expires_at_ms > now)
+            .collect())
+    }
+
+    /// One shared patient's records for a consultation; works offline from
+    /// the last sync, and refuses once the share has expired.
+    pub fn consultation_summary(
+        &self,
+        patient_space: String,
+    ) -> Result<ConsultationSummary, PphError> {
+        let patient = self
+            .shared_with_me()?
+            .into_iter()
+            .find(|p| p.patient_space == patient_space)
+            .ok_or(PphError::Unauthorized)?;
+        let shadow = self.shadow(&patient_space)?;
+        super::consultation::summary(&shadow, &patient, self.now_ms())
+    }
+}

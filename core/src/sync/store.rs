@@ -1,0 +1,142 @@
+//! The sync client's SQL: attempt outcomes (so backoff survives a restart),
+//! pull cursors, the clinician's shared patients, changes set aside, and the
+//! names of devices for history. Free functions over a connection, called
+//! inside `Store::read` and `Store::write`.
+
+use super::model::{SetAsideChange, SharedPatient};
+use crate::error::Result;
+use pph_protocol::wire::DeviceName;
+use rusqlite::{Connection, OptionalExtension};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Attempts {
+    pub last_success_ms: Option<u64>,
+    pub failures: u32,
+    pub last_error: Option<String>,
+    pub next_retry_ms: Option<u64>,
+}
+
+pub(crate) fn attempts(conn: &Connection) -> Result<Attempts> {
+    Ok(conn.query_row(
+        "SELECT last_success_ms, failures, last_error, next_retry_ms FROM sync_state",
+        [],
+        |r| {
+            Ok(Attempts {
+                last_success_ms: r.get::<_, Option<i64>>(0)?.map(|v| v as u64),
+                failures: r.get(1)?,
+                last_error: r.get(2)?,
+                next_retry_ms: r.get::<_, Option<i64>>(3)?.map(|v| v as u64),
+            })
+        },
+    )?)
+}
+
+pub(crate) fn save_attempts(conn: &Connection, a: &Attempts) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET last_success_ms = ?1, failures = ?2, last_error = ?3, next_retry_ms = ?4",
+        (
+            a.last_success_ms.map(|v| v as i64),
+            a.failures,
+            &a.last_error,
+            a.next_retry_ms.map(|v| v as i64),
+        ),
+    )?;
+    Ok(())
+}
+
+/// Where a space's pull resumes.
+pub(crate) fn cursor(conn: &Connection, space: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT next_seq FROM sync_cursors WHERE space = ?1")?
+        .query_row([space], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+pub(crate) fn set_cursor(conn: &Connection, space: &str, next: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_cursors (space, next_seq) VALUES (?1, ?2)
+         ON CONFLICT (space) DO UPDATE SET next_seq = excluded.next_seq",
+    )?
+    .execute((space, next))?;
+    Ok(())
+}
+
+/// Records the names the server knows for a person's devices.
+pub(crate) fn save_device_names(conn: &Connection, devices: &[DeviceName]) -> Result<()> {
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO device_names (node, name) VALUES (?1, ?2)
+         ON CONFLICT (node) DO UPDATE SET name = excluded.name WHERE name <> excluded.name",
+    )?;
+    for d in devices {
+        upsert.execute((&d.node, &d.name))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn set_aside_changes(conn: &Connection) -> Result<Vec<SetAsideChange>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT change_id, space, entity_type, entity_id, author, rule, set_aside_ms
+         FROM sync_set_aside ORDER BY set_aside_ms DESC, change_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(SetAsideChange {
+            change_id: r.get(0)?,
+            space: r.get(1)?,
+            entity_type: r.get(2)?,
+            entity_id: r.get(3)?,
+            author: r.get(4)?,
+            rule: r.get(5)?,
+            set_aside_ms: r.get::<_, i64>(6)? as u64,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn shared_patients(conn: &Connection) -> Result<Vec<SharedPatient>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT space, patient_name, share_id, scopes, expires_at_ms, synced_at_ms
+         FROM sync_shared ORDER BY patient_name, space",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            SharedPatient {
+                patient_space: r.get(0)?,
+                patient_name: r.get(1)?,
+                share_id: r.get(2)?,
+                scopes: Vec::new(),
+                expires_at_ms: r.get(4)?,
+                last_synced_ms: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
+            },
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (patient, scopes) = row?;
+        Ok(SharedPatient {
+            scopes: serde_json::from_str(&scopes)?,
+            ..patient
+        })
+    })
+    .collect()
+}
+
+/// Replaces the list of shared patients with what the server granted now.
+pub(crate) fn save_shared_patients(conn: &Connection, patients: &[SharedPatient]) -> Result<()> {
+    conn.execute("DELETE FROM sync_shared", [])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO sync_shared (space, patient_name, share_id, scopes, expires_at_ms, synced_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for p in patients {
+        insert.execute((
+            &p.patient_space,
+            &p.patient_name,
+            &p.share_id,
+            serde_json::to_string(&p.scopes)?,
+            p.expires_at_ms,
+            p.last_synced_ms.map(|v| v as i64),
+        ))?;
+    }
+    Ok(())
+}
