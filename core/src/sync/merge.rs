@@ -7,6 +7,7 @@
 //! greatest (hlc, node) wins — in any delivery order, with duplicates
 //! ignored.
 
+pub use super::registry::KNOWN_KINDS;
 use super::registry::{rebuild_record, Rebuilt};
 use crate::error::Result;
 use crate::store::authz::{judge_here, me, SpaceFacts, Write};

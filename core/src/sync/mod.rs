@@ -5,8 +5,12 @@
 
 mod account;
 mod client;
+#[cfg(test)]
+mod client_tests;
 mod consultation;
 mod engine;
+#[cfg(test)]
+mod fake_relay;
 pub mod merge;
 #[cfg(test)]
 mod merge_tests;

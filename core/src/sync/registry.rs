@@ -40,49 +40,49 @@ fn rebuild<E: Entity + PartialEq>(conn: &Connection, entity_id: &str) -> Result<
     Ok(Rebuilt::Stored)
 }
 
-macro_rules! by_kind {
-    ($kind:expr, $conn:expr, $id:expr, [$($t:ty),* $(,)?]) => {{
-        $(
-            if $kind == <$t as Entity>::KIND {
-                return rebuild::<$t>($conn, $id);
-            }
-        )*
-        Ok(Rebuilt::UnknownKind)
-    }};
+/// Every kind this version can store, and how to rebuild one record of it.
+macro_rules! registry {
+    ($($t:ty),* $(,)?) => {
+        /// The kinds of record this version stores (a test checks they are
+        /// the authorisation table's).
+        pub const KNOWN_KINDS: &[&str] = &[$(<$t as Entity>::KIND),*];
+
+        pub(crate) fn rebuild_record(
+            conn: &Connection,
+            entity_type: &str,
+            entity_id: &str,
+        ) -> Result<Rebuilt> {
+            $(
+                if entity_type == <$t as Entity>::KIND {
+                    return rebuild::<$t>(conn, entity_id);
+                }
+            )*
+            Ok(Rebuilt::UnknownKind)
+        }
+    };
 }
 
-pub(crate) fn rebuild_record(
-    conn: &Connection,
-    entity_type: &str,
-    entity_id: &str,
-) -> Result<Rebuilt> {
-    by_kind!(
-        entity_type,
-        conn,
-        entity_id,
-        [
-            PlanInfo,
-            Contact,
-            Goal,
-            Activity,
-            Completion,
-            Review,
-            Budget,
-            Adjustment,
-            BudgetLine,
-            Spend,
-            Symptom,
-            DiaryEntry,
-            QuestionnaireResult,
-            Group,
-            Message,
-            Reaction,
-            ReadMark,
-            Meetup,
-            Rsvp,
-            Attendance,
-            Report,
-            Hidden,
-        ]
-    )
-}
+registry!(
+    PlanInfo,
+    Contact,
+    Goal,
+    Activity,
+    Completion,
+    Review,
+    Budget,
+    Adjustment,
+    BudgetLine,
+    Spend,
+    Symptom,
+    DiaryEntry,
+    QuestionnaireResult,
+    Group,
+    Message,
+    Reaction,
+    ReadMark,
+    Meetup,
+    Rsvp,
+    Attendance,
+    Report,
+    Hidden,
+);

@@ -1,0 +1,160 @@
+//! The sync driver against a relay in memory: retries and backoff after
+//! network failures, a push whose refused changes are set aside while the
+//! rest go through, and a refused token.
+
+use super::client::SyncEngine;
+use super::fake_relay::FakeRelay;
+use super::model::SyncState;
+use crate::care_plan::model::NewPlan;
+use crate::care_plan::CarePlans;
+use crate::clock::ManualClock;
+use crate::error::PphError;
+use crate::net::{Net, Relay};
+use crate::store::{AccountInfo, Store};
+use pph_protocol::authz::Refusal;
+use pph_protocol::wire::Role;
+use std::sync::Arc;
+
+const T0: u64 = 1_772_442_000_000;
+const ACCOUNT: &str = "0190a5c2-0000-7000-8000-00000000000a";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Arc<Store>,
+    relay: Arc<FakeRelay>,
+    sync: SyncEngine,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("s.db");
+    let clock = Arc::new(ManualClock::new(T0));
+    let store = Arc::new(Store::open(&path, &[3; 32], "phone", clock.clone()).expect("open"));
+    let space = store.personal_space();
+    store
+        .save_session(
+            &AccountInfo {
+                account_id: ACCOUNT.into(),
+                email: "pat@example.org".into(),
+                display_name: "Pat".into(),
+                role: Role::Patient,
+                personal_space: space.clone(),
+                server_url: "https://relay.test".into(),
+            },
+            "pph_token",
+        )
+        .expect("session");
+    let relay = Arc::new(FakeRelay::new(ACCOUNT, &space));
+    let to_relay = relay.clone();
+    let net = Arc::new(Net::with(move |_| Ok(to_relay.clone() as Arc<dyn Relay>)));
+    let sync = SyncEngine::new(store.clone(), net, &path.to_string_lossy(), "phone", clock);
+    Fixture {
+        _dir: dir,
+        store,
+        relay,
+        sync,
+    }
+}
+
+fn plan(store: &Arc<Store>, title: &str) -> String {
+    CarePlans::new(store.clone())
+        .create_plan(NewPlan {
+            title: title.into(),
+            what_matters: String::new(),
+            next_review: None,
+        })
+        .expect("plan")
+        .id
+}
+
+fn network() -> PphError {
+    PphError::Network {
+        reason: "no signal".into(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn network_failures_are_retried_then_reported_with_a_backoff() {
+    let f = fixture();
+    plan(&f.store, "Breathe easier");
+    f.relay
+        .failures
+        .lock()
+        .expect("lock")
+        .extend([network(), network(), network()]);
+    let err = f.sync.sync_now().await.expect_err("offline");
+    assert!(matches!(err, PphError::Network { .. }));
+    let status = f.sync.status().expect("status");
+    assert_eq!(status.state, SyncState::Offline);
+    assert_eq!(status.consecutive_failures, 1);
+    assert_eq!(status.next_retry_ms, Some(T0 + 30_000));
+    assert_eq!(status.pending_changes, 1, "nothing lost");
+    assert_eq!(*f.relay.pushes.lock().expect("lock"), 0);
+
+    // One failure, then through: the retry inside the call gets there.
+    f.relay.failures.lock().expect("lock").push_back(network());
+    let report = f.sync.sync_now().await.expect("second try");
+    assert_eq!((report.retries, report.pushed), (1, 1));
+    let status = f.sync.status().expect("status");
+    assert_eq!(
+        (status.state, status.consecutive_failures),
+        (SyncState::Idle, 0)
+    );
+    assert_eq!(status.pending_changes, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn refused_changes_are_set_aside_and_the_rest_go_through() {
+    let f = fixture();
+    let refused = plan(&f.store, "Refused");
+    let accepted = plan(&f.store, "Accepted");
+    f.relay
+        .refuse_entities
+        .lock()
+        .expect("lock")
+        .push((refused.clone(), Refusal::NotAuthor));
+    let report = f.sync.sync_now().await.expect("sync");
+    assert_eq!(report.pushed, 1);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    let stored: Vec<String> = f
+        .relay
+        .stored
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|c| c.entity_id.clone())
+        .collect();
+    assert_eq!(stored, [accepted]);
+    let status = f.sync.status().expect("status");
+    assert_eq!((status.pending_changes, status.refused_changes), (0, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_token_stops_the_sync_and_is_forgotten() {
+    let f = fixture();
+    plan(&f.store, "Written while the token is refused");
+    f.relay
+        .failures
+        .lock()
+        .expect("lock")
+        .push_back(PphError::Unauthorized);
+    assert_eq!(
+        f.sync.sync_now().await.expect_err("refused"),
+        PphError::Unauthorized
+    );
+    let status = f.sync.status().expect("status");
+    assert_eq!(status.state, SyncState::Unauthorized);
+    assert_eq!(status.next_retry_ms, None);
+    assert_eq!(status.pending_changes, 1);
+    assert!(f
+        .store
+        .session()
+        .expect("session")
+        .expect("kept")
+        .token
+        .is_none());
+    assert_eq!(
+        f.sync.sync_now().await.expect_err("signed out"),
+        PphError::Unauthorized
+    );
+}

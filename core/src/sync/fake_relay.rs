@@ -1,0 +1,151 @@
+//! A relay in memory behind the `Relay` trait, for testing the sync driver
+//! without a network: it stores what is pushed, serves it back, and can be
+//! told to fail the next calls or refuse chosen changes.
+
+use crate::error::PphError;
+use crate::net::{Pushed, Relay, Result};
+use async_trait::async_trait;
+use pph_protocol::kinds::SpaceKind;
+use pph_protocol::wire::*;
+use pph_protocol::Change;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+pub(crate) struct FakeRelay {
+    pub account: String,
+    pub space: String,
+    /// Errors to answer the next calls with, in order.
+    pub failures: Mutex<VecDeque<PphError>>,
+    /// Refuse the push of any change whose record is one of these.
+    pub refuse_entities: Mutex<Vec<(String, pph_protocol::authz::Refusal)>>,
+    pub stored: Mutex<Vec<Change>>,
+    pub pushes: Mutex<u32>,
+}
+
+impl FakeRelay {
+    pub(crate) fn new(account: &str, space: &str) -> Self {
+        FakeRelay {
+            account: account.into(),
+            space: space.into(),
+            failures: Mutex::new(VecDeque::new()),
+            refuse_entities: Mutex::new(Vec::new()),
+            stored: Mutex::new(Vec::new()),
+            pushes: Mutex::new(0),
+        }
+    }
+
+    fn next_failure(&self) -> Result<()> {
+        match crate::store::lock(&self.failures).pop_front() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn unsupported<T>() -> Result<T> {
+        Err(PphError::Internal {
+            reason: "not in the fake relay".into(),
+        })
+    }
+}
+
+#[async_trait]
+impl Relay for FakeRelay {
+    async fn sign_up(&self, _: &SignUpRequest) -> Result<SessionResponse> {
+        Self::unsupported()
+    }
+    async fn sign_in(&self, _: &SignInRequest) -> Result<SessionResponse> {
+        Self::unsupported()
+    }
+    async fn sign_out(&self, _: &str) -> Result<()> {
+        self.next_failure()
+    }
+    async fn push(&self, _: &str, changes: Vec<Change>) -> Result<Pushed> {
+        self.next_failure()?;
+        *crate::store::lock(&self.pushes) += 1;
+        let refuse = crate::store::lock(&self.refuse_entities).clone();
+        let refused: Vec<RefusedChange> = changes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                refuse
+                    .iter()
+                    .find(|(id, _)| *id == c.entity_id)
+                    .map(|(_, rule)| RefusedChange {
+                        index: i as u32,
+                        rule: *rule,
+                    })
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Ok(Pushed::Refused(refused));
+        }
+        crate::store::lock(&self.stored).extend(changes);
+        Ok(Pushed::Stored)
+    }
+    async fn pull(&self, _: &str, _: &str, since: i64, limit: u32) -> Result<PullResponse> {
+        self.next_failure()?;
+        let stored = crate::store::lock(&self.stored);
+        let changes: Vec<SequencedChange> = stored
+            .iter()
+            .enumerate()
+            .map(|(i, c)| SequencedChange {
+                seq: i as i64 + 1,
+                author: self.account.clone(),
+                change: c.clone(),
+            })
+            .filter(|c| c.seq > since)
+            .take(limit as usize)
+            .collect();
+        Ok(PullResponse {
+            next: changes.last().map_or(since, |c| c.seq),
+            more: changes.len() == limit as usize,
+            changes,
+        })
+    }
+    async fn spaces(&self, _: &str) -> Result<SpacesResponse> {
+        self.next_failure()?;
+        Ok(SpacesResponse {
+            spaces: vec![SpaceEntry {
+                space: self.space.clone(),
+                kind: SpaceKind::Personal,
+                owner: self.account.clone(),
+                facilitators: vec![],
+                devices: vec![],
+                access: SpaceAccess::Member,
+            }],
+        })
+    }
+    async fn grant_share(&self, _: &str, _: &GrantShareRequest) -> Result<ShareResponse> {
+        Self::unsupported()
+    }
+    async fn revoke_share(&self, _: &str, _: &str) -> Result<()> {
+        Self::unsupported()
+    }
+    async fn shares(&self, _: &str) -> Result<SharesResponse> {
+        Self::unsupported()
+    }
+    async fn create_group_space(&self, _: &str, _: &str) -> Result<()> {
+        Self::unsupported()
+    }
+    async fn create_invite(&self, _: &str, _: &str, _: i64) -> Result<InviteResponse> {
+        Self::unsupported()
+    }
+    async fn revoke_invite(&self, _: &str, _: &str, _: &str) -> Result<()> {
+        Self::unsupported()
+    }
+    async fn join(&self, _: &str, _: &str) -> Result<JoinResponse> {
+        Self::unsupported()
+    }
+    async fn members(&self, _: &str, _: &str) -> Result<MembersResponse> {
+        Self::unsupported()
+    }
+    async fn removed_members(&self, _: &str, _: &str) -> Result<MembersResponse> {
+        Self::unsupported()
+    }
+    async fn readmit(&self, _: &str, _: &str, _: &str) -> Result<()> {
+        Self::unsupported()
+    }
+    async fn remove_member(&self, _: &str, _: &str, _: &str) -> Result<()> {
+        Self::unsupported()
+    }
+}
