@@ -96,11 +96,7 @@ impl PphCompanion {
         if config.db_path.trim().is_empty() {
             return Err(PphError::validation("db_path", "must not be empty"));
         }
-        crate::care_plan::model::required_text(
-            "device_name",
-            &config.device_name,
-            MAX_DEVICE_NAME,
-        )?;
+        crate::validate::required_text("device_name", &config.device_name, MAX_DEVICE_NAME)?;
         let store = Arc::new(open_store(&config, clock.clone())?);
         // One client per server, shared by sync and groups.
         let net = Arc::new(Net::http());

@@ -12,9 +12,11 @@ pub mod error;
 pub mod groups;
 mod ids;
 mod net;
+mod paging;
 pub mod store;
 pub mod sync;
 mod time;
+mod validate;
 
 pub use budget::model::*;
 pub use budget::{describe_budget_warning, receipt_of, Budgets};

@@ -12,20 +12,17 @@ mod summary;
 pub use audit::describe_budget_warning;
 pub use receipt::receipt_of;
 
-use crate::care_plan::model::{
-    required_text, Activity, Goal, PlanInfo, MAX_LONG_TEXT, MAX_SHORT_TEXT,
-};
+use crate::care_plan::model::{Activity, Goal, PlanInfo};
 use crate::error::{PphError, Result};
 use crate::ids::{check_id, new_id};
 use crate::store::{list_by, load_required, Store};
 use crate::time::parse_date;
+use crate::validate::{required_text, MAX_LONG_TEXT, MAX_SHORT_TEXT};
 use chrono::NaiveDate;
 use eligibility::normalise_term;
 use model::*;
 use rusqlite::Connection;
 use std::sync::Arc;
-
-const DEFAULT_UNDERSPEND_PERCENT: u8 = 10;
 
 #[derive(uniffi::Object)]
 pub struct Budgets {
@@ -87,32 +84,7 @@ fn check_link<E: crate::store::Entity>(
 #[uniffi::export]
 impl Budgets {
     pub fn create_budget(&self, new: NewBudget) -> Result<Budget, PphError> {
-        required_text("name", &new.name, MAX_SHORT_TEXT)?;
-        let start = parse_date("period_start", &new.period_start)?;
-        let end = parse_date("period_end", &new.period_end)?;
-        if end < start {
-            return Err(PphError::validation("period_end", "is before the start"));
-        }
-        if new.allocation_pence < 0 {
-            return Err(PphError::validation(
-                "allocation_pence",
-                "must not be negative",
-            ));
-        }
-        check_magnitude("allocation_pence", new.allocation_pence)?;
-        check_currency(&new.currency)?;
-        let percent = new
-            .underspend_warning_percent
-            .unwrap_or(DEFAULT_UNDERSPEND_PERCENT);
-        if percent > 100 {
-            return Err(PphError::validation(
-                "underspend_warning_percent",
-                "must be 0 to 100",
-            ));
-        }
-        if let Some(plan_id) = &new.plan_id {
-            check_id("plan_id", plan_id)?;
-        }
+        let percent = new.validate()?;
         Ok(self.store.write(|tx| {
             if let Some(plan_id) = &new.plan_id {
                 load_required::<PlanInfo>(tx.tx, plan_id)?;
@@ -152,12 +124,7 @@ impl Budgets {
         reason: String,
     ) -> Result<Adjustment, PphError> {
         check_id("budget_id", &budget_id)?;
-        let day = parse_date("date", &date)?;
-        if amount_pence == 0 {
-            return Err(PphError::validation("amount_pence", "must not be zero"));
-        }
-        check_magnitude("amount_pence", amount_pence)?;
-        required_text("reason", &reason, MAX_LONG_TEXT)?;
+        let day = check_adjustment(&date, amount_pence, &reason)?;
         Ok(self.store.write(|tx| {
             let budget: Budget = load_required(tx.tx, &budget_id)?;
             in_period(&budget, "date", day)?;
@@ -175,14 +142,7 @@ impl Budgets {
 
     pub fn add_line(&self, budget_id: String, new: NewBudgetLine) -> Result<BudgetLine, PphError> {
         check_id("budget_id", &budget_id)?;
-        required_text("category", &new.category, MAX_SHORT_TEXT)?;
-        if new.planned_pence < 0 {
-            return Err(PphError::validation(
-                "planned_pence",
-                "must not be negative",
-            ));
-        }
-        check_magnitude("planned_pence", new.planned_pence)?;
+        new.validate()?;
         Ok(self.store.write(|tx| {
             screen(tx.tx, &[("category", Some(&new.category))])?;
             let budget: Budget = load_required(tx.tx, &budget_id)?;
@@ -299,8 +259,7 @@ impl Budgets {
         date: String,
     ) -> Result<Spend, PphError> {
         check_id("spend_id", &spend_id)?;
-        required_text("reason", &reason, MAX_LONG_TEXT)?;
-        let day = parse_date("date", &date)?;
+        let day = check_reversal(&reason, &date)?;
         Ok(self.store.write(|tx| {
             let original: Spend = load_required(tx.tx, &spend_id)?;
             if original.kind == SpendKind::Reversal {

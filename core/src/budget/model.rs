@@ -1,8 +1,11 @@
 //! Personal health budget records and their validation. All money is integer
 //! minor units (pence) with an ISO 4217 currency code.
 
-use crate::care_plan::model::{optional_text, required_text, MAX_LONG_TEXT, MAX_SHORT_TEXT};
 use crate::error::PphError;
+use crate::ids::check_id;
+use crate::time::parse_date;
+use crate::validate::{optional_text, required_text, MAX_LONG_TEXT, MAX_SHORT_TEXT};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// £10 million: beyond any personal health budget, far below overflow.
@@ -273,6 +276,77 @@ impl Receipt {
         }
         Ok(())
     }
+}
+
+/// The share of the budget left at the end of the period below which an
+/// underspend is warned of, unless the budget says otherwise.
+pub(crate) const DEFAULT_UNDERSPEND_PERCENT: u8 = 10;
+
+impl NewBudget {
+    /// The underspend warning threshold, once the budget is known valid.
+    pub(crate) fn validate(&self) -> Result<u8, PphError> {
+        required_text("name", &self.name, MAX_SHORT_TEXT)?;
+        let start = parse_date("period_start", &self.period_start)?;
+        let end = parse_date("period_end", &self.period_end)?;
+        if end < start {
+            return Err(PphError::validation("period_end", "is before the start"));
+        }
+        if self.allocation_pence < 0 {
+            return Err(PphError::validation(
+                "allocation_pence",
+                "must not be negative",
+            ));
+        }
+        check_magnitude("allocation_pence", self.allocation_pence)?;
+        check_currency(&self.currency)?;
+        let percent = self
+            .underspend_warning_percent
+            .unwrap_or(DEFAULT_UNDERSPEND_PERCENT);
+        if percent > 100 {
+            return Err(PphError::validation(
+                "underspend_warning_percent",
+                "must be 0 to 100",
+            ));
+        }
+        if let Some(plan_id) = &self.plan_id {
+            check_id("plan_id", plan_id)?;
+        }
+        Ok(percent)
+    }
+}
+
+impl NewBudgetLine {
+    pub(crate) fn validate(&self) -> Result<(), PphError> {
+        required_text("category", &self.category, MAX_SHORT_TEXT)?;
+        if self.planned_pence < 0 {
+            return Err(PphError::validation(
+                "planned_pence",
+                "must not be negative",
+            ));
+        }
+        check_magnitude("planned_pence", self.planned_pence)
+    }
+}
+
+/// A top-up or reduction: its day, once known valid.
+pub(crate) fn check_adjustment(
+    date: &str,
+    amount_pence: i64,
+    reason: &str,
+) -> Result<NaiveDate, PphError> {
+    let day = parse_date("date", date)?;
+    if amount_pence == 0 {
+        return Err(PphError::validation("amount_pence", "must not be zero"));
+    }
+    check_magnitude("amount_pence", amount_pence)?;
+    required_text("reason", reason, MAX_LONG_TEXT)?;
+    Ok(day)
+}
+
+/// Why and when a spend is reversed: the day, once known valid.
+pub(crate) fn check_reversal(reason: &str, date: &str) -> Result<NaiveDate, PphError> {
+    required_text("reason", reason, MAX_LONG_TEXT)?;
+    parse_date("date", date)
 }
 
 impl NewSpend {

@@ -2,78 +2,33 @@
 
 use super::model::{Adjustment, Budget, BudgetLine, Exclusion, Spend, SpendCategory};
 use crate::error::Result;
+use crate::store::entity;
 use crate::store::entity::{docs, text};
-use crate::store::Entity;
 use pph_protocol::kinds;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 
-impl Entity for Budget {
-    const KIND: &'static str = kinds::BUDGET;
-    const TABLE: &'static str = "budgets";
-    const COLUMNS: &'static [&'static str] = &[];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![]
-    }
-}
+entity!(Budget, kinds::BUDGET, "budgets");
 
-impl Entity for Adjustment {
-    const KIND: &'static str = kinds::BUDGET_ADJUSTMENT;
-    const TABLE: &'static str = "budget_adjustments";
-    const COLUMNS: &'static [&'static str] = &["budget_id", "date", "amount_pence"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![
-            text(&self.budget_id),
-            text(&self.date),
-            Value::Integer(self.amount_pence),
-        ]
-    }
-}
+entity!(Adjustment, kinds::BUDGET_ADJUSTMENT, "budget_adjustments", |r| {
+    "budget_id": text(&r.budget_id),
+    "date": text(&r.date),
+    "amount_pence": Value::Integer(r.amount_pence),
+});
 
-impl Entity for BudgetLine {
-    const KIND: &'static str = kinds::BUDGET_LINE;
-    const TABLE: &'static str = "budget_lines";
-    const COLUMNS: &'static [&'static str] = &["budget_id"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![text(&self.budget_id)]
-    }
-}
+entity!(BudgetLine, kinds::BUDGET_LINE, "budget_lines", |r| {
+    "budget_id": text(&r.budget_id),
+});
 
-impl Entity for Spend {
-    const KIND: &'static str = kinds::BUDGET_SPEND;
-    const TABLE: &'static str = "budget_spends";
-    const COLUMNS: &'static [&'static str] = &[
-        "budget_id",
-        "line_id",
-        "date",
-        "amount_pence",
-        "has_receipt",
-        "reverses",
-    ];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![
-            text(&self.budget_id),
-            text(&self.line_id),
-            text(&self.date),
-            Value::Integer(self.amount_pence),
-            Value::Integer(i64::from(self.receipt.is_some())),
-            self.reverses.as_deref().map_or(Value::Null, text),
-        ]
-    }
-}
+entity!(Spend, kinds::BUDGET_SPEND, "budget_spends", |r| {
+    "budget_id": text(&r.budget_id),
+    "line_id": text(&r.line_id),
+    "date": text(&r.date),
+    "amount_pence": Value::Integer(r.amount_pence),
+    "has_receipt": Value::Integer(i64::from(r.receipt.is_some())),
+    "reverses": r.reverses.as_deref().map_or(Value::Null, text),
+});
 
 pub(crate) fn list_budgets(conn: &Connection) -> Result<Vec<Budget>> {
     docs(

@@ -9,7 +9,7 @@ use crate::error::{PphError, Result};
 use crate::ids::{check_id, new_id};
 use crate::store::change_log::{changes_for, fold};
 use crate::store::{list_by, load_required, Entity, Store};
-use crate::time::{check_offset, from_ms, local_date, parse_date, to_ms};
+use crate::time::{from_ms, local_date, parse_date, to_ms};
 use model::*;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -28,9 +28,7 @@ impl CarePlans {
 #[uniffi::export]
 impl CarePlans {
     pub fn create_plan(&self, new: NewPlan) -> Result<PlanInfo, PphError> {
-        required_text("title", &new.title, MAX_SHORT_TEXT)?;
-        optional_text("what_matters", Some(&new.what_matters), MAX_LONG_TEXT)?;
-        optional_date("next_review", new.next_review.as_deref())?;
+        new.validate()?;
         let plan = PlanInfo {
             id: new_id(),
             title: new.title,
@@ -103,15 +101,7 @@ impl CarePlans {
 
     pub fn update_plan(&self, plan_id: String, update: PlanUpdate) -> Result<PlanInfo, PphError> {
         check_id("plan_id", &plan_id)?;
-        if let Some(title) = &update.title {
-            required_text("title", title, MAX_SHORT_TEXT)?;
-        }
-        optional_text(
-            "what_matters",
-            update.what_matters.as_deref(),
-            MAX_LONG_TEXT,
-        )?;
-        optional_date("next_review", update.next_review.as_deref())?;
+        update.validate()?;
         Ok(self.store.write(|tx| {
             let old: PlanInfo = load_required(tx.tx, &plan_id)?;
             let mut new = old.clone();
@@ -128,8 +118,7 @@ impl CarePlans {
 
     pub fn add_contact(&self, plan_id: String, new: NewContact) -> Result<Contact, PphError> {
         check_id("plan_id", &plan_id)?;
-        required_text("name", &new.name, MAX_SHORT_TEXT)?;
-        optional_text("reach", Some(&new.reach), MAX_SHORT_TEXT)?;
+        new.validate()?;
         Ok(self.store.write(|tx| {
             load_required::<PlanInfo>(tx.tx, &plan_id)?;
             let contact = Contact {
@@ -160,9 +149,7 @@ impl CarePlans {
 
     pub fn add_goal(&self, plan_id: String, new: NewGoal) -> Result<Goal, PphError> {
         check_id("plan_id", &plan_id)?;
-        required_text("description", &new.description, MAX_LONG_TEXT)?;
-        required_text("expressed_by", &new.expressed_by, MAX_SHORT_TEXT)?;
-        optional_text("target", new.target.as_deref(), MAX_SHORT_TEXT)?;
+        new.validate()?;
         Ok(self.store.write(|tx| {
             load_required::<PlanInfo>(tx.tx, &plan_id)?;
             let goal = Goal {
@@ -180,10 +167,7 @@ impl CarePlans {
 
     pub fn update_goal(&self, goal_id: String, update: GoalUpdate) -> Result<Goal, PphError> {
         check_id("goal_id", &goal_id)?;
-        if let Some(d) = &update.description {
-            required_text("description", d, MAX_LONG_TEXT)?;
-        }
-        optional_text("target", update.target.as_deref(), MAX_SHORT_TEXT)?;
+        update.validate()?;
         Ok(self.store.write(|tx| {
             let old: Goal = load_required(tx.tx, &goal_id)?;
             let mut new = old.clone();
@@ -199,8 +183,7 @@ impl CarePlans {
 
     pub fn add_activity(&self, goal_id: String, new: NewActivity) -> Result<Activity, PphError> {
         check_id("goal_id", &goal_id)?;
-        required_text("description", &new.description, MAX_LONG_TEXT)?;
-        new.schedule.validate()?;
+        new.validate()?;
         Ok(self.store.write(|tx| {
             let goal: Goal = load_required(tx.tx, &goal_id)?;
             check_responsible(tx.tx, &goal.plan_id, &new.responsible)?;
@@ -224,9 +207,7 @@ impl CarePlans {
         update: ActivityUpdate,
     ) -> Result<Activity, PphError> {
         check_id("activity_id", &activity_id)?;
-        if let Some(d) = &update.description {
-            required_text("description", d, MAX_LONG_TEXT)?;
-        }
+        update.validate()?;
         Ok(self.store.write(|tx| {
             let old: Activity = load_required(tx.tx, &activity_id)?;
             let mut new = old.clone();
@@ -279,11 +260,7 @@ impl CarePlans {
         new: NewCompletion,
     ) -> Result<Completion, PphError> {
         check_id("activity_id", &activity_id)?;
-        check_offset("utc_offset_minutes", new.utc_offset_minutes)?;
-        optional_text("note", new.note.as_deref(), MAX_LONG_TEXT)?;
-        if new.value.is_some_and(|v| !v.is_finite()) {
-            return Err(PphError::validation("value", "must be a finite number"));
-        }
+        new.validate()?;
         let at_ms = to_ms("occurred_at", new.occurred_at)?;
         Ok(self.store.write(|tx| {
             let activity: Activity = load_required(tx.tx, &activity_id)?;
@@ -341,16 +318,7 @@ impl CarePlans {
     /// Records a review and sets the plan's next review date from it.
     pub fn record_review(&self, plan_id: String, new: NewReview) -> Result<Review, PphError> {
         check_id("plan_id", &plan_id)?;
-        let date = parse_date("date", &new.date)?;
-        if optional_date("next_review", new.next_review.as_deref())?.is_some_and(|n| n <= date) {
-            return Err(PphError::validation(
-                "next_review",
-                "must be after the review date",
-            ));
-        }
-        validate_names("participants", &new.participants)?;
-        optional_text("notes", Some(&new.notes), MAX_LONG_TEXT)?;
-        optional_text("outcome", Some(&new.outcome), MAX_LONG_TEXT)?;
+        new.validate()?;
         Ok(self.store.write(|tx| {
             let old: PlanInfo = load_required(tx.tx, &plan_id)?;
             let review = Review {

@@ -2,13 +2,14 @@
 //! words: checked for presence and length, never rewritten.
 
 use crate::error::PphError;
-use crate::time::parse_date;
+use crate::time::{check_offset, parse_date};
+use crate::validate::{
+    names, optional_date, optional_text, required_text, MAX_LONG_TEXT, MAX_SHORT_TEXT,
+};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
 
-pub(crate) const MAX_SHORT_TEXT: usize = 200;
-pub(crate) const MAX_LONG_TEXT: usize = 4000;
 const MAX_EVERY_N_DAYS: u16 = 366;
 const MINUTES_PER_DAY: u16 = 24 * 60;
 
@@ -344,44 +345,6 @@ pub struct Adherence {
 
 // ---- validation ----
 
-/// Required text: not blank, at most `max` characters.
-pub(crate) fn required_text(field: &str, text: &str, max: usize) -> Result<(), PphError> {
-    if text.trim().is_empty() {
-        return Err(PphError::validation(field, "must not be empty"));
-    }
-    optional_text(field, Some(text), max)
-}
-
-/// Text of at most `max` characters, without control characters other than
-/// line breaks and tabs (a NUL among them).
-pub(crate) fn optional_text(field: &str, text: Option<&str>, max: usize) -> Result<(), PphError> {
-    let Some(t) = text else {
-        return Ok(());
-    };
-    if t.chars().count() > max {
-        return Err(PphError::validation(
-            field,
-            format!("longer than {max} characters"),
-        ));
-    }
-    if t.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(PphError::validation(
-            field,
-            "must not hold control characters",
-        ));
-    }
-    Ok(())
-}
-
-pub(crate) fn optional_date(
-    field: &str,
-    date: Option<&str>,
-) -> Result<Option<NaiveDate>, PphError> {
-    date.map(|d| parse_date(field, d)).transpose()
-}
-
 /// A schedule with its dates parsed, as adherence needs it.
 #[derive(Clone, Debug)]
 pub(crate) struct ScheduleRule {
@@ -434,8 +397,89 @@ impl Schedule {
     }
 }
 
-pub(crate) fn validate_names(field: &str, names: &[String]) -> Result<(), PphError> {
-    names
-        .iter()
-        .try_for_each(|n| required_text(field, n, MAX_SHORT_TEXT))
+impl NewPlan {
+    pub(crate) fn validate(&self) -> Result<(), PphError> {
+        required_text("title", &self.title, MAX_SHORT_TEXT)?;
+        optional_text("what_matters", Some(&self.what_matters), MAX_LONG_TEXT)?;
+        optional_date("next_review", self.next_review.as_deref()).map(|_| ())
+    }
+}
+
+impl PlanUpdate {
+    pub(crate) fn validate(&self) -> Result<(), PphError> {
+        if let Some(title) = &self.title {
+            required_text("title", title, MAX_SHORT_TEXT)?;
+        }
+        optional_text("what_matters", self.what_matters.as_deref(), MAX_LONG_TEXT)?;
+        optional_date("next_review", self.next_review.as_deref()).map(|_| ())
+    }
+}
+
+impl NewContact {
+    pub(crate) fn validate(&self) -> Result<(), PphError> {
+        required_text("name", &self.name, MAX_SHORT_TEXT)?;
+        optional_text("reach", Some(&self.reach), MAX_SHORT_TEXT)
+    }
+}
+
+impl NewGoal {
+    pub(crate) fn validate(&self) -> Result<(), PphError> {
+        required_text("description", &self.description, MAX_LONG_TEXT)?;
+        required_text("expressed_by", &self.expressed_by, MAX_SHORT_TEXT)?;
+        optional_text("target", self.target.as_deref(), MAX_SHORT_TEXT)
+    }
+}
+
+impl GoalUpdate {
+    pub(crate) fn validate(&self) -> Result<(), PphError> {
+        if let Some(d) = &self.description {
+            required_text("description", d, MAX_LONG_TEXT)?;
+        }
+        optional_text("target", self.target.as_deref(), MAX_SHORT_TEXT)
+    }
+}
+
+impl NewActivity {
+    /// The schedule, parsed, once the activity is known to be valid.
+    pub(crate) fn validate(&self) -> Result<ScheduleRule, PphError> {
+        required_text("description", &self.description, MAX_LONG_TEXT)?;
+        self.schedule.validate()
+    }
+}
+
+impl ActivityUpdate {
+    pub(crate) fn validate(&self) -> Result<(), PphError> {
+        match &self.description {
+            Some(d) => required_text("description", d, MAX_LONG_TEXT),
+            None => Ok(()),
+        }
+    }
+}
+
+impl NewCompletion {
+    pub(crate) fn validate(&self) -> Result<(), PphError> {
+        check_offset("utc_offset_minutes", self.utc_offset_minutes)?;
+        optional_text("note", self.note.as_deref(), MAX_LONG_TEXT)?;
+        if self.value.is_some_and(|v| !v.is_finite()) {
+            return Err(PphError::validation("value", "must be a finite number"));
+        }
+        Ok(())
+    }
+}
+
+impl NewReview {
+    /// The review's date, once the review is known to be valid.
+    pub(crate) fn validate(&self) -> Result<NaiveDate, PphError> {
+        let date = parse_date("date", &self.date)?;
+        if optional_date("next_review", self.next_review.as_deref())?.is_some_and(|n| n <= date) {
+            return Err(PphError::validation(
+                "next_review",
+                "must be after the review date",
+            ));
+        }
+        names("participants", &self.participants)?;
+        optional_text("notes", Some(&self.notes), MAX_LONG_TEXT)?;
+        optional_text("outcome", Some(&self.outcome), MAX_LONG_TEXT)?;
+        Ok(date)
+    }
 }

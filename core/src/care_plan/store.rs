@@ -3,88 +3,37 @@
 use super::adherence::Mark;
 use super::model::{Activity, Completion, Contact, Goal, Outcome, PlanInfo, Review};
 use crate::error::Result;
+use crate::store::entity;
 use crate::store::entity::{docs, text};
-use crate::store::Entity;
 use pph_protocol::kinds;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
-impl Entity for PlanInfo {
-    const KIND: &'static str = kinds::CARE_PLAN;
-    const TABLE: &'static str = "care_plans";
-    const COLUMNS: &'static [&'static str] = &[];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![]
-    }
-}
+entity!(PlanInfo, kinds::CARE_PLAN, "care_plans");
 
-impl Entity for Contact {
-    const KIND: &'static str = kinds::PLAN_CONTACT;
-    const TABLE: &'static str = "plan_contacts";
-    const COLUMNS: &'static [&'static str] = &["plan_id"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![text(&self.plan_id)]
-    }
-}
+entity!(Contact, kinds::PLAN_CONTACT, "plan_contacts", |r| {
+    "plan_id": text(&r.plan_id),
+});
 
-impl Entity for Goal {
-    const KIND: &'static str = kinds::PLAN_GOAL;
-    const TABLE: &'static str = "plan_goals";
-    const COLUMNS: &'static [&'static str] = &["plan_id"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![text(&self.plan_id)]
-    }
-}
+entity!(Goal, kinds::PLAN_GOAL, "plan_goals", |r| {
+    "plan_id": text(&r.plan_id),
+});
 
-impl Entity for Activity {
-    const KIND: &'static str = kinds::PLAN_ACTIVITY;
-    const TABLE: &'static str = "plan_activities";
-    const COLUMNS: &'static [&'static str] = &["plan_id", "goal_id"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![text(&self.plan_id), text(&self.goal_id)]
-    }
-}
+entity!(Activity, kinds::PLAN_ACTIVITY, "plan_activities", |r| {
+    "plan_id": text(&r.plan_id),
+    "goal_id": text(&r.goal_id),
+});
 
-impl Entity for Completion {
-    const KIND: &'static str = kinds::PLAN_COMPLETION;
-    const TABLE: &'static str = "plan_completions";
-    const COLUMNS: &'static [&'static str] = &["plan_id", "activity_id", "local_date", "outcome"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![
-            text(&self.plan_id),
-            text(&self.activity_id),
-            text(&self.local_date),
-            Value::Text(outcome_key(self.outcome).to_owned()),
-        ]
-    }
-}
+entity!(Completion, kinds::PLAN_COMPLETION, "plan_completions", |r| {
+    "plan_id": text(&r.plan_id),
+    "activity_id": text(&r.activity_id),
+    "local_date": text(&r.local_date),
+    "outcome": Value::Text(outcome_key(r.outcome).to_owned()),
+});
 
-impl Entity for Review {
-    const KIND: &'static str = kinds::PLAN_REVIEW;
-    const TABLE: &'static str = "plan_reviews";
-    const COLUMNS: &'static [&'static str] = &["plan_id"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![text(&self.plan_id)]
-    }
-}
+entity!(Review, kinds::PLAN_REVIEW, "plan_reviews", |r| {
+    "plan_id": text(&r.plan_id),
+});
 
 pub(crate) fn list_plans(conn: &Connection) -> Result<Vec<PlanInfo>> {
     docs(

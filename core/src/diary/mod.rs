@@ -9,15 +9,16 @@ mod store;
 
 use crate::error::{PphError, Result};
 use crate::ids::{check_id, new_id};
+use crate::paging::{check_limit, next, Cursor};
 use crate::store::{load_required, Entity, Store, WriteTx};
-use crate::time::{check_offset, local_date, parse_date, to_ms};
+use crate::time::{check_offset, local_date, to_ms};
+use crate::validate::date_range;
 use model::*;
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
-const MAX_PAGE: u32 = 200;
 const MAX_IMPORT: usize = 100_000;
 
 #[derive(uniffi::Object)]
@@ -91,38 +92,6 @@ fn all_questionnaires(conn: &Connection) -> Result<Vec<QuestionnaireDefinition>>
     Ok(all)
 }
 
-/// Everything an entry must satisfy, new or edited: its parts, and each
-/// rating against its symptom's scale.
-fn check_content(e: &DiaryEntry, catalogue: &HashMap<String, Symptom>) -> Result<()> {
-    check_entry_parts(&e.ratings, e.note.as_deref(), &e.tags, &e.medications)?;
-    for (i, r) in e.ratings.iter().enumerate() {
-        let symptom = catalogue.get(&r.symptom_id).ok_or_else(|| {
-            PphError::validation(&format!("ratings[{i}].symptom_id"), "no such symptom")
-        })?;
-        check_rating_value(symptom, i, r.value)?;
-    }
-    Ok(())
-}
-
-/// Validates a new entry against the catalogue and builds its record.
-fn new_entry(new: NewEntry, catalogue: &HashMap<String, Symptom>) -> Result<DiaryEntry> {
-    check_offset("utc_offset_minutes", new.utc_offset_minutes)?;
-    let at = to_ms("recorded_at", new.recorded_at)?;
-    let entry = DiaryEntry {
-        id: new_id(),
-        recorded_at: new.recorded_at,
-        utc_offset_minutes: new.utc_offset_minutes,
-        local_date: local_date(at, new.utc_offset_minutes).to_string(),
-        ratings: new.ratings,
-        note: new.note.filter(|n| !n.trim().is_empty()),
-        tags: normalise_tags(new.tags),
-        medications: new.medications,
-        deleted: false,
-    };
-    check_content(&entry, catalogue)?;
-    Ok(entry)
-}
-
 fn live_entry(tx: &WriteTx<'_>, entry_id: &str) -> Result<DiaryEntry> {
     let entry: DiaryEntry = load_required(tx.tx, entry_id)?;
     if entry.deleted {
@@ -133,61 +102,15 @@ fn live_entry(tx: &WriteTx<'_>, entry_id: &str) -> Result<DiaryEntry> {
     Ok(entry)
 }
 
-fn range(from: &str, to: &str) -> Result<(), PphError> {
-    let (f, t) = (parse_date("from", from)?, parse_date("to", to)?);
-    if t < f {
-        return Err(PphError::validation("to", "is before from"));
-    }
-    Ok(())
-}
-
-/// The person's words as an FTS5 query: each word quoted (so no operator
-/// syntax leaks in), the last one matching as a prefix.
-fn fts_query(text: &str) -> Result<String, PphError> {
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(|w| w.replace('"', ""))
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\""))
-        .collect();
-    if words.is_empty() {
-        return Err(PphError::validation("query", "type a word to search for"));
-    }
-    Ok(format!("{}*", words.join(" ")))
-}
-
-fn parse_cursor(cursor: &str) -> Result<(i64, String), PphError> {
-    cursor
-        .split_once('/')
-        .and_then(|(ms, id)| Some((ms.parse().ok()?, id.to_owned())))
-        .ok_or_else(|| PphError::validation("cursor", "not a cursor from a previous page"))
-}
-
 fn page(entries: Vec<DiaryEntry>, limit: u32) -> EntryPage {
-    let next_cursor = (entries.len() == limit as usize)
-        .then(|| entries.last())
-        .flatten()
-        .map(|e| {
-            format!(
-                "{}/{}",
-                to_ms("recorded_at", e.recorded_at).unwrap_or(0),
-                e.id
-            )
-        });
+    let next_cursor = next(&entries, limit, |e| Cursor {
+        at_ms: to_ms("recorded_at", e.recorded_at).unwrap_or(0) as i64,
+        id: e.id.clone(),
+    });
     EntryPage {
         entries,
         next_cursor,
     }
-}
-
-fn check_limit(limit: u32) -> Result<(), PphError> {
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(PphError::validation(
-            "limit",
-            format!("must be 1 to {MAX_PAGE}"),
-        ));
-    }
-    Ok(())
 }
 
 #[uniffi::export]
@@ -233,7 +156,7 @@ impl Diary {
     /// One quick call, one transaction.
     pub fn log_entry(&self, new: NewEntry) -> Result<DiaryEntry, PphError> {
         Ok(self.store.write(|tx| {
-            let entry = new_entry(new, &symptoms(tx.tx)?)?;
+            let entry = new.into_entry(&symptoms(tx.tx)?)?;
             tx.save_personal(None, &entry)?;
             Ok(entry)
         })?)
@@ -254,7 +177,7 @@ impl Diary {
                 .into_iter()
                 .enumerate()
                 .map(|(i, new)| {
-                    new_entry(new, &catalogue).map_err(|e| match PphError::from(e) {
+                    new.into_entry(&catalogue).map_err(|e| match e {
                         PphError::Validation { field, reason } => {
                             PphError::validation(&format!("entries[{i}].{field}"), reason)
                         }
@@ -299,7 +222,7 @@ impl Diary {
             if let Some(m) = update.medications {
                 new.medications = m;
             }
-            check_content(&new, &symptoms(tx.tx)?)?;
+            new.check_content(&symptoms(tx.tx)?)?;
             tx.save_personal(Some(&old), &new)?;
             Ok(new)
         })?)
@@ -327,17 +250,11 @@ impl Diary {
         limit: u32,
         cursor: Option<String>,
     ) -> Result<EntryPage, PphError> {
-        range(&from, &to)?;
+        date_range(&from, &to)?;
         check_limit(limit)?;
-        let before = cursor.as_deref().map(parse_cursor).transpose()?;
+        let before = Cursor::parse(cursor.as_deref())?;
         let found = self.store.read(|conn| {
-            store::entries_page(
-                conn,
-                &from,
-                &to,
-                before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
-                limit,
-            )
+            store::entries_page(conn, &from, &to, Cursor::bound(before.as_ref()), limit)
         })?;
         Ok(page(found, limit))
     }
@@ -352,11 +269,11 @@ impl Diary {
         cursor: Option<String>,
     ) -> Result<EntryPage, PphError> {
         check_limit(limit)?;
-        let fts = fts_query(&query)?;
-        let after = cursor.as_deref().map(parse_cursor).transpose()?;
-        let found = self.store.read(|conn| {
-            store::search(conn, &fts, after.as_ref().map(|(_, id)| id.as_str()), limit)
-        })?;
+        let fts = search_query(&query)?;
+        let after = Cursor::parse(cursor.as_deref())?;
+        let found = self
+            .store
+            .read(|conn| store::search(conn, &fts, after.as_ref().map(|c| c.id.as_str()), limit))?;
         Ok(page(found, limit))
     }
 
@@ -369,7 +286,7 @@ impl Diary {
         to: String,
         bucket: Bucket,
     ) -> Result<Vec<TrendPoint>, PphError> {
-        range(&from, &to)?;
+        date_range(&from, &to)?;
         Ok(self.store.read(|conn| {
             if !symptoms(conn)?.contains_key(&symptom_id) {
                 return Err(PphError::not_found(Symptom::KIND, &symptom_id).into());
@@ -388,7 +305,7 @@ impl Diary {
         threshold: f64,
         min_days: u32,
     ) -> Result<Vec<Flare>, PphError> {
-        range(&from, &to)?;
+        date_range(&from, &to)?;
         if !threshold.is_finite() {
             return Err(PphError::validation("threshold", "must be a number"));
         }
@@ -409,7 +326,7 @@ impl Diary {
         from: String,
         to: String,
     ) -> Result<Vec<TriggerInsight>, PphError> {
-        range(&from, &to)?;
+        date_range(&from, &to)?;
         let (means, tags) = self.store.read(|conn| {
             Ok((
                 store::daily_means(conn, &symptom_id, &from, &to)?,
@@ -470,7 +387,7 @@ impl Diary {
         from: String,
         to: String,
     ) -> Result<Vec<QuestionnaireResult>, PphError> {
-        range(&from, &to)?;
+        date_range(&from, &to)?;
         Ok(self
             .store
             .read(|conn| store::results_between(conn, Some(&code), &from, &to))?)
@@ -478,7 +395,7 @@ impl Diary {
 
     /// One row per rating of every live entry between two local dates.
     pub fn export_csv(&self, from: String, to: String) -> Result<String, PphError> {
-        range(&from, &to)?;
+        date_range(&from, &to)?;
         Ok(self.store.read(|conn| {
             export::csv(&store::entries_between(conn, &from, &to)?, &symptoms(conn)?)
         })?)
@@ -496,7 +413,7 @@ impl Diary {
         to: String,
         patient: Option<FhirPatient>,
     ) -> Result<String, PphError> {
-        range(&from, &to)?;
+        date_range(&from, &to)?;
         let patient = patient.unwrap_or_default();
         patient.validate()?;
         let now = crate::time::from_ms(self.store.now_ms());

@@ -1,8 +1,11 @@
 //! Symptom-diary records and their validation.
 
-use crate::care_plan::model::{optional_text, required_text, MAX_LONG_TEXT, MAX_SHORT_TEXT};
 use crate::error::PphError;
+use crate::ids::new_id;
+use crate::time::{check_offset, local_date, to_ms};
+use crate::validate::{optional_text, required_text, MAX_LONG_TEXT, MAX_SHORT_TEXT};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 /// Severity scales run 0 (none) to 10 (worst imaginable).
@@ -352,6 +355,68 @@ pub(crate) fn is_nhs_number(text: &str) -> bool {
         10 => false,
         check => digits[9] == check,
     }
+}
+
+impl DiaryEntry {
+    /// Everything an entry must satisfy, new or edited: its parts, and each
+    /// rating against its symptom's scale.
+    pub(crate) fn check_content(
+        &self,
+        catalogue: &HashMap<String, Symptom>,
+    ) -> Result<(), PphError> {
+        check_entry_parts(
+            &self.ratings,
+            self.note.as_deref(),
+            &self.tags,
+            &self.medications,
+        )?;
+        for (i, r) in self.ratings.iter().enumerate() {
+            let symptom = catalogue.get(&r.symptom_id).ok_or_else(|| {
+                PphError::validation(&format!("ratings[{i}].symptom_id"), "no such symptom")
+            })?;
+            check_rating_value(symptom, i, r.value)?;
+        }
+        Ok(())
+    }
+}
+
+impl NewEntry {
+    /// Validates the entry against the catalogue and builds its record.
+    pub(crate) fn into_entry(
+        self,
+        catalogue: &HashMap<String, Symptom>,
+    ) -> Result<DiaryEntry, PphError> {
+        check_offset("utc_offset_minutes", self.utc_offset_minutes)?;
+        let at = to_ms("recorded_at", self.recorded_at)?;
+        let entry = DiaryEntry {
+            id: new_id(),
+            recorded_at: self.recorded_at,
+            utc_offset_minutes: self.utc_offset_minutes,
+            local_date: local_date(at, self.utc_offset_minutes).to_string(),
+            ratings: self.ratings,
+            note: self.note.filter(|n| !n.trim().is_empty()),
+            tags: normalise_tags(self.tags),
+            medications: self.medications,
+            deleted: false,
+        };
+        entry.check_content(catalogue)?;
+        Ok(entry)
+    }
+}
+
+/// The person's words as an FTS5 query: each word quoted (so no operator
+/// syntax leaks in), the last one matching as a prefix.
+pub(crate) fn search_query(text: &str) -> Result<String, PphError> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.replace('"', ""))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    if words.is_empty() {
+        return Err(PphError::validation("query", "type a word to search for"));
+    }
+    Ok(format!("{}*", words.join(" ")))
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use super::model::{
     Bucket, DiaryEntry, QuestionnaireDefinition, QuestionnaireResult, Rating, Symptom, TrendPoint,
 };
 use crate::error::Result;
+use crate::store::entity;
 use crate::store::entity::{docs, text};
-use crate::store::Entity;
 use crate::time::to_ms;
 use chrono::NaiveDate;
 use pph_protocol::kinds;
@@ -14,32 +14,13 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-impl Entity for Symptom {
-    const KIND: &'static str = kinds::DIARY_SYMPTOM;
-    const TABLE: &'static str = "diary_symptoms";
-    const COLUMNS: &'static [&'static str] = &[];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![]
-    }
-}
+entity!(Symptom, kinds::DIARY_SYMPTOM, "diary_symptoms");
 
-impl Entity for DiaryEntry {
-    const KIND: &'static str = kinds::DIARY_ENTRY;
-    const TABLE: &'static str = "diary_entries";
-    const COLUMNS: &'static [&'static str] = &["local_date", "recorded_at", "deleted"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![
-            text(&self.local_date),
-            Value::Integer(to_ms("recorded_at", self.recorded_at).unwrap_or(0) as i64),
-            Value::Integer(i64::from(self.deleted)),
-        ]
-    }
+entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
+    "local_date": text(&e.local_date),
+    "recorded_at": Value::Integer(to_ms("recorded_at", e.recorded_at).unwrap_or(0) as i64),
+    "deleted": Value::Integer(i64::from(e.deleted)),
+}
 
     /// Tags, daily rollups, symptom use counts and the searchable note of a
     /// live entry; none for a tombstone.
@@ -77,7 +58,7 @@ impl Entity for DiaryEntry {
             .zip(rowids)
             .try_for_each(|(e, rowid)| index_text(conn, *rowid, e))
     }
-}
+);
 
 /// Notes of one millisecond the search key tells apart (`NOTE_SLOTS` keys
 /// per millisecond: `recorded_at * NOTE_SLOTS + n`).
@@ -213,21 +194,11 @@ fn recompute_day(conn: &Connection, day: &str) -> Result<()> {
     add_to_days(conn, &entries)
 }
 
-impl Entity for QuestionnaireResult {
-    const KIND: &'static str = kinds::QUESTIONNAIRE_RESULT;
-    const TABLE: &'static str = "questionnaire_results";
-    const COLUMNS: &'static [&'static str] = &["code", "local_date", "recorded_at"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![
-            text(&self.code),
-            text(&self.local_date),
-            Value::Integer(to_ms("recorded_at", self.recorded_at).unwrap_or(0) as i64),
-        ]
-    }
-}
+entity!(QuestionnaireResult, kinds::QUESTIONNAIRE_RESULT, "questionnaire_results", |r| {
+    "code": text(&r.code),
+    "local_date": text(&r.local_date),
+    "recorded_at": Value::Integer(to_ms("recorded_at", r.recorded_at).unwrap_or(0) as i64),
+});
 
 pub(crate) fn custom_symptoms(conn: &Connection) -> Result<Vec<Symptom>> {
     docs(
@@ -248,10 +219,9 @@ pub(crate) fn entries_page(
     conn: &Connection,
     from: &str,
     to: &str,
-    before: Option<(i64, &str)>,
+    (before_ms, before_id): (i64, &str),
     limit: u32,
 ) -> Result<Vec<DiaryEntry>> {
-    let (before_ms, before_id) = before.unwrap_or((i64::MAX, ""));
     docs(
         &mut conn.prepare_cached(
             "SELECT doc FROM diary_entries

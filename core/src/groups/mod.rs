@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::error::{PphError, Result as IResult};
 use crate::ids::{check_id, new_id, owned_id};
 use crate::net::{Net, Relay};
+use crate::paging::{check_limit, next, Cursor};
 use crate::store::authz::{add_space, SpaceFacts};
 use crate::store::{load, load_required, AccountInfo, Store};
 use model::*;
@@ -18,8 +19,6 @@ use pph_protocol::kinds::SpaceKind;
 use pph_protocol::wire;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-const MAX_PAGE: u32 = 200;
 
 #[derive(uniffi::Object)]
 pub struct Groups {
@@ -141,13 +140,6 @@ fn group_members(response: wire::MembersResponse) -> Vec<GroupMember> {
             role: m.role,
         })
         .collect()
-}
-
-fn parse_cursor(cursor: &str) -> Result<(i64, String), PphError> {
-    cursor
-        .split_once(':')
-        .and_then(|(ms, id)| Some((ms.parse().ok()?, id.to_owned())))
-        .ok_or_else(|| PphError::validation("before", "not a cursor from a previous page"))
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -386,24 +378,16 @@ impl Groups {
         before: Option<String>,
     ) -> Result<MessagePage, PphError> {
         check_id("group_id", &group_id)?;
-        if limit == 0 || limit > MAX_PAGE {
-            return Err(PphError::validation(
-                "limit",
-                format!("must be 1 to {MAX_PAGE}"),
-            ));
-        }
-        let before = before.as_deref().map(parse_cursor).transpose()?;
+        check_limit(limit)?;
+        let before = Cursor::parse(before.as_deref())?;
         let me = self.me()?.account_id;
         Ok(self.store.read(|conn| {
-            let rows = store::messages_before(
-                conn,
-                &group_id,
-                before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
-                limit,
-            )?;
-            let next = (rows.len() == limit as usize)
-                .then(|| rows.last().map(|m| format!("{}:{}", m.sent_at_ms, m.id)))
-                .flatten();
+            let rows =
+                store::messages_before(conn, &group_id, Cursor::bound(before.as_ref()), limit)?;
+            let next = next(&rows, limit, |m| Cursor {
+                at_ms: m.sent_at_ms as i64,
+                id: m.id.clone(),
+            });
             let messages = rows
                 .into_iter()
                 .map(|m| self.chat(conn, m, &me))

@@ -1,7 +1,7 @@
 //! Peer-group records and their validation.
 
-use crate::care_plan::model::{optional_text, required_text};
 use crate::error::PphError;
+use crate::validate::{optional_text, required_text};
 use serde::{Deserialize, Serialize};
 
 pub(crate) const MAX_NAME: usize = 100;

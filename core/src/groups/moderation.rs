@@ -3,10 +3,10 @@
 
 use super::model::*;
 use super::{store, Groups};
-use crate::care_plan::model::required_text;
 use crate::error::PphError;
 use crate::ids::{check_id, derived_id, owned_id};
 use crate::store::load_required;
+use crate::validate::required_text;
 
 const MAX_REASON: usize = 500;
 

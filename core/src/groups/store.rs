@@ -2,119 +2,47 @@
 
 use super::model::{Attendance, Group, Hidden, Meetup, Message, Reaction, ReadMark, Report, Rsvp};
 use crate::error::Result;
+use crate::store::entity;
 use crate::store::entity::{docs, text};
-use crate::store::Entity;
 use pph_protocol::kinds;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
-impl Entity for Group {
-    const KIND: &'static str = kinds::GROUP;
-    const TABLE: &'static str = "groups";
-    const COLUMNS: &'static [&'static str] = &[];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![]
-    }
-}
+entity!(Group, kinds::GROUP, "groups");
 
-impl Entity for Message {
-    const KIND: &'static str = kinds::GROUP_MESSAGE;
-    const TABLE: &'static str = "group_messages";
-    const COLUMNS: &'static [&'static str] = &["group_id", "sent_at_ms"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![text(&self.group_id), Value::Integer(self.sent_at_ms as i64)]
-    }
-}
+entity!(Message, kinds::GROUP_MESSAGE, "group_messages", |m| {
+    "group_id": text(&m.group_id),
+    "sent_at_ms": Value::Integer(m.sent_at_ms as i64),
+});
 
-impl Entity for Reaction {
-    const KIND: &'static str = kinds::GROUP_REACTION;
-    const TABLE: &'static str = "group_reactions";
-    const COLUMNS: &'static [&'static str] = &["message_id"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![text(&self.message_id)]
-    }
-}
+entity!(Reaction, kinds::GROUP_REACTION, "group_reactions", |r| {
+    "message_id": text(&r.message_id),
+});
 
-impl Entity for ReadMark {
-    const KIND: &'static str = kinds::GROUP_READ;
-    const TABLE: &'static str = "group_reads";
-    const COLUMNS: &'static [&'static str] = &["group_id"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![text(&self.group_id)]
-    }
-}
+entity!(ReadMark, kinds::GROUP_READ, "group_reads", |r| {
+    "group_id": text(&r.group_id),
+});
 
-impl Entity for Meetup {
-    const KIND: &'static str = kinds::GROUP_MEETUP;
-    const TABLE: &'static str = "group_meetups";
-    const COLUMNS: &'static [&'static str] = &["group_id", "starts_at_ms"];
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn column_values(&self) -> Vec<Value> {
-        vec![
-            text(&self.group_id),
-            Value::Integer(self.starts_at_ms as i64),
-        ]
-    }
-}
+entity!(Meetup, kinds::GROUP_MEETUP, "group_meetups", |m| {
+    "group_id": text(&m.group_id),
+    "starts_at_ms": Value::Integer(m.starts_at_ms as i64),
+});
 
-macro_rules! by_meetup_or_message {
-    ($t:ty, $kind:expr, $table:literal, $column:literal, $field:ident) => {
-        impl Entity for $t {
-            const KIND: &'static str = $kind;
-            const TABLE: &'static str = $table;
-            const COLUMNS: &'static [&'static str] = &[$column];
-            fn id(&self) -> &str {
-                &self.id
-            }
-            fn column_values(&self) -> Vec<Value> {
-                vec![text(&self.$field)]
-            }
-        }
-    };
-}
+entity!(Rsvp, kinds::MEETUP_RSVP, "meetup_rsvps", |r| {
+    "meetup_id": text(&r.meetup_id),
+});
 
-by_meetup_or_message!(
-    Rsvp,
-    kinds::MEETUP_RSVP,
-    "meetup_rsvps",
-    "meetup_id",
-    meetup_id
-);
-by_meetup_or_message!(
-    Attendance,
-    kinds::MEETUP_ATTENDANCE,
-    "meetup_attendance",
-    "meetup_id",
-    meetup_id
-);
-by_meetup_or_message!(
-    Report,
-    kinds::GROUP_REPORT,
-    "group_reports",
-    "message_id",
-    message_id
-);
-by_meetup_or_message!(
-    Hidden,
-    kinds::GROUP_HIDE,
-    "group_hidden",
-    "message_id",
-    message_id
-);
+entity!(Attendance, kinds::MEETUP_ATTENDANCE, "meetup_attendance", |a| {
+    "meetup_id": text(&a.meetup_id),
+});
+
+entity!(Report, kinds::GROUP_REPORT, "group_reports", |r| {
+    "message_id": text(&r.message_id),
+});
+
+entity!(Hidden, kinds::GROUP_HIDE, "group_hidden", |h| {
+    "message_id": text(&h.message_id),
+});
 
 pub(crate) fn meetups(conn: &Connection, group_id: &str) -> Result<Vec<Meetup>> {
     let mut stmt = conn.prepare_cached(
@@ -154,10 +82,9 @@ pub(crate) fn open_reports(conn: &Connection, group_id: &str) -> Result<Vec<Repo
 pub(crate) fn messages_before(
     conn: &Connection,
     group_id: &str,
-    before: Option<(i64, &str)>,
+    (ms, id): (i64, &str),
     limit: u32,
 ) -> Result<Vec<Message>> {
-    let (ms, id) = before.unwrap_or((i64::MAX, ""));
     let mut stmt = conn.prepare_cached(
         "SELECT doc FROM group_messages
          WHERE group_id = ?1 AND (sent_at_ms < ?2 OR (sent_at_ms = ?2 AND id < ?3))

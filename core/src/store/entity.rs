@@ -36,6 +36,36 @@ pub(crate) trait Entity: Serialize + DeserializeOwned {
     }
 }
 
+/// Implements `Entity` for a record with an `id` field: its kind (from the
+/// authorisation table), its table, and the columns kept beside its JSON,
+/// each computed from the record bound to the given name. Further methods
+/// (`reindex`, `index_new`) may follow the columns.
+///
+/// ```ignore
+/// entity!(Goal, kinds::PLAN_GOAL, "plan_goals", |g| { "plan_id": text(&g.plan_id) });
+/// ```
+macro_rules! entity {
+    ($t:ty, $kind:expr, $table:literal) => {
+        entity!($t, $kind, $table, |_r| {});
+    };
+    ($t:ty, $kind:expr, $table:literal, |$r:ident| { $($col:literal: $val:expr),* $(,)? } $($extra:item)*) => {
+        impl $crate::store::Entity for $t {
+            const KIND: &'static str = $kind;
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static [&'static str] = &[$($col),*];
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn column_values(&self) -> Vec<rusqlite::types::Value> {
+                let $r = self;
+                vec![$($val),*]
+            }
+            $($extra)*
+        }
+    };
+}
+pub(crate) use entity;
+
 /// Stores a record whose JSON is `doc` and rewrites its derived rows.
 pub(crate) fn upsert<E: Entity>(
     conn: &Connection,

@@ -15,7 +15,7 @@ mod write;
 
 pub use account::AccountInfo;
 pub(crate) use account::Session;
-pub(crate) use entity::{list_by, load, load_required, Entity};
+pub(crate) use entity::{entity, list_by, load, load_required, Entity};
 pub use migrations::LATEST_VERSION;
 pub(crate) use write::WriteTx;
 
