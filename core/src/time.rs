@@ -21,10 +21,19 @@ pub(crate) fn check_offset(field: &str, minutes: i32) -> Result<(), PphError> {
     Ok(())
 }
 
+/// 10000-01-01T00:00Z: no instant we keep is this late, and keys built
+/// from instants (the diary's search keys) stay within 64 bits below it.
+pub(crate) const END_OF_TIME_MS: u64 = 253_402_300_800_000;
+
 pub(crate) fn to_ms(field: &str, t: SystemTime) -> Result<u64, PphError> {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .map_err(|_| PphError::validation(field, "before 1970"))
+    let ms = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .map_err(|_| PphError::validation(field, "before 1970"))?;
+    if ms >= u128::from(END_OF_TIME_MS) {
+        return Err(PphError::validation(field, "after the year 9999"));
+    }
+    Ok(ms as u64)
 }
 
 pub(crate) fn from_ms(ms: u64) -> SystemTime {
@@ -63,5 +72,18 @@ mod tests {
         );
         assert!(check_offset("utc_offset_minutes", 15 * 60).is_err());
         assert!(check_offset("utc_offset_minutes", -12 * 60).is_ok());
+    }
+
+    #[test]
+    fn instants_run_from_1970_to_the_year_9999() {
+        let last = from_ms(END_OF_TIME_MS - 1);
+        assert_eq!(to_ms("at", last), Ok(END_OF_TIME_MS - 1));
+        assert_eq!(
+            to_ms("at", from_ms(END_OF_TIME_MS)),
+            Err(PphError::validation("at", "after the year 9999"))
+        );
+        assert!(to_ms("at", UNIX_EPOCH - Duration::from_millis(1)).is_err());
+        // The diary's search keys (ms * 16384 + n) fit in 64 bits.
+        assert!(i64::try_from(END_OF_TIME_MS * 16_384).is_ok());
     }
 }

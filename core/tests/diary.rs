@@ -464,6 +464,80 @@ fn search_is_newest_by_when_it_happened() {
     assert_eq!(rest.next_cursor, None);
 }
 
+/// Entries of the same millisecond share a time in the search index: each
+/// is found once, through edits and deletions, page by page.
+#[test]
+fn search_tells_apart_entries_of_the_same_millisecond() {
+    let t = new_store();
+    let diary = t.companion.diary();
+    let log = |note: &str| {
+        diary
+            .log_entry(entry(T0_MS, 0, vec![rating(COUGH, 2.0)], Some(note), &[]))
+            .expect("log")
+    };
+    let first = log("walk one");
+    let second = log("walk two");
+    let third = log("walk three");
+    let all_walks = || {
+        let mut ids = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = diary.search("walk".into(), 1, cursor).expect("search");
+            ids.extend(page.entries.into_iter().map(|e| e.id));
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return ids,
+            }
+        }
+    };
+    let mut found = all_walks();
+    found.sort();
+    let mut expected = vec![first.id.clone(), second.id.clone(), third.id.clone()];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    // The first holds the millisecond's own key; freeing it and taking it
+    // again must not disturb the others.
+    diary.delete_entry(first.id.clone()).expect("delete");
+    let fourth = log("walk four");
+    diary
+        .update_entry(
+            second.id.clone(),
+            EntryUpdate {
+                note: Some("walk two, rewritten".into()),
+                ..Default::default()
+            },
+        )
+        .expect("edit");
+    diary
+        .update_entry(
+            third.id.clone(),
+            EntryUpdate {
+                note: Some(String::new()),
+                ..Default::default()
+            },
+        )
+        .expect("clear note");
+    let mut found = all_walks();
+    found.sort();
+    let mut expected = vec![second.id.clone(), fourth.id.clone()];
+    expected.sort();
+    assert_eq!(found, expected);
+    assert_eq!(
+        diary
+            .search("rewritten".into(), 5, None)
+            .expect("search")
+            .entries[0]
+            .id,
+        second.id
+    );
+    assert!(diary
+        .search("three".into(), 5, None)
+        .expect("search")
+        .entries
+        .is_empty());
+}
+
 #[test]
 fn phq9_with_item_9_raises_a_stored_flag() {
     let t = new_store();

@@ -271,9 +271,14 @@ impl Diary {
         check_limit(limit)?;
         let fts = search_query(&query)?;
         let after = Cursor::parse(cursor.as_deref())?;
-        let found = self
-            .store
-            .read(|conn| store::search(conn, &fts, after.as_ref().map(|c| c.id.as_str()), limit))?;
+        let found = self.store.read(|conn| {
+            store::search(
+                conn,
+                &fts,
+                after.as_ref().map(|c| (c.at_ms, c.id.as_str())),
+                limit,
+            )
+        })?;
         Ok(page(found, limit))
     }
 

@@ -36,12 +36,7 @@ entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
             Some(old) => {
                 conn.prepare_cached("DELETE FROM diary_tags WHERE entry_rowid = ?1")?
                     .execute([rowid])?;
-                conn.prepare_cached(
-                    "DELETE FROM diary_notes WHERE rowid = (SELECT note_key FROM diary_entries WHERE rowid = ?1)",
-                )?
-                .execute([rowid])?;
-                conn.prepare_cached("UPDATE diary_entries SET note_key = NULL WHERE rowid = ?1")?
-                    .execute([rowid])?;
+                unindex_note(conn, rowid, old)?;
                 // The day is rebuilt from its entries as they now stand.
                 recompute_day(conn, &old.local_date)?;
                 recompute_day(conn, &self.local_date)?;
@@ -60,24 +55,67 @@ entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
     }
 );
 
-/// Notes of one millisecond the search key tells apart (`NOTE_SLOTS` keys
-/// per millisecond: `recorded_at * NOTE_SLOTS + n`).
-const NOTE_SLOTS: i64 = 1024;
+/// Keys per millisecond in the search index: a note's key is
+/// `recorded_at * NOTE_SLOTS + n`, ordered by the entry's time.
+const NOTE_SLOTS: i64 = 16_384;
 
-/// A free search key for a note recorded at `ms`: ordered by time, so
-/// search pages walk the index newest first.
-fn note_key(conn: &Connection, ms: i64) -> Result<i64> {
-    let mut taken = conn.prepare_cached("SELECT 1 FROM diary_notes WHERE rowid = ?1")?;
-    for n in 0..NOTE_SLOTS {
-        let key = ms * NOTE_SLOTS + n;
-        if !taken.exists([key])? {
-            return Ok(key);
-        }
+/// The key a note of an entry recorded at `ms` takes unless another note of
+/// the same millisecond has it (then `note_key` on the entry says which).
+fn base_key(ms: i64) -> i64 {
+    ms * NOTE_SLOTS
+}
+
+/// The search key the note of the entry at `rowid` was given.
+fn stored_key(conn: &Connection, rowid: i64, e: &DiaryEntry) -> Result<i64> {
+    let explicit: Option<i64> = conn
+        .prepare_cached("SELECT note_key FROM diary_entries WHERE rowid = ?1")?
+        .query_row([rowid], |r| r.get(0))?;
+    Ok(explicit.unwrap_or(base_key(to_ms("recorded_at", e.recorded_at)? as i64)))
+}
+
+/// Takes a note out of the search index.
+fn unindex_note(conn: &Connection, rowid: i64, e: &DiaryEntry) -> Result<()> {
+    if e.deleted || e.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Ok(());
     }
-    Err(
-        crate::error::PphError::validation("recorded_at", "too many notes in one millisecond")
-            .into(),
-    )
+    let key = stored_key(conn, rowid, e)?;
+    conn.prepare_cached("DELETE FROM diary_notes WHERE rowid = ?1")?
+        .execute([key])?;
+    conn.prepare_cached(
+        "UPDATE diary_entries SET note_key = NULL WHERE rowid = ?1 AND note_key IS NOT NULL",
+    )?
+    .execute([rowid])?;
+    Ok(())
+}
+
+/// Puts a note in the search index under its time's key: the base key, or
+/// (another note of the same millisecond has that) the next free one,
+/// remembered on the entry.
+fn index_note(conn: &Connection, rowid: i64, ms: i64, note: &str) -> Result<()> {
+    let mut insert = conn
+        .prepare_cached("INSERT INTO diary_notes (rowid, note, entry_rowid) VALUES (?1, ?2, ?3)")?;
+    let base = base_key(ms);
+    match insert.execute((base, note, rowid)) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let last: i64 = conn
+        .prepare_cached(
+            "SELECT rowid FROM diary_notes WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid DESC LIMIT 1",
+        )?
+        .query_row((base, base + NOTE_SLOTS - 1), |r| r.get(0))?;
+    if last + 1 >= base + NOTE_SLOTS {
+        return Err(crate::error::PphError::validation(
+            "recorded_at",
+            "too many notes in one millisecond",
+        )
+        .into());
+    }
+    insert.execute((last + 1, note, rowid))?;
+    conn.prepare_cached("UPDATE diary_entries SET note_key = ?2 WHERE rowid = ?1")?
+        .execute((rowid, last + 1))?;
+    Ok(())
 }
 
 /// A live entry's tags, under its rowid, and searchable note, under a key
@@ -92,14 +130,15 @@ fn index_text(conn: &Connection, rowid: i64, e: &DiaryEntry) -> Result<()> {
     for t in &e.tags {
         tag.execute((rowid, t, &e.local_date))?;
     }
-    if let Some(note) = e.note.as_deref().filter(|n| !n.trim().is_empty()) {
-        let key = note_key(conn, to_ms("recorded_at", e.recorded_at)? as i64)?;
-        conn.prepare_cached("INSERT INTO diary_notes (rowid, note, entry_id) VALUES (?1, ?2, ?3)")?
-            .execute((key, note, &e.id))?;
-        conn.prepare_cached("UPDATE diary_entries SET note_key = ?2 WHERE rowid = ?1")?
-            .execute((rowid, key))?;
+    match e.note.as_deref().filter(|n| !n.trim().is_empty()) {
+        Some(note) => index_note(
+            conn,
+            rowid,
+            to_ms("recorded_at", e.recorded_at)? as i64,
+            note,
+        ),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The ratings that count: none for a tombstone.
@@ -235,19 +274,18 @@ pub(crate) fn entries_page(
 
 /// Full-text matches among live entries, newest first by when they
 /// happened: FTS5 walks its time-ordered keys backwards from the last
-/// page's entry (`after`, an entry id) and stops after the page.
+/// page's entry (`after`: its time and id) and stops after the page.
 pub(crate) fn search(
     conn: &Connection,
     fts_query: &str,
-    after: Option<&str>,
+    after: Option<(i64, &str)>,
     limit: u32,
 ) -> Result<Vec<DiaryEntry>> {
     let below: i64 = match after {
-        Some(id) => conn
-            .prepare_cached("SELECT note_key FROM diary_entries WHERE id = ?1")?
-            .query_row([id], |r| r.get::<_, Option<i64>>(0))
+        Some((ms, id)) => conn
+            .prepare_cached("SELECT coalesce(note_key, ?2) FROM diary_entries WHERE id = ?1")?
+            .query_row((id, base_key(ms)), |r| r.get(0))
             .optional()?
-            .flatten()
             .ok_or_else(|| {
                 crate::error::PphError::validation("cursor", "not a cursor from a previous page")
             })?,
@@ -255,7 +293,7 @@ pub(crate) fn search(
     };
     docs(
         &mut conn.prepare_cached(
-            "SELECT e.doc FROM diary_notes n JOIN diary_entries e ON e.id = n.entry_id
+            "SELECT e.doc FROM diary_notes n JOIN diary_entries e ON e.rowid = n.entry_rowid
              WHERE diary_notes MATCH ?1 AND n.rowid < ?2 AND e.deleted = 0
              ORDER BY n.rowid DESC LIMIT ?3",
         )?,
