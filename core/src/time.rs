@@ -40,6 +40,45 @@ pub(crate) fn from_ms(ms: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms)
 }
 
+/// Serde for an instant kept as whole milliseconds since 1970 (the form
+/// records had on the wire and on disk before they used `SystemTime`).
+pub(crate) mod as_ms {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::time::SystemTime;
+
+    pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        super::to_ms("instant", *t)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        let ms = u64::deserialize(d)?;
+        if ms >= super::END_OF_TIME_MS {
+            return Err(serde::de::Error::custom("an instant after the year 9999"));
+        }
+        Ok(super::from_ms(ms))
+    }
+}
+
+/// Milliseconds since 1970 of an instant already checked by `to_ms` (0
+/// before 1970, for records that were never checked).
+pub(crate) fn ms_i64(t: SystemTime) -> i64 {
+    to_ms("instant", t).unwrap_or(0) as i64
+}
+
+/// An instant as records keep it: to the whole millisecond (so a record
+/// reads the same here as on a device that received it).
+pub(crate) fn whole_ms(t: SystemTime) -> SystemTime {
+    from_ms(ms_i64(t) as u64)
+}
+
+/// An instant from a count of milliseconds that may be out of range (the
+/// relay's `i64` stamps): clamped to 1970..9999.
+pub(crate) fn from_ms_i64(ms: i64) -> SystemTime {
+    from_ms((ms.max(0) as u64).min(END_OF_TIME_MS - 1))
+}
+
 /// The local calendar date of an instant seen at a UTC offset.
 pub(crate) fn local_date(ms: u64, offset_minutes: i32) -> NaiveDate {
     let local_ms = ms as i64 + i64::from(offset_minutes) * 60_000;

@@ -38,7 +38,7 @@ fun syncSuite(run: (String, () -> Unit) -> Unit) {
             val clinic = store("clinic")
             val doctor = "dr-${UUID.randomUUID()}@example.org"
             clinic.sync().signUp(server, doctor, password, "Dr Kt", AccountRole.CLINICIAN)
-            val share = phone.sync().grantShare(doctor, listOf(ShareScope.CARE_PLAN, ShareScope.DIARY), System.currentTimeMillis() + 3_600_000)
+            val share = phone.sync().grantShare(doctor, listOf(ShareScope.CARE_PLAN, ShareScope.DIARY), java.time.Instant.now().plusSeconds(3_600))
             clinic.sync().syncNow()
             val patient = clinic.sync().sharedWithMe().single()
             val summary = clinic.sync().consultationSummary(patient.patientSpace)

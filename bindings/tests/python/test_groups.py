@@ -2,8 +2,8 @@
 against the real server the Rust harness starts (PPH_TEST_SERVER_URL)."""
 
 import asyncio
+import datetime as dt
 import tempfile
-import time
 import unittest
 import uuid
 
@@ -36,7 +36,7 @@ class GroupsTest(unittest.TestCase):
         group = await fay.groups().create_group(
             pph.NewGroup(name="Peer circle", purpose="Talk it through", condition_focus="low mood")
         )
-        invite = await fay.groups().invite_code(group.id, int(time.time() * 1000) + 3_600_000)
+        invite = await fay.groups().invite_code(group.id, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
         self.assertEqual(await gus.groups().join_group(invite.code), group.id)
 
         hello = fay.groups().post_message(group.id, "Hello, circle", None)

@@ -2,8 +2,8 @@
 real server the Rust harness starts on loopback (PPH_TEST_SERVER_URL)."""
 
 import asyncio
+import datetime as dt
 import tempfile
-import time
 import unittest
 import uuid
 
@@ -51,7 +51,7 @@ class SyncTest(unittest.TestCase):
         clinic = open_store(self.dir.name, "clinic")
         doctor = f"dr-{uuid.uuid4().hex}@example.org"
         await clinic.sync().sign_up(SERVER, doctor, PASSWORD, "Dr Py", pph.AccountRole.CLINICIAN)
-        expires = int(time.time() * 1000) + 3_600_000
+        expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
         share = await phone.sync().grant_share(doctor, [pph.ShareScope.CARE_PLAN], expires)
         self.assertEqual(share.scopes, [pph.ShareScope.CARE_PLAN])
         await clinic.sync().sync_now()

@@ -140,7 +140,8 @@ pub struct NewSpend {
     pub receipt: Option<Receipt>,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
 pub enum BudgetWarning {
     /// At the current rate the budget runs out before the period ends.
     ProjectedOverspend {
@@ -163,14 +164,14 @@ pub enum BudgetWarning {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct RecordedSpend {
     pub spend: Spend,
     /// Allowed, but worth telling the person now (e.g. the line is overspent).
     pub warnings: Vec<BudgetWarning>,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct LineSummary {
     pub line_id: String,
     pub category: String,
@@ -180,7 +181,7 @@ pub struct LineSummary {
     pub remaining_pence: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct BudgetSummary {
     pub budget_id: String,
     pub as_of: String,
@@ -203,7 +204,7 @@ pub struct BudgetSummary {
 }
 
 /// One of the things a spend can be for (the controlled list).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct SpendCategory {
     /// What `NewSpend.category` takes, e.g. "personal_assistant".
     pub key: String,
@@ -214,13 +215,13 @@ pub struct SpendCategory {
 /// The category a spend says "something else" with: its note must say what.
 pub(crate) const OTHER_CATEGORY: &str = "other";
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct Exclusion {
     pub category: String,
     pub rule: String,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct AuditPack {
     /// One row per spend and reversal in the range, with receipt references.
     pub spends_csv: String,

@@ -294,7 +294,7 @@ pub struct NewReview {
 }
 
 /// A whole plan as the person (or, later, their clinician) sees it.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct CarePlan {
     pub info: PlanInfo,
     pub contacts: Vec<Contact>,
@@ -304,7 +304,7 @@ pub struct CarePlan {
 }
 
 /// One field changed, when and on which device.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct PlanChange {
     pub at: SystemTime,
     pub device: String,
@@ -317,7 +317,7 @@ pub struct PlanChange {
     pub value_json: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, uniffi::Record)]
 pub struct AdherenceFigures {
     pub scheduled: u32,
     pub done: u32,
@@ -329,13 +329,13 @@ pub struct AdherenceFigures {
     pub ratio: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct ActivityAdherence {
     pub activity_id: String,
     pub figures: AdherenceFigures,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct Adherence {
     pub from: String,
     pub to: String,

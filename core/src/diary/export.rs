@@ -7,7 +7,7 @@ use super::model::{
 };
 use crate::error::{PphError, Result};
 use crate::ids::new_id;
-use crate::time::to_ms;
+
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ const QUESTIONNAIRE_PREFIX: &str = "urn:pph:questionnaire:";
 
 /// An instant as RFC 3339 in the person's own offset, e.g. 2026-03-02T09:00:00+01:00.
 pub(crate) fn local_time(at: SystemTime, offset_minutes: i32) -> String {
-    let ms = to_ms("recorded_at", at).unwrap_or(0) as i64;
+    let ms = crate::time::ms_i64(at);
     let offset = FixedOffset::east_opt(offset_minutes * 60).unwrap_or_else(|| Utc.fix());
     DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()

@@ -104,7 +104,7 @@ fn live_entry(tx: &WriteTx<'_>, entry_id: &str) -> Result<DiaryEntry> {
 
 fn page(entries: Vec<DiaryEntry>, limit: u32) -> EntryPage {
     let next_cursor = next(&entries, limit, |e| Cursor {
-        at_ms: to_ms("recorded_at", e.recorded_at).unwrap_or(0) as i64,
+        at_ms: crate::time::ms_i64(e.recorded_at),
         id: e.id.clone(),
     });
     EntryPage {

@@ -95,14 +95,15 @@ pub struct EntryUpdate {
     pub medications: Option<Vec<MedicationTaken>>,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct EntryPage {
     pub entries: Vec<DiaryEntry>,
     /// Pass back to get the next (older) page; None at the end.
     pub next_cursor: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
 pub enum Bucket {
     Day,
     /// Monday to Sunday.
@@ -110,7 +111,7 @@ pub enum Bucket {
     Month,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct TrendPoint {
     /// First local date of the bucket.
     pub start: String,
@@ -120,7 +121,7 @@ pub struct TrendPoint {
     pub max: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct Flare {
     pub start: String,
     pub end: String,
@@ -129,7 +130,7 @@ pub struct Flare {
     pub peak: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct TriggerInsight {
     pub tag: String,
     pub days_with: u32,

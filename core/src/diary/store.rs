@@ -6,7 +6,7 @@ use super::model::{
 };
 use crate::error::Result;
 use crate::store::entity;
-use crate::store::entity::{docs, text};
+use crate::store::entity::{docs, instant, text};
 use crate::time::to_ms;
 use chrono::NaiveDate;
 use pph_protocol::kinds;
@@ -18,7 +18,7 @@ entity!(Symptom, kinds::DIARY_SYMPTOM, "diary_symptoms");
 
 entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
     "local_date": text(&e.local_date),
-    "recorded_at": Value::Integer(to_ms("recorded_at", e.recorded_at).unwrap_or(0) as i64),
+    "recorded_at": instant(e.recorded_at),
     "deleted": Value::Integer(i64::from(e.deleted)),
 }
 
@@ -236,7 +236,7 @@ fn recompute_day(conn: &Connection, day: &str) -> Result<()> {
 entity!(QuestionnaireResult, kinds::QUESTIONNAIRE_RESULT, "questionnaire_results", |r| {
     "code": text(&r.code),
     "local_date": text(&r.local_date),
-    "recorded_at": Value::Integer(to_ms("recorded_at", r.recorded_at).unwrap_or(0) as i64),
+    "recorded_at": instant(r.recorded_at),
 });
 
 pub(crate) fn custom_symptoms(conn: &Connection) -> Result<Vec<Symptom>> {

@@ -10,7 +10,7 @@ use crate::error::{PphError, Result as IResult};
 use crate::ids::{check_id, derived_id, new_id, owned_id};
 use crate::store::authz::space_facts;
 use crate::store::{load, load_required};
-use std::time::{Duration, UNIX_EPOCH};
+use crate::time::whole_ms;
 
 impl Groups {
     fn meetup(&self, meetup_id: &str) -> Result<Meetup, PphError> {
@@ -101,8 +101,8 @@ impl Groups {
             id: new_id(),
             group_id: group.id,
             title: new.title.trim().to_owned(),
-            starts_at_ms: new.starts_at_ms,
-            ends_at_ms: new.ends_at_ms,
+            starts_at: whole_ms(new.starts_at),
+            ends_at: whole_ms(new.ends_at),
             place: new.place,
             online_link: new.online_link,
             capacity: new.capacity,
@@ -119,11 +119,12 @@ impl Groups {
     pub fn update_meetup(&self, meetup_id: String, new: NewMeetup) -> Result<Meetup, PphError> {
         new.validate()?;
         let old = self.meetup(&meetup_id)?;
-        let moved = (old.starts_at_ms, old.ends_at_ms) != (new.starts_at_ms, new.ends_at_ms);
+        let moved =
+            (old.starts_at, old.ends_at) != (whole_ms(new.starts_at), whole_ms(new.ends_at));
         let meetup = Meetup {
             title: new.title.trim().to_owned(),
-            starts_at_ms: new.starts_at_ms,
-            ends_at_ms: new.ends_at_ms,
+            starts_at: whole_ms(new.starts_at),
+            ends_at: whole_ms(new.ends_at),
             place: new.place,
             online_link: new.online_link,
             capacity: new.capacity,
@@ -243,7 +244,7 @@ impl Groups {
         CarePlans::new(self.store.clone()).record_completion(
             activity_id,
             NewCompletion {
-                occurred_at: UNIX_EPOCH + Duration::from_millis(meetup.starts_at_ms),
+                occurred_at: meetup.starts_at,
                 utc_offset_minutes,
                 outcome: Outcome::Done,
                 note: Some(format!("Attended: {}", meetup.title)),

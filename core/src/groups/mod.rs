@@ -14,11 +14,13 @@ use crate::net::{Net, Relay};
 use crate::paging::{check_limit, next, Cursor};
 use crate::store::authz::{add_space, SpaceFacts};
 use crate::store::{load, load_required, AccountInfo, Store};
+use crate::time::{from_ms, from_ms_i64, to_ms};
 use model::*;
 use pph_protocol::kinds::SpaceKind;
 use pph_protocol::wire;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 #[derive(uniffi::Object)]
 pub struct Groups {
@@ -103,7 +105,7 @@ impl Groups {
             author_name: m.author_name,
             body: if hidden { String::new() } else { m.body },
             reply_to: m.reply_to,
-            sent_at_ms: m.sent_at_ms,
+            sent_at: from_ms(m.sent_at_ms),
             edited: m.edited,
             retracted: m.retracted,
         })
@@ -167,20 +169,21 @@ impl Groups {
             purpose: new.purpose.trim().to_owned(),
             condition_focus: new.condition_focus.map(|c| c.trim().to_owned()),
             created_by: me.account_id,
-            created_at_ms: self.clock.now_ms(),
+            created_at: from_ms(self.clock.now_ms()),
         };
         self.store.write(|tx| tx.save(&id, None, &group))?;
         Ok(group)
     }
 
-    /// A code that lets someone join, until `expires_at_ms` (at most 30
+    /// A code that lets someone join, until `expires_at` (at most 30
     /// days); facilitators only.
     pub async fn invite_code(
         &self,
         group_id: String,
-        expires_at_ms: i64,
+        expires_at: SystemTime,
     ) -> Result<GroupInvite, PphError> {
         check_id("group_id", &group_id)?;
+        let expires_at_ms = to_ms("expires_at", expires_at)? as i64;
         let (transport, token) = self.online()?;
         let invite = transport
             .create_invite(&token, &group_id, expires_at_ms)
@@ -188,7 +191,7 @@ impl Groups {
         Ok(GroupInvite {
             code: invite.code,
             group_id: invite.space,
-            expires_at_ms: invite.expires_at_ms,
+            expires_at: from_ms_i64(invite.expires_at_ms),
         })
     }
 

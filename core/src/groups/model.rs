@@ -1,8 +1,10 @@
 //! Peer-group records and their validation.
 
 use crate::error::PphError;
+use crate::time::to_ms;
 use crate::validate::{optional_text, required_text};
 use serde::{Deserialize, Serialize};
+use std::time::SystemTime;
 
 pub(crate) const MAX_NAME: usize = 100;
 pub(crate) const MAX_PURPOSE: usize = 1_000;
@@ -18,7 +20,8 @@ pub struct Group {
     /// e.g. "COPD", "low mood"; free text.
     pub condition_focus: Option<String>,
     pub created_by: String,
-    pub created_at_ms: u64,
+    #[serde(rename = "created_at_ms", with = "crate::time::as_ms")]
+    pub created_at: SystemTime,
 }
 
 #[derive(Clone, Debug, uniffi::Record)]
@@ -73,7 +76,8 @@ pub struct ReadMark {
     pub read_up_to_ms: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     /// Written here and not yet acknowledged by the server: shown at once,
     /// sent on the next sync.
@@ -83,7 +87,7 @@ pub enum MessageStatus {
     Failed,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct ReactionCount {
     pub emoji: String,
     pub count: u32,
@@ -92,7 +96,7 @@ pub struct ReactionCount {
 }
 
 /// A message as the chat screen shows it.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct ChatMessage {
     pub id: String,
     pub group_id: String,
@@ -100,7 +104,7 @@ pub struct ChatMessage {
     pub author_name: String,
     pub body: String,
     pub reply_to: Option<String>,
-    pub sent_at_ms: u64,
+    pub sent_at: SystemTime,
     pub edited: bool,
     pub retracted: bool,
     pub mine: bool,
@@ -112,7 +116,7 @@ pub struct ChatMessage {
     pub reactions: Vec<ReactionCount>,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct MessagePage {
     /// Newest first.
     pub messages: Vec<ChatMessage>,
@@ -129,19 +133,19 @@ enum MemberRole {
     Facilitator,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct GroupMember {
     pub account_id: String,
     pub display_name: String,
     pub role: MemberRole,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct GroupInvite {
     /// Ten letters and digits to read out or send; case and dashes ignored.
     pub code: String,
     pub group_id: String,
-    pub expires_at_ms: i64,
+    pub expires_at: SystemTime,
 }
 
 pub(crate) fn check_body(body: &str) -> Result<(), PphError> {
@@ -162,8 +166,10 @@ pub struct Meetup {
     pub id: String,
     pub group_id: String,
     pub title: String,
-    pub starts_at_ms: u64,
-    pub ends_at_ms: u64,
+    #[serde(rename = "starts_at_ms", with = "crate::time::as_ms")]
+    pub starts_at: SystemTime,
+    #[serde(rename = "ends_at_ms", with = "crate::time::as_ms")]
+    pub ends_at: SystemTime,
     pub place: Option<String>,
     pub online_link: Option<String>,
     /// Beyond it, "yes" answers wait in line, in the order given.
@@ -178,8 +184,8 @@ pub struct Meetup {
 #[derive(Clone, Debug, uniffi::Record)]
 pub struct NewMeetup {
     pub title: String,
-    pub starts_at_ms: u64,
-    pub ends_at_ms: u64,
+    pub starts_at: SystemTime,
+    pub ends_at: SystemTime,
     #[uniffi(default = None)]
     pub place: Option<String>,
     #[uniffi(default = None)]
@@ -193,7 +199,7 @@ pub struct NewMeetup {
 impl NewMeetup {
     pub(crate) fn validate(&self) -> Result<(), PphError> {
         required_text("title", &self.title, MAX_NAME)?;
-        check_times(self.starts_at_ms, self.ends_at_ms)?;
+        check_times(self.starts_at, self.ends_at)?;
         optional_text("place", self.place.as_deref(), MAX_NAME)?;
         optional_text("online_link", self.online_link.as_deref(), MAX_PURPOSE)?;
         if self.place.is_none() && self.online_link.is_none() {
@@ -212,12 +218,11 @@ impl NewMeetup {
     }
 }
 
-pub(crate) fn check_times(starts_at_ms: u64, ends_at_ms: u64) -> Result<(), PphError> {
-    if ends_at_ms <= starts_at_ms {
-        return Err(PphError::validation(
-            "ends_at_ms",
-            "must be after the start",
-        ));
+pub(crate) fn check_times(starts_at: SystemTime, ends_at: SystemTime) -> Result<(), PphError> {
+    to_ms("starts_at", starts_at)?;
+    to_ms("ends_at", ends_at)?;
+    if ends_at <= starts_at {
+        return Err(PphError::validation("ends_at", "must be after the start"));
     }
     Ok(())
 }
@@ -253,7 +258,8 @@ pub struct Attendance {
     pub recorded_by: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
 pub enum MeetupPlace {
     /// Among the first `capacity` yes answers (or no limit).
     Going,
@@ -265,7 +271,7 @@ pub enum MeetupPlace {
 }
 
 /// A meetup as the group sees it.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct MeetupView {
     pub meetup: Meetup,
     pub yes: u32,
@@ -304,7 +310,7 @@ pub struct Hidden {
 }
 
 /// A reported message, for the facilitator's queue.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct ReportedMessage {
     pub message: ChatMessage,
     pub reasons: Vec<String>,

@@ -3,7 +3,7 @@
 use super::model::{Attendance, Group, Hidden, Meetup, Message, Reaction, ReadMark, Report, Rsvp};
 use crate::error::Result;
 use crate::store::entity;
-use crate::store::entity::{docs, text};
+use crate::store::entity::{docs, instant, text};
 use pph_protocol::kinds;
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -25,7 +25,7 @@ entity!(ReadMark, kinds::GROUP_READ, "group_reads", |r| {
 
 entity!(Meetup, kinds::GROUP_MEETUP, "group_meetups", |m| {
     "group_id": text(&m.group_id),
-    "starts_at_ms": Value::Integer(m.starts_at_ms as i64),
+    "starts_at_ms": instant(m.starts_at),
 });
 
 entity!(Rsvp, kinds::MEETUP_RSVP, "meetup_rsvps", |r| {

@@ -7,8 +7,9 @@ use crate::error::{PphError, Result};
 use pph_protocol::codes;
 use pph_protocol::wire::Role;
 use rusqlite::OptionalExtension;
+use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct AccountInfo {
     pub account_id: String,
     pub email: String,

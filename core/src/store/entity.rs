@@ -139,6 +139,11 @@ pub(crate) fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
 
+/// An instant column value, in milliseconds since 1970.
+pub(crate) fn instant(t: std::time::SystemTime) -> Value {
+    Value::Integer(crate::time::ms_i64(t))
+}
+
 /// Decodes the `doc` column of every row a statement returns.
 pub(crate) fn docs<T: DeserializeOwned>(
     stmt: &mut rusqlite::CachedStatement<'_>,

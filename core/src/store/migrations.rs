@@ -18,9 +18,14 @@ const STEPS: &[(u32, &str)] = &[
     (9, include_str!("migrations/009_authorisation.sql")),
     (10, include_str!("migrations/010_spend_vocabulary.sql")),
     (11, include_str!("migrations/011_search_by_time.sql")),
+    (
+        12,
+        include_str!("migrations/012_search_keys_per_millisecond.sql"),
+    ),
+    (13, include_str!("migrations/013_sync_outcome.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 11;
+pub const LATEST_VERSION: u32 = 13;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
@@ -125,6 +130,49 @@ mod tests {
         )
         .expect("v10 rows");
         migrate_to(&mut conn, 11).expect("v11");
+        let found: Vec<(String, i64)> = conn
+            .prepare(
+                "SELECT entry_id, rowid FROM diary_notes WHERE diary_notes MATCH 'walk' ORDER BY rowid DESC",
+            )
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(
+            found,
+            [
+                ("b".to_owned(), 2000 * 1024 + 1),
+                ("a".to_owned(), 2000 * 1024),
+                ("c".to_owned(), 1000 * 1024)
+            ]
+        );
+        let key: Option<i64> = conn
+            .query_row(
+                "SELECT note_key FROM diary_entries WHERE id = 'b'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("key");
+        assert_eq!(key, Some(2000 * 1024 + 1));
+    }
+
+    #[test]
+    fn v12_gives_a_note_its_milliseconds_own_key() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate_to(&mut conn, 10).expect("v10");
+        conn.execute_batch(
+            r#"INSERT INTO diary_entries (id, local_date, recorded_at, deleted, doc) VALUES
+                 ('a', '2026-03-02', 2000, 0, '{"note":"walk early"}'),
+                 ('b', '2026-03-02', 2000, 0, '{"note":"walk too"}'),
+                 ('c', '2026-03-01', 1000, 0, '{"note":"walk back-filled"}'),
+                 ('d', '2026-03-03', 3000, 0, '{"note":null}'),
+                 ('e', '2026-03-03', 3000, 1, '{"note":"walk deleted"}');
+               INSERT INTO diary_notes (rowid, note) VALUES (1, 'walk early'), (2, 'walk too'),
+                 (3, 'walk back-filled');"#,
+        )
+        .expect("v10 rows");
+        migrate_to(&mut conn, 12).expect("v12");
         let found: Vec<(String, i64)> = conn
             .prepare(
                 "SELECT e.id, n.rowid FROM diary_notes n JOIN diary_entries e ON e.rowid = n.entry_rowid

@@ -16,6 +16,7 @@ use crate::ids::check_id;
 use crate::net::{Net, Pushed, Relay};
 use crate::store::authz::{save_spaces, SpaceFacts};
 use crate::store::{lock, Store};
+use crate::time::{from_ms, from_ms_i64};
 use pph_protocol::wire::SpaceAccess;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -256,8 +257,8 @@ impl SyncEngine {
                     patient_name,
                     share_id,
                     scopes,
-                    expires_at_ms,
-                    last_synced_ms: Some(self.now_ms()),
+                    expires_at: from_ms_i64(expires_at_ms),
+                    last_synced: Some(from_ms(self.now_ms())),
                 });
             }
         }
@@ -327,10 +328,10 @@ impl SyncEngine {
             account: session.map(|s| s.info),
             pending_changes: self.store.pending_changes()?,
             refused_changes: self.store.refused_changes()?,
-            last_success_ms: attempts.last_success_ms,
+            last_success: attempts.last_success_ms.map(from_ms),
             consecutive_failures: attempts.failures,
             last_error: attempts.last_error,
-            next_retry_ms: attempts.next_retry_ms,
+            next_retry: attempts.next_retry_ms.map(from_ms),
         })
     }
 

@@ -87,7 +87,7 @@ async fn network_failures_are_retried_then_reported_with_a_backoff() {
     let status = f.sync.status().expect("status");
     assert_eq!(status.state, SyncState::Offline);
     assert_eq!(status.consecutive_failures, 1);
-    assert_eq!(status.next_retry_ms, Some(T0 + 30_000));
+    assert_eq!(status.next_retry, Some(crate::time::from_ms(T0 + 30_000)));
     assert_eq!(status.pending_changes, 1, "nothing lost");
     assert_eq!(*f.relay.pushes.lock().expect("lock"), 0);
 
@@ -144,7 +144,7 @@ async fn a_refused_token_stops_the_sync_and_is_forgotten() {
     );
     let status = f.sync.status().expect("status");
     assert_eq!(status.state, SyncState::Unauthorized);
-    assert_eq!(status.next_retry_ms, None);
+    assert_eq!(status.next_retry, None);
     assert_eq!(status.pending_changes, 1);
     assert!(f
         .store

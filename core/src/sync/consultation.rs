@@ -86,8 +86,8 @@ pub(crate) fn summary(
     Ok(ConsultationSummary {
         patient_name: patient.patient_name.clone(),
         scopes: patient.scopes.clone(),
-        expires_at_ms: patient.expires_at_ms,
-        last_synced_ms: patient.last_synced_ms,
+        expires_at: patient.expires_at,
+        last_synced: patient.last_synced,
         since,
         care_plan,
         adherence,

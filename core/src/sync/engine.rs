@@ -95,6 +95,7 @@ pub(crate) fn settle(before: Attempts, outcome: &Result<(), PphError>, now_ms: u
         failures,
         last_error: Some(e.to_string()),
         next_retry_ms: Some(now_ms + backoff_ms(failures)),
+        offline: matches!(e, PphError::Network { .. }),
         ..before
     };
     let (state, forget_token) = match e {
@@ -117,7 +118,8 @@ pub(crate) fn settle(before: Attempts, outcome: &Result<(), PphError>, now_ms: u
 }
 
 /// The state `status()` shows: signed out, a sync's own state while one
-/// runs or after one failed, else idle.
+/// runs or after one failed in this process, else what the last attempt
+/// left (offline, failed or idle), so a restart shows the same.
 pub(crate) fn state(
     signed_up: bool,
     has_token: bool,
@@ -131,7 +133,9 @@ pub(crate) fn state(
         }
         (true, false, _) => SyncState::SignedOut,
         (true, true, Some(state)) => state,
-        (true, true, None) => SyncState::Idle,
+        (true, true, None) if attempts.failures == 0 => SyncState::Idle,
+        (true, true, None) if attempts.offline => SyncState::Offline,
+        (true, true, None) => SyncState::Failed,
     }
 }
 
@@ -217,5 +221,38 @@ mod tests {
         assert_eq!(fine.attempts.failures, 0);
         assert_eq!(fine.attempts.last_success_ms, Some(4_000));
         assert_eq!(fine.state, None);
+    }
+
+    #[test]
+    fn a_restart_shows_what_the_last_attempt_left() {
+        let offline = settle(
+            Attempts::default(),
+            &Err(PphError::Network { reason: "x".into() }),
+            1_000,
+        );
+        // A new process: no state of its own yet, only the stored attempts.
+        assert_eq!(
+            state(true, true, &offline.attempts, None),
+            SyncState::Offline
+        );
+        let refused = settle(
+            Attempts::default(),
+            &Err(PphError::RateLimited { retry_after_s: 9 }),
+            1_000,
+        );
+        assert_eq!(
+            state(true, true, &refused.attempts, None),
+            SyncState::Failed
+        );
+        let fine = settle(offline.attempts, &Ok(()), 2_000);
+        assert_eq!(state(true, true, &fine.attempts, None), SyncState::Idle);
+        assert_eq!(
+            state(true, true, &fine.attempts, Some(SyncState::Syncing)),
+            SyncState::Syncing
+        );
+        assert_eq!(
+            state(false, false, &fine.attempts, None),
+            SyncState::SignedOut
+        );
     }
 }

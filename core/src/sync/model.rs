@@ -3,7 +3,10 @@
 use crate::budget::model::BudgetSummary;
 use crate::care_plan::model::{Adherence, CarePlan};
 use crate::diary::model::{QuestionnaireResult, Symptom, TrendPoint};
+use crate::time::from_ms_i64;
 use pph_protocol::wire::{Role, Scope, ShareResponse};
+use serde::Serialize;
+use std::time::SystemTime;
 
 /// Patient or clinician: the wire's `Role`, exported as `AccountRole`
 /// (declared to uniffi below; the protocol's enum is the one type).
@@ -28,7 +31,8 @@ enum ShareScope {
 
 pub use crate::store::AccountInfo;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// No account on this store: everything stays on the device.
     SignedOut,
@@ -42,7 +46,7 @@ pub enum SyncState {
     Failed,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct SyncStatus {
     pub state: SyncState,
     pub account: Option<AccountInfo>,
@@ -51,16 +55,16 @@ pub struct SyncStatus {
     /// Local changes the server refused for good (e.g. for a group this
     /// person was removed from): set aside until resent or discarded.
     pub refused_changes: u64,
-    pub last_success_ms: Option<u64>,
+    pub last_success: Option<SystemTime>,
     /// Failed attempts since the last success.
     pub consecutive_failures: u32,
     pub last_error: Option<String>,
     /// When the background job should try again (backoff), if it failed.
-    pub next_retry_ms: Option<u64>,
+    pub next_retry: Option<SystemTime>,
 }
 
 /// What one `sync_now` did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct SyncReport {
     /// Local changes the server acknowledged (including ones it already had).
     pub pushed: u32,
@@ -84,34 +88,45 @@ pub struct SyncReport {
     pub errors: Vec<String>,
 }
 
-/// A patient's grant to a clinician, as the relay describes it (the wire's
-/// `ShareResponse`).
-pub type Share = ShareResponse;
-
-#[uniffi::remote(Record)]
+/// A patient's grant to a clinician, as the relay describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct Share {
     pub share_id: String,
     pub clinician_email: String,
     pub clinician_name: String,
     pub scopes: Vec<ShareScope>,
-    pub created_at_ms: i64,
-    pub expires_at_ms: i64,
+    pub created_at: SystemTime,
+    pub expires_at: SystemTime,
     pub revoked: bool,
 }
 
+impl From<ShareResponse> for Share {
+    fn from(s: ShareResponse) -> Self {
+        Share {
+            share_id: s.share_id,
+            clinician_email: s.clinician_email,
+            clinician_name: s.clinician_name,
+            scopes: s.scopes,
+            created_at: from_ms_i64(s.created_at_ms),
+            expires_at: from_ms_i64(s.expires_at_ms),
+            revoked: s.revoked,
+        }
+    }
+}
+
 /// A patient who shares with this clinician, as of the last sync.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct SharedPatient {
     /// The patient's space: pass it to `consultation_summary`.
     pub patient_space: String,
     pub patient_name: String,
     pub share_id: String,
     pub scopes: Vec<ShareScope>,
-    pub expires_at_ms: i64,
-    pub last_synced_ms: Option<u64>,
+    pub expires_at: SystemTime,
+    pub last_synced: Option<SystemTime>,
 }
 
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct SymptomTrend {
     pub symptom: Symptom,
     pub buckets: Vec<TrendPoint>,
@@ -119,12 +134,12 @@ pub struct SymptomTrend {
 
 /// One patient's shared data for a ten-minute consultation, read only.
 /// A part is empty (None or no items) when its scope is not granted.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
 pub struct ConsultationSummary {
     pub patient_name: String,
     pub scopes: Vec<ShareScope>,
-    pub expires_at_ms: i64,
-    pub last_synced_ms: Option<u64>,
+    pub expires_at: SystemTime,
+    pub last_synced: Option<SystemTime>,
     /// The day the "since" parts start: the last review, else 90 days back.
     pub since: String,
     pub care_plan: Option<CarePlan>,
@@ -138,7 +153,7 @@ pub struct ConsultationSummary {
 
 /// A change from someone else that this device refused to apply, kept for
 /// inspection (`sync().set_aside_changes()`).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct SetAsideChange {
     pub change_id: String,
     pub space: String,
@@ -148,7 +163,7 @@ pub struct SetAsideChange {
     pub author: String,
     /// The rule it broke, as a stable code (`not_author`).
     pub rule: String,
-    pub set_aside_ms: u64,
+    pub set_aside_at: SystemTime,
 }
 
 /// Receives every status change (state, pending count, errors).

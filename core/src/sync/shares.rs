@@ -7,18 +7,21 @@ use super::model::{ConsultationSummary, Share, ShareScope, SharedPatient};
 use super::store;
 use crate::error::PphError;
 use crate::ids::check_id;
+use crate::time::{from_ms, to_ms};
 use pph_protocol::wire::GrantShareRequest;
+use std::time::SystemTime;
 
 #[uniffi::export(async_runtime = "tokio")]
 impl SyncEngine {
     /// Lets a clinician read chosen parts of this patient's records until
-    /// `expires_at_ms` (at most a year ahead).
+    /// `expires_at` (at most a year ahead).
     pub async fn grant_share(
         &self,
         clinician_email: String,
         scopes: Vec<ShareScope>,
-        expires_at_ms: i64,
+        expires_at: SystemTime,
     ) -> Result<Share, PphError> {
+        let expires_at_ms = to_ms("expires_at", expires_at)? as i64;
         if scopes.is_empty() {
             return Err(PphError::validation(
                 "scopes",
@@ -36,6 +39,7 @@ impl SyncEngine {
                 },
             )
             .await
+            .map(Share::from)
     }
 
     /// Ends a share at once: the clinician's next sync deletes their copy.
@@ -48,18 +52,24 @@ impl SyncEngine {
     /// This patient's shares, live and ended.
     pub async fn shares(&self) -> Result<Vec<Share>, PphError> {
         let (relay, token, _) = self.net.online(&self.store)?;
-        Ok(relay.shares(&token).await?.shares)
+        Ok(relay
+            .shares(&token)
+            .await?
+            .shares
+            .into_iter()
+            .map(Share::from)
+            .collect())
     }
 
     /// Patients sharing with this clinician, as of the last sync, without
     /// those whose share has expired since.
     pub fn shared_with_me(&self) -> Result<Vec<SharedPatient>, PphError> {
-        let now = self.now_ms() as i64;
+        let now = from_ms(self.now_ms());
         Ok(self
             .store
             .read(store::shared_patients)?
             .into_iter()
-            .filter(|p| p.expires_at_ms > now)
+            .filter(|p| p.expires_at > now)
             .collect())
     }
 

@@ -5,6 +5,7 @@
 
 use super::model::{SetAsideChange, SharedPatient};
 use crate::error::Result;
+use crate::time::{from_ms_i64, ms_i64};
 use pph_protocol::wire::DeviceName;
 use rusqlite::{Connection, OptionalExtension};
 
@@ -14,11 +15,13 @@ pub(crate) struct Attempts {
     pub failures: u32,
     pub last_error: Option<String>,
     pub next_retry_ms: Option<u64>,
+    /// The last failure was the relay out of reach.
+    pub offline: bool,
 }
 
 pub(crate) fn attempts(conn: &Connection) -> Result<Attempts> {
     Ok(conn.query_row(
-        "SELECT last_success_ms, failures, last_error, next_retry_ms FROM sync_state",
+        "SELECT last_success_ms, failures, last_error, next_retry_ms, offline FROM sync_state",
         [],
         |r| {
             Ok(Attempts {
@@ -26,6 +29,7 @@ pub(crate) fn attempts(conn: &Connection) -> Result<Attempts> {
                 failures: r.get(1)?,
                 last_error: r.get(2)?,
                 next_retry_ms: r.get::<_, Option<i64>>(3)?.map(|v| v as u64),
+                offline: r.get(4)?,
             })
         },
     )?)
@@ -33,12 +37,14 @@ pub(crate) fn attempts(conn: &Connection) -> Result<Attempts> {
 
 pub(crate) fn save_attempts(conn: &Connection, a: &Attempts) -> Result<()> {
     conn.execute(
-        "UPDATE sync_state SET last_success_ms = ?1, failures = ?2, last_error = ?3, next_retry_ms = ?4",
+        "UPDATE sync_state
+         SET last_success_ms = ?1, failures = ?2, last_error = ?3, next_retry_ms = ?4, offline = ?5",
         (
             a.last_success_ms.map(|v| v as i64),
             a.failures,
             &a.last_error,
             a.next_retry_ms.map(|v| v as i64),
+            a.offline,
         ),
     )?;
     Ok(())
@@ -87,7 +93,7 @@ pub(crate) fn set_aside_changes(conn: &Connection) -> Result<Vec<SetAsideChange>
             entity_id: r.get(3)?,
             author: r.get(4)?,
             rule: r.get(5)?,
-            set_aside_ms: r.get::<_, i64>(6)? as u64,
+            set_aside_at: from_ms_i64(r.get(6)?),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -105,8 +111,8 @@ pub(crate) fn shared_patients(conn: &Connection) -> Result<Vec<SharedPatient>> {
                 patient_name: r.get(1)?,
                 share_id: r.get(2)?,
                 scopes: Vec::new(),
-                expires_at_ms: r.get(4)?,
-                last_synced_ms: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
+                expires_at: from_ms_i64(r.get(4)?),
+                last_synced: r.get::<_, Option<i64>>(5)?.map(from_ms_i64),
             },
             r.get::<_, String>(3)?,
         ))
@@ -134,8 +140,8 @@ pub(crate) fn save_shared_patients(conn: &Connection, patients: &[SharedPatient]
             &p.patient_name,
             &p.share_id,
             serde_json::to_string(&p.scopes)?,
-            p.expires_at_ms,
-            p.last_synced_ms.map(|v| v as i64),
+            ms_i64(p.expires_at),
+            p.last_synced.map(ms_i64),
         ))?;
     }
     Ok(())

@@ -101,7 +101,7 @@ final class GroupsModel: ObservableObject {
         let expires = Date().addingTimeInterval(TimeInterval(days) * 86_400)
         do {
             ui.invite = try await companion.groups().inviteCode(
-                groupId: groupId, expiresAtMs: Int64(expires.timeIntervalSince1970 * 1000))
+                groupId: groupId, expiresAt: expires)
         } catch {
             ui.error = describe(error)
         }

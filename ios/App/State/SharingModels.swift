@@ -32,7 +32,7 @@ final class SharingModel: ObservableObject {
         await guarded {
             _ = try await companion.sync().grantShare(
                 clinicianEmail: clinicianEmail, scopes: scopes,
-                expiresAtMs: Int64(until.timeIntervalSince1970 * 1000))
+                expiresAt: until)
         }
     }
 

@@ -156,8 +156,8 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         let group = try await host.groups().createGroup(new: NewGroup(name: "Walkers", purpose: "Walk"))
         _ = try host.groups().postMessage(groupId: group.id, body: "Welcome", replyTo: nil)
         let meetups = MeetupsModel(companion: host, groupId: group.id)
-        let start = UInt64(Date().timeIntervalSince1970 * 1000) + 86_400_000
-        meetups.schedule(NewMeetup(title: "Walk", startsAtMs: start, endsAtMs: start + 3_600_000, place: "Park", capacity: 1))
+        let start = Date().addingTimeInterval(86_400)
+        meetups.schedule(NewMeetup(title: "Walk", startsAt: start, endsAt: start.addingTimeInterval(3_600), place: "Park", capacity: 1))
         guard let meetup = meetups.ui.meetups.first?.meetup else { throw Failure(description: "not scheduled \(meetups.ui)") }
         meetups.rsvp(meetupId: meetup.id, answer: .yes)
         try check(meetups.ui.meetups.first?.myPlace == .going, "place \(meetups.ui)")

@@ -63,9 +63,9 @@ class GroupsState(private val companion: PphCompanion) {
     }
 
     /// A code for the group that stops working after `days`.
-    suspend fun makeInvite(groupId: String, days: Long = 7, nowMs: Long = System.currentTimeMillis()) {
+    suspend fun makeInvite(groupId: String, days: Long = 7, now: java.time.Instant = java.time.Instant.now()) {
         _ui.value = try {
-            _ui.value.copy(invite = companion.groups().inviteCode(groupId, nowMs + days * 86_400_000L), error = null)
+            _ui.value.copy(invite = companion.groups().inviteCode(groupId, now.plus(java.time.Duration.ofDays(days))), error = null)
         } catch (e: PphException) {
             _ui.value.copy(error = describe(e))
         }

@@ -27,8 +27,8 @@ class SharingState(private val companion: PphCompanion) {
 
     suspend fun refresh() = guard { SharingUi(companion.sync().shares()) }
 
-    suspend fun grant(clinicianEmail: String, scopes: List<ShareScope>, expiresAtMs: Long) = guard {
-        companion.sync().grantShare(clinicianEmail, scopes, expiresAtMs)
+    suspend fun grant(clinicianEmail: String, scopes: List<ShareScope>, until: java.time.Instant) = guard {
+        companion.sync().grantShare(clinicianEmail, scopes, until)
         SharingUi(companion.sync().shares())
     }
 

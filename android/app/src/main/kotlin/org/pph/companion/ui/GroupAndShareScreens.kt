@@ -26,6 +26,8 @@ import uniffi.pph.NewMeetup
 import uniffi.pph.PphCompanion
 import uniffi.pph.RsvpAnswer
 import uniffi.pph.ShareScope
+import java.time.Duration
+import java.time.Instant
 
 @Composable
 fun GroupsScreen(companion: PphCompanion) {
@@ -88,8 +90,8 @@ private fun GroupScreen(companion: PphCompanion, group: Group) {
             TextField(meetupTitle, { meetupTitle = it }, label = { Text("New meetup") })
             TextField(meetupPlace, { meetupPlace = it }, label = { Text("Where") })
             Button(onClick = {
-                val start = System.currentTimeMillis().toULong() + 7uL * 86_400_000uL
-                meetups.schedule(NewMeetup(meetupTitle, start, start + 3_600_000uL, meetupPlace, null, null, ""))
+                val start = Instant.now().plus(Duration.ofDays(7))
+                meetups.schedule(NewMeetup(meetupTitle, start, start.plus(Duration.ofHours(1)), meetupPlace, null, null, ""))
                 meetupTitle = ""
                 meetupPlace = ""
             }) { Text("Schedule") }
@@ -128,7 +130,7 @@ fun ShareScreen(companion: PphCompanion) {
         TextField(email, { email = it }, label = { Text("Clinician's email") })
         Button(onClick = {
             scope.launch {
-                state.grant(email, listOf(ShareScope.CARE_PLAN, ShareScope.DIARY, ShareScope.QUESTIONNAIRES), System.currentTimeMillis() + 7 * 86_400_000L)
+                state.grant(email, listOf(ShareScope.CARE_PLAN, ShareScope.DIARY, ShareScope.QUESTIONNAIRES), Instant.now().plus(Duration.ofDays(7)))
             }
         }) { Text("Share my plan, diary and questionnaires for a week") }
         ui.shares.filter { !it.revoked }.forEach { share ->

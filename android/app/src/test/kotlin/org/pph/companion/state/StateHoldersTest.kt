@@ -176,7 +176,7 @@ fun planAndSharingSuite(companion: PphCompanion, clock: Clock, dir: java.nio.fil
             clinic.sync().signUp(server, doctor, "a long enough password", "Dr Lee", AccountRole.CLINICIAN)
             companion.sync().syncNow()
             val sharing = SharingState(companion)
-            sharing.grant(doctor, listOf(ShareScope.CARE_PLAN), System.currentTimeMillis() + 3_600_000)
+            sharing.grant(doctor, listOf(ShareScope.CARE_PLAN), Instant.now().plusSeconds(3_600))
             val share = sharing.ui.value.shares.single()
             val clinician = ClinicianState(clinic)
             clinician.refresh()
@@ -201,11 +201,11 @@ fun meetupsAndStatusSuite(companion: PphCompanion, clock: Clock, run: (String, (
         runBlocking {
             val status = SyncStatusState(companion)
             val group = companion.groups().createGroup(NewGroup("Walkers", "Walk", null))
-            val start = clock.millis().toULong() + 86_400_000uL
+            val start = clock.instant().plusSeconds(86_400)
             val meetups = MeetupsState(companion, group.id, clock)
-            meetups.schedule(NewMeetup("Walk", start, start + 3_600_000uL, "Park", null, 1u, ""))
+            meetups.schedule(NewMeetup("Walk", start, start.plusSeconds(3_600), "Park", null, 1u, ""))
             val meetup = meetups.ui.value.meetups.singleOrNull()?.meetup ?: throw AssertionError("not scheduled: ${meetups.ui.value}")
-            meetups.schedule(NewMeetup("Backwards", start, start - 1uL, "Park", null, null, ""))
+            meetups.schedule(NewMeetup("Backwards", start, start.minusMillis(1), "Park", null, null, ""))
             check(meetups.ui.value.error?.startsWith("Please check") == true) { "error ${meetups.ui.value.error}" }
             meetups.rsvp(meetup.id, RsvpAnswer.YES)
             check(meetups.ui.value.meetups.single().myPlace == MeetupPlace.Going) { "place ${meetups.ui.value}" }
