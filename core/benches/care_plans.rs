@@ -15,16 +15,8 @@ const KEY: [u8; 32] = [0x33; 32];
 const START_MS: u64 = 1_767_600_000_000;
 const DAY_MS: u64 = 86_400_000;
 
-fn config(path: &std::path::Path) -> CompanionConfig {
-    CompanionConfig {
-        db_path: path.to_string_lossy().into_owned(),
-        encryption_key: KEY.to_vec(),
-        device_name: "bench".into(),
-    }
-}
-
 fn open(path: &std::path::Path, clock: Arc<ManualClock>) -> Arc<Companion> {
-    Companion::open_with_clock(config(path), clock).expect("open")
+    Companion::open_with_clock(pph_testing::config(path, &KEY), clock).expect("open")
 }
 
 fn new_plan(plans: &CarePlans) -> PlanInfo {
@@ -114,7 +106,7 @@ fn benches(c: &mut Criterion) {
     }
 
     c.bench_function("open an existing encrypted store", |b| {
-        b.iter(|| black_box(Companion::open(config(&year_path)).expect("open")))
+        b.iter(|| black_box(Companion::open(pph_testing::config(&year_path, &KEY)).expect("open")))
     });
 
     c.bench_function("create a plan with 5 goals and 20 activities", |b| {

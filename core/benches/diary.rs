@@ -71,12 +71,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let companion = Companion::open(CompanionConfig {
-        db_path: dir.path().join("diary.db").to_string_lossy().into_owned(),
-        encryption_key: KEY.to_vec(),
-        device_name: "bench".into(),
-    })
-    .expect("open");
+    let companion =
+        Companion::open(pph_testing::config(&dir.path().join("diary.db"), &KEY)).expect("open");
     let diary = companion.diary();
 
     let begun = Instant::now();

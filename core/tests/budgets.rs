@@ -1,9 +1,7 @@
 //! Personal health budgets through the public API on a real encrypted store.
 
-mod common;
-
-use common::*;
 use pph_core::*;
+use pph_testing::*;
 use proptest::prelude::*;
 
 fn new_budget(budgets: &Budgets) -> Budget {

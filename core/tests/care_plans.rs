@@ -1,9 +1,7 @@
 //! Care plans end to end through the public API on a real encrypted store.
 
-mod common;
-
-use common::*;
 use pph_core::*;
+use pph_testing::*;
 use std::time::{Duration, UNIX_EPOCH};
 
 const DAY_MS: u64 = 86_400_000;

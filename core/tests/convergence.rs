@@ -3,12 +3,10 @@
 //! retried. Every replica ends identical, and every field holds the value
 //! written with the greatest (hlc, node), computed here from the raw changes.
 
-mod common;
-
-use common::*;
 use pph_core::clock::ManualClock;
 use pph_core::*;
 use pph_protocol::Change;
+use pph_testing::*;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};

@@ -1,9 +1,7 @@
 //! The symptom diary through the public API on a real encrypted store.
 
-mod common;
-
-use common::*;
 use pph_core::*;
+use pph_testing::*;
 use std::time::{Duration, UNIX_EPOCH};
 
 const BREATHLESSNESS: &str = "00000000-0000-7000-8000-00000000a001";

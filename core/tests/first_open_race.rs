@@ -3,10 +3,8 @@
 //! find the cipher "not initialised". This binary is its own process: the
 //! stores below are the first SQLite use in it.
 
-mod common;
-
-use common::*;
 use pph_core::*;
+use pph_testing::*;
 use std::sync::{Arc, Barrier};
 
 #[test]

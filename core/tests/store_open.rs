@@ -1,10 +1,8 @@
 //! Opening stores: the right key works, everything else is refused with a
 //! typed error and leaves the file exactly as it was.
 
-mod common;
-
-use common::*;
 use pph_core::{Companion, NewPlan, PphError};
+use pph_testing::*;
 
 fn plan(title: &str) -> NewPlan {
     NewPlan {

@@ -9,21 +9,11 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pph_protocol::wire::{PullResponse, SessionResponse};
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
+use pph_testing::{id, now_ms};
 use serde_json::json;
 
 const BATCH: usize = 500;
 const PAGE: u32 = 1_000;
-
-fn id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as u64
-}
 
 fn batch(space: &str) -> Vec<Change> {
     (0..BATCH)

@@ -4,6 +4,7 @@
 use pph_protocol::wire::*;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
+use pph_testing::{id, now_ms};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 
@@ -24,17 +25,6 @@ fn fixture() -> Fixture {
         client: Client::new(),
         _dir: dir,
     }
-}
-
-fn id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as u64
 }
 
 async fn refusal(resp: Response, status: u16, code: &str) -> String {

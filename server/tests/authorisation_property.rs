@@ -8,16 +8,13 @@
 use pph_protocol::ids::owned_id;
 use pph_protocol::wire::Role;
 use pph_server::storage::*;
+use pph_testing::id;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 const ACCOUNTS: usize = 3;
-
-fn id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
 
 /// Who writes: 0 facilitates group 0, 2 facilitates group 1; 1 is a member
 /// of both; 2 is also a member of group 0.

@@ -7,13 +7,10 @@ use pph_protocol::authz::Refusal;
 use pph_protocol::kinds::{self, IdRule};
 use pph_protocol::wire::{DeviceName, PushResponse, RefusedChange, Role, Scope};
 use pph_server::storage::*;
+use pph_testing::id;
 use serde_json::json;
 use std::io::Write;
 use std::sync::Arc;
-
-fn id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
 
 async fn sqlite_storage() -> (Arc<dyn Storage>, Option<tempfile::TempDir>) {
     let dir = tempfile::tempdir().expect("tempdir");

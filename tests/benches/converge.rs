@@ -2,7 +2,7 @@
 //! entries, and edits to one shared care plan that all five touch), then
 //! syncing in turn through a real server until all agree: rounds and time.
 //!
-//!   cargo bench -p pph-e2e --bench converge
+//!   cargo bench -p pph-testing --bench converge
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pph_core::*;
@@ -15,12 +15,7 @@ const EDITS: usize = 1_000;
 const BREATHLESSNESS: &str = "00000000-0000-7000-8000-00000000a001";
 
 fn device(dir: &std::path::Path, i: usize) -> Arc<Companion> {
-    Companion::open(CompanionConfig {
-        db_path: dir.join(format!("d{i}.db")).to_string_lossy().into_owned(),
-        encryption_key: vec![0x33; 32],
-        device_name: format!("device {i}"),
-    })
-    .expect("open")
+    pph_testing::device(dir, &format!("d{i}"))
 }
 
 /// Sets up five signed-in devices sharing one plan, makes the offline

@@ -2,29 +2,17 @@
 //! one member receiving 1,000 new messages through a real server on
 //! loopback.
 //!
-//!   cargo bench -p pph-e2e --bench groups
+//!   cargo bench -p pph-testing --bench groups
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pph_core::*;
 use pph_server::{Backend, EmbeddedServer};
-use std::sync::Arc;
+use pph_testing::device;
 use std::time::{Duration, Instant};
 
 const HISTORY: usize = 10_000;
 const NEW: usize = 1_000;
 const PAGE: u32 = 50;
-
-fn device(dir: &std::path::Path, name: &str) -> Arc<Companion> {
-    Companion::open(CompanionConfig {
-        db_path: dir
-            .join(format!("{name}.db"))
-            .to_string_lossy()
-            .into_owned(),
-        encryption_key: vec![0x21; 32],
-        device_name: name.into(),
-    })
-    .expect("open")
-}
 
 fn post_many(phone: &Companion, group: &str, n: usize, from: usize) {
     for i in from..from + n {
@@ -70,7 +58,10 @@ fn benches(c: &mut Criterion) {
             .expect("group");
         let invite = poster
             .groups()
-            .invite_code(group.id.clone(), support_now_ms() + 3_600_000)
+            .invite_code(
+                group.id.clone(),
+                std::time::SystemTime::now() + Duration::from_secs(3_600),
+            )
             .await
             .expect("invite");
         reader.groups().join_group(invite.code).await.expect("join");
@@ -110,13 +101,6 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-fn support_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as i64
 }
 
 criterion_group!(groups, benches);

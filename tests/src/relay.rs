@@ -1,15 +1,10 @@
-//! A real `pph-server` process on loopback, and devices (encrypted stores)
-//! that sync with it.
+//! A real `pph-server` process on loopback over SQLite or PostgreSQL, and
+//! raw access to what it stores and serves.
 
-#![allow(dead_code)]
-
-use pph_core::{Companion, CompanionConfig};
+use crate::people::PASSWORD;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-
-pub const PASSWORD: &str = "a long enough password";
 
 /// Where a test's relay keeps its data.
 #[derive(Clone, Debug)]
@@ -39,7 +34,7 @@ impl Relay {
             .await
             .expect("PPH_TEST_DATABASE_URL is set but PostgreSQL cannot be reached");
         tokio::spawn(conn);
-        let name = format!("pph_e2e_{}", uuid::Uuid::now_v7().simple());
+        let name = format!("pph_testing_{}", uuid::Uuid::now_v7().simple());
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await
@@ -110,7 +105,7 @@ pub struct ServerProcess {
 }
 
 fn spawn(relay: &Relay, dir: &Path, listen: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_e2e_server"))
+    let mut child = Command::new(crate::built("e2e_server"))
         .args(["--listen", listen])
         .args(relay.args(dir))
         .stdout(Stdio::piped())
@@ -185,25 +180,6 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-pub fn device(dir: &Path, name: &str) -> Arc<Companion> {
-    Companion::open(CompanionConfig {
-        db_path: dir
-            .join(format!("{name}.db"))
-            .to_string_lossy()
-            .into_owned(),
-        encryption_key: vec![0x5a; 32],
-        device_name: name.into(),
-    })
-    .expect("open device store")
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as i64
 }
 
 /// Every change of a space on the server, through the HTTP API as `token`.

@@ -1,5 +1,4 @@
-//! Helpers shared by the core's integration tests.
-#![allow(dead_code)]
+//! Encrypted stores on a manual clock, and raw looks inside their files.
 
 use pph_core::clock::ManualClock;
 use pph_core::{Companion, CompanionConfig};
@@ -43,35 +42,10 @@ pub fn file_bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).expect("read file")
 }
 
-/// Checks a FHIR resource with FHIR.js, an independent R4 validator
-/// (scripts/fhir/validate.js, installed by scripts/install-test-tools.sh):
-/// structure, cardinality, types and required value sets. Without the
-/// validator installed (`PPH_FHIR_NODE_PATH` unset) it says so loudly.
-pub fn validate_fhir(resource: &serde_json::Value) {
-    let Some(node_path) = std::env::var_os("PPH_FHIR_NODE_PATH") else {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "FHIR validation NOT RUN: PPH_FHIR_NODE_PATH is not set (scripts/test.sh sets it)"
-        );
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("resource.json");
-    std::fs::write(&file, resource.to_string()).expect("write");
-    let script = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .expect("run by cargo")
-        .join("../scripts/fhir/validate.js");
-    let output = std::process::Command::new("node")
-        .arg(script)
-        .arg(&file)
-        .env("NODE_PATH", node_path)
-        .output()
-        .expect("run node");
-    let said = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "FHIR.js refuses the resource:\n{said}"
-    );
+/// The file opened with SQLCipher directly, bypassing the core.
+pub fn raw_open(path: &Path, key: &[u8]) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))
+        .expect("key");
+    conn
 }

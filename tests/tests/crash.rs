@@ -12,14 +12,6 @@ const KEY: [u8; 32] = [0x5a; 32];
 /// A new record is logged as one whole-record change.
 const CHANGES_PER_NEW_RECORD: i64 = 1;
 
-fn config(path: &std::path::Path) -> CompanionConfig {
-    CompanionConfig {
-        db_path: path.to_string_lossy().into_owned(),
-        encryption_key: KEY.to_vec(),
-        device_name: "crash test".into(),
-    }
-}
-
 /// Runs the writer until it has acknowledged `acks` writes, kills it, and
 /// returns every line it acknowledged (including any already in the pipe).
 fn write_then_kill(db: &std::path::Path, plan_id: &str, first: u64, acks: usize) -> Vec<String> {
@@ -49,12 +41,7 @@ fn write_then_kill(db: &std::path::Path, plan_id: &str, first: u64, acks: usize)
 
 /// Counts straight from the file: change rows per entity kind, and rows.
 fn raw_counts(db: &std::path::Path) -> (i64, i64, i64, i64) {
-    let conn = rusqlite::Connection::open(db).expect("raw open");
-    conn.execute_batch(&format!(
-        "PRAGMA key = \"x'{}'\";",
-        KEY.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
-    .expect("key");
+    let conn = pph_testing::raw_open(db, &KEY);
     let q = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
     (
         q("SELECT count(*) FROM plan_goals"),
@@ -69,7 +56,7 @@ fn killed_writers_lose_nothing_acknowledged_and_leave_nothing_partial() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("crash.db");
     let plan_id = {
-        let c = Companion::open(config(&db)).expect("create store");
+        let c = Companion::open(pph_testing::config(&db, &KEY)).expect("create store");
         c.care_plans()
             .create_plan(NewPlan {
                 title: "Crash test".into(),
@@ -87,7 +74,7 @@ fn killed_writers_lose_nothing_acknowledged_and_leave_nothing_partial() {
         let lines = write_then_kill(&db, &plan_id, first, acks);
         first += lines.len() as u64;
 
-        let reopened = Companion::open(config(&db)).expect("reopen after kill");
+        let reopened = Companion::open(pph_testing::config(&db, &KEY)).expect("reopen after kill");
         assert_eq!(
             reopened.store().integrity_check().expect("check"),
             "ok",

@@ -1,27 +1,10 @@
 //! Peer groups end to end: three members on three encrypted stores and a
 //! real `pph-server` process.
 
-mod support;
-
 use pph_core::*;
+use pph_testing::*;
 use std::sync::Arc;
-use support::*;
-
-async fn member(server: &ServerProcess, dir: &std::path::Path, name: &str) -> Arc<Companion> {
-    let phone = device(dir, name);
-    phone
-        .sync()
-        .sign_up(
-            server.url.clone(),
-            format!("{name}@example.org"),
-            PASSWORD.into(),
-            name.into(),
-            AccountRole::Patient,
-        )
-        .await
-        .expect("sign up");
-    phone
-}
+use std::time::Duration;
 
 fn bodies(page: &MessagePage) -> Vec<&str> {
     page.messages.iter().map(|m| m.body.as_str()).collect()
@@ -48,9 +31,9 @@ fn shown(phone: &Companion, group: &Group, message_id: &str) -> ChatMessage {
 async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut server = ServerProcess::start(dir.path());
-    let fay = member(&server, dir.path(), "Fay").await;
-    let gus = member(&server, dir.path(), "Gus").await;
-    let hal = member(&server, dir.path(), "Hal").await;
+    let fay = patient(&server, dir.path(), "Fay").await;
+    let gus = patient(&server, dir.path(), "Gus").await;
+    let hal = patient(&server, dir.path(), "Hal").await;
 
     let group = fay
         .groups()
@@ -63,12 +46,12 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
         .expect("group");
     let invite = fay
         .groups()
-        .invite_code(group.id.clone(), now_ms() + 86_400_000)
+        .invite_code(group.id.clone(), in_ms(86_400_000))
         .await
         .expect("invite");
     assert!(gus
         .groups()
-        .invite_code(group.id.clone(), now_ms() + 1)
+        .invite_code(group.id.clone(), in_ms(1))
         .await
         .is_err());
     for joiner in [&gus, &hal] {
@@ -279,7 +262,7 @@ async fn three_members_chat_offline_and_a_removed_member_gets_nothing_new() {
             .len(),
         1
     );
-    let stranger = member(&server, dir.path(), "Kim").await;
+    let stranger = patient(&server, dir.path(), "Kim").await;
     stranger.sync().sync_now().await.expect("kim");
     assert!(stranger.groups().groups().expect("groups").is_empty());
     assert!(matches!(
@@ -292,37 +275,11 @@ async fn group_of_three(
     server: &ServerProcess,
     dir: &std::path::Path,
 ) -> (Vec<Arc<Companion>>, Group, GroupInvite) {
-    let fay = member(server, dir, "Fay").await;
-    let gus = member(server, dir, "Gus").await;
-    let hal = member(server, dir, "Hal").await;
-    let group = fay
-        .groups()
-        .create_group(NewGroup {
-            name: "Breathing group".into(),
-            purpose: "Walk and talk".into(),
-            condition_focus: None,
-        })
-        .await
-        .expect("group");
-    let invite = fay
-        .groups()
-        .invite_code(group.id.clone(), now_ms() + 86_400_000)
-        .await
-        .expect("invite");
-    for joiner in [&gus, &hal] {
-        joiner
-            .groups()
-            .join_group(invite.code.clone())
-            .await
-            .expect("join");
-    }
+    let fay = patient(server, dir, "Fay").await;
+    let gus = patient(server, dir, "Gus").await;
+    let hal = patient(server, dir, "Hal").await;
+    let (group, invite) = group_of(&fay, &[&gus, &hal], "Breathing group").await;
     (vec![fay, gus, hal], group, invite)
-}
-
-async fn sync_all(devices: &[Arc<Companion>]) {
-    for d in devices {
-        d.sync().sync_now().await.expect("sync");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -331,15 +288,15 @@ async fn a_meetup_over_capacity_keeps_a_waitlist_and_attendance_counts_for_the_p
     let server = ServerProcess::start(dir.path());
     let (all, group, _) = group_of_three(&server, dir.path()).await;
     let (fay, gus, hal) = (&all[0], &all[1], &all[2]);
-    let start = now_ms() as u64 + 86_400_000;
+    let start = in_ms(86_400_000);
     let meetup = fay
         .groups()
         .create_meetup(
             group.id.clone(),
             NewMeetup {
                 title: "Park walk".into(),
-                starts_at_ms: start,
-                ends_at_ms: start + 3_600_000,
+                starts_at: start,
+                ends_at: start + Duration::from_millis(3_600_000),
                 place: Some("Café by the lake".into()),
                 online_link: None,
                 capacity: Some(2),
@@ -352,8 +309,8 @@ async fn a_meetup_over_capacity_keeps_a_waitlist_and_attendance_counts_for_the_p
             group.id.clone(),
             NewMeetup {
                 title: "Nowhere".into(),
-                starts_at_ms: start,
-                ends_at_ms: start,
+                starts_at: start,
+                ends_at: start,
                 place: None,
                 online_link: None,
                 capacity: None,
@@ -397,8 +354,8 @@ async fn a_meetup_over_capacity_keeps_a_waitlist_and_attendance_counts_for_the_p
             meetup.id.clone(),
             NewMeetup {
                 title: "Park walk".into(),
-                starts_at_ms: start + 3_600_000,
-                ends_at_ms: start + 7_200_000,
+                starts_at: start + Duration::from_millis(3_600_000),
+                ends_at: start + Duration::from_millis(7_200_000),
                 place: Some("Café by the lake".into()),
                 online_link: None,
                 capacity: Some(2),
@@ -409,7 +366,10 @@ async fn a_meetup_over_capacity_keeps_a_waitlist_and_attendance_counts_for_the_p
     sync_all(&all).await;
     let view = &gus.groups().meetups(group.id.clone()).expect("meetups")[0];
     assert!(view.meetup.rescheduled);
-    assert_eq!(view.meetup.starts_at_ms, start + 3_600_000);
+    assert_eq!(
+        view.meetup.starts_at,
+        start + Duration::from_millis(3_600_000)
+    );
 
     // Attendance: only the facilitator records it; Hal counts it for his plan.
     let hal_id = hal
@@ -529,20 +489,20 @@ async fn a_hidden_message_is_blank_for_members_and_never_served_again() {
     // A revoked code lets nobody in.
     let spare = fay
         .groups()
-        .invite_code(group.id.clone(), now_ms() + 60_000)
+        .invite_code(group.id.clone(), in_ms(60_000))
         .await
         .expect("spare");
     fay.groups()
         .revoke_invite(group.id.clone(), spare.code.clone())
         .await
         .expect("revoke");
-    let jo = member(&server, dir.path(), "Jo").await;
+    let jo = patient(&server, dir.path(), "Jo").await;
     assert!(matches!(
         jo.groups().join_group(spare.code.clone()).await,
         Err(PphError::NotFound { .. })
     ));
     // Someone joining later never receives the hidden text.
-    let ivy = member(&server, dir.path(), "Ivy").await;
+    let ivy = patient(&server, dir.path(), "Ivy").await;
     ivy.groups()
         .join_group(invite.code.clone())
         .await

@@ -4,15 +4,13 @@
 //! body does not leave a broken connection behind; stored invite codes are
 //! keyed with the server's secret.
 
-mod support;
-
 use pph_core::*;
+use pph_testing::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use support::*;
 
 /// The peak resident memory of a process, from /proc (Linux).
 fn peak_rss_kib(pid: u32) -> u64 {
@@ -44,18 +42,7 @@ async fn sign_in(client: &reqwest::Client, url: &str, email: &str, password: &st
 async fn a_storm_of_sign_ins_keeps_memory_bounded_and_others_answered() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = ServerProcess::start(dir.path());
-    let phone = device(dir.path(), "pat");
-    phone
-        .sync()
-        .sign_up(
-            server.url.clone(),
-            "pat@example.org".into(),
-            PASSWORD.into(),
-            "Pat".into(),
-            AccountRole::Patient,
-        )
-        .await
-        .expect("sign up");
+    let _phone = signed_up(&server.url, dir.path(), "pat", "Pat", AccountRole::Patient).await;
     let token = token_for(&server.url, "pat@example.org").await;
     let done = Arc::new(AtomicUsize::new(0));
     let storm: Vec<_> = (0..100)
@@ -120,24 +107,9 @@ async fn two_servers_on_one_database_share_limits_and_changes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let one = ServerProcess::start_on(&relay, dir.path());
     let two = ServerProcess::start_on(&relay, dir.path());
-    let phone = device(dir.path(), "phone");
-    phone
-        .sync()
-        .sign_up(
-            one.url.clone(),
-            "pat@example.org".into(),
-            PASSWORD.into(),
-            "Pat".into(),
-            AccountRole::Patient,
-        )
-        .await
-        .expect("sign up");
-    let tablet = device(dir.path(), "tablet");
-    tablet
-        .sync()
-        .sign_in(two.url.clone(), "pat@example.org".into(), PASSWORD.into())
-        .await
-        .expect("sign in through the other server");
+    let phone = signed_up(&one.url, dir.path(), "pat", "Pat", AccountRole::Patient).await;
+    // Signed in through the other server.
+    let tablet = signed_in(&two.url, dir.path(), "tablet", "pat@example.org").await;
     // The phone syncs through one, the tablet through two: they converge.
     let plan = phone
         .care_plans()
@@ -240,17 +212,7 @@ async fn an_early_refusal_of_a_large_body_closes_the_connection_cleanly() {
 async fn invite_codes_are_stored_keyed_with_the_servers_secret() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = ServerProcess::start(dir.path());
-    let fac = device(dir.path(), "fac");
-    fac.sync()
-        .sign_up(
-            server.url.clone(),
-            "fac@example.org".into(),
-            PASSWORD.into(),
-            "Fac".into(),
-            AccountRole::Patient,
-        )
-        .await
-        .expect("sign up");
+    let fac = signed_up(&server.url, dir.path(), "fac", "Fac", AccountRole::Patient).await;
     let group = fac
         .groups()
         .create_group(NewGroup {
@@ -262,7 +224,7 @@ async fn invite_codes_are_stored_keyed_with_the_servers_secret() {
         .expect("group");
     let invite = fac
         .groups()
-        .invite_code(group.id, now_ms() + 86_400_000)
+        .invite_code(group.id, in_ms(86_400_000))
         .await
         .expect("code");
     let conn = rusqlite::Connection::open(dir.path().join("server.db")).expect("server file");

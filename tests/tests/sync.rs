@@ -1,12 +1,10 @@
 //! Sync end to end: real encrypted stores on "phones", a real `pph-server`
 //! process on loopback with its SQLite file.
 
-mod support;
-
 use pph_core::*;
+use pph_testing::*;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use support::*;
 
 const BREATHLESSNESS: &str = "00000000-0000-7000-8000-00000000a001";
 const DAY: Duration = Duration::from_secs(86_400);
@@ -29,22 +27,6 @@ fn plan(companion: &Companion, title: &str) -> PlanInfo {
             next_review: None,
         })
         .expect("plan")
-}
-
-async fn patient(server: &ServerProcess, dir: &std::path::Path, name: &str) -> Arc<Companion> {
-    let phone = device(dir, name);
-    phone
-        .sync()
-        .sign_up(
-            server.url.clone(),
-            format!("{name}@example.org"),
-            PASSWORD.into(),
-            format!("{name} Person"),
-            AccountRole::Patient,
-        )
-        .await
-        .expect("sign up");
-    phone
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,7 +140,7 @@ async fn two_devices_of_one_patient_edit_offline_and_converge() {
 }
 
 async fn patient_with_records(server: &ServerProcess, dir: &std::path::Path) -> Arc<Companion> {
-    let phone = patient(server, dir, "bea").await;
+    let phone = signed_up(&server.url, dir, "bea", "bea Person", AccountRole::Patient).await;
     let info = plan(&phone, "Stay well at home");
     let g = phone
         .care_plans()
@@ -210,19 +192,14 @@ async fn patient_with_records(server: &ServerProcess, dir: &std::path::Path) -> 
 }
 
 async fn clinician(server: &ServerProcess, dir: &std::path::Path) -> Arc<Companion> {
-    let laptop = device(dir, "clinic");
-    laptop
-        .sync()
-        .sign_up(
-            server.url.clone(),
-            "dr.cole@example.org".into(),
-            PASSWORD.into(),
-            "Dr Cole".into(),
-            AccountRole::Clinician,
-        )
-        .await
-        .expect("clinician sign up");
-    laptop
+    signed_up(
+        &server.url,
+        dir,
+        "dr.cole",
+        "Dr Cole",
+        AccountRole::Clinician,
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +213,7 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
         .grant_share(
             "dr.cole@example.org".into(),
             vec![ShareScope::CarePlan, ShareScope::Questionnaires],
-            now_ms() + 3_600_000,
+            in_ms(3_600_000),
         )
         .await
         .expect("grant");
@@ -317,14 +294,14 @@ async fn a_second_patient_can_read_nothing_of_the_first() {
     let mut change = bea.store().outbox(1).expect("outbox");
     assert!(change.is_empty(), "bea's changes were all pushed");
     change.push(pph_protocol::Change {
-        change_id: uuid_v7(),
+        change_id: id(),
         space: space.clone(),
         entity_type: "care_plan".into(),
-        entity_id: uuid_v7(),
+        entity_id: id(),
         field: "title".into(),
         value: serde_json::json!("hijacked"),
         hlc: pph_protocol::Hlc {
-            wall_ms: now_ms() as u64,
+            wall_ms: now_ms(),
             counter: 0,
             node: "intruder".into(),
         },
@@ -346,7 +323,7 @@ async fn a_second_patient_can_read_nothing_of_the_first() {
         .grant_share(
             "cal@example.org".into(),
             vec![ShareScope::Diary],
-            now_ms() + 60_000,
+            in_ms(60_000),
         )
         .await
         .expect_err("clinicians do not grant");
@@ -357,20 +334,6 @@ async fn a_second_patient_can_read_nothing_of_the_first() {
         laptop.sync().consultation_summary(space).err(),
         Some(PphError::Unauthorized)
     );
-}
-
-fn uuid_v7() -> String {
-    // The same shape the core writes; the server checks it.
-    let ms = now_ms() as u64;
-    let rand: u64 = rand::random();
-    format!(
-        "{:08x}-{:04x}-7{:03x}-8{:03x}-{:012x}",
-        ms >> 16,
-        ms & 0xffff,
-        rand & 0xfff,
-        (rand >> 12) & 0xfff,
-        (rand >> 24) & 0xffff_ffff_ffff
-    )
 }
 
 /// Records every status it is given.
@@ -397,7 +360,7 @@ async fn offline_sync_backs_off_and_a_refused_token_stops_with_unauthorized() {
     assert_eq!(status.state, SyncState::Offline);
     assert_eq!(status.consecutive_failures, 1);
     assert_eq!(status.pending_changes, 1);
-    assert!(status.next_retry_ms.is_some());
+    assert!(status.next_retry.is_some());
     let states: Vec<SyncState> = recorder
         .0
         .lock()
@@ -522,12 +485,7 @@ async fn a_server_killed_mid_push_loses_nothing_and_stores_nothing_twice() {
     assert_eq!(stored.len() as u64, pending, "nothing lost");
 
     // Another device of the same patient receives all of it.
-    let tablet = device(dir.path(), "eve-tablet");
-    tablet
-        .sync()
-        .sign_in(url, "eve@example.org".into(), PASSWORD.into())
-        .await
-        .expect("sign in");
+    let tablet = signed_in(&url, dir.path(), "eve-tablet", "eve@example.org").await;
     let pulled = tablet.sync().sync_now().await.expect("tablet");
     assert_eq!(u64::from(pulled.pulled), pending);
 }

@@ -4,15 +4,13 @@
 //! then changes are forged straight into the relay's store, as a broken or
 //! out-of-date relay would serve them, and every client must set them aside.
 
-mod support;
-
 use pph_core::*;
 use pph_protocol::wire::ErrorBody;
 use pph_protocol::{Change, Hlc};
+use pph_testing::*;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
-use support::*;
 
 struct Scene {
     server: ServerProcess,
@@ -30,33 +28,11 @@ struct Scene {
     mal_token: String,
 }
 
-async fn person(server: &ServerProcess, dir: &Path, name: &str) -> Arc<Companion> {
-    let phone = device(dir, name);
-    phone
-        .sync()
-        .sign_up(
-            server.url.clone(),
-            format!("{name}@example.org"),
-            PASSWORD.into(),
-            name.into(),
-            AccountRole::Patient,
-        )
-        .await
-        .expect("sign up");
-    phone
-}
-
-async fn sync_all(phones: &[&Arc<Companion>]) {
-    for phone in phones {
-        phone.sync().sync_now().await.expect("sync");
-    }
-}
-
 async fn scene(relay: Relay, dir: &Path) -> Scene {
     let server = ServerProcess::start_on(&relay, dir);
-    let pat = person(&server, dir, "pat").await;
-    let fac = person(&server, dir, "fac").await;
-    let mal = person(&server, dir, "mal").await;
+    let pat = patient(&server, dir, "pat").await;
+    let fac = patient(&server, dir, "fac").await;
+    let mal = patient(&server, dir, "mal").await;
     let plan = pat
         .care_plans()
         .create_plan(NewPlan {
@@ -75,41 +51,21 @@ async fn scene(relay: Relay, dir: &Path) -> Scene {
             medications: vec![],
         })
         .expect("entry");
-    let group = fac
-        .groups()
-        .create_group(NewGroup {
-            name: "Breathe Easy Thursdays".into(),
-            purpose: "Support".into(),
-            condition_focus: None,
-        })
-        .await
-        .expect("group");
-    let invite = fac
-        .groups()
-        .invite_code(group.id.clone(), now_ms() + 86_400_000)
-        .await
-        .expect("invite");
-    for joiner in [&pat, &mal] {
-        joiner
-            .groups()
-            .join_group(invite.code.clone())
-            .await
-            .expect("join");
-    }
+    let (group, _) = group_of(&fac, &[&pat, &mal], "Breathe Easy Thursdays").await;
     sync_all(&[&fac, &pat, &mal]).await;
     let message = pat
         .groups()
         .post_message(group.id.clone(), "Walked to the shop today".into(), None)
         .expect("message");
-    let start = now_ms() as u64 + 86_400_000;
+    let start = in_ms(86_400_000);
     let meetup = fac
         .groups()
         .create_meetup(
             group.id.clone(),
             NewMeetup {
                 title: "Walk in the park".into(),
-                starts_at_ms: start,
-                ends_at_ms: start + 3_600_000,
+                starts_at: start,
+                ends_at: start + std::time::Duration::from_millis(3_600_000),
                 place: Some("The park gates".into()),
                 online_link: None,
                 capacity: None,
@@ -151,7 +107,7 @@ fn change(space: &str, kind: &str, entity: &str, field: &str, value: Value) -> C
         field: field.into(),
         value,
         hlc: Hlc {
-            wall_ms: now_ms() as u64,
+            wall_ms: now_ms(),
             counter: 0,
             node: "feedfacefeedface".into(),
         },
@@ -527,7 +483,7 @@ async fn wrong_passwords_at_once_are_counted_and_a_stranger_locks_no_one_out(
     dir: &Path,
 ) {
     let server = ServerProcess::start_on(&relay, dir);
-    let pat = person(&server, dir, "pat").await;
+    let pat = patient(&server, dir, "pat").await;
     drop(pat);
     let from = |addr: [u8; 4]| {
         reqwest::Client::builder()
@@ -602,7 +558,7 @@ async fn a_removed_member_stays_out_until_let_back(relay: Relay, dir: &Path) {
     let code = s
         .fac
         .groups()
-        .invite_code(s.group.id.clone(), now_ms() + 86_400_000)
+        .invite_code(s.group.id.clone(), in_ms(86_400_000))
         .await
         .expect("code");
     s.fac
@@ -646,7 +602,7 @@ async fn a_removed_member_stays_out_until_let_back(relay: Relay, dir: &Path) {
 
 async fn rate_limited_sign_in_is_its_own_error(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
-    person(&server, dir, "pat").await;
+    patient(&server, dir, "pat").await;
     let sync = device(dir, "tablet").sync();
     let sign_in = |password: &str| {
         sync.sign_in(
@@ -669,7 +625,7 @@ async fn rate_limited_sign_in_is_its_own_error(relay: Relay, dir: &Path) {
 
 async fn history_names_the_device_a_change_was_made_on(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
-    let phone = person(&server, dir, "pat").await;
+    let phone = patient(&server, dir, "pat").await;
     let plan = phone
         .care_plans()
         .create_plan(NewPlan {
@@ -679,16 +635,7 @@ async fn history_names_the_device_a_change_was_made_on(relay: Relay, dir: &Path)
         })
         .expect("plan");
     phone.sync().sync_now().await.expect("sync");
-    let tablet = device(dir, "Pat's tablet");
-    tablet
-        .sync()
-        .sign_in(
-            server.url.clone(),
-            "pat@example.org".into(),
-            PASSWORD.into(),
-        )
-        .await
-        .expect("sign in");
+    let tablet = signed_in(&server.url, dir, "Pat's tablet", "pat@example.org").await;
     tablet.sync().sync_now().await.expect("tablet");
     tablet
         .care_plans()

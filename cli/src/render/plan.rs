@@ -1,15 +1,30 @@
-//! How the terminal shows core records, shared by the tour and the commands.
+//! Care plans as the terminal shows them.
 
+use super::instant;
+use crate::out::Show;
 use pph_core::{
-    describe_budget_warning, Adherence, AdherenceFigures, BudgetSummary, CarePlan, PlanChange,
-    Repeat, Responsible, Schedule,
+    Adherence, AdherenceFigures, CarePlan, Completion, PlanChange, PlanInfo, Repeat, Responsible,
+    Schedule,
 };
-use std::time::SystemTime;
+use serde::Serialize;
 
-pub fn instant(t: SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(t)
-        .format("%Y-%m-%d %H:%M:%S UTC")
-        .to_string()
+/// Every plan on this device.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Plans(pub Vec<PlanInfo>);
+
+/// A plan's change history, oldest first.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct PlanHistory(pub Vec<PlanChange>);
+
+/// Adherence, with the plan that names its activities.
+#[derive(Serialize)]
+pub struct PlanAdherence {
+    #[serde(flatten)]
+    pub adherence: Adherence,
+    #[serde(skip)]
+    pub plan: CarePlan,
 }
 
 pub fn schedule(s: &Schedule) -> String {
@@ -40,7 +55,7 @@ pub fn schedule(s: &Schedule) -> String {
     text
 }
 
-pub fn plan(p: &CarePlan) -> String {
+pub(super) fn plan(p: &CarePlan) -> String {
     let mut out = format!(
         "{} [{:?}]  id {}\n  What matters to me: {}\n  Next review: {}\n",
         p.info.title,
@@ -107,7 +122,7 @@ fn figures(f: &AdherenceFigures) -> String {
     )
 }
 
-pub fn adherence(a: &Adherence, plan: &CarePlan) -> String {
+pub(super) fn adherence(a: &Adherence, plan: &CarePlan) -> String {
     let mut out = format!(
         "Adherence {} to {}: {}\n",
         a.from,
@@ -125,7 +140,7 @@ pub fn adherence(a: &Adherence, plan: &CarePlan) -> String {
     out
 }
 
-pub fn history(changes: &[PlanChange]) -> String {
+fn history(changes: &[PlanChange]) -> String {
     changes
         .iter()
         .map(|c| match c.field.as_str() {
@@ -147,40 +162,35 @@ pub fn history(changes: &[PlanChange]) -> String {
         .collect()
 }
 
-/// Pence as pounds, e.g. 123456 -> "£1234.56".
-pub fn pounds(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    format!(
-        "{sign}£{}.{:02}",
-        pence.unsigned_abs() / 100,
-        pence.unsigned_abs() % 100
-    )
+impl Show for CarePlan {
+    fn text(&self) -> String {
+        plan(self)
+    }
 }
 
-pub fn budget(s: &BudgetSummary) -> String {
-    let mut out = format!(
-        "Position on {}: {} left of {} allocated ({} spent, {} reversed, {} adjustments)\n  \
-         Burn rate {} a day; projected balance at the end of the period: {}\n",
-        s.as_of,
-        pounds(s.remaining_pence),
-        pounds(s.allocated_pence),
-        pounds(s.spent_pence),
-        pounds(s.reversed_pence),
-        pounds(s.adjustments_pence),
-        pounds(s.burn_rate_pence_per_day),
-        pounds(s.projected_balance_at_end_pence),
-    );
-    for l in &s.lines {
-        out.push_str(&format!(
-            "  - {}: planned {}, spent {}, {} left\n",
-            l.category,
-            pounds(l.planned_pence),
-            pounds(l.spent_pence),
-            pounds(l.remaining_pence)
-        ));
+impl Show for Plans {
+    fn text(&self) -> String {
+        self.0
+            .iter()
+            .map(|p| format!("{}  {} [{:?}]\n", p.id, p.title, p.status))
+            .collect()
     }
-    for w in &s.warnings {
-        out.push_str(&format!("  ! {}\n", describe_budget_warning(w)));
+}
+
+impl Show for PlanHistory {
+    fn text(&self) -> String {
+        history(&self.0)
     }
-    out
+}
+
+impl Show for PlanAdherence {
+    fn text(&self) -> String {
+        adherence(&self.adherence, &self.plan)
+    }
+}
+
+impl Show for Completion {
+    fn text(&self) -> String {
+        format!("recorded for {}\n", self.local_date)
+    }
 }

@@ -1,0 +1,35 @@
+//! A clinician's view: who shares with them, and one patient's summary for
+//! a consultation, from the last sync (works offline).
+
+use crate::ctx::Ctx;
+use crate::fail::Result;
+use crate::render::sync::Patients;
+use clap::Subcommand;
+use pph_core::*;
+
+#[derive(Subcommand)]
+pub enum ClinicianCommand {
+    /// Patients sharing with you, as of the last sync.
+    Patients,
+    /// One patient's shared records, read only.
+    Summary {
+        /// The patient's space, from `pph clinician patients`.
+        patient: String,
+    },
+}
+
+pub fn patients(ctx: &Ctx) -> Result<Patients> {
+    Ok(Patients(ctx.companion.sync().shared_with_me()?))
+}
+
+pub fn summary(ctx: &Ctx, patient: String) -> Result<ConsultationSummary> {
+    Ok(ctx.companion.sync().consultation_summary(patient)?)
+}
+
+pub fn run(ctx: &Ctx, command: ClinicianCommand) -> Result<()> {
+    match command {
+        ClinicianCommand::Patients => ctx.out.show(&patients(ctx)?),
+        ClinicianCommand::Summary { patient } => ctx.out.show(&summary(ctx, patient)?),
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Every `pph` subcommand: one file per capability, each with its
+//! arguments, the functions that do the work (the tour calls the same
+//! ones) and the dispatch that shows their results.
+
+pub mod budget;
+pub mod clinician;
+pub mod diary;
+pub mod group;
+pub mod plan;
+pub mod share;
+pub mod sync;
+
+use crate::ctx::Ctx;
+use crate::fail::Result;
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum StoreCommand {
+    /// Care plans.
+    Plan {
+        #[command(subcommand)]
+        command: plan::PlanCommand,
+    },
+    /// Goals in a plan.
+    Goal {
+        #[command(subcommand)]
+        command: plan::GoalCommand,
+    },
+    /// Add someone to a plan's support network.
+    Contact(plan::ContactAdd),
+    /// Add an activity to a goal.
+    Activity(plan::ActivityAdd),
+    /// Change an activity's schedule from a date on (earlier days keep the old one).
+    Reschedule(plan::Reschedule),
+    /// Record that an activity was done.
+    Done(plan::Done),
+    /// Adherence of a plan between two local dates.
+    Adherence(plan::Range),
+    /// Record a review and the next review date.
+    Review(plan::ReviewArgs),
+    /// The symptom diary.
+    Diary {
+        #[command(subcommand)]
+        command: diary::DiaryCommand,
+    },
+    /// Personal health budgets.
+    Budget {
+        #[command(subcommand)]
+        command: budget::BudgetCommand,
+    },
+    /// Peer groups: chat and meetups.
+    Group {
+        #[command(subcommand)]
+        command: group::GroupCommand,
+    },
+    /// Your account and sync with a relay.
+    Sync {
+        #[command(subcommand)]
+        command: sync::SyncCommand,
+    },
+    /// Sharing with clinicians.
+    Share {
+        #[command(subcommand)]
+        command: share::ShareCommand,
+    },
+    /// For clinicians: patients who share with you.
+    Clinician {
+        #[command(subcommand)]
+        command: clinician::ClinicianCommand,
+    },
+}
+
+pub fn run(ctx: &Ctx, command: StoreCommand) -> Result<()> {
+    match command {
+        StoreCommand::Plan { command } => plan::run_plan(ctx, command),
+        StoreCommand::Goal { command } => plan::run_goal(ctx, command),
+        StoreCommand::Contact(a) => {
+            let contact = plan::add_contact(ctx, a)?;
+            ctx.out.created(&contact.id, &contact);
+            Ok(())
+        }
+        StoreCommand::Activity(a) => {
+            let activity = plan::add_activity(ctx, a)?;
+            ctx.out.created(&activity.id, &activity);
+            Ok(())
+        }
+        StoreCommand::Reschedule(a) => {
+            let activity = plan::reschedule(ctx, a)?;
+            ctx.out.said("rescheduled", &activity);
+            Ok(())
+        }
+        StoreCommand::Done(a) => {
+            ctx.out.show(&plan::done(ctx, a)?);
+            Ok(())
+        }
+        StoreCommand::Adherence(a) => {
+            ctx.out.show(&plan::adherence(ctx, a)?);
+            Ok(())
+        }
+        StoreCommand::Review(a) => {
+            let review = plan::review(ctx, a)?;
+            ctx.out.created(&review.id, &review);
+            Ok(())
+        }
+        StoreCommand::Diary { command } => diary::run(ctx, command),
+        StoreCommand::Budget { command } => budget::run(ctx, command),
+        StoreCommand::Group { command } => group::run(ctx, command),
+        StoreCommand::Sync { command } => sync::run(ctx, command),
+        StoreCommand::Share { command } => share::run(ctx, command),
+        StoreCommand::Clinician { command } => clinician::run(ctx, command),
+    }
+}

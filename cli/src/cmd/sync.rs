@@ -1,0 +1,132 @@
+//! Accounts and sync: sign up or in to a relay, sync now, and see how
+//! things stand. Passwords come from PPH_PASSWORD or --password-stdin,
+//! never from the command line (where other users of the machine can see
+//! it).
+
+use crate::ctx::Ctx;
+use crate::fail::{Fail, Result};
+use crate::parse;
+use crate::render::sync::SetAside;
+use clap::{Args, Subcommand};
+use pph_core::*;
+use std::io::BufRead;
+use zeroize::Zeroizing;
+
+#[derive(Subcommand)]
+pub enum SyncCommand {
+    /// Make an account on a relay; this store becomes the account's.
+    Signup(SignUp),
+    /// Sign this device in to an account.
+    Signin(SignIn),
+    /// Forget this device's session (your records stay).
+    Signout,
+    /// Send what is waiting and fetch what is new.
+    Now,
+    /// Signed in or not, what is waiting, how the last attempt went.
+    Status,
+    /// Changes from others this device refused to apply, and why.
+    SetAside,
+}
+
+#[derive(Args, Default)]
+pub struct Password {
+    /// Read the password from the first line of standard input (otherwise
+    /// PPH_PASSWORD is read).
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Args, Default)]
+pub struct SignUp {
+    /// The relay, e.g. https://relay.example.org
+    #[arg(long)]
+    pub server: String,
+    #[arg(long)]
+    pub email: String,
+    /// The name others in your groups see.
+    #[arg(long)]
+    pub name: String,
+    /// patient or clinician
+    #[arg(long, default_value = "patient")]
+    pub role: String,
+    #[command(flatten)]
+    pub password: Password,
+}
+
+#[derive(Args, Default)]
+pub struct SignIn {
+    #[arg(long)]
+    pub server: String,
+    #[arg(long)]
+    pub email: String,
+    #[command(flatten)]
+    pub password: Password,
+}
+
+impl Password {
+    fn read(&self) -> Result<Zeroizing<String>> {
+        if self.password_stdin {
+            let mut line = Zeroizing::new(String::new());
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|_| Fail::refused("cannot read the password from standard input"))?;
+            return Ok(Zeroizing::new(
+                line.trim_end_matches(['\r', '\n']).to_owned(),
+            ));
+        }
+        std::env::var("PPH_PASSWORD")
+            .map(Zeroizing::new)
+            .map_err(|_| Fail::refused("no password: set PPH_PASSWORD or pass --password-stdin"))
+    }
+}
+
+pub fn sign_up(ctx: &Ctx, a: SignUp, password: &str) -> Result<AccountInfo> {
+    let role: AccountRole = parse::enum_value("--role", &a.role)?;
+    Ok(ctx.block_on(ctx.companion.sync().sign_up(
+        a.server,
+        a.email,
+        password.to_owned(),
+        a.name,
+        role,
+    ))?)
+}
+
+pub fn sign_in(ctx: &Ctx, a: SignIn, password: &str) -> Result<AccountInfo> {
+    Ok(ctx.block_on(
+        ctx.companion
+            .sync()
+            .sign_in(a.server, a.email, password.to_owned()),
+    )?)
+}
+
+pub fn now(ctx: &Ctx) -> Result<SyncReport> {
+    Ok(ctx.block_on(ctx.companion.sync().sync_now())?)
+}
+
+pub fn status(ctx: &Ctx) -> Result<SyncStatus> {
+    Ok(ctx.companion.sync().status()?)
+}
+
+pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
+    match command {
+        SyncCommand::Signup(a) => {
+            let password = a.password.read()?;
+            ctx.out.show(&sign_up(ctx, a, &password)?);
+        }
+        SyncCommand::Signin(a) => {
+            let password = a.password.read()?;
+            ctx.out.show(&sign_in(ctx, a, &password)?);
+        }
+        SyncCommand::Signout => {
+            ctx.block_on(ctx.companion.sync().sign_out())?;
+            ctx.out.done("signed out; your records stay on this device");
+        }
+        SyncCommand::Now => ctx.out.show(&now(ctx)?),
+        SyncCommand::Status => ctx.out.show(&status(ctx)?),
+        SyncCommand::SetAside => ctx
+            .out
+            .show(&SetAside(ctx.companion.sync().set_aside_changes()?)),
+    }
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! How the terminal shows core records (`Show` impls), one file per
+//! capability; shared by the commands and the tour.
+
+pub mod budget;
+pub mod diary;
+pub mod groups;
+pub mod plan;
+pub mod sync;
+
+use std::time::SystemTime;
+
+/// An instant for people: `2026-03-02 09:00:00 UTC`.
+pub fn instant(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
+}
+
+/// An instant for flags: RFC 3339, `2026-03-02T09:00:00Z`.
+pub fn rfc3339(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A list as text, one rendering per item.
+pub fn lines<T>(items: &[T], line: impl Fn(&T) -> String) -> String {
+    items.iter().map(|i| format!("{}\n", line(i))).collect()
+}

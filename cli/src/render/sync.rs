@@ -1,0 +1,188 @@
+//! Accounts, sync, shares and the consultation summary as the terminal
+//! shows them.
+
+use super::{instant, lines};
+use crate::out::Show;
+use pph_core::{
+    AccountInfo, ConsultationSummary, SetAsideChange, Share, SharedPatient, SyncReport, SyncStatus,
+};
+use serde::Serialize;
+
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct SetAside(pub Vec<SetAsideChange>);
+
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Shares(pub Vec<Share>);
+
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Patients(pub Vec<SharedPatient>);
+
+impl Show for AccountInfo {
+    fn text(&self) -> String {
+        format!(
+            "signed in as {} ({:?}) on {}\n",
+            self.display_name, self.role, self.server_url
+        )
+    }
+}
+
+impl Show for SyncReport {
+    fn text(&self) -> String {
+        let mut out = format!(
+            "{} sent, {} received, {} conflicts settled",
+            self.pushed, self.pulled, self.conflicts_resolved
+        );
+        for (n, what) in [
+            (self.waiting, "waiting for what they belong to"),
+            (self.rejected, "rejected as malformed"),
+            (
+                self.set_aside,
+                "set aside as not allowed (see `pph sync set-aside`)",
+            ),
+        ] {
+            if n > 0 {
+                out.push_str(&format!(", {n} {what}"));
+            }
+        }
+        out.push('\n');
+        for e in &self.errors {
+            out.push_str(&format!("  ! {e}\n"));
+        }
+        out
+    }
+}
+
+impl Show for SyncStatus {
+    fn text(&self) -> String {
+        let mut out = format!("{:?}", self.state);
+        if let Some(a) = &self.account {
+            out.push_str(&format!(" as {} on {}", a.display_name, a.server_url));
+        }
+        out.push_str(&format!(
+            "\n  waiting to send: {}, refused: {}\n",
+            self.pending_changes, self.refused_changes
+        ));
+        if let Some(t) = self.last_success {
+            out.push_str(&format!("  last synced: {}\n", instant(t)));
+        }
+        if let Some(e) = &self.last_error {
+            out.push_str(&format!(
+                "  last error: {e} ({} in a row)\n",
+                self.consecutive_failures
+            ));
+        }
+        if let Some(t) = self.next_retry {
+            out.push_str(&format!("  next try: {}\n", instant(t)));
+        }
+        out
+    }
+}
+
+impl Show for SetAside {
+    fn text(&self) -> String {
+        if self.0.is_empty() {
+            return "Nothing set aside.\n".into();
+        }
+        lines(&self.0, |c| {
+            format!(
+                "{}  {} {} by {}: {}",
+                instant(c.set_aside_at),
+                c.entity_type,
+                c.entity_id,
+                if c.author.is_empty() {
+                    "someone unknown"
+                } else {
+                    &c.author
+                },
+                c.rule
+            )
+        })
+    }
+}
+
+impl Show for Share {
+    fn text(&self) -> String {
+        format!(
+            "{}  {} <{}>  {:?} until {}{}\n",
+            self.share_id,
+            self.clinician_name,
+            self.clinician_email,
+            self.scopes,
+            instant(self.expires_at),
+            if self.revoked { " (revoked)" } else { "" }
+        )
+    }
+}
+
+impl Show for Shares {
+    fn text(&self) -> String {
+        self.0.iter().map(Show::text).collect()
+    }
+}
+
+impl Show for Patients {
+    fn text(&self) -> String {
+        if self.0.is_empty() {
+            return "No one shares with you (as of the last sync).\n".into();
+        }
+        lines(&self.0, |p| {
+            format!(
+                "{}  {}  {:?} until {}",
+                p.patient_space,
+                p.patient_name,
+                p.scopes,
+                instant(p.expires_at)
+            )
+        })
+    }
+}
+
+impl Show for ConsultationSummary {
+    fn text(&self) -> String {
+        let mut out = format!(
+            "Consultation summary for {} (since {}):\n",
+            self.patient_name, self.since
+        );
+        if let Some(plan) = &self.care_plan {
+            out.push_str(&super::plan::plan(plan));
+            if let Some(adherence) = &self.adherence {
+                out.push_str(&super::plan::adherence(adherence, plan));
+            }
+        }
+        for trend in &self.symptom_trends {
+            let weeks: Vec<String> = trend
+                .buckets
+                .iter()
+                .map(|b| format!("{} mean {:.1}", b.start, b.mean))
+                .collect();
+            out.push_str(&format!("  {}: {}\n", trend.symptom.name, weeks.join("; ")));
+        }
+        for result in &self.questionnaires {
+            out.push_str(&format!(
+                "  {} on {}: {} ({}){}\n",
+                result.code,
+                result.local_date,
+                result.score,
+                result.band,
+                if result.flags.is_empty() {
+                    ""
+                } else {
+                    " — SAFETY FLAG raised"
+                }
+            ));
+        }
+        if self.budgets.is_empty() {
+            out.push_str("  Budget: not shared\n");
+        }
+        for budget in &self.budgets {
+            out.push_str(&budget.text());
+        }
+        if let Some(t) = self.last_synced {
+            out.push_str(&format!("  (as of {})\n", instant(t)));
+        }
+        out
+    }
+}
