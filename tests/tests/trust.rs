@@ -198,7 +198,7 @@ async fn a_peer_cannot_write_into_a_patients_records(relay: Relay, dir: &Path) {
     assert_eq!(entries.entries.len(), 1, "no foreign entry");
 }
 
-async fn a_member_cannot_edit_or_impersonate_anothers_message(relay: Relay, dir: &Path) {
+async fn a_member_cannot_edit_or_impersonate_another_members_message(relay: Relay, dir: &Path) {
     let s = scene(relay, dir).await;
     let url = &s.server.url;
     let edit = change(
@@ -687,7 +687,7 @@ macro_rules! on_both_relays {
 
 on_both_relays!(
     a_peer_cannot_write_into_a_patients_records,
-    a_member_cannot_edit_or_impersonate_anothers_message,
+    a_member_cannot_edit_or_impersonate_another_members_message,
     only_its_creator_or_a_facilitator_changes_a_meetup,
     changes_forged_into_the_relay_are_set_aside_by_every_client,
     a_replayed_push_is_a_duplicate_and_a_reused_change_id_is_refused,
