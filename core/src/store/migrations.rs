@@ -114,8 +114,9 @@ mod tests {
         assert_eq!(outcomes, ["partly", "done"]);
     }
 
-    #[test]
-    fn v11_keys_notes_by_when_their_entries_happened() {
+    /// A v10 store with notes: two in one millisecond, one back-filled,
+    /// one empty and one deleted.
+    fn v10_diary() -> Connection {
         let mut conn = Connection::open_in_memory().expect("open");
         migrate_to(&mut conn, 10).expect("v10");
         conn.execute_batch(
@@ -129,6 +130,12 @@ mod tests {
                  (3, 'walk back-filled');"#,
         )
         .expect("v10 rows");
+        conn
+    }
+
+    #[test]
+    fn v11_keys_notes_by_when_their_entries_happened() {
+        let mut conn = v10_diary();
         migrate_to(&mut conn, 11).expect("v11");
         let found: Vec<(String, i64)> = conn
             .prepare(
@@ -159,19 +166,7 @@ mod tests {
 
     #[test]
     fn v12_gives_a_note_its_milliseconds_own_key() {
-        let mut conn = Connection::open_in_memory().expect("open");
-        migrate_to(&mut conn, 10).expect("v10");
-        conn.execute_batch(
-            r#"INSERT INTO diary_entries (id, local_date, recorded_at, deleted, doc) VALUES
-                 ('a', '2026-03-02', 2000, 0, '{"note":"walk early"}'),
-                 ('b', '2026-03-02', 2000, 0, '{"note":"walk too"}'),
-                 ('c', '2026-03-01', 1000, 0, '{"note":"walk back-filled"}'),
-                 ('d', '2026-03-03', 3000, 0, '{"note":null}'),
-                 ('e', '2026-03-03', 3000, 1, '{"note":"walk deleted"}');
-               INSERT INTO diary_notes (rowid, note) VALUES (1, 'walk early'), (2, 'walk too'),
-                 (3, 'walk back-filled');"#,
-        )
-        .expect("v10 rows");
+        let mut conn = v10_diary();
         migrate_to(&mut conn, 12).expect("v12");
         let found: Vec<(String, i64)> = conn
             .prepare(

@@ -7,14 +7,25 @@ use crate::error::PphError;
 use crate::store::AccountInfo;
 use pph_protocol::wire::{SessionResponse, SignInRequest, SignUpRequest};
 
-fn account_info(server_url: &str, email: &str, s: SessionResponse) -> AccountInfo {
-    AccountInfo {
-        account_id: s.account_id,
-        email: email.trim().to_lowercase(),
-        display_name: s.display_name,
-        role: s.role,
-        personal_space: s.personal_space,
-        server_url: server_url.trim_end_matches('/').to_owned(),
+impl SyncEngine {
+    /// Keeps a new session: the account and this device's token.
+    fn begin_session(
+        &self,
+        server_url: &str,
+        email: &str,
+        s: SessionResponse,
+    ) -> Result<AccountInfo, PphError> {
+        let info = AccountInfo {
+            account_id: s.account_id,
+            email: email.trim().to_lowercase(),
+            display_name: s.display_name,
+            role: s.role,
+            personal_space: s.personal_space,
+            server_url: server_url.trim_end_matches('/').to_owned(),
+        };
+        self.store.save_session(&info, &s.token)?;
+        self.set_state(None);
+        Ok(info)
     }
 }
 
@@ -48,11 +59,7 @@ impl SyncEngine {
                 personal_space: self.store.personal_space(),
             })
             .await?;
-        let token = session.token.clone();
-        let info = account_info(&server_url, &email, session);
-        self.store.save_session(&info, &token)?;
-        self.set_state(None);
-        Ok(info)
+        self.begin_session(&server_url, &email, session)
     }
 
     /// Signs this device in. A new store adopts the account's personal
@@ -73,11 +80,7 @@ impl SyncEngine {
                 node: self.store.node().to_owned(),
             })
             .await?;
-        let token = session.token.clone();
-        let info = account_info(&server_url, &email, session);
-        self.store.save_session(&info, &token)?;
-        self.set_state(None);
-        Ok(info)
+        self.begin_session(&server_url, &email, session)
     }
 
     /// Revokes this device's token (when the server can be reached) and

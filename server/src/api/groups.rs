@@ -56,6 +56,17 @@ fn path_space(space: Result<Path<String>, PathRejection>) -> ApiResult<String> {
     Ok(space)
 }
 
+/// A space and one of its members, both canonical ids.
+fn path_space_member(
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<(String, String)> {
+    let Path((space, member)) =
+        path.map_err(|_| ApiError::invalid("space and account id required"))?;
+    check_id("space", &space)?;
+    check_id("account id", &member)?;
+    Ok((space, member))
+}
+
 pub async fn create_invite(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -189,10 +200,7 @@ pub async fn remove_member(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
     let account = authenticate(&state, &headers).await?;
-    let Path((space, member)) =
-        path.map_err(|_| ApiError::invalid("space and account id required"))?;
-    check_id("space", &space)?;
-    check_id("account id", &member)?;
+    let (space, member) = path_space_member(path)?;
     if space == account.personal_space {
         return Err(ApiError::forbidden());
     }
@@ -228,10 +236,7 @@ pub async fn readmit(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
     let account = authenticate(&state, &headers).await?;
-    let Path((space, member)) =
-        path.map_err(|_| ApiError::invalid("space and account id required"))?;
-    check_id("space", &space)?;
-    check_id("account id", &member)?;
+    let (space, member) = path_space_member(path)?;
     require_facilitator(&state, &account, &space).await?;
     if !state.storage.readmit(&space, &member).await? {
         return Err(ApiError::new(
