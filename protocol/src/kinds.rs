@@ -29,6 +29,8 @@ pub const MEETUP_RSVP: &str = "meetup_rsvp";
 pub const MEETUP_ATTENDANCE: &str = "meetup_attendance";
 pub const GROUP_REPORT: &str = "group_report";
 pub const GROUP_HIDE: &str = "group_hide";
+pub const REMINDER_RULE: &str = "reminder_rule";
+pub const REMINDER_SETTINGS: &str = "reminder_settings";
 
 /// The two kinds of space a record can live in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -113,6 +115,16 @@ pub struct KindRule {
 
 const fn personal(kind: &'static str, scope: Scope, creator_may: Changes) -> KindRule {
     KindRule {
+        scope: Some(scope),
+        creator_may,
+        ..private(kind)
+    }
+}
+
+/// A record of the person's own that no share ever shows (reminder rules
+/// and settings: when they want nudging is nobody else's business).
+const fn private(kind: &'static str) -> KindRule {
+    KindRule {
         kind,
         space: SpaceKind::Personal,
         create: Creator::Owner,
@@ -120,10 +132,10 @@ const fn personal(kind: &'static str, scope: Scope, creator_may: Changes) -> Kin
         author_field: None,
         space_field: None,
         parent_field: None,
-        creator_may,
+        creator_may: Changes::AllButFixed,
         facilitator_may: Changes::Never,
         fixed: &["id"],
-        scope: Some(scope),
+        scope: None,
     }
 }
 
@@ -169,6 +181,8 @@ pub const KINDS: &[KindRule] = &[
     personal(BUDGET_ADJUSTMENT, Scope::Budget, Changes::Never),
     personal(BUDGET_LINE, Scope::Budget, Changes::AllButFixed),
     personal(BUDGET_SPEND, Scope::Budget, Changes::Never),
+    private(REMINDER_RULE),
+    private(REMINDER_SETTINGS),
     KindRule {
         kind: GROUP,
         space: SpaceKind::Group,
@@ -352,11 +366,12 @@ mod tests {
     }
 
     #[test]
-    fn only_personal_kinds_are_shared_with_clinicians() {
+    fn only_personal_kinds_are_shared_with_clinicians_and_not_the_private_ones() {
+        let private = [REMINDER_RULE, REMINDER_SETTINGS];
         for r in KINDS {
             assert_eq!(
                 r.scope.is_some(),
-                r.space == SpaceKind::Personal,
+                r.space == SpaceKind::Personal && !private.contains(&r.kind),
                 "{}",
                 r.kind
             );
