@@ -9,6 +9,7 @@ use crate::groups::Groups;
 use crate::net::Net;
 use crate::store::Store;
 use crate::sync::SyncEngine;
+use crate::today::Today;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ pub struct PphCompanion {
     diary: Arc<Diary>,
     sync: Arc<SyncEngine>,
     groups: Arc<Groups>,
+    today: Arc<Today>,
 }
 
 #[uniffi::export]
@@ -75,6 +77,11 @@ impl PphCompanion {
 
     pub fn groups(&self) -> Arc<Groups> {
         self.groups.clone()
+    }
+
+    /// What is due today, and the reminders to schedule.
+    pub fn today(&self) -> Arc<Today> {
+        self.today.clone()
     }
 
     /// This device's node id in the change log.
@@ -112,6 +119,7 @@ impl PphCompanion {
             care_plans: Arc::new(CarePlans::new(store.clone())),
             budgets: Arc::new(Budgets::new(store.clone())),
             diary: Arc::new(Diary::new(store.clone())),
+            today: Arc::new(Today::new(store.clone())),
             store,
         }))
     }

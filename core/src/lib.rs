@@ -16,6 +16,7 @@ mod paging;
 pub mod store;
 pub mod sync;
 mod time;
+pub mod today;
 mod validate;
 
 pub use budget::model::*;
@@ -30,3 +31,5 @@ pub use groups::model::*;
 pub use groups::Groups;
 pub use sync::model::*;
 pub use sync::{apply_remote, ListenerHandle, SyncEngine};
+pub use today::model::*;
+pub use today::Today;

@@ -9,6 +9,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Offsets in use on Earth run from UTC-12 to UTC+14.
 pub(crate) const MAX_OFFSET_MINUTES: i32 = 14 * 60;
 
+pub(crate) const MINUTES_PER_DAY: u16 = 24 * 60;
+
+/// A clock time as minutes after local midnight: 0 to 1439.
+pub(crate) fn check_minute(field: &str, minute: u16) -> Result<(), PphError> {
+    if minute >= MINUTES_PER_DAY {
+        return Err(PphError::validation(
+            field,
+            "minutes after midnight, from 0 to 1439",
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn parse_date(field: &str, text: &str) -> Result<NaiveDate, PphError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| PphError::validation(field, "not a date of the form YYYY-MM-DD"))

@@ -49,3 +49,16 @@ pub fn raw_open(path: &Path, key: &[u8]) -> rusqlite::Connection {
         .expect("key");
     conn
 }
+
+/// Reminder settings for someone in London who wants quiet nights
+/// (22:00 to 07:00) and generic lock-screen text.
+pub fn london_quiet_nights() -> pph_core::ReminderSettings {
+    pph_core::ReminderSettings {
+        time_zone: "Europe/London".into(),
+        quiet_hours: Some(pph_core::QuietHours {
+            start_minute: 22 * 60,
+            end_minute: 7 * 60,
+        }),
+        detailed_text: false,
+    }
+}

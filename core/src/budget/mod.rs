@@ -6,8 +6,8 @@ mod audit;
 mod eligibility;
 pub mod model;
 mod receipt;
-mod store;
-mod summary;
+pub(crate) mod store;
+pub(crate) mod summary;
 
 pub use audit::describe_budget_warning;
 pub use receipt::receipt_of;

@@ -22,13 +22,13 @@ pub(crate) fn check_range(from: NaiveDate, to: NaiveDate) -> Result<(), PphError
 }
 
 /// Which schedule applied on a day: each past schedule up to its `until`, then
-/// the current one.
-struct Timeline {
+/// the current one. Adherence and the Today screen both ask it what was due.
+pub(crate) struct Timeline {
     segments: Vec<(Option<NaiveDate>, ScheduleRule)>,
 }
 
 impl Timeline {
-    fn of(activity: &Activity) -> Result<Self, PphError> {
+    pub(crate) fn of(activity: &Activity) -> Result<Self, PphError> {
         let mut segments = Vec::new();
         for past in &activity.past_schedules {
             let until = crate::time::parse_date("until", &past.until)?;
@@ -46,9 +46,14 @@ impl Timeline {
         let active = rule.start <= day && rule.end.is_none_or(|end| day <= end);
         active.then_some(rule)
     }
+
+    /// How the activity is due on a day.
+    pub(crate) fn slot_on(&self, day: NaiveDate) -> Slot {
+        self.rule_on(day).map_or(Slot::None, |rule| slot(rule, day))
+    }
 }
 
-enum Slot {
+pub(crate) enum Slot {
     /// The activity was due on this exact day.
     Fixed,
     /// Counts towards a flexible N-times-a-week target.
@@ -143,10 +148,7 @@ fn activity_tally(
     // Flexible weeks: (sum of times over eligible days, outcomes on those days).
     let mut weeks: HashMap<(i32, u32), (u32, Vec<Outcome>)> = HashMap::new();
     for day in from.iter_days().take_while(|d| *d <= to) {
-        let Some(rule) = timeline.rule_on(day) else {
-            continue;
-        };
-        match slot(rule, day) {
+        match timeline.slot_on(day) {
             Slot::Fixed => tally.credit(best(day)),
             Slot::Flexible { times } => {
                 let week = day.iso_week();

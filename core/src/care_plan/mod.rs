@@ -1,9 +1,9 @@
 //! Personal care plans: the exported API. Each call validates, then runs one
 //! transaction through the store.
 
-mod adherence;
+pub(crate) mod adherence;
 pub mod model;
-mod store;
+pub(crate) mod store;
 
 use crate::error::{PphError, Result};
 use crate::ids::{check_id, new_id};

@@ -2,7 +2,7 @@
 //! words: checked for presence and length, never rewritten.
 
 use crate::error::PphError;
-use crate::time::{check_offset, parse_date};
+use crate::time::{check_offset, parse_date, MINUTES_PER_DAY};
 use crate::validate::{
     names, optional_date, optional_text, required_text, MAX_LONG_TEXT, MAX_SHORT_TEXT,
 };
@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
 
 const MAX_EVERY_N_DAYS: u16 = 366;
-const MINUTES_PER_DAY: u16 = 24 * 60;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
 #[serde(rename_all = "snake_case")]

@@ -5,7 +5,7 @@ mod export;
 mod insight;
 pub mod model;
 mod questionnaire;
-mod store;
+pub(crate) mod store;
 
 use crate::error::{PphError, Result};
 use crate::ids::{check_id, new_id};

@@ -441,3 +441,13 @@ pub(crate) fn entries_between(conn: &Connection, from: &str, to: &str) -> Result
         (from, to),
     )
 }
+
+/// Local dates from `from` on that have a live entry (the Today screen's
+/// diary prompt, and the reminders that it cancels).
+pub(crate) fn entry_days_since(conn: &Connection, from: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT local_date FROM diary_entries WHERE deleted = 0 AND local_date >= ?1",
+    )?;
+    let days = stmt.query_map([from], |r| r.get::<_, String>(0))?;
+    Ok(days.collect::<rusqlite::Result<_>>()?)
+}

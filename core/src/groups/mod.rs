@@ -5,7 +5,7 @@
 mod meetups;
 pub mod model;
 mod moderation;
-mod store;
+pub(crate) mod store;
 
 use crate::clock::Clock;
 use crate::error::{PphError, Result as IResult};

@@ -23,9 +23,10 @@ const STEPS: &[(u32, &str)] = &[
         include_str!("migrations/012_search_keys_per_millisecond.sql"),
     ),
     (13, include_str!("migrations/013_sync_outcome.sql")),
+    (14, include_str!("migrations/014_reminders.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 13;
+pub const LATEST_VERSION: u32 = 14;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

@@ -11,6 +11,7 @@ use crate::groups::model::{
 use crate::store::change_log::{changes_for, fold};
 use crate::store::entity::upsert;
 use crate::store::{load, Entity};
+use crate::today::model::{ReminderPrefs, ReminderRule};
 use rusqlite::Connection;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -85,4 +86,6 @@ registry!(
     Attendance,
     Report,
     Hidden,
+    ReminderRule,
+    ReminderPrefs,
 );
