@@ -3,7 +3,7 @@
 //! the value (it may be something private).
 
 use crate::fail::{Fail, Result};
-use pph_core::{Repeat, TimeWindow, Weekday};
+use pph_core::{QuietHours, ReminderSubject, Repeat, TimeWindow, Weekday};
 use std::time::{Duration, SystemTime};
 
 /// A core enum from its snake_case name (`gp`, `social_worker`,
@@ -44,24 +44,65 @@ pub fn repeat(text: &str) -> Result<Repeat> {
     }
 }
 
+/// `HH:MM`, a local clock time, as minutes after midnight (24:00 allowed
+/// as the end of a window).
+fn clock_minute(text: &str) -> Option<u16> {
+    let (h, m) = text.split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 24 && m <= 59).then_some(h * 60 + m)
+}
+
+/// `HH:MM`, a local clock time.
+pub fn clock_time(flag: &str, text: &str) -> Result<u16> {
+    clock_minute(text)
+        .filter(|m| *m < 24 * 60)
+        .ok_or_else(|| Fail::refused(format!("{flag} takes a clock time HH:MM, e.g. 09:00")))
+}
+
 /// `HH:MM-HH:MM`, local time.
 pub fn window(text: &str) -> Result<TimeWindow> {
     let refused = || Fail::refused("--window takes HH:MM-HH:MM");
-    let minute = |t: &str| -> Result<u16> {
-        let (h, m) = t.split_once(':').ok_or_else(refused)?;
-        let (h, m): (u16, u16) = (
-            h.parse().map_err(|_| refused())?,
-            m.parse().map_err(|_| refused())?,
-        );
-        if h > 24 || m > 59 {
-            return Err(refused());
-        }
-        Ok(h * 60 + m)
-    };
     let (start, end) = text.split_once('-').ok_or_else(refused)?;
     Ok(TimeWindow {
-        start_minute: minute(start)?,
-        end_minute: minute(end)?,
+        start_minute: clock_minute(start).ok_or_else(refused)?,
+        end_minute: clock_minute(end).ok_or_else(refused)?,
+    })
+}
+
+/// Quiet hours `HH:MM-HH:MM` (may wrap midnight, e.g. 22:00-07:00).
+pub fn quiet_hours(text: &str) -> Result<QuietHours> {
+    let refused = || Fail::refused("--quiet takes HH:MM-HH:MM, e.g. 22:00-07:00");
+    let (start, end) = text.split_once('-').ok_or_else(refused)?;
+    Ok(QuietHours {
+        start_minute: clock_time("--quiet", start).map_err(|_| refused())?,
+        end_minute: clock_time("--quiet", end).map_err(|_| refused())?,
+    })
+}
+
+/// What a reminder is for: `activity:ID`, `diary`, `questionnaire:CODE:DAYS`
+/// (days before each plan review), `meetups`, `budget-review:DAYS`.
+pub fn reminder_subject(text: &str) -> Result<ReminderSubject> {
+    let refused = || {
+        Fail::refused(
+            "a reminder is for activity:ID, diary, questionnaire:CODE:DAYS, meetups or budget-review:DAYS",
+        )
+    };
+    let days = |d: &str| d.parse::<u16>().map_err(|_| refused());
+    let parts: Vec<&str> = text.split(':').collect();
+    Ok(match parts.as_slice() {
+        ["activity", id] => ReminderSubject::Activity {
+            activity_id: (*id).into(),
+        },
+        ["diary"] => ReminderSubject::DiaryPrompt,
+        ["questionnaire", code, d] => ReminderSubject::QuestionnaireBeforeReview {
+            code: (*code).into(),
+            days_before: days(d)?,
+        },
+        ["meetups"] => ReminderSubject::Meetups,
+        ["budget-review", d] => ReminderSubject::BudgetReview {
+            days_before: days(d)?,
+        },
+        _ => return Err(refused()),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod group;
 pub mod plan;
 pub mod share;
 pub mod sync;
+pub mod today;
 
 use crate::ctx::Ctx;
 use crate::fail::Result;
@@ -16,6 +17,14 @@ use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum StoreCommand {
+    /// What is due today: activities, a diary prompt, questionnaires,
+    /// meetups and dates coming up.
+    Today(today::TodayArgs),
+    /// Reminder rules, the next reminders, snoozes and settings.
+    Remind {
+        #[command(subcommand)]
+        command: today::RemindCommand,
+    },
     /// Care plans.
     Plan {
         #[command(subcommand)]
@@ -72,6 +81,8 @@ pub enum StoreCommand {
 
 pub fn run(ctx: &Ctx, command: StoreCommand) -> Result<()> {
     match command {
+        StoreCommand::Today(a) => today::run_today(ctx, a),
+        StoreCommand::Remind { command } => today::run_remind(ctx, command),
         StoreCommand::Plan { command } => plan::run_plan(ctx, command),
         StoreCommand::Goal { command } => plan::run_goal(ctx, command),
         StoreCommand::Contact(a) => {

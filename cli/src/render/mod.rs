@@ -6,6 +6,7 @@ pub mod diary;
 pub mod groups;
 pub mod plan;
 pub mod sync;
+pub mod today;
 
 use std::time::SystemTime;
 
@@ -19,6 +20,16 @@ pub fn instant(t: SystemTime) -> String {
 /// An instant for flags: RFC 3339, `2026-03-02T09:00:00Z`.
 pub fn rfc3339(t: SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Minutes after midnight as `HH:MM`.
+pub fn clock(minute: u16) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// A time window as `HH:MM-HH:MM`.
+pub fn window(w: &pph_core::TimeWindow) -> String {
+    format!("{}-{}", clock(w.start_minute), clock(w.end_minute))
 }
 
 /// A list as text, one rendering per item.

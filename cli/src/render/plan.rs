@@ -44,13 +44,7 @@ pub fn schedule(s: &Schedule) -> String {
         (_, None) => format!("{repeat} from {}", s.start),
     };
     if let Some(w) = &s.window {
-        text.push_str(&format!(
-            ", {:02}:{:02}-{:02}:{:02}",
-            w.start_minute / 60,
-            w.start_minute % 60,
-            w.end_minute / 60,
-            w.end_minute % 60
-        ));
+        text.push_str(&format!(", {}", super::window(w)));
     }
     text
 }

@@ -11,6 +11,7 @@ mod plan;
 mod safety;
 mod share;
 mod sync;
+mod today;
 
 use crate::ctx::{self, Ctx, Offset};
 use crate::fail::{Fail, Result, Status};
@@ -124,6 +125,10 @@ const SCENES: &[Scene] = &[
     Scene {
         title: "A park walk with two places",
         play: groups::walk,
+    },
+    Scene {
+        title: "Ann's morning: Today, and reminders across a clock change",
+        play: today::morning,
     },
     Scene {
         title: "Mistakes are refused, and nothing is written",
