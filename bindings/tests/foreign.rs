@@ -88,6 +88,7 @@ fn python_bindings_pass_the_suites() {
                 "test_diary",
                 "test_sync",
                 "test_groups",
+                "test_today",
             ])
             .current_dir(tests_dir().join("python"))
             .env("PYTHONPATH", out.path())

@@ -7,12 +7,14 @@ import PphCore
 enum BackgroundSync {
     static let identifier = "org.pph.companion.sync"
 
-    static func register(companion: PphCompanion) {
+    static func register(companion: PphCompanion, reminders: ReminderPlanner) {
         BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
             schedule()
             let work = Task {
                 do {
                     _ = try await companion.sync().syncNow()
+                    // Pulled changes (a plan edited elsewhere, a new meetup) move reminders.
+                    _ = reminders.reschedule()
                     task.setTaskCompleted(success: true)
                 } catch {
                     task.setTaskCompleted(success: false)

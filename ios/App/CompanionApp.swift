@@ -9,6 +9,7 @@ import UIKit
 @main
 struct CompanionApp: App {
     let companion: PphCompanion
+    let reminders: ReminderPlanner
     /// From Info.plist (PphServerURL), so each deployment points at its own relay.
     let serverUrl = Bundle.main.object(forInfoDictionaryKey: "PphServerURL") as? String ?? ""
 
@@ -21,7 +22,16 @@ struct CompanionApp: App {
             encryptionKey: try! StoreKey.load(),
             deviceName: UIDevice.current.name
         ))
-        BackgroundSync.register(companion: companion)
+        reminders = ReminderPlanner(companion: companion, scheduler: ReminderNotifications())
+        BackgroundSync.register(companion: companion, reminders: reminders)
+        ReminderNotifications.requestAuthorisation()
+        // A new zone (travel) or a clock change: ask the core again.
+        let planner = reminders
+        NotificationCenter.default.addObserver(
+            forName: .NSSystemTimeZoneDidChange, object: nil, queue: .main) { _ in _ = planner.reschedule() }
+        NotificationCenter.default.addObserver(
+            forName: .NSSystemClockDidChange, object: nil, queue: .main) { _ in _ = planner.reschedule() }
+        _ = reminders.reschedule()
     }
 
     var body: some Scene {
@@ -29,7 +39,7 @@ struct CompanionApp: App {
             VStack(spacing: 0) {
                 SyncStatusLine(model: SyncStatusModel(companion: companion))
                 TabView {
-                    TodayView(model: TodayModel(companion: companion)).tabItem { Text("Today") }
+                    TodayScreen(model: TodayModel(companion: companion, reminders: reminders)).tabItem { Text("Today") }
                     DiaryView(model: DiaryModel(companion: companion)).tabItem { Text("Diary") }
                     CarePlanView(model: CarePlanModel(companion: companion)).tabItem { Text("My plan") }
                     BudgetView(model: BudgetModel(companion: companion)).tabItem { Text("Budget") }

@@ -1,20 +1,15 @@
-// The today screen's state: the activities due today (the core's schedule
-// rules, read as adherence over one day), ticking them off, and a quick log
-// of the most used symptoms. Mirrors android's TodayState.
+// The today screen's state: the core's today() as it is (what is due, a
+// diary prompt, questionnaires, meetups, dates coming up), ticking activities
+// off and a quick log of the most used symptoms. No business rule lives
+// here: after a write it asks the core again and re-plans reminders.
+// Mirrors android's TodayState.
 import Combine
 import Foundation
 import PphCore
 
-struct DueActivity: Identifiable, Equatable {
-    let id: String
-    let description: String
-    let planTitle: String
-    /// Done, partly or skipped already today.
-    let recorded: Bool
-}
-
-struct TodayUi: Equatable {
-    var due: [DueActivity] = []
+struct TodayUi {
+    /// The core's view of the day; nil until loaded or on an error.
+    var view: TodayView?
     /// The person's most used symptoms first, for a one-tap log.
     var quickSymptoms: [Symptom] = []
     var error: String?
@@ -24,25 +19,17 @@ struct TodayUi: Equatable {
 final class TodayModel: ObservableObject {
     @Published private(set) var ui = TodayUi()
     private let companion: PphCompanion
+    private let reminders: ReminderPlanner?
 
-    init(companion: PphCompanion) { self.companion = companion }
+    init(companion: PphCompanion, reminders: ReminderPlanner? = nil) {
+        self.companion = companion
+        self.reminders = reminders
+    }
 
     func refresh() {
-        let day = localDay()
         do {
-            let plans = companion.carePlans()
-            var due: [DueActivity] = []
-            for info in try plans.listPlans() where info.status == .active {
-                let plan = try plans.plan(planId: info.id)
-                for a in try plans.adherence(planId: info.id, from: day, to: day).activities
-                where a.figures.scheduled > 0 {
-                    guard let activity = plan.activities.first(where: { $0.id == a.activityId }) else { continue }
-                    let f = a.figures
-                    due.append(DueActivity(id: activity.id, description: activity.description,
-                                           planTitle: info.title, recorded: f.done + f.partly + f.skipped > 0))
-                }
-            }
-            ui = TodayUi(due: due, quickSymptoms: Array(try companion.diary().listSymptoms().prefix(4)))
+            ui = TodayUi(view: try companion.today().today(date: localDay()),
+                         quickSymptoms: Array(try companion.diary().listSymptoms().prefix(4)))
         } catch {
             ui = TodayUi(error: describe(error))
         }
@@ -68,6 +55,8 @@ final class TodayModel: ObservableObject {
         do {
             try write()
             refresh()
+            // Done items lose their pending reminder at once.
+            _ = reminders?.reschedule()
         } catch {
             ui.error = describe(error)
         }

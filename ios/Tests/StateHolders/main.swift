@@ -49,14 +49,41 @@ let goal = try plans.addGoal(planId: plan.id, new: NewGoal(description: "Walk mo
 let daily = try plans.addActivity(goalId: goal.id, new: NewActivity(
     description: "Breathing exercises", responsible: .me, schedule: Schedule(repeat: .daily, start: localDay())))
 
-await test("today lists what is due and ticks it off") {
+await test("today renders the core's day and ticks it off") {
     let today = TodayModel(companion: companion)
     today.refresh()
-    try check(today.ui.due.map(\.description) == ["Breathing exercises"], "due \(today.ui.due)")
-    try check(!today.ui.due[0].recorded, "already recorded")
+    guard let view = today.ui.view else { throw Failure(description: "no view: \(String(describing: today.ui.error))") }
+    try check(view.date == localDay(), "date \(view.date)")
+    try check(view.activities.map(\.description) == ["Breathing exercises"], "due \(view.activities)")
+    try check(view.activities[0].outcome == nil, "already recorded")
+    try check(view.diaryPrompt, "no diary prompt")
     try check(today.ui.quickSymptoms.count == 4, "quick \(today.ui.quickSymptoms.count)")
     today.tick(activityId: daily.id, outcome: .done)
-    try check(today.ui.due.first?.recorded == true, "not ticked: \(today.ui)")
+    try check(today.ui.view?.activities.first?.outcome == .done, "not ticked: \(today.ui)")
+}
+
+/// Records what the planner hands to the platform.
+final class RecordingScheduler: ReminderScheduler {
+    var calls: [[UpcomingReminder]] = []
+    func replaceAll(_ reminders: [UpcomingReminder]) { calls.append(reminders) }
+}
+
+await test("the reminder planner sets the zone and hands at most 64 to the scheduler") {
+    let scheduler = RecordingScheduler()
+    _ = try companion.today().addReminder(new: NewReminder(
+        subject: .activity(activityId: daily.id), timing: .clockTime(minute: 18 * 60), quietHours: nil))
+    let tokyo = TimeZone(identifier: "Asia/Tokyo")!
+    let planner = ReminderPlanner(companion: companion, scheduler: scheduler, zone: { tokyo })
+    let first = try planner.reschedule().get()
+    try check(try companion.today().reminderSettings().timeZone == "Asia/Tokyo", "zone not set")
+    try check(scheduler.calls.count == 1 && first.count == 64, "scheduled \(first.count)")
+    try check(first.allSatisfy { $0.localLabel.hasSuffix("18:00 JST") }, "labels \(first.map(\.localLabel))")
+    try check(first[0].title == "Time for your plan", "lock-screen text \(first[0].title)")
+    let later = try planner.snooze(key: first[0].key, until: Date().addingTimeInterval(3 * 86_400)).get()
+    try check(!later.contains { $0.key == first[0].key && $0.at == first[0].at }, "not moved")
+    let refused = planner.snooze(key: first[0].key, until: Date().addingTimeInterval(30 * 86_400))
+    guard case let .failure(error) = refused else { throw Failure(description: "a month's snooze was taken") }
+    try check(error.message == "Please check until: must be after now and at most a week ahead", "refused \(error)")
 }
 
 await test("a quick log out of range names the field and writes nothing") {

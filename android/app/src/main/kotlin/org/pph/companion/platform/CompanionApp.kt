@@ -1,4 +1,5 @@
-// Opens the one store for the process and schedules background sync.
+// Opens the one store for the process, schedules background sync and
+// plans the soonest reminders.
 package org.pph.companion.platform
 
 import android.app.Application
@@ -21,5 +22,6 @@ class CompanionApp : Application() {
             ),
         )
         SyncWorker.schedule(this)
+        ReminderAlarms.refresh(this)
     }
 }

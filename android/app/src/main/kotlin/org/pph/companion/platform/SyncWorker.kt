@@ -20,6 +20,8 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         val companion = (applicationContext as CompanionApp).companion
         return try {
             companion.sync().syncNow()
+            // Pulled changes (a plan edited on the tablet, a new meetup) move reminders.
+            ReminderAlarms.refresh(applicationContext)
             Result.success()
         } catch (e: PphException.Network) {
             Result.retry()

@@ -29,8 +29,6 @@ class DiaryState(
     private val _ui = MutableStateFlow(DiaryUi())
     val ui: StateFlow<DiaryUi> = _ui.asStateFlow()
 
-    private fun offsetMinutes() = clock.zone.rules.getOffset(clock.instant()).totalSeconds / 60
-
     fun refresh(trendSymptomId: String? = _ui.value.trendSymptomId) {
         update {
             val diary = companion.diary()
@@ -55,7 +53,7 @@ class DiaryState(
             companion.diary().logEntry(
                 NewEntry(
                     recordedAt = clock.instant(),
-                    utcOffsetMinutes = offsetMinutes(),
+                    utcOffsetMinutes = offsetMinutes(clock),
                     ratings = ratings,
                     note = note,
                     tags = tags,
@@ -69,7 +67,7 @@ class DiaryState(
 
     fun submit(code: String, answers: List<Answer>) {
         update {
-            val result = companion.diary().submitQuestionnaire(code, answers, clock.instant(), offsetMinutes())
+            val result = companion.diary().submitQuestionnaire(code, answers, clock.instant(), offsetMinutes(clock))
             it.copy(lastResult = result, safetyMessages = result.flags.map { f -> f.message }, error = null)
         }
     }

@@ -1,6 +1,8 @@
-// The "today" screen's state: the activities due today (as the core's
-// schedule rules say, via adherence over one day), ticking them off, and a
-// quick symptom log. Plain Kotlin: compiled and tested on the JVM.
+// The "today" screen's state: the core's today() as it is (what is due, a
+// diary prompt, questionnaires, meetups, dates coming up), ticking activities
+// off and a quick symptom log. No business rule lives here: after any write
+// it asks the core again, and tells the reminder planner.
+// Plain Kotlin: compiled and tested on the JVM.
 package org.pph.companion.state
 
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -9,19 +11,11 @@ import kotlinx.coroutines.flow.asStateFlow
 import uniffi.pph.*
 import java.time.Clock
 import java.time.LocalDate
-import java.time.ZoneId
-
-data class DueActivity(
-    val activityId: String,
-    val description: String,
-    val planTitle: String,
-    /// Done, partly or skipped already today.
-    val recorded: Boolean,
-)
 
 data class TodayUi(
     val date: LocalDate,
-    val due: List<DueActivity> = emptyList(),
+    /// The core's view of the day; null until loaded or on an error.
+    val view: TodayView? = null,
     /// The person's most used symptoms first, for a one-tap log.
     val quickSymptoms: List<Symptom> = emptyList(),
     /// A message for the person, never containing their data.
@@ -31,29 +25,21 @@ data class TodayUi(
 class TodayState(
     private val companion: PphCompanion,
     private val clock: Clock = Clock.systemDefaultZone(),
+    private val reminders: ReminderPlanner? = null,
 ) {
-    private val zone: ZoneId get() = clock.zone
     private val _ui = MutableStateFlow(TodayUi(LocalDate.now(clock)))
     val ui: StateFlow<TodayUi> = _ui.asStateFlow()
 
     fun refresh() {
         val today = LocalDate.now(clock)
-        val day = today.toString()
-        _ui.value = guarded(today) {
-            val plans = companion.carePlans()
-            val due = plans.listPlans().filter { it.status == PlanStatus.ACTIVE }.flatMap { info ->
-                val plan = plans.plan(info.id)
-                val byId = plan.activities.associateBy { it.id }
-                plans.adherence(info.id, day, day).activities
-                    .filter { it.figures.scheduled > 0u }
-                    .mapNotNull { a ->
-                        byId[a.activityId]?.let {
-                            val f = a.figures
-                            DueActivity(it.id, it.description, info.title, f.done + f.partly + f.skipped > 0u)
-                        }
-                    }
-            }
-            TodayUi(today, due, companion.diary().listSymptoms().take(QUICK_SYMPTOMS))
+        _ui.value = try {
+            TodayUi(
+                today,
+                companion.today().today(today.toString()),
+                companion.diary().listSymptoms().take(QUICK_SYMPTOMS),
+            )
+        } catch (e: PphException) {
+            TodayUi(today, error = describe(e))
         }
     }
 
@@ -63,7 +49,7 @@ class TodayState(
                 activityId,
                 NewCompletion(
                     occurredAt = clock.instant(),
-                    utcOffsetMinutes = zone.rules.getOffset(clock.instant()).totalSeconds / 60,
+                    utcOffsetMinutes = offsetMinutes(clock),
                     outcome = outcome,
                 ),
             )
@@ -75,7 +61,7 @@ class TodayState(
             companion.diary().logEntry(
                 NewEntry(
                     recordedAt = clock.instant(),
-                    utcOffsetMinutes = zone.rules.getOffset(clock.instant()).totalSeconds / 60,
+                    utcOffsetMinutes = offsetMinutes(clock),
                     ratings = listOf(Rating(symptomId, value)),
                     note = note,
                     tags = emptyList(),
@@ -89,22 +75,19 @@ class TodayState(
         try {
             write()
             refresh()
+            // Done items lose their pending reminder at once.
+            reminders?.reschedule()
         } catch (e: PphException) {
             _ui.value = _ui.value.copy(error = describe(e))
         }
     }
 
-    private fun guarded(today: LocalDate, load: () -> TodayUi): TodayUi =
-        try {
-            load()
-        } catch (e: PphException) {
-            TodayUi(today, error = describe(e))
-        }
-
     private companion object {
         const val QUICK_SYMPTOMS = 4
     }
 }
+
+fun offsetMinutes(clock: Clock): Int = clock.zone.rules.getOffset(clock.instant()).totalSeconds / 60
 
 /// What the shell shows for an error: the core's messages carry field names
 /// and codes, never health data.

@@ -50,15 +50,44 @@ fun main() {
         NewActivity("Group", Responsible.Me, Schedule(repeat = Repeat.OnWeekdays(listOf(Weekday.MON)), start = "2026-03-02")),
     )
 
-    test("today lists what is due today and ticks it off") {
+    test("today renders the core's day and ticks it off") {
         val today = TodayState(companion, clock)
         today.refresh()
-        val due = today.ui.value.due
-        check(due.map { it.description } == listOf("Breathing exercises")) { "due $due" }
-        check(!due.single().recorded) { "already recorded" }
+        val view = today.ui.value.view ?: error("no view: ${today.ui.value.error}")
+        check(view.date == "2026-03-04") { "date ${view.date}" }
+        // Wednesday: the daily exercises, not Monday's group.
+        check(view.activities.map { it.description } == listOf("Breathing exercises")) { "due ${view.activities}" }
+        check(view.activities.single().outcome == null) { "already recorded" }
+        check(view.diaryPrompt) { "no diary prompt" }
         check(today.ui.value.quickSymptoms.size == 4) { "quick ${today.ui.value.quickSymptoms}" }
         today.tick(daily.id, Outcome.DONE)
-        check(today.ui.value.due.single().recorded) { "not ticked: ${today.ui.value}" }
+        check(today.ui.value.view?.activities?.single()?.outcome == Outcome.DONE) { "not ticked: ${today.ui.value}" }
+    }
+
+    test("the reminder planner sets the zone and hands the soonest to the scheduler") {
+        val scheduled = mutableListOf<List<UpcomingReminder>>()
+        val recorder = object : ReminderScheduler {
+            override fun replaceAll(reminders: List<UpcomingReminder>) { scheduled.add(reminders) }
+        }
+        companion.today().addReminder(
+            NewReminder(ReminderSubject.Activity(daily.id), ReminderTiming.ClockTime((18 * 60).toUShort()), null),
+        )
+        val planner = ReminderPlanner(companion, recorder, clock)
+        val first = planner.reschedule().getOrThrow()
+        check(companion.today().reminderSettings().timeZone == "Europe/London") { "zone not set" }
+        check(scheduled.single() == first && first.size == 64) { "scheduled ${first.size}" }
+        // Done today (ticked above): the first is tomorrow's, at 18:00 GMT.
+        check(first[0].forDate == "2026-03-05" && first[0].localLabel == "Thu 5 Mar 2026 18:00 GMT") { "first ${first[0]}" }
+        check(first[0].title == "Time for your plan") { "lock-screen text ${first[0].title}" }
+        // Across the clock change on 29 March, still 18:00.
+        val spring = first.first { it.forDate == "2026-03-30" }
+        check(spring.localLabel == "Mon 30 Mar 2026 18:00 BST") { "spring ${spring.localLabel}" }
+        // The store's clock is the real one: an hour from really now is
+        // months after this test's March, so the snoozed one leaves the list.
+        val snoozed = planner.snooze(first[0].key, Instant.now().plusSeconds(3600)).getOrThrow()
+        check(snoozed.none { it.key == first[0].key }) { "not moved" }
+        check(snoozed[0].forDate == "2026-03-06") { "next ${snoozed[0].forDate}" }
+        check(scheduled.size == 2) { "not rescheduled" }
     }
 
     test("a quick log out of range shows the field, and writes nothing") {
