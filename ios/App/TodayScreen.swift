@@ -30,7 +30,7 @@ struct TodayScreen: View {
                         ForEach(view.questionnaires, id: \.planId) { q in
                             Text("Before your review on \(q.reviewDate): \(q.code)")
                         }
-                        ForEach(view.meetups, id: \.meetupId) { m in Text("\(m.title) (\(m.groupName))") }
+                        ForEach(view.meetups, id: \.meetupId) { m in Text("\(m.title) (\(m.groupName)), \(m.startsLabel)") }
                         ForEach(view.comingUp, id: \.date) { c in Text("\(label(c.item)) in \(c.daysAway) days") }
                     }
                 }

@@ -57,9 +57,7 @@ impl Show for TodayView {
         for m in &self.meetups {
             out.push_str(&format!(
                 "  Meetup: {} ({}) at {}\n",
-                m.title,
-                m.group_name,
-                instant(m.starts_at)
+                m.title, m.group_name, m.starts_label
             ));
         }
         for c in &self.coming_up {

@@ -57,6 +57,8 @@ pub struct TodayMeetup {
     pub title: String,
     pub starts_at: SystemTime,
     pub ends_at: SystemTime,
+    /// When it starts on the person's clock, e.g. "Mon 30 Mar 2026 10:00 BST".
+    pub starts_label: String,
     pub place: Option<String>,
     pub my_answer: Option<RsvpAnswer>,
 }

@@ -90,6 +90,7 @@ fn meetups(facts: &Facts, clock: &LocalClock, day: NaiveDate) -> Vec<TodayMeetup
             group_name: m.group_name.clone(),
             title: m.meetup.title.clone(),
             starts_at: m.meetup.starts_at,
+            starts_label: clock.label(ms_i64(m.meetup.starts_at)),
             ends_at: m.meetup.ends_at,
             place: m.meetup.place.clone(),
             my_answer: m.my_answer,

@@ -527,3 +527,51 @@ proptest! {
             "a reminder appeared: {} before, {} after", was.len(), is.len());
     }
 }
+
+fn meetup(id: &str, starts: &str, cancelled: bool) -> super::facts::MeetupFacts {
+    super::facts::MeetupFacts {
+        meetup: crate::groups::model::Meetup {
+            id: id.into(),
+            group_id: "group".into(),
+            title: format!("Walk {id}"),
+            starts_at: from_ms_i64(utc(starts)),
+            ends_at: from_ms_i64(utc(starts) + 5_400_000),
+            place: None,
+            online_link: None,
+            capacity: None,
+            notes: String::new(),
+            created_by: "facilitator".into(),
+            cancelled,
+            rescheduled: false,
+        },
+        group_name: "Breathe Easy".into(),
+        my_answer: None,
+    }
+}
+
+#[test]
+fn the_days_meetups_show_on_the_persons_clock_and_cancelled_ones_do_not() {
+    let facts = Facts {
+        meetups: vec![
+            meetup("b", "2026-07-01 13:00", false),
+            meetup("a", "2026-07-01 09:00", false),
+            meetup("c", "2026-07-01 10:00", true),
+            // 00:30 BST on 2 July: the next day on the person's clock.
+            meetup("d", "2026-07-01 23:30", false),
+        ],
+        ..Facts::default()
+    };
+    let view = super::screen::today_view(&facts, &[], &london(), day("2026-07-01"));
+    let shown: Vec<(&str, &str)> = view
+        .meetups
+        .iter()
+        .map(|m| (m.meetup_id.as_str(), m.starts_label.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("a", "Wed 1 Jul 2026 10:00 BST"),
+            ("b", "Wed 1 Jul 2026 14:00 BST")
+        ]
+    );
+}

@@ -39,7 +39,7 @@ fun TodayScreen(companion: PphCompanion) {
             }
         }
         view.questionnaires.forEach { Text("Before your review on ${it.reviewDate}: ${it.code}") }
-        view.meetups.forEach { Text("${it.title} (${it.groupName})") }
+        view.meetups.forEach { Text("${it.title} (${it.groupName}), ${it.startsLabel}") }
         view.comingUp.forEach { c ->
             val what = when (val item = c.item) {
                 is ComingUpItem.PlanReview -> "Plan review: ${item.planTitle}"
