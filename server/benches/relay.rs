@@ -6,7 +6,7 @@
 //!   PPH_TEST_DATABASE_URL=$(scripts/start-postgres.sh) cargo bench -p pph-server --bench relay
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use pph_protocol::wire::{PullResponse, SessionResponse};
+use pph_protocol::wire::SessionResponse;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
 use pph_testing::{id, now_ms};
@@ -82,18 +82,15 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
     group.bench_function("pull 1000-change page", |b| {
         b.iter(|| {
             runtime.block_on(async {
-                let page: PullResponse = client
-                    .get(format!(
-                        "{}/v1/spaces/{space}/changes?since=1000&limit={PAGE}",
-                        server.url
-                    ))
-                    .bearer_auth(&session.token)
-                    .send()
-                    .await
-                    .expect("pull")
-                    .json()
-                    .await
-                    .expect("page");
+                let page = pph_testing::pull_page(
+                    &client,
+                    &server.url,
+                    &session.token,
+                    &space,
+                    1000,
+                    PAGE,
+                )
+                .await;
                 assert_eq!(page.changes.len(), PAGE as usize);
             })
         })

@@ -4,7 +4,7 @@
 use pph_protocol::wire::*;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
-use pph_testing::{id, now_ms};
+use pph_testing::{id, now_ms, pull_page, push_raw};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 
@@ -75,26 +75,11 @@ impl Fixture {
     }
 
     async fn push(&self, token: &str, changes: &[Change]) -> Response {
-        self.client
-            .post(self.url("/v1/changes"))
-            .bearer_auth(token)
-            .json(&json!({ "changes": changes }))
-            .send()
-            .await
-            .expect("push")
+        push_raw(&self.client, &self.server.url, token, changes).await
     }
 
     async fn count(&self, token: &str, space: &str) -> usize {
-        let page: PullResponse = self
-            .client
-            .get(self.url(&format!("/v1/spaces/{space}/changes?limit=1000")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("pull")
-            .json()
-            .await
-            .expect("page");
+        let page = pull_page(&self.client, &self.server.url, token, space, 0, 1000).await;
         page.changes.len()
     }
 }

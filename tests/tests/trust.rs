@@ -115,13 +115,7 @@ fn change(space: &str, kind: &str, entity: &str, field: &str, value: Value) -> C
 }
 
 async fn push(url: &str, token: &str, changes: &[Change]) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{url}/v1/changes"))
-        .bearer_auth(token)
-        .json(&json!({ "changes": changes }))
-        .send()
-        .await
-        .expect("send")
+    push_raw(&reqwest::Client::new(), url, token, changes).await
 }
 
 /// A refused push: 403 and the rule each change broke.

@@ -105,14 +105,28 @@ mod tests {
         )
         .expect("v3 rows");
         migrate_to(&mut conn, 4).expect("v4");
-        let outcomes: Vec<String> = conn
-            .prepare("SELECT outcome FROM plan_completions ORDER BY id")
+        let outcomes: Vec<String> = rows(&conn, "SELECT outcome FROM plan_completions ORDER BY id");
+        assert_eq!(outcomes, ["partly", "done"]);
+    }
+
+    /// Every row of a query, as `T`s.
+    fn rows<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> Vec<T> {
+        conn.prepare(sql)
             .expect("prepare")
             .query_map([], |r| r.get(0))
             .expect("query")
             .collect::<rusqlite::Result<_>>()
-            .expect("rows");
-        assert_eq!(outcomes, ["partly", "done"]);
+            .expect("rows")
+    }
+
+    /// The notes matching "walk", newest key first, as (entry id, key).
+    fn walk_notes(conn: &Connection, sql: &str) -> Vec<(String, i64)> {
+        conn.prepare(sql)
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
     }
 
     /// A v10 store with notes: two in one millisecond, one back-filled,
@@ -138,15 +152,10 @@ mod tests {
     fn v11_keys_notes_by_when_their_entries_happened() {
         let mut conn = v10_diary();
         migrate_to(&mut conn, 11).expect("v11");
-        let found: Vec<(String, i64)> = conn
-            .prepare(
-                "SELECT entry_id, rowid FROM diary_notes WHERE diary_notes MATCH 'walk' ORDER BY rowid DESC",
-            )
-            .expect("prepare")
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .expect("query")
-            .collect::<rusqlite::Result<_>>()
-            .expect("rows");
+        let found = walk_notes(
+            &conn,
+            "SELECT entry_id, rowid FROM diary_notes WHERE diary_notes MATCH 'walk' ORDER BY rowid DESC",
+        );
         assert_eq!(
             found,
             [
@@ -169,16 +178,11 @@ mod tests {
     fn v12_gives_a_note_its_milliseconds_own_key() {
         let mut conn = v10_diary();
         migrate_to(&mut conn, 12).expect("v12");
-        let found: Vec<(String, i64)> = conn
-            .prepare(
-                "SELECT e.id, n.rowid FROM diary_notes n JOIN diary_entries e ON e.rowid = n.entry_rowid
-                 WHERE diary_notes MATCH 'walk' ORDER BY n.rowid DESC",
-            )
-            .expect("prepare")
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .expect("query")
-            .collect::<rusqlite::Result<_>>()
-            .expect("rows");
+        let found = walk_notes(
+            &conn,
+            "SELECT e.id, n.rowid FROM diary_notes n JOIN diary_entries e ON e.rowid = n.entry_rowid
+             WHERE diary_notes MATCH 'walk' ORDER BY n.rowid DESC",
+        );
         assert_eq!(
             found,
             [
@@ -187,13 +191,10 @@ mod tests {
                 ("c".to_owned(), 1000 * 16384)
             ]
         );
-        let keys: Vec<Option<i64>> = conn
-            .prepare("SELECT note_key FROM diary_entries WHERE id IN ('a', 'b') ORDER BY id")
-            .expect("prepare")
-            .query_map([], |r| r.get(0))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let keys: Vec<Option<i64>> = rows(
+            &conn,
+            "SELECT note_key FROM diary_entries WHERE id IN ('a', 'b') ORDER BY id",
+        );
         // Only the second note of a millisecond remembers its key.
         assert_eq!(keys, [None, Some(2000 * 16384 + 1)]);
     }

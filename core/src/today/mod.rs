@@ -40,18 +40,17 @@ impl Today {
         Today { store }
     }
 
+    /// The stored settings, or a new person's: UTC until the shell says.
     fn stored_prefs(&self) -> Result<ReminderPrefs> {
         Ok(self
             .store
             .read(store::prefs)?
             .unwrap_or_else(|| ReminderPrefs {
-                id: store::PREFS_ID.clone(),
                 zones: vec![ZoneSince {
                     since: SystemTime::UNIX_EPOCH,
                     zone: DEFAULT_ZONE.into(),
                 }],
-                quiet_hours: None,
-                detailed_text: false,
+                ..no_prefs()
             }))
     }
 
@@ -203,15 +202,7 @@ impl Today {
         let now = self.store.now_ms() as i64;
         self.store.write(|tx| {
             let old = store::prefs(tx.tx)?;
-            let mut new = match &old {
-                Some(p) => p.clone(),
-                None => ReminderPrefs {
-                    id: store::PREFS_ID.clone(),
-                    zones: vec![],
-                    quiet_hours: None,
-                    detailed_text: false,
-                },
-            };
+            let mut new = old.clone().unwrap_or_else(no_prefs);
             if new.zones.last().map(|z| z.zone.as_str()) != Some(settings.time_zone.as_str()) {
                 new.zones.push(ZoneSince {
                     since: from_ms_i64(now),
@@ -237,6 +228,16 @@ impl Today {
             time_zone,
             ..current
         })
+    }
+}
+
+/// The settings record before anything is set.
+fn no_prefs() -> ReminderPrefs {
+    ReminderPrefs {
+        id: store::PREFS_ID.clone(),
+        zones: vec![],
+        quiet_hours: None,
+        detailed_text: false,
     }
 }
 
