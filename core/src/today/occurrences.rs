@@ -12,7 +12,8 @@ use super::model::{
 use super::wall_clock::LocalClock;
 use crate::time::{from_ms_i64, ms_i64};
 use chrono::{Duration, NaiveDate, NaiveTime};
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 /// How far ahead reminders are looked for: a yearly budget review still
 /// shows up.
@@ -51,6 +52,60 @@ fn generic_title(subject: &ReminderSubject) -> &'static str {
     }
 }
 
+/// The occurrences at or after `from`, one per rule, item and instant:
+/// deferred to the end of quiet hours, several can meet, and they are given
+/// once, as the one that was not moved, else the latest day's.
+struct Found<'r> {
+    from: i64,
+    by_slot: HashMap<(&'r str, String, i64), (Occurrence, &'r ReminderRule)>,
+}
+
+impl<'r> Found<'r> {
+    fn new(from: i64) -> Self {
+        Found {
+            from,
+            by_slot: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, o: Occurrence, rule: &'r ReminderRule) {
+        if o.at < self.from {
+            return;
+        }
+        let slot = (rule.id.as_str(), o.item_id.clone(), o.at);
+        match self.by_slot.entry(slot) {
+            Entry::Vacant(e) => {
+                e.insert((o, rule));
+            }
+            Entry::Occupied(mut e) => {
+                let kept = &e.get().0;
+                let better =
+                    (o.shifted.is_none(), o.for_date) > (kept.shifted.is_none(), kept.for_date);
+                if better {
+                    e.insert((o, rule));
+                }
+            }
+        }
+    }
+
+    /// The instant of the `n`-th soonest, if there are that many.
+    fn nth_at(&self, n: usize) -> Option<i64> {
+        let mut ats: Vec<i64> = self.by_slot.keys().map(|(_, _, at)| *at).collect();
+        if n == 0 || ats.len() < n {
+            return None;
+        }
+        ats.select_nth_unstable(n - 1);
+        Some(ats[n - 1])
+    }
+
+    fn soonest(self, limit: usize) -> Vec<(Occurrence, &'r ReminderRule)> {
+        let mut all: Vec<_> = self.by_slot.into_values().collect();
+        all.sort_by(|(a, _), (b, _)| a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key)));
+        all.truncate(limit);
+        all
+    }
+}
+
 impl Expansion<'_> {
     /// The next `limit` reminders at or after `from`, soonest first.
     pub(crate) fn upcoming(
@@ -60,22 +115,23 @@ impl Expansion<'_> {
         limit: usize,
     ) -> Vec<UpcomingReminder> {
         let rules: Vec<&ReminderRule> = rules.iter().filter(|r| r.enabled).collect();
-        let mut found: Vec<(Occurrence, &ReminderRule)> = Vec::new();
+        let mut found = Found::new(from);
         for rule in &rules {
-            found.extend(
-                self.meetup_occurrences(rule)
-                    .into_iter()
-                    .map(|o| (o, *rule)),
-            );
+            for o in self.meetup_occurrences(rule) {
+                found.add(o, rule);
+            }
         }
         let first_day = self.clock.local_date(from) - Duration::days(LOOK_BACK_DAYS);
         let mut expanded = HashSet::new();
         for day in first_day.iter_days().take(HORIZON_DAYS as usize) {
             for rule in &rules {
-                found.extend(self.on_day(rule, day).into_iter().map(|o| (o, *rule)));
+                for o in self.on_day(rule, day) {
+                    found.add(o, rule);
+                }
             }
             expanded.insert(day);
-            if found.len() >= limit && self.later_days_cannot_come_first(&found, from, limit, day) {
+            let next_day = self.clock.day_start(day + Duration::days(1));
+            if found.nth_at(limit).is_some_and(|at| at < next_day) {
                 break;
             }
         }
@@ -83,56 +139,23 @@ impl Expansion<'_> {
         // or one far ahead brought forward) is still due when it says.
         for rule in &rules {
             for snooze in &rule.snoozes {
-                if let Some(day) = self.day_of_key(rule, &snooze.key) {
-                    if !expanded.contains(&day) {
-                        found.extend(
-                            self.on_day(rule, day)
-                                .into_iter()
-                                .filter(|o| o.key == snooze.key)
-                                .map(|o| (o, *rule)),
-                        );
+                let Some(day) = self.day_of_key(rule, &snooze.key) else {
+                    continue;
+                };
+                if !expanded.contains(&day) {
+                    for o in self.on_day(rule, day) {
+                        if o.key == snooze.key {
+                            found.add(o, rule);
+                        }
                     }
                 }
             }
         }
-        found.retain(|(o, _)| o.at >= from);
-        // Deferred to the end of quiet hours, several occurrences of one
-        // rule and item can meet: they are given once, as the one that
-        // was not moved, else the latest day's.
-        found.sort_by(|(a, _), (b, _)| {
-            a.at.cmp(&b.at)
-                .then_with(|| a.shifted.is_some().cmp(&b.shifted.is_some()))
-                .then_with(|| b.for_date.cmp(&a.for_date))
-        });
-        let mut seen = HashSet::new();
-        found.retain(|(o, r)| seen.insert((r.id.clone(), o.item_id.clone(), o.at)));
-        found.sort_by(|(a, _), (b, _)| a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key)));
-        found.truncate(limit);
         found
+            .soonest(limit)
             .into_iter()
             .map(|(o, rule)| self.dress(o, rule))
             .collect()
-    }
-
-    /// True when the `limit`-th soonest found so far is earlier than
-    /// anything a day after `day` can bring.
-    fn later_days_cannot_come_first(
-        &self,
-        found: &[(Occurrence, &ReminderRule)],
-        from: i64,
-        limit: usize,
-        day: NaiveDate,
-    ) -> bool {
-        let mut ats: Vec<i64> = found
-            .iter()
-            .map(|(o, _)| o.at)
-            .filter(|at| *at >= from)
-            .collect();
-        if ats.len() < limit {
-            return false;
-        }
-        ats.select_nth_unstable(limit - 1);
-        ats[limit - 1] < self.clock.day_start(day + Duration::days(1))
     }
 
     fn dress(&self, o: Occurrence, rule: &ReminderRule) -> UpcomingReminder {
