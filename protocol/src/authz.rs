@@ -51,6 +51,9 @@ pub enum Refusal {
     ChangeIdReused,
     /// The change names another space than the one it was served from.
     WrongSpace,
+    /// A record between two people must name someone other than its writer
+    /// as the other one.
+    BadParty,
 }
 
 impl Refusal {
@@ -80,6 +83,7 @@ impl Refusal {
             Refusal::ParentElsewhere => "the record it refers to lives in another space",
             Refusal::ChangeIdReused => "the change id was already used for another change",
             Refusal::WrongSpace => "the change names another space than it came from",
+            Refusal::BadParty => "the record must name another person as its other party",
         }
     }
 }
@@ -101,6 +105,9 @@ pub struct Known<'a> {
     /// The account whose change created it; None when not known (records
     /// from before authorship was kept, or whose creation has not arrived).
     pub creator: Option<&'a str>,
+    /// The other party of a record between two people (`party_of` its
+    /// creation), where the kind has one.
+    pub party: Option<&'a str>,
     /// The value it was created with, where the judge can read it (clients).
     pub created: Option<&'a Value>,
 }
@@ -141,11 +148,18 @@ pub fn judge(a: &Attempt<'_>, known: Option<&Known<'_>>) -> Result<Verdict, Refu
     match known {
         Some(k) if k.space != a.space => Err(Refusal::OtherSpace),
         Some(k) if k.kind != a.kind => Err(Refusal::KindMismatch),
-        Some(k) => judge_change(rule, a, k.creator, k.created),
+        Some(k) => judge_change(rule, a, k),
         // A personal record's edits may arrive before its creation: the
         // person writes all of them, so who created it does not matter.
         None if a.field != WHOLE_RECORD && rule.space == SpaceKind::Personal => {
-            judge_change(rule, a, None, None)
+            let unknown = Known {
+                space: a.space,
+                kind: a.kind,
+                creator: None,
+                party: None,
+                created: None,
+            };
+            judge_change(rule, a, &unknown)
         }
         None if a.field != WHOLE_RECORD => Err(Refusal::NoCreation),
         None => judge_creation(rule, a),
@@ -168,16 +182,32 @@ fn judge_creation(rule: &KindRule, a: &Attempt<'_>) -> Result<Verdict, Refusal> 
             return Err(Refusal::IdMismatch);
         }
         check_fields(rule, a, |f| record.get(f))?;
+        if let Some(field) = rule.party_field {
+            match record.get(field).and_then(Value::as_str) {
+                Some(party) if party != a.author => {}
+                _ => return Err(Refusal::BadParty),
+            }
+            // What only the other party sets cannot come with the record.
+            if let Changes::SetOnly(theirs) = rule.party_may {
+                if theirs
+                    .iter()
+                    .any(|f| record.get(*f).is_some_and(|v| !v.is_null()))
+                {
+                    return Err(Refusal::NotAuthor);
+                }
+            }
+        }
     }
     Ok(Verdict::Creates)
 }
 
-fn judge_change(
-    rule: &KindRule,
-    a: &Attempt<'_>,
-    creator: Option<&str>,
-    created: Option<&Value>,
-) -> Result<Verdict, Refusal> {
+/// The other party a record between two people names, from its creating
+/// value; None for kinds without one.
+pub fn party_of<'v>(kind: &str, created: &'v Value) -> Option<&'v str> {
+    created.get(kinds::rule(kind)?.party_field?)?.as_str()
+}
+
+fn judge_change(rule: &KindRule, a: &Attempt<'_>, known: &Known<'_>) -> Result<Verdict, Refusal> {
     if a.field != WHOLE_RECORD && rule.fixed.contains(&a.field) {
         return Err(Refusal::FixedField);
     }
@@ -186,14 +216,19 @@ fn judge_change(
         IdRule::BoundToAuthor => is_owned_by(a.entity_id, a.author),
         _ => match rule.space {
             SpaceKind::Personal => a.standing == Standing::Owner,
-            SpaceKind::Group => creator == Some(a.author),
+            SpaceKind::Group => known.creator == Some(a.author),
         },
     };
+    let as_party = rule.party_field.is_some() && known.party == Some(a.author);
     let as_facilitator = a.standing == Standing::Facilitator;
-    let allowed = (as_creator && rule.creator_may == Changes::AllButFixed)
-        || (as_facilitator && rule.facilitator_may == Changes::AllButFixed);
+    let may = |right: Changes| right.allows(a.field, a.value);
+    let allowed = (as_creator && may(rule.creator_may))
+        || (as_party && may(rule.party_may))
+        || (as_facilitator && may(rule.facilitator_may));
     if !allowed {
-        let never = rule.creator_may == Changes::Never && rule.facilitator_may == Changes::Never;
+        let never = [rule.creator_may, rule.party_may, rule.facilitator_may]
+            .iter()
+            .all(|&c| c == Changes::Never);
         return Err(if never {
             Refusal::Unchangeable
         } else {
@@ -208,7 +243,7 @@ fn judge_change(
                 return Err(Refusal::IdMismatch);
             }
             // A whole-record rewrite keeps every fixed field as created.
-            if let Some(created) = created {
+            if let Some(created) = known.created {
                 for f in rule.fixed {
                     if record.get(*f) != created.get(*f) {
                         return Err(Refusal::FixedField);
@@ -329,6 +364,7 @@ mod tests {
             space: G,
             kind: GROUP_MESSAGE,
             creator: Some(ANN),
+            party: None,
             created: None,
         };
         let body = json!("forged");
@@ -410,6 +446,7 @@ mod tests {
             space: G,
             kind: GROUP_MEETUP,
             creator: Some(ANN),
+            party: None,
             created: None,
         };
         let yes = json!(true);
@@ -468,6 +505,7 @@ mod tests {
             space: G,
             kind: MEETUP_RSVP,
             creator: None,
+            party: None,
             created: None,
         };
         assert_eq!(judge(&change, Some(&known)), Err(Refusal::NotAuthor));
@@ -482,6 +520,7 @@ mod tests {
             space: P,
             kind: BUDGET_SPEND,
             creator: Some(ANN),
+            party: None,
             created: None,
         };
         let amount = json!(1);
@@ -514,6 +553,7 @@ mod tests {
             space: G,
             kind: GROUP_MESSAGE,
             creator: Some(ANN),
+            party: None,
             created: Some(&created),
         };
         let renamed = json!({"id": MSG, "group_id": G, "author_id": ANN, "author_name": "Nurse"});
@@ -540,5 +580,51 @@ mod tests {
         assert_eq!(judge(&orphan, None), Err(Refusal::NoCreation));
         let unknown = attempt(G, Standing::Member, ANN, "spell", MSG, "*", None);
         assert_eq!(judge(&unknown, None), Err(Refusal::UnknownKind));
+    }
+
+    #[test]
+    fn an_exchange_is_confirmed_by_its_receiver_and_withdrawn_by_its_giver() {
+        let created = json!({"id": MSG, "group_id": G, "giver_id": ANN, "receiver_id": BOB});
+        assert_eq!(party_of(TIMEBANK_EXCHANGE, &created), Some(BOB));
+        let known = Known {
+            space: G,
+            kind: TIMEBANK_EXCHANGE,
+            creator: Some(ANN),
+            party: Some(BOB),
+            created: Some(&created),
+        };
+        let at = json!(5);
+        let set = |who, standing, field, value| {
+            judge(
+                &attempt(G, standing, who, TIMEBANK_EXCHANGE, MSG, field, Some(value)),
+                Some(&known),
+            )
+        };
+        let m = Standing::Member;
+        assert_eq!(set(BOB, m, "confirmed_at_ms", &at), Ok(Verdict::Changes));
+        assert_eq!(set(ANN, m, "confirmed_at_ms", &at), Err(Refusal::NotAuthor));
+        assert_eq!(set(ANN, m, "withdrawn_at_ms", &at), Ok(Verdict::Changes));
+        assert_eq!(set(BOB, m, "withdrawn_at_ms", &at), Err(Refusal::NotAuthor));
+        let f = Standing::Facilitator;
+        assert_eq!(set(MSG, f, "confirmed_at_ms", &at), Err(Refusal::NotAuthor));
+        assert_eq!(
+            set(BOB, m, "confirmed_at_ms", &json!(null)),
+            Err(Refusal::NotAuthor)
+        );
+        assert_eq!(set(ANN, m, "minutes", &at), Err(Refusal::FixedField));
+        assert_eq!(set(ANN, m, "*", &created), Err(Refusal::NotAuthor));
+
+        let to_self = json!({"id": MSG, "group_id": G, "giver_id": ANN, "receiver_id": ANN});
+        let new = |v| {
+            judge(
+                &attempt(G, m, ANN, TIMEBANK_EXCHANGE, MSG, "*", Some(v)),
+                None,
+            )
+        };
+        assert_eq!(new(&to_self), Err(Refusal::BadParty));
+        let confirmed = json!({"id": MSG, "group_id": G, "giver_id": ANN,
+                               "receiver_id": BOB, "confirmed_at_ms": 1});
+        assert_eq!(new(&confirmed), Err(Refusal::NotAuthor));
+        assert_eq!(new(&created), Ok(Verdict::Creates));
     }
 }

@@ -31,6 +31,9 @@ pub const GROUP_REPORT: &str = "group_report";
 pub const GROUP_HIDE: &str = "group_hide";
 pub const REMINDER_RULE: &str = "reminder_rule";
 pub const REMINDER_SETTINGS: &str = "reminder_settings";
+pub const TIMEBANK: &str = "timebank";
+pub const TIMEBANK_POST: &str = "timebank_post";
+pub const TIMEBANK_EXCHANGE: &str = "timebank_exchange";
 
 /// The two kinds of space a record can live in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -76,6 +79,23 @@ pub enum Changes {
     Never,
     /// Every field but the fixed ones.
     AllButFixed,
+    /// Only these fields, one at a time, and only to a value: never cleared
+    /// (a confirmation, a withdrawal).
+    SetOnly(&'static [&'static str]),
+}
+
+impl Changes {
+    /// Whether this right lets `field` be written with `value` (None: a
+    /// value the judge cannot read).
+    pub fn allows(self, field: &str, value: Option<&serde_json::Value>) -> bool {
+        match self {
+            Changes::Never => false,
+            Changes::AllButFixed => true,
+            Changes::SetOnly(fields) => {
+                fields.contains(&field) && !value.is_some_and(serde_json::Value::is_null)
+            }
+        }
+    }
 }
 
 /// How a record's id relates to who wrote it.
@@ -103,8 +123,14 @@ pub struct KindRule {
     pub space_field: Option<&'static str>,
     /// A field naming another record that must live in the same space.
     pub parent_field: Option<&'static str>,
+    /// For a record between two people (a timebank exchange): the field
+    /// naming the other one. Such a record is served only to its two people
+    /// and the group's facilitators.
+    pub party_field: Option<&'static str>,
     /// What the record's creator may change later.
     pub creator_may: Changes,
+    /// What the other party may change later.
+    pub party_may: Changes,
     /// What any facilitator of the group may change later.
     pub facilitator_may: Changes,
     /// Fields set at creation that never change.
@@ -132,7 +158,9 @@ const fn private(kind: &'static str) -> KindRule {
         author_field: None,
         space_field: None,
         parent_field: None,
+        party_field: None,
         creator_may: Changes::AllButFixed,
+        party_may: Changes::Never,
         facilitator_may: Changes::Never,
         fixed: &["id"],
         scope: None,
@@ -154,8 +182,30 @@ const fn owned(
         author_field: Some("account_id"),
         space_field: Some("group_id"),
         parent_field,
+        ..group(kind, Creator::Member, Changes::Never, fixed)
+    }
+}
+
+/// A group record any member (or only a facilitator) makes, changed later
+/// by its creator and as `facilitator_may` says.
+const fn group(
+    kind: &'static str,
+    create: Creator,
+    facilitator_may: Changes,
+    fixed: &'static [&'static str],
+) -> KindRule {
+    KindRule {
+        kind,
+        space: SpaceKind::Group,
+        create,
+        id: IdRule::Free,
+        author_field: None,
+        space_field: Some("group_id"),
+        parent_field: None,
+        party_field: None,
         creator_may: Changes::AllButFixed,
-        facilitator_may: Changes::Never,
+        party_may: Changes::Never,
+        facilitator_may,
         fixed,
         scope: None,
     }
@@ -184,37 +234,32 @@ pub const KINDS: &[KindRule] = &[
     private(REMINDER_RULE),
     private(REMINDER_SETTINGS),
     KindRule {
-        kind: GROUP,
-        space: SpaceKind::Group,
-        create: Creator::Facilitator,
         id: IdRule::SpaceId,
         author_field: Some("created_by"),
         space_field: Some("id"),
-        parent_field: None,
-        creator_may: Changes::AllButFixed,
-        facilitator_may: Changes::AllButFixed,
-        fixed: &["id", "created_by", "created_at_ms"],
-        scope: None,
+        ..group(
+            GROUP,
+            Creator::Facilitator,
+            Changes::AllButFixed,
+            &["id", "created_by", "created_at_ms"],
+        )
     },
     KindRule {
-        kind: GROUP_MESSAGE,
-        space: SpaceKind::Group,
-        create: Creator::Member,
-        id: IdRule::Free,
         author_field: Some("author_id"),
-        space_field: Some("group_id"),
         parent_field: Some("reply_to"),
-        creator_may: Changes::AllButFixed,
-        facilitator_may: Changes::Never,
-        fixed: &[
-            "id",
-            "group_id",
-            "author_id",
-            "author_name",
-            "reply_to",
-            "sent_at_ms",
-        ],
-        scope: None,
+        ..group(
+            GROUP_MESSAGE,
+            Creator::Member,
+            Changes::Never,
+            &[
+                "id",
+                "group_id",
+                "author_id",
+                "author_name",
+                "reply_to",
+                "sent_at_ms",
+            ],
+        )
     },
     owned(
         GROUP_REACTION,
@@ -223,17 +268,13 @@ pub const KINDS: &[KindRule] = &[
     ),
     owned(GROUP_READ, None, &["id", "group_id", "account_id"]),
     KindRule {
-        kind: GROUP_MEETUP,
-        space: SpaceKind::Group,
-        create: Creator::Member,
-        id: IdRule::Free,
         author_field: Some("created_by"),
-        space_field: Some("group_id"),
-        parent_field: None,
-        creator_may: Changes::AllButFixed,
-        facilitator_may: Changes::AllButFixed,
-        fixed: &["id", "group_id", "created_by"],
-        scope: None,
+        ..group(
+            GROUP_MEETUP,
+            Creator::Member,
+            Changes::AllButFixed,
+            &["id", "group_id", "created_by"],
+        )
     },
     owned(
         MEETUP_RSVP,
@@ -241,17 +282,14 @@ pub const KINDS: &[KindRule] = &[
         &["id", "meetup_id", "group_id", "account_id"],
     ),
     KindRule {
-        kind: MEETUP_ATTENDANCE,
-        space: SpaceKind::Group,
-        create: Creator::Facilitator,
-        id: IdRule::Free,
         author_field: Some("recorded_by"),
-        space_field: Some("group_id"),
         parent_field: Some("meetup_id"),
-        creator_may: Changes::AllButFixed,
-        facilitator_may: Changes::AllButFixed,
-        fixed: &["id", "meetup_id", "group_id", "account_id"],
-        scope: None,
+        ..group(
+            MEETUP_ATTENDANCE,
+            Creator::Facilitator,
+            Changes::AllButFixed,
+            &["id", "meetup_id", "group_id", "account_id"],
+        )
     },
     owned(
         GROUP_REPORT,
@@ -259,17 +297,60 @@ pub const KINDS: &[KindRule] = &[
         &["id", "message_id", "group_id", "account_id"],
     ),
     KindRule {
-        kind: GROUP_HIDE,
-        space: SpaceKind::Group,
-        create: Creator::Facilitator,
-        id: IdRule::Free,
         author_field: Some("hidden_by"),
-        space_field: Some("group_id"),
         parent_field: Some("message_id"),
-        creator_may: Changes::AllButFixed,
-        facilitator_may: Changes::AllButFixed,
-        fixed: &["id", "message_id", "group_id"],
-        scope: None,
+        ..group(
+            GROUP_HIDE,
+            Creator::Facilitator,
+            Changes::AllButFixed,
+            &["id", "message_id", "group_id"],
+        )
+    },
+    // The group's timebank: on or off, its limits and the totals a
+    // facilitator last shared. One per group (its id derives from the group).
+    KindRule {
+        author_field: Some("set_by"),
+        ..group(
+            TIMEBANK,
+            Creator::Facilitator,
+            Changes::AllButFixed,
+            &["id", "group_id"],
+        )
+    },
+    // An offer or a request, seen by the whole group.
+    KindRule {
+        author_field: Some("author_id"),
+        ..group(
+            TIMEBANK_POST,
+            Creator::Member,
+            Changes::AllButFixed,
+            &["id", "group_id", "author_id", "kind", "created_at_ms"],
+        )
+    },
+    // Time given: written by the giver, confirmed by the receiver alone,
+    // withdrawn (while pending) by the giver alone, never edited; seen only
+    // by the two of them and the facilitators.
+    KindRule {
+        author_field: Some("giver_id"),
+        parent_field: Some("reverses"),
+        party_field: Some("receiver_id"),
+        creator_may: Changes::SetOnly(&["withdrawn_at_ms"]),
+        party_may: Changes::SetOnly(&["confirmed_at_ms"]),
+        ..group(
+            TIMEBANK_EXCHANGE,
+            Creator::Member,
+            Changes::Never,
+            &[
+                "id",
+                "group_id",
+                "giver_id",
+                "receiver_id",
+                "minutes",
+                "category",
+                "on_date",
+                "reverses",
+            ],
+        )
     },
 ];
 
@@ -294,16 +375,21 @@ mod tests {
     /// The table as docs/SYNC.md shows it.
     fn markdown() -> String {
         let mut out = String::from(
-            "| kind | lives in | created by | id | author field | its creator may change | a facilitator may change | fixed | clinicians read it with |\n\
-             |---|---|---|---|---|---|---|---|---|\n",
+            "| kind | lives in | created by | id | author field | its creator may change | the other party | a facilitator may change | fixed | clinicians read it with |\n\
+             |---|---|---|---|---|---|---|---|---|---|\n",
         );
         let may = |c: Changes| match c {
-            Changes::Never => "nothing",
-            Changes::AllButFixed => "all but fixed",
+            Changes::Never => "nothing".to_owned(),
+            Changes::AllButFixed => "all but fixed".to_owned(),
+            Changes::SetOnly(fields) => fields
+                .iter()
+                .map(|f| format!("sets `{f}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
         };
         for r in KINDS {
             out.push_str(&format!(
-                "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 r.kind,
                 r.space.name(),
                 match r.create {
@@ -318,6 +404,10 @@ mod tests {
                 },
                 r.author_field.map_or("-".to_owned(), |f| format!("`{f}`")),
                 may(r.creator_may),
+                r.party_field.map_or("-".to_owned(), |f| format!(
+                    "`{f}`, who {}",
+                    may(r.party_may)
+                )),
                 may(r.facilitator_may),
                 r.fixed
                     .iter()

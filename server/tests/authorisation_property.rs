@@ -339,7 +339,11 @@ async fn run(s: Arc<dyn Storage>, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let served: usize = {
         let mut n = 0;
         for space in &spaces {
-            n += s.pull(space, 0, 1_000, None).await.expect("pull").len();
+            n += s
+                .pull(space, 0, 1_000, Readable::ALL)
+                .await
+                .expect("pull")
+                .len();
         }
         n
     };

@@ -88,7 +88,7 @@ fn change(author: &str, space: &str, kind: &str) -> IncomingChange {
 }
 
 async fn seqs(s: &dyn Storage, space: &str) -> Vec<i64> {
-    s.pull(space, 0, 1_000, None)
+    s.pull(space, 0, 1_000, Readable::ALL)
         .await
         .expect("pull")
         .into_iter()
@@ -200,7 +200,7 @@ async fn push_is_idempotent_and_numbers_each_space(s: Arc<dyn Storage>) {
     assert_eq!(seqs(&*s, &a.personal_space).await, vec![1, 2, 3, 4]);
     assert_eq!(seqs(&*s, &group).await, vec![1]);
     let bodies: Vec<String> = s
-        .pull(&a.personal_space, 0, 10, None)
+        .pull(&a.personal_space, 0, 10, Readable::ALL)
         .await
         .expect("pull")
         .into_iter()
@@ -230,24 +230,33 @@ async fn pull_pages_from_a_cursor_and_filters_kinds(s: Arc<dyn Storage>) {
         .map(|k| change(&a.id, &a.personal_space, k))
         .collect();
     s.push(&a.id, &batch).await.expect("push");
-    let page1 = s.pull(&a.personal_space, 0, 2, None).await.expect("page 1");
+    let page1 = s
+        .pull(&a.personal_space, 0, 2, Readable::ALL)
+        .await
+        .expect("page 1");
     assert_eq!(page1.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![1, 2]);
-    let page2 = s.pull(&a.personal_space, 2, 2, None).await.expect("page 2");
+    let page2 = s
+        .pull(&a.personal_space, 2, 2, Readable::ALL)
+        .await
+        .expect("page 2");
     assert_eq!(page2.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![3, 4]);
-    let last = s.pull(&a.personal_space, 4, 2, None).await.expect("page 3");
+    let last = s
+        .pull(&a.personal_space, 4, 2, Readable::ALL)
+        .await
+        .expect("page 3");
     assert_eq!(last.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![5]);
     let diary = s
         .pull(
             &a.personal_space,
             0,
             10,
-            Some(&["diary_entry", "diary_symptom"]),
+            Readable::kinds(&["diary_entry", "diary_symptom"]),
         )
         .await
         .expect("filtered");
     assert_eq!(diary.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![2, 4]);
     let none = s
-        .pull(&a.personal_space, 0, 10, Some(&["nothing"]))
+        .pull(&a.personal_space, 0, 10, Readable::kinds(&["nothing"]))
         .await
         .expect("filtered");
     assert!(none.is_empty());
@@ -488,7 +497,7 @@ async fn hidden_records_are_no_longer_served(s: Arc<dyn Storage>) {
         .await
         .expect("hide");
     let served: Vec<String> = s
-        .pull(&group, 0, 100, None)
+        .pull(&group, 0, 100, Readable::ALL)
         .await
         .expect("pull")
         .into_iter()
@@ -496,7 +505,7 @@ async fn hidden_records_are_no_longer_served(s: Arc<dyn Storage>) {
         .collect();
     assert_eq!(served, vec![kind.body.clone(), hide.body.clone()]);
     let filtered = s
-        .pull(&group, 0, 100, Some(&["group_message"]))
+        .pull(&group, 0, 100, Readable::kinds(&["group_message"]))
         .await
         .expect("filtered");
     assert_eq!(filtered.len(), 1);
@@ -613,7 +622,7 @@ async fn pushes_are_judged_against_the_authorisation_table(s: Arc<dyn Storage>) 
 
     // Every change is served with the account that pushed it.
     let authors: Vec<Option<String>> = s
-        .pull(&group, 0, 100, None)
+        .pull(&group, 0, 100, Readable::ALL)
         .await
         .expect("pull")
         .into_iter()
@@ -843,7 +852,7 @@ fn v3_rows(ann: &str, bob: &str, group: &str) -> String {
 async fn check_v4_backfill(s: &dyn Storage, ann: &str, bob: &str, group: &str) {
     assert_eq!(s.schema_version().await.expect("version"), latest_version());
     let authors = |space: String| async move {
-        s.pull(&space, 0, 10, None)
+        s.pull(&space, 0, 10, Readable::ALL)
             .await
             .expect("pull")
             .into_iter()
@@ -954,6 +963,98 @@ async fn a_v3_postgres_server_upgrades_with_its_writers_known() {
         .await;
 }
 
+/// A timebank exchange is between two people: only the receiver confirms,
+/// only the giver withdraws, neither clears it, and members who are neither
+/// are never served it (facilitators are).
+async fn two_party_records_reach_only_their_parties(s: Arc<dyn Storage>) {
+    let [fac, ann, bob, cat] = [(); 4].map(|_| account(Role::Patient));
+    for x in [&fac, &ann, &bob, &cat] {
+        s.create_account(x).await.expect("account");
+    }
+    let group = id();
+    s.create_group_space(&group, &fac.id).await.expect("group");
+    for x in [&ann, &bob, &cat] {
+        s.add_member(&group, &x.id).await.expect("member");
+    }
+    let exchange_to = |receiver: &str, extra: serde_json::Value| {
+        let mut c = change(&ann.id, &group, kinds::TIMEBANK_EXCHANGE);
+        let value = c.value.as_mut().expect("value");
+        value["receiver_id"] = json!(receiver);
+        value["minutes"] = json!(90);
+        for (k, v) in extra.as_object().expect("object") {
+            value[k] = v.clone();
+        }
+        c
+    };
+    assert_eq!(
+        refused_rules(s.push(&ann.id, &[exchange_to(&ann.id, json!({}))]).await),
+        vec![(0, Refusal::BadParty)]
+    );
+    let self_confirmed = exchange_to(&bob.id, json!({"confirmed_at_ms": 1}));
+    assert_eq!(
+        refused_rules(s.push(&ann.id, &[self_confirmed]).await),
+        vec![(0, Refusal::NotAuthor)]
+    );
+    let given = exchange_to(&bob.id, json!({}));
+    s.push(&ann.id, std::slice::from_ref(&given))
+        .await
+        .expect("ann gives");
+    let set = |field: &str, value: serde_json::Value| IncomingChange {
+        change_id: id(),
+        field: field.into(),
+        value: Some(value),
+        ..given.clone()
+    };
+    let confirm = set("confirmed_at_ms", json!(2_000));
+    for (who, c, rule) in [
+        (&cat, confirm.clone(), Refusal::NotAuthor),
+        (&ann, confirm.clone(), Refusal::NotAuthor),
+        (
+            &bob,
+            set("withdrawn_at_ms", json!(2_000)),
+            Refusal::NotAuthor,
+        ),
+        (&fac, confirm.clone(), Refusal::NotAuthor),
+        (&bob, set("minutes", json!(900)), Refusal::FixedField),
+    ] {
+        assert_eq!(
+            refused_rules(s.push(&who.id, std::slice::from_ref(&c)).await),
+            vec![(0, rule)]
+        );
+    }
+    s.push(&bob.id, std::slice::from_ref(&confirm))
+        .await
+        .expect("bob confirms");
+    assert_eq!(
+        refused_rules(
+            s.push(&bob.id, &[set("confirmed_at_ms", json!(null))])
+                .await
+        ),
+        vec![(0, Refusal::NotAuthor)]
+    );
+    let note = change(&cat.id, &group, kinds::GROUP_MESSAGE);
+    s.push(&cat.id, std::slice::from_ref(&note))
+        .await
+        .expect("cat writes");
+    let all = vec![given.body.clone(), confirm.body.clone(), note.body.clone()];
+    assert_eq!(bodies(&*s, &group, Readable::ALL).await, all);
+    assert_eq!(bodies(&*s, &group, Readable::member(&ann.id)).await, all);
+    assert_eq!(bodies(&*s, &group, Readable::member(&bob.id)).await, all);
+    assert_eq!(
+        bodies(&*s, &group, Readable::member(&cat.id)).await,
+        vec![note.body.clone()]
+    );
+}
+
+async fn bodies(s: &dyn Storage, space: &str, readable: Readable<'_>) -> Vec<String> {
+    s.pull(space, 0, 100, readable)
+        .await
+        .expect("pull")
+        .into_iter()
+        .map(|c| c.body)
+        .collect()
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -994,4 +1095,5 @@ conformance!(
     pushes_are_judged_against_the_authorisation_table,
     removed_members_cannot_rejoin_until_readmitted,
     attempts_are_counted_atomically,
+    two_party_records_reach_only_their_parties,
 );

@@ -6,7 +6,9 @@
 //! never queues a change the server would refuse.
 
 use crate::error::{PphError, Result};
-use pph_protocol::authz::{judge, parent_of, Attempt, Known, Refusal, Standing, WHOLE_RECORD};
+use pph_protocol::authz::{
+    judge, parent_of, party_of, Attempt, Known, Refusal, Standing, WHOLE_RECORD,
+};
 use pph_protocol::kinds::SpaceKind;
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
@@ -163,6 +165,7 @@ pub(crate) fn judge_here(
         space: &k.space,
         kind: &k.kind,
         creator: k.creator.as_deref(),
+        party: k.created.as_ref().and_then(|v| party_of(&k.kind, v)),
         created: k.created.as_ref(),
     });
     let attempt = Attempt {

@@ -3,7 +3,7 @@
 //! clinician, each change with the account that pushed it).
 
 use super::{authenticate, check_id, now_ms, push_json, ApiError, ApiResult, AppState};
-use crate::storage::{Account, IncomingChange, StorageError};
+use crate::storage::{Account, GroupRole, IncomingChange, Readable, StorageError};
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -86,14 +86,23 @@ pub struct PullQuery {
     limit: Option<u32>,
 }
 
-/// None: the whole space (a member). Some(kinds): a clinician's grant.
-async fn readable_kinds(
-    state: &AppState,
-    account: &Account,
-    space: &str,
-) -> ApiResult<Option<Vec<&'static str>>> {
-    if state.storage.is_member(space, &account.id).await? {
-        return Ok(None);
+/// What of a space an account reads.
+enum Reads {
+    /// Everything (the space's owner, a group's facilitator).
+    All,
+    /// Everything but records between two others (a group member).
+    AsMember,
+    /// These kinds (a clinician's grant).
+    Kinds(Vec<&'static str>),
+}
+
+async fn reads(state: &AppState, account: &Account, space: &str) -> ApiResult<Reads> {
+    // A personal space's one member is its owner, who reads it all.
+    match state.storage.member_role(space, &account.id).await? {
+        Some(GroupRole::Facilitator) => return Ok(Reads::All),
+        Some(GroupRole::Member) if space == account.personal_space => return Ok(Reads::All),
+        Some(GroupRole::Member) => return Ok(Reads::AsMember),
+        None => {}
     }
     let grants = state
         .storage
@@ -107,7 +116,9 @@ async fn readable_kinds(
     if scopes.is_empty() {
         return Err(ApiError::forbidden());
     }
-    Ok(Some(scopes.into_iter().flat_map(|s| s.kinds()).collect()))
+    Ok(Reads::Kinds(
+        scopes.into_iter().flat_map(|s| s.kinds()).collect(),
+    ))
 }
 
 pub async fn pull(
@@ -131,11 +142,13 @@ pub async fn pull(
             "limit must be 1 to {MAX_PULL_LIMIT}"
         )));
     }
-    let kinds = readable_kinds(&state, &account, &space).await?;
-    let rows = state
-        .storage
-        .pull(&space, since, limit, kinds.as_deref())
-        .await?;
+    let reads = reads(&state, &account, &space).await?;
+    let readable = match &reads {
+        Reads::All => Readable::ALL,
+        Reads::AsMember => Readable::member(&account.id),
+        Reads::Kinds(kinds) => Readable::kinds(kinds),
+    };
+    let rows = state.storage.pull(&space, since, limit, readable).await?;
     let more = rows.len() == limit as usize;
     let next = rows.last().map_or(since, |r| r.seq);
     let changes = rows

@@ -62,6 +62,7 @@ pub fn backfill_v4(
                     space: row.space.clone(),
                     kind: change.entity_type,
                     creator,
+                    party: None,
                 },
             ));
         }

@@ -5,7 +5,7 @@
 //! or nothing at all.
 
 use super::{GroupRole, IncomingChange, SpaceKind};
-use pph_protocol::authz::{judge, Attempt, Known, Refusal, Standing, Verdict};
+use pph_protocol::authz::{judge, party_of, Attempt, Known, Refusal, Standing, Verdict};
 use pph_protocol::wire::RefusedChange;
 use std::collections::HashMap;
 
@@ -24,6 +24,9 @@ pub struct Owner {
     pub space: String,
     pub kind: String,
     pub creator: Option<String>,
+    /// The other party of a record between two people: it, its creator and
+    /// the group's facilitators alone are served its changes.
+    pub party: Option<String>,
 }
 
 /// What a judged push stores.
@@ -106,6 +109,7 @@ pub fn judge_push(
             space: &o.space,
             kind: &o.kind,
             creator: o.creator.as_deref(),
+            party: o.party.as_deref(),
             created: None,
         });
         match judge(&attempt, known.as_ref()) {
@@ -115,6 +119,11 @@ pub fn judge_push(
                         space: c.space.clone(),
                         kind: c.entity_type.clone(),
                         creator: Some(author.to_owned()),
+                        party: c
+                            .value
+                            .as_ref()
+                            .and_then(|v| party_of(&c.entity_type, v))
+                            .map(str::to_owned),
                     };
                     created.insert(&c.entity_id, owner.clone());
                     plan.created.push((c.entity_id.clone(), owner));

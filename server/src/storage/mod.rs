@@ -25,6 +25,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (3, include_str!("migrations/003_hidden_messages.sql")),
     (4, include_str!("migrations/004_authorisation.sql")),
+    (5, include_str!("migrations/005_two_party_records.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.
@@ -151,6 +152,38 @@ pub enum Redeemed {
     Removed,
 }
 
+/// Which changes of a space a pull may serve.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Readable<'a> {
+    /// Only these kinds (a clinician's grant); None: every kind.
+    pub kinds: Option<&'a [&'a str]>,
+    /// Records between two people only where this account is one of them;
+    /// None: all of them (a facilitator, the owner of a personal space).
+    pub reader: Option<&'a str>,
+}
+
+impl<'a> Readable<'a> {
+    /// Everything in the space.
+    pub const ALL: Readable<'static> = Readable {
+        kinds: None,
+        reader: None,
+    };
+
+    pub fn kinds(kinds: &'a [&'a str]) -> Self {
+        Readable {
+            kinds: Some(kinds),
+            reader: None,
+        }
+    }
+
+    pub fn member(account_id: &'a str) -> Self {
+        Readable {
+            kinds: None,
+            reader: Some(account_id),
+        }
+    }
+}
+
 /// One stored change as a pull serves it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredChange {
@@ -231,13 +264,13 @@ pub trait Storage: Send + Sync {
         changes: &[IncomingChange],
     ) -> Result<PushResponse, PushError>;
     /// Up to `limit` changes of `space` after `since`, in sequence order,
-    /// only of `kinds` when given, never those of hidden records.
+    /// only those `readable` allows, never those of hidden records.
     async fn pull(
         &self,
         space: &str,
         since: i64,
         limit: u32,
-        kinds: Option<&[&str]>,
+        readable: Readable<'_>,
     ) -> Result<Vec<StoredChange>>;
 
     async fn create_grant(&self, grant: &Grant) -> Result<()>;

@@ -137,7 +137,7 @@ async fn judge_in(
     let entity_ids: Vec<&str> = changes.iter().map(|c| c.entity_id.as_str()).collect();
     let owners = tx
         .query(
-            "SELECT entity_id, space, entity_type, creator FROM entity_owners WHERE entity_id = ANY($1)",
+            "SELECT entity_id, space, entity_type, creator, party FROM entity_owners WHERE entity_id = ANY($1)",
             &[&entity_ids],
         )
         .await?
@@ -149,6 +149,7 @@ async fn judge_in(
                     space: r.try_get(1)?,
                     kind: r.try_get(2)?,
                     creator: r.try_get(3)?,
+                    party: r.try_get(4)?,
                 },
             ))
         })
@@ -574,10 +575,12 @@ impl Storage for PostgresStorage {
         space: &str,
         since: i64,
         limit: u32,
-        kinds: Option<&[&str]>,
+        readable: Readable<'_>,
     ) -> Result<Vec<StoredChange>> {
         let client = self.pool.get().await?;
-        let kinds: Option<Vec<String>> = kinds.map(|k| k.iter().map(|s| (*s).to_owned()).collect());
+        let kinds: Option<Vec<String>> = readable
+            .kinds
+            .map(|k| k.iter().map(|s| (*s).to_owned()).collect());
         let stmt = client
             .prepare_cached(
                 "SELECT seq, author, body FROM changes
@@ -585,11 +588,18 @@ impl Storage for PostgresStorage {
                    AND ($4::text[] IS NULL OR entity_type = ANY($4))
                    AND NOT EXISTS (SELECT 1 FROM hidden_entities h
                                    WHERE h.space = changes.space AND h.entity_id = changes.entity_id)
+                   AND ($5::text IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM entity_owners o
+                        WHERE o.entity_id = changes.entity_id AND o.party IS NOT NULL
+                          AND o.party <> $5 AND coalesce(o.creator, '') <> $5))
                  ORDER BY seq LIMIT $3",
             )
             .await?;
         let rows = client
-            .query(&stmt, &[&space, &since, &i64::from(limit), &kinds])
+            .query(
+                &stmt,
+                &[&space, &since, &i64::from(limit), &kinds, &readable.reader],
+            )
             .await?;
         rows.iter()
             .map(|r| {
@@ -746,13 +756,14 @@ async fn store_plan(
             plan.created.iter().map(f).collect()
         };
         tx.execute(
-            "INSERT INTO entity_owners (entity_id, space, entity_type, creator)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])",
+            "INSERT INTO entity_owners (entity_id, space, entity_type, creator, party)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])",
             &[
                 &column(|(id, _)| Some(id)),
                 &column(|(_, o)| Some(&o.space)),
                 &column(|(_, o)| Some(&o.kind)),
                 &column(|(_, o)| o.creator.as_deref()),
+                &column(|(_, o)| o.party.as_deref()),
             ],
         )
         .await?;

@@ -168,7 +168,7 @@ fn judge_in(
     };
     let owners = tx
         .prepare_cached(
-            "SELECT entity_id, space, entity_type, creator FROM entity_owners
+            "SELECT entity_id, space, entity_type, creator, party FROM entity_owners
              WHERE entity_id IN (SELECT value FROM json_each(?1))",
         )?
         .query_map([list(|c| &c.entity_id)?], |r| {
@@ -178,6 +178,7 @@ fn judge_in(
                     space: r.get(1)?,
                     kind: r.get(2)?,
                     creator: r.get(3)?,
+                    party: r.get(4)?,
                 },
             ))
         })?
@@ -599,11 +600,11 @@ impl Storage for SqliteStorage {
                 };
                 {
                     let mut owner = tx.prepare_cached(
-                        "INSERT INTO entity_owners (entity_id, space, entity_type, creator)
-                         VALUES (?1, ?2, ?3, ?4)",
+                        "INSERT INTO entity_owners (entity_id, space, entity_type, creator, party)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
                     )?;
                     for (id, o) in &plan.created {
-                        owner.execute((id, &o.space, &o.kind, &o.creator))?;
+                        owner.execute((id, &o.space, &o.kind, &o.creator, &o.party))?;
                     }
                     let mut insert = tx.prepare_cached(
                         "INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id, author)
@@ -651,10 +652,12 @@ impl Storage for SqliteStorage {
         space: &str,
         since: i64,
         limit: u32,
-        kinds: Option<&[&str]>,
+        readable: Readable<'_>,
     ) -> Result<Vec<StoredChange>> {
         let space = space.to_owned();
-        let kinds = kinds
+        let reader = readable.reader.map(str::to_owned);
+        let kinds = readable
+            .kinds
             .map(serde_json::to_string)
             .transpose()
             .map_err(|_| StorageError::Backend("kinds".into()))?;
@@ -665,9 +668,13 @@ impl Storage for SqliteStorage {
                    AND (?4 IS NULL OR entity_type IN (SELECT value FROM json_each(?4)))
                    AND NOT EXISTS (SELECT 1 FROM hidden_entities h
                                    WHERE h.space = changes.space AND h.entity_id = changes.entity_id)
+                   AND (?5 IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM entity_owners o
+                        WHERE o.entity_id = changes.entity_id AND o.party IS NOT NULL
+                          AND o.party <> ?5 AND coalesce(o.creator, '') <> ?5))
                  ORDER BY seq LIMIT ?3",
             )?;
-            let rows = stmt.query_map((space, since, limit, kinds), |r| {
+            let rows = stmt.query_map((space, since, limit, kinds, reader), |r| {
                 Ok(StoredChange {
                     seq: r.get(0)?,
                     author: r.get(1)?,
