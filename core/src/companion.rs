@@ -9,6 +9,7 @@ use crate::groups::Groups;
 use crate::net::Net;
 use crate::store::Store;
 use crate::sync::SyncEngine;
+use crate::timebank::Timebank;
 use crate::today::Today;
 use std::path::Path;
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub struct PphCompanion {
     diary: Arc<Diary>,
     sync: Arc<SyncEngine>,
     groups: Arc<Groups>,
+    timebank: Arc<Timebank>,
     today: Arc<Today>,
 }
 
@@ -77,6 +79,11 @@ impl PphCompanion {
 
     pub fn groups(&self) -> Arc<Groups> {
         self.groups.clone()
+    }
+
+    /// The timebanks of this person's groups.
+    pub fn timebank(&self) -> Arc<Timebank> {
+        self.timebank.clone()
     }
 
     /// What is due today, and the reminders to schedule.
@@ -109,6 +116,7 @@ impl PphCompanion {
         let net = Arc::new(Net::http());
         Ok(Arc::new(PphCompanion {
             groups: Arc::new(Groups::new(store.clone(), net.clone(), clock.clone())),
+            timebank: Arc::new(Timebank::new(store.clone(), clock.clone())),
             sync: Arc::new(SyncEngine::new(
                 store.clone(),
                 net,

@@ -16,6 +16,7 @@ mod paging;
 pub mod store;
 pub mod sync;
 mod time;
+pub mod timebank;
 pub mod today;
 mod validate;
 
@@ -31,5 +32,7 @@ pub use groups::model::*;
 pub use groups::Groups;
 pub use sync::model::*;
 pub use sync::{apply_remote, ListenerHandle, SyncEngine};
+pub use timebank::model::*;
+pub use timebank::Timebank;
 pub use today::model::*;
 pub use today::Today;

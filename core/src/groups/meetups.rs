@@ -8,7 +8,6 @@ use crate::care_plan::model::{Completion, NewCompletion, Outcome};
 use crate::care_plan::CarePlans;
 use crate::error::{PphError, Result as IResult};
 use crate::ids::{check_id, derived_id, new_id, owned_id};
-use crate::store::authz::space_facts;
 use crate::store::{load, load_required};
 use crate::time::whole_ms;
 
@@ -20,20 +19,8 @@ impl Groups {
             .read(|conn| load_required::<Meetup>(conn, meetup_id))?)
     }
 
-    /// Facilitators run a group, as the server last said.
     pub(super) fn require_facilitator(&self, group_id: &str) -> Result<String, PphError> {
-        check_id("group_id", group_id)?;
-        let me = self.me()?.account_id;
-        let facilitates = self
-            .store
-            .read(|conn| space_facts(conn, group_id))?
-            .is_some_and(|s| s.facilitators.contains(&me));
-        if !facilitates {
-            return Err(PphError::Forbidden {
-                reason: "only the group's facilitator does this".into(),
-            });
-        }
-        Ok(me)
+        super::require_facilitator(&self.store, group_id)
     }
 
     fn view(&self, conn: &rusqlite::Connection, meetup: Meetup, me: &str) -> IResult<MeetupView> {

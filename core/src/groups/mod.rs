@@ -12,7 +12,7 @@ use crate::error::{PphError, Result as IResult};
 use crate::ids::{check_id, new_id, owned_id};
 use crate::net::{Net, Relay};
 use crate::paging::{check_limit, next, Cursor};
-use crate::store::authz::{add_space, SpaceFacts};
+use crate::store::authz::{add_space, space_facts, SpaceFacts};
 use crate::store::{load, load_required, AccountInfo, Store};
 use crate::time::{from_ms, from_ms_i64, to_ms};
 use model::*;
@@ -21,6 +21,22 @@ use pph_protocol::wire;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
+
+/// Facilitators run a group, as the server last said: this person's
+/// account id if they are one of its facilitators.
+pub(crate) fn require_facilitator(store: &Store, group_id: &str) -> Result<String, PphError> {
+    check_id("group_id", group_id)?;
+    let me = store.me()?.account_id;
+    let facilitates = store
+        .read(|conn| space_facts(conn, group_id))?
+        .is_some_and(|s| s.facilitators.contains(&me));
+    if !facilitates {
+        return Err(PphError::Forbidden {
+            reason: "only the group's facilitator does this".into(),
+        });
+    }
+    Ok(me)
+}
 
 #[derive(uniffi::Object)]
 pub struct Groups {

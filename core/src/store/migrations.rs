@@ -24,9 +24,10 @@ const STEPS: &[(u32, &str)] = &[
     ),
     (13, include_str!("migrations/013_sync_outcome.sql")),
     (14, include_str!("migrations/014_reminders.sql")),
+    (15, include_str!("migrations/015_timebank.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 14;
+pub const LATEST_VERSION: u32 = 15;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

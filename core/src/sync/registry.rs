@@ -11,6 +11,7 @@ use crate::groups::model::{
 use crate::store::change_log::{changes_for, fold};
 use crate::store::entity::upsert;
 use crate::store::{load, Entity};
+use crate::timebank::model::{Exchange, TimebankPost, TimebankSettings};
 use crate::today::model::{ReminderPrefs, ReminderRule};
 use rusqlite::Connection;
 
@@ -88,4 +89,7 @@ registry!(
     Hidden,
     ReminderRule,
     ReminderPrefs,
+    TimebankSettings,
+    TimebankPost,
+    Exchange,
 );
