@@ -49,10 +49,7 @@ pub(crate) fn balances<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> BTre
 }
 
 /// Time the giver has recorded and not yet seen confirmed or withdrawn.
-pub(crate) fn pending_given<'a>(
-    entries: impl IntoIterator<Item = &'a Entry>,
-    giver: &str,
-) -> i64 {
+pub(crate) fn pending_given<'a>(entries: impl IntoIterator<Item = &'a Entry>, giver: &str) -> i64 {
     entries
         .into_iter()
         .filter(|e| e.giver == giver && state(e.confirmed, e.withdrawn) == ExchangeState::Pending)

@@ -140,10 +140,9 @@ impl Timebank {
             let new = set(&old, &me, now)?;
             if new.confirmed_at_ms.is_some() && old.confirmed_at_ms.is_none() {
                 // The receiver's own balance is theirs to see whole.
-                if let Some(settings) = load::<TimebankSettings>(
-                    tx.tx,
-                    &store::settings_id(&old.group_id),
-                )? {
+                if let Some(settings) =
+                    load::<TimebankSettings>(tx.tx, &store::settings_id(&old.group_id))?
+                {
                     let mine = store::ledger_of(tx.tx, &old.group_id, &me)?;
                     ledger::check_receiving(
                         Self::limits(&settings),
@@ -159,6 +158,30 @@ impl Timebank {
 
     fn names(conn: &Connection, group_id: &str) -> IResult<BTreeMap<String, String>> {
         Ok(store::names(conn, group_id)?.into_iter().collect())
+    }
+}
+
+impl Timebank {
+    fn page(
+        &self,
+        limit: u32,
+        before: Option<String>,
+        query: impl Fn(&Connection, &str, (i64, &str)) -> IResult<Vec<Exchange>>,
+    ) -> Result<ExchangePage, PphError> {
+        check_limit(limit)?;
+        let cursor = Cursor::parse(before.as_deref())?;
+        let me = self.store.me()?.account_id;
+        let exchanges = self.store.read(|conn| {
+            query(conn, &me, Cursor::bound(cursor.as_ref()))?
+                .into_iter()
+                .map(|e| Self::view(conn, e, &me))
+                .collect::<IResult<Vec<_>>>()
+        })?;
+        let next = next(&exchanges, limit, |e| Cursor {
+            at_ms: crate::time::ms_i64(e.recorded_at),
+            id: e.id.clone(),
+        });
+        Ok(ExchangePage { exchanges, next })
     }
 }
 
@@ -205,9 +228,7 @@ impl Timebank {
             let entries = store::ledger(tx.tx, &group_id)?;
             let confirmed: Vec<&Entry> = entries
                 .iter()
-                .filter(|e| {
-                    ledger::state(e.confirmed, e.withdrawn) == ExchangeState::Confirmed
-                })
+                .filter(|e| ledger::state(e.confirmed, e.withdrawn) == ExchangeState::Confirmed)
                 .collect();
             let members: std::collections::BTreeSet<&str> = confirmed
                 .iter()
@@ -465,20 +486,23 @@ impl Timebank {
         before: Option<String>,
     ) -> Result<ExchangePage, PphError> {
         check_id("group_id", &group_id)?;
-        check_limit(limit)?;
-        let cursor = Cursor::parse(before.as_deref())?;
-        let me = self.store.me()?.account_id;
-        let exchanges = self.store.read(|conn| {
-            store::history(conn, &group_id, &me, Cursor::bound(cursor.as_ref()), limit)?
-                .into_iter()
-                .map(|e| Self::view(conn, e, &me))
-                .collect::<IResult<Vec<_>>>()
-        })?;
-        let next = next(&exchanges, limit, |e| Cursor {
-            at_ms: crate::time::ms_i64(e.recorded_at),
-            id: e.id.clone(),
-        });
-        Ok(ExchangePage { exchanges, next })
+        self.page(limit, before, |conn, me, bound| {
+            store::history(conn, &group_id, me, bound, limit)
+        })
+    }
+
+    /// Every exchange of the group, newest recorded first, for a
+    /// facilitator (who receives them all).
+    pub fn group_exchanges(
+        &self,
+        group_id: String,
+        limit: u32,
+        before: Option<String>,
+    ) -> Result<ExchangePage, PphError> {
+        require_facilitator(&self.store, &group_id)?;
+        self.page(limit, before, |conn, _, bound| {
+            store::all_before(conn, &group_id, bound, limit)
+        })
     }
 
     /// Every member's balance, for a facilitator (who receives every

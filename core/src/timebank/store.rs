@@ -98,6 +98,22 @@ pub(crate) fn history(
     docs(&mut stmt, (group_id, member, ms, id, limit))
 }
 
+/// Up to `limit` exchanges of a group recorded before (time, id), newest
+/// first: all this device has (a facilitator's are all of them).
+pub(crate) fn all_before(
+    conn: &Connection,
+    group_id: &str,
+    (ms, id): (i64, &str),
+    limit: u32,
+) -> Result<Vec<Exchange>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT doc FROM timebank_exchanges
+         WHERE group_id = ?1 AND (created_at_ms < ?2 OR (created_at_ms = ?2 AND id < ?3))
+         ORDER BY created_at_ms DESC, id DESC LIMIT ?4",
+    )?;
+    docs(&mut stmt, (group_id, ms, id, limit))
+}
+
 /// Pending exchanges `member` takes part in, newest first.
 pub(crate) fn pending_of(conn: &Connection, group_id: &str, member: &str) -> Result<Vec<Exchange>> {
     let mut stmt = conn.prepare_cached(

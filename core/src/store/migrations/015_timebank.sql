@@ -35,4 +35,6 @@ CREATE INDEX timebank_ledger ON timebank_exchanges
 -- A person's history: what they gave and what they received, newest first.
 CREATE INDEX timebank_given ON timebank_exchanges (group_id, giver_id, created_at_ms, id);
 CREATE INDEX timebank_received ON timebank_exchanges (group_id, receiver_id, created_at_ms, id);
+-- A facilitator's view of the whole group, newest first.
+CREATE INDEX timebank_by_time ON timebank_exchanges (group_id, created_at_ms, id);
 CREATE INDEX timebank_reversals ON timebank_exchanges (reverses) WHERE reverses IS NOT NULL;
