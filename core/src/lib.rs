@@ -9,6 +9,7 @@ pub mod clock;
 mod companion;
 pub mod diary;
 pub mod error;
+mod fhir;
 pub mod groups;
 mod ids;
 mod net;

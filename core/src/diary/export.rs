@@ -6,9 +6,9 @@ use super::model::{
     DiaryEntry, FhirPatient, QuestionnaireDefinition, QuestionnaireResult, Symptom, SymptomScale,
 };
 use crate::error::{PphError, Result};
+use crate::fhir::{collection, local_time, patient_resource};
 use crate::ids::new_id;
 
-use chrono::{DateTime, FixedOffset, Offset, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -17,18 +17,7 @@ const LOINC: &str = "http://loinc.org";
 const UCUM: &str = "http://unitsofmeasure.org";
 const CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
 const SYMPTOM_SYSTEM: &str = "urn:pph:symptom";
-const NHS_NUMBER: &str = "https://fhir.nhs.uk/Id/nhs-number";
 const QUESTIONNAIRE_PREFIX: &str = "urn:pph:questionnaire:";
-
-/// An instant as RFC 3339 in the person's own offset, e.g. 2026-03-02T09:00:00+01:00.
-pub(crate) fn local_time(at: SystemTime, offset_minutes: i32) -> String {
-    let ms = crate::time::ms_i64(at);
-    let offset = FixedOffset::east_opt(offset_minutes * 60).unwrap_or_else(|| Utc.fix());
-    DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .with_timezone(&offset)
-        .to_rfc3339()
-}
 
 fn unit(symptom: Option<&Symptom>) -> &str {
     match symptom.map(|s| &s.scale) {
@@ -100,27 +89,6 @@ pub(crate) fn csv(entries: &[DiaryEntry], symptoms: &HashMap<String, Symptom>) -
         }
         .into()
     })
-}
-
-fn entry(resource: Value) -> Value {
-    let id = resource["id"].as_str().unwrap_or_default().to_owned();
-    json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": resource })
-}
-
-/// The Patient resource: an id the other resources refer to as their
-/// subject, and only the details the person chose to include.
-fn patient_resource(id: &str, p: &FhirPatient) -> Value {
-    let mut patient = json!({ "resourceType": "Patient", "id": id });
-    if let Some(name) = &p.name {
-        patient["name"] = json!([{ "text": name }]);
-    }
-    if let Some(date) = &p.birth_date {
-        patient["birthDate"] = json!(date);
-    }
-    if let Some(number) = &p.nhs_number {
-        patient["identifier"] = json!([{ "system": NHS_NUMBER, "value": number }]);
-    }
-    patient
 }
 
 fn rating_observation(
@@ -253,11 +221,5 @@ pub(crate) fn fhir_bundle(parts: &BundleParts<'_>, now: SystemTime) -> Value {
             &subject,
         ));
     }
-    json!({
-        "resourceType": "Bundle",
-        "id": new_id(),
-        "type": "collection",
-        "timestamp": local_time(now, 0),
-        "entry": resources.into_iter().map(entry).collect::<Vec<_>>(),
-    })
+    collection(resources, now)
 }

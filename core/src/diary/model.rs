@@ -304,59 +304,7 @@ pub(crate) fn normalise_tags(tags: Vec<String>) -> Vec<String> {
     out
 }
 
-/// What a FHIR export may say about the person: each only if they choose
-/// to include it (an export for an app may need none; one for a GP, their
-/// NHS number).
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
-pub struct FhirPatient {
-    #[uniffi(default = None)]
-    pub name: Option<String>,
-    /// YYYY-MM-DD.
-    #[uniffi(default = None)]
-    pub birth_date: Option<String>,
-    /// Ten digits, checked with the NHS number's modulus 11 check digit.
-    #[uniffi(default = None)]
-    pub nhs_number: Option<String>,
-}
-
-impl FhirPatient {
-    pub(crate) fn validate(&self) -> Result<(), PphError> {
-        if let Some(name) = &self.name {
-            required_text("name", name, MAX_SHORT_TEXT)?;
-        }
-        if let Some(date) = &self.birth_date {
-            crate::time::parse_date("birth_date", date)?;
-        }
-        if let Some(number) = &self.nhs_number {
-            if !is_nhs_number(number) {
-                return Err(PphError::validation(
-                    "nhs_number",
-                    "not a valid ten-digit NHS number",
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Ten digits whose last is the modulus 11 check digit of the first nine
-/// (weights 10 down to 2); a remainder giving 10 is never valid.
-pub(crate) fn is_nhs_number(text: &str) -> bool {
-    let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() != 10 || text.chars().count() != 10 {
-        return false;
-    }
-    let sum: u32 = digits[..9]
-        .iter()
-        .zip((2..=10).rev())
-        .map(|(d, w)| d * w)
-        .sum();
-    match 11 - sum % 11 {
-        11 => digits[9] == 0,
-        10 => false,
-        check => digits[9] == check,
-    }
-}
+pub use crate::fhir::FhirPatient;
 
 impl DiaryEntry {
     /// Everything an entry must satisfy, new or edited: its parts, and each
@@ -418,19 +366,4 @@ pub(crate) fn search_query(text: &str) -> Result<String, PphError> {
         return Err(PphError::validation("query", "type a word to search for"));
     }
     Ok(format!("{}*", words.join(" ")))
-}
-
-#[cfg(test)]
-mod nhs_number_tests {
-    use super::is_nhs_number;
-
-    #[test]
-    fn the_check_digit_is_checked() {
-        // NHS Digital's published test numbers.
-        assert!(is_nhs_number("9434765919"));
-        assert!(is_nhs_number("9434765870"));
-        assert!(!is_nhs_number("9434765918"));
-        assert!(!is_nhs_number("943476591"));
-        assert!(!is_nhs_number("943 476 5919"));
-    }
 }
