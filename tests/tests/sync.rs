@@ -146,7 +146,27 @@ async fn patient_with_records(server: &ServerProcess, dir: &std::path::Path) -> 
         .care_plans()
         .add_goal(info.id.clone(), goal("Garden twice a week"))
         .expect("goal");
-    let _ = g;
+    phone
+        .care_plans()
+        .add_referral(
+            g.id,
+            NewReferral {
+                service: "Greenfingers community garden".into(),
+                kind: ServiceKind::Other,
+                referred_by: Responsible::Me,
+                requested_on: "2026-11-02".into(),
+                description: "Garden with others on Tuesdays".into(),
+                schedule: Schedule {
+                    repeat: Repeat::OnWeekdays {
+                        days: vec![Weekday::Tue],
+                    },
+                    start: "2026-11-03".into(),
+                    end: None,
+                    window: None,
+                },
+            },
+        )
+        .expect("self-referral");
     let now = SystemTime::now();
     for day in 1..=10u32 {
         phone
@@ -235,6 +255,14 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
     let plan = summary.care_plan.expect("care plan granted");
     assert_eq!(plan.info.title, "Stay well at home");
     assert_eq!(plan.goals.len(), 1);
+    assert_eq!(
+        summary
+            .open_referrals
+            .iter()
+            .map(|r| (r.referral.service.as_str(), r.referral.status))
+            .collect::<Vec<_>>(),
+        [("Greenfingers community garden", ReferralStatus::Requested)]
+    );
     assert!(summary.adherence.is_some());
     assert_eq!(summary.questionnaires.len(), 1);
     assert_eq!(summary.questionnaires[0].code, "phq9");

@@ -147,6 +147,28 @@ pub struct AnswerArgs {
     pub at: Option<String>,
 }
 
+/// What a FHIR export says about the person: only what they choose.
+#[derive(Args, Default)]
+pub struct PatientArgs {
+    /// For FHIR: the patient's name, only if you choose to include it.
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub birth_date: Option<String>,
+    #[arg(long)]
+    pub nhs_number: Option<String>,
+}
+
+impl From<PatientArgs> for FhirPatient {
+    fn from(a: PatientArgs) -> Self {
+        FhirPatient {
+            name: a.name,
+            birth_date: a.birth_date,
+            nhs_number: a.nhs_number,
+        }
+    }
+}
+
 #[derive(Args, Default)]
 pub struct Export {
     #[arg(long)]
@@ -156,13 +178,8 @@ pub struct Export {
     /// csv or fhir
     #[arg(long, default_value = "csv")]
     pub format: String,
-    /// For FHIR: the patient's name, only if you choose to include it.
-    #[arg(long)]
-    pub name: Option<String>,
-    #[arg(long)]
-    pub birth_date: Option<String>,
-    #[arg(long)]
-    pub nhs_number: Option<String>,
+    #[command(flatten)]
+    pub patient: PatientArgs,
     /// Write here instead of to the terminal.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -309,14 +326,7 @@ pub fn export(ctx: &Ctx, a: Export) -> Result<String> {
     let diary = ctx.companion.diary();
     match a.format.as_str() {
         "csv" => Ok(diary.export_csv(a.from, a.to)?),
-        "fhir" => {
-            let patient = FhirPatient {
-                name: a.name,
-                birth_date: a.birth_date,
-                nhs_number: a.nhs_number,
-            };
-            Ok(diary.export_fhir(a.from, a.to, Some(patient))?)
-        }
+        "fhir" => Ok(diary.export_fhir(a.from, a.to, Some(a.patient.into()))?),
         _ => Err(Fail::refused("--format is csv or fhir")),
     }
 }

@@ -76,6 +76,11 @@ pub enum GroupCommand {
     },
     /// Arrange a meetup.
     Meetup(MeetupArgs),
+    /// The group's timebank: offers, requests, time given and received.
+    Timebank {
+        #[command(subcommand)]
+        command: super::timebank::TimebankCommand,
+    },
     Meetups {
         group: String,
     },
@@ -248,6 +253,7 @@ pub fn run(ctx: &Ctx, command: GroupCommand) -> Result<()> {
                 .created(&group, &serde_json::json!({ "group_id": group }));
         }
         GroupCommand::Members { group } => ctx.out.show(&members(ctx, group)?),
+        GroupCommand::Timebank { command } => super::timebank::run(ctx, command)?,
         GroupCommand::Leave { group } => {
             ctx.block_on(groups.leave_group(group))?;
             ctx.out.done("left");

@@ -7,8 +7,10 @@ pub mod clinician;
 pub mod diary;
 pub mod group;
 pub mod plan;
+pub mod referral;
 pub mod share;
 pub mod sync;
+pub mod timebank;
 pub mod today;
 
 use crate::ctx::Ctx;
@@ -39,6 +41,11 @@ pub enum StoreCommand {
     Contact(plan::ContactAdd),
     /// Add an activity to a goal.
     Activity(plan::ActivityAdd),
+    /// Social-prescribing referrals in a care plan.
+    Referral {
+        #[command(subcommand)]
+        command: referral::ReferralCommand,
+    },
     /// Change an activity's schedule from a date on (earlier days keep the old one).
     Reschedule(plan::Reschedule),
     /// Record that an activity was done.
@@ -95,6 +102,7 @@ pub fn run(ctx: &Ctx, command: StoreCommand) -> Result<()> {
             ctx.out.created(&activity.id, &activity);
             Ok(())
         }
+        StoreCommand::Referral { command } => referral::run(ctx, command),
         StoreCommand::Reschedule(a) => {
             let activity = plan::reschedule(ctx, a)?;
             ctx.out.said("rescheduled", &activity);

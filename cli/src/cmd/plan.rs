@@ -237,7 +237,7 @@ pub fn add_contact(ctx: &Ctx, a: ContactAdd) -> Result<Contact> {
     )?)
 }
 
-fn schedule(
+pub fn schedule(
     repeat: &str,
     start: String,
     end: Option<String>,

@@ -6,6 +6,7 @@ pub mod diary;
 pub mod groups;
 pub mod plan;
 pub mod sync;
+pub mod timebank;
 pub mod today;
 
 use std::time::SystemTime;

@@ -3,8 +3,8 @@
 use super::instant;
 use crate::out::Show;
 use pph_core::{
-    Adherence, AdherenceFigures, CarePlan, Completion, PlanChange, PlanInfo, Repeat, Responsible,
-    Schedule,
+    Adherence, AdherenceFigures, CarePlan, Completion, OpenReferral, PlanChange, PlanInfo,
+    Referral, Repeat, Responsible, Schedule,
 };
 use serde::Serialize;
 
@@ -91,6 +91,9 @@ pub(super) fn plan(p: &CarePlan) -> String {
                 who,
                 a.id
             ));
+            if let Some(r) = &a.referral {
+                out.push_str(&format!("      {}\n", referral(r)));
+            }
         }
     }
     for r in &p.reviews {
@@ -186,5 +189,39 @@ impl Show for PlanAdherence {
 impl Show for Completion {
     fn text(&self) -> String {
         format!("recorded for {}\n", self.local_date)
+    }
+}
+
+/// The open referrals of a plan.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Referrals(pub Vec<OpenReferral>);
+
+/// A referral in one line: the service, its status and since when.
+pub fn referral(r: &Referral) -> String {
+    let since = r
+        .ended_on
+        .as_ref()
+        .or(r.accepted_on.as_ref())
+        .unwrap_or(&r.requested_on);
+    format!(
+        "Referral to {} ({:?}): {:?} since {since}",
+        r.service, r.kind, r.status
+    )
+}
+
+impl Show for Referrals {
+    fn text(&self) -> String {
+        if self.0.is_empty() {
+            return "No open referrals.\n".into();
+        }
+        super::lines(&self.0, |o| {
+            format!(
+                "{}  ({})  id {}",
+                referral(&o.referral),
+                o.description,
+                o.activity_id
+            )
+        })
     }
 }

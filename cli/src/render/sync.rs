@@ -152,6 +152,9 @@ impl Show for ConsultationSummary {
                 out.push_str(&super::plan::adherence(adherence, plan));
             }
         }
+        for open in &self.open_referrals {
+            out.push_str(&format!("  {}\n", super::plan::referral(&open.referral)));
+        }
         for trend in &self.symptom_trends {
             let weeks: Vec<String> = trend
                 .buckets

@@ -25,6 +25,9 @@ pub(crate) fn check_range(from: NaiveDate, to: NaiveDate) -> Result<(), PphError
 /// the current one. Adherence and the Today screen both ask it what was due.
 pub(crate) struct Timeline {
     segments: Vec<(Option<NaiveDate>, ScheduleRule)>,
+    /// For a referral, the days it counts (None: none at all); for any
+    /// other activity, every day its schedules cover.
+    counted: Option<Option<(NaiveDate, Option<NaiveDate>)>>,
 }
 
 impl Timeline {
@@ -35,10 +38,22 @@ impl Timeline {
             segments.push((Some(until), past.schedule.validate()?));
         }
         segments.push((None, activity.schedule.validate()?));
-        Ok(Timeline { segments })
+        let counted = activity
+            .referral
+            .as_ref()
+            .map(super::referral::counted_days)
+            .transpose()?;
+        Ok(Timeline { segments, counted })
     }
 
     fn rule_on(&self, day: NaiveDate) -> Option<&ScheduleRule> {
+        match self.counted {
+            Some(None) => return None,
+            Some(Some((from, until))) if day < from || until.is_some_and(|u| day > u) => {
+                return None
+            }
+            _ => {}
+        }
         let (_, rule) = self
             .segments
             .iter()
@@ -223,6 +238,7 @@ mod tests {
                 window: None,
             },
             past_schedules: vec![],
+            referral: None,
         }
     }
 

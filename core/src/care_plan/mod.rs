@@ -3,6 +3,8 @@
 
 pub(crate) mod adherence;
 pub mod model;
+pub(crate) mod referral;
+mod social_prescribing;
 pub(crate) mod store;
 
 use crate::error::{PphError, Result};
@@ -195,6 +197,7 @@ impl CarePlans {
                 responsible: new.responsible,
                 schedule: new.schedule,
                 past_schedules: vec![],
+                referral: None,
             };
             tx.save_personal(None, &activity)?;
             Ok(activity)
@@ -345,15 +348,24 @@ impl CarePlans {
 
 /// A named contact must belong to the same plan and still be in it.
 fn check_responsible(conn: &rusqlite::Connection, plan_id: &str, who: &Responsible) -> Result<()> {
+    check_person(conn, plan_id, who, "responsible.contact_id")
+}
+
+/// Someone named in the plan: the person, or a current member of its
+/// support network.
+fn check_person(
+    conn: &rusqlite::Connection,
+    plan_id: &str,
+    who: &Responsible,
+    field: &str,
+) -> Result<()> {
     if let Responsible::Contact { contact_id } = who {
-        check_id("responsible.contact_id", contact_id)?;
+        check_id(field, contact_id)?;
         let contact: Contact = load_required(conn, contact_id)?;
         if contact.plan_id != plan_id || contact.removed {
-            return Err(PphError::validation(
-                "responsible.contact_id",
-                "is not in this plan's support network",
-            )
-            .into());
+            return Err(
+                PphError::validation(field, "is not in this plan's support network").into(),
+            );
         }
     }
     Ok(())

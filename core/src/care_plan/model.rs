@@ -60,6 +60,8 @@ pub enum ContactRole {
     Pharmacist,
     Consultant,
     SocialWorker,
+    /// A social prescribing link worker.
+    LinkWorker,
     Peer,
     Carer,
     Family,
@@ -218,6 +220,87 @@ pub struct Activity {
     pub schedule: Schedule,
     /// Earlier schedules, oldest first, so adherence stays right after a change.
     pub past_schedules: Vec<PastSchedule>,
+    /// Set when the activity is a referral to a community service: it then
+    /// counts in adherence only from its acceptance.
+    #[serde(default)]
+    #[uniffi(default = None)]
+    pub referral: Option<Referral>,
+}
+
+/// The kinds of community service a person is referred to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    WalkingGroup,
+    DebtAdvice,
+    Befriending,
+    ArtsOnPrescription,
+    Other,
+}
+
+/// A referral's lifecycle, as FHIR's Task statuses: requested, then
+/// accepted or rejected (the person declined) or cancelled; accepted, then
+/// in progress, completed or cancelled. The last three are final.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralStatus {
+    Requested,
+    Accepted,
+    Rejected,
+    InProgress,
+    Completed,
+    Cancelled,
+}
+
+/// A social-prescribing referral: the care-plan activity it belongs to is
+/// what the person does there (a weekly walk, three advice sessions).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+pub struct Referral {
+    /// The named service, e.g. "Hilltop Walkers".
+    pub service: String,
+    pub kind: ServiceKind,
+    /// The person themselves, or someone in their support network (a GP, a
+    /// link worker).
+    pub referred_by: Responsible,
+    /// Local date `YYYY-MM-DD` the referral was made.
+    pub requested_on: String,
+    pub status: ReferralStatus,
+    /// The person's words on the latest step (why they declined, how it went).
+    pub status_note: Option<String>,
+    pub accepted_on: Option<String>,
+    /// When it was declined, completed or cancelled.
+    pub ended_on: Option<String>,
+}
+
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct NewReferral {
+    pub service: String,
+    pub kind: ServiceKind,
+    pub referred_by: Responsible,
+    /// Local date `YYYY-MM-DD` the referral was made.
+    pub requested_on: String,
+    /// What the person would do there, e.g. "Walk with the group".
+    pub description: String,
+    /// When they would go, once they accept it.
+    pub schedule: Schedule,
+}
+
+impl NewReferral {
+    pub(crate) fn validate(&self) -> Result<ScheduleRule, PphError> {
+        required_text("service", &self.service, MAX_SHORT_TEXT)?;
+        parse_date("requested_on", &self.requested_on)?;
+        required_text("description", &self.description, MAX_LONG_TEXT)?;
+        self.schedule.validate()
+    }
+}
+
+/// A referral still open, as the consultation summary lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+pub struct OpenReferral {
+    pub activity_id: String,
+    pub goal_id: String,
+    pub description: String,
+    pub referral: Referral,
 }
 
 #[derive(Clone, Debug, uniffi::Record)]

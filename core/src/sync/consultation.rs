@@ -37,6 +37,10 @@ pub(crate) fn summary(
     } else {
         None
     };
+    let open_referrals = match &care_plan {
+        Some(p) => plans.open_referrals(p.info.id.clone())?,
+        None => Vec::new(),
+    };
     let since = care_plan
         .as_ref()
         .and_then(|p| p.reviews.iter().map(|r| r.date.clone()).max())
@@ -90,6 +94,7 @@ pub(crate) fn summary(
         last_synced: patient.last_synced,
         since,
         care_plan,
+        open_referrals,
         adherence,
         symptom_trends,
         questionnaires,

@@ -1,7 +1,7 @@
 //! Records the sync API hands to the shells.
 
 use crate::budget::model::BudgetSummary;
-use crate::care_plan::model::{Adherence, CarePlan};
+use crate::care_plan::model::{Adherence, CarePlan, OpenReferral};
 use crate::diary::model::{QuestionnaireResult, Symptom, TrendPoint};
 use crate::time::from_ms_i64;
 use pph_protocol::wire::{Role, Scope, ShareResponse};
@@ -143,6 +143,8 @@ pub struct ConsultationSummary {
     /// The day the "since" parts start: the last review, else 90 days back.
     pub since: String,
     pub care_plan: Option<CarePlan>,
+    /// Its referrals still open (requested, accepted, in progress).
+    pub open_referrals: Vec<OpenReferral>,
     pub adherence: Option<Adherence>,
     /// Weekly buckets per symptom logged since `since`.
     pub symptom_trends: Vec<SymptomTrend>,

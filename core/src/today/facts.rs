@@ -223,6 +223,7 @@ pub(crate) mod tests {
                 window: None,
             },
             past_schedules: vec![],
+            referral: None,
         };
         ActivityFacts {
             timeline: Timeline::of(&activity).expect("timeline"),
