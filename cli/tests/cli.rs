@@ -49,6 +49,11 @@ fn the_tour_walks_through_care_plans() {
         "- Pulmonary rehab classes: planned £600.00, spent £45.00, £555.00 left",
         "! 1 spend(s) without a receipt",
         "Jo (PA),personal_assistant,Personal assistant,180.00,GBP,,,jo-march.jpg",
+        "Offered: Walk with the group on Saturdays, referred by Sam Achebe (link worker) on 2026-03-28.",
+        "    - Referral to Hilltop Walkers (WalkingGroup): Accepted since 2026-03-28",
+        "For you to confirm:\n    - 2026-03-30 11:01:01 UTC  Rosa gave Ann 1 h 30 min (Transport) on 2026-03-30 [pending]",
+        "after: +1 h 30 min. Ann's: -1 h 30 min.",
+        "The group: 1 h 30 min given in 1 exchange by 2 members",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -211,4 +216,85 @@ fn a_wrong_key_is_refused_quietly() {
     assert_eq!(refused.status.code(), Some(2));
     assert_eq!(stderr(&refused), "pph: the key does not open this store\n");
     assert!(stdout(&pph(&["plan", "list"], &key, &db)).contains("Private"));
+}
+
+#[test]
+fn a_referral_is_made_accepted_and_never_moved_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("key");
+    let db = dir.path().join("ann.db");
+    let run = |args: &[&str]| {
+        let out = pph(args, &key, &db);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out).trim().to_string()
+    };
+    Command::new(env!("CARGO_BIN_EXE_pph"))
+        .args(["key", "new"])
+        .arg(&key)
+        .output()
+        .expect("key new");
+    let plan = run(&["plan", "create", "--title", "Feel less alone"]);
+    let goal = run(&["goal", "add", &plan, "--text", "Get out more"]);
+    let sam = run(&["contact", &plan, "--name", "Sam", "--role", "link_worker"]);
+    let referral = run(&[
+        "referral",
+        "add",
+        &goal,
+        "--service",
+        "Hilltop Walkers",
+        "--kind",
+        "walking_group",
+        "--by",
+        &sam,
+        "--text",
+        "Walk on Saturdays",
+        "--on",
+        "2026-11-02",
+        "--repeat",
+        "on:sat",
+        "--start",
+        "2026-11-07",
+    ]);
+    run(&[
+        "referral",
+        "status",
+        &referral,
+        "accepted",
+        "--on",
+        "2026-11-03",
+    ]);
+    run(&[
+        "referral",
+        "status",
+        &referral,
+        "completed",
+        "--on",
+        "2026-11-30",
+    ]);
+    let back = pph(
+        &[
+            "referral",
+            "status",
+            &referral,
+            "requested",
+            "--on",
+            "2026-12-01",
+        ],
+        &key,
+        &db,
+    );
+    assert_eq!(back.status.code(), Some(2), "{}", stderr(&back));
+    assert_eq!(
+        stderr(&back),
+        "pph: invalid status: a referral that is completed cannot become requested\n"
+    );
+    let fhir: serde_json::Value =
+        serde_json::from_str(&run(&["referral", "fhir", &referral])).expect("json");
+    assert_eq!(fhir["entry"][2]["resource"]["status"], "completed");
+    let message = run(&["referral", "message", &referral]);
+    assert!(
+        message.contains("Outcome: completed on 2026-11-30."),
+        "{message}"
+    );
+    assert_eq!(run(&["referral", "open", &plan]), "No open referrals.");
 }

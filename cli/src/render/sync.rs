@@ -152,8 +152,14 @@ impl Show for ConsultationSummary {
                 out.push_str(&super::plan::adherence(adherence, plan));
             }
         }
+        if !self.open_referrals.is_empty() {
+            out.push_str("  Open referrals:\n");
+        }
         for open in &self.open_referrals {
-            out.push_str(&format!("  {}\n", super::plan::referral(&open.referral)));
+            out.push_str(&format!(
+                "    - {}\n",
+                super::plan::referral(&open.referral)
+            ));
         }
         for trend in &self.symptom_trends {
             let weeks: Vec<String> = trend

@@ -21,6 +21,9 @@ pub struct Balances(pub Vec<MemberBalance>);
 
 /// Minutes as hours and minutes, signed: `+1 h 30 min`, `-45 min`.
 pub fn hours(minutes: i64) -> String {
+    if minutes == 0 {
+        return "0 h".into();
+    }
     let sign = if minutes < 0 { "-" } else { "+" };
     let m = minutes.unsigned_abs();
     match (m / 60, m % 60) {
@@ -28,6 +31,10 @@ pub fn hours(minutes: i64) -> String {
         (h, 0) => format!("{sign}{h} h"),
         (h, r) => format!("{sign}{h} h {r} min"),
     }
+}
+
+fn count(n: u32, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn post(p: &TimebankPost) -> String {
@@ -82,10 +89,10 @@ impl Show for Overview {
         ));
         if let Some(t) = o.settings.as_ref().and_then(|s| s.totals.as_ref()) {
             out.push_str(&format!(
-                "  The group: {} given in {} exchanges by {} members (as of {})\n",
+                "  The group: {} given in {} by {} (as of {})\n",
                 hours(t.minutes as i64).trim_start_matches('+'),
-                t.exchanges,
-                t.members,
+                count(t.exchanges, "exchange"),
+                count(t.members, "member"),
                 super::instant(t.as_of)
             ));
         }

@@ -8,9 +8,11 @@ mod budget;
 mod diary;
 mod groups;
 mod plan;
+mod referral;
 mod safety;
 mod share;
 mod sync;
+mod timebank;
 mod today;
 
 use crate::ctx::{self, Ctx, Offset};
@@ -115,6 +117,10 @@ const SCENES: &[Scene] = &[
         play: sync::offline_logging,
     },
     Scene {
+        title: "Social prescribing: a link worker's referral to a walking group",
+        play: referral::walking_group,
+    },
+    Scene {
         title: "Ann shares with Dr Okafor for the consultation",
         play: share::consultation,
     },
@@ -125,6 +131,10 @@ const SCENES: &[Scene] = &[
     Scene {
         title: "A park walk with two places",
         play: groups::walk,
+    },
+    Scene {
+        title: "The group's timebank: a lift, confirmed once both phones sync",
+        play: timebank::lift,
     },
     Scene {
         title: "Ann's morning: Today, and reminders across a clock change",
