@@ -6,12 +6,13 @@ use super::model::ExchangeState;
 use crate::error::PphError;
 use std::collections::BTreeMap;
 
-/// What the ledger needs of an exchange.
+/// What the ledger needs of an exchange, or of several between the same
+/// two people in the same state (their minutes summed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub giver: String,
     pub receiver: String,
-    pub minutes: u32,
+    pub minutes: u64,
     pub confirmed: bool,
     pub withdrawn: bool,
 }
@@ -30,7 +31,7 @@ pub(crate) fn state(confirmed: bool, withdrawn: bool) -> ExchangeState {
 /// receiver; none for one pending or withdrawn.
 fn movements(e: &Entry) -> [(&str, i64); 2] {
     let m = if state(e.confirmed, e.withdrawn) == ExchangeState::Confirmed {
-        i64::from(e.minutes)
+        e.minutes as i64
     } else {
         0
     };
@@ -53,7 +54,7 @@ pub(crate) fn pending_given<'a>(entries: impl IntoIterator<Item = &'a Entry>, gi
     entries
         .into_iter()
         .filter(|e| e.giver == giver && state(e.confirmed, e.withdrawn) == ExchangeState::Pending)
-        .map(|e| i64::from(e.minutes))
+        .map(|e| e.minutes as i64)
         .sum()
 }
 
@@ -122,7 +123,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn entry(giver: &str, receiver: &str, minutes: u32, confirmed: bool, withdrawn: bool) -> Entry {
+    fn entry(giver: &str, receiver: &str, minutes: u64, confirmed: bool, withdrawn: bool) -> Entry {
         Entry {
             giver: giver.into(),
             receiver: receiver.into(),
@@ -166,7 +167,7 @@ mod tests {
         #[test]
         fn balances_sum_to_zero_and_each_is_its_confirmed_exchanges(
             log in proptest::collection::vec(
-                (0usize..4, 0usize..4, 1u32..600, any::<bool>(), any::<bool>()), 0..60)
+                (0usize..4, 0usize..4, 1u64..600, any::<bool>(), any::<bool>()), 0..60)
         ) {
             let people = ["ann", "bob", "cat", "dev"];
             let log: Vec<Entry> = log
@@ -177,8 +178,8 @@ mod tests {
             let b = balances(&log);
             prop_assert_eq!(b.values().sum::<i64>(), 0);
             for who in people {
-                let given: i64 = log.iter().filter(|e| e.giver == who && e.confirmed).map(|e| i64::from(e.minutes)).sum();
-                let got: i64 = log.iter().filter(|e| e.receiver == who && e.confirmed).map(|e| i64::from(e.minutes)).sum();
+                let given: i64 = log.iter().filter(|e| e.giver == who && e.confirmed).map(|e| e.minutes as i64).sum();
+                let got: i64 = log.iter().filter(|e| e.receiver == who && e.confirmed).map(|e| e.minutes as i64).sum();
                 prop_assert_eq!(b.get(who).copied().unwrap_or(0), given - got);
             }
         }

@@ -21,7 +21,6 @@ use crate::time::{from_ms, whole_ms};
 use ledger::{Entry, Limits};
 use model::*;
 use rusqlite::Connection;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(uniffi::Object)]
@@ -155,10 +154,6 @@ impl Timebank {
             Self::view(tx.tx, new, &me)
         })?)
     }
-
-    fn names(conn: &Connection, group_id: &str) -> IResult<BTreeMap<String, String>> {
-        Ok(store::names(conn, group_id)?.into_iter().collect())
-    }
 }
 
 impl Timebank {
@@ -237,8 +232,8 @@ impl Timebank {
             let new = TimebankSettings {
                 set_by: me.clone(),
                 totals: Some(TimebankTotals {
-                    minutes: confirmed.iter().map(|e| u64::from(e.minutes)).sum(),
-                    exchanges: confirmed.len() as u32,
+                    minutes: confirmed.iter().map(|e| e.minutes).sum(),
+                    exchanges: store::confirmed_count(tx.tx, &group_id)?,
                     members: members.len() as u32,
                     as_of: whole_ms(from_ms(now)),
                 }),
@@ -511,19 +506,21 @@ impl Timebank {
         require_facilitator(&self.store, &group_id)?;
         Ok(self.store.read(|conn| {
             let settings = load::<TimebankSettings>(conn, &store::settings_id(&group_id))?;
-            let names = Self::names(conn, &group_id)?;
             let balances = ledger::balances(&store::ledger(conn, &group_id)?);
-            Ok(balances
+            balances
                 .into_iter()
-                .map(|(account_id, minutes)| MemberBalance {
-                    display_name: names.get(&account_id).cloned().unwrap_or_default(),
-                    beyond_limits: settings
-                        .as_ref()
-                        .is_some_and(|s| !Self::limits(s).holds(minutes)),
-                    account_id,
-                    minutes,
+                .map(|(account_id, minutes)| {
+                    Ok(MemberBalance {
+                        display_name: store::name_of(conn, &group_id, &account_id)?
+                            .unwrap_or_default(),
+                        beyond_limits: settings
+                            .as_ref()
+                            .is_some_and(|s| !Self::limits(s).holds(minutes)),
+                        account_id,
+                        minutes,
+                    })
                 })
-                .collect())
+                .collect()
         })?)
     }
 }

@@ -37,17 +37,20 @@ pub(crate) fn settings_id(group_id: &str) -> String {
     derived_id(&[group_id, kinds::TIMEBANK])
 }
 
-/// The exchanges of a group this device sees, as the ledger needs them.
-pub(crate) fn ledger(conn: &Connection, group_id: &str) -> Result<Vec<Entry>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT giver_id, receiver_id, minutes, confirmed, withdrawn
-         FROM timebank_exchanges INDEXED BY timebank_ledger WHERE group_id = ?1",
-    )?;
-    let rows = stmt.query_map([group_id], |r| {
+/// Exchanges summed per giver, receiver and state: the ledger needs no
+/// more, and a group of any size gives at most a few rows per pair.
+const LEDGER_COLUMNS: &str = "giver_id, receiver_id, sum(minutes), confirmed, withdrawn";
+const LEDGER_GROUPS: &str = "GROUP BY giver_id, receiver_id, confirmed, withdrawn";
+
+fn entries(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Entry>> {
+    let rows = stmt.query_map(params, |r| {
         Ok(Entry {
             giver: r.get(0)?,
             receiver: r.get(1)?,
-            minutes: r.get(2)?,
+            minutes: r.get::<_, i64>(2)?.max(0) as u64,
             confirmed: r.get(3)?,
             withdrawn: r.get(4)?,
         })
@@ -55,12 +58,36 @@ pub(crate) fn ledger(conn: &Connection, group_id: &str) -> Result<Vec<Entry>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The exchanges one member is part of, as the ledger needs them.
+/// The exchanges of a group this device sees, as the ledger needs them
+/// (read from the covering index alone, summed).
+pub(crate) fn ledger(conn: &Connection, group_id: &str) -> Result<Vec<Entry>> {
+    let sql = format!(
+        "SELECT {LEDGER_COLUMNS} FROM timebank_exchanges INDEXED BY timebank_ledger
+         WHERE group_id = ?1 {LEDGER_GROUPS}"
+    );
+    entries(&mut conn.prepare_cached(&sql)?, [group_id])
+}
+
+/// The exchanges one member gave or received, as the ledger needs them.
 pub(crate) fn ledger_of(conn: &Connection, group_id: &str, member: &str) -> Result<Vec<Entry>> {
-    Ok(ledger(conn, group_id)?
-        .into_iter()
-        .filter(|e| e.giver == member || e.receiver == member)
-        .collect())
+    let sql = format!(
+        "SELECT {LEDGER_COLUMNS} FROM timebank_exchanges INDEXED BY timebank_ledger
+         WHERE group_id = ?1 AND giver_id = ?2 {LEDGER_GROUPS}
+         UNION ALL
+         SELECT {LEDGER_COLUMNS} FROM timebank_exchanges INDEXED BY timebank_received
+         WHERE group_id = ?1 AND receiver_id = ?2 {LEDGER_GROUPS}"
+    );
+    entries(&mut conn.prepare_cached(&sql)?, [group_id, member])
+}
+
+/// How many exchanges of a group are confirmed.
+pub(crate) fn confirmed_count(conn: &Connection, group_id: &str) -> Result<u32> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM timebank_exchanges INDEXED BY timebank_ledger
+             WHERE group_id = ?1 AND confirmed = 1",
+        )?
+        .query_row([group_id], |r| r.get(0))?)
 }
 
 /// Open offers and requests of a group, newest first.
@@ -117,9 +144,12 @@ pub(crate) fn all_before(
 /// Pending exchanges `member` takes part in, newest first.
 pub(crate) fn pending_of(conn: &Connection, group_id: &str, member: &str) -> Result<Vec<Exchange>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT doc FROM timebank_exchanges
-         WHERE group_id = ?1 AND (giver_id = ?2 OR receiver_id = ?2)
-           AND confirmed = 0 AND withdrawn = 0
+        "SELECT doc FROM (
+           SELECT doc, created_at_ms, id FROM timebank_exchanges INDEXED BY timebank_ledger
+           WHERE group_id = ?1 AND giver_id = ?2 AND confirmed = 0 AND withdrawn = 0
+           UNION ALL
+           SELECT doc, created_at_ms, id FROM timebank_exchanges INDEXED BY timebank_received
+           WHERE group_id = ?1 AND receiver_id = ?2 AND confirmed = 0 AND withdrawn = 0)
          ORDER BY created_at_ms DESC, id DESC",
     )?;
     docs(&mut stmt, [group_id, member])
@@ -136,13 +166,15 @@ pub(crate) fn is_reversed(conn: &Connection, exchange_id: &str) -> Result<bool> 
         .exists([exchange_id])?)
 }
 
-/// Everyone named in a group's exchanges this device sees: (id, name).
-pub(crate) fn names(conn: &Connection, group_id: &str) -> Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT giver_id, json_extract(doc, '$.giver_name') FROM timebank_exchanges WHERE group_id = ?1
-         UNION
-         SELECT receiver_id, json_extract(doc, '$.receiver_name') FROM timebank_exchanges WHERE group_id = ?1",
-    )?;
-    let rows = stmt.query_map([group_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// The name a member goes by in a group's exchanges (from any one of them).
+pub(crate) fn name_of(conn: &Connection, group_id: &str, member: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(
+               (SELECT json_extract(doc, '$.giver_name') FROM timebank_exchanges
+                INDEXED BY timebank_ledger WHERE group_id = ?1 AND giver_id = ?2 LIMIT 1),
+               (SELECT json_extract(doc, '$.receiver_name') FROM timebank_exchanges
+                INDEXED BY timebank_received WHERE group_id = ?1 AND receiver_id = ?2 LIMIT 1))",
+        )?
+        .query_row([group_id, member], |r| r.get(0))?)
 }

@@ -29,9 +29,10 @@ CREATE TABLE timebank_exchanges (
     created_at_ms INTEGER NOT NULL,
     reverses      TEXT
 ) STRICT;
--- The ledger reads only these columns, from the index alone.
+-- The ledger reads only these columns, from the index alone, summed per
+-- (giver, receiver, state) in index order.
 CREATE INDEX timebank_ledger ON timebank_exchanges
-    (group_id, giver_id, receiver_id, minutes, confirmed, withdrawn);
+    (group_id, giver_id, receiver_id, confirmed, withdrawn, minutes);
 -- A person's history: what they gave and what they received, newest first.
 CREATE INDEX timebank_given ON timebank_exchanges (group_id, giver_id, created_at_ms, id);
 CREATE INDEX timebank_received ON timebank_exchanges (group_id, receiver_id, created_at_ms, id);
