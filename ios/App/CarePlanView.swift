@@ -20,7 +20,12 @@ struct CarePlanView: View {
                 }
                 ForEach(plan.goals, id: \.id) { goal in
                     Section(goal.description) {
-                        ForEach(plan.activities.filter { $0.goalId == goal.id }, id: \.id) { Text($0.description) }
+                        ForEach(plan.activities.filter { $0.goalId == goal.id }, id: \.id) { activity in
+                            Text(activity.description)
+                            if let referral = activity.referral {
+                                ReferralRow(model: model, activityId: activity.id, referral: referral)
+                            }
+                        }
                         HStack {
                             TextField("Something I will do", text: Binding(
                                 get: { newActivity[goal.id] ?? "" }, set: { newActivity[goal.id] = $0 }))
@@ -56,5 +61,33 @@ struct CarePlanView: View {
             }
         }
         .onAppear { model.refresh() }
+    }
+}
+
+/// A referral's status and the person's say on it: nothing happens to them
+/// without their yes.
+struct ReferralRow: View {
+    @ObservedObject var model: CarePlanModel
+    let activityId: String
+    let referral: Referral
+    @State private var gpNote: String?
+
+    var body: some View {
+        VStack(alignment: .leading) {
+            Text("Referral to \(referral.service): \(String(describing: referral.status))").font(.caption)
+            HStack {
+                switch referral.status {
+                case .requested:
+                    Button("Accept") { model.moveReferral(activityId: activityId, to: .accepted) }
+                    Button("Decline") { model.moveReferral(activityId: activityId, to: .rejected) }
+                case .accepted, .inProgress:
+                    Button("Finished") { model.moveReferral(activityId: activityId, to: .completed) }
+                    Button("Stopped") { model.moveReferral(activityId: activityId, to: .cancelled) }
+                default: EmptyView()
+                }
+                Button("Note for my GP") { gpNote = model.messageToGp(activityId: activityId) }
+            }
+            if let gpNote { Text(gpNote).textSelection(.enabled) }
+        }
     }
 }

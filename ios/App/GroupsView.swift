@@ -34,8 +34,10 @@ struct GroupDetailView: View {
     @StateObject private var chat: ChatModel
     @StateObject private var meetups: MeetupsModel
     @State private var draft = ""
+    private let companion: PphCompanion
 
     init(companion: PphCompanion, group: PphCore.Group, groups: GroupsModel) {
+        self.companion = companion
         self.group = group
         self.groups = groups
         _chat = StateObject(wrappedValue: ChatModel(companion: companion, groupId: group.id))
@@ -75,6 +77,11 @@ struct GroupDetailView: View {
                 HStack {
                     TextField("Message", text: $draft)
                     Button("Send") { chat.post(draft); draft = "" }.disabled(draft.isEmpty)
+                }
+            }
+            Section("Timebank") {
+                NavigationLink("Offers, requests and my balance") {
+                    TimebankView(model: TimebankModel(companion: companion, groupId: group.id))
                 }
             }
             Section("Invite someone") {

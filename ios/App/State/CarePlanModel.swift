@@ -59,6 +59,31 @@ final class CarePlanModel: ObservableObject {
         act { _ = try companion.carePlans().recordReview(planId: planId, new: review) }
     }
 
+    /// A referral to a community service, made by the person or someone in
+    /// their support network; it waits for the person's yes.
+    func addReferral(goalId: String, _ referral: NewReferral) {
+        act { _ = try companion.carePlans().addReferral(goalId: goalId, new: referral) }
+    }
+
+    /// The person's say on a referral: accept, decline (rejected), start,
+    /// complete or cancel it, today, in their own words.
+    func moveReferral(activityId: String, to status: ReferralStatus, note: String? = nil) {
+        act {
+            _ = try companion.carePlans().updateReferral(
+                activityId: activityId, status: status, date: localDay(), note: note)
+        }
+    }
+
+    /// The note back to the GP, for the share sheet.
+    func messageToGp(activityId: String) -> String? {
+        do {
+            return try companion.carePlans().referralMessage(activityId: activityId, today: localDay())
+        } catch {
+            ui.error = describe(error)
+            return nil
+        }
+    }
+
     private func act(_ write: () throws -> Void) {
         do {
             try write()

@@ -153,6 +153,26 @@ await test("the care plan adds a goal and an activity, and refuses a blank goal"
     try check(model.ui.plan?.goals.count == goals, "the blank goal was written")
 }
 
+await test("a referral waits for the person's yes, and a completed one never goes back") {
+    let model = CarePlanModel(companion: companion)
+    model.refresh(planId: plan.id)
+    model.addReferral(goalId: goal.id, NewReferral(
+        service: "Hilltop Walkers", kind: .walkingGroup, referredBy: .me, requestedOn: localDay(),
+        description: "Walk with the group", schedule: Schedule(repeat: .onWeekdays(days: [.sat]), start: localDay())))
+    guard let walk = model.ui.plan?.activities.first(where: { $0.referral != nil }) else {
+        throw Failure(description: "no referral \(String(describing: model.ui.error))")
+    }
+    try check(walk.referral?.status == .requested, "status \(String(describing: walk.referral))")
+    model.moveReferral(activityId: walk.id, to: .accepted, note: "Saturdays suit me")
+    model.moveReferral(activityId: walk.id, to: .completed)
+    model.moveReferral(activityId: walk.id, to: .requested)
+    try check(model.ui.error?.hasPrefix("Please check status") == true, "error \(String(describing: model.ui.error))")
+    let now = model.ui.plan?.activities.first(where: { $0.id == walk.id })?.referral?.status
+    try check(now == .completed, "moved back: \(String(describing: now))")
+    let note = model.messageToGp(activityId: walk.id) ?? ""
+    try check(note.contains("Taken up: yes, from \(localDay())."), note)
+}
+
 if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
     await test("chat posts at once as pending, pages back, sends, reacts, and refuses an empty message") {
         let store = try open("chat")
@@ -226,6 +246,38 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         await held.signIn(email: email, password: "a long enough password")
         try check(held.ui.error?.hasPrefix("Too many tries; please wait") == true,
                   "error \(String(describing: held.ui.error))")
+    }
+    await test("time given is confirmed by its receiver, and limits are named") {
+        let fay = try open("tb-fay"), gus = try open("tb-gus")
+        for (c, name) in [(fay, "Fay"), (gus, "Gus")] {
+            _ = try await c.sync().signUp(serverUrl: server, email: "\(name)-\(UUID().uuidString)@example.org",
+                                          password: "a long enough password", displayName: name, role: .patient)
+        }
+        let group = try await fay.groups().createGroup(new: NewGroup(name: "Walkers", purpose: "Walk"))
+        let code = try await fay.groups().inviteCode(groupId: group.id, expiresAt: Date().addingTimeInterval(3_600)).code
+        _ = try await gus.groups().joinGroup(code: code)
+        let fays = TimebankModel(companion: fay, groupId: group.id)
+        fays.setRules(on: true, lowerHours: -1, upperHours: 40)
+        _ = try await fay.sync().syncNow()
+        _ = try await gus.sync().syncNow()
+        guard let gusMember = try await fay.groups().members(groupId: group.id).first(where: { $0.displayName == "Gus" })
+        else { throw Failure(description: "Gus is not a member") }
+        fays.give(to: gusMember, minutes: 45, category: .transport, note: "A lift")
+        fays.give(to: gusMember, minutes: 30, category: .company)
+        try check(fays.ui.overview?.awaitingOthers.count == 2, "pending \(fays.ui)")
+        _ = try await fay.sync().syncNow()
+        _ = try await gus.sync().syncNow()
+        let guss = TimebankModel(companion: gus, groupId: group.id, pageSize: 1)
+        guss.refresh()
+        let waiting = guss.ui.overview?.toConfirm ?? []
+        try check(waiting.count == 2, "to confirm \(guss.ui)")
+        for minutes: UInt32 in [45, 30] {
+            guss.confirm(exchangeId: waiting.first(where: { $0.minutes == minutes })?.id ?? "")
+        }
+        try check(guss.ui.error?.contains("-1 h") == true, "limit \(String(describing: guss.ui.error))")
+        try check(hours(guss.ui.overview?.myBalance.minutes ?? 0) == "-45 min", "balance \(String(describing: guss.ui.overview))")
+        guss.loadOlder()
+        try check(guss.ui.history.count == 2, "history \(guss.ui.history.count)")
     }
 } else {
     print("NOT run: the server tests (no PPH_TEST_SERVER_URL)")

@@ -66,4 +66,22 @@ class CarePlanState(
     fun addActivity(goalId: String, activity: NewActivity) = act { it.addActivity(goalId, activity) }
 
     fun recordReview(review: NewReview) = actOnPlan { plans, id -> plans.recordReview(id, review) }
+
+    /// A referral to a community service, made by the person or someone in
+    /// their support network; it waits for the person's yes.
+    fun addReferral(goalId: String, referral: NewReferral) = act { it.addReferral(goalId, referral) }
+
+    /// The person's say on a referral: accept, decline (rejected), start,
+    /// complete or cancel it, today, in their own words.
+    fun moveReferral(activityId: String, status: ReferralStatus, note: String? = null) = act {
+        it.updateReferral(activityId, status, LocalDate.now(clock).toString(), note)
+    }
+
+    /// The note back to the GP, for the share sheet.
+    fun messageToGp(activityId: String): String? = try {
+        companion.carePlans().referralMessage(activityId, LocalDate.now(clock).toString())
+    } catch (e: PphException) {
+        _ui.value = _ui.value.copy(error = describe(e))
+        null
+    }
 }

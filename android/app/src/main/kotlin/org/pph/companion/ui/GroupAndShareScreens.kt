@@ -20,6 +20,11 @@ import org.pph.companion.state.ClinicianState
 import org.pph.companion.state.GroupsState
 import org.pph.companion.state.MeetupsState
 import org.pph.companion.state.SharingState
+import org.pph.companion.state.TimebankState
+import org.pph.companion.state.hours
+import uniffi.pph.ExchangeState
+import uniffi.pph.PostKind
+import uniffi.pph.TimeCategory
 import uniffi.pph.Group
 import uniffi.pph.MessageStatus
 import uniffi.pph.NewMeetup
@@ -42,6 +47,7 @@ fun GroupsScreen(companion: PphCompanion) {
         Column {
             TextButton(onClick = { openId = null; groups.refresh() }) { Text("All groups") }
             GroupScreen(companion, open)
+            TimebankScreen(companion, open)
             Button(onClick = { scope.launch { groups.makeInvite(open.id) } }) { Text("Make an invite code (7 days)") }
             ui.invite?.let { Text("Code: ${it.code}") }
         }
@@ -58,6 +64,49 @@ fun GroupsScreen(companion: PphCompanion) {
             TextField(code, { code = it }, label = { Text("Invite code") })
             Button(onClick = { scope.launch { groups.join(code); code = "" } }) { Text("Join") }
         }
+    }
+}
+
+/// The group's timebank: my balance, offers and requests, what waits for
+/// me, and my history. Giving time starts from a member's name in
+/// `GroupsState`'s member list (not shown here).
+@Composable
+private fun TimebankScreen(companion: PphCompanion, group: Group) {
+    val bank = remember(group.id) { TimebankState(companion, group.id) }
+    val ui by bank.ui.collectAsStateWithLifecycle()
+    var offer by remember { mutableStateOf("") }
+    LaunchedEffect(group.id) { bank.refresh() }
+    val overview = ui.overview ?: return
+    Column {
+        ui.error?.let { Text(it) }
+        if (overview.settings?.on != true) {
+            Text("The timebank is off")
+            return@Column
+        }
+        Text("My balance: ${hours(overview.myBalance.minutes)}")
+        overview.settings?.totals?.let { Text("The group: ${hours(it.minutes.toLong())} given in ${it.exchanges} exchanges") }
+        overview.offers.forEach { Text("Offer: ${it.text} (${it.authorName})") }
+        overview.requests.forEach { Text("Request: ${it.text} (${it.authorName})") }
+        overview.toConfirm.forEach { e ->
+            Row {
+                Text("${e.giverName} gave you ${hours(e.minutes.toLong())} on ${e.onDate}")
+                Button(onClick = { bank.confirm(e.id) }) { Text("Confirm") }
+            }
+        }
+        overview.awaitingOthers.forEach { e ->
+            Row {
+                Text("You gave ${e.receiverName} ${hours(e.minutes.toLong())}: waiting for them")
+                TextButton(onClick = { bank.withdraw(e.id) }) { Text("Withdraw") }
+            }
+        }
+        Row {
+            TextField(offer, { offer = it }, label = { Text("I can offer…") })
+            Button(onClick = { bank.post(PostKind.OFFER, TimeCategory.OTHER, offer); offer = "" }) { Text("Offer") }
+        }
+        ui.history.filter { it.state != ExchangeState.PENDING }.forEach { e ->
+            Text("${e.onDate}: ${hours(e.myMinutes)} (${e.state.name.lowercase()})")
+        }
+        if (ui.olderCursor != null) TextButton(onClick = { bank.loadOlder() }) { Text("Earlier") }
     }
 }
 

@@ -22,6 +22,8 @@ import org.pph.companion.state.BudgetState
 import org.pph.companion.state.CarePlanState
 import uniffi.pph.GoalStatus
 import uniffi.pph.NewActivity
+import uniffi.pph.Referral
+import uniffi.pph.ReferralStatus
 import uniffi.pph.NewGoal
 import uniffi.pph.NewReview
 import uniffi.pph.NewSpend
@@ -56,7 +58,10 @@ fun CarePlanScreen(companion: PphCompanion) {
                     TextButton(onClick = { state.setGoalStatus(goal.id, GoalStatus.ACHIEVED) }) { Text("Achieved") }
                 }
             }
-            plan.activities.filter { it.goalId == goal.id }.forEach { Text("    – ${it.description}") }
+            plan.activities.filter { it.goalId == goal.id }.forEach { activity ->
+                Text("    – ${activity.description}")
+                activity.referral?.let { ReferralRow(state, activity.id, it) }
+            }
             Row {
                 OutlinedTextField(activityText[goal.id] ?: "", { activityText[goal.id] = it }, label = { Text("Something I will do daily") })
                 TextButton(onClick = {
@@ -134,5 +139,30 @@ fun BudgetScreen(companion: PphCompanion) {
                 }
             },
         ) { Text("Record spend") }
+    }
+}
+
+/// A referral's status and the person's say on it: nothing happens to them
+/// without their yes.
+@Composable
+private fun ReferralRow(state: CarePlanState, activityId: String, referral: Referral) {
+    var gpNote by remember { mutableStateOf<String?>(null) }
+    Column {
+        Text("      Referral to ${referral.service}: ${referral.status.name.lowercase().replace('_', ' ')}")
+        Row {
+            when (referral.status) {
+                ReferralStatus.REQUESTED -> {
+                    TextButton(onClick = { state.moveReferral(activityId, ReferralStatus.ACCEPTED) }) { Text("Accept") }
+                    TextButton(onClick = { state.moveReferral(activityId, ReferralStatus.REJECTED) }) { Text("Decline") }
+                }
+                ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS -> {
+                    TextButton(onClick = { state.moveReferral(activityId, ReferralStatus.COMPLETED) }) { Text("Finished") }
+                    TextButton(onClick = { state.moveReferral(activityId, ReferralStatus.CANCELLED) }) { Text("Stopped") }
+                }
+                else -> {}
+            }
+            TextButton(onClick = { gpNote = state.messageToGp(activityId) }) { Text("Note for my GP") }
+        }
+        gpNote?.let { Text(it) }
     }
 }

@@ -122,6 +122,8 @@ fun main() {
     planAndSharingSuite(companion, clock, dir, ::test)
     meetupsAndStatusSuite(companion, clock, ::test)
     accountAndGroupsSuite(dir, ::test)
+    referralSuite(companion, clock, ::test)
+    timebankSuite(dir, ::test)
     companion.close()
     println("$passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
@@ -296,6 +298,80 @@ fun accountAndGroupsSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> 
             host.close()
             guest.close()
             laptop.close()
+        }
+    }
+}
+
+fun referralSuite(companion: PphCompanion, clock: Clock, run: (String, () -> Unit) -> Unit) {
+    run("a referral waits for the person's yes, and a completed one never goes back") {
+        val state = CarePlanState(companion, clock)
+        state.refresh(companion.carePlans().listPlans().first().id)
+        val goal = state.ui.value.plan?.goals?.first() ?: throw AssertionError("no plan: ${state.ui.value}")
+        state.addReferral(
+            goal.id,
+            NewReferral(
+                "Hilltop Walkers", ServiceKind.WALKING_GROUP, Responsible.Me, "2026-03-01",
+                "Walk with the group", Schedule(repeat = Repeat.OnWeekdays(listOf(Weekday.SAT)), start = "2026-03-07"),
+            ),
+        )
+        val walk = state.ui.value.plan?.activities?.firstOrNull { it.referral != null } ?: throw AssertionError("no referral")
+        check(walk.referral?.status == ReferralStatus.REQUESTED) { "status ${walk.referral}" }
+        state.moveReferral(walk.id, ReferralStatus.ACCEPTED, "Saturdays suit me")
+        state.moveReferral(walk.id, ReferralStatus.COMPLETED)
+        state.moveReferral(walk.id, ReferralStatus.REQUESTED)
+        check(state.ui.value.error?.startsWith("Please check status") == true) { "error ${state.ui.value.error}" }
+        val now = state.ui.value.plan?.activities?.single { it.id == walk.id }?.referral
+        check(now?.status == ReferralStatus.COMPLETED) { "moved back: $now" }
+        val note = state.messageToGp(walk.id) ?: throw AssertionError("no message")
+        check(note.contains("Taken up: yes, from 2026-03-04.")) { note }
+    }
+}
+
+fun timebankSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
+    val server = System.getenv("PPH_TEST_SERVER_URL") ?: return
+    run("time given is confirmed by its receiver, and limits are named") {
+        runBlocking {
+            fun store(name: String) = PphCompanion.open(
+                CompanionConfig(dbPath = dir.resolve("tb-$name.db").toString(), encryptionKey = ByteArray(32) { 6 }, deviceName = name),
+            )
+            val (fay, gus) = store("fay") to store("gus")
+            for ((c, name) in listOf(fay to "Fay", gus to "Gus")) {
+                c.sync().signUp(server, "$name-${UUID.randomUUID()}@example.org", "a long enough password", name, AccountRole.PATIENT)
+            }
+            val group = fay.groups().createGroup(NewGroup("Walkers", "Walk", null))
+            val code = fay.groups().inviteCode(group.id, Instant.now().plusSeconds(3_600)).code
+            gus.groups().joinGroup(code)
+            val fays = TimebankState(fay, group.id)
+            fays.setRules(on = true, lowerHours = -1, upperHours = 40)
+            fay.sync().syncNow()
+            gus.sync().syncNow()
+            val gusAccount = fay.groups().members(group.id).single { it.displayName == "Gus" }
+            fays.give(gusAccount, 45u, TimeCategory.TRANSPORT, "A lift")
+            check(fays.ui.value.overview?.awaitingOthers?.size == 1) { "pending ${fays.ui.value}" }
+            fays.give(gusAccount, 30u, TimeCategory.COMPANY)
+            fay.sync().syncNow()
+            gus.sync().syncNow()
+            val guss = TimebankState(gus, group.id, pageSize = 1u)
+            guss.refresh()
+            val waiting = guss.ui.value.overview?.toConfirm ?: emptyList()
+            check(waiting.size == 2) { "to confirm ${guss.ui.value}" }
+            guss.confirm(waiting.single { it.minutes == 45u }.id)
+            guss.confirm(waiting.single { it.minutes == 30u }.id)
+            check(guss.ui.value.error?.contains("-1 h") == true) { "limit ${guss.ui.value.error}" }
+            check(hours(guss.ui.value.overview!!.myBalance.minutes) == "-45 min") { "balance ${guss.ui.value.overview}" }
+            check(guss.ui.value.history.size == 1 && guss.ui.value.olderCursor != null) { "page ${guss.ui.value.history}" }
+            guss.loadOlder()
+            check(guss.ui.value.history.size == 2) { "older ${guss.ui.value.history}" }
+            guss.loadBalances()
+            check(guss.ui.value.error?.startsWith("Not allowed") == true) { "balances ${guss.ui.value.error}" }
+            gus.sync().syncNow()
+            fay.sync().syncNow()
+            fays.loadBalances()
+            check(fays.ui.value.balances.map { it.displayName to it.minutes }.toSet() == setOf("Fay" to 45L, "Gus" to -45L)) {
+                "balances ${fays.ui.value.balances}"
+            }
+            fay.close()
+            gus.close()
         }
     }
 }
