@@ -1,7 +1,8 @@
 //! The timebank end to end, on a real `pph-server` process: an exchange
 //! recorded offline settles once both phones have synced; only its two
 //! people and the facilitator ever receive it; the wrong member's valid
-//! token cannot confirm or withdraw it; limits hold on each device; and any
+//! token cannot confirm or withdraw it and a confirmation forged into the
+//! relay's store is set aside; limits hold on each device; and any
 //! sequence of offline exchanges, confirmations, withdrawals and reversals
 //! across three members converges to balances that are the sums of their
 //! confirmed exchanges.
@@ -79,7 +80,8 @@ fn settle(space: &str, exchange_id: &str, field: &str) -> Change {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exchange_settles_after_both_sync_and_only_its_people_see_it() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = ServerProcess::start(dir.path());
+    let relay = Relay::sqlite(dir.path());
+    let server = ServerProcess::start_on(&relay, dir.path());
     let fay = patient(&server, dir.path(), "fay").await;
     let gus = patient(&server, dir.path(), "gus").await;
     let hal = patient(&server, dir.path(), "hal").await;
@@ -169,6 +171,34 @@ async fn an_exchange_settles_after_both_sync_and_only_its_people_see_it() {
         let body: serde_json::Value = response.json().await.expect("json");
         assert_eq!(body["refused"][0]["rule"], "not_author", "{body}");
     }
+    // A giver's confirmation of their own gift, forged straight into the
+    // relay's store past its checks, is set aside by the receiver's phone.
+    relay
+        .forge(
+            &account(&gus),
+            &settle(&group.id, &chat.id, "confirmed_at_ms"),
+        )
+        .await;
+    let report = fay.sync().sync_now().await.expect("fay syncs");
+    assert_eq!(report.set_aside, 1, "{report:?}");
+    let rules: Vec<String> = fay
+        .sync()
+        .set_aside_changes()
+        .expect("set aside")
+        .into_iter()
+        .map(|c| c.rule)
+        .collect();
+    assert_eq!(rules, ["not_author"]);
+    assert_eq!(
+        bank(&fay)
+            .to_confirm
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>(),
+        [chat.id.as_str()],
+        "still pending, for Fay to confirm"
+    );
+
     // And the phones refuse the same before anything is queued.
     assert!(matches!(
         fay.timebank().confirm_exchange(lift.id.clone()),
