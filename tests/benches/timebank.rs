@@ -10,74 +10,28 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use pph_core::*;
 use pph_server::{Backend, EmbeddedServer};
-use pph_testing::device;
+use pph_testing::{account_id, group_of, signed_up, sync_all};
 use std::sync::Arc;
-use std::time::Duration;
 
 const MEMBERS: usize = 10;
 const EXCHANGES: usize = 10_000;
 const PAGE: u32 = 50;
-
-fn account(c: &Companion) -> String {
-    c.sync()
-        .status()
-        .expect("status")
-        .account
-        .expect("signed in")
-        .account_id
-}
 
 fn benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let server =
         EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
-    let fay = device(dir.path(), "fay");
-    let members: Vec<Arc<Companion>> = (0..MEMBERS)
-        .map(|i| device(dir.path(), &format!("m{i}")))
-        .collect();
-    let group = runtime.block_on(async {
-        for (phone, name) in std::iter::once((&fay, "fay".to_owned())).chain(
+    let (fay, members, group) = runtime.block_on(async {
+        let fay = signed_up(&server.url, dir.path(), "fay", "Fay", AccountRole::Patient).await;
+        let mut members = Vec::new();
+        for i in 0..MEMBERS {
+            let name = format!("m{i}");
             members
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (m, format!("m{i}"))),
-        ) {
-            phone
-                .sync()
-                .sign_up(
-                    server.url.clone(),
-                    format!("{name}-{:x}@bench.example", rand::random::<u64>()),
-                    "bench password 123".into(),
-                    name,
-                    AccountRole::Patient,
-                )
-                .await
-                .expect("sign up");
+                .push(signed_up(&server.url, dir.path(), &name, &name, AccountRole::Patient).await);
         }
-        let group = fay
-            .groups()
-            .create_group(NewGroup {
-                name: "Bench timebank".into(),
-                purpose: String::new(),
-                condition_focus: None,
-            })
-            .await
-            .expect("group");
-        let invite = fay
-            .groups()
-            .invite_code(
-                group.id.clone(),
-                std::time::SystemTime::now() + Duration::from_secs(3_600),
-            )
-            .await
-            .expect("invite");
-        for m in &members {
-            m.groups()
-                .join_group(invite.code.clone())
-                .await
-                .expect("join");
-        }
+        let joiners: Vec<&Arc<Companion>> = members.iter().collect();
+        let (group, _) = group_of(&fay, &joiners, "Bench timebank").await;
         fay.timebank()
             .set_rules(
                 group.id.clone(),
@@ -88,13 +42,11 @@ fn benches(c: &mut Criterion) {
                 },
             )
             .expect("rules");
-        fay.sync().sync_now().await.expect("rules out");
-        for m in &members {
-            m.sync().sync_now().await.expect("member sync");
-        }
-        group.id
+        sync_all(&[&fay]).await;
+        sync_all(&members).await;
+        (fay, members, group.id)
     });
-    let ids: Vec<String> = members.iter().map(|m| account(m)).collect();
+    let ids: Vec<String> = members.iter().map(|m| account_id(m)).collect();
     for i in 0..EXCHANGES {
         let (from, to) = (i % MEMBERS, (i + 1 + i / MEMBERS) % MEMBERS);
         let to = if to == from { (to + 1) % MEMBERS } else { to };

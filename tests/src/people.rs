@@ -61,6 +61,30 @@ pub async fn signed_in(url: &str, dir: &Path, device_name: &str, email: &str) ->
     other
 }
 
+/// The account a device is signed in as.
+pub fn account_id(device: &Companion) -> String {
+    device
+        .sync()
+        .status()
+        .expect("status")
+        .account
+        .expect("signed in")
+        .account_id
+}
+
+/// The rules broken by the changes a device set aside, sorted.
+pub fn set_aside_rules(device: &Companion) -> Vec<String> {
+    let mut rules: Vec<String> = device
+        .sync()
+        .set_aside_changes()
+        .expect("set aside")
+        .into_iter()
+        .map(|c| c.rule)
+        .collect();
+    rules.sort();
+    rules
+}
+
 /// Every device syncs once, in order.
 pub async fn sync_all<D: AsRef<Companion>>(devices: &[D]) {
     for d in devices {

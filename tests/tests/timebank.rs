@@ -19,7 +19,7 @@ const HOUR: u32 = 60;
 
 fn give(to: &Companion, name: &str, minutes: u32, category: TimeCategory) -> NewExchange {
     NewExchange {
-        receiver_id: account(to),
+        receiver_id: account_id(to),
         receiver_name: name.into(),
         minutes,
         category,
@@ -27,15 +27,6 @@ fn give(to: &Companion, name: &str, minutes: u32, category: TimeCategory) -> New
         note: String::new(),
         post_id: None,
     }
-}
-
-fn account(c: &Companion) -> String {
-    c.sync()
-        .status()
-        .expect("status")
-        .account
-        .expect("signed in")
-        .account_id
 }
 
 async fn timebank_group(
@@ -175,20 +166,13 @@ async fn an_exchange_settles_after_both_sync_and_only_its_people_see_it() {
     // relay's store past its checks, is set aside by the receiver's phone.
     relay
         .forge(
-            &account(&gus),
+            &account_id(&gus),
             &settle(&group.id, &chat.id, "confirmed_at_ms"),
         )
         .await;
     let report = fay.sync().sync_now().await.expect("fay syncs");
     assert_eq!(report.set_aside, 1, "{report:?}");
-    let rules: Vec<String> = fay
-        .sync()
-        .set_aside_changes()
-        .expect("set aside")
-        .into_iter()
-        .map(|c| c.rule)
-        .collect();
-    assert_eq!(rules, ["not_author"]);
+    assert_eq!(set_aside_rules(&fay), ["not_author"]);
     assert_eq!(
         bank(&fay)
             .to_confirm
@@ -463,7 +447,7 @@ proptest! {
 
             // The facilitator receives every exchange: the whole log.
             let all = whole_group(&fay, &group.id);
-            let ids: Vec<String> = members.iter().map(|m| account(m)).collect();
+            let ids: Vec<String> = members.iter().map(|m| account_id(m)).collect();
             for (i, m) in members.iter().enumerate() {
                 let mine = known(m, &group.id);
                 // Exactly their exchanges, in the same state as everywhere.

@@ -307,16 +307,10 @@ async fn changes_forged_into_the_relay_are_set_aside_by_every_client(relay: Rela
     }
     let report = s.pat.sync().sync_now().await.expect("sync");
     assert_eq!(report.set_aside, 3, "{report:?}");
-    let mut rules: Vec<String> = s
-        .pat
-        .sync()
-        .set_aside_changes()
-        .expect("set aside")
-        .into_iter()
-        .map(|c| c.rule)
-        .collect();
-    rules.sort();
-    assert_eq!(rules, ["not_author", "not_owner", "wrong_space_kind"]);
+    assert_eq!(
+        set_aside_rules(&s.pat),
+        ["not_author", "not_owner", "wrong_space_kind"]
+    );
     assert_eq!(
         s.pat
             .care_plans()

@@ -88,11 +88,9 @@ pub struct ContactAdd {
     pub reach: String,
 }
 
+/// When something is done: the flags every schedule takes.
 #[derive(Args, Default)]
-pub struct ActivityAdd {
-    pub goal: String,
-    #[arg(long)]
-    pub text: String,
+pub struct ScheduleArgs {
     /// once | daily | weekly:N | on:mon,thu | every:N
     #[arg(long)]
     pub repeat: String,
@@ -104,6 +102,26 @@ pub struct ActivityAdd {
     /// The time of day it is done, HH:MM-HH:MM.
     #[arg(long)]
     pub window: Option<String>,
+}
+
+impl ScheduleArgs {
+    pub fn schedule(self) -> Result<Schedule> {
+        Ok(Schedule {
+            repeat: parse::repeat(&self.repeat)?,
+            start: self.start,
+            end: self.end,
+            window: self.window.as_deref().map(parse::window).transpose()?,
+        })
+    }
+}
+
+#[derive(Args, Default)]
+pub struct ActivityAdd {
+    pub goal: String,
+    #[arg(long)]
+    pub text: String,
+    #[command(flatten)]
+    pub when: ScheduleArgs,
     /// A contact's id when they do it rather than you.
     #[arg(long)]
     pub by: Option<String>,
@@ -112,15 +130,8 @@ pub struct ActivityAdd {
 #[derive(Args, Default)]
 pub struct Reschedule {
     pub activity: String,
-    /// once | daily | weekly:N | on:mon,thu | every:N
-    #[arg(long)]
-    pub repeat: String,
-    #[arg(long)]
-    pub start: String,
-    #[arg(long)]
-    pub end: Option<String>,
-    #[arg(long)]
-    pub window: Option<String>,
+    #[command(flatten)]
+    pub when: ScheduleArgs,
     /// The first day the new schedule counts from.
     #[arg(long)]
     pub from: String,
@@ -237,22 +248,8 @@ pub fn add_contact(ctx: &Ctx, a: ContactAdd) -> Result<Contact> {
     )?)
 }
 
-pub fn schedule(
-    repeat: &str,
-    start: String,
-    end: Option<String>,
-    window: Option<&str>,
-) -> Result<Schedule> {
-    Ok(Schedule {
-        repeat: parse::repeat(repeat)?,
-        start,
-        end,
-        window: window.map(parse::window).transpose()?,
-    })
-}
-
 pub fn add_activity(ctx: &Ctx, a: ActivityAdd) -> Result<Activity> {
-    let schedule = schedule(&a.repeat, a.start, a.end, a.window.as_deref())?;
+    let schedule = a.when.schedule()?;
     Ok(ctx.companion.care_plans().add_activity(
         a.goal,
         NewActivity {
@@ -267,7 +264,7 @@ pub fn add_activity(ctx: &Ctx, a: ActivityAdd) -> Result<Activity> {
 }
 
 pub fn reschedule(ctx: &Ctx, a: Reschedule) -> Result<Activity> {
-    let schedule = schedule(&a.repeat, a.start, a.end, a.window.as_deref())?;
+    let schedule = a.when.schedule()?;
     Ok(ctx
         .companion
         .care_plans()

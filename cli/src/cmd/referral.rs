@@ -3,7 +3,7 @@
 //! up for the GP.
 
 use super::diary::PatientArgs;
-use super::plan::schedule;
+use super::plan::ScheduleArgs;
 use crate::ctx::Ctx;
 use crate::fail::Result;
 use crate::parse;
@@ -57,15 +57,9 @@ pub struct Add {
     /// The local date it was made, YYYY-MM-DD; today if not given.
     #[arg(long)]
     pub on: Option<String>,
-    /// When you would go: once | daily | weekly:N | on:mon,thu | every:N
-    #[arg(long)]
-    pub repeat: String,
-    #[arg(long)]
-    pub start: String,
-    #[arg(long)]
-    pub end: Option<String>,
-    #[arg(long)]
-    pub window: Option<String>,
+    /// When you would go, once you accept it.
+    #[command(flatten)]
+    pub when: ScheduleArgs,
 }
 
 pub fn add(ctx: &Ctx, a: Add) -> Result<Activity> {
@@ -80,7 +74,7 @@ pub fn add(ctx: &Ctx, a: Add) -> Result<Activity> {
             },
             requested_on: a.on.unwrap_or_else(|| ctx.today()),
             description: a.text,
-            schedule: schedule(&a.repeat, a.start, a.end, a.window.as_deref())?,
+            schedule: a.when.schedule()?,
         },
     )?)
 }

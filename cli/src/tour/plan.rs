@@ -4,6 +4,7 @@
 use super::{say, Tour, ANN, DAY_MS, HOUR_MS, START_MS};
 use crate::cmd::plan::{
     self, ActivityAdd, ContactAdd, Create, Done, GoalAdd, Range, Reschedule, ReviewArgs,
+    ScheduleArgs,
 };
 use crate::fail::Result;
 use crate::render::plan::PlanHistory;
@@ -78,10 +79,12 @@ pub(super) fn write(t: &mut Tour) -> Result<()> {
             ActivityAdd {
                 goal: goal.into(),
                 text: text.into(),
-                repeat: repeat.into(),
-                start: start.into(),
-                end: None,
-                window: window.map(Into::into),
+                when: ScheduleArgs {
+                    repeat: repeat.into(),
+                    start: start.into(),
+                    end: None,
+                    window: window.map(Into::into),
+                },
                 by: by.map(Into::into),
             },
         )
@@ -209,10 +212,11 @@ pub(super) fn review(t: &mut Tour) -> Result<()> {
         &ann,
         Reschedule {
             activity: t.story.walk.clone(),
-            repeat: "weekly:4".into(),
-            start: "2026-03-02".into(),
-            end: None,
-            window: None,
+            when: ScheduleArgs {
+                repeat: "weekly:4".into(),
+                start: "2026-03-02".into(),
+                ..ScheduleArgs::default()
+            },
             from: "2026-03-16".into(),
         },
     )?;

@@ -3,7 +3,7 @@
 //! back to her GP.
 
 use super::{say, Tour, ANN};
-use crate::cmd::plan::{self, ContactAdd};
+use crate::cmd::plan::{self, ContactAdd, ScheduleArgs};
 use crate::cmd::referral::{self, Add};
 use crate::fail::Result;
 
@@ -28,10 +28,11 @@ pub(super) fn walking_group(t: &mut Tour) -> Result<()> {
             by: Some(sam.id),
             text: "Walk with the group on Saturdays".into(),
             on: Some(today.clone()),
-            repeat: "on:sat".into(),
-            start: today.clone(),
-            end: None,
-            window: None,
+            when: ScheduleArgs {
+                repeat: "on:sat".into(),
+                start: today.clone(),
+                ..ScheduleArgs::default()
+            },
         },
     )?;
     say("Sam, Ann's link worker, refers her to Hilltop Walkers. Until Ann says yes it is only a proposal: nothing is due.");

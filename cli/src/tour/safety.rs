@@ -1,7 +1,7 @@
 //! What the store refuses: bad input (nothing written) and the wrong key.
 
 use super::{say, Tour, ANN};
-use crate::cmd::plan::{self, ActivityAdd, Create};
+use crate::cmd::plan::{self, ActivityAdd, Create, ScheduleArgs};
 use crate::fail::{Fail, Result, Status};
 use pph_core::{Companion, PphError};
 
@@ -23,8 +23,11 @@ pub(super) fn mistakes(t: &mut Tour) -> Result<()> {
             ActivityAdd {
                 goal: t.story.walk_goal.clone(),
                 text: "Swim".into(),
-                repeat: "weekly:0".into(),
-                start: "2026-03-16".into(),
+                when: ScheduleArgs {
+                    repeat: "weekly:0".into(),
+                    start: "2026-03-16".into(),
+                    ..ScheduleArgs::default()
+                },
                 ..ActivityAdd::default()
             },
         )
