@@ -54,6 +54,7 @@ fn the_tour_walks_through_care_plans() {
         "For you to confirm:\n    - 2026-03-30 11:01:01 UTC  Rosa gave Ann 1 h 30 min (Transport) on 2026-03-30 [pending]",
         "after: +1 h 30 min. Ann's: -1 h 30 min.",
         "The group: 1 h 30 min given in 1 exchange by 2 members",
+        "  Dr Okafor <dr.okafor@example.org> read [CarePlan, Diary, Questionnaires] (",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

@@ -25,6 +25,13 @@ struct ShareView: View {
                     Button("Stop sharing") { Task { await model.revoke(shareId: share.shareId) } }
                 }
             }
+            if !model.ui.accesses.isEmpty {
+                Section("Who read my records") {
+                    ForEach(Array(model.ui.accesses.enumerated()), id: \.offset) { _, a in
+                        Text("\(a.lastAt.formatted()): \(a.clinicianName) read \(a.scopes.map { String(describing: $0) }.joined(separator: ", ")) (\(a.records) records)")
+                    }
+                }
+            }
         }
         .task { await model.refresh() }
     }

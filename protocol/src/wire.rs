@@ -173,6 +173,25 @@ pub struct SharesResponse {
     pub shares: Vec<ShareResponse>,
 }
 
+/// One sitting in which a clinician read a patient's shared records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareAccessResponse {
+    pub clinician_email: String,
+    pub clinician_name: String,
+    pub scopes: Vec<Scope>,
+    pub first_at_ms: i64,
+    pub last_at_ms: i64,
+    /// Pull requests in the sitting.
+    pub requests: i64,
+    /// Changes served in it.
+    pub records: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessLogResponse {
+    pub accesses: Vec<ShareAccessResponse>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CreateGroupSpaceRequest {
     pub space: String,

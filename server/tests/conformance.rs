@@ -1055,6 +1055,64 @@ async fn bodies(s: &dyn Storage, space: &str, readable: Readable<'_>) -> Vec<Str
         .collect()
 }
 
+/// A clinician's pulls within ten minutes of each other, of the same
+/// scopes, are one sitting in the patient's access log; another patient
+/// never sees it.
+async fn clinician_reads_are_logged_for_the_patient(s: Arc<dyn Storage>) {
+    let [pat, other, doc] = [Role::Patient, Role::Patient, Role::Clinician].map(account);
+    for x in [&pat, &other, &doc] {
+        s.create_account(x).await.expect("account");
+    }
+    let read = |patient: &Account, scopes: Vec<Scope>, at_ms: i64, records: i64| Access {
+        patient_account: patient.id.clone(),
+        clinician_account: doc.id.clone(),
+        scopes,
+        at_ms,
+        records,
+    };
+    let minute = 60_000;
+    let plan = vec![Scope::CarePlan, Scope::Diary];
+    for access in [
+        read(&pat, plan.clone(), 1_000, 500),
+        read(&pat, plan.clone(), 1_000 + 9 * minute, 20),
+        read(&pat, vec![Scope::Budget], 1_000 + 9 * minute, 3),
+        read(&pat, plan.clone(), 1_000 + 20 * minute, 0),
+        read(&other, plan.clone(), 5_000, 7),
+    ] {
+        s.record_access(&access).await.expect("record");
+    }
+    let log = s.access_log(&pat.id).await.expect("log");
+    let seen: Vec<(Vec<Scope>, i64, i64, i64, i64)> = log
+        .iter()
+        .map(|a| {
+            (
+                a.scopes.clone(),
+                a.first_ms,
+                a.last_ms,
+                a.requests,
+                a.records,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (plan.clone(), 1_000 + 20 * minute, 1_000 + 20 * minute, 1, 0),
+            (
+                vec![Scope::Budget],
+                1_000 + 9 * minute,
+                1_000 + 9 * minute,
+                1,
+                3
+            ),
+            (plan.clone(), 1_000, 1_000 + 9 * minute, 2, 520),
+        ]
+    );
+    assert!(log.iter().all(|a| a.clinician_email == doc.email));
+    assert_eq!(s.access_log(&other.id).await.expect("other").len(), 1);
+    assert!(s.access_log(&doc.id).await.expect("none").is_empty());
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1096,4 +1154,5 @@ conformance!(
     removed_members_cannot_rejoin_until_readmitted,
     attempts_are_counted_atomically,
     two_party_records_reach_only_their_parties,
+    clinician_reads_are_logged_for_the_patient,
 );

@@ -274,6 +274,26 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
     assert!(summary.symptom_trends.is_empty());
     assert!(summary.budgets.is_empty());
 
+    // The patient sees who read what, and when.
+    let log = phone.sync().share_access_log().await.expect("access log");
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].clinician_email, "dr.cole@example.org");
+    assert_eq!(
+        log[0].scopes,
+        [ShareScope::CarePlan, ShareScope::Questionnaires]
+    );
+    assert!(log[0].records > 0 && log[0].requests >= 1, "{log:?}");
+    assert!(log[0].first_at <= log[0].last_at && log[0].last_at <= SystemTime::now());
+    assert!(
+        laptop
+            .sync()
+            .share_access_log()
+            .await
+            .expect("own log")
+            .is_empty(),
+        "the clinician's own log holds no one else's"
+    );
+
     phone
         .sync()
         .revoke_share(share.share_id.clone())

@@ -60,6 +60,9 @@ class SyncTest(unittest.TestCase):
         summary = clinic.sync().consultation_summary(patients[0].patient_space)
         self.assertEqual(summary.care_plan.info.id, plan.id)
         self.assertEqual(summary.questionnaires, [])
+        log = await phone.sync().share_access_log()
+        self.assertEqual([(a.clinician_email, a.scopes) for a in log], [(doctor, [pph.ShareScope.CARE_PLAN])])
+        self.assertGreater(log[0].records, 0)
 
         with self.assertRaises(pph.PphError.Validation):
             await phone.sync().grant_share(doctor, [], expires)

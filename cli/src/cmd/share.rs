@@ -3,7 +3,7 @@
 use crate::ctx::Ctx;
 use crate::fail::Result;
 use crate::parse;
-use crate::render::sync::Shares;
+use crate::render::sync::{AccessLog, Shares};
 use clap::{Args, Subcommand};
 use pph_core::*;
 use std::time::SystemTime;
@@ -16,6 +16,8 @@ pub enum ShareCommand {
     Revoke { share: String },
     /// Your shares, live and ended.
     List,
+    /// Who read your shared records, which parts, and when.
+    Log,
 }
 
 #[derive(Args, Default)]
@@ -49,6 +51,12 @@ pub fn list(ctx: &Ctx) -> Result<Shares> {
     Ok(Shares(ctx.block_on(ctx.companion.sync().shares())?))
 }
 
+pub fn log(ctx: &Ctx) -> Result<AccessLog> {
+    Ok(AccessLog(
+        ctx.block_on(ctx.companion.sync().share_access_log())?,
+    ))
+}
+
 pub fn run(ctx: &Ctx, command: ShareCommand) -> Result<()> {
     match command {
         ShareCommand::Grant(a) => {
@@ -60,6 +68,7 @@ pub fn run(ctx: &Ctx, command: ShareCommand) -> Result<()> {
             ctx.out.done("revoked");
         }
         ShareCommand::List => ctx.out.show(&list(ctx)?),
+        ShareCommand::Log => ctx.out.show(&log(ctx)?),
     }
     Ok(())
 }

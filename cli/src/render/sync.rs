@@ -4,7 +4,8 @@
 use super::{instant, lines};
 use crate::out::Show;
 use pph_core::{
-    AccountInfo, ConsultationSummary, SetAsideChange, Share, SharedPatient, SyncReport, SyncStatus,
+    AccountInfo, ConsultationSummary, SetAsideChange, Share, ShareAccess, SharedPatient,
+    SyncReport, SyncStatus,
 };
 use serde::Serialize;
 
@@ -19,6 +20,32 @@ pub struct Shares(pub Vec<Share>);
 #[derive(Serialize)]
 #[serde(transparent)]
 pub struct Patients(pub Vec<SharedPatient>);
+
+/// Who read a patient's shared records, newest first.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct AccessLog(pub Vec<ShareAccess>);
+
+impl Show for AccessLog {
+    fn text(&self) -> String {
+        if self.0.is_empty() {
+            return "No clinician has read your shared records.\n".into();
+        }
+        lines(&self.0, |a| {
+            format!(
+                "{} to {}  {} <{}> read {:?} ({} records in {} request{})",
+                instant(a.first_at),
+                instant(a.last_at),
+                a.clinician_name,
+                a.clinician_email,
+                a.scopes,
+                a.records,
+                a.requests,
+                if a.requests == 1 { "" } else { "s" }
+            )
+        })
+    }
+}
 
 impl Show for AccountInfo {
     fn text(&self) -> String {

@@ -43,6 +43,9 @@ pub(super) fn consultation(t: &mut Tour) -> Result<()> {
         .out
         .show(&clinician::summary(&laptop, patient.patient_space.clone())?);
 
+    say("Ann's phone shows who read what, and when:");
+    phone.out.show(&share::log(&phone)?);
+
     share::revoke(&phone, granted.share_id)?;
     sync::now(&laptop)?;
     let after = clinician::summary(&laptop, patient.patient_space);

@@ -194,6 +194,11 @@ impl Relay for HttpRelay {
             .await
     }
 
+    async fn access_log(&self, token: &str) -> Result<AccessLogResponse> {
+        self.expect::<(), _>(Method::GET, "/v1/shares/access", Some(token), None)
+            .await
+    }
+
     async fn create_group_space(&self, token: &str, space: &str) -> Result<()> {
         let req = CreateGroupSpaceRequest {
             space: space.to_owned(),

@@ -38,6 +38,7 @@ pub(crate) trait Relay: Send + Sync {
     async fn grant_share(&self, token: &str, req: &GrantShareRequest) -> Result<ShareResponse>;
     async fn revoke_share(&self, token: &str, share_id: &str) -> Result<()>;
     async fn shares(&self, token: &str) -> Result<SharesResponse>;
+    async fn access_log(&self, token: &str) -> Result<AccessLogResponse>;
     async fn create_group_space(&self, token: &str, space: &str) -> Result<()>;
     async fn create_invite(
         &self,

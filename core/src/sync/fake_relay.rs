@@ -124,6 +124,9 @@ impl Relay for FakeRelay {
     async fn shares(&self, _: &str) -> Result<SharesResponse> {
         Self::unsupported()
     }
+    async fn access_log(&self, _: &str) -> Result<AccessLogResponse> {
+        Self::unsupported()
+    }
     async fn create_group_space(&self, _: &str, _: &str) -> Result<()> {
         Self::unsupported()
     }

@@ -4,7 +4,7 @@ use crate::budget::model::BudgetSummary;
 use crate::care_plan::model::{Adherence, CarePlan, OpenReferral};
 use crate::diary::model::{QuestionnaireResult, Symptom, TrendPoint};
 use crate::time::from_ms_i64;
-use pph_protocol::wire::{Role, Scope, ShareResponse};
+use pph_protocol::wire::{Role, Scope, ShareAccessResponse, ShareResponse};
 use serde::Serialize;
 use std::time::SystemTime;
 
@@ -110,6 +110,35 @@ impl From<ShareResponse> for Share {
             created_at: from_ms_i64(s.created_at_ms),
             expires_at: from_ms_i64(s.expires_at_ms),
             revoked: s.revoked,
+        }
+    }
+}
+
+/// One sitting in which a clinician read this patient's shared records:
+/// who, which scopes, from when to when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+pub struct ShareAccess {
+    pub clinician_email: String,
+    pub clinician_name: String,
+    pub scopes: Vec<ShareScope>,
+    pub first_at: SystemTime,
+    pub last_at: SystemTime,
+    /// Requests made in the sitting.
+    pub requests: u32,
+    /// Records (changes) served in it.
+    pub records: u32,
+}
+
+impl From<ShareAccessResponse> for ShareAccess {
+    fn from(a: ShareAccessResponse) -> Self {
+        ShareAccess {
+            clinician_email: a.clinician_email,
+            clinician_name: a.clinician_name,
+            scopes: a.scopes,
+            first_at: from_ms_i64(a.first_at_ms),
+            last_at: from_ms_i64(a.last_at_ms),
+            requests: u32::try_from(a.requests).unwrap_or(u32::MAX),
+            records: u32::try_from(a.records).unwrap_or(u32::MAX),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! offline from the last sync.
 
 use super::client::SyncEngine;
-use super::model::{ConsultationSummary, Share, ShareScope, SharedPatient};
+use super::model::{ConsultationSummary, Share, ShareAccess, ShareScope, SharedPatient};
 use super::store;
 use crate::error::PphError;
 use crate::ids::check_id;
@@ -58,6 +58,20 @@ impl SyncEngine {
             .shares
             .into_iter()
             .map(Share::from)
+            .collect())
+    }
+
+    /// Every sitting in which a clinician read this patient's shared
+    /// records (who, which scopes, when), newest first, as the server
+    /// recorded each read.
+    pub async fn share_access_log(&self) -> Result<Vec<ShareAccess>, PphError> {
+        let (relay, token, _) = self.net.online(&self.store)?;
+        Ok(relay
+            .access_log(&token)
+            .await?
+            .accesses
+            .into_iter()
+            .map(ShareAccess::from)
             .collect())
     }
 

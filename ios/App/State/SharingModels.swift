@@ -7,6 +7,8 @@ import PphCore
 
 struct SharingUi: Equatable {
     var shares: [Share] = []
+    /// Who read my shared records, which parts, when; newest first.
+    var accesses: [ShareAccess] = []
     var error: String?
 }
 
@@ -20,7 +22,8 @@ final class SharingModel: ObservableObject {
     private func guarded(_ change: () async throws -> Void) async {
         do {
             try await change()
-            ui = SharingUi(shares: try await companion.sync().shares())
+            ui = SharingUi(shares: try await companion.sync().shares(),
+                           accesses: try await companion.sync().shareAccessLog())
         } catch {
             ui.error = describe(error)
         }

@@ -279,6 +279,24 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         guss.loadOlder()
         try check(guss.ui.history.count == 2, "history \(guss.ui.history.count)")
     }
+    await test("a patient shares, and sees the clinician's read in the access log") {
+        let patient = try open("share-patient"), clinic = try open("share-clinic")
+        _ = try await patient.sync().signUp(serverUrl: server, email: "pat-\(UUID().uuidString)@example.org",
+                                            password: "a long enough password", displayName: "Pat", role: .patient)
+        let doctor = "dr-\(UUID().uuidString)@example.org"
+        _ = try await clinic.sync().signUp(serverUrl: server, email: doctor, password: "a long enough password",
+                                           displayName: "Dr Lee", role: .clinician)
+        _ = try patient.carePlans().createPlan(new: NewPlan(title: "Breathe easier", whatMatters: "The park"))
+        _ = try await patient.sync().syncNow()
+        let sharing = SharingModel(companion: patient)
+        await sharing.grant(clinicianEmail: doctor, scopes: [.carePlan], until: Date().addingTimeInterval(3_600))
+        try check(sharing.ui.accesses.isEmpty, "read before the clinician synced: \(sharing.ui.accesses)")
+        _ = try await clinic.sync().syncNow()
+        await sharing.refresh()
+        let read = sharing.ui.accesses.first
+        try check(sharing.ui.accesses.count == 1 && read?.clinicianName == "Dr Lee" && read?.scopes == [.carePlan]
+                  && (read?.records ?? 0) > 0, "access log \(sharing.ui.accesses)")
+    }
 } else {
     print("NOT run: the server tests (no PPH_TEST_SERVER_URL)")
 }

@@ -3,7 +3,7 @@
 //! clinician, each change with the account that pushed it).
 
 use super::{authenticate, check_id, now_ms, push_json, ApiError, ApiResult, AppState};
-use crate::storage::{Account, GroupRole, IncomingChange, Readable, StorageError};
+use crate::storage::{Access, Account, GroupRole, IncomingChange, Readable, StorageError};
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -12,7 +12,7 @@ use axum::Json;
 use pph_protocol::authz::WHOLE_RECORD;
 use pph_protocol::kinds::GROUP_HIDE;
 use pph_protocol::wire::{
-    ErrorCode, PullResponse, PushRequest, PushResponse, SequencedChange, MAX_PULL_LIMIT,
+    ErrorCode, PullResponse, PushRequest, PushResponse, Scope, SequencedChange, MAX_PULL_LIMIT,
     MAX_PUSH_CHANGES,
 };
 use pph_protocol::{Change, MAX_DRIFT_MS};
@@ -92,8 +92,13 @@ enum Reads {
     All,
     /// Everything but records between two others (a group member).
     AsMember,
-    /// These kinds (a clinician's grant).
-    Kinds(Vec<&'static str>),
+    /// These kinds: a clinician's grant of these scopes from this patient,
+    /// every read of which the patient can see.
+    Shared {
+        kinds: Vec<&'static str>,
+        scopes: Vec<Scope>,
+        patient: String,
+    },
 }
 
 async fn reads(state: &AppState, account: &Account, space: &str) -> ApiResult<Reads> {
@@ -108,17 +113,19 @@ async fn reads(state: &AppState, account: &Account, space: &str) -> ApiResult<Re
         .storage
         .live_grants_for_clinician(&account.id, now_ms())
         .await?;
-    let scopes: BTreeSet<_> = grants
+    let granted: Vec<_> = grants.iter().filter(|g| g.patient_space == space).collect();
+    let scopes: BTreeSet<Scope> = granted
         .iter()
-        .filter(|g| g.patient_space == space)
         .flat_map(|g| g.grant.scopes.iter().copied())
         .collect();
-    if scopes.is_empty() {
+    let Some(first) = granted.first().filter(|_| !scopes.is_empty()) else {
         return Err(ApiError::forbidden());
-    }
-    Ok(Reads::Kinds(
-        scopes.into_iter().flat_map(|s| s.kinds()).collect(),
-    ))
+    };
+    Ok(Reads::Shared {
+        kinds: scopes.iter().flat_map(|s| s.kinds()).collect(),
+        scopes: scopes.into_iter().collect(),
+        patient: first.grant.patient_account.clone(),
+    })
 }
 
 pub async fn pull(
@@ -146,9 +153,22 @@ pub async fn pull(
     let readable = match &reads {
         Reads::All => Readable::ALL,
         Reads::AsMember => Readable::member(&account.id),
-        Reads::Kinds(kinds) => Readable::kinds(kinds),
+        Reads::Shared { kinds, .. } => Readable::kinds(kinds),
     };
     let rows = state.storage.pull(&space, since, limit, readable).await?;
+    if let Reads::Shared {
+        scopes, patient, ..
+    } = reads
+    {
+        let access = Access {
+            patient_account: patient,
+            clinician_account: account.id.clone(),
+            scopes,
+            at_ms: now_ms(),
+            records: rows.len() as i64,
+        };
+        state.storage.record_access(&access).await?;
+    }
     let more = rows.len() == limit as usize;
     let next = rows.last().map_or(since, |r| r.seq);
     let changes = rows

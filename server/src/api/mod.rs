@@ -97,6 +97,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ServerConfig) -> std::io::Resul
             delete(groups::readmit),
         )
         .route("/v1/shares", get(shares::list).post(shares::grant))
+        .route("/v1/shares/access", get(shares::access_log))
         .route("/v1/shares/{id}", delete(shares::revoke))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {

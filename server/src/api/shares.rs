@@ -7,7 +7,10 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use pph_protocol::wire::{ErrorCode, GrantShareRequest, Role, ShareResponse, SharesResponse};
+use pph_protocol::wire::{
+    AccessLogResponse, ErrorCode, GrantShareRequest, Role, ShareAccessResponse, ShareResponse,
+    SharesResponse,
+};
 use std::sync::Arc;
 
 /// A share lasts at most a year; the patient can grant again.
@@ -87,6 +90,30 @@ pub async fn list(
         })
         .collect();
     Ok(Json(SharesResponse { shares }))
+}
+
+/// Every sitting in which a clinician read this patient's shared records.
+pub async fn access_log(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<AccessLogResponse>> {
+    let patient = authenticate(&state, &headers).await?;
+    let accesses = state
+        .storage
+        .access_log(&patient.id)
+        .await?
+        .into_iter()
+        .map(|a| ShareAccessResponse {
+            clinician_email: a.clinician_email,
+            clinician_name: a.clinician_name,
+            scopes: a.scopes,
+            first_at_ms: a.first_ms,
+            last_at_ms: a.last_ms,
+            requests: a.requests,
+            records: a.records,
+        })
+        .collect();
+    Ok(Json(AccessLogResponse { accesses }))
 }
 
 pub async fn revoke(

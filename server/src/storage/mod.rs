@@ -26,7 +26,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/003_hidden_messages.sql")),
     (4, include_str!("migrations/004_authorisation.sql")),
     (5, include_str!("migrations/005_two_party_records.sql")),
+    (6, include_str!("migrations/006_share_access_log.sql")),
 ];
+
+/// Pulls by one clinician of the same scopes within this long of the last
+/// are one sitting in the access log.
+pub const ACCESS_SITTING_MS: i64 = 10 * 60 * 1000;
 
 /// The step whose data `backfill::backfill_v4` fills in.
 pub(crate) const AUTHORS_STEP: i64 = 4;
@@ -107,6 +112,54 @@ pub struct ClinicianGrant {
     pub grant: Grant,
     pub patient_space: String,
     pub patient_name: String,
+}
+
+/// One pull of a patient's shared records by a clinician.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Access {
+    pub patient_account: String,
+    pub clinician_account: String,
+    pub scopes: Vec<Scope>,
+    pub at_ms: i64,
+    /// Changes served.
+    pub records: i64,
+}
+
+/// Extends the clinician's last sitting on these scopes if it ended within
+/// `ACCESS_SITTING_MS`; the same SQL on both backends (`?`-numbered here,
+/// `$`-numbered by PostgreSQL's adapter): patient, clinician, scopes, at,
+/// records, and the earliest end that still counts (at - the window).
+pub(crate) const EXTEND_SITTING: &str = "UPDATE share_accesses
+     SET last_ms = {4}, requests = requests + 1, records = records + {5}
+     WHERE id = (SELECT id FROM share_accesses
+                 WHERE patient_account = {1} AND clinician_account = {2} AND scopes = {3}
+                   AND last_ms >= {6}
+                 ORDER BY last_ms DESC LIMIT 1)";
+pub(crate) const NEW_SITTING: &str = "INSERT INTO share_accesses
+     (id, patient_account, clinician_account, scopes, first_ms, last_ms, requests, records)
+     VALUES ({1}, {2}, {3}, {4}, {5}, {5}, 1, {6})";
+pub(crate) const ACCESS_LOG: &str = "SELECT c.email, c.display_name, a.scopes, a.first_ms,
+            a.last_ms, a.requests, a.records
+     FROM share_accesses a JOIN accounts c ON c.id = a.clinician_account
+     WHERE a.patient_account = {1} ORDER BY a.last_ms DESC, a.first_ms DESC, a.id";
+
+/// `sql` with its `{n}` placeholders spelled `{prefix}n`.
+pub(crate) fn numbered(sql: &str, prefix: char) -> String {
+    (1..=9).fold(sql.to_owned(), |s, n| {
+        s.replace(&format!("{{{n}}}"), &format!("{prefix}{n}"))
+    })
+}
+
+/// One sitting in a patient's access log: who read which scopes, when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessEntry {
+    pub clinician_email: String,
+    pub clinician_name: String,
+    pub scopes: Vec<Scope>,
+    pub first_ms: i64,
+    pub last_ms: i64,
+    pub requests: i64,
+    pub records: i64,
 }
 
 /// A grant seen by its patient, with who receives it.
@@ -283,6 +336,13 @@ pub trait Storage: Send + Sync {
         clinician_account: &str,
         now_ms: i64,
     ) -> Result<Vec<ClinicianGrant>>;
+    /// Logs a clinician's pull: it extends the same clinician's last sitting
+    /// on the same scopes if that ended within `ACCESS_SITTING_MS`, else
+    /// starts one.
+    async fn record_access(&self, access: &Access) -> Result<()>;
+    /// Every sitting in which a clinician read the patient's records,
+    /// newest first.
+    async fn access_log(&self, patient_account: &str) -> Result<Vec<AccessEntry>>;
 
     /// Counts an attempt under `key` in a window of `window_ms`, in one
     /// atomic step however many servers share the database; Some(ms to

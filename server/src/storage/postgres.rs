@@ -685,6 +685,61 @@ impl Storage for PostgresStorage {
             })
             .collect()
     }
+    async fn record_access(&self, a: &Access) -> Result<()> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let scopes = scopes_text(&a.scopes);
+        let extended = tx
+            .execute(
+                &numbered(EXTEND_SITTING, '$'),
+                &[
+                    &a.patient_account,
+                    &a.clinician_account,
+                    &scopes,
+                    &a.at_ms,
+                    &a.records,
+                    &(a.at_ms - ACCESS_SITTING_MS),
+                ],
+            )
+            .await?;
+        if extended == 0 {
+            tx.execute(
+                &numbered(NEW_SITTING, '$'),
+                &[
+                    &uuid::Uuid::new_v4().to_string(),
+                    &a.patient_account,
+                    &a.clinician_account,
+                    &scopes,
+                    &a.at_ms,
+                    &a.records,
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn access_log(&self, patient_account: &str) -> Result<Vec<AccessEntry>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(&numbered(ACCESS_LOG, '$'), &[&patient_account])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AccessEntry {
+                    clinician_email: r.try_get(0)?,
+                    clinician_name: r.try_get(1)?,
+                    scopes: parse_scopes(&r.try_get::<_, String>(2)?)?,
+                    first_ms: r.try_get(3)?,
+                    last_ms: r.try_get(4)?,
+                    requests: r.try_get(5)?,
+                    records: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
     async fn take_attempt(
         &self,
         key: &str,

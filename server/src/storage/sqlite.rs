@@ -761,6 +761,57 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+    async fn record_access(&self, a: &Access) -> Result<()> {
+        let a = a.clone();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let scopes = scopes_text(&a.scopes);
+            let extended = tx
+                .prepare_cached(&numbered(EXTEND_SITTING, '?'))?
+                .execute((
+                    &a.patient_account,
+                    &a.clinician_account,
+                    &scopes,
+                    a.at_ms,
+                    a.records,
+                    a.at_ms - ACCESS_SITTING_MS,
+                ))?;
+            if extended == 0 {
+                tx.prepare_cached(&numbered(NEW_SITTING, '?'))?.execute((
+                    uuid::Uuid::new_v4().to_string(),
+                    &a.patient_account,
+                    &a.clinician_account,
+                    &scopes,
+                    a.at_ms,
+                    a.records,
+                ))?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn access_log(&self, patient_account: &str) -> Result<Vec<AccessEntry>> {
+        let patient = patient_account.to_owned();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(&numbered(ACCESS_LOG, '?'))?;
+            let rows = stmt.query_map([patient], |r| {
+                Ok(AccessEntry {
+                    clinician_email: r.get(0)?,
+                    clinician_name: r.get(1)?,
+                    scopes: parse_scopes(&r.get::<_, String>(2)?).map_err(|e| unreadable(2, e))?,
+                    first_ms: r.get(3)?,
+                    last_ms: r.get(4)?,
+                    requests: r.get(5)?,
+                    records: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
     async fn take_attempt(
         &self,
         key: &str,

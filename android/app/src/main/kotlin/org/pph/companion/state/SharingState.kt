@@ -10,6 +10,8 @@ import uniffi.pph.*
 
 data class SharingUi(
     val shares: List<Share> = emptyList(),
+    /// Who read my shared records, which parts, when; newest first.
+    val accesses: List<ShareAccess> = emptyList(),
     val error: String? = null,
 )
 
@@ -25,16 +27,18 @@ class SharingState(private val companion: PphCompanion) {
         }
     }
 
-    suspend fun refresh() = guard { SharingUi(companion.sync().shares()) }
+    private suspend fun current() = SharingUi(companion.sync().shares(), companion.sync().shareAccessLog())
+
+    suspend fun refresh() = guard { current() }
 
     suspend fun grant(clinicianEmail: String, scopes: List<ShareScope>, until: java.time.Instant) = guard {
         companion.sync().grantShare(clinicianEmail, scopes, until)
-        SharingUi(companion.sync().shares())
+        current()
     }
 
     suspend fun revoke(shareId: String) = guard {
         companion.sync().revokeShare(shareId)
-        SharingUi(companion.sync().shares())
+        current()
     }
 }
 

@@ -188,6 +188,10 @@ fun ShareScreen(companion: PphCompanion) {
                 Button(onClick = { scope.launch { state.revoke(share.shareId) } }) { Text("Stop sharing") }
             }
         }
+        if (ui.accesses.isNotEmpty()) Text("Who read my records")
+        ui.accesses.forEach { a ->
+            Text("${a.lastAt}: ${a.clinicianName} read ${a.scopes.joinToString()} (${a.records} records)")
+        }
     }
 }
 

@@ -216,6 +216,10 @@ fun planAndSharingSuite(companion: PphCompanion, clock: Clock, dir: java.nio.fil
             check(clinician.ui.value.summary?.carePlan?.info?.title == "Breathe easier") { "summary ${clinician.ui.value}" }
             sharing.revoke(share.shareId)
             check(sharing.ui.value.shares.single().revoked) { "not revoked" }
+            val read = sharing.ui.value.accesses.single()
+            check(read.clinicianName == "Dr Lee" && read.scopes == listOf(ShareScope.CARE_PLAN) && read.records > 0u) {
+                "access log ${sharing.ui.value.accesses}"
+            }
             clinician.refresh()
             clinician.open(patient.patientSpace)
             check(clinician.ui.value.summary == null && clinician.ui.value.error == ClinicianState.NO_LONGER_SHARED) {
