@@ -3,7 +3,8 @@
 # (deny.toml: licences, duplicate versions, crates.io only), spelling,
 # clippy (warnings are errors), then the whole workspace's tests, which include the Python,
 # Kotlin and Swift suites over freshly generated bindings and the server's
-# storage suite on SQLite and PostgreSQL. Installs and starts what it needs.
+# storage suite on SQLite and PostgreSQL, then checks that every test the
+# hazard log names ran and passed. Installs and starts what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Outside the clone, so repeated runs on one machine reuse builds.
@@ -39,4 +40,6 @@ status=${PIPESTATUS[0]}
 set -e
 # One closing line over every suite cargo ran (unit, integration, foreign).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
+# Every test the clinical safety hazard log names must have run and passed.
+python3 scripts/check-hazard-log.py "$log" || status=1
 exit "$status"
