@@ -105,18 +105,36 @@ pub struct ServerProcess {
 }
 
 fn spawn(relay: &Relay, dir: &Path, listen: &str) -> (Child, String) {
+    spawn_logging(relay, dir, listen, None)
+}
+
+/// Starts a server; with `log`, everything it prints (after its address
+/// line) and its stderr go to that file.
+fn spawn_logging(relay: &Relay, dir: &Path, listen: &str, log: Option<&Path>) -> (Child, String) {
+    let stderr = match log {
+        Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+        None => Stdio::inherit(),
+    };
     let mut child = Command::new(crate::built("e2e_server"))
         .args(["--listen", listen])
         .args(relay.args(dir))
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .expect("start server");
     let stdout = child.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout)
+    reader
         .read_line(&mut line)
         .expect("server prints its address");
+    if let Some(path) = log {
+        let mut out = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .expect("log file");
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut out));
+    }
     let url = line
         .trim()
         .strip_prefix("pph-server listening on ")
@@ -138,6 +156,19 @@ impl ServerProcess {
         ServerProcess {
             child,
             relay: relay.clone(),
+            dir: dir.to_owned(),
+            url,
+        }
+    }
+
+    /// A server on a free loopback port whose every printed line (stdout
+    /// after its address, and stderr) goes to `log`.
+    pub fn start_logging(dir: &Path, log: &Path) -> Self {
+        let relay = Relay::sqlite(dir);
+        let (child, url) = spawn_logging(&relay, dir, "127.0.0.1:0", Some(log));
+        ServerProcess {
+            child,
+            relay,
             dir: dir.to_owned(),
             url,
         }
