@@ -11,6 +11,7 @@
 
 mod cmd;
 mod ctx;
+mod erase;
 mod fail;
 mod key;
 mod out;
@@ -60,6 +61,13 @@ enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// Erase everything this device holds for you: the store, its logs,
+    /// clinicians' copies of shared records, and the key file.
+    Erase {
+        /// Yes, erase it: nothing here can be brought back.
+        #[arg(long)]
+        yes: bool,
+    },
     #[command(flatten)]
     Store(Box<cmd::StoreCommand>),
 }
@@ -81,6 +89,15 @@ pub fn main() -> ExitCode {
         Command::Key {
             command: KeyCommand::New { file },
         } => key::create(&file).map(|()| out.done(&format!("key written to {}", file.display()))),
+        Command::Erase { yes } => erase::run(
+            ctx::Opened {
+                db: cli.db,
+                key_file: cli.key_file,
+                device_name: cli.device_name,
+                out,
+            },
+            yes,
+        ),
         Command::Store(command) => ctx::Ctx::open(ctx::Opened {
             db: cli.db,
             key_file: cli.key_file,

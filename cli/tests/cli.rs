@@ -299,3 +299,36 @@ fn a_referral_is_made_accepted_and_never_moved_back() {
     );
     assert_eq!(run(&["referral", "open", &plan]), "No open referrals.");
 }
+
+#[test]
+fn erase_deletes_the_store_and_the_key_file_only_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("key");
+    let db = dir.path().join("ann.db");
+    Command::new(env!("CARGO_BIN_EXE_pph"))
+        .args(["key", "new"])
+        .arg(&key)
+        .output()
+        .expect("key new");
+    let made = pph(&["plan", "create", "--title", "Breathe easier"], &key, &db);
+    assert!(made.status.success(), "{}", stderr(&made));
+
+    let unasked = pph(&["erase"], &key, &db);
+    assert_eq!(unasked.status.code(), Some(2));
+    assert!(stderr(&unasked).contains("--yes"), "{}", stderr(&unasked));
+    assert!(db.exists() && key.exists(), "nothing is erased unasked");
+
+    let erased = pph(&["erase", "--yes"], &key, &db);
+    assert!(erased.status.success(), "{}", stderr(&erased));
+    let said = stdout(&erased);
+    assert!(said.contains(&db.display().to_string()), "{said}");
+    assert!(
+        said.contains("(the key)") && said.contains("What remains elsewhere"),
+        "{said}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

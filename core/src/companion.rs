@@ -39,6 +39,24 @@ impl std::fmt::Debug for CompanionConfig {
     }
 }
 
+/// What `erase_local` deleted, and what the shell and the person must
+/// still do. Paths only: no record's content.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, uniffi::Record)]
+pub struct ErasureReceipt {
+    /// Every file deleted: the store, its write-ahead files, each copy of a
+    /// patient's shared records.
+    pub deleted_files: Vec<String>,
+    /// Receipt photos the person's spends referred to, by file name: the
+    /// shell deletes them from its own folder.
+    pub receipt_photos: Vec<String>,
+    /// Always true: the shell now deletes the store's key (Keystore,
+    /// Keychain), which leaves anything that survived on the flash
+    /// unreadable.
+    pub delete_the_key: bool,
+    /// What this phone cannot erase, in plain words, to tell the person.
+    pub remains_elsewhere: Vec<String>,
+}
+
 /// Exported as `PphCompanion`: Kotlin cannot have a class named `Companion`
 /// beside the `companion object` uniffi generates for its constructors.
 /// Python calls it `Companion` (core/uniffi.toml); Rust code may too.
@@ -98,6 +116,28 @@ impl PphCompanion {
 
     pub fn schema_version(&self) -> Result<u32, PphError> {
         Ok(self.store.schema_version()?)
+    }
+
+    /// Erases everything this phone holds for the person: closes and
+    /// deletes the store and its write-ahead files and every copy of a
+    /// patient's shared records, and says which receipt photos the shell
+    /// must delete and that it must delete the key. Every later call on
+    /// this companion is refused; open a new store to start again.
+    pub fn erase_local(&self) -> Result<ErasureReceipt, PphError> {
+        let receipt_photos = self.store.read(crate::budget::store::receipt_files)?;
+        let mut deleted_files = self.sync.erase_shared_copies()?;
+        deleted_files.extend(self.store.erase()?);
+        Ok(ErasureReceipt {
+            deleted_files,
+            receipt_photos,
+            delete_the_key: true,
+            remains_elsewhere: vec![
+                "Records that reached the sync server stay there: this erases this phone only.".into(),
+                "Your other devices keep their own copies until you erase them too.".into(),
+                "A clinician keeps what they read or exported from your shared records before: it is part of their own record.".into(),
+                "Group members keep the messages you sent them.".into(),
+            ],
+        })
     }
 }
 

@@ -25,7 +25,7 @@ pub use budget::model::*;
 pub use budget::{describe_budget_warning, receipt_of, Budgets};
 pub use care_plan::model::*;
 pub use care_plan::CarePlans;
-pub use companion::{Companion, CompanionConfig, PphCompanion};
+pub use companion::{Companion, CompanionConfig, ErasureReceipt, PphCompanion};
 pub use diary::model::*;
 pub use diary::Diary;
 pub use error::PphError;

@@ -9,11 +9,27 @@ struct AccountView: View {
     @State private var password = ""
     @State private var name = ""
     @State private var clinician = false
+    @State private var confirmErase = false
+
+    /// The Keychain key and the receipts folder: what only the app deletes.
+    struct DeviceEraser: PlatformEraser {
+        func deleteKey() { StoreKey.delete() }
+        func deletePhoto(fileName: String) {
+            guard let support = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask).first
+            else { return }
+            try? FileManager.default.removeItem(
+                at: support.appendingPathComponent("receipts", isDirectory: true).appendingPathComponent(fileName))
+        }
+    }
 
     var body: some View {
         Form {
             if let error = model.ui.error { Text(error).foregroundStyle(.red) }
-            if let account = model.ui.account {
+            if let receipt = model.ui.erased {
+                Text("Erased from this phone: \(receipt.deletedFiles.count) files, \(receipt.receiptPhotos.count) receipt photos, and the key.")
+                ForEach(receipt.remainsElsewhere, id: \.self) { Text("• \($0)") }
+                Text("Close the app; it will start afresh.")
+            } else if let account = model.ui.account {
                 Text("Signed in as \(account.displayName)")
                 Button("Sign out") { Task { await model.signOut() } }
             } else {
@@ -31,6 +47,17 @@ struct AccountView: View {
                     }
                 }
             }
+            if model.ui.erased == nil {
+                Section("Erase") {
+                    Button("Erase everything on this phone", role: .destructive) { confirmErase = true }
+                }
+            }
+        }
+        .confirmationDialog(
+            "This deletes your plan, diary, budget and messages from this phone, and its key. Records already synced stay on the server.",
+            isPresented: $confirmErase, titleVisibility: .visible
+        ) {
+            Button("Yes, erase it", role: .destructive) { model.eraseThisPhone(platform: DeviceEraser()) }
         }
     }
 }

@@ -29,4 +29,14 @@ enum StoreKey {
         guard added == errSecSuccess else { throw NSError(domain: "StoreKey", code: Int(added)) }
         return key
     }
+
+    /// After `eraseLocal`: the key goes, so nothing left on the flash can
+    /// be opened.
+    static func delete() {
+        let query: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
+        ]
+        SecItemDelete(query as CFDictionary)
+    }
 }

@@ -274,6 +274,12 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
     assert!(summary.symptom_trends.is_empty());
     assert!(summary.budgets.is_empty());
 
+    let copy = dir
+        .path()
+        .join("dr.cole.db.shared")
+        .join(format!("{space}.db"));
+    assert!(copy.exists(), "the clinician's copy of Bea's records");
+
     // The patient sees who read what, and when.
     let log = phone.sync().share_access_log().await.expect("access log");
     assert_eq!(log.len(), 1, "{log:?}");
@@ -309,12 +315,28 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
         laptop.sync().consultation_summary(space.clone()).err(),
         Some(PphError::Unauthorized)
     );
-    let copy = dir
-        .path()
-        .join("clinic.db.shared")
-        .join(format!("{space}.db"));
     assert!(!copy.exists(), "the clinician's copy is deleted");
     assert!(phone.sync().shares().await.expect("shares")[0].revoked);
+
+    // Erasing the laptop deletes its store and every patient's copy.
+    phone
+        .sync()
+        .grant_share(
+            "dr.cole@example.org".into(),
+            vec![ShareScope::CarePlan],
+            in_ms(3_600_000),
+        )
+        .await
+        .expect("grant again");
+    laptop.sync().sync_now().await.expect("clinician sync");
+    assert!(copy.exists());
+    let erased = laptop.erase_local().expect("erase the laptop");
+    assert!(
+        erased.deleted_files.contains(&copy.display().to_string()),
+        "{erased:?}"
+    );
+    assert!(!copy.exists() && !dir.path().join("dr.cole.db.shared").exists());
+    assert!(!dir.path().join("dr.cole.db").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -204,3 +204,14 @@ pub(crate) fn totals(conn: &Connection, budget_id: &str, as_of: &str) -> Result<
     totals.missing_receipts -= reversed_without_receipt;
     Ok(totals)
 }
+
+/// The file names of every receipt photo a spend refers to (the photos
+/// themselves are the shell's).
+pub(crate) fn receipt_files(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT json_extract(doc, '$.receipt.file_name') FROM budget_spends
+         WHERE has_receipt = 1 ORDER BY 1",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -126,7 +126,10 @@ mod tests {
                 Ok(())
             })
             .expect("write");
-        store._checkpointer.wait_for_runs(1);
+        crate::store::lock(&store.checkpointer)
+            .as_ref()
+            .expect("running")
+            .wait_for_runs(1);
         let size_after = std::fs::metadata(&path).expect("db").len();
         assert!(
             size_after > size_before + 4_000_000,

@@ -48,11 +48,22 @@ pub struct Store {
     key: open::RawKey,
     /// Fields drop in order, and the writer must close last (see
     /// `Checkpointer::start`): the checkpointer and the readers come first.
-    _checkpointer: checkpoint::Checkpointer,
+    checkpointer: Mutex<Option<checkpoint::Checkpointer>>,
     readers: Mutex<Vec<Connection>>,
     writer: Mutex<Writer>,
     clock: Arc<dyn Clock>,
     node: String,
+    /// Set by `erase`: every later read or write is refused.
+    erased: std::sync::atomic::AtomicBool,
+}
+
+/// The files a store at `path` may have on disk: the database, its
+/// write-ahead log, the log's index and a rollback journal.
+fn store_files(path: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
+        .collect()
 }
 
 impl Store {
@@ -84,7 +95,8 @@ impl Store {
             path: path.to_owned(),
             key,
             node: identity.node.clone(),
-            _checkpointer: checkpointer,
+            checkpointer: Mutex::new(Some(checkpointer)),
+            erased: std::sync::atomic::AtomicBool::new(false),
             readers: Mutex::new(Vec::new()),
             writer: Mutex::new(Writer {
                 conn,
@@ -106,6 +118,7 @@ impl Store {
     /// can move: a store whose changes reached a server belongs to that
     /// account already.
     pub fn adopt_personal_space(&self, space: &str) -> Result<()> {
+        self.check_open()?;
         let mut writer = lock(&self.writer);
         let old = writer.identity.personal_space.clone();
         if old == space {
@@ -146,9 +159,46 @@ impl Store {
         &self.node
     }
 
+    fn check_open(&self) -> Result<()> {
+        if self.erased.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(crate::error::PphError::Storage {
+                reason: "this store was erased; open a new one".into(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Closes every connection and deletes the store's files (database,
+    /// write-ahead log and its index); every later call on this store is
+    /// refused. Returns the files deleted. What was in them stays
+    /// unreadable once the shell deletes the key (the file was encrypted).
+    pub(crate) fn erase(&self) -> Result<Vec<String>> {
+        let mut writer = lock(&self.writer);
+        self.erased.store(true, std::sync::atomic::Ordering::SeqCst);
+        // The checkpointer's connection closes first, then the readers',
+        // then the writer's (swapped for one holding nothing).
+        drop(lock(&self.checkpointer).take());
+        lock(&self.readers).clear();
+        drop(std::mem::replace(
+            &mut writer.conn,
+            Connection::open_in_memory()?,
+        ));
+        let mut deleted = Vec::new();
+        for file in store_files(&self.path) {
+            match std::fs::remove_file(&file) {
+                Ok(()) => deleted.push(file.display().to_string()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(deleted)
+    }
+
     /// Runs `f` in one immediate transaction on the writer connection: the
     /// domain rows and their change-log entries commit together or not at all.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
+        self.check_open()?;
         let mut writer = lock(&self.writer);
         let Writer {
             conn,
@@ -167,6 +217,7 @@ impl Store {
     /// Runs `f` on a read-only connection inside one read transaction, so
     /// everything it reads comes from the same committed snapshot.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.check_open()?;
         let pooled = lock(&self.readers).pop();
         let conn = match pooled {
             Some(conn) => conn,
@@ -187,6 +238,7 @@ impl Store {
 
     /// `PRAGMA integrity_check` on the writer connection.
     pub fn integrity_check(&self) -> Result<String> {
+        self.check_open()?;
         let writer = lock(&self.writer);
         Ok(writer
             .conn
@@ -194,6 +246,7 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<u32> {
+        self.check_open()?;
         migrations::user_version(&lock(&self.writer).conn)
     }
 }

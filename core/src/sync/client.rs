@@ -129,6 +129,26 @@ impl SyncEngine {
         Ok(store)
     }
 
+    /// Erases every copy of patients' shared records on this device and
+    /// their folder; returns the files deleted.
+    pub(crate) fn erase_shared_copies(&self) -> IResult<Vec<String>> {
+        let copies: Vec<Arc<Store>> = lock(&self.shadows).drain().map(|(_, s)| s).collect();
+        let mut deleted = Vec::new();
+        for copy in copies {
+            deleted.extend(copy.erase()?);
+        }
+        let Ok(dir) = std::fs::read_dir(&self.shadow_dir) else {
+            return Ok(deleted);
+        };
+        for entry in dir {
+            let path = entry?.path();
+            std::fs::remove_file(&path)?;
+            deleted.push(path.display().to_string());
+        }
+        std::fs::remove_dir(&self.shadow_dir)?;
+        Ok(deleted)
+    }
+
     /// Deletes the copies of spaces no longer shared (revoked, expired, or
     /// signed out): the clinician keeps nothing they may no longer read.
     pub(super) fn purge_shadows_except(&self, keep: &[String]) -> IResult<()> {

@@ -7,7 +7,16 @@ import PphCore
 
 struct AccountUi: Equatable {
     var account: AccountInfo?
+    /// After "erase this phone": what was deleted and what remains elsewhere.
+    var erased: ErasureReceipt?
     var error: String?
+}
+
+/// What only the platform can delete: the store's key (Keychain) and the
+/// receipt photos the shell saved.
+protocol PlatformEraser {
+    func deleteKey()
+    func deletePhoto(fileName: String)
 }
 
 @MainActor
@@ -48,6 +57,20 @@ final class AccountModel: ObservableObject {
         await guarded {
             try await companion.sync().signOut()
             return nil
+        }
+    }
+
+    /// Erases this phone: the core deletes the store and clinicians'
+    /// copies, then the platform deletes the key and the receipt photos.
+    /// The companion is unusable afterwards; the app starts afresh.
+    func eraseThisPhone(platform: PlatformEraser) {
+        do {
+            let receipt = try companion.eraseLocal()
+            receipt.receiptPhotos.forEach(platform.deletePhoto)
+            if receipt.deleteTheKey { platform.deleteKey() }
+            ui = AccountUi(account: nil, erased: receipt)
+        } catch {
+            ui.error = describe(error)
         }
     }
 }

@@ -173,6 +173,27 @@ await test("a referral waits for the person's yes, and a completed one never goe
     try check(note.contains("Taken up: yes, from \(localDay())."), note)
 }
 
+await test("erasing this phone deletes the store, then the key, and nothing works after") {
+    final class Eraser: PlatformEraser {
+        var deleted: [String] = []
+        func deleteKey() { deleted.append("key") }
+        func deletePhoto(fileName: String) { deleted.append(fileName) }
+    }
+    let phone = try open("erase-me")
+    _ = try phone.carePlans().createPlan(new: NewPlan(title: "Breathe easier", whatMatters: "The park"))
+    let eraser = Eraser()
+    let account = AccountModel(companion: phone, serverUrl: "http://127.0.0.1:9")
+    account.eraseThisPhone(platform: eraser)
+    guard let receipt = account.ui.erased else { throw Failure(description: "not erased \(account.ui)") }
+    let path = dir.appendingPathComponent("erase-me.db").path
+    try check(receipt.deletedFiles.contains(path) && !FileManager.default.fileExists(atPath: path), "receipt \(receipt)")
+    try check(eraser.deleted == ["key"], "platform asked to delete \(eraser.deleted)")
+    do {
+        _ = try phone.carePlans().listPlans()
+        throw Failure(description: "the erased store still answers")
+    } catch PphError.Storage {}
+}
+
 if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
     await test("chat posts at once as pending, pages back, sends, reacts, and refuses an empty message") {
         let store = try open("chat")

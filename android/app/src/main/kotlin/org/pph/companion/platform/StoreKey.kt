@@ -30,6 +30,13 @@ object StoreKey {
         return raw
     }
 
+    /// After `eraseLocal`: the wrapped key and the Keystore key that
+    /// wraps it both go, so nothing left on the flash can be opened.
+    fun delete(context: Context) {
+        File(context.noBackupFilesDir, FILE).delete()
+        KeyStore.getInstance("AndroidKeyStore").apply { load(null) }.deleteEntry(ALIAS)
+    }
+
     private fun wrappingKey(): SecretKey {
         val keyStore = KeyStore.getInstance("AndroidKeyStore").apply { load(null) }
         (keyStore.getKey(ALIAS, null) as? SecretKey)?.let { return it }

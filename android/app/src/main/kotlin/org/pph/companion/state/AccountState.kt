@@ -10,8 +10,17 @@ import uniffi.pph.*
 
 data class AccountUi(
     val account: AccountInfo? = null,
+    /// After "erase this phone": what was deleted and what remains elsewhere.
+    val erased: ErasureReceipt? = null,
     val error: String? = null,
 )
+
+/// What only the platform can delete: the store's key (Keystore) and the
+/// receipt photos the shell saved.
+interface PlatformEraser {
+    fun deleteKey()
+    fun deletePhoto(fileName: String)
+}
 
 class AccountState(private val companion: PphCompanion, private val serverUrl: String) {
     private val _ui = MutableStateFlow(AccountUi(companion.sync().status().account))
@@ -37,6 +46,20 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
     suspend fun signOut() = guard {
         companion.sync().signOut()
         null
+    }
+
+    /// Erases this phone: the core deletes the store and clinicians'
+    /// copies, then the platform deletes the key and the receipt photos.
+    /// The companion is unusable afterwards; the app starts afresh.
+    fun eraseThisPhone(platform: PlatformEraser) {
+        _ui.value = try {
+            val receipt = companion.eraseLocal()
+            receipt.receiptPhotos.forEach(platform::deletePhoto)
+            if (receipt.deleteTheKey) platform.deleteKey()
+            AccountUi(account = null, erased = receipt)
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
     }
 }
 

@@ -16,7 +16,11 @@ import androidx.compose.ui.text.input.PasswordVisualTransformation
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import kotlinx.coroutines.launch
 import org.pph.companion.BuildConfig
+import org.pph.companion.platform.StoreKey
 import org.pph.companion.state.AccountState
+import org.pph.companion.state.PlatformEraser
+import androidx.compose.ui.platform.LocalContext
+import java.io.File
 import uniffi.pph.AccountRole
 import uniffi.pph.PphCompanion
 
@@ -31,14 +35,37 @@ fun AccountScreen(companion: PphCompanion) {
     var password by remember { mutableStateOf("") }
     var name by remember { mutableStateOf("") }
     var clinician by remember { mutableStateOf(false) }
+    var confirmErase by remember { mutableStateOf(false) }
+    val context = LocalContext.current
     Column {
         ui.error?.let { Text(it) }
+        ui.erased?.let { receipt ->
+            Text("Erased from this phone: ${receipt.deletedFiles.size} files, ${receipt.receiptPhotos.size} receipt photos, and the key.")
+            receipt.remainsElsewhere.forEach { Text("• $it") }
+            Text("Close the app; it will start afresh.")
+            return@Column
+        }
         val account = ui.account
         if (account != null) {
             Text("Signed in as ${account.displayName}")
             Button(onClick = { scope.launch { state.signOut() } }) { Text("Sign out") }
-            return@Column
         }
+        // Erasing asks twice: nothing on the phone can be brought back.
+        if (!confirmErase) {
+            Button(onClick = { confirmErase = true }) { Text("Erase everything on this phone") }
+        } else {
+            Text("This deletes your plan, diary, budget and messages from this phone, and its key. Records already synced stay on the server.")
+            Button(onClick = {
+                state.eraseThisPhone(object : PlatformEraser {
+                    override fun deleteKey() = StoreKey.delete(context)
+                    override fun deletePhoto(fileName: String) {
+                        File(File(context.filesDir, "receipts"), fileName).delete()
+                    }
+                })
+            }) { Text("Yes, erase it") }
+            Button(onClick = { confirmErase = false }) { Text("Keep it") }
+        }
+        if (account != null) return@Column
         OutlinedTextField(email, { email = it }, label = { Text("Email") })
         OutlinedTextField(password, { password = it }, label = { Text("Password") }, visualTransformation = PasswordVisualTransformation())
         Button(onClick = { scope.launch { state.signIn(email, password) } }) { Text("Sign in") }

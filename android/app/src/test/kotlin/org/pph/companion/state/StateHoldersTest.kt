@@ -123,6 +123,7 @@ fun main() {
     meetupsAndStatusSuite(companion, clock, ::test)
     accountAndGroupsSuite(dir, ::test)
     referralSuite(companion, clock, ::test)
+    eraseSuite(dir, ::test)
     timebankSuite(dir, ::test)
     companion.close()
     println("$passed passed, $failed failed")
@@ -377,5 +378,27 @@ fun timebankSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
             fay.close()
             gus.close()
         }
+    }
+}
+
+fun eraseSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
+    run("erasing this phone deletes the store, then the key, and nothing works after") {
+        val path = dir.resolve("erase-me.db")
+        val phone = PphCompanion.open(CompanionConfig(dbPath = path.toString(), encryptionKey = ByteArray(32) { 8 }, deviceName = "old"))
+        phone.carePlans().createPlan(NewPlan(title = "Breathe easier", whatMatters = "The park", nextReview = null))
+        val deleted = mutableListOf<String>()
+        val platform = object : PlatformEraser {
+            override fun deleteKey() { deleted.add("key") }
+            override fun deletePhoto(fileName: String) { deleted.add(fileName) }
+        }
+        val account = AccountState(phone, "http://127.0.0.1:9")
+        account.eraseThisPhone(platform)
+        val receipt = account.ui.value.erased ?: throw AssertionError("not erased: ${account.ui.value.error}")
+        check(receipt.deletedFiles.contains(path.toString()) && !Files.exists(path)) { "receipt $receipt" }
+        check(deleted == listOf("key")) { "platform asked to delete $deleted" }
+        check(receipt.remainsElsewhere.isNotEmpty()) { "nothing said of what remains" }
+        val after = runCatching { phone.carePlans().listPlans() }.exceptionOrNull()
+        check(after is PphException.Storage) { "after erasing: $after" }
+        phone.close()
     }
 }
