@@ -332,3 +332,40 @@ fn erase_deletes_the_store_and_the_key_file_only_when_asked() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn an_export_comes_back_in_a_new_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("key");
+    let (db, new_db) = (dir.path().join("ann.db"), dir.path().join("new.db"));
+    let archive = dir.path().join("ann.zip");
+    Command::new(env!("CARGO_BIN_EXE_pph"))
+        .args(["key", "new"])
+        .arg(&key)
+        .output()
+        .expect("key new");
+    let made = pph(&["plan", "create", "--title", "Breathe easier"], &key, &db);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let exported = pph(&["export", &archive.display().to_string()], &key, &db);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    assert!(
+        stdout(&exported).starts_with("1 records in "),
+        "{}",
+        stdout(&exported)
+    );
+    let imported = pph(&["import", &archive.display().to_string()], &key, &new_db);
+    assert_eq!(
+        stdout(&imported),
+        "1 records restored\n",
+        "{}",
+        stderr(&imported)
+    );
+    let listed = pph(&["plan", "list"], &key, &new_db);
+    assert!(
+        stdout(&listed).contains("Breathe easier"),
+        "{}",
+        stdout(&listed)
+    );
+    let again = pph(&["import", &archive.display().to_string()], &key, &new_db);
+    assert_eq!(again.status.code(), Some(4), "{}", stderr(&again));
+}

@@ -118,6 +118,31 @@ impl PphCompanion {
         Ok(self.store.schema_version()?)
     }
 
+    /// Writes the person's whole record to one archive at `path` (a zip):
+    /// every record of their own space, a FHIR R4 Bundle, a CSV per
+    /// capability, each budget's audit pack and a printable page. Works
+    /// offline; holds nothing of other people's but their names on the
+    /// person's own records. `patient`: what the FHIR Patient may say.
+    #[uniffi::method(default(patient = None))]
+    pub fn export_all(
+        &self,
+        path: String,
+        patient: Option<crate::diary::model::FhirPatient>,
+    ) -> Result<crate::archive::ExportSummary, PphError> {
+        Ok(crate::archive::export_all(
+            &self.store,
+            Path::new(&path),
+            &patient.unwrap_or_default(),
+        )?)
+    }
+
+    /// Restores an archive from `export_all` into this store, which must
+    /// hold none of the person's records yet (a new phone without the
+    /// server, or moving from another app): all of it, or nothing.
+    pub fn import_all(&self, path: String) -> Result<crate::archive::ImportSummary, PphError> {
+        Ok(crate::archive::import_all(&self.store, Path::new(&path))?)
+    }
+
     /// Erases everything this phone holds for the person: closes and
     /// deletes the store and its write-ahead files and every copy of a
     /// patient's shared records, and says which receipt photos the shell

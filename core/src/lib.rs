@@ -3,6 +3,7 @@
 
 uniffi::setup_scaffolding!("pph");
 
+mod archive;
 pub mod budget;
 pub mod care_plan;
 pub mod clock;
@@ -21,6 +22,7 @@ pub mod timebank;
 pub mod today;
 mod validate;
 
+pub use archive::{ExportSummary, ImportSummary, KindCount};
 pub use budget::model::*;
 pub use budget::{describe_budget_warning, receipt_of, Budgets};
 pub use care_plan::model::*;

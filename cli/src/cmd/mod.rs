@@ -79,6 +79,16 @@ pub enum StoreCommand {
         #[command(subcommand)]
         command: share::ShareCommand,
     },
+    /// Your whole record in one archive (a zip: records, FHIR, CSVs, audit
+    /// packs, a printable page).
+    Export {
+        /// Where to write it.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        patient: diary::PatientArgs,
+    },
+    /// Restore an archive from `pph export` into an empty store.
+    Import { file: std::path::PathBuf },
     /// For clinicians: patients who share with you.
     Clinician {
         #[command(subcommand)]
@@ -127,5 +137,27 @@ pub fn run(ctx: &Ctx, command: StoreCommand) -> Result<()> {
         StoreCommand::Sync { command } => sync::run(ctx, command),
         StoreCommand::Share { command } => share::run(ctx, command),
         StoreCommand::Clinician { command } => clinician::run(ctx, command),
+        StoreCommand::Export { file, patient } => {
+            let summary = ctx
+                .companion
+                .export_all(file.display().to_string(), Some(patient.into()))?;
+            ctx.out.said(
+                &format!(
+                    "{} records in {} files written to {} ({} bytes)",
+                    summary.records,
+                    summary.files.len(),
+                    summary.path,
+                    summary.bytes
+                ),
+                &summary,
+            );
+            Ok(())
+        }
+        StoreCommand::Import { file } => {
+            let summary = ctx.companion.import_all(file.display().to_string())?;
+            ctx.out
+                .said(&format!("{} records restored", summary.records), &summary);
+            Ok(())
+        }
     }
 }

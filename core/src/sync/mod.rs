@@ -15,7 +15,7 @@ pub mod merge;
 #[cfg(test)]
 mod merge_tests;
 pub mod model;
-mod registry;
+pub(crate) mod registry;
 mod shares;
 mod store;
 

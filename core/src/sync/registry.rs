@@ -61,6 +61,42 @@ macro_rules! registry {
             )*
             Ok(Rebuilt::UnknownKind)
         }
+
+        /// Every record of a kind, as stored, in id order; None for a kind
+        /// this version does not store.
+        pub(crate) fn records_of_kind(
+            conn: &Connection,
+            kind: &str,
+        ) -> Result<Option<Vec<serde_json::Value>>> {
+            $(
+                if kind == <$t as Entity>::KIND {
+                    let sql = format!("SELECT doc FROM {} ORDER BY id", <$t as Entity>::TABLE);
+                    return Ok(Some(crate::store::entity::docs(
+                        &mut conn.prepare_cached(&sql)?,
+                        [],
+                    )?));
+                }
+            )*
+            Ok(None)
+        }
+
+        /// Writes one record of a kind into the person's own space as new,
+        /// checked as its type reads it. False for a kind this version does
+        /// not store.
+        pub(crate) fn restore_record(
+            tx: &mut crate::store::WriteTx<'_>,
+            kind: &str,
+            record: serde_json::Value,
+        ) -> Result<bool> {
+            $(
+                if kind == <$t as Entity>::KIND {
+                    let record: $t = serde_json::from_value(record)?;
+                    tx.save_personal(None, &record)?;
+                    return Ok(true);
+                }
+            )*
+            Ok(false)
+        }
     };
 }
 
