@@ -55,6 +55,8 @@ fn the_tour_walks_through_care_plans() {
         "after: +1 h 30 min. Ann's: -1 h 30 min.",
         "The group: 1 h 30 min given in 1 exchange by 2 members",
         "  Dr Okafor <dr.okafor@example.org> read [CarePlan, Diary, Questionnaires] (",
+        "records restored; the same plans: yes.",
+        "Ann erases that phone: 1 file deleted, the key next.",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

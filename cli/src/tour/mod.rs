@@ -9,6 +9,7 @@ mod diary;
 mod groups;
 mod plan;
 mod referral;
+mod rights;
 mod safety;
 mod share;
 mod sync;
@@ -139,6 +140,10 @@ const SCENES: &[Scene] = &[
     Scene {
         title: "Ann's morning: Today, and reminders across a clock change",
         play: today::morning,
+    },
+    Scene {
+        title: "Ann's record is hers: export, a new phone, erasure",
+        play: rights::take_it_with_her,
     },
     Scene {
         title: "Mistakes are refused, and nothing is written",
