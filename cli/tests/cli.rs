@@ -371,3 +371,54 @@ fn an_export_comes_back_in_a_new_store() {
     let again = pph(&["import", &archive.display().to_string()], &key, &new_db);
     assert_eq!(again.status.code(), Some(4), "{}", stderr(&again));
 }
+
+#[test]
+fn a_report_for_the_doctor_is_one_printable_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("key");
+    let db = dir.path().join("ann.db");
+    let page = dir.path().join("report.html");
+    Command::new(env!("CARGO_BIN_EXE_pph"))
+        .args(["key", "new"])
+        .arg(&key)
+        .output()
+        .expect("key new");
+    let made = pph(
+        &["plan", "create", "--title", "Breathe <easier>"],
+        &key,
+        &db,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let args = [
+        "report",
+        "--section",
+        "care_plan,questionnaires",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        "--out",
+    ];
+    let written = pph(
+        &[&args[..], &[page.to_str().expect("path")]].concat(),
+        &key,
+        &db,
+    );
+    assert!(written.status.success(), "{}", stderr(&written));
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(html.starts_with("<!doctype html>") && html.contains("Breathe &lt;easier&gt;"));
+    let odd = pph(
+        &[
+            "report",
+            "--section",
+            "horoscope",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+        ],
+        &key,
+        &db,
+    );
+    assert_eq!(stderr(&odd), "pph: --section: unknown value (see --help)\n");
+}

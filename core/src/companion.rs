@@ -136,6 +136,16 @@ impl PphCompanion {
         )?)
     }
 
+    /// "A report for my doctor": the sections asked for over a date range,
+    /// as one self-contained HTML page (inline SVG charts with their
+    /// figures in tables, a print stylesheet) for the shell to print to PDF.
+    pub fn report_for_doctor(
+        &self,
+        request: crate::report::ReportRequest,
+    ) -> Result<String, PphError> {
+        Ok(crate::report::for_my_doctor(&self.store, &request)?)
+    }
+
     /// Restores an archive from `export_all` into this store, which must
     /// hold none of the person's records yet (a new phone without the
     /// server, or moving from another app): all of it, or nothing.

@@ -9,195 +9,6 @@ use pph_testing::*;
 use serde_json::Value;
 use std::io::Read;
 use std::path::Path;
-use std::time::{Duration, UNIX_EPOCH};
-
-fn at(day: u64) -> std::time::SystemTime {
-    UNIX_EPOCH + Duration::from_millis(T0_MS + day * 86_400_000)
-}
-
-fn fill(c: &Companion) {
-    let plans = c.care_plans();
-    let plan = plans
-        .create_plan(NewPlan {
-            title: "Breathe <easier> & walk".into(),
-            what_matters: "The park with my grandson".into(),
-            next_review: Some("2026-06-01".into()),
-        })
-        .expect("plan");
-    let gp = plans
-        .add_contact(
-            plan.id.clone(),
-            NewContact {
-                name: "Dr Okafor".into(),
-                role: ContactRole::Gp,
-                reach: "reception".into(),
-            },
-        )
-        .expect("contact");
-    let goal = plans
-        .add_goal(
-            plan.id.clone(),
-            NewGoal {
-                description: "Walk to the shop".into(),
-                expressed_by: "me".into(),
-                target: Some("3 times a week".into()),
-                status: None,
-            },
-        )
-        .expect("goal");
-    let schedule = Schedule {
-        repeat: Repeat::Daily,
-        start: "2026-03-02".into(),
-        end: None,
-        window: None,
-    };
-    let walk = plans
-        .add_activity(
-            goal.id.clone(),
-            NewActivity {
-                description: "Walk".into(),
-                responsible: Responsible::Me,
-                schedule: schedule.clone(),
-            },
-        )
-        .expect("activity");
-    for day in 0..5 {
-        plans
-            .record_completion(
-                walk.id.clone(),
-                NewCompletion {
-                    occurred_at: at(day),
-                    utc_offset_minutes: 60,
-                    outcome: Outcome::Done,
-                    note: Some(format!("day {day}")),
-                    value: Some(20.0),
-                },
-            )
-            .expect("done");
-    }
-    let referral = plans
-        .add_referral(
-            goal.id,
-            NewReferral {
-                service: "Hilltop Walkers".into(),
-                kind: ServiceKind::WalkingGroup,
-                referred_by: Responsible::Contact { contact_id: gp.id },
-                requested_on: "2026-03-02".into(),
-                description: "Walk with the group".into(),
-                schedule,
-            },
-        )
-        .expect("referral");
-    plans
-        .update_referral(
-            referral.id,
-            ReferralStatus::Accepted,
-            "2026-03-03".into(),
-            None,
-        )
-        .expect("accept");
-    plans
-        .record_review(
-            plan.id,
-            NewReview {
-                date: "2026-03-06".into(),
-                participants: vec!["me".into(), "Priya".into()],
-                notes: "Going well".into(),
-                outcome: "Keep walking".into(),
-                next_review: Some("2026-06-01".into()),
-            },
-        )
-        .expect("review");
-
-    let diary = c.diary();
-    let cough = diary
-        .define_symptom(NewSymptom {
-            name: "Morning cough".into(),
-            scale: SymptomScale::Severity,
-        })
-        .expect("symptom");
-    for day in 0..10 {
-        diary
-            .log_entry(NewEntry {
-                recorded_at: at(day),
-                utc_offset_minutes: 0,
-                ratings: vec![
-                    Rating {
-                        symptom_id: "00000000-0000-7000-8000-00000000a001".into(),
-                        value: (day % 7) as f64,
-                    },
-                    Rating {
-                        symptom_id: cough.id.clone(),
-                        value: 2.0,
-                    },
-                ],
-                note: Some(format!("note <{day}>")),
-                tags: vec!["cold weather".into()],
-                medications: vec![],
-            })
-            .expect("entry");
-    }
-    let answers = (1..=9)
-        .map(|i| Answer {
-            link_id: i.to_string(),
-            value: if i == 9 { 1 } else { 2 },
-        })
-        .collect();
-    diary
-        .submit_questionnaire("phq9".into(), answers, at(3), 0)
-        .expect("phq9");
-
-    let budgets = c.budgets();
-    let budget = budgets
-        .create_budget(NewBudget {
-            name: "Getting out".into(),
-            holding: BudgetHolding::DirectPayment,
-            period_start: "2026-03-01".into(),
-            period_end: "2027-02-28".into(),
-            allocation_pence: 240_000,
-            currency: "GBP".into(),
-            plan_id: None,
-            underspend_warning_percent: None,
-        })
-        .expect("budget");
-    let line = budgets
-        .add_line(
-            budget.id.clone(),
-            NewBudgetLine {
-                category: "transport".into(),
-                planned_pence: 60_000,
-                goal_ids: vec![],
-            },
-        )
-        .expect("line");
-    budgets
-        .record_spend(
-            budget.id,
-            NewSpend {
-                line_id: line.id,
-                date: "2026-03-04".into(),
-                payee: "Town Cabs".into(),
-                category: "transport".into(),
-                amount_pence: 1_850,
-                currency: "GBP".into(),
-                goal_id: None,
-                activity_id: None,
-                note: None,
-                receipt: None,
-            },
-        )
-        .expect("spend");
-    c.today()
-        .set_reminder_settings(london_quiet_nights())
-        .expect("settings");
-    c.today()
-        .add_reminder(NewReminder {
-            subject: ReminderSubject::DiaryPrompt,
-            timing: ReminderTiming::ClockTime { minute: 20 * 60 },
-            quiet_hours: None,
-        })
-        .expect("rule");
-}
 
 fn read(archive: &Path, name: &str) -> String {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(archive).expect("open")).expect("zip");
@@ -218,7 +29,7 @@ fn records(archive: &Path) -> Value {
 #[test]
 fn export_import_export_gives_the_same_records() {
     let t = new_store();
-    fill(&t.companion);
+    a_full_record(&t.companion);
     let first = t.dir.path().join("mine.zip");
     let summary = t
         .companion
@@ -321,7 +132,7 @@ fn export_import_export_gives_the_same_records() {
 #[test]
 fn an_archive_goes_only_into_an_empty_store_and_a_damaged_one_writes_nothing() {
     let t = new_store();
-    fill(&t.companion);
+    a_full_record(&t.companion);
     let archive = t.dir.path().join("mine.zip");
     t.companion
         .export_all(archive.display().to_string(), None)

@@ -2,6 +2,7 @@
 // since the last review, and adding a goal, an activity or a review.
 import PphCore
 import SwiftUI
+import UIKit
 
 struct CarePlanView: View {
     @StateObject var model: CarePlanModel
@@ -48,6 +49,13 @@ struct CarePlanView: View {
                         newGoal = ""
                     }
                 }
+                Section("For my doctor") {
+                    Button("Print a report for my doctor") {
+                        if let page = model.reportForDoctor(sections: [.carePlan, .diaryTrends, .questionnaires]) {
+                            printPage(page, title: "A report for my doctor")
+                        }
+                    }
+                }
                 Section("Review") {
                     TextField("What we agreed", text: $reviewNotes)
                     Button("Record today's review") {
@@ -90,4 +98,17 @@ struct ReferralRow: View {
             if let gpNote { Text(gpNote).textSelection(.enabled) }
         }
     }
+}
+
+/// Hands a page the core rendered to iOS's print service (which offers
+/// "Save to Files" as PDF).
+@MainActor
+func printPage(_ html: String, title: String) {
+    let info = UIPrintInfo(dictionary: nil)
+    info.jobName = title
+    info.outputType = .general
+    let controller = UIPrintInteractionController.shared
+    controller.printInfo = info
+    controller.printFormatter = UIMarkupTextPrintFormatter(markupText: html)
+    controller.present(animated: true)
 }

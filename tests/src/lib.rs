@@ -8,6 +8,7 @@ mod cli;
 mod fhir;
 mod imports;
 mod people;
+mod record;
 mod relay;
 mod store;
 
@@ -15,6 +16,7 @@ pub use cli::*;
 pub use fhir::*;
 pub use imports::*;
 pub use people::*;
+pub use record::*;
 pub use relay::*;
 pub use store::*;
 

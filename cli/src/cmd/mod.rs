@@ -16,6 +16,7 @@ pub mod today;
 use crate::ctx::Ctx;
 use crate::fail::Result;
 use clap::Subcommand;
+use pph_core::{ReportRequest, ReportSection};
 
 #[derive(Subcommand)]
 pub enum StoreCommand {
@@ -87,6 +88,20 @@ pub enum StoreCommand {
         #[command(flatten)]
         patient: diary::PatientArgs,
     },
+    /// A report for your doctor: chosen sections over a date range, as
+    /// one printable HTML page.
+    Report {
+        /// care_plan, diary_trends, questionnaires, budget (comma separated).
+        #[arg(long = "section", value_delimiter = ',', required = true)]
+        sections: Vec<String>,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// Write the page here instead of to the terminal.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Restore an archive from `pph export` into an empty store.
     Import { file: std::path::PathBuf },
     /// For clinicians: patients who share with you.
@@ -151,6 +166,34 @@ pub fn run(ctx: &Ctx, command: StoreCommand) -> Result<()> {
                 ),
                 &summary,
             );
+            Ok(())
+        }
+        StoreCommand::Report {
+            sections,
+            from,
+            to,
+            out,
+        } => {
+            let sections = sections
+                .iter()
+                .map(|s| crate::parse::enum_value("--section", s))
+                .collect::<Result<Vec<ReportSection>>>()?;
+            let page = ctx
+                .companion
+                .report_for_doctor(ReportRequest { sections, from, to })?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, page).map_err(|e| {
+                        crate::fail::Fail::new(
+                            crate::fail::Status::Failure,
+                            format!("cannot write the report: {}", e.kind()),
+                        )
+                    })?;
+                    ctx.out
+                        .done(&format!("report written to {}", path.display()));
+                }
+                None => crate::out::raw(&page),
+            }
             Ok(())
         }
         StoreCommand::Import { file } => {

@@ -12,6 +12,7 @@ use crate::care_plan::model::{Activity, Contact, Goal, PlanInfo, Review};
 use crate::diary::model::{DiaryEntry, QuestionnaireResult};
 use crate::diary::Diary;
 use crate::error::Result;
+use crate::report::page::{self, esc, pounds};
 use crate::store::Store;
 use crate::time::local_date;
 use pph_protocol::kinds;
@@ -20,45 +21,11 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 const LAST_ENTRIES: usize = 90;
-const STYLE: &str = "body{font:16px/1.45 system-ui,sans-serif;margin:2em auto;max-width:46em;padding:0 1em;color:#111}\
-h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #888;margin-top:1.6em}\
-table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:.25em .4em;text-align:left;vertical-align:top}\
-.flag{font-weight:bold;color:#900}\
-@media print{body{margin:0;max-width:none;font-size:11pt}h2{break-after:avoid}tr{break-inside:avoid}}";
-
-/// Text made safe inside HTML.
-pub(crate) fn esc(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".into(),
-            '<' => "&lt;".into(),
-            '>' => "&gt;".into(),
-            '"' => "&quot;".into(),
-            '\'' => "&#39;".into(),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
-fn pounds(pence: i64) -> String {
-    format!(
-        "{}{}.{:02}",
-        if pence < 0 { "-" } else { "" },
-        pence.abs() / 100,
-        pence.abs() % 100
-    )
-}
 
 pub(super) fn my_record(store: &Arc<Store>, records: &Records) -> Result<String> {
-    let mut out = String::new();
     let today = local_date(store.now_ms(), 0).to_string();
-    let _ = write!(
-        out,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width\">\
-         <title>My record</title><style>{STYLE}</style></head><body>\
-         <h1>My record</h1><p>As kept on my phone, {today}.</p>"
-    );
+    let mut out = page::open("My record");
+    let _ = write!(out, "<p>As kept on my phone, {today}.</p>");
     let goals: Vec<Goal> = all(records, kinds::PLAN_GOAL)?;
     let activities: Vec<Activity> = all(records, kinds::PLAN_ACTIVITY)?;
     let reviews: Vec<Review> = all(records, kinds::PLAN_REVIEW)?;
@@ -182,6 +149,5 @@ pub(super) fn my_record(store: &Arc<Store>, records: &Records) -> Result<String>
             pounds(s.remaining_pence)
         );
     }
-    out.push_str("</body></html>\n");
-    Ok(out)
+    Ok(page::close(out))
 }

@@ -74,6 +74,18 @@ final class CarePlanModel: ObservableObject {
         }
     }
 
+    /// "A report for my doctor" over the last `days`: one HTML page the
+    /// view hands to the print service (Save as PDF).
+    func reportForDoctor(sections: [ReportSection], days: Int = 90) -> String? {
+        do {
+            let from = localDay(Date().addingTimeInterval(-Double(days) * 86_400))
+            return try companion.reportForDoctor(request: ReportRequest(sections: sections, from: from, to: localDay()))
+        } catch {
+            ui.error = describe(error)
+            return nil
+        }
+    }
+
     /// The note back to the GP, for the share sheet.
     func messageToGp(activityId: String) -> String? {
         do {

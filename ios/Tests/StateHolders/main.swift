@@ -169,6 +169,10 @@ await test("a referral waits for the person's yes, and a completed one never goe
     try check(model.ui.error?.hasPrefix("Please check status") == true, "error \(String(describing: model.ui.error))")
     let now = model.ui.plan?.activities.first(where: { $0.id == walk.id })?.referral?.status
     try check(now == .completed, "moved back: \(String(describing: now))")
+    let page = model.reportForDoctor(sections: [.carePlan, .diaryTrends]) ?? ""
+    try check(page.hasPrefix("<!doctype html>") && page.contains("Care plan"), "report \(page.prefix(200))")
+    _ = model.reportForDoctor(sections: [])
+    try check(model.ui.error?.hasPrefix("Please check sections") == true, "error \(String(describing: model.ui.error))")
     let note = model.messageToGp(activityId: walk.id) ?? ""
     try check(note.contains("Taken up: yes, from \(localDay())."), note)
 }

@@ -77,6 +77,16 @@ class CarePlanState(
         it.updateReferral(activityId, status, LocalDate.now(clock).toString(), note)
     }
 
+    /// "A report for my doctor" over the last `days`: one HTML page the
+    /// screen hands to the print service (Save as PDF).
+    fun reportForDoctor(sections: List<ReportSection>, days: Long = 90): String? = try {
+        val today = LocalDate.now(clock)
+        companion.reportForDoctor(ReportRequest(sections, today.minusDays(days).toString(), today.toString()))
+    } catch (e: PphException) {
+        _ui.value = _ui.value.copy(error = describe(e))
+        null
+    }
+
     /// The note back to the GP, for the share sheet.
     fun messageToGp(activityId: String): String? = try {
         companion.carePlans().referralMessage(activityId, LocalDate.now(clock).toString())

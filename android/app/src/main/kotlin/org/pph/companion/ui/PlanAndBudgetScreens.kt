@@ -23,6 +23,7 @@ import org.pph.companion.state.CarePlanState
 import uniffi.pph.GoalStatus
 import uniffi.pph.NewActivity
 import uniffi.pph.Referral
+import uniffi.pph.ReportSection
 import uniffi.pph.ReferralStatus
 import uniffi.pph.NewGoal
 import uniffi.pph.NewReview
@@ -70,6 +71,11 @@ fun CarePlanScreen(companion: PphCompanion) {
                 }) { Text("Add") }
             }
         }
+        val context = LocalContext.current
+        Button(onClick = {
+            state.reportForDoctor(listOf(ReportSection.CARE_PLAN, ReportSection.DIARY_TRENDS, ReportSection.QUESTIONNAIRES))
+                ?.let { printHtml(context, it, "A report for my doctor") }
+        }) { Text("Print a report for my doctor") }
         OutlinedTextField(goalText, { goalText = it }, label = { Text("A goal, in my own words") })
         Button(onClick = { state.addGoal(NewGoal(goalText, "me", null, null)); goalText = "" }) { Text("Add goal") }
         OutlinedTextField(reviewNotes, { reviewNotes = it }, label = { Text("What we agreed at the review") })
@@ -165,4 +171,17 @@ private fun ReferralRow(state: CarePlanState, activityId: String, referral: Refe
         }
         gpNote?.let { Text(it) }
     }
+}
+
+/// Hands a page the core rendered to Android's print service (which offers
+/// "Save as PDF"): loaded in an off-screen WebView, printed once laid out.
+private fun printHtml(context: android.content.Context, html: String, title: String) {
+    val webView = android.webkit.WebView(context)
+    webView.webViewClient = object : android.webkit.WebViewClient() {
+        override fun onPageFinished(view: android.webkit.WebView, url: String?) {
+            val printing = context.getSystemService(android.content.Context.PRINT_SERVICE) as android.print.PrintManager
+            printing.print(title, view.createPrintDocumentAdapter(title), android.print.PrintAttributes.Builder().build())
+        }
+    }
+    webView.loadDataWithBaseURL(null, html, "text/html", "utf-8", null)
 }

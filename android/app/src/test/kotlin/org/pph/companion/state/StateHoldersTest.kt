@@ -327,6 +327,10 @@ fun referralSuite(companion: PphCompanion, clock: Clock, run: (String, () -> Uni
         check(state.ui.value.error?.startsWith("Please check status") == true) { "error ${state.ui.value.error}" }
         val now = state.ui.value.plan?.activities?.single { it.id == walk.id }?.referral
         check(now?.status == ReferralStatus.COMPLETED) { "moved back: $now" }
+        val page = state.reportForDoctor(listOf(ReportSection.CARE_PLAN, ReportSection.QUESTIONNAIRES)) ?: throw AssertionError("no report")
+        check(page.startsWith("<!doctype html>") && page.contains("Care plan")) { "report ${page.take(200)}" }
+        state.reportForDoctor(emptyList())
+        check(state.ui.value.error?.startsWith("Please check sections") == true) { "error ${state.ui.value.error}" }
         val note = state.messageToGp(walk.id) ?: throw AssertionError("no message")
         check(note.contains("Taken up: yes, from 2026-03-04.")) { note }
     }
