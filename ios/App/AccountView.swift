@@ -10,6 +10,7 @@ struct AccountView: View {
     @State private var name = ""
     @State private var clinician = false
     @State private var confirmErase = false
+    @State private var exported: URL?
 
     /// The Keychain key and the receipts folder: what only the app deletes.
     struct DeviceEraser: PlatformEraser {
@@ -48,6 +49,13 @@ struct AccountView: View {
                 }
             }
             if model.ui.erased == nil {
+                Section("My record") {
+                    Button("Export my whole record") {
+                        exported = model.exportRecord(into: FileManager.default.temporaryDirectory)
+                            .map { URL(fileURLWithPath: $0) }
+                    }
+                    if let exported { ShareLink(item: exported) { Text("Share the file") } }
+                }
                 Section("Erase") {
                     Button("Erase everything on this phone", role: .destructive) { confirmErase = true }
                 }

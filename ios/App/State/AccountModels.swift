@@ -60,6 +60,31 @@ final class AccountModel: ObservableObject {
         }
     }
 
+    /// The person's whole record in one archive in `dir` (the app's caches),
+    /// for the view to hand to the share sheet; its path, or nil with the
+    /// error shown.
+    func exportRecord(into dir: URL) -> String? {
+        do {
+            return try companion.exportAll(path: dir.appendingPathComponent("my-record.zip").path, patient: nil).path
+        } catch {
+            ui.error = describe(error)
+            return nil
+        }
+    }
+
+    /// Brings back an archive (picked by the person) into this phone's
+    /// still-empty store; how many records came back, or nil.
+    func importRecord(path: String) -> UInt32? {
+        do {
+            return try companion.importAll(path: path).records
+        } catch PphError.Conflict {
+            ui.error = "This phone already holds a record; an archive goes into a new one"
+        } catch {
+            ui.error = describe(error)
+        }
+        return nil
+    }
+
     /// Erases this phone: the core deletes the store and clinicians'
     /// copies, then the platform deletes the key and the receipt photos.
     /// The companion is unusable afterwards; the app starts afresh.

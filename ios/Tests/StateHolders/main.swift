@@ -187,6 +187,11 @@ await test("erasing this phone deletes the store, then the key, and nothing work
     _ = try phone.carePlans().createPlan(new: NewPlan(title: "Breathe easier", whatMatters: "The park"))
     let eraser = Eraser()
     let account = AccountModel(companion: phone, serverUrl: "http://127.0.0.1:9")
+    guard let archive = account.exportRecord(into: dir) else { throw Failure(description: "no export \(account.ui)") }
+    let restored = AccountModel(companion: try open("erase-new"), serverUrl: "http://127.0.0.1:9")
+    try check(restored.importRecord(path: archive) == 1, "import \(restored.ui)")
+    try check(restored.importRecord(path: archive) == nil && restored.ui.error?.hasPrefix("This phone already") == true,
+              "second import \(restored.ui)")
     account.eraseThisPhone(platform: eraser)
     guard let receipt = account.ui.erased else { throw Failure(description: "not erased \(account.ui)") }
     let path = dir.appendingPathComponent("erase-me.db").path

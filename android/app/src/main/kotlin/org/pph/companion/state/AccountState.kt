@@ -48,6 +48,28 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
         null
     }
 
+    /// The person's whole record in one archive in `dir` (the app's cache),
+    /// for the screen to hand to the share sheet; its path, or null with the
+    /// error shown.
+    fun exportRecord(dir: java.io.File): String? = try {
+        companion.exportAll(java.io.File(dir, "my-record.zip").path, null).path
+    } catch (e: PphException) {
+        _ui.value = _ui.value.copy(error = describe(e))
+        null
+    }
+
+    /// Brings back an archive (picked by the person) into this phone's
+    /// still-empty store; how many records came back, or null.
+    fun importRecord(path: String): UInt? = try {
+        companion.importAll(path).records
+    } catch (e: PphException.Conflict) {
+        _ui.value = _ui.value.copy(error = "This phone already holds a record; an archive goes into a new one")
+        null
+    } catch (e: PphException) {
+        _ui.value = _ui.value.copy(error = describe(e))
+        null
+    }
+
     /// Erases this phone: the core deletes the store and clinicians'
     /// copies, then the platform deletes the key and the receipt photos.
     /// The companion is unusable afterwards; the app starts afresh.

@@ -50,6 +50,18 @@ fun AccountScreen(companion: PphCompanion) {
             Text("Signed in as ${account.displayName}")
             Button(onClick = { scope.launch { state.signOut() } }) { Text("Sign out") }
         }
+        // My whole record in one file, to keep or to take to another app.
+        Button(onClick = {
+            val dir = File(context.cacheDir, "exports").apply { mkdirs() }
+            state.exportRecord(dir)?.let { path ->
+                val uri = androidx.core.content.FileProvider.getUriForFile(context, "${context.packageName}.receipts", File(path))
+                val send = android.content.Intent(android.content.Intent.ACTION_SEND)
+                    .setType("application/zip")
+                    .putExtra(android.content.Intent.EXTRA_STREAM, uri)
+                    .addFlags(android.content.Intent.FLAG_GRANT_READ_URI_PERMISSION)
+                context.startActivity(android.content.Intent.createChooser(send, "My record"))
+            }
+        }) { Text("Export my whole record") }
         // Erasing asks twice: nothing on the phone can be brought back.
         if (!confirmErase) {
             Button(onClick = { confirmErase = true }) { Text("Erase everything on this phone") }

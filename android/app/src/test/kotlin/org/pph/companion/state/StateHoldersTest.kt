@@ -396,6 +396,14 @@ fun eraseSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
             override fun deletePhoto(fileName: String) { deleted.add(fileName) }
         }
         val account = AccountState(phone, "http://127.0.0.1:9")
+        val archive = account.exportRecord(dir.toFile()) ?: throw AssertionError("no export: ${account.ui.value.error}")
+        val newPhone = PphCompanion.open(CompanionConfig(dbPath = dir.resolve("erase-new.db").toString(), encryptionKey = ByteArray(32) { 8 }, deviceName = "new"))
+        val restored = AccountState(newPhone, "http://127.0.0.1:9")
+        check(restored.importRecord(archive) == 1u) { "import ${restored.ui.value.error}" }
+        check(restored.importRecord(archive) == null && restored.ui.value.error?.startsWith("This phone already") == true) {
+            "second import ${restored.ui.value.error}"
+        }
+        newPhone.close()
         account.eraseThisPhone(platform)
         val receipt = account.ui.value.erased ?: throw AssertionError("not erased: ${account.ui.value.error}")
         check(receipt.deletedFiles.contains(path.toString()) && !Files.exists(path)) { "receipt $receipt" }
