@@ -54,6 +54,9 @@ pub enum Refusal {
     /// A record between two people must name someone other than its writer
     /// as the other one.
     BadParty,
+    /// A record between two other people, which this account may not hold
+    /// (clients refuse what a relay should not have served them).
+    NotAParty,
 }
 
 impl Refusal {
@@ -84,6 +87,7 @@ impl Refusal {
             Refusal::ChangeIdReused => "the change id was already used for another change",
             Refusal::WrongSpace => "the change names another space than it came from",
             Refusal::BadParty => "the record must name another person as its other party",
+            Refusal::NotAParty => "a record between two other people, not for this account",
         }
     }
 }

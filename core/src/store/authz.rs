@@ -181,6 +181,30 @@ pub(crate) fn judge_here(
     if let Err(rule) = judge(&attempt, known.as_ref()) {
         return Ok(Err(rule));
     }
+    // A pulled record between two people must concern this account (or
+    // be for a facilitator): a relay should never have served it otherwise.
+    if w.author != me && pph_protocol::kinds::rule(w.kind).is_some_and(|r| r.party_field.is_some())
+    {
+        let (creator, party) = match &row {
+            Some(k) => (
+                k.creator.clone(),
+                k.created
+                    .as_ref()
+                    .and_then(|v| party_of(&k.kind, v))
+                    .map(str::to_owned),
+            ),
+            None => (
+                Some(w.author.to_owned()),
+                party_of(w.kind, w.value).map(str::to_owned),
+            ),
+        };
+        let concerned = creator.as_deref() == Some(me)
+            || party.as_deref() == Some(me)
+            || space.facilitators.iter().any(|f| f == me);
+        if !concerned {
+            return Ok(Err(Refusal::NotAParty));
+        }
+    }
     if let Some(parent) = parent_of(w.kind, w.field, w.value) {
         if space_of(conn, parent)?.is_some_and(|s| s != space.space) {
             return Ok(Err(Refusal::ParentElsewhere));

@@ -220,3 +220,28 @@ fn only_the_person_writes_their_personal_space_and_edits_may_come_first() {
     assert_eq!((report.applied, report.waiting), (1, 0));
     assert_eq!(set_aside_rules(&f.store), ["not_owner"]);
 }
+
+#[test]
+fn an_exchange_between_two_others_is_set_aside_unless_this_account_runs_the_group() {
+    let f = fixture();
+    // This store's account ('' before sign-in) is neither Ann nor Bob.
+    let exchange = |space: &str| {
+        let id = id();
+        let value = json!({"id": id, "group_id": space, "giver_id": BOB, "giver_name": "Bob",
+                           "receiver_id": ANN, "receiver_name": "Ann", "minutes": 30,
+                           "category": "company", "on_date": "2026-03-02", "note": "",
+                           "post_id": null, "reverses": null, "created_at_ms": T0,
+                           "confirmed_at_ms": null, "withdrawn_at_ms": null});
+        change(space, kinds::TIMEBANK_EXCHANGE, &id, "*", value)
+    };
+    let report = apply_page(&f.store, &f.g1, &[by(BOB, exchange(&f.g1.space))], 1).expect("apply");
+    assert_eq!((report.applied, report.set_aside), (0, 1));
+    assert_eq!(set_aside_rules(&f.store), ["not_a_party"]);
+    // Where this account facilitates, it holds every exchange.
+    let mine = SpaceFacts {
+        facilitators: vec![String::new()],
+        ..f.g2.clone()
+    };
+    let report = apply_page(&f.store, &mine, &[by(BOB, exchange(&mine.space))], 1).expect("apply");
+    assert_eq!((report.applied, report.set_aside), (1, 0));
+}
