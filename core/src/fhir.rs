@@ -75,7 +75,8 @@ pub(crate) fn local_time(at: SystemTime, offset_minutes: i32) -> String {
         .to_rfc3339()
 }
 
-fn entry(resource: Value) -> Value {
+/// A Bundle entry for a resource, addressed by its id.
+pub(crate) fn entry(resource: Value) -> Value {
     let id = resource["id"].as_str().unwrap_or_default().to_owned();
     json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": resource })
 }

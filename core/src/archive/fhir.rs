@@ -13,6 +13,7 @@ use crate::care_plan::referral;
 use crate::diary::model::FhirPatient;
 use crate::diary::Diary;
 use crate::error::Result;
+use crate::fhir::entry;
 use crate::store::Store;
 use pph_protocol::kinds;
 use serde_json::{json, Value};
@@ -20,11 +21,6 @@ use std::sync::Arc;
 
 fn reference(id: &str) -> Value {
     json!({ "reference": format!("urn:uuid:{id}") })
-}
-
-fn entry(resource: Value) -> Value {
-    let id = resource["id"].as_str().unwrap_or_default().to_owned();
-    json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": resource })
 }
 
 fn goal(g: &Goal, subject: &Value) -> Value {
@@ -61,8 +57,7 @@ fn care_team(plan: &PlanInfo, contacts: &[&Contact], subject: &Value) -> Value {
         "status": "active",
         "subject": subject,
         "participant": contacts.iter().map(|c| json!({
-            "role": [{ "text": serde_json::to_value(c.role).ok()
-                .and_then(|r| r.as_str().map(|r| r.replace('_', " "))).unwrap_or_default() }],
+            "role": [{ "text": c.role.words() }],
             "member": { "display": c.name },
         })).collect::<Vec<_>>(),
     })
@@ -101,13 +96,11 @@ fn care_plan(
 }
 
 fn referrer(contacts: &[Contact], who: &Responsible) -> String {
-    match who {
-        Responsible::Me => "self".into(),
-        Responsible::Contact { contact_id } => contacts
-            .iter()
-            .find(|c| &c.id == contact_id)
-            .map_or_else(|| "a former contact".into(), |c| c.name.clone()),
-    }
+    let contact = match who {
+        Responsible::Me => None,
+        Responsible::Contact { contact_id } => contacts.iter().find(|c| &c.id == contact_id),
+    };
+    referral::referrer_name(who, contact)
 }
 
 pub(super) fn bundle(

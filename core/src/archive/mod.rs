@@ -13,7 +13,7 @@ use crate::diary::model::FhirPatient;
 use crate::diary::Diary;
 use crate::error::{PphError, Result};
 use crate::store::Store;
-use crate::sync::registry::{records_of_kind, restore_record};
+use crate::sync::registry::{holds_kind, records_of_kind, restore_record};
 use pph_protocol::kinds::{self, SpaceKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -246,13 +246,14 @@ pub(crate) fn import_all(store: &Store, path: &Path) -> Result<ImportSummary> {
         .into());
     }
     let already = store.read(|conn| {
-        let mut n = 0;
         for kind in personal_kinds() {
-            n += records_of_kind(conn, kind)?.map_or(0, |d| d.len());
+            if holds_kind(conn, kind)? {
+                return Ok(true);
+            }
         }
-        Ok(n)
+        Ok(false)
     })?;
-    if already > 0 {
+    if already {
         return Err(PphError::Conflict {
             reason: "an archive is imported into an empty store only".into(),
         }

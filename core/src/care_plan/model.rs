@@ -68,6 +68,16 @@ pub enum ContactRole {
     Other,
 }
 
+impl ContactRole {
+    /// As people read it: "gp", "link worker".
+    pub(crate) fn words(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+            .unwrap_or_default()
+    }
+}
+
 /// Someone in the person's support network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Contact {

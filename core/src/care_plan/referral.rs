@@ -3,7 +3,7 @@
 //! adherence (from acceptance until it ended), its FHIR ServiceRequest and
 //! Task, and the short message back to the GP.
 
-use super::model::{AdherenceFigures, Referral, ReferralStatus, ServiceKind};
+use super::model::{AdherenceFigures, Contact, Referral, ReferralStatus, Responsible, ServiceKind};
 use crate::error::PphError;
 use crate::time::parse_date;
 use chrono::NaiveDate;
@@ -111,6 +111,16 @@ pub(crate) fn counted_days(
         .map(|d| parse_date("ended_on", d))
         .transpose()?;
     Ok(Some((from, until)))
+}
+
+/// Who made a referral, as the GP and FHIR read it: "self", or the
+/// contact's name and role (`contact`: the one `who` names, if still known).
+pub(crate) fn referrer_name(who: &Responsible, contact: Option<&Contact>) -> String {
+    match (who, contact) {
+        (Responsible::Me, _) => "self".into(),
+        (Responsible::Contact { .. }, Some(c)) => format!("{} ({})", c.name, c.role.words()),
+        (Responsible::Contact { .. }, None) => "a former contact".into(),
+    }
 }
 
 fn kind_name(kind: ServiceKind) -> &'static str {

@@ -8,25 +8,18 @@ use super::{check_person, referral, CarePlans};
 use crate::error::{PphError, Result};
 use crate::fhir::{collection, patient_resource, FhirPatient};
 use crate::ids::{check_id, new_id};
-use crate::store::{list_by, load_required};
+use crate::store::{list_by, load, load_required};
 use crate::time::parse_date;
 use rusqlite::Connection;
 use serde_json::json;
 
-/// Who made a referral, as the GP and FHIR read it.
+/// Who made a referral, from the contact this store holds.
 fn referrer(conn: &Connection, who: &Responsible) -> Result<String> {
-    Ok(match who {
-        Responsible::Me => "self".to_owned(),
-        Responsible::Contact { contact_id } => {
-            let c: Contact = load_required(conn, contact_id)?;
-            let role = serde_json::to_value(c.role)?;
-            format!(
-                "{} ({})",
-                c.name,
-                role.as_str().unwrap_or_default().replace('_', " ")
-            )
-        }
-    })
+    let contact: Option<Contact> = match who {
+        Responsible::Me => None,
+        Responsible::Contact { contact_id } => load(conn, contact_id)?,
+    };
+    Ok(referral::referrer_name(who, contact.as_ref()))
 }
 
 fn referral_of(activity: &Activity) -> std::result::Result<&Referral, PphError> {

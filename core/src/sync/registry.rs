@@ -62,22 +62,15 @@ macro_rules! registry {
             Ok(Rebuilt::UnknownKind)
         }
 
-        /// Every record of a kind, as stored, in id order; None for a kind
-        /// this version does not store.
-        pub(crate) fn records_of_kind(
-            conn: &Connection,
-            kind: &str,
-        ) -> Result<Option<Vec<serde_json::Value>>> {
+        /// The table a kind's records are stored in; None for a kind this
+        /// version does not store.
+        pub(crate) fn table_of_kind(kind: &str) -> Option<&'static str> {
             $(
                 if kind == <$t as Entity>::KIND {
-                    let sql = format!("SELECT doc FROM {} ORDER BY id", <$t as Entity>::TABLE);
-                    return Ok(Some(crate::store::entity::docs(
-                        &mut conn.prepare_cached(&sql)?,
-                        [],
-                    )?));
+                    return Some(<$t as Entity>::TABLE);
                 }
             )*
-            Ok(None)
+            None
         }
 
         /// Writes one record of a kind into the person's own space as new,
@@ -98,6 +91,32 @@ macro_rules! registry {
             Ok(false)
         }
     };
+}
+
+/// Every record of a kind, as stored, in id order; None for a kind this
+/// version does not store.
+pub(crate) fn records_of_kind(
+    conn: &Connection,
+    kind: &str,
+) -> Result<Option<Vec<serde_json::Value>>> {
+    let Some(table) = table_of_kind(kind) else {
+        return Ok(None);
+    };
+    let sql = format!("SELECT doc FROM {table} ORDER BY id");
+    Ok(Some(crate::store::entity::docs(
+        &mut conn.prepare_cached(&sql)?,
+        [],
+    )?))
+}
+
+/// Whether this store holds any record of a kind.
+pub(crate) fn holds_kind(conn: &Connection, kind: &str) -> Result<bool> {
+    let Some(table) = table_of_kind(kind) else {
+        return Ok(false);
+    };
+    Ok(conn
+        .prepare_cached(&format!("SELECT 1 FROM {table} LIMIT 1"))?
+        .exists([])?)
 }
 
 registry!(

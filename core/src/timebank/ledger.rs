@@ -17,20 +17,10 @@ pub(crate) struct Entry {
     pub withdrawn: bool,
 }
 
-/// A confirmation wins over a withdrawal made at the same time offline:
-/// the receiver relied on it, and the giver can still have it reversed.
-pub(crate) fn state(confirmed: bool, withdrawn: bool) -> ExchangeState {
-    match (confirmed, withdrawn) {
-        (true, _) => ExchangeState::Confirmed,
-        (false, true) => ExchangeState::Withdrawn,
-        (false, false) => ExchangeState::Pending,
-    }
-}
-
 /// The two movements of a confirmed exchange: + to the giver, - to the
 /// receiver; none for one pending or withdrawn.
 fn movements(e: &Entry) -> [(&str, i64); 2] {
-    let m = if state(e.confirmed, e.withdrawn) == ExchangeState::Confirmed {
+    let m = if ExchangeState::of(e.confirmed, e.withdrawn) == ExchangeState::Confirmed {
         e.minutes as i64
     } else {
         0
@@ -53,7 +43,10 @@ pub(crate) fn balances<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> BTre
 pub(crate) fn pending_given<'a>(entries: impl IntoIterator<Item = &'a Entry>, giver: &str) -> i64 {
     entries
         .into_iter()
-        .filter(|e| e.giver == giver && state(e.confirmed, e.withdrawn) == ExchangeState::Pending)
+        .filter(|e| {
+            e.giver == giver
+                && ExchangeState::of(e.confirmed, e.withdrawn) == ExchangeState::Pending
+        })
         .map(|e| e.minutes as i64)
         .sum()
 }
@@ -146,7 +139,7 @@ mod tests {
         assert_eq!(b["bob"], -90 + 60);
         assert_eq!(b["cat"], 0);
         assert_eq!(pending_given(&log, "bob"), 30);
-        assert_eq!(state(true, true), ExchangeState::Confirmed);
+        assert_eq!(ExchangeState::of(true, true), ExchangeState::Confirmed);
     }
 
     #[test]

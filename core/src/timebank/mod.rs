@@ -61,7 +61,7 @@ impl Timebank {
     }
 
     fn view(conn: &Connection, e: Exchange, me: &str) -> IResult<ExchangeView> {
-        let state = ledger::state(e.confirmed_at_ms.is_some(), e.withdrawn_at_ms.is_some());
+        let state = e.state();
         let pending = state == ExchangeState::Pending;
         let can_reverse = state == ExchangeState::Confirmed
             && e.receiver_id == me
@@ -180,10 +180,6 @@ impl Timebank {
     }
 }
 
-fn pending(e: &Exchange) -> bool {
-    e.confirmed_at_ms.is_none() && e.withdrawn_at_ms.is_none()
-}
-
 #[uniffi::export]
 impl Timebank {
     /// Turns the group's timebank on or off and sets its limits;
@@ -223,7 +219,7 @@ impl Timebank {
             let entries = store::ledger(tx.tx, &group_id)?;
             let confirmed: Vec<&Entry> = entries
                 .iter()
-                .filter(|e| ledger::state(e.confirmed, e.withdrawn) == ExchangeState::Confirmed)
+                .filter(|e| ExchangeState::of(e.confirmed, e.withdrawn) == ExchangeState::Confirmed)
                 .collect();
             let members: std::collections::BTreeSet<&str> = confirmed
                 .iter()
@@ -338,7 +334,7 @@ impl Timebank {
                     reason: "only the person who received the time confirms it".into(),
                 });
             }
-            if !pending(old) {
+            if old.state() != ExchangeState::Pending {
                 return Err(PphError::validation(
                     "exchange_id",
                     "already confirmed or withdrawn",
@@ -359,7 +355,7 @@ impl Timebank {
                     reason: "only the person who gave the time withdraws it".into(),
                 });
             }
-            if !pending(old) {
+            if old.state() != ExchangeState::Pending {
                 return Err(PphError::validation(
                     "exchange_id",
                     "already confirmed (reverse it instead) or withdrawn",
@@ -388,11 +384,7 @@ impl Timebank {
                 reason: "the person who received the time reverses it (ask them)".into(),
             });
         }
-        let state = ledger::state(
-            original.confirmed_at_ms.is_some(),
-            original.withdrawn_at_ms.is_some(),
-        );
-        if state != ExchangeState::Confirmed {
+        if original.state() != ExchangeState::Confirmed {
             return Err(PphError::validation(
                 "exchange_id",
                 "only a confirmed exchange is reversed; a pending one is withdrawn",

@@ -148,6 +148,15 @@ pub struct Exchange {
     pub withdrawn_at_ms: Option<u64>,
 }
 
+impl Exchange {
+    pub(crate) fn state(&self) -> ExchangeState {
+        ExchangeState::of(
+            self.confirmed_at_ms.is_some(),
+            self.withdrawn_at_ms.is_some(),
+        )
+    }
+}
+
 #[derive(Clone, Debug, uniffi::Record)]
 pub struct NewExchange {
     /// The member who received the time.
@@ -193,6 +202,19 @@ pub enum ExchangeState {
     Confirmed,
     /// Taken back by the giver before it was confirmed.
     Withdrawn,
+}
+
+impl ExchangeState {
+    /// From the two facts its parties set. A confirmation wins over a
+    /// withdrawal made at the same time offline: the receiver relied on
+    /// it, and the giver can still have it reversed.
+    pub(crate) fn of(confirmed: bool, withdrawn: bool) -> Self {
+        match (confirmed, withdrawn) {
+            (true, _) => ExchangeState::Confirmed,
+            (false, true) => ExchangeState::Withdrawn,
+            (false, false) => ExchangeState::Pending,
+        }
+    }
 }
 
 /// An exchange as this person's history shows it.

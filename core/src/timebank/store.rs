@@ -156,7 +156,7 @@ pub(crate) fn pending_of(conn: &Connection, group_id: &str, member: &str) -> Res
 }
 
 /// Whether an exchange has a reversal that was not withdrawn (a confirmed
-/// one stands even if also withdrawn: `ledger::state`).
+/// one stands even if also withdrawn: `ExchangeState::of`).
 pub(crate) fn is_reversed(conn: &Connection, exchange_id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(
