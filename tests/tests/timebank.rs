@@ -487,3 +487,123 @@ proptest! {
         });
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_exchanges_and_posts_are_refused_by_name_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(dir.path());
+    let fay = patient(&server, dir.path(), "fay").await;
+    let gus = patient(&server, dir.path(), "gus").await;
+    let group = timebank_group(&fay, &[&gus], -600, 600).await;
+    let pending = gus.store().pending_changes().expect("pending");
+    let field_of = |r: Result<ExchangeView, PphError>| match r {
+        Err(PphError::Validation { field, .. }) => field,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let bank = gus.timebank();
+    let to_fay = give(&fay, "fay", 30, TimeCategory::Company);
+    for (new, field) in [
+        (
+            NewExchange {
+                minutes: 0,
+                ..to_fay.clone()
+            },
+            "minutes",
+        ),
+        (
+            NewExchange {
+                minutes: 24 * 60 + 1,
+                ..to_fay.clone()
+            },
+            "minutes",
+        ),
+        (
+            NewExchange {
+                on_date: "yesterday".into(),
+                ..to_fay.clone()
+            },
+            "on_date",
+        ),
+        (
+            NewExchange {
+                receiver_name: " ".into(),
+                ..to_fay.clone()
+            },
+            "receiver_name",
+        ),
+        (
+            NewExchange {
+                receiver_id: "fay".into(),
+                ..to_fay.clone()
+            },
+            "receiver_id",
+        ),
+        (
+            NewExchange {
+                receiver_id: account_id(&gus),
+                ..to_fay.clone()
+            },
+            "receiver_id",
+        ),
+    ] {
+        assert_eq!(field_of(bank.record_exchange(group.id.clone(), new)), field);
+    }
+    let post = bank.post(
+        group.id.clone(),
+        NewPost {
+            kind: PostKind::Offer,
+            category: TimeCategory::Skills,
+            text: "  ".into(),
+            goal_id: None,
+        },
+    );
+    assert!(matches!(post, Err(PphError::Validation { ref field, .. }) if field == "text"));
+    let not_mine = bank.post(
+        group.id.clone(),
+        NewPost {
+            kind: PostKind::Offer,
+            category: TimeCategory::Skills,
+            text: "Knitting".into(),
+            goal_id: Some(id()),
+        },
+    );
+    assert!(matches!(not_mine, Err(PphError::Validation { ref field, .. }) if field == "goal_id"));
+    assert!(matches!(
+        bank.confirm_exchange(id()),
+        Err(PphError::NotFound { .. })
+    ));
+    assert_eq!(gus.store().pending_changes().expect("pending"), pending);
+    assert!(bank
+        .history(group.id.clone(), 50, None)
+        .expect("history")
+        .exchanges
+        .is_empty());
+
+    // Turned off, the timebank takes nothing new.
+    fay.timebank()
+        .set_rules(
+            group.id.clone(),
+            TimebankRules {
+                on: false,
+                lower_limit_minutes: -600,
+                upper_limit_minutes: 600,
+            },
+        )
+        .expect("off");
+    sync_all(&[&fay, &gus]).await;
+    assert_eq!(
+        field_of(bank.record_exchange(group.id.clone(), to_fay)),
+        "group_id"
+    );
+    assert!(matches!(
+        bank.set_rules(
+            group.id.clone(),
+            TimebankRules {
+                on: true,
+                lower_limit_minutes: -600,
+                upper_limit_minutes: 600,
+            },
+        ),
+        Err(PphError::Forbidden { .. })
+    ));
+}
