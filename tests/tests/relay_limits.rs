@@ -161,9 +161,11 @@ async fn two_servers_on_one_database_share_limits_and_changes() {
     assert!(matches!(err, PphError::RateLimited { .. }), "{err:?}");
 }
 
-/// A push refused before its body was read (a wrong token) answers with
-/// `Connection: close`, so a client never reuses a connection the server is
-/// about to drop; the next request works.
+/// A push refused before its body was read (a wrong token) answers at once
+/// with `Connection: close`, so a client never reuses a connection the server
+/// is about to drop; the relay reads and drops the rest of the body before
+/// closing, so a client still sending gets the answer rather than a reset
+/// connection, and its next request works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_early_refusal_of_a_large_body_closes_the_connection_cleanly() {
     let dir = tempfile::tempdir().expect("tempdir");

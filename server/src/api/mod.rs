@@ -110,23 +110,84 @@ pub fn router(storage: Arc<dyn Storage>, config: ServerConfig) -> std::io::Resul
 }
 
 /// A request refused before its body was read (a wrong token on a large
-/// push) leaves the rest of that body on the connection: the answer says
-/// `Connection: close`, so the client does not reuse a connection the
-/// server is about to drop.
+/// push) leaves the rest of that body on the connection. The answer says
+/// `Connection: close`, so the client does not reuse the connection, and the
+/// unread body is read and dropped (at most a push's size, for a few
+/// seconds) before the socket closes: closing on unread bytes would reset
+/// the connection, and a client still sending could lose the answer.
 async fn close_after_refused_body(request: Request, next: Next) -> Response {
     let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
         || request
             .headers()
             .get(header::CONTENT_LENGTH)
             .is_some_and(|v| v != "0");
-    let mut response = next.run(request).await;
+    if !has_body {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let held = LentBody::new(body);
+    let mut response = next
+        .run(Request::from_parts(parts, Body::new(held.clone())))
+        .await;
     let status = response.status();
-    if has_body && (status.is_client_error() || status.is_server_error()) {
+    if status.is_client_error() || status.is_server_error() {
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        if let Some(rest) = held.take() {
+            tokio::spawn(drain(rest));
+        }
     }
     response
+}
+
+/// Reads and drops what is left of a refused body, within bounds.
+async fn drain(body: Body) {
+    const LINGER: std::time::Duration = std::time::Duration::from_secs(5);
+    let mut body = body;
+    let mut read = 0usize;
+    let _ = tokio::time::timeout(LINGER, async {
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, |d| d.len());
+            if read > MAX_PUSH_BYTES {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// A request body lent to the handler: what the handler leaves unread can
+/// be taken back afterwards.
+#[derive(Clone)]
+struct LentBody(Arc<std::sync::Mutex<Option<Body>>>);
+
+impl LentBody {
+    fn new(body: Body) -> Self {
+        Self(Arc::new(std::sync::Mutex::new(Some(body))))
+    }
+
+    fn take(&self) -> Option<Body> {
+        self.0.lock().ok()?.take()
+    }
+}
+
+impl axum::body::HttpBody for LentBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let Ok(mut guard) = self.0.lock() else {
+            return std::task::Poll::Ready(None);
+        };
+        match guard.as_mut() {
+            Some(body) => std::pin::Pin::new(body).poll_frame(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    }
 }
 
 /// The address a request came from: the socket's peer, or behind a
