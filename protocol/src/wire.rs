@@ -106,6 +106,46 @@ pub struct PullResponse {
     pub next: i64,
     /// True when more changes wait past `next`.
     pub more: bool,
+    /// Records erased since `since` (a deleted account's group messages,
+    /// and what else named it), numbered in the same sequence as changes:
+    /// a client deletes each, with its changes, and never shows it again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erased: Vec<ErasedRecord>,
+}
+
+/// A record the relay erased, with its place in its space's sequence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasedRecord {
+    pub seq: i64,
+    pub entity_type: String,
+    pub entity_id: String,
+}
+
+/// Deleting the signed-in account: its password again, as at sign-in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeleteAccountRequest {
+    pub password: String,
+}
+
+/// What the relay deleted with an account, counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDeleted {
+    /// Changes deleted: every one in the personal space, and every change
+    /// of a group record that was erased.
+    pub changes: u64,
+    /// Group records erased for everyone (messages, reactions, RSVPs,
+    /// attendance, timebank posts and exchanges, and what named the account).
+    pub group_records: u64,
+    /// Shares deleted, given or received, with their access logs.
+    pub shares: u64,
+    /// Devices signed out.
+    pub devices: u64,
+    /// Groups left.
+    pub groups_left: u64,
+    /// Groups the account ran that passed to another member.
+    pub groups_passed_on: u64,
+    /// Groups deleted because no one else was in them.
+    pub groups_deleted: u64,
 }
 
 /// How an account reaches a space.

@@ -41,7 +41,12 @@ pub const INVITE_CODES: Limit = Limit {
 pub const LONGEST_WINDOW_MS: i64 = FIFTEEN_MINUTES;
 
 pub fn sign_in_key(email: &str, addr: IpAddr) -> String {
-    format!("sign-in:{email}:{addr}")
+    format!("{}{addr}", sign_in_prefix(email))
+}
+
+/// What every sign-in counter of one email starts with.
+pub fn sign_in_prefix(email: &str) -> String {
+    format!("sign-in:{email}:")
 }
 
 pub fn address_key(addr: IpAddr) -> String {

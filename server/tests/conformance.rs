@@ -1113,6 +1113,199 @@ async fn clinician_reads_are_logged_for_the_patient(s: Arc<dyn Storage>) {
     assert!(s.access_log(&doc.id).await.expect("none").is_empty());
 }
 
+/// `change` with a body that carries its value, as a real push's does, so
+/// names in the value are in what the relay stores.
+fn with_value_in_body(mut c: IncomingChange) -> IncomingChange {
+    c.body = json!({"change_id": c.change_id, "value": c.value}).to_string();
+    c
+}
+
+/// Deleting an account leaves no row naming it: its personal space, share,
+/// token, invite, counters and memberships go; in a group it was in, every
+/// record naming it (its message, an attendance mark of it, an exchange
+/// with it) is erased and served as erased after the last change; a group
+/// it ran passes to the next member, a removal it made there stands, and a
+/// group no one else is in goes.
+async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<dyn Storage>) {
+    let [ann, bob, cat, eve] = [(); 4].map(|_| account(Role::Patient));
+    let doc = account(Role::Clinician);
+    for x in [&ann, &bob, &cat, &eve, &doc] {
+        s.create_account(x).await.expect("account");
+    }
+    let (runs, joined, alone) = (id(), id(), id());
+    s.create_group_space(&runs, &ann.id).await.expect("group");
+    s.create_group_space(&joined, &cat.id).await.expect("group");
+    s.create_group_space(&alone, &ann.id).await.expect("group");
+    for (group, who) in [
+        (&runs, &bob),
+        (&runs, &eve),
+        (&joined, &ann),
+        (&joined, &bob),
+    ] {
+        s.add_member(group, &who.id).await.expect("member");
+    }
+    assert!(s
+        .remove_member(&runs, &eve.id, &ann.id, 2_000)
+        .await
+        .expect("remove"));
+    let mine = change(&ann.id, &ann.personal_space, kinds::DIARY_ENTRY);
+    s.push(&ann.id, std::slice::from_ref(&mine))
+        .await
+        .expect("diary");
+    let ann_says = change(&ann.id, &joined, kinds::GROUP_MESSAGE);
+    let bob_says = change(&bob.id, &joined, kinds::GROUP_MESSAGE);
+    let mut marked = change(&cat.id, &joined, kinds::MEETUP_ATTENDANCE);
+    marked.value.as_mut().expect("value")["account_id"] = json!(ann.id);
+    let mut given = change(&bob.id, &joined, kinds::TIMEBANK_EXCHANGE);
+    given.value.as_mut().expect("value")["receiver_id"] = json!(ann.id);
+    for (who, c) in [
+        (&ann, ann_says.clone()),
+        (&bob, bob_says.clone()),
+        (&cat, with_value_in_body(marked.clone())),
+        (&bob, with_value_in_body(given.clone())),
+        (&ann, change(&ann.id, &runs, kinds::GROUP_MESSAGE)),
+        (&ann, change(&ann.id, &alone, kinds::GROUP_MESSAGE)),
+    ] {
+        s.push(&who.id, std::slice::from_ref(&c))
+            .await
+            .expect("push");
+    }
+    let last_change = *seqs(&*s, &joined).await.last().expect("changes");
+    s.create_grant(&Grant {
+        id: id(),
+        patient_account: ann.id.clone(),
+        clinician_account: doc.id.clone(),
+        scopes: vec![Scope::Diary],
+        created_ms: 1_000,
+        expires_ms: i64::MAX,
+        revoked_ms: None,
+    })
+    .await
+    .expect("share");
+    s.record_access(&Access {
+        patient_account: ann.id.clone(),
+        clinician_account: doc.id.clone(),
+        scopes: vec![Scope::Diary],
+        at_ms: 3_000,
+        records: 1,
+    })
+    .await
+    .expect("access");
+    let device = DeviceName {
+        node: id(),
+        name: "phone".into(),
+    };
+    s.add_token(&id(), &ann.id, &device, 1_000)
+        .await
+        .expect("token");
+    s.create_invite(&Invite {
+        code_hash: id(),
+        space: runs.clone(),
+        created_by: ann.id.clone(),
+        created_ms: 1_000,
+        expires_ms: i64::MAX,
+    })
+    .await
+    .expect("invite");
+    let counter = format!("sign-in:{}:127.0.0.1", ann.email);
+    s.take_attempt(&counter, 1_000, 60_000, 5)
+        .await
+        .expect("attempt");
+
+    let receipt = s
+        .delete_account(&ann.id)
+        .await
+        .expect("delete")
+        .expect("the account existed");
+    assert_eq!(
+        (
+            receipt.group_records,
+            receipt.shares,
+            receipt.devices,
+            receipt.groups_passed_on,
+            receipt.groups_deleted,
+            receipt.groups_left,
+        ),
+        (4, 1, 1, 1, 1, 3)
+    );
+    assert_eq!(
+        receipt.changes, 6,
+        "diary, 3 in the group it joined, 2 in its own"
+    );
+    for needle in [&ann.id, &ann.email, &ann.personal_space, &alone] {
+        assert_eq!(
+            s.tables_naming(needle).await.expect("scan"),
+            Vec::<String>::new()
+        );
+    }
+    assert!(s
+        .account_by_email(&ann.email)
+        .await
+        .expect("email")
+        .is_none());
+    assert_eq!(
+        bodies(&*s, &joined, Readable::ALL).await,
+        vec![bob_says.body.clone()]
+    );
+    let erased = s.erased(&joined, 0, 100).await.expect("erased");
+    let mut ids: Vec<&str> = erased.iter().map(|e| e.entity_id.as_str()).collect();
+    ids.sort_unstable();
+    let mut expected = vec![
+        ann_says.entity_id.as_str(),
+        marked.entity_id.as_str(),
+        given.entity_id.as_str(),
+    ];
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+    assert!(erased.iter().all(|e| e.seq > last_change));
+    assert_eq!(
+        erased.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (last_change + 1..=last_change + 3).collect::<Vec<_>>()
+    );
+    assert!(s
+        .erased(&joined, last_change + 3, 100)
+        .await
+        .expect("after")
+        .is_empty());
+    let next = change(&bob.id, &joined, kinds::GROUP_MESSAGE);
+    s.push(&bob.id, std::slice::from_ref(&next))
+        .await
+        .expect("later");
+    assert_eq!(seqs(&*s, &joined).await.last(), Some(&(last_change + 4)));
+    assert_eq!(
+        s.member_role(&runs, &bob.id).await.expect("role"),
+        Some(GroupRole::Facilitator)
+    );
+    let runs_now = s
+        .member_spaces(&bob.id)
+        .await
+        .expect("spaces")
+        .into_iter()
+        .find(|g| g.id == runs)
+        .expect("bob is still in it");
+    assert_eq!(runs_now.owner, bob.id);
+    assert_eq!(
+        s.removed_members(&runs)
+            .await
+            .expect("removed")
+            .iter()
+            .map(|m| &m.account_id)
+            .collect::<Vec<_>>(),
+        vec![&eve.id]
+    );
+    assert!(s
+        .pull(&alone, 0, 100, Readable::ALL)
+        .await
+        .expect("gone")
+        .is_empty());
+    assert!(s
+        .grants_by_patient(&ann.id)
+        .await
+        .expect("grants")
+        .is_empty());
+    assert!(s.delete_account(&ann.id).await.expect("again").is_none());
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1155,4 +1348,5 @@ conformance!(
     attempts_are_counted_atomically,
     two_party_records_reach_only_their_parties,
     clinician_reads_are_logged_for_the_patient,
+    deleting_an_account_leaves_no_row_naming_it,
 );

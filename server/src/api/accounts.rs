@@ -1,4 +1,4 @@
-//! Sign up, sign in (rate-limited), sign out.
+//! Sign up, sign in (rate-limited), sign out, delete the account.
 
 use super::{authenticate, bearer_token, check_id, check_text, now_ms, small_json};
 use super::{ApiError, ApiResult, AppState, ClientAddr};
@@ -9,7 +9,10 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use pph_protocol::wire::{DeviceName, ErrorCode, SessionResponse, SignInRequest, SignUpRequest};
+use pph_protocol::wire::{
+    AccountDeleted, DeleteAccountRequest, DeviceName, ErrorCode, SessionResponse, SignInRequest,
+    SignUpRequest,
+};
 use std::sync::Arc;
 
 const MIN_PASSWORD: usize = 10;
@@ -159,4 +162,36 @@ pub async fn sign_out(
         .revoke_token(&token_hash(token), now_ms())
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the signed-in account and everything of it on this relay
+/// (`Storage::delete_account`), once its password is given again. A wrong
+/// password counts as a failed sign-in and is `Forbidden`, not
+/// `Unauthorized`: the device's session stays.
+pub async fn delete_account(
+    State(state): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<AccountDeleted>> {
+    let account = authenticate(&state, &headers).await?;
+    let req: DeleteAccountRequest = small_json(body).await?;
+    let key = sign_in_key(&account.email, addr);
+    state.take_attempt(&key, SIGN_IN_PER_ACCOUNT).await?;
+    let (password, hash) = (req.password, account.password_hash.clone());
+    if !state
+        .hash(move || verify_password(&password, &hash))
+        .await?
+    {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "the password is wrong: nothing was deleted",
+        ));
+    }
+    let receipt = state
+        .storage
+        .delete_account(&account.id)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    Ok(Json(receipt))
 }

@@ -3,7 +3,9 @@
 //! clinician, each change with the account that pushed it).
 
 use super::{authenticate, check_id, now_ms, push_json, ApiError, ApiResult, AppState};
-use crate::storage::{Access, Account, GroupRole, IncomingChange, Readable, StorageError};
+use crate::storage::{
+    Access, Account, GroupRole, IncomingChange, Readable, StorageError, StoredChange,
+};
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -12,8 +14,8 @@ use axum::Json;
 use pph_protocol::authz::WHOLE_RECORD;
 use pph_protocol::kinds::GROUP_HIDE;
 use pph_protocol::wire::{
-    ErrorCode, PullResponse, PushRequest, PushResponse, Scope, SequencedChange, MAX_PULL_LIMIT,
-    MAX_PUSH_CHANGES,
+    ErasedRecord, ErrorCode, PullResponse, PushRequest, PushResponse, Scope, SequencedChange,
+    MAX_PULL_LIMIT, MAX_PUSH_CHANGES,
 };
 use pph_protocol::{Change, MAX_DRIFT_MS};
 use serde::Deserialize;
@@ -156,6 +158,8 @@ pub async fn pull(
         Reads::Shared { kinds, .. } => Readable::kinds(kinds),
     };
     let rows = state.storage.pull(&space, since, limit, readable).await?;
+    let erased = state.storage.erased(&space, since, limit).await?;
+    let (rows, erased, next, more) = one_page(rows, erased, limit as usize, since);
     if let Reads::Shared {
         scopes, patient, ..
     } = reads
@@ -169,8 +173,6 @@ pub async fn pull(
         };
         state.storage.record_access(&access).await?;
     }
-    let more = rows.len() == limit as usize;
-    let next = rows.last().map_or(since, |r| r.seq);
     let changes = rows
         .into_iter()
         .map(|r| {
@@ -189,5 +191,72 @@ pub async fn pull(
         changes,
         next,
         more,
+        erased,
     }))
+}
+
+/// One page, in sequence order, of a space's changes and erasures (each
+/// read up to `limit` after `since`): the first `limit` of the two, the
+/// cursor after them, and whether more may wait.
+fn one_page(
+    mut rows: Vec<StoredChange>,
+    mut erased: Vec<ErasedRecord>,
+    limit: usize,
+    since: i64,
+) -> (Vec<StoredChange>, Vec<ErasedRecord>, i64, bool) {
+    let full = rows.len() == limit || erased.len() == limit;
+    let mut seqs: Vec<i64> = rows
+        .iter()
+        .map(|r| r.seq)
+        .chain(erased.iter().map(|e| e.seq))
+        .collect();
+    seqs.sort_unstable();
+    let truncated = seqs.len() > limit;
+    seqs.truncate(limit);
+    let next = seqs.last().copied().unwrap_or(since);
+    rows.retain(|r| r.seq <= next);
+    erased.retain(|e| e.seq <= next);
+    (rows, erased, next, full || truncated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(seq: i64) -> StoredChange {
+        StoredChange {
+            seq,
+            author: None,
+            body: String::new(),
+        }
+    }
+
+    fn erasure(seq: i64) -> ErasedRecord {
+        ErasedRecord {
+            seq,
+            entity_type: "group_message".into(),
+            entity_id: seq.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_page_takes_the_first_of_changes_and_erasures_in_sequence() {
+        let (rows, erased, next, more) = one_page(
+            vec![change(3), change(5), change(8)],
+            vec![erasure(4), erasure(6), erasure(7)],
+            3,
+            2,
+        );
+        assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(erased.iter().map(|e| e.seq).collect::<Vec<_>>(), [4]);
+        assert_eq!((next, more), (5, true));
+    }
+
+    #[test]
+    fn a_short_page_ends_the_pull_and_an_empty_one_keeps_the_cursor() {
+        let (rows, erased, next, more) = one_page(vec![change(9)], vec![erasure(10)], 5, 8);
+        assert_eq!((rows.len(), erased.len(), next, more), (1, 1, 10, false));
+        let (_, _, next, more) = one_page(Vec::new(), Vec::new(), 5, 8);
+        assert_eq!((next, more), (8, false));
+    }
 }

@@ -75,6 +75,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ServerConfig) -> std::io::Resul
     Ok(Router::new()
         .route("/v1/health", get(|| async { "ok" }))
         .route("/v1/accounts", post(accounts::sign_up))
+        .route("/v1/accounts/current", delete(accounts::delete_account))
         .route("/v1/sessions", post(accounts::sign_in))
         .route("/v1/sessions/current", delete(accounts::sign_out))
         .route("/v1/spaces", get(spaces::list).post(spaces::create_group))

@@ -2,6 +2,7 @@
 //! PostgreSQL), one conformance suite (`server/tests/conformance.rs`).
 
 pub mod backfill;
+mod deletion;
 mod judge;
 mod postgres;
 mod sqlite;
@@ -13,7 +14,9 @@ pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
 pub use pph_protocol::wire::GroupRole;
-use pph_protocol::wire::{DeviceName, PushResponse, RefusedChange, Role, Scope};
+use pph_protocol::wire::{
+    AccountDeleted, DeviceName, ErasedRecord, PushResponse, RefusedChange, Role, Scope,
+};
 
 /// Numbered schema steps, applied in order, each in its own transaction and
 /// recorded in `schema_migrations`; never edited once shipped.
@@ -27,6 +30,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/004_authorisation.sql")),
     (5, include_str!("migrations/005_two_party_records.sql")),
     (6, include_str!("migrations/006_share_access_log.sql")),
+    (7, include_str!("migrations/007_erased_records.sql")),
 ];
 
 /// Pulls by one clinician of the same scopes within this long of the last
@@ -142,6 +146,11 @@ pub(crate) const ACCESS_LOG: &str = "SELECT c.email, c.display_name, a.scopes, a
             a.last_ms, a.requests, a.records
      FROM share_accesses a JOIN accounts c ON c.id = a.clinician_account
      WHERE a.patient_account = {1} ORDER BY a.last_ms DESC, a.first_ms DESC, a.id";
+
+/// A space's erased records after a cursor, in sequence order: space,
+/// since, limit.
+pub(crate) const ERASED_SINCE: &str = "SELECT seq, entity_type, entity_id FROM erased_entities
+     WHERE space = {1} AND seq > {2} ORDER BY seq LIMIT {3}";
 
 /// `sql` with its `{n}` placeholders spelled `{prefix}n`.
 pub(crate) fn numbered(sql: &str, prefix: char) -> String {
@@ -325,6 +334,21 @@ pub trait Storage: Send + Sync {
         limit: u32,
         readable: Readable<'_>,
     ) -> Result<Vec<StoredChange>>;
+
+    /// Records of `space` erased after `since` (with deleted accounts),
+    /// in sequence order, up to `limit`.
+    async fn erased(&self, space: &str, since: i64, limit: u32) -> Result<Vec<ErasedRecord>>;
+
+    /// Deletes the account and everything of it as `deletion::plan` says,
+    /// in one transaction: its personal space, shares either way, devices,
+    /// memberships, invites and counters; in groups, every record naming it
+    /// erased for everyone, and a group it ran passed on (or deleted when
+    /// no one else is in it). None: no such account.
+    async fn delete_account(&self, account_id: &str) -> Result<Option<AccountDeleted>>;
+
+    /// The tables holding a row in which `needle` appears (in any column):
+    /// how a deletion is checked, and how an operator audits one.
+    async fn tables_naming(&self, needle: &str) -> Result<Vec<String>>;
 
     async fn create_grant(&self, grant: &Grant) -> Result<()>;
     /// Revokes one of the patient's grants; false if it is not theirs.

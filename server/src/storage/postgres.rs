@@ -612,6 +612,118 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
+    async fn erased(&self, space: &str, since: i64, limit: u32) -> Result<Vec<ErasedRecord>> {
+        let client = self.pool.get().await?;
+        let stmt = client.prepare_cached(&numbered(ERASED_SINCE, '$')).await?;
+        let rows = client
+            .query(&stmt, &[&space, &since, &i64::from(limit)])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ErasedRecord {
+                    seq: r.try_get(0)?,
+                    entity_type: r.try_get(1)?,
+                    entity_id: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_account(&self, account_id: &str) -> Result<Option<AccountDeleted>> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT email, personal_space FROM accounts WHERE id = $1 FOR UPDATE",
+                &[&account_id],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let who = deletion::Departing {
+            id: account_id.to_owned(),
+            email: row.try_get(0)?,
+            personal_space: row.try_get(1)?,
+        };
+        let spaces = tx
+            .query(&numbered(deletion::GROUPS_OF, '$'), &[&account_id])
+            .await?;
+        let mut groups = Vec::new();
+        for space in spaces {
+            let id: String = space.try_get(0)?;
+            // As a push does: numbering waits for whoever holds the space.
+            let space = tx
+                .query_one(
+                    "SELECT id, owner, next_seq FROM spaces WHERE id = $1 FOR UPDATE",
+                    &[&id],
+                )
+                .await?;
+            let others = tx
+                .query(&numbered(deletion::OTHER_MEMBERS, '$'), &[&id, &account_id])
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, parse_group_role(r.try_get(1)?)?)))
+                .collect::<Result<_>>()?;
+            let naming = tx
+                .query(
+                    &numbered(deletion::NAMING_RECORDS, '$'),
+                    &[&id, &account_id],
+                )
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .collect::<Result<_>>()?;
+            groups.push(deletion::GroupFacts {
+                owner: space.try_get(1)?,
+                next_seq: space.try_get(2)?,
+                id,
+                others,
+                naming,
+            });
+        }
+        let mut plan = deletion::plan(&who, &groups);
+        for step in std::mem::take(&mut plan.steps) {
+            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = step
+                .params
+                .iter()
+                .map(|p| match p {
+                    deletion::Param::Text(s) => s as &(dyn tokio_postgres::types::ToSql + Sync),
+                    deletion::Param::Int(i) => i,
+                })
+                .collect();
+            let rows = tx.execute(&numbered(step.sql, '$'), &params).await?;
+            if let Some(tally) = step.tally {
+                plan.add(tally, rows);
+            }
+        }
+        tx.commit().await?;
+        Ok(Some(plan.receipt))
+    }
+
+    async fn tables_naming(&self, needle: &str) -> Result<Vec<String>> {
+        let client = self.pool.get().await?;
+        let tables = client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+                 ORDER BY table_name",
+                &[],
+            )
+            .await?;
+        let mut naming = Vec::new();
+        for row in tables {
+            let table: String = row.try_get(0)?;
+            let sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM \"{table}\" t WHERE strpos(t::text, $1) > 0)"
+            );
+            if client.query_one(&sql, &[&needle]).await?.try_get(0)? {
+                naming.push(table);
+            }
+        }
+        Ok(naming)
+    }
+
     async fn create_grant(&self, g: &Grant) -> Result<()> {
         let client = self.pool.get().await?;
         client
