@@ -142,3 +142,25 @@ pub(crate) fn groups(conn: &Connection) -> Result<Vec<Group>> {
     let mut stmt = conn.prepare_cached("SELECT doc FROM groups ORDER BY id")?;
     docs(&mut stmt, [])
 }
+
+/// The group's own record, written again by its new owner after the relay
+/// erased it with the facilitator who made it: same name, purpose and
+/// focus, made by `me` now. `old` is the record as it was here.
+pub(crate) fn readopt_group(
+    tx: &mut crate::store::WriteTx<'_>,
+    old: Group,
+    me: &str,
+) -> Result<()> {
+    let group = Group {
+        created_by: me.to_owned(),
+        created_at: crate::time::from_ms(tx.now_ms()),
+        ..old
+    };
+    tx.save(&group.id.clone(), None, &group)
+}
+
+/// The group's own record as this device holds it.
+pub(crate) fn group(conn: &Connection, group_id: &str) -> Result<Option<Group>> {
+    let mut stmt = conn.prepare_cached("SELECT doc FROM groups WHERE id = ?1")?;
+    Ok(docs(&mut stmt, [group_id])?.into_iter().next())
+}

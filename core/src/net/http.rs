@@ -153,6 +153,20 @@ impl Relay for HttpRelay {
             .map(|_| ())
     }
 
+    async fn delete_account(
+        &self,
+        token: &str,
+        req: &DeleteAccountRequest,
+    ) -> Result<AccountDeleted> {
+        self.expect(
+            Method::DELETE,
+            "/v1/accounts/current",
+            Some(token),
+            Some(req),
+        )
+        .await
+    }
+
     async fn push(&self, token: &str, changes: Vec<Change>) -> Result<Pushed> {
         let req = PushRequest { changes };
         match self

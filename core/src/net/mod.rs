@@ -32,6 +32,11 @@ pub(crate) trait Relay: Send + Sync {
     async fn sign_up(&self, req: &SignUpRequest) -> Result<SessionResponse>;
     async fn sign_in(&self, req: &SignInRequest) -> Result<SessionResponse>;
     async fn sign_out(&self, token: &str) -> Result<()>;
+    async fn delete_account(
+        &self,
+        token: &str,
+        req: &DeleteAccountRequest,
+    ) -> Result<AccountDeleted>;
     async fn push(&self, token: &str, changes: Vec<Change>) -> Result<Pushed>;
     async fn pull(&self, token: &str, space: &str, since: i64, limit: u32) -> Result<PullResponse>;
     async fn spaces(&self, token: &str) -> Result<SpacesResponse>;

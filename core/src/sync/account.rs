@@ -1,11 +1,11 @@
-//! Accounts: signing up, in and out on this device.
+//! Accounts: signing up, in and out on this device, and deleting one.
 
 use super::client::SyncEngine;
-use super::model::AccountRole;
+use super::model::{AccountDeletionReceipt, AccountRole};
 use super::store::{self, Attempts};
 use crate::error::PphError;
 use crate::store::AccountInfo;
-use pph_protocol::wire::{SessionResponse, SignInRequest, SignUpRequest};
+use pph_protocol::wire::{DeleteAccountRequest, SessionResponse, SignInRequest, SignUpRequest};
 
 impl SyncEngine {
     /// Keeps a new session: the account and this device's token.
@@ -100,5 +100,61 @@ impl SyncEngine {
         self.purge_shadows_except(&[])?;
         self.set_state(None);
         Ok(())
+    }
+
+    /// What deleting the account will do, in plain words, to show before
+    /// the person confirms: above all, that their group messages disappear
+    /// for everyone.
+    pub fn account_deletion_warning(&self) -> Result<Vec<String>, PphError> {
+        let Some(session) = self.store.session()? else {
+            return Err(PphError::Unauthorized);
+        };
+        let (messages, groups) = self
+            .store
+            .read(|c| store::own_messages(c, &session.info.account_id))?;
+        let mut lines = vec![
+            "Your account, your records and every share you gave or received are deleted \
+             from the server for good."
+                .to_owned(),
+        ];
+        if messages > 0 {
+            lines.push(format!(
+                "Your {messages} message(s) in {groups} group(s) disappear for everyone, \
+                 with your reactions, answers and timebank exchanges."
+            ));
+        } else {
+            lines.push(
+                "Anything you wrote in groups disappears for everyone, with your reactions, \
+                 answers and timebank exchanges."
+                    .to_owned(),
+            );
+        }
+        lines.push(
+            "A group you run passes to another facilitator or member; one no one else is in \
+             is deleted."
+                .to_owned(),
+        );
+        lines.push("Every device signed in to the account is signed out.".to_owned());
+        Ok(lines)
+    }
+
+    /// Deletes the account on the server for good, once its password is
+    /// given again (`Forbidden` if it is wrong, and nothing is deleted), then
+    /// forgets it here. Records on this device stay until `erase_local`.
+    pub async fn delete_account(
+        &self,
+        password: String,
+    ) -> Result<AccountDeletionReceipt, PphError> {
+        let _no_sync_meanwhile = self.running.lock().await;
+        let (relay, token, _) = self.net.online(&self.store)?;
+        let deleted = relay
+            .delete_account(&token, &DeleteAccountRequest { password })
+            .await?;
+        let personal = self.store.personal_space();
+        self.store
+            .write(|tx| store::forget_account(tx.tx, &personal))?;
+        self.purge_shadows_except(&[])?;
+        self.set_state(None);
+        Ok(AccountDeletionReceipt::of(deleted))
     }
 }

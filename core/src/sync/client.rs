@@ -40,7 +40,7 @@ pub struct SyncEngine {
     transient: Mutex<Option<SyncState>>,
     listeners: Arc<Listeners>,
     next_listener: AtomicU64,
-    running: tokio::sync::Mutex<()>,
+    pub(super) running: tokio::sync::Mutex<()>,
 }
 
 /// Keeps a listener registered; dropping it (or `cancel`) unregisters.
@@ -188,7 +188,8 @@ impl SyncEngine {
                     change: c.change,
                 })
                 .collect();
-            let applied = apply_page(store, source, &changes, page.next)?;
+            let applied = apply_page(store, source, &changes, &page.erased, page.next)?;
+            report.erased += applied.erased;
             report.pulled += applied.applied;
             report.conflicts_resolved += applied.conflicts;
             report.rejected += applied.rejected;

@@ -100,6 +100,7 @@ impl Relay for FakeRelay {
             next: changes.last().map_or(since, |c| c.seq),
             more: changes.len() == limit as usize,
             changes,
+            erased: Vec::new(),
         })
     }
     async fn spaces(&self, _: &str) -> Result<SpacesResponse> {
@@ -114,6 +115,9 @@ impl Relay for FakeRelay {
                 access: SpaceAccess::Member,
             }],
         })
+    }
+    async fn delete_account(&self, _: &str, _: &DeleteAccountRequest) -> Result<AccountDeleted> {
+        Self::unsupported()
     }
     async fn grant_share(&self, _: &str, _: &GrantShareRequest) -> Result<ShareResponse> {
         Self::unsupported()

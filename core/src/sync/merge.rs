@@ -13,7 +13,8 @@ use crate::error::Result;
 use crate::store::authz::{judge_here, me, SpaceFacts, Write};
 use crate::store::{Store, WriteTx};
 use pph_protocol::authz::Refusal;
-use pph_protocol::kinds::SpaceKind;
+use pph_protocol::kinds::{SpaceKind, GROUP};
+use pph_protocol::wire::ErasedRecord;
 use pph_protocol::{Change, ClockError};
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::BTreeMap;
@@ -47,6 +48,8 @@ pub struct ApplyReport {
     pub set_aside: u32,
     /// The rules they broke, with how many changes broke each.
     pub set_aside_rules: Vec<(Refusal, u32)>,
+    /// Records the relay erased (a deleted account's) deleted here.
+    pub erased: u32,
 }
 
 /// True when this device also wrote the field (or the whole record).
@@ -259,16 +262,80 @@ pub(crate) fn apply(
     Ok(report)
 }
 
-/// Applies one page pulled from `source` and moves the space's cursor past
-/// it, in one transaction: a crash leaves either both or neither.
+/// Deletes the records the relay erased from a group (a deleted account's,
+/// and what named it), with their changes, and returns how many were here.
+/// Only records of a group kind that this store holds in no other space:
+/// a relay cannot erase a person's own records by naming them. A group's
+/// own record, erased with the facilitator who made it, is written again
+/// by the group's new owner.
+pub(crate) fn erase(
+    tx: &mut WriteTx<'_>,
+    source: &SpaceFacts,
+    erased: &[ErasedRecord],
+) -> Result<u32> {
+    if source.kind != SpaceKind::Group {
+        return Ok(0);
+    }
+    let me = me(tx.tx)?;
+    let mut deleted = 0;
+    for e in erased {
+        let in_group =
+            pph_protocol::kinds::rule(&e.entity_type).is_some_and(|r| r.space == SpaceKind::Group);
+        let elsewhere: bool = tx
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM change_log WHERE entity_id = ?1 AND space <> ?2)",
+            )?
+            .query_row((&e.entity_id, &source.space), |r| r.get(0))?;
+        let Some(table) = super::registry::table_of_kind(&e.entity_type) else {
+            continue;
+        };
+        if !in_group || elsewhere {
+            continue;
+        }
+        let readopt = if e.entity_type == GROUP && e.entity_id == source.space && source.owner == me
+        {
+            crate::groups::store::group(tx.tx, &e.entity_id)?
+        } else {
+            None
+        };
+        deleted += tx.tx.execute(
+            &format!("DELETE FROM {table} WHERE id = ?1"),
+            [&e.entity_id],
+        )? as u32;
+        tx.tx.execute(
+            "DELETE FROM change_log WHERE space = ?1 AND entity_id = ?2",
+            (&source.space, &e.entity_id),
+        )?;
+        tx.tx.execute(
+            "DELETE FROM sync_set_aside WHERE space = ?1 AND entity_id = ?2",
+            (&source.space, &e.entity_id),
+        )?;
+        tx.tx.execute(
+            "DELETE FROM sync_unmaterialized WHERE entity_type = ?1 AND entity_id = ?2",
+            (&e.entity_type, &e.entity_id),
+        )?;
+        if let Some(old) = readopt {
+            crate::groups::store::readopt_group(tx, old, &me)?;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Applies one page pulled from `source` (its erasures first: they come
+/// after every change they erased) and moves the space's cursor past it,
+/// in one transaction: a crash leaves either both or neither.
 pub(crate) fn apply_page(
     store: &Store,
     source: &SpaceFacts,
     changes: &[Authored],
+    erased: &[ErasedRecord],
     next: i64,
 ) -> Result<ApplyReport> {
     store.write(|tx| {
-        let report = apply(tx, source, changes)?;
+        let erased = erase(tx, source, erased)?;
+        let mut report = apply(tx, source, changes)?;
+        report.erased = erased;
         super::store::set_cursor(tx.tx, &source.space, next)?;
         Ok(report)
     })

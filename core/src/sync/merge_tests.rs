@@ -7,6 +7,7 @@ use crate::clock::ManualClock;
 use crate::store::authz::SpaceFacts;
 use crate::store::Store;
 use pph_protocol::kinds::{self, SpaceKind};
+use pph_protocol::wire::ErasedRecord;
 use pph_protocol::{Change, Hlc};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -98,7 +99,7 @@ fn set_aside_rules(store: &Store) -> Vec<String> {
 fn a_record_is_never_touched_from_another_space() {
     let f = fixture();
     let (msg, created) = message(&f.g1.space, ANN, "Ann");
-    let report = apply_page(&f.store, &f.g1, &[by(ANN, created)], 1).expect("apply");
+    let report = apply_page(&f.store, &f.g1, &[by(ANN, created)], &[], 1).expect("apply");
     assert_eq!(report.applied, 1);
     // Bob, in his own group, edits Ann's message by id; then reacts in his
     // group to it; then a page from g1 names g2 as its space.
@@ -120,9 +121,9 @@ fn a_record_is_never_touched_from_another_space() {
     );
     let astray = change(&f.g2.space, kinds::GROUP_MESSAGE, &id(), "*", json!({}));
     let report =
-        apply_page(&f.store, &f.g2, &[by(BOB, edit), by(BOB, reaction)], 1).expect("apply");
+        apply_page(&f.store, &f.g2, &[by(BOB, edit), by(BOB, reaction)], &[], 1).expect("apply");
     assert_eq!((report.applied, report.set_aside), (0, 2));
-    let report = apply_page(&f.store, &f.g1, &[by(BOB, astray)], 2).expect("apply");
+    let report = apply_page(&f.store, &f.g1, &[by(BOB, astray)], &[], 2).expect("apply");
     assert_eq!(report.set_aside, 1);
     assert_eq!(
         set_aside_rules(&f.store),
@@ -154,6 +155,7 @@ fn group_edits_need_their_creation_and_a_rewrite_keeps_fixed_fields() {
         &f.store,
         &f.g1,
         &[by(BOB, orphan), by(BOB, created), by(BOB, renamed)],
+        &[],
         3,
     )
     .expect("apply");
@@ -171,7 +173,7 @@ fn a_reused_change_id_is_set_aside_and_a_repeat_is_a_duplicate() {
         ..other
     };
     let page = [by(ANN, created.clone()), by(ANN, created), by(ANN, reused)];
-    let report = apply_page(&f.store, &f.g1, &page, 3).expect("apply");
+    let report = apply_page(&f.store, &f.g1, &page, &[], 3).expect("apply");
     assert_eq!(
         (report.applied, report.duplicates, report.set_aside),
         (1, 1, 1)
@@ -210,13 +212,20 @@ fn only_the_person_writes_their_personal_space_and_edits_may_come_first() {
         "title",
         json!("forged"),
     );
-    let report =
-        apply_page(&f.store, &mine, &[by(ANN, retitle), by(BOB, intruder)], 2).expect("edit first");
+    let report = apply_page(
+        &f.store,
+        &mine,
+        &[by(ANN, retitle), by(BOB, intruder)],
+        &[],
+        2,
+    )
+    .expect("edit first");
     assert_eq!(
         (report.applied, report.waiting, report.set_aside),
         (1, 1, 1)
     );
-    let report = apply_page(&f.store, &mine, &[by(ANN, create)], 3).expect("then the creation");
+    let report =
+        apply_page(&f.store, &mine, &[by(ANN, create)], &[], 3).expect("then the creation");
     assert_eq!((report.applied, report.waiting), (1, 0));
     assert_eq!(set_aside_rules(&f.store), ["not_owner"]);
 }
@@ -234,7 +243,8 @@ fn an_exchange_between_two_others_is_set_aside_unless_this_account_runs_the_grou
                            "confirmed_at_ms": null, "withdrawn_at_ms": null});
         change(space, kinds::TIMEBANK_EXCHANGE, &id, "*", value)
     };
-    let report = apply_page(&f.store, &f.g1, &[by(BOB, exchange(&f.g1.space))], 1).expect("apply");
+    let report =
+        apply_page(&f.store, &f.g1, &[by(BOB, exchange(&f.g1.space))], &[], 1).expect("apply");
     assert_eq!((report.applied, report.set_aside), (0, 1));
     assert_eq!(set_aside_rules(&f.store), ["not_a_party"]);
     // Where this account facilitates, it holds every exchange.
@@ -242,6 +252,59 @@ fn an_exchange_between_two_others_is_set_aside_unless_this_account_runs_the_grou
         facilitators: vec![String::new()],
         ..f.g2.clone()
     };
-    let report = apply_page(&f.store, &mine, &[by(BOB, exchange(&mine.space))], 1).expect("apply");
+    let report =
+        apply_page(&f.store, &mine, &[by(BOB, exchange(&mine.space))], &[], 1).expect("apply");
     assert_eq!((report.applied, report.set_aside), (1, 0));
+}
+
+/// An erasure removes a group record with its changes; one naming a
+/// record of the person's own space, or a kind that is not a group's, is
+/// ignored: a relay cannot delete a person's records by naming them.
+#[test]
+fn an_erasure_deletes_a_group_record_and_nothing_of_another_space() {
+    let f = fixture();
+    let (msg, created) = message(&f.g1.space, ANN, "Ann");
+    apply_page(&f.store, &f.g1, &[by(ANN, created)], &[], 1).expect("apply");
+    let (theirs, in_g2) = message(&f.g2.space, BOB, "Bob");
+    apply_page(&f.store, &f.g2, &[by(BOB, in_g2)], &[], 1).expect("apply");
+    let plan = id();
+    let create = change(
+        &f.store.personal_space(),
+        kinds::CARE_PLAN,
+        &plan,
+        "*",
+        json!({"id": plan, "title": "Mine", "what_matters": "", "status": "active", "next_review": null}),
+    );
+    super::merge::apply_remote(&f.store, &[create]).expect("own plan");
+    let erase = |kind: &str, entity: &str, seq: i64| ErasedRecord {
+        seq,
+        entity_type: kind.into(),
+        entity_id: entity.into(),
+    };
+    let report = apply_page(
+        &f.store,
+        &f.g1,
+        &[],
+        &[
+            erase(kinds::CARE_PLAN, &plan, 2),
+            erase(kinds::GROUP_MESSAGE, &theirs, 3),
+            erase(kinds::GROUP_MESSAGE, &msg, 4),
+        ],
+        4,
+    )
+    .expect("erase");
+    assert_eq!(report.erased, 1);
+    let (messages, logged, plans): (i64, i64, i64) = f
+        .store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT count(*) FROM group_messages),
+                        (SELECT count(*) FROM change_log WHERE entity_id = ?1),
+                        (SELECT count(*) FROM care_plans)",
+                [&msg],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+        .expect("count");
+    assert_eq!((messages, logged, plans), (1, 0, 1));
 }

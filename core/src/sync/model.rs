@@ -4,7 +4,7 @@ use crate::budget::model::BudgetSummary;
 use crate::care_plan::model::{Adherence, CarePlan, OpenReferral};
 use crate::diary::model::{QuestionnaireResult, Symptom, TrendPoint};
 use crate::time::from_ms_i64;
-use pph_protocol::wire::{Role, Scope, ShareAccessResponse, ShareResponse};
+use pph_protocol::wire::{AccountDeleted, Role, Scope, ShareAccessResponse, ShareResponse};
 use serde::Serialize;
 use std::time::SystemTime;
 
@@ -83,6 +83,9 @@ pub struct SyncReport {
     pub set_aside: u32,
     /// Network attempts that failed and were retried within this call.
     pub retries: u32,
+    /// Records the relay erased (with a deleted account) deleted here.
+    #[uniffi(default = 0)]
+    pub erased: u32,
     /// Errors met along the way that did not stop the sync (e.g. one
     /// shared patient unreadable); a stopping error is returned instead.
     pub errors: Vec<String>,
@@ -201,4 +204,47 @@ pub struct SetAsideChange {
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     fn on_status(&self, status: SyncStatus);
+}
+
+/// What deleting the account did on the relay, and what remains elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+pub struct AccountDeletionReceipt {
+    /// Changes deleted: every one of the person's own records, and every
+    /// change of the group records erased.
+    pub changes_deleted: u64,
+    /// Group records erased for everyone: the person's messages,
+    /// reactions, answers, attendance marks, timebank posts and exchanges.
+    pub group_records_erased: u64,
+    /// Shares deleted, given or received, with their access logs.
+    pub shares_deleted: u64,
+    pub devices_signed_out: u64,
+    pub groups_left: u64,
+    /// Groups the person ran, now run by another member.
+    pub groups_passed_on: u64,
+    /// Groups deleted because no one else was in them.
+    pub groups_deleted: u64,
+    /// What the relay could not delete, in plain words, to tell the person.
+    pub remains_elsewhere: Vec<String>,
+}
+
+impl AccountDeletionReceipt {
+    pub(crate) fn of(d: AccountDeleted) -> Self {
+        AccountDeletionReceipt {
+            changes_deleted: d.changes,
+            group_records_erased: d.group_records,
+            shares_deleted: d.shares,
+            devices_signed_out: d.devices,
+            groups_left: d.groups_left,
+            groups_passed_on: d.groups_passed_on,
+            groups_deleted: d.groups_deleted,
+            remains_elsewhere: vec![
+                "This phone still holds your records until you erase it.".into(),
+                "What a clinician saved from a consultation or an export you gave them is \
+                 in their records, not ours."
+                    .into(),
+                "Messages other members wrote stay in their groups, in their words.".into(),
+                "A group member's phone deletes your messages the next time it syncs.".into(),
+            ],
+        }
+    }
 }

@@ -146,3 +146,30 @@ pub(crate) fn save_shared_patients(conn: &Connection, patients: &[SharedPatient]
     }
     Ok(())
 }
+
+/// Forgets the account this store belonged to, once the relay deleted it:
+/// the session, cursors, spaces and shared patients go. The person's own
+/// records stay on this device, as not yet sent, so an account made later
+/// from this store would receive them.
+pub(crate) fn forget_account(conn: &Connection, personal_space: &str) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM sync_account; DELETE FROM sync_cursors; DELETE FROM sync_shared;
+         DELETE FROM sync_spaces; DELETE FROM device_names;",
+    )?;
+    conn.execute(
+        "UPDATE change_log SET synced = 0 WHERE space = ?1",
+        [personal_space],
+    )?;
+    save_attempts(conn, &Attempts::default())
+}
+
+/// The person's own group messages on this device: how many, in how many
+/// groups.
+pub(crate) fn own_messages(conn: &Connection, me: &str) -> Result<(i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*), count(DISTINCT group_id) FROM group_messages
+             WHERE json_extract(doc, '$.author_id') = ?1",
+        )?
+        .query_row([me], |r| Ok((r.get(0)?, r.get(1)?)))?)
+}
