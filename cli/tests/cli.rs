@@ -57,6 +57,8 @@ fn the_tour_walks_through_care_plans() {
         "  Dr Okafor <dr.okafor@example.org> read [CarePlan, Diary, Questionnaires] (",
         "records restored; the same plans: yes.",
         "Ann erases that phone: 1 file deleted, the key next.",
+        "4 group records erased for everyone",
+        "Jim's phone syncs: 4 of Rosa's records deleted there",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

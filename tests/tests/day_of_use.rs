@@ -309,6 +309,43 @@ fn a_day_of_use_through_the_pph_command() {
         serde_json::from_str(&std::fs::read_to_string(&fhir).expect("bundle")).expect("JSON");
     assert_eq!(bundle["resourceType"], "Bundle");
     validate_fhir(&bundle);
+
+    // Night: Jim leaves for good. Asked without --yes, pph says what
+    // deleting does and deletes nothing; a wrong password deletes nothing;
+    // then his group passes to Ann, whose phone describes it again.
+    let (status, said) = jim.fails(&["sync", "delete-account"]);
+    assert_eq!(status, 2);
+    assert!(said.contains("disappear for everyone"), "{said}");
+    let wrong = jim.run_with(
+        &["sync", "delete-account", "--yes"],
+        Some("not the password!"),
+    );
+    assert_eq!(
+        wrong.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    assert_eq!(jim.json(&["sync", "status"])["state"], "idle");
+    let args = ["--json", "sync", "delete-account", "--yes"];
+    let receipt: Value =
+        serde_json::from_str(&succeeded(&args, &jim.run_with(&args, Some(PASSWORD))))
+            .expect("receipt");
+    assert_eq!(receipt["groups_passed_on"], 1);
+    assert!(
+        receipt["group_records_erased"].as_u64() >= Some(1),
+        "{receipt}"
+    );
+    ann.ok(&["sync", "now"]);
+    ann.ok(&["sync", "now"]);
+    assert_eq!(
+        texts(&ann.json(&["group", "list"]), "name"),
+        ["Breathe Easy Thursdays"]
+    );
+    assert_eq!(
+        texts(&ann.json(&["group", "members", &group]), "display_name"),
+        ["Ann"]
+    );
 }
 
 /// Jim starts a group and invites Ann; she joins with the code. Returns

@@ -26,6 +26,19 @@ pub enum SyncCommand {
     Status,
     /// Changes from others this device refused to apply, and why.
     SetAside,
+    /// Delete your account on the relay for good (says what that does
+    /// first; needs --yes and the password). Your group messages go for
+    /// everyone; this device's records stay until `pph erase`.
+    DeleteAccount(DeleteAccount),
+}
+
+#[derive(Args, Default)]
+pub struct DeleteAccount {
+    /// Delete it: without this, only what deleting would do is shown.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub password: Password,
 }
 
 #[derive(Args, Default)]
@@ -108,6 +121,15 @@ pub fn status(ctx: &Ctx) -> Result<SyncStatus> {
     Ok(ctx.companion.sync().status()?)
 }
 
+/// What deleting the account will do, to read before confirming.
+pub fn deletion_warning(ctx: &Ctx) -> Result<Vec<String>> {
+    Ok(ctx.companion.sync().account_deletion_warning()?)
+}
+
+pub fn delete_account(ctx: &Ctx, password: &str) -> Result<AccountDeletionReceipt> {
+    Ok(ctx.block_on(ctx.companion.sync().delete_account(password.to_owned()))?)
+}
+
 pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
     match command {
         SyncCommand::Signup(a) => {
@@ -127,6 +149,17 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
         SyncCommand::SetAside => ctx
             .out
             .show(&SetAside(ctx.companion.sync().set_aside_changes()?)),
+        SyncCommand::DeleteAccount(a) => {
+            let warning = deletion_warning(ctx)?;
+            if !a.yes {
+                return Err(Fail::refused(format!(
+                    "{} Nothing was deleted: run again with --yes to delete the account.",
+                    warning.join(" ")
+                )));
+            }
+            let password = a.password.read()?;
+            ctx.out.show(&delete_account(ctx, &password)?);
+        }
     }
     Ok(())
 }

@@ -4,8 +4,8 @@
 use super::{instant, lines};
 use crate::out::Show;
 use pph_core::{
-    AccountInfo, ConsultationSummary, SetAsideChange, Share, ShareAccess, SharedPatient,
-    SyncReport, SyncStatus,
+    AccountDeletionReceipt, AccountInfo, ConsultationSummary, SetAsideChange, Share, ShareAccess,
+    SharedPatient, SyncReport, SyncStatus,
 };
 use serde::Serialize;
 
@@ -44,6 +44,27 @@ impl Show for AccessLog {
                 if a.requests == 1 { "" } else { "s" }
             )
         })
+    }
+}
+
+impl Show for AccountDeletionReceipt {
+    fn text(&self) -> String {
+        let mut out = format!(
+            "Your account is deleted from the relay: {} changes, {} group records erased for \
+             everyone, {} shares, {} devices signed out; {} groups left ({} passed to another \
+             member, {} deleted).\nWhat remains elsewhere:\n",
+            self.changes_deleted,
+            self.group_records_erased,
+            self.shares_deleted,
+            self.devices_signed_out,
+            self.groups_left,
+            self.groups_passed_on,
+            self.groups_deleted
+        );
+        for r in &self.remains_elsewhere {
+            out.push_str(&format!("  - {r}\n"));
+        }
+        out
     }
 }
 

@@ -146,6 +146,10 @@ const SCENES: &[Scene] = &[
         play: rights::take_it_with_her,
     },
     Scene {
+        title: "Rosa leaves for good: her account deleted everywhere",
+        play: rights::rosa_leaves,
+    },
+    Scene {
         title: "Mistakes are refused, and nothing is written",
         play: safety::mistakes,
     },

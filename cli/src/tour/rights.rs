@@ -1,7 +1,10 @@
 //! Ann's record is hers: she exports all of it to one file, brings it back
-//! on a new phone without the server, and erases that phone again.
+//! on a new phone without the server, and erases that phone again. Rosa
+//! leaves for good: her account deleted, her group records gone from
+//! every phone.
 
-use super::{say, Tour, ANN};
+use super::{say, Tour, ANN, JIM, PASSWORD, ROSA};
+use crate::cmd::{group, sync};
 use crate::fail::Result;
 
 const NEW_PHONE: &str = "Ann's new phone";
@@ -49,5 +52,39 @@ pub(super) fn take_it_with_her(t: &mut Tour) -> Result<()> {
         say(format!("  - {r}"));
     }
     t.devices.remove(NEW_PHONE);
+    Ok(())
+}
+
+pub(super) fn rosa_leaves(t: &mut Tour) -> Result<()> {
+    let (jim, rosa) = (t.device(JIM)?, t.device(ROSA)?);
+    let group = t.story.group.clone();
+    let before = group::chat(&jim, group.clone(), 50, None)?.0.messages.len();
+    say("Rosa asks to delete her account. Before she confirms, her phone says:");
+    for line in sync::deletion_warning(&rosa)? {
+        say(format!("  - {line}"));
+    }
+    let receipt = sync::delete_account(&rosa, PASSWORD)?;
+    say(format!(
+        "Deleted on the relay: {} changes, {} group records erased for everyone, {} device(s) \
+         signed out, {} group(s) left.",
+        receipt.changes_deleted,
+        receipt.group_records_erased,
+        receipt.devices_signed_out,
+        receipt.groups_left
+    ));
+    let report = sync::now(&jim)?;
+    let after = group::chat(&jim, group, 50, None)?.0.messages.len();
+    say(format!(
+        "Jim's phone syncs: {} of Rosa's records deleted there (her reaction, her answer to \
+         the walk, her timebank exchanges); the chat still has {after} of its {before} messages, \
+         none of them hers.",
+        report.erased
+    ));
+    let erased = rosa.companion.erase_local()?;
+    say(format!(
+        "Rosa then erases her phone too: {} file(s) deleted.",
+        erased.deleted_files.len()
+    ));
+    t.devices.remove(ROSA);
     Ok(())
 }
