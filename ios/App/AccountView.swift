@@ -10,6 +10,8 @@ struct AccountView: View {
     @State private var name = ""
     @State private var clinician = false
     @State private var confirmErase = false
+    @State private var confirmDelete = false
+    @State private var deletePassword = ""
     @State private var exported: URL?
 
     /// The Keychain key and the receipts folder: what only the app deletes.
@@ -33,7 +35,29 @@ struct AccountView: View {
             } else if let account = model.ui.account {
                 Text("Signed in as \(account.displayName)")
                 Button("Sign out") { Task { await model.signOut() } }
+                // Deleting the account says first what it does, then asks
+                // for the password again.
+                Section("Delete my account") {
+                    if confirmDelete {
+                        ForEach(model.deletionWarning(), id: \.self) { Text("• \($0)") }
+                        SecureField("Password", text: $deletePassword).textContentType(.password)
+                        Button("Delete it for good", role: .destructive) {
+                            Task {
+                                await model.deleteAccount(password: deletePassword)
+                                deletePassword = ""
+                            }
+                        }
+                        Button("Keep my account") { confirmDelete = false }
+                    } else {
+                        Button("Delete my account", role: .destructive) { confirmDelete = true }
+                    }
+                }
             } else {
+                if let receipt = model.ui.deleted {
+                    Text("Your account is deleted: \(receipt.changesDeleted) changes, \(receipt.groupRecordsErased) group records, \(receipt.sharesDeleted) shares; \(receipt.devicesSignedOut) devices signed out.")
+                    ForEach(receipt.remainsElsewhere, id: \.self) { Text("• \($0)") }
+                    Text("Your records are still on this phone: erase it below if you want them gone too.")
+                }
                 TextField("Email", text: $email).keyboardType(.emailAddress).textContentType(.username)
                 SecureField("Password", text: $password).textContentType(.password)
                 Button("Sign in") { Task { await model.signIn(email: email, password: password) } }

@@ -1,15 +1,50 @@
 """Foreign-language test of the person's rights through the Python
-bindings: exporting everything and importing it into an empty store, and
+bindings: exporting everything and importing it into an empty store,
 erasing a phone (the store's files go, the receipt says what the shell must
-still delete, and the old companion refuses everything)."""
+still delete, and the old companion refuses everything), and deleting an
+account on the real server (PPH_TEST_SERVER_URL)."""
 
+import asyncio
+import datetime as dt
 import os
 import tempfile
 import unittest
+import uuid
 
 import pph
 
-from server_support import open_store
+from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store
+
+
+@unittest.skipUnless(SERVER, NEEDS_SERVER)
+class DeleteAccountTest(unittest.TestCase):
+    def test_a_deleted_accounts_messages_leave_the_group(self):
+        asyncio.run(self.leave())
+
+    async def leave(self):
+        with tempfile.TemporaryDirectory() as directory:
+            fay, gus = open_store(directory, "fay"), open_store(directory, "gus")
+            for store, name in [(fay, "Fay"), (gus, "Gus")]:
+                email = f"{name}-{uuid.uuid4().hex}@example.org"
+                await store.sync().sign_up(SERVER, email, PASSWORD, name, pph.AccountRole.PATIENT)
+            group = await fay.groups().create_group(pph.NewGroup(name="Circle", purpose="Talk", condition_focus=None))
+            code = (await fay.groups().invite_code(group.id, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))).code
+            await fay.sync().sync_now()
+            await gus.groups().join_group(code)
+            await gus.sync().sync_now()
+            gus.groups().post_message(group.id, "Bye all", None)
+            await gus.sync().sync_now()
+            await fay.sync().sync_now()
+            self.assertEqual(len(fay.groups().messages(group.id, 10, None).messages), 1)
+            with self.assertRaises(pph.PphError.Forbidden):
+                await gus.sync().delete_account("not the password!")
+            self.assertIn("disappear for everyone", " ".join(gus.sync().account_deletion_warning()))
+            receipt = await gus.sync().delete_account(PASSWORD)
+            self.assertGreaterEqual(receipt.group_records_erased, 1)
+            self.assertIsNone(gus.sync().status().account)
+            report = await fay.sync().sync_now()
+            self.assertGreaterEqual(report.erased, 1)
+            self.assertEqual(fay.groups().messages(group.id, 10, None).messages, [])
 
 
 class EraseTest(unittest.TestCase):

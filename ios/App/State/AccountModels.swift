@@ -9,6 +9,8 @@ struct AccountUi: Equatable {
     var account: AccountInfo?
     /// After "erase this phone": what was deleted and what remains elsewhere.
     var erased: ErasureReceipt?
+    /// After "delete my account": what the server deleted and what remains.
+    var deleted: AccountDeletionReceipt?
     var error: String?
 }
 
@@ -57,6 +59,31 @@ final class AccountModel: ObservableObject {
         await guarded {
             try await companion.sync().signOut()
             return nil
+        }
+    }
+
+    /// What deleting the account does, for the view to show before the
+    /// person confirms (their group messages go for everyone).
+    func deletionWarning() -> [String] {
+        do {
+            return try companion.sync().accountDeletionWarning()
+        } catch {
+            ui.error = describe(error)
+            return []
+        }
+    }
+
+    /// Deletes the account on the server, with its password again. A wrong
+    /// password deletes nothing and says so; afterwards the view offers to
+    /// erase this phone too.
+    func deleteAccount(password: String) async {
+        do {
+            let receipt = try await companion.sync().deleteAccount(password: password)
+            ui = AccountUi(account: nil, deleted: receipt)
+        } catch PphError.Forbidden {
+            ui.error = "Wrong password: nothing was deleted"
+        } catch {
+            ui.error = describe(error)
         }
     }
 

@@ -269,6 +269,27 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         try check(groups.ui.groups.map(\.group.name) == ["Walkers"] && groups.ui.groups.first?.unread == 1,
                   "groups \(groups.ui)")
 
+        // The guest leaves for good: told first that their messages go for
+        // everyone; a wrong password deletes nothing.
+        _ = try guest.groups().postMessage(groupId: group.id, body: "Bye all", replyTo: nil)
+        _ = try await guest.sync().syncNow()
+        _ = try await host.sync().syncNow()
+        try check(try host.groups().messages(groupId: group.id, limit: 10, before: nil).messages.count == 2, "before")
+        let warning = guestAccount.deletionWarning()
+        try check(warning.contains { $0.contains("1 message(s) in 1 group(s)") }, "warning \(warning)")
+        await guestAccount.deleteAccount(password: "not the password!")
+        try check(guestAccount.ui.error == "Wrong password: nothing was deleted",
+                  "error \(String(describing: guestAccount.ui.error))")
+        try check(guestAccount.ui.account != nil, "signed out by a wrong password")
+        await guestAccount.deleteAccount(password: "a long enough password")
+        guard let deleted = guestAccount.ui.deleted else {
+            throw Failure(description: "not deleted: \(String(describing: guestAccount.ui.error))")
+        }
+        try check(deleted.groupRecordsErased >= 1 && guestAccount.ui.account == nil, "receipt \(deleted)")
+        try check(try await host.sync().syncNow().erased >= 1, "nothing erased on the host")
+        try check(try host.groups().messages(groupId: group.id, limit: 10, before: nil).messages.map(\.body) == ["Welcome"],
+                  "after")
+
         // Too many wrong passwords: told to wait, not that it is offline.
         let held = AccountModel(companion: try open("laptop"), serverUrl: server)
         for _ in 0..<5 { await held.signIn(email: email, password: "not the password!") }

@@ -12,6 +12,8 @@ data class AccountUi(
     val account: AccountInfo? = null,
     /// After "erase this phone": what was deleted and what remains elsewhere.
     val erased: ErasureReceipt? = null,
+    /// After "delete my account": what the server deleted and what remains.
+    val deleted: AccountDeletionReceipt? = null,
     val error: String? = null,
 )
 
@@ -46,6 +48,28 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
     suspend fun signOut() = guard {
         companion.sync().signOut()
         null
+    }
+
+    /// What deleting the account does, for the screen to show before the
+    /// person confirms (their group messages go for everyone).
+    fun deletionWarning(): List<String> = try {
+        companion.sync().accountDeletionWarning()
+    } catch (e: PphException) {
+        _ui.value = _ui.value.copy(error = describe(e))
+        emptyList()
+    }
+
+    /// Deletes the account on the server, with its password again. A wrong
+    /// password deletes nothing and says so; afterwards the screen offers
+    /// to erase this phone too.
+    suspend fun deleteAccount(password: String) {
+        _ui.value = try {
+            AccountUi(account = null, deleted = companion.sync().deleteAccount(password))
+        } catch (e: PphException.Forbidden) {
+            _ui.value.copy(error = "Wrong password: nothing was deleted")
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
     }
 
     /// The person's whole record in one archive in `dir` (the app's cache),

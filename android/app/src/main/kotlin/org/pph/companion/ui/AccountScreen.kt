@@ -36,6 +36,7 @@ fun AccountScreen(companion: PphCompanion) {
     var name by remember { mutableStateOf("") }
     var clinician by remember { mutableStateOf(false) }
     var confirmErase by remember { mutableStateOf(false) }
+    var confirmDelete by remember { mutableStateOf(false) }
     val context = LocalContext.current
     Column {
         ui.error?.let { Text(it) }
@@ -45,10 +46,25 @@ fun AccountScreen(companion: PphCompanion) {
             Text("Close the app; it will start afresh.")
             return@Column
         }
+        ui.deleted?.let { receipt ->
+            Text("Your account is deleted: ${receipt.changesDeleted} changes, ${receipt.groupRecordsErased} group records, ${receipt.sharesDeleted} shares; ${receipt.devicesSignedOut} devices signed out.")
+            receipt.remainsElsewhere.forEach { Text("• $it") }
+            Text("Your records are still on this phone: erase it below if you want them gone too.")
+        }
         val account = ui.account
         if (account != null) {
             Text("Signed in as ${account.displayName}")
             Button(onClick = { scope.launch { state.signOut() } }) { Text("Sign out") }
+            // Deleting the account says first what it does, then asks for
+            // the password again.
+            if (!confirmDelete) {
+                Button(onClick = { confirmDelete = true }) { Text("Delete my account") }
+            } else {
+                state.deletionWarning().forEach { Text("• $it") }
+                OutlinedTextField(password, { password = it }, label = { Text("Password") }, visualTransformation = PasswordVisualTransformation())
+                Button(onClick = { scope.launch { state.deleteAccount(password); password = "" } }) { Text("Delete it for good") }
+                Button(onClick = { confirmDelete = false }) { Text("Keep my account") }
+            }
         }
         // My whole record in one file, to keep or to take to another app.
         Button(onClick = {

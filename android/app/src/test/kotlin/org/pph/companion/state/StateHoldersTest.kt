@@ -292,6 +292,24 @@ fun accountAndGroupsSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> 
             val entry = groups.ui.value.groups.single()
             check(entry.group.name == "Walkers" && entry.unread == 1u) { "groups ${groups.ui.value}" }
 
+            // The guest leaves for good: told first that their messages go
+            // for everyone; a wrong password deletes nothing.
+            guest.groups().postMessage(group.id, "Bye all", null)
+            guest.sync().syncNow()
+            host.sync().syncNow()
+            check(host.groups().messages(group.id, 10u, null).messages.size == 2) { "before" }
+            check(guestAccount.deletionWarning().any { it.contains("1 message(s) in 1 group(s)") }) {
+                "warning ${guestAccount.deletionWarning()}"
+            }
+            guestAccount.deleteAccount("not the password!")
+            check(guestAccount.ui.value.error == "Wrong password: nothing was deleted") { "error ${guestAccount.ui.value.error}" }
+            check(guestAccount.ui.value.account != null) { "signed out by a wrong password" }
+            guestAccount.deleteAccount("a long enough password")
+            val deleted = guestAccount.ui.value.deleted ?: throw AssertionError("not deleted: ${guestAccount.ui.value.error}")
+            check(deleted.groupRecordsErased >= 1uL && guestAccount.ui.value.account == null) { "receipt $deleted" }
+            check(host.sync().syncNow().erased >= 1u) { "nothing erased on the host" }
+            check(host.groups().messages(group.id, 10u, null).messages.map { it.body } == listOf("Welcome")) { "after" }
+
             // Too many wrong passwords: the person is told to wait, not that
             // they are offline.
             val laptop = store("laptop")
