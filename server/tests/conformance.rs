@@ -1127,7 +1127,9 @@ fn with_value_in_body(mut c: IncomingChange) -> IncomingChange {
 /// it ran passes to the next member, a removal it made there stands, and a
 /// group no one else is in goes.
 async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<dyn Storage>) {
-    let [ann, bob, cat, eve] = [(); 4].map(|_| account(Role::Patient));
+    const SENTINEL: &str = "Okapi8128Sentinel";
+    let [mut ann, bob, cat, eve] = [(); 4].map(|_| account(Role::Patient));
+    ann.display_name = format!("Ann {SENTINEL}");
     let doc = account(Role::Clinician);
     for x in [&ann, &bob, &cat, &eve, &doc] {
         s.create_account(x).await.expect("account");
@@ -1152,7 +1154,9 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<dyn Storage>) {
     s.push(&ann.id, std::slice::from_ref(&mine))
         .await
         .expect("diary");
-    let ann_says = change(&ann.id, &joined, kinds::GROUP_MESSAGE);
+    let mut ann_says = change(&ann.id, &joined, kinds::GROUP_MESSAGE);
+    ann_says.value.as_mut().expect("value")["body"] = json!(format!("Hello {SENTINEL}"));
+    let ann_says = with_value_in_body(ann_says);
     let bob_says = change(&bob.id, &joined, kinds::GROUP_MESSAGE);
     let mut marked = change(&cat.id, &joined, kinds::MEETUP_ATTENDANCE);
     marked.value.as_mut().expect("value")["account_id"] = json!(ann.id);
@@ -1232,7 +1236,7 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<dyn Storage>) {
         receipt.changes, 6,
         "diary, 3 in the group it joined, 2 in its own"
     );
-    for needle in [&ann.id, &ann.email, &ann.personal_space, &alone] {
+    for needle in [&*ann.id, &ann.email, &ann.personal_space, &alone, SENTINEL] {
         assert_eq!(
             s.tables_naming(needle).await.expect("scan"),
             Vec::<String>::new()

@@ -72,6 +72,10 @@ pub(super) fn rosa_leaves(t: &mut Tour) -> Result<()> {
         receipt.devices_signed_out,
         receipt.groups_left
     ));
+    say("What remains elsewhere, as her receipt says:");
+    for r in &receipt.remains_elsewhere {
+        say(format!("  - {r}"));
+    }
     let report = sync::now(&jim)?;
     let after = group::chat(&jim, group, 50, None)?.0.messages.len();
     say(format!(
