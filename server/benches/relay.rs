@@ -1,6 +1,9 @@
 //! Server ingest and pull through the HTTP API (changes/s), on SQLite and,
 //! when `PPH_TEST_DATABASE_URL` names one, PostgreSQL. Each push is a full
-//! 500-change batch from one device; each pull reads a 1,000-change page.
+//! 500-change batch from one device; each pull reads a 1,000-change page,
+//! alone and with 1, 10 and 50 clients pulling at once (each from its own
+//! place in the log); after those, each load's p50 and p99 per-request
+//! latency over 100 rounds is printed.
 //!
 //!   cargo bench -p pph-server --bench relay
 //!   PPH_TEST_DATABASE_URL=$(scripts/start-postgres.sh) cargo bench -p pph-server --bench relay
@@ -95,7 +98,54 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
             })
         })
     });
+    for clients in [1usize, 10, 50] {
+        group.throughput(Throughput::Elements(clients as u64 * u64::from(PAGE)));
+        group.bench_function(format!("pull with {clients} clients at once"), |b| {
+            b.iter(|| runtime.block_on(pulls_at_once(&client, &server.url, &session, clients)))
+        });
+    }
     group.finish();
+    for clients in [1usize, 10, 50] {
+        let mut latencies: Vec<std::time::Duration> = Vec::new();
+        for _ in 0..100 {
+            latencies.extend(runtime.block_on(pulls_at_once(
+                &client,
+                &server.url,
+                &session,
+                clients,
+            )));
+        }
+        latencies.sort_unstable();
+        let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+        println!(
+            "relay/{name}: {clients} clients pulling at once: p50 {:.2} ms, p99 {:.2} ms per request",
+            at(0.50).as_secs_f64() * 1e3,
+            at(0.99).as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// `clients` full-page pulls at once, each from its own place in the log;
+/// each one's time.
+async fn pulls_at_once(
+    client: &reqwest::Client,
+    url: &str,
+    session: &SessionResponse,
+    clients: usize,
+) -> Vec<std::time::Duration> {
+    let mut running = tokio::task::JoinSet::new();
+    for i in 0..clients {
+        let (client, url) = (client.clone(), url.to_owned());
+        let (token, space) = (session.token.clone(), session.personal_space.clone());
+        running.spawn(async move {
+            let started = std::time::Instant::now();
+            let since = (i % 5) as i64 * 1000;
+            let page = pph_testing::pull_page(&client, &url, &token, &space, since, PAGE).await;
+            assert_eq!(page.changes.len(), PAGE as usize);
+            started.elapsed()
+        });
+    }
+    running.join_all().await
 }
 
 fn benches(c: &mut Criterion) {

@@ -9,13 +9,13 @@ use crate::storage::{
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use pph_protocol::authz::WHOLE_RECORD;
 use pph_protocol::kinds::GROUP_HIDE;
 use pph_protocol::wire::{
-    ErasedRecord, ErrorCode, PullResponse, PushRequest, PushResponse, Scope, SequencedChange,
-    MAX_PULL_LIMIT, MAX_PUSH_CHANGES,
+    ErasedRecord, ErrorCode, PushRequest, PushResponse, Scope, MAX_PULL_LIMIT, MAX_PUSH_CHANGES,
 };
 use pph_protocol::{Change, MAX_DRIFT_MS};
 use serde::Deserialize;
@@ -135,7 +135,7 @@ pub async fn pull(
     headers: HeaderMap,
     space: Result<Path<String>, PathRejection>,
     query: Result<Query<PullQuery>, QueryRejection>,
-) -> ApiResult<Json<PullResponse>> {
+) -> ApiResult<Response> {
     let account = authenticate(&state, &headers).await?;
     let Path(space) = space.map_err(|_| ApiError::invalid("space must be a UUID"))?;
     check_id("space", &space)?;
@@ -173,26 +173,44 @@ pub async fn pull(
         };
         state.storage.record_access(&access).await?;
     }
-    let changes = rows
-        .into_iter()
-        .map(|r| {
-            serde_json::from_str(&r.body)
-                .map(|change| SequencedChange {
-                    seq: r.seq,
-                    // A group edit from before v4 has no known writer:
-                    // clients set it aside.
-                    author: r.author.unwrap_or_default(),
-                    change,
-                })
-                .map_err(|_| StorageError::Backend("stored change unreadable".into()).into())
-        })
-        .collect::<ApiResult<_>>()?;
-    Ok(Json(PullResponse {
-        changes,
-        next,
-        more,
-        erased,
-    }))
+    let page = page_json(&rows, &erased, next, more)
+        .map_err(|_| StorageError::Backend("page not written".into()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
+}
+
+/// A page, as the JSON of a `PullResponse`, with each change's body copied
+/// as stored: the relay wrote it from a change it had parsed and checked,
+/// so it is not parsed and written again on every pull.
+fn page_json(
+    rows: &[StoredChange],
+    erased: &[ErasedRecord],
+    next: i64,
+    more: bool,
+) -> Result<String, serde_json::Error> {
+    use std::fmt::Write;
+    let bytes: usize = rows.iter().map(|r| r.body.len() + 80).sum();
+    let mut out = String::with_capacity(bytes + 64);
+    out.push_str("{\"changes\":[");
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // A group edit from before v4 has no known writer: clients set it
+        // aside.
+        let author = serde_json::to_string(r.author.as_deref().unwrap_or_default())?;
+        let _ = write!(
+            out,
+            "{{\"seq\":{},\"author\":{author},\"change\":{}}}",
+            r.seq, r.body
+        );
+    }
+    let _ = write!(out, "],\"next\":{next},\"more\":{more}");
+    if !erased.is_empty() {
+        out.push_str(",\"erased\":");
+        out.push_str(&serde_json::to_string(erased)?);
+    }
+    out.push('}');
+    Ok(out)
 }
 
 /// One page, in sequence order, of a space's changes and erasures (each
@@ -222,6 +240,7 @@ fn one_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pph_protocol::wire::{PullResponse, SequencedChange};
 
     fn change(seq: i64) -> StoredChange {
         StoredChange {
@@ -250,6 +269,58 @@ mod tests {
         assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 5]);
         assert_eq!(erased.iter().map(|e| e.seq).collect::<Vec<_>>(), [4]);
         assert_eq!((next, more), (5, true));
+    }
+
+    #[test]
+    fn a_page_written_from_stored_bodies_reads_as_a_pull_response() {
+        let change = Change {
+            change_id: "c1".into(),
+            space: "s".into(),
+            entity_type: "diary_entry".into(),
+            entity_id: "e1".into(),
+            field: "note".into(),
+            value: serde_json::json!("a \"quoted\" note\nover lines"),
+            hlc: pph_protocol::Hlc {
+                wall_ms: 5,
+                counter: 1,
+                node: "n".into(),
+            },
+        };
+        let rows = vec![
+            StoredChange {
+                seq: 7,
+                author: Some("a\"b".into()),
+                body: serde_json::to_string(&change).expect("json"),
+            },
+            StoredChange {
+                seq: 9,
+                author: None,
+                body: serde_json::to_string(&change).expect("json"),
+            },
+        ];
+        let json = page_json(&rows, &[erasure(8)], 9, true).expect("page");
+        let page: PullResponse = serde_json::from_str(&json).expect("a pull response");
+        let expected = PullResponse {
+            changes: vec![
+                SequencedChange {
+                    seq: 7,
+                    author: "a\"b".into(),
+                    change: change.clone(),
+                },
+                SequencedChange {
+                    seq: 9,
+                    author: String::new(),
+                    change,
+                },
+            ],
+            next: 9,
+            more: true,
+            erased: vec![erasure(8)],
+        };
+        assert_eq!(page, expected);
+        let empty: PullResponse =
+            serde_json::from_str(&page_json(&[], &[], 3, false).expect("page")).expect("empty");
+        assert_eq!((empty.changes.len(), empty.next, empty.more), (0, 3, false));
     }
 
     #[test]

@@ -1,15 +1,20 @@
-//! The embedded backend: one SQLite file, one connection, calls on tokio's
-//! blocking pool. A push is one IMMEDIATE transaction, so it is stored whole
-//! or not at all whatever happens to the process.
+//! The embedded backend: one SQLite file in WAL mode, one writer connection
+//! and a few read-only ones, calls on tokio's blocking pool. A push is one
+//! IMMEDIATE transaction, so it is stored whole or not at all whatever
+//! happens to the process; pulls and lookups run on the readers, so they
+//! wait neither for a push nor for each other.
 
 use super::*;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: AtomicUsize,
 }
 
 impl From<rusqlite::Error> for StorageError {
@@ -211,9 +216,45 @@ impl SqliteStorage {
              PRAGMA secure_delete = ON;",
         )?;
         migrate(&mut conn)?;
+        let count = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+        let readers = (0..count)
+            .map(|_| {
+                let reader = Connection::open(path)?;
+                reader.execute_batch(
+                    "PRAGMA busy_timeout = 5000;
+                     PRAGMA query_only = ON;",
+                )?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(SqliteStorage {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(readers),
+            next_reader: AtomicUsize::new(0),
         })
+    }
+
+    /// Runs a read on the first free reader (starting from the next in
+    /// turn), or waits for that one when all are busy.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let readers = self.readers.clone();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let n = readers.len();
+            let free = (0..n).find_map(|i| readers[(start + i) % n].try_lock().ok());
+            let mut guard = match free {
+                Some(guard) => guard,
+                None => readers[start % n]
+                    .lock()
+                    .map_err(|_| StorageError::Backend("connection lock poisoned".into()))?,
+            };
+            f(&mut guard)
+        })
+        .await
+        .map_err(|_| StorageError::Backend("blocking task failed".into()))?
     }
 
     async fn run<T: Send + 'static>(
@@ -235,7 +276,7 @@ impl SqliteStorage {
 #[async_trait]
 impl Storage for SqliteStorage {
     async fn schema_version(&self) -> Result<i64> {
-        self.run(|conn| {
+        self.read(|conn| {
             Ok(conn.query_row(
                 "SELECT coalesce(max(version), 0) FROM schema_migrations",
                 [],
@@ -270,7 +311,7 @@ impl Storage for SqliteStorage {
 
     async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
         let email = email.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1");
             conn.query_row(&sql, [email], account)
                 .optional()
@@ -300,7 +341,7 @@ impl Storage for SqliteStorage {
 
     async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>> {
         let account_id = account_id.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             // SQLite takes the other columns from the row holding the max.
             let mut stmt = conn.prepare_cached(
                 "SELECT node, device_name, max(created_ms) FROM device_tokens
@@ -319,7 +360,7 @@ impl Storage for SqliteStorage {
 
     async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>> {
         let token_hash = token_hash.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let sql = format!(
                 "SELECT {ACCOUNT_COLUMNS} FROM device_tokens t JOIN accounts a ON a.id = t.account_id
                  WHERE t.token_hash = ?1 AND t.revoked_ms IS NULL"
@@ -376,7 +417,7 @@ impl Storage for SqliteStorage {
 
     async fn is_member(&self, space: &str, account_id: &str) -> Result<bool> {
         let (space, account_id) = (space.to_owned(), account_id.to_owned());
-        self.run(move |conn| {
+        self.read(move |conn| {
             Ok(conn
                 .prepare_cached("SELECT 1 FROM space_members WHERE space = ?1 AND account_id = ?2")?
                 .exists((space, account_id))?)
@@ -386,7 +427,7 @@ impl Storage for SqliteStorage {
 
     async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>> {
         let account_id = account_id.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT s.id, s.kind, s.owner,
                         (SELECT json_group_array(f.account_id) FROM space_members f
@@ -419,7 +460,7 @@ impl Storage for SqliteStorage {
 
     async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>> {
         let (space, account_id) = (space.to_owned(), account_id.to_owned());
-        self.run(move |conn| {
+        self.read(move |conn| {
             conn.prepare_cached(
                 "SELECT role FROM space_members WHERE space = ?1 AND account_id = ?2",
             )?
@@ -433,7 +474,7 @@ impl Storage for SqliteStorage {
 
     async fn members(&self, space: &str) -> Result<Vec<Member>> {
         let space = space.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT a.id, a.display_name, m.role FROM space_members m
                  JOIN accounts a ON a.id = m.account_id
@@ -492,7 +533,7 @@ impl Storage for SqliteStorage {
 
     async fn removed_members(&self, space: &str) -> Result<Vec<Member>> {
         let space = space.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT a.id, a.display_name FROM space_removals r
                  JOIN accounts a ON a.id = r.account_id
@@ -664,7 +705,7 @@ impl Storage for SqliteStorage {
             .map(serde_json::to_string)
             .transpose()
             .map_err(|_| StorageError::Backend("kinds".into()))?;
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, author, body FROM changes
                  WHERE space = ?1 AND seq > ?2
@@ -691,7 +732,7 @@ impl Storage for SqliteStorage {
 
     async fn erased(&self, space: &str, since: i64, limit: u32) -> Result<Vec<ErasedRecord>> {
         let space = space.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&numbered(ERASED_SINCE, '?'))?;
             let rows = stmt.query_map((space, since, limit), |r| {
                 Ok(ErasedRecord {
@@ -776,7 +817,7 @@ impl Storage for SqliteStorage {
 
     async fn tables_naming(&self, needle: &str) -> Result<Vec<String>> {
         let needle = needle.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let tables: Vec<String> = conn
                 .prepare(
                     "SELECT name FROM sqlite_schema
@@ -836,7 +877,7 @@ impl Storage for SqliteStorage {
 
     async fn grants_by_patient(&self, patient_account: &str) -> Result<Vec<PatientGrant>> {
         let patient = patient_account.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let sql = format!(
                 "SELECT {GRANT_COLUMNS}, c.email, c.display_name FROM shares s
                  JOIN accounts c ON c.id = s.clinician_account
@@ -861,7 +902,7 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<Vec<ClinicianGrant>> {
         let clinician = clinician_account.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let sql = format!(
                 "SELECT {GRANT_COLUMNS}, p.personal_space, p.display_name FROM shares s
                  JOIN accounts p ON p.id = s.patient_account
@@ -913,7 +954,7 @@ impl Storage for SqliteStorage {
 
     async fn access_log(&self, patient_account: &str) -> Result<Vec<AccessEntry>> {
         let patient = patient_account.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&numbered(ACCESS_LOG, '?'))?;
             let rows = stmt.query_map([patient], |r| {
                 Ok(AccessEntry {
@@ -977,5 +1018,44 @@ impl Storage for SqliteStorage {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pulls and lookups run on the readers: they finish while a write
+    /// holds the writer, and a reader cannot write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_go_on_while_the_writer_is_held_and_readers_never_write() {
+        let dir = tempfile::tempdir().expect("dir");
+        let storage = SqliteStorage::open(&dir.path().join("s.db")).expect("open");
+        let writer = storage.conn.clone();
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let _held = writer.lock().expect("writer");
+            held_tx.send(()).expect("held");
+            let _ = release_rx.recv();
+        });
+        held_rx.recv().expect("the writer is held");
+        let bound = std::time::Duration::from_secs(30);
+        let version = tokio::time::timeout(bound, storage.schema_version())
+            .await
+            .expect("a read does not wait for the writer")
+            .expect("version");
+        assert_eq!(version, latest_version());
+        let pulled = tokio::time::timeout(bound, storage.pull("s", 0, 10, Readable::ALL))
+            .await
+            .expect("a pull does not wait for the writer")
+            .expect("pull");
+        assert!(pulled.is_empty());
+        let write = storage
+            .read(|c| Ok(c.execute("DELETE FROM accounts", [])?))
+            .await;
+        assert!(write.is_err(), "a reader wrote");
+        release_tx.send(()).expect("release");
+        holder.join().expect("holder");
     }
 }
