@@ -4,7 +4,8 @@
 # clippy (warnings are errors), then the whole workspace's tests, which include the Python,
 # Kotlin and Swift suites over freshly generated bindings and the server's
 # storage suite on SQLite and PostgreSQL, then checks that every test the
-# hazard log names ran and passed. Installs and starts what it needs.
+# hazard log names ran and passed and that the release library is within
+# its size budget. Installs and starts what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Outside the clone, so repeated runs on one machine reuse builds.
@@ -42,4 +43,6 @@ set -e
 awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
 # Every test the clinical safety hazard log names must have run and passed.
 python3 scripts/check-hazard-log.py "$log" || status=1
+# The library the phones ship stays within its size budget.
+scripts/check-library-size.sh || status=1
 exit "$status"
