@@ -76,6 +76,7 @@ fn benches(c: &mut Criterion) {
     let diary = companion.diary();
 
     let begun = Instant::now();
+    let frames_before = companion.wal_frames_written();
     for batch in 0..ENTRIES / BATCH {
         let entries = (batch * BATCH..(batch + 1) * BATCH)
             .map(new_entry)
@@ -84,19 +85,22 @@ fn benches(c: &mut Criterion) {
     }
     let took = begun.elapsed();
     println!(
-        "bulk import: {ENTRIES} entries in {took:?} = {:.0} entries/s (batches of {BATCH})",
-        ENTRIES as f64 / took.as_secs_f64()
+        "bulk import: {ENTRIES} entries in {took:?} = {:.0} entries/s (batches of {BATCH}), {:.2} WAL pages per entry",
+        ENTRIES as f64 / took.as_secs_f64(),
+        (companion.wal_frames_written() - frames_before) as f64 / ENTRIES as f64
     );
 
     let mut latencies = Vec::new();
+    let frames_before = companion.wal_frames_written();
     for i in 0..500 {
         let started = Instant::now();
         diary.log_entry(new_entry(ENTRIES + i)).expect("log");
         latencies.push(started.elapsed());
     }
+    let pages = (companion.wal_frames_written() - frames_before) as f64 / 500.0;
     latencies.sort();
     println!(
-        "log one entry on top of {ENTRIES}: p50 {:?}, p95 {:?}, p99 {:?}",
+        "log one entry on top of {ENTRIES}: p50 {:?}, p95 {:?}, p99 {:?}, {pages:.1} WAL pages per commit",
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.95),
         percentile(&latencies, 0.99)

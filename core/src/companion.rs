@@ -177,6 +177,12 @@ impl PphCompanion {
 }
 
 impl PphCompanion {
+    /// Pages the store's commits have written to its write-ahead log so
+    /// far (Rust only: the benchmarks' pages per commit).
+    pub fn wal_frames_written(&self) -> u64 {
+        self.store.wal_frames_written()
+    }
+
     /// Opens with an injected clock (tests, benchmarks, replays).
     pub fn open_with_clock(
         config: CompanionConfig,

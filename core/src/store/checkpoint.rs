@@ -10,7 +10,7 @@ use super::open::{self, RawKey};
 use crate::error::{PphError, Result};
 use rusqlite::Connection;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 #[cfg(test)]
@@ -22,6 +22,9 @@ const CHECKPOINT_AFTER_PAGES: i32 = 1000;
 
 pub(super) struct Checkpointer {
     thread: Option<JoinHandle<()>>,
+    /// Pages (log frames) commits have written so far, for the benchmarks'
+    /// pages-per-commit figures.
+    frames: Arc<AtomicU64>,
     wake: SyncSender<()>,
     stop: Arc<AtomicBool>,
     /// Checkpoints run so far, for tests to wait on.
@@ -39,7 +42,19 @@ impl Checkpointer {
         let conn = open::open_checkpointer(path, key)?;
         let (wake, woken) = sync_channel::<()>(1);
         let hook_wake = wake.clone();
+        let frames = Arc::new(AtomicU64::new(0));
+        let counted_frames = frames.clone();
+        let mut in_log = 0;
         writer.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages: i32| {
+            // `pages` is the log's length after this commit; a shorter log
+            // than before means a checkpoint let it start again.
+            let written = if pages > in_log {
+                pages - in_log
+            } else {
+                pages
+            };
+            in_log = pages;
+            counted_frames.fetch_add(written as u64, Ordering::Relaxed);
             if pages >= CHECKPOINT_AFTER_PAGES {
                 // A full channel means a checkpoint is already due; a closed
                 // one, that the store is closing. Neither fails the commit.
@@ -71,11 +86,17 @@ impl Checkpointer {
             })?;
         Ok(Checkpointer {
             thread: Some(thread),
+            frames,
             wake,
             stop,
             #[cfg(test)]
             runs,
         })
+    }
+
+    /// Pages written to the log by every commit so far.
+    pub(super) fn frames_written(&self) -> u64 {
+        self.frames.load(Ordering::Relaxed)
     }
 
     /// Blocks until at least `n` checkpoints have run.
@@ -105,6 +126,47 @@ mod tests {
     use crate::clock::SystemClock;
     use crate::store::Store;
     use std::sync::Arc;
+
+    /// Each commit's pages are counted once: a one-row commit writes a few,
+    /// a commit of many pages counts them all.
+    #[test]
+    fn pages_written_per_commit_are_counted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(
+            &dir.path().join("f.db"),
+            &[7; 32],
+            "test",
+            Arc::new(SystemClock),
+        )
+        .expect("open");
+        store
+            .write(|tx| Ok(tx.tx.execute_batch("CREATE TABLE f (v TEXT)")?))
+            .expect("table");
+        let before = store.wal_frames_written();
+        store
+            .write(|tx| {
+                Ok(tx
+                    .tx
+                    .execute("INSERT INTO f (v) VALUES ('x')", [])
+                    .map(|_| ())?)
+            })
+            .expect("row");
+        let one_row = store.wal_frames_written() - before;
+        assert!((1..=4).contains(&one_row), "{one_row}");
+        let before = store.wal_frames_written();
+        let page_sized = "y".repeat(4_000);
+        store
+            .write(|tx| {
+                for _ in 0..50 {
+                    tx.tx
+                        .execute("INSERT INTO f (v) VALUES (?1)", [&page_sized])?;
+                }
+                Ok(())
+            })
+            .expect("rows");
+        let many = store.wal_frames_written() - before;
+        assert!(many >= 50, "{many}");
+    }
 
     /// A commit past the threshold returns before the copy; the thread then
     /// moves the log's pages into the database file, and the data reads back

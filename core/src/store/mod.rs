@@ -107,6 +107,14 @@ impl Store {
         })
     }
 
+    /// Pages (write-ahead log frames) every commit so far has written: how
+    /// the benchmarks count pages per commit.
+    pub fn wal_frames_written(&self) -> u64 {
+        lock(&self.checkpointer)
+            .as_ref()
+            .map_or(0, checkpoint::Checkpointer::frames_written)
+    }
+
     /// The space this store's own records belong to.
     pub fn personal_space(&self) -> String {
         lock(&self.writer).identity.personal_space.clone()
