@@ -92,6 +92,24 @@ async fn a_deleted_account_leaves_nothing_on_the_relay_and_its_messages_leave_ev
             .any(|l| l.contains("1 message(s) in 1 group(s)")),
         "{warning:?}"
     );
+    // Bob's valid token with Ann's password deletes neither of them.
+    let bob_token = token_for(&server.url, "bob@example.org").await;
+    let crossed = reqwest::Client::new()
+        .delete(format!("{}/v1/accounts/current", server.url))
+        .bearer_auth(&bob_token)
+        .json(&serde_json::json!({ "password": "not bob's password, ann's" }))
+        .send()
+        .await
+        .expect("raw delete");
+    assert_eq!(crossed.status().as_u16(), 403);
+    let not_json = reqwest::Client::new()
+        .delete(format!("{}/v1/accounts/current", server.url))
+        .bearer_auth(&bob_token)
+        .body("password=\u{0}")
+        .send()
+        .await
+        .expect("raw delete");
+    assert_eq!(not_json.status().as_u16(), 400);
     let wrong = ann
         .sync()
         .delete_account("not the password at all".into())

@@ -333,6 +333,8 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
             .await,
     );
     sync_all(&[&ann, &bob, &doctor]).await;
+    // Deleting an account with a wrong password that holds the sentinel.
+    errors.keep(bob.sync().delete_account(said("password")).await);
 
     // Raw requests with a token: bad JSON quoting the sentinel, a push of
     // a kind that does not exist, a pull of someone else's space.
@@ -404,11 +406,16 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
         refusals.push_str(&String::from_utf8_lossy(&out.stdout));
     }
 
+    // Bob deletes his account, sentinels and all: the log says nothing of it.
+    bob.sync()
+        .delete_account(PASSWORD.into())
+        .await
+        .expect("deleted");
     drop(server);
     let server_log = std::fs::read_to_string(&log).expect("server log");
     let secrets = [token.as_str(), PASSWORD];
     clean("the server's log", &server_log, &secrets);
-    assert_eq!(errors.0.len(), 13, "every refusal above was collected");
+    assert_eq!(errors.0.len(), 14, "every refusal above was collected");
     for e in &errors.0 {
         clean("an error", e, &secrets);
     }
