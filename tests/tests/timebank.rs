@@ -548,25 +548,20 @@ async fn bad_exchanges_and_posts_are_refused_by_name_and_write_nothing() {
     ] {
         assert_eq!(field_of(bank.record_exchange(group.id.clone(), new)), field);
     }
-    let post = bank.post(
-        group.id.clone(),
-        NewPost {
-            kind: PostKind::Offer,
-            category: TimeCategory::Skills,
-            text: "  ".into(),
-            goal_id: None,
-        },
-    );
+    let offer = |text: &str, goal_id: Option<String>| {
+        bank.post(
+            group.id.clone(),
+            NewPost {
+                kind: PostKind::Offer,
+                category: TimeCategory::Skills,
+                text: text.into(),
+                goal_id,
+            },
+        )
+    };
+    let post = offer("  ", None);
     assert!(matches!(post, Err(PphError::Validation { ref field, .. }) if field == "text"));
-    let not_mine = bank.post(
-        group.id.clone(),
-        NewPost {
-            kind: PostKind::Offer,
-            category: TimeCategory::Skills,
-            text: "Knitting".into(),
-            goal_id: Some(id()),
-        },
-    );
+    let not_mine = offer("Knitting", Some(id()));
     assert!(matches!(not_mine, Err(PphError::Validation { ref field, .. }) if field == "goal_id"));
     assert!(matches!(
         bank.confirm_exchange(id()),

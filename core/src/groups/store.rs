@@ -156,11 +156,22 @@ pub(crate) fn readopt_group(
         created_at: crate::time::from_ms(tx.now_ms()),
         ..old
     };
-    tx.save(&group.id.clone(), None, &group)
+    tx.save(&group.id, None, &group)
 }
 
 /// The group's own record as this device holds it.
 pub(crate) fn group(conn: &Connection, group_id: &str) -> Result<Option<Group>> {
     let mut stmt = conn.prepare_cached("SELECT doc FROM groups WHERE id = ?1")?;
     Ok(docs(&mut stmt, [group_id])?.into_iter().next())
+}
+
+/// The person's own group messages on this device: how many, in how many
+/// groups.
+pub(crate) fn own_messages(conn: &Connection, me: &str) -> Result<(i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*), count(DISTINCT group_id) FROM group_messages
+             WHERE json_extract(doc, '$.author_id') = ?1",
+        )?
+        .query_row([me], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }

@@ -111,7 +111,7 @@ impl SyncEngine {
         };
         let (messages, groups) = self
             .store
-            .read(|c| store::own_messages(c, &session.info.account_id))?;
+            .read(|c| crate::groups::store::own_messages(c, &session.info.account_id))?;
         let mut lines = vec![
             "Your account, your records and every share you gave or received are deleted \
              from the server for good."

@@ -281,16 +281,17 @@ pub(crate) fn erase(
     for e in erased {
         let in_group =
             pph_protocol::kinds::rule(&e.entity_type).is_some_and(|r| r.space == SpaceKind::Group);
+        let Some(table) = super::registry::table_of_kind(&e.entity_type).filter(|_| in_group)
+        else {
+            continue;
+        };
         let elsewhere: bool = tx
             .tx
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM change_log WHERE entity_id = ?1 AND space <> ?2)",
             )?
             .query_row((&e.entity_id, &source.space), |r| r.get(0))?;
-        let Some(table) = super::registry::table_of_kind(&e.entity_type) else {
-            continue;
-        };
-        if !in_group || elsewhere {
+        if elsewhere {
             continue;
         }
         let readopt = if e.entity_type == GROUP && e.entity_id == source.space && source.owner == me

@@ -162,14 +162,3 @@ pub(crate) fn forget_account(conn: &Connection, personal_space: &str) -> Result<
     )?;
     save_attempts(conn, &Attempts::default())
 }
-
-/// The person's own group messages on this device: how many, in how many
-/// groups.
-pub(crate) fn own_messages(conn: &Connection, me: &str) -> Result<(i64, i64)> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT count(*), count(DISTINCT group_id) FROM group_messages
-             WHERE json_extract(doc, '$.author_id') = ?1",
-        )?
-        .query_row([me], |r| Ok((r.get(0)?, r.get(1)?)))?)
-}

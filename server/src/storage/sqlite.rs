@@ -242,19 +242,16 @@ impl SqliteStorage {
     ) -> Result<T> {
         let readers = self.readers.clone();
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             let n = readers.len();
             let free = (0..n).find_map(|i| readers[(start + i) % n].try_lock().ok());
             let mut guard = match free {
                 Some(guard) => guard,
-                None => readers[start % n]
-                    .lock()
-                    .map_err(|_| StorageError::Backend("connection lock poisoned".into()))?,
+                None => lock(&readers[start % n])?,
             };
             f(&mut guard)
         })
         .await
-        .map_err(|_| StorageError::Backend("blocking task failed".into()))?
     }
 
     async fn run<T: Send + 'static>(
@@ -262,15 +259,20 @@ impl SqliteStorage {
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StorageError::Backend("connection lock poisoned".into()))?;
-            f(&mut guard)
-        })
+        blocking(move || f(&mut *lock(&conn)?)).await
+    }
+}
+
+fn lock(conn: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>> {
+    conn.lock()
+        .map_err(|_| StorageError::Backend("connection lock poisoned".into()))
+}
+
+/// Runs `f` on tokio's blocking pool: SQLite calls block.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
         .await
         .map_err(|_| StorageError::Backend("blocking task failed".into()))?
-    }
 }
 
 #[async_trait]
