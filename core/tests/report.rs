@@ -51,7 +51,9 @@ fn the_report_holds_the_sections_asked_for_with_charts_and_tables() {
     );
     // The daily walk from 2 March: 30 planned to the 31st, 5 done.
     assert!(
-        all.contains("<tr><td>Walk</td><td>30</td><td>5</td><td>0</td><td>25</td></tr>"),
+        all.contains(
+            "<tr><td>Walk</td><td>30</td><td>5</td><td>0</td><td>25</td><td>17%</td></tr>"
+        ),
         "the walk's adherence row"
     );
     for outside in ["<script", "http://", "https://", "src=", "@import"] {

@@ -2,27 +2,33 @@
 //! print stylesheet included) and the page's frame. No scripts and no
 //! outside resources: a page works offline and prints as it shows.
 
+use maud::Markup;
 use std::fmt::Write;
 
-const STYLE: &str = "body{font:16px/1.45 system-ui,sans-serif;margin:2em auto;max-width:46em;padding:0 1em;color:#111;background:#fff}\
-h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #888;margin-top:1.6em}\
+const STYLE: &str = "body{font:16px/1.45 system-ui,sans-serif;margin:2em auto;max-width:52em;padding:0 1em;color:#111;background:#fff}\
+h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #888;margin-top:1.6em}h3{font-size:1.05em}\
 table{border-collapse:collapse;width:100%;margin:.5em 0}td,th{border:1px solid #999;padding:.25em .4em;text-align:left;vertical-align:top}\
+caption{text-align:left;font-weight:bold;padding:.25em 0}\
 .flag{font-weight:bold;color:#900}.muted{color:#444}\
-@media print{body{margin:0;max-width:none;font-size:11pt}h2{break-after:avoid}tr,svg{break-inside:avoid}}";
+.flags{border:3px solid #900;background:#fff4f4;padding:.25em 1em;margin:1em 0}.flags h2{border:0;color:#900;margin-top:.4em}\
+blockquote{font-size:1.15em;margin:.5em 0;padding:.25em 1em;border-left:4px solid #2a5d9f;background:#f3f6fa}\
+a{color:#0b4ea2}a:focus,input:focus,textarea:focus,button:focus{outline:3px solid #f0b400;outline-offset:2px}\
+label{display:block;margin-top:.75em;font-weight:bold}input,textarea{font:inherit;width:100%;box-sizing:border-box;padding:.3em}\
+button{font:inherit;margin-top:1em;padding:.4em 1.2em;background:#0b4ea2;color:#fff;border:0;border-radius:4px}\
+.ended{border:3px solid #444;padding:1em}\
+@media print{body{margin:0;max-width:none;font-size:10.5pt}h2{break-after:avoid}tr,svg{break-inside:avoid}\
+form,nav,.noprint{display:none}.flags{border-width:2px}a{color:#111;text-decoration:none}}";
 
-/// Text made safe inside HTML.
+/// The stylesheet every page carries inline, for a server that pins it
+/// in its Content-Security-Policy by hash.
+pub fn page_style() -> &'static str {
+    STYLE
+}
+
+/// Text made safe inside HTML (for the SVG charts, written as text).
 pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    let _ = write!(maud::Escaper::new(&mut out), "{text}");
     out
 }
 
@@ -38,18 +44,22 @@ pub(crate) fn pounds(pence: i64) -> String {
 
 /// The page's opening: doctype, language, title, style, and its heading.
 pub(crate) fn open(title: &str) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{0}</title><style>{STYLE}</style></head><body><h1>{0}</h1>",
+         <title>{0}</title><style>{STYLE}</style></head><body><main><h1>{0}</h1>",
         esc(title)
-    );
-    out
+    )
 }
 
 pub(crate) fn close(mut page: String) -> String {
-    page.push_str("</body></html>\n");
+    page.push_str("</main></body></html>\n");
     page
+}
+
+/// A whole page: the frame around `body`.
+pub(crate) fn document(title: &str, body: Markup) -> String {
+    let mut page = open(title);
+    page.push_str(&body.into_string());
+    close(page)
 }

@@ -33,8 +33,8 @@ pub(crate) fn line(
     bands: &[Band<'_>],
 ) -> String {
     let mut out = format!(
-        "<svg role=\"img\" viewBox=\"0 0 {W} {H}\" width=\"100%\" aria-labelledby=\"t\" \
-         xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title>",
+        "<svg role=\"img\" viewBox=\"0 0 {W} {H}\" width=\"100%\" aria-label=\"{0}\" \
+         xmlns=\"http://www.w3.org/2000/svg\"><title>{0}</title>",
         esc(title)
     );
     let y = |v: f64| scale(v, lo, hi, H - PAD, 8.0);
@@ -119,8 +119,8 @@ pub(crate) fn bars(title: &str, rows: &[(String, f64, f64)]) -> String {
     let row_h = 22.0;
     let height = row_h * rows.len() as f64 + 8.0;
     let mut out = format!(
-        "<svg role=\"img\" viewBox=\"0 0 {W} {height}\" width=\"100%\" \
-         xmlns=\"http://www.w3.org/2000/svg\"><title>{}</title>",
+        "<svg role=\"img\" viewBox=\"0 0 {W} {height}\" width=\"100%\" aria-label=\"{0}\" \
+         xmlns=\"http://www.w3.org/2000/svg\"><title>{0}</title>",
         esc(title)
     );
     let label_w = 200.0;

@@ -4,11 +4,11 @@
 
 use super::model::{ConsultationSummary, ShareScope, SharedPatient, SymptomTrend};
 use crate::budget::Budgets;
-use crate::care_plan::model::PlanStatus;
 use crate::care_plan::CarePlans;
 use crate::diary::model::Bucket;
 use crate::diary::Diary;
 use crate::error::PphError;
+use crate::report::{self, clinic};
 use crate::store::Store;
 use crate::time::local_date;
 use chrono::Duration;
@@ -26,14 +26,7 @@ pub(crate) fn summary(
     let today = local_date(now_ms, 0);
     let plans = CarePlans::new(shadow.clone());
     let care_plan = if granted(ShareScope::CarePlan) {
-        // The newest active plan (ids are time-ordered), else the newest.
-        let infos = plans.list_plans()?;
-        let chosen = infos
-            .iter()
-            .rev()
-            .find(|p| p.status == PlanStatus::Active)
-            .or(infos.last());
-        chosen.map(|p| plans.plan(p.id.clone())).transpose()?
+        report::current_plan(&plans)?
     } else {
         None
     };
@@ -100,4 +93,65 @@ pub(crate) fn summary(
         questionnaires,
         budgets,
     })
+}
+
+/// Up to this many days, trends on the page are drawn day by day; longer
+/// periods week by week.
+const DAILY_UP_TO_DAYS: i64 = 42;
+
+/// The consultation page: the summary, and what only the page shows
+/// (day-by-day trends with flares, how complete the diary is, budget names).
+pub(crate) fn page(
+    shadow: &Arc<Store>,
+    patient: &SharedPatient,
+    now_ms: u64,
+) -> Result<String, PphError> {
+    let summary = summary(shadow, patient, now_ms)?;
+    let granted = |scope| patient.scopes.contains(&scope);
+    let today = local_date(now_ms, 0);
+    let diary = Diary::new(shadow.clone());
+    let (series, diary_days) = if granted(ShareScope::Diary) {
+        let days = crate::time::parse_date("since", &summary.since)
+            .map(|since| (today - since).num_days())
+            .unwrap_or(DEFAULT_LOOKBACK_DAYS);
+        let bucket = if days <= DAILY_UP_TO_DAYS {
+            Bucket::Day
+        } else {
+            Bucket::Week
+        };
+        let series = report::symptom_series(&diary, &summary.since, &today.to_string(), bucket)?;
+        let logged = shadow.read(|conn| {
+            crate::diary::store::entry_days_since(conn, &(today - Duration::days(89)).to_string())
+        })?;
+        let within = |n: i64| {
+            let first = (today - Duration::days(n - 1)).to_string();
+            logged.iter().filter(|d| **d >= first).count() as u32
+        };
+        ((series, bucket), Some((within(14), within(90))))
+    } else {
+        ((Vec::new(), Bucket::Week), None)
+    };
+    let definitions = if granted(ShareScope::Questionnaires) {
+        diary.questionnaires()?
+    } else {
+        Vec::new()
+    };
+    let budgets = if granted(ShareScope::Budget) {
+        report::named_budgets(shadow, &today.to_string())?
+    } else {
+        Vec::new()
+    };
+    Ok(clinic::consultation(&clinic::Consultation {
+        summary: &summary,
+        definitions: &definitions,
+        series: &series.0,
+        bucket: if series.1 == Bucket::Day {
+            "day"
+        } else {
+            "week"
+        },
+        budgets: &budgets,
+        diary_days,
+        today: &today.to_string(),
+    }))
 }

@@ -21,3 +21,4 @@ mod store;
 
 pub use client::{ListenerHandle, SyncEngine};
 pub use merge::apply_remote;
+pub use shares::share_ended_page;

@@ -101,4 +101,42 @@ impl SyncEngine {
         let shadow = self.shadow(&patient_space)?;
         super::consultation::summary(&shadow, &patient, self.now_ms())
     }
+
+    /// The consultation page for one shared patient: a self-contained HTML
+    /// page (no scripts, no outside resources, a print stylesheet) in the
+    /// order a clinician reads it, showing only the granted scopes. Works
+    /// offline from the last sync; `Unauthorized` once the share has ended
+    /// (show `share_ended_page()` instead).
+    pub fn consultation_page(&self, patient_space: String) -> Result<String, PphError> {
+        let patient = self
+            .shared_with_me()?
+            .into_iter()
+            .find(|p| p.patient_space == patient_space)
+            .ok_or(PphError::Unauthorized)?;
+        let shadow = self.shadow(&patient_space)?;
+        super::consultation::page(&shadow, &patient, self.now_ms())
+    }
+
+    /// The list of patients sharing with this clinician as a page; each
+    /// links to `link_prefix` followed by the patient's space. With
+    /// `sync_action`, a "Sync now" button posts there.
+    pub fn patients_page(
+        &self,
+        link_prefix: String,
+        sync_action: Option<String>,
+    ) -> Result<String, PphError> {
+        let list = self.shared_with_me()?;
+        Ok(crate::report::clinic::patients(
+            &list,
+            |space| format!("{link_prefix}{space}"),
+            sync_action.as_deref(),
+        ))
+    }
+}
+
+/// What a clinician is shown for a share that has ended or was withdrawn:
+/// that fact, and nothing of the record.
+#[uniffi::export]
+pub fn share_ended_page() -> String {
+    crate::report::clinic::ended()
 }
