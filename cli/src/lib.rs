@@ -18,6 +18,7 @@ mod out;
 mod parse;
 mod render;
 mod tour;
+mod web;
 
 use clap::{Parser, Subcommand};
 use out::{Mode, Out};

@@ -29,6 +29,16 @@ impl Pph {
         }
     }
 
+    /// The flags that name this store and its key.
+    pub fn flags(&self) -> Vec<std::ffi::OsString> {
+        vec![
+            "--db".into(),
+            self.db.clone().into(),
+            "--key-file".into(),
+            self.key_file.clone().into(),
+        ]
+    }
+
     /// One invocation; `PPH_PASSWORD` set when `password` is given.
     pub fn run_with(&self, args: &[&str], password: Option<&str>) -> Output {
         let mut command = Command::new(crate::built("e2e_pph"));

@@ -4,6 +4,7 @@
 //! end-to-end suites that use them live in `tests/tests`; the helper
 //! processes they start in `src/bin`.
 
+mod browser;
 mod cli;
 mod fhir;
 mod imports;
@@ -12,6 +13,7 @@ mod record;
 mod relay;
 mod store;
 
+pub use browser::*;
 pub use cli::*;
 pub use fhir::*;
 pub use imports::*;

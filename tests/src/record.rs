@@ -196,3 +196,149 @@ pub fn a_full_record(c: &Companion) {
         })
         .expect("rule");
 }
+
+/// Today's local date (UTC), `days` back.
+pub fn days_ago(days: u64) -> String {
+    let at = std::time::SystemTime::now() - Duration::from_secs(days * 86_400);
+    chrono::DateTime::<chrono::Utc>::from(at)
+        .date_naive()
+        .to_string()
+}
+
+/// A record as a clinician would meet it at a consultation, dated back
+/// from today: a plan reviewed 28 days ago with a daily walk done on 20 of
+/// the last 30 days; breathlessness logged on 12 of the last 14 days and
+/// 37 of the last 90, with a three-day flare; a PHQ-9 three days ago with
+/// the item 9 flag; a budget with a spend. Returns the plan's id.
+pub fn a_record_for_a_consultation(c: &Companion) -> String {
+    let now = std::time::SystemTime::now();
+    let ago = |days: u64| now - Duration::from_secs(days * 86_400);
+    let plans = c.care_plans();
+    let plan = plans
+        .create_plan(NewPlan {
+            title: "Breathe easier".into(),
+            what_matters: "Walking my granddaughter to school".into(),
+            next_review: None,
+        })
+        .expect("plan");
+    let goal = plans
+        .add_goal(
+            plan.id.clone(),
+            NewGoal {
+                description: "Walk to the shop and back".into(),
+                expressed_by: "me".into(),
+                target: Some("most days".into()),
+                status: None,
+            },
+        )
+        .expect("goal");
+    let walk = plans
+        .add_activity(
+            goal.id,
+            NewActivity {
+                description: "Walk".into(),
+                responsible: Responsible::Me,
+                schedule: Schedule {
+                    repeat: Repeat::Daily,
+                    start: days_ago(60),
+                    end: None,
+                    window: None,
+                },
+            },
+        )
+        .expect("activity");
+    for day in (1..=30).filter(|d| d % 3 != 0) {
+        plans
+            .record_completion(
+                walk.id.clone(),
+                NewCompletion {
+                    occurred_at: ago(day),
+                    utc_offset_minutes: 0,
+                    outcome: Outcome::Done,
+                    note: None,
+                    value: None,
+                },
+            )
+            .expect("walked");
+    }
+    plans
+        .record_review(
+            plan.id.clone(),
+            NewReview {
+                date: days_ago(28),
+                participants: vec!["me".into(), "Nurse Patel".into()],
+                notes: "Breathing better on the new inhaler".into(),
+                outcome: "Keep walking; try the pulmonary rehab class".into(),
+                next_review: Some(days_ago(0)),
+            },
+        )
+        .expect("review");
+    let diary = c.diary();
+    let logged_days = (0..14)
+        .filter(|d| *d != 5 && *d != 9)
+        .chain((14..90).filter(|d| d % 3 == 0));
+    let entries = logged_days
+        .map(|day| NewEntry {
+            recorded_at: ago(day) - Duration::from_secs(3_600),
+            utc_offset_minutes: 0,
+            ratings: vec![Rating {
+                symptom_id: "00000000-0000-7000-8000-00000000a001".into(),
+                value: if (6..=8).contains(&day) { 8.0 } else { 3.0 },
+            }],
+            note: None,
+            tags: vec![],
+            medications: vec![],
+        })
+        .collect();
+    diary.import_entries(entries).expect("diary");
+    let answers = (1..=9)
+        .map(|i| Answer {
+            link_id: i.to_string(),
+            value: if i == 9 { 1 } else { 2 },
+        })
+        .collect();
+    diary
+        .submit_questionnaire("phq9".into(), answers, ago(3), 0)
+        .expect("phq9");
+    let budgets = c.budgets();
+    let budget = budgets
+        .create_budget(NewBudget {
+            name: "Getting out".into(),
+            holding: BudgetHolding::DirectPayment,
+            period_start: days_ago(60),
+            period_end: days_ago(0),
+            allocation_pence: 120_000,
+            currency: "GBP".into(),
+            plan_id: None,
+            underspend_warning_percent: None,
+        })
+        .expect("budget");
+    let line = budgets
+        .add_line(
+            budget.id.clone(),
+            NewBudgetLine {
+                category: "transport".into(),
+                planned_pence: 30_000,
+                goal_ids: vec![],
+            },
+        )
+        .expect("line");
+    budgets
+        .record_spend(
+            budget.id,
+            NewSpend {
+                line_id: line.id,
+                date: days_ago(10),
+                payee: "Town Cabs".into(),
+                category: "transport".into(),
+                amount_pence: 1_850,
+                currency: "GBP".into(),
+                goal_id: None,
+                activity_id: None,
+                note: None,
+                receipt: None,
+            },
+        )
+        .expect("spend");
+    plan.id
+}

@@ -3,6 +3,7 @@
 //! ones) and the dispatch that shows their results.
 
 pub mod budget;
+pub mod clinic;
 pub mod clinician;
 pub mod diary;
 pub mod group;
@@ -109,6 +110,9 @@ pub enum StoreCommand {
         #[command(subcommand)]
         command: clinician::ClinicianCommand,
     },
+    /// The consultation view in your browser (clinicians): serves the
+    /// patients who share with you on 127.0.0.1 behind a secret address.
+    Clinic(clinic::ClinicArgs),
 }
 
 pub fn run(ctx: &Ctx, command: StoreCommand) -> Result<()> {
@@ -152,6 +156,7 @@ pub fn run(ctx: &Ctx, command: StoreCommand) -> Result<()> {
         StoreCommand::Sync { command } => sync::run(ctx, command),
         StoreCommand::Share { command } => share::run(ctx, command),
         StoreCommand::Clinician { command } => clinician::run(ctx, command),
+        StoreCommand::Clinic(a) => clinic::run(ctx, a),
         StoreCommand::Export { file, patient } => {
             let summary = ctx
                 .companion

@@ -77,7 +77,7 @@ pub struct SignIn {
 }
 
 impl Password {
-    fn read(&self) -> Result<Zeroizing<String>> {
+    pub(crate) fn read(&self) -> Result<Zeroizing<String>> {
         if self.password_stdin {
             let mut line = Zeroizing::new(String::new());
             std::io::stdin()

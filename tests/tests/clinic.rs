@@ -1,0 +1,282 @@
+//! The clinician's consultation view in a real browser: a real relay, a
+//! patient's phone sharing with a clinician, `pph clinic` serving the
+//! clinician's store on loopback, headless Chromium reading it through
+//! WebDriver, and axe-core checking each page. Screenshots of each page are
+//! saved under the target directory's `screenshots/clinic/`.
+
+use pph_core::*;
+use pph_testing::*;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+/// `pph clinic` as the clinician starts it; stopped when dropped.
+struct ClinicProcess {
+    child: Child,
+    url: String,
+}
+
+impl ClinicProcess {
+    fn start(pph: &Pph) -> ClinicProcess {
+        let mut child = Command::new(built("e2e_pph"))
+            .args(pph.flags())
+            .args(["clinic", "--no-open"])
+            .env_remove("PPH_PASSWORD")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pph clinic");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("the address line");
+        let url = first
+            .strip_prefix("Clinic view: ")
+            .unwrap_or_else(|| panic!("pph clinic said {first:?}"))
+            .trim()
+            .to_owned();
+        ClinicProcess { child, url }
+    }
+}
+
+impl Drop for ClinicProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn screenshots() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    exe.ancestors()
+        .nth(3)
+        .expect("the target directory")
+        .join("screenshots/clinic")
+}
+
+/// Each table row's cells, as the browser shows them.
+async fn rows(browser: &Browser) -> Vec<Vec<String>> {
+    let found = browser
+        .run("return [...document.querySelectorAll('tr')].map(r => [...r.cells].map(c => c.innerText.trim()));")
+        .await;
+    serde_json::from_value(found).expect("rows")
+}
+
+/// A raw request to the clinic view: its status and body.
+async fn raw(url: &str, host: Option<&str>) -> (u16, String) {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(host) = host {
+        request = request.header("host", host);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(dir.path());
+    let phone = patient(&server, dir.path(), "rosa").await;
+    let plan_id = a_record_for_a_consultation(&phone);
+    phone.sync().sync_now().await.expect("phone sync");
+
+    let dr = Pph::new(dir.path(), "dr.cole");
+    let signup = dr.run_with(
+        &[
+            "sync",
+            "signup",
+            "--server",
+            &server.url,
+            "--email",
+            "dr.cole@example.org",
+            "--name",
+            "Dr Cole",
+            "--role",
+            "clinician",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(
+        signup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signup.stderr)
+    );
+    let share = phone
+        .sync()
+        .grant_share(
+            "dr.cole@example.org".into(),
+            ShareScope::ALL.to_vec(),
+            in_ms(86_400_000),
+        )
+        .await
+        .expect("share");
+
+    let clinic = ClinicProcess::start(&dr);
+    let base = clinic.url.trim_end_matches('/').to_owned();
+    let (origin, token) = base.rsplit_once('/').expect("origin/token");
+    assert_eq!(token.len(), 64);
+    assert!(origin.starts_with("http://127.0.0.1:"));
+
+    // Without the token, with a wrong one, or addressed by another name
+    // (DNS rebinding): nothing at all.
+    for url in [
+        format!("{origin}/"),
+        format!("{origin}/{}/", "0".repeat(64)),
+        format!("{origin}/patients"),
+    ] {
+        assert_eq!(raw(&url, None).await, (404, String::new()), "{url}");
+    }
+    assert_eq!(
+        raw(&clinic.url, Some("evil.example")).await,
+        (404, String::new())
+    );
+    let page = reqwest::get(&clinic.url).await.expect("patients page");
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(csp.starts_with("default-src 'none'") && !csp.contains("script"));
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+
+    let browser = Browser::start().await;
+    let shots = screenshots();
+    browser.go(&clinic.url).await;
+    assert_eq!(browser.title().await, "Patients sharing with you");
+    let list = browser.text().await;
+    assert!(list.contains("rosa"), "{list}");
+    assert!(
+        list.contains("care plan, symptom diary, questionnaires, budget"),
+        "{list}"
+    );
+    browser.screenshot(&shots.join("patients.png")).await;
+    assert_eq!(
+        browser.accessibility_violations().await,
+        Vec::<String>::new()
+    );
+
+    let link = browser
+        .run("return document.querySelector('td a').href;")
+        .await
+        .as_str()
+        .expect("a link to the patient")
+        .to_owned();
+    assert!(link.ends_with(&phone.store().personal_space()));
+    browser.go(&link).await;
+    assert_eq!(browser.title().await, "Consultation: rosa");
+    let text = browser.text().await;
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("no {s:?} in:\n{text}"))
+    };
+    // In the order a clinician reads it; safety flags before the goals.
+    assert!(at("What matters to them") < at("Safety flags"));
+    assert!(at("Walking my granddaughter to school") < at("Safety flags"));
+    assert!(at("Safety flags") < at("Goals, activities and adherence"));
+    assert!(at("Goals, activities and adherence") < at("Symptom trends"));
+    assert!(at("Symptom trends") < at("Questionnaires"));
+    assert!(at("Questionnaires") < at("How complete the diary is"));
+    assert!(at("How complete the diary is") < at("Personal health budget"));
+    assert!(at("Personal health budget") < at("Review history"));
+    // The flag is the first thing after what matters, with its date.
+    let flag_date = days_ago(3);
+    let flags = browser
+        .run("return document.querySelector('section.flags').innerText;")
+        .await;
+    let flags = flags.as_str().expect("flags section");
+    assert!(flags.contains(&format!("{flag_date}, PHQ9")), "{flags}");
+    let top = browser
+        .run("return document.querySelector('section.flags').getBoundingClientRect().top;")
+        .await
+        .as_f64()
+        .expect("position");
+    assert!(top < 800.0, "safety flags within the first screen: {top}");
+
+    // Adherence as the core computes it on the patient's own phone.
+    let since = days_ago(28);
+    let today = days_ago(0);
+    let adherence = phone
+        .care_plans()
+        .adherence(plan_id, since.clone(), today)
+        .expect("adherence");
+    let f = &adherence.activities[0].figures;
+    let table = rows(&browser).await;
+    let walk = table
+        .iter()
+        .find(|r| r.first().map(String::as_str) == Some("Walk"))
+        .expect("the walk's row");
+    assert_eq!(
+        walk,
+        &vec![
+            "Walk".to_owned(),
+            f.scheduled.to_string(),
+            f.done.to_string(),
+            f.partly.to_string(),
+            (f.skipped + f.missed).to_string(),
+            format!("{:.0}%", f.ratio.expect("scheduled") * 100.0),
+        ]
+    );
+    assert!(f.done > 0 && f.scheduled > f.done);
+    // Diary completeness: 12 of the last 14 days, 37 of the last 90.
+    assert!(
+        table.contains(&vec![
+            "Last 14 days".into(),
+            "12 of 14".into(),
+            "86%".into()
+        ]),
+        "{table:?}"
+    );
+    assert!(
+        table.contains(&vec![
+            "Last 90 days".into(),
+            "37 of 90".into(),
+            "41%".into()
+        ]),
+        "{table:?}"
+    );
+    // The flare, day by day, marked.
+    assert!(text.contains("1 flare"), "{text}");
+    assert!(text.contains("Nurse Patel"), "the review history");
+    browser.screenshot(&shots.join("consultation.png")).await;
+    assert_eq!(
+        browser.accessibility_violations().await,
+        Vec::<String>::new()
+    );
+
+    // Revoked on the phone, then "Sync now" on the list: the page shows
+    // that the share ended and nothing of the record.
+    phone
+        .sync()
+        .revoke_share(share.share_id)
+        .await
+        .expect("revoke");
+    browser.go(&clinic.url).await;
+    browser.click_to_new_page("form button").await;
+    assert_eq!(browser.title().await, "Patients sharing with you");
+    assert!(!browser.text().await.contains("rosa"));
+    browser.go(&link).await;
+    assert_eq!(browser.title().await, "This share has ended");
+    let ended = browser.text().await;
+    for private in [
+        "Walking my granddaughter",
+        "PHQ",
+        "Walk",
+        "Town Cabs",
+        "rosa",
+    ] {
+        assert!(
+            !ended.contains(private),
+            "{private} shown after the share ended"
+        );
+    }
+    let (status, _) = raw(&link, None).await;
+    assert_eq!(status, 410);
+    browser.screenshot(&shots.join("ended.png")).await;
+    assert_eq!(
+        browser.accessibility_violations().await,
+        Vec::<String>::new()
+    );
+    browser.quit().await;
+    drop(clinic);
+}
