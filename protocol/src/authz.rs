@@ -5,6 +5,7 @@
 
 use crate::ids::is_owned_by;
 use crate::kinds::{self, Changes, Creator, IdRule, KindRule, SpaceKind};
+use crate::wire::Scope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -57,6 +58,9 @@ pub enum Refusal {
     /// A record between two other people, which this account may not hold
     /// (clients refuse what a relay should not have served them).
     NotAParty,
+    /// A clinician writing what the person does not share with them (or no
+    /// longer does).
+    NotShared,
 }
 
 impl Refusal {
@@ -88,7 +92,28 @@ impl Refusal {
             Refusal::WrongSpace => "the change names another space than it came from",
             Refusal::BadParty => "the record must name another person as its other party",
             Refusal::NotAParty => "a record between two other people, not for this account",
+            Refusal::NotShared => {
+                "this person does not share that part of their record with this account now"
+            }
         }
+    }
+}
+
+/// A set of share scopes, small enough to copy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    pub fn of(scopes: &[Scope]) -> Scopes {
+        Scopes(scopes.iter().fold(0, |bits, s| bits | Self::bit(*s)))
+    }
+
+    fn bit(scope: Scope) -> u8 {
+        1 << (Scope::ALL.iter().position(|s| *s == scope).unwrap_or(7) as u8)
+    }
+
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & Self::bit(scope) != 0
     }
 }
 
@@ -99,6 +124,9 @@ pub enum Standing {
     Owner,
     Facilitator,
     Member,
+    /// A clinician holding a share in force of these scopes of the
+    /// person's personal space.
+    Clinician(Scopes),
 }
 
 /// A record as it is already known, from the first change seen for it.
@@ -147,7 +175,18 @@ pub fn judge(a: &Attempt<'_>, known: Option<&Known<'_>>) -> Result<Verdict, Refu
         return Err(Refusal::WrongSpaceKind);
     }
     if a.space_kind == SpaceKind::Personal && a.standing != Standing::Owner {
-        return Err(Refusal::NotOwner);
+        // A clinician only creates, only the kinds the table lets a
+        // clinician create, and only in a scope shared with them now.
+        let Standing::Clinician(scopes) = a.standing else {
+            return Err(Refusal::NotOwner);
+        };
+        if rule.create != Creator::Clinician || a.field != WHOLE_RECORD || known.is_some() {
+            return Err(Refusal::NotOwner);
+        }
+        if !rule.scope.is_some_and(|s| scopes.contains(s)) {
+            return Err(Refusal::NotShared);
+        }
+        return judge_creation(rule, a);
     }
     match known {
         Some(k) if k.space != a.space => Err(Refusal::OtherSpace),
@@ -175,6 +214,7 @@ fn judge_creation(rule: &KindRule, a: &Attempt<'_>) -> Result<Verdict, Refusal> 
         Creator::Owner => a.standing == Standing::Owner,
         Creator::Member => true,
         Creator::Facilitator => a.standing == Standing::Facilitator,
+        Creator::Clinician => matches!(a.standing, Standing::Clinician(_)),
     };
     if !may {
         return Err(Refusal::MayNotCreate);
@@ -630,5 +670,64 @@ mod tests {
                                "receiver_id": BOB, "confirmed_at_ms": 1});
         assert_eq!(new(&confirmed), Err(Refusal::NotAuthor));
         assert_eq!(new(&created), Ok(Verdict::Creates));
+    }
+
+    #[test]
+    fn a_clinician_proposes_in_a_shared_scope_and_only_the_person_decides() {
+        let v = json!({"id": MSG, "plan_id": MSG, "proposed_by": BOB, "notes": "x"});
+        let care = Standing::Clinician(Scopes::of(&[Scope::CarePlan]));
+        let propose = |standing, author, value| {
+            judge(
+                &attempt(P, standing, author, PLAN_PROPOSAL, MSG, "*", Some(value)),
+                None,
+            )
+        };
+        assert_eq!(propose(care, BOB, &v), Ok(Verdict::Creates));
+        let diary_only = Standing::Clinician(Scopes::of(&[Scope::Diary]));
+        assert_eq!(propose(diary_only, BOB, &v), Err(Refusal::NotShared));
+        let forged = json!({"id": MSG, "plan_id": MSG, "proposed_by": ANN});
+        assert_eq!(propose(care, BOB, &forged), Err(Refusal::AuthorMismatch));
+        assert_eq!(
+            propose(Standing::Owner, ANN, &forged),
+            Err(Refusal::MayNotCreate)
+        );
+        // A clinician writes nothing else of the person's record.
+        let goal = json!({"id": MSG, "plan_id": MSG});
+        let a = attempt(P, care, BOB, PLAN_GOAL, MSG, "*", Some(&goal));
+        assert_eq!(judge(&a, None), Err(Refusal::NotOwner));
+
+        let known = Known {
+            space: P,
+            kind: PLAN_PROPOSAL,
+            creator: Some(BOB),
+            party: None,
+            created: Some(&v),
+        };
+        let decide = |standing, author, field, value| {
+            judge(
+                &attempt(P, standing, author, PLAN_PROPOSAL, MSG, field, Some(value)),
+                Some(&known),
+            )
+        };
+        let accepted = json!("accepted");
+        assert_eq!(
+            decide(Standing::Owner, ANN, "decision", &accepted),
+            Ok(Verdict::Changes)
+        );
+        assert_eq!(
+            decide(care, BOB, "decision", &accepted),
+            Err(Refusal::NotOwner)
+        );
+        let rewritten = json!("something else");
+        assert_eq!(
+            decide(Standing::Owner, ANN, "notes", &rewritten),
+            Err(Refusal::FixedField)
+        );
+        assert_eq!(
+            decide(Standing::Owner, ANN, "decision", &json!(null)),
+            Err(Refusal::NotAuthor)
+        );
+        assert!(Scopes::of(&Scope::ALL).contains(Scope::Budget));
+        assert!(!Scopes::default().contains(Scope::CarePlan));
     }
 }

@@ -13,6 +13,7 @@ pub const PLAN_GOAL: &str = "plan_goal";
 pub const PLAN_ACTIVITY: &str = "plan_activity";
 pub const PLAN_COMPLETION: &str = "plan_completion";
 pub const PLAN_REVIEW: &str = "plan_review";
+pub const PLAN_PROPOSAL: &str = "plan_proposal";
 pub const DIARY_SYMPTOM: &str = "diary_symptom";
 pub const DIARY_ENTRY: &str = "diary_entry";
 pub const QUESTIONNAIRE_RESULT: &str = "questionnaire_result";
@@ -69,6 +70,11 @@ pub enum Creator {
     Member,
     /// A facilitator of the group.
     Facilitator,
+    /// A clinician the person shares the kind's scope with, while the share
+    /// is in force (a review proposed from a consultation). In a personal
+    /// space, what a clinician may do ends there: the person alone changes
+    /// it afterwards, as `creator_may` says.
+    Clinician,
 }
 
 /// What may change after creation (never the `fixed` fields).
@@ -220,6 +226,30 @@ pub const KINDS: &[KindRule] = &[
     personal(PLAN_ACTIVITY, Scope::CarePlan, Changes::AllButFixed),
     personal(PLAN_COMPLETION, Scope::CarePlan, Changes::AllButFixed),
     personal(PLAN_REVIEW, Scope::CarePlan, Changes::AllButFixed),
+    // A review a clinician proposes from a consultation; the person accepts
+    // (which records the review) or declines it, once, and nothing else.
+    KindRule {
+        create: Creator::Clinician,
+        author_field: Some("proposed_by"),
+        parent_field: Some("plan_id"),
+        fixed: &[
+            "id",
+            "plan_id",
+            "proposed_by",
+            "proposer_name",
+            "proposed_at_ms",
+            "date",
+            "participants",
+            "notes",
+            "outcome",
+            "next_review",
+        ],
+        ..personal(
+            PLAN_PROPOSAL,
+            Scope::CarePlan,
+            Changes::SetOnly(&["decision", "decided_at_ms", "review_id"]),
+        )
+    },
     personal(DIARY_SYMPTOM, Scope::Diary, Changes::AllButFixed),
     personal(DIARY_ENTRY, Scope::Diary, Changes::AllButFixed),
     personal(
@@ -375,7 +405,7 @@ mod tests {
     /// The table as docs/SYNC.md shows it.
     fn markdown() -> String {
         let mut out = String::from(
-            "| kind | lives in | created by | id | author field | its creator may change | the other party | a facilitator may change | fixed | clinicians read it with |\n\
+            "| kind | lives in | created by | id | author field | its creator (in a personal space: the person) may change | the other party | a facilitator may change | fixed | clinicians read it with |\n\
              |---|---|---|---|---|---|---|---|---|---|\n",
         );
         let may = |c: Changes| match c {
@@ -396,6 +426,7 @@ mod tests {
                     Creator::Owner => "the person",
                     Creator::Member => "any member",
                     Creator::Facilitator => "a facilitator",
+                    Creator::Clinician => "a clinician it is shared with",
                 },
                 match r.id {
                     IdRule::Free => "any",

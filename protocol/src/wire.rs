@@ -176,6 +176,18 @@ pub struct SpaceEntry {
     /// (empty for a group).
     pub devices: Vec<DeviceName>,
     pub access: SpaceAccess,
+    /// A personal space's clinicians with a share in force: for its person,
+    /// every one; for a clinician, themselves. Clients judge what a
+    /// clinician wrote there (a review proposal) with it.
+    #[serde(default)]
+    pub clinicians: Vec<ClinicianAccess>,
+}
+
+/// A clinician's account and the scopes shared with them now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClinicianAccess {
+    pub account_id: String,
+    pub scopes: Vec<Scope>,
 }
 
 /// The name a device gave for itself, by the node that stamps its changes.

@@ -1115,6 +1115,76 @@ async fn clinician_reads_are_logged_for_the_patient(s: Arc<dyn Storage>) {
 
 /// `change` with a body that carries its value, as a real push's does, so
 /// names in the value are in what the relay stores.
+/// A clinician writes one kind into a patient's personal space, a review
+/// proposal, and only while the care plan is shared with them; they change
+/// nothing after, and the patient alone decides it.
+async fn a_clinician_proposes_only_while_the_care_plan_is_shared(s: Arc<dyn Storage>) {
+    let (ann, doc, nurse) = (
+        account(Role::Patient),
+        account(Role::Clinician),
+        account(Role::Clinician),
+    );
+    for a in [&ann, &doc, &nurse] {
+        s.create_account(a).await.expect("account");
+    }
+    let space = ann.personal_space.clone();
+    let proposal = |by: &Account| change(&by.id, &space, kinds::PLAN_PROPOSAL);
+    let first = proposal(&doc);
+    assert_eq!(
+        refused_rules(s.push(&doc.id, std::slice::from_ref(&first)).await),
+        vec![(0, Refusal::NotMember)],
+        "nothing shared yet"
+    );
+    let share = |clinician: &Account, scopes| Grant {
+        id: id(),
+        patient_account: ann.id.clone(),
+        clinician_account: clinician.id.clone(),
+        scopes,
+        created_ms: 1_000,
+        expires_ms: i64::MAX,
+        revoked_ms: None,
+    };
+    let care = share(&doc, vec![Scope::CarePlan]);
+    s.create_grant(&care).await.expect("care plan shared");
+    s.create_grant(&share(&nurse, vec![Scope::Diary]))
+        .await
+        .expect("diary shared");
+    s.push(&doc.id, std::slice::from_ref(&first))
+        .await
+        .expect("the proposal");
+    assert_eq!(
+        refused_rules(s.push(&nurse.id, &[proposal(&nurse)]).await),
+        vec![(0, Refusal::NotShared)]
+    );
+    // The push names its writer; the change is the same whoever sends it.
+    let decide = || {
+        with_value_in_body(IncomingChange {
+            change_id: id(),
+            field: "decision".into(),
+            value: Some(json!("accepted")),
+            ..first.clone()
+        })
+    };
+    let goal = change(&doc.id, &space, kinds::PLAN_GOAL);
+    assert_eq!(
+        refused_rules(s.push(&doc.id, &[goal, decide()]).await),
+        vec![(0, Refusal::NotOwner), (1, Refusal::NotOwner)]
+    );
+    s.push(&ann.id, &[decide()])
+        .await
+        .expect("the person decides");
+    assert_eq!(seqs(&*s, &space).await.len(), 2);
+    assert!(s
+        .revoke_grant(&care.id, &ann.id, 2_000)
+        .await
+        .expect("revoke"));
+    assert_eq!(
+        refused_rules(s.push(&doc.id, &[proposal(&doc)]).await),
+        vec![(0, Refusal::NotMember)],
+        "not after the share ends"
+    );
+}
+
 fn with_value_in_body(mut c: IncomingChange) -> IncomingChange {
     c.body = json!({"change_id": c.change_id, "value": c.value}).to_string();
     c
@@ -1353,4 +1423,5 @@ conformance!(
     two_party_records_reach_only_their_parties,
     clinician_reads_are_logged_for_the_patient,
     deleting_an_account_leaves_no_row_naming_it,
+    a_clinician_proposes_only_while_the_care_plan_is_shared,
 );

@@ -7,7 +7,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use pph_protocol::wire::{CreateGroupSpaceRequest, SpaceAccess, SpaceEntry, SpacesResponse};
+use pph_protocol::wire::{
+    ClinicianAccess, CreateGroupSpaceRequest, SpaceAccess, SpaceEntry, SpacesResponse,
+};
 use std::sync::Arc;
 
 pub async fn list(
@@ -16,10 +18,24 @@ pub async fn list(
 ) -> ApiResult<Json<SpacesResponse>> {
     let account = authenticate(&state, &headers).await?;
     let mut spaces = Vec::new();
+    let now = now_ms();
     for space in state.storage.member_spaces(&account.id).await? {
-        let devices = match space.kind {
-            SpaceKind::Personal => state.storage.device_names(&space.owner).await?,
-            SpaceKind::Group => Vec::new(),
+        let (devices, clinicians) = match space.kind {
+            SpaceKind::Personal => (
+                state.storage.device_names(&space.owner).await?,
+                state
+                    .storage
+                    .grants_by_patient(&space.owner)
+                    .await?
+                    .into_iter()
+                    .filter(|g| g.grant.revoked_ms.is_none() && g.grant.expires_ms > now)
+                    .map(|g| ClinicianAccess {
+                        account_id: g.grant.clinician_account,
+                        scopes: g.grant.scopes,
+                    })
+                    .collect(),
+            ),
+            SpaceKind::Group => (Vec::new(), Vec::new()),
         };
         spaces.push(SpaceEntry {
             space: space.id,
@@ -28,11 +44,12 @@ pub async fn list(
             facilitators: space.facilitators,
             devices,
             access: SpaceAccess::Member,
+            clinicians,
         });
     }
     for g in state
         .storage
-        .live_grants_for_clinician(&account.id, now_ms())
+        .live_grants_for_clinician(&account.id, now)
         .await?
     {
         spaces.push(SpaceEntry {
@@ -41,6 +58,10 @@ pub async fn list(
             devices: state.storage.device_names(&g.grant.patient_account).await?,
             owner: g.grant.patient_account,
             facilitators: Vec::new(),
+            clinicians: vec![ClinicianAccess {
+                account_id: account.id.clone(),
+                scopes: g.grant.scopes.clone(),
+            }],
             access: SpaceAccess::Shared {
                 share_id: g.grant.id,
                 patient_name: g.patient_name,

@@ -5,8 +5,9 @@
 //! or nothing at all.
 
 use super::{GroupRole, IncomingChange, SpaceKind};
-use pph_protocol::authz::{judge, party_of, Attempt, Known, Refusal, Standing, Verdict};
+use pph_protocol::authz::{judge, party_of, Attempt, Known, Refusal, Scopes, Standing, Verdict};
 use pph_protocol::wire::RefusedChange;
+use pph_protocol::wire::Scope;
 use std::collections::HashMap;
 
 /// A space the push writes to, as seen by its writer.
@@ -16,6 +17,9 @@ pub struct SpaceFacts {
     pub owner: String,
     /// The writer's role in it; None: not a member.
     pub role: Option<GroupRole>,
+    /// In someone else's personal space: the scopes its person shares with
+    /// the writer now (empty: none).
+    pub shared: Vec<Scope>,
 }
 
 /// Where a record lives and who made it (None: from before v4, unknown).
@@ -42,6 +46,9 @@ pub struct Plan {
 
 fn standing(author: &str, space: &SpaceFacts) -> Option<Standing> {
     match (space.kind, space.role) {
+        (SpaceKind::Personal, _) if space.owner != author && !space.shared.is_empty() => {
+            Some(Standing::Clinician(Scopes::of(&space.shared)))
+        }
         (_, None) => None,
         (SpaceKind::Personal, Some(_)) if space.owner == author => Some(Standing::Owner),
         (SpaceKind::Personal, Some(_)) => None,

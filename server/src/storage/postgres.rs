@@ -124,12 +124,28 @@ async fn judge_in(
     for space in spaces_in_order {
         if let Some(r) = tx.query_opt(&facts, &[space, &author]).await? {
             let role: Option<&str> = r.try_get(2)?;
+            let owner: String = r.try_get(1)?;
+            let mut shared = Vec::new();
+            if role.is_none() {
+                for s in tx
+                    .query(
+                        "SELECT scopes FROM shares
+                         WHERE patient_account = $1 AND clinician_account = $2
+                           AND revoked_ms IS NULL AND expires_ms > $3",
+                        &[&owner, &author, &crate::now_ms()],
+                    )
+                    .await?
+                {
+                    shared.extend(parse_scopes(s.try_get(0)?)?);
+                }
+            }
             spaces.insert(
                 (*space).to_owned(),
                 SpaceFacts {
                     kind: parse_space_kind(r.try_get(0)?)?,
-                    owner: r.try_get(1)?,
+                    owner,
                     role: role.map(parse_group_role).transpose()?,
+                    shared,
                 },
             );
         }

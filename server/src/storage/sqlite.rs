@@ -127,6 +127,12 @@ const TAKE_ATTEMPT: &str = "INSERT INTO rate_limits (key, count, window_start_ms
      RETURNING count, window_start_ms";
 
 /// Each space's next sequence number, as read when the push was judged.
+/// The scopes of every share in force from a person (?1) to a clinician (?2)
+/// at ?3.
+const LIVE_SCOPES_SQL: &str = "SELECT scopes FROM shares
+     WHERE patient_account = ?1 AND clinician_account = ?2
+       AND revoked_ms IS NULL AND expires_ms > ?3";
+
 type NextSeqs = HashMap<String, i64>;
 
 /// Gathers what `judge_push` needs, inside the push's transaction, and
@@ -158,10 +164,20 @@ fn judge_in(
             })
             .optional()?;
         if let Some((kind, owner, role, next_seq)) = row {
+            let mut shared = Vec::new();
+            if role.is_none() {
+                let mut scopes = tx.prepare_cached(LIVE_SCOPES_SQL)?;
+                let rows = scopes
+                    .query_map((&owner, author, crate::now_ms()), |r| r.get::<_, String>(0))?;
+                for text in rows {
+                    shared.extend(parse_scopes(&text?)?);
+                }
+            }
             let facts = SpaceFacts {
                 kind: parse_space_kind(&kind)?,
                 owner,
                 role: role.as_deref().map(parse_group_role).transpose()?,
+                shared,
             };
             spaces.insert(c.space.clone(), facts);
             next_seqs.insert(c.space.clone(), next_seq);
