@@ -6,8 +6,8 @@
 //!   pph --db FILE --key-file KEY <command>     use a real store (or PPH_DB, PPH_KEY=<hex>)
 //!
 //! Layers, each importing only those below it: `tour` (scenes) → `cmd`
-//! (arguments, the work, dispatch) → `render` (how records look) → `out`,
-//! `ctx`, `parse`, `fail`, `key`.
+//! (arguments, the work, dispatch) → `render` (how records look) and `web`
+//! (the clinic view's local server) → `out`, `ctx`, `parse`, `fail`, `key`.
 
 mod cmd;
 mod ctx;

@@ -7,15 +7,16 @@
 //! hash), are never cached, and never name the token to another site.
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, Form, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
-use pph_core::{Companion, PphError};
+use pph_core::{Companion, NewReview, PphError};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
@@ -115,10 +116,9 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn failed(e: &PphError) -> Response {
-    // The core's wording names no health data.
     page(
         StatusCode::INTERNAL_SERVER_ERROR,
-        format!("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not shown</title></head><body><main><h1>Not shown</h1><p>{}</p></main></body></html>", kind_of(e)),
+        pph_core::message_page("Not shown".into(), kind_of(e).into()),
     )
 }
 
@@ -145,13 +145,59 @@ async fn consultation(
     State(app): State<App>,
     Path((_, space)): Path<(String, String)>,
 ) -> Response {
+    let action = format!("/{}/patients/{space}/review", app.token);
     let companion = app.companion.clone();
-    match blocking(move || companion.sync().consultation_page(space)).await {
+    match blocking(move || companion.sync().consultation_page(space, Some(action))).await {
         Ok(html) => page(StatusCode::OK, html),
         // Ended, withdrawn or never shared: that fact and nothing else.
         Err(PphError::Unauthorized | PphError::Validation { .. }) => {
             page(StatusCode::GONE, pph_core::share_ended_page())
         }
+        Err(e) => failed(&e),
+    }
+}
+
+/// The "record this consultation" form, as a review to propose.
+fn review_of(form: &HashMap<String, String>) -> NewReview {
+    let field = |name: &str| form.get(name).map_or("", |v| v.trim()).to_owned();
+    let next = field("next_review");
+    NewReview {
+        date: field("date"),
+        participants: field("participants")
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        notes: field("notes"),
+        outcome: field("outcome"),
+        next_review: (!next.is_empty()).then_some(next),
+    }
+}
+
+/// Proposes the review, sends it at once if the relay is reachable (else
+/// at the next sync), and goes back to the patient's page.
+async fn propose(
+    State(app): State<App>,
+    Path((_, space)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let back = format!("/{}/patients/{space}", app.token);
+    let companion = app.companion.clone();
+    let review = review_of(&form);
+    match blocking(move || companion.sync().propose_review(space, review)).await {
+        Ok(_) => {
+            let _ = app.companion.sync().sync_now().await;
+            Redirect::to(&back).into_response()
+        }
+        Err(e @ PphError::Validation { .. }) => page(
+            StatusCode::BAD_REQUEST,
+            pph_core::message_page(
+                "The review was not sent".into(),
+                format!("{e}. Nothing was sent: go back, correct it and send it again."),
+            ),
+        ),
+        Err(PphError::Unauthorized) => page(StatusCode::GONE, pph_core::share_ended_page()),
         Err(e) => failed(&e),
     }
 }
@@ -174,6 +220,7 @@ pub fn router(companion: Arc<Companion>, token: &str, port: u16) -> Router {
     Router::new()
         .route("/{token}/", get(patients))
         .route("/{token}/patients/{space}", get(consultation))
+        .route("/{token}/patients/{space}/review", post(propose))
         .route("/{token}/sync", post(sync_now))
         .fallback(|| async { nothing() })
         .layer(middleware::from_fn_with_state(app.clone(), guard))

@@ -37,7 +37,7 @@ pub use groups::Groups;
 pub use report::page::page_style;
 pub use report::{ReportRequest, ReportSection};
 pub use sync::model::*;
-pub use sync::{apply_remote, share_ended_page, ListenerHandle, SyncEngine};
+pub use sync::{apply_remote, message_page, share_ended_page, ListenerHandle, SyncEngine};
 pub use timebank::model::*;
 pub use timebank::Timebank;
 pub use today::model::*;

@@ -156,6 +156,17 @@ impl Browser {
         std::fs::write(path, png).expect("write screenshot");
     }
 
+    /// Sets a form field's value by its id (date fields take ISO dates
+    /// this way whatever the browser's locale).
+    pub async fn fill(&self, id: &str, value: &str) {
+        let script = format!(
+            "document.getElementById({}).value = {};",
+            json!(id),
+            json!(value)
+        );
+        self.run(&script).await;
+    }
+
     /// Clicks the first element `css` selects, as a person would, and
     /// waits until the page it leads to has loaded.
     pub async fn click_to_new_page(&self, css: &str) {

@@ -198,7 +198,7 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
     let today = days_ago(0);
     let adherence = phone
         .care_plans()
-        .adherence(plan_id, since.clone(), today)
+        .adherence(plan_id.clone(), since.clone(), today)
         .expect("adherence");
     let f = &adherence.activities[0].figures;
     let table = rows(&browser).await;
@@ -243,6 +243,80 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
         browser.accessibility_violations().await,
         Vec::<String>::new()
     );
+
+    // A bad review (next review before the review) is refused by name and
+    // sends nothing.
+    let bad = reqwest::Client::new()
+        .post(format!("{link}/review"))
+        .form(&[
+            ("date", days_ago(0)),
+            ("participants", "rosa, Dr Cole".into()),
+            ("outcome", "x".into()),
+            ("next_review", days_ago(1)),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad.status().as_u16(), 400);
+    assert!(bad.text().await.expect("body").contains("next_review"));
+
+    // Record the consultation: it reaches the phone as a proposal, which
+    // changes the plan only when the person accepts it.
+    let next = (chrono::Utc::now().date_naive() + chrono::Duration::days(180)).to_string();
+    browser
+        .fill(
+            "notes",
+            "Talked about the rehab class; breathless on stairs",
+        )
+        .await;
+    browser
+        .fill("outcome", "Join the pulmonary rehab class")
+        .await;
+    browser.fill("next_review", &next).await;
+    browser.click_to_new_page("#review button").await;
+    assert_eq!(browser.title().await, "Consultation: rosa");
+    assert!(browser.text().await.contains("awaiting their decision"));
+    phone
+        .sync()
+        .sync_now()
+        .await
+        .expect("phone pulls the proposal");
+    let proposals = phone
+        .care_plans()
+        .review_proposals(plan_id.clone())
+        .expect("proposals");
+    assert_eq!(proposals.len(), 1, "the refused one never arrived");
+    let p = &proposals[0];
+    assert_eq!(
+        (p.proposer_name.as_str(), p.outcome.as_str(), p.decision),
+        ("Dr Cole", "Join the pulmonary rehab class", None)
+    );
+    assert_eq!(p.participants, vec!["rosa".to_owned(), "Dr Cole".into()]);
+    let plans = phone.care_plans();
+    let reviews_before = plans.plan(plan_id.clone()).expect("plan").reviews.len();
+    let review = plans.accept_review_proposal(p.id.clone()).expect("accept");
+    let plan = plans.plan(plan_id.clone()).expect("plan");
+    assert_eq!(plan.reviews.len(), reviews_before + 1);
+    assert!(plan.reviews.contains(&review));
+    assert_eq!(plan.info.next_review, Some(next.clone()));
+    assert!(matches!(
+        plans.decline_review_proposal(p.id.clone()),
+        Err(PphError::Conflict { .. })
+    ));
+    phone
+        .sync()
+        .sync_now()
+        .await
+        .expect("phone sends the acceptance");
+    browser.go(&clinic.url).await;
+    browser.click_to_new_page("form button").await;
+    browser.go(&link).await;
+    let after = browser.text().await;
+    assert!(after.contains("accepted: in their plan"), "{after}");
+    assert!(after.contains("Join the pulmonary rehab class"));
+    browser
+        .screenshot(&shots.join("proposal-accepted.png"))
+        .await;
 
     // Revoked on the phone, then "Sync now" on the list: the page shows
     // that the share ended and nothing of the record.

@@ -3,6 +3,7 @@
 
 pub(crate) mod adherence;
 pub mod model;
+mod proposals;
 pub(crate) mod referral;
 mod social_prescribing;
 pub(crate) mod store;
@@ -333,17 +334,28 @@ impl CarePlans {
                 outcome: new.outcome,
                 next_review: new.next_review,
             };
-            tx.save_personal(None, &review)?;
-            if review.next_review.is_some() {
-                let plan = PlanInfo {
-                    next_review: review.next_review.clone(),
-                    ..old.clone()
-                };
-                tx.save_personal(Some(&old), &plan)?;
-            }
+            save_review(tx, &old, &review)?;
             Ok(review)
         })?)
     }
+}
+
+/// Stores a new review and moves its plan's next review date to the
+/// review's, if it names one.
+pub(crate) fn save_review(
+    tx: &mut crate::store::WriteTx<'_>,
+    plan: &PlanInfo,
+    review: &Review,
+) -> Result<()> {
+    tx.save_personal(None, review)?;
+    if review.next_review.is_some() {
+        let moved = PlanInfo {
+            next_review: review.next_review.clone(),
+            ..plan.clone()
+        };
+        tx.save_personal(Some(plan), &moved)?;
+    }
+    Ok(())
 }
 
 /// A named contact must belong to the same plan and still be in it.

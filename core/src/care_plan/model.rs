@@ -375,6 +375,36 @@ pub struct Review {
     pub next_review: Option<String>,
 }
 
+/// What the person decided about a proposed review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalDecision {
+    Accepted,
+    Declined,
+}
+
+/// A review a clinician proposed from a consultation. It changes nothing
+/// until the person accepts it (which records it as their review) or
+/// declines it: the clinician proposes, the person agrees.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct ReviewProposal {
+    pub id: String,
+    pub plan_id: String,
+    /// The clinician's account, and their name as they signed up.
+    pub proposed_by: String,
+    pub proposer_name: String,
+    pub proposed_at_ms: u64,
+    pub date: String,
+    pub participants: Vec<String>,
+    pub notes: String,
+    pub outcome: String,
+    pub next_review: Option<String>,
+    pub decision: Option<ProposalDecision>,
+    pub decided_at_ms: Option<u64>,
+    /// The review recorded on acceptance.
+    pub review_id: Option<String>,
+}
+
 #[derive(Clone, Debug, uniffi::Record)]
 pub struct NewReview {
     pub date: String,

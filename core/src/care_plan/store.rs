@@ -1,7 +1,9 @@
 //! Care-plan SQL: where each record lives, and the queries beyond load/save.
 
 use super::adherence::Mark;
-use super::model::{Activity, Completion, Contact, Goal, Outcome, PlanInfo, Review};
+use super::model::{
+    Activity, Completion, Contact, Goal, Outcome, PlanInfo, Review, ReviewProposal,
+};
 use crate::error::Result;
 use crate::store::entity;
 use crate::store::entity::{docs, text};
@@ -29,6 +31,11 @@ entity!(Completion, kinds::PLAN_COMPLETION, "plan_completions", |r| {
     "activity_id": text(&r.activity_id),
     "local_date": text(&r.local_date),
     "outcome": Value::Text(outcome_key(r.outcome).to_owned()),
+});
+
+entity!(ReviewProposal, kinds::PLAN_PROPOSAL, "plan_proposals", |r| {
+    "plan_id": text(&r.plan_id),
+    "decided": Value::Integer(i64::from(r.decision.is_some())),
 });
 
 entity!(Review, kinds::PLAN_REVIEW, "plan_reviews", |r| {

@@ -177,6 +177,7 @@ impl Groups {
             kind: SpaceKind::Group,
             owner: me.account_id.clone(),
             facilitators: vec![me.account_id.clone()],
+            clinicians: Vec::new(),
         };
         self.store.write(|tx| add_space(tx.tx, &facts))?;
         let group = Group {

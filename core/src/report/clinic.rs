@@ -8,6 +8,7 @@
 use super::page::document;
 use super::sections::{self, SymptomSeries, Voice};
 use crate::budget::model::BudgetSummary;
+use crate::care_plan::model::{ProposalDecision, ReviewProposal};
 use crate::diary::model::{QuestionnaireDefinition, QuestionnaireResult};
 use crate::sync::model::{ConsultationSummary, ShareScope, SharedPatient};
 use chrono::{DateTime, Utc};
@@ -26,6 +27,12 @@ pub(crate) struct Consultation<'a> {
     pub budgets: &'a [(String, BudgetSummary)],
     /// Days with a diary entry in the last 14 and the last 90 days.
     pub diary_days: Option<(u32, u32)>,
+    /// Reviews proposed from consultations, as the patient's copy has them.
+    pub proposals: &'a [ReviewProposal],
+    /// Where the "record this consultation" form posts; no form without.
+    pub review_action: Option<&'a str>,
+    /// The clinician reading, as they signed up (a participant by default).
+    pub clinician: &'a str,
     pub today: &'a str,
 }
 
@@ -90,6 +97,12 @@ pub(crate) fn patients(
             }
         },
     )
+}
+
+/// A page that only says something (a refusal, a fault), in the pages'
+/// frame and style.
+pub(crate) fn message(title: &str, text: &str) -> String {
+    document(title, html! { p { (text) } })
 }
 
 /// What a clinician sees for a share that has ended or was withdrawn:
@@ -209,6 +222,53 @@ fn review_history(c: &Consultation<'_>) -> Markup {
     }
 }
 
+fn proposals(c: &Consultation<'_>) -> Markup {
+    let status = |p: &ReviewProposal| match p.decision {
+        None => "awaiting their decision",
+        Some(ProposalDecision::Accepted) => "accepted: in their plan",
+        Some(ProposalDecision::Declined) => "declined",
+    };
+    html! {
+        @if !c.proposals.is_empty() {
+            h2 { "Reviews proposed from consultations" }
+            table {
+                caption { "Proposals and what the person decided" }
+                tr {
+                    th scope="col" { "Review date" } th scope="col" { "Proposed by" }
+                    th scope="col" { "Outcome" } th scope="col" { "Status" }
+                }
+                @for p in c.proposals {
+                    tr { td { (p.date) } td { (p.proposer_name) } td { (p.outcome) } td { (status(p)) } }
+                }
+            }
+        }
+    }
+}
+
+fn review_form(action: &str, c: &Consultation<'_>) -> Markup {
+    let name = &c.summary.patient_name;
+    html! {
+        h2 #record { "Record this consultation" }
+        p {
+            "The review goes to " (name) "'s phone as a proposal. It enters their plan only "
+            "when they accept it."
+        }
+        form #review method="post" action=(action) {
+            label for="date" { "Date of the review" }
+            input #date name="date" type="date" required value=(c.today);
+            label for="participants" { "Who took part (separated by commas)" }
+            input #participants name="participants" type="text" required value=(format!("{name}, {}", c.clinician));
+            label for="notes" { "Notes" }
+            textarea #notes name="notes" rows="4" {}
+            label for="outcome" { "Outcome" }
+            textarea #outcome name="outcome" rows="2" required {}
+            label for="next_review" { "Next review (optional)" }
+            input #next_review name="next_review" type="date";
+            button type="submit" { "Propose to " (name) }
+        }
+    }
+}
+
 fn not_shared(what: &str) -> Markup {
     html! { p.muted { "The " (what) " is not shared with you." } }
 }
@@ -255,6 +315,10 @@ pub(crate) fn consultation(c: &Consultation<'_>) -> String {
         }
         @if granted(ShareScope::CarePlan) {
             (review_history(c))
+            (proposals(c))
+            @if let (Some(action), Some(_)) = (c.review_action, &s.care_plan) {
+                (review_form(action, c))
+            }
         }
         p.muted { "Read on " (c.today) " from the copy synced to this computer." }
     };

@@ -45,7 +45,7 @@ pub(crate) fn pounds(pence: i64) -> String {
 /// The page's opening: doctype, language, title, style, and its heading.
 pub(crate) fn open(title: &str) -> String {
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\">\
          <title>{0}</title><style>{STYLE}</style></head><body><main><h1>{0}</h1>",
         esc(title)

@@ -7,9 +7,10 @@
 
 use crate::error::{PphError, Result};
 use pph_protocol::authz::{
-    judge, parent_of, party_of, Attempt, Known, Refusal, Standing, WHOLE_RECORD,
+    judge, parent_of, party_of, Attempt, Known, Refusal, Scopes, Standing, WHOLE_RECORD,
 };
 use pph_protocol::kinds::SpaceKind;
+use pph_protocol::wire::ClinicianAccess;
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 
@@ -21,12 +22,18 @@ pub(crate) struct SpaceFacts {
     pub kind: SpaceKind,
     pub owner: String,
     pub facilitators: Vec<String>,
+    /// A personal space's clinicians with a share in force, and its scopes.
+    pub clinicians: Vec<ClinicianAccess>,
 }
 
 impl SpaceFacts {
     fn standing(&self, author: &str) -> Standing {
+        let clinician = self.clinicians.iter().find(|c| c.account_id == author);
         match self.kind {
             SpaceKind::Personal if author == self.owner => Standing::Owner,
+            SpaceKind::Personal if clinician.is_some() => {
+                Standing::Clinician(Scopes::of(clinician.map_or(&[], |c| &c.scopes)))
+            }
             SpaceKind::Group if self.facilitators.iter().any(|f| f == author) => {
                 Standing::Facilitator
             }
@@ -46,11 +53,15 @@ pub(crate) fn me(conn: &Connection) -> Result<String> {
 
 /// The server's description of a space, as saved at the last sync.
 pub(crate) fn space_facts(conn: &Connection, space: &str) -> Result<Option<SpaceFacts>> {
-    let row: Option<(String, String, String)> = conn
-        .prepare_cached("SELECT kind, owner, facilitators FROM sync_spaces WHERE space = ?1")?
-        .query_row([space], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let row: Option<(String, String, String, String)> = conn
+        .prepare_cached(
+            "SELECT kind, owner, facilitators, clinicians FROM sync_spaces WHERE space = ?1",
+        )?
+        .query_row([space], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
-    row.map(|(kind, owner, facilitators)| {
+    row.map(|(kind, owner, facilitators, clinicians)| {
         Ok(SpaceFacts {
             space: space.to_owned(),
             kind: SpaceKind::parse(&kind).ok_or_else(|| PphError::Internal {
@@ -58,6 +69,7 @@ pub(crate) fn space_facts(conn: &Connection, space: &str) -> Result<Option<Space
             })?,
             owner,
             facilitators: serde_json::from_str(&facilitators)?,
+            clinicians: serde_json::from_str(&clinicians)?,
         })
     })
     .transpose()
@@ -66,16 +78,8 @@ pub(crate) fn space_facts(conn: &Connection, space: &str) -> Result<Option<Space
 /// Replaces what is known of the spaces this account reaches.
 pub(crate) fn save_spaces(conn: &Connection, spaces: &[SpaceFacts]) -> Result<()> {
     conn.execute("DELETE FROM sync_spaces", [])?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO sync_spaces (space, kind, owner, facilitators) VALUES (?1, ?2, ?3, ?4)",
-    )?;
     for s in spaces {
-        insert.execute((
-            &s.space,
-            s.kind.name(),
-            &s.owner,
-            serde_json::to_string(&s.facilitators)?,
-        ))?;
+        add_space(conn, s)?;
     }
     Ok(())
 }
@@ -83,15 +87,17 @@ pub(crate) fn save_spaces(conn: &Connection, spaces: &[SpaceFacts]) -> Result<()
 /// Adds one space (a group made on this device, before the next sync).
 pub(crate) fn add_space(conn: &Connection, space: &SpaceFacts) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO sync_spaces (space, kind, owner, facilitators) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO sync_spaces (space, kind, owner, facilitators, clinicians)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (space) DO UPDATE SET kind = excluded.kind, owner = excluded.owner,
-           facilitators = excluded.facilitators",
+           facilitators = excluded.facilitators, clinicians = excluded.clinicians",
     )?
     .execute((
         &space.space,
         space.kind.name(),
         &space.owner,
         serde_json::to_string(&space.facilitators)?,
+        serde_json::to_string(&space.clinicians)?,
     ))?;
     Ok(())
 }

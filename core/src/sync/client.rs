@@ -250,13 +250,10 @@ impl SyncEngine {
     ) -> Result<(), PphError> {
         self.push_outbox(relay, token, report).await?;
         let spaces = relay.spaces(token).await?;
-        let members: Vec<SpaceFacts> = spaces
-            .spaces
-            .iter()
-            .filter(|e| e.access == SpaceAccess::Member)
-            .map(engine::facts)
-            .collect();
-        self.store.write(|tx| save_spaces(tx.tx, &members))?;
+        // Shared patients' spaces too: a clinician's review proposal is
+        // judged against them before it is queued.
+        let known: Vec<SpaceFacts> = spaces.spaces.iter().map(engine::facts).collect();
+        self.store.write(|tx| save_spaces(tx.tx, &known))?;
         let mut shared = Vec::new();
         for entry in spaces.spaces {
             let source = engine::facts(&entry);

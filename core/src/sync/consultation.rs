@@ -105,6 +105,8 @@ pub(crate) fn page(
     shadow: &Arc<Store>,
     patient: &SharedPatient,
     now_ms: u64,
+    review_action: Option<&str>,
+    clinician: &str,
 ) -> Result<String, PphError> {
     let summary = summary(shadow, patient, now_ms)?;
     let granted = |scope| patient.scopes.contains(&scope);
@@ -141,6 +143,10 @@ pub(crate) fn page(
     } else {
         Vec::new()
     };
+    let proposals = match &summary.care_plan {
+        Some(plan) => CarePlans::new(shadow.clone()).review_proposals(plan.info.id.clone())?,
+        None => Vec::new(),
+    };
     Ok(clinic::consultation(&clinic::Consultation {
         summary: &summary,
         definitions: &definitions,
@@ -152,6 +158,9 @@ pub(crate) fn page(
         },
         budgets: &budgets,
         diary_days,
+        proposals: &proposals,
+        review_action,
+        clinician,
         today: &today.to_string(),
     }))
 }

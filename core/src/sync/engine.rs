@@ -146,6 +146,7 @@ pub(crate) fn facts(entry: &SpaceEntry) -> SpaceFacts {
         kind: entry.kind,
         owner: entry.owner.clone(),
         facilitators: entry.facilitators.clone(),
+        clinicians: entry.clinicians.clone(),
     }
 }
 

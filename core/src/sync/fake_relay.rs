@@ -113,6 +113,7 @@ impl Relay for FakeRelay {
                 facilitators: vec![],
                 devices: vec![],
                 access: SpaceAccess::Member,
+                clinicians: vec![],
             }],
         })
     }

@@ -354,6 +354,7 @@ pub fn apply_remote(store: &Store, changes: &[Change]) -> Result<ApplyReport> {
             kind: SpaceKind::Personal,
             owner: me.clone(),
             facilitators: Vec::new(),
+            clinicians: Vec::new(),
         };
         let authored: Vec<Authored> = changes
             .iter()

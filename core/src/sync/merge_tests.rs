@@ -15,6 +15,7 @@ use std::sync::Arc;
 const T0: u64 = 1_772_442_000_000;
 const ANN: &str = "0190a5c2-0000-7000-8000-00000000000a";
 const BOB: &str = "0190a5c2-0000-7000-8000-00000000000b";
+const CAT: &str = "0190a5c2-0000-7000-8000-00000000000c";
 
 fn id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -41,6 +42,7 @@ fn fixture() -> Fixture {
         kind: SpaceKind::Group,
         owner: owner.into(),
         facilitators: vec![owner.into()],
+        clinicians: vec![],
     };
     Fixture {
         g1: group(ANN),
@@ -189,6 +191,7 @@ fn only_the_person_writes_their_personal_space_and_edits_may_come_first() {
         kind: SpaceKind::Personal,
         owner: ANN.into(),
         facilitators: vec![],
+        clinicians: vec![],
     };
     let plan = id();
     let retitle = change(
@@ -307,4 +310,47 @@ fn an_erasure_deletes_a_group_record_and_nothing_of_another_space() {
         })
         .expect("count");
     assert_eq!((messages, logged, plans), (1, 0, 1));
+}
+
+#[test]
+fn a_review_proposal_applies_only_from_a_clinician_the_care_plan_is_shared_with() {
+    let f = fixture();
+    let shared = |scopes: Vec<pph_protocol::wire::Scope>| SpaceFacts {
+        space: f.store.personal_space(),
+        kind: SpaceKind::Personal,
+        owner: ANN.into(),
+        facilitators: vec![],
+        clinicians: vec![pph_protocol::wire::ClinicianAccess {
+            account_id: BOB.into(),
+            scopes,
+        }],
+    };
+    let proposal = |space: &str| {
+        let id = id();
+        let value = json!({"id": id, "plan_id": id, "proposed_by": BOB, "proposer_name": "Dr Bob",
+                           "proposed_at_ms": T0, "date": "2026-03-02", "participants": ["Ann"],
+                           "notes": "", "outcome": "Keep going", "next_review": null,
+                           "decision": null, "decided_at_ms": null, "review_id": null});
+        change(space, kinds::PLAN_PROPOSAL, &id, "*", value)
+    };
+    use pph_protocol::wire::Scope;
+    let diary_only = shared(vec![Scope::Diary]);
+    let report = apply_page(
+        &f.store,
+        &diary_only,
+        &[by(BOB, proposal(&diary_only.space))],
+        &[],
+        1,
+    )
+    .expect("apply");
+    assert_eq!((report.applied, report.set_aside), (0, 1));
+    assert_eq!(set_aside_rules(&f.store), ["not_shared"]);
+    let care = shared(vec![Scope::CarePlan]);
+    let report =
+        apply_page(&f.store, &care, &[by(BOB, proposal(&care.space))], &[], 2).expect("apply");
+    assert_eq!((report.applied, report.set_aside), (1, 0));
+    // Someone the person shares nothing with writes nothing there.
+    let report =
+        apply_page(&f.store, &care, &[by(CAT, proposal(&care.space))], &[], 3).expect("apply");
+    assert_eq!((report.applied, report.set_aside), (0, 1));
 }

@@ -15,10 +15,11 @@ pub mod merge;
 #[cfg(test)]
 mod merge_tests;
 pub mod model;
+mod proposals;
 pub(crate) mod registry;
 mod shares;
 mod store;
 
 pub use client::{ListenerHandle, SyncEngine};
 pub use merge::apply_remote;
-pub use shares::share_ended_page;
+pub use shares::{message_page, share_ended_page};

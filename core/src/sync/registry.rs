@@ -2,7 +2,9 @@
 //! and how to store one rebuilt from its changes.
 
 use crate::budget::model::{Adjustment, Budget, BudgetLine, Spend};
-use crate::care_plan::model::{Activity, Completion, Contact, Goal, PlanInfo, Review};
+use crate::care_plan::model::{
+    Activity, Completion, Contact, Goal, PlanInfo, Review, ReviewProposal,
+};
 use crate::diary::model::{DiaryEntry, QuestionnaireResult, Symptom};
 use crate::error::Result;
 use crate::groups::model::{
@@ -126,6 +128,7 @@ registry!(
     Activity,
     Completion,
     Review,
+    ReviewProposal,
     Budget,
     Adjustment,
     BudgetLine,

@@ -106,15 +106,27 @@ impl SyncEngine {
     /// page (no scripts, no outside resources, a print stylesheet) in the
     /// order a clinician reads it, showing only the granted scopes. Works
     /// offline from the last sync; `Unauthorized` once the share has ended
-    /// (show `share_ended_page()` instead).
-    pub fn consultation_page(&self, patient_space: String) -> Result<String, PphError> {
+    /// (show `share_ended_page()` instead). With `review_action`, a form
+    /// to record the consultation posts there (see `propose_review`).
+    pub fn consultation_page(
+        &self,
+        patient_space: String,
+        review_action: Option<String>,
+    ) -> Result<String, PphError> {
         let patient = self
             .shared_with_me()?
             .into_iter()
             .find(|p| p.patient_space == patient_space)
             .ok_or(PphError::Unauthorized)?;
         let shadow = self.shadow(&patient_space)?;
-        super::consultation::page(&shadow, &patient, self.now_ms())
+        let me = self.store.session()?.map(|s| s.info.display_name);
+        super::consultation::page(
+            &shadow,
+            &patient,
+            self.now_ms(),
+            review_action.as_deref(),
+            me.as_deref().unwrap_or_default(),
+        )
     }
 
     /// The list of patients sharing with this clinician as a page; each
@@ -132,6 +144,13 @@ impl SyncEngine {
             sync_action.as_deref(),
         ))
     }
+}
+
+/// A page in the same frame and style that only says `text` (a refusal,
+/// a fault); the text is escaped.
+#[uniffi::export]
+pub fn message_page(title: String, text: String) -> String {
+    crate::report::clinic::message(&title, &text)
 }
 
 /// What a clinician is shown for a share that has ended or was withdrawn:
