@@ -56,6 +56,17 @@ struct CarePlanView: View {
                         }
                     }
                 }
+                let waiting = model.ui.proposals.filter { $0.decision == nil }
+                if !waiting.isEmpty {
+                    Section("Reviews your clinician proposes") {
+                        ForEach(waiting, id: \.id) { p in
+                            Text("\(p.proposerName), \(p.date): \(p.outcome)")
+                            if !p.notes.isEmpty { Text(p.notes).font(.footnote) }
+                            Button("Agree: add it to my plan") { model.acceptProposal(p.id) }
+                            Button("Decline", role: .destructive) { model.declineProposal(p.id) }
+                        }
+                    }
+                }
                 Section("Review") {
                     TextField("What we agreed", text: $reviewNotes)
                     Button("Record today's review") {

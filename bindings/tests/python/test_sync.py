@@ -64,6 +64,29 @@ class SyncTest(unittest.TestCase):
         self.assertEqual([(a.clinician_email, a.scopes) for a in log], [(doctor, [pph.ShareScope.CARE_PLAN])])
         self.assertGreater(log[0].records, 0)
 
+        # The consultation page, and a review proposed from it that the
+        # patient accepts on their phone.
+        page = clinic.sync().consultation_page(patients[0].patient_space, "/review")
+        self.assertIn("My garden", page)
+        self.assertIn('action="/review"', page)
+        today = dt.date.today().isoformat()
+        review = pph.NewReview(
+            date=today, participants=["Py Patient", "Dr Py"], notes="", outcome="Keep going", next_review=None
+        )
+        proposal = clinic.sync().propose_review(patients[0].patient_space, review)
+        self.assertIsNone(proposal.decision)
+        await clinic.sync().sync_now()
+        await phone.sync().sync_now()
+        [arrived] = phone.care_plans().review_proposals(plan.id)
+        self.assertEqual((arrived.proposer_name, arrived.outcome), ("Dr Py", "Keep going"))
+        accepted = phone.care_plans().accept_review_proposal(arrived.id)
+        self.assertEqual(accepted.outcome, "Keep going")
+        with self.assertRaises(pph.PphError.Conflict):
+            phone.care_plans().decline_review_proposal(arrived.id)
+        self.assertEqual(
+            phone.care_plans().review_proposals(plan.id)[0].decision, pph.ProposalDecision.ACCEPTED
+        )
+
         with self.assertRaises(pph.PphError.Validation):
             await phone.sync().grant_share(doctor, [], expires)
         await phone.sync().revoke_share(share.share_id)

@@ -9,6 +9,8 @@ struct CarePlanUi: Equatable {
     var plan: CarePlan?
     /// From the last review (or the plan's first activity) to today.
     var adherence: Adherence?
+    /// Reviews a clinician proposed from a consultation: undecided first.
+    var proposals: [ReviewProposal] = []
     var error: String?
 }
 
@@ -35,7 +37,8 @@ final class CarePlanModel: ObservableObject {
                 ?? plan.activities.map(\.schedule.start).min()
                 ?? today
             ui = CarePlanUi(plan: plan,
-                            adherence: since <= today ? try plans.adherence(planId: id, from: since, to: today) : nil)
+                            adherence: since <= today ? try plans.adherence(planId: id, from: since, to: today) : nil,
+                            proposals: try plans.reviewProposals(planId: id))
         } catch {
             ui.error = describe(error)
         }
@@ -57,6 +60,16 @@ final class CarePlanModel: ObservableObject {
     func recordReview(_ review: NewReview) {
         guard let planId = ui.plan?.info.id else { return }
         act { _ = try companion.carePlans().recordReview(planId: planId, new: review) }
+    }
+
+    /// The person agrees to a review their clinician proposed: it becomes
+    /// their own review. Declining leaves the plan as it is. Once each.
+    func acceptProposal(_ proposalId: String) {
+        act { _ = try companion.carePlans().acceptReviewProposal(proposalId: proposalId) }
+    }
+
+    func declineProposal(_ proposalId: String) {
+        act { try companion.carePlans().declineReviewProposal(proposalId: proposalId) }
     }
 
     /// A referral to a community service, made by the person or someone in

@@ -14,6 +14,8 @@ data class CarePlanUi(
     val plan: CarePlan? = null,
     /// From the last review (or the plan's first activity) to today.
     val adherence: Adherence? = null,
+    /// Reviews a clinician proposed from a consultation: undecided first.
+    val proposals: List<ReviewProposal> = emptyList(),
     val error: String? = null,
 )
 
@@ -42,7 +44,11 @@ class CarePlanState(
         val since = plan.reviews.maxOfOrNull { it.date }
             ?: plan.activities.minOfOrNull { it.schedule.start }
             ?: today
-        CarePlanUi(plan, if (since <= today) plans.adherence(id, since, today) else null)
+        CarePlanUi(
+            plan,
+            if (since <= today) plans.adherence(id, since, today) else null,
+            plans.reviewProposals(id),
+        )
     }
 
     /// Writes through the core, then shows the plan as it now stands.
@@ -66,6 +72,12 @@ class CarePlanState(
     fun addActivity(goalId: String, activity: NewActivity) = act { it.addActivity(goalId, activity) }
 
     fun recordReview(review: NewReview) = actOnPlan { plans, id -> plans.recordReview(id, review) }
+
+    /// The person agrees to a review their clinician proposed: it becomes
+    /// their own review. Declining leaves the plan as it is. Once each.
+    fun acceptProposal(proposalId: String) = act { it.acceptReviewProposal(proposalId) }
+
+    fun declineProposal(proposalId: String) = act { it.declineReviewProposal(proposalId) }
 
     /// A referral to a community service, made by the person or someone in
     /// their support network; it waits for the person's yes.

@@ -52,6 +52,14 @@ fun CarePlanScreen(companion: PphCompanion) {
         Text(plan.info.title)
         Text("What matters to me: ${plan.info.whatMatters}")
         ui.adherence?.overall?.ratio?.let { Text("Since ${ui.adherence?.from}: ${(it * 100).toInt()}% done") }
+        ui.proposals.filter { it.decision == null }.forEach { p ->
+            Text("${p.proposerName} proposes a review on ${p.date}: ${p.outcome}")
+            if (p.notes.isNotEmpty()) Text(p.notes)
+            Row {
+                Button(onClick = { state.acceptProposal(p.id) }) { Text("Agree: add it to my plan") }
+                TextButton(onClick = { state.declineProposal(p.id) }) { Text("Decline") }
+            }
+        }
         plan.goals.forEach { goal ->
             Row {
                 Text("• ${goal.description} (${goal.status})")

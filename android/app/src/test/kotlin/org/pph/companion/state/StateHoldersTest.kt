@@ -187,6 +187,9 @@ fun planAndSharingSuite(companion: PphCompanion, clock: Clock, dir: java.nio.fil
         state.recordReview(NewReview(date = "2026-03-04", participants = listOf("me"), notes = "", outcome = "keep going", nextReview = "2026-06-01"))
         check(state.ui.value.plan?.info?.nextReview == "2026-06-01") { "review ${state.ui.value.plan?.info}" }
         check(state.ui.value.adherence?.from == "2026-03-04") { "since review ${state.ui.value.adherence}" }
+        check(state.ui.value.proposals.isEmpty()) { "proposals ${state.ui.value.proposals}" }
+        state.declineProposal("0190a5c2-0000-7000-8000-000000000999")
+        check(state.ui.value.error != null) { "declining a proposal that never came" }
         state.addGoal(NewGoal(description = "Walk to the shops", expressedBy = "me"))
         val goal = state.ui.value.plan?.goals?.lastOrNull() ?: throw AssertionError("no goal: ${state.ui.value.error}")
         check(goal.description == "Walk to the shops") { "goal $goal" }
