@@ -58,6 +58,24 @@ pub fn start(ctx: &Ctx, port: u16) -> Result<Clinic> {
     })
 }
 
+/// A page of a running clinic view, as a browser would fetch it.
+pub fn fetch(ctx: &Ctx, url: &str) -> Result<String> {
+    let unreachable = |e: reqwest::Error| {
+        Fail::new(
+            Status::Failure,
+            format!("the clinic view did not answer: {}", e.without_url()),
+        )
+    };
+    ctx.block_on(async {
+        reqwest::get(url)
+            .await
+            .map_err(unreachable)?
+            .text()
+            .await
+            .map_err(unreachable)
+    })
+}
+
 /// Opens the address in the default browser without putting the token on
 /// a command line other users can read: through a redirecting page only
 /// this user can read (as Jupyter does).

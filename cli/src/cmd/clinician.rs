@@ -4,7 +4,7 @@
 use crate::ctx::Ctx;
 use crate::fail::Result;
 use crate::render::sync::Patients;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use pph_core::*;
 
 #[derive(Subcommand)]
@@ -16,6 +16,39 @@ pub enum ClinicianCommand {
         /// The patient's space, from `pph clinician patients`.
         patient: String,
     },
+    /// Propose a review of the patient's care plan from a consultation;
+    /// sent at the next sync, it enters their plan if they accept it.
+    Propose(Propose),
+}
+
+#[derive(Args, Default)]
+pub struct Propose {
+    /// The patient's space, from `pph clinician patients`.
+    pub patient: String,
+    #[arg(long)]
+    pub date: String,
+    /// Who took part, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub with: Vec<String>,
+    #[arg(long, default_value = "")]
+    pub notes: String,
+    #[arg(long, default_value = "")]
+    pub outcome: String,
+    #[arg(long)]
+    pub next: Option<String>,
+}
+
+pub fn propose(ctx: &Ctx, a: Propose) -> Result<ReviewProposal> {
+    Ok(ctx.companion.sync().propose_review(
+        a.patient,
+        NewReview {
+            date: a.date,
+            participants: a.with,
+            notes: a.notes,
+            outcome: a.outcome,
+            next_review: a.next,
+        },
+    )?)
 }
 
 pub fn patients(ctx: &Ctx) -> Result<Patients> {
@@ -30,6 +63,10 @@ pub fn run(ctx: &Ctx, command: ClinicianCommand) -> Result<()> {
     match command {
         ClinicianCommand::Patients => ctx.out.show(&patients(ctx)?),
         ClinicianCommand::Summary { patient } => ctx.out.show(&summary(ctx, patient)?),
+        ClinicianCommand::Propose(a) => {
+            let proposal = propose(ctx, a)?;
+            ctx.out.created(&proposal.id, &proposal);
+        }
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use crate::ctx::Ctx;
 use crate::fail::Result;
 use crate::parse;
-use crate::render::plan::{PlanAdherence, PlanHistory, Plans};
+use crate::render::plan::{PlanAdherence, PlanHistory, Plans, Proposals};
 use clap::{Args, Subcommand};
 use pph_core::*;
 
@@ -24,6 +24,18 @@ pub enum PlanCommand {
         plan: String,
     },
     Update(Update),
+    /// Reviews your clinicians proposed for a plan, undecided first.
+    Proposals {
+        plan: String,
+    },
+    /// Agree to a proposed review: it becomes your own review.
+    Accept {
+        proposal: String,
+    },
+    /// Decline a proposed review: your plan stays as it is.
+    Decline {
+        proposal: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -321,8 +333,28 @@ pub fn run_plan(ctx: &Ctx, command: PlanCommand) -> Result<()> {
             let plan = update(ctx, a)?;
             ctx.out.said("updated", &plan);
         }
+        PlanCommand::Proposals { plan } => ctx.out.show(&Proposals(
+            ctx.companion.care_plans().review_proposals(plan)?,
+        )),
+        PlanCommand::Accept { proposal } => {
+            let review = accept(ctx, proposal)?;
+            ctx.out.created(&review.id, &review);
+        }
+        PlanCommand::Decline { proposal } => {
+            ctx.companion
+                .care_plans()
+                .decline_review_proposal(proposal)?;
+            ctx.out.done("declined; your plan stays as it was");
+        }
     }
     Ok(())
+}
+
+pub fn accept(ctx: &Ctx, proposal: String) -> Result<Review> {
+    Ok(ctx
+        .companion
+        .care_plans()
+        .accept_review_proposal(proposal)?)
 }
 
 pub fn run_goal(ctx: &Ctx, command: GoalCommand) -> Result<()> {

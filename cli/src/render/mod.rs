@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod diary;
 pub mod groups;
+pub mod page;
 pub mod plan;
 pub mod sync;
 pub mod timebank;

@@ -4,7 +4,7 @@ use super::instant;
 use crate::out::Show;
 use pph_core::{
     Adherence, AdherenceFigures, CarePlan, Completion, OpenReferral, PlanChange, PlanInfo,
-    Referral, Repeat, Responsible, Schedule,
+    ProposalDecision, Referral, Repeat, Responsible, ReviewProposal, Schedule,
 };
 use serde::Serialize;
 
@@ -170,6 +170,36 @@ impl Show for Plans {
         self.0
             .iter()
             .map(|p| format!("{}  {} [{:?}]\n", p.id, p.title, p.status))
+            .collect()
+    }
+}
+
+/// Reviews clinicians proposed, undecided first.
+#[derive(Serialize)]
+pub struct Proposals(pub Vec<ReviewProposal>);
+
+impl Show for Proposals {
+    fn text(&self) -> String {
+        if self.0.is_empty() {
+            return "No reviews proposed.\n".into();
+        }
+        self.0
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}  {} proposes a review on {} with {}: {} [{}]\n",
+                    p.id,
+                    p.proposer_name,
+                    p.date,
+                    p.participants.join(", "),
+                    p.outcome,
+                    match p.decision {
+                        None => "awaiting your decision",
+                        Some(ProposalDecision::Accepted) => "accepted",
+                        Some(ProposalDecision::Declined) => "declined",
+                    }
+                )
+            })
             .collect()
     }
 }

@@ -1,11 +1,15 @@
-//! Ann shares part of her record with Dr Okafor for a consultation, then
-//! ends the share.
+//! Ann shares part of her record with Dr Okafor for a consultation, who
+//! reads it in the clinic view and proposes a review that Ann accepts; then
+//! she ends the share.
 
 use super::{say, Tour, ANN, LAPTOP, PASSWORD};
-use crate::cmd::clinician;
+use crate::cmd::clinician::{self, Propose};
 use crate::cmd::share::{self, Grant};
 use crate::cmd::sync::{self, SignUp};
+use crate::cmd::{clinic, plan};
 use crate::fail::{Fail, Result, Status};
+use crate::out::line;
+use crate::render::page::as_text;
 
 pub(super) fn consultation(t: &mut Tour) -> Result<()> {
     let phone = t.device(ANN)?;
@@ -42,6 +46,35 @@ pub(super) fn consultation(t: &mut Tour) -> Result<()> {
     laptop
         .out
         .show(&clinician::summary(&laptop, patient.patient_space.clone())?);
+
+    // The same, as Dr Okafor reads it at the desk: `pph clinic` serves the
+    // consultation page to the laptop's browser.
+    let view = clinic::start(&laptop, 0)?;
+    let page_url = format!("{}patients/{}", view.url, patient.patient_space);
+    say(format!(
+        "Dr Okafor opens the clinic view (served on this machine while the tour runs): {page_url}"
+    ));
+    say("The consultation page, as text:");
+    line(&as_text(&clinic::fetch(&laptop, &page_url)?));
+    let proposal = clinician::propose(
+        &laptop,
+        Propose {
+            patient: patient.patient_space.clone(),
+            date: laptop.today(),
+            with: vec!["Ann".into(), "Dr Okafor".into()],
+            notes: "Breathing steadier; walking most days".into(),
+            outcome: "Keep the daily walk; add the rehab class".into(),
+            next: None,
+        },
+    )?;
+    sync::now(&laptop)?;
+    sync::now(&phone)?;
+    let review = plan::accept(&phone, proposal.id)?;
+    say(format!(
+        "Dr Okafor proposes a review from the page; it reaches Ann's phone, and she agrees: \"{}\" is now her review of {}.",
+        review.outcome, review.date
+    ));
+    view.serving.abort();
 
     say("Ann's phone shows who read what, and when:");
     phone.out.show(&share::log(&phone)?);
