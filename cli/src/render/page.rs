@@ -83,7 +83,8 @@ mod tests {
 
     #[test]
     fn a_page_reads_as_lines_of_text() {
-        let html = "<!doctype html><html><head><title>T</title><style>p{x:1}</style></head><body><main>\
+        let html =
+            "<!doctype html><html><head><title>T</title><style>p{x:1}</style></head><body><main>\
                     <h1>Consultation: Ann &amp; co</h1><p class=\"muted\">Shared.</p>\
                     <svg role=\"img\" aria-label=\"Walk: done\"><title>Walk</title></svg>\
                     <table><caption>Figures</caption><tr><th>A</th><th>B</th></tr>\
