@@ -39,7 +39,7 @@ fn benches(c: &mut Criterion) {
                             symptom_id: "00000000-0000-7000-8000-00000000a001".into(),
                             value: (n % 11) as f64,
                         }],
-                        note: (n % 3 == 0).then(|| format!("entry {n}")),
+                        note: n.is_multiple_of(3).then(|| format!("entry {n}")),
                         tags: vec![],
                         medications: vec![],
                     }

@@ -156,6 +156,29 @@ impl Browser {
         std::fs::write(path, png).expect("write screenshot");
     }
 
+    /// Prints the page to PDF on A4, as "Save as PDF" would, writes it to
+    /// `path` and returns its number of pages.
+    pub async fn print_to_pdf(&self, path: &Path) -> usize {
+        let pdf = self
+            .call(
+                reqwest::Method::POST,
+                "print",
+                Some(
+                    json!({ "orientation": "portrait", "page": { "width": 21.0, "height": 29.7 } }),
+                ),
+            )
+            .await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(pdf.as_str().expect("base64 PDF"))
+            .expect("PDF bytes");
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("pdf folder");
+        std::fs::write(path, &bytes).expect("write pdf");
+        let text = String::from_utf8_lossy(&bytes);
+        text.match_indices("/Type /Page")
+            .filter(|(i, _)| !text[i + 11..].starts_with('s'))
+            .count()
+    }
+
     /// Sets a form field's value by its id (date fields take ISO dates
     /// this way whatever the browser's locale).
     pub async fn fill(&self, id: &str, value: &str) {

@@ -239,6 +239,9 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
     assert!(text.contains("1 flare"), "{text}");
     assert!(text.contains("Nurse Patel"), "the review history");
     browser.screenshot(&shots.join("consultation.png")).await;
+    let pages = browser.print_to_pdf(&shots.join("consultation.pdf")).await;
+    eprintln!("the consultation page prints on {pages} A4 pages");
+    assert!((1..=2).contains(&pages), "printed on {pages} pages");
     assert_eq!(
         browser.accessibility_violations().await,
         Vec::<String>::new()

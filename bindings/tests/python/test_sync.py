@@ -69,6 +69,11 @@ class SyncTest(unittest.TestCase):
         page = clinic.sync().consultation_page(patients[0].patient_space, "/review")
         self.assertIn("My garden", page)
         self.assertIn('action="/review"', page)
+        # Only the care plan is shared: the rest says so and shows nothing.
+        self.assertIn("The symptom diary is not shared with you.", page)
+        self.assertIn("Questionnaires are not shared with you", page)
+        self.assertNotIn("<h2>Questionnaires</h2>", page)
+        self.assertNotIn("Personal health budget", page)
         today = dt.date.today().isoformat()
         review = pph.NewReview(
             date=today, participants=["Py Patient", "Dr Py"], notes="", outcome="Keep going", next_review=None

@@ -248,23 +248,25 @@ fn proposals(c: &Consultation<'_>) -> Markup {
 fn review_form(action: &str, c: &Consultation<'_>) -> Markup {
     let name = &c.summary.patient_name;
     html! {
-        h2 #record { "Record this consultation" }
-        p {
-            "The review goes to " (name) "'s phone as a proposal. It enters their plan only "
-            "when they accept it."
-        }
-        form #review method="post" action=(action) {
-            label for="date" { "Date of the review" }
-            input #date name="date" type="date" required value=(c.today);
-            label for="participants" { "Who took part (separated by commas)" }
-            input #participants name="participants" type="text" required value=(format!("{name}, {}", c.clinician));
-            label for="notes" { "Notes" }
-            textarea #notes name="notes" rows="4" {}
-            label for="outcome" { "Outcome" }
-            textarea #outcome name="outcome" rows="2" required {}
-            label for="next_review" { "Next review (optional)" }
-            input #next_review name="next_review" type="date";
-            button type="submit" { "Propose to " (name) }
+        section.noprint aria-labelledby="record" {
+            h2 #record { "Record this consultation" }
+            p {
+                "The review goes to " (name) "'s phone as a proposal. It enters their plan only "
+                "when they accept it."
+            }
+            form #review method="post" action=(action) {
+                label for="date" { "Date of the review" }
+                input #date name="date" type="date" required value=(c.today);
+                label for="participants" { "Who took part (separated by commas)" }
+                input #participants name="participants" type="text" required value=(format!("{name}, {}", c.clinician));
+                label for="notes" { "Notes" }
+                textarea #notes name="notes" rows="4" {}
+                label for="outcome" { "Outcome" }
+                textarea #outcome name="outcome" rows="2" required {}
+                label for="next_review" { "Next review (optional)" }
+                input #next_review name="next_review" type="date";
+                button type="submit" { "Propose to " (name) }
+            }
         }
     }
 }
