@@ -3,9 +3,8 @@
 //! same figures in a table beside each, a print stylesheet) that the shells
 //! print to PDF with the platform's print service.
 
-pub(crate) mod clinic;
 pub(crate) mod page;
-mod sections;
+pub(crate) mod sections;
 mod svg;
 
 use crate::budget::model::BudgetSummary;

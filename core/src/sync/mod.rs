@@ -7,6 +7,7 @@ mod account;
 mod client;
 #[cfg(test)]
 mod client_tests;
+mod clinic_page;
 mod consultation;
 mod engine;
 #[cfg(test)]

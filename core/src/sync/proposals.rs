@@ -22,11 +22,7 @@ impl SyncEngine {
         review: NewReview,
     ) -> Result<ReviewProposal, PphError> {
         review.validate()?;
-        let patient = self
-            .shared_with_me()?
-            .into_iter()
-            .find(|p| p.patient_space == patient_space)
-            .ok_or(PphError::Unauthorized)?;
+        let patient = self.shared_patient(&patient_space)?;
         if !patient.scopes.contains(&ShareScope::CarePlan) {
             return Err(PphError::Forbidden {
                 reason: "the care plan is not shared with you, so no review can be proposed".into(),

@@ -93,11 +93,7 @@ impl SyncEngine {
         &self,
         patient_space: String,
     ) -> Result<ConsultationSummary, PphError> {
-        let patient = self
-            .shared_with_me()?
-            .into_iter()
-            .find(|p| p.patient_space == patient_space)
-            .ok_or(PphError::Unauthorized)?;
+        let patient = self.shared_patient(&patient_space)?;
         let shadow = self.shadow(&patient_space)?;
         super::consultation::summary(&shadow, &patient, self.now_ms())
     }
@@ -113,11 +109,7 @@ impl SyncEngine {
         patient_space: String,
         review_action: Option<String>,
     ) -> Result<String, PphError> {
-        let patient = self
-            .shared_with_me()?
-            .into_iter()
-            .find(|p| p.patient_space == patient_space)
-            .ok_or(PphError::Unauthorized)?;
+        let patient = self.shared_patient(&patient_space)?;
         let shadow = self.shadow(&patient_space)?;
         let me = self.store.session()?.map(|s| s.info.display_name);
         super::consultation::page(
@@ -138,7 +130,7 @@ impl SyncEngine {
         sync_action: Option<String>,
     ) -> Result<String, PphError> {
         let list = self.shared_with_me()?;
-        Ok(crate::report::clinic::patients(
+        Ok(super::clinic_page::patients(
             &list,
             |space| format!("{link_prefix}{space}"),
             sync_action.as_deref(),
@@ -146,16 +138,27 @@ impl SyncEngine {
     }
 }
 
+impl SyncEngine {
+    /// A patient sharing with this clinician now, by their space;
+    /// `Unauthorized` once the share has ended (or if it never was).
+    pub(super) fn shared_patient(&self, patient_space: &str) -> Result<SharedPatient, PphError> {
+        self.shared_with_me()?
+            .into_iter()
+            .find(|p| p.patient_space == patient_space)
+            .ok_or(PphError::Unauthorized)
+    }
+}
+
 /// A page in the same frame and style that only says `text` (a refusal,
 /// a fault); the text is escaped.
 #[uniffi::export]
 pub fn message_page(title: String, text: String) -> String {
-    crate::report::clinic::message(&title, &text)
+    super::clinic_page::message(&title, &text)
 }
 
 /// What a clinician is shown for a share that has ended or was withdrawn:
 /// that fact, and nothing of the record.
 #[uniffi::export]
 pub fn share_ended_page() -> String {
-    crate::report::clinic::ended()
+    super::clinic_page::ended()
 }

@@ -3,14 +3,16 @@
 //! order a clinician reads it (what matters to the person, safety flags,
 //! goals and adherence, symptom trends, questionnaire scores, how complete
 //! the diary is, the budget, the review history). Only what the share grants
-//! is shown; the sections are the person's own report's (`sections`).
+//! is shown; the sections are the person's own report's
+//! (`report::sections`), which is why these pages live with sync: the
+//! report knows nothing of shares.
 
-use super::page::document;
-use super::sections::{self, SymptomSeries, Voice};
+use super::model::{ConsultationSummary, ShareScope, SharedPatient};
 use crate::budget::model::BudgetSummary;
 use crate::care_plan::model::{ProposalDecision, ReviewProposal};
 use crate::diary::model::{QuestionnaireDefinition, QuestionnaireResult};
-use crate::sync::model::{ConsultationSummary, ShareScope, SharedPatient};
+use crate::report::page::document;
+use crate::report::sections::{self, SymptomSeries, Voice};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use std::time::SystemTime;
