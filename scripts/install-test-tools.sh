@@ -39,22 +39,19 @@ PY
 if ! command -v kotlinc >/dev/null && [[ ! -s "$tools/kotlin-all.jar" ]]; then
   extract_from_wheel "$tools/kotlin-all.jar" "-all.jar" 'kotlin-jupyter-kernel==0.19.0.944'
 fi
-# FHIR.js from the committed lock file, reinstalled when the lock changes.
-fhir_dir="$tools/fhir"
-mkdir -p "$fhir_dir"
-if ! cmp -s scripts/fhir/package-lock.json "$fhir_dir/package-lock.json" \
-  || [[ ! -d "$fhir_dir/node_modules/fhir" ]]; then
-  cp scripts/fhir/package.json scripts/fhir/package-lock.json "$fhir_dir/"
-  npm ci --prefix "$fhir_dir" --no-audit --no-fund --loglevel=error >/dev/null
-fi
-# axe-core for the clinic view's accessibility check, the same way.
-axe_dir="$tools/axe"
-mkdir -p "$axe_dir"
-if ! cmp -s scripts/axe/package-lock.json "$axe_dir/package-lock.json" \
-  || [[ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]]; then
-  cp scripts/axe/package.json scripts/axe/package-lock.json "$axe_dir/"
-  npm ci --prefix "$axe_dir" --no-audit --no-fund --loglevel=error >/dev/null
-fi
+# npm packages from a committed lock file (scripts/NAME/) into $tools/NAME,
+# reinstalled when the lock changes: npm_tool NAME PATH_THAT_MUST_EXIST
+npm_tool() {
+  local dir="$tools/$1"
+  mkdir -p "$dir"
+  if ! cmp -s "scripts/$1/package-lock.json" "$dir/package-lock.json" || [[ ! -e "$dir/$2" ]]; then
+    cp "scripts/$1/package.json" "scripts/$1/package-lock.json" "$dir/"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+}
+npm_tool fhir node_modules/fhir
+# axe-core, for the clinic view's accessibility check.
+npm_tool axe node_modules/axe-core/axe.min.js
 # A real browser for the clinic view's tests: Debian's Chromium and its
 # WebDriver.
 if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then

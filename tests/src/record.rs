@@ -145,46 +145,7 @@ pub fn a_full_record(c: &Companion) {
         .submit_questionnaire("phq9".into(), answers, at(3), 0)
         .expect("phq9");
 
-    let budgets = c.budgets();
-    let budget = budgets
-        .create_budget(NewBudget {
-            name: "Getting out".into(),
-            holding: BudgetHolding::DirectPayment,
-            period_start: "2026-03-01".into(),
-            period_end: "2027-02-28".into(),
-            allocation_pence: 240_000,
-            currency: "GBP".into(),
-            plan_id: None,
-            underspend_warning_percent: None,
-        })
-        .expect("budget");
-    let line = budgets
-        .add_line(
-            budget.id.clone(),
-            NewBudgetLine {
-                category: "transport".into(),
-                planned_pence: 60_000,
-                goal_ids: vec![],
-            },
-        )
-        .expect("line");
-    budgets
-        .record_spend(
-            budget.id,
-            NewSpend {
-                line_id: line.id,
-                date: "2026-03-04".into(),
-                payee: "Town Cabs".into(),
-                category: "transport".into(),
-                amount_pence: 1_850,
-                currency: "GBP".into(),
-                goal_id: None,
-                activity_id: None,
-                note: None,
-                receipt: None,
-            },
-        )
-        .expect("spend");
+    a_budget_with_a_cab_ride(c, ("2026-03-01", "2027-02-28"), "2026-03-04");
     c.today()
         .set_reminder_settings(london_quiet_nights())
         .expect("settings");
@@ -300,14 +261,21 @@ pub fn a_record_for_a_consultation(c: &Companion) -> String {
     diary
         .submit_questionnaire("phq9".into(), answers, ago(3), 0)
         .expect("phq9");
+    a_budget_with_a_cab_ride(c, (&days_ago(60), &days_ago(0)), &days_ago(10));
+    plan.id
+}
+
+/// A direct-payment budget over `period` (£2,400, a transport line of £600)
+/// with one £18.50 cab ride on `ride_on`.
+fn a_budget_with_a_cab_ride(c: &Companion, period: (&str, &str), ride_on: &str) {
     let budgets = c.budgets();
     let budget = budgets
         .create_budget(NewBudget {
             name: "Getting out".into(),
             holding: BudgetHolding::DirectPayment,
-            period_start: days_ago(60),
-            period_end: days_ago(0),
-            allocation_pence: 120_000,
+            period_start: period.0.into(),
+            period_end: period.1.into(),
+            allocation_pence: 240_000,
             currency: "GBP".into(),
             plan_id: None,
             underspend_warning_percent: None,
@@ -318,7 +286,7 @@ pub fn a_record_for_a_consultation(c: &Companion) -> String {
             budget.id.clone(),
             NewBudgetLine {
                 category: "transport".into(),
-                planned_pence: 30_000,
+                planned_pence: 60_000,
                 goal_ids: vec![],
             },
         )
@@ -328,7 +296,7 @@ pub fn a_record_for_a_consultation(c: &Companion) -> String {
             budget.id,
             NewSpend {
                 line_id: line.id,
-                date: days_ago(10),
+                date: ride_on.into(),
                 payee: "Town Cabs".into(),
                 category: "transport".into(),
                 amount_pence: 1_850,
@@ -340,5 +308,4 @@ pub fn a_record_for_a_consultation(c: &Companion) -> String {
             },
         )
         .expect("spend");
-    plan.id
 }

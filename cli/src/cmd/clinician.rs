@@ -1,6 +1,7 @@
 //! A clinician's view: who shares with them, and one patient's summary for
 //! a consultation, from the last sync (works offline).
 
+use super::plan::ReviewFields;
 use crate::ctx::Ctx;
 use crate::fail::Result;
 use crate::render::sync::Patients;
@@ -25,30 +26,15 @@ pub enum ClinicianCommand {
 pub struct Propose {
     /// The patient's space, from `pph clinician patients`.
     pub patient: String,
-    #[arg(long)]
-    pub date: String,
-    /// Who took part, comma separated.
-    #[arg(long, value_delimiter = ',')]
-    pub with: Vec<String>,
-    #[arg(long, default_value = "")]
-    pub notes: String,
-    #[arg(long, default_value = "")]
-    pub outcome: String,
-    #[arg(long)]
-    pub next: Option<String>,
+    #[command(flatten)]
+    pub review: ReviewFields,
 }
 
 pub fn propose(ctx: &Ctx, a: Propose) -> Result<ReviewProposal> {
-    Ok(ctx.companion.sync().propose_review(
-        a.patient,
-        NewReview {
-            date: a.date,
-            participants: a.with,
-            notes: a.notes,
-            outcome: a.outcome,
-            next_review: a.next,
-        },
-    )?)
+    Ok(ctx
+        .companion
+        .sync()
+        .propose_review(a.patient, a.review.into())?)
 }
 
 pub fn patients(ctx: &Ctx) -> Result<Patients> {

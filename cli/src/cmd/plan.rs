@@ -174,6 +174,14 @@ pub struct Range {
 #[derive(Args, Default)]
 pub struct ReviewArgs {
     pub plan: String,
+    #[command(flatten)]
+    pub review: ReviewFields,
+}
+
+/// A review as typed, whether recorded by the person or proposed by a
+/// clinician.
+#[derive(Args, Default)]
+pub struct ReviewFields {
     #[arg(long)]
     pub date: String,
     /// Who took part, comma separated.
@@ -185,6 +193,18 @@ pub struct ReviewArgs {
     pub outcome: String,
     #[arg(long)]
     pub next: Option<String>,
+}
+
+impl From<ReviewFields> for NewReview {
+    fn from(a: ReviewFields) -> NewReview {
+        NewReview {
+            date: a.date,
+            participants: a.with,
+            notes: a.notes,
+            outcome: a.outcome,
+            next_review: a.next,
+        }
+    }
 }
 
 pub fn create(ctx: &Ctx, a: Create) -> Result<PlanInfo> {
@@ -306,16 +326,10 @@ pub fn adherence(ctx: &Ctx, a: Range) -> Result<PlanAdherence> {
 }
 
 pub fn review(ctx: &Ctx, a: ReviewArgs) -> Result<Review> {
-    Ok(ctx.companion.care_plans().record_review(
-        a.plan,
-        NewReview {
-            date: a.date,
-            participants: a.with,
-            notes: a.notes,
-            outcome: a.outcome,
-            next_review: a.next,
-        },
-    )?)
+    Ok(ctx
+        .companion
+        .care_plans()
+        .record_review(a.plan, a.review.into())?)
 }
 
 pub fn run_plan(ctx: &Ctx, command: PlanCommand) -> Result<()> {

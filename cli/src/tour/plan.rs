@@ -4,7 +4,7 @@
 use super::{say, Tour, ANN, DAY_MS, HOUR_MS, START_MS};
 use crate::cmd::plan::{
     self, ActivityAdd, ContactAdd, Create, Done, GoalAdd, Range, Reschedule, ReviewArgs,
-    ScheduleArgs,
+    ReviewFields, ScheduleArgs,
 };
 use crate::fail::Result;
 use crate::render::plan::PlanHistory;
@@ -201,11 +201,13 @@ pub(super) fn review(t: &mut Tour) -> Result<()> {
         &ann,
         ReviewArgs {
             plan: t.story.plan.clone(),
-            date: "2026-03-16".into(),
-            with: vec!["Ann".into(), "Priya (practice nurse)".into()],
-            notes: "Walking well; breathing exercises slipped in week two".into(),
-            outcome: "Walk 4 times a week; keep the group".into(),
-            next: Some("2026-06-15".into()),
+            review: ReviewFields {
+                date: "2026-03-16".into(),
+                with: vec!["Ann".into(), "Priya (practice nurse)".into()],
+                notes: "Walking well; breathing exercises slipped in week two".into(),
+                outcome: "Walk 4 times a week; keep the group".into(),
+                next: Some("2026-06-15".into()),
+            },
         },
     )?;
     plan::reschedule(

@@ -3,10 +3,11 @@
 //! she ends the share.
 
 use super::{say, Tour, ANN, LAPTOP, PASSWORD};
+use crate::cmd::clinic;
 use crate::cmd::clinician::{self, Propose};
+use crate::cmd::plan::{self, ReviewFields};
 use crate::cmd::share::{self, Grant};
 use crate::cmd::sync::{self, SignUp};
-use crate::cmd::{clinic, plan};
 use crate::fail::{Fail, Result, Status};
 use crate::out::line;
 use crate::render::page::as_text;
@@ -60,11 +61,13 @@ pub(super) fn consultation(t: &mut Tour) -> Result<()> {
         &laptop,
         Propose {
             patient: patient.patient_space.clone(),
-            date: laptop.today(),
-            with: vec!["Ann".into(), "Dr Okafor".into()],
-            notes: "Breathing steadier; walking most days".into(),
-            outcome: "Keep the daily walk; add the rehab class".into(),
-            next: None,
+            review: ReviewFields {
+                date: laptop.today(),
+                with: vec!["Ann".into(), "Dr Okafor".into()],
+                notes: "Breathing steadier; walking most days".into(),
+                outcome: "Keep the daily walk; add the rehab class".into(),
+                next: None,
+            },
         },
     )?;
     sync::now(&laptop)?;
