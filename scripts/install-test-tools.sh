@@ -52,6 +52,11 @@ npm_tool() {
 npm_tool fhir node_modules/fhir
 # axe-core, for the clinic view's accessibility check.
 npm_tool axe node_modules/axe-core/axe.min.js
+# The platform's zone database, which reminders read (as phones read theirs).
+if [[ ! -e /usr/share/zoneinfo/Europe/London ]]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tzdata >/dev/null
+fi
 # A real browser for the clinic view's tests: Debian's Chromium and its
 # WebDriver.
 if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then

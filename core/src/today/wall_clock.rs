@@ -15,30 +15,72 @@
 use super::model::{ReminderShift, ZoneSince};
 use crate::error::PphError;
 use crate::time::MINUTES_PER_DAY;
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike};
-use chrono_tz::Tz;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
+use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::{civil, Timestamp, Zoned};
 
-pub(crate) fn parse_zone(field: &str, name: &str) -> Result<Tz, PphError> {
-    name.parse::<Tz>().map_err(|_| {
+/// A zone by its IANA name, from the platform's own zone database (iOS and
+/// Linux `/usr/share/zoneinfo`, Android's tzdata): the app carries none.
+pub(crate) fn parse_zone(field: &str, name: &str) -> Result<TimeZone, PphError> {
+    TimeZone::get(name).map_err(|_| {
         PphError::validation(field, "not an IANA time-zone name such as Europe/London")
     })
+}
+
+fn civil_of(wall: NaiveDateTime) -> Option<civil::DateTime> {
+    civil::DateTime::new(
+        i16::try_from(wall.year()).ok()?,
+        i8::try_from(wall.month()).ok()?,
+        i8::try_from(wall.day()).ok()?,
+        i8::try_from(wall.hour()).ok()?,
+        i8::try_from(wall.minute()).ok()?,
+        i8::try_from(wall.second()).ok()?,
+        0,
+    )
+    .ok()
+}
+
+fn naive_of(dt: civil::DateTime) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(
+        i32::from(dt.year()),
+        dt.month().unsigned_abs().into(),
+        dt.day().unsigned_abs().into(),
+    )
+    .and_then(|d| {
+        d.and_hms_opt(
+            dt.hour().unsigned_abs().into(),
+            dt.minute().unsigned_abs().into(),
+            dt.second().unsigned_abs().into(),
+        )
+    })
+    .unwrap_or_default()
+}
+
+/// The instant at which the zone's clock reads `wall`: its earliest where
+/// it reads it twice; None where the clock jumps over it.
+fn earliest(tz: &TimeZone, wall: civil::DateTime) -> Option<Timestamp> {
+    match tz.to_ambiguous_timestamp(wall).offset() {
+        AmbiguousOffset::Unambiguous { offset } => offset.to_timestamp(wall).ok(),
+        AmbiguousOffset::Fold { before, .. } => before.to_timestamp(wall).ok(),
+        AmbiguousOffset::Gap { .. } => None,
+    }
 }
 
 /// The zones in force, each from an instant (the first from all time).
 #[derive(Clone, Debug)]
 pub(crate) struct LocalClock {
-    segments: Vec<(i64, Tz)>,
+    segments: Vec<(i64, TimeZone)>,
 }
 
 impl LocalClock {
     #[cfg(test)]
-    pub(crate) fn single(zone: Tz) -> Self {
+    pub(crate) fn single(zone: &str) -> Self {
         LocalClock {
-            segments: vec![(i64::MIN, zone)],
+            segments: vec![(i64::MIN, parse_zone("zone", zone).expect("a zone"))],
         }
     }
 
-    /// From the stored zones, oldest first (a name this build's zone data
+    /// From the stored zones, oldest first (a name the platform's zone data
     /// does not know is an error, not a silent UTC).
     pub(crate) fn from_zones(zones: &[ZoneSince]) -> Result<Self, PphError> {
         let mut segments = Vec::with_capacity(zones.len());
@@ -57,24 +99,24 @@ impl LocalClock {
         Ok(LocalClock { segments })
     }
 
-    pub(crate) fn zone_at(&self, ms: i64) -> Tz {
+    pub(crate) fn zone_at(&self, ms: i64) -> &TimeZone {
         self.segments
             .iter()
             .rev()
             .find(|(since, _)| *since <= ms)
-            .map_or(self.segments[0].1, |(_, tz)| *tz)
+            .map_or(&self.segments[0].1, |(_, tz)| tz)
     }
 
-    pub(crate) fn at(&self, ms: i64) -> DateTime<Tz> {
-        // Instants we keep are within chrono's range; the epoch stands in
-        // for one that is not rather than panicking.
-        DateTime::from_timestamp_millis(ms)
-            .unwrap_or_default()
-            .with_timezone(&self.zone_at(ms))
+    fn at(&self, ms: i64) -> Zoned {
+        // Instants we keep are within range; the epoch stands in for one
+        // that is not rather than panicking.
+        Timestamp::from_millisecond(ms)
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+            .to_zoned(self.zone_at(ms).clone())
     }
 
     pub(crate) fn local(&self, ms: i64) -> NaiveDateTime {
-        self.at(ms).naive_local()
+        naive_of(self.at(ms).datetime())
     }
 
     pub(crate) fn local_date(&self, ms: i64) -> NaiveDate {
@@ -89,7 +131,7 @@ impl LocalClock {
 
     /// "Sun 29 Mar 2026 09:00 BST".
     pub(crate) fn label(&self, ms: i64) -> String {
-        self.at(ms).format("%a %-d %b %Y %H:%M %Z").to_string()
+        self.at(ms).strftime("%a %-d %b %Y %H:%M %Z").to_string()
     }
 
     /// The first instant at which the clock reads `wall` or later, and why
@@ -97,7 +139,7 @@ impl LocalClock {
     pub(crate) fn first_at_or_after(&self, wall: NaiveDateTime) -> (i64, Option<ReminderShift>) {
         for (i, (since, tz)) in self.segments.iter().enumerate() {
             let ends = self.segments.get(i + 1).map(|(next, _)| *next);
-            if let Some((at, shift)) = first_in_segment(*tz, *since, wall) {
+            if let Some((at, shift)) = first_in_segment(tz, *since, wall) {
                 if ends.is_none_or(|end| at < end) {
                     return (at, shift);
                 }
@@ -117,32 +159,35 @@ impl LocalClock {
 /// In one zone from `since` (a journey's arrival; `i64::MIN` for the first
 /// zone): the first instant its clock reads `wall` or later, if it does.
 fn first_in_segment(
-    tz: Tz,
+    tz: &TimeZone,
     since: i64,
     wall: NaiveDateTime,
 ) -> Option<(i64, Option<ReminderShift>)> {
     if since != i64::MIN {
-        let arrival = DateTime::from_timestamp_millis(since)?.with_timezone(&tz);
-        if arrival.naive_local() >= wall {
+        let arrival = Timestamp::from_millisecond(since)
+            .ok()?
+            .to_zoned(tz.clone());
+        if naive_of(arrival.datetime()) >= wall {
             // The zone before had not reached `wall`; this one is past it.
             return Some((since, Some(ReminderShift::TimeZoneChange)));
         }
     }
-    let at = |t: DateTime<Tz>| Some(t.timestamp_millis()).filter(|ms| *ms >= since);
-    match tz.from_local_datetime(&wall) {
-        LocalResult::Single(t) => at(t).map(|ms| (ms, None)),
+    let at = |t: Timestamp| Some(t.as_millisecond()).filter(|ms| *ms >= since);
+    let civil = civil_of(wall)?;
+    match tz.to_ambiguous_timestamp(civil).offset() {
+        AmbiguousOffset::Unambiguous { offset } => {
+            at(offset.to_timestamp(civil).ok()?).map(|ms| (ms, None))
+        }
         // Repeated in autumn: the first time, unless the arrival came
         // between the two.
-        LocalResult::Ambiguous(first, second) => {
-            at(first).or_else(|| at(second)).map(|ms| (ms, None))
-        }
-        LocalResult::None => {
+        AmbiguousOffset::Fold { before, after } => at(before.to_timestamp(civil).ok()?)
+            .or_else(|| at(after.to_timestamp(civil).ok()?))
+            .map(|ms| (ms, None)),
+        AmbiguousOffset::Gap { .. } => {
             // The clock jumped over `wall`: the first local minute after it
             // that exists is where it landed, at the moment of the jump.
-            let landed = (1..=i64::from(MINUTES_PER_DAY)).find_map(|k| {
-                tz.from_local_datetime(&(wall + Duration::minutes(k)))
-                    .earliest()
-            })?;
+            let landed = (1..=i64::from(MINUTES_PER_DAY))
+                .find_map(|k| earliest(tz, civil_of(wall + Duration::minutes(k))?))?;
             at(landed).map(|ms| (ms, Some(ReminderShift::ClockChange)))
         }
     }
@@ -162,7 +207,7 @@ mod tests {
     }
 
     fn london() -> LocalClock {
-        LocalClock::single(chrono_tz::Europe::London)
+        LocalClock::single("Europe/London")
     }
 
     #[test]
