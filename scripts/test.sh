@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/pph-target}
 
 scripts/install-test-tools.sh
+# Old test binaries from earlier runs go first (they fill a disk over time).
+scripts/prune-target.sh
 # Exported FHIR Bundles are checked with FHIR.js from there.
 export PPH_FHIR_NODE_PATH=${PPH_TOOLS_DIR:-/var/tmp/pph-tools}/fhir/node_modules
 # The server's storage suite runs against PostgreSQL too when one starts.
