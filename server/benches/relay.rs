@@ -3,7 +3,9 @@
 //! 500-change batch from one device; each pull reads a 1,000-change page,
 //! alone and with 1, 10 and 50 clients pulling at once (each from its own
 //! place in the log); after those, each load's p50 and p99 per-request
-//! latency over 100 rounds is printed.
+//! latency over 100 rounds is printed. One pull is also timed as bytes
+//! only (the page read off the socket, not parsed), which is what the
+//! relay itself serves.
 //!
 //!   cargo bench -p pph-server --bench relay
 //!   PPH_TEST_DATABASE_URL=$(scripts/start-postgres.sh) cargo bench -p pph-server --bench relay
@@ -82,6 +84,27 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
         runtime.block_on(push(batch(&space)));
     }
     group.throughput(Throughput::Elements(u64::from(PAGE)));
+    // What the server can serve, without the client's parsing: the page's
+    // bytes read off the socket and nothing more.
+    group.bench_function("pull 1000-change page, bytes only", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let body = client
+                    .get(format!(
+                        "{}/v1/spaces/{space}/changes?since=1000&limit={PAGE}",
+                        server.url
+                    ))
+                    .bearer_auth(&session.token)
+                    .send()
+                    .await
+                    .expect("pull")
+                    .bytes()
+                    .await
+                    .expect("page");
+                assert!(body.len() > PAGE as usize * 100, "a full page");
+            })
+        })
+    });
     group.bench_function("pull 1000-change page", |b| {
         b.iter(|| {
             runtime.block_on(async {
