@@ -647,6 +647,104 @@ async fn history_names_the_device_a_change_was_made_on(relay: Relay, dir: &Path)
     assert_eq!(on_tablet.first().expect("created").device, "pat");
 }
 
+/// A clinician's one write into a patient's space, a review proposal, as
+/// attacks over raw HTTP with valid tokens: before any share, from a peer,
+/// naming someone else, anything but a proposal, a decision, a replay,
+/// after revocation; and a proposal forged into the relay from someone the
+/// care plan is not shared with, which the patient's phone sets aside.
+async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let url = &s.server.url;
+    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let doc_id = account_id(&doc);
+    let doc_token = token_for(url, "doc@example.org").await;
+    let space = personal_space(&s.pat);
+    let proposal = |by: &str| {
+        let id = uuid::Uuid::now_v7().to_string();
+        let value = json!({"id": id, "plan_id": s.plan.id, "proposed_by": by,
+                           "proposer_name": "Dr Doc", "proposed_at_ms": now_ms(),
+                           "date": "2026-12-01", "participants": ["pat", "Dr Doc"],
+                           "notes": "", "outcome": "Keep going", "next_review": null,
+                           "decision": null, "decided_at_ms": null, "review_id": null});
+        change(&space, "plan_proposal", &id, "*", value)
+    };
+    assert_eq!(
+        refused(push(url, &doc_token, &[proposal(&doc_id)]).await).await,
+        ["not_member"],
+        "nothing shared yet"
+    );
+    assert_eq!(
+        refused(push(url, &s.mal_token, &[proposal(&s.mal_id)]).await).await,
+        ["not_member"],
+        "a peer"
+    );
+    s.pat
+        .sync()
+        .grant_share(
+            "doc@example.org".into(),
+            vec![ShareScope::CarePlan],
+            in_ms(3_600_000),
+        )
+        .await
+        .expect("share");
+    let goal_id = uuid::Uuid::now_v7().to_string();
+    let goal = change(
+        &space,
+        "plan_goal",
+        &goal_id,
+        "*",
+        json!({"id": goal_id, "plan_id": s.plan.id, "description": "forged"}),
+    );
+    assert_eq!(
+        refused(push(url, &doc_token, &[goal, proposal(&s.mal_id)]).await).await,
+        ["not_owner", "author_mismatch"]
+    );
+    let fine = proposal(&doc_id);
+    let first = push(url, &doc_token, std::slice::from_ref(&fine)).await;
+    assert_eq!(first.status().as_u16(), 200);
+    let replay: Value = push(url, &doc_token, std::slice::from_ref(&fine))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(replay, json!({"accepted": 0, "duplicates": 1}));
+    let decide = change(
+        &space,
+        "plan_proposal",
+        &fine.entity_id,
+        "decision",
+        json!("accepted"),
+    );
+    assert_eq!(
+        refused(push(url, &doc_token, &[decide]).await).await,
+        ["not_owner"],
+        "only the person decides"
+    );
+    // Forged into the relay as Mal's: the phone sets it aside.
+    s.relay.forge(&s.mal_id, &proposal(&s.mal_id)).await;
+    s.pat.sync().sync_now().await.expect("sync");
+    let arrived = s
+        .pat
+        .care_plans()
+        .review_proposals(s.plan.id.clone())
+        .expect("proposals");
+    assert_eq!(
+        arrived.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        [fine.entity_id.as_str()]
+    );
+    assert_eq!(set_aside_rules(&s.pat), ["not_owner"]);
+
+    let share = s.pat.sync().shares().await.expect("shares")[0]
+        .share_id
+        .clone();
+    s.pat.sync().revoke_share(share).await.expect("revoke");
+    assert_eq!(
+        refused(push(url, &doc_token, &[proposal(&doc_id)]).await).await,
+        ["not_member"],
+        "not after the share ends"
+    );
+}
+
 macro_rules! on_both_relays {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -684,4 +782,5 @@ on_both_relays!(
     a_removed_member_stays_out_until_let_back,
     rate_limited_sign_in_is_its_own_error,
     history_names_the_device_a_change_was_made_on,
+    a_clinician_proposes_a_review_and_writes_nothing_else,
 );
