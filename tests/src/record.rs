@@ -135,15 +135,7 @@ pub fn a_full_record(c: &Companion) {
             })
             .expect("entry");
     }
-    let answers = (1..=9)
-        .map(|i| Answer {
-            link_id: i.to_string(),
-            value: if i == 9 { 1 } else { 2 },
-        })
-        .collect();
-    diary
-        .submit_questionnaire("phq9".into(), answers, at(3), 0)
-        .expect("phq9");
+    a_phq9_with_the_item_9_flag(c, at(3));
 
     a_budget_with_a_cab_ride(c, ("2026-03-01", "2027-02-28"), "2026-03-04");
     c.today()
@@ -252,15 +244,7 @@ pub fn a_record_for_a_consultation(c: &Companion) -> String {
         })
         .collect();
     diary.import_entries(entries).expect("diary");
-    let answers = (1..=9)
-        .map(|i| Answer {
-            link_id: i.to_string(),
-            value: if i == 9 { 1 } else { 2 },
-        })
-        .collect();
-    diary
-        .submit_questionnaire("phq9".into(), answers, ago(3), 0)
-        .expect("phq9");
+    a_phq9_with_the_item_9_flag(c, ago(3));
     a_budget_with_a_cab_ride(c, (&days_ago(60), &days_ago(0)), &days_ago(10));
     plan.id
 }
@@ -308,4 +292,18 @@ fn a_budget_with_a_cab_ride(c: &Companion, period: (&str, &str), ride_on: &str) 
             },
         )
         .expect("spend");
+}
+
+/// A PHQ-9 at `at` scoring 17 (moderately severe) with item 9 answered
+/// "several days", which raises the safety flag.
+fn a_phq9_with_the_item_9_flag(c: &Companion, at: std::time::SystemTime) {
+    let answers = (1..=9)
+        .map(|i| Answer {
+            link_id: i.to_string(),
+            value: if i == 9 { 1 } else { 2 },
+        })
+        .collect();
+    c.diary()
+        .submit_questionnaire("phq9".into(), answers, at, 0)
+        .expect("phq9");
 }

@@ -29,12 +29,10 @@ pub(crate) struct SpaceFacts {
 impl SpaceFacts {
     fn standing(&self, author: &str) -> Standing {
         let clinician = self.clinicians.iter().find(|c| c.account_id == author);
-        match self.kind {
-            SpaceKind::Personal if author == self.owner => Standing::Owner,
-            SpaceKind::Personal if clinician.is_some() => {
-                Standing::Clinician(Scopes::of(clinician.map_or(&[], |c| &c.scopes)))
-            }
-            SpaceKind::Group if self.facilitators.iter().any(|f| f == author) => {
+        match (self.kind, clinician) {
+            (SpaceKind::Personal, _) if author == self.owner => Standing::Owner,
+            (SpaceKind::Personal, Some(c)) => Standing::Clinician(Scopes::of(&c.scopes)),
+            (SpaceKind::Group, _) if self.facilitators.iter().any(|f| f == author) => {
                 Standing::Facilitator
             }
             _ => Standing::Member,

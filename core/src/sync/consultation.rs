@@ -112,17 +112,18 @@ pub(crate) fn page(
     let summary = summary(shadow, patient, now_ms)?;
     let granted = |scope| patient.scopes.contains(&scope);
     let today = local_date(now_ms, 0);
+    let day = today.to_string();
     let diary = Diary::new(shadow.clone());
+    let period_days = crate::time::parse_date("since", &summary.since)
+        .map(|since| (today - since).num_days())
+        .unwrap_or(DEFAULT_LOOKBACK_DAYS);
+    let bucket = if period_days <= DAILY_UP_TO_DAYS {
+        Bucket::Day
+    } else {
+        Bucket::Week
+    };
     let (series, diary_days) = if granted(ShareScope::Diary) {
-        let days = crate::time::parse_date("since", &summary.since)
-            .map(|since| (today - since).num_days())
-            .unwrap_or(DEFAULT_LOOKBACK_DAYS);
-        let bucket = if days <= DAILY_UP_TO_DAYS {
-            Bucket::Day
-        } else {
-            Bucket::Week
-        };
-        let series = report::symptom_series(&diary, &summary.since, &today.to_string(), bucket)?;
+        let series = report::symptom_series(&diary, &summary.since, &day, bucket)?;
         let logged = shadow.read(|conn| {
             crate::diary::store::entry_days_since(conn, &(today - Duration::days(89)).to_string())
         })?;
@@ -130,9 +131,9 @@ pub(crate) fn page(
             let first = (today - Duration::days(n - 1)).to_string();
             logged.iter().filter(|d| **d >= first).count() as u32
         };
-        ((series, bucket), Some((within(14), within(90))))
+        (series, Some((within(14), within(90))))
     } else {
-        ((Vec::new(), Bucket::Week), None)
+        (Vec::new(), None)
     };
     let definitions = if granted(ShareScope::Questionnaires) {
         diary.questionnaires()?
@@ -140,7 +141,7 @@ pub(crate) fn page(
         Vec::new()
     };
     let budgets = if granted(ShareScope::Budget) {
-        report::named_budgets(shadow, &today.to_string())?
+        report::named_budgets(shadow, &day)?
     } else {
         Vec::new()
     };
@@ -151,17 +152,13 @@ pub(crate) fn page(
     Ok(clinic::consultation(&clinic::Consultation {
         summary: &summary,
         definitions: &definitions,
-        series: &series.0,
-        bucket: if series.1 == Bucket::Day {
-            "day"
-        } else {
-            "week"
-        },
+        series: &series,
+        bucket: if bucket == Bucket::Day { "day" } else { "week" },
         budgets: &budgets,
         diary_days,
         proposals: &proposals,
         review_action,
         clinician,
-        today: &today.to_string(),
+        today: &day,
     }))
 }
