@@ -17,11 +17,23 @@ struct ClinicProcess {
 }
 
 impl ClinicProcess {
+    /// With the stored session.
     fn start(pph: &Pph) -> ClinicProcess {
-        let mut child = Command::new(built("e2e_pph"))
+        Self::start_with(pph, &[], None)
+    }
+
+    /// With extra arguments (signing in) and `PPH_PASSWORD` if given.
+    fn start_with(pph: &Pph, args: &[&str], password: Option<&str>) -> ClinicProcess {
+        let mut command = Command::new(built("e2e_pph"));
+        command
             .args(pph.flags())
             .args(["clinic", "--no-open"])
-            .env_remove("PPH_PASSWORD")
+            .args(args)
+            .env_remove("PPH_PASSWORD");
+        if let Some(p) = password {
+            command.env("PPH_PASSWORD", p);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -356,4 +368,67 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
     );
     browser.quit().await;
     drop(clinic);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clinic_view_signs_a_clinician_in_and_refuses_anyone_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(dir.path());
+    // Not signed in, and no relay named: refused, nothing served.
+    let nobody = Pph::new(dir.path(), "nobody");
+    let (status, err) = nobody.fails(&["clinic", "--no-open"]);
+    assert_eq!(status, 5, "{err}");
+    assert!(err.contains("not signed in"), "{err}");
+    // A patient's account: refused, as not a clinician's.
+    let pat = Pph::new(dir.path(), "pat");
+    let signup = pat.run_with(
+        &[
+            "sync",
+            "signup",
+            "--server",
+            &server.url,
+            "--email",
+            "pat@example.org",
+            "--name",
+            "Pat",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(signup.status.success());
+    let (status, err) = pat.fails(&["clinic", "--no-open"]);
+    assert_eq!(status, 5, "{err}");
+    assert!(err.contains("not a clinician's"), "{err}");
+    // A clinician signing in on a new computer through `pph clinic` itself.
+    let office = Pph::new(dir.path(), "office");
+    let _ = signed_up(
+        &server.url,
+        dir.path(),
+        "dr.lee",
+        "Dr Lee",
+        AccountRole::Clinician,
+    )
+    .await;
+    let wrong = office.run_with(
+        &[
+            "clinic",
+            "--no-open",
+            "--server",
+            &server.url,
+            "--email",
+            "dr.lee@example.org",
+        ],
+        Some("not the password"),
+    );
+    assert_eq!(wrong.status.code(), Some(5), "a wrong password");
+    let clinic = ClinicProcess::start_with(
+        &office,
+        &["--server", &server.url, "--email", "dr.lee@example.org"],
+        Some(PASSWORD),
+    );
+    let (status, body) = raw(&clinic.url, None).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("No one shares their record with you"),
+        "{body}"
+    );
 }
