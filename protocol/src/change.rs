@@ -23,6 +23,9 @@ pub struct Change {
 pub const MAX_NAME_LEN: usize = 100;
 /// Largest JSON value one change may carry.
 pub const MAX_VALUE_BYTES: usize = 256 * 1024;
+/// Largest sealed value: the plaintext's bound in base64 (4/3), with its
+/// tag and the clear part.
+pub const MAX_SEALED_BYTES: usize = MAX_VALUE_BYTES / 3 * 4 + 1024;
 
 impl Change {
     /// Checks the shape every replica and the server insist on: ids in
@@ -46,7 +49,12 @@ impl Change {
         if let Some((name, _)) = names.iter().find(|(_, v)| !is_name(v)) {
             return Err(name);
         }
-        if self.value.to_string().len() > MAX_VALUE_BYTES {
+        let max = if crate::sealed::Sealed::of(&self.value).is_some() {
+            MAX_SEALED_BYTES
+        } else {
+            MAX_VALUE_BYTES
+        };
+        if self.value.to_string().len() > max {
             return Err("value");
         }
         Ok(())

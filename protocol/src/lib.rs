@@ -8,7 +8,8 @@ pub mod codes;
 mod hlc;
 pub mod ids;
 pub mod kinds;
+pub mod sealed;
 pub mod wire;
 
-pub use change::{Change, MAX_NAME_LEN, MAX_VALUE_BYTES};
+pub use change::{Change, MAX_NAME_LEN, MAX_SEALED_BYTES, MAX_VALUE_BYTES};
 pub use hlc::{ClockError, Hlc, MAX_DRIFT_MS};

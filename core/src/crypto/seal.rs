@@ -1,0 +1,227 @@
+//! Sealing one change's value under its space's data key, with everything
+//! that places it bound as associated data: the space, the kind, the
+//! record, the field, the key and epoch, the change's id and clock stamp,
+//! and the ids the relay reads in the clear. A sealed value moved to
+//! another record, field, space or change, or altered by one bit, does not
+//! open.
+
+use super::{b64, unb64, Key32, OpenError};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::XChaCha20Poly1305;
+use pph_protocol::sealed::{KeyName, Refs, Sealed};
+use pph_protocol::Change;
+use serde_json::Value;
+
+const NONCE_LEN: usize = 24;
+
+/// The associated data: names joined by NUL, which no name may contain
+/// (`Change::check`), so no two placements spell the same bytes.
+fn associated_data(c: &Change, key: KeyName, epoch: u32, refs: &Refs) -> Vec<u8> {
+    let parts = [
+        "pph-sealed-v1".to_owned(),
+        c.space.clone(),
+        c.entity_type.clone(),
+        c.entity_id.clone(),
+        c.field.clone(),
+        key.code(),
+        epoch.to_string(),
+        c.change_id.clone(),
+        c.hlc.wall_ms.to_string(),
+        c.hlc.counter.to_string(),
+        c.hlc.node.clone(),
+        refs.party.clone().unwrap_or_default(),
+        refs.parent.clone().unwrap_or_default(),
+    ];
+    parts.join("\0").into_bytes()
+}
+
+/// The change with its value sealed under `key` at `epoch`.
+pub(crate) fn seal(c: &Change, key: KeyName, epoch: u32, secret: &Key32) -> Option<Change> {
+    let refs = Refs::of_value(&c.entity_type, &c.field, &c.value);
+    let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(&c.value).ok()?);
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::fill(&mut nonce);
+    let cipher = XChaCha20Poly1305::new_from_slice(secret.bytes()).ok()?;
+    let aad = associated_data(c, key, epoch, &refs);
+    let ct = cipher
+        .encrypt(
+            &nonce.into(),
+            Payload {
+                msg: &plaintext,
+                aad: &aad,
+            },
+        )
+        .ok()?;
+    let mut sealed = c.clone();
+    sealed.value = Sealed {
+        key,
+        epoch,
+        nonce: b64(&nonce),
+        ct: b64(&ct),
+        refs,
+    }
+    .into_value();
+    Some(sealed)
+}
+
+/// The change as it was sealed, once `key_for` gives the key it names and
+/// it opens; `Refused` if it is not sealed under the key its kind must
+/// use, does not open, or its clear ids differ from its value's.
+pub(crate) fn open(
+    c: &Change,
+    key_for: impl Fn(KeyName, u32) -> Option<Key32>,
+) -> Result<Change, OpenError> {
+    let sealed = Sealed::of(&c.value).ok_or(OpenError::Refused)?;
+    if KeyName::for_kind(&c.entity_type) != Some(sealed.key) {
+        return Err(OpenError::Refused);
+    }
+    let secret = key_for(sealed.key, sealed.epoch).ok_or(OpenError::NoKey)?;
+    let nonce: [u8; NONCE_LEN] = unb64(&sealed.nonce)
+        .and_then(|n| n.try_into().ok())
+        .ok_or(OpenError::Refused)?;
+    let ct = unb64(&sealed.ct).ok_or(OpenError::Refused)?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(secret.bytes()).map_err(|_| OpenError::Refused)?;
+    let aad = associated_data(c, sealed.key, sealed.epoch, &sealed.refs);
+    let plaintext = zeroize::Zeroizing::new(
+        cipher
+            .decrypt(
+                &nonce.into(),
+                Payload {
+                    msg: &ct,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| OpenError::Refused)?,
+    );
+    let value: Value = serde_json::from_slice(&plaintext).map_err(|_| OpenError::Refused)?;
+    if Refs::of_value(&c.entity_type, &c.field, &value) != sealed.refs {
+        return Err(OpenError::Refused);
+    }
+    let mut opened = c.clone();
+    opened.value = value;
+    Ok(opened)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pph_protocol::kinds::{DIARY_ENTRY, GROUP_HIDE, GROUP_MESSAGE};
+    use pph_protocol::Hlc;
+    use serde_json::json;
+
+    fn change(kind: &str, field: &str, value: Value) -> Change {
+        Change {
+            change_id: uuid::Uuid::now_v7().to_string(),
+            space: uuid::Uuid::now_v7().to_string(),
+            entity_type: kind.into(),
+            entity_id: uuid::Uuid::now_v7().to_string(),
+            field: field.into(),
+            value,
+            hlc: Hlc {
+                wall_ms: 1_700_000_000_000,
+                counter: 3,
+                node: "0123456789abcdef".into(),
+            },
+        }
+    }
+
+    fn note() -> Change {
+        change(DIARY_ENTRY, "note", json!("slept badly, knee sore"))
+    }
+
+    #[test]
+    fn a_sealed_value_opens_with_its_key_and_shows_nothing() {
+        let key = Key32::random();
+        let c = note();
+        let sealed = seal(&c, KeyName::Diary, 1, &key).expect("seal");
+        assert!(!sealed.value.to_string().contains("knee"));
+        let opened = open(&sealed, |k, e| {
+            (k == KeyName::Diary && e == 1).then(|| key.clone())
+        });
+        assert_eq!(opened, Ok(c));
+        assert_eq!(open(&sealed, |_, _| None), Err(OpenError::NoKey));
+        let other = Key32::random();
+        assert_eq!(
+            open(&sealed, |_, _| Some(other.clone())),
+            Err(OpenError::Refused)
+        );
+    }
+
+    #[test]
+    fn a_sealed_value_moved_or_altered_is_refused() {
+        let key = Key32::random();
+        let c = note();
+        let sealed = seal(&c, KeyName::Diary, 1, &key).expect("seal");
+        let with = |k: KeyName, e: u32| (k == KeyName::Diary && e == 1).then(|| key.clone());
+        let mut moves: Vec<(&str, Change)> = Vec::new();
+        let mut m = sealed.clone();
+        m.entity_id = uuid::Uuid::now_v7().to_string();
+        moves.push(("entity", m));
+        let mut m = sealed.clone();
+        m.field = "mood".into();
+        moves.push(("field", m));
+        let mut m = sealed.clone();
+        m.space = uuid::Uuid::now_v7().to_string();
+        moves.push(("space", m));
+        let mut m = sealed.clone();
+        m.change_id = uuid::Uuid::now_v7().to_string();
+        moves.push(("change id", m));
+        let mut m = sealed.clone();
+        m.hlc.wall_ms += 1;
+        moves.push(("stamp", m));
+        // One bit of the ciphertext.
+        let mut s = Sealed::of(&sealed.value).expect("sealed");
+        let mut ct = unb64(&s.ct).expect("b64");
+        ct[0] ^= 1;
+        s.ct = b64(&ct);
+        let mut m = sealed.clone();
+        m.value = s.into_value();
+        moves.push(("one bit", m));
+        // Another epoch named in the clear.
+        let mut s = Sealed::of(&sealed.value).expect("sealed");
+        s.epoch = 2;
+        let mut m = sealed.clone();
+        m.value = s.into_value();
+        moves.push(("epoch", m));
+        for (what, moved) in moves {
+            assert_eq!(
+                open(&moved, |_, _| Some(key.clone())),
+                Err(OpenError::Refused),
+                "{what}"
+            );
+        }
+        // A value in the clear is never taken as sealed.
+        assert_eq!(open(&c, with), Err(OpenError::Refused));
+    }
+
+    #[test]
+    fn a_value_sealed_under_another_kinds_key_is_refused() {
+        let key = Key32::random();
+        let c = note();
+        let sealed = seal(&c, KeyName::Private, 1, &key).expect("seal");
+        assert_eq!(
+            open(&sealed, |_, _| Some(key.clone())),
+            Err(OpenError::Refused)
+        );
+    }
+
+    #[test]
+    fn the_ids_in_the_clear_must_be_the_values() {
+        let key = Key32::random();
+        let message = uuid::Uuid::now_v7().to_string();
+        let mut hide = change(GROUP_HIDE, "*", json!({}));
+        hide.value = json!({"id": hide.entity_id, "message_id": message});
+        let sealed = seal(&hide, KeyName::Group, 1, &key).expect("seal");
+        let clear = Sealed::of(&sealed.value).expect("sealed");
+        assert_eq!(clear.refs.parent.as_deref(), Some(message.as_str()));
+        let mut lying = clear.clone();
+        lying.refs.parent = Some(uuid::Uuid::now_v7().to_string());
+        let mut m = sealed.clone();
+        m.value = lying.into_value();
+        assert_eq!(open(&m, |_, _| Some(key.clone())), Err(OpenError::Refused));
+        let plain = change(GROUP_MESSAGE, "body", json!("hello"));
+        let sealed = seal(&plain, KeyName::Group, 4, &key).expect("seal");
+        assert_eq!(open(&sealed, |_, _| Some(key.clone())), Ok(plain));
+    }
+}

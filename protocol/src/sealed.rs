@@ -1,0 +1,279 @@
+//! End-to-end encryption on the wire (docs/SECURITY.md): a change's value
+//! travels and rests on the relay sealed under a data key of its space, and
+//! keys reach accounts as envelopes wrapped to their public keys. This
+//! module is the format both sides read; the relay reads only what is in
+//! the clear here (which key, which epoch, and the ids it routes by), the
+//! cryptography lives in the core.
+
+use crate::authz::{parent_of, party_of, WHOLE_RECORD};
+use crate::kinds::{self, SpaceKind};
+use crate::wire::Scope;
+use crate::Change;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A space's data keys: one per share scope in a personal space (so that a
+/// clinician can be given exactly the scopes shared with them), one for
+/// what is never shared, and one per group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyName {
+    /// A personal space's kinds in no share scope (settings, reminders,
+    /// contacts): read by the person's own devices only.
+    Private,
+    CarePlan,
+    Diary,
+    Questionnaires,
+    Budget,
+    /// A group space's one key, read by its members.
+    Group,
+}
+
+impl KeyName {
+    pub const PERSONAL: [KeyName; 5] = [
+        KeyName::Private,
+        KeyName::CarePlan,
+        KeyName::Diary,
+        KeyName::Questionnaires,
+        KeyName::Budget,
+    ];
+
+    /// The key a scope's kinds are sealed under.
+    pub fn of_scope(scope: Scope) -> KeyName {
+        match scope {
+            Scope::CarePlan => KeyName::CarePlan,
+            Scope::Diary => KeyName::Diary,
+            Scope::Questionnaires => KeyName::Questionnaires,
+            Scope::Budget => KeyName::Budget,
+        }
+    }
+
+    /// The scope a key opens for a clinician; None for the private and
+    /// group keys, which no share reaches.
+    pub fn scope(self) -> Option<Scope> {
+        match self {
+            KeyName::CarePlan => Some(Scope::CarePlan),
+            KeyName::Diary => Some(Scope::Diary),
+            KeyName::Questionnaires => Some(Scope::Questionnaires),
+            KeyName::Budget => Some(Scope::Budget),
+            KeyName::Private | KeyName::Group => None,
+        }
+    }
+
+    /// The key a kind's values are sealed under, from the authorisation
+    /// table; None for a kind it does not know.
+    pub fn for_kind(kind: &str) -> Option<KeyName> {
+        let rule = kinds::rule(kind)?;
+        Some(match rule.space {
+            SpaceKind::Group => KeyName::Group,
+            SpaceKind::Personal => rule.scope.map_or(KeyName::Private, KeyName::of_scope),
+        })
+    }
+
+    /// The keys a space of this kind has.
+    pub fn of_space(kind: SpaceKind) -> &'static [KeyName] {
+        match kind {
+            SpaceKind::Personal => &KeyName::PERSONAL,
+            SpaceKind::Group => &[KeyName::Group],
+        }
+    }
+
+    pub fn code(self) -> String {
+        crate::codes::code(&self)
+    }
+}
+
+/// The ids in a value the relay needs in the clear: the other party of a
+/// record between two people (it serves such a record to them alone) and
+/// the record a child names (a hide's message, erased with it). Clients
+/// check them against the opened value, so a writer cannot lie about them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+impl Refs {
+    /// The refs a plaintext value carries.
+    pub fn of_value(kind: &str, field: &str, value: &Value) -> Refs {
+        let party = if field == WHOLE_RECORD {
+            party_of(kind, value).map(str::to_owned)
+        } else {
+            None
+        };
+        Refs {
+            party,
+            parent: parent_of(kind, field, value).map(str::to_owned),
+        }
+    }
+
+    /// The refs of a change as the relay sees it: from the sealed value's
+    /// clear part, or from a plaintext value.
+    pub fn of_change(c: &Change) -> Refs {
+        match Sealed::of(&c.value) {
+            Some(sealed) => sealed.refs,
+            None => Refs::of_value(&c.entity_type, &c.field, &c.value),
+        }
+    }
+}
+
+/// A sealed value: `{"sealed": {...}}` in place of the value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sealed {
+    pub key: KeyName,
+    pub epoch: u32,
+    /// XChaCha20-Poly1305's 24-byte nonce, base64url without padding.
+    pub nonce: String,
+    /// The ciphertext with its tag, base64url without padding.
+    pub ct: String,
+    #[serde(flatten)]
+    pub refs: Refs,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wrapper {
+    sealed: Sealed,
+}
+
+impl Sealed {
+    /// The sealed value a change carries, if it carries one.
+    pub fn of(value: &Value) -> Option<Sealed> {
+        let object = value.as_object()?;
+        if object.len() != 1 || !object.contains_key("sealed") {
+            return None;
+        }
+        serde_json::from_value::<Wrapper>(value.clone())
+            .ok()
+            .map(|w| w.sealed)
+    }
+
+    /// The value to put in a change.
+    pub fn into_value(self) -> Value {
+        serde_json::to_value(Wrapper { sealed: self }).unwrap_or(Value::Null)
+    }
+}
+
+/// A data key's epoch wrapped to one account's public key with HPKE
+/// (base mode, X25519-HKDF-SHA256, ChaCha20-Poly1305).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub space: String,
+    pub key: KeyName,
+    pub epoch: u32,
+    /// The account it is wrapped to.
+    pub recipient: String,
+    /// HPKE's encapsulated key, base64url.
+    pub enc: String,
+    /// The wrapped key, base64url.
+    pub ct: String,
+}
+
+/// Envelopes to store; `creates` names the epochs this post begins (a
+/// space's first key, or a rotation), which the relay refuses with
+/// `conflict` if another device began them first.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PutEnvelopesRequest {
+    pub envelopes: Vec<Envelope>,
+    #[serde(default)]
+    pub creates: Vec<EpochRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EpochRef {
+    pub space: String,
+    pub key: KeyName,
+    pub epoch: u32,
+}
+
+/// Who holds a key's epoch: the accounts it was wrapped to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochRecipients {
+    pub key: KeyName,
+    pub epoch: u32,
+    pub recipients: Vec<String>,
+}
+
+/// An account that may read some of a space's keys now, with its public key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reader {
+    pub account_id: String,
+    /// X25519, base64url; None for an account that has none yet.
+    pub public_key: Option<String>,
+    pub keys: Vec<KeyName>,
+}
+
+/// A space this account keeps keys for: what was wrapped to whom, and who
+/// may read which key now. A device rotates a key whose current epoch
+/// reached someone no longer among its readers, and wraps every epoch to a
+/// reader who lacks it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaceKeys {
+    pub space: String,
+    pub kind: SpaceKind,
+    pub epochs: Vec<EpochRecipients>,
+    pub readers: Vec<Reader>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysResponse {
+    /// Every envelope wrapped to this account.
+    pub envelopes: Vec<Envelope>,
+    /// The spaces this account is a member of (its own personal space, its
+    /// groups).
+    pub spaces: Vec<SpaceKeys>,
+}
+
+/// An account's key pair as the relay keeps it: the public key, and the
+/// private key sealed twice on the device, under the password's wrapping
+/// key and under the recovery code's, neither of which the relay sees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountKeys {
+    pub public_key: String,
+    /// `nonce.ciphertext`, base64url, under the password's wrapping key.
+    pub by_password: String,
+    /// The same under the recovery code's wrapping key.
+    pub by_recovery: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_value_round_trips_and_a_record_is_not_one() {
+        let sealed = Sealed {
+            key: KeyName::Diary,
+            epoch: 2,
+            nonce: "n".into(),
+            ct: "c".into(),
+            refs: Refs {
+                party: Some("p".into()),
+                parent: None,
+            },
+        };
+        let value = sealed.clone().into_value();
+        assert_eq!(value["sealed"]["party"], "p");
+        assert_eq!(Sealed::of(&value), Some(sealed));
+        let record = serde_json::json!({"id": "x", "sealed": {"key": "diary"}});
+        assert_eq!(Sealed::of(&record), None);
+        assert_eq!(Sealed::of(&serde_json::json!("text")), None);
+    }
+
+    #[test]
+    fn each_kind_has_the_key_of_its_scope() {
+        assert_eq!(
+            KeyName::for_kind(kinds::GROUP_MESSAGE),
+            Some(KeyName::Group)
+        );
+        for scope in Scope::ALL {
+            for kind in scope.kinds() {
+                assert_eq!(KeyName::for_kind(kind), Some(KeyName::of_scope(scope)));
+            }
+            assert_eq!(KeyName::of_scope(scope).scope(), Some(scope));
+        }
+        assert_eq!(KeyName::for_kind("no such kind"), None);
+    }
+}
