@@ -2,6 +2,7 @@
 
 use crate::authz::Refusal;
 use crate::kinds::SpaceKind;
+use crate::sealed::AccountKeys;
 use crate::Change;
 use serde::{Deserialize, Serialize};
 
@@ -56,15 +57,25 @@ pub struct SignUpRequest {
     pub node: String,
     /// The device's existing personal space id, adopted as the account's.
     pub personal_space: String,
+    /// The account's key pair as the device sealed it.
+    #[serde(default)]
+    pub keys: Option<AccountKeys>,
+    /// The recovery code's authentication key (the relay keeps its hash).
+    #[serde(default)]
+    pub recovery: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SignInRequest {
     pub email: String,
+    /// The password's authentication key (the password never leaves the
+    /// device), or with `recovery` the recovery code's.
     pub password: String,
     pub device_name: String,
     /// As in `SignUpRequest`.
     pub node: String,
+    #[serde(default)]
+    pub recovery: bool,
 }
 
 /// A device's session: the bearer token is shown once, stored only hashed.
@@ -75,6 +86,24 @@ pub struct SessionResponse {
     pub role: Role,
     pub display_name: String,
     pub personal_space: String,
+    /// The account's key pair as its devices sealed it; None until a
+    /// device has made one.
+    #[serde(default)]
+    pub keys: Option<AccountKeys>,
+}
+
+/// Setting the account's keys: the first time (no `current`), or with the
+/// current password's (or recovery code's) authentication key to change the
+/// password, the recovery code, or both, the keys sealed again to match.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountKeysRequest {
+    pub keys: AccountKeys,
+    #[serde(default)]
+    pub current: Option<String>,
+    #[serde(default)]
+    pub new_password: Option<String>,
+    #[serde(default)]
+    pub new_recovery: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use super::{authenticate, bearer_token, check_id, check_text, now_ms, small_json
 use super::{ApiError, ApiResult, AppState, ClientAddr};
 use crate::credentials::{decoy_hash, hash_password, new_token, token_hash, verify_password};
 use crate::rate_limit::{address_key, sign_in_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
-use crate::storage::Account;
+use crate::storage::{Account, KeysUpdate};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -33,7 +33,7 @@ fn normalise_email(email: &str) -> ApiResult<String> {
     Ok(email)
 }
 
-fn check_password(password: &str) -> ApiResult<()> {
+pub fn check_password(password: &str) -> ApiResult<()> {
     let len = password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&len) {
         return Err(ApiError::invalid(format!(
@@ -53,12 +53,18 @@ async fn open_session(
         .storage
         .add_token(&token_hash(&token), &account.id, &device, now_ms())
         .await?;
+    let keys = state
+        .storage
+        .account_keys(&account.id)
+        .await?
+        .map(|(k, _)| k);
     Ok(SessionResponse {
         token,
         account_id: account.id.clone(),
         role: account.role,
         display_name: account.display_name.clone(),
         personal_space: account.personal_space.clone(),
+        keys,
     })
 }
 
@@ -73,6 +79,12 @@ pub async fn sign_up(
     check_text("device_name", &req.device_name, MAX_NAME)?;
     check_text("node", &req.node, MAX_NAME)?;
     check_id("personal_space", &req.personal_space)?;
+    if let Some(keys) = &req.keys {
+        super::keys::check_account_keys(keys)?;
+    }
+    if let Some(recovery) = &req.recovery {
+        check_password(recovery)?;
+    }
     let password = req.password;
     let password_hash = state
         .hash(move || hash_password(&password))
@@ -98,6 +110,22 @@ pub async fn sign_up(
             ),
             other => other.into(),
         })?;
+    if let Some(keys) = req.keys {
+        let recovery_hash = match req.recovery {
+            Some(r) => Some(state.hash(move || super::keys::hash(&r)).await??),
+            None => None,
+        };
+        state
+            .storage
+            .set_account_keys(&KeysUpdate {
+                account_id: account.id.clone(),
+                keys,
+                password_hash: None,
+                recovery_hash,
+                only_if_none: true,
+            })
+            .await?;
+    }
     let device = DeviceName {
         node: req.node,
         name: req.device_name,
@@ -125,8 +153,17 @@ pub async fn sign_in(
         .take_attempt(&address_key, SIGN_IN_PER_ADDRESS)
         .await?;
     let account = state.storage.account_by_email(&email).await?;
-    // An unknown email costs the same work as a wrong password.
-    let stored = account.as_ref().map(|a| a.password_hash.clone());
+    // An unknown email (or an account without a recovery code) costs the
+    // same work as a wrong password.
+    let stored = match (&account, req.recovery) {
+        (Some(a), false) => Some(a.password_hash.clone()),
+        (Some(a), true) => state
+            .storage
+            .account_keys(&a.id)
+            .await?
+            .and_then(|(_, r)| r),
+        (None, _) => None,
+    };
     let password = req.password;
     let matches = state
         .hash(move || match &stored {
@@ -176,22 +213,45 @@ pub async fn delete_account(
 ) -> ApiResult<Json<AccountDeleted>> {
     let account = authenticate(&state, &headers).await?;
     let req: DeleteAccountRequest = small_json(body).await?;
-    let key = sign_in_key(&account.email, addr);
-    state.take_attempt(&key, SIGN_IN_PER_ACCOUNT).await?;
-    let (password, hash) = (req.password, account.password_hash.clone());
-    if !state
-        .hash(move || verify_password(&password, &hash))
-        .await?
-    {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "the password is wrong: nothing was deleted",
-        ));
-    }
+    verify_secret(&state, &account, addr, req.password, "nothing was deleted").await?;
     let receipt = state
         .storage
         .delete_account(&account.id)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     Ok(Json(receipt))
+}
+
+/// Checks the signed-in account's password (its authentication key) or
+/// recovery code again, counted like a sign-in: `Forbidden` if it is
+/// neither, and the caller does nothing.
+pub async fn verify_secret(
+    state: &AppState,
+    account: &Account,
+    addr: std::net::IpAddr,
+    secret: String,
+    untouched: &str,
+) -> ApiResult<()> {
+    let key = sign_in_key(&account.email, addr);
+    state.take_attempt(&key, SIGN_IN_PER_ACCOUNT).await?;
+    let recovery = state
+        .storage
+        .account_keys(&account.id)
+        .await?
+        .and_then(|(_, r)| r);
+    let password_hash = account.password_hash.clone();
+    let matches = state
+        .hash(move || {
+            verify_password(&secret, &password_hash)
+                || recovery.is_some_and(|r| verify_password(&secret, &r))
+        })
+        .await?;
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("the password is wrong: {untouched}"),
+        ))
+    }
 }

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use pph_protocol::authz::WHOLE_RECORD;
 use pph_protocol::kinds::GROUP_HIDE;
+use pph_protocol::sealed::{KeyName, Refs, Sealed};
 use pph_protocol::wire::{
     ErasedRecord, ErrorCode, PushRequest, PushResponse, Scope, MAX_PULL_LIMIT, MAX_PUSH_CHANGES,
 };
@@ -39,11 +40,26 @@ fn check_change(i: usize, c: &Change, now_ms: i64) -> ApiResult<()> {
     Ok(())
 }
 
-/// The message a facilitator's hide names (in its creating change).
+/// The message a facilitator's hide names (in its creating change), in
+/// the clear even when the value is sealed.
 fn hidden_by(c: &Change) -> Option<String> {
     (c.entity_type == GROUP_HIDE && c.field == WHOLE_RECORD)
-        .then(|| c.value.get("message_id")?.as_str().map(str::to_owned))
+        .then(|| Refs::of_change(c).parent)
         .flatten()
+}
+
+/// A sealed value must name the key its kind is sealed under (every client
+/// checks the same when it opens it).
+fn check_sealed(i: usize, c: &Change) -> ApiResult<Option<Sealed>> {
+    let Some(sealed) = Sealed::of(&c.value) else {
+        return Ok(None);
+    };
+    if KeyName::for_kind(&c.entity_type).is_some_and(|k| k != sealed.key) || sealed.epoch == 0 {
+        return Err(ApiError::invalid(format!(
+            "change {i}: sealed under a key its kind does not use"
+        )));
+    }
+    Ok(Some(sealed))
 }
 
 pub async fn push(
@@ -60,13 +76,16 @@ pub async fn push(
         ));
     }
     let now = now_ms();
+    let mut sealed = Vec::with_capacity(req.changes.len());
     for (i, c) in req.changes.iter().enumerate() {
         check_change(i, c, now)?;
+        sealed.push(check_sealed(i, c)?.is_some());
     }
     let incoming = req
         .changes
         .into_iter()
-        .map(|c| {
+        .zip(sealed)
+        .map(|(c, sealed)| {
             Ok(IncomingChange {
                 body: serde_json::to_string(&c)
                     .map_err(|_| ApiError::new(ErrorCode::Internal, "could not encode"))?,
@@ -76,7 +95,8 @@ pub async fn push(
                 entity_type: c.entity_type,
                 entity_id: c.entity_id,
                 field: c.field,
-                value: Some(c.value),
+                // A sealed value: the checks on values are the clients'.
+                value: (!sealed).then_some(c.value),
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;

@@ -4,6 +4,7 @@ mod accounts;
 mod changes;
 mod error;
 mod groups;
+mod keys;
 mod shares;
 mod spaces;
 
@@ -19,7 +20,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use http_body_util::BodyExt;
 use pph_protocol::wire::{ErrorCode, MAX_PUSH_BYTES};
@@ -76,6 +77,9 @@ pub fn router(storage: Arc<dyn Storage>, config: ServerConfig) -> std::io::Resul
         .route("/v1/health", get(|| async { "ok" }))
         .route("/v1/accounts", post(accounts::sign_up))
         .route("/v1/accounts/current", delete(accounts::delete_account))
+        .route("/v1/accounts/current/keys", put(keys::set_account_keys))
+        .route("/v1/keys", get(keys::list))
+        .route("/v1/keys/envelopes", post(keys::put_envelopes))
         .route("/v1/sessions", post(accounts::sign_in))
         .route("/v1/sessions/current", delete(accounts::sign_out))
         .route("/v1/spaces", get(spaces::list).post(spaces::create_group))

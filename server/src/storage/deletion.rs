@@ -131,10 +131,7 @@ pub(crate) fn erasure_targets(
         let hidden = body
             .as_deref()
             .and_then(|b| serde_json::from_str::<Change>(b).ok())
-            .and_then(|c| {
-                pph_protocol::authz::parent_of(&c.entity_type, &c.field, &c.value)
-                    .map(str::to_owned)
-            });
+            .and_then(|c| pph_protocol::sealed::Refs::of_change(&c).parent);
         if let Some(message) = hidden {
             targets.insert((GROUP_MESSAGE.to_owned(), message));
         }
@@ -237,6 +234,7 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> Plan {
         "DELETE FROM group_invites WHERE created_by = {1}",
         vec![a()],
     );
+    plan.run("DELETE FROM key_envelopes WHERE recipient = {1}", vec![a()]);
     plan.count(
         Tally::GroupsLeft,
         "DELETE FROM space_members WHERE account_id = {1} AND space <> {2}",
@@ -276,6 +274,7 @@ fn delete_space(plan: &mut Plan, space: &str, members: Option<Tally>) {
         "DELETE FROM entity_owners WHERE space = {1}",
         "DELETE FROM hidden_entities WHERE space = {1}",
         "DELETE FROM erased_entities WHERE space = {1}",
+        "DELETE FROM key_envelopes WHERE space = {1}",
         "DELETE FROM group_invites WHERE space = {1}",
         "DELETE FROM space_removals WHERE space = {1}",
     ] {

@@ -57,6 +57,14 @@ fn standing(author: &str, space: &SpaceFacts) -> Option<Standing> {
     }
 }
 
+/// The other party a sealed record names in the clear (checked against the
+/// value by every client that opens it); read only for kinds that have one.
+fn sealed_party(c: &IncomingChange) -> Option<String> {
+    pph_protocol::kinds::rule(&c.entity_type)?.party_field?;
+    let change: pph_protocol::Change = serde_json::from_str(&c.body).ok()?;
+    pph_protocol::sealed::Refs::of_change(&change).party
+}
+
 /// Judges every change of a push by `author`. `stored` holds, for each
 /// change id of the batch already on the server, the (space, entity) it
 /// was stored for. All refusals are returned together, so the client can
@@ -126,11 +134,10 @@ pub fn judge_push(
                         space: c.space.clone(),
                         kind: c.entity_type.clone(),
                         creator: Some(author.to_owned()),
-                        party: c
-                            .value
-                            .as_ref()
-                            .and_then(|v| party_of(&c.entity_type, v))
-                            .map(str::to_owned),
+                        party: match &c.value {
+                            Some(v) => party_of(&c.entity_type, v).map(str::to_owned),
+                            None => sealed_party(c),
+                        },
                     };
                     created.insert(&c.entity_id, owner.clone());
                     plan.created.push((c.entity_id.clone(), owner));

@@ -13,6 +13,7 @@ pub use pph_protocol::kinds::SpaceKind;
 pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
+use pph_protocol::sealed::{AccountKeys, Envelope, EpochRecipients, EpochRef};
 pub use pph_protocol::wire::GroupRole;
 use pph_protocol::wire::{
     AccountDeleted, DeviceName, ErasedRecord, PushResponse, RefusedChange, Role, Scope,
@@ -31,6 +32,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/005_two_party_records.sql")),
     (6, include_str!("migrations/006_share_access_log.sql")),
     (7, include_str!("migrations/007_erased_records.sql")),
+    (8, include_str!("migrations/008_end_to_end_keys.sql")),
 ];
 
 /// Pulls by one clinician of the same scopes within this long of the last
@@ -151,6 +153,28 @@ pub(crate) const ACCESS_LOG: &str = "SELECT c.email, c.display_name, a.scopes, a
 /// since, limit.
 pub(crate) const ERASED_SINCE: &str = "SELECT seq, entity_type, entity_id FROM erased_entities
      WHERE space = {1} AND seq > {2} ORDER BY seq LIMIT {3}";
+
+/// The key statements, the same on both backends: `set_account_keys`
+/// (account, public key, sealed keys, password hash or NULL, recovery hash
+/// or NULL, 1 to write only over no keys) and the rest as named.
+pub(crate) const SET_ACCOUNT_KEYS: &str = "UPDATE accounts
+     SET public_key = {2}, sealed_keys = {3},
+         password_hash = coalesce({4}, password_hash),
+         recovery_hash = coalesce({5}, recovery_hash)
+     WHERE id = {1} AND (CAST({6} AS BIGINT) = 0 OR sealed_keys IS NULL)";
+pub(crate) const ACCOUNT_KEYS: &str =
+    "SELECT sealed_keys, recovery_hash FROM accounts WHERE id = {1} AND sealed_keys IS NOT NULL";
+pub(crate) const PUBLIC_KEY: &str =
+    "SELECT public_key FROM accounts WHERE id = {1} AND public_key IS NOT NULL";
+pub(crate) const EPOCH_TAKEN: &str = "SELECT 1 FROM key_envelopes
+     WHERE space = {1} AND key_name = {2} AND epoch = {3} LIMIT 1";
+pub(crate) const PUT_ENVELOPE: &str = "INSERT INTO key_envelopes
+     (space, key_name, epoch, recipient, body, created_ms) VALUES ({1}, {2}, {3}, {4}, {5}, {6})
+     ON CONFLICT DO NOTHING";
+pub(crate) const ENVELOPES_FOR: &str =
+    "SELECT body FROM key_envelopes WHERE recipient = {1} ORDER BY space, key_name, epoch";
+pub(crate) const EPOCH_RECIPIENTS: &str = "SELECT key_name, epoch, recipient FROM key_envelopes
+     WHERE space = {1} ORDER BY key_name, epoch, recipient";
 
 /// `sql` with its `{n}` placeholders spelled `{prefix}n`.
 pub(crate) fn numbered(sql: &str, prefix: char) -> String {
@@ -384,6 +408,76 @@ pub trait Storage: Send + Sync {
     async fn clear_attempts(&self, key: &str) -> Result<()>;
     /// Drops counters whose window ended before `before_ms`.
     async fn sweep_attempts(&self, before_ms: i64) -> Result<()>;
+
+    /// Keeps the account's key pair as its device sealed it, with the
+    /// hashes of the password's and recovery code's authentication keys
+    /// where they change (None: unchanged). With `only_if_none`, false and
+    /// nothing written if the account has keys already.
+    async fn set_account_keys(&self, update: &KeysUpdate) -> Result<bool>;
+    /// The account's sealed keys and its recovery code's hash.
+    async fn account_keys(&self, account_id: &str)
+        -> Result<Option<(AccountKeys, Option<String>)>>;
+    /// Public keys of these accounts (those that have one).
+    async fn public_keys(&self, accounts: &[String]) -> Result<Vec<(String, String)>>;
+    /// Stores envelopes (again: ignored) in one transaction; `Conflict`,
+    /// storing nothing, if an epoch in `creates` has an envelope already.
+    async fn put_envelopes(
+        &self,
+        envelopes: &[Envelope],
+        creates: &[EpochRef],
+        now_ms: i64,
+    ) -> Result<()>;
+    /// Every envelope wrapped to the account.
+    async fn envelopes_for(&self, recipient: &str) -> Result<Vec<Envelope>>;
+    /// Each epoch of each key of a space, with the accounts it was wrapped to.
+    async fn epoch_recipients(&self, space: &str) -> Result<Vec<EpochRecipients>>;
+}
+
+/// What `set_account_keys` writes.
+#[derive(Clone, Debug)]
+pub struct KeysUpdate {
+    pub account_id: String,
+    pub keys: AccountKeys,
+    pub password_hash: Option<String>,
+    pub recovery_hash: Option<String>,
+    pub only_if_none: bool,
+}
+
+/// Epochs with their recipients, from (key, epoch, recipient) rows in that
+/// order.
+pub(crate) fn group_epochs(rows: Vec<(String, i64, String)>) -> Result<Vec<EpochRecipients>> {
+    let mut out: Vec<EpochRecipients> = Vec::new();
+    for (key, epoch, recipient) in rows {
+        let key = parse_key_name(&key)?;
+        let epoch =
+            u32::try_from(epoch).map_err(|_| StorageError::Backend("epoch out of range".into()))?;
+        match out.last_mut() {
+            Some(last) if last.key == key && last.epoch == epoch => last.recipients.push(recipient),
+            _ => out.push(EpochRecipients {
+                key,
+                epoch,
+                recipients: vec![recipient],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn parse_key_name(name: &str) -> Result<pph_protocol::sealed::KeyName> {
+    pph_protocol::codes::parse(name)
+        .ok_or_else(|| StorageError::Backend("unknown key in key_envelopes".into()))
+}
+
+pub(crate) fn envelope_json(e: &Envelope) -> Result<String> {
+    serde_json::to_string(e).map_err(|_| StorageError::Backend("could not encode".into()))
+}
+
+pub(crate) fn parse_envelope(body: &str) -> Result<Envelope> {
+    serde_json::from_str(body).map_err(|_| StorageError::Backend("bad envelope".into()))
+}
+
+pub(crate) fn parse_account_keys(body: &str) -> Result<AccountKeys> {
+    serde_json::from_str(body).map_err(|_| StorageError::Backend("bad account keys".into()))
 }
 
 pub(crate) fn role_name(role: Role) -> &'static str {

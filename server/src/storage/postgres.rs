@@ -923,6 +923,113 @@ impl Storage for PostgresStorage {
             .await?;
         Ok(())
     }
+
+    async fn set_account_keys(&self, u: &KeysUpdate) -> Result<bool> {
+        let keys = serde_json::to_string(&u.keys)
+            .map_err(|_| StorageError::Backend("could not encode".into()))?;
+        let client = self.pool.get().await?;
+        let n = client
+            .execute(
+                &numbered(SET_ACCOUNT_KEYS, '$'),
+                &[
+                    &u.account_id,
+                    &u.keys.public_key,
+                    &keys,
+                    &u.password_hash,
+                    &u.recovery_hash,
+                    &i64::from(u.only_if_none),
+                ],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn account_keys(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<(AccountKeys, Option<String>)>> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(&numbered(ACCOUNT_KEYS, '$'), &[&account_id])
+            .await?;
+        row.map(|r| Ok((parse_account_keys(&r.get::<_, String>(0))?, r.get(1))))
+            .transpose()
+    }
+
+    async fn public_keys(&self, accounts: &[String]) -> Result<Vec<(String, String)>> {
+        let client = self.pool.get().await?;
+        let mut out = Vec::new();
+        for a in accounts {
+            if let Some(r) = client.query_opt(&numbered(PUBLIC_KEY, '$'), &[a]).await? {
+                out.push((a.clone(), r.get(0)));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn put_envelopes(
+        &self,
+        envelopes: &[Envelope],
+        creates: &[EpochRef],
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // Two devices beginning the same epoch at once: the second waits
+        // here for the first to commit, then finds the epoch taken.
+        for c in creates {
+            tx.execute("SELECT 1 FROM spaces WHERE id = $1 FOR UPDATE", &[&c.space])
+                .await?;
+        }
+        for c in creates {
+            let taken = tx
+                .query_opt(
+                    &numbered(EPOCH_TAKEN, '$'),
+                    &[&c.space, &c.key.code(), &i64::from(c.epoch)],
+                )
+                .await?;
+            if taken.is_some() {
+                return Err(StorageError::Conflict);
+            }
+        }
+        for e in envelopes {
+            tx.execute(
+                &numbered(PUT_ENVELOPE, '$'),
+                &[
+                    &e.space,
+                    &e.key.code(),
+                    &i64::from(e.epoch),
+                    &e.recipient,
+                    &envelope_json(e)?,
+                    &now_ms,
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn envelopes_for(&self, recipient: &str) -> Result<Vec<Envelope>> {
+        let client = self.pool.get().await?;
+        client
+            .query(&numbered(ENVELOPES_FOR, '$'), &[&recipient])
+            .await?
+            .iter()
+            .map(|r| parse_envelope(&r.get::<_, String>(0)))
+            .collect()
+    }
+
+    async fn epoch_recipients(&self, space: &str) -> Result<Vec<EpochRecipients>> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(&numbered(EPOCH_RECIPIENTS, '$'), &[&space])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        group_epochs(rows)
+    }
 }
 
 /// Stores a judged push: the records it creates, then its new changes in

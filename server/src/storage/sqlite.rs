@@ -1037,6 +1037,120 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+
+    async fn set_account_keys(&self, update: &KeysUpdate) -> Result<bool> {
+        let u = update.clone();
+        let keys = serde_json::to_string(&u.keys)
+            .map_err(|_| StorageError::Backend("could not encode".into()))?;
+        self.run(move |conn| {
+            let n = conn
+                .prepare_cached(&numbered(SET_ACCOUNT_KEYS, '?'))?
+                .execute((
+                    &u.account_id,
+                    &u.keys.public_key,
+                    &keys,
+                    &u.password_hash,
+                    &u.recovery_hash,
+                    i64::from(u.only_if_none),
+                ))?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn account_keys(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<(AccountKeys, Option<String>)>> {
+        let id = account_id.to_owned();
+        self.read(move |conn| {
+            let row: Option<(String, Option<String>)> = conn
+                .prepare_cached(&numbered(ACCOUNT_KEYS, '?'))?
+                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            row.map(|(keys, recovery)| Ok((parse_account_keys(&keys)?, recovery)))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn public_keys(&self, accounts: &[String]) -> Result<Vec<(String, String)>> {
+        let accounts = accounts.to_vec();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&numbered(PUBLIC_KEY, '?'))?;
+            let mut out = Vec::new();
+            for a in accounts {
+                if let Some(key) = stmt.query_row([&a], |r| r.get(0)).optional()? {
+                    out.push((a, key));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn put_envelopes(
+        &self,
+        envelopes: &[Envelope],
+        creates: &[EpochRef],
+        now_ms: i64,
+    ) -> Result<()> {
+        let rows = envelopes
+            .iter()
+            .map(|e| Ok((e.clone(), envelope_json(e)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let creates = creates.to_vec();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for c in &creates {
+                let taken = tx.prepare_cached(&numbered(EPOCH_TAKEN, '?'))?.exists((
+                    &c.space,
+                    c.key.code(),
+                    i64::from(c.epoch),
+                ))?;
+                if taken {
+                    return Err(StorageError::Conflict);
+                }
+            }
+            for (e, body) in &rows {
+                tx.prepare_cached(&numbered(PUT_ENVELOPE, '?'))?.execute((
+                    &e.space,
+                    e.key.code(),
+                    i64::from(e.epoch),
+                    &e.recipient,
+                    body,
+                    now_ms,
+                ))?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn envelopes_for(&self, recipient: &str) -> Result<Vec<Envelope>> {
+        let recipient = recipient.to_owned();
+        self.read(move |conn| {
+            let bodies: Vec<String> = conn
+                .prepare_cached(&numbered(ENVELOPES_FOR, '?'))?
+                .query_map([&recipient], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            bodies.iter().map(|b| parse_envelope(b)).collect()
+        })
+        .await
+    }
+
+    async fn epoch_recipients(&self, space: &str) -> Result<Vec<EpochRecipients>> {
+        let space = space.to_owned();
+        self.read(move |conn| {
+            let rows: Vec<(String, i64, String)> = conn
+                .prepare_cached(&numbered(EPOCH_RECIPIENTS, '?'))?
+                .query_map([&space], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            group_epochs(rows)
+        })
+        .await
+    }
 }
 
 #[cfg(test)]

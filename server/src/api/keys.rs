@@ -1,0 +1,246 @@
+//! End-to-end keys (docs/SECURITY.md): an account's key pair as its device
+//! sealed it, and data keys wrapped to accounts (envelopes). The relay
+//! stores and serves them and cannot open any; it checks only that an
+//! envelope goes from a member of its space to someone who may read that
+//! key now: the space's person (any of its keys), a clinician with a share
+//! in force (the shared scopes' keys), a group's members (its key).
+
+use super::accounts::verify_secret;
+use super::{authenticate, now_ms, small_json, ApiError, ApiResult, AppState, ClientAddr};
+use crate::credentials::hash_password;
+use crate::storage::{KeysUpdate, SpaceInfo, SpaceKind, StorageError};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use pph_protocol::sealed::{
+    AccountKeys, KeyName, KeysResponse, PutEnvelopesRequest, Reader, SpaceKeys,
+};
+use pph_protocol::wire::{AccountKeysRequest, ErrorCode};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Most envelopes one request may carry.
+const MAX_ENVELOPES: usize = 1_000;
+/// Longest base64 field of a key or envelope: what X25519 and a 32-byte
+/// key sealed with its nonce and tag take, with room.
+const MAX_KEY_TEXT: usize = 256;
+
+fn check_key_text(field: &str, text: &str) -> ApiResult<()> {
+    let ok = !text.is_empty()
+        && text.len() <= MAX_KEY_TEXT
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "{field} is missing or malformed"
+        )))
+    }
+}
+
+pub fn check_account_keys(keys: &AccountKeys) -> ApiResult<()> {
+    check_key_text("keys.public_key", &keys.public_key)?;
+    check_key_text("keys.by_password", &keys.by_password)?;
+    check_key_text("keys.by_recovery", &keys.by_recovery)
+}
+
+/// Who may read which of a space's keys now.
+async fn readers_of(
+    state: &AppState,
+    space: &SpaceInfo,
+) -> ApiResult<BTreeMap<String, Vec<KeyName>>> {
+    let mut readers = BTreeMap::new();
+    match space.kind {
+        SpaceKind::Personal => {
+            readers.insert(space.owner.clone(), KeyName::PERSONAL.to_vec());
+            let now = now_ms();
+            for g in state.storage.grants_by_patient(&space.owner).await? {
+                if g.grant.revoked_ms.is_none() && g.grant.expires_ms > now {
+                    let keys = readers
+                        .entry(g.grant.clinician_account.clone())
+                        .or_insert_with(Vec::new);
+                    keys.extend(g.grant.scopes.iter().map(|s| KeyName::of_scope(*s)));
+                    keys.sort_unstable();
+                    keys.dedup();
+                }
+            }
+        }
+        SpaceKind::Group => {
+            for m in state.storage.members(&space.id).await? {
+                readers.insert(m.account_id, vec![KeyName::Group]);
+            }
+        }
+    }
+    Ok(readers)
+}
+
+/// `GET /v1/keys`: the envelopes wrapped to this account, and for each
+/// space it is a member of, who holds which epoch and who may read what.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<KeysResponse>> {
+    let account = authenticate(&state, &headers).await?;
+    let envelopes = state.storage.envelopes_for(&account.id).await?;
+    let mut spaces = Vec::new();
+    for space in state.storage.member_spaces(&account.id).await? {
+        let readers = readers_of(&state, &space).await?;
+        let ids: Vec<String> = readers.keys().cloned().collect();
+        let public: HashMap<String, String> =
+            state.storage.public_keys(&ids).await?.into_iter().collect();
+        spaces.push(SpaceKeys {
+            epochs: state.storage.epoch_recipients(&space.id).await?,
+            readers: readers
+                .into_iter()
+                .map(|(account_id, keys)| Reader {
+                    public_key: public.get(&account_id).cloned(),
+                    account_id,
+                    keys,
+                })
+                .collect(),
+            space: space.id,
+            kind: space.kind,
+        });
+    }
+    Ok(Json(KeysResponse { envelopes, spaces }))
+}
+
+/// `POST /v1/keys/envelopes`: stores envelopes from a member of each one's
+/// space to a reader of its key; `conflict` when an epoch it begins was
+/// begun first by another device (fetch the keys and try again).
+pub async fn put_envelopes(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<StatusCode> {
+    let account = authenticate(&state, &headers).await?;
+    let req: PutEnvelopesRequest = small_json(body).await?;
+    if req.envelopes.len() > MAX_ENVELOPES || req.creates.len() > MAX_ENVELOPES {
+        return Err(ApiError::new(
+            ErrorCode::TooLarge,
+            format!("at most {MAX_ENVELOPES} envelopes per request"),
+        ));
+    }
+    let mine: HashMap<String, SpaceInfo> = state
+        .storage
+        .member_spaces(&account.id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let mut readers: HashMap<String, BTreeMap<String, Vec<KeyName>>> = HashMap::new();
+    for (i, e) in req.envelopes.iter().enumerate() {
+        check_key_text("enc", &e.enc)?;
+        check_key_text("ct", &e.ct)?;
+        if e.epoch == 0 {
+            return Err(ApiError::invalid(format!(
+                "envelope {i}: epoch starts at 1"
+            )));
+        }
+        let Some(space) = mine.get(&e.space) else {
+            return Err(ApiError::forbidden());
+        };
+        if !readers.contains_key(&e.space) {
+            readers.insert(e.space.clone(), readers_of(&state, space).await?);
+        }
+        let may_read = readers
+            .get(&e.space)
+            .and_then(|r| r.get(&e.recipient))
+            .is_some_and(|keys| keys.contains(&e.key));
+        if !may_read {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!("envelope {i}: its recipient may not read this key"),
+            ));
+        }
+    }
+    for c in &req.creates {
+        let own = mine.contains_key(&c.space)
+            && req
+                .envelopes
+                .iter()
+                .any(|e| (e.space.as_str(), e.key, e.epoch) == (c.space.as_str(), c.key, c.epoch));
+        if !own {
+            return Err(ApiError::invalid(
+                "an epoch begun must come with its envelopes",
+            ));
+        }
+    }
+    state
+        .storage
+        .put_envelopes(&req.envelopes, &req.creates, now_ms())
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict => ApiError::new(
+                ErrorCode::Conflict,
+                "another device began this key's epoch first: fetch the keys and try again",
+            ),
+            other => other.into(),
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /v1/accounts/current/keys`: the account's first keys (no
+/// `current`: only while it has none), or new ones sealed under a new
+/// password or recovery code, once the current password's or recovery
+/// code's authentication key is given.
+pub async fn set_account_keys(
+    State(state): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<StatusCode> {
+    let account = authenticate(&state, &headers).await?;
+    let req: AccountKeysRequest = small_json(body).await?;
+    check_account_keys(&req.keys)?;
+    for new in [&req.new_password, &req.new_recovery].into_iter().flatten() {
+        super::accounts::check_password(new)?;
+    }
+    let recovery_hash = match req.new_recovery {
+        Some(r) => Some(state.hash(move || hash(&r)).await??),
+        None => None,
+    };
+    let Some(current) = req.current else {
+        let first = state
+            .storage
+            .set_account_keys(&KeysUpdate {
+                account_id: account.id,
+                keys: req.keys,
+                password_hash: None,
+                recovery_hash,
+                only_if_none: true,
+            })
+            .await?;
+        return if first {
+            Ok(StatusCode::NO_CONTENT)
+        } else {
+            Err(ApiError::new(
+                ErrorCode::Conflict,
+                "the account has keys already: give the current password to change them",
+            ))
+        };
+    };
+    verify_secret(&state, &account, addr, current, "nothing was changed").await?;
+    let password_hash = match req.new_password {
+        Some(p) => Some(state.hash(move || hash(&p)).await??),
+        None => None,
+    };
+    state
+        .storage
+        .set_account_keys(&KeysUpdate {
+            account_id: account.id.clone(),
+            keys: req.keys,
+            password_hash,
+            recovery_hash,
+            only_if_none: false,
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub fn hash(secret: &str) -> ApiResult<String> {
+    hash_password(secret).map_err(|_| ApiError::new(ErrorCode::Internal, "could not hash"))
+}
