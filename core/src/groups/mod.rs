@@ -284,6 +284,14 @@ impl Groups {
         Ok(self.store.read(store::groups)?)
     }
 
+    /// Groups joined whose key has not reached this phone yet: a member's
+    /// phone wraps it to a newcomer when it next syncs, and until then the
+    /// group's name and messages cannot be opened here (show "waiting for
+    /// the group to let you in"; sync again later).
+    pub fn groups_waiting_for_key(&self) -> Result<u32, PphError> {
+        Ok(self.store.read(store::groups_waiting_for_key)?)
+    }
+
     /// Posts a message: stored at once (status Pending), sent with the next
     /// sync. Works offline.
     pub fn post_message(

@@ -175,3 +175,14 @@ pub(crate) fn own_messages(conn: &Connection, me: &str) -> Result<(i64, i64)> {
         )?
         .query_row([me], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
+
+/// Group spaces this account is a member of (as the relay last said) with
+/// no key held here.
+pub(crate) fn groups_waiting_for_key(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM sync_spaces s
+         WHERE s.kind = 'group' AND NOT EXISTS (SELECT 1 FROM space_keys k WHERE k.space = s.space)",
+        [],
+        |r| r.get(0),
+    )?)
+}

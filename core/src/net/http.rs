@@ -5,6 +5,7 @@
 use super::{network, Pushed, Relay, Result};
 use crate::error::PphError;
 use async_trait::async_trait;
+use pph_protocol::sealed::{KeysResponse, PutEnvelopesRequest};
 use pph_protocol::wire::*;
 use pph_protocol::Change;
 use reqwest::{Method, StatusCode};
@@ -271,6 +272,28 @@ impl Relay for HttpRelay {
         self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
             .await
             .map(|_| ())
+    }
+
+    async fn keys(&self, token: &str) -> Result<KeysResponse> {
+        self.expect::<(), _>(Method::GET, "/v1/keys", Some(token), None)
+            .await
+    }
+
+    async fn put_envelopes(&self, token: &str, req: &PutEnvelopesRequest) -> Result<()> {
+        self.call::<_, ()>(Method::POST, "/v1/keys/envelopes", Some(token), Some(req))
+            .await
+            .map(|_| ())
+    }
+
+    async fn set_account_keys(&self, token: &str, req: &AccountKeysRequest) -> Result<()> {
+        self.call::<_, ()>(
+            Method::PUT,
+            "/v1/accounts/current/keys",
+            Some(token),
+            Some(req),
+        )
+        .await
+        .map(|_| ())
     }
 }
 

@@ -9,6 +9,7 @@ mod http;
 use crate::error::PphError;
 use crate::store::{Session, Store};
 use async_trait::async_trait;
+use pph_protocol::sealed::{KeysResponse, PutEnvelopesRequest};
 use pph_protocol::wire::*;
 use pph_protocol::Change;
 use std::collections::HashMap;
@@ -57,6 +58,9 @@ pub(crate) trait Relay: Send + Sync {
     async fn removed_members(&self, token: &str, space: &str) -> Result<MembersResponse>;
     async fn readmit(&self, token: &str, space: &str, account: &str) -> Result<()>;
     async fn remove_member(&self, token: &str, space: &str, account: &str) -> Result<()>;
+    async fn keys(&self, token: &str) -> Result<KeysResponse>;
+    async fn put_envelopes(&self, token: &str, req: &PutEnvelopesRequest) -> Result<()>;
+    async fn set_account_keys(&self, token: &str, req: &AccountKeysRequest) -> Result<()>;
 }
 
 type Connect = dyn Fn(&str) -> Result<Arc<dyn Relay>> + Send + Sync;

@@ -1,6 +1,8 @@
 //! Accounts: signing up, in and out on this device, and deleting one.
 
+use super::account_keys::{check_new_password, new_keys, password_keys};
 use super::client::SyncEngine;
+use super::key_store;
 use super::model::{AccountDeletionReceipt, AccountRole};
 use super::store::{self, Attempts};
 use crate::error::PphError;
@@ -9,7 +11,7 @@ use pph_protocol::wire::{DeleteAccountRequest, SessionResponse, SignInRequest, S
 
 impl SyncEngine {
     /// Keeps a new session: the account and this device's token.
-    fn begin_session(
+    pub(super) fn begin_session(
         &self,
         server_url: &str,
         email: &str,
@@ -46,20 +48,29 @@ impl SyncEngine {
                 reason: "this store belongs to an account already; sign in to it".into(),
             });
         }
-        let session = self
-            .net
-            .relay(&server_url)?
+        check_new_password(&password)?;
+        let relay = self.net.relay(&server_url)?;
+        let space = self.store.personal_space();
+        let pw = password_keys(&email, &password).await?;
+        let keys = new_keys(&email, &space, &pw)?;
+        let session = relay
             .sign_up(&SignUpRequest {
                 email: email.clone(),
-                password,
+                password: pw.auth.to_string(),
                 role,
                 display_name,
                 device_name: self.device_name.clone(),
                 node: self.store.node().to_owned(),
-                personal_space: self.store.personal_space(),
+                personal_space: space,
+                keys: Some(keys.sealed.clone()),
+                recovery: Some(keys.recovery.auth.to_string()),
             })
             .await?;
-        self.begin_session(&server_url, &email, session)
+        let info = self.begin_session(&server_url, &email, session)?;
+        self.store.write(|tx| {
+            key_store::save_account_key(tx.tx, &keys.pair, &keys.sealed, Some(&keys.code))
+        })?;
+        Ok(info)
     }
 
     /// Signs this device in. A new store adopts the account's personal
@@ -70,17 +81,22 @@ impl SyncEngine {
         email: String,
         password: String,
     ) -> Result<AccountInfo, PphError> {
+        let pw = password_keys(&email, &password).await?;
         let session = self
             .net
             .relay(&server_url)?
             .sign_in(&SignInRequest {
                 email: email.clone(),
-                password,
+                password: pw.auth.to_string(),
                 device_name: self.device_name.clone(),
                 node: self.store.node().to_owned(),
+                recovery: false,
             })
             .await?;
-        self.begin_session(&server_url, &email, session)
+        let (keys, token) = (session.keys.clone(), session.token.clone());
+        let info = self.begin_session(&server_url, &email, session)?;
+        self.keep_keys(&info, &token, keys, &pw).await?;
+        Ok(info)
     }
 
     /// Revokes this device's token (when the server can be reached) and
@@ -95,6 +111,7 @@ impl SyncEngine {
         self.store.clear_token()?;
         self.store.write(|tx| {
             store::save_attempts(tx.tx, &Attempts::default())?;
+            key_store::forget_keys(tx.tx)?;
             store::save_shared_patients(tx.tx, &[])
         })?;
         self.purge_shadows_except(&[])?;
@@ -146,9 +163,15 @@ impl SyncEngine {
         password: String,
     ) -> Result<AccountDeletionReceipt, PphError> {
         let _no_sync_meanwhile = self.running.lock().await;
-        let (relay, token, _) = self.net.online(&self.store)?;
+        let (relay, token, session) = self.net.online(&self.store)?;
+        let pw = password_keys(&session.info.email, &password).await?;
         let deleted = relay
-            .delete_account(&token, &DeleteAccountRequest { password })
+            .delete_account(
+                &token,
+                &DeleteAccountRequest {
+                    password: pw.auth.to_string(),
+                },
+            )
             .await?;
         let personal = self.store.personal_space();
         self.store

@@ -7,8 +7,10 @@
 //! are the engine's (`engine.rs`); this talks to the relay and the store.
 
 use super::engine::{self, ATTEMPTS, PULL_PAGE, PUSH_BATCH, RETRY_DELAY};
-use super::merge::{apply_page, Authored};
+use super::key_store::Held;
+use super::merge::apply_pulled;
 use super::model::*;
+use super::opening::open_page;
 use super::store;
 use crate::clock::Clock;
 use crate::error::{PphError, Result as IResult};
@@ -170,25 +172,30 @@ impl SyncEngine {
         Ok(())
     }
 
+    /// Pulls a space page by page, each opened with the keys `held` and
+    /// applied with its cursor; stops early at a change whose key has not
+    /// reached this device, to carry on from it once it has.
     async fn pull_space(
         store: &Store,
         relay: &dyn Relay,
         token: &str,
         source: &SpaceFacts,
+        held: &Held,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
         loop {
             let since = store.read(|c| store::cursor(c, &source.space))?;
             let page = relay.pull(token, &source.space, since, PULL_PAGE).await?;
-            let changes: Vec<Authored> = page
-                .changes
-                .into_iter()
-                .map(|c| Authored {
-                    author: c.author,
-                    change: c.change,
-                })
-                .collect();
-            let applied = apply_page(store, source, &changes, &page.erased, page.next)?;
+            let opened = open_page(held, page.changes);
+            let (erased, next) = match opened.waits_at {
+                Some(seq) => {
+                    let before: Vec<_> = page.erased.into_iter().filter(|e| e.seq < seq).collect();
+                    (before, seq - 1)
+                }
+                None => (page.erased, page.next),
+            };
+            let applied =
+                apply_pulled(store, source, &opened.ready, &opened.refused, &erased, next)?;
             report.erased += applied.erased;
             report.pulled += applied.applied;
             report.conflicts_resolved += applied.conflicts;
@@ -200,6 +207,12 @@ impl SyncEngine {
                     "{n} changes from others set aside, never applied: {}",
                     rule.explain()
                 ));
+            }
+            if opened.waits_at.is_some() {
+                report.errors.push(
+                    "some changes wait for a key that has not reached this device yet".into(),
+                );
+                return Ok(());
             }
             if !page.more {
                 return Ok(());
@@ -214,7 +227,7 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
         loop {
-            let batch = engine::within_push_bytes(self.store.outbox(PUSH_BATCH)?);
+            let batch = engine::within_push_bytes(self.seal_batch(self.store.outbox(PUSH_BATCH)?)?);
             if batch.is_empty() {
                 return Ok(());
             }
@@ -248,6 +261,7 @@ impl SyncEngine {
         token: &str,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
+        self.sync_keys(relay, token).await?;
         self.push_outbox(relay, token, report).await?;
         let spaces = relay.spaces(token).await?;
         // Shared patients' spaces too: a clinician's review proposal is
@@ -262,7 +276,8 @@ impl SyncEngine {
                 SpaceAccess::Shared { .. } => self.shadow(&entry.space)?,
             };
             into.write(|tx| store::save_device_names(tx.tx, &entry.devices))?;
-            Self::pull_space(&into, relay, token, &source, report).await?;
+            let held = self.held_for(&entry.space)?;
+            Self::pull_space(&into, relay, token, &source, &held, report).await?;
             if let SpaceAccess::Shared {
                 share_id,
                 patient_name,

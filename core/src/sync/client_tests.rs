@@ -44,7 +44,16 @@ fn fixture() -> Fixture {
             "pph_token",
         )
         .expect("session");
-    let relay = Arc::new(FakeRelay::new(ACCOUNT, &space));
+    let pair = crate::crypto::wrap::AccountKeyPair::generate();
+    let sealed = pph_protocol::sealed::AccountKeys {
+        public_key: pair.public_b64(),
+        by_password: "unused".into(),
+        by_recovery: "unused".into(),
+    };
+    store
+        .write(|tx| super::key_store::save_account_key(tx.tx, &pair, &sealed, None))
+        .expect("keys");
+    let relay = Arc::new(FakeRelay::new(ACCOUNT, &space, &pair.public_b64()));
     let to_relay = relay.clone();
     let net = Arc::new(Net::with(move |_| Ok(to_relay.clone() as Arc<dyn Relay>)));
     let sync = SyncEngine::new(store.clone(), net, &path.to_string_lossy(), "phone", clock);

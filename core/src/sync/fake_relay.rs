@@ -6,6 +6,7 @@ use crate::error::PphError;
 use crate::net::{Pushed, Relay, Result};
 use async_trait::async_trait;
 use pph_protocol::kinds::SpaceKind;
+use pph_protocol::sealed::*;
 use pph_protocol::wire::*;
 use pph_protocol::Change;
 use std::collections::VecDeque;
@@ -14,6 +15,8 @@ use std::sync::Mutex;
 pub(crate) struct FakeRelay {
     pub account: String,
     pub space: String,
+    pub public_key: String,
+    pub envelopes: Mutex<Vec<Envelope>>,
     /// Errors to answer the next calls with, in order.
     pub failures: Mutex<VecDeque<PphError>>,
     /// Refuse the push of any change whose record is one of these.
@@ -23,10 +26,12 @@ pub(crate) struct FakeRelay {
 }
 
 impl FakeRelay {
-    pub(crate) fn new(account: &str, space: &str) -> Self {
+    pub(crate) fn new(account: &str, space: &str, public_key: &str) -> Self {
         FakeRelay {
             account: account.into(),
             space: space.into(),
+            public_key: public_key.into(),
+            envelopes: Mutex::new(Vec::new()),
             failures: Mutex::new(VecDeque::new()),
             refuse_entities: Mutex::new(Vec::new()),
             stored: Mutex::new(Vec::new()),
@@ -154,6 +159,56 @@ impl Relay for FakeRelay {
         Self::unsupported()
     }
     async fn remove_member(&self, _: &str, _: &str, _: &str) -> Result<()> {
+        Self::unsupported()
+    }
+    async fn keys(&self, _: &str) -> Result<KeysResponse> {
+        self.next_failure()?;
+        let envelopes = crate::store::lock(&self.envelopes).clone();
+        let mut epochs: Vec<EpochRecipients> = Vec::new();
+        for e in &envelopes {
+            match epochs
+                .iter_mut()
+                .find(|x| x.key == e.key && x.epoch == e.epoch)
+            {
+                Some(x) => x.recipients.push(e.recipient.clone()),
+                None => epochs.push(EpochRecipients {
+                    key: e.key,
+                    epoch: e.epoch,
+                    recipients: vec![e.recipient.clone()],
+                }),
+            }
+        }
+        Ok(KeysResponse {
+            spaces: vec![SpaceKeys {
+                space: self.space.clone(),
+                kind: SpaceKind::Personal,
+                epochs,
+                readers: vec![Reader {
+                    account_id: self.account.clone(),
+                    public_key: Some(self.public_key.clone()),
+                    keys: KeyName::PERSONAL.to_vec(),
+                }],
+            }],
+            envelopes,
+        })
+    }
+    async fn put_envelopes(&self, _: &str, req: &PutEnvelopesRequest) -> Result<()> {
+        self.next_failure()?;
+        let mut stored = crate::store::lock(&self.envelopes);
+        let taken = req.creates.iter().any(|c| {
+            stored
+                .iter()
+                .any(|e| (e.space.as_str(), e.key, e.epoch) == (c.space.as_str(), c.key, c.epoch))
+        });
+        if taken {
+            return Err(PphError::Conflict {
+                reason: "epoch begun".into(),
+            });
+        }
+        stored.extend(req.envelopes.iter().cloned());
+        Ok(())
+    }
+    async fn set_account_keys(&self, _: &str, _: &AccountKeysRequest) -> Result<()> {
         Self::unsupported()
     }
 }

@@ -326,6 +326,7 @@ pub(crate) fn erase(
 /// Applies one page pulled from `source` (its erasures first: they come
 /// after every change they erased) and moves the space's cursor past it,
 /// in one transaction: a crash leaves either both or neither.
+#[cfg(test)]
 pub(crate) fn apply_page(
     store: &Store,
     source: &SpaceFacts,
@@ -333,10 +334,31 @@ pub(crate) fn apply_page(
     erased: &[ErasedRecord],
     next: i64,
 ) -> Result<ApplyReport> {
+    apply_pulled(store, source, changes, &[], erased, next)
+}
+
+/// `apply_page` for a page whose sealed values were opened: those that did
+/// not open (`unopened`) are set aside in the same transaction.
+pub(crate) fn apply_pulled(
+    store: &Store,
+    source: &SpaceFacts,
+    changes: &[Authored],
+    unopened: &[(Authored, Refusal)],
+    erased: &[ErasedRecord],
+    next: i64,
+) -> Result<ApplyReport> {
     store.write(|tx| {
         let erased = erase(tx, source, erased)?;
         let mut report = apply(tx, source, changes)?;
         report.erased = erased;
+        // Sealed values that did not open, set aside like any refusal.
+        let mut rules: BTreeMap<Refusal, u32> = report.set_aside_rules.drain(..).collect();
+        for (a, rule) in unopened {
+            set_aside(tx.tx, a, *rule, tx.now_ms())?;
+            *rules.entry(*rule).or_default() += 1;
+        }
+        report.set_aside = rules.values().sum();
+        report.set_aside_rules = rules.into_iter().collect();
         super::store::set_cursor(tx.tx, &source.space, next)?;
         Ok(report)
     })

@@ -4,6 +4,7 @@
 //! listener, shares, and the clinician's consultation view.
 
 mod account;
+mod account_keys;
 mod client;
 #[cfg(test)]
 mod client_tests;
@@ -12,10 +13,14 @@ mod consultation;
 mod engine;
 #[cfg(test)]
 mod fake_relay;
+mod key_plan;
+mod key_store;
+mod keys;
 pub mod merge;
 #[cfg(test)]
 mod merge_tests;
 pub mod model;
+mod opening;
 mod proposals;
 pub(crate) mod registry;
 mod shares;

@@ -29,7 +29,7 @@ impl SyncEngine {
             ));
         }
         let (relay, token, _) = self.net.online(&self.store)?;
-        relay
+        let share = relay
             .grant_share(
                 &token,
                 &GrantShareRequest {
@@ -39,14 +39,20 @@ impl SyncEngine {
                 },
             )
             .await
-            .map(Share::from)
+            .map(Share::from)?;
+        self.keys_after_share_change(&*relay, &token).await;
+        Ok(share)
     }
 
-    /// Ends a share at once: the clinician's next sync deletes their copy.
+    /// Ends a share at once: the clinician's next sync deletes their copy,
+    /// and the shared scopes' keys turn over, so nothing written from now on
+    /// opens for them even from the relay's own files.
     pub async fn revoke_share(&self, share_id: String) -> Result<(), PphError> {
         check_id("share_id", &share_id)?;
         let (relay, token, _) = self.net.online(&self.store)?;
-        relay.revoke_share(&token, &share_id).await
+        relay.revoke_share(&token, &share_id).await?;
+        self.keys_after_share_change(&*relay, &token).await;
+        Ok(())
     }
 
     /// This patient's shares, live and ended.
@@ -139,6 +145,14 @@ impl SyncEngine {
 }
 
 impl SyncEngine {
+    /// Wraps the shared scopes' keys to a new clinician, or turns them over
+    /// after a revocation, at once; offline, the next sync does it (the
+    /// share itself is already made or ended on the relay).
+    pub(super) async fn keys_after_share_change(&self, relay: &dyn crate::net::Relay, token: &str) {
+        let _one_at_a_time = self.running.lock().await;
+        let _ = self.sync_keys(relay, token).await;
+    }
+
     /// A patient sharing with this clinician now, by their space;
     /// `Unauthorized` once the share has ended (or if it never was).
     pub(super) fn shared_patient(&self, patient_space: &str) -> Result<SharedPatient, PphError> {

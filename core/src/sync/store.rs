@@ -154,7 +154,8 @@ pub(crate) fn save_shared_patients(conn: &Connection, patients: &[SharedPatient]
 pub(crate) fn forget_account(conn: &Connection, personal_space: &str) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM sync_account; DELETE FROM sync_cursors; DELETE FROM sync_shared;
-         DELETE FROM sync_spaces; DELETE FROM device_names;",
+         DELETE FROM sync_spaces; DELETE FROM device_names;
+         DELETE FROM account_key; DELETE FROM space_keys;",
     )?;
     conn.execute(
         "UPDATE change_log SET synced = 0 WHERE space = ?1",

@@ -1,0 +1,253 @@
+//! The account's keys at sign-up, sign-in, a password change, a new
+//! recovery code and a recovery: the password and recovery code are turned
+//! into keys here (`crypto::password`), only their authentication keys go
+//! to the relay, and the account's private key travels sealed under their
+//! wrapping keys.
+
+use super::client::SyncEngine;
+use super::key_store;
+use crate::crypto::password::{self, SecretKeys};
+use crate::crypto::wrap::AccountKeyPair;
+use crate::error::PphError;
+use crate::store::AccountInfo;
+use pph_protocol::sealed::AccountKeys;
+use pph_protocol::wire::{AccountKeysRequest, SignInRequest};
+use zeroize::Zeroizing;
+
+fn internal(reason: &str) -> PphError {
+    PphError::Internal {
+        reason: reason.to_owned(),
+    }
+}
+
+/// A new password's length, checked here: the relay never sees it.
+pub(super) fn check_new_password(password: &str) -> Result<(), PphError> {
+    password::check_password(password).map_err(|reason| PphError::validation("password", reason))
+}
+
+/// The password's keys for this email, stretched off the async threads.
+pub(super) async fn password_keys(email: &str, password: &str) -> Result<SecretKeys, PphError> {
+    let (email, password) = (email.to_owned(), Zeroizing::new(password.to_owned()));
+    tokio::task::spawn_blocking(move || password::from_password(&email, &password))
+        .await
+        .map_err(|_| internal("the password could not be stretched"))?
+        .ok_or_else(|| internal("the password could not be stretched"))
+}
+
+fn recovery_keys(email: &str, code: &str) -> Result<SecretKeys, PphError> {
+    password::from_recovery_code(email, code).ok_or_else(|| {
+        PphError::validation(
+            "recovery_code",
+            "a recovery code is 32 letters and digits (0-9, A-F), as printed",
+        )
+    })
+}
+
+fn seal(wrap: &SecretKeys, space: &str, pair: &AccountKeyPair) -> Result<String, PphError> {
+    password::seal_private(&wrap.wrap, space, &pair.private_bytes())
+        .ok_or_else(|| internal("could not seal the account's key"))
+}
+
+/// A new account's keys: a key pair sealed under the password and under a
+/// new recovery code, with that code (to show once) and its keys.
+pub(super) struct NewKeys {
+    pub pair: AccountKeyPair,
+    pub sealed: AccountKeys,
+    pub code: Zeroizing<String>,
+    pub recovery: SecretKeys,
+}
+
+pub(super) fn new_keys(email: &str, space: &str, pw: &SecretKeys) -> Result<NewKeys, PphError> {
+    let pair = AccountKeyPair::generate();
+    let code = password::new_recovery_code();
+    let recovery = recovery_keys(email, &code)?;
+    let sealed = AccountKeys {
+        public_key: pair.public_b64(),
+        by_password: seal(pw, space, &pair)?,
+        by_recovery: seal(&recovery, space, &pair)?,
+    };
+    Ok(NewKeys {
+        pair,
+        sealed,
+        code,
+        recovery,
+    })
+}
+
+impl SyncEngine {
+    /// After a sign-in with the password: opens the account's private key
+    /// with its wrapping key, or (an account with none yet) makes the keys.
+    pub(super) async fn keep_keys(
+        &self,
+        info: &AccountInfo,
+        token: &str,
+        keys: Option<AccountKeys>,
+        pw: &SecretKeys,
+    ) -> Result<(), PphError> {
+        let relay = self.net.relay(&info.server_url)?;
+        let (pair, sealed, code) = match keys {
+            Some(sealed) => {
+                let private =
+                    password::open_private(&pw.wrap, &info.personal_space, &sealed.by_password)
+                        .ok_or_else(|| {
+                            internal("the account's key does not open with this password")
+                        })?;
+                let pair = AccountKeyPair::from_private(&private)
+                    .ok_or_else(|| internal("the account's key is not a key"))?;
+                (pair, sealed, None)
+            }
+            None => {
+                let new = new_keys(&info.email, &info.personal_space, pw)?;
+                relay
+                    .set_account_keys(
+                        token,
+                        &AccountKeysRequest {
+                            keys: new.sealed.clone(),
+                            current: None,
+                            new_password: None,
+                            new_recovery: Some(new.recovery.auth.to_string()),
+                        },
+                    )
+                    .await?;
+                (new.pair, new.sealed, Some(new.code))
+            }
+        };
+        self.store.write(|tx| {
+            key_store::save_account_key(tx.tx, &pair, &sealed, code.as_deref().map(String::as_str))
+        })?;
+        Ok(())
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl SyncEngine {
+    /// The recovery code made at sign-up (or by `new_recovery_code`), once:
+    /// the device forgets it when it is read. Show it to be written down
+    /// or printed; with it, a forgotten password loses nothing.
+    pub fn take_recovery_code(&self) -> Result<Option<String>, PphError> {
+        Ok(self
+            .store
+            .write(|tx| key_store::take_recovery_code(tx.tx))?)
+    }
+
+    /// Changes the password: the account's key is sealed again under the
+    /// new one, so every device keeps reading everything. `Forbidden` if
+    /// `current` is wrong, and nothing changes.
+    pub async fn change_password(&self, current: String, new: String) -> Result<(), PphError> {
+        check_new_password(&new)?;
+        let (relay, token, session) = self.net.online(&self.store)?;
+        let info = session.info;
+        let (pair, sealed) =
+            self.store
+                .read(key_store::account_key)?
+                .ok_or_else(|| PphError::Forbidden {
+                    reason: "this device has no keys for the account: sign in again".into(),
+                })?;
+        let old = password_keys(&info.email, &current).await?;
+        let new = password_keys(&info.email, &new).await?;
+        let sealed = AccountKeys {
+            by_password: seal(&new, &info.personal_space, &pair)?,
+            ..sealed
+        };
+        relay
+            .set_account_keys(
+                &token,
+                &AccountKeysRequest {
+                    keys: sealed.clone(),
+                    current: Some(old.auth.to_string()),
+                    new_password: Some(new.auth.to_string()),
+                    new_recovery: None,
+                },
+            )
+            .await?;
+        self.store
+            .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;
+        Ok(())
+    }
+
+    /// Makes a new recovery code (the old one stops working) and returns it
+    /// to show once. `Forbidden` if the password is wrong.
+    pub async fn new_recovery_code(&self, password: String) -> Result<String, PphError> {
+        let (relay, token, session) = self.net.online(&self.store)?;
+        let info = session.info;
+        let (pair, sealed) =
+            self.store
+                .read(key_store::account_key)?
+                .ok_or_else(|| PphError::Forbidden {
+                    reason: "this device has no keys for the account: sign in again".into(),
+                })?;
+        let pw = password_keys(&info.email, &password).await?;
+        let code = password::new_recovery_code();
+        let recovery = recovery_keys(&info.email, &code)?;
+        let sealed = AccountKeys {
+            by_recovery: seal(&recovery, &info.personal_space, &pair)?,
+            ..sealed
+        };
+        relay
+            .set_account_keys(
+                &token,
+                &AccountKeysRequest {
+                    keys: sealed.clone(),
+                    current: Some(pw.auth.to_string()),
+                    new_password: None,
+                    new_recovery: Some(recovery.auth.to_string()),
+                },
+            )
+            .await?;
+        self.store
+            .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;
+        Ok(code.to_string())
+    }
+
+    /// Signs this device in with the recovery code, for a forgotten
+    /// password, and sets `new_password`: everything stays readable.
+    /// `Unauthorized` if the email or code is wrong.
+    pub async fn sign_in_with_recovery_code(
+        &self,
+        server_url: String,
+        email: String,
+        recovery_code: String,
+        new_password: String,
+    ) -> Result<AccountInfo, PphError> {
+        check_new_password(&new_password)?;
+        let recovery = recovery_keys(&email, &recovery_code)?;
+        let relay = self.net.relay(&server_url)?;
+        let session = relay
+            .sign_in(&SignInRequest {
+                email: email.clone(),
+                password: recovery.auth.to_string(),
+                device_name: self.device_name.clone(),
+                node: self.store.node().to_owned(),
+                recovery: true,
+            })
+            .await?;
+        let sealed = session.keys.clone().ok_or_else(|| PphError::Forbidden {
+            reason: "this account has no recovery code: sign in with the password".into(),
+        })?;
+        let private =
+            password::open_private(&recovery.wrap, &session.personal_space, &sealed.by_recovery)
+                .ok_or(PphError::Unauthorized)?;
+        let pair = AccountKeyPair::from_private(&private)
+            .ok_or_else(|| internal("the account's key is not a key"))?;
+        let pw = password_keys(&email, &new_password).await?;
+        let sealed = AccountKeys {
+            by_password: seal(&pw, &session.personal_space, &pair)?,
+            ..sealed
+        };
+        relay
+            .set_account_keys(
+                &session.token,
+                &AccountKeysRequest {
+                    keys: sealed.clone(),
+                    current: Some(recovery.auth.to_string()),
+                    new_password: Some(pw.auth.to_string()),
+                    new_recovery: None,
+                },
+            )
+            .await?;
+        let info = self.begin_session(&server_url, &email, session)?;
+        self.store
+            .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;
+        Ok(info)
+    }
+}

@@ -1,0 +1,119 @@
+//! This device's keys, in its encrypted store: the account's key pair (with
+//! the sealed copies the relay keeps, and a recovery code not yet shown)
+//! and every data key epoch it holds. Free functions over a connection,
+//! called inside `Store::read` and `Store::write`.
+
+use crate::crypto::wrap::AccountKeyPair;
+use crate::crypto::Key32;
+use crate::error::Result;
+use pph_protocol::sealed::{AccountKeys, KeyName};
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::BTreeMap;
+
+/// A space's epochs held here, by key.
+pub(crate) type Held = BTreeMap<(KeyName, u32), Key32>;
+
+pub(crate) fn save_account_key(
+    conn: &Connection,
+    pair: &AccountKeyPair,
+    sealed: &AccountKeys,
+    recovery_code: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO account_key (id, private_key, public_key, sealed, recovery_code)
+         VALUES (1, ?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET private_key = excluded.private_key,
+           public_key = excluded.public_key, sealed = excluded.sealed,
+           recovery_code = coalesce(excluded.recovery_code, recovery_code)",
+        (
+            &pair.private_bytes()[..],
+            pair.public_b64(),
+            serde_json::to_string(sealed)?,
+            recovery_code,
+        ),
+    )?;
+    Ok(())
+}
+
+/// The account's key pair and its sealed copies; None before sign-in.
+pub(crate) fn account_key(conn: &Connection) -> Result<Option<(AccountKeyPair, AccountKeys)>> {
+    let row: Option<(Vec<u8>, String)> = conn
+        .query_row(
+            "SELECT private_key, sealed FROM account_key WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((private, sealed)) = row else {
+        return Ok(None);
+    };
+    let private = zeroize::Zeroizing::new(private);
+    Ok(AccountKeyPair::from_private(&private).zip(serde_json::from_str(&sealed).ok()))
+}
+
+/// The recovery code made here and not yet shown; forgotten once read.
+pub(crate) fn take_recovery_code(conn: &Connection) -> Result<Option<String>> {
+    let code: Option<String> = conn
+        .query_row(
+            "SELECT recovery_code FROM account_key WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    conn.execute("UPDATE account_key SET recovery_code = NULL", [])?;
+    Ok(code)
+}
+
+pub(crate) fn save_space_key(
+    conn: &Connection,
+    space: &str,
+    key: KeyName,
+    epoch: u32,
+    secret: &Key32,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO space_keys (space, key_name, epoch, secret) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute((space, key.code(), epoch, &secret.bytes()[..]))?;
+    Ok(())
+}
+
+/// Every epoch of `space`'s keys held here.
+pub(crate) fn held(conn: &Connection, space: &str) -> Result<Held> {
+    let mut stmt =
+        conn.prepare_cached("SELECT key_name, epoch, secret FROM space_keys WHERE space = ?1")?;
+    let rows = stmt.query_map([space], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(2)?),
+        ))
+    })?;
+    let mut held = Held::new();
+    for row in rows {
+        let (name, epoch, secret) = row?;
+        if let (Some(key), Some(secret)) = (
+            pph_protocol::codes::parse::<KeyName>(&name),
+            Key32::from_slice(&secret),
+        ) {
+            held.insert((key, epoch), secret);
+        }
+    }
+    Ok(held)
+}
+
+/// The newest epoch of a key held here, which new values are sealed under.
+pub(crate) fn latest(held: &Held, key: KeyName) -> Option<(u32, &Key32)> {
+    held.range((key, 0)..=(key, u32::MAX))
+        .next_back()
+        .map(|((_, epoch), secret)| (*epoch, secret))
+}
+
+/// Forgets every key on this device (signing out): signing in again brings
+/// them back from the relay, sealed as they were.
+pub(crate) fn forget_keys(conn: &Connection) -> Result<()> {
+    conn.execute_batch("DELETE FROM account_key; DELETE FROM space_keys;")?;
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! The sync engine's keys: before every push, this device opens the
+//! envelopes wrapped to its account and does what `key_plan` says for each
+//! space it is a member of; a push seals each value under its space's
+//! newest key; a pull opens each value before the merge judges it
+//! (`opening.rs`).
+
+use super::client::SyncEngine;
+use super::key_plan::{plan, KeyAction, Recipient};
+use super::key_store::{self, Held};
+use crate::crypto::wrap::{wrap, AccountKeyPair};
+use crate::crypto::{seal, Key32};
+use crate::error::PphError;
+use crate::net::Relay;
+use pph_protocol::sealed::{EpochRef, KeyName, PutEnvelopesRequest, SpaceKeys};
+use pph_protocol::wire::MAX_PUSH_CHANGES;
+use pph_protocol::Change;
+use std::collections::{BTreeSet, HashMap};
+
+/// Tries at beginning epochs before giving up on this sync (another device
+/// may have begun the same one a moment earlier).
+const KEY_ROUNDS: u32 = 3;
+
+fn internal(reason: &str) -> PphError {
+    PphError::Internal {
+        reason: reason.to_owned(),
+    }
+}
+
+/// The envelopes and epochs one space's actions make, and the keys begun.
+#[derive(Default)]
+struct Made {
+    request: PutEnvelopesRequest,
+    begun: Vec<(EpochRef, Key32)>,
+}
+
+fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held) -> Result<Made, PphError> {
+    let mut made = Made::default();
+    let envelope = |secret: &Key32, key, epoch, to: &Recipient, made: &mut Made| {
+        let e = wrap(
+            secret,
+            &space.space,
+            key,
+            epoch,
+            &to.account_id,
+            &to.public_key,
+        )
+        .ok_or_else(|| internal("a reader's public key is not a key"))?;
+        made.request.envelopes.push(e);
+        Ok::<(), PphError>(())
+    };
+    for action in actions {
+        match action {
+            KeyAction::Begin { key, epoch, to } => {
+                let secret = Key32::random();
+                for r in &to {
+                    envelope(&secret, key, epoch, r, &mut made)?;
+                }
+                let at = EpochRef {
+                    space: space.space.clone(),
+                    key,
+                    epoch,
+                };
+                made.request.creates.push(at.clone());
+                made.begun.push((at, secret));
+            }
+            KeyAction::Give { key, epoch, to } => {
+                if let Some(secret) = held.get(&(key, epoch)) {
+                    envelope(secret, key, epoch, &to, &mut made)?;
+                }
+            }
+        }
+    }
+    Ok(made)
+}
+
+impl SyncEngine {
+    /// This account's key pair on this device.
+    pub(super) fn account_pair(&self) -> Result<AccountKeyPair, PphError> {
+        self.store
+            .read(key_store::account_key)?
+            .map(|(pair, _)| pair)
+            .ok_or_else(|| PphError::Forbidden {
+                reason: "this device has no keys for the account: sign in again".into(),
+            })
+    }
+
+    /// Opens new envelopes, then begins, turns over and hands out keys.
+    pub(super) async fn sync_keys(&self, relay: &dyn Relay, token: &str) -> Result<(), PphError> {
+        let pair = self.account_pair()?;
+        for round in 1..=KEY_ROUNDS {
+            let view = relay.keys(token).await?;
+            self.store.write(|tx| {
+                for e in &view.envelopes {
+                    // An envelope that does not open (not for this key
+                    // pair) is left: the key it carries stays unknown.
+                    if let Ok(secret) = pair.unwrap(e) {
+                        key_store::save_space_key(tx.tx, &e.space, e.key, e.epoch, &secret)?;
+                    }
+                }
+                Ok(())
+            })?;
+            let mut conflict = false;
+            for space in &view.spaces {
+                let held = self.store.read(|c| key_store::held(c, &space.space))?;
+                let holding: BTreeSet<(KeyName, u32)> = held.keys().copied().collect();
+                let made = carry_out(space, plan(space, &holding), &held)?;
+                match self.publish(relay, token, made).await {
+                    Err(PphError::Conflict { .. }) if round < KEY_ROUNDS => conflict = true,
+                    other => other?,
+                }
+            }
+            if !conflict {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what one space's actions made: the epochs begun with their
+    /// envelopes in one request, then the rest in bounded ones. A begun key
+    /// is kept here only once the relay took it.
+    async fn publish(&self, relay: &dyn Relay, token: &str, made: Made) -> Result<(), PphError> {
+        let Made { request, begun } = made;
+        let (first, rest): (Vec<_>, Vec<_>) = request.envelopes.into_iter().partition(|e| {
+            request
+                .creates
+                .iter()
+                .any(|c| (c.space.as_str(), c.key, c.epoch) == (e.space.as_str(), e.key, e.epoch))
+        });
+        if !request.creates.is_empty() {
+            relay
+                .put_envelopes(
+                    token,
+                    &PutEnvelopesRequest {
+                        envelopes: first,
+                        creates: request.creates,
+                    },
+                )
+                .await?;
+            self.store.write(|tx| {
+                for (at, secret) in &begun {
+                    key_store::save_space_key(tx.tx, &at.space, at.key, at.epoch, secret)?;
+                }
+                Ok(())
+            })?;
+        }
+        for chunk in rest.chunks(MAX_PUSH_CHANGES) {
+            relay
+                .put_envelopes(
+                    token,
+                    &PutEnvelopesRequest {
+                        envelopes: chunk.to_vec(),
+                        creates: Vec::new(),
+                    },
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The batch with every value sealed under its space's newest key held
+    /// here; a change whose key has not reached this device yet (a group
+    /// just joined) is left out and stays in the outbox.
+    pub(super) fn seal_batch(&self, batch: Vec<Change>) -> Result<Vec<Change>, PphError> {
+        let mut keys: HashMap<String, Held> = HashMap::new();
+        let mut sealed = Vec::with_capacity(batch.len());
+        for c in batch {
+            if !keys.contains_key(&c.space) {
+                let held = self.store.read(|conn| key_store::held(conn, &c.space))?;
+                keys.insert(c.space.clone(), held);
+            }
+            let Some(key) = KeyName::for_kind(&c.entity_type) else {
+                continue;
+            };
+            let latest = keys
+                .get(&c.space)
+                .and_then(|held| key_store::latest(held, key));
+            if let Some((epoch, secret)) = latest {
+                sealed.push(
+                    seal::seal(&c, key, epoch, secret)
+                        .ok_or_else(|| internal("could not seal a change"))?,
+                );
+            }
+        }
+        Ok(sealed)
+    }
+
+    /// `change` sealed as this device would push it; None without a key
+    /// for its space here. What any member's own device can make (so tests
+    /// forge with it what a malicious member would send), and all a relay
+    /// cannot: it holds no key.
+    pub fn seal_as_this_device(&self, change: &Change) -> Result<Option<Change>, PphError> {
+        Ok(self.seal_batch(vec![change.clone()])?.pop())
+    }
+
+    /// A change as this device would open it from a pull; None if it does
+    /// not open here (no key for it, or altered). What a device that kept
+    /// its keys can read of a relay's raw rows.
+    pub fn open_as_this_device(&self, change: &Change) -> Result<Option<Change>, PphError> {
+        let held = self.held_for(&change.space)?;
+        Ok(crate::crypto::seal::open(change, |key, epoch| held.get(&(key, epoch)).cloned()).ok())
+    }
+
+    /// Every key epoch held for a space (a clinician's for a patient's
+    /// space too: its envelopes came to the clinician's own store).
+    pub(super) fn held_for(&self, space: &str) -> Result<Held, PphError> {
+        Ok(self.store.read(|c| key_store::held(c, space))?)
+    }
+}
