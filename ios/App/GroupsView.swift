@@ -17,6 +17,9 @@ struct GroupsView: View {
                         GroupDetailView(companion: companion, group: entry.group, groups: model)
                     }
                 }
+                if model.ui.waitingForKey > 0 {
+                    Text("Joined \(model.ui.waitingForKey) group(s): it opens here once a member's phone lets this one in (when it next syncs).")
+                }
                 Section("Join a group") {
                     TextField("Invite code", text: $code).textInputAutocapitalization(.characters)
                     Button("Join") { Task { await model.join(code: code); code = "" } }.disabled(code.isEmpty)

@@ -97,6 +97,95 @@ impl Relay {
     }
 }
 
+impl Relay {
+    /// Every change the relay keeps for `space`, read straight from its
+    /// tables past every check: what a breach of its storage would give.
+    pub async fn raw_changes(&self, space: &str) -> Vec<pph_protocol::Change> {
+        const SQL: &str = "SELECT body FROM changes WHERE space = $1 ORDER BY seq";
+        let bodies: Vec<String> = match self {
+            Relay::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("server file");
+                conn.busy_timeout(std::time::Duration::from_secs(5))
+                    .expect("busy timeout");
+                let mut stmt = conn.prepare(&SQL.replace('$', "?")).expect("prepare");
+                stmt.query_map([space], |r| r.get(0))
+                    .expect("query")
+                    .collect::<rusqlite::Result<_>>()
+                    .expect("rows")
+            }
+            Relay::Postgres(url) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect");
+                tokio::spawn(conn);
+                client
+                    .query(SQL, &[&space])
+                    .await
+                    .expect("query")
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect()
+            }
+        };
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).expect("a stored change"))
+            .collect()
+    }
+
+    /// Where the relay's storage holds `needle`, ignoring case: the SQLite
+    /// file and its write-ahead log byte for byte, or every row of every
+    /// PostgreSQL table as text. Empty: nowhere.
+    pub async fn places_holding(&self, needle: &str) -> Vec<String> {
+        match self {
+            Relay::Sqlite(path) => {
+                let wal = PathBuf::from(format!("{}-wal", path.display()));
+                [path.clone(), wal]
+                    .into_iter()
+                    .filter(|p| {
+                        let bytes = std::fs::read(p).unwrap_or_default();
+                        let lower = String::from_utf8_lossy(&bytes).to_lowercase();
+                        lower.contains(&needle.to_lowercase())
+                    })
+                    .map(|p| p.display().to_string())
+                    .collect()
+            }
+            Relay::Postgres(url) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect");
+                tokio::spawn(conn);
+                let tables: Vec<String> = client
+                    .query(
+                        "SELECT table_name::text FROM information_schema.tables
+                         WHERE table_schema = 'public'",
+                        &[],
+                    )
+                    .await
+                    .expect("tables")
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let mut found = Vec::new();
+                for t in tables {
+                    let sql = format!(
+                        "SELECT count(*) FROM \"{t}\" x WHERE x::text ILIKE '%' || $1 || '%'"
+                    );
+                    let n: i64 = client
+                        .query_one(&sql, &[&needle])
+                        .await
+                        .expect("search")
+                        .get(0);
+                    if n > 0 {
+                        found.push(t);
+                    }
+                }
+                found
+            }
+        }
+    }
+}
+
 pub struct ServerProcess {
     child: Child,
     relay: Relay,
@@ -286,7 +375,7 @@ pub async fn token_for_from(url: &str, email: &str, from: [u8; 4]) -> String {
         .expect("client");
     let session: pph_protocol::wire::SessionResponse = client
         .post(format!("{url}/v1/sessions"))
-        .json(&serde_json::json!({"email": email, "password": PASSWORD, "device_name": "test", "node": "0123456789abcdef"}))
+        .json(&serde_json::json!({"email": email, "password": pph_core::relay_password(email, PASSWORD), "device_name": "test", "node": "0123456789abcdef"}))
         .send()
         .await
         .expect("sign in")

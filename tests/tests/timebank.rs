@@ -162,14 +162,15 @@ async fn an_exchange_settles_after_both_sync_and_only_its_people_see_it() {
         let body: serde_json::Value = response.json().await.expect("json");
         assert_eq!(body["refused"][0]["rule"], "not_author", "{body}");
     }
-    // A giver's confirmation of their own gift, forged straight into the
-    // relay's store past its checks, is set aside by the receiver's phone.
-    relay
-        .forge(
-            &account_id(&gus),
-            &settle(&group.id, &chat.id, "confirmed_at_ms"),
-        )
-        .await;
+    // A giver's confirmation of their own gift, sealed by his own phone
+    // and forged straight into the relay's store past its checks, is set
+    // aside by the receiver's phone.
+    let sealed = gus
+        .sync()
+        .seal_as_this_device(&settle(&group.id, &chat.id, "confirmed_at_ms"))
+        .expect("seal")
+        .expect("gus holds the group key");
+    relay.forge(&account_id(&gus), &sealed).await;
     let report = fay.sync().sync_now().await.expect("fay syncs");
     assert_eq!(report.set_aside, 1, "{report:?}");
     assert_eq!(set_aside_rules(&fay), ["not_author"]);

@@ -277,16 +277,25 @@ async fn only_its_creator_or_a_facilitator_changes_a_meetup(relay: Relay, dir: &
     assert!(seen[0].meetup.cancelled);
 }
 
+/// What a relay can forge is unsealed (it holds no key), and what Mal's
+/// own phone seals is judged like anything else he sends.
 async fn changes_forged_into_the_relay_are_set_aside_by_every_client(relay: Relay, dir: &Path) {
     let s = scene(relay, dir).await;
+    let edit = change(
+        &s.group.id,
+        "group_message",
+        &s.message.id,
+        "body",
+        json!("forged"),
+    );
+    let sealed_by_mal = s
+        .mal
+        .sync()
+        .seal_as_this_device(&edit)
+        .expect("seal")
+        .expect("Mal holds the group's key");
     let forged = [
-        change(
-            &s.group.id,
-            "group_message",
-            &s.message.id,
-            "body",
-            json!("forged"),
-        ),
+        sealed_by_mal,
         change(
             &s.group.id,
             "care_plan",
@@ -309,7 +318,7 @@ async fn changes_forged_into_the_relay_are_set_aside_by_every_client(relay: Rela
     assert_eq!(report.set_aside, 3, "{report:?}");
     assert_eq!(
         set_aside_rules(&s.pat),
-        ["not_author", "not_owner", "wrong_space_kind"]
+        ["not_author", "unsealed", "unsealed"]
     );
     assert_eq!(
         s.pat
@@ -479,7 +488,8 @@ async fn wrong_passwords_at_once_are_counted_and_a_stranger_locks_no_one_out(
             .build()
             .expect("client")
     };
-    let attempt = |client: reqwest::Client, email: String, password: &'static str| {
+    let attempt = |client: reqwest::Client, email: String, password: &str| {
+        let password = password.to_owned();
         let url = server.url.clone();
         async move {
             client
@@ -514,13 +524,15 @@ async fn wrong_passwords_at_once_are_counted_and_a_stranger_locks_no_one_out(
         "{statuses:?}"
     );
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 35);
-    // The stranger is held back; the person, elsewhere, is not.
+    // The stranger is held back; the person, elsewhere, is not (their
+    // phone sends the password's authentication key, never the password).
+    let right = relay_password("pat@example.org", PASSWORD).expect("key");
     assert_eq!(
-        attempt(stranger.clone(), "pat@example.org".into(), PASSWORD).await,
+        attempt(stranger.clone(), "pat@example.org".into(), &right).await,
         429
     );
     assert_eq!(
-        attempt(from([127, 0, 0, 3]), "pat@example.org".into(), PASSWORD).await,
+        attempt(from([127, 0, 0, 3]), "pat@example.org".into(), &right).await,
         200
     );
     // Guesses spread over many accounts from one address are caught too.
@@ -699,7 +711,13 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
         refused(push(url, &doc_token, &[goal, proposal(&s.mal_id)]).await).await,
         ["not_owner", "author_mismatch"]
     );
-    let fine = proposal(&doc_id);
+    // Doc's phone, once it has the care plan's key, seals a proposal.
+    doc.sync().sync_now().await.expect("doc syncs");
+    let fine = doc
+        .sync()
+        .seal_as_this_device(&proposal(&doc_id))
+        .expect("seal")
+        .expect("Doc holds the care plan's key");
     let first = push(url, &doc_token, std::slice::from_ref(&fine)).await;
     assert_eq!(first.status().as_u16(), 200);
     let replay: Value = push(url, &doc_token, std::slice::from_ref(&fine))
@@ -720,7 +738,8 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
         ["not_owner"],
         "only the person decides"
     );
-    // Forged into the relay as Mal's: the phone sets it aside.
+    // Forged into the relay as Mal's (he holds no key to Pat's records, so
+    // it is unsealed): the phone sets it aside.
     s.relay.forge(&s.mal_id, &proposal(&s.mal_id)).await;
     s.pat.sync().sync_now().await.expect("sync");
     let arrived = s
@@ -732,7 +751,7 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
         arrived.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
         [fine.entity_id.as_str()]
     );
-    assert_eq!(set_aside_rules(&s.pat), ["not_owner"]);
+    assert_eq!(set_aside_rules(&s.pat), ["unsealed"]);
 
     let share = s.pat.sync().shares().await.expect("shares")[0]
         .share_id

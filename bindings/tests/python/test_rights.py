@@ -31,6 +31,8 @@ class DeleteAccountTest(unittest.TestCase):
             code = (await fay.groups().invite_code(group.id, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))).code
             await fay.sync().sync_now()
             await gus.groups().join_group(code)
+            # A member's device wraps the group's key to a newcomer when it syncs.
+            await fay.sync().sync_now()
             await gus.sync().sync_now()
             gus.groups().post_message(group.id, "Bye all", None)
             await gus.sync().sync_now()

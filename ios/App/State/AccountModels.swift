@@ -135,6 +135,8 @@ struct GroupEntry: Identifiable, Equatable {
 
 struct GroupsUi: Equatable {
     var groups: [GroupEntry] = []
+    /// Groups joined whose key no member's phone has passed on yet.
+    var waitingForKey: UInt32 = 0
     /// The last code made here, to read out or send to a new member.
     var invite: GroupInvite?
     var error: String?
@@ -151,6 +153,7 @@ final class GroupsModel: ObservableObject {
         do {
             let groups = companion.groups()
             ui.groups = try groups.groups().map { GroupEntry(group: $0, unread: try groups.unreadCount(groupId: $0.id)) }
+            ui.waitingForKey = try groups.groupsWaitingForKey()
             ui.error = nil
         } catch {
             ui.error = describe(error)
@@ -158,7 +161,8 @@ final class GroupsModel: ObservableObject {
     }
 
     /// Joins with a code as typed (case, spaces and dashes do not matter),
-    /// then syncs so the group's name and messages arrive.
+    /// then syncs so the group's name and messages arrive, once a member's
+    /// phone has passed this one the group's key (`waitingForKey` till then).
     func join(code: String) async {
         do {
             _ = try await companion.groups().joinGroup(code: code)

@@ -266,6 +266,12 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         await groups.join(code: "XXXXX-XXXXX")
         try check(groups.ui.error == "That code is unknown, expired or revoked", "error \(String(describing: groups.ui.error))")
         await groups.join(code: code.lowercased())
+        try check(groups.ui.groups.isEmpty && groups.ui.waitingForKey == 1, "waiting \(groups.ui)")
+        // The host's phone passes the group's key on when it syncs.
+        _ = try await host.sync().syncNow()
+        _ = try await guest.sync().syncNow()
+        groups.refresh()
+        try check(groups.ui.waitingForKey == 0, "still waiting \(groups.ui)")
         try check(groups.ui.groups.map(\.group.name) == ["Walkers"] && groups.ui.groups.first?.unread == 1,
                   "groups \(groups.ui)")
 

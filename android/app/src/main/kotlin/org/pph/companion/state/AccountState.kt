@@ -113,6 +113,8 @@ data class GroupEntry(val group: Group, val unread: UInt)
 
 data class GroupsUi(
     val groups: List<GroupEntry> = emptyList(),
+    /// Groups joined whose key no member's phone has passed on yet.
+    val waitingForKey: UInt = 0u,
     /// The last code made here, to read out or send to a new member.
     val invite: GroupInvite? = null,
     val error: String? = null,
@@ -125,7 +127,11 @@ class GroupsState(private val companion: PphCompanion) {
     fun refresh() {
         _ui.value = try {
             val groups = companion.groups()
-            _ui.value.copy(groups = groups.groups().map { GroupEntry(it, groups.unreadCount(it.id)) }, error = null)
+            _ui.value.copy(
+                groups = groups.groups().map { GroupEntry(it, groups.unreadCount(it.id)) },
+                waitingForKey = groups.groupsWaitingForKey(),
+                error = null,
+            )
         } catch (e: PphException) {
             _ui.value.copy(error = describe(e))
         }
@@ -141,7 +147,8 @@ class GroupsState(private val companion: PphCompanion) {
     }
 
     /// Joins with a code as typed (case, spaces and dashes do not matter),
-    /// then syncs so the group's name and messages arrive.
+    /// then syncs so the group's name and messages arrive, once a member's
+    /// phone has passed this one the group's key (`waitingForKey` till then).
     suspend fun join(code: String) {
         try {
             companion.groups().joinGroup(code)

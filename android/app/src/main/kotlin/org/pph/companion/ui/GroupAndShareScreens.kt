@@ -60,6 +60,9 @@ fun GroupsScreen(companion: PphCompanion) {
                 Text(entry.group.name + if (entry.unread > 0u) " (${entry.unread})" else "")
             }
         }
+        if (ui.waitingForKey > 0u) {
+            Text("Joined ${ui.waitingForKey} group(s): it opens here once a member's phone lets this one in (when it next syncs).")
+        }
         Row {
             TextField(code, { code = it }, label = { Text("Invite code") })
             Button(onClick = { scope.launch { groups.join(code); code = "" } }) { Text("Join") }

@@ -292,6 +292,12 @@ fun accountAndGroupsSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> 
             groups.join("XXXXX-XXXXX")
             check(groups.ui.value.error == "That code is unknown, expired or revoked") { "error ${groups.ui.value.error}" }
             groups.join(code.lowercase().chunked(5).joinToString("-"))
+            check(groups.ui.value.groups.isEmpty() && groups.ui.value.waitingForKey == 1u) { "waiting ${groups.ui.value}" }
+            // The host's phone passes the group's key on when it syncs.
+            host.sync().syncNow()
+            guest.sync().syncNow()
+            groups.refresh()
+            check(groups.ui.value.waitingForKey == 0u) { "still waiting ${groups.ui.value}" }
             val entry = groups.ui.value.groups.single()
             check(entry.group.name == "Walkers" && entry.unread == 1u) { "groups ${groups.ui.value}" }
 

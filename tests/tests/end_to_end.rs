@@ -1,0 +1,492 @@
+//! End-to-end encryption on a real relay process, over SQLite and over
+//! PostgreSQL: what the relay keeps holds no health data; a clinician after
+//! revocation and a member after removal cannot open what is written next,
+//! even from the relay's raw rows; a sealed value altered or moved is set
+//! aside; and the password (changed, forgotten, on a new device) never
+//! costs a record.
+
+use pph_core::*;
+use pph_protocol::sealed::Sealed;
+use pph_protocol::Change;
+use pph_testing::*;
+use std::path::Path;
+use std::time::SystemTime;
+
+const SENTINEL: &str = "Quokka8923Sentinel";
+
+fn entry(note: &str, symptom: &str) -> NewEntry {
+    NewEntry {
+        recorded_at: SystemTime::now(),
+        utc_offset_minutes: 0,
+        ratings: vec![Rating {
+            symptom_id: symptom.into(),
+            value: 6.0,
+        }],
+        note: Some(note.into()),
+        tags: vec![format!("{SENTINEL} tag")],
+        medications: vec![],
+    }
+}
+
+fn symptom(phone: &Companion, name: &str) -> String {
+    phone
+        .diary()
+        .define_symptom(NewSymptom {
+            name: name.into(),
+            scale: SymptomScale::Severity,
+        })
+        .expect("symptom")
+        .id
+}
+
+fn share(scopes: Vec<ShareScope>) -> (String, Vec<ShareScope>, SystemTime) {
+    ("doc@example.org".into(), scopes, in_ms(3_600_000))
+}
+
+async fn grant(phone: &Companion, scopes: Vec<ShareScope>) -> Share {
+    let (email, scopes, until) = share(scopes);
+    phone
+        .sync()
+        .grant_share(email, scopes, until)
+        .await
+        .expect("share")
+}
+
+/// A diary note, a questionnaire, a budget spend and a group message, each
+/// with the sentinel, synced and read back by a clinician and a peer: the
+/// relay's file (and its write-ahead log) or tables hold none of it.
+async fn the_relay_keeps_no_health_data(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let ann = signed_up(url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let bob = signed_up(url, dir, "bob", "Bob", AccountRole::Patient).await;
+    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let breathless = symptom(&ann, &format!("{SENTINEL} breathless"));
+    ann.diary()
+        .log_entry(entry(&format!("{SENTINEL} woke at four"), &breathless))
+        .expect("entry");
+    let answers = (1..=9)
+        .map(|i| Answer {
+            link_id: i.to_string(),
+            value: 2,
+        })
+        .collect();
+    ann.diary()
+        .submit_questionnaire("phq9".into(), answers, SystemTime::now(), 0)
+        .expect("phq9");
+    let budget = ann
+        .budgets()
+        .create_budget(NewBudget {
+            name: format!("{SENTINEL} budget"),
+            holding: BudgetHolding::DirectPayment,
+            period_start: "2026-01-01".into(),
+            period_end: "2026-12-31".into(),
+            allocation_pence: 100_000,
+            currency: "GBP".into(),
+            plan_id: None,
+            underspend_warning_percent: None,
+        })
+        .expect("budget");
+    let line = ann
+        .budgets()
+        .add_line(
+            budget.id.clone(),
+            NewBudgetLine {
+                category: "transport".into(),
+                planned_pence: 50_000,
+                goal_ids: vec![],
+            },
+        )
+        .expect("line");
+    ann.budgets()
+        .record_spend(
+            budget.id,
+            NewSpend {
+                line_id: line.id,
+                date: "2026-11-02".into(),
+                payee: format!("{SENTINEL} cabs"),
+                category: "transport".into(),
+                amount_pence: 1_850,
+                currency: "GBP".into(),
+                goal_id: None,
+                activity_id: None,
+                note: Some(format!("{SENTINEL} to the clinic")),
+                receipt: None,
+            },
+        )
+        .expect("spend");
+    let (group, _) = group_of(&ann, &[&bob], "Walkers").await;
+    ann.groups()
+        .post_message(group.id.clone(), format!("{SENTINEL} see you"), None)
+        .expect("message");
+    ann.sync().sync_now().await.expect("sync");
+    grant(&ann, ShareScope::ALL.to_vec()).await;
+    sync_all(&[&doc, &bob, &ann, &bob]).await;
+
+    // Those it is meant for read it all.
+    let page = doc
+        .sync()
+        .consultation_page(personal_space(&ann), None)
+        .expect("page");
+    assert!(page.contains(&format!("{SENTINEL} breathless")), "{page}");
+    let messages = bob.groups().messages(group.id, 10, None).expect("messages");
+    assert!(messages
+        .messages
+        .iter()
+        .any(|m| m.body == format!("{SENTINEL} see you")));
+
+    // The relay holds none of it: not the sentinel, not the symptom, not
+    // which questionnaire was answered.
+    drop(server);
+    for needle in [SENTINEL, "breathless", "woke at four", "phq9"] {
+        assert_eq!(
+            relay.places_holding(needle).await,
+            Vec::<String>::new(),
+            "the relay keeps {needle:?}"
+        );
+    }
+    // The check can fail: the relay does keep what is not sealed.
+    assert!(!relay.places_holding("ann@example.org").await.is_empty());
+}
+
+fn personal_space(phone: &Companion) -> String {
+    phone.store().personal_space()
+}
+
+/// Changes of `space` whose opened value (opened by `reader`, who may read
+/// them all) mentions `text`.
+async fn raw_with(relay: &Relay, reader: &Companion, space: &str, text: &str) -> Vec<Change> {
+    relay
+        .raw_changes(space)
+        .await
+        .into_iter()
+        .filter(|c| {
+            reader
+                .sync()
+                .open_as_this_device(c)
+                .expect("open")
+                .is_some_and(|opened| opened.value.to_string().contains(text))
+        })
+        .collect()
+}
+
+/// A revoked clinician, and a removed member, who kept their keys and are
+/// given the relay's raw rows past every check, open what was written
+/// before and nothing written after.
+async fn the_revoked_and_the_removed_cannot_open_what_comes_after(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let ann = signed_up(url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let cough = symptom(&ann, "night sweats");
+    ann.diary()
+        .log_entry(entry("before the revocation", &cough))
+        .expect("entry");
+    ann.sync().sync_now().await.expect("sync");
+    let shared = grant(&ann, vec![ShareScope::Diary]).await;
+    doc.sync().sync_now().await.expect("doc syncs");
+    ann.sync()
+        .revoke_share(shared.share_id)
+        .await
+        .expect("revoke");
+    ann.diary()
+        .log_entry(entry("after the revocation", &cough))
+        .expect("entry");
+    ann.sync().sync_now().await.expect("sync");
+
+    let space = personal_space(&ann);
+    let before = raw_with(&relay, &ann, &space, "before the revocation").await;
+    let after = raw_with(&relay, &ann, &space, "after the revocation").await;
+    assert!(!before.is_empty() && !after.is_empty());
+    for c in &before {
+        let opened = doc.sync().open_as_this_device(c).expect("open");
+        assert!(opened.is_some(), "the clinician read this while shared");
+    }
+    for c in &after {
+        let opened = doc.sync().open_as_this_device(c).expect("open");
+        assert_eq!(opened, None, "a revoked clinician opened a new entry");
+    }
+
+    // A group: Mal is removed; what Pat writes next is closed to him.
+    let fac = signed_up(url, dir, "fac", "Fac", AccountRole::Patient).await;
+    let pat = signed_up(url, dir, "pat", "Pat", AccountRole::Patient).await;
+    let mal = signed_up(url, dir, "mal", "Mal", AccountRole::Patient).await;
+    let (group, _) = group_of(&fac, &[&pat, &mal], "Circle").await;
+    sync_all(&[&fac, &pat, &mal]).await;
+    pat.groups()
+        .post_message(group.id.clone(), "before the removal".into(), None)
+        .expect("message");
+    sync_all(&[&pat, &fac, &mal]).await;
+    fac.groups()
+        .remove_member(group.id.clone(), account_id(&mal))
+        .await
+        .expect("remove");
+    sync_all(&[&fac]).await;
+    pat.groups()
+        .post_message(group.id.clone(), "after the removal".into(), None)
+        .expect("message");
+    sync_all(&[&pat, &fac]).await;
+    let before = raw_with(&relay, &fac, &group.id, "before the removal").await;
+    let after = raw_with(&relay, &fac, &group.id, "after the removal").await;
+    assert!(!before.is_empty() && !after.is_empty());
+    for c in &before {
+        assert!(mal.sync().open_as_this_device(c).expect("open").is_some());
+    }
+    for c in &after {
+        assert_eq!(
+            mal.sync().open_as_this_device(c).expect("open"),
+            None,
+            "a removed member opened a message sent after"
+        );
+    }
+    // Those who stay read it.
+    let shown = fac.groups().messages(group.id, 10, None).expect("page");
+    assert!(shown.messages.iter().any(|m| m.body == "after the removal"));
+}
+
+/// A sealed value the relay altered by one bit, or moved onto another
+/// record, is set aside by the phone that pulls it, never applied.
+async fn a_sealed_value_altered_or_moved_is_set_aside(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let phone = signed_up(url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let cough = symptom(&phone, "night sweats");
+    let first = phone
+        .diary()
+        .log_entry(entry("first note", &cough))
+        .expect("entry");
+    let second = phone
+        .diary()
+        .log_entry(entry("second note", &cough))
+        .expect("entry");
+    phone.sync().sync_now().await.expect("sync");
+    let tablet = signed_in(url, dir, "tablet", "ann@example.org").await;
+    tablet.sync().sync_now().await.expect("sync");
+
+    let space = personal_space(&phone);
+    let stored = raw_with(&relay, &phone, &space, "first note").await;
+    let original = stored.first().expect("the first entry's change").clone();
+    let ann = account_id(&phone);
+    // One bit of the ciphertext flipped, under a new change id.
+    let mut altered = original.clone();
+    let mut sealed = Sealed::of(&altered.value).expect("sealed");
+    let mut ct = sealed.ct.into_bytes();
+    ct[10] = if ct[10] == b'A' { b'B' } else { b'A' };
+    sealed.ct = String::from_utf8(ct).expect("text");
+    altered.value = sealed.into_value();
+    altered.change_id = id();
+    altered.hlc.wall_ms += 60_000;
+    // The first entry's sealed value moved onto the second entry.
+    let mut moved = original.clone();
+    moved.entity_id = second.id.clone();
+    moved.change_id = id();
+    moved.hlc.wall_ms += 60_000;
+    for c in [&altered, &moved] {
+        relay.forge(&ann, c).await;
+    }
+    let report = tablet.sync().sync_now().await.expect("sync");
+    assert_eq!(report.set_aside, 2, "{report:?}");
+    assert_eq!(set_aside_rules(&tablet), ["bad_seal", "bad_seal"]);
+    let diary = tablet.diary();
+    assert_eq!(
+        diary.entry(first.id).expect("first").note.as_deref(),
+        Some("first note")
+    );
+    assert_eq!(
+        diary.entry(second.id).expect("second").note.as_deref(),
+        Some("second note")
+    );
+    // Set aside once: the next sync neither applies nor counts them again.
+    let again = tablet.sync().sync_now().await.expect("sync");
+    assert_eq!((again.pulled, again.set_aside), (0, 0), "{again:?}");
+}
+
+const NEW_PASSWORD: &str = "a brand new long password";
+const NEWER_PASSWORD: &str = "after the recovery code";
+
+/// A second device reads everything with the password; a password change
+/// keeps everything readable on every device; a forgotten password is
+/// replaced with the recovery code; wrong ones are typed errors.
+async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let email = "ann@example.org".to_owned();
+    let phone = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let code = phone
+        .sync()
+        .take_recovery_code()
+        .expect("code")
+        .expect("a code made at sign-up");
+    assert_eq!(phone.sync().take_recovery_code().expect("again"), None);
+    let plan = phone
+        .care_plans()
+        .create_plan(NewPlan {
+            title: "Breathe easier".into(),
+            what_matters: "The allotment".into(),
+            next_review: None,
+        })
+        .expect("plan");
+    phone.sync().sync_now().await.expect("sync");
+
+    let sign_in = |name: &str, password: &str| {
+        let (device, url, email, password) = (
+            device(dir, name),
+            url.clone(),
+            email.clone(),
+            password.to_owned(),
+        );
+        async move {
+            let outcome = device.sync().sign_in(url, email, password).await;
+            (device, outcome)
+        }
+    };
+    let title = |d: &Companion| d.care_plans().plan(plan.id.clone()).map(|p| p.info.title);
+    let (_, wrong) = sign_in("stranger", "not the password at all").await;
+    assert!(matches!(wrong, Err(PphError::Unauthorized)), "{wrong:?}");
+    let (tablet, signed) = sign_in("tablet", PASSWORD).await;
+    signed.expect("sign in");
+    tablet.sync().sync_now().await.expect("sync");
+    assert_eq!(title(&tablet).expect("read"), "Breathe easier");
+
+    // A password change: refused with the wrong current one, then made.
+    let refused = phone
+        .sync()
+        .change_password("not the password at all".into(), NEW_PASSWORD.into())
+        .await;
+    assert!(
+        matches!(refused, Err(PphError::Forbidden { .. })),
+        "{refused:?}"
+    );
+    let short = phone
+        .sync()
+        .change_password(PASSWORD.into(), "short".into())
+        .await;
+    assert!(
+        matches!(short, Err(PphError::Validation { .. })),
+        "{short:?}"
+    );
+    phone
+        .sync()
+        .change_password(PASSWORD.into(), NEW_PASSWORD.into())
+        .await
+        .expect("changed");
+    // The tablet, signed in before, goes on syncing and reading.
+    tablet
+        .care_plans()
+        .update_plan(
+            plan.id.clone(),
+            PlanUpdate {
+                title: Some("Breathe easier, walk further".into()),
+                ..Default::default()
+            },
+        )
+        .expect("edit");
+    tablet.sync().sync_now().await.expect("sync");
+    phone.sync().sync_now().await.expect("sync");
+    assert_eq!(title(&phone).expect("read"), "Breathe easier, walk further");
+    let (_, old) = sign_in("laptop", PASSWORD).await;
+    assert!(matches!(old, Err(PphError::Unauthorized)), "{old:?}");
+    let (laptop, new) = sign_in("laptop2", NEW_PASSWORD).await;
+    new.expect("the new password");
+    laptop.sync().sync_now().await.expect("sync");
+    assert_eq!(
+        title(&laptop).expect("read"),
+        "Breathe easier, walk further"
+    );
+
+    // The password forgotten: the recovery code, typed loosely, sets a new one.
+    let desk = device(dir, "desk");
+    let wrong_code = desk
+        .sync()
+        .sign_in_with_recovery_code(
+            url.clone(),
+            email.clone(),
+            "0000-0000-0000-0000-0000-0000-0000-0000".into(),
+            NEWER_PASSWORD.into(),
+        )
+        .await;
+    assert!(
+        matches!(wrong_code, Err(PphError::Unauthorized)),
+        "{wrong_code:?}"
+    );
+    let malformed = desk
+        .sync()
+        .sign_in_with_recovery_code(
+            url.clone(),
+            email.clone(),
+            "1234".into(),
+            NEWER_PASSWORD.into(),
+        )
+        .await;
+    assert!(
+        matches!(malformed, Err(PphError::Validation { .. })),
+        "{malformed:?}"
+    );
+    desk.sync()
+        .sign_in_with_recovery_code(
+            url.clone(),
+            email.clone(),
+            code.to_lowercase().replace('-', " "),
+            NEWER_PASSWORD.into(),
+        )
+        .await
+        .expect("recovered");
+    desk.sync().sync_now().await.expect("sync");
+    assert_eq!(title(&desk).expect("read"), "Breathe easier, walk further");
+    let (_, before) = sign_in("laptop3", NEW_PASSWORD).await;
+    assert!(matches!(before, Err(PphError::Unauthorized)), "{before:?}");
+    // A new recovery code replaces the old one.
+    let fresh = desk
+        .sync()
+        .new_recovery_code(NEWER_PASSWORD.into())
+        .await
+        .expect("new code");
+    assert_ne!(fresh, code);
+    let again = device(dir, "again");
+    let old_code = again
+        .sync()
+        .sign_in_with_recovery_code(url.clone(), email.clone(), code, NEW_PASSWORD.into())
+        .await;
+    assert!(
+        matches!(old_code, Err(PphError::Unauthorized)),
+        "{old_code:?}"
+    );
+    again
+        .sync()
+        .sign_in_with_recovery_code(url.clone(), email.clone(), fresh, NEW_PASSWORD.into())
+        .await
+        .expect("the new code");
+    again.sync().sync_now().await.expect("sync");
+    assert_eq!(title(&again).expect("read"), "Breathe easier, walk further");
+}
+
+macro_rules! on_both_relays {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let dir = tempfile::tempdir().expect("tempdir");
+                    super::$name(super::Relay::sqlite(dir.path()), dir.path()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(relay) = super::Relay::postgres().await else { return };
+                    let dir = tempfile::tempdir().expect("tempdir");
+                    super::$name(relay, dir.path()).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_relays!(
+    the_relay_keeps_no_health_data,
+    the_revoked_and_the_removed_cannot_open_what_comes_after,
+    a_sealed_value_altered_or_moved_is_set_aside,
+    the_password_and_recovery_code_never_cost_a_record,
+);
