@@ -1380,6 +1380,130 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<dyn Storage>) {
     assert!(s.delete_account(&ann.id).await.expect("again").is_none());
 }
 
+/// Keys the relay keeps and cannot open: an account's sealed key pair (its
+/// first set only once, then changed with the password), data keys wrapped
+/// to accounts, each epoch begun once however many devices try, every row
+/// gone with its account.
+async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<dyn Storage>) {
+    use pph_protocol::sealed::{AccountKeys, Envelope, EpochRecipients, EpochRef, KeyName};
+    let ann = account(Role::Patient);
+    let doc = account(Role::Clinician);
+    for x in [&ann, &doc] {
+        s.create_account(x).await.expect("account");
+    }
+    let keys = |n: &str| AccountKeys {
+        public_key: format!("pk-{n}"),
+        by_password: format!("sealed-{n}"),
+        by_recovery: format!("recovery-{n}"),
+    };
+    let first = |k: AccountKeys, only_if_none: bool, password: Option<&str>| KeysUpdate {
+        account_id: ann.id.clone(),
+        keys: k,
+        password_hash: password.map(str::to_owned),
+        recovery_hash: Some("recovery-hash".into()),
+        only_if_none,
+    };
+    assert!(s
+        .set_account_keys(&first(keys("1"), true, None))
+        .await
+        .expect("set"));
+    assert!(!s
+        .set_account_keys(&first(keys("2"), true, None))
+        .await
+        .expect("set"));
+    let (kept, recovery) = s.account_keys(&ann.id).await.expect("read").expect("kept");
+    assert_eq!(
+        (kept, recovery.as_deref()),
+        (keys("1"), Some("recovery-hash"))
+    );
+    assert!(s
+        .set_account_keys(&first(keys("3"), false, Some("new-hash")))
+        .await
+        .expect("change"));
+    let now = s
+        .account_by_email(&ann.email)
+        .await
+        .expect("read")
+        .expect("ann");
+    assert_eq!(now.password_hash, "new-hash");
+    assert_eq!(
+        s.public_keys(&[ann.id.clone(), doc.id.clone()])
+            .await
+            .expect("keys"),
+        [(ann.id.clone(), "pk-3".to_owned())]
+    );
+
+    let space = ann.personal_space.clone();
+    let envelope = |to: &Account, epoch: u32, body: &str| Envelope {
+        space: space.clone(),
+        key: KeyName::Diary,
+        epoch,
+        recipient: to.id.clone(),
+        enc: body.into(),
+        ct: body.into(),
+    };
+    let begin = |epoch| EpochRef {
+        space: space.clone(),
+        key: KeyName::Diary,
+        epoch,
+    };
+    s.put_envelopes(&[envelope(&ann, 1, "a")], &[begin(1)], 5)
+        .await
+        .expect("begun");
+    // Another device beginning the same epoch stores nothing.
+    let twice = s
+        .put_envelopes(
+            &[envelope(&ann, 1, "b"), envelope(&doc, 1, "b")],
+            &[begin(1)],
+            6,
+        )
+        .await;
+    assert!(matches!(twice, Err(StorageError::Conflict)), "{twice:?}");
+    assert_eq!(s.envelopes_for(&doc.id).await.expect("read"), []);
+    // Given to a reader, twice: kept once.
+    for _ in 0..2 {
+        s.put_envelopes(&[envelope(&doc, 1, "c")], &[], 7)
+            .await
+            .expect("given");
+    }
+    assert_eq!(
+        s.envelopes_for(&ann.id).await.expect("read"),
+        [envelope(&ann, 1, "a")]
+    );
+    assert_eq!(
+        s.envelopes_for(&doc.id).await.expect("read"),
+        [envelope(&doc, 1, "c")]
+    );
+    let mut both = vec![ann.id.clone(), doc.id.clone()];
+    both.sort();
+    assert_eq!(
+        s.epoch_recipients(&space).await.expect("epochs"),
+        [EpochRecipients {
+            key: KeyName::Diary,
+            epoch: 1,
+            recipients: both
+        }]
+    );
+    s.delete_account(&doc.id)
+        .await
+        .expect("delete")
+        .expect("doc");
+    assert_eq!(
+        s.tables_naming(&doc.id).await.expect("search"),
+        Vec::<String>::new()
+    );
+    s.delete_account(&ann.id)
+        .await
+        .expect("delete")
+        .expect("ann");
+    for needle in [ann.id.as_str(), "pk-3", "sealed-3"] {
+        assert_eq!(
+            s.tables_naming(needle).await.expect("search"),
+            Vec::<String>::new()
+        );
+    }
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1424,4 +1548,5 @@ conformance!(
     clinician_reads_are_logged_for_the_patient,
     deleting_an_account_leaves_no_row_naming_it,
     a_clinician_proposes_only_while_the_care_plan_is_shared,
+    keys_are_kept_as_sealed_and_each_epoch_begins_once,
 );

@@ -460,6 +460,168 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
     assert_eq!(title(&again).expect("read"), "Breathe easier, walk further");
 }
 
+/// The key endpoints as attacks over raw HTTP with valid tokens: a peer or
+/// a clinician handing out a patient's keys, a patient giving a clinician a
+/// key the share does not cover, a member giving the group's key to an
+/// outsider, an epoch begun twice, an account's keys replaced without its
+/// password, and bytes that are not base64.
+async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::{Envelope, EpochRef, KeyName, KeysResponse, PutEnvelopesRequest};
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let mal = signed_up(&url, dir, "mal", "Mal", AccountRole::Patient).await;
+    let doc = signed_up(&url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let (group, _) = group_of(&ann, &[&mal], "Walkers").await;
+    sync_all(&[&ann, &mal]).await;
+    grant(&ann, vec![ShareScope::Diary]).await;
+    let [ann_token, mal_token, doc_token] = [
+        token_for(&url, "ann@example.org").await,
+        token_for(&url, "mal@example.org").await,
+        token_for(&url, "doc@example.org").await,
+    ];
+    let client = reqwest::Client::new();
+    let post = |token: &str, envelopes: Vec<Envelope>, creates: Vec<EpochRef>| {
+        client
+            .post(format!("{url}/v1/keys/envelopes"))
+            .bearer_auth(token.to_owned())
+            .json(&PutEnvelopesRequest { envelopes, creates })
+            .send()
+    };
+    let space = personal_space(&ann);
+    let envelope = |space: &str, key, epoch, to: &Companion| Envelope {
+        space: space.into(),
+        key,
+        epoch,
+        recipient: account_id(to),
+        enc: "AAAA".into(),
+        ct: "BBBB".into(),
+    };
+    let status = |r: reqwest::Result<reqwest::Response>| r.expect("send").status().as_u16();
+    // Only the space's person hands out its keys, and only to a reader.
+    assert_eq!(
+        status(
+            post(
+                &mal_token,
+                vec![envelope(&space, KeyName::Diary, 9, &mal)],
+                vec![]
+            )
+            .await
+        ),
+        403
+    );
+    assert_eq!(
+        status(
+            post(
+                &doc_token,
+                vec![envelope(&space, KeyName::Diary, 9, &doc)],
+                vec![]
+            )
+            .await
+        ),
+        403
+    );
+    assert_eq!(
+        status(
+            post(
+                &ann_token,
+                vec![envelope(&space, KeyName::Private, 9, &doc)],
+                vec![]
+            )
+            .await
+        ),
+        403
+    );
+    assert_eq!(
+        status(
+            post(
+                &ann_token,
+                vec![envelope(&space, KeyName::Budget, 9, &doc)],
+                vec![]
+            )
+            .await
+        ),
+        403
+    );
+    // A group's key goes to its members only.
+    assert_eq!(
+        status(
+            post(
+                &mal_token,
+                vec![envelope(&group.id, KeyName::Group, 9, &doc)],
+                vec![]
+            )
+            .await
+        ),
+        403
+    );
+    // An epoch begun already cannot be begun again.
+    let begun = EpochRef {
+        space: space.clone(),
+        key: KeyName::Diary,
+        epoch: 1,
+    };
+    assert_eq!(
+        status(
+            post(
+                &ann_token,
+                vec![envelope(&space, KeyName::Diary, 1, &ann)],
+                vec![begun]
+            )
+            .await
+        ),
+        409
+    );
+    // Not base64, or a NUL byte.
+    let mut odd = envelope(&space, KeyName::Diary, 9, &doc);
+    odd.ct = "AA\u{0}BB".into();
+    assert_eq!(status(post(&ann_token, vec![odd], vec![]).await), 400);
+    // A peer sees no envelope of Ann's and not her space.
+    let view: KeysResponse = client
+        .get(format!("{url}/v1/keys"))
+        .bearer_auth(&mal_token)
+        .send()
+        .await
+        .expect("keys")
+        .json()
+        .await
+        .expect("json");
+    assert!(view.envelopes.iter().all(|e| e.space != space));
+    assert!(view.spaces.iter().all(|s| s.space != space));
+    // An account's keys: not replaced without the password.
+    let keys = pph_protocol::sealed::AccountKeys {
+        public_key: "AAAA".into(),
+        by_password: "AAAA.BBBB".into(),
+        by_recovery: "AAAA.BBBB".into(),
+    };
+    let put = |current: Option<String>| {
+        client
+            .put(format!("{url}/v1/accounts/current/keys"))
+            .bearer_auth(&mal_token)
+            .json(&pph_protocol::wire::AccountKeysRequest {
+                keys: keys.clone(),
+                current,
+                new_password: None,
+                new_recovery: None,
+            })
+            .send()
+    };
+    assert_eq!(status(put(None).await), 409);
+    assert_eq!(status(put(Some("not the password!".into())).await), 403);
+    // Nothing above changed what Ann's phones read.
+    ann.diary()
+        .log_entry(entry("still mine", &symptom(&ann, "night sweats")))
+        .expect("entry");
+    ann.sync().sync_now().await.expect("sync");
+    let tablet = signed_in(&url, dir, "tablet", "ann@example.org").await;
+    tablet.sync().sync_now().await.expect("sync");
+    assert_eq!(
+        raw_with(&relay, &tablet, &space, "still mine").await.len(),
+        1
+    );
+    mal.sync().sync_now().await.expect("Mal's keys still work");
+}
+
 macro_rules! on_both_relays {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -489,4 +651,5 @@ on_both_relays!(
     the_revoked_and_the_removed_cannot_open_what_comes_after,
     a_sealed_value_altered_or_moved_is_set_aside,
     the_password_and_recovery_code_never_cost_a_record,
+    the_key_endpoints_refuse_the_wrong_accounts,
 );
