@@ -133,6 +133,10 @@ pub struct KindRule {
     /// naming the other one. Such a record is served only to its two people
     /// and the group's facilitators.
     pub party_field: Option<&'static str>,
+    /// A field naming the member a record is about, made by someone else
+    /// (an attendance mark): kept in the clear beside a sealed value, so
+    /// the relay can erase the record with that member's account.
+    pub subject_field: Option<&'static str>,
     /// What the record's creator may change later.
     pub creator_may: Changes,
     /// What the other party may change later.
@@ -165,6 +169,7 @@ const fn private(kind: &'static str) -> KindRule {
         space_field: None,
         parent_field: None,
         party_field: None,
+        subject_field: None,
         creator_may: Changes::AllButFixed,
         party_may: Changes::Never,
         facilitator_may: Changes::Never,
@@ -209,6 +214,7 @@ const fn group(
         space_field: Some("group_id"),
         parent_field: None,
         party_field: None,
+        subject_field: None,
         creator_may: Changes::AllButFixed,
         party_may: Changes::Never,
         facilitator_may,
@@ -314,6 +320,7 @@ pub const KINDS: &[KindRule] = &[
     KindRule {
         author_field: Some("recorded_by"),
         parent_field: Some("meetup_id"),
+        subject_field: Some("account_id"),
         ..group(
             MEETUP_ATTENDANCE,
             Creator::Facilitator,

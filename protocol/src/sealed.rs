@@ -84,8 +84,9 @@ impl KeyName {
 }
 
 /// The ids in a value the relay needs in the clear: the other party of a
-/// record between two people (it serves such a record to them alone) and
-/// the record a child names (a hide's message, erased with it). Clients
+/// record between two people (it serves such a record to them alone), the
+/// record a child names (a hide's message, erased with it) and the member
+/// a record is about (erased with their account). Clients
 /// check them against the opened value, so a writer cannot lie about them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refs {
@@ -93,6 +94,10 @@ pub struct Refs {
     pub party: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// The member a record made by someone else is about (an attendance
+    /// mark's), so it is erased with that member's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 impl Refs {
@@ -103,9 +108,21 @@ impl Refs {
         } else {
             None
         };
+        let subject = kinds::rule(kind)
+            .and_then(|r| r.subject_field)
+            .and_then(|f| {
+                if field == WHOLE_RECORD {
+                    value.get(f)
+                } else {
+                    (field == f).then_some(value)
+                }
+            })
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         Refs {
             party,
             parent: parent_of(kind, field, value).map(str::to_owned),
+            subject,
         }
     }
 
@@ -251,7 +268,7 @@ mod tests {
             ct: "c".into(),
             refs: Refs {
                 party: Some("p".into()),
-                parent: None,
+                ..Refs::default()
             },
         };
         let value = sealed.clone().into_value();

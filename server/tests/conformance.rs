@@ -1492,6 +1492,11 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<dyn Storage>)
         s.tables_naming(&doc.id).await.expect("search"),
         Vec::<String>::new()
     );
+    // The epoch doc held still shows a holder gone, so it turns over.
+    assert_eq!(
+        s.epoch_recipients(&space).await.expect("epochs")[0].recipients,
+        [ann.id.clone(), "departed".to_owned()]
+    );
     s.delete_account(&ann.id)
         .await
         .expect("delete")
@@ -1502,6 +1507,79 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<dyn Storage>)
             Vec::<String>::new()
         );
     }
+}
+
+/// Sealed records are erased with the accounts they name in the clear: a
+/// facilitator's attendance mark of a member (its subject) and an exchange
+/// with them (its party), whose values the relay cannot read.
+async fn sealed_records_about_a_member_are_erased_with_them(s: Arc<dyn Storage>) {
+    use pph_protocol::sealed::{KeyName, Refs, Sealed};
+    let [fac, ann, bob] = [(); 3].map(|_| account(Role::Patient));
+    for x in [&fac, &ann, &bob] {
+        s.create_account(x).await.expect("account");
+    }
+    let group = id();
+    s.create_group_space(&group, &fac.id).await.expect("group");
+    for who in [&ann, &bob] {
+        s.add_member(&group, &who.id).await.expect("member");
+    }
+    let sealed = |mut c: IncomingChange, refs: Refs| {
+        let value = Sealed {
+            key: KeyName::Group,
+            epoch: 1,
+            nonce: "AAAA".into(),
+            ct: "BBBB".into(),
+            refs,
+        }
+        .into_value();
+        c.body = json!({"change_id": c.change_id, "value": value}).to_string();
+        c.value = None;
+        c
+    };
+    let mark = sealed(
+        change(&fac.id, &group, kinds::MEETUP_ATTENDANCE),
+        Refs {
+            subject: Some(ann.id.clone()),
+            ..Refs::default()
+        },
+    );
+    let gift = sealed(
+        change(&bob.id, &group, kinds::TIMEBANK_EXCHANGE),
+        Refs {
+            party: Some(ann.id.clone()),
+            ..Refs::default()
+        },
+    );
+    let other = sealed(
+        change(&fac.id, &group, kinds::MEETUP_ATTENDANCE),
+        Refs {
+            subject: Some(bob.id.clone()),
+            ..Refs::default()
+        },
+    );
+    for (who, c) in [(&fac, &mark), (&bob, &gift), (&fac, &other)] {
+        s.push(&who.id, std::slice::from_ref(c))
+            .await
+            .expect("push");
+    }
+    s.delete_account(&ann.id)
+        .await
+        .expect("delete")
+        .expect("ann");
+    let erased: Vec<String> = s
+        .erased(&group, 0, 100)
+        .await
+        .expect("erased")
+        .into_iter()
+        .map(|e| e.entity_id)
+        .collect();
+    assert!(erased.contains(&mark.entity_id), "{erased:?}");
+    assert!(erased.contains(&gift.entity_id), "{erased:?}");
+    assert!(!erased.contains(&other.entity_id), "{erased:?}");
+    assert_eq!(
+        s.tables_naming(&ann.id).await.expect("search"),
+        Vec::<String>::new()
+    );
 }
 
 macro_rules! conformance {
@@ -1549,4 +1627,5 @@ conformance!(
     deleting_an_account_leaves_no_row_naming_it,
     a_clinician_proposes_only_while_the_care_plan_is_shared,
     keys_are_kept_as_sealed_and_each_epoch_begins_once,
+    sealed_records_about_a_member_are_erased_with_them,
 );

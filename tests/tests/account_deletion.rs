@@ -160,6 +160,24 @@ async fn a_deleted_account_leaves_nothing_on_the_relay_and_its_messages_leave_ev
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].name, "Walkers");
     assert_eq!(groups[0].created_by, account_id(&bob));
+    // The group's key turned over at Bob's sync: Ann's old phone, keys and
+    // all, opens nothing written from now on.
+    let keys: pph_protocol::sealed::KeysResponse = reqwest::Client::new()
+        .get(format!("{}/v1/keys", server.url))
+        .bearer_auth(&bob_token)
+        .send()
+        .await
+        .expect("keys")
+        .json()
+        .await
+        .expect("json");
+    let epochs = &keys
+        .spaces
+        .iter()
+        .find(|s| s.space == group.id)
+        .expect("the group")
+        .epochs;
+    assert_eq!(epochs.iter().map(|e| e.epoch).max(), Some(2), "{epochs:?}");
     let tablet = signed_in(&server.url, dir.path(), "bob-tablet", "bob@example.org").await;
     tablet.sync().sync_now().await.expect("tablet");
     assert_eq!(texts(&tablet, &group.id), vec!["Hello Ann".to_owned()]);

@@ -31,6 +31,7 @@ fn associated_data(c: &Change, key: KeyName, epoch: u32, refs: &Refs) -> Vec<u8>
         c.hlc.node.clone(),
         refs.party.clone().unwrap_or_default(),
         refs.parent.clone().unwrap_or_default(),
+        refs.subject.clone().unwrap_or_default(),
     ];
     parts.join("\0").into_bytes()
 }

@@ -234,6 +234,15 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> Plan {
         "DELETE FROM group_invites WHERE created_by = {1}",
         vec![a()],
     );
+    // Keys it held elsewhere must still turn over: each epoch keeps a
+    // holder that names no one.
+    plan.run(
+        "INSERT INTO key_envelopes (space, key_name, epoch, recipient, body, created_ms)
+         SELECT space, key_name, epoch, 'departed', '', 0 FROM key_envelopes
+         WHERE recipient = {1} AND space <> {2}
+         ON CONFLICT DO NOTHING",
+        vec![a(), text(&who.personal_space)],
+    );
     plan.run("DELETE FROM key_envelopes WHERE recipient = {1}", vec![a()]);
     plan.count(
         Tally::GroupsLeft,

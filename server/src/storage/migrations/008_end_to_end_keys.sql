@@ -10,7 +10,9 @@ CREATE TABLE key_envelopes (
     space      TEXT NOT NULL REFERENCES spaces (id),
     key_name   TEXT NOT NULL,
     epoch      BIGINT NOT NULL,
-    recipient  TEXT NOT NULL REFERENCES accounts (id),
+    -- An account, or 'departed' for one deleted since: a key it held
+    -- must still turn over, and no row may name it.
+    recipient  TEXT NOT NULL,
     body       TEXT NOT NULL,
     created_ms BIGINT NOT NULL,
     PRIMARY KEY (space, key_name, epoch, recipient)
