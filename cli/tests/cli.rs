@@ -64,6 +64,11 @@ fn the_tour_walks_through_care_plans() {
         "Ann erases that phone: 1 file deleted, the key next.",
         "4 group records erased for everyone",
         "Jim's phone syncs: 4 of Rosa's records deleted there",
+        "Her recovery code, to print and keep: ",
+        "68 of the 68 changes the relay holds for Ann are sealed on her phone.",
+        "\"value\":{\"sealed\":{\"ct\":",
+        "the relay's copy of it does not open; an entry from before the revocation opens",
+        "0 patients shared, summary refused (copy deleted), and no key to her record kept.",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

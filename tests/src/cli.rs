@@ -41,6 +41,13 @@ impl Pph {
 
     /// One invocation; `PPH_PASSWORD` set when `password` is given.
     pub fn run_with(&self, args: &[&str], password: Option<&str>) -> Output {
+        let env: Vec<(&str, &str)> = password.map(|p| ("PPH_PASSWORD", p)).into_iter().collect();
+        self.run_env(args, &env)
+    }
+
+    /// One invocation with these secrets in its environment (passwords,
+    /// a recovery code), and no others.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut command = Command::new(crate::built("e2e_pph"));
         command
             .arg("--db")
@@ -50,10 +57,10 @@ impl Pph {
             .args(args)
             .env_remove("PPH_KEY")
             .env_remove("PPH_DB")
-            .env_remove("PPH_PASSWORD");
-        if let Some(p) = password {
-            command.env("PPH_PASSWORD", p);
-        }
+            .env_remove("PPH_PASSWORD")
+            .env_remove("PPH_NEW_PASSWORD")
+            .env_remove("PPH_RECOVERY_CODE")
+            .envs(env.iter().copied());
         command.output().expect("run pph")
     }
 

@@ -348,6 +348,83 @@ fn a_day_of_use_through_the_pph_command() {
     );
 }
 
+/// Ann keeps her recovery code from signing up, changes her password, then
+/// forgets it: her tablet signs in with the code and a new password and
+/// reads her plan; a wrong code is refused and names no secret.
+#[test]
+fn a_password_changed_and_forgotten_through_the_pph_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(dir.path());
+    let url = server.url.clone();
+    let ann = Pph::new(dir.path(), "ann");
+    let account = signup(&ann, &url, "ann@example.org", "Ann", "patient");
+    let code = account["recovery_code"]
+        .as_str()
+        .expect("a recovery code")
+        .to_owned();
+    assert_eq!(code.len(), 39, "{code}");
+    ann.id(&["plan", "create", "--title", "Breathe easier"]);
+    ann.ok(&["sync", "now"]);
+    let changed = ["sync", "password"];
+    succeeded(
+        &changed,
+        &ann.run_env(
+            &changed,
+            &[
+                ("PPH_PASSWORD", PASSWORD),
+                ("PPH_NEW_PASSWORD", "a brand new password"),
+            ],
+        ),
+    );
+    let tablet = Pph::new(dir.path(), "tablet");
+    let recover = [
+        "--json",
+        "sync",
+        "recover",
+        "--server",
+        &url,
+        "--email",
+        "ann@example.org",
+    ];
+    let wrong = tablet.run_env(
+        &recover,
+        &[
+            (
+                "PPH_RECOVERY_CODE",
+                "0000-0000-0000-0000-0000-0000-0000-0000",
+            ),
+            ("PPH_NEW_PASSWORD", "after forgetting it"),
+        ],
+    );
+    assert!(!wrong.status.success());
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert!(said.contains("sign in"), "{said}");
+    assert!(
+        !said.contains("0000-0000") && !said.contains("forgetting"),
+        "{said}"
+    );
+    let recovered = tablet.run_env(
+        &recover,
+        &[
+            ("PPH_RECOVERY_CODE", &code),
+            ("PPH_NEW_PASSWORD", "after forgetting it"),
+        ],
+    );
+    succeeded(&recover, &recovered);
+    tablet.ok(&["sync", "now"]);
+    assert_eq!(
+        texts(&tablet.json(&["plan", "list"]), "title"),
+        ["Breathe easier"]
+    );
+    let renewed = ["--json", "sync", "recovery-code"];
+    let fresh: Value = serde_json::from_str(&succeeded(
+        &renewed,
+        &tablet.run_env(&renewed, &[("PPH_PASSWORD", "after forgetting it")]),
+    ))
+    .expect("json");
+    assert_ne!(fresh["recovery_code"].as_str(), Some(code.as_str()));
+}
+
 /// Jim starts a group and invites Ann; she joins with the code. Returns
 /// the group's id.
 fn ann_joins_jims_group(ann: &Pph, jim: &Pph) -> String {

@@ -6,7 +6,7 @@
 use crate::ctx::Ctx;
 use crate::fail::{Fail, Result};
 use crate::parse;
-use crate::render::sync::SetAside;
+use crate::render::sync::{RecoveryCode, SetAside, SignedUp};
 use clap::{Args, Subcommand};
 use pph_core::*;
 use std::io::BufRead;
@@ -30,6 +30,16 @@ pub enum SyncCommand {
     /// first; needs --yes and the password). Your group messages go for
     /// everyone; this device's records stay until `pph erase`.
     DeleteAccount(DeleteAccount),
+    /// Change the password (PPH_PASSWORD now, PPH_NEW_PASSWORD next; or two
+    /// lines on standard input): every device keeps reading everything.
+    Password(Password),
+    /// Make a new recovery code (the old one stops working) and show it
+    /// once; needs the password.
+    RecoveryCode(Password),
+    /// Forgot the password: sign this device in with the recovery code
+    /// (PPH_RECOVERY_CODE) and set a new password (PPH_NEW_PASSWORD; or two
+    /// lines on standard input, the code first).
+    Recover(SignIn),
 }
 
 #[derive(Args, Default)]
@@ -78,19 +88,24 @@ pub struct SignIn {
 
 impl Password {
     pub(crate) fn read(&self) -> Result<Zeroizing<String>> {
+        self.secret("PPH_PASSWORD", "password")
+    }
+
+    /// The next line of standard input with --password-stdin, else the
+    /// variable `var`.
+    fn secret(&self, var: &str, what: &str) -> Result<Zeroizing<String>> {
         if self.password_stdin {
             let mut line = Zeroizing::new(String::new());
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|_| Fail::refused("cannot read the password from standard input"))?;
+            std::io::stdin().lock().read_line(&mut line).map_err(|_| {
+                Fail::refused(format!("cannot read the {what} from standard input"))
+            })?;
             return Ok(Zeroizing::new(
                 line.trim_end_matches(['\r', '\n']).to_owned(),
             ));
         }
-        std::env::var("PPH_PASSWORD")
+        std::env::var(var)
             .map(Zeroizing::new)
-            .map_err(|_| Fail::refused("no password: set PPH_PASSWORD or pass --password-stdin"))
+            .map_err(|_| Fail::refused(format!("no {what}: set {var} or pass --password-stdin")))
     }
 }
 
@@ -134,7 +149,12 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
     match command {
         SyncCommand::Signup(a) => {
             let password = a.password.read()?;
-            ctx.out.show(&sign_up(ctx, a, &password)?);
+            let account = sign_up(ctx, a, &password)?;
+            let recovery_code = ctx.companion.sync().take_recovery_code()?;
+            ctx.out.show(&SignedUp {
+                account,
+                recovery_code,
+            });
         }
         SyncCommand::Signin(a) => {
             let password = a.password.read()?;
@@ -159,6 +179,34 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
             }
             let password = a.password.read()?;
             ctx.out.show(&delete_account(ctx, &password)?);
+        }
+        SyncCommand::Password(p) => {
+            let current = p.read()?;
+            let new = p.secret("PPH_NEW_PASSWORD", "new password")?;
+            ctx.block_on(
+                ctx.companion
+                    .sync()
+                    .change_password(current.to_string(), new.to_string()),
+            )?;
+            ctx.out
+                .done("password changed; every device keeps reading everything");
+        }
+        SyncCommand::RecoveryCode(p) => {
+            let password = p.read()?;
+            let recovery_code =
+                ctx.block_on(ctx.companion.sync().new_recovery_code(password.to_string()))?;
+            ctx.out.show(&RecoveryCode { recovery_code });
+        }
+        SyncCommand::Recover(a) => {
+            let code = a.password.secret("PPH_RECOVERY_CODE", "recovery code")?;
+            let new = a.password.secret("PPH_NEW_PASSWORD", "new password")?;
+            let account = ctx.block_on(ctx.companion.sync().sign_in_with_recovery_code(
+                a.server,
+                a.email,
+                code.to_string(),
+                new.to_string(),
+            ))?;
+            ctx.out.show(&account);
         }
     }
     Ok(())

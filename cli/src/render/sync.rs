@@ -13,6 +13,20 @@ use serde::Serialize;
 #[serde(transparent)]
 pub struct SetAside(pub Vec<SetAsideChange>);
 
+/// A new account, with its recovery code to keep.
+#[derive(Serialize)]
+pub struct SignedUp {
+    #[serde(flatten)]
+    pub account: AccountInfo,
+    pub recovery_code: Option<String>,
+}
+
+/// A recovery code, shown once.
+#[derive(Serialize)]
+pub struct RecoveryCode {
+    pub recovery_code: String,
+}
+
 #[derive(Serialize)]
 #[serde(transparent)]
 pub struct Shares(pub Vec<Share>);
@@ -73,6 +87,28 @@ impl Show for AccountInfo {
         format!(
             "signed in as {} ({:?}) on {}\n",
             self.display_name, self.role, self.server_url
+        )
+    }
+}
+
+impl Show for SignedUp {
+    fn text(&self) -> String {
+        let mut out = self.account.text();
+        if let Some(code) = &self.recovery_code {
+            out.push_str(&format!(
+                "Your recovery code, shown once: {code}\nWrite it down or print it and keep it \
+                 safe: with it, a forgotten password loses nothing (`pph sync recover`).\n"
+            ));
+        }
+        out
+    }
+}
+
+impl Show for RecoveryCode {
+    fn text(&self) -> String {
+        format!(
+            "Your new recovery code, shown once: {}\nThe old one no longer works.\n",
+            self.recovery_code
         )
     }
 }

@@ -11,6 +11,7 @@ mod plan;
 mod referral;
 mod rights;
 mod safety;
+mod sealed;
 mod share;
 mod sync;
 mod timebank;
@@ -116,6 +117,10 @@ const SCENES: &[Scene] = &[
     Scene {
         title: "Two weeks on: Ann's phone keeps logging, offline",
         play: sync::offline_logging,
+    },
+    Scene {
+        title: "What the relay keeps: sealed on the phone, opened only by Ann's devices",
+        play: sealed::relay_view,
     },
     Scene {
         title: "Social prescribing: a link worker's referral to a walking group",

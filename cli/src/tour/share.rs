@@ -83,10 +83,11 @@ pub(super) fn consultation(t: &mut Tour) -> Result<()> {
     phone.out.show(&share::log(&phone)?);
 
     share::revoke(&phone, granted.share_id)?;
+    super::sealed::after_revocation(t, &phone, &laptop.companion)?;
     sync::now(&laptop)?;
     let after = clinician::summary(&laptop, patient.patient_space);
     say(format!(
-        "Ann revokes the share; after the laptop's next sync: {} patients shared, summary {}.",
+        "After the laptop's next sync: {} patients shared, summary {}, and no key to her record kept.",
         clinician::patients(&laptop)?.0.len(),
         match after {
             Err(f) if f.status == Status::NotAllowed => "refused (copy deleted)",

@@ -41,6 +41,12 @@ pub(super) fn sign_up(t: &mut Tour) -> Result<()> {
         report.pushed,
         sync::status(&ann)?.state
     ));
+    if let Some(code) = ann.companion.sync().take_recovery_code()? {
+        say(format!(
+            "Her password never left the phone: it was stretched there into a key the relay checks \
+             and a key that seals hers. Her recovery code, to print and keep: {code}"
+        ));
+    }
 
     let tablet = t.open(TABLET)?;
     sync::sign_in(
@@ -64,7 +70,7 @@ pub(super) fn sign_up(t: &mut Tour) -> Result<()> {
         },
     )?;
     say(format!(
-        "Her tablet signs in and pulls {} changes: \"{title}\", {} diary entries this month.",
+        "Her tablet signs in with the password, opens her keys and pulls {} changes: \"{title}\", {} diary entries this month.",
         report.pulled,
         entries.page.entries.len()
     ));

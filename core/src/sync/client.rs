@@ -269,7 +269,9 @@ impl SyncEngine {
         let known: Vec<SpaceFacts> = spaces.spaces.iter().map(engine::facts).collect();
         self.store.write(|tx| save_spaces(tx.tx, &known))?;
         let mut shared = Vec::new();
+        let mut reached = Vec::new();
         for entry in spaces.spaces {
+            reached.push(entry.space.clone());
             let source = engine::facts(&entry);
             let into = match &entry.access {
                 SpaceAccess::Member => self.store.clone(),
@@ -295,8 +297,10 @@ impl SyncEngine {
                 });
             }
         }
-        self.store
-            .write(|tx| store::save_shared_patients(tx.tx, &shared))?;
+        self.store.write(|tx| {
+            store::save_shared_patients(tx.tx, &shared)?;
+            super::key_store::keep_keys_of(tx.tx, &reached)
+        })?;
         let keep: Vec<String> = shared.iter().map(|p| p.patient_space.clone()).collect();
         self.purge_shadows_except(&keep)?;
         Ok(())

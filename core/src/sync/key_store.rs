@@ -117,3 +117,17 @@ pub(crate) fn forget_keys(conn: &Connection) -> Result<()> {
     conn.execute_batch("DELETE FROM account_key; DELETE FROM space_keys;")?;
     Ok(())
 }
+
+/// Forgets the keys of every space but these (the account's own spaces and
+/// the patients sharing with it now): a clinician keeps no key to a record
+/// no longer shared, a member none to a group left.
+pub(crate) fn keep_keys_of(conn: &Connection, spaces: &[String]) -> Result<()> {
+    let held: Vec<String> = conn
+        .prepare_cached("SELECT DISTINCT space FROM space_keys")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for space in held.iter().filter(|s| !spaces.contains(s)) {
+        conn.execute("DELETE FROM space_keys WHERE space = ?1", [space])?;
+    }
+    Ok(())
+}
