@@ -12,6 +12,8 @@ struct AccountView: View {
     @State private var confirmErase = false
     @State private var confirmDelete = false
     @State private var deletePassword = ""
+    @State private var newPassword = ""
+    @State private var recoveryCode = ""
     @State private var exported: URL?
 
     /// The Keychain key and the receipts folder: what only the app deletes.
@@ -33,8 +35,33 @@ struct AccountView: View {
                 ForEach(receipt.remainsElsewhere, id: \.self) { Text("• \($0)") }
                 Text("Close the app; it will start afresh.")
             } else if let account = model.ui.account {
+                if let code = model.ui.recoveryCode {
+                    Section("Your recovery code") {
+                        Text(code).font(.body.monospaced()).textSelection(.enabled)
+                        Text("Write it down or print it and keep it safe. With it, a forgotten password loses nothing; it is shown only now.")
+                        Button("I have kept it") { model.recoveryCodeKept() }
+                    }
+                }
                 Text("Signed in as \(account.displayName)")
                 Button("Sign out") { Task { await model.signOut() } }
+                Section("Password") {
+                    if model.ui.passwordChanged { Text("Password changed. Your other devices keep working.") }
+                    SecureField("Password now", text: $password).textContentType(.password)
+                    SecureField("New password", text: $newPassword).textContentType(.newPassword)
+                    Button("Change password") {
+                        Task {
+                            await model.changePassword(current: password, new: newPassword)
+                            password = ""
+                            newPassword = ""
+                        }
+                    }
+                    Button("Make a new recovery code") {
+                        Task {
+                            await model.newRecoveryCode(password: password)
+                            password = ""
+                        }
+                    }
+                }
                 // Deleting the account says first what it does, then asks
                 // for the password again.
                 Section("Delete my account") {
@@ -61,6 +88,17 @@ struct AccountView: View {
                 TextField("Email", text: $email).keyboardType(.emailAddress).textContentType(.username)
                 SecureField("Password", text: $password).textContentType(.password)
                 Button("Sign in") { Task { await model.signIn(email: email, password: password) } }
+                Section("Forgot your password?") {
+                    TextField("Recovery code", text: $recoveryCode).textInputAutocapitalization(.characters)
+                    SecureField("New password", text: $newPassword).textContentType(.newPassword)
+                    Button("Sign in with the recovery code") {
+                        Task {
+                            await model.recover(email: email, code: recoveryCode, newPassword: newPassword)
+                            recoveryCode = ""
+                            newPassword = ""
+                        }
+                    }
+                }
                 Section("New here?") {
                     TextField("Your name", text: $name)
                     Toggle("I am a clinician", isOn: $clinician)

@@ -31,6 +31,29 @@ class SyncTest(unittest.TestCase):
     def test_patient_syncs_and_shares_with_a_clinician(self):
         asyncio.run(self.share_flow())
 
+    def test_a_forgotten_password_is_replaced_with_the_recovery_code(self):
+        asyncio.run(self.recovery_flow())
+
+    async def recovery_flow(self):
+        phone = open_store(self.dir.name, "keys-phone")
+        email = f"py-keys-{uuid.uuid4().hex}@example.org"
+        await phone.sync().sign_up(SERVER, email, PASSWORD, "Py", pph.AccountRole.PATIENT)
+        code = phone.sync().take_recovery_code()
+        self.assertEqual(len(code), 39)
+        self.assertIsNone(phone.sync().take_recovery_code())
+        phone.care_plans().create_plan(pph.NewPlan(title="Sleep better", what_matters="Rest", next_review=None))
+        await phone.sync().sync_now()
+        with self.assertRaises(pph.PphError.Forbidden):
+            await phone.sync().change_password("not the password!", "a new long password")
+        await phone.sync().change_password(PASSWORD, "a new long password")
+        tablet = open_store(self.dir.name, "keys-tablet")
+        with self.assertRaises(pph.PphError.Validation):
+            await tablet.sync().sign_in_with_recovery_code(SERVER, email, "12", "after forgetting")
+        await tablet.sync().sign_in_with_recovery_code(SERVER, email, code, "after forgetting it")
+        await tablet.sync().sync_now()
+        self.assertEqual([p.title for p in tablet.care_plans().list_plans()], ["Sleep better"])
+        await phone.sync().sync_now()
+
     async def share_flow(self):
         phone = open_store(self.dir.name, "phone")
         email = f"py-{uuid.uuid4().hex}@example.org"

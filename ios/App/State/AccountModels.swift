@@ -11,6 +11,10 @@ struct AccountUi: Equatable {
     var erased: ErasureReceipt?
     /// After "delete my account": what the server deleted and what remains.
     var deleted: AccountDeletionReceipt?
+    /// A recovery code to show once (after signing up or making a new one):
+    /// with it a forgotten password loses nothing. Cleared once seen.
+    var recoveryCode: String?
+    var passwordChanged = false
     var error: String?
 }
 
@@ -43,10 +47,53 @@ final class AccountModel: ObservableObject {
         }
     }
 
+    /// Signs up, then shows the recovery code the core made, once.
     func signUp(email: String, password: String, name: String, role: AccountRole) async {
         await guarded {
             try await companion.sync().signUp(serverUrl: serverUrl, email: email, password: password,
                                               displayName: name, role: role)
+        }
+        if ui.account != nil { ui.recoveryCode = try? companion.sync().takeRecoveryCode() }
+    }
+
+    /// The person has written the code down or printed it.
+    func recoveryCodeKept() { ui.recoveryCode = nil }
+
+    /// Changes the password; every device keeps reading everything.
+    func changePassword(current: String, new: String) async {
+        do {
+            try await companion.sync().changePassword(current: current, new: new)
+            ui.passwordChanged = true
+            ui.error = nil
+        } catch PphError.Forbidden {
+            ui.error = "Wrong password: nothing was changed"
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    /// A new recovery code (the old one stops working), shown once.
+    func newRecoveryCode(password: String) async {
+        do {
+            ui.recoveryCode = try await companion.sync().newRecoveryCode(password: password)
+            ui.error = nil
+        } catch PphError.Forbidden {
+            ui.error = "Wrong password: nothing was changed"
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    /// Forgot the password: signs this phone in with the recovery code and
+    /// sets a new password.
+    func recover(email: String, code: String, newPassword: String) async {
+        do {
+            ui = AccountUi(account: try await companion.sync().signInWithRecoveryCode(
+                serverUrl: serverUrl, email: email, recoveryCode: code, newPassword: newPassword))
+        } catch PphError.Unauthorized {
+            ui.error = "Wrong email or recovery code"
+        } catch {
+            ui.error = describe(error)
         }
     }
 

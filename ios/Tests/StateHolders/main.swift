@@ -336,6 +336,29 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         guss.loadOlder()
         try check(guss.ui.history.count == 2, "history \(guss.ui.history.count)")
     }
+    await test("the recovery code is shown once; a changed or forgotten password loses nothing") {
+        let phone = try open("pw-phone"), tablet = try open("pw-tablet")
+        let email = "pw-\(UUID().uuidString)@example.org"
+        let account = AccountModel(companion: phone, serverUrl: server)
+        await account.signUp(email: email, password: "a long enough password", name: "Pia", role: .patient)
+        guard let code = account.ui.recoveryCode else { throw Failure(description: "no code \(account.ui)") }
+        try check(code.count == 39, code)
+        account.recoveryCodeKept()
+        try check(account.ui.recoveryCode == nil, "still shown")
+        _ = try phone.carePlans().createPlan(new: NewPlan(title: "Breathe easier", whatMatters: "The park", nextReview: nil))
+        _ = try await phone.sync().syncNow()
+        await account.changePassword(current: "not the password!", new: "a new long password")
+        try check(account.ui.error == "Wrong password: nothing was changed", "error \(String(describing: account.ui.error))")
+        await account.changePassword(current: "a long enough password", new: "a new long password")
+        try check(account.ui.passwordChanged, "not changed \(String(describing: account.ui.error))")
+        let recovering = AccountModel(companion: tablet, serverUrl: server)
+        await recovering.recover(email: email, code: "0000-0000-0000-0000-0000-0000-0000-0000", newPassword: "after forgetting it")
+        try check(recovering.ui.error == "Wrong email or recovery code", "error \(String(describing: recovering.ui.error))")
+        await recovering.recover(email: email, code: code.lowercased(), newPassword: "after forgetting it")
+        try check(recovering.ui.account != nil, "not recovered \(String(describing: recovering.ui.error))")
+        _ = try await tablet.sync().syncNow()
+        try check(try tablet.carePlans().listPlans().map(\.title) == ["Breathe easier"], "plans")
+    }
     await test("a patient shares, and sees the clinician's read in the access log") {
         let patient = try open("share-patient"), clinic = try open("share-clinic")
         _ = try await patient.sync().signUp(serverUrl: server, email: "pat-\(UUID().uuidString)@example.org",

@@ -14,6 +14,10 @@ data class AccountUi(
     val erased: ErasureReceipt? = null,
     /// After "delete my account": what the server deleted and what remains.
     val deleted: AccountDeletionReceipt? = null,
+    /// A recovery code to show once (after signing up or making a new one):
+    /// with it a forgotten password loses nothing. Cleared once seen.
+    val recoveryCode: String? = null,
+    val passwordChanged: Boolean = false,
     val error: String? = null,
 )
 
@@ -38,8 +42,53 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
         }
     }
 
-    suspend fun signUp(email: String, password: String, name: String, role: AccountRole) =
+    /// Signs up, then shows the recovery code the core made, once.
+    suspend fun signUp(email: String, password: String, name: String, role: AccountRole) {
         guard { companion.sync().signUp(serverUrl, email, password, name, role) }
+        if (_ui.value.account != null) {
+            _ui.value = _ui.value.copy(recoveryCode = companion.sync().takeRecoveryCode())
+        }
+    }
+
+    /// The person has written the code down or printed it.
+    fun recoveryCodeKept() {
+        _ui.value = _ui.value.copy(recoveryCode = null)
+    }
+
+    /// Changes the password; every device keeps reading everything.
+    suspend fun changePassword(current: String, new: String) {
+        _ui.value = try {
+            companion.sync().changePassword(current, new)
+            _ui.value.copy(passwordChanged = true, error = null)
+        } catch (e: PphException.Forbidden) {
+            _ui.value.copy(error = "Wrong password: nothing was changed")
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
+
+    /// A new recovery code (the old one stops working), shown once.
+    suspend fun newRecoveryCode(password: String) {
+        _ui.value = try {
+            _ui.value.copy(recoveryCode = companion.sync().newRecoveryCode(password), error = null)
+        } catch (e: PphException.Forbidden) {
+            _ui.value.copy(error = "Wrong password: nothing was changed")
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
+
+    /// Forgot the password: signs this phone in with the recovery code and
+    /// sets a new password.
+    suspend fun recover(email: String, code: String, newPassword: String) {
+        _ui.value = try {
+            AccountUi(companion.sync().signInWithRecoveryCode(serverUrl, email, code, newPassword))
+        } catch (e: PphException.Unauthorized) {
+            _ui.value.copy(error = "Wrong email or recovery code")
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
 
     suspend fun signIn(email: String, password: String) =
         guard { companion.sync().signIn(serverUrl, email, password) }

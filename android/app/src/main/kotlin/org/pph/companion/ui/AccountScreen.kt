@@ -37,6 +37,8 @@ fun AccountScreen(companion: PphCompanion) {
     var clinician by remember { mutableStateOf(false) }
     var confirmErase by remember { mutableStateOf(false) }
     var confirmDelete by remember { mutableStateOf(false) }
+    var newPassword by remember { mutableStateOf("") }
+    var code by remember { mutableStateOf("") }
     val context = LocalContext.current
     Column {
         ui.error?.let { Text(it) }
@@ -51,9 +53,19 @@ fun AccountScreen(companion: PphCompanion) {
             receipt.remainsElsewhere.forEach { Text("• $it") }
             Text("Your records are still on this phone: erase it below if you want them gone too.")
         }
+        ui.recoveryCode?.let { recovery ->
+            Text("Your recovery code: $recovery")
+            Text("Write it down or print it and keep it safe. With it, a forgotten password loses nothing; it is shown only now.")
+            Button(onClick = { state.recoveryCodeKept() }) { Text("I have kept it") }
+        }
         val account = ui.account
         if (account != null) {
             Text("Signed in as ${account.displayName}")
+            if (ui.passwordChanged) Text("Password changed. Your other devices keep working.")
+            OutlinedTextField(password, { password = it }, label = { Text("Password now") }, visualTransformation = PasswordVisualTransformation())
+            OutlinedTextField(newPassword, { newPassword = it }, label = { Text("New password") }, visualTransformation = PasswordVisualTransformation())
+            Button(onClick = { scope.launch { state.changePassword(password, newPassword); password = ""; newPassword = "" } }) { Text("Change password") }
+            Button(onClick = { scope.launch { state.newRecoveryCode(password); password = "" } }) { Text("Make a new recovery code") }
             Button(onClick = { scope.launch { state.signOut() } }) { Text("Sign out") }
             // Deleting the account says first what it does, then asks for
             // the password again.
@@ -97,6 +109,10 @@ fun AccountScreen(companion: PphCompanion) {
         OutlinedTextField(email, { email = it }, label = { Text("Email") })
         OutlinedTextField(password, { password = it }, label = { Text("Password") }, visualTransformation = PasswordVisualTransformation())
         Button(onClick = { scope.launch { state.signIn(email, password) } }) { Text("Sign in") }
+        Text("Forgot your password?")
+        OutlinedTextField(code, { code = it }, label = { Text("Recovery code") })
+        OutlinedTextField(newPassword, { newPassword = it }, label = { Text("New password") }, visualTransformation = PasswordVisualTransformation())
+        Button(onClick = { scope.launch { state.recover(email, code, newPassword); code = ""; newPassword = "" } }) { Text("Sign in with the recovery code") }
         Text("New here?")
         OutlinedTextField(name, { name = it }, label = { Text("Your name") })
         Row {

@@ -125,6 +125,7 @@ fun main() {
     referralSuite(companion, clock, ::test)
     eraseSuite(dir, ::test)
     timebankSuite(dir, ::test)
+    passwordSuite(dir, ::test)
     companion.close()
     println("$passed passed, $failed failed")
     if (failed > 0) kotlin.system.exitProcess(1)
@@ -408,6 +409,42 @@ fun timebankSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
             }
             fay.close()
             gus.close()
+        }
+    }
+}
+
+fun passwordSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
+    val server = System.getenv("PPH_TEST_SERVER_URL") ?: return
+    run("the recovery code is shown once; a changed or forgotten password loses nothing") {
+        runBlocking {
+            fun store(name: String) = PphCompanion.open(
+                CompanionConfig(dbPath = dir.resolve("pw-$name.db").toString(), encryptionKey = ByteArray(32) { 9 }, deviceName = name),
+            )
+            val phone = store("phone")
+            val email = "pw-${UUID.randomUUID()}@example.org"
+            val account = AccountState(phone, server)
+            account.signUp(email, "a long enough password", "Pia", AccountRole.PATIENT)
+            val code = account.ui.value.recoveryCode ?: throw AssertionError("no code: ${account.ui.value}")
+            check(code.length == 39) { code }
+            account.recoveryCodeKept()
+            check(account.ui.value.recoveryCode == null) { "still shown" }
+            phone.carePlans().createPlan(NewPlan("Breathe easier", "The park", null))
+            phone.sync().syncNow()
+            account.changePassword("not the password!", "a new long password")
+            check(account.ui.value.error == "Wrong password: nothing was changed") { "error ${account.ui.value.error}" }
+            account.changePassword("a long enough password", "a new long password")
+            check(account.ui.value.passwordChanged) { "not changed: ${account.ui.value.error}" }
+
+            val tablet = store("tablet")
+            val recovering = AccountState(tablet, server)
+            recovering.recover(email, "0000-0000-0000-0000-0000-0000-0000-0000", "after forgetting it")
+            check(recovering.ui.value.error == "Wrong email or recovery code") { "error ${recovering.ui.value.error}" }
+            recovering.recover(email, code.lowercase(), "after forgetting it")
+            check(recovering.ui.value.account != null) { "not recovered: ${recovering.ui.value.error}" }
+            tablet.sync().syncNow()
+            check(tablet.carePlans().listPlans().single().title == "Breathe easier") { "plans" }
+            phone.close()
+            tablet.close()
         }
     }
 }
