@@ -8,7 +8,8 @@ pub mod budget;
 pub mod care_plan;
 pub mod clock;
 mod companion;
-mod crypto;
+#[doc(hidden)]
+pub mod crypto;
 pub mod diary;
 pub mod error;
 mod fhir;

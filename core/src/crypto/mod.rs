@@ -2,11 +2,12 @@
 //! well-kept crates only: XChaCha20-Poly1305 seals values (`seal`), HPKE
 //! (RFC 9180) wraps data keys to accounts (`wrap`), Argon2id and HKDF turn
 //! the password or the recovery code into keys (`password`). Secrets live
-//! in `Zeroizing` buffers and have no `Debug` that shows them.
+//! in `Zeroizing` buffers and have no `Debug` that shows them. Public for
+//! the benchmarks only; the shells never call it.
 
-pub(crate) mod password;
-pub(crate) mod seal;
-pub(crate) mod wrap;
+pub mod password;
+pub mod seal;
+pub mod wrap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -14,7 +15,7 @@ use zeroize::Zeroizing;
 
 /// A 32-byte symmetric key: a data key's epoch, or a wrapping key.
 #[derive(Clone)]
-pub(crate) struct Key32(Zeroizing<[u8; 32]>);
+pub struct Key32(Zeroizing<[u8; 32]>);
 
 impl Key32 {
     pub fn random() -> Key32 {
@@ -49,7 +50,7 @@ pub(crate) fn unb64(text: &str) -> Option<Vec<u8>> {
 
 /// Why something sealed could not be opened. Says nothing of the content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum OpenError {
+pub enum OpenError {
     /// No key for this space, key and epoch on this device (yet).
     NoKey,
     /// Altered, moved to another record, field or space, or not ours.

@@ -17,16 +17,16 @@ use zeroize::Zeroizing;
 /// Argon2id's memory in KiB, passes and lanes: 64 MiB and 3 passes, the
 /// strength Bitwarden uses, measured on this machine and budgeted for a
 /// phone in docs/SECURITY.md. Every device of an account uses the same.
-pub(crate) const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
-pub(crate) const ARGON2_PASSES: u32 = 3;
-pub(crate) const ARGON2_LANES: u32 = 1;
+pub const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
+pub const ARGON2_PASSES: u32 = 3;
+pub const ARGON2_LANES: u32 = 1;
 
 /// Shortest password the app accepts.
-pub(crate) const MIN_PASSWORD: usize = 10;
+pub const MIN_PASSWORD: usize = 10;
 const MAX_PASSWORD: usize = 256;
 
 /// The two keys a secret (password or recovery code) gives.
-pub(crate) struct SecretKeys {
+pub struct SecretKeys {
     /// Sent to the relay in place of the secret, base64url.
     pub auth: Zeroizing<String>,
     /// Seals the account's private key; stays on the device.
@@ -52,7 +52,7 @@ fn split(stretched: &[u8], email: &str, purpose: &str) -> Option<SecretKeys> {
 }
 
 /// Checks a new password's length (the relay cannot: it never sees it).
-pub(crate) fn check_password(password: &str) -> Result<(), String> {
+pub fn check_password(password: &str) -> Result<(), String> {
     let len = password.chars().count();
     if (MIN_PASSWORD..=MAX_PASSWORD).contains(&len) {
         Ok(())
@@ -65,7 +65,7 @@ pub(crate) fn check_password(password: &str) -> Result<(), String> {
 
 /// The keys a password gives for this email (Argon2id: about a quarter of
 /// a second here, run off the async threads by the caller).
-pub(crate) fn from_password(email: &str, password: &str) -> Option<SecretKeys> {
+pub fn from_password(email: &str, password: &str) -> Option<SecretKeys> {
     let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES, Some(32)).ok()?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     let mut stretched = Zeroizing::new([0u8; 32]);
@@ -86,7 +86,7 @@ pub fn relay_password(email: &str, password: &str) -> Option<String> {
 }
 
 /// A new recovery code: 128 random bits as 32 hex digits in groups of four.
-pub(crate) fn new_recovery_code() -> Zeroizing<String> {
+pub fn new_recovery_code() -> Zeroizing<String> {
     let mut bits = Zeroizing::new([0u8; 16]);
     rand::fill(&mut bits[..]);
     let digits = Zeroizing::new(hex::encode_upper(&bits[..]));
@@ -96,7 +96,7 @@ pub(crate) fn new_recovery_code() -> Zeroizing<String> {
 
 /// The keys a recovery code gives (it is random already: no stretching);
 /// None if it is not 32 hex digits, whatever the spacing or case.
-pub(crate) fn from_recovery_code(email: &str, code: &str) -> Option<SecretKeys> {
+pub fn from_recovery_code(email: &str, code: &str) -> Option<SecretKeys> {
     let digits: Zeroizing<String> = Zeroizing::new(
         code.chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
@@ -114,7 +114,7 @@ fn private_aad(account_id: &str) -> Vec<u8> {
 }
 
 /// The private key sealed under a wrapping key: `nonce.ciphertext`.
-pub(crate) fn seal_private(wrap: &Key32, account_id: &str, private: &[u8]) -> Option<String> {
+pub fn seal_private(wrap: &Key32, account_id: &str, private: &[u8]) -> Option<String> {
     let mut nonce = [0u8; 24];
     rand::fill(&mut nonce);
     let cipher = XChaCha20Poly1305::new_from_slice(wrap.bytes()).ok()?;
@@ -132,11 +132,7 @@ pub(crate) fn seal_private(wrap: &Key32, account_id: &str, private: &[u8]) -> Op
 }
 
 /// The private key, if `wrap` opens what `seal_private` made.
-pub(crate) fn open_private(
-    wrap: &Key32,
-    account_id: &str,
-    sealed: &str,
-) -> Option<Zeroizing<Vec<u8>>> {
+pub fn open_private(wrap: &Key32, account_id: &str, sealed: &str) -> Option<Zeroizing<Vec<u8>>> {
     let (nonce, ct) = sealed.split_once('.')?;
     let nonce: [u8; 24] = unb64(nonce)?.try_into().ok()?;
     let cipher = XChaCha20Poly1305::new_from_slice(wrap.bytes()).ok()?;

@@ -37,7 +37,7 @@ fn associated_data(c: &Change, key: KeyName, epoch: u32, refs: &Refs) -> Vec<u8>
 }
 
 /// The change with its value sealed under `key` at `epoch`.
-pub(crate) fn seal(c: &Change, key: KeyName, epoch: u32, secret: &Key32) -> Option<Change> {
+pub fn seal(c: &Change, key: KeyName, epoch: u32, secret: &Key32) -> Option<Change> {
     let refs = Refs::of_value(&c.entity_type, &c.field, &c.value);
     let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(&c.value).ok()?);
     let mut nonce = [0u8; NONCE_LEN];
@@ -68,7 +68,7 @@ pub(crate) fn seal(c: &Change, key: KeyName, epoch: u32, secret: &Key32) -> Opti
 /// The change as it was sealed, once `key_for` gives the key it names and
 /// it opens; `Refused` if it is not sealed under the key its kind must
 /// use, does not open, or its clear ids differ from its value's.
-pub(crate) fn open(
+pub fn open(
     c: &Change,
     key_for: impl Fn(KeyName, u32) -> Option<Key32>,
 ) -> Result<Change, OpenError> {

@@ -15,7 +15,7 @@ type Suite = X25519HkdfSha256;
 const INFO: &[u8] = b"pph-envelope-v1";
 
 /// An account's key pair; the private half never leaves a device unsealed.
-pub(crate) struct AccountKeyPair {
+pub struct AccountKeyPair {
     private: <Suite as Kem>::PrivateKey,
     public: <Suite as Kem>::PublicKey,
 }
@@ -73,7 +73,7 @@ fn aad(space: &str, key: KeyName, epoch: u32, recipient: &str) -> Vec<u8> {
 
 /// `secret` (the epoch `epoch` of `space`'s key `key`) wrapped to
 /// `recipient`'s public key; None if that key is not an X25519 key.
-pub(crate) fn wrap(
+pub fn wrap(
     secret: &Key32,
     space: &str,
     key: KeyName,

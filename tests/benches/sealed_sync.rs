@@ -1,0 +1,313 @@
+//! What end-to-end encryption costs: sealing and opening one change; a
+//! 1,000-change sync (a phone pushes 1,000 diary entries, a tablet pulls
+//! them) through a real relay, beside the time the sealing and opening of
+//! those 1,000 take on their own; the relay pushing and pulling the same
+//! 1,000 changes sealed and in the clear (bytes only); and signing in with
+//! the chosen Argon2id parameters.
+//!
+//!   cargo bench -p pph-testing --bench sealed_sync
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use pph_core::crypto::password::{from_password, ARGON2_MEMORY_KIB, ARGON2_PASSES};
+use pph_core::crypto::seal::{open, seal};
+use pph_core::crypto::Key32;
+use pph_core::*;
+use pph_protocol::sealed::KeyName;
+use pph_protocol::{Change, Hlc};
+use pph_server::{Backend, EmbeddedServer};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+const CHANGES: usize = 1_000;
+const BREATHLESSNESS: &str = "00000000-0000-7000-8000-00000000a001";
+const PASSWORD: &str = "bench password 123";
+
+/// A diary entry's change as a phone makes it.
+fn entry_change(space: &str, i: usize) -> Change {
+    let id = pph_testing::id();
+    Change {
+        change_id: pph_testing::id(),
+        space: space.to_owned(),
+        entity_type: "diary_entry".into(),
+        value: json!({"id": id, "recorded_at": {"secs_since_epoch": 1_772_000_000 + i, "nanos_since_epoch": 0},
+                      "utc_offset_minutes": 0, "local_date": "2026-02-25",
+                      "ratings": [{"symptom_id": BREATHLESSNESS, "value": (i % 11) as f64}],
+                      "note": "Wheezy after the stairs, better by lunch", "tags": ["weather"],
+                      "medications": [], "deleted": false}),
+        entity_id: id,
+        field: "*".into(),
+        hlc: Hlc {
+            wall_ms: pph_testing::now_ms(),
+            counter: i as u32,
+            node: "0123456789abcdef".into(),
+        },
+    }
+}
+
+fn sealing(c: &mut Criterion) {
+    let key = Key32::random();
+    let space = pph_testing::id();
+    let change = entry_change(&space, 1);
+    let sealed = seal(&change, KeyName::Diary, 1, &key).expect("seal");
+    let mut group = c.benchmark_group("sealing");
+    group.bench_function("seal one diary entry change", |b| {
+        b.iter(|| seal(&change, KeyName::Diary, 1, &key))
+    });
+    group.bench_function("open one diary entry change", |b| {
+        b.iter(|| open(&sealed, |_, _| Some(key.clone())))
+    });
+    group.finish();
+}
+
+fn entries(phone: &Companion) {
+    let now = SystemTime::now();
+    for k in 0..CHANGES {
+        phone
+            .diary()
+            .log_entry(NewEntry {
+                recorded_at: now - Duration::from_secs(k as u64 * 600 + 600),
+                utc_offset_minutes: 0,
+                ratings: vec![Rating {
+                    symptom_id: BREATHLESSNESS.into(),
+                    value: (k % 11) as f64,
+                }],
+                note: Some("Wheezy after the stairs, better by lunch".into()),
+                tags: vec!["weather".into()],
+                medications: vec![],
+            })
+            .expect("entry");
+    }
+}
+
+/// A phone signed up on `server` as a new account: the phone and its email.
+fn relay_and_phone(
+    runtime: &tokio::runtime::Runtime,
+    server: &EmbeddedServer,
+    dir: &std::path::Path,
+) -> (Arc<Companion>, String) {
+    let phone = pph_testing::device(dir, "phone");
+    let email = format!("{}@bench.example", pph_testing::id());
+    runtime
+        .block_on(phone.sync().sign_up(
+            server.url.clone(),
+            email.clone(),
+            PASSWORD.into(),
+            "Bench".into(),
+            AccountRole::Patient,
+        ))
+        .expect("sign up");
+    (phone, email)
+}
+
+/// One phone pushing 1,000 entries and a new tablet pulling them, through a
+/// relay on loopback: (push, pull), each one `sync_now`.
+fn one_sync(runtime: &tokio::runtime::Runtime) -> (Duration, Duration) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server =
+        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let (phone, email) = relay_and_phone(runtime, &server, dir.path());
+    let tablet: Arc<Companion> = pph_testing::device(dir.path(), "tablet");
+    runtime.block_on(async {
+        phone.sync().sync_now().await.expect("keys");
+        tablet
+            .sync()
+            .sign_in(server.url.clone(), email, PASSWORD.into())
+            .await
+            .expect("sign in");
+        tablet.sync().sync_now().await.expect("keys");
+    });
+    entries(&phone);
+    runtime.block_on(async {
+        let start = Instant::now();
+        let pushed = phone.sync().sync_now().await.expect("push");
+        let push = start.elapsed();
+        assert_eq!(pushed.pushed as usize, CHANGES);
+        let start = Instant::now();
+        let pulled = tablet.sync().sync_now().await.expect("pull");
+        let pull = start.elapsed();
+        assert_eq!(pulled.pulled as usize, CHANGES);
+        (push, pull)
+    })
+}
+
+fn sync_1000(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut group = c.benchmark_group("sync 1,000 diary entries through a relay");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(CHANGES as u64));
+    let mut pulls = Vec::new();
+    group.bench_function("phone pushes (sealed)", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let (push, pull) = one_sync(&runtime);
+                total += push;
+                pulls.push(pull);
+            }
+            total
+        })
+    });
+    pulls.sort();
+    if let Some(median) = pulls.get(pulls.len() / 2) {
+        println!(
+            "tablet pulls (opened), median of {}: {median:?}",
+            pulls.len()
+        );
+    }
+    // The same 1,000 changes sealed and opened, alone: encryption's part.
+    let key = Key32::random();
+    let space = pph_testing::id();
+    let plain: Vec<Change> = (0..CHANGES).map(|i| entry_change(&space, i)).collect();
+    let sealed: Vec<Change> = plain
+        .iter()
+        .map(|c| seal(c, KeyName::Diary, 1, &key).expect("seal"))
+        .collect();
+    group.bench_function("seal 1,000 alone", |b| {
+        b.iter(|| {
+            plain
+                .iter()
+                .filter(|c| seal(c, KeyName::Diary, 1, &key).is_some())
+                .count()
+        })
+    });
+    group.bench_function("open 1,000 alone", |b| {
+        b.iter(|| {
+            sealed
+                .iter()
+                .filter(|c| open(c, |_, _| Some(key.clone())).is_ok())
+                .count()
+        })
+    });
+    let bytes = |changes: &[Change]| {
+        changes
+            .iter()
+            .map(|c| serde_json::to_string(c).map_or(0, |s| s.len()))
+            .sum::<usize>()
+    };
+    println!(
+        "1,000 changes on the wire: {} bytes in the clear, {} sealed",
+        bytes(&plain),
+        bytes(&sealed)
+    );
+    group.finish();
+}
+
+/// The relay itself, fed the same 1,000 changes sealed and in the clear:
+/// what the bigger sealed bodies cost it (push, then a pull read as bytes).
+fn relay_bodies(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server =
+        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let client = reqwest::Client::new();
+    let session: pph_protocol::wire::SessionResponse = runtime.block_on(async {
+        client
+            .post(format!("{}/v1/accounts", server.url))
+            .json(&json!({
+                "email": format!("{}@bench.example", pph_testing::id()), "password": "bench password 123",
+                "role": "patient", "display_name": "Bench", "device_name": "bench",
+                "node": "0123456789abcdef", "personal_space": pph_testing::id()
+            }))
+            .send()
+            .await
+            .expect("sign up")
+            .json()
+            .await
+            .expect("session")
+    });
+    let space = session.personal_space.clone();
+    let key = Key32::random();
+    let mut group = c.benchmark_group("relay, 1,000 changes");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(CHANGES as u64));
+    for sealed in [false, true] {
+        let name = if sealed { "sealed" } else { "in the clear" };
+        group.bench_function(format!("push then pull as bytes, {name}"), |b| {
+            b.iter_batched(
+                || {
+                    (0..CHANGES)
+                        .map(|i| entry_change(&space, i))
+                        .map(|c| {
+                            if sealed {
+                                seal(&c, KeyName::Diary, 1, &key).expect("seal")
+                            } else {
+                                c
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                },
+                |changes| {
+                    runtime.block_on(async {
+                        for half in changes.chunks(500) {
+                            let resp = client
+                                .post(format!("{}/v1/changes", server.url))
+                                .bearer_auth(&session.token)
+                                .json(&json!({ "changes": half }))
+                                .send()
+                                .await
+                                .expect("push");
+                            assert!(resp.status().is_success(), "{}", resp.status());
+                        }
+                        let page = client
+                            .get(format!(
+                                "{}/v1/spaces/{space}/changes?since=0&limit=1000",
+                                server.url
+                            ))
+                            .bearer_auth(&session.token)
+                            .send()
+                            .await
+                            .expect("pull")
+                            .bytes()
+                            .await
+                            .expect("bytes");
+                        assert!(!page.is_empty());
+                    })
+                },
+                criterion::BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn sign_in(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server =
+        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let (_phone, email) = relay_and_phone(&runtime, &server, dir.path());
+    let mut group = c.benchmark_group(format!(
+        "sign-in, Argon2id {} MiB x {} passes",
+        ARGON2_MEMORY_KIB / 1024,
+        ARGON2_PASSES
+    ));
+    group.sample_size(10);
+    group.bench_function("stretching the password alone", |b| {
+        b.iter(|| from_password(&email, PASSWORD).is_some())
+    });
+    let mut n = 0;
+    group.bench_function("a new device signs in (relay on loopback)", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                n += 1;
+                let device = pph_testing::device(dir.path(), &format!("d{n}"));
+                let start = Instant::now();
+                runtime
+                    .block_on(device.sync().sign_in(
+                        server.url.clone(),
+                        email.clone(),
+                        PASSWORD.into(),
+                    ))
+                    .expect("sign in");
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sealing, sync_1000, relay_bodies, sign_in);
+criterion_main!(benches);
