@@ -68,7 +68,7 @@ fn the_tour_walks_through_care_plans() {
         "68 of the 68 changes the relay holds for Ann are sealed on her phone.",
         "\"value\":{\"sealed\":{\"ct\":",
         "the relay's copy of it does not open; an entry from before the revocation opens",
-        "0 patients shared, summary refused (copy deleted), and no key to her record kept.",
+        "0 patients shared, summary refused (copy deleted), no key to her record kept.",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

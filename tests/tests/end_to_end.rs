@@ -206,6 +206,11 @@ async fn the_revoked_and_the_removed_cannot_open_what_comes_after(relay: Relay, 
         let opened = doc.sync().open_as_this_device(c).expect("open");
         assert_eq!(opened, None, "a revoked clinician opened a new entry");
     }
+    // The clinician's next sync deletes the keys too.
+    doc.sync().sync_now().await.expect("doc syncs");
+    for c in &before {
+        assert_eq!(doc.sync().open_as_this_device(c).expect("open"), None);
+    }
 
     // A group: Mal is removed; what Pat writes next is closed to him.
     let fac = signed_up(url, dir, "fac", "Fac", AccountRole::Patient).await;

@@ -22,6 +22,9 @@ use crate::fail::{Fail, Result, Status};
 use crate::out::{line, Out};
 use pph_core::clock::ManualClock;
 use pph_core::{Companion, CompanionConfig};
+use pph_protocol::Change;
+use pph_server::storage::Readable;
+use pph_server::{open_storage, Backend};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -237,6 +240,37 @@ impl Tour {
     fn now(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_millis(pph_core::clock::Clock::now_ms(self.clock.as_ref()))
     }
+}
+
+pub(super) fn failed(e: impl std::fmt::Display) -> Fail {
+    Fail::new(Status::Failure, e.to_string())
+}
+
+impl Tour {
+    /// Every change of `space` as the relay's storage holds it (as a
+    /// breach of it would read it).
+    fn relay_changes(&self, space: &str) -> Result<Vec<Change>> {
+        let backend = Backend::Sqlite(self.dir.path().join("server.db"));
+        let bodies = self.runtime.block_on(async {
+            let storage = open_storage(&backend).await.map_err(failed)?;
+            storage
+                .pull(space, 0, 10_000, Readable::ALL)
+                .await
+                .map_err(failed)
+        })?;
+        bodies
+            .iter()
+            .map(|c| serde_json::from_str(&c.body).map_err(failed))
+            .collect()
+    }
+}
+
+pub(super) fn last_diary_entry(changes: &[Change]) -> Result<&Change> {
+    changes
+        .iter()
+        .rev()
+        .find(|c| c.entity_type == "diary_entry")
+        .ok_or_else(|| failed("no diary entry on the relay"))
 }
 
 /// One line of the story.

@@ -2,15 +2,19 @@
 //! reads it in the clinic view and proposes a review that Ann accepts; then
 //! she ends the share.
 
-use super::{say, Tour, ANN, LAPTOP, PASSWORD};
+use super::{last_diary_entry, say, Tour, ANN, LAPTOP, PASSWORD};
 use crate::cmd::clinic;
 use crate::cmd::clinician::{self, Propose};
+use crate::cmd::diary::{self, Log};
 use crate::cmd::plan::{self, ReviewFields};
 use crate::cmd::share::{self, Grant};
 use crate::cmd::sync::{self, SignUp};
+use crate::ctx::Ctx;
 use crate::fail::{Fail, Result, Status};
 use crate::out::line;
 use crate::render::page::as_text;
+use pph_core::Companion;
+use pph_protocol::Change;
 
 pub(super) fn consultation(t: &mut Tour) -> Result<()> {
     let phone = t.device(ANN)?;
@@ -83,11 +87,15 @@ pub(super) fn consultation(t: &mut Tour) -> Result<()> {
     phone.out.show(&share::log(&phone)?);
 
     share::revoke(&phone, granted.share_id)?;
-    super::sealed::after_revocation(t, &phone, &laptop.companion)?;
+    let old = after_revocation(t, &phone, &laptop.companion)?;
     sync::now(&laptop)?;
     let after = clinician::summary(&laptop, patient.patient_space);
+    let keys = match laptop.companion.sync().open_as_this_device(&old)? {
+        Some(_) => "its keys STILL KEPT",
+        None => "no key to her record kept",
+    };
     say(format!(
-        "After the laptop's next sync: {} patients shared, summary {}, and no key to her record kept.",
+        "After the laptop's next sync: {} patients shared, summary {}, {keys}.",
         clinician::patients(&laptop)?.0.len(),
         match after {
             Err(f) if f.status == Status::NotAllowed => "refused (copy deleted)",
@@ -96,4 +104,38 @@ pub(super) fn consultation(t: &mut Tour) -> Result<()> {
         }
     ));
     Ok(())
+}
+
+/// After Ann revokes the share: her next entry is sealed under a new epoch
+/// of the diary key that the laptop never receives. Returns the relay's
+/// copy of an entry from before.
+fn after_revocation(t: &Tour, phone: &Ctx, laptop: &Companion) -> Result<Change> {
+    let space = phone.companion.store().personal_space();
+    let before = t.relay_changes(&space)?;
+    let old = last_diary_entry(&before)?.clone();
+    diary::log(
+        phone,
+        Log {
+            ratings: vec!["Breathlessness=2".into()],
+            note: Some("Slept right through".into()),
+            ..Log::default()
+        },
+    )?;
+    sync::now(phone)?;
+    let after = t.relay_changes(&space)?;
+    let new = last_diary_entry(&after)?;
+    let opens = |c: &Change| -> Result<&str> {
+        Ok(match laptop.sync().open_as_this_device(c)? {
+            Some(_) => "opens",
+            None => "does not open",
+        })
+    };
+    say(format!(
+        "Ann revokes the share; her next entry is sealed under the diary key's new epoch. With the \
+         keys Dr Okafor's laptop still holds, the relay's copy of it {}; an entry from before the \
+         revocation {} (what was shared then).",
+        opens(new)?,
+        opens(&old)?
+    ));
+    Ok(old)
 }

@@ -8,7 +8,7 @@
 use super::accounts::verify_secret;
 use super::{authenticate, now_ms, small_json, ApiError, ApiResult, AppState, ClientAddr};
 use crate::credentials::hash_password;
-use crate::storage::{KeysUpdate, SpaceInfo, SpaceKind, StorageError};
+use crate::storage::{Grant, KeysUpdate, SpaceInfo, SpaceKind, StorageError};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -47,34 +47,47 @@ pub fn check_account_keys(keys: &AccountKeys) -> ApiResult<()> {
     check_key_text("keys.by_recovery", &keys.by_recovery)
 }
 
-/// Who may read which of a space's keys now.
-async fn readers_of(
-    state: &AppState,
-    space: &SpaceInfo,
-) -> ApiResult<BTreeMap<String, Vec<KeyName>>> {
-    let mut readers = BTreeMap::new();
-    match space.kind {
-        SpaceKind::Personal => {
-            readers.insert(space.owner.clone(), KeyName::PERSONAL.to_vec());
-            let now = now_ms();
-            for g in state.storage.grants_by_patient(&space.owner).await? {
-                if g.grant.revoked_ms.is_none() && g.grant.expires_ms > now {
-                    let keys = readers
-                        .entry(g.grant.clinician_account.clone())
-                        .or_insert_with(Vec::new);
-                    keys.extend(g.grant.scopes.iter().map(|s| KeyName::of_scope(*s)));
-                    keys.sort_unstable();
-                    keys.dedup();
-                }
-            }
-        }
-        SpaceKind::Group => {
-            for m in state.storage.members(&space.id).await? {
-                readers.insert(m.account_id, vec![KeyName::Group]);
-            }
+type Readers = BTreeMap<String, Vec<KeyName>>;
+
+/// Who may read which of a personal space's keys at `now`: its person
+/// every one; a clinician with a share in force (neither revoked nor
+/// expired) the shared scopes' keys. A share that ended names no reader,
+/// so the keys it reached turn over.
+fn personal_readers(owner: &str, grants: &[Grant], now: i64) -> Readers {
+    let mut readers = Readers::new();
+    readers.insert(owner.to_owned(), KeyName::PERSONAL.to_vec());
+    for g in grants {
+        if g.revoked_ms.is_none() && g.expires_ms > now {
+            let keys = readers.entry(g.clinician_account.clone()).or_default();
+            keys.extend(g.scopes.iter().map(|s| KeyName::of_scope(*s)));
+            keys.sort_unstable();
+            keys.dedup();
         }
     }
-    Ok(readers)
+    readers
+}
+
+/// Who may read which of a space's keys now.
+async fn readers_of(state: &AppState, space: &SpaceInfo) -> ApiResult<Readers> {
+    Ok(match space.kind {
+        SpaceKind::Personal => {
+            let grants: Vec<Grant> = state
+                .storage
+                .grants_by_patient(&space.owner)
+                .await?
+                .into_iter()
+                .map(|g| g.grant)
+                .collect();
+            personal_readers(&space.owner, &grants, now_ms())
+        }
+        SpaceKind::Group => state
+            .storage
+            .members(&space.id)
+            .await?
+            .into_iter()
+            .map(|m| (m.account_id, vec![KeyName::Group]))
+            .collect(),
+    })
 }
 
 /// `GET /v1/keys`: the envelopes wrapped to this account, and for each
@@ -131,7 +144,7 @@ pub async fn put_envelopes(
         .into_iter()
         .map(|s| (s.id.clone(), s))
         .collect();
-    let mut readers: HashMap<String, BTreeMap<String, Vec<KeyName>>> = HashMap::new();
+    let mut readers: HashMap<String, Readers> = HashMap::new();
     for (i, e) in req.envelopes.iter().enumerate() {
         check_key_text("enc", &e.enc)?;
         check_key_text("ct", &e.ct)?;
@@ -243,4 +256,42 @@ pub async fn set_account_keys(
 
 pub fn hash(secret: &str) -> ApiResult<String> {
     hash_password(secret).map_err(|_| ApiError::new(ErrorCode::Internal, "could not hash"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pph_protocol::wire::Scope;
+
+    fn grant(clinician: &str, scopes: &[Scope], expires_ms: i64, revoked_ms: Option<i64>) -> Grant {
+        Grant {
+            id: format!("g-{clinician}-{expires_ms}"),
+            patient_account: "pat".into(),
+            clinician_account: clinician.into(),
+            scopes: scopes.to_vec(),
+            created_ms: 0,
+            expires_ms,
+            revoked_ms,
+        }
+    }
+
+    #[test]
+    fn an_ended_share_names_no_reader_and_two_shares_add_up() {
+        let grants = [
+            grant("doc", &[Scope::Diary], 2_000, None),
+            grant("doc", &[Scope::CarePlan, Scope::Diary], 2_000, None),
+            grant("expired", &[Scope::Budget], 1_000, None),
+            grant("revoked", &[Scope::Diary], 2_000, Some(500)),
+        ];
+        let readers = personal_readers("pat", &grants, 1_000);
+        assert_eq!(readers["pat"], KeyName::PERSONAL.to_vec());
+        assert_eq!(readers["doc"], [KeyName::CarePlan, KeyName::Diary]);
+        assert!(
+            !readers.contains_key("expired"),
+            "expiry ends a share at its instant"
+        );
+        assert!(!readers.contains_key("revoked"));
+        // Later, the live share has ended too.
+        assert_eq!(personal_readers("pat", &grants, 2_000).len(), 1);
+    }
 }
