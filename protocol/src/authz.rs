@@ -61,9 +61,8 @@ pub enum Refusal {
     /// A clinician writing what the person does not share with them (or no
     /// longer does).
     NotShared,
-    /// A change from another device whose value arrived in the clear: every
-    /// device seals what it sends, so this one came from elsewhere (clients
-    /// only).
+    /// A value in the clear: every device seals what it sends, so the relay
+    /// refuses it and a device sets it aside (it came from elsewhere).
     Unsealed,
     /// A sealed value that does not open: altered, or moved from another
     /// record, field, space or change after it was sealed (clients only).
@@ -102,7 +101,7 @@ impl Refusal {
             Refusal::NotShared => {
                 "this person does not share that part of their record with this account now"
             }
-            Refusal::Unsealed => "it arrived unsealed, so no device of its writer sent it",
+            Refusal::Unsealed => "its value is not sealed, as every device seals what it sends",
             Refusal::BadSeal => "it was altered or moved after it was sealed",
         }
     }

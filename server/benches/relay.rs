@@ -14,12 +14,14 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pph_protocol::wire::SessionResponse;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
-use pph_testing::{id, now_ms};
+use pph_testing::{id, now_ms, sealed};
 use serde_json::json;
 
 const BATCH: usize = 500;
 const PAGE: u32 = 1_000;
 
+/// A full push of diary entries, sealed as a device seals them (the relay
+/// refuses values in the clear).
 fn batch(space: &str) -> Vec<Change> {
     (0..BATCH)
         .map(|i| (i, id()))
@@ -36,6 +38,7 @@ fn batch(space: &str) -> Vec<Change> {
                 node: "bench-node".into(),
             },
         })
+        .map(|c| sealed(&c))
         .collect()
 }
 

@@ -4,7 +4,7 @@
 use pph_protocol::wire::*;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
-use pph_testing::{id, now_ms, pull_page, push_raw};
+use pph_testing::{id, now_ms, pull_page, push_raw, sealed};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 
@@ -240,7 +240,16 @@ async fn pushes_past_the_bounds_or_badly_stamped_store_nothing() {
     let elsewhere = vec![change(&space, now), change(&id(), now)];
     refusal(f.push(&s.token, &elsewhere).await, 403, "forbidden").await;
     assert_eq!(f.count(&s.token, &space).await, 0, "nothing stored");
-    let good = vec![change(&space, now)];
+    // Sealed as a device seals it: a value in the clear is refused.
+    let clear: Value = f
+        .push(&s.token, &[change(&space, now)])
+        .await
+        .json()
+        .await
+        .expect("a JSON error body");
+    assert_eq!(clear["refused"][0]["rule"], "unsealed", "{clear}");
+    assert_eq!(f.count(&s.token, &space).await, 0, "nothing stored");
+    let good = vec![sealed(&change(&space, now))];
     let ok: PushResponse = f.push(&s.token, &good).await.json().await.expect("ok");
     assert_eq!(
         ok,
@@ -505,7 +514,7 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         .get_as(&outsider.token, &format!("/v1/spaces/{group}/members"))
         .await;
     refusal(outsider_reads, 403, "forbidden").await;
-    let one = |author: &str| vec![message(&group, author, now_ms())];
+    let one = |author: &str| vec![sealed(&message(&group, author, now_ms()))];
     assert_eq!(
         f.push(&member.token, &one(&member.account_id))
             .await

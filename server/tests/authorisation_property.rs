@@ -314,6 +314,7 @@ async fn run(s: Arc<dyn Storage>, ops: Vec<Op>) -> Result<(), TestCaseError> {
             value: Some(value),
             body: "{}".into(),
             hides: None,
+            sealed_only: false,
         };
         let expected = allowed(&world, &op, existing.as_ref(), &entity_id);
         let outcome = s.push(actor_id, std::slice::from_ref(&change)).await;

@@ -84,6 +84,7 @@ fn change(author: &str, space: &str, kind: &str) -> IncomingChange {
         field: "*".into(),
         value: Some(value),
         hides: None,
+        sealed_only: false,
     }
 }
 
@@ -491,6 +492,7 @@ async fn hidden_records_are_no_longer_served(s: Arc<dyn Storage>) {
         .expect("push");
     let hide = IncomingChange {
         hides: Some(rude.entity_id.clone()),
+        sealed_only: false,
         ..change(&a.id, &group, "group_hide")
     };
     s.push(&a.id, std::slice::from_ref(&hide))
@@ -875,6 +877,7 @@ async fn check_v4_backfill(s: &dyn Storage, ann: &str, bob: &str, group: &str) {
         value: Some(json!("edited again")),
         body: "{}".into(),
         hides: None,
+        sealed_only: false,
     };
     assert_eq!(
         refused_rules(s.push(bob, std::slice::from_ref(&edit)).await),

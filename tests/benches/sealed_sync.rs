@@ -1,9 +1,9 @@
 //! What end-to-end encryption costs: sealing and opening one change; a
 //! 1,000-change sync (a phone pushes 1,000 diary entries, a tablet pulls
 //! them) through a real relay, beside the time the sealing and opening of
-//! those 1,000 take on their own; the relay pushing and pulling the same
-//! 1,000 changes sealed and in the clear (bytes only); and signing in with
-//! the chosen Argon2id parameters.
+//! those 1,000 take on their own; and signing in with the chosen Argon2id
+//! parameters. (The relay's own cost of sealed bodies is in the relay
+//! bench, `cargo bench -p pph-server --bench relay`.)
 //!
 //!   cargo bench -p pph-testing --bench sealed_sync
 
@@ -193,84 +193,6 @@ fn sync_1000(c: &mut Criterion) {
     group.finish();
 }
 
-/// The relay itself, fed the same 1,000 changes sealed and in the clear:
-/// what the bigger sealed bodies cost it (push, then a pull read as bytes).
-fn relay_bodies(c: &mut Criterion) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server =
-        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
-    let client = reqwest::Client::new();
-    let session: pph_protocol::wire::SessionResponse = runtime.block_on(async {
-        client
-            .post(format!("{}/v1/accounts", server.url))
-            .json(&json!({
-                "email": format!("{}@bench.example", pph_testing::id()), "password": "bench password 123",
-                "role": "patient", "display_name": "Bench", "device_name": "bench",
-                "node": "0123456789abcdef", "personal_space": pph_testing::id()
-            }))
-            .send()
-            .await
-            .expect("sign up")
-            .json()
-            .await
-            .expect("session")
-    });
-    let space = session.personal_space.clone();
-    let key = Key32::random();
-    let mut group = c.benchmark_group("relay, 1,000 changes");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(CHANGES as u64));
-    for sealed in [false, true] {
-        let name = if sealed { "sealed" } else { "in the clear" };
-        group.bench_function(format!("push then pull as bytes, {name}"), |b| {
-            b.iter_batched(
-                || {
-                    (0..CHANGES)
-                        .map(|i| entry_change(&space, i))
-                        .map(|c| {
-                            if sealed {
-                                seal(&c, KeyName::Diary, 1, &key).expect("seal")
-                            } else {
-                                c
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                },
-                |changes| {
-                    runtime.block_on(async {
-                        for half in changes.chunks(500) {
-                            let resp = client
-                                .post(format!("{}/v1/changes", server.url))
-                                .bearer_auth(&session.token)
-                                .json(&json!({ "changes": half }))
-                                .send()
-                                .await
-                                .expect("push");
-                            assert!(resp.status().is_success(), "{}", resp.status());
-                        }
-                        let page = client
-                            .get(format!(
-                                "{}/v1/spaces/{space}/changes?since=0&limit=1000",
-                                server.url
-                            ))
-                            .bearer_auth(&session.token)
-                            .send()
-                            .await
-                            .expect("pull")
-                            .bytes()
-                            .await
-                            .expect("bytes");
-                        assert!(!page.is_empty());
-                    })
-                },
-                criterion::BatchSize::PerIteration,
-            )
-        });
-    }
-    group.finish();
-}
-
 fn sign_in(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -309,5 +231,5 @@ fn sign_in(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sealing, sync_1000, relay_bodies, sign_in);
+criterion_group!(benches, sealing, sync_1000, sign_in);
 criterion_main!(benches);

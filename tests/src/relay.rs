@@ -326,6 +326,15 @@ pub async fn pull_page(
         .expect("page")
 }
 
+/// `change` with its value sealed, as a device pushes it (under a key of
+/// the test's own that no one else holds: the relay cannot tell). What a
+/// raw push must carry for the relay to store it.
+pub fn sealed(change: &pph_protocol::Change) -> pph_protocol::Change {
+    let key = pph_protocol::sealed::KeyName::for_kind(&change.entity_type)
+        .unwrap_or(pph_protocol::sealed::KeyName::Private);
+    pph_core::crypto::seal::seal(change, key, 1, &pph_core::crypto::Key32::random()).expect("seal")
+}
+
 /// A raw push as `token`, bypassing every client-side check.
 pub async fn push_raw(
     client: &reqwest::Client,

@@ -357,14 +357,14 @@ async fn a_replayed_push_is_a_duplicate_and_a_reused_change_id_is_refused(
     let s = scene(relay, dir).await;
     let url = &s.server.url;
     let id = uuid::Uuid::now_v7().to_string();
-    let message = change(
+    let message = sealed(&change(
         &s.group.id,
         "group_message",
         &id,
         "*",
         json!({"id": id, "group_id": s.group.id, "author_id": s.mal_id, "author_name": "mal",
                "body": "hello", "reply_to": null, "sent_at_ms": 1, "edited": false, "retracted": false}),
-    );
+    ));
     let first = push(url, &s.mal_token, std::slice::from_ref(&message)).await;
     assert_eq!(first.status().as_u16(), 200);
     let replay: Value = push(url, &s.mal_token, std::slice::from_ref(&message))
@@ -469,7 +469,10 @@ async fn nul_characters_and_odd_id_spellings_are_refused_at_the_edge(relay: Rela
         assert_eq!(code(push(url, &s.mal_token, &[c]).await).await, invalid);
     }
     assert_eq!(
-        push(url, &s.mal_token, &[good()]).await.status().as_u16(),
+        push(url, &s.mal_token, &[sealed(&good())])
+            .await
+            .status()
+            .as_u16(),
         200,
         "still serving"
     );

@@ -90,6 +90,7 @@ pub async fn push(
                 body: serde_json::to_string(&c)
                     .map_err(|_| ApiError::new(ErrorCode::Internal, "could not encode"))?,
                 hides: hidden_by(&c),
+                sealed_only: true,
                 change_id: c.change_id,
                 space: c.space,
                 entity_type: c.entity_type,

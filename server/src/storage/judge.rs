@@ -128,6 +128,7 @@ pub fn judge_push(
             created: None,
         });
         match judge(&attempt, known.as_ref()) {
+            Ok(_) if c.sealed_only && c.value.is_some() => refuse(Refusal::Unsealed),
             Ok(verdict) => {
                 if verdict == Verdict::Creates {
                     let owner = Owner {

@@ -99,6 +99,11 @@ pub struct IncomingChange {
     /// A facilitator's hide: the record (in the same space) whose changes
     /// are no longer served.
     pub hides: Option<String>,
+    /// Refused (`unsealed`) if its value is in the clear, once the table
+    /// allows it: every device seals what it pushes, so the relay keeps no
+    /// value it could read. Storage tests that hand the judge readable
+    /// values leave it false.
+    pub sealed_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
