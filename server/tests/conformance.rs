@@ -1394,10 +1394,12 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<dyn Storage>)
     for x in [&ann, &doc] {
         s.create_account(x).await.expect("account");
     }
+    // Distinct from anything another test (sharing the database) stores.
+    let tag = id();
     let keys = |n: &str| AccountKeys {
-        public_key: format!("pk-{n}"),
-        by_password: format!("sealed-{n}"),
-        by_recovery: format!("recovery-{n}"),
+        public_key: format!("pk-{n}-{tag}"),
+        by_password: format!("sealed-{n}-{tag}"),
+        by_recovery: format!("recovery-{n}-{tag}"),
     };
     let first = |k: AccountKeys, only_if_none: bool, password: Option<&str>| KeysUpdate {
         account_id: ann.id.clone(),
@@ -1433,7 +1435,7 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<dyn Storage>)
         s.public_keys(&[ann.id.clone(), doc.id.clone()])
             .await
             .expect("keys"),
-        [(ann.id.clone(), "pk-3".to_owned())]
+        [(ann.id.clone(), format!("pk-3-{tag}"))]
     );
 
     let space = ann.personal_space.clone();
@@ -1504,9 +1506,13 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<dyn Storage>)
         .await
         .expect("delete")
         .expect("ann");
-    for needle in [ann.id.as_str(), "pk-3", "sealed-3"] {
+    for needle in [
+        ann.id.clone(),
+        format!("pk-3-{tag}"),
+        format!("sealed-3-{tag}"),
+    ] {
         assert_eq!(
-            s.tables_naming(needle).await.expect("search"),
+            s.tables_naming(&needle).await.expect("search"),
             Vec::<String>::new()
         );
     }
