@@ -12,6 +12,11 @@ let package = Package(
     ],
     targets: [
         .binaryTarget(name: "PphFFI", path: "build/PphFFI.xcframework"),
-        .target(name: "PphCore", dependencies: ["PphFFI"], path: "Sources/PphCore"),
+        // SQLCipher encrypts through CommonCrypto here, which needs the
+        // Security framework (and CoreFoundation) linked into the app.
+        .target(
+            name: "PphCore", dependencies: ["PphFFI"], path: "Sources/PphCore",
+            linkerSettings: [.linkedFramework("Security"), .linkedFramework("CoreFoundation")]
+        ),
     ]
 )
