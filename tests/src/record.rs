@@ -249,13 +249,17 @@ pub fn a_record_for_a_consultation(c: &Companion) -> String {
     plan.id
 }
 
-/// A direct-payment budget over `period` (£2,400, a transport line of £600)
-/// with one £18.50 cab ride on `ride_on`.
-fn a_budget_with_a_cab_ride(c: &Companion, period: (&str, &str), ride_on: &str) {
+/// A direct-payment budget named `name` over `period` (£2,400) with a
+/// transport line of £600: (budget id, line id).
+pub fn a_budget_with_a_transport_line(
+    c: &Companion,
+    name: &str,
+    period: (&str, &str),
+) -> (String, String) {
     let budgets = c.budgets();
     let budget = budgets
         .create_budget(NewBudget {
-            name: "Getting out".into(),
+            name: name.into(),
             holding: BudgetHolding::DirectPayment,
             period_start: period.0.into(),
             period_end: period.1.into(),
@@ -275,22 +279,31 @@ fn a_budget_with_a_cab_ride(c: &Companion, period: (&str, &str), ride_on: &str) 
             },
         )
         .expect("line");
-    budgets
-        .record_spend(
-            budget.id,
-            NewSpend {
-                line_id: line.id,
-                date: ride_on.into(),
-                payee: "Town Cabs".into(),
-                category: "transport".into(),
-                amount_pence: 1_850,
-                currency: "GBP".into(),
-                goal_id: None,
-                activity_id: None,
-                note: None,
-                receipt: None,
-            },
-        )
+    (budget.id, line.id)
+}
+
+/// An £18.50 cab ride from `line_id` on `date`.
+pub fn a_cab_ride(line_id: &str, date: &str, payee: &str, note: Option<&str>) -> NewSpend {
+    NewSpend {
+        line_id: line_id.into(),
+        date: date.into(),
+        payee: payee.into(),
+        category: "transport".into(),
+        amount_pence: 1_850,
+        currency: "GBP".into(),
+        goal_id: None,
+        activity_id: None,
+        note: note.map(Into::into),
+        receipt: None,
+    }
+}
+
+/// A direct-payment budget over `period` (£2,400, a transport line of £600)
+/// with one £18.50 cab ride on `ride_on`.
+fn a_budget_with_a_cab_ride(c: &Companion, period: (&str, &str), ride_on: &str) {
+    let (budget, line) = a_budget_with_a_transport_line(c, "Getting out", period);
+    c.budgets()
+        .record_spend(budget, a_cab_ride(&line, ride_on, "Town Cabs", None))
         .expect("spend");
 }
 

@@ -63,9 +63,7 @@ impl Relay {
         let body = serde_json::to_string(change).expect("json");
         match self {
             Relay::Sqlite(path) => {
-                let conn = rusqlite::Connection::open(path).expect("server file");
-                conn.busy_timeout(std::time::Duration::from_secs(5))
-                    .expect("busy timeout");
+                let conn = sqlite_file(path);
                 conn.execute(
                     "INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id, author)
                      VALUES (?1, (SELECT next_seq FROM spaces WHERE id = ?1), ?2, ?3, ?4, ?5, ?6)",
@@ -79,10 +77,7 @@ impl Relay {
                 .expect("bump");
             }
             Relay::Postgres(url) => {
-                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                    .await
-                    .expect("connect");
-                tokio::spawn(conn);
+                let client = postgres(url).await;
                 client
                     .execute(
                         "WITH s AS (UPDATE spaces SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1 AS seq)
@@ -104,9 +99,7 @@ impl Relay {
         const SQL: &str = "SELECT body FROM changes WHERE space = $1 ORDER BY seq";
         let bodies: Vec<String> = match self {
             Relay::Sqlite(path) => {
-                let conn = rusqlite::Connection::open(path).expect("server file");
-                conn.busy_timeout(std::time::Duration::from_secs(5))
-                    .expect("busy timeout");
+                let conn = sqlite_file(path);
                 let mut stmt = conn.prepare(&SQL.replace('$', "?")).expect("prepare");
                 stmt.query_map([space], |r| r.get(0))
                     .expect("query")
@@ -114,10 +107,7 @@ impl Relay {
                     .expect("rows")
             }
             Relay::Postgres(url) => {
-                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                    .await
-                    .expect("connect");
-                tokio::spawn(conn);
+                let client = postgres(url).await;
                 client
                     .query(SQL, &[&space])
                     .await
@@ -151,10 +141,7 @@ impl Relay {
                     .collect()
             }
             Relay::Postgres(url) => {
-                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                    .await
-                    .expect("connect");
-                tokio::spawn(conn);
+                let client = postgres(url).await;
                 let tables: Vec<String> = client
                     .query(
                         "SELECT table_name::text FROM information_schema.tables
@@ -184,6 +171,23 @@ impl Relay {
             }
         }
     }
+}
+
+/// The relay's SQLite file, opened beside the server (which may be writing).
+fn sqlite_file(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("server file");
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy timeout");
+    conn
+}
+
+/// A connection to the relay's PostgreSQL database.
+async fn postgres(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    client
 }
 
 pub struct ServerProcess {
@@ -351,6 +355,19 @@ pub async fn push_raw(
         .expect("push")
 }
 
+/// What `GET /v1/keys` serves `token`'s account, raw over HTTP.
+pub async fn keys_view(url: &str, token: &str) -> pph_protocol::sealed::KeysResponse {
+    reqwest::Client::new()
+        .get(format!("{url}/v1/keys"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("keys")
+        .json()
+        .await
+        .expect("json")
+}
+
 /// Every change of a space on the server, through the HTTP API as `token`.
 pub async fn server_changes(url: &str, token: &str, space: &str) -> Vec<(i64, String)> {
     let client = reqwest::Client::new();
@@ -392,4 +409,34 @@ pub async fn token_for_from(url: &str, email: &str, from: [u8; 4]) -> String {
         .await
         .expect("session");
     session.token
+}
+
+/// Runs each named `async fn(Relay, &Path)` as two tests, `sqlite::name`
+/// on a relay over an SQLite file and `postgres::name` on PostgreSQL (when
+/// `PPH_TEST_DATABASE_URL` names one), each in its own directory.
+#[macro_export]
+macro_rules! on_both_relays {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let dir = tempfile::tempdir().expect("tempdir");
+                    super::$name($crate::Relay::sqlite(dir.path()), dir.path()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(relay) = $crate::Relay::postgres().await else {
+                        return;
+                    };
+                    let dir = tempfile::tempdir().expect("tempdir");
+                    super::$name(relay, dir.path()).await;
+                }
+            )*
+        }
+    };
 }

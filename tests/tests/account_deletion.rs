@@ -162,15 +162,7 @@ async fn a_deleted_account_leaves_nothing_on_the_relay_and_its_messages_leave_ev
     assert_eq!(groups[0].created_by, account_id(&bob));
     // The group's key turned over at Bob's sync: Ann's old phone, keys and
     // all, opens nothing written from now on.
-    let keys: pph_protocol::sealed::KeysResponse = reqwest::Client::new()
-        .get(format!("{}/v1/keys", server.url))
-        .bearer_auth(&bob_token)
-        .send()
-        .await
-        .expect("keys")
-        .json()
-        .await
-        .expect("json");
+    let keys = keys_view(&server.url, &bob_token).await;
     let epochs = &keys
         .spaces
         .iter()

@@ -74,46 +74,15 @@ async fn the_relay_keeps_no_health_data(relay: Relay, dir: &Path) {
     ann.diary()
         .submit_questionnaire("phq9".into(), answers, SystemTime::now(), 0)
         .expect("phq9");
-    let budget = ann
-        .budgets()
-        .create_budget(NewBudget {
-            name: format!("{SENTINEL} budget"),
-            holding: BudgetHolding::DirectPayment,
-            period_start: "2026-01-01".into(),
-            period_end: "2026-12-31".into(),
-            allocation_pence: 100_000,
-            currency: "GBP".into(),
-            plan_id: None,
-            underspend_warning_percent: None,
-        })
-        .expect("budget");
-    let line = ann
-        .budgets()
-        .add_line(
-            budget.id.clone(),
-            NewBudgetLine {
-                category: "transport".into(),
-                planned_pence: 50_000,
-                goal_ids: vec![],
-            },
-        )
-        .expect("line");
+    let (budget, line) = a_budget_with_a_transport_line(
+        &ann,
+        &format!("{SENTINEL} budget"),
+        ("2026-01-01", "2026-12-31"),
+    );
+    let payee = format!("{SENTINEL} cabs");
+    let note = format!("{SENTINEL} to the clinic");
     ann.budgets()
-        .record_spend(
-            budget.id,
-            NewSpend {
-                line_id: line.id,
-                date: "2026-11-02".into(),
-                payee: format!("{SENTINEL} cabs"),
-                category: "transport".into(),
-                amount_pence: 1_850,
-                currency: "GBP".into(),
-                goal_id: None,
-                activity_id: None,
-                note: Some(format!("{SENTINEL} to the clinic")),
-                receipt: None,
-            },
-        )
+        .record_spend(budget, a_cab_ride(&line, "2026-11-02", &payee, Some(&note)))
         .expect("spend");
     let (group, _) = group_of(&ann, &[&bob], "Walkers").await;
     ann.groups()
@@ -471,7 +440,7 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
 /// outsider, an epoch begun twice, an account's keys replaced without its
 /// password, and bytes that are not base64.
 async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
-    use pph_protocol::sealed::{Envelope, EpochRef, KeyName, KeysResponse, PutEnvelopesRequest};
+    use pph_protocol::sealed::{Envelope, EpochRef, KeyName, PutEnvelopesRequest};
     let server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
     let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
@@ -503,63 +472,17 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
         ct: "BBBB".into(),
     };
     let status = |r: reqwest::Result<reqwest::Response>| r.expect("send").status().as_u16();
-    // Only the space's person hands out its keys, and only to a reader.
-    assert_eq!(
-        status(
-            post(
-                &mal_token,
-                vec![envelope(&space, KeyName::Diary, 9, &mal)],
-                vec![]
-            )
-            .await
-        ),
-        403
-    );
-    assert_eq!(
-        status(
-            post(
-                &doc_token,
-                vec![envelope(&space, KeyName::Diary, 9, &doc)],
-                vec![]
-            )
-            .await
-        ),
-        403
-    );
-    assert_eq!(
-        status(
-            post(
-                &ann_token,
-                vec![envelope(&space, KeyName::Private, 9, &doc)],
-                vec![]
-            )
-            .await
-        ),
-        403
-    );
-    assert_eq!(
-        status(
-            post(
-                &ann_token,
-                vec![envelope(&space, KeyName::Budget, 9, &doc)],
-                vec![]
-            )
-            .await
-        ),
-        403
-    );
-    // A group's key goes to its members only.
-    assert_eq!(
-        status(
-            post(
-                &mal_token,
-                vec![envelope(&group.id, KeyName::Group, 9, &doc)],
-                vec![]
-            )
-            .await
-        ),
-        403
-    );
+    // Only the space's person hands out its keys, and only to a reader; a
+    // group's key goes to its members only.
+    for (token, refused) in [
+        (&mal_token, envelope(&space, KeyName::Diary, 9, &mal)),
+        (&doc_token, envelope(&space, KeyName::Diary, 9, &doc)),
+        (&ann_token, envelope(&space, KeyName::Private, 9, &doc)),
+        (&ann_token, envelope(&space, KeyName::Budget, 9, &doc)),
+        (&mal_token, envelope(&group.id, KeyName::Group, 9, &doc)),
+    ] {
+        assert_eq!(status(post(token, vec![refused], vec![]).await), 403);
+    }
     // An epoch begun already cannot be begun again.
     let begun = EpochRef {
         space: space.clone(),
@@ -582,15 +505,7 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
     odd.ct = "AA\u{0}BB".into();
     assert_eq!(status(post(&ann_token, vec![odd], vec![]).await), 400);
     // A peer sees no envelope of Ann's and not her space.
-    let view: KeysResponse = client
-        .get(format!("{url}/v1/keys"))
-        .bearer_auth(&mal_token)
-        .send()
-        .await
-        .expect("keys")
-        .json()
-        .await
-        .expect("json");
+    let view = keys_view(&url, &mal_token).await;
     assert!(view.envelopes.iter().all(|e| e.space != space));
     assert!(view.spaces.iter().all(|s| s.space != space));
     // An account's keys: not replaced without the password.
@@ -625,30 +540,6 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
         1
     );
     mal.sync().sync_now().await.expect("Mal's keys still work");
-}
-
-macro_rules! on_both_relays {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let dir = tempfile::tempdir().expect("tempdir");
-                    super::$name(super::Relay::sqlite(dir.path()), dir.path()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(relay) = super::Relay::postgres().await else { return };
-                    let dir = tempfile::tempdir().expect("tempdir");
-                    super::$name(relay, dir.path()).await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_relays!(

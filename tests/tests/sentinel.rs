@@ -157,44 +157,14 @@ fn diary_and_budget(phone: &Companion, errors: &mut Errors) {
     errors.keep(diary.search(said("query"), 0, None));
 
     let budgets = phone.budgets();
-    let budget = budgets
-        .create_budget(NewBudget {
-            name: said("budget"),
-            holding: BudgetHolding::DirectPayment,
-            period_start: "2026-01-01".into(),
-            period_end: "2026-12-31".into(),
-            allocation_pence: 100_000,
-            currency: "GBP".into(),
-            plan_id: None,
-            underspend_warning_percent: None,
-        })
-        .expect("budget");
-    let line = budgets
-        .add_line(
-            budget.id.clone(),
-            NewBudgetLine {
-                category: "transport".into(),
-                planned_pence: 50_000,
-                goal_ids: vec![],
-            },
-        )
-        .expect("line");
-    let spend = |payee: String| NewSpend {
-        line_id: line.id.clone(),
-        date: "2026-11-02".into(),
-        payee,
-        category: "transport".into(),
-        amount_pence: 1_850,
-        currency: "GBP".into(),
-        goal_id: None,
-        activity_id: None,
-        note: Some(said("spend note")),
-        receipt: None,
-    };
+    let (budget, line) =
+        a_budget_with_a_transport_line(phone, &said("budget"), ("2026-01-01", "2026-12-31"));
+    let note = said("spend note");
+    let spend = |payee: &str| a_cab_ride(&line, "2026-11-02", payee, Some(&note));
     budgets
-        .record_spend(budget.id.clone(), spend(said("cabs")))
+        .record_spend(budget.clone(), spend(&said("cabs")))
         .expect("spend");
-    errors.keep(budgets.record_spend(budget.id.clone(), spend(format!("{SENTINEL} wine bar"))));
+    errors.keep(budgets.record_spend(budget, spend(&format!("{SENTINEL} wine bar"))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

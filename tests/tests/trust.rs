@@ -767,32 +767,6 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
     );
 }
 
-macro_rules! on_both_relays {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let dir = tempfile::tempdir().expect("tempdir");
-                    super::$name(super::Relay::sqlite(dir.path()), dir.path()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(relay) = super::Relay::postgres().await else {
-                        return;
-                    };
-                    let dir = tempfile::tempdir().expect("tempdir");
-                    super::$name(relay, dir.path()).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_relays!(
     a_peer_cannot_write_into_a_patients_records,
     a_member_cannot_edit_or_impersonate_another_members_message,

@@ -9,6 +9,7 @@ use super::key_store;
 use crate::crypto::password::{self, SecretKeys};
 use crate::crypto::wrap::AccountKeyPair;
 use crate::error::PphError;
+use crate::net::Relay;
 use crate::store::AccountInfo;
 use pph_protocol::sealed::AccountKeys;
 use pph_protocol::wire::{AccountKeysRequest, SignInRequest};
@@ -43,6 +44,11 @@ fn recovery_keys(email: &str, code: &str) -> Result<SecretKeys, PphError> {
     })
 }
 
+/// The account's key pair, if `secret`'s wrapping key opens its sealed copy.
+fn open_pair(secret: &SecretKeys, space: &str, sealed: &str) -> Option<AccountKeyPair> {
+    AccountKeyPair::from_private(&password::open_private(&secret.wrap, space, sealed)?)
+}
+
 fn seal(wrap: &SecretKeys, space: &str, pair: &AccountKeyPair) -> Result<String, PphError> {
     password::seal_private(&wrap.wrap, space, &pair.private_bytes())
         .ok_or_else(|| internal("could not seal the account's key"))
@@ -74,7 +80,46 @@ pub(super) fn new_keys(email: &str, space: &str, pw: &SecretKeys) -> Result<NewK
     })
 }
 
+/// The secrets a key change names: the one that authorises it (none for an
+/// account's first keys) and the new ones the relay is to check from now on.
+#[derive(Default)]
+struct Secrets<'a> {
+    current: Option<&'a SecretKeys>,
+    new_password: Option<&'a SecretKeys>,
+    new_recovery: Option<&'a SecretKeys>,
+}
+
 impl SyncEngine {
+    /// Sends the account's keys as now sealed, with the secrets' authentication
+    /// keys, then keeps them here (with a recovery code to show once, if
+    /// one was just made): the relay first, so nothing is kept that it
+    /// refused.
+    async fn replace_keys(
+        &self,
+        relay: &dyn Relay,
+        token: &str,
+        pair: &AccountKeyPair,
+        sealed: &AccountKeys,
+        secrets: Secrets<'_>,
+        code: Option<&str>,
+    ) -> Result<(), PphError> {
+        let auth = |k: Option<&SecretKeys>| k.map(|k| k.auth.to_string());
+        relay
+            .set_account_keys(
+                token,
+                &AccountKeysRequest {
+                    keys: sealed.clone(),
+                    current: auth(secrets.current),
+                    new_password: auth(secrets.new_password),
+                    new_recovery: auth(secrets.new_recovery),
+                },
+            )
+            .await?;
+        self.store
+            .write(|tx| key_store::save_account_key(tx.tx, pair, sealed, code))?;
+        Ok(())
+    }
+
     /// After a sign-in with the password: opens the account's private key
     /// with its wrapping key, or (an account with none yet) makes the keys.
     pub(super) async fn keep_keys(
@@ -84,37 +129,28 @@ impl SyncEngine {
         keys: Option<AccountKeys>,
         pw: &SecretKeys,
     ) -> Result<(), PphError> {
-        let relay = self.net.relay(&info.server_url)?;
-        let (pair, sealed, code) = match keys {
-            Some(sealed) => {
-                let private =
-                    password::open_private(&pw.wrap, &info.personal_space, &sealed.by_password)
-                        .ok_or_else(|| {
-                            internal("the account's key does not open with this password")
-                        })?;
-                let pair = AccountKeyPair::from_private(&private)
-                    .ok_or_else(|| internal("the account's key is not a key"))?;
-                (pair, sealed, None)
-            }
-            None => {
-                let new = new_keys(&info.email, &info.personal_space, pw)?;
-                relay
-                    .set_account_keys(
-                        token,
-                        &AccountKeysRequest {
-                            keys: new.sealed.clone(),
-                            current: None,
-                            new_password: None,
-                            new_recovery: Some(new.recovery.auth.to_string()),
-                        },
-                    )
-                    .await?;
-                (new.pair, new.sealed, Some(new.code))
-            }
+        let Some(sealed) = keys else {
+            let new = new_keys(&info.email, &info.personal_space, pw)?;
+            let relay = self.net.relay(&info.server_url)?;
+            let secrets = Secrets {
+                new_recovery: Some(&new.recovery),
+                ..Secrets::default()
+            };
+            return self
+                .replace_keys(
+                    &*relay,
+                    token,
+                    &new.pair,
+                    &new.sealed,
+                    secrets,
+                    Some(&new.code),
+                )
+                .await;
         };
-        self.store.write(|tx| {
-            key_store::save_account_key(tx.tx, &pair, &sealed, code.as_deref().map(String::as_str))
-        })?;
+        let pair = open_pair(pw, &info.personal_space, &sealed.by_password)
+            .ok_or_else(|| internal("the account's key does not open with this password"))?;
+        self.store
+            .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;
         Ok(())
     }
 }
@@ -137,32 +173,20 @@ impl SyncEngine {
         check_new_password(&new)?;
         let (relay, token, session) = self.net.online(&self.store)?;
         let info = session.info;
-        let (pair, sealed) =
-            self.store
-                .read(key_store::account_key)?
-                .ok_or_else(|| PphError::Forbidden {
-                    reason: "this device has no keys for the account: sign in again".into(),
-                })?;
+        let (pair, sealed) = self.account_keys_here()?;
         let old = password_keys(&info.email, &current).await?;
         let new = password_keys(&info.email, &new).await?;
         let sealed = AccountKeys {
             by_password: seal(&new, &info.personal_space, &pair)?,
             ..sealed
         };
-        relay
-            .set_account_keys(
-                &token,
-                &AccountKeysRequest {
-                    keys: sealed.clone(),
-                    current: Some(old.auth.to_string()),
-                    new_password: Some(new.auth.to_string()),
-                    new_recovery: None,
-                },
-            )
-            .await?;
-        self.store
-            .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;
-        Ok(())
+        let secrets = Secrets {
+            current: Some(&old),
+            new_password: Some(&new),
+            ..Secrets::default()
+        };
+        self.replace_keys(&*relay, &token, &pair, &sealed, secrets, None)
+            .await
     }
 
     /// Makes a new recovery code (the old one stops working) and returns it
@@ -170,12 +194,7 @@ impl SyncEngine {
     pub async fn new_recovery_code(&self, password: String) -> Result<String, PphError> {
         let (relay, token, session) = self.net.online(&self.store)?;
         let info = session.info;
-        let (pair, sealed) =
-            self.store
-                .read(key_store::account_key)?
-                .ok_or_else(|| PphError::Forbidden {
-                    reason: "this device has no keys for the account: sign in again".into(),
-                })?;
+        let (pair, sealed) = self.account_keys_here()?;
         let pw = password_keys(&info.email, &password).await?;
         let code = password::new_recovery_code();
         let recovery = recovery_keys(&info.email, &code)?;
@@ -183,19 +202,13 @@ impl SyncEngine {
             by_recovery: seal(&recovery, &info.personal_space, &pair)?,
             ..sealed
         };
-        relay
-            .set_account_keys(
-                &token,
-                &AccountKeysRequest {
-                    keys: sealed.clone(),
-                    current: Some(pw.auth.to_string()),
-                    new_password: None,
-                    new_recovery: Some(recovery.auth.to_string()),
-                },
-            )
+        let secrets = Secrets {
+            current: Some(&pw),
+            new_recovery: Some(&recovery),
+            ..Secrets::default()
+        };
+        self.replace_keys(&*relay, &token, &pair, &sealed, secrets, None)
             .await?;
-        self.store
-            .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;
         Ok(code.to_string())
     }
 
@@ -224,30 +237,20 @@ impl SyncEngine {
         let sealed = session.keys.clone().ok_or_else(|| PphError::Forbidden {
             reason: "this account has no recovery code: sign in with the password".into(),
         })?;
-        let private =
-            password::open_private(&recovery.wrap, &session.personal_space, &sealed.by_recovery)
-                .ok_or(PphError::Unauthorized)?;
-        let pair = AccountKeyPair::from_private(&private)
-            .ok_or_else(|| internal("the account's key is not a key"))?;
+        let pair = open_pair(&recovery, &session.personal_space, &sealed.by_recovery)
+            .ok_or(PphError::Unauthorized)?;
         let pw = password_keys(&email, &new_password).await?;
         let sealed = AccountKeys {
             by_password: seal(&pw, &session.personal_space, &pair)?,
             ..sealed
         };
-        relay
-            .set_account_keys(
-                &session.token,
-                &AccountKeysRequest {
-                    keys: sealed.clone(),
-                    current: Some(recovery.auth.to_string()),
-                    new_password: Some(pw.auth.to_string()),
-                    new_recovery: None,
-                },
-            )
+        let secrets = Secrets {
+            current: Some(&recovery),
+            new_password: Some(&pw),
+            ..Secrets::default()
+        };
+        self.replace_keys(&*relay, &session.token, &pair, &sealed, secrets, None)
             .await?;
-        let info = self.begin_session(&server_url, &email, session)?;
-        self.store
-            .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;
-        Ok(info)
+        self.begin_session(&server_url, &email, session)
     }
 }

@@ -11,7 +11,7 @@ use crate::crypto::wrap::{wrap, AccountKeyPair};
 use crate::crypto::{seal, Key32};
 use crate::error::PphError;
 use crate::net::Relay;
-use pph_protocol::sealed::{EpochRef, KeyName, PutEnvelopesRequest, SpaceKeys};
+use pph_protocol::sealed::{AccountKeys, EpochRef, KeyName, PutEnvelopesRequest, SpaceKeys};
 use pph_protocol::wire::MAX_PUSH_CHANGES;
 use pph_protocol::Change;
 use std::collections::{BTreeSet, HashMap};
@@ -76,9 +76,13 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held) -> Result<
 impl SyncEngine {
     /// This account's key pair on this device.
     pub(super) fn account_pair(&self) -> Result<AccountKeyPair, PphError> {
+        self.account_keys_here().map(|(pair, _)| pair)
+    }
+
+    /// This account's key pair on this device, with its sealed copies.
+    pub(super) fn account_keys_here(&self) -> Result<(AccountKeyPair, AccountKeys), PphError> {
         self.store
             .read(key_store::account_key)?
-            .map(|(pair, _)| pair)
             .ok_or_else(|| PphError::Forbidden {
                 reason: "this device has no keys for the account: sign in again".into(),
             })
