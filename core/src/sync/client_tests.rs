@@ -167,3 +167,40 @@ async fn a_refused_token_stops_the_sync_and_is_forgotten() {
         PphError::Unauthorized
     );
 }
+
+/// A crash after the relay took a new key but before this phone kept it
+/// loses nothing: the key comes back from its envelope to this account,
+/// and no second epoch is begun in its place.
+#[tokio::test(start_paused = true)]
+async fn a_key_the_relay_took_but_the_phone_lost_comes_back_from_its_envelope() {
+    let f = fixture();
+    plan(&f.store, "Before the crash");
+    f.sync.sync_now().await.expect("first sync");
+    let space = f.store.personal_space();
+    let held = |store: &Store| {
+        store
+            .read(|c| super::key_store::held(c, &space))
+            .expect("held")
+            .into_iter()
+            .map(|(at, key)| (at, *key.bytes()))
+            .collect::<Vec<_>>()
+    };
+    let before = held(&f.store);
+    assert_eq!(before.len(), 5, "one epoch of each personal key");
+    let envelopes = f.relay.envelopes.lock().expect("lock").len();
+    f.store
+        .write(|tx| {
+            tx.tx.execute("DELETE FROM space_keys", [])?;
+            Ok(())
+        })
+        .expect("lose the keys");
+    plan(&f.store, "After the crash");
+    let report = f.sync.sync_now().await.expect("second sync");
+    assert_eq!(report.pushed, 1);
+    assert_eq!(held(&f.store), before, "the same keys, back");
+    assert_eq!(f.relay.envelopes.lock().expect("lock").len(), envelopes);
+    let stored = f.relay.stored.lock().expect("lock").clone();
+    assert!(stored
+        .iter()
+        .all(|c| { f.sync.open_as_this_device(c).expect("open").is_some() }));
+}
