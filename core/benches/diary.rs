@@ -8,6 +8,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use pph_core::*;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
+#[path = "common/wal_pages.rs"]
+mod wal_pages;
+
 const KEY: [u8; 32] = [0x55; 32];
 const ENTRIES: u64 = 100_000;
 const BATCH: u64 = 10_000;
@@ -90,12 +93,15 @@ fn benches(c: &mut Criterion) {
         (companion.wal_frames_written() - frames_before) as f64 / ENTRIES as f64
     );
 
+    let db = dir.path().join("diary.db");
+    let mut commit_pages = wal_pages::CommitPages::new(&db);
     let mut latencies = Vec::new();
     let frames_before = companion.wal_frames_written();
     for i in 0..500 {
         let started = Instant::now();
         diary.log_entry(new_entry(ENTRIES + i)).expect("log");
         latencies.push(started.elapsed());
+        commit_pages.record_last_commit();
     }
     let pages = (companion.wal_frames_written() - frames_before) as f64 / 500.0;
     latencies.sort();
@@ -105,6 +111,9 @@ fn benches(c: &mut Criterion) {
         percentile(&latencies, 0.95),
         percentile(&latencies, 0.99)
     );
+    for (btree, pages) in commit_pages.by_btree(&db, &KEY) {
+        println!("  {pages:5.2} pages per commit in {btree}");
+    }
 
     c.bench_function("one month of entries (all pages of 200)", |b| {
         b.iter(|| {
@@ -153,6 +162,9 @@ fn benches(c: &mut Criterion) {
                 )
                 .expect("flares")
         })
+    });
+    c.bench_function("symptoms, most used first", |b| {
+        b.iter(|| diary.list_symptoms().expect("symptoms"))
     });
     c.bench_function("full-text search (first page of 20)", |b| {
         b.iter(|| {
