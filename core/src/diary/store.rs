@@ -22,8 +22,8 @@ entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
     "deleted": Value::Integer(i64::from(e.deleted)),
 }
 
-    /// Tags, daily rollups, symptom use counts and the searchable note of a
-    /// live entry; none for a tombstone.
+    /// Tags, daily rollups and the searchable note of a live entry; none
+    /// for a tombstone.
     fn reindex(&self, conn: &Connection, old: Option<&Self>) -> Result<()> {
         let rowid: i64 = match old {
             None => conn.last_insert_rowid(),
@@ -32,7 +32,7 @@ entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
                 .query_row([&self.id], |r| r.get(0))?,
         };
         match old {
-            None => add_to_rollups(conn, std::slice::from_ref(self))?,
+            None => add_to_days(conn, std::slice::from_ref(self))?,
             Some(old) => {
                 conn.prepare_cached("DELETE FROM diary_tags WHERE entry_rowid = ?1")?
                     .execute([rowid])?;
@@ -40,15 +40,13 @@ entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
                 // The day is rebuilt from its entries as they now stand.
                 recompute_day(conn, &old.local_date)?;
                 recompute_day(conn, &self.local_date)?;
-                count_uses(conn, live_ratings(old), -1)?;
-                count_uses(conn, live_ratings(self), 1)?;
             }
         }
         index_text(conn, rowid, self)
     }
 
     fn index_new(conn: &Connection, new: &[Self], rowids: &[i64]) -> Result<()> {
-        add_to_rollups(conn, new)?;
+        add_to_days(conn, new)?;
         new.iter()
             .zip(rowids)
             .try_for_each(|(e, rowid)| index_text(conn, *rowid, e))
@@ -158,12 +156,6 @@ struct DayFigures {
     high: f64,
 }
 
-/// Adds new entries' ratings to their days' rollups and to the use counts.
-fn add_to_rollups(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
-    add_to_days(conn, entries)?;
-    count_uses(conn, entries.iter().flat_map(live_ratings), 1)
-}
-
 /// Adds entries' ratings to their days' rollups: one upsert per symptom and
 /// day, however many entries.
 fn add_to_days(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
@@ -199,27 +191,6 @@ fn add_to_days(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
     Ok(())
 }
 
-/// Adds `delta` per rating to its symptom's use count: one upsert per
-/// symptom, however many ratings.
-fn count_uses<'a>(
-    conn: &Connection,
-    ratings: impl IntoIterator<Item = &'a Rating>,
-    delta: i64,
-) -> Result<()> {
-    let mut uses: HashMap<&str, i64> = HashMap::new();
-    for r in ratings {
-        *uses.entry(r.symptom_id.as_str()).or_default() += delta;
-    }
-    let mut count = conn.prepare_cached(
-        "INSERT INTO diary_symptom_use (symptom_id, uses) VALUES (?1, ?2)
-         ON CONFLICT (symptom_id) DO UPDATE SET uses = uses + excluded.uses",
-    )?;
-    for (symptom, n) in uses {
-        count.execute((symptom, n))?;
-    }
-    Ok(())
-}
-
 /// Rebuilds one local day's rollups from that day's live entries.
 fn recompute_day(conn: &Connection, day: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM diary_daily WHERE local_date = ?1")?
@@ -246,8 +217,10 @@ pub(crate) fn custom_symptoms(conn: &Connection) -> Result<Vec<Symptom>> {
     )
 }
 
+/// How many live ratings each symptom has: the sum of its days' counts.
 pub(crate) fn symptom_uses(conn: &Connection) -> Result<HashMap<String, i64>> {
-    let mut stmt = conn.prepare_cached("SELECT symptom_id, uses FROM diary_symptom_use")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT symptom_id, sum(count) FROM diary_daily GROUP BY symptom_id")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -27,9 +27,10 @@ const STEPS: &[(u32, &str)] = &[
     (15, include_str!("migrations/015_timebank.sql")),
     (16, include_str!("migrations/016_review_proposals.sql")),
     (17, include_str!("migrations/017_end_to_end_keys.sql")),
+    (18, include_str!("migrations/018_fewer_pages_per_entry.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 17;
+pub const LATEST_VERSION: u32 = 18;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

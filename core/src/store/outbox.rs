@@ -2,6 +2,7 @@
 //! the unsynced part of the change log (so it survives restarts), and those
 //! the server refused, set aside until resent or discarded.
 
+use super::change_log::{advance_outbox_mark, OUTBOX_FROM};
 use super::Store;
 use crate::error::Result;
 use pph_protocol::{Change, Hlc};
@@ -10,10 +11,11 @@ impl Store {
     /// The oldest unsynced changes, at most `limit`, in the order they were made.
     pub fn outbox(&self, limit: u32) -> Result<Vec<Change>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
+            let mut stmt = conn.prepare_cached(&format!(
                 "SELECT change_id, space, entity_type, entity_id, field, value, hlc_wall, hlc_counter, node
-                 FROM change_log WHERE synced = 0 AND refused IS NULL ORDER BY seq LIMIT ?1",
-            )?;
+                 FROM change_log WHERE seq >= {OUTBOX_FROM} AND synced = 0 AND refused IS NULL
+                 ORDER BY seq LIMIT ?1"
+            ))?;
             let rows = stmt.query_map([limit], |r| {
                 Ok((
                     Change {
@@ -49,7 +51,7 @@ impl Store {
             tx.tx
                 .prepare_cached("UPDATE change_log SET synced = 1 WHERE change_id IN (SELECT value FROM json_each(?1))")?
                 .execute([ids])?;
-            Ok(())
+            advance_outbox_mark(tx.tx)
         })
     }
 
@@ -83,7 +85,10 @@ impl Store {
     pub fn pending_changes(&self) -> Result<u64> {
         self.read(|conn| {
             Ok(conn.query_row(
-                "SELECT count(*) FROM change_log WHERE synced = 0 AND refused IS NULL",
+                &format!(
+                    "SELECT count(*) FROM change_log
+                     WHERE seq >= {OUTBOX_FROM} AND synced = 0 AND refused IS NULL"
+                ),
                 [],
                 |r| r.get::<_, i64>(0),
             )? as u64)
@@ -93,7 +98,10 @@ impl Store {
     pub(crate) fn refused_changes(&self) -> Result<u64> {
         self.read(|conn| {
             Ok(conn.query_row(
-                "SELECT count(*) FROM change_log WHERE synced = 0 AND refused IS NOT NULL",
+                &format!(
+                    "SELECT count(*) FROM change_log
+                     WHERE seq >= {OUTBOX_FROM} AND synced = 0 AND refused IS NOT NULL"
+                ),
                 [],
                 |r| r.get::<_, i64>(0),
             )? as u64)

@@ -106,6 +106,9 @@ fn v1_fixture_upgrades_and_keeps_its_rows() {
     let then = UNIX_EPOCH + Duration::from_millis(CREATED_MS as u64);
     assert_eq!(plans.plan_as_of(PLAN_ID.into(), then).expect("as of"), plan);
 
+    // v18's outbox mark: the eleven changes never sent still wait.
+    assert_eq!(companion.store().pending_changes().expect("pending"), 11);
+
     // New writes stamp after the old ones and land in the upgraded schema.
     plans
         .add_goal(
@@ -119,4 +122,67 @@ fn v1_fixture_upgrades_and_keeps_its_rows() {
         )
         .expect("write after upgrade");
     assert_eq!(plans.plan(PLAN_ID.into()).expect("plan").goals.len(), 2);
+    let outbox = companion.store().outbox(100).expect("outbox");
+    assert_eq!(outbox.len(), 12);
+    let newest = &outbox[11].hlc;
+    assert!((newest.wall_ms, newest.counter) > (CREATED_MS as u64, 10));
+}
+
+/// v18 rebuilds the daily rollups under a new key and the search index
+/// without token counts, and replaces two change-log indexes by marks:
+/// every row comes across, and the marks start where the indexes said.
+#[test]
+fn v17_diary_rows_and_log_marks_come_across_to_v18() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = RawKey::new(&FIXTURE_KEY).expect("key");
+    let mut conn = open_writer(&dir.path().join("v17.db"), &key).expect("open");
+    migrate_to(&mut conn, 17).expect("v17");
+    conn.execute_batch(
+        "INSERT INTO diary_daily VALUES ('s1', '2026-01-02', 2, 9.0, 4.0, 5.0),
+                                        ('s2', '2026-01-02', 1, 3.0, 3.0, 3.0),
+                                        ('s1', '2026-01-03', 1, 7.0, 7.0, 7.0);
+         INSERT INTO diary_symptom_use VALUES ('s1', 3), ('s2', 1);
+         INSERT INTO diary_notes (rowid, note, entry_rowid) VALUES (16384, 'damp walk', 4);
+         INSERT INTO change_log (change_id, space, entity_type, entity_id, field, value,
+                                 hlc_wall, hlc_counter, node, synced)
+         VALUES ('c1', 'p', 'k', 'e', 'f', '1', 900, 3, 'n', 1),
+                ('c2', 'p', 'k', 'e', 'f', '1', 500, 0, 'n', 0),
+                ('c3', 'p', 'k', 'e', 'f', '1', 700, 0, 'n', 0);",
+    )
+    .expect("v17 rows");
+    migrate_to(&mut conn, 18).expect("v18");
+
+    let daily: Vec<(String, String, i64, f64)> = conn
+        .prepare("SELECT symptom_id, local_date, count, total FROM diary_daily ORDER BY 1, 2")
+        .expect("daily")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("rows")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert_eq!(
+        daily,
+        [
+            ("s1".into(), "2026-01-02".into(), 2, 9.0),
+            ("s1".into(), "2026-01-03".into(), 1, 7.0),
+            ("s2".into(), "2026-01-02".into(), 1, 3.0),
+        ]
+    );
+    let uses = crate::diary::store::symptom_uses(&conn).expect("uses");
+    assert_eq!((uses["s1"], uses["s2"]), (3, 1));
+    let found: (i64, i64) = conn
+        .query_row(
+            "SELECT rowid, entry_rowid FROM diary_notes WHERE diary_notes MATCH 'damp'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("search");
+    assert_eq!(found, (16384, 4));
+    let marks: (i64, i64, i64) = conn
+        .query_row(
+            "SELECT clock_wall, clock_counter, outbox_from FROM log_marks",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("marks");
+    assert_eq!(marks, (900, 3, 2), "the newest stamp, the first unsent row");
 }

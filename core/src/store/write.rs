@@ -13,6 +13,8 @@ pub(crate) struct WriteTx<'a> {
     last_hlc: Hlc,
     now_ms: u64,
     identity: &'a Identity,
+    /// Whether a stamp from elsewhere moved the clock (a pull).
+    received: bool,
 }
 
 impl<'a> WriteTx<'a> {
@@ -27,6 +29,7 @@ impl<'a> WriteTx<'a> {
             last_hlc,
             now_ms,
             identity,
+            received: false,
         }
     }
 
@@ -40,8 +43,10 @@ impl<'a> WriteTx<'a> {
         self.now_ms
     }
 
-    pub(super) fn into_last_hlc(self) -> Hlc {
-        self.last_hlc
+    /// The clock as this transaction leaves it, and whether it received a
+    /// stamp from elsewhere.
+    pub(super) fn into_last_hlc(self) -> (Hlc, bool) {
+        (self.last_hlc, self.received)
     }
 
     /// Stores `new` and logs what changed: a new record as one change holding
@@ -118,6 +123,7 @@ impl<'a> WriteTx<'a> {
     /// after seeing it order after it. Refuses stamps too far ahead.
     pub(crate) fn receive(&mut self, remote: &Hlc) -> Result<()> {
         self.last_hlc = self.last_hlc.receive(remote, self.now_ms)?;
+        self.received = true;
         Ok(())
     }
 
