@@ -5,6 +5,12 @@
 # Needs ANDROID_NDK_HOME, the three Rust targets and cargo-ndk:
 #   rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
 #   cargo install cargo-ndk
+# The size settings are the ones the CI's size check builds with: the
+# release profile (opt-level s, LTO, stripped, panic=unwind) and
+# .cargo/config.toml (OpenSSL built with only what SQLCipher needs, no
+# unwind tables for C, SQLite's unused parts left out). cc reads the first
+# of CFLAGS_<target>, TARGET_CFLAGS and CFLAGS, so a toolchain that sets a
+# target's own CFLAGS would drop ours: the sizes printed at the end show it.
 set -euo pipefail
 android=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "$android/.." && pwd)
@@ -20,3 +26,7 @@ target_dir=${CARGO_TARGET_DIR:-$repo/target}
 cargo run -q -p pph-ffi --bin uniffi-bindgen -- generate \
   --library "$target_dir/aarch64-linux-android/$profile/libpph_ffi.a" \
   --language kotlin --out-dir "$out/uniffi"
+# What each ABI ships, to set beside docs/PERFORMANCE.md's x86_64 Linux figure.
+for so in "$out"/jniLibs/*/libpph_ffi.so; do
+  echo "$(wc -c <"$so") B $so"
+done

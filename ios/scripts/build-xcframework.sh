@@ -4,6 +4,10 @@
 # the Swift bindings into Sources/PphCore, and wraps the libraries with the
 # generated C header and module map into build/PphFFI.xcframework.
 # Needs Xcode and: rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios
+# The size settings are the ones the CI's size check builds with: the
+# release profile and .cargo/config.toml (no unwind tables for C, SQLite's
+# unused parts left out); on Apple's platforms SQLCipher uses CommonCrypto,
+# so no OpenSSL is built at all (core/Cargo.toml).
 set -euo pipefail
 ios=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "$ios/.." && pwd)
