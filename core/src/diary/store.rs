@@ -22,8 +22,8 @@ entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
     "deleted": Value::Integer(i64::from(e.deleted)),
 }
 
-    /// Tags, daily rollups and the searchable note of a live entry; none
-    /// for a tombstone.
+    /// Tags, daily rollups, symptom use counts and the searchable note of a
+    /// live entry; none for a tombstone.
     fn reindex(&self, conn: &Connection, old: Option<&Self>) -> Result<()> {
         let rowid: i64 = match old {
             None => conn.last_insert_rowid(),
@@ -32,7 +32,7 @@ entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
                 .query_row([&self.id], |r| r.get(0))?,
         };
         match old {
-            None => add_to_days(conn, std::slice::from_ref(self))?,
+            None => add_to_rollups(conn, std::slice::from_ref(self))?,
             Some(old) => {
                 conn.prepare_cached("DELETE FROM diary_tags WHERE entry_rowid = ?1")?
                     .execute([rowid])?;
@@ -40,13 +40,15 @@ entity!(DiaryEntry, kinds::DIARY_ENTRY, "diary_entries", |e| {
                 // The day is rebuilt from its entries as they now stand.
                 recompute_day(conn, &old.local_date)?;
                 recompute_day(conn, &self.local_date)?;
+                count_uses(conn, live_ratings(old), -1)?;
+                count_uses(conn, live_ratings(self), 1)?;
             }
         }
         index_text(conn, rowid, self)
     }
 
     fn index_new(conn: &Connection, new: &[Self], rowids: &[i64]) -> Result<()> {
-        add_to_days(conn, new)?;
+        add_to_rollups(conn, new)?;
         new.iter()
             .zip(rowids)
             .try_for_each(|(e, rowid)| index_text(conn, *rowid, e))
@@ -156,11 +158,29 @@ struct DayFigures {
     high: f64,
 }
 
+/// The rollups' key for the all-time use counts: a symptom's row under it
+/// holds in `count` how often it has been rated. Every local date begins
+/// with a digit, so these rows sort after every day's, onto the page
+/// today's rows are written to: counting a use costs no page of its own.
+const ALL_DAYS: &str = "all";
+
+/// Whether `local_date` can be a day's key: a record from elsewhere that
+/// is not a date must not land on (or rebuild) the use counts.
+fn is_day(local_date: &str) -> bool {
+    local_date.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Adds new entries' ratings to their days' rollups and to the use counts.
+fn add_to_rollups(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
+    add_to_days(conn, entries)?;
+    count_uses(conn, entries.iter().flat_map(live_ratings), 1)
+}
+
 /// Adds entries' ratings to their days' rollups: one upsert per symptom and
 /// day, however many entries.
 fn add_to_days(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
     let mut days: HashMap<(&str, &str), DayFigures> = HashMap::new();
-    for e in entries {
+    for e in entries.iter().filter(|e| is_day(&e.local_date)) {
         for r in live_ratings(e) {
             let v = r.value;
             days.entry((r.symptom_id.as_str(), e.local_date.as_str()))
@@ -191,8 +211,33 @@ fn add_to_days(conn: &Connection, entries: &[DiaryEntry]) -> Result<()> {
     Ok(())
 }
 
+/// Adds `delta` per rating to its symptom's use count: one upsert per
+/// symptom, however many ratings.
+fn count_uses<'a>(
+    conn: &Connection,
+    ratings: impl IntoIterator<Item = &'a Rating>,
+    delta: i64,
+) -> Result<()> {
+    let mut uses: HashMap<&str, i64> = HashMap::new();
+    for r in ratings {
+        *uses.entry(r.symptom_id.as_str()).or_default() += delta;
+    }
+    let mut count = conn.prepare_cached(
+        "INSERT INTO diary_daily (local_date, symptom_id, count, total, low, high)
+         VALUES (?1, ?2, ?3, 0, 0, 0)
+         ON CONFLICT (local_date, symptom_id) DO UPDATE SET count = count + excluded.count",
+    )?;
+    for (symptom, n) in uses {
+        count.execute((ALL_DAYS, symptom, n))?;
+    }
+    Ok(())
+}
+
 /// Rebuilds one local day's rollups from that day's live entries.
 fn recompute_day(conn: &Connection, day: &str) -> Result<()> {
+    if !is_day(day) {
+        return Ok(());
+    }
     conn.prepare_cached("DELETE FROM diary_daily WHERE local_date = ?1")?
         .execute([day])?;
     let entries: Vec<DiaryEntry> = docs(
@@ -217,11 +262,11 @@ pub(crate) fn custom_symptoms(conn: &Connection) -> Result<Vec<Symptom>> {
     )
 }
 
-/// How many live ratings each symptom has: the sum of its days' counts.
+/// How many live ratings each symptom has.
 pub(crate) fn symptom_uses(conn: &Connection) -> Result<HashMap<String, i64>> {
     let mut stmt =
-        conn.prepare_cached("SELECT symptom_id, sum(count) FROM diary_daily GROUP BY symptom_id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        conn.prepare_cached("SELECT symptom_id, count FROM diary_daily WHERE local_date = ?1")?;
+    let rows = stmt.query_map([ALL_DAYS], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

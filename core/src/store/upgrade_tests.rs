@@ -153,7 +153,10 @@ fn v17_diary_rows_and_log_marks_come_across_to_v18() {
     migrate_to(&mut conn, 18).expect("v18");
 
     let daily: Vec<(String, String, i64, f64)> = conn
-        .prepare("SELECT symptom_id, local_date, count, total FROM diary_daily ORDER BY 1, 2")
+        .prepare(
+            "SELECT symptom_id, local_date, count, total FROM diary_daily
+             WHERE local_date <> 'all' ORDER BY 1, 2",
+        )
         .expect("daily")
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .expect("rows")

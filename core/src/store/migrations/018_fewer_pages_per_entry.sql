@@ -18,8 +18,11 @@ SELECT local_date, symptom_id, count, total, low, high FROM diary_daily;
 DROP TABLE diary_daily;
 ALTER TABLE diary_daily_by_day RENAME TO diary_daily;
 
--- 2. A symptom's use count is the sum of its days' counts (the same live
---    ratings), so it is no longer kept in a table of its own.
+-- 2. A symptom's use count moves into the rollups, under the key 'all',
+--    which sorts after every date (they begin with a digit): the rows sit
+--    on the page today's rows are written to, not on a page of their own.
+INSERT INTO diary_daily (local_date, symptom_id, count, total, low, high)
+SELECT 'all', symptom_id, uses, 0, 0, 0 FROM diary_symptom_use;
 DROP TABLE diary_symptom_use;
 
 -- 3. The search index keeps no per-row token counts (`columnsize=0`): they
