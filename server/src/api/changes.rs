@@ -178,8 +178,11 @@ pub async fn pull(
         Reads::AsMember => Readable::member(&account.id),
         Reads::Shared { kinds, .. } => Readable::kinds(kinds),
     };
-    let rows = state.storage.pull(&space, since, limit, readable).await?;
-    let erased = state.storage.erased(&space, since, limit).await?;
+    // Independent reads, each on its own pooled connection: one wait, not two.
+    let (rows, erased) = tokio::try_join!(
+        state.storage.pull(&space, since, limit, readable),
+        state.storage.erased(&space, since, limit)
+    )?;
     let (rows, erased, next, more) = one_page(rows, erased, limit as usize, since);
     if let Reads::Shared {
         scopes, patient, ..
