@@ -469,3 +469,53 @@ pub(crate) fn entry_days_since(conn: &Connection, from: &str) -> Result<Vec<Stri
     let days = stmt.query_map([from], |r| r.get::<_, String>(0))?;
     Ok(days.collect::<rusqlite::Result<_>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::migrations::{migrate_to, LATEST_VERSION};
+    use std::time::UNIX_EPOCH;
+
+    fn entry(local_date: &str, symptom: &str) -> DiaryEntry {
+        DiaryEntry {
+            id: crate::ids::new_id(),
+            recorded_at: UNIX_EPOCH,
+            utc_offset_minutes: 0,
+            local_date: local_date.into(),
+            ratings: vec![Rating {
+                symptom_id: symptom.into(),
+                value: 4.0,
+            }],
+            note: None,
+            tags: vec![],
+            medications: vec![],
+            deleted: false,
+        }
+    }
+
+    /// Use counts live beside the days as rollup rows under `all`: a day's
+    /// figures never reach them, and an entry whose local date is not a
+    /// date (a record from elsewhere) counts as a use but rolls up no day,
+    /// nor rebuilds the counts as if they were one.
+    #[test]
+    fn use_counts_and_days_stay_apart() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate_to(&mut conn, LATEST_VERSION).expect("schema");
+        add_to_rollups(
+            &conn,
+            &[entry("2026-12-01", "s1"), entry("2026-12-01", "s1")],
+        )
+        .expect("days");
+        add_to_rollups(&conn, &[entry(ALL_DAYS, "s1")]).expect("not a day");
+        recompute_day(&conn, ALL_DAYS).expect("not a day");
+        assert_eq!(symptom_uses(&conn).expect("uses")["s1"], 3);
+        let days: Vec<(String, i64)> = conn
+            .prepare("SELECT local_date, count FROM diary_daily WHERE local_date <> 'all'")
+            .expect("days")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(days, [("2026-12-01".to_owned(), 2)]);
+    }
+}
