@@ -18,5 +18,6 @@ goal=8388608
 echo "library size: $size B stripped (budget $budget B; goal $goal B)"
 if [ "$size" -gt "$budget" ]; then
   echo "libpph_ffi.so is $((size - budget)) B over its budget: find what grew (docs/PERFORMANCE.md), or lower the size elsewhere" >&2
+  echo "(CFLAGS, LIBSQLITE3_FLAGS or OPENSSL_SRC_PERL set in the environment take the place of .cargo/config.toml's)" >&2
   exit 1
 fi
