@@ -123,7 +123,6 @@ pub(crate) fn discard_unsent(conn: &Connection, message_id: &str) -> Result<bool
         "DELETE FROM change_log WHERE entity_id = ?1 AND synced = 0",
         [message_id],
     )?;
-    crate::store::change_log::rows_deleted(conn)?;
     Ok(true)
 }
 

@@ -308,7 +308,6 @@ pub(crate) fn erase(
             "DELETE FROM change_log WHERE space = ?1 AND entity_id = ?2",
             (&source.space, &e.entity_id),
         )?;
-        crate::store::change_log::rows_deleted(tx.tx)?;
         tx.tx.execute(
             "DELETE FROM sync_set_aside WHERE space = ?1 AND entity_id = ?2",
             (&source.space, &e.entity_id),

@@ -161,6 +161,5 @@ pub(crate) fn forget_account(conn: &Connection, personal_space: &str) -> Result<
         "UPDATE change_log SET synced = 0 WHERE space = ?1",
         [personal_space],
     )?;
-    crate::store::change_log::rescan_outbox_mark(conn)?;
     save_attempts(conn, &Attempts::default())
 }

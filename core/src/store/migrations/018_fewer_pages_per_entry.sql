@@ -59,3 +59,16 @@ SELECT 1,
                 (SELECT coalesce(max(seq), 0) + 1 FROM change_log));
 DROP INDEX change_log_by_hlc;
 DROP INDEX change_log_outbox;
+-- The outbox mark stays a lower bound whatever writes the log: a row put
+-- back in the outbox moves it down to that row, and a deletion keeps it
+-- at most one past the last row left (a new row takes that seq).
+CREATE TRIGGER change_log_requeued AFTER UPDATE OF synced ON change_log
+WHEN NEW.synced = 0
+BEGIN
+    UPDATE log_marks SET outbox_from = min(outbox_from, NEW.seq);
+END;
+CREATE TRIGGER change_log_deleted AFTER DELETE ON change_log
+BEGIN
+    UPDATE log_marks SET outbox_from =
+        min(outbox_from, (SELECT coalesce(max(seq), 0) + 1 FROM change_log));
+END;
