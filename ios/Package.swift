@@ -12,11 +12,12 @@ let package = Package(
     ],
     targets: [
         .binaryTarget(name: "PphFFI", path: "build/PphFFI.xcframework"),
-        // SQLCipher encrypts through CommonCrypto here, which needs the
-        // Security framework (and CoreFoundation) linked into the app.
+        // CoreFoundation: the device's time zone (chrono's iana-time-zone).
+        // Random bytes come from CCRandomGenerateBytes in libSystem, and
+        // SQLCipher's crypto is Rust's, so no Security framework.
         .target(
             name: "PphCore", dependencies: ["PphFFI"], path: "Sources/PphCore",
-            linkerSettings: [.linkedFramework("Security"), .linkedFramework("CoreFoundation")]
+            linkerSettings: [.linkedFramework("CoreFoundation")]
         ),
     ]
 )

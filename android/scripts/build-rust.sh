@@ -7,8 +7,10 @@
 #   cargo install cargo-ndk
 # The size settings are the ones the CI's size check builds with: the
 # release profile (opt-level s, LTO, stripped, panic=unwind) and
-# .cargo/config.toml (OpenSSL built with only what SQLCipher needs, no
-# unwind tables for C, SQLite's unused parts left out). cc reads the first
+# .cargo/config.toml (SQLCipher over the RustCrypto provider, no OpenSSL;
+# no unwind tables for C; SQLite's unused parts left out), and
+# bindings/build.rs packs the relative relocations (Android's own packing,
+# loaded from API 23; minSdk is 26). cc reads the first
 # of CFLAGS_<target>, TARGET_CFLAGS and CFLAGS, so a toolchain that sets a
 # target's own CFLAGS would drop ours: the sizes printed at the end show it.
 set -euo pipefail

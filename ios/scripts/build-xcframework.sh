@@ -5,9 +5,9 @@
 # generated C header and module map into build/PphFFI.xcframework.
 # Needs Xcode and: rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios
 # The size settings are the ones the CI's size check builds with: the
-# release profile and .cargo/config.toml (no unwind tables for C, SQLite's
-# unused parts left out); on Apple's platforms SQLCipher uses CommonCrypto,
-# so no OpenSSL is built at all (core/Cargo.toml).
+# release profile and .cargo/config.toml (SQLCipher over the RustCrypto
+# provider as on every platform, no OpenSSL; no unwind tables for C;
+# SQLite's unused parts left out).
 set -euo pipefail
 ios=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "$ios/.." && pwd)

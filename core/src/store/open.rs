@@ -78,6 +78,7 @@ pub(crate) fn open_reader(path: &Path, key: &RawKey) -> Result<Connection> {
 fn finish_sqlcipher_setup() {
     static SETUP: Once = Once::new();
     SETUP.call_once(|| {
+        pph_sqlcipher_crypto::link();
         let _ = Connection::open_in_memory();
     });
 }

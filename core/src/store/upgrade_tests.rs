@@ -189,3 +189,31 @@ fn v17_diary_rows_and_log_marks_come_across_to_v18() {
         .expect("marks");
     assert_eq!(marks, (900, 3, 2), "the newest stamp, the first unsent row");
 }
+
+/// The fixture was written when SQLCipher encrypted through OpenSSL; today
+/// it goes through the RustCrypto provider (sqlcipher-crypto) with the same
+/// SQLCipher 4 page format, so every phone's existing store still opens.
+#[test]
+fn v1_fixture_written_through_openssl_opens_through_the_rust_provider() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v1.db");
+    std::fs::copy(fixture_path(), &path).expect("copy fixture");
+    let key = RawKey::new(&FIXTURE_KEY).expect("key");
+    let conn = open_writer(&path, &key).expect("open v1 store");
+    let pragma = |name: &str| -> String {
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .expect(name)
+    };
+    assert_eq!(pragma("cipher_provider"), "rustcrypto");
+    assert_eq!(pragma("cipher_hmac_algorithm"), "HMAC_SHA512");
+    assert_eq!(pragma("cipher_kdf_algorithm"), "PBKDF2_HMAC_SHA512");
+    assert_eq!(pragma("cipher_page_size"), "4096");
+    let title: String = conn
+        .query_row(
+            "SELECT json_extract(doc, '$.title') FROM care_plans WHERE id = ?1",
+            [PLAN_ID],
+            |r| r.get(0),
+        )
+        .expect("the plan decrypts");
+    assert_eq!(title, "Breathe easier");
+}

@@ -221,6 +221,9 @@ fn judge_in(
 
 impl SqliteStorage {
     pub fn open(path: &Path) -> Result<Self> {
+        // The relay's file is not encrypted (it holds sealed values), but
+        // SQLite here is SQLCipher, which needs its crypto provider linked.
+        pph_sqlcipher_crypto::link();
         let mut conn = Connection::open(path)?;
         // secure_delete: a deleted account's rows are zeroed in the file
         // and its write-ahead log, not left in free pages.
