@@ -43,7 +43,6 @@ def main(profile_dir):
     build = os.path.join(profile_dir, "build")
     c_parts = [
         ("C: SQLCipher", archive_symbols(f"{build}/libsqlite3-sys-*/out/*.a")),
-        ("C: OpenSSL", archive_symbols(f"{build}/openssl-sys-*/out/openssl-build/install/lib/libcrypto.a")),
         ("C: ring", archive_symbols(f"{build}/ring-*/out/*.a")),
     ]
     sections = {}
@@ -68,7 +67,7 @@ def main(profile_dir):
             crate = next((part for part, names in c_parts if raw in names), "unattributed")
         by[crate] += size
     print(f"{'section':28} {'bytes':>12}")
-    for name in [".text", ".rodata", ".data.rel.ro", ".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynsym", ".dynstr"]:
+    for name in [".text", ".rodata", ".data.rel.ro", ".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".rela.dyn", ".relr.dyn", ".dynsym", ".dynstr"]:
         if name in sections:
             print(f"{name:28} {sections[name]:>12,}")
     unwind = sum(sections.get(s, 0) for s in [".eh_frame", ".eh_frame_hdr", ".gcc_except_table"])
