@@ -16,6 +16,7 @@ mod fhir;
 pub mod groups;
 mod ids;
 mod net;
+mod order;
 mod paging;
 mod report;
 pub mod store;

@@ -105,7 +105,7 @@ pub(super) fn my_record(store: &Arc<Store>, records: &Records) -> Result<String>
         .collect();
     let mut entries: Vec<DiaryEntry> = all(records, kinds::DIARY_ENTRY)?;
     entries.retain(|e| !e.deleted);
-    entries.sort_by_key(|e| std::cmp::Reverse(e.recorded_at));
+    crate::order::sort_by_key(&mut entries, |e| std::cmp::Reverse(e.recorded_at));
     if !entries.is_empty() {
         let _ = write!(
             out,

@@ -399,10 +399,10 @@ fn assemble(
 ) -> Result<CarePlan> {
     // Ordered by what every replica shares: ids are UUIDv7, so creation
     // order; local insertion order differs between devices after sync.
-    contacts.sort_by(|a, b| a.id.cmp(&b.id));
-    goals.sort_by(|a, b| a.id.cmp(&b.id));
-    activities.sort_by(|a, b| a.id.cmp(&b.id));
-    reviews.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
+    crate::order::sort_by(&mut contacts, |a, b| a.id.cmp(&b.id));
+    crate::order::sort_by(&mut goals, |a, b| a.id.cmp(&b.id));
+    crate::order::sort_by(&mut activities, |a, b| a.id.cmp(&b.id));
+    crate::order::sort_by(&mut reviews, |a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
     Ok(CarePlan {
         info,
         contacts: contacts.into_iter().filter(|c| !c.removed).collect(),

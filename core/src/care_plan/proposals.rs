@@ -17,7 +17,13 @@ impl CarePlans {
         check_id("plan_id", &plan_id)?;
         let mut all: Vec<ReviewProposal> =
             self.store.read(|conn| list_by(conn, "plan_id", &plan_id))?;
-        all.sort_by_key(|p| (p.decision.is_some(), p.proposed_at_ms, p.id.clone()));
+        crate::order::sort_by(&mut all, |a, b| {
+            (a.decision.is_some(), a.proposed_at_ms, &a.id).cmp(&(
+                b.decision.is_some(),
+                b.proposed_at_ms,
+                &b.id,
+            ))
+        });
         Ok(all)
     }
 

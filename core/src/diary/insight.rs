@@ -79,7 +79,7 @@ pub(crate) fn triggers(
             })
         })
         .collect();
-    out.sort_by(|a, b| {
+    crate::order::sort_by(&mut out, |a, b| {
         (b.mean_with - b.mean_without)
             .total_cmp(&(a.mean_with - a.mean_without))
             .then_with(|| a.tag.cmp(&b.tag))

@@ -120,7 +120,7 @@ impl Diary {
         Ok(self.store.read(|conn| {
             let uses = store::symptom_uses(conn)?;
             let mut all: Vec<Symptom> = symptoms(conn)?.into_values().collect();
-            all.sort_by(|a, b| {
+            crate::order::sort_by(&mut all, |a, b| {
                 let use_of = |s: &Symptom| uses.get(&s.id).copied().unwrap_or(0);
                 use_of(b).cmp(&use_of(a)).then_with(|| a.name.cmp(&b.name))
             });

@@ -299,7 +299,7 @@ pub(crate) fn check_entry_parts(
 /// Tags are compared and stored lower-case and trimmed.
 pub(crate) fn normalise_tags(tags: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = tags.into_iter().map(|t| t.trim().to_lowercase()).collect();
-    out.sort();
+    crate::order::sort_by(&mut out, |a, b| a.cmp(b));
     out.dedup();
     out
 }

@@ -25,7 +25,9 @@ impl Groups {
 
     fn view(&self, conn: &rusqlite::Connection, meetup: Meetup, me: &str) -> IResult<MeetupView> {
         let mut rsvps = store::rsvps(conn, &meetup.id)?;
-        rsvps.sort_by(|a, b| (a.yes_since_ms, &a.account_id).cmp(&(b.yes_since_ms, &b.account_id)));
+        crate::order::sort_by(&mut rsvps, |a, b| {
+            (a.yes_since_ms, &a.account_id).cmp(&(b.yes_since_ms, &b.account_id))
+        });
         let count = |answer| rsvps.iter().filter(|r| r.answer == answer).count() as u32;
         let yes: Vec<&Rsvp> = rsvps
             .iter()

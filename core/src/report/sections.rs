@@ -217,7 +217,7 @@ pub(crate) fn questionnaires(
             continue;
         }
         any = true;
-        mine.sort_by_key(|r| r.recorded_at);
+        crate::order::sort_by_key(&mut mine, |r| r.recorded_at);
         let hi = def.bands.iter().map(|b| b.max).max().unwrap_or(1);
         let bands: Vec<svg::Band<'_>> = def
             .bands

@@ -201,7 +201,7 @@ fn review_history(c: &Consultation<'_>) -> Markup {
         .map(|p| p.reviews.as_slice())
         .unwrap_or_default();
     let mut reviews: Vec<_> = reviews.iter().collect();
-    reviews.sort_by(|a, b| b.date.cmp(&a.date));
+    crate::order::sort_by(&mut reviews, |a, b| b.date.cmp(&a.date));
     html! {
         h2 { "Review history" }
         @if reviews.is_empty() {

@@ -70,7 +70,7 @@ pub(crate) fn summary(
                 today.clone(),
             )?);
         }
-        questionnaires.sort_by_key(|r| std::cmp::Reverse(r.recorded_at));
+        crate::order::sort_by_key(&mut questionnaires, |r| std::cmp::Reverse(r.recorded_at));
     }
 
     let mut budgets = Vec::new();

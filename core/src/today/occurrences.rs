@@ -100,7 +100,9 @@ impl<'r> Found<'r> {
 
     fn soonest(self, limit: usize) -> Vec<(Occurrence, &'r ReminderRule)> {
         let mut all: Vec<_> = self.by_slot.into_values().collect();
-        all.sort_by(|(a, _), (b, _)| a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key)));
+        crate::order::sort_by(&mut all, |(a, _), (b, _)| {
+            a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key))
+        });
         all.truncate(limit);
         all
     }

@@ -50,7 +50,7 @@ fn activities(facts: &Facts, day: NaiveDate) -> Vec<TodayActivity> {
         })
         .collect();
     // Earliest window first; those without a window after, by description.
-    out.sort_by(|a, b| {
+    crate::order::sort_by(&mut out, |a, b| {
         let start = |x: &TodayActivity| x.window.as_ref().map_or(u16::MAX, |w| w.start_minute);
         start(a)
             .cmp(&start(b))
@@ -96,7 +96,9 @@ fn meetups(facts: &Facts, clock: &LocalClock, day: NaiveDate) -> Vec<TodayMeetup
             my_answer: m.my_answer,
         })
         .collect();
-    out.sort_by_key(|m| (m.starts_at, m.meetup_id.clone()));
+    crate::order::sort_by(&mut out, |a, b| {
+        (a.starts_at, &a.meetup_id).cmp(&(b.starts_at, &b.meetup_id))
+    });
     out
 }
 
@@ -141,6 +143,6 @@ fn coming_up(facts: &Facts, day: NaiveDate) -> Vec<ComingUp> {
             });
         }
     }
-    out.sort_by(|a, b| a.date.cmp(&b.date));
+    crate::order::sort_by(&mut out, |a, b| a.date.cmp(&b.date));
     out
 }

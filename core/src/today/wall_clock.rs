@@ -95,7 +95,7 @@ impl LocalClock {
         if segments.is_empty() {
             return Err(PphError::validation("time_zone", "no time zone is set"));
         }
-        segments.sort_by_key(|(since, _)| *since);
+        crate::order::sort_by_key(&mut segments, |(since, _)| *since);
         Ok(LocalClock { segments })
     }
 
