@@ -16,7 +16,7 @@
 mod ffi;
 mod primitives;
 
-pub use primitives::{cipher, hmac, kdf, CryptoError, Direction, HmacAlgorithm};
+pub use primitives::{cipher, hmac, kdf, random, CryptoError, Direction, HmacAlgorithm};
 
 /// Makes sure the provider is linked into every binary that links SQLCipher.
 ///
