@@ -4,7 +4,7 @@
 
 use super::{authenticate, check_id, now_ms, push_json, ApiError, ApiResult, AppState};
 use crate::storage::{
-    Access, Account, GroupRole, IncomingChange, Readable, StorageError, StoredChange,
+    Access, Account, GroupRole, IncomingChange, PulledChanges, Readable, StorageError,
 };
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -197,66 +197,28 @@ pub async fn pull(
         };
         state.storage.record_access(&access).await?;
     }
-    let page = page_json(&rows, &erased, next, more)
+    let page = rows
+        .into_response(&erased, next, more)
         .map_err(|_| StorageError::Backend("page not written".into()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
-}
-
-/// A page, as the JSON of a `PullResponse`, with each change's body copied
-/// as stored: the relay wrote it from a change it had parsed and checked,
-/// so it is not parsed and written again on every pull.
-fn page_json(
-    rows: &[StoredChange],
-    erased: &[ErasedRecord],
-    next: i64,
-    more: bool,
-) -> Result<String, serde_json::Error> {
-    use std::fmt::Write;
-    let bytes: usize = rows.iter().map(|r| r.body.len() + 80).sum();
-    let mut out = String::with_capacity(bytes + 64);
-    out.push_str("{\"changes\":[");
-    for (i, r) in rows.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        // A group edit from before v4 has no known writer: clients set it
-        // aside.
-        let author = serde_json::to_string(r.author.as_deref().unwrap_or_default())?;
-        let _ = write!(
-            out,
-            "{{\"seq\":{},\"author\":{author},\"change\":{}}}",
-            r.seq, r.body
-        );
-    }
-    let _ = write!(out, "],\"next\":{next},\"more\":{more}");
-    if !erased.is_empty() {
-        out.push_str(",\"erased\":");
-        out.push_str(&serde_json::to_string(erased)?);
-    }
-    out.push('}');
-    Ok(out)
 }
 
 /// One page, in sequence order, of a space's changes and erasures (each
 /// read up to `limit` after `since`): the first `limit` of the two, the
 /// cursor after them, and whether more may wait.
 fn one_page(
-    mut rows: Vec<StoredChange>,
+    mut rows: PulledChanges,
     mut erased: Vec<ErasedRecord>,
     limit: usize,
     since: i64,
-) -> (Vec<StoredChange>, Vec<ErasedRecord>, i64, bool) {
+) -> (PulledChanges, Vec<ErasedRecord>, i64, bool) {
     let full = rows.len() == limit || erased.len() == limit;
-    let mut seqs: Vec<i64> = rows
-        .iter()
-        .map(|r| r.seq)
-        .chain(erased.iter().map(|e| e.seq))
-        .collect();
+    let mut seqs: Vec<i64> = rows.seqs().chain(erased.iter().map(|e| e.seq)).collect();
     seqs.sort_unstable();
     let truncated = seqs.len() > limit;
     seqs.truncate(limit);
     let next = seqs.last().copied().unwrap_or(since);
-    rows.retain(|r| r.seq <= next);
+    rows.keep_through(next);
     erased.retain(|e| e.seq <= next);
     (rows, erased, next, full || truncated)
 }
@@ -266,12 +228,12 @@ mod tests {
     use super::*;
     use pph_protocol::wire::{PullResponse, SequencedChange};
 
-    fn change(seq: i64) -> StoredChange {
-        StoredChange {
-            seq,
-            author: None,
-            body: String::new(),
+    fn changes(seqs: &[i64]) -> PulledChanges {
+        let mut page = PulledChanges::default();
+        for &seq in seqs {
+            page.push(seq, None, "{}");
         }
+        page
     }
 
     fn erasure(seq: i64) -> ErasedRecord {
@@ -285,12 +247,12 @@ mod tests {
     #[test]
     fn a_page_takes_the_first_of_changes_and_erasures_in_sequence() {
         let (rows, erased, next, more) = one_page(
-            vec![change(3), change(5), change(8)],
+            changes(&[3, 5, 8]),
             vec![erasure(4), erasure(6), erasure(7)],
             3,
             2,
         );
-        assert_eq!(rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(rows.seqs().collect::<Vec<_>>(), [3, 5]);
         assert_eq!(erased.iter().map(|e| e.seq).collect::<Vec<_>>(), [4]);
         assert_eq!((next, more), (5, true));
     }
@@ -310,19 +272,11 @@ mod tests {
                 node: "n".into(),
             },
         };
-        let rows = vec![
-            StoredChange {
-                seq: 7,
-                author: Some("a\"b".into()),
-                body: serde_json::to_string(&change).expect("json"),
-            },
-            StoredChange {
-                seq: 9,
-                author: None,
-                body: serde_json::to_string(&change).expect("json"),
-            },
-        ];
-        let json = page_json(&rows, &[erasure(8)], 9, true).expect("page");
+        let body = serde_json::to_string(&change).expect("json");
+        let mut rows = PulledChanges::default();
+        rows.push(7, Some("a\"b"), &body);
+        rows.push(9, None, &body);
+        let json = rows.into_response(&[erasure(8)], 9, true).expect("page");
         let page: PullResponse = serde_json::from_str(&json).expect("a pull response");
         let expected = PullResponse {
             changes: vec![
@@ -342,16 +296,20 @@ mod tests {
             erased: vec![erasure(8)],
         };
         assert_eq!(page, expected);
-        let empty: PullResponse =
-            serde_json::from_str(&page_json(&[], &[], 3, false).expect("page")).expect("empty");
+        let empty: PullResponse = serde_json::from_str(
+            &PulledChanges::default()
+                .into_response(&[], 3, false)
+                .expect("page"),
+        )
+        .expect("empty");
         assert_eq!((empty.changes.len(), empty.next, empty.more), (0, 3, false));
     }
 
     #[test]
     fn a_short_page_ends_the_pull_and_an_empty_one_keeps_the_cursor() {
-        let (rows, erased, next, more) = one_page(vec![change(9)], vec![erasure(10)], 5, 8);
+        let (rows, erased, next, more) = one_page(changes(&[9]), vec![erasure(10)], 5, 8);
         assert_eq!((rows.len(), erased.len(), next, more), (1, 1, 10, false));
-        let (_, _, next, more) = one_page(Vec::new(), Vec::new(), 5, 8);
+        let (_, _, next, more) = one_page(PulledChanges::default(), Vec::new(), 5, 8);
         assert_eq!((next, more), (8, false));
     }
 }

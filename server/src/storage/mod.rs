@@ -5,11 +5,13 @@ pub mod backfill;
 mod deletion;
 mod judge;
 mod postgres;
+mod pulled;
 mod sqlite;
 
 pub use judge::{judge_push, Owner, Plan, SpaceFacts};
 pub use postgres::PostgresStorage;
 pub use pph_protocol::kinds::SpaceKind;
+pub use pulled::PulledChanges;
 pub use sqlite::SqliteStorage;
 
 use async_trait::async_trait;
@@ -362,7 +364,7 @@ pub trait Storage: Send + Sync {
         since: i64,
         limit: u32,
         readable: Readable<'_>,
-    ) -> Result<Vec<StoredChange>>;
+    ) -> Result<PulledChanges>;
 
     /// Records of `space` erased after `since` (with deleted accounts),
     /// in sequence order, up to `limit`.

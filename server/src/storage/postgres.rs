@@ -592,7 +592,7 @@ impl Storage for PostgresStorage {
         since: i64,
         limit: u32,
         readable: Readable<'_>,
-    ) -> Result<Vec<StoredChange>> {
+    ) -> Result<PulledChanges> {
         let client = self.pool.get().await?;
         let kinds: Option<Vec<String>> = readable
             .kinds
@@ -617,15 +617,13 @@ impl Storage for PostgresStorage {
                 &[&space, &since, &i64::from(limit), &kinds, &readable.reader],
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StoredChange {
-                    seq: r.try_get(0)?,
-                    author: r.try_get(1)?,
-                    body: r.try_get(2)?,
-                })
-            })
-            .collect()
+        // Borrowed from the rows' buffers: each body is copied once, into
+        // the page.
+        let mut page = PulledChanges::with_capacity(rows.len());
+        for r in &rows {
+            page.push(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        }
+        Ok(page)
     }
 
     async fn erased(&self, space: &str, since: i64, limit: u32) -> Result<Vec<ErasedRecord>> {

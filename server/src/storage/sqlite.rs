@@ -219,6 +219,16 @@ fn judge_in(
     ))
 }
 
+/// A text column as the row holds it (NULL as None), not copied.
+fn borrowed_text<'r>(
+    row: &'r rusqlite::Row<'_>,
+    column: usize,
+) -> rusqlite::Result<Option<&'r str>> {
+    row.get_ref(column)?.as_str_or_null().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 impl SqliteStorage {
     pub fn open(path: &Path) -> Result<Self> {
         // The relay's file is not encrypted (it holds sealed values), but
@@ -718,7 +728,7 @@ impl Storage for SqliteStorage {
         since: i64,
         limit: u32,
         readable: Readable<'_>,
-    ) -> Result<Vec<StoredChange>> {
+    ) -> Result<PulledChanges> {
         let space = space.to_owned();
         let reader = readable.reader.map(str::to_owned);
         let kinds = readable
@@ -739,14 +749,14 @@ impl Storage for SqliteStorage {
                           AND o.party <> ?5 AND coalesce(o.creator, '') <> ?5))
                  ORDER BY seq LIMIT ?3",
             )?;
-            let rows = stmt.query_map((space, since, limit, kinds, reader), |r| {
-                Ok(StoredChange {
-                    seq: r.get(0)?,
-                    author: r.get(1)?,
-                    body: r.get(2)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            // Most pulls bring a few changes; a full page grows a few times.
+            let mut page = PulledChanges::with_capacity((limit as usize).min(128));
+            let mut rows = stmt.query((space, since, limit, kinds, reader))?;
+            while let Some(r) = rows.next()? {
+                let body = borrowed_text(r, 2)?.unwrap_or_default();
+                page.push(r.get(0)?, borrowed_text(r, 1)?, body);
+            }
+            Ok(page)
         })
         .await
     }
