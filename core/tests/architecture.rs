@@ -1,7 +1,7 @@
 //! The shape of the code, checked: no import cycle between the core's
 //! modules, nor between the files of one module; the domains never reach
 //! into sync; and the core knows every kind of record the authorisation
-//! table lists, and no other.
+//! table lists, and no other; and its lists are sorted through one sort.
 
 use pph_testing::{cycle, import_graphs, ImportGraph};
 use std::collections::BTreeSet;
@@ -42,4 +42,44 @@ fn the_core_knows_every_kind_the_table_lists_and_no_other() {
     let table: BTreeSet<&str> = pph_protocol::kinds::KINDS.iter().map(|r| r.kind).collect();
     let core: BTreeSet<&str> = pph_core::sync::merge::KNOWN_KINDS.iter().copied().collect();
     assert_eq!(core, table);
+}
+
+/// Every `sort_by` call site compiles its own copy of the standard stable
+/// sort (several kilobytes in a library with a size budget), so the core's
+/// lists are sorted through `order::sort_by` (docs/PERFORMANCE.md, "Sorting
+/// through one sort"). Test code, before or after a `#[cfg(test)]`, may.
+#[test]
+fn the_core_sorts_through_one_sort() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src];
+    let mut found = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(&path).expect("read dir");
+            files.extend(entries.map(|e| e.expect("entry").path()));
+            continue;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !name.ends_with(".rs") || name.ends_with("_tests.rs") || name == "order.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let shipped = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in shipped.lines().enumerate() {
+            let sorts = [
+                ".sort(",
+                ".sort_by(",
+                ".sort_by_key(",
+                ".sort_by_cached_key(",
+            ];
+            if sorts.iter().any(|s| line.contains(s)) {
+                found.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    assert_eq!(
+        found,
+        Vec::<String>::new(),
+        "sort through crate::order instead"
+    );
 }
