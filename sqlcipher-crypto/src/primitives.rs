@@ -90,11 +90,19 @@ pub fn hmac(
     second: &[u8],
     output: &mut [u8],
 ) -> Result<(), CryptoError> {
-    fn run<M: Mac + KeyInit>(key: &[u8], first: &[u8], second: &[u8], output: &mut [u8]) {
-        let mut mac = <M as KeyInit>::new_from_slice(key).expect("HMAC takes a key of any length");
+    // HMAC takes a key of any length; the error is only for the type's sake
+    // (nothing here may panic: SQLCipher calls it from C).
+    fn run<M: Mac + KeyInit>(
+        key: &[u8],
+        first: &[u8],
+        second: &[u8],
+        output: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let mut mac = <M as KeyInit>::new_from_slice(key).map_err(|_| CryptoError::BadLength)?;
         mac.update(first);
         mac.update(second);
         output.copy_from_slice(&mac.finalize().into_bytes());
+        Ok(())
     }
     if output.len() != algorithm.output_size() {
         return Err(CryptoError::BadLength);
@@ -103,7 +111,6 @@ pub fn hmac(
         HmacAlgorithm::Sha256 => run::<Hmac<Sha256>>(key, first, second, output),
         HmacAlgorithm::Sha512 => run::<Hmac<Sha512>>(key, first, second, output),
     }
-    Ok(())
 }
 
 /// PBKDF2 with the given HMAC, `rounds` iterations, filling `output`.
@@ -133,12 +140,9 @@ pub fn random(output: &mut [u8]) -> Result<(), CryptoError> {
 mod tests {
     use super::*;
 
+    /// The vectors as published, in groups and over lines.
     fn unhex(text: &str) -> Vec<u8> {
-        let text: String = text.split_whitespace().collect();
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-            .collect()
+        hex::decode(text.split_whitespace().collect::<String>()).expect("hex")
     }
 
     // NIST SP 800-38A, F.2.5 and F.2.6: CBC-AES256.

@@ -286,8 +286,7 @@ mod tests {
             .write(|tx| {
                 Ok(tx
                     .tx
-                    .execute("DELETE FROM change_log WHERE seq >= 2", [])
-                    .map(|_| ())?)
+                    .execute_batch("DELETE FROM change_log WHERE seq >= 2")?)
             })
             .expect("delete");
         new_plan(&a, "four");
@@ -299,12 +298,7 @@ mod tests {
 
         // Rows put back in the outbox wherever they are in the log.
         a.store()
-            .write(|tx| {
-                Ok(tx
-                    .tx
-                    .execute("UPDATE change_log SET synced = 0", [])
-                    .map(|_| ())?)
-            })
+            .write(|tx| Ok(tx.tx.execute_batch("UPDATE change_log SET synced = 0")?))
             .expect("requeue");
         assert_eq!(a.store().pending_changes().expect("pending"), 2);
     }

@@ -216,7 +216,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut wtx = WriteTx::new(&tx, last_hlc.clone(), self.clock.now_ms(), identity);
         let out = f(&mut wtx)?;
-        let (stamped, received) = wtx.into_last_hlc();
+        let (stamped, received) = wtx.finish();
         if received {
             change_log::keep_received(&tx, &stamped)?;
         }

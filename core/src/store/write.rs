@@ -45,7 +45,7 @@ impl<'a> WriteTx<'a> {
 
     /// The clock as this transaction leaves it, and whether it received a
     /// stamp from elsewhere.
-    pub(super) fn into_last_hlc(self) -> (Hlc, bool) {
+    pub(super) fn finish(self) -> (Hlc, bool) {
         (self.last_hlc, self.received)
     }
 
