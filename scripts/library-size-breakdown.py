@@ -9,7 +9,8 @@
 the shipped code. Symbol sizes come from `nm -S`; after LTO a function
 inlined into another counts where it was inlined, so the crate shares are
 approximate. Unwind tables are the .eh_frame, .eh_frame_hdr and
-.gcc_except_table sections. Figures are in docs/PERFORMANCE.md.
+.gcc_except_table sections. Figures are in docs/PERFORMANCE.md. NM and
+SIZE name other binutils (aarch64-linux-gnu-nm for a cross-built library).
 """
 import glob
 import os
@@ -18,12 +19,15 @@ import subprocess
 import sys
 from collections import defaultdict
 
+NM = os.environ.get("NM", "nm")
+SIZE = os.environ.get("SIZE", "size")
+
 
 def archive_symbols(pattern):
     """Names defined in the static libraries matching `pattern`."""
     names = set()
     for archive in glob.glob(pattern):
-        out = subprocess.run(["nm", "--defined-only", archive], capture_output=True, text=True).stdout
+        out = subprocess.run([NM, "--defined-only", archive], capture_output=True, text=True).stdout
         names.update(line.split()[-1] for line in out.splitlines() if len(line.split()) == 3)
     return names
 
@@ -46,12 +50,12 @@ def main(profile_dir):
         ("C: ring", archive_symbols(f"{build}/ring-*/out/*.a")),
     ]
     sections = {}
-    for line in subprocess.run(["size", "-A", path], capture_output=True, text=True, check=True).stdout.splitlines():
+    for line in subprocess.run([SIZE, "-A", path], capture_output=True, text=True, check=True).stdout.splitlines():
         parts = line.split()
         if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
             sections[parts[0]] = int(parts[1])
-    out = subprocess.run(["nm", "-S", "--size-sort", path], capture_output=True, text=True, check=True).stdout
-    demangled = subprocess.run(["nm", "-S", "--size-sort", "-C", path], capture_output=True, text=True, check=True).stdout.splitlines()
+    out = subprocess.run([NM, "-S", "--size-sort", path], capture_output=True, text=True, check=True).stdout
+    demangled = subprocess.run([NM, "-S", "--size-sort", "-C", path], capture_output=True, text=True, check=True).stdout.splitlines()
     by = defaultdict(int)
     total = 0
     for line, readable in zip(out.splitlines(), demangled):
