@@ -213,6 +213,33 @@ async fn requests_without_a_live_token_are_refused() {
     refusal(after, 401, "unauthorized").await;
 }
 
+/// A pull asks for the token's account and its role in one read: without a
+/// live token it is refused before the space's spelling is looked at, and
+/// a live token reads only where its account is a member.
+#[tokio::test]
+async fn pulls_need_a_live_token_before_anything_else() {
+    let f = fixture();
+    let a = f.sign_up("pull-a@example.org", "patient").await;
+    let b = f.sign_up("pull-b@example.org", "patient").await;
+    let own = format!("/v1/spaces/{}/changes", a.personal_space);
+    for path in [own.as_str(), "/v1/spaces/not-a-uuid/changes"] {
+        let no_token = f.client.get(f.url(path)).send().await.expect("send");
+        refusal(no_token, 401, "unauthorized").await;
+        refusal(f.get_as("pph_0000", path).await, 401, "unauthorized").await;
+    }
+    refusal(
+        f.get_as(&a.token, "/v1/spaces/not-a-uuid/changes").await,
+        400,
+        "invalid",
+    )
+    .await;
+    refusal(f.get_as(&b.token, &own).await, 403, "forbidden").await;
+    assert_eq!(f.get_as(&a.token, &own).await.status(), 200);
+    let out = f.delete_as(&a.token, "/v1/sessions/current").await;
+    assert_eq!(out.status(), 204);
+    refusal(f.get_as(&a.token, &own).await, 401, "unauthorized").await;
+}
+
 #[tokio::test]
 async fn pushes_past_the_bounds_or_badly_stamped_store_nothing() {
     let f = fixture();

@@ -162,6 +162,68 @@ async fn tokens_find_their_account_until_revoked(s: Arc<dyn Storage>) {
     );
 }
 
+/// What a pull asks first, in one read: the token's account and its role
+/// in the space asked for, or no role where it is not a member.
+async fn a_token_finds_its_account_with_its_role_in_a_space(s: Arc<dyn Storage>) {
+    let (a, b) = (account(Role::Patient), account(Role::Patient));
+    for x in [&a, &b] {
+        s.create_account(x).await.expect("account");
+    }
+    let group = id();
+    s.create_group_space(&group, &a.id).await.expect("group");
+    s.add_member(&group, &b.id).await.expect("member");
+    let (ta, tb) = (id(), id());
+    let phone = DeviceName {
+        node: "a1b2c3d4e5f60718".into(),
+        name: "phone".into(),
+    };
+    s.add_token(&ta, &a.id, &phone, 5).await.expect("token");
+    s.add_token(&tb, &b.id, &phone, 5).await.expect("token");
+    let role_of = |token: String, space: String| {
+        let s = s.clone();
+        async move {
+            s.account_in_space(&token, &space)
+                .await
+                .expect("lookup")
+                .map(|(account, role)| (account.id, role))
+        }
+    };
+    assert_eq!(
+        role_of(ta.clone(), group.clone()).await,
+        Some((a.id.clone(), Some(GroupRole::Facilitator)))
+    );
+    assert_eq!(
+        role_of(tb.clone(), group.clone()).await,
+        Some((b.id.clone(), Some(GroupRole::Member)))
+    );
+    assert_eq!(
+        role_of(ta.clone(), a.personal_space.clone()).await,
+        Some((a.id.clone(), Some(GroupRole::Member))),
+        "an owner is its personal space's one member"
+    );
+    assert_eq!(
+        role_of(tb.clone(), a.personal_space.clone()).await,
+        Some((b.id.clone(), None)),
+        "another's space: the account, no role"
+    );
+    assert_eq!(role_of(tb.clone(), id()).await, Some((b.id.clone(), None)));
+    // Its answers agree with the two reads it replaces.
+    for (token, who) in [(&ta, &a), (&tb, &b)] {
+        for space in [&group, &a.personal_space, &b.personal_space] {
+            assert_eq!(
+                role_of(token.clone(), space.clone()).await,
+                Some((
+                    who.id.clone(),
+                    s.member_role(space, &who.id).await.expect("role")
+                ))
+            );
+        }
+    }
+    s.revoke_token(&tb, 6).await.expect("revoke");
+    assert_eq!(role_of(tb, group.clone()).await, None, "a revoked token");
+    assert_eq!(role_of(id(), group).await, None, "an unknown token");
+}
+
 async fn push_is_idempotent_and_numbers_each_space(s: Arc<dyn Storage>) {
     let a = account(Role::Patient);
     s.create_account(&a).await.expect("create");
@@ -1620,6 +1682,7 @@ conformance!(
     the_schema_is_at_the_latest_step,
     accounts_are_unique_by_email_and_space,
     tokens_find_their_account_until_revoked,
+    a_token_finds_its_account_with_its_role_in_a_space,
     push_is_idempotent_and_numbers_each_space,
     pull_pages_from_a_cursor_and_filters_kinds,
     membership_is_checked_per_space,

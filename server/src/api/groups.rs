@@ -1,7 +1,9 @@
 //! Group membership: invite codes (facilitators make and revoke them, anyone
 //! signed in redeems one), the member list, leaving and removal.
 
-use super::{authenticate, check_id, now_ms, small_json, ApiError, ApiResult, AppState};
+use super::{
+    authenticate, check_id, now_ms, path_space, small_json, ApiError, ApiResult, AppState,
+};
 use crate::credentials::code_hash;
 use crate::rate_limit::{invite_key, INVITE_CODES};
 use crate::storage::{Account, GroupRole, Invite, Member, Redeemed};
@@ -48,12 +50,6 @@ async fn require_facilitator(state: &AppState, account: &Account, space: &str) -
         Some(GroupRole::Facilitator) => Ok(()),
         _ => Err(ApiError::forbidden()),
     }
-}
-
-fn path_space(space: Result<Path<String>, PathRejection>) -> ApiResult<String> {
-    let Path(space) = space.map_err(|_| ApiError::invalid("space must be a UUID"))?;
-    check_id("space", &space)?;
-    Ok(space)
 }
 
 /// A space and one of its members, both canonical ids.

@@ -13,9 +13,10 @@ pub use error::{ApiError, ApiResult};
 
 use crate::config::ServerConfig;
 use crate::credentials::token_hash;
-use crate::storage::{Account, Storage};
+use crate::storage::{Account, GroupRole, Storage};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::{self, Next};
@@ -285,6 +286,21 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Ac
         .ok_or_else(ApiError::unauthorized)
 }
 
+/// The account behind the request's bearer token and its role in `space`
+/// (a canonical id), in one read.
+pub async fn authenticate_in_space(
+    state: &AppState,
+    headers: &HeaderMap,
+    space: &str,
+) -> ApiResult<(Account, Option<GroupRole>)> {
+    let token = bearer_token(headers).ok_or_else(ApiError::unauthorized)?;
+    state
+        .storage
+        .account_in_space(&token_hash(token), space)
+        .await?
+        .ok_or_else(ApiError::unauthorized)
+}
+
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(axum::http::header::AUTHORIZATION)
@@ -303,6 +319,13 @@ pub fn check_id(field: &str, value: &str) -> ApiResult<()> {
             "{field} must be a UUID in lower-case hyphenated form"
         )))
     }
+}
+
+/// The space a path names, a canonical id.
+pub fn path_space(space: Result<Path<String>, PathRejection>) -> ApiResult<String> {
+    let Path(space) = space.map_err(|_| ApiError::invalid("space must be a UUID"))?;
+    check_id("space", &space)?;
+    Ok(space)
 }
 
 /// Required text of at most `max` characters, without control characters

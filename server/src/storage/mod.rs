@@ -156,6 +156,24 @@ pub(crate) const ACCESS_LOG: &str = "SELECT c.email, c.display_name, a.scopes, a
      FROM share_accesses a JOIN accounts c ON c.id = a.clinician_account
      WHERE a.patient_account = {1} ORDER BY a.last_ms DESC, a.first_ms DESC, a.id";
 
+/// An account's columns, in the order both backends' `account` mappers read.
+pub(crate) const ACCOUNT_COLUMNS: &str =
+    "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms";
+
+/// The account behind a live token ({1}, its hash) and, as `member_role`,
+/// its role in space {2} (NULL when not a member): one read where a pull
+/// asked twice.
+pub(crate) fn account_in_space_sql(prefix: char) -> String {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS},
+                (SELECT m.role FROM space_members m
+                 WHERE m.space = {{2}} AND m.account_id = a.id) AS member_role
+         FROM device_tokens t JOIN accounts a ON a.id = t.account_id
+         WHERE t.token_hash = {{1}} AND t.revoked_ms IS NULL"
+    );
+    numbered(&sql, prefix)
+}
+
 /// A space's erased records after a cursor, in sequence order: space,
 /// since, limit.
 pub(crate) const ERASED_SINCE: &str = "SELECT seq, entity_type, entity_id FROM erased_entities
@@ -307,6 +325,13 @@ pub trait Storage: Send + Sync {
     async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>>;
     /// The account behind a live (not revoked) token.
     async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>>;
+    /// The account behind a live token with its role in `space` (None when
+    /// not a member), in one read: what a pull asks before its page.
+    async fn account_in_space(
+        &self,
+        token_hash: &str,
+        space: &str,
+    ) -> Result<Option<(Account, Option<GroupRole>)>>;
     async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()>;
 
     /// A group space with its creator as facilitator. `Conflict` if taken.

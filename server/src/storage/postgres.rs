@@ -5,6 +5,7 @@
 use super::*;
 use deadpool_postgres::{Config, Pool, Runtime, Transaction};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
@@ -31,9 +32,6 @@ impl From<deadpool_postgres::PoolError> for StorageError {
         }
     }
 }
-
-const ACCOUNT_COLUMNS: &str =
-    "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms";
 
 fn account(row: &Row) -> Result<Account> {
     Ok(Account {
@@ -327,6 +325,24 @@ impl Storage for PostgresStorage {
             .as_ref()
             .map(account)
             .transpose()
+    }
+
+    async fn account_in_space(
+        &self,
+        token_hash: &str,
+        space: &str,
+    ) -> Result<Option<(Account, Option<GroupRole>)>> {
+        static SQL: LazyLock<String> = LazyLock::new(|| account_in_space_sql('$'));
+        let client = self.pool.get().await?;
+        let stmt = client.prepare_cached(&SQL).await?;
+        let Some(row) = client.query_opt(&stmt, &[&token_hash, &space]).await? else {
+            return Ok(None);
+        };
+        let role: Option<&str> = row.try_get("member_role")?;
+        Ok(Some((
+            account(&row)?,
+            role.map(parse_group_role).transpose()?,
+        )))
     }
 
     async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()> {

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
@@ -26,9 +26,6 @@ impl From<rusqlite::Error> for StorageError {
         }
     }
 }
-
-const ACCOUNT_COLUMNS: &str =
-    "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms";
 
 /// A stored value this server cannot read back (an unknown role or scope),
 /// as a rusqlite error so it can be raised inside a row mapper.
@@ -400,6 +397,31 @@ impl Storage for SqliteStorage {
                 .query_row([token_hash], account)
                 .optional()
                 .map_err(Into::into)
+        })
+        .await
+    }
+
+    async fn account_in_space(
+        &self,
+        token_hash: &str,
+        space: &str,
+    ) -> Result<Option<(Account, Option<GroupRole>)>> {
+        static SQL: LazyLock<String> = LazyLock::new(|| account_in_space_sql('?'));
+        let (token_hash, space) = (token_hash.to_owned(), space.to_owned());
+        self.read(move |conn| {
+            let Some((account, role)) = conn
+                .prepare_cached(&SQL)?
+                .query_row((token_hash, space), |r| {
+                    Ok((account(r)?, r.get::<_, Option<String>>("member_role")?))
+                })
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            Ok(Some((
+                account,
+                role.as_deref().map(parse_group_role).transpose()?,
+            )))
         })
         .await
     }
