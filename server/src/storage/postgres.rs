@@ -4,9 +4,11 @@
 
 use super::*;
 use deadpool_postgres::{Config, Pool, Runtime, Transaction};
+use futures_util::TryStreamExt;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 pub struct PostgresStorage {
@@ -627,16 +629,21 @@ impl Storage for PostgresStorage {
                  ORDER BY seq LIMIT $3",
             )
             .await?;
-        let rows = client
-            .query(
-                &stmt,
-                &[&space, &since, &i64::from(limit), &kinds, &readable.reader],
-            )
-            .await?;
-        // Borrowed from the rows' buffers: each body is copied once, into
-        // the page.
-        let mut page = PulledChanges::with_capacity(rows.len());
-        for r in &rows {
+        let limit = i64::from(limit);
+        let params: [&(dyn ToSql + Sync); 5] = [&space, &since, &limit, &kinds, &readable.reader];
+        // Each row is written into the page as it arrives, while the rest
+        // are still on their way, borrowed from its buffer: each body is
+        // copied once.
+        let rows = client.query_raw(&stmt, params).await?;
+        let mut rows = std::pin::pin!(rows);
+        let mut page = PulledChanges::default();
+        while let Some(r) = rows.try_next().await? {
+            if page.is_empty() {
+                // Room for a full page from the first row (a large block is
+                // mapped, so rows never sent cost no memory); an empty pull,
+                // a synced device's usual one, allocates nothing.
+                page = PulledChanges::with_capacity(usize::try_from(limit).unwrap_or_default());
+            }
             page.push(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
         }
         Ok(page)
