@@ -29,7 +29,7 @@ for arg in "$@"; do
   esac
 done
 
-needed=(rustc-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+needed=(rustc-web libstd-rust-web-dev:arm64 libc6:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 [ $test = 1 ] && needed+=(qemu-user)
 missing=()
 for pkg in "${needed[@]}"; do
@@ -49,7 +49,11 @@ export RUSTC=/usr/bin/rustc
 export CARGO_TARGET_DIR=${PPH_AARCH64_TARGET_DIR:-/var/tmp/pph-target-aarch64}
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C link-arg=-fuse-ld=lld -C link-arg=-B$lld_dir -C link-arg=-Wl,--icf=all"
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+# The arm64 C library from multiarch (libc6:arm64, which the standard
+# library's package brings), at the paths the binaries name: with the
+# cross toolchain's older copy (-L /usr/aarch64-linux-gnu) every thread
+# start hangs under qemu-user.
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64
 export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
 export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
 echo "compiler: $($RUSTC --version) for $target, linker: lld ($lld_dir)"
