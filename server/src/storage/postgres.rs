@@ -629,6 +629,7 @@ impl Storage for PostgresStorage {
                  ORDER BY seq LIMIT $3",
             )
             .await?;
+        let mut page = PulledChanges::for_limit(limit);
         let limit = i64::from(limit);
         let params: [&(dyn ToSql + Sync); 5] = [&space, &since, &limit, &kinds, &readable.reader];
         // Each row is written into the page as it arrives, while the rest
@@ -636,14 +637,7 @@ impl Storage for PostgresStorage {
         // copied once.
         let rows = client.query_raw(&stmt, params).await?;
         let mut rows = std::pin::pin!(rows);
-        let mut page = PulledChanges::default();
         while let Some(r) = rows.try_next().await? {
-            if page.is_empty() {
-                // Room for a full page from the first row (a large block is
-                // mapped, so rows never sent cost no memory); an empty pull,
-                // a synced device's usual one, allocates nothing.
-                page = PulledChanges::with_capacity(usize::try_from(limit).unwrap_or_default());
-            }
             page.push(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
         }
         Ok(page)

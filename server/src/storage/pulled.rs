@@ -38,7 +38,14 @@ struct Row {
 impl PulledChanges {
     /// Room for `rows` changes the size of a sealed diary entry's (about
     /// 840 bytes with its seq and author), so a full page seldom grows.
-    pub fn with_capacity(rows: usize) -> Self {
+    /// A page for a pull of at most `limit` changes, as both backends make
+    /// one: room for up to 128 (most pulls bring a few; a full page grows a
+    /// few times), since how many come is known only at the end.
+    pub fn for_limit(limit: u32) -> Self {
+        Self::with_capacity(usize::try_from(limit.min(128)).unwrap_or_default())
+    }
+
+    fn with_capacity(rows: usize) -> Self {
         let mut json = String::with_capacity(OPEN.len() + rows * 900 + 64);
         json.push_str(OPEN);
         PulledChanges {

@@ -771,8 +771,7 @@ impl Storage for SqliteStorage {
                           AND o.party <> ?5 AND coalesce(o.creator, '') <> ?5))
                  ORDER BY seq LIMIT ?3",
             )?;
-            // Most pulls bring a few changes; a full page grows a few times.
-            let mut page = PulledChanges::with_capacity((limit as usize).min(128));
+            let mut page = PulledChanges::for_limit(limit);
             let mut rows = stmt.query((space, since, limit, kinds, reader))?;
             while let Some(r) = rows.next()? {
                 let body = borrowed_text(r, 2)?.unwrap_or_default();
