@@ -16,35 +16,49 @@ scripts/install-test-tools.sh
 scripts/prune-target.sh
 # Exported FHIR Bundles are checked with FHIR.js from there.
 export PPH_FHIR_NODE_PATH=${PPH_TOOLS_DIR:-/var/tmp/pph-tools}/fhir/node_modules
-# The server's storage suite runs against PostgreSQL too when one starts.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# A service that cannot be had is said once here (and in the closing lines,
+# scripts/suite-summary.py); the suites that need it then skip loudly, or
+# under CI=true fail (tests/src/service.rs): CI may skip nothing.
+unavailable() {
+  echo "SERVICE UNAVAILABLE [$1]: $2" | tee -a "$log"
+}
+# The server's storage suite runs against PostgreSQL too.
 if url=$(scripts/start-postgres.sh); then
   export PPH_TEST_DATABASE_URL=$url
   echo "PostgreSQL for the conformance suite: $url"
 else
-  echo "PostgreSQL could not be started: its conformance suite will NOT run"
+  unavailable PostgreSQL "scripts/start-postgres.sh could not start a cluster"
 fi
-# The iOS state holders build and run in Swift when a toolchain installs.
+# The iOS state holders build and run in Swift.
 if root=$(scripts/install-swift.sh); then
   export PPH_SWIFT_ROOT=$root
   echo "Swift toolchain for the iOS state holders: $root"
 else
-  echo "No Swift toolchain could be installed: the iOS state holders' suite will NOT run"
+  unavailable Swift "scripts/install-swift.sh could not install a toolchain"
 fi
 cargo fmt --all --check
 tools=${PPH_TOOLS_DIR:-/var/tmp/pph-tools}
 "$tools/bin/cargo-deny" check bans licenses sources
 "$tools/bin/typos"
 cargo clippy --workspace --all-targets -- -D warnings
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# Every test binary, and the debug library the Python, Kotlin and Swift
+# suites load, from these sources: `cargo test` alone builds no cdylib for
+# pph-ffi (it has no rlib), and the suites refuse a library older than any
+# source it is made from (bindings/tests/foreign.rs). Built together so the
+# library has the same features as the tests and nothing compiles twice.
+cargo build --workspace --lib --tests
+export PPH_FFI_LIBRARY=$CARGO_TARGET_DIR/debug/libpph_ffi.so
 set +e
-cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
+cargo test --workspace --no-fail-fast 2>&1 | tee -a "$log"
 status=${PIPESTATUS[0]}
-set -e
-# One closing line over every suite cargo ran (unit, integration, foreign).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
 # Every test the clinical safety hazard log names must have run and passed.
-python3 scripts/check-hazard-log.py "$log" || status=1
+python3 scripts/check-hazard-log.py "$log" | tee -a "$log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || { status=1; echo "CHECK FAILED [hazard log]" >>"$log"; }
 # The library the phones ship stays within its size budget.
-scripts/check-library-size.sh || status=1
+scripts/check-library-size.sh 2>&1 | tee -a "$log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || { status=1; echo "CHECK FAILED [library size]" >>"$log"; }
+# The closing lines: each suite ran, skipped (why) or failed; the total.
+python3 scripts/suite-summary.py "$log" || status=1
 exit "$status"

@@ -1,5 +1,5 @@
-//! Generates the Python and Kotlin bindings from the library cargo just built
-//! and runs the foreign test suites against a real encrypted store; checks
+//! Generates the Python and Kotlin bindings from the library built from the
+//! current sources (see `library`) and runs the foreign test suites against a real encrypted store; checks
 //! the iOS shell's calls against the generated Swift bindings, and builds
 //! and runs its state holders in Swift where a toolchain is installed.
 //! Tools come from scripts/install-test-tools.sh and scripts/install-swift.sh.
@@ -7,24 +7,98 @@
 use pph_server::{Backend, EmbeddedServer};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+use std::time::SystemTime;
 
-/// target/<profile>/deps/: where `cargo test` links this crate's cdylib,
-/// beside this test's own executable. (Only `cargo build` copies it up to
-/// target/<profile>/, so a library there may be stale.)
-fn library_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    exe.parent().expect("target/<profile>/deps").to_path_buf()
+/// The debug library the suites load, made from the current sources: the
+/// one scripts/test.sh built and names in `PPH_FFI_LIBRARY`, or else one
+/// built here by cargo. `cargo test` itself builds no cdylib for this crate
+/// (it has no rlib, so that the release library gets LTO), and a library
+/// found lying in the target directory may be from older sources; so
+/// either way it must be newer than every source it is made from.
+fn library() -> &'static Path {
+    static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
+    LIBRARY.get_or_init(|| {
+        let lib = match std::env::var_os("PPH_FFI_LIBRARY") {
+            Some(path) => PathBuf::from(path),
+            None => build_library(),
+        };
+        assert!(lib.is_file(), "{} not built", lib.display());
+        let (source, changed) = newest_source(&lib);
+        assert!(
+            modified(&lib) >= changed,
+            "{} is older than {}: a stale library; build it with \
+             `cargo build -p pph-ffi --lib` (scripts/test.sh does)",
+            lib.display(),
+            source.display()
+        );
+        lib
+    })
 }
 
-fn library() -> PathBuf {
-    let name = format!(
-        "{}pph_ffi{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
+/// Builds the library with the cargo running this test, and returns the
+/// cdylib cargo reports.
+fn build_library() -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["build", "-p", "pph-ffi", "--lib"])
+        .arg("--message-format=json-render-diagnostics")
+        .current_dir(manifest_dir())
+        .output()
+        .expect("run cargo build");
+    assert!(
+        output.status.success(),
+        "cargo build -p pph-ffi --lib failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    let lib = library_dir().join(name);
-    assert!(lib.exists(), "{} not built", lib.display());
-    lib
+    let suffix = std::env::consts::DLL_SUFFIX;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "pph_ffi")
+        .flat_map(|m| m["filenames"].as_array().cloned().unwrap_or_default())
+        .filter_map(|f| f.as_str().map(PathBuf::from))
+        .find(|f| f.to_string_lossy().ends_with(suffix))
+        .expect("cargo reported no cdylib for pph-ffi")
+}
+
+fn modified(path: &Path) -> SystemTime {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The most recently changed file the library was built from, by the
+/// dep-info cargo writes beside it (every source file of every crate it
+/// links, the included SQL and the build scripts among them).
+fn newest_source(lib: &Path) -> (PathBuf, SystemTime) {
+    let info = lib.with_extension("d");
+    let text = std::fs::read_to_string(&info).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; cargo writes it beside the library it builds",
+            info.display()
+        )
+    });
+    text.lines()
+        .filter_map(|line| line.split_once(": ").map(|(_, deps)| deps))
+        .flat_map(|deps| {
+            // Spaces inside a path are escaped with a backslash.
+            let deps = deps.replace("\\ ", "\u{0}");
+            deps.split_whitespace()
+                .map(|d| PathBuf::from(d.replace('\u{0}', " ")))
+                .collect::<Vec<_>>()
+        })
+        .map(|source| {
+            let when = modified(&source);
+            (source, when)
+        })
+        .max_by_key(|(_, when)| *when)
+        .unwrap_or_else(|| panic!("{} names no sources", info.display()))
+}
+
+/// Where the library is, for JNA's search path.
+fn library_dir() -> &'static Path {
+    library().parent().expect("the library's directory")
 }
 
 fn generate(language: &str, out: &Path) {
@@ -198,11 +272,10 @@ fn ios_shell_calls_match_the_swift_bindings() {
 /// bindings by a real Swift compiler and run against the real core and a
 /// real server. Swift runs inside the Debian root that
 /// scripts/install-swift.sh makes (`PPH_SWIFT_ROOT`); without one the suite
-/// says it did not run.
+/// skips loudly, and fails under `CI=true`.
 #[test]
 fn ios_state_holders_pass_the_suite_in_swift() {
-    let Some(root) = std::env::var_os("PPH_SWIFT_ROOT").map(PathBuf::from) else {
-        println!("NOT run: no PPH_SWIFT_ROOT (scripts/install-swift.sh makes one)");
+    let Some(root) = pph_testing::Service::Swift.get().map(PathBuf::from) else {
         return;
     };
     let work = tempfile::Builder::new()
@@ -216,7 +289,7 @@ fn ios_state_holders_pass_the_suite_in_swift() {
         std::fs::copy(&from, work.path().join(to))
             .unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
     };
-    copy(library(), "libpph_ffi.so");
+    copy(library().to_path_buf(), "libpph_ffi.so");
     copy(ios.join("Tests/LinuxShims/Combine.swift"), "Combine.swift");
     copy(ios.join("Tests/StateHolders/main.swift"), "main.swift");
     copy(

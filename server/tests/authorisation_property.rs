@@ -374,7 +374,7 @@ proptest! {
 
     #[test]
     fn postgres_stores_exactly_what_the_rules_allow(ops in proptest::collection::vec(op(), 1..40)) {
-        let Ok(url) = std::env::var("PPH_TEST_DATABASE_URL") else {
+        let Some(url) = pph_testing::Service::Postgres.get() else {
             return Ok(());
         };
         runtime().block_on(async {

@@ -1,6 +1,7 @@
 //! One storage conformance suite, run against every backend: SQLite always,
 //! PostgreSQL when `PPH_TEST_DATABASE_URL` names one (scripts/test.sh starts
-//! a throwaway cluster). Every test makes its own accounts and spaces, so the
+//! a throwaway cluster; without one the suite skips loudly, and fails under
+//! `CI=true`). Every test makes its own accounts and spaces, so the
 //! PostgreSQL database may be shared between runs.
 
 use pph_protocol::authz::Refusal;
@@ -9,7 +10,6 @@ use pph_protocol::wire::{DeviceName, PushResponse, RefusedChange, Role, Scope};
 use pph_server::storage::*;
 use pph_testing::id;
 use serde_json::json;
-use std::io::Write;
 use std::sync::Arc;
 
 async fn sqlite_storage() -> (Arc<dyn Storage>, Option<tempfile::TempDir>) {
@@ -22,18 +22,8 @@ async fn sqlite_storage() -> (Arc<dyn Storage>, Option<tempfile::TempDir>) {
 }
 
 async fn postgres_storage() -> Option<(Arc<dyn Storage>, Option<tempfile::TempDir>)> {
-    let Ok(url) = std::env::var("PPH_TEST_DATABASE_URL") else {
-        static SAID: std::sync::Once = std::sync::Once::new();
-        SAID.call_once(|| {
-            // Straight to stderr, past the test harness's capture, so a run
-            // without PostgreSQL says so instead of passing silently.
-            let _ = writeln!(
-                std::io::stderr(),
-                "PostgreSQL conformance suite NOT RUN: PPH_TEST_DATABASE_URL is not set"
-            );
-        });
-        return None;
-    };
+    // Skips loudly, once per test; fails under CI=true.
+    let url = pph_testing::Service::Postgres.get()?;
     let storage = PostgresStorage::connect(&url)
         .await
         .expect("PPH_TEST_DATABASE_URL is set but PostgreSQL cannot be reached");
@@ -986,7 +976,7 @@ async fn a_v3_sqlite_server_upgrades_with_its_writers_known() {
 /// The same upgrade on PostgreSQL, in a database of its own.
 #[tokio::test]
 async fn a_v3_postgres_server_upgrades_with_its_writers_known() {
-    let Ok(url) = std::env::var("PPH_TEST_DATABASE_URL") else {
+    let Some(url) = pph_testing::Service::Postgres.get() else {
         return;
     };
     let (admin, _) = tokio_postgres::connect(&url, tokio_postgres::NoTls)

@@ -5,14 +5,10 @@ use std::path::Path;
 /// Checks a FHIR resource with FHIR.js, an independent R4 validator
 /// (scripts/fhir/validate.js, installed by scripts/install-test-tools.sh):
 /// structure, cardinality, types and required value sets. Without the
-/// validator installed (`PPH_FHIR_NODE_PATH` unset) it says so loudly.
+/// validator installed (`PPH_FHIR_NODE_PATH` unset) it skips loudly, and
+/// fails under `CI=true` ([`crate::Service::get`]).
 pub fn validate_fhir(resource: &serde_json::Value) {
-    let Some(node_path) = std::env::var_os("PPH_FHIR_NODE_PATH") else {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "FHIR validation NOT RUN: PPH_FHIR_NODE_PATH is not set (scripts/test.sh sets it)"
-        );
+    let Some(node_path) = crate::Service::FhirValidator.get() else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");

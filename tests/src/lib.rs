@@ -11,6 +11,7 @@ mod imports;
 mod people;
 mod record;
 mod relay;
+mod service;
 mod store;
 
 pub use browser::*;
@@ -20,6 +21,7 @@ pub use imports::*;
 pub use people::*;
 pub use record::*;
 pub use relay::*;
+pub use service::*;
 pub use store::*;
 
 use std::path::PathBuf;

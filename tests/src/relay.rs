@@ -20,16 +20,9 @@ impl Relay {
     }
 
     /// A fresh database on the cluster `PPH_TEST_DATABASE_URL` names; None
-    /// (saying so on stderr) when there is none.
+    /// when there is none and the suite may skip ([`Service::get`]).
     pub async fn postgres() -> Option<Relay> {
-        let Ok(url) = std::env::var("PPH_TEST_DATABASE_URL") else {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "PostgreSQL relay tests NOT RUN: PPH_TEST_DATABASE_URL is not set"
-            );
-            return None;
-        };
+        let url = crate::Service::Postgres.get()?;
         let (admin, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
             .await
             .expect("PPH_TEST_DATABASE_URL is set but PostgreSQL cannot be reached");
