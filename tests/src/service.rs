@@ -6,7 +6,8 @@
 //! service skips the suite, loudly, with a `SUITE NOT RUN [name]` line that
 //! scripts/suite-summary.py reads for the test script's closing lines;
 //! under `CI=true` a missing service fails the suite instead (the unit
-//! tests below keep both).
+//! tests below keep the decision; they print no such line, which would
+//! read as a skip).
 
 use std::io::Write;
 
@@ -50,10 +51,24 @@ impl Service {
     }
 
     /// The service's value (a URL or a path), or None when it is missing
-    /// and the suite may skip. Under `CI=true` a missing service panics.
+    /// and the suite may skip, having said so on stderr (past the test
+    /// harness's capture, so a skipped suite is never silent). Under
+    /// `CI=true` a missing service panics.
     pub fn get(self) -> Option<String> {
-        decide(self, std::env::var(self.variable()).ok(), on_ci())
-            .unwrap_or_else(|refusal| panic!("{refusal}"))
+        match decide(self, std::env::var(self.variable()).ok(), on_ci()) {
+            Ok(Some(value)) => Some(value),
+            Ok(None) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SUITE NOT RUN [{}]: {} is not set ({} provides it)",
+                    self.name(),
+                    self.variable(),
+                    self.provider()
+                );
+                None
+            }
+            Err(refusal) => panic!("{refusal}"),
+        }
     }
 }
 
@@ -63,28 +78,18 @@ pub fn on_ci() -> bool {
 }
 
 /// The pure decision behind [`Service::get`]: Ok(Some) to run, Ok(None) to
-/// skip (having said so on stderr, past the test harness's capture, so a
-/// skipped suite is never silent), Err to fail.
+/// skip, Err to fail.
 pub fn decide(service: Service, value: Option<String>, ci: bool) -> Result<Option<String>, String> {
-    let reason = match value {
-        Some(v) if !v.is_empty() => return Ok(Some(v)),
-        Some(_) => format!("{} is empty", service.variable()),
-        None => format!("{} is not set", service.variable()),
-    };
-    if ci {
-        return Err(format!(
-            "{} is missing under CI=true ({reason}): CI may not skip a suite; {} provides it",
+    match value {
+        Some(v) if !v.is_empty() => Ok(Some(v)),
+        _ if ci => Err(format!(
+            "{} is missing under CI=true ({} is not set): CI may not skip a suite; {} provides it",
             service.name(),
+            service.variable(),
             service.provider()
-        ));
+        )),
+        _ => Ok(None),
     }
-    let _ = writeln!(
-        std::io::stderr(),
-        "SUITE NOT RUN [{}]: {reason} ({} provides it)",
-        service.name(),
-        service.provider()
-    );
-    Ok(None)
 }
 
 #[cfg(test)]
