@@ -14,7 +14,7 @@ use crate::today::Today;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The name DESIGN.md and Rust callers use.
+/// The short name Rust callers and the Python bindings use.
 pub type Companion = PphCompanion;
 
 const MAX_DEVICE_NAME: usize = 100;

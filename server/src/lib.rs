@@ -16,7 +16,7 @@ pub use config::ServerConfig;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use storage::{PostgresStorage, SqliteStorage, Storage, StorageError};
+use storage::{Storage, StorageError};
 use tokio::net::TcpListener;
 
 /// The server's wall clock, in Unix milliseconds.
@@ -34,17 +34,17 @@ pub enum Backend {
     Postgres(String),
 }
 
-pub async fn open_storage(backend: &Backend) -> Result<Arc<dyn Storage>, StorageError> {
-    Ok(match backend {
-        Backend::Sqlite(path) => Arc::new(SqliteStorage::open(Path::new(path))?),
-        Backend::Postgres(url) => Arc::new(PostgresStorage::connect(url).await?),
-    })
+pub async fn open_storage(backend: &Backend) -> Result<Arc<Storage>, StorageError> {
+    Ok(Arc::new(match backend {
+        Backend::Sqlite(path) => Storage::open_sqlite(Path::new(path))?,
+        Backend::Postgres(url) => Storage::connect_postgres(url).await?,
+    }))
 }
 
 /// Serves until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
-    storage: Arc<dyn Storage>,
+    storage: Arc<Storage>,
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {

@@ -59,7 +59,7 @@ pub fn invite_key(account_id: &str) -> String {
 
 /// Counts one attempt under `key`; `RateLimited` (with when to try again)
 /// when it is over the limit.
-pub async fn take(storage: &dyn Storage, key: &str, limit: Limit, now_ms: i64) -> ApiResult<()> {
+pub async fn take(storage: &Storage, key: &str, limit: Limit, now_ms: i64) -> ApiResult<()> {
     match storage
         .take_attempt(key, now_ms, limit.window_ms, limit.max)
         .await?

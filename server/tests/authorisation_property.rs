@@ -59,7 +59,7 @@ enum Standing {
     Outsider,
 }
 
-async fn world(s: &Arc<dyn Storage>) -> World {
+async fn world(s: &Arc<Storage>) -> World {
     let accounts: Vec<Account> = (0..ACCOUNTS)
         .map(|i| {
             let id = id();
@@ -282,7 +282,7 @@ fn field_value(world: &World, op: &Op, field: &str) -> Value {
     }
 }
 
-async fn run(s: Arc<dyn Storage>, ops: Vec<Op>) -> Result<(), TestCaseError> {
+async fn run(s: Arc<Storage>, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let world = world(&s).await;
     let spaces = world.spaces();
     let mut records: Vec<Record> = Vec::new();
@@ -367,7 +367,7 @@ proptest! {
     fn sqlite_stores_exactly_what_the_rules_allow(ops in proptest::collection::vec(op(), 1..40)) {
         runtime().block_on(async {
             let dir = tempfile::tempdir().expect("tempdir");
-            let s: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("s.db")).expect("open"));
+            let s: Arc<Storage> = Arc::new(Storage::open_sqlite(&dir.path().join("s.db")).expect("open"));
             run(s, ops).await
         })?;
     }
@@ -378,7 +378,7 @@ proptest! {
             return Ok(());
         };
         runtime().block_on(async {
-            let s: Arc<dyn Storage> = Arc::new(PostgresStorage::connect(&url).await.expect("connect"));
+            let s: Arc<Storage> = Arc::new(Storage::connect_postgres(&url).await.expect("connect"));
             run(s, ops).await
         })?;
     }

@@ -36,7 +36,7 @@ const MAX_SMALL_BODY: usize = 64 * 1024;
 const SWEEP_EVERY: u64 = 1_000;
 
 pub struct AppState {
-    pub storage: Arc<dyn Storage>,
+    pub storage: Arc<Storage>,
     pub config: ServerConfig,
     /// Argon2 is memory- and CPU-hungry: it runs on threads of its own.
     hasher: crate::hashing::Hasher,
@@ -63,11 +63,11 @@ impl AppState {
                 .sweep_attempts(now - crate::rate_limit::LONGEST_WINDOW_MS)
                 .await?;
         }
-        crate::rate_limit::take(&*self.storage, key, limit, now).await
+        crate::rate_limit::take(&self.storage, key, limit, now).await
     }
 }
 
-pub fn router(storage: Arc<dyn Storage>, config: ServerConfig) -> std::io::Result<Router> {
+pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Router> {
     let state = Arc::new(AppState {
         storage,
         hasher: crate::hashing::Hasher::new(config.hashing_threads)?,

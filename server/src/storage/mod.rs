@@ -1,20 +1,24 @@
-//! The server's storage: one trait, two backends (an embedded SQLite file and
-//! PostgreSQL), one conformance suite (`server/tests/conformance.rs`).
+//! The server's storage: one type (`Storage`, in `both`), two backends (an
+//! embedded SQLite file and PostgreSQL), one conformance suite
+//! (`server/tests/conformance.rs`).
 
+mod attempts;
 pub mod backfill;
+mod both;
+mod db;
 mod deletion;
 mod judge;
+mod keys;
 mod postgres;
 mod pulled;
+mod shares;
 mod sqlite;
 
+pub use both::Storage;
 pub use judge::{judge_push, Owner, Plan, SpaceFacts};
-pub use postgres::PostgresStorage;
 pub use pph_protocol::kinds::SpaceKind;
 pub use pulled::PulledChanges;
-pub use sqlite::SqliteStorage;
 
-use async_trait::async_trait;
 use pph_protocol::sealed::{AccountKeys, Envelope, EpochRecipients, EpochRef};
 pub use pph_protocol::wire::GroupRole;
 use pph_protocol::wire::{
@@ -138,24 +142,6 @@ pub struct Access {
     pub records: i64,
 }
 
-/// Extends the clinician's last sitting on these scopes if it ended within
-/// `ACCESS_SITTING_MS`; the same SQL on both backends (`?`-numbered here,
-/// `$`-numbered by PostgreSQL's adapter): patient, clinician, scopes, at,
-/// records, and the earliest end that still counts (at - the window).
-pub(crate) const EXTEND_SITTING: &str = "UPDATE share_accesses
-     SET last_ms = {4}, requests = requests + 1, records = records + {5}
-     WHERE id = (SELECT id FROM share_accesses
-                 WHERE patient_account = {1} AND clinician_account = {2} AND scopes = {3}
-                   AND last_ms >= {6}
-                 ORDER BY last_ms DESC LIMIT 1)";
-pub(crate) const NEW_SITTING: &str = "INSERT INTO share_accesses
-     (id, patient_account, clinician_account, scopes, first_ms, last_ms, requests, records)
-     VALUES ({1}, {2}, {3}, {4}, {5}, {5}, 1, {6})";
-pub(crate) const ACCESS_LOG: &str = "SELECT c.email, c.display_name, a.scopes, a.first_ms,
-            a.last_ms, a.requests, a.records
-     FROM share_accesses a JOIN accounts c ON c.id = a.clinician_account
-     WHERE a.patient_account = {1} ORDER BY a.last_ms DESC, a.first_ms DESC, a.id";
-
 /// An account's columns, in the order both backends' `account` mappers read.
 pub(crate) const ACCOUNT_COLUMNS: &str =
     "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms";
@@ -178,28 +164,6 @@ pub(crate) fn account_in_space_sql(prefix: char) -> String {
 /// since, limit.
 pub(crate) const ERASED_SINCE: &str = "SELECT seq, entity_type, entity_id FROM erased_entities
      WHERE space = {1} AND seq > {2} ORDER BY seq LIMIT {3}";
-
-/// The key statements, the same on both backends: `set_account_keys`
-/// (account, public key, sealed keys, password hash or NULL, recovery hash
-/// or NULL, 1 to write only over no keys) and the rest as named.
-pub(crate) const SET_ACCOUNT_KEYS: &str = "UPDATE accounts
-     SET public_key = {2}, sealed_keys = {3},
-         password_hash = coalesce({4}, password_hash),
-         recovery_hash = coalesce({5}, recovery_hash)
-     WHERE id = {1} AND (CAST({6} AS BIGINT) = 0 OR sealed_keys IS NULL)";
-pub(crate) const ACCOUNT_KEYS: &str =
-    "SELECT sealed_keys, recovery_hash FROM accounts WHERE id = {1} AND sealed_keys IS NOT NULL";
-pub(crate) const PUBLIC_KEY: &str =
-    "SELECT public_key FROM accounts WHERE id = {1} AND public_key IS NOT NULL";
-pub(crate) const EPOCH_TAKEN: &str = "SELECT 1 FROM key_envelopes
-     WHERE space = {1} AND key_name = {2} AND epoch = {3} LIMIT 1";
-pub(crate) const PUT_ENVELOPE: &str = "INSERT INTO key_envelopes
-     (space, key_name, epoch, recipient, body, created_ms) VALUES ({1}, {2}, {3}, {4}, {5}, {6})
-     ON CONFLICT DO NOTHING";
-pub(crate) const ENVELOPES_FOR: &str =
-    "SELECT body FROM key_envelopes WHERE recipient = {1} ORDER BY space, key_name, epoch";
-pub(crate) const EPOCH_RECIPIENTS: &str = "SELECT key_name, epoch, recipient FROM key_envelopes
-     WHERE space = {1} ORDER BY key_name, epoch, recipient";
 
 /// `sql` with its `{n}` placeholders spelled `{prefix}n`.
 pub(crate) fn numbered(sql: &str, prefix: char) -> String {
@@ -305,166 +269,6 @@ pub struct StoredChange {
     pub body: String,
 }
 
-#[async_trait]
-pub trait Storage: Send + Sync {
-    /// The highest schema step applied.
-    async fn schema_version(&self) -> Result<i64>;
-
-    /// Stores the account with its personal space, of which it is the only
-    /// member. `Conflict` if the email or space id is taken.
-    async fn create_account(&self, account: &Account) -> Result<()>;
-    async fn account_by_email(&self, email: &str) -> Result<Option<Account>>;
-    async fn add_token(
-        &self,
-        token_hash: &str,
-        account_id: &str,
-        device: &DeviceName,
-        now_ms: i64,
-    ) -> Result<()>;
-    /// The account's devices by node, each with the name it gave last.
-    async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>>;
-    /// The account behind a live (not revoked) token.
-    async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>>;
-    /// The account behind a live token with its role in `space` (None when
-    /// not a member), in one read: what a pull asks before its page.
-    async fn account_in_space(
-        &self,
-        token_hash: &str,
-        space: &str,
-    ) -> Result<Option<(Account, Option<GroupRole>)>>;
-    async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()>;
-
-    /// A group space with its creator as facilitator. `Conflict` if taken.
-    async fn create_group_space(&self, space: &str, owner: &str) -> Result<()>;
-    async fn add_member(&self, space: &str, account_id: &str) -> Result<()>;
-    async fn is_member(&self, space: &str, account_id: &str) -> Result<bool>;
-    /// The spaces the account is a member of, by id.
-    async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>>;
-    /// The account's role in a group space; None if not a member.
-    async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>>;
-    /// A space's members, facilitators first, then by name.
-    async fn members(&self, space: &str) -> Result<Vec<Member>>;
-    /// Ends a membership; false if there was none. Removed by someone else
-    /// (a facilitator), the account cannot rejoin until readmitted.
-    async fn remove_member(
-        &self,
-        space: &str,
-        account_id: &str,
-        removed_by: &str,
-        now_ms: i64,
-    ) -> Result<bool>;
-    /// Accounts removed from a space and not let back, by name.
-    async fn removed_members(&self, space: &str) -> Result<Vec<Member>>;
-    /// Lets a removed account join again with a code; false if it was not
-    /// removed.
-    async fn readmit(&self, space: &str, account_id: &str) -> Result<bool>;
-
-    async fn create_invite(&self, invite: &Invite) -> Result<()>;
-    /// Revokes an invite of this space; false if there is none.
-    async fn revoke_invite(&self, code_hash: &str, space: &str, now_ms: i64) -> Result<bool>;
-    /// Joins the account to the invite's space if the invite is live at
-    /// `now_ms` and the account was not removed from it.
-    async fn redeem_invite(
-        &self,
-        code_hash: &str,
-        account_id: &str,
-        now_ms: i64,
-    ) -> Result<Redeemed>;
-
-    /// Judges the push by `author` against the authorisation table
-    /// (`judge_push`) and, if nothing is refused, stores each change not
-    /// already stored, numbering it next in its space, and records the
-    /// records it creates, all in one transaction. Refused or failed, it
-    /// stores nothing.
-    async fn push(
-        &self,
-        author: &str,
-        changes: &[IncomingChange],
-    ) -> Result<PushResponse, PushError>;
-    /// Up to `limit` changes of `space` after `since`, in sequence order,
-    /// only those `readable` allows, never those of hidden records.
-    async fn pull(
-        &self,
-        space: &str,
-        since: i64,
-        limit: u32,
-        readable: Readable<'_>,
-    ) -> Result<PulledChanges>;
-
-    /// Records of `space` erased after `since` (with deleted accounts),
-    /// in sequence order, up to `limit`.
-    async fn erased(&self, space: &str, since: i64, limit: u32) -> Result<Vec<ErasedRecord>>;
-
-    /// Deletes the account and everything of it as `deletion::plan` says,
-    /// in one transaction: its personal space, shares either way, devices,
-    /// memberships, invites and counters; in groups, every record naming it
-    /// erased for everyone, and a group it ran passed on (or deleted when
-    /// no one else is in it). None: no such account.
-    async fn delete_account(&self, account_id: &str) -> Result<Option<AccountDeleted>>;
-
-    /// The tables holding a row in which `needle` appears (in any column):
-    /// how a deletion is checked, and how an operator audits one.
-    async fn tables_naming(&self, needle: &str) -> Result<Vec<String>>;
-
-    async fn create_grant(&self, grant: &Grant) -> Result<()>;
-    /// Revokes one of the patient's grants; false if it is not theirs.
-    async fn revoke_grant(&self, id: &str, patient_account: &str, now_ms: i64) -> Result<bool>;
-    async fn grants_by_patient(&self, patient_account: &str) -> Result<Vec<PatientGrant>>;
-    /// The clinician's grants neither revoked nor expired at `now_ms`.
-    async fn live_grants_for_clinician(
-        &self,
-        clinician_account: &str,
-        now_ms: i64,
-    ) -> Result<Vec<ClinicianGrant>>;
-    /// Logs a clinician's pull: it extends the same clinician's last sitting
-    /// on the same scopes if that ended within `ACCESS_SITTING_MS`, else
-    /// starts one.
-    async fn record_access(&self, access: &Access) -> Result<()>;
-    /// Every sitting in which a clinician read the patient's records,
-    /// newest first.
-    async fn access_log(&self, patient_account: &str) -> Result<Vec<AccessEntry>>;
-
-    /// Counts an attempt under `key` in a window of `window_ms`, in one
-    /// atomic step however many servers share the database; Some(ms to
-    /// wait) when this attempt is over `max` and must be refused.
-    async fn take_attempt(
-        &self,
-        key: &str,
-        now_ms: i64,
-        window_ms: i64,
-        max: u32,
-    ) -> Result<Option<i64>>;
-    /// Gives back one attempt (one that succeeded and should not count).
-    async fn refund_attempt(&self, key: &str) -> Result<()>;
-    /// Forgets every attempt under `key`.
-    async fn clear_attempts(&self, key: &str) -> Result<()>;
-    /// Drops counters whose window ended before `before_ms`.
-    async fn sweep_attempts(&self, before_ms: i64) -> Result<()>;
-
-    /// Keeps the account's key pair as its device sealed it, with the
-    /// hashes of the password's and recovery code's authentication keys
-    /// where they change (None: unchanged). With `only_if_none`, false and
-    /// nothing written if the account has keys already.
-    async fn set_account_keys(&self, update: &KeysUpdate) -> Result<bool>;
-    /// The account's sealed keys and its recovery code's hash.
-    async fn account_keys(&self, account_id: &str)
-        -> Result<Option<(AccountKeys, Option<String>)>>;
-    /// Public keys of these accounts (those that have one).
-    async fn public_keys(&self, accounts: &[String]) -> Result<Vec<(String, String)>>;
-    /// Stores envelopes (again: ignored) in one transaction; `Conflict`,
-    /// storing nothing, if an epoch in `creates` has an envelope already.
-    async fn put_envelopes(
-        &self,
-        envelopes: &[Envelope],
-        creates: &[EpochRef],
-        now_ms: i64,
-    ) -> Result<()>;
-    /// Every envelope wrapped to the account.
-    async fn envelopes_for(&self, recipient: &str) -> Result<Vec<Envelope>>;
-    /// Each epoch of each key of a space, with the accounts it was wrapped to.
-    async fn epoch_recipients(&self, space: &str) -> Result<Vec<EpochRecipients>>;
-}
-
 /// What `set_account_keys` writes.
 #[derive(Clone, Debug)]
 pub struct KeysUpdate {
@@ -473,43 +277,6 @@ pub struct KeysUpdate {
     pub password_hash: Option<String>,
     pub recovery_hash: Option<String>,
     pub only_if_none: bool,
-}
-
-/// Epochs with their recipients, from (key, epoch, recipient) rows in that
-/// order.
-pub(crate) fn group_epochs(rows: Vec<(String, i64, String)>) -> Result<Vec<EpochRecipients>> {
-    let mut out: Vec<EpochRecipients> = Vec::new();
-    for (key, epoch, recipient) in rows {
-        let key = parse_key_name(&key)?;
-        let epoch =
-            u32::try_from(epoch).map_err(|_| StorageError::Backend("epoch out of range".into()))?;
-        match out.last_mut() {
-            Some(last) if last.key == key && last.epoch == epoch => last.recipients.push(recipient),
-            _ => out.push(EpochRecipients {
-                key,
-                epoch,
-                recipients: vec![recipient],
-            }),
-        }
-    }
-    Ok(out)
-}
-
-pub(crate) fn parse_key_name(name: &str) -> Result<pph_protocol::sealed::KeyName> {
-    pph_protocol::codes::parse(name)
-        .ok_or_else(|| StorageError::Backend("unknown key in key_envelopes".into()))
-}
-
-pub(crate) fn envelope_json(e: &Envelope) -> Result<String> {
-    serde_json::to_string(e).map_err(|_| StorageError::Backend("could not encode".into()))
-}
-
-pub(crate) fn parse_envelope(body: &str) -> Result<Envelope> {
-    serde_json::from_str(body).map_err(|_| StorageError::Backend("bad envelope".into()))
-}
-
-pub(crate) fn parse_account_keys(body: &str) -> Result<AccountKeys> {
-    serde_json::from_str(body).map_err(|_| StorageError::Backend("bad account keys".into()))
 }
 
 pub(crate) fn role_name(role: Role) -> &'static str {

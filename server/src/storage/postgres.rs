@@ -2,6 +2,7 @@
 //! balancer. A push locks its spaces' rows (in a fixed order, so concurrent
 //! pushes cannot deadlock) before numbering changes.
 
+use super::db::Db;
 use super::*;
 use deadpool_postgres::{Config, Pool, Runtime, Transaction};
 use futures_util::TryStreamExt;
@@ -11,7 +12,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
-pub struct PostgresStorage {
+pub(crate) struct PostgresStorage {
     pool: Pool,
 }
 
@@ -44,21 +45,6 @@ fn account(row: &Row) -> Result<Account> {
         personal_space: row.try_get(4)?,
         password_hash: row.try_get(5)?,
         created_ms: row.try_get(6)?,
-    })
-}
-
-const GRANT_COLUMNS: &str =
-    "s.id, s.patient_account, s.clinician_account, s.scopes, s.created_ms, s.expires_ms, s.revoked_ms";
-
-fn grant(row: &Row) -> Result<Grant> {
-    Ok(Grant {
-        id: row.try_get(0)?,
-        patient_account: row.try_get(1)?,
-        clinician_account: row.try_get(2)?,
-        scopes: parse_scopes(row.try_get(3)?)?,
-        created_ms: row.try_get(4)?,
-        expires_ms: row.try_get(5)?,
-        revoked_ms: row.try_get(6)?,
     })
 }
 
@@ -222,11 +208,33 @@ impl PostgresStorage {
         drop(client);
         Ok(PostgresStorage { pool })
     }
+
+    /// Runs statements written once for both backends on a pooled client.
+    pub(super) async fn db_read<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Db<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let client = self.pool.get().await?;
+        f(&mut Db::client(&client)).await
+    }
+
+    /// Runs statements written once for both backends in one transaction:
+    /// all of them or, on an error, none.
+    pub(super) async fn db_write<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Db<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let out = f(&mut Db::transaction(&tx)).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
 }
 
-#[async_trait]
-impl Storage for PostgresStorage {
-    async fn schema_version(&self) -> Result<i64> {
+/// The methods `Storage` calls (`each!`) until each is written once.
+impl PostgresStorage {
+    pub(crate) async fn schema_version(&self) -> Result<i64> {
         let client = self.pool.get().await?;
         let row = client
             .query_one(
@@ -237,7 +245,7 @@ impl Storage for PostgresStorage {
         Ok(row.try_get(0)?)
     }
 
-    async fn create_account(&self, a: &Account) -> Result<()> {
+    pub(crate) async fn create_account(&self, a: &Account) -> Result<()> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         tx.execute(
@@ -260,7 +268,7 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
+    pub(crate) async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
         let client = self.pool.get().await?;
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = $1");
         client
@@ -271,7 +279,7 @@ impl Storage for PostgresStorage {
             .transpose()
     }
 
-    async fn add_token(
+    pub(crate) async fn add_token(
         &self,
         token_hash: &str,
         account_id: &str,
@@ -295,7 +303,7 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>> {
+    pub(crate) async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
@@ -314,7 +322,7 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
-    async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>> {
+    pub(crate) async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>> {
         let client = self.pool.get().await?;
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS} FROM device_tokens t JOIN accounts a ON a.id = t.account_id
@@ -329,7 +337,7 @@ impl Storage for PostgresStorage {
             .transpose()
     }
 
-    async fn account_in_space(
+    pub(crate) async fn account_in_space(
         &self,
         token_hash: &str,
         space: &str,
@@ -347,7 +355,7 @@ impl Storage for PostgresStorage {
         )))
     }
 
-    async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()> {
+    pub(crate) async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()> {
         let client = self.pool.get().await?;
         client
             .execute(
@@ -358,7 +366,7 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn create_group_space(&self, space: &str, owner: &str) -> Result<()> {
+    pub(crate) async fn create_group_space(&self, space: &str, owner: &str) -> Result<()> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         tx.execute(
@@ -375,7 +383,7 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn add_member(&self, space: &str, account_id: &str) -> Result<()> {
+    pub(crate) async fn add_member(&self, space: &str, account_id: &str) -> Result<()> {
         let client = self.pool.get().await?;
         client
             .execute(
@@ -386,7 +394,7 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn is_member(&self, space: &str, account_id: &str) -> Result<bool> {
+    pub(crate) async fn is_member(&self, space: &str, account_id: &str) -> Result<bool> {
         let client = self.pool.get().await?;
         let stmt = client
             .prepare_cached("SELECT 1 FROM space_members WHERE space = $1 AND account_id = $2")
@@ -397,7 +405,7 @@ impl Storage for PostgresStorage {
             .is_some())
     }
 
-    async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>> {
+    pub(crate) async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
@@ -421,7 +429,11 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
-    async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>> {
+    pub(crate) async fn member_role(
+        &self,
+        space: &str,
+        account_id: &str,
+    ) -> Result<Option<GroupRole>> {
         let client = self.pool.get().await?;
         let stmt = client
             .prepare_cached("SELECT role FROM space_members WHERE space = $1 AND account_id = $2")
@@ -433,7 +445,7 @@ impl Storage for PostgresStorage {
             .transpose()
     }
 
-    async fn members(&self, space: &str) -> Result<Vec<Member>> {
+    pub(crate) async fn members(&self, space: &str) -> Result<Vec<Member>> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
@@ -454,7 +466,7 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
-    async fn remove_member(
+    pub(crate) async fn remove_member(
         &self,
         space: &str,
         account_id: &str,
@@ -482,7 +494,7 @@ impl Storage for PostgresStorage {
         Ok(removed)
     }
 
-    async fn removed_members(&self, space: &str) -> Result<Vec<Member>> {
+    pub(crate) async fn removed_members(&self, space: &str) -> Result<Vec<Member>> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
@@ -503,7 +515,7 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
-    async fn readmit(&self, space: &str, account_id: &str) -> Result<bool> {
+    pub(crate) async fn readmit(&self, space: &str, account_id: &str) -> Result<bool> {
         let client = self.pool.get().await?;
         Ok(client
             .execute(
@@ -514,7 +526,7 @@ impl Storage for PostgresStorage {
             == 1)
     }
 
-    async fn create_invite(&self, i: &Invite) -> Result<()> {
+    pub(crate) async fn create_invite(&self, i: &Invite) -> Result<()> {
         let client = self.pool.get().await?;
         client
             .execute(
@@ -532,7 +544,12 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn revoke_invite(&self, code_hash: &str, space: &str, now_ms: i64) -> Result<bool> {
+    pub(crate) async fn revoke_invite(
+        &self,
+        code_hash: &str,
+        space: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
         let client = self.pool.get().await?;
         Ok(client
             .execute(
@@ -544,7 +561,7 @@ impl Storage for PostgresStorage {
             == 1)
     }
 
-    async fn redeem_invite(
+    pub(crate) async fn redeem_invite(
         &self,
         code_hash: &str,
         account_id: &str,
@@ -583,7 +600,7 @@ impl Storage for PostgresStorage {
         Ok(Redeemed::Joined(space))
     }
 
-    async fn push(
+    pub(crate) async fn push(
         &self,
         author: &str,
         changes: &[IncomingChange],
@@ -604,7 +621,7 @@ impl Storage for PostgresStorage {
         })
     }
 
-    async fn pull(
+    pub(crate) async fn pull(
         &self,
         space: &str,
         since: i64,
@@ -643,7 +660,12 @@ impl Storage for PostgresStorage {
         Ok(page)
     }
 
-    async fn erased(&self, space: &str, since: i64, limit: u32) -> Result<Vec<ErasedRecord>> {
+    pub(crate) async fn erased(
+        &self,
+        space: &str,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<ErasedRecord>> {
         let client = self.pool.get().await?;
         let stmt = client.prepare_cached(&numbered(ERASED_SINCE, '$')).await?;
         let rows = client
@@ -660,7 +682,7 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
-    async fn delete_account(&self, account_id: &str) -> Result<Option<AccountDeleted>> {
+    pub(crate) async fn delete_account(&self, account_id: &str) -> Result<Option<AccountDeleted>> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(row) = tx
@@ -732,7 +754,7 @@ impl Storage for PostgresStorage {
         Ok(Some(plan.receipt))
     }
 
-    async fn tables_naming(&self, needle: &str) -> Result<Vec<String>> {
+    pub(crate) async fn tables_naming(&self, needle: &str) -> Result<Vec<String>> {
         let client = self.pool.get().await?;
         let tables = client
             .query(
@@ -753,297 +775,6 @@ impl Storage for PostgresStorage {
             }
         }
         Ok(naming)
-    }
-
-    async fn create_grant(&self, g: &Grant) -> Result<()> {
-        let client = self.pool.get().await?;
-        client
-            .execute(
-                "INSERT INTO shares (id, patient_account, clinician_account, scopes, created_ms, expires_ms, revoked_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[&g.id, &g.patient_account, &g.clinician_account, &scopes_text(&g.scopes), &g.created_ms, &g.expires_ms, &g.revoked_ms],
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn revoke_grant(&self, id: &str, patient_account: &str, now_ms: i64) -> Result<bool> {
-        let client = self.pool.get().await?;
-        let owned = client
-            .query_opt(
-                "SELECT 1 FROM shares WHERE id = $1 AND patient_account = $2",
-                &[&id, &patient_account],
-            )
-            .await?
-            .is_some();
-        client
-            .execute(
-                "UPDATE shares SET revoked_ms = $3
-                 WHERE id = $1 AND patient_account = $2 AND revoked_ms IS NULL",
-                &[&id, &patient_account, &now_ms],
-            )
-            .await?;
-        Ok(owned)
-    }
-
-    async fn grants_by_patient(&self, patient_account: &str) -> Result<Vec<PatientGrant>> {
-        let client = self.pool.get().await?;
-        let sql = format!(
-            "SELECT {GRANT_COLUMNS}, c.email, c.display_name FROM shares s
-             JOIN accounts c ON c.id = s.clinician_account
-             WHERE s.patient_account = $1 ORDER BY s.created_ms, s.id"
-        );
-        let rows = client.query(&sql, &[&patient_account]).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PatientGrant {
-                    grant: grant(r)?,
-                    clinician_email: r.try_get(7)?,
-                    clinician_name: r.try_get(8)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn live_grants_for_clinician(
-        &self,
-        clinician_account: &str,
-        now_ms: i64,
-    ) -> Result<Vec<ClinicianGrant>> {
-        let client = self.pool.get().await?;
-        let sql = format!(
-            "SELECT {GRANT_COLUMNS}, p.personal_space, p.display_name FROM shares s
-             JOIN accounts p ON p.id = s.patient_account
-             WHERE s.clinician_account = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2
-             ORDER BY s.created_ms, s.id"
-        );
-        let rows = client.query(&sql, &[&clinician_account, &now_ms]).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ClinicianGrant {
-                    grant: grant(r)?,
-                    patient_space: r.try_get(7)?,
-                    patient_name: r.try_get(8)?,
-                })
-            })
-            .collect()
-    }
-    async fn record_access(&self, a: &Access) -> Result<()> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        let scopes = scopes_text(&a.scopes);
-        let extended = tx
-            .execute(
-                &numbered(EXTEND_SITTING, '$'),
-                &[
-                    &a.patient_account,
-                    &a.clinician_account,
-                    &scopes,
-                    &a.at_ms,
-                    &a.records,
-                    &(a.at_ms - ACCESS_SITTING_MS),
-                ],
-            )
-            .await?;
-        if extended == 0 {
-            tx.execute(
-                &numbered(NEW_SITTING, '$'),
-                &[
-                    &uuid::Uuid::new_v4().to_string(),
-                    &a.patient_account,
-                    &a.clinician_account,
-                    &scopes,
-                    &a.at_ms,
-                    &a.records,
-                ],
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn access_log(&self, patient_account: &str) -> Result<Vec<AccessEntry>> {
-        let client = self.pool.get().await?;
-        let rows = client
-            .query(&numbered(ACCESS_LOG, '$'), &[&patient_account])
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AccessEntry {
-                    clinician_email: r.try_get(0)?,
-                    clinician_name: r.try_get(1)?,
-                    scopes: parse_scopes(&r.try_get::<_, String>(2)?)?,
-                    first_ms: r.try_get(3)?,
-                    last_ms: r.try_get(4)?,
-                    requests: r.try_get(5)?,
-                    records: r.try_get(6)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn take_attempt(
-        &self,
-        key: &str,
-        now_ms: i64,
-        window_ms: i64,
-        max: u32,
-    ) -> Result<Option<i64>> {
-        let client = self.pool.get().await?;
-        let stmt = client
-            .prepare_cached(
-                "INSERT INTO rate_limits (key, count, window_start_ms) VALUES ($1, 1, $2)
-                 ON CONFLICT (key) DO UPDATE SET
-                   count = CASE WHEN rate_limits.window_start_ms + $3 <= $2 THEN 1
-                                ELSE rate_limits.count + 1 END,
-                   window_start_ms = CASE WHEN rate_limits.window_start_ms + $3 <= $2 THEN $2
-                                          ELSE rate_limits.window_start_ms END
-                 RETURNING count, window_start_ms",
-            )
-            .await?;
-        let row = client
-            .query_one(&stmt, &[&key, &now_ms, &window_ms])
-            .await?;
-        let (count, start): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-        Ok((count > i64::from(max)).then_some(start + window_ms - now_ms))
-    }
-
-    async fn refund_attempt(&self, key: &str) -> Result<()> {
-        let client = self.pool.get().await?;
-        client
-            .execute(
-                "UPDATE rate_limits SET count = greatest(count - 1, 0) WHERE key = $1",
-                &[&key],
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn clear_attempts(&self, key: &str) -> Result<()> {
-        let client = self.pool.get().await?;
-        client
-            .execute("DELETE FROM rate_limits WHERE key = $1", &[&key])
-            .await?;
-        Ok(())
-    }
-
-    async fn sweep_attempts(&self, before_ms: i64) -> Result<()> {
-        let client = self.pool.get().await?;
-        client
-            .execute(
-                "DELETE FROM rate_limits WHERE window_start_ms < $1",
-                &[&before_ms],
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn set_account_keys(&self, u: &KeysUpdate) -> Result<bool> {
-        let keys = serde_json::to_string(&u.keys)
-            .map_err(|_| StorageError::Backend("could not encode".into()))?;
-        let client = self.pool.get().await?;
-        let n = client
-            .execute(
-                &numbered(SET_ACCOUNT_KEYS, '$'),
-                &[
-                    &u.account_id,
-                    &u.keys.public_key,
-                    &keys,
-                    &u.password_hash,
-                    &u.recovery_hash,
-                    &i64::from(u.only_if_none),
-                ],
-            )
-            .await?;
-        Ok(n == 1)
-    }
-
-    async fn account_keys(
-        &self,
-        account_id: &str,
-    ) -> Result<Option<(AccountKeys, Option<String>)>> {
-        let client = self.pool.get().await?;
-        let row = client
-            .query_opt(&numbered(ACCOUNT_KEYS, '$'), &[&account_id])
-            .await?;
-        row.map(|r| Ok((parse_account_keys(&r.get::<_, String>(0))?, r.get(1))))
-            .transpose()
-    }
-
-    async fn public_keys(&self, accounts: &[String]) -> Result<Vec<(String, String)>> {
-        let client = self.pool.get().await?;
-        let mut out = Vec::new();
-        for a in accounts {
-            if let Some(r) = client.query_opt(&numbered(PUBLIC_KEY, '$'), &[a]).await? {
-                out.push((a.clone(), r.get(0)));
-            }
-        }
-        Ok(out)
-    }
-
-    async fn put_envelopes(
-        &self,
-        envelopes: &[Envelope],
-        creates: &[EpochRef],
-        now_ms: i64,
-    ) -> Result<()> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        // Two devices beginning the same epoch at once: the second waits
-        // here for the first to commit, then finds the epoch taken.
-        for c in creates {
-            tx.execute("SELECT 1 FROM spaces WHERE id = $1 FOR UPDATE", &[&c.space])
-                .await?;
-        }
-        for c in creates {
-            let taken = tx
-                .query_opt(
-                    &numbered(EPOCH_TAKEN, '$'),
-                    &[&c.space, &c.key.code(), &i64::from(c.epoch)],
-                )
-                .await?;
-            if taken.is_some() {
-                return Err(StorageError::Conflict);
-            }
-        }
-        for e in envelopes {
-            tx.execute(
-                &numbered(PUT_ENVELOPE, '$'),
-                &[
-                    &e.space,
-                    &e.key.code(),
-                    &i64::from(e.epoch),
-                    &e.recipient,
-                    &envelope_json(e)?,
-                    &now_ms,
-                ],
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn envelopes_for(&self, recipient: &str) -> Result<Vec<Envelope>> {
-        let client = self.pool.get().await?;
-        client
-            .query(&numbered(ENVELOPES_FOR, '$'), &[&recipient])
-            .await?
-            .iter()
-            .map(|r| parse_envelope(&r.get::<_, String>(0)))
-            .collect()
-    }
-
-    async fn epoch_recipients(&self, space: &str) -> Result<Vec<EpochRecipients>> {
-        let client = self.pool.get().await?;
-        let rows = client
-            .query(&numbered(EPOCH_RECIPIENTS, '$'), &[&space])
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect();
-        group_epochs(rows)
     }
 }
 

@@ -36,8 +36,6 @@ struct Row {
 }
 
 impl PulledChanges {
-    /// Room for `rows` changes the size of a sealed diary entry's (about
-    /// 840 bytes with its seq and author), so a full page seldom grows.
     /// A page for a pull of at most `limit` changes, as both backends make
     /// one: room for up to 128 (most pulls bring a few; a full page grows a
     /// few times), since how many come is known only at the end.
@@ -45,6 +43,8 @@ impl PulledChanges {
         Self::with_capacity(usize::try_from(limit.min(128)).unwrap_or_default())
     }
 
+    /// Room for `rows` changes the size of a sealed diary entry's (about
+    /// 840 bytes with its seq and author).
     fn with_capacity(rows: usize) -> Self {
         let mut json = String::with_capacity(OPEN.len() + rows * 900 + 64);
         json.push_str(OPEN);

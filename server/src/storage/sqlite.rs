@@ -4,6 +4,7 @@
 //! happens to the process; pulls and lookups run on the readers, so they
 //! wait neither for a push nor for each other.
 
+use super::db::{sqlite_now, Db};
 use super::*;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 use std::collections::HashMap;
@@ -11,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
-pub struct SqliteStorage {
+pub(crate) struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: AtomicUsize,
@@ -42,21 +43,6 @@ fn account(row: &Row<'_>) -> rusqlite::Result<Account> {
         personal_space: row.get(4)?,
         password_hash: row.get(5)?,
         created_ms: row.get(6)?,
-    })
-}
-
-const GRANT_COLUMNS: &str =
-    "s.id, s.patient_account, s.clinician_account, s.scopes, s.created_ms, s.expires_ms, s.revoked_ms";
-
-fn grant(row: &Row<'_>) -> rusqlite::Result<Grant> {
-    Ok(Grant {
-        id: row.get(0)?,
-        patient_account: row.get(1)?,
-        clinician_account: row.get(2)?,
-        scopes: parse_scopes(&row.get::<_, String>(3)?).map_err(|e| unreadable(3, e))?,
-        created_ms: row.get(4)?,
-        expires_ms: row.get(5)?,
-        revoked_ms: row.get(6)?,
     })
 }
 
@@ -114,14 +100,6 @@ fn backfill_authors(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     }
     Ok(())
 }
-
-/// Counts one attempt, starting a new window when the last one ended.
-const TAKE_ATTEMPT: &str = "INSERT INTO rate_limits (key, count, window_start_ms) VALUES (?1, 1, ?2)
-     ON CONFLICT (key) DO UPDATE SET
-       count = CASE WHEN rate_limits.window_start_ms + ?3 <= ?2 THEN 1 ELSE rate_limits.count + 1 END,
-       window_start_ms = CASE WHEN rate_limits.window_start_ms + ?3 <= ?2 THEN ?2
-                              ELSE rate_limits.window_start_ms END
-     RETURNING count, window_start_ms";
 
 /// Each space's next sequence number, as read when the push was judged.
 /// The scopes of every share in force from a person (?1) to a clinician (?2)
@@ -287,6 +265,35 @@ impl SqliteStorage {
         let conn = self.conn.clone();
         blocking(move || f(&mut *lock(&conn)?)).await
     }
+
+    /// Runs statements written once for both backends on a reader.
+    pub(super) async fn db_read<T: Send + 'static>(
+        &self,
+        f: impl AsyncFnOnce(&mut Db<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.read(move |conn| sqlite_now(f(&mut Db::Sqlite(conn))))
+            .await
+    }
+
+    /// Runs statements written once for both backends on the writer, in
+    /// one IMMEDIATE transaction: all of them or, on an error, none.
+    pub(super) async fn db_write<T: Send + 'static>(
+        &self,
+        f: impl AsyncFnOnce(&mut Db<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.run(move |conn| {
+            // A panic that unwound out of an earlier write left its
+            // transaction open on this connection.
+            if !conn.is_autocommit() {
+                conn.execute_batch("ROLLBACK")?;
+            }
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let out = sqlite_now(f(&mut Db::Sqlite(&mut *conn)));
+            conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+            out
+        })
+        .await
+    }
 }
 
 fn lock(conn: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>> {
@@ -301,9 +308,9 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
         .map_err(|_| StorageError::Backend("blocking task failed".into()))?
 }
 
-#[async_trait]
-impl Storage for SqliteStorage {
-    async fn schema_version(&self) -> Result<i64> {
+/// The methods `Storage` calls (`each!`) until each is written once.
+impl SqliteStorage {
+    pub(crate) async fn schema_version(&self) -> Result<i64> {
         self.read(|conn| {
             Ok(conn.query_row(
                 "SELECT coalesce(max(version), 0) FROM schema_migrations",
@@ -314,7 +321,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn create_account(&self, a: &Account) -> Result<()> {
+    pub(crate) async fn create_account(&self, a: &Account) -> Result<()> {
         let a = a.clone();
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -337,7 +344,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
+    pub(crate) async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
         let email = email.to_owned();
         self.read(move |conn| {
             let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1");
@@ -348,7 +355,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn add_token(
+    pub(crate) async fn add_token(
         &self,
         token_hash: &str,
         account_id: &str,
@@ -367,7 +374,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>> {
+    pub(crate) async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>> {
         let account_id = account_id.to_owned();
         self.read(move |conn| {
             // SQLite takes the other columns from the row holding the max.
@@ -386,7 +393,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>> {
+    pub(crate) async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>> {
         let token_hash = token_hash.to_owned();
         self.read(move |conn| {
             let sql = format!(
@@ -401,7 +408,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn account_in_space(
+    pub(crate) async fn account_in_space(
         &self,
         token_hash: &str,
         space: &str,
@@ -426,7 +433,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()> {
+    pub(crate) async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()> {
         let token_hash = token_hash.to_owned();
         self.run(move |conn| {
             conn.execute(
@@ -438,7 +445,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn create_group_space(&self, space: &str, owner: &str) -> Result<()> {
+    pub(crate) async fn create_group_space(&self, space: &str, owner: &str) -> Result<()> {
         let (space, owner) = (space.to_owned(), owner.to_owned());
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -456,7 +463,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn add_member(&self, space: &str, account_id: &str) -> Result<()> {
+    pub(crate) async fn add_member(&self, space: &str, account_id: &str) -> Result<()> {
         let (space, account_id) = (space.to_owned(), account_id.to_owned());
         self.run(move |conn| {
             conn.execute(
@@ -468,7 +475,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn is_member(&self, space: &str, account_id: &str) -> Result<bool> {
+    pub(crate) async fn is_member(&self, space: &str, account_id: &str) -> Result<bool> {
         let (space, account_id) = (space.to_owned(), account_id.to_owned());
         self.read(move |conn| {
             Ok(conn
@@ -478,7 +485,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>> {
+    pub(crate) async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>> {
         let account_id = account_id.to_owned();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
@@ -511,7 +518,11 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>> {
+    pub(crate) async fn member_role(
+        &self,
+        space: &str,
+        account_id: &str,
+    ) -> Result<Option<GroupRole>> {
         let (space, account_id) = (space.to_owned(), account_id.to_owned());
         self.read(move |conn| {
             conn.prepare_cached(
@@ -525,7 +536,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn members(&self, space: &str) -> Result<Vec<Member>> {
+    pub(crate) async fn members(&self, space: &str) -> Result<Vec<Member>> {
         let space = space.to_owned();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
@@ -553,7 +564,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn remove_member(
+    pub(crate) async fn remove_member(
         &self,
         space: &str,
         account_id: &str,
@@ -584,7 +595,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn removed_members(&self, space: &str) -> Result<Vec<Member>> {
+    pub(crate) async fn removed_members(&self, space: &str) -> Result<Vec<Member>> {
         let space = space.to_owned();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
@@ -604,7 +615,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn readmit(&self, space: &str, account_id: &str) -> Result<bool> {
+    pub(crate) async fn readmit(&self, space: &str, account_id: &str) -> Result<bool> {
         let (space, account_id) = (space.to_owned(), account_id.to_owned());
         self.run(move |conn| {
             Ok(conn.execute(
@@ -615,7 +626,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn create_invite(&self, i: &Invite) -> Result<()> {
+    pub(crate) async fn create_invite(&self, i: &Invite) -> Result<()> {
         let i = i.clone();
         self.run(move |conn| {
             conn.execute(
@@ -634,7 +645,12 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn revoke_invite(&self, code_hash: &str, space: &str, now_ms: i64) -> Result<bool> {
+    pub(crate) async fn revoke_invite(
+        &self,
+        code_hash: &str,
+        space: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
         let (code_hash, space) = (code_hash.to_owned(), space.to_owned());
         self.run(move |conn| {
             Ok(conn.execute(
@@ -646,7 +662,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn redeem_invite(
+    pub(crate) async fn redeem_invite(
         &self,
         code_hash: &str,
         account_id: &str,
@@ -682,7 +698,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn push(
+    pub(crate) async fn push(
         &self,
         author: &str,
         changes: &[IncomingChange],
@@ -744,7 +760,7 @@ impl Storage for SqliteStorage {
         outcome.map_err(PushError::Refused)
     }
 
-    async fn pull(
+    pub(crate) async fn pull(
         &self,
         space: &str,
         since: i64,
@@ -782,7 +798,12 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn erased(&self, space: &str, since: i64, limit: u32) -> Result<Vec<ErasedRecord>> {
+    pub(crate) async fn erased(
+        &self,
+        space: &str,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<ErasedRecord>> {
         let space = space.to_owned();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&numbered(ERASED_SINCE, '?'))?;
@@ -798,7 +819,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn delete_account(&self, account_id: &str) -> Result<Option<AccountDeleted>> {
+    pub(crate) async fn delete_account(&self, account_id: &str) -> Result<Option<AccountDeleted>> {
         let id = account_id.to_owned();
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -867,7 +888,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn tables_naming(&self, needle: &str) -> Result<Vec<String>> {
+    pub(crate) async fn tables_naming(&self, needle: &str) -> Result<Vec<String>> {
         let needle = needle.to_owned();
         self.read(move |conn| {
             let tables: Vec<String> = conn
@@ -894,294 +915,6 @@ impl Storage for SqliteStorage {
                 }
             }
             Ok(naming)
-        })
-        .await
-    }
-
-    async fn create_grant(&self, g: &Grant) -> Result<()> {
-        let g = g.clone();
-        self.run(move |conn| {
-            conn.execute(
-                "INSERT INTO shares (id, patient_account, clinician_account, scopes, created_ms, expires_ms, revoked_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                (&g.id, &g.patient_account, &g.clinician_account, scopes_text(&g.scopes), g.created_ms, g.expires_ms, g.revoked_ms),
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn revoke_grant(&self, id: &str, patient_account: &str, now_ms: i64) -> Result<bool> {
-        let (id, patient) = (id.to_owned(), patient_account.to_owned());
-        self.run(move |conn| {
-            let owned = conn
-                .prepare_cached("SELECT 1 FROM shares WHERE id = ?1 AND patient_account = ?2")?
-                .exists((&id, &patient))?;
-            conn.execute(
-                "UPDATE shares SET revoked_ms = ?3
-                 WHERE id = ?1 AND patient_account = ?2 AND revoked_ms IS NULL",
-                (&id, &patient, now_ms),
-            )?;
-            Ok(owned)
-        })
-        .await
-    }
-
-    async fn grants_by_patient(&self, patient_account: &str) -> Result<Vec<PatientGrant>> {
-        let patient = patient_account.to_owned();
-        self.read(move |conn| {
-            let sql = format!(
-                "SELECT {GRANT_COLUMNS}, c.email, c.display_name FROM shares s
-                 JOIN accounts c ON c.id = s.clinician_account
-                 WHERE s.patient_account = ?1 ORDER BY s.created_ms, s.id"
-            );
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map([patient], |r| {
-                Ok(PatientGrant {
-                    grant: grant(r)?,
-                    clinician_email: r.get(7)?,
-                    clinician_name: r.get(8)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
-        .await
-    }
-
-    async fn live_grants_for_clinician(
-        &self,
-        clinician_account: &str,
-        now_ms: i64,
-    ) -> Result<Vec<ClinicianGrant>> {
-        let clinician = clinician_account.to_owned();
-        self.read(move |conn| {
-            let sql = format!(
-                "SELECT {GRANT_COLUMNS}, p.personal_space, p.display_name FROM shares s
-                 JOIN accounts p ON p.id = s.patient_account
-                 WHERE s.clinician_account = ?1 AND s.revoked_ms IS NULL AND s.expires_ms > ?2
-                 ORDER BY s.created_ms, s.id"
-            );
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map((clinician, now_ms), |r| {
-                Ok(ClinicianGrant {
-                    grant: grant(r)?,
-                    patient_space: r.get(7)?,
-                    patient_name: r.get(8)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
-        .await
-    }
-    async fn record_access(&self, a: &Access) -> Result<()> {
-        let a = a.clone();
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let scopes = scopes_text(&a.scopes);
-            let extended = tx
-                .prepare_cached(&numbered(EXTEND_SITTING, '?'))?
-                .execute((
-                    &a.patient_account,
-                    &a.clinician_account,
-                    &scopes,
-                    a.at_ms,
-                    a.records,
-                    a.at_ms - ACCESS_SITTING_MS,
-                ))?;
-            if extended == 0 {
-                tx.prepare_cached(&numbered(NEW_SITTING, '?'))?.execute((
-                    uuid::Uuid::new_v4().to_string(),
-                    &a.patient_account,
-                    &a.clinician_account,
-                    &scopes,
-                    a.at_ms,
-                    a.records,
-                ))?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn access_log(&self, patient_account: &str) -> Result<Vec<AccessEntry>> {
-        let patient = patient_account.to_owned();
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&numbered(ACCESS_LOG, '?'))?;
-            let rows = stmt.query_map([patient], |r| {
-                Ok(AccessEntry {
-                    clinician_email: r.get(0)?,
-                    clinician_name: r.get(1)?,
-                    scopes: parse_scopes(&r.get::<_, String>(2)?).map_err(|e| unreadable(2, e))?,
-                    first_ms: r.get(3)?,
-                    last_ms: r.get(4)?,
-                    requests: r.get(5)?,
-                    records: r.get(6)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
-        .await
-    }
-
-    async fn take_attempt(
-        &self,
-        key: &str,
-        now_ms: i64,
-        window_ms: i64,
-        max: u32,
-    ) -> Result<Option<i64>> {
-        let key = key.to_owned();
-        self.run(move |conn| {
-            let (count, start): (i64, i64) = conn
-                .prepare_cached(TAKE_ATTEMPT)?
-                .query_row((&key, now_ms, window_ms), |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok((count > i64::from(max)).then_some(start + window_ms - now_ms))
-        })
-        .await
-    }
-
-    async fn refund_attempt(&self, key: &str) -> Result<()> {
-        let key = key.to_owned();
-        self.run(move |conn| {
-            conn.prepare_cached("UPDATE rate_limits SET count = max(count - 1, 0) WHERE key = ?1")?
-                .execute([key])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn clear_attempts(&self, key: &str) -> Result<()> {
-        let key = key.to_owned();
-        self.run(move |conn| {
-            conn.prepare_cached("DELETE FROM rate_limits WHERE key = ?1")?
-                .execute([key])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn sweep_attempts(&self, before_ms: i64) -> Result<()> {
-        self.run(move |conn| {
-            conn.execute(
-                "DELETE FROM rate_limits WHERE window_start_ms < ?1",
-                [before_ms],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn set_account_keys(&self, update: &KeysUpdate) -> Result<bool> {
-        let u = update.clone();
-        let keys = serde_json::to_string(&u.keys)
-            .map_err(|_| StorageError::Backend("could not encode".into()))?;
-        self.run(move |conn| {
-            let n = conn
-                .prepare_cached(&numbered(SET_ACCOUNT_KEYS, '?'))?
-                .execute((
-                    &u.account_id,
-                    &u.keys.public_key,
-                    &keys,
-                    &u.password_hash,
-                    &u.recovery_hash,
-                    i64::from(u.only_if_none),
-                ))?;
-            Ok(n == 1)
-        })
-        .await
-    }
-
-    async fn account_keys(
-        &self,
-        account_id: &str,
-    ) -> Result<Option<(AccountKeys, Option<String>)>> {
-        let id = account_id.to_owned();
-        self.read(move |conn| {
-            let row: Option<(String, Option<String>)> = conn
-                .prepare_cached(&numbered(ACCOUNT_KEYS, '?'))?
-                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            row.map(|(keys, recovery)| Ok((parse_account_keys(&keys)?, recovery)))
-                .transpose()
-        })
-        .await
-    }
-
-    async fn public_keys(&self, accounts: &[String]) -> Result<Vec<(String, String)>> {
-        let accounts = accounts.to_vec();
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&numbered(PUBLIC_KEY, '?'))?;
-            let mut out = Vec::new();
-            for a in accounts {
-                if let Some(key) = stmt.query_row([&a], |r| r.get(0)).optional()? {
-                    out.push((a, key));
-                }
-            }
-            Ok(out)
-        })
-        .await
-    }
-
-    async fn put_envelopes(
-        &self,
-        envelopes: &[Envelope],
-        creates: &[EpochRef],
-        now_ms: i64,
-    ) -> Result<()> {
-        let rows = envelopes
-            .iter()
-            .map(|e| Ok((e.clone(), envelope_json(e)?)))
-            .collect::<Result<Vec<_>>>()?;
-        let creates = creates.to_vec();
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for c in &creates {
-                let taken = tx.prepare_cached(&numbered(EPOCH_TAKEN, '?'))?.exists((
-                    &c.space,
-                    c.key.code(),
-                    i64::from(c.epoch),
-                ))?;
-                if taken {
-                    return Err(StorageError::Conflict);
-                }
-            }
-            for (e, body) in &rows {
-                tx.prepare_cached(&numbered(PUT_ENVELOPE, '?'))?.execute((
-                    &e.space,
-                    e.key.code(),
-                    i64::from(e.epoch),
-                    &e.recipient,
-                    body,
-                    now_ms,
-                ))?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn envelopes_for(&self, recipient: &str) -> Result<Vec<Envelope>> {
-        let recipient = recipient.to_owned();
-        self.read(move |conn| {
-            let bodies: Vec<String> = conn
-                .prepare_cached(&numbered(ENVELOPES_FOR, '?'))?
-                .query_map([&recipient], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            bodies.iter().map(|b| parse_envelope(b)).collect()
-        })
-        .await
-    }
-
-    async fn epoch_recipients(&self, space: &str) -> Result<Vec<EpochRecipients>> {
-        let space = space.to_owned();
-        self.read(move |conn| {
-            let rows: Vec<(String, i64, String)> = conn
-                .prepare_cached(&numbered(EPOCH_RECIPIENTS, '?'))?
-                .query_map([&space], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            group_epochs(rows)
         })
         .await
     }

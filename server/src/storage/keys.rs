@@ -1,0 +1,174 @@
+//! Keys: each account's key pair as its device sealed it, and the
+//! envelopes that wrap a space's keys, epoch by epoch, to the accounts
+//! that may read it. The relay reads none of them.
+
+use super::db::Db;
+use super::*;
+
+/// Account, public key, sealed keys, password hash or NULL, recovery hash
+/// or NULL, 1 to write only over no keys.
+const SET_ACCOUNT_KEYS: &str = "UPDATE accounts
+     SET public_key = $2, sealed_keys = $3,
+         password_hash = coalesce($4, password_hash),
+         recovery_hash = coalesce($5, recovery_hash)
+     WHERE id = $1 AND (CAST($6 AS BIGINT) = 0 OR sealed_keys IS NULL)";
+const ACCOUNT_KEYS: &str =
+    "SELECT sealed_keys, recovery_hash FROM accounts WHERE id = $1 AND sealed_keys IS NOT NULL";
+const PUBLIC_KEY: &str = "SELECT public_key FROM accounts WHERE id = $1 AND public_key IS NOT NULL";
+const EPOCH_TAKEN: &str = "SELECT 1 FROM key_envelopes
+     WHERE space = $1 AND key_name = $2 AND epoch = $3 LIMIT 1";
+const PUT_ENVELOPE: &str = "INSERT INTO key_envelopes
+     (space, key_name, epoch, recipient, body, created_ms) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT DO NOTHING";
+const ENVELOPES_FOR: &str =
+    "SELECT body FROM key_envelopes WHERE recipient = $1 ORDER BY space, key_name, epoch";
+const EPOCH_RECIPIENTS: &str = "SELECT key_name, epoch, recipient FROM key_envelopes
+     WHERE space = $1 ORDER BY key_name, epoch, recipient";
+
+/// Keeps the account's key pair as its device sealed it, with the hashes
+/// of the password's and recovery code's authentication keys where they
+/// change (None: unchanged). With `only_if_none`, false and nothing
+/// written if the account has keys already.
+pub(crate) async fn set_account_keys(db: &mut Db<'_>, u: &KeysUpdate) -> Result<bool> {
+    let keys = serde_json::to_string(&u.keys)
+        .map_err(|_| StorageError::Backend("could not encode".into()))?;
+    let n = db
+        .execute(
+            SET_ACCOUNT_KEYS,
+            &[
+                (&u.account_id).into(),
+                (&u.keys.public_key).into(),
+                (&keys).into(),
+                (&u.password_hash).into(),
+                (&u.recovery_hash).into(),
+                i64::from(u.only_if_none).into(),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub(crate) async fn account_keys(
+    db: &mut Db<'_>,
+    account_id: &str,
+) -> Result<Option<(AccountKeys, Option<String>)>> {
+    db.query_opt(ACCOUNT_KEYS, &[account_id.into()])
+        .await?
+        .map(|r| Ok((parse_account_keys(&r.text(0)?)?, r.opt_text(1)?)))
+        .transpose()
+}
+
+pub(crate) async fn public_keys(
+    db: &mut Db<'_>,
+    accounts: &[String],
+) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for a in accounts {
+        if let Some(r) = db.query_opt(PUBLIC_KEY, &[a.into()]).await? {
+            out.push((a.clone(), r.text(0)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Stores envelopes (again: ignored); `Conflict`, storing nothing, if an
+/// epoch in `creates` has an envelope already. Run in a write transaction.
+pub(crate) async fn put_envelopes(
+    db: &mut Db<'_>,
+    envelopes: &[Envelope],
+    creates: &[EpochRef],
+    now_ms: i64,
+) -> Result<()> {
+    // Two devices beginning the same epoch at once: on PostgreSQL the
+    // second waits here for the first to commit, then finds the epoch
+    // taken. SQLite has one writer, so the check below is already alone.
+    if db.is_postgres() {
+        for c in creates {
+            db.execute(
+                "SELECT 1 FROM spaces WHERE id = $1 FOR UPDATE",
+                &[(&c.space).into()],
+            )
+            .await?;
+        }
+    }
+    for c in creates {
+        let key = c.key.code();
+        let args = [(&c.space).into(), (&key).into(), i64::from(c.epoch).into()];
+        if db.exists(EPOCH_TAKEN, &args).await? {
+            return Err(StorageError::Conflict);
+        }
+    }
+    for e in envelopes {
+        let (key, body) = (e.key.code(), envelope_json(e)?);
+        db.execute(
+            PUT_ENVELOPE,
+            &[
+                (&e.space).into(),
+                (&key).into(),
+                i64::from(e.epoch).into(),
+                (&e.recipient).into(),
+                (&body).into(),
+                now_ms.into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every envelope wrapped to the account.
+pub(crate) async fn envelopes_for(db: &mut Db<'_>, recipient: &str) -> Result<Vec<Envelope>> {
+    db.query(ENVELOPES_FOR, &[recipient.into()])
+        .await?
+        .iter()
+        .map(|r| parse_envelope(&r.text(0)?))
+        .collect()
+}
+
+/// Each epoch of each key of a space, with the accounts it was wrapped to.
+pub(crate) async fn epoch_recipients(db: &mut Db<'_>, space: &str) -> Result<Vec<EpochRecipients>> {
+    let rows = db
+        .query(EPOCH_RECIPIENTS, &[space.into()])
+        .await?
+        .iter()
+        .map(|r| Ok((r.text(0)?, r.int(1)?, r.text(2)?)))
+        .collect::<Result<Vec<_>>>()?;
+    group_epochs(rows)
+}
+
+/// Epochs with their recipients, from (key, epoch, recipient) rows in that
+/// order.
+fn group_epochs(rows: Vec<(String, i64, String)>) -> Result<Vec<EpochRecipients>> {
+    let mut out: Vec<EpochRecipients> = Vec::new();
+    for (key, epoch, recipient) in rows {
+        let key = parse_key_name(&key)?;
+        let epoch =
+            u32::try_from(epoch).map_err(|_| StorageError::Backend("epoch out of range".into()))?;
+        match out.last_mut() {
+            Some(last) if last.key == key && last.epoch == epoch => last.recipients.push(recipient),
+            _ => out.push(EpochRecipients {
+                key,
+                epoch,
+                recipients: vec![recipient],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+fn parse_key_name(name: &str) -> Result<pph_protocol::sealed::KeyName> {
+    pph_protocol::codes::parse(name)
+        .ok_or_else(|| StorageError::Backend("unknown key in key_envelopes".into()))
+}
+
+fn envelope_json(e: &Envelope) -> Result<String> {
+    serde_json::to_string(e).map_err(|_| StorageError::Backend("could not encode".into()))
+}
+
+fn parse_envelope(body: &str) -> Result<Envelope> {
+    serde_json::from_str(body).map_err(|_| StorageError::Backend("bad envelope".into()))
+}
+
+fn parse_account_keys(body: &str) -> Result<AccountKeys> {
+    serde_json::from_str(body).map_err(|_| StorageError::Backend("bad account keys".into()))
+}
