@@ -1,7 +1,7 @@
 //! `Storage`: the relay's storage, one type over its two backends (an
 //! embedded SQLite file, or PostgreSQL for several relays behind a load
 //! balancer). Each method is written once: its SQL and body live in the
-//! storage's concern modules (`attempts`, `keys`, `shares`, ...) over `db::Db`, and run here
+//! storage's concern modules (`accounts`, `attempts`, `keys`, `shares`, `spaces`, ...) over `db::Db`, and run here
 //! on a reader or in a write transaction of whichever backend this is.
 //! Methods not yet written once still call each backend's own (`each!`).
 //! One conformance suite (`server/tests/conformance.rs`) runs on both.
@@ -73,17 +73,22 @@ impl Storage {
 
     /// The highest schema step applied.
     pub async fn schema_version(&self) -> Result<i64> {
-        each!(self.schema_version())
+        self.read(async move |db| accounts::schema_version(db).await)
+            .await
     }
 
     /// Stores the account with its personal space, of which it is the only
     /// member. `Conflict` if the email or space id is taken.
     pub async fn create_account(&self, account: &Account) -> Result<()> {
-        each!(self.create_account(account))
+        let account = account.clone();
+        self.write(async move |db| accounts::create_account(db, &account).await)
+            .await
     }
 
     pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
-        each!(self.account_by_email(email))
+        let email = email.to_owned();
+        self.read(async move |db| accounts::account_by_email(db, &email).await)
+            .await
     }
 
     pub async fn add_token(
@@ -93,17 +98,26 @@ impl Storage {
         device: &DeviceName,
         now_ms: i64,
     ) -> Result<()> {
-        each!(self.add_token(token_hash, account_id, device, now_ms))
+        let (token_hash, account_id, device) =
+            (token_hash.to_owned(), account_id.to_owned(), device.clone());
+        self.write(async move |db| {
+            accounts::add_token(db, &token_hash, &account_id, &device, now_ms).await
+        })
+        .await
     }
 
     /// The account's devices by node, each with the name it gave last.
     pub async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>> {
-        each!(self.device_names(account_id))
+        let account_id = account_id.to_owned();
+        self.read(async move |db| accounts::device_names(db, &account_id).await)
+            .await
     }
 
     /// The account behind a live (not revoked) token.
     pub async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>> {
-        each!(self.account_for_token(token_hash))
+        let token_hash = token_hash.to_owned();
+        self.read(async move |db| accounts::account_for_token(db, &token_hash).await)
+            .await
     }
 
     /// The account behind a live token with its role in `space` (None when
@@ -113,39 +127,55 @@ impl Storage {
         token_hash: &str,
         space: &str,
     ) -> Result<Option<(Account, Option<GroupRole>)>> {
-        each!(self.account_in_space(token_hash, space))
+        let (token_hash, space) = (token_hash.to_owned(), space.to_owned());
+        self.read(async move |db| accounts::account_in_space(db, &token_hash, &space).await)
+            .await
     }
 
     pub async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()> {
-        each!(self.revoke_token(token_hash, now_ms))
+        let token_hash = token_hash.to_owned();
+        self.write(async move |db| accounts::revoke_token(db, &token_hash, now_ms).await)
+            .await
     }
 
     /// A group space with its creator as facilitator. `Conflict` if taken.
     pub async fn create_group_space(&self, space: &str, owner: &str) -> Result<()> {
-        each!(self.create_group_space(space, owner))
+        let (space, owner) = (space.to_owned(), owner.to_owned());
+        self.write(async move |db| spaces::create_group_space(db, &space, &owner).await)
+            .await
     }
 
     pub async fn add_member(&self, space: &str, account_id: &str) -> Result<()> {
-        each!(self.add_member(space, account_id))
+        let (space, account_id) = (space.to_owned(), account_id.to_owned());
+        self.write(async move |db| spaces::add_member(db, &space, &account_id).await)
+            .await
     }
 
     pub async fn is_member(&self, space: &str, account_id: &str) -> Result<bool> {
-        each!(self.is_member(space, account_id))
+        let (space, account_id) = (space.to_owned(), account_id.to_owned());
+        self.read(async move |db| spaces::is_member(db, &space, &account_id).await)
+            .await
     }
 
     /// The spaces the account is a member of, by id.
     pub async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>> {
-        each!(self.member_spaces(account_id))
+        let account_id = account_id.to_owned();
+        self.read(async move |db| spaces::member_spaces(db, &account_id).await)
+            .await
     }
 
     /// The account's role in a group space; None if not a member.
     pub async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>> {
-        each!(self.member_role(space, account_id))
+        let (space, account_id) = (space.to_owned(), account_id.to_owned());
+        self.read(async move |db| spaces::member_role(db, &space, &account_id).await)
+            .await
     }
 
     /// A space's members, facilitators first, then by name.
     pub async fn members(&self, space: &str) -> Result<Vec<Member>> {
-        each!(self.members(space))
+        let space = space.to_owned();
+        self.read(async move |db| spaces::members(db, &space).await)
+            .await
     }
 
     /// Ends a membership; false if there was none. Removed by someone else
@@ -157,27 +187,43 @@ impl Storage {
         removed_by: &str,
         now_ms: i64,
     ) -> Result<bool> {
-        each!(self.remove_member(space, account_id, removed_by, now_ms))
+        let (space, account_id, removed_by) = (
+            space.to_owned(),
+            account_id.to_owned(),
+            removed_by.to_owned(),
+        );
+        self.write(async move |db| {
+            spaces::remove_member(db, &space, &account_id, &removed_by, now_ms).await
+        })
+        .await
     }
 
     /// Accounts removed from a space and not let back, by name.
     pub async fn removed_members(&self, space: &str) -> Result<Vec<Member>> {
-        each!(self.removed_members(space))
+        let space = space.to_owned();
+        self.read(async move |db| spaces::removed_members(db, &space).await)
+            .await
     }
 
     /// Lets a removed account join again with a code; false if it was not
     /// removed.
     pub async fn readmit(&self, space: &str, account_id: &str) -> Result<bool> {
-        each!(self.readmit(space, account_id))
+        let (space, account_id) = (space.to_owned(), account_id.to_owned());
+        self.write(async move |db| spaces::readmit(db, &space, &account_id).await)
+            .await
     }
 
     pub async fn create_invite(&self, invite: &Invite) -> Result<()> {
-        each!(self.create_invite(invite))
+        let invite = invite.clone();
+        self.write(async move |db| spaces::create_invite(db, &invite).await)
+            .await
     }
 
     /// Revokes an invite of this space; false if there is none.
     pub async fn revoke_invite(&self, code_hash: &str, space: &str, now_ms: i64) -> Result<bool> {
-        each!(self.revoke_invite(code_hash, space, now_ms))
+        let (code_hash, space) = (code_hash.to_owned(), space.to_owned());
+        self.write(async move |db| spaces::revoke_invite(db, &code_hash, &space, now_ms).await)
+            .await
     }
 
     /// Joins the account to the invite's space if the invite is live at
@@ -188,7 +234,9 @@ impl Storage {
         account_id: &str,
         now_ms: i64,
     ) -> Result<Redeemed> {
-        each!(self.redeem_invite(code_hash, account_id, now_ms))
+        let (code_hash, account_id) = (code_hash.to_owned(), account_id.to_owned());
+        self.write(async move |db| spaces::redeem_invite(db, &code_hash, &account_id, now_ms).await)
+            .await
     }
 
     /// Judges the push by `author` against the authorisation table

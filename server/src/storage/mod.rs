@@ -2,6 +2,7 @@
 //! embedded SQLite file and PostgreSQL), one conformance suite
 //! (`server/tests/conformance.rs`).
 
+mod accounts;
 mod attempts;
 pub mod backfill;
 mod both;
@@ -12,6 +13,7 @@ mod keys;
 mod postgres;
 mod pulled;
 mod shares;
+mod spaces;
 mod sqlite;
 
 pub use both::Storage;
@@ -140,24 +142,6 @@ pub struct Access {
     pub at_ms: i64,
     /// Changes served.
     pub records: i64,
-}
-
-/// An account's columns, in the order both backends' `account` mappers read.
-pub(crate) const ACCOUNT_COLUMNS: &str =
-    "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms";
-
-/// The account behind a live token ({1}, its hash) and, as `member_role`,
-/// its role in space {2} (NULL when not a member): one read where a pull
-/// asked twice.
-pub(crate) fn account_in_space_sql(prefix: char) -> String {
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS},
-                (SELECT m.role FROM space_members m
-                 WHERE m.space = {{2}} AND m.account_id = a.id) AS member_role
-         FROM device_tokens t JOIN accounts a ON a.id = t.account_id
-         WHERE t.token_hash = {{1}} AND t.revoked_ms IS NULL"
-    );
-    numbered(&sql, prefix)
 }
 
 /// A space's erased records after a cursor, in sequence order: space,

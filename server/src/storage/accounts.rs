@@ -1,0 +1,179 @@
+//! Accounts and their devices' sessions: an account with its personal
+//! space, the tokens its devices sign in with, and what a token reaches.
+
+use super::db::{Db, Row};
+use super::*;
+
+/// An account's columns, in the order `account` reads them.
+macro_rules! account_columns {
+    () => {
+        "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms"
+    };
+}
+
+fn account(row: &Row) -> Result<Account> {
+    Ok(Account {
+        id: row.text(0)?,
+        email: row.text(1)?,
+        display_name: row.text(2)?,
+        role: parse_role(&row.text(3)?)?,
+        personal_space: row.text(4)?,
+        password_hash: row.text(5)?,
+        created_ms: row.int(6)?,
+    })
+}
+
+pub(crate) async fn schema_version(db: &mut Db<'_>) -> Result<i64> {
+    db.query_opt(
+        "SELECT CAST(coalesce(max(version), 0) AS BIGINT) FROM schema_migrations",
+        &[],
+    )
+    .await?
+    .map_or(Ok(0), |r| r.int(0))
+}
+
+/// Stores the account with its personal space, of which it is the only
+/// member. Run in a write transaction.
+pub(crate) async fn create_account(db: &mut Db<'_>, a: &Account) -> Result<()> {
+    db.execute(
+        "INSERT INTO accounts
+           (id, email, display_name, role, personal_space, password_hash, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            (&a.id).into(),
+            (&a.email).into(),
+            (&a.display_name).into(),
+            role_name(a.role).into(),
+            (&a.personal_space).into(),
+            (&a.password_hash).into(),
+            a.created_ms.into(),
+        ],
+    )
+    .await?;
+    db.execute(
+        "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
+        &[
+            (&a.personal_space).into(),
+            SpaceKind::Personal.name().into(),
+            (&a.id).into(),
+        ],
+    )
+    .await?;
+    db.execute(
+        "INSERT INTO space_members (space, account_id) VALUES ($1, $2)",
+        &[(&a.personal_space).into(), (&a.id).into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn account_by_email(db: &mut Db<'_>, email: &str) -> Result<Option<Account>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM accounts a WHERE a.email = $1"
+    );
+    db.query_opt(SQL, &[email.into()])
+        .await?
+        .as_ref()
+        .map(account)
+        .transpose()
+}
+
+pub(crate) async fn add_token(
+    db: &mut Db<'_>,
+    token_hash: &str,
+    account_id: &str,
+    device: &DeviceName,
+    now_ms: i64,
+) -> Result<()> {
+    db.execute(
+        "INSERT INTO device_tokens (token_hash, account_id, device_name, node, created_ms)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            token_hash.into(),
+            account_id.into(),
+            (&device.name).into(),
+            (&device.node).into(),
+            now_ms.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The account's devices by node, each with the name it gave last.
+pub(crate) async fn device_names(db: &mut Db<'_>, account_id: &str) -> Result<Vec<DeviceName>> {
+    db.query(
+        "SELECT node, device_name FROM (
+           SELECT node, device_name,
+                  ROW_NUMBER() OVER (PARTITION BY node ORDER BY created_ms DESC, token_hash)
+                    AS newest
+           FROM device_tokens WHERE account_id = $1 AND node IS NOT NULL) named
+         WHERE newest = 1 ORDER BY node",
+        &[account_id.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(DeviceName {
+            node: r.text(0)?,
+            name: r.text(1)?,
+        })
+    })
+    .collect()
+}
+
+/// The account behind a live (not revoked) token.
+pub(crate) async fn account_for_token(
+    db: &mut Db<'_>,
+    token_hash: &str,
+) -> Result<Option<Account>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM device_tokens t JOIN accounts a ON a.id = t.account_id
+          WHERE t.token_hash = $1 AND t.revoked_ms IS NULL"
+    );
+    db.query_opt(SQL, &[token_hash.into()])
+        .await?
+        .as_ref()
+        .map(account)
+        .transpose()
+}
+
+/// The account behind a live token and its role in a space (None when
+/// not a member): one read where a pull asked twice.
+pub(crate) async fn account_in_space(
+    db: &mut Db<'_>,
+    token_hash: &str,
+    space: &str,
+) -> Result<Option<(Account, Option<GroupRole>)>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        account_columns!(),
+        ", (SELECT m.role FROM space_members m WHERE m.space = $2 AND m.account_id = a.id)
+         FROM device_tokens t JOIN accounts a ON a.id = t.account_id
+         WHERE t.token_hash = $1 AND t.revoked_ms IS NULL"
+    );
+    let Some(row) = db
+        .query_opt(SQL, &[token_hash.into(), space.into()])
+        .await?
+    else {
+        return Ok(None);
+    };
+    let role = row.opt_text(7)?;
+    Ok(Some((
+        account(&row)?,
+        role.as_deref().map(parse_group_role).transpose()?,
+    )))
+}
+
+pub(crate) async fn revoke_token(db: &mut Db<'_>, token_hash: &str, now_ms: i64) -> Result<()> {
+    db.execute(
+        "UPDATE device_tokens SET revoked_ms = $2 WHERE token_hash = $1 AND revoked_ms IS NULL",
+        &[token_hash.into(), now_ms.into()],
+    )
+    .await?;
+    Ok(())
+}

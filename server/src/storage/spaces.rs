@@ -1,0 +1,237 @@
+//! Spaces and who is in them: group spaces with their facilitators and
+//! members, removals that keep a removed member out, and invite codes.
+
+use super::db::Db;
+use super::*;
+
+/// A group space with its creator as facilitator. Run in a write
+/// transaction.
+pub(crate) async fn create_group_space(db: &mut Db<'_>, space: &str, owner: &str) -> Result<()> {
+    db.execute(
+        "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
+        &[space.into(), SpaceKind::Group.name().into(), owner.into()],
+    )
+    .await?;
+    db.execute(
+        "INSERT INTO space_members (space, account_id, role) VALUES ($1, $2, $3)",
+        &[
+            space.into(),
+            owner.into(),
+            group_role_name(GroupRole::Facilitator).into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+const JOIN: &str =
+    "INSERT INTO space_members (space, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+pub(crate) async fn add_member(db: &mut Db<'_>, space: &str, account_id: &str) -> Result<()> {
+    db.execute(JOIN, &[space.into(), account_id.into()]).await?;
+    Ok(())
+}
+
+pub(crate) async fn is_member(db: &mut Db<'_>, space: &str, account_id: &str) -> Result<bool> {
+    db.exists(
+        "SELECT 1 FROM space_members WHERE space = $1 AND account_id = $2",
+        &[space.into(), account_id.into()],
+    )
+    .await
+}
+
+/// The spaces the account is a member of, by id, each with its
+/// facilitators by id.
+pub(crate) async fn member_spaces(db: &mut Db<'_>, account_id: &str) -> Result<Vec<SpaceInfo>> {
+    let rows = db
+        .query(
+            "SELECT s.id, s.kind, s.owner, f.account_id
+             FROM space_members m JOIN spaces s ON s.id = m.space
+             LEFT JOIN space_members f ON f.space = s.id AND f.role = 'facilitator'
+             WHERE m.account_id = $1 ORDER BY s.id, f.account_id",
+            &[account_id.into()],
+        )
+        .await?;
+    let mut out: Vec<SpaceInfo> = Vec::new();
+    for r in &rows {
+        let id = r.text(0)?;
+        if out.last().is_none_or(|last| last.id != id) {
+            out.push(SpaceInfo {
+                id,
+                kind: parse_space_kind(&r.text(1)?)?,
+                owner: r.text(2)?,
+                facilitators: Vec::new(),
+            });
+        }
+        if let (Some(space), Some(facilitator)) = (out.last_mut(), r.opt_text(3)?) {
+            space.facilitators.push(facilitator);
+        }
+    }
+    Ok(out)
+}
+
+/// The account's role in a space; None if not a member.
+pub(crate) async fn member_role(
+    db: &mut Db<'_>,
+    space: &str,
+    account_id: &str,
+) -> Result<Option<GroupRole>> {
+    db.query_opt(
+        "SELECT role FROM space_members WHERE space = $1 AND account_id = $2",
+        &[space.into(), account_id.into()],
+    )
+    .await?
+    .map(|r| parse_group_role(&r.text(0)?))
+    .transpose()
+}
+
+/// A space's members, facilitators first, then by name.
+pub(crate) async fn members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>> {
+    db.query(
+        "SELECT a.id, a.display_name, m.role FROM space_members m
+         JOIN accounts a ON a.id = m.account_id
+         WHERE m.space = $1 ORDER BY m.role = 'member', a.display_name, a.id",
+        &[space.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Member {
+            account_id: r.text(0)?,
+            display_name: r.text(1)?,
+            role: parse_group_role(&r.text(2)?)?,
+        })
+    })
+    .collect()
+}
+
+/// Ends a membership; false if there was none. Removed by someone else,
+/// the account cannot rejoin until readmitted. Run in a write transaction.
+pub(crate) async fn remove_member(
+    db: &mut Db<'_>,
+    space: &str,
+    account_id: &str,
+    removed_by: &str,
+    now_ms: i64,
+) -> Result<bool> {
+    let removed = db
+        .execute(
+            "DELETE FROM space_members WHERE space = $1 AND account_id = $2",
+            &[space.into(), account_id.into()],
+        )
+        .await?
+        == 1;
+    if removed && removed_by != account_id {
+        db.execute(
+            "INSERT INTO space_removals (space, account_id, removed_by, removed_ms)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[
+                space.into(),
+                account_id.into(),
+                removed_by.into(),
+                now_ms.into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(removed)
+}
+
+/// Accounts removed from a space and not let back, by name.
+pub(crate) async fn removed_members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>> {
+    db.query(
+        "SELECT a.id, a.display_name FROM space_removals r
+         JOIN accounts a ON a.id = r.account_id
+         WHERE r.space = $1 ORDER BY a.display_name, a.id",
+        &[space.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Member {
+            account_id: r.text(0)?,
+            display_name: r.text(1)?,
+            role: GroupRole::Member,
+        })
+    })
+    .collect()
+}
+
+/// Lets a removed account join again with a code; false if it was not
+/// removed.
+pub(crate) async fn readmit(db: &mut Db<'_>, space: &str, account_id: &str) -> Result<bool> {
+    let readmitted = db
+        .execute(
+            "DELETE FROM space_removals WHERE space = $1 AND account_id = $2",
+            &[space.into(), account_id.into()],
+        )
+        .await?;
+    Ok(readmitted == 1)
+}
+
+pub(crate) async fn create_invite(db: &mut Db<'_>, i: &Invite) -> Result<()> {
+    db.execute(
+        "INSERT INTO group_invites (code_hash, space, created_by, created_ms, expires_ms)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            (&i.code_hash).into(),
+            (&i.space).into(),
+            (&i.created_by).into(),
+            i.created_ms.into(),
+            i.expires_ms.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Revokes an invite of this space; false if there is none.
+pub(crate) async fn revoke_invite(
+    db: &mut Db<'_>,
+    code_hash: &str,
+    space: &str,
+    now_ms: i64,
+) -> Result<bool> {
+    let revoked = db
+        .execute(
+            "UPDATE group_invites SET revoked_ms = $3
+             WHERE code_hash = $1 AND space = $2 AND revoked_ms IS NULL",
+            &[code_hash.into(), space.into(), now_ms.into()],
+        )
+        .await?;
+    Ok(revoked == 1)
+}
+
+/// Joins the account to the invite's space if the invite is live at
+/// `now_ms` and the account was not removed from it. Run in a write
+/// transaction.
+pub(crate) async fn redeem_invite(
+    db: &mut Db<'_>,
+    code_hash: &str,
+    account_id: &str,
+    now_ms: i64,
+) -> Result<Redeemed> {
+    let Some(row) = db
+        .query_opt(
+            "SELECT space FROM group_invites
+             WHERE code_hash = $1 AND revoked_ms IS NULL AND expires_ms > $2",
+            &[code_hash.into(), now_ms.into()],
+        )
+        .await?
+    else {
+        return Ok(Redeemed::NoSuchCode);
+    };
+    let space = row.text(0)?;
+    let removed = db
+        .exists(
+            "SELECT 1 FROM space_removals WHERE space = $1 AND account_id = $2",
+            &[(&space).into(), account_id.into()],
+        )
+        .await?;
+    if removed {
+        return Ok(Redeemed::Removed);
+    }
+    db.execute(JOIN, &[(&space).into(), account_id.into()])
+        .await?;
+    Ok(Redeemed::Joined(space))
+}
