@@ -1,7 +1,7 @@
 //! `Storage`: the relay's storage, one type over its two backends (an
 //! embedded SQLite file, or PostgreSQL for several relays behind a load
 //! balancer). Each method is written once: its SQL and body live in the
-//! storage's concern modules (`accounts`, `attempts`, `keys`, `shares`, `spaces`, ...) over `db::Db`, and run here
+//! storage's concern modules (`accounts`, `attempts`, `departure`, `keys`, `shares`, `spaces`, ...) over `db::Db`, and run here
 //! on a reader or in a write transaction of whichever backend this is.
 //! Methods not yet written once still call each backend's own (`each!`).
 //! One conformance suite (`server/tests/conformance.rs`) runs on both.
@@ -56,6 +56,17 @@ impl Storage {
         match &self.backend {
             Backend::Sqlite(b) => b.db_read(f).await,
             Backend::Postgres(b) => b.db_read(f).await,
+        }
+    }
+
+    /// After an erasure, SQLite's zeroed pages leave its write-ahead log
+    /// and the log is emptied, so no copy of the deleted rows stays in it
+    /// (`secure_delete` zeroes them in the file). PostgreSQL's dead rows go
+    /// at its next vacuum (docs/RIGHTS.md).
+    async fn forget_erased(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(b) => b.truncate_wal().await,
+            Backend::Postgres(_) => Ok(()),
         }
     }
 
@@ -276,13 +287,22 @@ impl Storage {
     /// erased for everyone, and a group it ran passed on (or deleted when
     /// no one else is in it). None: no such account.
     pub async fn delete_account(&self, account_id: &str) -> Result<Option<AccountDeleted>> {
-        each!(self.delete_account(account_id))
+        let id = account_id.to_owned();
+        let receipt = self
+            .write(async move |db| departure::delete_account(db, &id).await)
+            .await?;
+        if receipt.is_some() {
+            self.forget_erased().await?;
+        }
+        Ok(receipt)
     }
 
     /// The tables holding a row in which `needle` appears (in any column):
     /// how a deletion is checked, and how an operator audits one.
     pub async fn tables_naming(&self, needle: &str) -> Result<Vec<String>> {
-        each!(self.tables_naming(needle))
+        let needle = needle.to_owned();
+        self.read(async move |db| departure::tables_naming(db, &needle).await)
+            .await
     }
 
     pub async fn create_grant(&self, grant: &Grant) -> Result<()> {

@@ -1,6 +1,6 @@
 //! Deleting an account, once for both backends: what to read (the SQL
-//! here), what to do with it (`plan`, pure), and the statements each
-//! backend then runs in the same transaction. Hard deletes: afterwards no
+//! here), what to do with it (`plan`, pure), and the statements
+//! `departure` then runs in the same transaction. Hard deletes: afterwards no
 //! row of any table names the account.
 
 use pph_protocol::kinds::{GROUP_HIDE, GROUP_MESSAGE};
@@ -11,27 +11,27 @@ use std::collections::BTreeSet;
 /// The groups the account is in, owns or wrote in, with where their
 /// numbering stands: account. A group it left still holds what it wrote there.
 pub(crate) const GROUPS_OF: &str = "SELECT s.id, s.owner, s.next_seq FROM spaces s
-     WHERE s.kind = 'group' AND (s.owner = {1}
-        OR EXISTS (SELECT 1 FROM space_members m WHERE m.space = s.id AND m.account_id = {1})
+     WHERE s.kind = 'group' AND (s.owner = $1
+        OR EXISTS (SELECT 1 FROM space_members m WHERE m.space = s.id AND m.account_id = $1)
         OR EXISTS (SELECT 1 FROM entity_owners o
-                   WHERE o.space = s.id AND (o.creator = {1} OR o.party = {1}))
+                   WHERE o.space = s.id AND (o.creator = $1 OR o.party = $1))
         OR EXISTS (SELECT 1 FROM changes c
-                   WHERE c.space = s.id AND (c.author = {1} OR c.body LIKE '%' || {1} || '%')))
+                   WHERE c.space = s.id AND (c.author = $1 OR c.body LIKE '%' || $1 || '%')))
      ORDER BY s.id";
 
 /// The other members of a group, who may take it over: space, account.
 pub(crate) const OTHER_MEMBERS: &str = "SELECT account_id, role FROM space_members
-     WHERE space = {1} AND account_id <> {2} ORDER BY account_id";
+     WHERE space = $1 AND account_id <> $2 ORDER BY account_id";
 
 /// Records of a group the account created, is the other party to, wrote a
 /// change to, or is named in (an attendance mark, a reaction's owner):
 /// space, account. Account ids are UUIDs, so a match in a body is a name.
 pub(crate) const NAMING_RECORDS: &str = "SELECT entity_type, entity_id, body FROM changes
-     WHERE space = {1} AND entity_id IS NOT NULL
-       AND (author = {2} OR body LIKE '%' || {2} || '%')
+     WHERE space = $1 AND entity_id IS NOT NULL
+       AND (author = $2 OR body LIKE '%' || $2 || '%')
      UNION
      SELECT entity_type, entity_id, CAST(NULL AS TEXT) FROM entity_owners
-     WHERE space = {1} AND (creator = {2} OR party = {2})";
+     WHERE space = $1 AND (creator = $2 OR party = $2)";
 
 /// The account's identity, as the plan needs it.
 #[derive(Clone, Debug)]
@@ -68,7 +68,7 @@ pub(crate) enum Tally {
     GroupsLeft,
 }
 
-/// A statement with `{n}` placeholders and its parameters.
+/// A statement with `$n` placeholders and its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Step {
     pub sql: &'static str,
@@ -172,49 +172,49 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> Plan {
             let e = || text(id);
             plan.count(
                 Tally::Changes,
-                "DELETE FROM changes WHERE space = {1} AND entity_id = {2}",
+                "DELETE FROM changes WHERE space = $1 AND entity_id = $2",
                 vec![g(), e()],
             );
             for sql in [
-                "DELETE FROM entity_owners WHERE space = {1} AND entity_id = {2}",
-                "DELETE FROM hidden_entities WHERE space = {1} AND entity_id = {2}",
-                "DELETE FROM erased_entities WHERE space = {1} AND entity_id = {2}",
+                "DELETE FROM entity_owners WHERE space = $1 AND entity_id = $2",
+                "DELETE FROM hidden_entities WHERE space = $1 AND entity_id = $2",
+                "DELETE FROM erased_entities WHERE space = $1 AND entity_id = $2",
             ] {
                 plan.run(sql, vec![g(), e()]);
             }
             plan.run(
                 "INSERT INTO erased_entities (space, seq, entity_type, entity_id)
-                 VALUES ({1}, {2}, {3}, {4})",
+                 VALUES ($1, $2, $3, $4)",
                 vec![g(), Param::Int(seq), text(kind), e()],
             );
             seq += 1;
         }
         plan.run(
-            "UPDATE spaces SET next_seq = {2} WHERE id = {1}",
+            "UPDATE spaces SET next_seq = $2 WHERE id = $1",
             vec![g(), Param::Int(seq)],
         );
         // Changes from before records were named (no entity id).
         plan.count(
             Tally::Changes,
-            "DELETE FROM changes WHERE space = {1} AND author = {2}",
+            "DELETE FROM changes WHERE space = $1 AND author = $2",
             vec![g(), a()],
         );
         if let Some((heir, role)) = successor {
             plan.receipt.groups_passed_on += 1;
             plan.run(
-                "UPDATE spaces SET owner = {2} WHERE id = {1}",
+                "UPDATE spaces SET owner = $2 WHERE id = $1",
                 vec![g(), text(&heir)],
             );
             if role == GroupRole::Member {
                 plan.run(
                     "UPDATE space_members SET role = 'facilitator'
-                     WHERE space = {1} AND account_id = {2}",
+                     WHERE space = $1 AND account_id = $2",
                     vec![g(), text(&heir)],
                 );
             }
             // A removal the departing facilitator made still stands.
             plan.run(
-                "UPDATE space_removals SET removed_by = {2} WHERE space = {1} AND removed_by = {3}",
+                "UPDATE space_removals SET removed_by = $2 WHERE space = $1 AND removed_by = $3",
                 vec![g(), text(&heir), a()],
             );
         }
@@ -223,77 +223,74 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> Plan {
     plan.run(
         "UPDATE space_removals SET removed_by = (
              SELECT s.owner FROM spaces s WHERE s.id = space_removals.space)
-         WHERE removed_by = {1}",
+         WHERE removed_by = $1",
         vec![a()],
     );
     plan.run(
-        "DELETE FROM space_removals WHERE account_id = {1}",
+        "DELETE FROM space_removals WHERE account_id = $1",
         vec![a()],
     );
-    plan.run(
-        "DELETE FROM group_invites WHERE created_by = {1}",
-        vec![a()],
-    );
+    plan.run("DELETE FROM group_invites WHERE created_by = $1", vec![a()]);
     // Keys it held elsewhere must still turn over: each epoch keeps a
     // holder that names no one.
     plan.run(
         "INSERT INTO key_envelopes (space, key_name, epoch, recipient, body, created_ms)
          SELECT space, key_name, epoch, 'departed', '', 0 FROM key_envelopes
-         WHERE recipient = {1} AND space <> {2}
+         WHERE recipient = $1 AND space <> $2
          ON CONFLICT DO NOTHING",
         vec![a(), text(&who.personal_space)],
     );
-    plan.run("DELETE FROM key_envelopes WHERE recipient = {1}", vec![a()]);
+    plan.run("DELETE FROM key_envelopes WHERE recipient = $1", vec![a()]);
     plan.count(
         Tally::GroupsLeft,
-        "DELETE FROM space_members WHERE account_id = {1} AND space <> {2}",
+        "DELETE FROM space_members WHERE account_id = $1 AND space <> $2",
         vec![a(), text(&who.personal_space)],
     );
     delete_space(&mut plan, &who.personal_space, None);
     plan.run(
-        "DELETE FROM share_accesses WHERE patient_account = {1} OR clinician_account = {1}",
+        "DELETE FROM share_accesses WHERE patient_account = $1 OR clinician_account = $1",
         vec![a()],
     );
     plan.count(
         Tally::Shares,
-        "DELETE FROM shares WHERE patient_account = {1} OR clinician_account = {1}",
+        "DELETE FROM shares WHERE patient_account = $1 OR clinician_account = $1",
         vec![a()],
     );
     plan.count(
         Tally::Devices,
-        "DELETE FROM device_tokens WHERE account_id = {1}",
+        "DELETE FROM device_tokens WHERE account_id = $1",
         vec![a()],
     );
     plan.run(
-        "DELETE FROM rate_limits WHERE key = {1} OR substr(key, 1, length({2})) = {2}",
+        "DELETE FROM rate_limits WHERE key = $1 OR substr(key, 1, length($2)) = $2",
         vec![
             text(&crate::rate_limit::invite_key(&who.id)),
             text(&crate::rate_limit::sign_in_prefix(&who.email)),
         ],
     );
-    plan.run("DELETE FROM accounts WHERE id = {1}", vec![a()]);
+    plan.run("DELETE FROM accounts WHERE id = $1", vec![a()]);
     plan
 }
 
 /// Deletes a space and everything in it; `members` counts its memberships.
 fn delete_space(plan: &mut Plan, space: &str, members: Option<Tally>) {
     let s = || vec![text(space)];
-    plan.count(Tally::Changes, "DELETE FROM changes WHERE space = {1}", s());
+    plan.count(Tally::Changes, "DELETE FROM changes WHERE space = $1", s());
     for sql in [
-        "DELETE FROM entity_owners WHERE space = {1}",
-        "DELETE FROM hidden_entities WHERE space = {1}",
-        "DELETE FROM erased_entities WHERE space = {1}",
-        "DELETE FROM key_envelopes WHERE space = {1}",
-        "DELETE FROM group_invites WHERE space = {1}",
-        "DELETE FROM space_removals WHERE space = {1}",
+        "DELETE FROM entity_owners WHERE space = $1",
+        "DELETE FROM hidden_entities WHERE space = $1",
+        "DELETE FROM erased_entities WHERE space = $1",
+        "DELETE FROM key_envelopes WHERE space = $1",
+        "DELETE FROM group_invites WHERE space = $1",
+        "DELETE FROM space_removals WHERE space = $1",
     ] {
         plan.run(sql, s());
     }
     match members {
-        Some(tally) => plan.count(tally, "DELETE FROM space_members WHERE space = {1}", s()),
-        None => plan.run("DELETE FROM space_members WHERE space = {1}", s()),
+        Some(tally) => plan.count(tally, "DELETE FROM space_members WHERE space = $1", s()),
+        None => plan.run("DELETE FROM space_members WHERE space = $1", s()),
     }
-    plan.run("DELETE FROM spaces WHERE id = {1}", s());
+    plan.run("DELETE FROM spaces WHERE id = $1", s());
 }
 
 #[cfg(test)]
@@ -366,7 +363,7 @@ mod tests {
         assert!(plan
             .steps
             .iter()
-            .any(|s| s.sql == "DELETE FROM spaces WHERE id = {1}"
+            .any(|s| s.sql == "DELETE FROM spaces WHERE id = $1"
                 && s.params == [Param::Text("g".into())]));
     }
 

@@ -8,6 +8,7 @@ pub mod backfill;
 mod both;
 mod db;
 mod deletion;
+mod departure;
 mod judge;
 mod keys;
 mod postgres;

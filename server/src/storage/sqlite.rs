@@ -248,6 +248,13 @@ impl SqliteStorage {
         blocking(move || f(&mut *lock(&conn)?)).await
     }
 
+    /// Moves every committed page into the file and empties the
+    /// write-ahead log.
+    pub(super) async fn truncate_wal(&self) -> Result<()> {
+        self.run(|conn| Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?))
+            .await
+    }
+
     /// Runs statements written once for both backends on a reader.
     pub(super) async fn db_read<T: Send + 'static>(
         &self,
@@ -409,106 +416,6 @@ impl SqliteStorage {
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
-        .await
-    }
-
-    pub(crate) async fn delete_account(&self, account_id: &str) -> Result<Option<AccountDeleted>> {
-        let id = account_id.to_owned();
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let Some(who) = tx
-                .query_row(
-                    "SELECT email, personal_space FROM accounts WHERE id = ?1",
-                    [&id],
-                    |r| {
-                        Ok(deletion::Departing {
-                            id: id.clone(),
-                            email: r.get(0)?,
-                            personal_space: r.get(1)?,
-                        })
-                    },
-                )
-                .optional()?
-            else {
-                return Ok(None);
-            };
-            let spaces: Vec<(String, String, i64)> = tx
-                .prepare(&numbered(deletion::GROUPS_OF, '?'))?
-                .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut groups = Vec::new();
-            for (space, owner, next_seq) in spaces {
-                let others = tx
-                    .prepare(&numbered(deletion::OTHER_MEMBERS, '?'))?
-                    .query_map((&space, &id), |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?
-                    .into_iter()
-                    .map(|(account, role)| Ok((account, parse_group_role(&role)?)))
-                    .collect::<Result<_>>()?;
-                let naming = tx
-                    .prepare(&numbered(deletion::NAMING_RECORDS, '?'))?
-                    .query_map((&space, &id), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
-                groups.push(deletion::GroupFacts {
-                    id: space,
-                    owner,
-                    next_seq,
-                    others,
-                    naming,
-                });
-            }
-            let mut plan = deletion::plan(&who, &groups);
-            for step in std::mem::take(&mut plan.steps) {
-                let params = step.params.iter().map(|p| match p {
-                    deletion::Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
-                    deletion::Param::Int(i) => rusqlite::types::Value::Integer(*i),
-                });
-                let rows = tx
-                    .prepare_cached(&numbered(step.sql, '?'))?
-                    .execute(rusqlite::params_from_iter(params))?;
-                if let Some(tally) = step.tally {
-                    plan.add(tally, rows as u64);
-                }
-            }
-            tx.commit()?;
-            // The zeroed pages leave the write-ahead log, and the log is
-            // emptied, so no copy of the deleted rows stays in it.
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-            Ok(Some(plan.receipt))
-        })
-        .await
-    }
-
-    pub(crate) async fn tables_naming(&self, needle: &str) -> Result<Vec<String>> {
-        let needle = needle.to_owned();
-        self.read(move |conn| {
-            let tables: Vec<String> = conn
-                .prepare(
-                    "SELECT name FROM sqlite_schema
-                     WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-                )?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut naming = Vec::new();
-            for table in tables {
-                let columns: Vec<String> = conn
-                    .prepare("SELECT name FROM pragma_table_info(?1)")?
-                    .query_map([&table], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                let any = columns
-                    .iter()
-                    .map(|c| format!("instr(CAST(\"{c}\" AS TEXT), ?1) > 0"))
-                    .collect::<Vec<_>>()
-                    .join(" OR ");
-                let sql = format!("SELECT EXISTS (SELECT 1 FROM \"{table}\" WHERE {any})");
-                if conn.query_row(&sql, [&needle], |r| r.get::<_, bool>(0))? {
-                    naming.push(table);
-                }
-            }
-            Ok(naming)
         })
         .await
     }
