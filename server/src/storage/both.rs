@@ -1,9 +1,8 @@
 //! `Storage`: the relay's storage, one type over its two backends (an
 //! embedded SQLite file, or PostgreSQL for several relays behind a load
 //! balancer). Each method is written once: its SQL and body live in the
-//! storage's concern modules (`accounts`, `attempts`, `departure`, `keys`, `shares`, `spaces`, ...) over `db::Db`, and run here
+//! storage's concern modules (`accounts`, `attempts`, `changes`, `departure`, `keys`, `shares`, `spaces`, ...) over `db::Db`, and run here
 //! on a reader or in a write transaction of whichever backend this is.
-//! Methods not yet written once still call each backend's own (`each!`).
 //! One conformance suite (`server/tests/conformance.rs`) runs on both.
 
 use super::db::Db;
@@ -19,16 +18,6 @@ pub struct Storage {
 enum Backend {
     Sqlite(SqliteStorage),
     Postgres(PostgresStorage),
-}
-
-/// A method each backend still implements itself.
-macro_rules! each {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match &$self.backend {
-            Backend::Sqlite(b) => b.$method($($arg),*).await,
-            Backend::Postgres(b) => b.$method($($arg),*).await,
-        }
-    };
 }
 
 impl Storage {
@@ -260,7 +249,10 @@ impl Storage {
         author: &str,
         changes: &[IncomingChange],
     ) -> Result<PushResponse, PushError> {
-        each!(self.push(author, changes))
+        let (author, changes) = (author.to_owned(), changes.to_vec());
+        self.write(async move |db| changes::push(db, &author, &changes).await)
+            .await?
+            .map_err(PushError::Refused)
     }
 
     /// Up to `limit` changes of `space` after `since`, in sequence order,
@@ -272,13 +264,30 @@ impl Storage {
         limit: u32,
         readable: Readable<'_>,
     ) -> Result<PulledChanges> {
-        each!(self.pull(space, since, limit, readable))
+        let space = space.to_owned();
+        let kinds: Option<Vec<String>> = readable
+            .kinds
+            .map(|k| k.iter().map(|s| (*s).to_owned()).collect());
+        let reader = readable.reader.map(str::to_owned);
+        self.read(async move |db| {
+            let kinds: Option<Vec<&str>> = kinds
+                .as_ref()
+                .map(|k| k.iter().map(String::as_str).collect());
+            let readable = Readable {
+                kinds: kinds.as_deref(),
+                reader: reader.as_deref(),
+            };
+            changes::pull(db, &space, since, limit, readable).await
+        })
+        .await
     }
 
     /// Records of `space` erased after `since` (with deleted accounts),
     /// in sequence order, up to `limit`.
     pub async fn erased(&self, space: &str, since: i64, limit: u32) -> Result<Vec<ErasedRecord>> {
-        each!(self.erased(space, since, limit))
+        let space = space.to_owned();
+        self.read(async move |db| changes::erased(db, &space, since, limit).await)
+            .await
     }
 
     /// Deletes the account and everything of it as `deletion::plan` says,

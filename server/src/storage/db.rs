@@ -35,6 +35,9 @@ pub(crate) enum Arg<'a> {
     Text(&'a str),
     Int(i64),
     Null,
+    /// A list of texts: a JSON array for SQLite's `json_each`, an array
+    /// for PostgreSQL's `= ANY`.
+    Texts(&'a [&'a str]),
 }
 
 impl<'a> From<&'a str> for Arg<'a> {
@@ -74,6 +77,10 @@ impl rusqlite::ToSql for Arg<'_> {
             Arg::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Arg::Int(i) => ToSqlOutput::Owned(Value::Integer(i)),
             Arg::Null => ToSqlOutput::Owned(Value::Null),
+            Arg::Texts(list) => ToSqlOutput::Owned(Value::Text(
+                serde_json::to_string(list)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+            )),
         })
     }
 }
@@ -89,12 +96,16 @@ impl ToSql for Arg<'_> {
             Arg::Int(i) if *ty == Type::INT8 => i.to_sql(ty, out),
             Arg::Int(i) if *ty == Type::INT4 => i32::try_from(i)?.to_sql(ty, out),
             Arg::Null => Ok(IsNull::Yes),
+            Arg::Texts(list) if <&[&str] as ToSql>::accepts(ty) => list.to_sql(ty, out),
             _ => Err(format!("an argument of the wrong type for {ty}").into()),
         }
     }
 
     fn accepts(ty: &Type) -> bool {
-        <&str as ToSql>::accepts(ty) || *ty == Type::INT8 || *ty == Type::INT4
+        <&str as ToSql>::accepts(ty)
+            || <&[&str] as ToSql>::accepts(ty)
+            || *ty == Type::INT8
+            || *ty == Type::INT4
     }
 
     to_sql_checked!();
@@ -207,6 +218,17 @@ impl<'c> Db<'c> {
                 Ok(t.execute(&stmt, &pg_args(args)).await?)
             }
         }
+    }
+
+    /// Runs statements that take no arguments, one after another (a
+    /// schema step).
+    pub async fn batch(&mut self, sql: &str) -> Result<()> {
+        match self {
+            Db::Sqlite(conn) => conn.execute_batch(sql)?,
+            Db::Postgres(Pg::Client(c)) => c.batch_execute(sql).await?,
+            Db::Postgres(Pg::Tx(t)) => t.batch_execute(sql).await?,
+        }
+        Ok(())
     }
 
     /// Runs a query; every row it gives.

@@ -6,6 +6,7 @@ mod accounts;
 mod attempts;
 pub mod backfill;
 mod both;
+mod changes;
 mod db;
 mod deletion;
 mod departure;
@@ -13,6 +14,7 @@ mod judge;
 mod keys;
 mod postgres;
 mod pulled;
+mod schema;
 mod shares;
 mod spaces;
 mod sqlite;
@@ -21,6 +23,7 @@ pub use both::Storage;
 pub use judge::{judge_push, Owner, Plan, SpaceFacts};
 pub use pph_protocol::kinds::SpaceKind;
 pub use pulled::PulledChanges;
+pub use schema::latest_version;
 
 use pph_protocol::sealed::{AccountKeys, Envelope, EpochRecipients, EpochRef};
 pub use pph_protocol::wire::GroupRole;
@@ -28,38 +31,9 @@ use pph_protocol::wire::{
     AccountDeleted, DeviceName, ErasedRecord, PushResponse, RefusedChange, Role, Scope,
 };
 
-/// Numbered schema steps, applied in order, each in its own transaction and
-/// recorded in `schema_migrations`; never edited once shipped.
-pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("migrations/001_initial.sql")),
-    (
-        2,
-        include_str!("migrations/002_group_roles_and_invites.sql"),
-    ),
-    (3, include_str!("migrations/003_hidden_messages.sql")),
-    (4, include_str!("migrations/004_authorisation.sql")),
-    (5, include_str!("migrations/005_two_party_records.sql")),
-    (6, include_str!("migrations/006_share_access_log.sql")),
-    (7, include_str!("migrations/007_erased_records.sql")),
-    (8, include_str!("migrations/008_end_to_end_keys.sql")),
-];
-
 /// Pulls by one clinician of the same scopes within this long of the last
 /// are one sitting in the access log.
 pub const ACCESS_SITTING_MS: i64 = 10 * 60 * 1000;
-
-/// The step whose data `backfill::backfill_v4` fills in.
-pub(crate) const AUTHORS_STEP: i64 = 4;
-
-/// The version table itself, created before any step runs.
-pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    BIGINT PRIMARY KEY,
-    applied_ms BIGINT NOT NULL
-)";
-
-pub fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |(v, _)| *v)
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -143,18 +117,6 @@ pub struct Access {
     pub at_ms: i64,
     /// Changes served.
     pub records: i64,
-}
-
-/// A space's erased records after a cursor, in sequence order: space,
-/// since, limit.
-pub(crate) const ERASED_SINCE: &str = "SELECT seq, entity_type, entity_id FROM erased_entities
-     WHERE space = {1} AND seq > {2} ORDER BY seq LIMIT {3}";
-
-/// `sql` with its `{n}` placeholders spelled `{prefix}n`.
-pub(crate) fn numbered(sql: &str, prefix: char) -> String {
-    (1..=9).fold(sql.to_owned(), |s, n| {
-        s.replace(&format!("{{{n}}}"), &format!("{prefix}{n}"))
-    })
 }
 
 /// One sitting in a patient's access log: who read which scopes, when.

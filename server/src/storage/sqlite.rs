@@ -6,8 +6,7 @@
 
 use super::db::{sqlite_now, Db};
 use super::*;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-use std::collections::HashMap;
+use rusqlite::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,162 +27,21 @@ impl From<rusqlite::Error> for StorageError {
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
-    conn.execute_batch(MIGRATIONS_TABLE)?;
-    for (version, sql) in MIGRATIONS {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let done = tx
-            .prepare("SELECT 1 FROM schema_migrations WHERE version = ?1")?
-            .exists([version])?;
-        if !done {
-            tx.execute_batch(sql)?;
-            if *version == AUTHORS_STEP {
-                backfill_authors(&tx)?;
-            }
-            tx.execute(
-                "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, ?2)",
-                (version, crate::now_ms()),
-            )?;
-        }
-        tx.commit()?;
+/// Runs statements written once over `Db` in one IMMEDIATE transaction:
+/// all of them or, on an error, none.
+fn transaction<T>(
+    conn: &mut Connection,
+    f: impl AsyncFnOnce(&mut Db<'_>) -> Result<T>,
+) -> Result<T> {
+    // A panic that unwound out of an earlier write left its transaction
+    // open on this connection.
+    if !conn.is_autocommit() {
+        conn.execute_batch("ROLLBACK")?;
     }
-    Ok(())
-}
-
-fn backfill_authors(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    let spaces = tx
-        .prepare("SELECT id, kind, owner FROM spaces")?
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?)))?
-        .map(|row| {
-            let (id, kind, owner): (String, String, String) = row?;
-            Ok((id, (parse_space_kind(&kind)?, owner)))
-        })
-        .collect::<Result<HashMap<_, _>>>()?;
-    let changes = tx
-        .prepare("SELECT space, seq, body FROM changes ORDER BY space, seq")?
-        .query_map([], |r| {
-            Ok(backfill::LegacyChange {
-                space: r.get(0)?,
-                seq: r.get(1)?,
-                body: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let out = backfill::backfill_v4(&changes, &spaces);
-    let mut author = tx.prepare("UPDATE changes SET author = ?3 WHERE space = ?1 AND seq = ?2")?;
-    for (space, seq, who) in &out.authors {
-        author.execute((space, seq, who))?;
-    }
-    let mut owner = tx.prepare(
-        "INSERT INTO entity_owners (entity_id, space, entity_type, creator) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for (id, o) in &out.owners {
-        owner.execute((id, &o.space, &o.kind, &o.creator))?;
-    }
-    Ok(())
-}
-
-/// Each space's next sequence number, as read when the push was judged.
-/// The scopes of every share in force from a person (?1) to a clinician (?2)
-/// at ?3.
-const LIVE_SCOPES_SQL: &str = "SELECT scopes FROM shares
-     WHERE patient_account = ?1 AND clinician_account = ?2
-       AND revoked_ms IS NULL AND expires_ms > ?3";
-
-type NextSeqs = HashMap<String, i64>;
-
-/// Gathers what `judge_push` needs, inside the push's transaction, and
-/// judges the push; also returns where each space's numbering stands.
-fn judge_in(
-    tx: &rusqlite::Transaction<'_>,
-    author: &str,
-    changes: &[IncomingChange],
-) -> Result<(Result<Plan, Vec<RefusedChange>>, NextSeqs)> {
-    let mut spaces: HashMap<String, SpaceFacts> = HashMap::new();
-    let mut next_seqs = NextSeqs::new();
-    let mut space = tx.prepare_cached(
-        "SELECT s.kind, s.owner, m.role, s.next_seq FROM spaces s
-         LEFT JOIN space_members m ON m.space = s.id AND m.account_id = ?2
-         WHERE s.id = ?1",
-    )?;
-    for c in changes {
-        if spaces.contains_key(&c.space) {
-            continue;
-        }
-        let row = space
-            .query_row((&c.space, author), |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })
-            .optional()?;
-        if let Some((kind, owner, role, next_seq)) = row {
-            let mut shared = Vec::new();
-            if role.is_none() {
-                let mut scopes = tx.prepare_cached(LIVE_SCOPES_SQL)?;
-                let rows = scopes
-                    .query_map((&owner, author, crate::now_ms()), |r| r.get::<_, String>(0))?;
-                for text in rows {
-                    shared.extend(parse_scopes(&text?)?);
-                }
-            }
-            let facts = SpaceFacts {
-                kind: parse_space_kind(&kind)?,
-                owner,
-                role: role.as_deref().map(parse_group_role).transpose()?,
-                shared,
-            };
-            spaces.insert(c.space.clone(), facts);
-            next_seqs.insert(c.space.clone(), next_seq);
-        }
-    }
-    let list = |f: fn(&IncomingChange) -> &String| {
-        serde_json::to_string(&changes.iter().map(f).collect::<Vec<_>>())
-            .map_err(|_| StorageError::Backend("ids".into()))
-    };
-    let owners = tx
-        .prepare_cached(
-            "SELECT entity_id, space, entity_type, creator, party FROM entity_owners
-             WHERE entity_id IN (SELECT value FROM json_each(?1))",
-        )?
-        .query_map([list(|c| &c.entity_id)?], |r| {
-            Ok((
-                r.get(0)?,
-                Owner {
-                    space: r.get(1)?,
-                    kind: r.get(2)?,
-                    creator: r.get(3)?,
-                    party: r.get(4)?,
-                },
-            ))
-        })?
-        .collect::<rusqlite::Result<HashMap<String, Owner>>>()?;
-    let stored = tx
-        .prepare_cached(
-            "SELECT change_id, space, coalesce(entity_id, '') FROM changes
-             WHERE change_id IN (SELECT value FROM json_each(?1))",
-        )?
-        .query_map([list(|c| &c.change_id)?], |r| {
-            Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
-        })?
-        .collect::<rusqlite::Result<HashMap<String, (String, String)>>>()?;
-    Ok((
-        judge_push(author, changes, &spaces, &owners, &stored),
-        next_seqs,
-    ))
-}
-
-/// A text column as the row holds it (NULL as None), not copied.
-fn borrowed_text<'r>(
-    row: &'r rusqlite::Row<'_>,
-    column: usize,
-) -> rusqlite::Result<Option<&'r str>> {
-    row.get_ref(column)?.as_str_or_null().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
-    })
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let out = sqlite_now(f(&mut Db::Sqlite(&mut *conn)));
+    conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    out
 }
 
 impl SqliteStorage {
@@ -201,7 +59,11 @@ impl SqliteStorage {
              PRAGMA busy_timeout = 5000;
              PRAGMA secure_delete = ON;",
         )?;
-        migrate(&mut conn)?;
+        for (version, sql) in schema::steps() {
+            transaction(&mut conn, async |db| {
+                schema::apply_step(db, version, sql).await
+            })?;
+        }
         let count = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
         let readers = (0..count)
             .map(|_| {
@@ -270,18 +132,7 @@ impl SqliteStorage {
         &self,
         f: impl AsyncFnOnce(&mut Db<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        self.run(move |conn| {
-            // A panic that unwound out of an earlier write left its
-            // transaction open on this connection.
-            if !conn.is_autocommit() {
-                conn.execute_batch("ROLLBACK")?;
-            }
-            conn.execute_batch("BEGIN IMMEDIATE")?;
-            let out = sqlite_now(f(&mut Db::Sqlite(&mut *conn)));
-            conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-            out
-        })
-        .await
+        self.run(move |conn| transaction(conn, f)).await
     }
 }
 
@@ -295,130 +146,6 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|_| StorageError::Backend("blocking task failed".into()))?
-}
-
-/// The methods `Storage` calls (`each!`) until each is written once.
-impl SqliteStorage {
-    pub(crate) async fn push(
-        &self,
-        author: &str,
-        changes: &[IncomingChange],
-    ) -> Result<PushResponse, PushError> {
-        let (author, changes) = (author.to_owned(), changes.to_vec());
-        let outcome = self
-            .run(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let (plan, mut next_seqs) = match judge_in(&tx, &author, &changes)? {
-                    (Ok(plan), next_seqs) => (plan, next_seqs),
-                    (Err(refused), _) => return Ok(Err(refused)),
-                };
-                {
-                    let mut owner = tx.prepare_cached(
-                        "INSERT INTO entity_owners (entity_id, space, entity_type, creator, party)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )?;
-                    for (id, o) in &plan.created {
-                        owner.execute((id, &o.space, &o.kind, &o.creator, &o.party))?;
-                    }
-                    let mut insert = tx.prepare_cached(
-                        "INSERT INTO changes (space, seq, change_id, entity_type, body, entity_id, author)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )?;
-                    let mut hide = tx.prepare_cached(
-                        "INSERT INTO hidden_entities (space, entity_id, hidden_ms) VALUES (?1, ?2, ?3)
-                         ON CONFLICT DO NOTHING",
-                    )?;
-                    for c in plan.fresh.iter().map(|&i| &changes[i]) {
-                        if let Some(hidden) = &c.hides {
-                            hide.execute((&c.space, hidden, crate::now_ms()))?;
-                        }
-                        let seq = next_seqs.get_mut(&c.space).ok_or_else(|| {
-                            StorageError::Backend("a judged change's space was not read".into())
-                        })?;
-                        insert.execute((
-                            &c.space,
-                            *seq,
-                            &c.change_id,
-                            &c.entity_type,
-                            &c.body,
-                            &c.entity_id,
-                            &author,
-                        ))?;
-                        *seq += 1;
-                    }
-                    let mut bump = tx.prepare_cached("UPDATE spaces SET next_seq = ?2 WHERE id = ?1")?;
-                    for (space, next) in &next_seqs {
-                        bump.execute((space, next))?;
-                    }
-                }
-                tx.commit()?;
-                Ok(Ok(PushResponse {
-                    accepted: plan.fresh.len() as u32,
-                    duplicates: plan.duplicates,
-                }))
-            })
-            .await?;
-        outcome.map_err(PushError::Refused)
-    }
-
-    pub(crate) async fn pull(
-        &self,
-        space: &str,
-        since: i64,
-        limit: u32,
-        readable: Readable<'_>,
-    ) -> Result<PulledChanges> {
-        let space = space.to_owned();
-        let reader = readable.reader.map(str::to_owned);
-        let kinds = readable
-            .kinds
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|_| StorageError::Backend("kinds".into()))?;
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, author, body FROM changes
-                 WHERE space = ?1 AND seq > ?2
-                   AND (?4 IS NULL OR entity_type IN (SELECT value FROM json_each(?4)))
-                   AND NOT EXISTS (SELECT 1 FROM hidden_entities h
-                                   WHERE h.space = changes.space AND h.entity_id = changes.entity_id)
-                   AND (?5 IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM entity_owners o
-                        WHERE o.entity_id = changes.entity_id AND o.party IS NOT NULL
-                          AND o.party <> ?5 AND coalesce(o.creator, '') <> ?5))
-                 ORDER BY seq LIMIT ?3",
-            )?;
-            let mut page = PulledChanges::for_limit(limit);
-            let mut rows = stmt.query((space, since, limit, kinds, reader))?;
-            while let Some(r) = rows.next()? {
-                let body = borrowed_text(r, 2)?.unwrap_or_default();
-                page.push(r.get(0)?, borrowed_text(r, 1)?, body);
-            }
-            Ok(page)
-        })
-        .await
-    }
-
-    pub(crate) async fn erased(
-        &self,
-        space: &str,
-        since: i64,
-        limit: u32,
-    ) -> Result<Vec<ErasedRecord>> {
-        let space = space.to_owned();
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&numbered(ERASED_SINCE, '?'))?;
-            let rows = stmt.query_map((space, since, limit), |r| {
-                Ok(ErasedRecord {
-                    seq: r.get(0)?,
-                    entity_type: r.get(1)?,
-                    entity_id: r.get(2)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
-        .await
-    }
 }
 
 #[cfg(test)]
@@ -449,10 +176,15 @@ mod tests {
         .expect("a read does not wait for the writer")
         .expect("version");
         assert_eq!(version, latest_version());
-        let pulled = tokio::time::timeout(bound, storage.pull("s", 0, 10, Readable::ALL))
-            .await
-            .expect("a pull does not wait for the writer")
-            .expect("pull");
+        let pulled = tokio::time::timeout(
+            bound,
+            storage.db_read(async |db| {
+                super::super::changes::pull(db, "s", 0, 10, Readable::ALL).await
+            }),
+        )
+        .await
+        .expect("a pull does not wait for the writer")
+        .expect("pull");
         assert!(pulled.is_empty());
         let write = storage
             .read(|c| Ok(c.execute("DELETE FROM accounts", [])?))

@@ -1,0 +1,117 @@
+//! The relay's schema: numbered steps, each applied once in its own
+//! transaction and recorded in `schema_migrations` (relays starting
+//! together on one PostgreSQL take turns on an advisory lock), and step
+//! 4's data, written back from `backfill` (pure).
+
+use super::db::Db;
+use super::*;
+use std::collections::HashMap;
+
+/// Numbered schema steps, applied in order, each in its own transaction and
+/// recorded in `schema_migrations`; never edited once shipped.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/001_initial.sql")),
+    (
+        2,
+        include_str!("migrations/002_group_roles_and_invites.sql"),
+    ),
+    (3, include_str!("migrations/003_hidden_messages.sql")),
+    (4, include_str!("migrations/004_authorisation.sql")),
+    (5, include_str!("migrations/005_two_party_records.sql")),
+    (6, include_str!("migrations/006_share_access_log.sql")),
+    (7, include_str!("migrations/007_erased_records.sql")),
+    (8, include_str!("migrations/008_end_to_end_keys.sql")),
+];
+
+/// The step whose data `backfill::backfill_v4` fills in.
+const AUTHORS_STEP: i64 = 4;
+
+/// The version table itself, created before any step runs.
+const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    BIGINT PRIMARY KEY,
+    applied_ms BIGINT NOT NULL
+)";
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |(v, _)| *v)
+}
+
+/// Applies schema step `version` unless it was: run in a transaction of
+/// its own.
+pub(crate) async fn apply_step(db: &mut Db<'_>, version: i64, sql: &str) -> Result<()> {
+    if db.is_postgres() {
+        // Relays starting together take turns: each step runs once.
+        db.execute("SELECT pg_advisory_xact_lock(7878)", &[])
+            .await?;
+    }
+    db.batch(MIGRATIONS_TABLE).await?;
+    let done = db
+        .exists(
+            "SELECT 1 FROM schema_migrations WHERE version = $1",
+            &[version.into()],
+        )
+        .await?;
+    if !done {
+        db.batch(sql).await?;
+        if version == AUTHORS_STEP {
+            backfill_authors(db).await?;
+        }
+        db.execute(
+            "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, $2)",
+            &[version.into(), crate::now_ms().into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every step, in order.
+pub(crate) fn steps() -> impl Iterator<Item = (i64, &'static str)> {
+    MIGRATIONS.iter().copied()
+}
+
+async fn backfill_authors(db: &mut Db<'_>) -> Result<()> {
+    let spaces = db
+        .query("SELECT id, kind, owner FROM spaces", &[])
+        .await?
+        .iter()
+        .map(|r| Ok((r.text(0)?, (parse_space_kind(&r.text(1)?)?, r.text(2)?))))
+        .collect::<Result<HashMap<_, _>>>()?;
+    let changes = db
+        .query(
+            "SELECT space, seq, body FROM changes ORDER BY space, seq",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(backfill::LegacyChange {
+                space: r.text(0)?,
+                seq: r.int(1)?,
+                body: r.text(2)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let out = backfill::backfill_v4(&changes, &spaces);
+    for (space, seq, who) in &out.authors {
+        db.execute(
+            "UPDATE changes SET author = $3 WHERE space = $1 AND seq = $2",
+            &[space.into(), (*seq).into(), who.into()],
+        )
+        .await?;
+    }
+    for (id, o) in &out.owners {
+        db.execute(
+            "INSERT INTO entity_owners (entity_id, space, entity_type, creator)
+             VALUES ($1, $2, $3, $4)",
+            &[
+                id.into(),
+                (&o.space).into(),
+                (&o.kind).into(),
+                (&o.creator).into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
