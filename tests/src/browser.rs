@@ -146,6 +146,16 @@ impl Browser {
             .to_owned()
     }
 
+    /// Resizes the window, as a narrower device would show the page.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
     /// Saves a PNG of the window to `path`.
     pub async fn screenshot(&self, path: &Path) {
         let shot = self.call(reqwest::Method::GET, "screenshot", None).await;

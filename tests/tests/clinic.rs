@@ -29,7 +29,10 @@ impl ClinicProcess {
             .args(pph.flags())
             .args(["clinic", "--no-open"])
             .args(args)
-            .env_remove("PPH_PASSWORD");
+            .env_remove("PPH_PASSWORD")
+            // A clinician in London: the pages show times in the
+            // device's zone, not in UTC.
+            .env("TZ", "Europe/London");
         if let Some(p) = password {
             command.env("PPH_PASSWORD", p);
         }
@@ -163,6 +166,16 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
         "{list}"
     );
     browser.screenshot(&shots.join("patients.png")).await;
+    // Times on the clinician's own clock (pph clinic runs with
+    // TZ=Europe/London), with the zone's abbreviation: never UTC.
+    let until = browser
+        .run("return document.querySelectorAll('td')[2].innerText;")
+        .await;
+    let until = until.as_str().expect("the share's end");
+    assert!(
+        until.ends_with(" GMT") || until.ends_with(" BST"),
+        "{until}"
+    );
     assert_eq!(
         browser.accessibility_violations().await,
         Vec::<String>::new()
@@ -251,6 +264,27 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
     assert!(text.contains("1 flare"), "{text}");
     assert!(text.contains("Nurse Patel"), "the review history");
     browser.screenshot(&shots.join("consultation.png")).await;
+    // A tablet or phone in the consultation room, 390 pixels wide: the
+    // page wraps, nothing scrolls sideways.
+    browser.set_window_size(390, 844).await;
+    let widths = browser
+        .run(
+            "const wide = [...document.querySelectorAll('body *')]
+               .filter(e => e.getBoundingClientRect().right > window.innerWidth)
+               .slice(0, 5).map(e => e.tagName + '.' + e.className);
+             return [document.documentElement.scrollWidth, window.innerWidth, wide];",
+        )
+        .await;
+    let (page, window) = (widths[0].as_f64(), widths[1].as_f64());
+    assert!(
+        page.zip(window).is_some_and(|(p, w)| p <= w),
+        "the page is {page:?} px wide in a {window:?} px window; past its edge: {}",
+        widths[2]
+    );
+    browser
+        .screenshot(&shots.join("consultation-390.png"))
+        .await;
+    browser.set_window_size(1280, 2400).await;
     let pages = browser.print_to_pdf(&shots.join("consultation.pdf")).await;
     eprintln!("the consultation page prints on {pages} A4 pages");
     assert!((1..=2).contains(&pages), "printed on {pages} pages");

@@ -132,6 +132,11 @@ pub fn run(ctx: &Ctx, a: ClinicArgs) -> Result<()> {
             "this account is not a clinician's: the clinic view shows records patients share with a clinician",
         ));
     }
+    // As a phone's shell does on start: the device's zone, which the
+    // pages show every time and today's date in.
+    if let Some(zone) = jiff::tz::TimeZone::system().iana_name() {
+        ctx.companion.today().set_time_zone(zone.to_owned())?;
+    }
     if let Err(e) = ctx.block_on(ctx.companion.sync().sync_now()) {
         let f = Fail::from(e);
         ctx.out.fail(&Fail::new(

@@ -16,6 +16,7 @@ a{color:#0b4ea2}a:focus,input:focus,textarea:focus,button:focus{outline:3px soli
 label{display:block;margin-top:.75em;font-weight:bold}input,textarea{font:inherit;width:100%;box-sizing:border-box;padding:.3em}\
 button{font:inherit;margin-top:1em;padding:.4em 1.2em;background:#0b4ea2;color:#fff;border:0;border-radius:4px}\
 .ended{border:3px solid #444;padding:1em}\
+@media screen and (max-width:40em){body{margin:1em auto;padding:0 .6em;font-size:15px}td,th{padding:.2em .25em;overflow-wrap:anywhere}svg{max-width:100%;height:auto}}\
 @page{margin:12mm}\
 @media print{body{margin:0;max-width:none;font-size:9pt;line-height:1.25}h1{font-size:1.4em;margin:0 0 .3em}\
 h2{break-after:avoid;margin:.9em 0 .3em}h3{margin:.6em 0 .2em}p{margin:.3em 0}td,th{padding:0 .3em}\

@@ -13,7 +13,7 @@ use crate::care_plan::model::{ProposalDecision, ReviewProposal};
 use crate::diary::model::{QuestionnaireDefinition, QuestionnaireResult};
 use crate::report::page::document;
 use crate::report::sections::{self, SymptomSeries, Voice};
-use chrono::{DateTime, Utc};
+use jiff::tz::TimeZone;
 use maud::{html, Markup};
 use std::time::SystemTime;
 
@@ -35,13 +35,23 @@ pub(crate) struct Consultation<'a> {
     pub review_action: Option<&'a str>,
     /// The clinician reading, as they signed up (a participant by default).
     pub clinician: &'a str,
+    /// The clinician's date, in their device's zone.
     pub today: &'a str,
+    /// The clinician's device's zone, which every time is shown in.
+    pub zone: &'a TimeZone,
 }
 
-fn when(t: SystemTime) -> String {
-    DateTime::<Utc>::from(t)
-        .format("%Y-%m-%d %H:%M UTC")
-        .to_string()
+/// An instant on the clinician's clock: date, time and the zone's
+/// abbreviation (GMT, BST), so a time is never read in the wrong zone.
+fn when(t: SystemTime, zone: &TimeZone) -> String {
+    jiff::Timestamp::try_from(t).map_or_else(
+        |_| "-".to_owned(),
+        |t| {
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        },
+    )
 }
 
 fn scope_name(scope: ShareScope) -> &'static str {
@@ -67,6 +77,7 @@ pub(crate) fn patients(
     list: &[SharedPatient],
     link: impl Fn(&str) -> String,
     sync_action: Option<&str>,
+    zone: &TimeZone,
 ) -> String {
     document(
         "Patients sharing with you",
@@ -91,8 +102,8 @@ pub(crate) fn patients(
                         tr {
                             td { a href=(link(&p.patient_space)) { (p.patient_name) } }
                             td { (scope_list(&p.scopes)) }
-                            td { (when(p.expires_at)) }
-                            td { (p.last_synced.map_or("never".to_owned(), when)) }
+                            td { (when(p.expires_at, zone)) }
+                            td { (p.last_synced.map_or("never".to_owned(), |t| when(t, zone))) }
                         }
                     }
                 }
@@ -283,8 +294,8 @@ pub(crate) fn consultation(c: &Consultation<'_>) -> String {
     let granted = |scope| s.scopes.contains(&scope);
     let body = html! {
         p.muted {
-            "Shared: " (scope_list(&s.scopes)) ". Until " (when(s.expires_at)) ". "
-            "Last synced " (s.last_synced.map_or("never".to_owned(), when)) ". "
+            "Shared: " (scope_list(&s.scopes)) ". Until " (when(s.expires_at, c.zone)) ". "
+            "Last synced " (s.last_synced.map_or("never".to_owned(), |t| when(t, c.zone))) ". "
             "Since " (s.since) " (the last review, or 90 days)."
         }
         @match &s.care_plan {

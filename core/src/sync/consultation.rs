@@ -12,19 +12,28 @@ use crate::error::PphError;
 use crate::report;
 use crate::store::Store;
 use crate::time::local_date;
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
+use jiff::tz::TimeZone;
 use std::sync::Arc;
 
 /// Without a review to start from, the "since" parts cover this many days.
 const DEFAULT_LOOKBACK_DAYS: i64 = 90;
 
+/// The clinician's date now, in their device's zone.
+fn local_today(now_ms: u64, zone: &TimeZone) -> NaiveDate {
+    let offset_minutes = jiff::Timestamp::from_millisecond(now_ms as i64)
+        .map_or(0, |t| zone.to_offset(t).seconds() / 60);
+    local_date(now_ms, offset_minutes)
+}
+
 pub(crate) fn summary(
     shadow: &Arc<Store>,
     patient: &SharedPatient,
     now_ms: u64,
+    zone: &TimeZone,
 ) -> Result<ConsultationSummary, PphError> {
     let granted = |scope| patient.scopes.contains(&scope);
-    let today = local_date(now_ms, 0);
+    let today = local_today(now_ms, zone);
     let plans = CarePlans::new(shadow.clone());
     let care_plan = if granted(ShareScope::CarePlan) {
         report::current_plan(&plans)?
@@ -108,10 +117,11 @@ pub(crate) fn page(
     now_ms: u64,
     review_action: Option<&str>,
     clinician: &str,
+    zone: &TimeZone,
 ) -> Result<String, PphError> {
-    let summary = summary(shadow, patient, now_ms)?;
+    let summary = summary(shadow, patient, now_ms, zone)?;
     let granted = |scope| patient.scopes.contains(&scope);
-    let today = local_date(now_ms, 0);
+    let today = local_today(now_ms, zone);
     let day = today.to_string();
     let diary = Diary::new(shadow.clone());
     let period_days = crate::time::parse_date("since", &summary.since)
@@ -160,5 +170,6 @@ pub(crate) fn page(
         review_action,
         clinician,
         today: &day,
+        zone,
     }))
 }

@@ -101,7 +101,7 @@ impl SyncEngine {
     ) -> Result<ConsultationSummary, PphError> {
         let patient = self.shared_patient(&patient_space)?;
         let shadow = self.shadow(&patient_space)?;
-        super::consultation::summary(&shadow, &patient, self.now_ms())
+        super::consultation::summary(&shadow, &patient, self.now_ms(), &self.device_zone()?)
     }
 
     /// The consultation page for one shared patient: a self-contained HTML
@@ -110,6 +110,8 @@ impl SyncEngine {
     /// offline from the last sync; `Unauthorized` once the share has ended
     /// (show `share_ended_page()` instead). With `review_action`, a form
     /// to record the consultation posts there (see `propose_review`).
+    /// Times and today's date are the device's zone's (set by the shell
+    /// with `today().set_time_zone`), each time with its abbreviation.
     pub fn consultation_page(
         &self,
         patient_space: String,
@@ -124,12 +126,14 @@ impl SyncEngine {
             self.now_ms(),
             review_action.as_deref(),
             me.as_deref().unwrap_or_default(),
+            &self.device_zone()?,
         )
     }
 
     /// The list of patients sharing with this clinician as a page; each
     /// links to `link_prefix` followed by the patient's space. With
-    /// `sync_action`, a "Sync now" button posts there.
+    /// `sync_action`, a "Sync now" button posts there. Times are the
+    /// device's zone's, as on the consultation page.
     pub fn patients_page(
         &self,
         link_prefix: String,
@@ -140,6 +144,7 @@ impl SyncEngine {
             &list,
             |space| format!("{link_prefix}{space}"),
             sync_action.as_deref(),
+            &self.device_zone()?,
         ))
     }
 }
@@ -151,6 +156,12 @@ impl SyncEngine {
     pub(super) async fn keys_after_share_change(&self, relay: &dyn crate::net::Relay, token: &str) {
         let _one_at_a_time = self.running.lock().await;
         let _ = self.sync_keys(relay, token).await;
+    }
+
+    /// The zone the clinician's pages show times and dates in: the
+    /// device's, as its shell set it (`Today::set_time_zone`).
+    fn device_zone(&self) -> Result<jiff::tz::TimeZone, PphError> {
+        crate::today::Today::new(self.store.clone()).device_zone()
     }
 
     /// A patient sharing with this clinician now, by their space;

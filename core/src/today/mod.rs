@@ -54,6 +54,12 @@ impl Today {
             }))
     }
 
+    /// The device's zone now, as the shell last set it (UTC until then):
+    /// the zone a clinician's pages show times in.
+    pub(crate) fn device_zone(&self) -> Result<jiff::tz::TimeZone, PphError> {
+        parse_zone("time_zone", &self.reminder_settings()?.time_zone)
+    }
+
     fn rule(&self, rule_id: &str) -> Result<ReminderRule> {
         crate::ids::check_id("rule_id", rule_id)?;
         self.store

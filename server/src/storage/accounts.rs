@@ -23,15 +23,6 @@ fn account(row: &Row) -> Result<Account> {
     })
 }
 
-pub(crate) async fn schema_version(db: &mut Db<'_>) -> Result<i64> {
-    db.query_opt(
-        "SELECT CAST(coalesce(max(version), 0) AS BIGINT) FROM schema_migrations",
-        &[],
-    )
-    .await?
-    .map_or(Ok(0), |r| r.int(0))
-}
-
 /// Stores the account with its personal space, of which it is the only
 /// member. Run in a write transaction.
 pub(crate) async fn create_account(db: &mut Db<'_>, a: &Account) -> Result<()> {

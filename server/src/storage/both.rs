@@ -1,8 +1,10 @@
 //! `Storage`: the relay's storage, one type over its two backends (an
 //! embedded SQLite file, or PostgreSQL for several relays behind a load
 //! balancer). Each method is written once: its SQL and body live in the
-//! storage's concern modules (`accounts`, `attempts`, `changes`, `departure`, `keys`, `shares`, `spaces`, ...) over `db::Db`, and run here
-//! on a reader or in a write transaction of whichever backend this is.
+//! storage's concern modules (`accounts`, `attempts`, `changes`,
+//! `departure`, `keys`, `schema`, `shares`, `spaces`) over `db::Db`, and
+//! run here on a reader or in a write transaction of whichever backend
+//! this is.
 //! One conformance suite (`server/tests/conformance.rs`) runs on both.
 
 use super::db::Db;
@@ -73,7 +75,7 @@ impl Storage {
 
     /// The highest schema step applied.
     pub async fn schema_version(&self) -> Result<i64> {
-        self.read(async move |db| accounts::schema_version(db).await)
+        self.read(async move |db| schema::schema_version(db).await)
             .await
     }
 

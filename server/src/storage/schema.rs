@@ -65,6 +65,16 @@ pub(crate) async fn apply_step(db: &mut Db<'_>, version: i64, sql: &str) -> Resu
     Ok(())
 }
 
+/// The highest schema step applied.
+pub(crate) async fn schema_version(db: &mut Db<'_>) -> Result<i64> {
+    db.query_opt(
+        "SELECT CAST(coalesce(max(version), 0) AS BIGINT) FROM schema_migrations",
+        &[],
+    )
+    .await?
+    .map_or(Ok(0), |r| r.int(0))
+}
+
 /// Every step, in order.
 pub(crate) fn steps() -> impl Iterator<Item = (i64, &'static str)> {
     MIGRATIONS.iter().copied()

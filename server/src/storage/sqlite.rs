@@ -170,7 +170,7 @@ mod tests {
         let bound = std::time::Duration::from_secs(30);
         let version = tokio::time::timeout(
             bound,
-            storage.db_read(async |db| super::super::accounts::schema_version(db).await),
+            storage.db_read(async |db| super::super::schema::schema_version(db).await),
         )
         .await
         .expect("a read does not wait for the writer")
