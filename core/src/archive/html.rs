@@ -6,98 +6,117 @@
 //! CSVs and records.
 
 use super::{all, Records};
-use crate::budget::model::Budget;
+use crate::budget::model::{Budget, BudgetSummary};
 use crate::budget::Budgets;
 use crate::care_plan::model::{Activity, Contact, Goal, PlanInfo, Review};
 use crate::diary::model::{DiaryEntry, QuestionnaireResult};
 use crate::diary::Diary;
 use crate::error::Result;
-use crate::report::page::{self, esc, pounds};
+use crate::report::page::{document, pounds};
 use crate::store::Store;
 use crate::time::local_date;
+use maud::{html, Markup};
 use pph_protocol::kinds;
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::sync::Arc;
 
 const LAST_ENTRIES: usize = 90;
 
 pub(super) fn my_record(store: &Arc<Store>, records: &Records) -> Result<String> {
     let today = local_date(store.now_ms(), 0).to_string();
-    let mut out = page::open("My record");
-    let _ = write!(out, "<p>As kept on my phone, {today}.</p>");
+    let plans = plans(records)?;
+    let questionnaires = questionnaires(&all(records, kinds::QUESTIONNAIRE_RESULT)?);
+    let diary = diary(store, records)?;
+    let ledger = Budgets::new(store.clone());
+    let budgets = all::<Budget>(records, kinds::BUDGET)?
+        .into_iter()
+        .map(|b| {
+            let summary = ledger.summary(b.id.clone(), today.clone())?;
+            Ok(budget(&b, &summary))
+        })
+        .collect::<Result<Vec<Markup>>>()?;
+    Ok(document(
+        "My record",
+        html! {
+            p { "As kept on my phone, " (today) "." }
+            (plans) (questionnaires) (diary)
+            @for b in &budgets { (b) }
+        },
+    ))
+}
+
+/// Each plan with its goals and their activities, the support network
+/// and the reviews.
+fn plans(records: &Records) -> Result<Markup> {
     let goals: Vec<Goal> = all(records, kinds::PLAN_GOAL)?;
     let activities: Vec<Activity> = all(records, kinds::PLAN_ACTIVITY)?;
     let reviews: Vec<Review> = all(records, kinds::PLAN_REVIEW)?;
     let contacts: Vec<Contact> = all(records, kinds::PLAN_CONTACT)?;
-    for plan in all::<PlanInfo>(records, kinds::CARE_PLAN)? {
-        let _ = write!(
-            out,
-            "<h2>{} ({:?})</h2><p><strong>What matters to me:</strong> {}</p>",
-            esc(&plan.title),
-            plan.status,
-            esc(&plan.what_matters)
-        );
-        for g in goals.iter().filter(|g| g.plan_id == plan.id) {
-            let _ = write!(out, "<h3>{} ({:?})</h3><ul>", esc(&g.description), g.status);
-            for a in activities.iter().filter(|a| a.goal_id == g.id) {
-                let referral = a.referral.as_ref().map_or(String::new(), |r| {
-                    format!(" (referral to {}: {:?})", esc(&r.service), r.status)
-                });
-                let _ = write!(out, "<li>{}{referral}</li>", esc(&a.description));
+    let plans: Vec<PlanInfo> = all(records, kinds::CARE_PLAN)?;
+    Ok(html! {
+        @for plan in &plans {
+            h2 { (plan.title) " (" (format!("{:?}", plan.status)) ")" }
+            p { strong { "What matters to me:" } " " (plan.what_matters) }
+            @for g in goals.iter().filter(|g| g.plan_id == plan.id) {
+                h3 { (g.description) " (" (format!("{:?}", g.status)) ")" }
+                ul {
+                    @for a in activities.iter().filter(|a| a.goal_id == g.id) {
+                        li {
+                            (a.description)
+                            @if let Some(r) = &a.referral {
+                                " (referral to " (r.service) ": " (format!("{:?}", r.status)) ")"
+                            }
+                        }
+                    }
+                }
             }
-            out.push_str("</ul>");
-        }
-        let team: Vec<&Contact> = contacts
-            .iter()
-            .filter(|c| c.plan_id == plan.id && !c.removed)
-            .collect();
-        if !team.is_empty() {
-            out.push_str("<h3>My support network</h3><ul>");
-            for c in team {
-                let _ = write!(
-                    out,
-                    "<li>{} ({:?}): {}</li>",
-                    esc(&c.name),
-                    c.role,
-                    esc(&c.reach)
-                );
+            @let team: Vec<&Contact> = contacts
+                .iter()
+                .filter(|c| c.plan_id == plan.id && !c.removed)
+                .collect();
+            @if !team.is_empty() {
+                h3 { "My support network" }
+                ul {
+                    @for c in &team {
+                        li { (c.name) " (" (format!("{:?}", c.role)) "): " (c.reach) }
+                    }
+                }
             }
-            out.push_str("</ul>");
+            @for r in reviews.iter().filter(|r| r.plan_id == plan.id) {
+                p {
+                    strong { "Review " (r.date) }
+                    " with " (r.participants.join(", ")) ": " (r.notes) " \u{2192} " (r.outcome)
+                }
+            }
         }
-        for r in reviews.iter().filter(|r| r.plan_id == plan.id) {
-            let _ = write!(
-                out,
-                "<p><strong>Review {}</strong> with {}: {} &rarr; {}</p>",
-                esc(&r.date),
-                esc(&r.participants.join(", ")),
-                esc(&r.notes),
-                esc(&r.outcome)
-            );
+    })
+}
+
+fn questionnaires(results: &[QuestionnaireResult]) -> Markup {
+    html! {
+        @if !results.is_empty() {
+            h2 { "Questionnaires" }
+            table {
+                tr { th { "Date" } th { "Questionnaire" } th { "Score" } th { "Band" } }
+                @for r in results {
+                    tr {
+                        td { (r.local_date) }
+                        td { (r.code) }
+                        td {
+                            (r.score)
+                            @if !r.flags.is_empty() { " " span.flag { "(safety flag)" } }
+                        }
+                        td { (r.band) }
+                    }
+                }
+            }
         }
     }
+}
 
-    let results: Vec<QuestionnaireResult> = all(records, kinds::QUESTIONNAIRE_RESULT)?;
-    if !results.is_empty() {
-        out.push_str("<h2>Questionnaires</h2><table><tr><th>Date</th><th>Questionnaire</th><th>Score</th><th>Band</th></tr>");
-        for r in &results {
-            let flag = if r.flags.is_empty() {
-                ""
-            } else {
-                " <span class=\"flag\">(safety flag)</span>"
-            };
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}{flag}</td><td>{}</td></tr>",
-                esc(&r.local_date),
-                esc(&r.code),
-                r.score,
-                esc(&r.band)
-            );
-        }
-        out.push_str("</table>");
-    }
-
+/// The latest diary entries, newest first, each rating with its
+/// symptom's name.
+fn diary(store: &Arc<Store>, records: &Records) -> Result<Markup> {
     let names: HashMap<String, String> = Diary::new(store.clone())
         .list_symptoms()?
         .into_iter()
@@ -106,48 +125,45 @@ pub(super) fn my_record(store: &Arc<Store>, records: &Records) -> Result<String>
     let mut entries: Vec<DiaryEntry> = all(records, kinds::DIARY_ENTRY)?;
     entries.retain(|e| !e.deleted);
     crate::order::sort_by_key(&mut entries, |e| std::cmp::Reverse(e.recorded_at));
-    if !entries.is_empty() {
-        let _ = write!(
-            out,
-            "<h2>My diary</h2><p>{} entries; the latest {} below (all are in the diary CSV).</p>\
-             <table><tr><th>Date</th><th>Ratings</th><th>Note</th></tr>",
-            entries.len(),
-            entries.len().min(LAST_ENTRIES)
-        );
-        for e in entries.iter().take(LAST_ENTRIES) {
-            let ratings: Vec<String> = e
-                .ratings
-                .iter()
-                .map(|r| {
-                    let name = names.get(&r.symptom_id).map_or("a symptom", String::as_str);
-                    format!("{} {}", esc(name), r.value)
-                })
-                .collect();
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&e.local_date),
-                ratings.join(", "),
-                esc(e.note.as_deref().unwrap_or_default())
-            );
+    let ratings = |e: &DiaryEntry| {
+        e.ratings
+            .iter()
+            .map(|r| {
+                let name = names.get(&r.symptom_id).map_or("a symptom", String::as_str);
+                format!("{name} {}", r.value)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Ok(html! {
+        @if !entries.is_empty() {
+            h2 { "My diary" }
+            p {
+                (entries.len()) " entries; the latest " (entries.len().min(LAST_ENTRIES))
+                " below (all are in the diary CSV)."
+            }
+            table {
+                tr { th { "Date" } th { "Ratings" } th { "Note" } }
+                @for e in entries.iter().take(LAST_ENTRIES) {
+                    tr {
+                        td { (e.local_date) }
+                        td { (ratings(e)) }
+                        td { (e.note.as_deref().unwrap_or_default()) }
+                    }
+                }
+            }
         }
-        out.push_str("</table>");
-    }
+    })
+}
 
-    let ledger = Budgets::new(store.clone());
-    for b in all::<Budget>(records, kinds::BUDGET)? {
-        let s = ledger.summary(b.id.clone(), today.clone())?;
-        let _ = write!(
-            out,
-            "<h2>Budget: {}</h2><p>{} to {}: allocated {} {}, spent {}, remaining {}.</p>",
-            esc(&b.name),
-            esc(&b.period_start),
-            esc(&b.period_end),
-            pounds(s.allocated_pence + s.adjustments_pence),
-            esc(&s.currency),
-            pounds(s.spent_pence - s.reversed_pence),
-            pounds(s.remaining_pence)
-        );
+fn budget(b: &Budget, s: &BudgetSummary) -> Markup {
+    html! {
+        h2 { "Budget: " (b.name) }
+        p {
+            (b.period_start) " to " (b.period_end) ": allocated "
+            (pounds(s.allocated_pence + s.adjustments_pence)) " " (s.currency)
+            ", spent " (pounds(s.spent_pence - s.reversed_pence))
+            ", remaining " (pounds(s.remaining_pence)) "."
+        }
     }
-    Ok(page::close(out))
 }

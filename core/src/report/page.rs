@@ -47,7 +47,7 @@ pub(crate) fn pounds(pence: i64) -> String {
 }
 
 /// The page's opening: doctype, language, title, style, and its heading.
-pub(crate) fn open(title: &str) -> String {
+fn open(title: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\">\
@@ -56,7 +56,7 @@ pub(crate) fn open(title: &str) -> String {
     )
 }
 
-pub(crate) fn close(mut page: String) -> String {
+fn close(mut page: String) -> String {
     page.push_str("</main></body></html>\n");
     page
 }
