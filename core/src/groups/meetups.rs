@@ -6,7 +6,7 @@ use super::model::*;
 use super::{store, Groups};
 use crate::care_plan::model::{Completion, NewCompletion, Outcome};
 use crate::care_plan::CarePlans;
-use crate::error::{PphError, Result as IResult};
+use crate::error::{self, PphError};
 use crate::ids::{check_id, derived_id, new_id, owned_id};
 use crate::store::{load, load_required};
 use crate::time::whole_ms;
@@ -23,7 +23,12 @@ impl Groups {
         super::require_facilitator(&self.store, group_id)
     }
 
-    fn view(&self, conn: &rusqlite::Connection, meetup: Meetup, me: &str) -> IResult<MeetupView> {
+    fn view(
+        &self,
+        conn: &rusqlite::Connection,
+        meetup: Meetup,
+        me: &str,
+    ) -> error::Result<MeetupView> {
         let mut rsvps = store::rsvps(conn, &meetup.id)?;
         crate::order::sort_by(&mut rsvps, |a, b| {
             (a.yes_since_ms, &a.account_id).cmp(&(b.yes_since_ms, &b.account_id))

@@ -8,7 +8,7 @@ mod moderation;
 pub(crate) mod store;
 
 use crate::clock::Clock;
-use crate::error::{PphError, Result as IResult};
+use crate::error::{self, PphError};
 use crate::ids::{check_id, new_id, owned_id};
 use crate::net::{Net, Relay};
 use crate::paging::{check_limit, next, Cursor};
@@ -90,7 +90,12 @@ impl Groups {
         Ok(message)
     }
 
-    fn chat(&self, conn: &rusqlite::Connection, m: Message, me: &str) -> IResult<ChatMessage> {
+    fn chat(
+        &self,
+        conn: &rusqlite::Connection,
+        m: Message,
+        me: &str,
+    ) -> error::Result<ChatMessage> {
         let mut counts: BTreeMap<String, (u32, bool)> = BTreeMap::new();
         for r in store::reactions_of(conn, &m.id)?
             .into_iter()
@@ -419,7 +424,7 @@ impl Groups {
             let messages = rows
                 .into_iter()
                 .map(|m| self.chat(conn, m, &me))
-                .collect::<IResult<_>>()?;
+                .collect::<error::Result<_>>()?;
             Ok(MessagePage { messages, next })
         })?)
     }

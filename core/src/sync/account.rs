@@ -114,7 +114,7 @@ impl SyncEngine {
             key_store::forget_keys(tx.tx)?;
             store::save_shared_patients(tx.tx, &[])
         })?;
-        self.purge_shadows_except(&[])?;
+        self.erase_shared_copies_except(&[])?;
         self.set_state(None);
         Ok(())
     }
@@ -176,7 +176,7 @@ impl SyncEngine {
         let personal = self.store.personal_space();
         self.store
             .write(|tx| store::forget_account(tx.tx, &personal))?;
-        self.purge_shadows_except(&[])?;
+        self.erase_shared_copies_except(&[])?;
         self.set_state(None);
         Ok(AccountDeletionReceipt::of(deleted))
     }

@@ -13,7 +13,7 @@ use super::model::*;
 use super::opening::open_page;
 use super::store;
 use crate::clock::Clock;
-use crate::error::{PphError, Result as IResult};
+use crate::error::{self, PphError};
 use crate::ids::check_id;
 use crate::net::{Net, Pushed, Relay};
 use crate::store::authz::{save_spaces, SpaceFacts};
@@ -35,8 +35,8 @@ pub struct SyncEngine {
     pub(super) net: Arc<Net>,
     pub(super) device_name: String,
     /// Clinician copies of shared patients' spaces: `<db>.shared/<space>.db`.
-    shadow_dir: PathBuf,
-    shadows: Mutex<HashMap<String, Arc<Store>>>,
+    shared_copies_dir: PathBuf,
+    shared_copies: Mutex<HashMap<String, Arc<Store>>>,
     clock: Arc<dyn Clock>,
     /// Set while a sync runs, and after one fails; None: derive from rows.
     transient: Mutex<Option<SyncState>>,
@@ -81,8 +81,8 @@ impl SyncEngine {
             store,
             net,
             device_name: device_name.to_owned(),
-            shadow_dir: PathBuf::from(format!("{db_path}.shared")),
-            shadows: Mutex::new(HashMap::new()),
+            shared_copies_dir: PathBuf::from(format!("{db_path}.shared")),
+            shared_copies: Mutex::new(HashMap::new()),
             clock,
             transient: Mutex::new(None),
             listeners: Arc::new(Mutex::new(Vec::new())),
@@ -118,28 +118,28 @@ impl SyncEngine {
     }
 
     /// The clinician's copy of one shared space, opened once.
-    pub(super) fn shadow(&self, space: &str) -> IResult<Arc<Store>> {
+    pub(super) fn shared_copy(&self, space: &str) -> error::Result<Arc<Store>> {
         check_id("patient_space", space)?;
-        let mut shadows = lock(&self.shadows);
-        if let Some(store) = shadows.get(space) {
+        let mut copies = lock(&self.shared_copies);
+        if let Some(store) = copies.get(space) {
             return Ok(store.clone());
         }
-        std::fs::create_dir_all(&self.shadow_dir)?;
-        let path = self.shadow_dir.join(format!("{space}.db"));
+        std::fs::create_dir_all(&self.shared_copies_dir)?;
+        let path = self.shared_copies_dir.join(format!("{space}.db"));
         let store = Arc::new(self.store.open_sibling(&path, SHADOW_DEVICE)?);
-        shadows.insert(space.to_owned(), store.clone());
+        copies.insert(space.to_owned(), store.clone());
         Ok(store)
     }
 
     /// Erases every copy of patients' shared records on this device and
     /// their folder; returns the files deleted.
-    pub(crate) fn erase_shared_copies(&self) -> IResult<Vec<String>> {
-        let copies: Vec<Arc<Store>> = lock(&self.shadows).drain().map(|(_, s)| s).collect();
+    pub(crate) fn erase_shared_copies(&self) -> error::Result<Vec<String>> {
+        let copies: Vec<Arc<Store>> = lock(&self.shared_copies).drain().map(|(_, s)| s).collect();
         let mut deleted = Vec::new();
         for copy in copies {
             deleted.extend(copy.erase()?);
         }
-        let Ok(dir) = std::fs::read_dir(&self.shadow_dir) else {
+        let Ok(dir) = std::fs::read_dir(&self.shared_copies_dir) else {
             return Ok(deleted);
         };
         for entry in dir {
@@ -147,15 +147,15 @@ impl SyncEngine {
             std::fs::remove_file(&path)?;
             deleted.push(path.display().to_string());
         }
-        std::fs::remove_dir(&self.shadow_dir)?;
+        std::fs::remove_dir(&self.shared_copies_dir)?;
         Ok(deleted)
     }
 
     /// Deletes the copies of spaces no longer shared (revoked, expired, or
     /// signed out): the clinician keeps nothing they may no longer read.
-    pub(super) fn purge_shadows_except(&self, keep: &[String]) -> IResult<()> {
-        lock(&self.shadows).retain(|space, _| keep.contains(space));
-        let Ok(dir) = std::fs::read_dir(&self.shadow_dir) else {
+    pub(super) fn erase_shared_copies_except(&self, keep: &[String]) -> error::Result<()> {
+        lock(&self.shared_copies).retain(|space, _| keep.contains(space));
+        let Ok(dir) = std::fs::read_dir(&self.shared_copies_dir) else {
             return Ok(());
         };
         for entry in dir {
@@ -275,7 +275,7 @@ impl SyncEngine {
             let source = engine::facts(&entry);
             let into = match &entry.access {
                 SpaceAccess::Member => self.store.clone(),
-                SpaceAccess::Shared { .. } => self.shadow(&entry.space)?,
+                SpaceAccess::Shared { .. } => self.shared_copy(&entry.space)?,
             };
             into.write(|tx| store::save_device_names(tx.tx, &entry.devices))?;
             let held = self.held_for(&entry.space)?;
@@ -302,11 +302,11 @@ impl SyncEngine {
             super::key_store::keep_keys_of(tx.tx, &reached)
         })?;
         let keep: Vec<String> = shared.iter().map(|p| p.patient_space.clone()).collect();
-        self.purge_shadows_except(&keep)?;
+        self.erase_shared_copies_except(&keep)?;
         Ok(())
     }
 
-    fn record_outcome(&self, outcome: &Result<(), PphError>) -> IResult<()> {
+    fn record_outcome(&self, outcome: &Result<(), PphError>) -> error::Result<()> {
         let before = self.store.read(store::attempts)?;
         let settled = engine::settle(before, outcome, self.now_ms());
         if settled.forget_token {

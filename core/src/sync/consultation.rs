@@ -27,14 +27,14 @@ fn local_today(now_ms: u64, zone: &TimeZone) -> NaiveDate {
 }
 
 pub(crate) fn summary(
-    shadow: &Arc<Store>,
+    copy: &Arc<Store>,
     patient: &SharedPatient,
     now_ms: u64,
     zone: &TimeZone,
 ) -> Result<ConsultationSummary, PphError> {
     let granted = |scope| patient.scopes.contains(&scope);
     let today = local_today(now_ms, zone);
-    let plans = CarePlans::new(shadow.clone());
+    let plans = CarePlans::new(copy.clone());
     let care_plan = if granted(ShareScope::CarePlan) {
         report::current_plan(&plans)?
     } else {
@@ -55,7 +55,7 @@ pub(crate) fn summary(
         .map(|p| plans.adherence(p.info.id.clone(), since.clone(), today.clone()))
         .transpose()?;
 
-    let diary = Diary::new(shadow.clone());
+    let diary = Diary::new(copy.clone());
     let mut symptom_trends = Vec::new();
     if granted(ShareScope::Diary) {
         for symptom in diary.list_symptoms()? {
@@ -84,7 +84,7 @@ pub(crate) fn summary(
 
     let mut budgets = Vec::new();
     if granted(ShareScope::Budget) {
-        let ledger = Budgets::new(shadow.clone());
+        let ledger = Budgets::new(copy.clone());
         for budget in ledger.list_budgets()? {
             budgets.push(ledger.summary(budget.id, today.clone())?);
         }
@@ -112,18 +112,18 @@ const DAILY_UP_TO_DAYS: i64 = 42;
 /// The consultation page: the summary, and what only the page shows
 /// (day-by-day trends with flares, how complete the diary is, budget names).
 pub(crate) fn page(
-    shadow: &Arc<Store>,
+    copy: &Arc<Store>,
     patient: &SharedPatient,
     now_ms: u64,
     review_action: Option<&str>,
     clinician: &str,
     zone: &TimeZone,
 ) -> Result<String, PphError> {
-    let summary = summary(shadow, patient, now_ms, zone)?;
+    let summary = summary(copy, patient, now_ms, zone)?;
     let granted = |scope| patient.scopes.contains(&scope);
     let today = local_today(now_ms, zone);
     let day = today.to_string();
-    let diary = Diary::new(shadow.clone());
+    let diary = Diary::new(copy.clone());
     let period_days = crate::time::parse_date("since", &summary.since)
         .map(|since| (today - since).num_days())
         .unwrap_or(DEFAULT_LOOKBACK_DAYS);
@@ -134,7 +134,7 @@ pub(crate) fn page(
     };
     let (series, diary_days) = if granted(ShareScope::Diary) {
         let series = report::symptom_series(&diary, &summary.since, &day, bucket)?;
-        let logged = shadow.read(|conn| {
+        let logged = copy.read(|conn| {
             crate::diary::store::entry_days_since(conn, &(today - Duration::days(89)).to_string())
         })?;
         let within = |n: i64| {
@@ -151,12 +151,12 @@ pub(crate) fn page(
         Vec::new()
     };
     let budgets = if granted(ShareScope::Budget) {
-        report::named_budgets(shadow, &day)?
+        report::named_budgets(copy, &day)?
     } else {
         Vec::new()
     };
     let proposals = match &summary.care_plan {
-        Some(plan) => CarePlans::new(shadow.clone()).review_proposals(plan.info.id.clone())?,
+        Some(plan) => CarePlans::new(copy.clone()).review_proposals(plan.info.id.clone())?,
         None => Vec::new(),
     };
     Ok(clinic::consultation(&clinic::Consultation {

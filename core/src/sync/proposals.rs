@@ -28,7 +28,7 @@ impl SyncEngine {
                 reason: "the care plan is not shared with you, so no review can be proposed".into(),
             });
         }
-        let plans = CarePlans::new(self.shadow(&patient_space)?);
+        let plans = CarePlans::new(self.shared_copy(&patient_space)?);
         let plan = crate::report::current_plan(&plans)?.ok_or_else(|| PphError::NotFound {
             entity: "care_plan".into(),
             id: patient_space.clone(),

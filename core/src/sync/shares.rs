@@ -100,8 +100,8 @@ impl SyncEngine {
         patient_space: String,
     ) -> Result<ConsultationSummary, PphError> {
         let patient = self.shared_patient(&patient_space)?;
-        let shadow = self.shadow(&patient_space)?;
-        super::consultation::summary(&shadow, &patient, self.now_ms(), &self.device_zone()?)
+        let copy = self.shared_copy(&patient_space)?;
+        super::consultation::summary(&copy, &patient, self.now_ms(), &self.device_zone()?)
     }
 
     /// The consultation page for one shared patient: a self-contained HTML
@@ -118,10 +118,10 @@ impl SyncEngine {
         review_action: Option<String>,
     ) -> Result<String, PphError> {
         let patient = self.shared_patient(&patient_space)?;
-        let shadow = self.shadow(&patient_space)?;
+        let copy = self.shared_copy(&patient_space)?;
         let me = self.store.session()?.map(|s| s.info.display_name);
         super::consultation::page(
-            &shadow,
+            &copy,
             &patient,
             self.now_ms(),
             review_action.as_deref(),

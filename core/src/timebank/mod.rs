@@ -11,7 +11,7 @@ pub(crate) mod store;
 
 use crate::care_plan::model::Goal;
 use crate::clock::Clock;
-use crate::error::{PphError, Result as IResult};
+use crate::error::{self, PphError};
 use crate::groups::model::Group;
 use crate::groups::require_facilitator;
 use crate::ids::{check_id, new_id};
@@ -49,7 +49,7 @@ impl Timebank {
     }
 
     /// The group's settings, if its timebank is on.
-    fn open_timebank(conn: &Connection, group_id: &str) -> IResult<TimebankSettings> {
+    fn open_timebank(conn: &Connection, group_id: &str) -> error::Result<TimebankSettings> {
         match load::<TimebankSettings>(conn, &store::settings_id(group_id))? {
             Some(s) if s.on => Ok(s),
             _ => Err(PphError::validation(
@@ -60,7 +60,7 @@ impl Timebank {
         }
     }
 
-    fn view(conn: &Connection, e: Exchange, me: &str) -> IResult<ExchangeView> {
+    fn view(conn: &Connection, e: Exchange, me: &str) -> error::Result<ExchangeView> {
         let state = e.state();
         let pending = state == ExchangeState::Pending;
         let can_reverse = state == ExchangeState::Confirmed
@@ -161,7 +161,7 @@ impl Timebank {
         &self,
         limit: u32,
         before: Option<String>,
-        query: impl Fn(&Connection, &str, (i64, &str)) -> IResult<Vec<Exchange>>,
+        query: impl Fn(&Connection, &str, (i64, &str)) -> error::Result<Vec<Exchange>>,
     ) -> Result<ExchangePage, PphError> {
         check_limit(limit)?;
         let cursor = Cursor::parse(before.as_deref())?;
@@ -170,7 +170,7 @@ impl Timebank {
             query(conn, &me, Cursor::bound(cursor.as_ref()))?
                 .into_iter()
                 .map(|e| Self::view(conn, e, &me))
-                .collect::<IResult<Vec<_>>>()
+                .collect::<error::Result<Vec<_>>>()
         })?;
         let next = next(&exchanges, limit, |e| Cursor {
             at_ms: crate::time::ms_i64(e.recorded_at),

@@ -70,7 +70,7 @@ async fn judge_in(
     db: &mut Db<'_>,
     author: &str,
     changes: &[IncomingChange],
-) -> Result<(Result<Plan, Vec<RefusedChange>>, NextSeqs)> {
+) -> Result<(Result<PushPlan, Vec<RefusedChange>>, NextSeqs)> {
     let postgres = db.is_postgres();
     // Locked in a fixed order, so concurrent pushes cannot deadlock.
     let mut in_order: Vec<&str> = changes.iter().map(|c| c.space.as_str()).collect();
@@ -82,7 +82,7 @@ async fn judge_in(
         SPACE_FACTS.to_owned()
     };
     let now = crate::now_ms();
-    let mut spaces: HashMap<String, SpaceFacts> = HashMap::new();
+    let mut spaces: HashMap<String, WriterInSpace> = HashMap::new();
     let mut next_seqs = NextSeqs::new();
     for space in in_order {
         let Some(r) = db.query_opt(&facts, &[space.into(), author.into()]).await? else {
@@ -98,7 +98,7 @@ async fn judge_in(
                 shared.extend(parse_scopes(&s.text(0)?)?);
             }
         }
-        let facts = SpaceFacts {
+        let facts = WriterInSpace {
             kind: parse_space_kind(&r.text(0)?)?,
             owner,
             role: role.as_deref().map(parse_group_role).transpose()?,
@@ -155,7 +155,7 @@ fn store_sqlite(
     conn: &rusqlite::Connection,
     author: &str,
     changes: &[IncomingChange],
-    plan: &Plan,
+    plan: &PushPlan,
     mut next_seqs: NextSeqs,
 ) -> Result<()> {
     let mut owner = conn.prepare_cached(
@@ -205,7 +205,7 @@ async fn store_postgres(
     tx: &deadpool_postgres::Transaction<'_>,
     author: &str,
     changes: &[IncomingChange],
-    plan: &Plan,
+    plan: &PushPlan,
 ) -> Result<()> {
     if !plan.created.is_empty() {
         let column = |f: fn(&(String, Owner)) -> Option<&str>| -> Vec<Option<&str>> {

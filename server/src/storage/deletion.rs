@@ -78,12 +78,12 @@ pub(crate) struct Step {
 
 /// The statements and the counts known before running them.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Plan {
+pub(crate) struct DeletionPlan {
     pub steps: Vec<Step>,
     pub receipt: AccountDeleted,
 }
 
-impl Plan {
+impl DeletionPlan {
     fn run(&mut self, sql: &'static str, params: Vec<Param>) {
         self.steps.push(Step {
             sql,
@@ -150,8 +150,8 @@ pub(crate) fn next_owner(others: &[(String, GroupRole)]) -> Option<(String, Grou
 }
 
 /// Everything deleting `who` does, in order.
-pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> Plan {
-    let mut plan = Plan::default();
+pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> DeletionPlan {
+    let mut plan = DeletionPlan::default();
     let a = || text(&who.id);
     for group in groups {
         let g = || text(&group.id);
@@ -273,7 +273,7 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> Plan {
 }
 
 /// Deletes a space and everything in it; `members` counts its memberships.
-fn delete_space(plan: &mut Plan, space: &str, members: Option<Tally>) {
+fn delete_space(plan: &mut DeletionPlan, space: &str, members: Option<Tally>) {
     let s = || vec![text(space)];
     plan.count(Tally::Changes, "DELETE FROM changes WHERE space = $1", s());
     for sql in [

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 /// A space the push writes to, as seen by its writer.
 #[derive(Clone, Debug)]
-pub struct SpaceFacts {
+pub struct WriterInSpace {
     pub kind: SpaceKind,
     pub owner: String,
     /// The writer's role in it; None: not a member.
@@ -35,7 +35,7 @@ pub struct Owner {
 
 /// What a judged push stores.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Plan {
+pub struct PushPlan {
     /// Indices of the changes to store, in batch order.
     pub fresh: Vec<usize>,
     /// Changes already stored (a retried push): not stored again.
@@ -44,7 +44,7 @@ pub struct Plan {
     pub created: Vec<(String, Owner)>,
 }
 
-fn standing(author: &str, space: &SpaceFacts) -> Option<Standing> {
+fn standing(author: &str, space: &WriterInSpace) -> Option<Standing> {
     match (space.kind, space.role) {
         (SpaceKind::Personal, _) if space.owner != author && !space.shared.is_empty() => {
             Some(Standing::Clinician(Scopes::of(&space.shared)))
@@ -72,11 +72,11 @@ fn sealed_party(c: &IncomingChange) -> Option<String> {
 pub fn judge_push(
     author: &str,
     changes: &[IncomingChange],
-    spaces: &HashMap<String, SpaceFacts>,
+    spaces: &HashMap<String, WriterInSpace>,
     owners: &HashMap<String, Owner>,
     stored: &HashMap<String, (String, String)>,
-) -> Result<Plan, Vec<RefusedChange>> {
-    let mut plan = Plan::default();
+) -> Result<PushPlan, Vec<RefusedChange>> {
+    let mut plan = PushPlan::default();
     let mut refused = Vec::new();
     let mut created: HashMap<&str, Owner> = HashMap::new();
     let mut seen: HashMap<&str, (&str, &str)> = HashMap::new();

@@ -20,7 +20,7 @@ mod spaces;
 mod sqlite;
 
 pub use both::Storage;
-pub use judge::{judge_push, Owner, Plan, SpaceFacts};
+pub use judge::{judge_push, Owner, PushPlan, WriterInSpace};
 pub use pph_protocol::kinds::SpaceKind;
 pub use pulled::PulledChanges;
 pub use schema::latest_version;
