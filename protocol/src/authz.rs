@@ -4,8 +4,7 @@
 //! up where the record already lives and who created it.
 
 use crate::ids::is_owned_by;
-use crate::kinds::{self, Changes, Creator, IdRule, KindRule, SpaceKind};
-use crate::wire::Scope;
+use crate::kinds::{self, Changes, Creator, IdRule, KindRule, Scope, SpaceKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -4,8 +4,32 @@
 //! here and nowhere else; the core's `Entity::KIND`s and the share scopes
 //! name these constants.
 
-use crate::wire::Scope;
 use serde::{Deserialize, Serialize};
+
+/// What a patient may share with a clinician; each names a set of entity kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    CarePlan,
+    Diary,
+    Questionnaires,
+    Budget,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::CarePlan,
+        Scope::Diary,
+        Scope::Questionnaires,
+        Scope::Budget,
+    ];
+
+    /// The entity kinds (change `entity_type`s) this scope lets a clinician
+    /// read, as the authorisation table lists them.
+    pub fn kinds(self) -> impl Iterator<Item = &'static str> {
+        in_scope(self)
+    }
+}
 
 pub const CARE_PLAN: &str = "care_plan";
 pub const PLAN_CONTACT: &str = "plan_contact";

@@ -6,8 +6,7 @@
 //! cryptography lives in the core.
 
 use crate::authz::{parent_of, party_of, WHOLE_RECORD};
-use crate::kinds::{self, SpaceKind};
-use crate::wire::Scope;
+use crate::kinds::{self, Scope, SpaceKind};
 use crate::Change;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

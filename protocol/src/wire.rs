@@ -1,6 +1,7 @@
 //! Requests and responses of the sync server's HTTP API (`/v1/...`), JSON.
 
 use crate::authz::Refusal;
+pub use crate::kinds::Scope;
 use crate::kinds::SpaceKind;
 use crate::sealed::AccountKeys;
 use crate::Change;
@@ -18,31 +19,6 @@ pub const MAX_PULL_LIMIT: u32 = 1_000;
 pub enum Role {
     Patient,
     Clinician,
-}
-
-/// What a patient may share with a clinician; each names a set of entity kinds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    CarePlan,
-    Diary,
-    Questionnaires,
-    Budget,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 4] = [
-        Scope::CarePlan,
-        Scope::Diary,
-        Scope::Questionnaires,
-        Scope::Budget,
-    ];
-
-    /// The entity kinds (change `entity_type`s) this scope lets a clinician
-    /// read, as the authorisation table lists them.
-    pub fn kinds(self) -> impl Iterator<Item = &'static str> {
-        crate::kinds::in_scope(self)
-    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -3,11 +3,11 @@
 //! sequence, serves changes since a cursor in bounded pages, and enforces a
 //! patient's share grants to clinicians. It never merges: replicas do.
 
-pub mod api;
+mod api;
 pub mod cli;
-pub mod config;
-pub mod credentials;
-pub mod hashing;
+mod config;
+mod credentials;
+mod hashing;
 pub mod rate_limit;
 pub mod storage;
 

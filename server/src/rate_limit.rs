@@ -8,9 +8,6 @@
 //! per client address across accounts (so guesses spread over many
 //! accounts are caught). A successful attempt is given back.
 
-use crate::api::{ApiError, ApiResult};
-use crate::storage::Storage;
-use pph_protocol::wire::ErrorCode;
 use std::net::IpAddr;
 
 #[derive(Clone, Copy, Debug)]
@@ -57,28 +54,23 @@ pub fn invite_key(account_id: &str) -> String {
     format!("invite:{account_id}")
 }
 
-/// Counts one attempt under `key`; `RateLimited` (with when to try again)
-/// when it is over the limit.
-pub async fn take(storage: &Storage, key: &str, limit: Limit, now_ms: i64) -> ApiResult<()> {
-    match storage
-        .take_attempt(key, now_ms, limit.window_ms, limit.max)
-        .await?
-    {
-        None => Ok(()),
-        Some(wait_ms) => {
-            let seconds = (wait_ms.max(0) as u64).div_ceil(1000).max(1);
-            Err(ApiError::rate_limited(seconds))
-        }
-    }
+/// Whether an attempt the storage counted must be refused, and if so in
+/// how many whole seconds (at least one) to try again: the storage says
+/// how long until its window ends (`Storage::take_attempt`).
+pub fn retry_after_s(wait_ms: Option<i64>) -> Option<u64> {
+    wait_ms.map(|ms| (ms.max(0) as u64).div_ceil(1000).max(1))
 }
 
-impl ApiError {
-    pub fn rate_limited(retry_after_s: u64) -> Self {
-        let mut e = ApiError::new(
-            ErrorCode::RateLimited,
-            format!("too many attempts; try again in {retry_after_s} s"),
-        );
-        e.retry_after_s = Some(retry_after_s);
-        e
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_says_whole_seconds_and_never_zero() {
+        assert_eq!(retry_after_s(None), None);
+        assert_eq!(retry_after_s(Some(1)), Some(1));
+        assert_eq!(retry_after_s(Some(1_000)), Some(1));
+        assert_eq!(retry_after_s(Some(1_001)), Some(2));
+        assert_eq!(retry_after_s(Some(-5)), Some(1));
     }
 }

@@ -25,9 +25,24 @@ fn modules(dir: &Path, prefix: &[String], out: &mut BTreeMap<Vec<String>, String
             if name != "mod" && name != "lib" {
                 module.push(name);
             }
-            out.insert(module, std::fs::read_to_string(&path).expect("read"));
+            out.insert(
+                module,
+                code_of(&std::fs::read_to_string(&path).expect("read")),
+            );
         }
     }
+}
+
+/// What a file's shipped code says: without its tests (everything from the
+/// first `#[cfg(test)]` on) and without comments, which may name a module
+/// they do not import.
+fn code_of(text: &str) -> String {
+    let shipped = text.split("#[cfg(test)]").next().unwrap_or_default();
+    shipped
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The module paths a file's code names: `crate::a::b` and `super::c`

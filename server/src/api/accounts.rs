@@ -1,6 +1,7 @@
 //! Sign up, sign in (rate-limited), sign out, delete the account.
 
-use super::{authenticate, bearer_token, check_id, check_text, now_ms, small_json};
+use super::secrets::{check_password, verify_secret};
+use super::{bearer_token, check_id, check_text, now_ms, small_json, Authed};
 use super::{ApiError, ApiResult, AppState, ClientAddr};
 use crate::credentials::{decoy_hash, hash_password, new_token, token_hash, verify_password};
 use crate::rate_limit::{address_key, sign_in_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
@@ -15,8 +16,6 @@ use pph_protocol::wire::{
 };
 use std::sync::Arc;
 
-const MIN_PASSWORD: usize = 10;
-const MAX_PASSWORD: usize = 256;
 const MAX_EMAIL: usize = 254;
 const MAX_NAME: usize = 100;
 
@@ -31,16 +30,6 @@ fn normalise_email(email: &str) -> ApiResult<String> {
         return Err(ApiError::invalid("email is not an email address"));
     }
     Ok(email)
-}
-
-pub fn check_password(password: &str) -> ApiResult<()> {
-    let len = password.chars().count();
-    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&len) {
-        return Err(ApiError::invalid(format!(
-            "password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
-        )));
-    }
-    Ok(())
 }
 
 async fn open_session(
@@ -80,7 +69,7 @@ pub async fn sign_up(
     check_text("node", &req.node, MAX_NAME)?;
     check_id("personal_space", &req.personal_space)?;
     if let Some(keys) = &req.keys {
-        super::keys::check_account_keys(keys)?;
+        super::secrets::check_account_keys(keys)?;
     }
     if let Some(recovery) = &req.recovery {
         check_password(recovery)?;
@@ -112,7 +101,7 @@ pub async fn sign_up(
         })?;
     if let Some(keys) = req.keys {
         let recovery_hash = match req.recovery {
-            Some(r) => Some(state.hash(move || super::keys::hash(&r)).await??),
+            Some(r) => Some(state.hash(move || super::secrets::hash(&r)).await??),
             None => None,
         };
         state
@@ -190,9 +179,9 @@ pub async fn sign_in(
 
 pub async fn sign_out(
     State(state): State<Arc<AppState>>,
+    _: Authed,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    authenticate(&state, &headers).await?;
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
     state
         .storage
@@ -208,10 +197,9 @@ pub async fn sign_out(
 pub async fn delete_account(
     State(state): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
+    Authed(account): Authed,
     body: Body,
 ) -> ApiResult<Json<AccountDeleted>> {
-    let account = authenticate(&state, &headers).await?;
     let req: DeleteAccountRequest = small_json(body).await?;
     verify_secret(&state, &account, addr, req.password, "nothing was deleted").await?;
     let receipt = state
@@ -220,38 +208,4 @@ pub async fn delete_account(
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     Ok(Json(receipt))
-}
-
-/// Checks the signed-in account's password (its authentication key) or
-/// recovery code again, counted like a sign-in: `Forbidden` if it is
-/// neither, and the caller does nothing.
-pub async fn verify_secret(
-    state: &AppState,
-    account: &Account,
-    addr: std::net::IpAddr,
-    secret: String,
-    untouched: &str,
-) -> ApiResult<()> {
-    let key = sign_in_key(&account.email, addr);
-    state.take_attempt(&key, SIGN_IN_PER_ACCOUNT).await?;
-    let recovery = state
-        .storage
-        .account_keys(&account.id)
-        .await?
-        .and_then(|(_, r)| r);
-    let password_hash = account.password_hash.clone();
-    let matches = state
-        .hash(move || {
-            verify_password(&secret, &password_hash)
-                || recovery.is_some_and(|r| verify_password(&secret, &r))
-        })
-        .await?;
-    if matches {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ErrorCode::Forbidden,
-            format!("the password is wrong: {untouched}"),
-        ))
-    }
 }

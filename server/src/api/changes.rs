@@ -2,6 +2,7 @@
 //! numbered per space) and pull (paged, filtered to the granted kinds for a
 //! clinician, each change with the account that pushed it).
 
+use super::Authed;
 use super::{
     authenticate, authenticate_in_space, now_ms, path_space, push_json, ApiError, ApiResult,
     AppState,
@@ -67,10 +68,9 @@ fn check_sealed(i: usize, c: &Change) -> ApiResult<Option<Sealed>> {
 
 pub async fn push(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     body: Body,
 ) -> ApiResult<Json<PushResponse>> {
-    let account = authenticate(&state, &headers).await?;
     let req: PushRequest = push_json(body).await?;
     if req.changes.len() > MAX_PUSH_CHANGES {
         return Err(ApiError::new(

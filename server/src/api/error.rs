@@ -28,6 +28,16 @@ impl ApiError {
         }
     }
 
+    /// Too many attempts: try again in `retry_after_s` seconds.
+    pub fn rate_limited(retry_after_s: u64) -> Self {
+        let mut e = ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many attempts; try again in {retry_after_s} s"),
+        );
+        e.retry_after_s = Some(retry_after_s);
+        e
+    }
+
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Invalid, message)
     }

@@ -1,16 +1,15 @@
 //! Group membership: invite codes (facilitators make and revoke them, anyone
 //! signed in redeems one), the member list, leaving and removal.
 
-use super::{
-    authenticate, check_id, now_ms, path_space, small_json, ApiError, ApiResult, AppState,
-};
+use super::Authed;
+use super::{check_id, now_ms, path_space, small_json, ApiError, ApiResult, AppState};
 use crate::credentials::code_hash;
 use crate::rate_limit::{invite_key, INVITE_CODES};
 use crate::storage::{Account, GroupRole, Invite, Member, Redeemed};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use pph_protocol::wire::{
     CreateInviteRequest, ErrorCode, InviteResponse, JoinResponse, MemberEntry, MembersResponse,
@@ -65,11 +64,10 @@ fn path_space_member(
 
 pub async fn create_invite(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     space: Result<Path<String>, PathRejection>,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<InviteResponse>)> {
-    let account = authenticate(&state, &headers).await?;
     let space = path_space(space)?;
     require_facilitator(&state, &account, &space).await?;
     let req: CreateInviteRequest = small_json(body).await?;
@@ -102,10 +100,9 @@ pub async fn create_invite(
 
 pub async fn revoke_invite(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
-    let account = authenticate(&state, &headers).await?;
     let Path((space, code)) = path.map_err(|_| ApiError::invalid("space and code required"))?;
     check_id("space", &space)?;
     let code = normalise_code(&code)?;
@@ -125,10 +122,9 @@ pub async fn revoke_invite(
 
 pub async fn join(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     code: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<JoinResponse>> {
-    let account = authenticate(&state, &headers).await?;
     let Path(code) = code.map_err(|_| ApiError::invalid("code required"))?;
     let code = normalise_code(&code)?;
     // Guessing codes costs a sign-in's worth of attempts per account; a
@@ -177,10 +173,9 @@ fn entries(members: Vec<Member>) -> MembersResponse {
 
 pub async fn members(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     space: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<MembersResponse>> {
-    let account = authenticate(&state, &headers).await?;
     let space = path_space(space)?;
     if !state.storage.is_member(&space, &account.id).await? {
         return Err(ApiError::forbidden());
@@ -192,10 +187,9 @@ pub async fn members(
 /// personal space cannot be left.
 pub async fn remove_member(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
-    let account = authenticate(&state, &headers).await?;
     let (space, member) = path_space_member(path)?;
     if space == account.personal_space {
         return Err(ApiError::forbidden());
@@ -216,10 +210,9 @@ pub async fn remove_member(
 /// Those a facilitator removed, who cannot rejoin until let back.
 pub async fn removed(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     space: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Json<MembersResponse>> {
-    let account = authenticate(&state, &headers).await?;
     let space = path_space(space)?;
     require_facilitator(&state, &account, &space).await?;
     Ok(Json(entries(state.storage.removed_members(&space).await?)))
@@ -228,10 +221,9 @@ pub async fn removed(
 /// A facilitator lets a removed person join again with an invite code.
 pub async fn readmit(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
-    let account = authenticate(&state, &headers).await?;
     let (space, member) = path_space_member(path)?;
     require_facilitator(&state, &account, &space).await?;
     if !state.storage.readmit(&space, &member).await? {

@@ -5,47 +5,20 @@
 //! key now: the space's person (any of its keys), a clinician with a share
 //! in force (the shared scopes' keys), a group's members (its key).
 
-use super::accounts::verify_secret;
-use super::{authenticate, now_ms, small_json, ApiError, ApiResult, AppState, ClientAddr};
-use crate::credentials::hash_password;
+use super::secrets::{check_account_keys, check_key_text, check_password, hash, verify_secret};
+use super::{now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr};
 use crate::storage::{Grant, KeysUpdate, SpaceInfo, SpaceKind, StorageError};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
-use pph_protocol::sealed::{
-    AccountKeys, KeyName, KeysResponse, PutEnvelopesRequest, Reader, SpaceKeys,
-};
+use pph_protocol::sealed::{KeyName, KeysResponse, PutEnvelopesRequest, Reader, SpaceKeys};
 use pph_protocol::wire::{AccountKeysRequest, ErrorCode};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Most envelopes one request may carry.
 const MAX_ENVELOPES: usize = 1_000;
-/// Longest base64 field of a key or envelope: what X25519 and a 32-byte
-/// key sealed with its nonce and tag take, with room.
-const MAX_KEY_TEXT: usize = 256;
-
-fn check_key_text(field: &str, text: &str) -> ApiResult<()> {
-    let ok = !text.is_empty()
-        && text.len() <= MAX_KEY_TEXT
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "{field} is missing or malformed"
-        )))
-    }
-}
-
-pub fn check_account_keys(keys: &AccountKeys) -> ApiResult<()> {
-    check_key_text("keys.public_key", &keys.public_key)?;
-    check_key_text("keys.by_password", &keys.by_password)?;
-    check_key_text("keys.by_recovery", &keys.by_recovery)
-}
 
 type Readers = BTreeMap<String, Vec<KeyName>>;
 
@@ -94,9 +67,8 @@ async fn readers_of(state: &AppState, space: &SpaceInfo) -> ApiResult<Readers> {
 /// space it is a member of, who holds which epoch and who may read what.
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
 ) -> ApiResult<Json<KeysResponse>> {
-    let account = authenticate(&state, &headers).await?;
     let envelopes = state.storage.envelopes_for(&account.id).await?;
     let mut spaces = Vec::new();
     for space in state.storage.member_spaces(&account.id).await? {
@@ -126,10 +98,9 @@ pub async fn list(
 /// begun first by another device (fetch the keys and try again).
 pub async fn put_envelopes(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     body: Body,
 ) -> ApiResult<StatusCode> {
-    let account = authenticate(&state, &headers).await?;
     let req: PutEnvelopesRequest = small_json(body).await?;
     if req.envelopes.len() > MAX_ENVELOPES || req.creates.len() > MAX_ENVELOPES {
         return Err(ApiError::new(
@@ -203,14 +174,13 @@ pub async fn put_envelopes(
 pub async fn set_account_keys(
     State(state): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
+    Authed(account): Authed,
     body: Body,
 ) -> ApiResult<StatusCode> {
-    let account = authenticate(&state, &headers).await?;
     let req: AccountKeysRequest = small_json(body).await?;
     check_account_keys(&req.keys)?;
     for new in [&req.new_password, &req.new_recovery].into_iter().flatten() {
-        super::accounts::check_password(new)?;
+        check_password(new)?;
     }
     let recovery_hash = match req.new_recovery {
         Some(r) => Some(state.hash(move || hash(&r)).await??),
@@ -252,10 +222,6 @@ pub async fn set_account_keys(
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-pub fn hash(secret: &str) -> ApiResult<String> {
-    hash_password(secret).map_err(|_| ApiError::new(ErrorCode::Internal, "could not hash"))
 }
 
 #[cfg(test)]

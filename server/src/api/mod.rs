@@ -5,6 +5,7 @@ mod changes;
 mod error;
 mod groups;
 mod keys;
+mod secrets;
 mod shares;
 mod spaces;
 
@@ -63,7 +64,14 @@ impl AppState {
                 .sweep_attempts(now - crate::rate_limit::LONGEST_WINDOW_MS)
                 .await?;
         }
-        crate::rate_limit::take(&self.storage, key, limit, now).await
+        let wait_ms = self
+            .storage
+            .take_attempt(key, now, limit.window_ms, limit.max)
+            .await?;
+        match crate::rate_limit::retry_after_s(wait_ms) {
+            None => Ok(()),
+            Some(seconds) => Err(ApiError::rate_limited(seconds)),
+        }
     }
 }
 
@@ -276,8 +284,24 @@ pub async fn push_json<T: DeserializeOwned>(body: Body) -> ApiResult<T> {
     json_body(body, MAX_PUSH_BYTES).await
 }
 
+/// The account behind the request's bearer token, declared in the
+/// signature of every handler that needs one (before its path and body, so
+/// a caller without a live token learns nothing of either): 401 otherwise.
+pub struct Authed(pub Account);
+
+impl FromRequestParts<Arc<AppState>> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(state, &parts.headers).await.map(Authed)
+    }
+}
+
 /// The account behind the request's bearer token.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Account> {
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Account> {
     let token = bearer_token(headers).ok_or_else(ApiError::unauthorized)?;
     state
         .storage
@@ -287,8 +311,8 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Ac
 }
 
 /// The account behind the request's bearer token and its role in `space`
-/// (a canonical id), in one read.
-pub async fn authenticate_in_space(
+/// (a canonical id), in one read: what a pull asks before its page.
+async fn authenticate_in_space(
     state: &AppState,
     headers: &HeaderMap,
     space: &str,

@@ -1,11 +1,11 @@
 //! A patient's grants of read access to a clinician.
 
-use super::{authenticate, check_id, now_ms, small_json, ApiError, ApiResult, AppState};
+use super::{check_id, now_ms, small_json, ApiError, ApiResult, AppState, Authed};
 use crate::storage::Grant;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use pph_protocol::wire::{
     AccessLogResponse, ErrorCode, GrantShareRequest, Role, ShareAccessResponse, ShareResponse,
@@ -18,10 +18,9 @@ const MAX_SHARE_MS: i64 = 366 * 24 * 60 * 60 * 1000;
 
 pub async fn grant(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(patient): Authed,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<ShareResponse>)> {
-    let patient = authenticate(&state, &headers).await?;
     if patient.role != Role::Patient {
         return Err(ApiError::forbidden());
     }
@@ -71,9 +70,8 @@ pub async fn grant(
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(patient): Authed,
 ) -> ApiResult<Json<SharesResponse>> {
-    let patient = authenticate(&state, &headers).await?;
     let shares = state
         .storage
         .grants_by_patient(&patient.id)
@@ -95,9 +93,8 @@ pub async fn list(
 /// Every sitting in which a clinician read this patient's shared records.
 pub async fn access_log(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(patient): Authed,
 ) -> ApiResult<Json<AccessLogResponse>> {
-    let patient = authenticate(&state, &headers).await?;
     let accesses = state
         .storage
         .access_log(&patient.id)
@@ -118,10 +115,9 @@ pub async fn access_log(
 
 pub async fn revoke(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(patient): Authed,
     id: Result<Path<String>, PathRejection>,
 ) -> ApiResult<StatusCode> {
-    let patient = authenticate(&state, &headers).await?;
     let Path(id) = id.map_err(|_| ApiError::invalid("share id must be a UUID"))?;
     check_id("share id", &id)?;
     if !state

@@ -1,11 +1,11 @@
 //! The spaces an account reaches: its own, its groups, and (for a clinician)
 //! the patients' spaces shared with it.
 
-use super::{authenticate, check_id, now_ms, small_json, ApiResult, AppState};
+use super::{check_id, now_ms, small_json, ApiResult, AppState, Authed};
 use crate::storage::SpaceKind;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use pph_protocol::wire::{
     ClinicianAccess, CreateGroupSpaceRequest, SpaceAccess, SpaceEntry, SpacesResponse,
@@ -14,9 +14,8 @@ use std::sync::Arc;
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
 ) -> ApiResult<Json<SpacesResponse>> {
-    let account = authenticate(&state, &headers).await?;
     let mut spaces = Vec::new();
     let now = now_ms();
     for space in state.storage.member_spaces(&account.id).await? {
@@ -75,10 +74,9 @@ pub async fn list(
 
 pub async fn create_group(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authed(account): Authed,
     body: Body,
 ) -> ApiResult<StatusCode> {
-    let account = authenticate(&state, &headers).await?;
     let req: CreateGroupSpaceRequest = small_json(body).await?;
     check_id("space", &req.space)?;
     state

@@ -1,0 +1,86 @@
+//! What a request carries to prove who it is, checked in one place for
+//! every route: a password's authentication key, the secret a sensitive
+//! request asks for again (`verify_secret`, counted like a sign-in), an
+//! account's sealed key pair, and the hash kept of a secret.
+
+use super::{ApiError, ApiResult, AppState};
+use crate::credentials::{hash_password, verify_password};
+use crate::rate_limit::{sign_in_key, SIGN_IN_PER_ACCOUNT};
+use crate::storage::Account;
+use pph_protocol::sealed::AccountKeys;
+use pph_protocol::wire::ErrorCode;
+
+const MIN_PASSWORD: usize = 10;
+const MAX_PASSWORD: usize = 256;
+/// Longest base64 field of a key or envelope: what X25519 and a 32-byte
+/// key sealed with its nonce and tag take, with room.
+const MAX_KEY_TEXT: usize = 256;
+
+pub fn check_password(password: &str) -> ApiResult<()> {
+    let len = password.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&len) {
+        return Err(ApiError::invalid(format!(
+            "password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the signed-in account's password (its authentication key) or
+/// recovery code again, counted like a sign-in: `Forbidden` if it is
+/// neither, and the caller does nothing.
+pub async fn verify_secret(
+    state: &AppState,
+    account: &Account,
+    addr: std::net::IpAddr,
+    secret: String,
+    untouched: &str,
+) -> ApiResult<()> {
+    let key = sign_in_key(&account.email, addr);
+    state.take_attempt(&key, SIGN_IN_PER_ACCOUNT).await?;
+    let recovery = state
+        .storage
+        .account_keys(&account.id)
+        .await?
+        .and_then(|(_, r)| r);
+    let password_hash = account.password_hash.clone();
+    let matches = state
+        .hash(move || {
+            verify_password(&secret, &password_hash)
+                || recovery.is_some_and(|r| verify_password(&secret, &r))
+        })
+        .await?;
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("the password is wrong: {untouched}"),
+        ))
+    }
+}
+
+pub(super) fn check_key_text(field: &str, text: &str) -> ApiResult<()> {
+    let ok = !text.is_empty()
+        && text.len() <= MAX_KEY_TEXT
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "{field} is missing or malformed"
+        )))
+    }
+}
+
+pub fn check_account_keys(keys: &AccountKeys) -> ApiResult<()> {
+    check_key_text("keys.public_key", &keys.public_key)?;
+    check_key_text("keys.by_password", &keys.by_password)?;
+    check_key_text("keys.by_recovery", &keys.by_recovery)
+}
+
+pub fn hash(secret: &str) -> ApiResult<String> {
+    hash_password(secret).map_err(|_| ApiError::new(ErrorCode::Internal, "could not hash"))
+}
