@@ -1101,7 +1101,7 @@ async fn two_party_records_reach_only_their_parties(s: Arc<Storage>) {
     );
 }
 
-async fn bodies(s: &Storage, space: &str, readable: Readable<'_>) -> Vec<String> {
+async fn bodies(s: &Storage, space: &str, readable: Readable) -> Vec<String> {
     s.pull(space, 0, 100, readable)
         .await
         .expect("pull")

@@ -112,32 +112,30 @@ pub struct PullQuery {
     limit: Option<u32>,
 }
 
-/// What of a space an account reads.
-enum Reads {
-    /// Everything (the space's owner, a group's facilitator).
-    All,
-    /// Everything but records between two others (a group member).
-    AsMember,
-    /// These kinds: a clinician's grant of these scopes from this patient,
-    /// every read of which the patient can see.
-    Shared {
-        kinds: Vec<&'static str>,
-        scopes: Vec<Scope>,
-        patient: String,
-    },
+/// A clinician's read of a patient's shared records, which the patient's
+/// access log records.
+struct SharedRead {
+    scopes: Vec<Scope>,
+    patient: String,
 }
 
+/// What of a space an account reads: everything (the space's owner, a
+/// group's facilitator), everything but records between two others (a
+/// group member), or the kinds a patient's grants share with a clinician,
+/// a read the patient then sees.
 async fn reads(
     state: &AppState,
     account: &Account,
     role: Option<GroupRole>,
     space: &str,
-) -> ApiResult<Reads> {
+) -> ApiResult<(Readable, Option<SharedRead>)> {
     // A personal space's one member is its owner, who reads it all.
     match role {
-        Some(GroupRole::Facilitator) => return Ok(Reads::All),
-        Some(GroupRole::Member) if space == account.personal_space => return Ok(Reads::All),
-        Some(GroupRole::Member) => return Ok(Reads::AsMember),
+        Some(GroupRole::Facilitator) => return Ok((Readable::ALL, None)),
+        Some(GroupRole::Member) if space == account.personal_space => {
+            return Ok((Readable::ALL, None))
+        }
+        Some(GroupRole::Member) => return Ok((Readable::member(&account.id), None)),
         None => {}
     }
     let grants = state
@@ -152,11 +150,14 @@ async fn reads(
     let Some(first) = granted.first().filter(|_| !scopes.is_empty()) else {
         return Err(ApiError::forbidden());
     };
-    Ok(Reads::Shared {
-        kinds: scopes.iter().flat_map(|s| s.kinds()).collect(),
-        scopes: scopes.into_iter().collect(),
-        patient: first.grant.patient_account.clone(),
-    })
+    let kinds: Vec<&'static str> = scopes.iter().flat_map(|s| s.kinds()).collect();
+    Ok((
+        Readable::kinds(&kinds),
+        Some(SharedRead {
+            scopes: scopes.into_iter().collect(),
+            patient: first.grant.patient_account.clone(),
+        }),
+    ))
 }
 
 pub async fn pull(
@@ -184,22 +185,14 @@ pub async fn pull(
             "limit must be 1 to {MAX_PULL_LIMIT}"
         )));
     }
-    let reads = reads(&state, &account, role, &space).await?;
-    let readable = match &reads {
-        Reads::All => Readable::ALL,
-        Reads::AsMember => Readable::member(&account.id),
-        Reads::Shared { kinds, .. } => Readable::kinds(kinds),
-    };
+    let (readable, shared) = reads(&state, &account, role, &space).await?;
     // Independent reads, each on its own pooled connection: one wait, not two.
     let (rows, erased) = tokio::try_join!(
         state.storage.pull(&space, since, limit, readable),
         state.storage.erased(&space, since, limit)
     )?;
     let (rows, erased, next, more) = one_page(rows, erased, limit as usize, since);
-    if let Reads::Shared {
-        scopes, patient, ..
-    } = reads
-    {
+    if let Some(SharedRead { scopes, patient }) = shared {
         let access = Access {
             patient_account: patient,
             clinician_account: account.id.clone(),

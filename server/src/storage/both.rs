@@ -264,24 +264,11 @@ impl Storage {
         space: &str,
         since: i64,
         limit: u32,
-        readable: Readable<'_>,
+        readable: Readable,
     ) -> Result<PulledChanges> {
         let space = space.to_owned();
-        let kinds: Option<Vec<String>> = readable
-            .kinds
-            .map(|k| k.iter().map(|s| (*s).to_owned()).collect());
-        let reader = readable.reader.map(str::to_owned);
-        self.read(async move |db| {
-            let kinds: Option<Vec<&str>> = kinds
-                .as_ref()
-                .map(|k| k.iter().map(String::as_str).collect());
-            let readable = Readable {
-                kinds: kinds.as_deref(),
-                reader: reader.as_deref(),
-            };
-            changes::pull(db, &space, since, limit, readable).await
-        })
-        .await
+        self.read(async move |db| changes::pull(db, &space, since, limit, &readable).await)
+            .await
     }
 
     /// Records of `space` erased after `since` (with deleted accounts),

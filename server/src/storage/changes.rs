@@ -304,18 +304,19 @@ pub(crate) async fn pull(
     space: &str,
     since: i64,
     limit: u32,
-    readable: Readable<'_>,
+    readable: &Readable,
 ) -> Result<PulledChanges> {
     let mut page = PulledChanges::for_limit(limit);
     match db {
         Db::Sqlite(conn) => {
             let kinds = readable
                 .kinds
+                .as_ref()
                 .map(serde_json::to_string)
                 .transpose()
                 .map_err(|_| StorageError::Backend("kinds".into()))?;
             let mut stmt = conn.prepare_cached(PULL_SQLITE)?;
-            let mut rows = stmt.query((space, since, limit, kinds, readable.reader))?;
+            let mut rows = stmt.query((space, since, limit, kinds, &readable.reader))?;
             while let Some(r) = rows.next()? {
                 let body = borrowed_text(r, 2)?.unwrap_or_default();
                 page.push(r.get(0)?, borrowed_text(r, 1)?, body);
@@ -323,9 +324,9 @@ pub(crate) async fn pull(
         }
         Db::Postgres(pg) => {
             let limit = i64::from(limit);
-            let kinds = readable.kinds;
-            let params: [&(dyn ToSql + Sync); 5] =
-                [&space, &since, &limit, &kinds, &readable.reader];
+            let kinds = readable.kinds.as_deref();
+            let reader = readable.reader.as_deref();
+            let params: [&(dyn ToSql + Sync); 5] = [&space, &since, &limit, &kinds, &reader];
             // Each row is written into the page as it arrives, while the
             // rest are still on their way, borrowed from its buffer: each
             // body is copied once.

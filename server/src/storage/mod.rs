@@ -174,34 +174,36 @@ pub enum Redeemed {
     Removed,
 }
 
-/// Which changes of a space a pull may serve.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Readable<'a> {
+/// Which changes of a space a pull may serve: the one description of a
+/// reader's view, decided by the API from the caller's standing and used
+/// by the storage's pull.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Readable {
     /// Only these kinds (a clinician's grant); None: every kind.
-    pub kinds: Option<&'a [&'a str]>,
+    pub kinds: Option<Vec<&'static str>>,
     /// Records between two people only where this account is one of them;
     /// None: all of them (a facilitator, the owner of a personal space).
-    pub reader: Option<&'a str>,
+    pub reader: Option<String>,
 }
 
-impl<'a> Readable<'a> {
+impl Readable {
     /// Everything in the space.
-    pub const ALL: Readable<'static> = Readable {
+    pub const ALL: Readable = Readable {
         kinds: None,
         reader: None,
     };
 
-    pub fn kinds(kinds: &'a [&'a str]) -> Self {
+    pub fn kinds(kinds: &[&'static str]) -> Self {
         Readable {
-            kinds: Some(kinds),
+            kinds: Some(kinds.to_vec()),
             reader: None,
         }
     }
 
-    pub fn member(account_id: &'a str) -> Self {
+    pub fn member(account_id: &str) -> Self {
         Readable {
             kinds: None,
-            reader: Some(account_id),
+            reader: Some(account_id.to_owned()),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Spaces and who is in them: group spaces with their facilitators and
 //! members, removals that keep a removed member out, and invite codes.
 
-use super::db::Db;
+use super::db::{Db, Row};
 use super::*;
 
 /// A group space with its creator as facilitator. Run in a write
@@ -85,6 +85,15 @@ pub(crate) async fn member_role(
     .transpose()
 }
 
+/// A member as its row reads: account, name, role in the group.
+fn member(r: &Row) -> Result<Member> {
+    Ok(Member {
+        account_id: r.text(0)?,
+        display_name: r.text(1)?,
+        role: parse_group_role(&r.text(2)?)?,
+    })
+}
+
 /// A space's members, facilitators first, then by name.
 pub(crate) async fn members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>> {
     db.query(
@@ -95,13 +104,7 @@ pub(crate) async fn members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>>
     )
     .await?
     .iter()
-    .map(|r| {
-        Ok(Member {
-            account_id: r.text(0)?,
-            display_name: r.text(1)?,
-            role: parse_group_role(&r.text(2)?)?,
-        })
-    })
+    .map(member)
     .collect()
 }
 
@@ -140,20 +143,14 @@ pub(crate) async fn remove_member(
 /// Accounts removed from a space and not let back, by name.
 pub(crate) async fn removed_members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>> {
     db.query(
-        "SELECT a.id, a.display_name FROM space_removals r
+        "SELECT a.id, a.display_name, CAST('member' AS TEXT) FROM space_removals r
          JOIN accounts a ON a.id = r.account_id
          WHERE r.space = $1 ORDER BY a.display_name, a.id",
         &[space.into()],
     )
     .await?
     .iter()
-    .map(|r| {
-        Ok(Member {
-            account_id: r.text(0)?,
-            display_name: r.text(1)?,
-            role: GroupRole::Member,
-        })
-    })
+    .map(member)
     .collect()
 }
 

@@ -179,7 +179,7 @@ mod tests {
         let pulled = tokio::time::timeout(
             bound,
             storage.db_read(async |db| {
-                super::super::changes::pull(db, "s", 0, 10, Readable::ALL).await
+                super::super::changes::pull(db, "s", 0, 10, &Readable::ALL).await
             }),
         )
         .await
