@@ -3,12 +3,12 @@
 //! into sync; and the core knows every kind of record the authorisation
 //! table lists, and no other; and its lists are sorted through one sort.
 
-use pph_testing::{cycle, import_graphs, ImportGraph};
+use pph_testing::{crate_import_graphs, cycle, ImportGraph};
 use std::collections::BTreeSet;
 use std::path::Path;
 
 fn graphs() -> (ImportGraph, ImportGraph) {
-    import_graphs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+    crate_import_graphs(env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]

@@ -4,11 +4,10 @@
 //! authorisation rules, the sealed values, the HTTP messages) can build on
 //! it.
 
-use pph_testing::{cycle, import_graphs, ImportGraph};
-use std::path::Path;
+use pph_testing::{crate_import_graphs, cycle, ImportGraph};
 
 fn graphs() -> (ImportGraph, ImportGraph) {
-    import_graphs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+    crate_import_graphs(env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]

@@ -4,11 +4,10 @@
 //! it (a rate limit decides, the API answers); and each concern of the
 //! storage is written once over `storage::db`, never against one backend.
 
-use pph_testing::{cycle, import_graphs, ImportGraph};
-use std::path::Path;
+use pph_testing::{crate_import_graphs, cycle, ImportGraph};
 
 fn graphs() -> (ImportGraph, ImportGraph) {
-    import_graphs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+    crate_import_graphs(env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]

@@ -174,3 +174,9 @@ pub fn import_graphs(src: &Path) -> (ImportGraph, ImportGraph) {
     }
     (top, within)
 }
+
+/// `import_graphs` of the crate whose manifest directory is given (each
+/// crate's architecture test passes its own `CARGO_MANIFEST_DIR`).
+pub fn crate_import_graphs(manifest_dir: &str) -> (ImportGraph, ImportGraph) {
+    import_graphs(&Path::new(manifest_dir).join("src"))
+}
