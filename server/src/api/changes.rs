@@ -2,18 +2,14 @@
 //! numbered per space) and pull (paged, filtered to the granted kinds for a
 //! clinician, each change with the account that pushed it).
 
-use super::Authed;
-use super::{
-    authenticate, authenticate_in_space, now_ms, path_space, push_json, ApiError, ApiResult,
-    AppState,
-};
+use super::{now_ms, push_json, ApiError, ApiResult, AppState, Authed, InSpace};
 use crate::storage::{
     Access, Account, GroupRole, IncomingChange, PulledChanges, Readable, StorageError,
 };
 use axum::body::Body;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use pph_protocol::authz::WHOLE_RECORD;
@@ -162,17 +158,13 @@ async fn reads(
 
 pub async fn pull(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    space: Result<Path<String>, PathRejection>,
+    InSpace {
+        account,
+        space,
+        role,
+    }: InSpace,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let space = path_space(space);
-    let (account, role) = match &space {
-        Ok(space) => authenticate_in_space(&state, &headers, space).await?,
-        // A malformed space is named only to a caller who could ask.
-        Err(_) => (authenticate(&state, &headers).await?, None),
-    };
-    let space = space?;
     let Query(query) =
         query.map_err(|_| ApiError::invalid("since and limit must be whole numbers"))?;
     let since = query.since.unwrap_or(0);

@@ -1,11 +1,11 @@
 //! Group membership: invite codes (facilitators make and revoke them, anyone
 //! signed in redeems one), the member list, leaving and removal.
 
-use super::Authed;
-use super::{check_id, now_ms, path_space, small_json, ApiError, ApiResult, AppState};
+use super::{check_id, now_ms, small_json, ApiError, ApiResult, AppState, Authed};
+use super::{Facilitator, InSpace};
 use crate::credentials::code_hash;
 use crate::rate_limit::{invite_key, INVITE_CODES};
-use crate::storage::{Account, GroupRole, Invite, Member, Redeemed};
+use crate::storage::{GroupRole, Invite, Member, Redeemed};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -44,32 +44,19 @@ fn normalise_code(code: &str) -> ApiResult<String> {
     Ok(code)
 }
 
-async fn require_facilitator(state: &AppState, account: &Account, space: &str) -> ApiResult<()> {
-    match state.storage.member_role(space, &account.id).await? {
-        Some(GroupRole::Facilitator) => Ok(()),
-        _ => Err(ApiError::forbidden()),
-    }
-}
-
-/// A space and one of its members, both canonical ids.
-fn path_space_member(
-    path: Result<Path<(String, String)>, PathRejection>,
-) -> ApiResult<(String, String)> {
-    let Path((space, member)) =
-        path.map_err(|_| ApiError::invalid("space and account id required"))?;
-    check_id("space", &space)?;
+/// The member a path names after its space (which `InSpace` checked), a
+/// canonical id.
+fn path_member(path: Result<Path<(String, String)>, PathRejection>) -> ApiResult<String> {
+    let Path((_, member)) = path.map_err(|_| ApiError::invalid("space and account id required"))?;
     check_id("account id", &member)?;
-    Ok((space, member))
+    Ok(member)
 }
 
 pub async fn create_invite(
     State(state): State<Arc<AppState>>,
-    Authed(account): Authed,
-    space: Result<Path<String>, PathRejection>,
+    Facilitator(InSpace { account, space, .. }): Facilitator,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<InviteResponse>)> {
-    let space = path_space(space)?;
-    require_facilitator(&state, &account, &space).await?;
     let req: CreateInviteRequest = small_json(body).await?;
     let now = now_ms();
     if req.expires_at_ms <= now || req.expires_at_ms > now + MAX_INVITE_MS {
@@ -100,13 +87,11 @@ pub async fn create_invite(
 
 pub async fn revoke_invite(
     State(state): State<Arc<AppState>>,
-    Authed(account): Authed,
+    Facilitator(InSpace { space, .. }): Facilitator,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
-    let Path((space, code)) = path.map_err(|_| ApiError::invalid("space and code required"))?;
-    check_id("space", &space)?;
+    let Path((_, code)) = path.map_err(|_| ApiError::invalid("space and code required"))?;
     let code = normalise_code(&code)?;
-    require_facilitator(&state, &account, &space).await?;
     if !state
         .storage
         .revoke_invite(&code_hash(&state.config.secret, &code), &space, now_ms())
@@ -173,13 +158,10 @@ fn entries(members: Vec<Member>) -> MembersResponse {
 
 pub async fn members(
     State(state): State<Arc<AppState>>,
-    Authed(account): Authed,
-    space: Result<Path<String>, PathRejection>,
+    in_space: InSpace,
 ) -> ApiResult<Json<MembersResponse>> {
-    let space = path_space(space)?;
-    if !state.storage.is_member(&space, &account.id).await? {
-        return Err(ApiError::forbidden());
-    }
+    in_space.member_role()?;
+    let space = in_space.space;
     Ok(Json(entries(state.storage.members(&space).await?)))
 }
 
@@ -187,15 +169,19 @@ pub async fn members(
 /// personal space cannot be left.
 pub async fn remove_member(
     State(state): State<Arc<AppState>>,
-    Authed(account): Authed,
+    InSpace {
+        account,
+        space,
+        role,
+    }: InSpace,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
-    let (space, member) = path_space_member(path)?;
+    let member = path_member(path)?;
     if space == account.personal_space {
         return Err(ApiError::forbidden());
     }
-    if member != account.id {
-        require_facilitator(&state, &account, &space).await?;
+    if member != account.id && role != Some(GroupRole::Facilitator) {
+        return Err(ApiError::forbidden());
     }
     if !state
         .storage
@@ -210,22 +196,18 @@ pub async fn remove_member(
 /// Those a facilitator removed, who cannot rejoin until let back.
 pub async fn removed(
     State(state): State<Arc<AppState>>,
-    Authed(account): Authed,
-    space: Result<Path<String>, PathRejection>,
+    Facilitator(InSpace { space, .. }): Facilitator,
 ) -> ApiResult<Json<MembersResponse>> {
-    let space = path_space(space)?;
-    require_facilitator(&state, &account, &space).await?;
     Ok(Json(entries(state.storage.removed_members(&space).await?)))
 }
 
 /// A facilitator lets a removed person join again with an invite code.
 pub async fn readmit(
     State(state): State<Arc<AppState>>,
-    Authed(account): Authed,
+    Facilitator(InSpace { space, .. }): Facilitator,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<StatusCode> {
-    let (space, member) = path_space_member(path)?;
-    require_facilitator(&state, &account, &space).await?;
+    let member = path_member(path)?;
     if !state.storage.readmit(&space, &member).await? {
         return Err(ApiError::new(
             ErrorCode::NotFound,

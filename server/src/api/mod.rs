@@ -3,6 +3,7 @@
 mod accounts;
 mod changes;
 mod error;
+mod extract;
 mod groups;
 mod keys;
 mod secrets;
@@ -11,15 +12,13 @@ mod spaces;
 
 pub use crate::now_ms;
 pub use error::{ApiError, ApiResult};
+pub use extract::{bearer_token, Authed, ClientAddr, Facilitator, InSpace};
 
 use crate::config::ServerConfig;
-use crate::credentials::token_hash;
-use crate::storage::{Account, GroupRole, Storage};
+use crate::storage::Storage;
 use axum::body::Body;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Request};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
@@ -27,7 +26,6 @@ use axum::Router;
 use http_body_util::BodyExt;
 use pph_protocol::wire::{ErrorCode, MAX_PUSH_BYTES};
 use serde::de::DeserializeOwned;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -204,39 +202,6 @@ impl axum::body::HttpBody for LentBody {
     }
 }
 
-/// The address a request came from: the socket's peer, or behind a
-/// trusted proxy the last address it appended to `X-Forwarded-For`.
-pub struct ClientAddr(pub IpAddr);
-
-impl FromRequestParts<Arc<AppState>> for ClientAddr {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        if state.config.trust_forwarded_for {
-            // Only the last entry: the one the proxy itself appended.
-            let entries: Vec<&str> = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .collect();
-            let forwarded = entries.last().and_then(|a| a.trim().parse::<IpAddr>().ok());
-            if let Some(addr) = forwarded {
-                return Ok(ClientAddr(addr));
-            }
-        }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        Ok(ClientAddr(peer))
-    }
-}
-
 /// Reads a body of at most `limit` bytes and parses it as JSON of type T.
 /// A longer body is refused, but read on (up to 4 × `limit`, discarded) so
 /// the client is still listening when the refusal arrives; past that the
@@ -284,55 +249,6 @@ pub async fn push_json<T: DeserializeOwned>(body: Body) -> ApiResult<T> {
     json_body(body, MAX_PUSH_BYTES).await
 }
 
-/// The account behind the request's bearer token, declared in the
-/// signature of every handler that needs one (before its path and body, so
-/// a caller without a live token learns nothing of either): 401 otherwise.
-pub struct Authed(pub Account);
-
-impl FromRequestParts<Arc<AppState>> for Authed {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        authenticate(state, &parts.headers).await.map(Authed)
-    }
-}
-
-/// The account behind the request's bearer token.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Account> {
-    let token = bearer_token(headers).ok_or_else(ApiError::unauthorized)?;
-    state
-        .storage
-        .account_for_token(&token_hash(token))
-        .await?
-        .ok_or_else(ApiError::unauthorized)
-}
-
-/// The account behind the request's bearer token and its role in `space`
-/// (a canonical id), in one read: what a pull asks before its page.
-async fn authenticate_in_space(
-    state: &AppState,
-    headers: &HeaderMap,
-    space: &str,
-) -> ApiResult<(Account, Option<GroupRole>)> {
-    let token = bearer_token(headers).ok_or_else(ApiError::unauthorized)?;
-    state
-        .storage
-        .account_in_space(&token_hash(token), space)
-        .await?
-        .ok_or_else(ApiError::unauthorized)
-}
-
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .filter(|t| !t.is_empty() && t.len() <= 200)
-}
-
 /// Ids are UUIDs in their canonical spelling (lower case, hyphenated), so
 /// one id never passes as several; anything else is refused by name.
 pub fn check_id(field: &str, value: &str) -> ApiResult<()> {
@@ -343,13 +259,6 @@ pub fn check_id(field: &str, value: &str) -> ApiResult<()> {
             "{field} must be a UUID in lower-case hyphenated form"
         )))
     }
-}
-
-/// The space a path names, a canonical id.
-pub fn path_space(space: Result<Path<String>, PathRejection>) -> ApiResult<String> {
-    let Path(space) = space.map_err(|_| ApiError::invalid("space must be a UUID"))?;
-    check_id("space", &space)?;
-    Ok(space)
 }
 
 /// Required text of at most `max` characters, without control characters

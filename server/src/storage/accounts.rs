@@ -16,7 +16,7 @@ fn account(row: &Row) -> Result<Account> {
         id: row.text(0)?,
         email: row.text(1)?,
         display_name: row.text(2)?,
-        role: parse_role(&row.text(3)?)?,
+        role: parse_name(&row.text(3)?, "accounts.role")?,
         personal_space: row.text(4)?,
         password_hash: row.text(5)?,
         created_ms: row.int(6)?,
@@ -34,7 +34,7 @@ pub(crate) async fn create_account(db: &mut Db<'_>, a: &Account) -> Result<()> {
             (&a.id).into(),
             (&a.email).into(),
             (&a.display_name).into(),
-            role_name(a.role).into(),
+            (&name_of(&a.role)).into(),
             (&a.personal_space).into(),
             (&a.password_hash).into(),
             a.created_ms.into(),
@@ -45,7 +45,7 @@ pub(crate) async fn create_account(db: &mut Db<'_>, a: &Account) -> Result<()> {
         "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
         &[
             (&a.personal_space).into(),
-            SpaceKind::Personal.name().into(),
+            (&name_of(&SpaceKind::Personal)).into(),
             (&a.id).into(),
         ],
     )
@@ -156,7 +156,9 @@ pub(crate) async fn account_in_space(
     let role = row.opt_text(7)?;
     Ok(Some((
         account(&row)?,
-        role.as_deref().map(parse_group_role).transpose()?,
+        role.as_deref()
+            .map(|r| parse_name(r, "space_members.role"))
+            .transpose()?,
     )))
 }
 

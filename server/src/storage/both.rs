@@ -13,6 +13,110 @@ use super::sqlite::SqliteStorage;
 use super::*;
 use std::path::Path;
 
+/// Writes `Storage`'s methods that run one statement function of a concern
+/// module: `read`/`write name(args) -> T = module::function;`.
+macro_rules! methods {
+    ($(
+        $(#[$doc:meta])*
+        $mode:ident $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty = $f:path;
+    )*) => {
+        impl Storage {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self, $($arg: $ty),*) -> Result<$out> {
+                    $(let $arg = Carried::carry($arg);)*
+                    self.$mode(async move |db| $f(db, $(Lent::lent(&$arg)),*).await)
+                        .await
+                }
+            )*
+        }
+    };
+}
+
+/// An argument copied onto the backend's task: the backends run a method's
+/// statements there, so they can borrow nothing from the caller.
+trait Carried {
+    type Owned: Send + 'static;
+    fn carry(self) -> Self::Owned;
+}
+
+/// How a statement function borrows back a carried argument.
+trait Lent<'a> {
+    type Out;
+    fn lent(&'a self) -> Self::Out;
+}
+
+/// A carried value a statement function takes by reference.
+struct By<T>(T);
+
+impl Carried for &str {
+    type Owned = String;
+    fn carry(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl<T: Clone + Send + 'static> Carried for &[T] {
+    type Owned = Vec<T>;
+    fn carry(self) -> Vec<T> {
+        self.to_vec()
+    }
+}
+
+impl<T: Clone + Send + 'static> Carried for &T {
+    type Owned = By<T>;
+    fn carry(self) -> By<T> {
+        By(self.clone())
+    }
+}
+
+impl Carried for Readable {
+    type Owned = By<Readable>;
+    fn carry(self) -> By<Readable> {
+        By(self)
+    }
+}
+
+impl<'a> Lent<'a> for String {
+    type Out = &'a str;
+    fn lent(&'a self) -> &'a str {
+        self
+    }
+}
+
+impl<'a, T: 'a> Lent<'a> for Vec<T> {
+    type Out = &'a [T];
+    fn lent(&'a self) -> &'a [T] {
+        self
+    }
+}
+
+impl<'a, T: 'a> Lent<'a> for By<T> {
+    type Out = &'a T;
+    fn lent(&'a self) -> &'a T {
+        &self.0
+    }
+}
+
+/// Numbers are copied both ways.
+macro_rules! copied {
+    ($($t:ty),*) => {$(
+        impl Carried for $t {
+            type Owned = $t;
+            fn carry(self) -> $t {
+                self
+            }
+        }
+        impl Lent<'_> for $t {
+            type Out = $t;
+            fn lent(&self) -> $t {
+                *self
+            }
+        }
+    )*};
+}
+copied!(i64, u32);
+
 pub struct Storage {
     backend: Backend,
 }
@@ -73,174 +177,6 @@ impl Storage {
         }
     }
 
-    /// The highest schema step applied.
-    pub async fn schema_version(&self) -> Result<i64> {
-        self.read(async move |db| schema::schema_version(db).await)
-            .await
-    }
-
-    /// Stores the account with its personal space, of which it is the only
-    /// member. `Conflict` if the email or space id is taken.
-    pub async fn create_account(&self, account: &Account) -> Result<()> {
-        let account = account.clone();
-        self.write(async move |db| accounts::create_account(db, &account).await)
-            .await
-    }
-
-    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
-        let email = email.to_owned();
-        self.read(async move |db| accounts::account_by_email(db, &email).await)
-            .await
-    }
-
-    pub async fn add_token(
-        &self,
-        token_hash: &str,
-        account_id: &str,
-        device: &DeviceName,
-        now_ms: i64,
-    ) -> Result<()> {
-        let (token_hash, account_id, device) =
-            (token_hash.to_owned(), account_id.to_owned(), device.clone());
-        self.write(async move |db| {
-            accounts::add_token(db, &token_hash, &account_id, &device, now_ms).await
-        })
-        .await
-    }
-
-    /// The account's devices by node, each with the name it gave last.
-    pub async fn device_names(&self, account_id: &str) -> Result<Vec<DeviceName>> {
-        let account_id = account_id.to_owned();
-        self.read(async move |db| accounts::device_names(db, &account_id).await)
-            .await
-    }
-
-    /// The account behind a live (not revoked) token.
-    pub async fn account_for_token(&self, token_hash: &str) -> Result<Option<Account>> {
-        let token_hash = token_hash.to_owned();
-        self.read(async move |db| accounts::account_for_token(db, &token_hash).await)
-            .await
-    }
-
-    /// The account behind a live token with its role in `space` (None when
-    /// not a member), in one read: what a pull asks before its page.
-    pub async fn account_in_space(
-        &self,
-        token_hash: &str,
-        space: &str,
-    ) -> Result<Option<(Account, Option<GroupRole>)>> {
-        let (token_hash, space) = (token_hash.to_owned(), space.to_owned());
-        self.read(async move |db| accounts::account_in_space(db, &token_hash, &space).await)
-            .await
-    }
-
-    pub async fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<()> {
-        let token_hash = token_hash.to_owned();
-        self.write(async move |db| accounts::revoke_token(db, &token_hash, now_ms).await)
-            .await
-    }
-
-    /// A group space with its creator as facilitator. `Conflict` if taken.
-    pub async fn create_group_space(&self, space: &str, owner: &str) -> Result<()> {
-        let (space, owner) = (space.to_owned(), owner.to_owned());
-        self.write(async move |db| spaces::create_group_space(db, &space, &owner).await)
-            .await
-    }
-
-    pub async fn add_member(&self, space: &str, account_id: &str) -> Result<()> {
-        let (space, account_id) = (space.to_owned(), account_id.to_owned());
-        self.write(async move |db| spaces::add_member(db, &space, &account_id).await)
-            .await
-    }
-
-    pub async fn is_member(&self, space: &str, account_id: &str) -> Result<bool> {
-        let (space, account_id) = (space.to_owned(), account_id.to_owned());
-        self.read(async move |db| spaces::is_member(db, &space, &account_id).await)
-            .await
-    }
-
-    /// The spaces the account is a member of, by id.
-    pub async fn member_spaces(&self, account_id: &str) -> Result<Vec<SpaceInfo>> {
-        let account_id = account_id.to_owned();
-        self.read(async move |db| spaces::member_spaces(db, &account_id).await)
-            .await
-    }
-
-    /// The account's role in a group space; None if not a member.
-    pub async fn member_role(&self, space: &str, account_id: &str) -> Result<Option<GroupRole>> {
-        let (space, account_id) = (space.to_owned(), account_id.to_owned());
-        self.read(async move |db| spaces::member_role(db, &space, &account_id).await)
-            .await
-    }
-
-    /// A space's members, facilitators first, then by name.
-    pub async fn members(&self, space: &str) -> Result<Vec<Member>> {
-        let space = space.to_owned();
-        self.read(async move |db| spaces::members(db, &space).await)
-            .await
-    }
-
-    /// Ends a membership; false if there was none. Removed by someone else
-    /// (a facilitator), the account cannot rejoin until readmitted.
-    pub async fn remove_member(
-        &self,
-        space: &str,
-        account_id: &str,
-        removed_by: &str,
-        now_ms: i64,
-    ) -> Result<bool> {
-        let (space, account_id, removed_by) = (
-            space.to_owned(),
-            account_id.to_owned(),
-            removed_by.to_owned(),
-        );
-        self.write(async move |db| {
-            spaces::remove_member(db, &space, &account_id, &removed_by, now_ms).await
-        })
-        .await
-    }
-
-    /// Accounts removed from a space and not let back, by name.
-    pub async fn removed_members(&self, space: &str) -> Result<Vec<Member>> {
-        let space = space.to_owned();
-        self.read(async move |db| spaces::removed_members(db, &space).await)
-            .await
-    }
-
-    /// Lets a removed account join again with a code; false if it was not
-    /// removed.
-    pub async fn readmit(&self, space: &str, account_id: &str) -> Result<bool> {
-        let (space, account_id) = (space.to_owned(), account_id.to_owned());
-        self.write(async move |db| spaces::readmit(db, &space, &account_id).await)
-            .await
-    }
-
-    pub async fn create_invite(&self, invite: &Invite) -> Result<()> {
-        let invite = invite.clone();
-        self.write(async move |db| spaces::create_invite(db, &invite).await)
-            .await
-    }
-
-    /// Revokes an invite of this space; false if there is none.
-    pub async fn revoke_invite(&self, code_hash: &str, space: &str, now_ms: i64) -> Result<bool> {
-        let (code_hash, space) = (code_hash.to_owned(), space.to_owned());
-        self.write(async move |db| spaces::revoke_invite(db, &code_hash, &space, now_ms).await)
-            .await
-    }
-
-    /// Joins the account to the invite's space if the invite is live at
-    /// `now_ms` and the account was not removed from it.
-    pub async fn redeem_invite(
-        &self,
-        code_hash: &str,
-        account_id: &str,
-        now_ms: i64,
-    ) -> Result<Redeemed> {
-        let (code_hash, account_id) = (code_hash.to_owned(), account_id.to_owned());
-        self.write(async move |db| spaces::redeem_invite(db, &code_hash, &account_id, now_ms).await)
-            .await
-    }
-
     /// Judges the push by `author` against the authorisation table
     /// (`judge_push`) and, if nothing is refused, stores each change not
     /// already stored, numbering it next in its space, and records the
@@ -255,28 +191,6 @@ impl Storage {
         self.write(async move |db| changes::push(db, &author, &changes).await)
             .await?
             .map_err(PushError::Refused)
-    }
-
-    /// Up to `limit` changes of `space` after `since`, in sequence order,
-    /// only those `readable` allows, never those of hidden records.
-    pub async fn pull(
-        &self,
-        space: &str,
-        since: i64,
-        limit: u32,
-        readable: Readable,
-    ) -> Result<PulledChanges> {
-        let space = space.to_owned();
-        self.read(async move |db| changes::pull(db, &space, since, limit, &readable).await)
-            .await
-    }
-
-    /// Records of `space` erased after `since` (with deleted accounts),
-    /// in sequence order, up to `limit`.
-    pub async fn erased(&self, space: &str, since: i64, limit: u32) -> Result<Vec<ErasedRecord>> {
-        let space = space.to_owned();
-        self.read(async move |db| changes::erased(db, &space, since, limit).await)
-            .await
     }
 
     /// Deletes the account and everything of it as `deletion::plan` says,
@@ -294,148 +208,106 @@ impl Storage {
         }
         Ok(receipt)
     }
+}
 
+// Every other method is one statement function of a concern module, run on
+// a reader or in a write transaction; its arguments are carried onto the
+// backend's task (`Carried`) and lent back to the function (`Lent`).
+methods! {
+    /// The highest schema step applied.
+    read schema_version() -> i64 = schema::schema_version;
+    /// Stores the account with its personal space, of which it is the only
+    /// member. `Conflict` if the email or space id is taken.
+    write create_account(account: &Account) -> () = accounts::create_account;
+    read account_by_email(email: &str) -> Option<Account> = accounts::account_by_email;
+    write add_token(token_hash: &str, account_id: &str, device: &DeviceName, now_ms: i64)
+        -> () = accounts::add_token;
+    /// The account's devices by node, each with the name it gave last.
+    read device_names(account_id: &str) -> Vec<DeviceName> = accounts::device_names;
+    /// The account behind a live (not revoked) token.
+    read account_for_token(token_hash: &str) -> Option<Account> = accounts::account_for_token;
+    /// The account behind a live token with its role in `space` (None when
+    /// not a member), in one read: what a pull asks before its page.
+    read account_in_space(token_hash: &str, space: &str)
+        -> Option<(Account, Option<GroupRole>)> = accounts::account_in_space;
+    write revoke_token(token_hash: &str, now_ms: i64) -> () = accounts::revoke_token;
+    /// A group space with its creator as facilitator. `Conflict` if taken.
+    write create_group_space(space: &str, owner: &str) -> () = spaces::create_group_space;
+    write add_member(space: &str, account_id: &str) -> () = spaces::add_member;
+    read is_member(space: &str, account_id: &str) -> bool = spaces::is_member;
+    /// The spaces the account is a member of, by id.
+    read member_spaces(account_id: &str) -> Vec<SpaceInfo> = spaces::member_spaces;
+    /// The account's role in a group space; None if not a member.
+    read member_role(space: &str, account_id: &str) -> Option<GroupRole> = spaces::member_role;
+    /// A space's members, facilitators first, then by name.
+    read members(space: &str) -> Vec<Member> = spaces::members;
+    /// Ends a membership; false if there was none. Removed by someone else
+    /// (a facilitator), the account cannot rejoin until readmitted.
+    write remove_member(space: &str, account_id: &str, removed_by: &str, now_ms: i64)
+        -> bool = spaces::remove_member;
+    /// Accounts removed from a space and not let back, by name.
+    read removed_members(space: &str) -> Vec<Member> = spaces::removed_members;
+    /// Lets a removed account join again with a code; false if it was not
+    /// removed.
+    write readmit(space: &str, account_id: &str) -> bool = spaces::readmit;
+    write create_invite(invite: &Invite) -> () = spaces::create_invite;
+    /// Revokes an invite of this space; false if there is none.
+    write revoke_invite(code_hash: &str, space: &str, now_ms: i64) -> bool = spaces::revoke_invite;
+    /// Joins the account to the invite's space if the invite is live at
+    /// `now_ms` and the account was not removed from it.
+    write redeem_invite(code_hash: &str, account_id: &str, now_ms: i64)
+        -> Redeemed = spaces::redeem_invite;
+    /// Up to `limit` changes of `space` after `since`, in sequence order,
+    /// only those `readable` allows, never those of hidden records.
+    read pull(space: &str, since: i64, limit: u32, readable: Readable)
+        -> PulledChanges = changes::pull;
+    /// Records of `space` erased after `since` (with deleted accounts),
+    /// in sequence order, up to `limit`.
+    read erased(space: &str, since: i64, limit: u32) -> Vec<ErasedRecord> = changes::erased;
     /// The tables holding a row in which `needle` appears (in any column):
     /// how a deletion is checked, and how an operator audits one.
-    pub async fn tables_naming(&self, needle: &str) -> Result<Vec<String>> {
-        let needle = needle.to_owned();
-        self.read(async move |db| departure::tables_naming(db, &needle).await)
-            .await
-    }
-
-    pub async fn create_grant(&self, grant: &Grant) -> Result<()> {
-        let grant = grant.clone();
-        self.write(async move |db| shares::create_grant(db, &grant).await)
-            .await
-    }
-
+    read tables_naming(needle: &str) -> Vec<String> = departure::tables_naming;
+    write create_grant(grant: &Grant) -> () = shares::create_grant;
     /// Revokes one of the patient's grants; false if it is not theirs.
-    pub async fn revoke_grant(&self, id: &str, patient_account: &str, now_ms: i64) -> Result<bool> {
-        let (id, patient) = (id.to_owned(), patient_account.to_owned());
-        self.write(async move |db| shares::revoke_grant(db, &id, &patient, now_ms).await)
-            .await
-    }
-
-    pub async fn grants_by_patient(&self, patient_account: &str) -> Result<Vec<PatientGrant>> {
-        let patient = patient_account.to_owned();
-        self.read(async move |db| shares::grants_by_patient(db, &patient).await)
-            .await
-    }
-
+    write revoke_grant(id: &str, patient_account: &str, now_ms: i64) -> bool = shares::revoke_grant;
+    read grants_by_patient(patient_account: &str) -> Vec<PatientGrant> = shares::grants_by_patient;
     /// The clinician's grants neither revoked nor expired at `now_ms`.
-    pub async fn live_grants_for_clinician(
-        &self,
-        clinician_account: &str,
-        now_ms: i64,
-    ) -> Result<Vec<ClinicianGrant>> {
-        let clinician = clinician_account.to_owned();
-        self.read(async move |db| shares::live_grants_for_clinician(db, &clinician, now_ms).await)
-            .await
-    }
-
+    read live_grants_for_clinician(clinician_account: &str, now_ms: i64)
+        -> Vec<ClinicianGrant> = shares::live_grants_for_clinician;
     /// Logs a clinician's pull: it extends the same clinician's last sitting
     /// on the same scopes if that ended within `ACCESS_SITTING_MS`, else
     /// starts one.
-    pub async fn record_access(&self, access: &Access) -> Result<()> {
-        let access = access.clone();
-        self.write(async move |db| shares::record_access(db, &access).await)
-            .await
-    }
-
+    write record_access(access: &Access) -> () = shares::record_access;
     /// Every sitting in which a clinician read the patient's records,
     /// newest first.
-    pub async fn access_log(&self, patient_account: &str) -> Result<Vec<AccessEntry>> {
-        let patient = patient_account.to_owned();
-        self.read(async move |db| shares::access_log(db, &patient).await)
-            .await
-    }
-
+    read access_log(patient_account: &str) -> Vec<AccessEntry> = shares::access_log;
     /// Counts an attempt under `key` in a window of `window_ms`, in one
     /// atomic step however many servers share the database; Some(ms to
     /// wait) when this attempt is over `max` and must be refused.
-    pub async fn take_attempt(
-        &self,
-        key: &str,
-        now_ms: i64,
-        window_ms: i64,
-        max: u32,
-    ) -> Result<Option<i64>> {
-        let key = key.to_owned();
-        self.write(async move |db| attempts::take(db, &key, now_ms, window_ms, max).await)
-            .await
-    }
-
+    write take_attempt(key: &str, now_ms: i64, window_ms: i64, max: u32)
+        -> Option<i64> = attempts::take;
     /// Gives back one attempt (one that succeeded and should not count).
-    pub async fn refund_attempt(&self, key: &str) -> Result<()> {
-        let key = key.to_owned();
-        self.write(async move |db| attempts::refund(db, &key).await)
-            .await
-    }
-
+    write refund_attempt(key: &str) -> () = attempts::refund;
     /// Forgets every attempt under `key`.
-    pub async fn clear_attempts(&self, key: &str) -> Result<()> {
-        let key = key.to_owned();
-        self.write(async move |db| attempts::clear(db, &key).await)
-            .await
-    }
-
+    write clear_attempts(key: &str) -> () = attempts::clear;
     /// Drops counters whose window ended before `before_ms`.
-    pub async fn sweep_attempts(&self, before_ms: i64) -> Result<()> {
-        self.write(async move |db| attempts::sweep(db, before_ms).await)
-            .await
-    }
-
+    write sweep_attempts(before_ms: i64) -> () = attempts::sweep;
     /// Keeps the account's key pair as its device sealed it, with the
     /// hashes of the password's and recovery code's authentication keys
     /// where they change (None: unchanged). With `only_if_none`, false and
     /// nothing written if the account has keys already.
-    pub async fn set_account_keys(&self, update: &KeysUpdate) -> Result<bool> {
-        let update = update.clone();
-        self.write(async move |db| keys::set_account_keys(db, &update).await)
-            .await
-    }
-
+    write set_account_keys(update: &KeysUpdate) -> bool = keys::set_account_keys;
     /// The account's sealed keys and its recovery code's hash.
-    pub async fn account_keys(
-        &self,
-        account_id: &str,
-    ) -> Result<Option<(AccountKeys, Option<String>)>> {
-        let id = account_id.to_owned();
-        self.read(async move |db| keys::account_keys(db, &id).await)
-            .await
-    }
-
+    read account_keys(account_id: &str)
+        -> Option<(AccountKeys, Option<String>)> = keys::account_keys;
     /// Public keys of these accounts (those that have one).
-    pub async fn public_keys(&self, accounts: &[String]) -> Result<Vec<(String, String)>> {
-        let accounts = accounts.to_vec();
-        self.read(async move |db| keys::public_keys(db, &accounts).await)
-            .await
-    }
-
+    read public_keys(accounts: &[String]) -> Vec<(String, String)> = keys::public_keys;
     /// Stores envelopes (again: ignored) in one transaction; `Conflict`,
     /// storing nothing, if an epoch in `creates` has an envelope already.
-    pub async fn put_envelopes(
-        &self,
-        envelopes: &[Envelope],
-        creates: &[EpochRef],
-        now_ms: i64,
-    ) -> Result<()> {
-        let (envelopes, creates) = (envelopes.to_vec(), creates.to_vec());
-        self.write(async move |db| keys::put_envelopes(db, &envelopes, &creates, now_ms).await)
-            .await
-    }
-
+    write put_envelopes(envelopes: &[Envelope], creates: &[EpochRef], now_ms: i64)
+        -> () = keys::put_envelopes;
     /// Every envelope wrapped to the account.
-    pub async fn envelopes_for(&self, recipient: &str) -> Result<Vec<Envelope>> {
-        let recipient = recipient.to_owned();
-        self.read(async move |db| keys::envelopes_for(db, &recipient).await)
-            .await
-    }
-
+    read envelopes_for(recipient: &str) -> Vec<Envelope> = keys::envelopes_for;
     /// Each epoch of each key of a space, with the accounts it was wrapped to.
-    pub async fn epoch_recipients(&self, space: &str) -> Result<Vec<EpochRecipients>> {
-        let space = space.to_owned();
-        self.read(async move |db| keys::epoch_recipients(db, &space).await)
-            .await
-    }
+    read epoch_recipients(space: &str) -> Vec<EpochRecipients> = keys::epoch_recipients;
 }

@@ -99,9 +99,12 @@ async fn judge_in(
             }
         }
         let facts = WriterInSpace {
-            kind: parse_space_kind(&r.text(0)?)?,
+            kind: parse_name(&r.text(0)?, "spaces.kind")?,
             owner,
-            role: role.as_deref().map(parse_group_role).transpose()?,
+            role: role
+                .as_deref()
+                .map(|r| parse_name(r, "space_members.role"))
+                .transpose()?,
             shared,
         };
         spaces.insert(space.to_owned(), facts);

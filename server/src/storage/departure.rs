@@ -44,7 +44,7 @@ pub(crate) async fn delete_account(db: &mut Db<'_>, id: &str) -> Result<Option<A
             .query(deletion::OTHER_MEMBERS, &[(&space).into(), id.into()])
             .await?
             .iter()
-            .map(|r| Ok((r.text(0)?, parse_group_role(&r.text(1)?)?)))
+            .map(|r| Ok((r.text(0)?, parse_name(&r.text(1)?, "space_members.role")?)))
             .collect::<Result<_>>()?;
         let naming = db
             .query(deletion::NAMING_RECORDS, &[(&space).into(), id.into()])

@@ -25,6 +25,7 @@ pub use pph_protocol::kinds::SpaceKind;
 pub use pulled::PulledChanges;
 pub use schema::latest_version;
 
+use pph_protocol::codes;
 use pph_protocol::sealed::{AccountKeys, Envelope, EpochRecipients, EpochRef};
 pub use pph_protocol::wire::GroupRole;
 use pph_protocol::wire::{
@@ -228,67 +229,27 @@ pub struct KeysUpdate {
     pub only_if_none: bool,
 }
 
-pub(crate) fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Patient => "patient",
-        Role::Clinician => "clinician",
-    }
+/// An enum value as its column holds it: its name on the wire
+/// (`pph_protocol::codes`), so the relay and the devices spell it alike.
+pub(crate) fn name_of<T: serde::Serialize>(value: &T) -> String {
+    codes::code(value)
 }
 
-pub(crate) fn parse_role(name: &str) -> Result<Role> {
-    match name {
-        "patient" => Ok(Role::Patient),
-        "clinician" => Ok(Role::Clinician),
-        _ => Err(StorageError::Backend("unknown role in accounts".into())),
-    }
+/// The value a column names; a name the wire does not know is a backend
+/// error naming the column, never the value.
+pub(crate) fn parse_name<T: serde::de::DeserializeOwned>(name: &str, column: &str) -> Result<T> {
+    codes::parse(name).ok_or_else(|| StorageError::Backend(format!("unknown name in {column}")))
 }
 
+/// Scopes as `shares.scopes` and `access_log.scopes` hold them: names
+/// joined by commas.
 pub(crate) fn scopes_text(scopes: &[Scope]) -> String {
-    scopes
-        .iter()
-        .map(|s| scope_name(*s))
-        .collect::<Vec<_>>()
-        .join(",")
+    scopes.iter().map(codes::code).collect::<Vec<_>>().join(",")
 }
 
 pub(crate) fn parse_scopes(text: &str) -> Result<Vec<Scope>> {
     text.split(',')
         .filter(|s| !s.is_empty())
-        .map(|name| {
-            Scope::ALL
-                .into_iter()
-                .find(|s| scope_name(*s) == name)
-                .ok_or_else(|| StorageError::Backend("unknown scope in shares".into()))
-        })
+        .map(|name| parse_name(name, "scopes"))
         .collect()
-}
-
-fn scope_name(scope: Scope) -> &'static str {
-    match scope {
-        Scope::CarePlan => "care_plan",
-        Scope::Diary => "diary",
-        Scope::Questionnaires => "questionnaires",
-        Scope::Budget => "budget",
-    }
-}
-
-pub(crate) fn group_role_name(role: GroupRole) -> &'static str {
-    match role {
-        GroupRole::Member => "member",
-        GroupRole::Facilitator => "facilitator",
-    }
-}
-
-pub(crate) fn parse_group_role(name: &str) -> Result<GroupRole> {
-    match name {
-        "member" => Ok(GroupRole::Member),
-        "facilitator" => Ok(GroupRole::Facilitator),
-        _ => Err(StorageError::Backend(
-            "unknown role in space_members".into(),
-        )),
-    }
-}
-
-pub(crate) fn parse_space_kind(name: &str) -> Result<SpaceKind> {
-    SpaceKind::parse(name).ok_or_else(|| StorageError::Backend("unknown kind in spaces".into()))
 }

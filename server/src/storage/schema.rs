@@ -85,7 +85,12 @@ async fn backfill_authors(db: &mut Db<'_>) -> Result<()> {
         .query("SELECT id, kind, owner FROM spaces", &[])
         .await?
         .iter()
-        .map(|r| Ok((r.text(0)?, (parse_space_kind(&r.text(1)?)?, r.text(2)?))))
+        .map(|r| {
+            Ok((
+                r.text(0)?,
+                (parse_name(&r.text(1)?, "spaces.kind")?, r.text(2)?),
+            ))
+        })
         .collect::<Result<HashMap<_, _>>>()?;
     let changes = db
         .query(

@@ -9,7 +9,11 @@ use super::*;
 pub(crate) async fn create_group_space(db: &mut Db<'_>, space: &str, owner: &str) -> Result<()> {
     db.execute(
         "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
-        &[space.into(), SpaceKind::Group.name().into(), owner.into()],
+        &[
+            space.into(),
+            (&name_of(&SpaceKind::Group)).into(),
+            owner.into(),
+        ],
     )
     .await?;
     db.execute(
@@ -17,7 +21,7 @@ pub(crate) async fn create_group_space(db: &mut Db<'_>, space: &str, owner: &str
         &[
             space.into(),
             owner.into(),
-            group_role_name(GroupRole::Facilitator).into(),
+            (&name_of(&GroupRole::Facilitator)).into(),
         ],
     )
     .await?;
@@ -58,7 +62,7 @@ pub(crate) async fn member_spaces(db: &mut Db<'_>, account_id: &str) -> Result<V
         if out.last().is_none_or(|last| last.id != id) {
             out.push(SpaceInfo {
                 id,
-                kind: parse_space_kind(&r.text(1)?)?,
+                kind: parse_name(&r.text(1)?, "spaces.kind")?,
                 owner: r.text(2)?,
                 facilitators: Vec::new(),
             });
@@ -81,7 +85,7 @@ pub(crate) async fn member_role(
         &[space.into(), account_id.into()],
     )
     .await?
-    .map(|r| parse_group_role(&r.text(0)?))
+    .map(|r| parse_name(&r.text(0)?, "space_members.role"))
     .transpose()
 }
 
@@ -90,7 +94,7 @@ fn member(r: &Row) -> Result<Member> {
     Ok(Member {
         account_id: r.text(0)?,
         display_name: r.text(1)?,
-        role: parse_group_role(&r.text(2)?)?,
+        role: parse_name(&r.text(2)?, "space_members.role")?,
     })
 }
 

@@ -1,0 +1,156 @@
+//! What handlers need before they start, declared in their signatures as
+//! axum extractors: the account behind the bearer token (`Authed`), that
+//! account in the space the path names (`InSpace`), or as one of its
+//! facilitators (`Facilitator`), and the address a request came from
+//! (`ClientAddr`). Each is decided before the handler reads its path's
+//! other parts or its body, so a caller without a live token learns nothing
+//! of either.
+
+use super::{ApiError, ApiResult, AppState};
+use crate::credentials::token_hash;
+use crate::storage::{Account, GroupRole};
+use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+/// The account behind the request's bearer token: 401 otherwise.
+pub struct Authed(pub Account);
+
+impl FromRequestParts<Arc<AppState>> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(state, &parts.headers).await.map(Authed)
+    }
+}
+
+/// The account behind the bearer token, the space the path's `{space}`
+/// names (a canonical id) and the account's role in it (None: not a
+/// member; a clinician's grant, say, may still let it read), all in one
+/// read. 401 without a live token; a malformed space is named (400) only
+/// to a caller with one.
+pub struct InSpace {
+    pub account: Account,
+    pub space: String,
+    pub role: Option<GroupRole>,
+}
+
+impl InSpace {
+    /// The role, for a member; 403 for anyone else.
+    pub fn member_role(&self) -> ApiResult<GroupRole> {
+        self.role.ok_or_else(ApiError::forbidden)
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for InSpace {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(&parts.headers)
+            .ok_or_else(ApiError::unauthorized)?
+            .to_owned();
+        let space = RawPathParams::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|params| {
+                params
+                    .iter()
+                    .find(|(name, _)| *name == "space")
+                    .map(|(_, value)| value.to_owned())
+            })
+            .filter(|space| pph_protocol::ids::is_canonical(space));
+        let Some(space) = space else {
+            authenticate(state, &parts.headers).await?;
+            return Err(ApiError::invalid(
+                "space must be a UUID in lower-case hyphenated form",
+            ));
+        };
+        let (account, role) = state
+            .storage
+            .account_in_space(&token_hash(&token), &space)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(InSpace {
+            account,
+            space,
+            role,
+        })
+    }
+}
+
+/// A facilitator of the space the path names: 403 for anyone else.
+pub struct Facilitator(pub InSpace);
+
+impl FromRequestParts<Arc<AppState>> for Facilitator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let in_space = InSpace::from_request_parts(parts, state).await?;
+        match in_space.role {
+            Some(GroupRole::Facilitator) => Ok(Facilitator(in_space)),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+}
+
+/// The account behind the request's bearer token.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Account> {
+    let token = bearer_token(headers).ok_or_else(ApiError::unauthorized)?;
+    state
+        .storage
+        .account_for_token(&token_hash(token))
+        .await?
+        .ok_or_else(ApiError::unauthorized)
+}
+
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|t| !t.is_empty() && t.len() <= 200)
+}
+
+/// The address a request came from: the socket's peer, or behind a
+/// trusted proxy the last address it appended to `X-Forwarded-For`.
+pub struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<Arc<AppState>> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.trust_forwarded_for {
+            // Only the last entry: the one the proxy itself appended.
+            let entries: Vec<&str> = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .collect();
+            let forwarded = entries.last().and_then(|a| a.trim().parse::<IpAddr>().ok());
+            if let Some(addr) = forwarded {
+                return Ok(ClientAddr(addr));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        Ok(ClientAddr(peer))
+    }
+}
