@@ -135,7 +135,7 @@ async fn patients(State(app): State<App>) -> Response {
     let prefix = format!("/{}/patients/", app.token);
     let sync = format!("/{}/sync", app.token);
     let companion = app.companion.clone();
-    match blocking(move || companion.sync().patients_page(prefix, Some(sync))).await {
+    match blocking(move || companion.sharing().patients_page(prefix, Some(sync))).await {
         Ok(html) => page(StatusCode::OK, html),
         Err(e) => failed(&e),
     }
@@ -147,7 +147,7 @@ async fn consultation(
 ) -> Response {
     let action = format!("/{}/patients/{space}/review", app.token);
     let companion = app.companion.clone();
-    match blocking(move || companion.sync().consultation_page(space, Some(action))).await {
+    match blocking(move || companion.sharing().consultation_page(space, Some(action))).await {
         Ok(html) => page(StatusCode::OK, html),
         // Ended, withdrawn or never shared: that fact and nothing else.
         Err(PphError::Unauthorized | PphError::Validation { .. }) => {
@@ -185,7 +185,7 @@ async fn propose(
     let back = format!("/{}/patients/{space}", app.token);
     let companion = app.companion.clone();
     let review = review_of(&form);
-    match blocking(move || companion.sync().propose_review(space, review)).await {
+    match blocking(move || companion.sharing().propose_review(space, review)).await {
         Ok(_) => {
             let _ = app.companion.sync().sync_now().await;
             Redirect::to(&back).into_response()

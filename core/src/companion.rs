@@ -1,5 +1,6 @@
 //! The entry point the shells hold: one per account, owning the store.
 
+use crate::account::Account;
 use crate::budget::Budgets;
 use crate::care_plan::CarePlans;
 use crate::clock::{Clock, SystemClock};
@@ -7,6 +8,7 @@ use crate::diary::Diary;
 use crate::error::{PphError, Result};
 use crate::groups::Groups;
 use crate::net::Net;
+use crate::sharing::Sharing;
 use crate::store::Store;
 use crate::sync::SyncEngine;
 use crate::timebank::Timebank;
@@ -67,6 +69,8 @@ pub struct PphCompanion {
     budgets: Arc<Budgets>,
     diary: Arc<Diary>,
     sync: Arc<SyncEngine>,
+    account: Arc<Account>,
+    sharing: Arc<Sharing>,
     groups: Arc<Groups>,
     timebank: Arc<Timebank>,
     today: Arc<Today>,
@@ -91,8 +95,20 @@ impl PphCompanion {
         self.diary.clone()
     }
 
+    /// Sync now, its status and listener, and the changes set aside.
     pub fn sync(&self) -> Arc<SyncEngine> {
         self.sync.clone()
+    }
+
+    /// Signing up, in and out, the password, recovery and deletion.
+    pub fn account(&self) -> Arc<Account> {
+        self.account.clone()
+    }
+
+    /// Grants to clinicians and their access log; for a clinician, what is
+    /// shared with them and the consultation pages.
+    pub fn sharing(&self) -> Arc<Sharing> {
+        self.sharing.clone()
     }
 
     pub fn groups(&self) -> Arc<Groups> {
@@ -195,16 +211,22 @@ impl PphCompanion {
         let store = Arc::new(open_store(&config, clock.clone())?);
         // One client per server, shared by sync and groups.
         let net = Arc::new(Net::http());
+        let groups = Arc::new(Groups::new(store.clone(), net.clone(), clock.clone()));
+        let timebank = Arc::new(Timebank::new(store.clone(), clock.clone()));
+        // The account and sharing act through sync's client state.
+        let sync = Arc::new(SyncEngine::new(
+            store.clone(),
+            net,
+            &config.db_path,
+            &config.device_name,
+            clock,
+        ));
         Ok(Arc::new(PphCompanion {
-            groups: Arc::new(Groups::new(store.clone(), net.clone(), clock.clone())),
-            timebank: Arc::new(Timebank::new(store.clone(), clock.clone())),
-            sync: Arc::new(SyncEngine::new(
-                store.clone(),
-                net,
-                &config.db_path,
-                &config.device_name,
-                clock,
-            )),
+            groups,
+            timebank,
+            account: Arc::new(Account::new(sync.clone())),
+            sharing: Arc::new(Sharing::new(sync.clone())),
+            sync,
             care_plans: Arc::new(CarePlans::new(store.clone())),
             budgets: Arc::new(Budgets::new(store.clone())),
             diary: Arc::new(Diary::new(store.clone())),

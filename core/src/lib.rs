@@ -3,6 +3,7 @@
 
 uniffi::setup_scaffolding!("pph");
 
+pub mod account;
 mod archive;
 pub mod budget;
 pub mod care_plan;
@@ -19,6 +20,7 @@ mod net;
 mod order;
 mod paging;
 mod report;
+pub mod sharing;
 pub mod store;
 pub mod sync;
 mod time;
@@ -26,6 +28,7 @@ pub mod timebank;
 pub mod today;
 mod validate;
 
+pub use account::Account;
 pub use archive::{ExportSummary, ImportSummary, KindCount};
 pub use budget::model::*;
 pub use budget::{describe_budget_warning, receipt_of, Budgets};
@@ -40,8 +43,9 @@ pub use groups::model::*;
 pub use groups::Groups;
 pub use report::page::page_style;
 pub use report::{ReportRequest, ReportSection};
+pub use sharing::{message_page, share_ended_page, Sharing};
 pub use sync::model::*;
-pub use sync::{apply_remote, message_page, share_ended_page, ListenerHandle, SyncEngine};
+pub use sync::{apply_remote, ListenerHandle, SyncEngine};
 pub use timebank::model::*;
 pub use timebank::Timebank;
 pub use today::model::*;

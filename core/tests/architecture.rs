@@ -1,6 +1,6 @@
 //! The shape of the code, checked: no import cycle between the core's
 //! modules, nor between the files of one module; the domains never reach
-//! into sync; and the core knows every kind of record the authorisation
+//! into sync, nor sync into the account or sharing; and the core knows every kind of record the authorisation
 //! table lists, and no other; and its lists are sorted through one sort.
 
 use pph_testing::{crate_import_graphs, cycle, ImportGraph};
@@ -35,6 +35,33 @@ fn the_domains_never_reach_into_sync() {
         "store imports {:?}",
         top["store"]
     );
+}
+
+/// The account and sharing objects act through sync's client state; sync,
+/// and the pages the clinician reads, never reach back up to them, and
+/// neither reaches into the other (ADR 17).
+#[test]
+fn sync_stands_below_the_account_and_sharing() {
+    let (top, _) = graphs();
+    let rules: [(&str, &[&str]); 4] = [
+        ("sync", &["account", "sharing"]),
+        ("report", &["account", "sharing"]),
+        ("account", &["sharing"]),
+        ("sharing", &["account"]),
+    ];
+    for (from, never) in rules {
+        let reached: Vec<&&str> = never
+            .iter()
+            .filter(|to| top.get(from).is_some_and(|t| t.contains(**to)))
+            .collect();
+        assert!(reached.is_empty(), "{from} imports {reached:?}");
+    }
+    for room in ["account", "sharing"] {
+        assert!(
+            top.get(room).is_some_and(|t| t.contains("sync")),
+            "{room} acts through sync, as the graph should show"
+        );
+    }
 }
 
 #[test]

@@ -1,24 +1,27 @@
 //! The `pph-server` command line: with no arguments, serves on
 //! 127.0.0.1:7878 with the SQLite file `pph-server.db`;
-//! `--database-url postgres://…` uses PostgreSQL.
+//! `--database-url postgres://…` uses PostgreSQL. `pph-server admin …` is
+//! the operator's: it acts on the database directly (`admin.rs`).
 
 use crate::config::{load_or_create_secret, ServerConfig};
 use crate::{open_storage, serve, Backend};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(name = "pph-server", about = "People Powered Health sync server")]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on; port 0 picks a free port (printed on start).
     #[arg(long, default_value = "127.0.0.1:7878")]
     listen: String,
     /// PostgreSQL URL (postgres://user:pass@host/db). Without it, SQLite.
-    #[arg(long, env = "PPH_DATABASE_URL")]
+    #[arg(long, env = "PPH_DATABASE_URL", global = true)]
     database_url: Option<String>,
     /// The SQLite file used when no PostgreSQL URL is given.
-    #[arg(long, default_value = "pph-server.db")]
+    #[arg(long, default_value = "pph-server.db", global = true)]
     sqlite: PathBuf,
     /// The file holding the secret that keys stored invite codes, made on
     /// first start if absent. Every server on one database must share it.
@@ -30,6 +33,25 @@ struct Args {
     /// (only behind a reverse proxy that sets it).
     #[arg(long)]
     trust_forwarded_for: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The operator's commands, on the database directly (the relay may
+    /// be serving meanwhile).
+    Admin {
+        #[command(subcommand)]
+        action: crate::admin::Action,
+    },
+}
+
+impl Args {
+    fn backend(&self) -> Backend {
+        match &self.database_url {
+            Some(url) => Backend::Postgres(url.clone()),
+            None => Backend::Sqlite(self.sqlite.clone()),
+        }
+    }
 }
 
 /// Runs the server as `pph-server` does (the binary, and test harnesses
@@ -46,6 +68,10 @@ pub fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> std::process::ExitCode {
+    let backend = args.backend();
+    if let Some(Command::Admin { action }) = args.command {
+        return crate::admin::run(&backend, action).await;
+    }
     let secret_file = match (&args.secret_file, &args.database_url) {
         (Some(path), _) => path.clone(),
         (None, None) => PathBuf::from(format!("{}.secret", args.sqlite.display())),
@@ -62,10 +88,6 @@ async fn run(args: Args) -> std::process::ExitCode {
         }
     };
     config.trust_forwarded_for = args.trust_forwarded_for;
-    let backend = match args.database_url {
-        Some(url) => Backend::Postgres(url),
-        None => Backend::Sqlite(args.sqlite),
-    };
     let storage = match open_storage(&backend).await {
         Ok(storage) => storage,
         Err(e) => {

@@ -3,6 +3,7 @@
 //! sequence, serves changes since a cursor in bounded pages, and enforces a
 //! patient's share grants to clinicians. It never merges: replicas do.
 
+mod admin;
 mod api;
 pub mod cli;
 mod config;

@@ -57,7 +57,7 @@ fn benches(c: &mut Criterion) {
         )
         .await;
         phone
-            .sync()
+            .sharing()
             .grant_share(
                 "dr@example.org".into(),
                 ShareScope::ALL.to_vec(),
@@ -70,7 +70,7 @@ fn benches(c: &mut Criterion) {
         (laptop, space)
     });
     let page = laptop
-        .sync()
+        .sharing()
         .consultation_page(space.clone(), Some("/review".into()))
         .expect("page");
     // Ten years arrived: every one of the last 90 days has entries.
@@ -79,7 +79,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("consultation page, ten years of diary", |b| {
         b.iter(|| {
             laptop
-                .sync()
+                .sharing()
                 .consultation_page(space.clone(), Some("/review".into()))
                 .expect("page")
         })
@@ -87,7 +87,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("patients list", |b| {
         b.iter(|| {
             laptop
-                .sync()
+                .sharing()
                 .patients_page("/p/".into(), Some("/sync".into()))
                 .expect("list")
         })

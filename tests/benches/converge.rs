@@ -28,7 +28,7 @@ fn scenario(runtime: &tokio::runtime::Runtime) -> (u32, Duration) {
     let email = format!("{}@bench.example", uuid_like());
     runtime.block_on(async {
         devices[0]
-            .sync()
+            .account()
             .sign_up(
                 server.url.clone(),
                 email.clone(),
@@ -39,7 +39,7 @@ fn scenario(runtime: &tokio::runtime::Runtime) -> (u32, Duration) {
             .await
             .expect("sign up");
         for d in &devices[1..] {
-            d.sync()
+            d.account()
                 .sign_in(
                     server.url.clone(),
                     email.clone(),

@@ -36,7 +36,7 @@ fn benches(c: &mut Criterion) {
     let group = runtime.block_on(async {
         for (phone, name) in [(&poster, "poster"), (&reader, "reader")] {
             phone
-                .sync()
+                .account()
                 .sign_up(
                     server.url.clone(),
                     format!("{name}-{:x}@bench.example", rand::random::<u64>()),

@@ -89,7 +89,7 @@ fn relay_and_phone(
     let phone = pph_testing::device(dir, "phone");
     let email = format!("{}@bench.example", pph_testing::id());
     runtime
-        .block_on(phone.sync().sign_up(
+        .block_on(phone.account().sign_up(
             server.url.clone(),
             email.clone(),
             PASSWORD.into(),
@@ -111,7 +111,7 @@ fn one_sync(runtime: &tokio::runtime::Runtime) -> (Duration, Duration) {
     runtime.block_on(async {
         phone.sync().sync_now().await.expect("keys");
         tablet
-            .sync()
+            .account()
             .sign_in(server.url.clone(), email, PASSWORD.into())
             .await
             .expect("sign in");
@@ -217,7 +217,7 @@ fn sign_in(c: &mut Criterion) {
                 let device = pph_testing::device(dir.path(), &format!("d{n}"));
                 let start = Instant::now();
                 runtime
-                    .block_on(device.sync().sign_in(
+                    .block_on(device.account().sign_in(
                         server.url.clone(),
                         email.clone(),
                         PASSWORD.into(),

@@ -32,7 +32,7 @@ pub async fn signed_up(
 ) -> Arc<Companion> {
     let phone = device(dir, name);
     phone
-        .sync()
+        .account()
         .sign_up(
             url.into(),
             format!("{name}@example.org"),
@@ -54,7 +54,7 @@ pub async fn patient(server: &ServerProcess, dir: &Path, name: &str) -> Arc<Comp
 pub async fn signed_in(url: &str, dir: &Path, device_name: &str, email: &str) -> Arc<Companion> {
     let other = device(dir, device_name);
     other
-        .sync()
+        .account()
         .sign_in(url.into(), email.into(), PASSWORD.into())
         .await
         .expect("sign in");

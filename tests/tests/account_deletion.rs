@@ -60,7 +60,7 @@ async fn a_deleted_account_leaves_nothing_on_the_relay_and_its_messages_leave_ev
             next_review: None,
         })
         .expect("plan");
-    ann.sync()
+    ann.sharing()
         .grant_share(
             "doc@example.org".into(),
             vec![ShareScope::CarePlan],
@@ -85,7 +85,7 @@ async fn a_deleted_account_leaves_nothing_on_the_relay_and_its_messages_leave_ev
     let ann_id = account_id(&ann);
     let ann_token = token_for(&server.url, "ann@example.org").await;
 
-    let warning = ann.sync().account_deletion_warning().expect("warning");
+    let warning = ann.account().account_deletion_warning().expect("warning");
     assert!(
         warning
             .iter()
@@ -111,7 +111,7 @@ async fn a_deleted_account_leaves_nothing_on_the_relay_and_its_messages_leave_ev
         .expect("raw delete");
     assert_eq!(not_json.status().as_u16(), 400);
     let wrong = ann
-        .sync()
+        .account()
         .delete_account("not the password at all".into())
         .await
         .expect_err("a wrong password deletes nothing");
@@ -121,7 +121,7 @@ async fn a_deleted_account_leaves_nothing_on_the_relay_and_its_messages_leave_ev
     assert_eq!(texts(&bob, &group.id).len(), 2, "nothing was erased");
 
     let receipt = ann
-        .sync()
+        .account()
         .delete_account(PASSWORD.into())
         .await
         .expect("deleted");
@@ -175,7 +175,7 @@ async fn a_deleted_account_leaves_nothing_on_the_relay_and_its_messages_leave_ev
     assert_eq!(texts(&tablet, &group.id), vec!["Hello Ann".to_owned()]);
     assert_eq!(tablet.groups().groups().expect("groups")[0].name, "Walkers");
     doc.sync().sync_now().await.expect("doc syncs");
-    assert!(doc.sync().shared_with_me().expect("patients").is_empty());
+    assert!(doc.sharing().shared_with_me().expect("patients").is_empty());
 
     for needle in [SENTINEL, ann_id.as_str(), "ann@example.org"] {
         assert_eq!(

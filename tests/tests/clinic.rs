@@ -118,7 +118,7 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
         String::from_utf8_lossy(&signup.stderr)
     );
     let share = phone
-        .sync()
+        .sharing()
         .grant_share(
             "dr.cole@example.org".into(),
             ShareScope::ALL.to_vec(),
@@ -370,7 +370,7 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
     // Revoked on the phone, then "Sync now" on the list: the page shows
     // that the share ended and nothing of the record.
     phone
-        .sync()
+        .sharing()
         .revoke_share(share.share_id)
         .await
         .expect("revoke");

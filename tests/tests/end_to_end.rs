@@ -46,7 +46,7 @@ fn share(scopes: Vec<ShareScope>) -> (String, Vec<ShareScope>, SystemTime) {
 async fn grant(phone: &Companion, scopes: Vec<ShareScope>) -> Share {
     let (email, scopes, until) = share(scopes);
     phone
-        .sync()
+        .sharing()
         .grant_share(email, scopes, until)
         .await
         .expect("share")
@@ -94,7 +94,7 @@ async fn the_relay_keeps_no_health_data(relay: Relay, dir: &Path) {
 
     // Those it is meant for read it all.
     let page = doc
-        .sync()
+        .sharing()
         .consultation_page(personal_space(&ann), None)
         .expect("page");
     assert!(page.contains(&format!("{SENTINEL} breathless")), "{page}");
@@ -154,7 +154,7 @@ async fn the_revoked_and_the_removed_cannot_open_what_comes_after(relay: Relay, 
     ann.sync().sync_now().await.expect("sync");
     let shared = grant(&ann, vec![ShareScope::Diary]).await;
     doc.sync().sync_now().await.expect("doc syncs");
-    ann.sync()
+    ann.sharing()
         .revoke_share(shared.share_id)
         .await
         .expect("revoke");
@@ -287,11 +287,11 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
     let email = "ann@example.org".to_owned();
     let phone = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
     let code = phone
-        .sync()
+        .account()
         .take_recovery_code()
         .expect("code")
         .expect("a code made at sign-up");
-    assert_eq!(phone.sync().take_recovery_code().expect("again"), None);
+    assert_eq!(phone.account().take_recovery_code().expect("again"), None);
     let plan = phone
         .care_plans()
         .create_plan(NewPlan {
@@ -310,7 +310,7 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
             password.to_owned(),
         );
         async move {
-            let outcome = device.sync().sign_in(url, email, password).await;
+            let outcome = device.account().sign_in(url, email, password).await;
             (device, outcome)
         }
     };
@@ -324,7 +324,7 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
 
     // A password change: refused with the wrong current one, then made.
     let refused = phone
-        .sync()
+        .account()
         .change_password("not the password at all".into(), NEW_PASSWORD.into())
         .await;
     assert!(
@@ -332,7 +332,7 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
         "{refused:?}"
     );
     let short = phone
-        .sync()
+        .account()
         .change_password(PASSWORD.into(), "short".into())
         .await;
     assert!(
@@ -340,7 +340,7 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
         "{short:?}"
     );
     phone
-        .sync()
+        .account()
         .change_password(PASSWORD.into(), NEW_PASSWORD.into())
         .await
         .expect("changed");
@@ -371,7 +371,7 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
     // The password forgotten: the recovery code, typed loosely, sets a new one.
     let desk = device(dir, "desk");
     let wrong_code = desk
-        .sync()
+        .account()
         .sign_in_with_recovery_code(
             url.clone(),
             email.clone(),
@@ -384,7 +384,7 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
         "{wrong_code:?}"
     );
     let malformed = desk
-        .sync()
+        .account()
         .sign_in_with_recovery_code(
             url.clone(),
             email.clone(),
@@ -396,7 +396,7 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
         matches!(malformed, Err(PphError::Validation { .. })),
         "{malformed:?}"
     );
-    desk.sync()
+    desk.account()
         .sign_in_with_recovery_code(
             url.clone(),
             email.clone(),
@@ -411,14 +411,14 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
     assert!(matches!(before, Err(PphError::Unauthorized)), "{before:?}");
     // A new recovery code replaces the old one.
     let fresh = desk
-        .sync()
+        .account()
         .new_recovery_code(NEWER_PASSWORD.into())
         .await
         .expect("new code");
     assert_ne!(fresh, code);
     let again = device(dir, "again");
     let old_code = again
-        .sync()
+        .account()
         .sign_in_with_recovery_code(url.clone(), email.clone(), code, NEW_PASSWORD.into())
         .await;
     assert!(
@@ -426,7 +426,7 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
         "{old_code:?}"
     );
     again
-        .sync()
+        .account()
         .sign_in_with_recovery_code(url.clone(), email.clone(), fresh, NEW_PASSWORD.into())
         .await
         .expect("the new code");

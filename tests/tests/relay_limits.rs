@@ -154,7 +154,7 @@ async fn two_servers_on_one_database_share_limits_and_changes() {
     }
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429, 429, 429, 429]);
     let err = device(dir.path(), "laptop")
-        .sync()
+        .account()
         .sign_in(two.url.clone(), "pat@example.org".into(), PASSWORD.into())
         .await
         .expect_err("held back on either server");

@@ -92,7 +92,7 @@ async fn reminders_follow_the_person_and_no_one_else_reads_or_writes_them() {
     )
     .await;
     phone
-        .sync()
+        .sharing()
         .grant_share(
             "dr.cole@example.org".into(),
             vec![

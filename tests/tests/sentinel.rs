@@ -203,7 +203,7 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
     let goal = plan_things(&ann, &mut errors);
     diary_and_budget(&ann, &mut errors);
     ann.sync().sync_now().await.expect("sync");
-    ann.sync()
+    ann.sharing()
         .grant_share(
             "doctor@example.org".into(),
             vec![ShareScope::CarePlan, ShareScope::Diary],
@@ -214,10 +214,10 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
     doctor.sync().sync_now().await.expect("clinician sync");
     let space = ann.store().personal_space();
     doctor
-        .sync()
+        .sharing()
         .consultation_summary(space.clone())
         .expect("summary");
-    ann.sync().share_access_log().await.expect("access log");
+    ann.sharing().share_access_log().await.expect("access log");
 
     // Groups: a chat, a meetup, the timebank.
     let (group, _) = group_of(&ann, &[&bob], &said("group")).await;
@@ -274,13 +274,13 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
     let stranger = device(dir.path(), "stranger");
     errors.keep(
         stranger
-            .sync()
+            .account()
             .sign_in(server.url.clone(), email.clone(), said("password"))
             .await,
     );
     errors.keep(
         stranger
-            .sync()
+            .account()
             .sign_up(
                 server.url.clone(),
                 email.clone(),
@@ -292,7 +292,7 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
     );
     errors.keep(
         stranger
-            .sync()
+            .account()
             .sign_up(
                 server.url.clone(),
                 format!("{SENTINEL}@@"),
@@ -304,7 +304,7 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
     );
     sync_all(&[&ann, &bob, &doctor]).await;
     // Deleting an account with a wrong password that holds the sentinel.
-    errors.keep(bob.sync().delete_account(said("password")).await);
+    errors.keep(bob.account().delete_account(said("password")).await);
 
     // Raw requests with a token: bad JSON quoting the sentinel, a push of
     // a kind that does not exist, a pull of someone else's space.
@@ -377,7 +377,7 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
     }
 
     // Bob deletes his account, sentinels and all: the log says nothing of it.
-    bob.sync()
+    bob.account()
         .delete_account(PASSWORD.into())
         .await
         .expect("deleted");

@@ -47,7 +47,7 @@ async fn two_devices_of_one_patient_edit_offline_and_converge() {
     let tablet = device(dir.path(), "tablet");
     let before_sign_in = plan(&tablet, "Made on the tablet before signing in");
     tablet
-        .sync()
+        .account()
         .sign_in(
             server.url.clone(),
             "ANN@example.org".into(),
@@ -229,7 +229,7 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
     let phone = patient_with_records(&server, dir.path()).await;
     let laptop = clinician(&server, dir.path()).await;
     let share = phone
-        .sync()
+        .sharing()
         .grant_share(
             "dr.cole@example.org".into(),
             vec![ShareScope::CarePlan, ShareScope::Questionnaires],
@@ -238,18 +238,18 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
         .await
         .expect("grant");
     assert_eq!(
-        phone.sync().shares().await.expect("shares"),
+        phone.sharing().shares().await.expect("shares"),
         vec![share.clone()]
     );
 
     laptop.sync().sync_now().await.expect("clinician sync");
-    let patients = laptop.sync().shared_with_me().expect("shared");
+    let patients = laptop.sharing().shared_with_me().expect("shared");
     assert_eq!(patients.len(), 1);
     assert_eq!(patients[0].patient_name, "bea Person");
     let space = patients[0].patient_space.clone();
     assert_eq!(space, phone.store().personal_space());
     let summary = laptop
-        .sync()
+        .sharing()
         .consultation_summary(space.clone())
         .expect("summary");
     let plan = summary.care_plan.expect("care plan granted");
@@ -281,7 +281,11 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
     assert!(copy.exists(), "the clinician's copy of Bea's records");
 
     // The patient sees who read what, and when.
-    let log = phone.sync().share_access_log().await.expect("access log");
+    let log = phone
+        .sharing()
+        .share_access_log()
+        .await
+        .expect("access log");
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0].clinician_email, "dr.cole@example.org");
     assert_eq!(
@@ -292,7 +296,7 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
     assert!(log[0].first_at <= log[0].last_at && log[0].last_at <= SystemTime::now());
     assert!(
         laptop
-            .sync()
+            .sharing()
             .share_access_log()
             .await
             .expect("own log")
@@ -301,7 +305,7 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
     );
 
     phone
-        .sync()
+        .sharing()
         .revoke_share(share.share_id.clone())
         .await
         .expect("revoke");
@@ -310,17 +314,21 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
         .sync_now()
         .await
         .expect("clinician sync after revoke");
-    assert!(laptop.sync().shared_with_me().expect("shared").is_empty());
+    assert!(laptop
+        .sharing()
+        .shared_with_me()
+        .expect("shared")
+        .is_empty());
     assert_eq!(
-        laptop.sync().consultation_summary(space.clone()).err(),
+        laptop.sharing().consultation_summary(space.clone()).err(),
         Some(PphError::Unauthorized)
     );
     assert!(!copy.exists(), "the clinician's copy is deleted");
-    assert!(phone.sync().shares().await.expect("shares")[0].revoked);
+    assert!(phone.sharing().shares().await.expect("shares")[0].revoked);
 
     // Erasing the laptop deletes its store and every patient's copy.
     phone
-        .sync()
+        .sharing()
         .grant_share(
             "dr.cole@example.org".into(),
             vec![ShareScope::CarePlan],
@@ -347,7 +355,7 @@ async fn a_second_patient_can_read_nothing_of_the_first() {
     let cal = patient(&server, dir.path(), "cal").await;
     cal.sync().sync_now().await.expect("sync");
     assert!(cal.care_plans().list_plans().expect("plans").is_empty());
-    assert!(cal.sync().shared_with_me().expect("shared").is_empty());
+    assert!(cal.sharing().shared_with_me().expect("shared").is_empty());
     let token = token_for(&server.url, "cal@example.org").await;
     let client = reqwest::Client::new();
     let space = bea.store().personal_space();
@@ -389,7 +397,7 @@ async fn a_second_patient_can_read_nothing_of_the_first() {
     laptop.sync().sync_now().await.expect("sync");
     // Only patients grant: the server forbids it, and the session survives.
     let refused = laptop
-        .sync()
+        .sharing()
         .grant_share(
             "cal@example.org".into(),
             vec![ShareScope::Diary],
@@ -399,9 +407,13 @@ async fn a_second_patient_can_read_nothing_of_the_first() {
         .expect_err("clinicians do not grant");
     assert!(matches!(refused, PphError::Forbidden { .. }), "{refused:?}");
     laptop.sync().sync_now().await.expect("still signed in");
-    assert!(laptop.sync().shared_with_me().expect("shared").is_empty());
+    assert!(laptop
+        .sharing()
+        .shared_with_me()
+        .expect("shared")
+        .is_empty());
     assert_eq!(
-        laptop.sync().consultation_summary(space).err(),
+        laptop.sharing().consultation_summary(space).err(),
         Some(PphError::Unauthorized)
     );
 }
@@ -583,7 +595,7 @@ async fn the_outbox_and_the_session_survive_an_app_restart() {
     assert_eq!(report.pushed, 1);
     let tablet = device(dir.path(), "fin-tablet");
     tablet
-        .sync()
+        .account()
         .sign_in(
             server.url.clone(),
             "fin@example.org".into(),

@@ -606,9 +606,9 @@ async fn a_removed_member_stays_out_until_let_back(relay: Relay, dir: &Path) {
 async fn rate_limited_sign_in_is_its_own_error(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     patient(&server, dir, "pat").await;
-    let sync = device(dir, "tablet").sync();
+    let account = device(dir, "tablet").account();
     let sign_in = |password: &str| {
-        sync.sign_in(
+        account.sign_in(
             server.url.clone(),
             "pat@example.org".into(),
             password.into(),
@@ -694,7 +694,7 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
         "a peer"
     );
     s.pat
-        .sync()
+        .sharing()
         .grant_share(
             "doc@example.org".into(),
             vec![ShareScope::CarePlan],
@@ -756,10 +756,10 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
     );
     assert_eq!(set_aside_rules(&s.pat), ["unsealed"]);
 
-    let share = s.pat.sync().shares().await.expect("shares")[0]
+    let share = s.pat.sharing().shares().await.expect("shares")[0]
         .share_id
         .clone();
-    s.pat.sync().revoke_share(share).await.expect("revoke");
+    s.pat.sharing().revoke_share(share).await.expect("revoke");
     assert_eq!(
         refused(push(url, &doc_token, &[proposal(&doc_id)]).await).await,
         ["not_member"],

@@ -26,7 +26,7 @@ fun syncSuite(run: (String, () -> Unit) -> Unit) {
         runBlocking {
             val phone = store("phone")
             val email = "kt-${UUID.randomUUID()}@example.org"
-            phone.sync().signUp(server, email, password, "Kt Patient", AccountRole.PATIENT)
+            phone.account().signUp(server, email, password, "Kt Patient", AccountRole.PATIENT)
             val plan = phone.carePlans().createPlan(NewPlan(title = "Breathe easier", whatMatters = "", nextReview = null))
             val recorder = StateRecorder()
             val handle = phone.sync().setListener(recorder)
@@ -37,17 +37,17 @@ fun syncSuite(run: (String, () -> Unit) -> Unit) {
 
             val clinic = store("clinic")
             val doctor = "dr-${UUID.randomUUID()}@example.org"
-            clinic.sync().signUp(server, doctor, password, "Dr Kt", AccountRole.CLINICIAN)
-            val share = phone.sync().grantShare(doctor, listOf(ShareScope.CARE_PLAN, ShareScope.DIARY), java.time.Instant.now().plusSeconds(3_600))
+            clinic.account().signUp(server, doctor, password, "Dr Kt", AccountRole.CLINICIAN)
+            val share = phone.sharing().grantShare(doctor, listOf(ShareScope.CARE_PLAN, ShareScope.DIARY), java.time.Instant.now().plusSeconds(3_600))
             clinic.sync().syncNow()
-            val patient = clinic.sync().sharedWithMe().single()
-            val summary = clinic.sync().consultationSummary(patient.patientSpace)
+            val patient = clinic.sharing().sharedWithMe().single()
+            val summary = clinic.sharing().consultationSummary(patient.patientSpace)
             if (summary.carePlan?.info?.id != plan.id) throw AssertionError("summary ${summary.carePlan}")
-            phone.sync().revokeShare(share.shareId)
+            phone.sharing().revokeShare(share.shareId)
             clinic.sync().syncNow()
-            if (clinic.sync().sharedWithMe().isNotEmpty()) throw AssertionError("still shared")
+            if (clinic.sharing().sharedWithMe().isNotEmpty()) throw AssertionError("still shared")
             try {
-                clinic.sync().consultationSummary(patient.patientSpace)
+                clinic.sharing().consultationSummary(patient.patientSpace)
                 throw AssertionError("summary after revocation")
             } catch (e: PphException.Unauthorized) {
             }
@@ -58,7 +58,7 @@ fun syncSuite(run: (String, () -> Unit) -> Unit) {
         runBlocking {
             val phone = store("other")
             try {
-                phone.sync().signIn(server, "nobody@example.org", password)
+                phone.account().signIn(server, "nobody@example.org", password)
                 throw AssertionError("signed in")
             } catch (e: PphException.Unauthorized) {
             }

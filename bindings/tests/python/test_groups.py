@@ -15,7 +15,7 @@ from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store
 async def signed_up(directory, name):
     store = open_store(directory, name)
     email = f"{name}-{uuid.uuid4().hex}@example.org"
-    await store.sync().sign_up(SERVER, email, PASSWORD, name, pph.AccountRole.PATIENT)
+    await store.account().sign_up(SERVER, email, PASSWORD, name, pph.AccountRole.PATIENT)
     return store
 
 

@@ -26,7 +26,7 @@ class DeleteAccountTest(unittest.TestCase):
             fay, gus = open_store(directory, "fay"), open_store(directory, "gus")
             for store, name in [(fay, "Fay"), (gus, "Gus")]:
                 email = f"{name}-{uuid.uuid4().hex}@example.org"
-                await store.sync().sign_up(SERVER, email, PASSWORD, name, pph.AccountRole.PATIENT)
+                await store.account().sign_up(SERVER, email, PASSWORD, name, pph.AccountRole.PATIENT)
             group = await fay.groups().create_group(pph.NewGroup(name="Circle", purpose="Talk", condition_focus=None))
             code = (await fay.groups().invite_code(group.id, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))).code
             await fay.sync().sync_now()
@@ -39,9 +39,9 @@ class DeleteAccountTest(unittest.TestCase):
             await fay.sync().sync_now()
             self.assertEqual(len(fay.groups().messages(group.id, 10, None).messages), 1)
             with self.assertRaises(pph.PphError.Forbidden):
-                await gus.sync().delete_account("not the password!")
-            self.assertIn("disappear for everyone", " ".join(gus.sync().account_deletion_warning()))
-            receipt = await gus.sync().delete_account(PASSWORD)
+                await gus.account().delete_account("not the password!")
+            self.assertIn("disappear for everyone", " ".join(gus.account().account_deletion_warning()))
+            receipt = await gus.account().delete_account(PASSWORD)
             self.assertGreaterEqual(receipt.group_records_erased, 1)
             self.assertIsNone(gus.sync().status().account)
             report = await fay.sync().sync_now()

@@ -37,19 +37,19 @@ class SyncTest(unittest.TestCase):
     async def recovery_flow(self):
         phone = open_store(self.dir.name, "keys-phone")
         email = f"py-keys-{uuid.uuid4().hex}@example.org"
-        await phone.sync().sign_up(SERVER, email, PASSWORD, "Py", pph.AccountRole.PATIENT)
-        code = phone.sync().take_recovery_code()
+        await phone.account().sign_up(SERVER, email, PASSWORD, "Py", pph.AccountRole.PATIENT)
+        code = phone.account().take_recovery_code()
         self.assertEqual(len(code), 39)
-        self.assertIsNone(phone.sync().take_recovery_code())
+        self.assertIsNone(phone.account().take_recovery_code())
         phone.care_plans().create_plan(pph.NewPlan(title="Sleep better", what_matters="Rest", next_review=None))
         await phone.sync().sync_now()
         with self.assertRaises(pph.PphError.Forbidden):
-            await phone.sync().change_password("not the password!", "a new long password")
-        await phone.sync().change_password(PASSWORD, "a new long password")
+            await phone.account().change_password("not the password!", "a new long password")
+        await phone.account().change_password(PASSWORD, "a new long password")
         tablet = open_store(self.dir.name, "keys-tablet")
         with self.assertRaises(pph.PphError.Validation):
-            await tablet.sync().sign_in_with_recovery_code(SERVER, email, "12", "after forgetting")
-        await tablet.sync().sign_in_with_recovery_code(SERVER, email, code, "after forgetting it")
+            await tablet.account().sign_in_with_recovery_code(SERVER, email, "12", "after forgetting")
+        await tablet.account().sign_in_with_recovery_code(SERVER, email, code, "after forgetting it")
         await tablet.sync().sync_now()
         self.assertEqual([p.title for p in tablet.care_plans().list_plans()], ["Sleep better"])
         await phone.sync().sync_now()
@@ -57,7 +57,7 @@ class SyncTest(unittest.TestCase):
     async def share_flow(self):
         phone = open_store(self.dir.name, "phone")
         email = f"py-{uuid.uuid4().hex}@example.org"
-        info = await phone.sync().sign_up(SERVER, email, PASSWORD, "Py Patient", pph.AccountRole.PATIENT)
+        info = await phone.account().sign_up(SERVER, email, PASSWORD, "Py Patient", pph.AccountRole.PATIENT)
         self.assertEqual(info.role, pph.AccountRole.PATIENT)
         plan = phone.care_plans().create_plan(
             pph.NewPlan(title="Breathe easier", what_matters="My garden", next_review=None)
@@ -73,23 +73,23 @@ class SyncTest(unittest.TestCase):
 
         clinic = open_store(self.dir.name, "clinic")
         doctor = f"dr-{uuid.uuid4().hex}@example.org"
-        await clinic.sync().sign_up(SERVER, doctor, PASSWORD, "Dr Py", pph.AccountRole.CLINICIAN)
+        await clinic.account().sign_up(SERVER, doctor, PASSWORD, "Dr Py", pph.AccountRole.CLINICIAN)
         expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
-        share = await phone.sync().grant_share(doctor, [pph.ShareScope.CARE_PLAN], expires)
+        share = await phone.sharing().grant_share(doctor, [pph.ShareScope.CARE_PLAN], expires)
         self.assertEqual(share.scopes, [pph.ShareScope.CARE_PLAN])
         await clinic.sync().sync_now()
-        patients = clinic.sync().shared_with_me()
+        patients = clinic.sharing().shared_with_me()
         self.assertEqual([p.patient_name for p in patients], ["Py Patient"])
-        summary = clinic.sync().consultation_summary(patients[0].patient_space)
+        summary = clinic.sharing().consultation_summary(patients[0].patient_space)
         self.assertEqual(summary.care_plan.info.id, plan.id)
         self.assertEqual(summary.questionnaires, [])
-        log = await phone.sync().share_access_log()
+        log = await phone.sharing().share_access_log()
         self.assertEqual([(a.clinician_email, a.scopes) for a in log], [(doctor, [pph.ShareScope.CARE_PLAN])])
         self.assertGreater(log[0].records, 0)
 
         # The consultation page, and a review proposed from it that the
         # patient accepts on their phone.
-        page = clinic.sync().consultation_page(patients[0].patient_space, "/review")
+        page = clinic.sharing().consultation_page(patients[0].patient_space, "/review")
         self.assertIn("My garden", page)
         self.assertIn('action="/review"', page)
         # Only the care plan is shared: the rest says so and shows nothing.
@@ -101,7 +101,7 @@ class SyncTest(unittest.TestCase):
         review = pph.NewReview(
             date=today, participants=["Py Patient", "Dr Py"], notes="", outcome="Keep going", next_review=None
         )
-        proposal = clinic.sync().propose_review(patients[0].patient_space, review)
+        proposal = clinic.sharing().propose_review(patients[0].patient_space, review)
         self.assertIsNone(proposal.decision)
         await clinic.sync().sync_now()
         await phone.sync().sync_now()
@@ -116,19 +116,19 @@ class SyncTest(unittest.TestCase):
         )
 
         with self.assertRaises(pph.PphError.Validation):
-            await phone.sync().grant_share(doctor, [], expires)
-        await phone.sync().revoke_share(share.share_id)
+            await phone.sharing().grant_share(doctor, [], expires)
+        await phone.sharing().revoke_share(share.share_id)
         await clinic.sync().sync_now()
         with self.assertRaises(pph.PphError.Unauthorized):
-            clinic.sync().consultation_summary(patients[0].patient_space)
+            clinic.sharing().consultation_summary(patients[0].patient_space)
 
     def test_a_wrong_password_is_unauthorized_and_no_server_is_network(self):
         async def flow():
             phone = open_store(self.dir.name, "phone")
             with self.assertRaises(pph.PphError.Unauthorized):
-                await phone.sync().sign_in(SERVER, "nobody@example.org", PASSWORD)
+                await phone.account().sign_in(SERVER, "nobody@example.org", PASSWORD)
             with self.assertRaises(pph.PphError.Network):
-                await phone.sync().sign_in("http://127.0.0.1:9", "nobody@example.org", PASSWORD)
+                await phone.account().sign_in("http://127.0.0.1:9", "nobody@example.org", PASSWORD)
             with self.assertRaises(pph.PphError.Unauthorized):
                 await phone.sync().sync_now()
             self.assertEqual(phone.sync().status().state, pph.SyncState.SIGNED_OUT)

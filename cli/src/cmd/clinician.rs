@@ -33,16 +33,16 @@ pub struct Propose {
 pub fn propose(ctx: &Ctx, a: Propose) -> Result<ReviewProposal> {
     Ok(ctx
         .companion
-        .sync()
+        .sharing()
         .propose_review(a.patient, a.review.into())?)
 }
 
 pub fn patients(ctx: &Ctx) -> Result<Patients> {
-    Ok(Patients(ctx.companion.sync().shared_with_me()?))
+    Ok(Patients(ctx.companion.sharing().shared_with_me()?))
 }
 
 pub fn summary(ctx: &Ctx, patient: String) -> Result<ConsultationSummary> {
-    Ok(ctx.companion.sync().consultation_summary(patient)?)
+    Ok(ctx.companion.sharing().consultation_summary(patient)?)
 }
 
 pub fn run(ctx: &Ctx, command: ClinicianCommand) -> Result<()> {

@@ -40,20 +40,24 @@ pub fn grant(ctx: &Ctx, a: Grant) -> Result<Share> {
         .collect::<Result<Vec<ShareScope>>>()?;
     // Expiry is the relay's to judge, by the wall clock.
     let until = SystemTime::now() + parse::span("--for", &a.span)?;
-    Ok(ctx.block_on(ctx.companion.sync().grant_share(a.clinician, scopes, until))?)
+    Ok(ctx.block_on(
+        ctx.companion
+            .sharing()
+            .grant_share(a.clinician, scopes, until),
+    )?)
 }
 
 pub fn revoke(ctx: &Ctx, share: String) -> Result<()> {
-    Ok(ctx.block_on(ctx.companion.sync().revoke_share(share))?)
+    Ok(ctx.block_on(ctx.companion.sharing().revoke_share(share))?)
 }
 
 pub fn list(ctx: &Ctx) -> Result<Shares> {
-    Ok(Shares(ctx.block_on(ctx.companion.sync().shares())?))
+    Ok(Shares(ctx.block_on(ctx.companion.sharing().shares())?))
 }
 
 pub fn log(ctx: &Ctx) -> Result<AccessLog> {
     Ok(AccessLog(
-        ctx.block_on(ctx.companion.sync().share_access_log())?,
+        ctx.block_on(ctx.companion.sharing().share_access_log())?,
     ))
 }
 

@@ -111,7 +111,7 @@ impl Password {
 
 pub fn sign_up(ctx: &Ctx, a: SignUp, password: &str) -> Result<AccountInfo> {
     let role: AccountRole = parse::enum_value("--role", &a.role)?;
-    Ok(ctx.block_on(ctx.companion.sync().sign_up(
+    Ok(ctx.block_on(ctx.companion.account().sign_up(
         a.server,
         a.email,
         password.to_owned(),
@@ -123,7 +123,7 @@ pub fn sign_up(ctx: &Ctx, a: SignUp, password: &str) -> Result<AccountInfo> {
 pub fn sign_in(ctx: &Ctx, a: SignIn, password: &str) -> Result<AccountInfo> {
     Ok(ctx.block_on(
         ctx.companion
-            .sync()
+            .account()
             .sign_in(a.server, a.email, password.to_owned()),
     )?)
 }
@@ -138,11 +138,11 @@ pub fn status(ctx: &Ctx) -> Result<SyncStatus> {
 
 /// What deleting the account will do, to read before confirming.
 pub fn deletion_warning(ctx: &Ctx) -> Result<Vec<String>> {
-    Ok(ctx.companion.sync().account_deletion_warning()?)
+    Ok(ctx.companion.account().account_deletion_warning()?)
 }
 
 pub fn delete_account(ctx: &Ctx, password: &str) -> Result<AccountDeletionReceipt> {
-    Ok(ctx.block_on(ctx.companion.sync().delete_account(password.to_owned()))?)
+    Ok(ctx.block_on(ctx.companion.account().delete_account(password.to_owned()))?)
 }
 
 pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
@@ -150,7 +150,7 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
         SyncCommand::Signup(a) => {
             let password = a.password.read()?;
             let account = sign_up(ctx, a, &password)?;
-            let recovery_code = ctx.companion.sync().take_recovery_code()?;
+            let recovery_code = ctx.companion.account().take_recovery_code()?;
             ctx.out.show(&SignedUp {
                 account,
                 recovery_code,
@@ -161,7 +161,7 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
             ctx.out.show(&sign_in(ctx, a, &password)?);
         }
         SyncCommand::Signout => {
-            ctx.block_on(ctx.companion.sync().sign_out())?;
+            ctx.block_on(ctx.companion.account().sign_out())?;
             ctx.out.done("signed out; your records stay on this device");
         }
         SyncCommand::Now => ctx.out.show(&now(ctx)?),
@@ -185,7 +185,7 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
             let new = p.secret("PPH_NEW_PASSWORD", "new password")?;
             ctx.block_on(
                 ctx.companion
-                    .sync()
+                    .account()
                     .change_password(current.to_string(), new.to_string()),
             )?;
             ctx.out
@@ -193,14 +193,17 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
         }
         SyncCommand::RecoveryCode(p) => {
             let password = p.read()?;
-            let recovery_code =
-                ctx.block_on(ctx.companion.sync().new_recovery_code(password.to_string()))?;
+            let recovery_code = ctx.block_on(
+                ctx.companion
+                    .account()
+                    .new_recovery_code(password.to_string()),
+            )?;
             ctx.out.show(&RecoveryCode { recovery_code });
         }
         SyncCommand::Recover(a) => {
             let code = a.password.secret("PPH_RECOVERY_CODE", "recovery code")?;
             let new = a.password.secret("PPH_NEW_PASSWORD", "new password")?;
-            let account = ctx.block_on(ctx.companion.sync().sign_in_with_recovery_code(
+            let account = ctx.block_on(ctx.companion.account().sign_in_with_recovery_code(
                 a.server,
                 a.email,
                 code.to_string(),

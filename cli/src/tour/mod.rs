@@ -9,6 +9,7 @@ mod diary;
 mod groups;
 mod plan;
 mod referral;
+mod relay;
 mod rights;
 mod safety;
 mod sealed;
@@ -23,8 +24,6 @@ use crate::out::{line, Out};
 use pph_core::clock::ManualClock;
 use pph_core::{Companion, CompanionConfig};
 use pph_protocol::Change;
-use pph_server::storage::Readable;
-use pph_server::{open_storage, Backend};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -58,12 +57,13 @@ struct Story {
 }
 
 pub struct Tour {
+    /// Stopped before its folder goes (fields drop in this order).
+    server: Option<relay::RelayProcess>,
     dir: tempfile::TempDir,
     key: Vec<u8>,
     clock: Arc<ManualClock>,
     runtime: Arc<tokio::runtime::Runtime>,
     devices: BTreeMap<&'static str, Ctx>,
-    server: Option<pph_server::EmbeddedServer>,
     story: Story,
 }
 
@@ -247,21 +247,22 @@ pub(super) fn failed(e: impl std::fmt::Display) -> Fail {
 }
 
 impl Tour {
-    /// Every change of `space` as the relay's storage holds it (as a
-    /// breach of it would read it).
+    /// Starts the relay (`pph-server` on a loopback port, its own SQLite
+    /// file), kept until the tour ends; its address.
+    fn start_relay(&mut self) -> Result<String> {
+        let relay = relay::RelayProcess::start(&self.dir.path().join("server.db"))?;
+        let url = relay.url.clone();
+        self.server = Some(relay);
+        Ok(url)
+    }
+
+    /// Every change of `space` as the relay holds it (as a breach of its
+    /// database would read it), through the relay's operator command.
     fn relay_changes(&self, space: &str) -> Result<Vec<Change>> {
-        let backend = Backend::Sqlite(self.dir.path().join("server.db"));
-        let bodies = self.runtime.block_on(async {
-            let storage = open_storage(&backend).await.map_err(failed)?;
-            storage
-                .pull(space, 0, 10_000, Readable::ALL)
-                .await
-                .map_err(failed)
-        })?;
-        bodies
-            .iter()
-            .map(|c| serde_json::from_str(&c.body).map_err(failed))
-            .collect()
+        self.server
+            .as_ref()
+            .ok_or_else(|| failed("the relay has not started"))?
+            .changes(space)
     }
 }
 

@@ -6,20 +6,14 @@ use crate::cmd::diary::{self, AnswerArgs, List, Log};
 use crate::cmd::plan::{self, Update};
 use crate::cmd::sync::{self, SignIn, SignUp};
 use crate::ctx::Offset;
-use crate::fail::{Fail, Result, Status};
+use crate::fail::Result;
 use crate::render::rfc3339;
 use pph_core::clock::Clock;
-use pph_server::{Backend, EmbeddedServer};
 
 pub(super) fn sign_up(t: &mut Tour) -> Result<()> {
-    let server = EmbeddedServer::start(Backend::Sqlite(t.dir.path().join("server.db")))
-        .map_err(|e| Fail::new(Status::Failure, e))?;
-    say(format!(
-        "pph-server listening on {} (SQLite file)",
-        server.url
-    ));
-    t.story.server_url = server.url.clone();
-    t.server = Some(server);
+    let url = t.start_relay()?;
+    say(format!("pph-server listening on {url} (SQLite file)"));
+    t.story.server_url = url;
 
     let ann = t.device(ANN)?;
     let info = sync::sign_up(
@@ -41,7 +35,7 @@ pub(super) fn sign_up(t: &mut Tour) -> Result<()> {
         report.pushed,
         sync::status(&ann)?.state
     ));
-    if let Some(code) = ann.companion.sync().take_recovery_code()? {
+    if let Some(code) = ann.companion.account().take_recovery_code()? {
         say(format!(
             "Her password never left the phone: it was stretched there into a key the relay checks \
              and a key that seals hers. Her recovery code, to print and keep: {code}"

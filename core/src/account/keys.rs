@@ -4,13 +4,13 @@
 //! to the relay, and the account's private key travels sealed under their
 //! wrapping keys.
 
-use super::client::SyncEngine;
-use super::key_store;
+use super::Account;
 use crate::crypto::password::{self, SecretKeys};
 use crate::crypto::wrap::AccountKeyPair;
 use crate::error::PphError;
 use crate::net::Relay;
 use crate::store::AccountInfo;
+use crate::sync::key_store;
 use pph_protocol::sealed::AccountKeys;
 use pph_protocol::wire::{AccountKeysRequest, SignInRequest};
 use zeroize::Zeroizing;
@@ -89,7 +89,7 @@ struct Secrets<'a> {
     new_recovery: Option<&'a SecretKeys>,
 }
 
-impl SyncEngine {
+impl Account {
     /// Sends the account's keys as now sealed, with the secrets' authentication
     /// keys, then keeps them here (with a recovery code to show once, if
     /// one was just made): the relay first, so nothing is kept that it
@@ -115,7 +115,8 @@ impl SyncEngine {
                 },
             )
             .await?;
-        self.store
+        self.engine
+            .store
             .write(|tx| key_store::save_account_key(tx.tx, pair, sealed, code))?;
         Ok(())
     }
@@ -131,7 +132,7 @@ impl SyncEngine {
     ) -> Result<(), PphError> {
         let Some(sealed) = keys else {
             let new = new_keys(&info.email, &info.personal_space, pw)?;
-            let relay = self.net.relay(&info.server_url)?;
+            let relay = self.engine.net.relay(&info.server_url)?;
             let secrets = Secrets {
                 new_recovery: Some(&new.recovery),
                 ..Secrets::default()
@@ -149,19 +150,21 @@ impl SyncEngine {
         };
         let pair = open_pair(pw, &info.personal_space, &sealed.by_password)
             .ok_or_else(|| internal("the account's key does not open with this password"))?;
-        self.store
+        self.engine
+            .store
             .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;
         Ok(())
     }
 }
 
 #[uniffi::export(async_runtime = "tokio")]
-impl SyncEngine {
+impl Account {
     /// The recovery code made at sign-up (or by `new_recovery_code`), once:
     /// the device forgets it when it is read. Show it to be written down
     /// or printed; with it, a forgotten password loses nothing.
     pub fn take_recovery_code(&self) -> Result<Option<String>, PphError> {
         Ok(self
+            .engine
             .store
             .write(|tx| key_store::take_recovery_code(tx.tx))?)
     }
@@ -171,9 +174,9 @@ impl SyncEngine {
     /// `current` is wrong, and nothing changes.
     pub async fn change_password(&self, current: String, new: String) -> Result<(), PphError> {
         check_new_password(&new)?;
-        let (relay, token, session) = self.net.online(&self.store)?;
+        let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
         let info = session.info;
-        let (pair, sealed) = self.account_keys_here()?;
+        let (pair, sealed) = self.engine.account_keys_here()?;
         let old = password_keys(&info.email, &current).await?;
         let new = password_keys(&info.email, &new).await?;
         let sealed = AccountKeys {
@@ -192,9 +195,9 @@ impl SyncEngine {
     /// Makes a new recovery code (the old one stops working) and returns it
     /// to show once. `Forbidden` if the password is wrong.
     pub async fn new_recovery_code(&self, password: String) -> Result<String, PphError> {
-        let (relay, token, session) = self.net.online(&self.store)?;
+        let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
         let info = session.info;
-        let (pair, sealed) = self.account_keys_here()?;
+        let (pair, sealed) = self.engine.account_keys_here()?;
         let pw = password_keys(&info.email, &password).await?;
         let code = password::new_recovery_code();
         let recovery = recovery_keys(&info.email, &code)?;
@@ -224,13 +227,13 @@ impl SyncEngine {
     ) -> Result<AccountInfo, PphError> {
         check_new_password(&new_password)?;
         let recovery = recovery_keys(&email, &recovery_code)?;
-        let relay = self.net.relay(&server_url)?;
+        let relay = self.engine.net.relay(&server_url)?;
         let session = relay
             .sign_in(&SignInRequest {
                 email: email.clone(),
                 password: recovery.auth.to_string(),
-                device_name: self.device_name.clone(),
-                node: self.store.node().to_owned(),
+                device_name: self.engine.device_name.clone(),
+                node: self.engine.store.node().to_owned(),
                 recovery: true,
             })
             .await?;

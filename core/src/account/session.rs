@@ -1,15 +1,15 @@
 //! Accounts: signing up, in and out on this device, and deleting one.
 
-use super::account_keys::{check_new_password, new_keys, password_keys};
-use super::client::SyncEngine;
-use super::key_store;
-use super::model::{AccountDeletionReceipt, AccountRole};
-use super::store::{self, Attempts};
+use super::keys::{check_new_password, new_keys, password_keys};
+use super::Account;
 use crate::error::PphError;
 use crate::store::AccountInfo;
+use crate::sync::key_store;
+use crate::sync::model::{AccountDeletionReceipt, AccountRole};
+use crate::sync::store::{self, Attempts};
 use pph_protocol::wire::{DeleteAccountRequest, SessionResponse, SignInRequest, SignUpRequest};
 
-impl SyncEngine {
+impl Account {
     /// Keeps a new session: the account and this device's token.
     pub(super) fn begin_session(
         &self,
@@ -25,14 +25,14 @@ impl SyncEngine {
             personal_space: s.personal_space,
             server_url: server_url.trim_end_matches('/').to_owned(),
         };
-        self.store.save_session(&info, &s.token)?;
-        self.set_state(None);
+        self.engine.store.save_session(&info, &s.token)?;
+        self.engine.set_state(None);
         Ok(info)
     }
 }
 
 #[uniffi::export(async_runtime = "tokio")]
-impl SyncEngine {
+impl Account {
     /// Creates an account on the server; this store's personal space
     /// becomes the account's. The store must not belong to an account yet.
     pub async fn sign_up(
@@ -43,14 +43,14 @@ impl SyncEngine {
         display_name: String,
         role: AccountRole,
     ) -> Result<AccountInfo, PphError> {
-        if self.store.session()?.is_some() {
+        if self.engine.store.session()?.is_some() {
             return Err(PphError::Conflict {
                 reason: "this store belongs to an account already; sign in to it".into(),
             });
         }
         check_new_password(&password)?;
-        let relay = self.net.relay(&server_url)?;
-        let space = self.store.personal_space();
+        let relay = self.engine.net.relay(&server_url)?;
+        let space = self.engine.store.personal_space();
         let pw = password_keys(&email, &password).await?;
         let keys = new_keys(&email, &space, &pw)?;
         let session = relay
@@ -59,15 +59,15 @@ impl SyncEngine {
                 password: pw.auth.to_string(),
                 role,
                 display_name,
-                device_name: self.device_name.clone(),
-                node: self.store.node().to_owned(),
+                device_name: self.engine.device_name.clone(),
+                node: self.engine.store.node().to_owned(),
                 personal_space: space,
                 keys: Some(keys.sealed.clone()),
                 recovery: Some(keys.recovery.auth.to_string()),
             })
             .await?;
         let info = self.begin_session(&server_url, &email, session)?;
-        self.store.write(|tx| {
+        self.engine.store.write(|tx| {
             key_store::save_account_key(tx.tx, &keys.pair, &keys.sealed, Some(&keys.code))
         })?;
         Ok(info)
@@ -83,13 +83,14 @@ impl SyncEngine {
     ) -> Result<AccountInfo, PphError> {
         let pw = password_keys(&email, &password).await?;
         let session = self
+            .engine
             .net
             .relay(&server_url)?
             .sign_in(&SignInRequest {
                 email: email.clone(),
                 password: pw.auth.to_string(),
-                device_name: self.device_name.clone(),
-                node: self.store.node().to_owned(),
+                device_name: self.engine.device_name.clone(),
+                node: self.engine.store.node().to_owned(),
                 recovery: false,
             })
             .await?;
@@ -103,19 +104,19 @@ impl SyncEngine {
     /// forgets it, and deletes every copy of patients' shared records.
     /// The person's own records stay, and sync again after signing in.
     pub async fn sign_out(&self) -> Result<(), PphError> {
-        if let Ok((relay, token, _)) = self.net.online(&self.store) {
+        if let Ok((relay, token, _)) = self.engine.net.online(&self.engine.store) {
             // Offline, the token is still forgotten here; it stays valid on
             // the server until revoked from another device.
             let _ = relay.sign_out(&token).await;
         }
-        self.store.clear_token()?;
-        self.store.write(|tx| {
+        self.engine.store.clear_token()?;
+        self.engine.store.write(|tx| {
             store::save_attempts(tx.tx, &Attempts::default())?;
             key_store::forget_keys(tx.tx)?;
             store::save_shared_patients(tx.tx, &[])
         })?;
-        self.erase_shared_copies_except(&[])?;
-        self.set_state(None);
+        self.engine.erase_shared_copies_except(&[])?;
+        self.engine.set_state(None);
         Ok(())
     }
 
@@ -123,10 +124,11 @@ impl SyncEngine {
     /// the person confirms: above all, that their group messages disappear
     /// for everyone.
     pub fn account_deletion_warning(&self) -> Result<Vec<String>, PphError> {
-        let Some(session) = self.store.session()? else {
+        let Some(session) = self.engine.store.session()? else {
             return Err(PphError::Unauthorized);
         };
         let (messages, groups) = self
+            .engine
             .store
             .read(|c| crate::groups::store::own_messages(c, &session.info.account_id))?;
         let mut lines = vec![
@@ -162,8 +164,8 @@ impl SyncEngine {
         &self,
         password: String,
     ) -> Result<AccountDeletionReceipt, PphError> {
-        let _no_sync_meanwhile = self.running.lock().await;
-        let (relay, token, session) = self.net.online(&self.store)?;
+        let _no_sync_meanwhile = self.engine.running.lock().await;
+        let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
         let pw = password_keys(&session.info.email, &password).await?;
         let deleted = relay
             .delete_account(
@@ -173,11 +175,12 @@ impl SyncEngine {
                 },
             )
             .await?;
-        let personal = self.store.personal_space();
-        self.store
+        let personal = self.engine.store.personal_space();
+        self.engine
+            .store
             .write(|tx| store::forget_account(tx.tx, &personal))?;
-        self.erase_shared_copies_except(&[])?;
-        self.set_state(None);
+        self.engine.erase_shared_copies_except(&[])?;
+        self.engine.set_state(None);
         Ok(AccountDeletionReceipt::of(deleted))
     }
 }

@@ -7,12 +7,12 @@
 //! (`report::sections`), which is why these pages live with sync: the
 //! report knows nothing of shares.
 
-use super::model::{ConsultationSummary, ShareScope, SharedPatient};
 use crate::budget::model::BudgetSummary;
 use crate::care_plan::model::{ProposalDecision, ReviewProposal};
 use crate::diary::model::{QuestionnaireDefinition, QuestionnaireResult};
 use crate::report::page::document;
 use crate::report::sections::{self, SymptomSeries, Voice};
+use crate::sync::model::{ConsultationSummary, ShareScope, SharedPatient};
 use jiff::tz::TimeZone;
 use maud::{html, Markup};
 use std::time::SystemTime;

@@ -3,6 +3,7 @@
 //! same figures in a table beside each, a print stylesheet) that the shells
 //! print to PDF with the platform's print service.
 
+pub(crate) mod clinic_page;
 pub(crate) mod page;
 pub(crate) mod sections;
 mod svg;

@@ -2,15 +2,15 @@
 //! local copy of one patient's shared records. The server only ever sent the
 //! granted kinds; the scopes are checked here again all the same.
 
-use super::clinic_page as clinic;
-use super::model::{ConsultationSummary, ShareScope, SharedPatient, SymptomTrend};
 use crate::budget::Budgets;
 use crate::care_plan::CarePlans;
 use crate::diary::model::Bucket;
 use crate::diary::Diary;
 use crate::error::PphError;
 use crate::report;
+use crate::report::clinic_page as clinic;
 use crate::store::Store;
+use crate::sync::model::{ConsultationSummary, ShareScope, SharedPatient, SymptomTrend};
 use crate::time::local_date;
 use chrono::{Duration, NaiveDate};
 use jiff::tz::TimeZone;

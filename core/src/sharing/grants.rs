@@ -2,17 +2,17 @@
 //! clinician lists who shares with them and reads one patient's summary,
 //! offline from the last sync.
 
-use super::client::SyncEngine;
-use super::model::{ConsultationSummary, Share, ShareAccess, ShareScope, SharedPatient};
-use super::store;
+use super::Sharing;
 use crate::error::PphError;
 use crate::ids::check_id;
+use crate::sync::model::{ConsultationSummary, Share, ShareAccess, ShareScope, SharedPatient};
+use crate::sync::store;
 use crate::time::{from_ms, to_ms};
 use pph_protocol::wire::GrantShareRequest;
 use std::time::SystemTime;
 
 #[uniffi::export(async_runtime = "tokio")]
-impl SyncEngine {
+impl Sharing {
     /// Lets a clinician read chosen parts of this patient's records until
     /// `expires_at` (at most a year ahead).
     pub async fn grant_share(
@@ -28,7 +28,7 @@ impl SyncEngine {
                 "must name at least one scope",
             ));
         }
-        let (relay, token, _) = self.net.online(&self.store)?;
+        let (relay, token, _) = self.engine.net.online(&self.engine.store)?;
         let share = relay
             .grant_share(
                 &token,
@@ -49,7 +49,7 @@ impl SyncEngine {
     /// opens for them even from the relay's own files.
     pub async fn revoke_share(&self, share_id: String) -> Result<(), PphError> {
         check_id("share_id", &share_id)?;
-        let (relay, token, _) = self.net.online(&self.store)?;
+        let (relay, token, _) = self.engine.net.online(&self.engine.store)?;
         relay.revoke_share(&token, &share_id).await?;
         self.keys_after_share_change(&*relay, &token).await;
         Ok(())
@@ -57,7 +57,7 @@ impl SyncEngine {
 
     /// This patient's shares, live and ended.
     pub async fn shares(&self) -> Result<Vec<Share>, PphError> {
-        let (relay, token, _) = self.net.online(&self.store)?;
+        let (relay, token, _) = self.engine.net.online(&self.engine.store)?;
         Ok(relay
             .shares(&token)
             .await?
@@ -71,7 +71,7 @@ impl SyncEngine {
     /// records (who, which scopes, when), newest first, as the server
     /// recorded each read.
     pub async fn share_access_log(&self) -> Result<Vec<ShareAccess>, PphError> {
-        let (relay, token, _) = self.net.online(&self.store)?;
+        let (relay, token, _) = self.engine.net.online(&self.engine.store)?;
         Ok(relay
             .access_log(&token)
             .await?
@@ -84,8 +84,9 @@ impl SyncEngine {
     /// Patients sharing with this clinician, as of the last sync, without
     /// those whose share has expired since.
     pub fn shared_with_me(&self) -> Result<Vec<SharedPatient>, PphError> {
-        let now = from_ms(self.now_ms());
+        let now = from_ms(self.engine.now_ms());
         Ok(self
+            .engine
             .store
             .read(store::shared_patients)?
             .into_iter()
@@ -100,8 +101,8 @@ impl SyncEngine {
         patient_space: String,
     ) -> Result<ConsultationSummary, PphError> {
         let patient = self.shared_patient(&patient_space)?;
-        let copy = self.shared_copy(&patient_space)?;
-        super::consultation::summary(&copy, &patient, self.now_ms(), &self.device_zone()?)
+        let copy = self.engine.shared_copy(&patient_space)?;
+        super::consultation::summary(&copy, &patient, self.engine.now_ms(), &self.device_zone()?)
     }
 
     /// The consultation page for one shared patient: a self-contained HTML
@@ -118,12 +119,12 @@ impl SyncEngine {
         review_action: Option<String>,
     ) -> Result<String, PphError> {
         let patient = self.shared_patient(&patient_space)?;
-        let copy = self.shared_copy(&patient_space)?;
-        let me = self.store.session()?.map(|s| s.info.display_name);
+        let copy = self.engine.shared_copy(&patient_space)?;
+        let me = self.engine.store.session()?.map(|s| s.info.display_name);
         super::consultation::page(
             &copy,
             &patient,
-            self.now_ms(),
+            self.engine.now_ms(),
             review_action.as_deref(),
             me.as_deref().unwrap_or_default(),
             &self.device_zone()?,
@@ -140,7 +141,7 @@ impl SyncEngine {
         sync_action: Option<String>,
     ) -> Result<String, PphError> {
         let list = self.shared_with_me()?;
-        Ok(super::clinic_page::patients(
+        Ok(crate::report::clinic_page::patients(
             &list,
             |space| format!("{link_prefix}{space}"),
             sync_action.as_deref(),
@@ -149,19 +150,19 @@ impl SyncEngine {
     }
 }
 
-impl SyncEngine {
+impl Sharing {
     /// Wraps the shared scopes' keys to a new clinician, or turns them over
     /// after a revocation, at once; offline, the next sync does it (the
     /// share itself is already made or ended on the relay).
     pub(super) async fn keys_after_share_change(&self, relay: &dyn crate::net::Relay, token: &str) {
-        let _one_at_a_time = self.running.lock().await;
-        let _ = self.sync_keys(relay, token).await;
+        let _one_at_a_time = self.engine.running.lock().await;
+        let _ = self.engine.sync_keys(relay, token).await;
     }
 
     /// The zone the clinician's pages show times and dates in: the
     /// device's, as its shell set it (`Today::set_time_zone`).
     fn device_zone(&self) -> Result<jiff::tz::TimeZone, PphError> {
-        crate::today::Today::new(self.store.clone()).device_zone()
+        crate::today::Today::new(self.engine.store.clone()).device_zone()
     }
 
     /// A patient sharing with this clinician now, by their space;
@@ -178,12 +179,12 @@ impl SyncEngine {
 /// a fault); the text is escaped.
 #[uniffi::export]
 pub fn message_page(title: String, text: String) -> String {
-    super::clinic_page::message(&title, &text)
+    crate::report::clinic_page::message(&title, &text)
 }
 
 /// What a clinician is shown for a share that has ended or was withdrawn:
 /// that fact, and nothing of the record.
 #[uniffi::export]
 pub fn share_ended_page() -> String {
-    super::clinic_page::ended()
+    crate::report::clinic_page::ended()
 }

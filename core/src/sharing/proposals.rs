@@ -4,15 +4,15 @@
 //! travels at the next sync; the patient accepts or declines it on their
 //! phone (`CarePlans::accept_review_proposal`).
 
-use super::client::SyncEngine;
-use super::model::ShareScope;
+use super::Sharing;
 use crate::care_plan::model::{NewReview, ReviewProposal};
 use crate::care_plan::CarePlans;
 use crate::error::PphError;
 use crate::ids::new_id;
+use crate::sync::model::ShareScope;
 
 #[uniffi::export]
-impl SyncEngine {
+impl Sharing {
     /// Proposes a review of the shared patient's current care plan, to be
     /// sent at the next sync. Needs a share in force that includes the care
     /// plan; changes nothing in the patient's plan until they accept it.
@@ -28,13 +28,18 @@ impl SyncEngine {
                 reason: "the care plan is not shared with you, so no review can be proposed".into(),
             });
         }
-        let plans = CarePlans::new(self.shared_copy(&patient_space)?);
+        let plans = CarePlans::new(self.engine.shared_copy(&patient_space)?);
         let plan = crate::report::current_plan(&plans)?.ok_or_else(|| PphError::NotFound {
             entity: "care_plan".into(),
             id: patient_space.clone(),
         })?;
-        let me = self.store.session()?.ok_or(PphError::Unauthorized)?.info;
-        Ok(self.store.write(|tx| {
+        let me = self
+            .engine
+            .store
+            .session()?
+            .ok_or(PphError::Unauthorized)?
+            .info;
+        Ok(self.engine.store.write(|tx| {
             let proposal = ReviewProposal {
                 id: new_id(),
                 plan_id: plan.info.id.clone(),

@@ -31,9 +31,9 @@ type Listeners = Mutex<Vec<(u64, Arc<dyn SyncListener>)>>;
 
 #[derive(uniffi::Object)]
 pub struct SyncEngine {
-    pub(super) store: Arc<Store>,
-    pub(super) net: Arc<Net>,
-    pub(super) device_name: String,
+    pub(crate) store: Arc<Store>,
+    pub(crate) net: Arc<Net>,
+    pub(crate) device_name: String,
     /// Clinician copies of shared patients' spaces: `<db>.shared/<space>.db`.
     shared_copies_dir: PathBuf,
     shared_copies: Mutex<HashMap<String, Arc<Store>>>,
@@ -42,7 +42,7 @@ pub struct SyncEngine {
     transient: Mutex<Option<SyncState>>,
     listeners: Arc<Listeners>,
     next_listener: AtomicU64,
-    pub(super) running: tokio::sync::Mutex<()>,
+    pub(crate) running: tokio::sync::Mutex<()>,
 }
 
 /// Keeps a listener registered; dropping it (or `cancel`) unregisters.
@@ -91,11 +91,11 @@ impl SyncEngine {
         }
     }
 
-    pub(super) fn now_ms(&self) -> u64 {
+    pub(crate) fn now_ms(&self) -> u64 {
         self.clock.now_ms()
     }
 
-    pub(super) fn set_state(&self, state: Option<SyncState>) {
+    pub(crate) fn set_state(&self, state: Option<SyncState>) {
         *lock(&self.transient) = state;
         self.notify();
     }
@@ -118,7 +118,7 @@ impl SyncEngine {
     }
 
     /// The clinician's copy of one shared space, opened once.
-    pub(super) fn shared_copy(&self, space: &str) -> error::Result<Arc<Store>> {
+    pub(crate) fn shared_copy(&self, space: &str) -> error::Result<Arc<Store>> {
         check_id("patient_space", space)?;
         let mut copies = lock(&self.shared_copies);
         if let Some(store) = copies.get(space) {
@@ -153,7 +153,7 @@ impl SyncEngine {
 
     /// Deletes the copies of spaces no longer shared (revoked, expired, or
     /// signed out): the clinician keeps nothing they may no longer read.
-    pub(super) fn erase_shared_copies_except(&self, keep: &[String]) -> error::Result<()> {
+    pub(crate) fn erase_shared_copies_except(&self, keep: &[String]) -> error::Result<()> {
         lock(&self.shared_copies).retain(|space, _| keep.contains(space));
         let Ok(dir) = std::fs::read_dir(&self.shared_copies_dir) else {
             return Ok(());

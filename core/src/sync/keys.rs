@@ -75,12 +75,12 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held) -> Result<
 
 impl SyncEngine {
     /// This account's key pair on this device.
-    pub(super) fn account_pair(&self) -> Result<AccountKeyPair, PphError> {
+    pub(crate) fn account_pair(&self) -> Result<AccountKeyPair, PphError> {
         self.account_keys_here().map(|(pair, _)| pair)
     }
 
     /// This account's key pair on this device, with its sealed copies.
-    pub(super) fn account_keys_here(&self) -> Result<(AccountKeyPair, AccountKeys), PphError> {
+    pub(crate) fn account_keys_here(&self) -> Result<(AccountKeyPair, AccountKeys), PphError> {
         self.store
             .read(key_store::account_key)?
             .ok_or_else(|| PphError::Forbidden {
@@ -89,7 +89,7 @@ impl SyncEngine {
     }
 
     /// Opens new envelopes, then begins, turns over and hands out keys.
-    pub(super) async fn sync_keys(&self, relay: &dyn Relay, token: &str) -> Result<(), PphError> {
+    pub(crate) async fn sync_keys(&self, relay: &dyn Relay, token: &str) -> Result<(), PphError> {
         let pair = self.account_pair()?;
         for round in 1..=KEY_ROUNDS {
             let view = relay.keys(token).await?;
@@ -165,7 +165,7 @@ impl SyncEngine {
     /// The batch with every value sealed under its space's newest key held
     /// here; a change whose key has not reached this device yet (a group
     /// just joined) is left out and stays in the outbox.
-    pub(super) fn seal_batch(&self, batch: Vec<Change>) -> Result<Vec<Change>, PphError> {
+    pub(crate) fn seal_batch(&self, batch: Vec<Change>) -> Result<Vec<Change>, PphError> {
         let mut keys: HashMap<String, Held> = HashMap::new();
         let mut sealed = Vec::with_capacity(batch.len());
         for c in batch {
@@ -207,7 +207,7 @@ impl SyncEngine {
 
     /// Every key epoch held for a space (a clinician's for a patient's
     /// space too: its envelopes came to the clinician's own store).
-    pub(super) fn held_for(&self, space: &str) -> Result<Held, PphError> {
+    pub(crate) fn held_for(&self, space: &str) -> Result<Held, PphError> {
         Ok(self.store.read(|c| key_store::held(c, space))?)
     }
 }

@@ -1,11 +1,11 @@
 //! Applying changes from other devices. Sans-I/O: the transport hands in
-//! pages of changes, each with the account the server says wrote it; this
-//! judges each against the authorisation table (a change the table forbids,
-//! or one that would touch a record of another space, is set aside and
-//! reported, never applied), stores each allowed one once, then rebuilds
-//! every record they touch so that, per (record, field), the change with the
-//! greatest (hlc, node) wins — in any delivery order, with duplicates
-//! ignored.
+//! pages of changes, each with the account the server says wrote it. For
+//! each, the store's facts are read (`Facts`), its fate decided purely
+//! (`decide`: malformed or too far ahead, a duplicate, set aside under the
+//! authorisation table's rule, or stored), and the decision applied; then
+//! every record they touch is rebuilt so that, per (record, field), the
+//! change with the greatest (hlc, node) wins — in any delivery order, with
+//! duplicates ignored. A change set aside is reported, never applied.
 
 pub use super::registry::KNOWN_KINDS;
 use super::registry::{rebuild_record, Rebuilt};
@@ -15,7 +15,7 @@ use crate::store::{Store, WriteTx};
 use pph_protocol::authz::Refusal;
 use pph_protocol::kinds::{SpaceKind, GROUP};
 use pph_protocol::wire::ErasedRecord;
-use pph_protocol::{Change, ClockError};
+use pph_protocol::Change;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::BTreeMap;
 
@@ -162,8 +162,80 @@ fn try_rebuild(conn: &Connection, entity_type: &str, entity_id: &str) -> Result<
     outcome
 }
 
-/// Applies changes pulled from `source`, each judged against the
-/// authorisation table first.
+/// What becomes of one pulled change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fate {
+    /// Malformed, or stamped too far in the future: counted, not kept.
+    Rejected,
+    /// The same change is here already.
+    Duplicate,
+    /// Kept aside under the rule it broke, never applied.
+    SetAside(Refusal),
+    /// Stored and its record rebuilt.
+    Stored,
+}
+
+/// What the store knows that bears on one pulled change. `decide` asks in
+/// order and stops at the first answer that settles the change, so a
+/// duplicate is never judged and a refused change never moves the clock.
+pub(crate) trait Facts {
+    /// Some(true): this change is here; Some(false): its id was used for
+    /// another change; None: new.
+    fn seen_before(&mut self, change: &Change) -> Result<Option<bool>>;
+    /// The authorisation table's verdict on the change by its author.
+    fn judged(&mut self, authored: &Authored) -> Result<std::result::Result<(), Refusal>>;
+    /// Whether its stamp is further ahead of this device's clock than
+    /// clocks may drift.
+    fn too_far_ahead(&self, change: &Change) -> bool;
+}
+
+/// Decides a pulled change's fate from the facts: pure, so every path is
+/// tested without a store (`decide_tests`).
+pub(crate) fn decide(authored: &Authored, facts: &mut impl Facts) -> Result<Fate> {
+    let change = &authored.change;
+    if change.check().is_err() {
+        return Ok(Fate::Rejected);
+    }
+    match facts.seen_before(change)? {
+        Some(true) => return Ok(Fate::Duplicate),
+        Some(false) => return Ok(Fate::SetAside(Refusal::ChangeIdReused)),
+        None => {}
+    }
+    if let Err(rule) = facts.judged(authored)? {
+        return Ok(Fate::SetAside(rule));
+    }
+    if facts.too_far_ahead(change) {
+        return Ok(Fate::Rejected);
+    }
+    Ok(Fate::Stored)
+}
+
+/// The facts as this store holds them, read inside the apply's
+/// transaction, so each change is decided after those before it applied.
+struct StoreFacts<'a> {
+    conn: &'a Connection,
+    source: &'a SpaceFacts,
+    me: &'a str,
+    now_ms: u64,
+}
+
+impl Facts for StoreFacts<'_> {
+    fn seen_before(&mut self, change: &Change) -> Result<Option<bool>> {
+        seen_before(self.conn, change)
+    }
+
+    fn judged(&mut self, authored: &Authored) -> Result<std::result::Result<(), Refusal>> {
+        judge_pulled(self.conn, self.source, self.me, authored)
+    }
+
+    fn too_far_ahead(&self, change: &Change) -> bool {
+        change.hlc.wall_ms > self.now_ms.saturating_add(pph_protocol::MAX_DRIFT_MS)
+    }
+}
+
+/// Applies changes pulled from `source`: each one's facts read, its fate
+/// decided (`decide`), then what was decided written, in turn; then every
+/// record they touched rebuilt.
 pub(crate) fn apply(
     tx: &mut WriteTx<'_>,
     source: &SpaceFacts,
@@ -177,48 +249,37 @@ pub(crate) fn apply(
     let mut touched: BTreeMap<(u64, u32, String), (String, String)> = BTreeMap::new();
     for a in changes {
         let c = &a.change;
-        if c.check().is_err() {
-            report.rejected += 1;
-            continue;
-        }
-        match seen_before(tx.tx, c)? {
-            Some(true) => {
-                report.duplicates += 1;
-                continue;
-            }
-            Some(false) => {
-                set_aside(tx.tx, a, Refusal::ChangeIdReused, tx.now_ms())?;
-                *rules.entry(Refusal::ChangeIdReused).or_default() += 1;
-                continue;
-            }
-            None => {}
-        }
-        if let Err(rule) = judge_pulled(tx.tx, source, &me, a)? {
-            set_aside(tx.tx, a, rule, tx.now_ms())?;
-            *rules.entry(rule).or_default() += 1;
-            continue;
-        }
-        match tx.receive(&c.hlc) {
-            Err(crate::error::Error::Clock(ClockError::TooFarAhead { .. })) => {
-                report.rejected += 1;
-                continue;
-            }
-            other => other?,
-        }
-        // This store's own account is written '' in the log.
-        let author = if a.author == me {
-            ""
-        } else {
-            a.author.as_str()
+        let mut facts = StoreFacts {
+            conn: tx.tx,
+            source,
+            me: &me,
+            now_ms: tx.now_ms(),
         };
-        store_change(tx.tx, c, author)?;
-        report.applied += 1;
-        if c.hlc.node != tx.node() && overlaps_local(tx.tx, c, tx.node())? {
-            report.conflicts += 1;
+        match decide(a, &mut facts)? {
+            Fate::Rejected => report.rejected += 1,
+            Fate::Duplicate => report.duplicates += 1,
+            Fate::SetAside(rule) => {
+                set_aside(tx.tx, a, rule, tx.now_ms())?;
+                *rules.entry(rule).or_default() += 1;
+            }
+            Fate::Stored => {
+                tx.receive(&c.hlc)?;
+                // This store's own account is written '' in the log.
+                let author = if a.author == me {
+                    ""
+                } else {
+                    a.author.as_str()
+                };
+                store_change(tx.tx, c, author)?;
+                report.applied += 1;
+                if c.hlc.node != tx.node() && overlaps_local(tx.tx, c, tx.node())? {
+                    report.conflicts += 1;
+                }
+                touched
+                    .entry((c.hlc.wall_ms, c.hlc.counter, c.hlc.node.clone()))
+                    .or_insert_with(|| (c.entity_type.clone(), c.entity_id.clone()));
+            }
         }
-        touched
-            .entry((c.hlc.wall_ms, c.hlc.counter, c.hlc.node.clone()))
-            .or_insert_with(|| (c.entity_type.clone(), c.entity_id.clone()));
     }
     report.set_aside = rules.values().sum();
     report.set_aside_rules = rules.into_iter().collect();

@@ -1,31 +1,28 @@
-//! Sync (`companion.sync()`): the sans-I/O merge of pulled changes (judged
-//! against the authorisation table first), the engine's decisions, and the
-//! client that talks to the relay: accounts, `sync_now`, status and its
-//! listener, shares, and the clinician's consultation view.
+//! Sync (`companion.sync()`): `sync_now`, the status and its listener, and
+//! the changes set aside; beneath them the merge of pulled changes (facts
+//! read, then judged against the authorisation table and decided purely,
+//! then applied), the engine's decisions, the keys of each space, and the
+//! client state the account (`crate::account`) and sharing
+//! (`crate::sharing`) objects act through.
 
-mod account;
-mod account_keys;
 mod client;
 #[cfg(test)]
 mod client_tests;
-mod clinic_page;
-mod consultation;
+#[cfg(test)]
+mod decide_tests;
 mod engine;
 #[cfg(test)]
 mod fake_relay;
 mod key_plan;
-mod key_store;
+pub(crate) mod key_store;
 mod keys;
 pub mod merge;
 #[cfg(test)]
 mod merge_tests;
 pub mod model;
 mod opening;
-mod proposals;
 pub(crate) mod registry;
-mod shares;
-mod store;
+pub(crate) mod store;
 
 pub use client::{ListenerHandle, SyncEngine};
 pub use merge::apply_remote;
-pub use shares::{message_page, share_ended_page};

@@ -50,10 +50,10 @@ final class AccountModel: ObservableObject {
     /// Signs up, then shows the recovery code the core made, once.
     func signUp(email: String, password: String, name: String, role: AccountRole) async {
         await guarded {
-            try await companion.sync().signUp(serverUrl: serverUrl, email: email, password: password,
+            try await companion.account().signUp(serverUrl: serverUrl, email: email, password: password,
                                               displayName: name, role: role)
         }
-        if ui.account != nil { ui.recoveryCode = try? companion.sync().takeRecoveryCode() }
+        if ui.account != nil { ui.recoveryCode = try? companion.account().takeRecoveryCode() }
     }
 
     /// The person has written the code down or printed it.
@@ -62,7 +62,7 @@ final class AccountModel: ObservableObject {
     /// Changes the password; every device keeps reading everything.
     func changePassword(current: String, new: String) async {
         do {
-            try await companion.sync().changePassword(current: current, new: new)
+            try await companion.account().changePassword(current: current, new: new)
             ui.passwordChanged = true
             ui.error = nil
         } catch PphError.Forbidden {
@@ -75,7 +75,7 @@ final class AccountModel: ObservableObject {
     /// A new recovery code (the old one stops working), shown once.
     func newRecoveryCode(password: String) async {
         do {
-            ui.recoveryCode = try await companion.sync().newRecoveryCode(password: password)
+            ui.recoveryCode = try await companion.account().newRecoveryCode(password: password)
             ui.error = nil
         } catch PphError.Forbidden {
             ui.error = "Wrong password: nothing was changed"
@@ -88,7 +88,7 @@ final class AccountModel: ObservableObject {
     /// sets a new password.
     func recover(email: String, code: String, newPassword: String) async {
         do {
-            ui = AccountUi(account: try await companion.sync().signInWithRecoveryCode(
+            ui = AccountUi(account: try await companion.account().signInWithRecoveryCode(
                 serverUrl: serverUrl, email: email, recoveryCode: code, newPassword: newPassword))
         } catch PphError.Unauthorized {
             ui.error = "Wrong email or recovery code"
@@ -98,13 +98,13 @@ final class AccountModel: ObservableObject {
     }
 
     func signIn(email: String, password: String) async {
-        await guarded { try await companion.sync().signIn(serverUrl: serverUrl, email: email, password: password) }
+        await guarded { try await companion.account().signIn(serverUrl: serverUrl, email: email, password: password) }
     }
 
     /// The records stay on the phone; shared patients' copies are deleted.
     func signOut() async {
         await guarded {
-            try await companion.sync().signOut()
+            try await companion.account().signOut()
             return nil
         }
     }
@@ -113,7 +113,7 @@ final class AccountModel: ObservableObject {
     /// person confirms (their group messages go for everyone).
     func deletionWarning() -> [String] {
         do {
-            return try companion.sync().accountDeletionWarning()
+            return try companion.account().accountDeletionWarning()
         } catch {
             ui.error = describe(error)
             return []
@@ -125,7 +125,7 @@ final class AccountModel: ObservableObject {
     /// erase this phone too.
     func deleteAccount(password: String) async {
         do {
-            let receipt = try await companion.sync().deleteAccount(password: password)
+            let receipt = try await companion.account().deleteAccount(password: password)
             ui = AccountUi(account: nil, deleted: receipt)
         } catch PphError.Forbidden {
             ui.error = "Wrong password: nothing was deleted"

@@ -22,8 +22,8 @@ final class SharingModel: ObservableObject {
     private func guarded(_ change: () async throws -> Void) async {
         do {
             try await change()
-            ui = SharingUi(shares: try await companion.sync().shares(),
-                           accesses: try await companion.sync().shareAccessLog())
+            ui = SharingUi(shares: try await companion.sharing().shares(),
+                           accesses: try await companion.sharing().shareAccessLog())
         } catch {
             ui.error = describe(error)
         }
@@ -33,14 +33,14 @@ final class SharingModel: ObservableObject {
 
     func grant(clinicianEmail: String, scopes: [ShareScope], until: Date) async {
         await guarded {
-            _ = try await companion.sync().grantShare(
+            _ = try await companion.sharing().grantShare(
                 clinicianEmail: clinicianEmail, scopes: scopes,
                 expiresAt: until)
         }
     }
 
     func revoke(shareId: String) async {
-        await guarded { try await companion.sync().revokeShare(shareId: shareId) }
+        await guarded { try await companion.sharing().revokeShare(shareId: shareId) }
     }
 }
 
@@ -64,7 +64,7 @@ final class ClinicianModel: ObservableObject {
         var error: String?
         do { _ = try await companion.sync().syncNow() } catch let e { error = describe(e) }
         do {
-            ui = ClinicianUi(patients: try companion.sync().sharedWithMe(), error: error)
+            ui = ClinicianUi(patients: try companion.sharing().sharedWithMe(), error: error)
         } catch let e {
             ui.error = describe(e)
         }
@@ -72,7 +72,7 @@ final class ClinicianModel: ObservableObject {
 
     func open(patientSpace: String) {
         do {
-            ui.summary = try companion.sync().consultationSummary(patientSpace: patientSpace)
+            ui.summary = try companion.sharing().consultationSummary(patientSpace: patientSpace)
             ui.error = nil
         } catch PphError.Unauthorized {
             ui.summary = nil

@@ -206,7 +206,7 @@ await test("erasing this phone deletes the store, then the key, and nothing work
 if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
     await test("chat posts at once as pending, pages back, sends, reacts, and refuses an empty message") {
         let store = try open("chat")
-        _ = try await store.sync().signUp(serverUrl: server, email: "chat-\(UUID().uuidString)@example.org",
+        _ = try await store.account().signUp(serverUrl: server, email: "chat-\(UUID().uuidString)@example.org",
                                           password: "a long enough password", displayName: "Kit", role: .patient)
         let group = try await store.groups().createGroup(new: NewGroup(name: "Circle", purpose: "Talk"))
         let chat = ChatModel(companion: store, groupId: group.id, pageSize: 2)
@@ -307,7 +307,7 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
     await test("time given is confirmed by its receiver, and limits are named") {
         let fay = try open("tb-fay"), gus = try open("tb-gus")
         for (c, name) in [(fay, "Fay"), (gus, "Gus")] {
-            _ = try await c.sync().signUp(serverUrl: server, email: "\(name)-\(UUID().uuidString)@example.org",
+            _ = try await c.account().signUp(serverUrl: server, email: "\(name)-\(UUID().uuidString)@example.org",
                                           password: "a long enough password", displayName: name, role: .patient)
         }
         let group = try await fay.groups().createGroup(new: NewGroup(name: "Walkers", purpose: "Walk"))
@@ -361,10 +361,10 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
     }
     await test("a patient shares, and sees the clinician's read in the access log") {
         let patient = try open("share-patient"), clinic = try open("share-clinic")
-        _ = try await patient.sync().signUp(serverUrl: server, email: "pat-\(UUID().uuidString)@example.org",
+        _ = try await patient.account().signUp(serverUrl: server, email: "pat-\(UUID().uuidString)@example.org",
                                             password: "a long enough password", displayName: "Pat", role: .patient)
         let doctor = "dr-\(UUID().uuidString)@example.org"
-        _ = try await clinic.sync().signUp(serverUrl: server, email: doctor, password: "a long enough password",
+        _ = try await clinic.account().signUp(serverUrl: server, email: doctor, password: "a long enough password",
                                            displayName: "Dr Lee", role: .clinician)
         _ = try patient.carePlans().createPlan(new: NewPlan(title: "Breathe easier", whatMatters: "The park"))
         _ = try await patient.sync().syncNow()

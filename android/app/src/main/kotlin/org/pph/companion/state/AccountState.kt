@@ -44,9 +44,9 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
 
     /// Signs up, then shows the recovery code the core made, once.
     suspend fun signUp(email: String, password: String, name: String, role: AccountRole) {
-        guard { companion.sync().signUp(serverUrl, email, password, name, role) }
+        guard { companion.account().signUp(serverUrl, email, password, name, role) }
         if (_ui.value.account != null) {
-            _ui.value = _ui.value.copy(recoveryCode = companion.sync().takeRecoveryCode())
+            _ui.value = _ui.value.copy(recoveryCode = companion.account().takeRecoveryCode())
         }
     }
 
@@ -58,7 +58,7 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
     /// Changes the password; every device keeps reading everything.
     suspend fun changePassword(current: String, new: String) {
         _ui.value = try {
-            companion.sync().changePassword(current, new)
+            companion.account().changePassword(current, new)
             _ui.value.copy(passwordChanged = true, error = null)
         } catch (e: PphException.Forbidden) {
             _ui.value.copy(error = "Wrong password: nothing was changed")
@@ -70,7 +70,7 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
     /// A new recovery code (the old one stops working), shown once.
     suspend fun newRecoveryCode(password: String) {
         _ui.value = try {
-            _ui.value.copy(recoveryCode = companion.sync().newRecoveryCode(password), error = null)
+            _ui.value.copy(recoveryCode = companion.account().newRecoveryCode(password), error = null)
         } catch (e: PphException.Forbidden) {
             _ui.value.copy(error = "Wrong password: nothing was changed")
         } catch (e: PphException) {
@@ -82,7 +82,7 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
     /// sets a new password.
     suspend fun recover(email: String, code: String, newPassword: String) {
         _ui.value = try {
-            AccountUi(companion.sync().signInWithRecoveryCode(serverUrl, email, code, newPassword))
+            AccountUi(companion.account().signInWithRecoveryCode(serverUrl, email, code, newPassword))
         } catch (e: PphException.Unauthorized) {
             _ui.value.copy(error = "Wrong email or recovery code")
         } catch (e: PphException) {
@@ -91,18 +91,18 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
     }
 
     suspend fun signIn(email: String, password: String) =
-        guard { companion.sync().signIn(serverUrl, email, password) }
+        guard { companion.account().signIn(serverUrl, email, password) }
 
     /// The records stay on the phone; shared patients' copies are deleted.
     suspend fun signOut() = guard {
-        companion.sync().signOut()
+        companion.account().signOut()
         null
     }
 
     /// What deleting the account does, for the screen to show before the
     /// person confirms (their group messages go for everyone).
     fun deletionWarning(): List<String> = try {
-        companion.sync().accountDeletionWarning()
+        companion.account().accountDeletionWarning()
     } catch (e: PphException) {
         _ui.value = _ui.value.copy(error = describe(e))
         emptyList()
@@ -113,7 +113,7 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
     /// to erase this phone too.
     suspend fun deleteAccount(password: String) {
         _ui.value = try {
-            AccountUi(account = null, deleted = companion.sync().deleteAccount(password))
+            AccountUi(account = null, deleted = companion.account().deleteAccount(password))
         } catch (e: PphException.Forbidden) {
             _ui.value.copy(error = "Wrong password: nothing was deleted")
         } catch (e: PphException) {

@@ -27,17 +27,17 @@ class SharingState(private val companion: PphCompanion) {
         }
     }
 
-    private suspend fun current() = SharingUi(companion.sync().shares(), companion.sync().shareAccessLog())
+    private suspend fun current() = SharingUi(companion.sharing().shares(), companion.sharing().shareAccessLog())
 
     suspend fun refresh() = guard { current() }
 
     suspend fun grant(clinicianEmail: String, scopes: List<ShareScope>, until: java.time.Instant) = guard {
-        companion.sync().grantShare(clinicianEmail, scopes, until)
+        companion.sharing().grantShare(clinicianEmail, scopes, until)
         current()
     }
 
     suspend fun revoke(shareId: String) = guard {
-        companion.sync().revokeShare(shareId)
+        companion.sharing().revokeShare(shareId)
         current()
     }
 }
@@ -56,16 +56,16 @@ class ClinicianState(private val companion: PphCompanion) {
     suspend fun refresh() {
         _ui.value = try {
             companion.sync().syncNow()
-            ClinicianUi(companion.sync().sharedWithMe())
+            ClinicianUi(companion.sharing().sharedWithMe())
         } catch (e: PphException) {
             // Offline, the last synced list still serves the consultation.
-            ClinicianUi(companion.sync().sharedWithMe(), error = describe(e))
+            ClinicianUi(companion.sharing().sharedWithMe(), error = describe(e))
         }
     }
 
     fun open(patientSpace: String) {
         _ui.value = try {
-            _ui.value.copy(summary = companion.sync().consultationSummary(patientSpace), error = null)
+            _ui.value.copy(summary = companion.sharing().consultationSummary(patientSpace), error = null)
         } catch (e: PphException.Unauthorized) {
             _ui.value.copy(summary = null, error = NO_LONGER_SHARED)
         } catch (e: PphException) {

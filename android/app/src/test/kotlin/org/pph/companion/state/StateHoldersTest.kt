@@ -159,7 +159,7 @@ fun chatSuite(companion: PphCompanion, run: (String, () -> Unit) -> Unit) {
     val server = System.getenv("PPH_TEST_SERVER_URL") ?: return
     run("the chat posts at once as pending, pages back, and reacts") {
         runBlocking {
-            companion.sync().signUp(server, "chat-${UUID.randomUUID()}@example.org", "a long enough password", "Kit", AccountRole.PATIENT)
+            companion.account().signUp(server, "chat-${UUID.randomUUID()}@example.org", "a long enough password", "Kit", AccountRole.PATIENT)
             val group = companion.groups().createGroup(NewGroup("Circle", "Talk", null))
             val chat = ChatState(companion, group.id, pageSize = 2u)
             listOf("one", "two", "three").forEach { chat.post(it) }
@@ -209,7 +209,7 @@ fun planAndSharingSuite(companion: PphCompanion, clock: Clock, dir: java.nio.fil
             val clinic = PphCompanion.open(
                 CompanionConfig(dbPath = dir.resolve("clinic.db").toString(), encryptionKey = ByteArray(32) { 3 }, deviceName = "clinic"),
             )
-            clinic.sync().signUp(server, doctor, "a long enough password", "Dr Lee", AccountRole.CLINICIAN)
+            clinic.account().signUp(server, doctor, "a long enough password", "Dr Lee", AccountRole.CLINICIAN)
             companion.sync().syncNow()
             val sharing = SharingState(companion)
             sharing.grant(doctor, listOf(ShareScope.CARE_PLAN), Instant.now().plusSeconds(3_600))
@@ -373,7 +373,7 @@ fun timebankSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
             )
             val (fay, gus) = store("fay") to store("gus")
             for ((c, name) in listOf(fay to "Fay", gus to "Gus")) {
-                c.sync().signUp(server, "$name-${UUID.randomUUID()}@example.org", "a long enough password", name, AccountRole.PATIENT)
+                c.account().signUp(server, "$name-${UUID.randomUUID()}@example.org", "a long enough password", name, AccountRole.PATIENT)
             }
             val group = fay.groups().createGroup(NewGroup("Walkers", "Walk", null))
             val code = fay.groups().inviteCode(group.id, Instant.now().plusSeconds(3_600)).code

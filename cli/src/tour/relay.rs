@@ -1,0 +1,120 @@
+//! The tour's relay: the `pph-server` binary of this workspace, started on
+//! a free loopback port with its own SQLite file and stopped with the tour,
+//! as a person running one would. What the relay holds is read through its
+//! operator's command (`pph-server admin changes`), never its tables.
+
+use crate::fail::{Fail, Result, Status};
+use pph_protocol::Change;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub(super) struct RelayProcess {
+    child: Child,
+    binary: PathBuf,
+    database: PathBuf,
+    pub url: String,
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> Fail {
+    Fail::new(Status::Failure, format!("{what}: {e}"))
+}
+
+impl RelayProcess {
+    /// Starts `pph-server` over the SQLite file `database`.
+    pub fn start(database: &Path) -> Result<Self> {
+        let binary = binary()?;
+        let mut child = Command::new(&binary)
+            .args(["--listen", "127.0.0.1:0", "--sqlite"])
+            .arg(database)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| failed("cannot start pph-server", e))?;
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            BufReader::new(stdout)
+                .read_line(&mut line)
+                .map_err(|e| failed("pph-server said nothing", e))?;
+        }
+        let Some(url) = line.trim().strip_prefix("pph-server listening on ") else {
+            let _ = child.kill();
+            return Err(failed("pph-server did not start", line.trim()));
+        };
+        Ok(RelayProcess {
+            url: url.to_owned(),
+            child,
+            binary,
+            database: database.to_owned(),
+        })
+    }
+
+    /// Every change of `space` the relay holds, read by its operator's
+    /// command as a breach of its database would read it.
+    pub fn changes(&self, space: &str) -> Result<Vec<Change>> {
+        let out = Command::new(&self.binary)
+            .args(["admin", "changes", "--space", space, "--sqlite"])
+            .arg(&self.database)
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|e| failed("cannot run pph-server admin", e))?;
+        if !out.status.success() {
+            return Err(failed("pph-server admin changes", out.status));
+        }
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|line| {
+                let mut row: serde_json::Value =
+                    serde_json::from_str(line).map_err(|e| failed("an admin line", e))?;
+                serde_json::from_value(row["change"].take()).map_err(|e| failed("a change", e))
+            })
+            .collect()
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `pph-server` beside this `pph` (cargo builds both into one folder), or
+/// the one `PPH_SERVER` names; run from the workspace with cargo, it is
+/// built there first if missing, in this build's profile.
+fn binary() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("PPH_SERVER") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().map_err(|e| failed("cannot find pph itself", e))?;
+    let dir = exe
+        .parent()
+        .ok_or_else(|| failed("cannot find pph's folder", exe.display()))?;
+    let beside = dir.join("pph-server");
+    if beside.exists() {
+        return Ok(beside);
+    }
+    let cargo =
+        std::env::var_os("CARGO").ok_or_else(|| failed("pph-server is not built", NOT_BUILT))?;
+    let mut build = Command::new(cargo);
+    build.args([
+        "build",
+        "--quiet",
+        "-p",
+        "pph-server",
+        "--bin",
+        "pph-server",
+    ]);
+    if dir.ends_with("release") {
+        build.arg("--release");
+    }
+    eprintln!("Building the relay once (cargo build -p pph-server)...");
+    let status = build.status().map_err(|e| failed("cannot run cargo", e))?;
+    if !status.success() || !beside.exists() {
+        return Err(failed("pph-server could not be built", NOT_BUILT));
+    }
+    Ok(beside)
+}
+
+const NOT_BUILT: &str =
+    "build it with `cargo build --release -p pph-server`, or set PPH_SERVER to its path";
