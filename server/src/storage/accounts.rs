@@ -31,28 +31,24 @@ pub(crate) async fn create_account(db: &mut Db<'_>, a: &Account) -> Result<()> {
            (id, email, display_name, role, personal_space, password_hash, created_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
-            (&a.id).into(),
-            (&a.email).into(),
-            (&a.display_name).into(),
-            (&name_of(&a.role)).into(),
-            (&a.personal_space).into(),
-            (&a.password_hash).into(),
-            a.created_ms.into(),
+            &a.id,
+            &a.email,
+            &a.display_name,
+            &name_of(&a.role),
+            &a.personal_space,
+            &a.password_hash,
+            &a.created_ms,
         ],
     )
     .await?;
     db.execute(
         "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
-        &[
-            (&a.personal_space).into(),
-            (&name_of(&SpaceKind::Personal)).into(),
-            (&a.id).into(),
-        ],
+        &[&a.personal_space, &name_of(&SpaceKind::Personal), &a.id],
     )
     .await?;
     db.execute(
         "INSERT INTO space_members (space, account_id) VALUES ($1, $2)",
-        &[(&a.personal_space).into(), (&a.id).into()],
+        &[&a.personal_space, &a.id],
     )
     .await?;
     Ok(())
@@ -64,7 +60,7 @@ pub(crate) async fn account_by_email(db: &mut Db<'_>, email: &str) -> Result<Opt
         account_columns!(),
         " FROM accounts a WHERE a.email = $1"
     );
-    db.query_opt(SQL, &[email.into()])
+    db.query_opt(SQL, &[&email])
         .await?
         .as_ref()
         .map(account)
@@ -82,18 +78,17 @@ pub(crate) async fn add_token(
         "INSERT INTO device_tokens (token_hash, account_id, device_name, node, created_ms)
          VALUES ($1, $2, $3, $4, $5)",
         &[
-            token_hash.into(),
-            account_id.into(),
-            (&device.name).into(),
-            (&device.node).into(),
-            now_ms.into(),
+            &token_hash,
+            &account_id,
+            &device.name,
+            &device.node,
+            &now_ms,
         ],
     )
     .await?;
     Ok(())
 }
 
-/// The account's devices by node, each with the name it gave last.
 pub(crate) async fn device_names(db: &mut Db<'_>, account_id: &str) -> Result<Vec<DeviceName>> {
     db.query(
         "SELECT node, device_name FROM (
@@ -102,7 +97,7 @@ pub(crate) async fn device_names(db: &mut Db<'_>, account_id: &str) -> Result<Ve
                     AS newest
            FROM device_tokens WHERE account_id = $1 AND node IS NOT NULL) named
          WHERE newest = 1 ORDER BY node",
-        &[account_id.into()],
+        &[&account_id],
     )
     .await?
     .iter()
@@ -115,7 +110,6 @@ pub(crate) async fn device_names(db: &mut Db<'_>, account_id: &str) -> Result<Ve
     .collect()
 }
 
-/// The account behind a live (not revoked) token.
 pub(crate) async fn account_for_token(
     db: &mut Db<'_>,
     token_hash: &str,
@@ -126,7 +120,7 @@ pub(crate) async fn account_for_token(
         " FROM device_tokens t JOIN accounts a ON a.id = t.account_id
           WHERE t.token_hash = $1 AND t.revoked_ms IS NULL"
     );
-    db.query_opt(SQL, &[token_hash.into()])
+    db.query_opt(SQL, &[&token_hash])
         .await?
         .as_ref()
         .map(account)
@@ -147,10 +141,7 @@ pub(crate) async fn account_in_space(
          FROM device_tokens t JOIN accounts a ON a.id = t.account_id
          WHERE t.token_hash = $1 AND t.revoked_ms IS NULL"
     );
-    let Some(row) = db
-        .query_opt(SQL, &[token_hash.into(), space.into()])
-        .await?
-    else {
+    let Some(row) = db.query_opt(SQL, &[&token_hash, &space]).await? else {
         return Ok(None);
     };
     let role = row.opt_text(7)?;
@@ -165,7 +156,7 @@ pub(crate) async fn account_in_space(
 pub(crate) async fn revoke_token(db: &mut Db<'_>, token_hash: &str, now_ms: i64) -> Result<()> {
     db.execute(
         "UPDATE device_tokens SET revoked_ms = $2 WHERE token_hash = $1 AND revoked_ms IS NULL",
-        &[token_hash.into(), now_ms.into()],
+        &[&token_hash, &now_ms],
     )
     .await?;
     Ok(())

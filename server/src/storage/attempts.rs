@@ -23,7 +23,7 @@ pub(crate) async fn take(
     max: u32,
 ) -> Result<Option<i64>> {
     let row = db
-        .query_opt(TAKE, &[key.into(), now_ms.into(), window_ms.into()])
+        .query_opt(TAKE, &[&key, &now_ms, &window_ms])
         .await?
         .ok_or_else(|| StorageError::Backend("a counted attempt returned no row".into()))?;
     let (count, start) = (row.int(0)?, row.int(1)?);
@@ -34,14 +34,14 @@ pub(crate) async fn refund(db: &mut Db<'_>, key: &str) -> Result<()> {
     db.execute(
         "UPDATE rate_limits SET count = CASE WHEN count > 0 THEN count - 1 ELSE 0 END
          WHERE key = $1",
-        &[key.into()],
+        &[&key],
     )
     .await?;
     Ok(())
 }
 
 pub(crate) async fn clear(db: &mut Db<'_>, key: &str) -> Result<()> {
-    db.execute("DELETE FROM rate_limits WHERE key = $1", &[key.into()])
+    db.execute("DELETE FROM rate_limits WHERE key = $1", &[&key])
         .await?;
     Ok(())
 }
@@ -49,7 +49,7 @@ pub(crate) async fn clear(db: &mut Db<'_>, key: &str) -> Result<()> {
 pub(crate) async fn sweep(db: &mut Db<'_>, before_ms: i64) -> Result<()> {
     db.execute(
         "DELETE FROM rate_limits WHERE window_start_ms < $1",
-        &[before_ms.into()],
+        &[&before_ms],
     )
     .await?;
     Ok(())

@@ -213,6 +213,7 @@ impl Storage {
 // Every other method is one statement function of a concern module, run on
 // a reader or in a write transaction; its arguments are carried onto the
 // backend's task (`Carried`) and lent back to the function (`Lent`).
+// Each method's doc comment is here, not again on its function.
 methods! {
     /// The highest schema step applied.
     read schema_version() -> i64 = schema::schema_version;

@@ -85,16 +85,13 @@ async fn judge_in(
     let mut spaces: HashMap<String, WriterInSpace> = HashMap::new();
     let mut next_seqs = NextSeqs::new();
     for space in in_order {
-        let Some(r) = db.query_opt(&facts, &[space.into(), author.into()]).await? else {
+        let Some(r) = db.query_opt(&facts, &[&space, &author]).await? else {
             continue;
         };
         let (owner, role) = (r.text(1)?, r.opt_text(2)?);
         let mut shared = Vec::new();
         if role.is_none() {
-            for s in db
-                .query(LIVE_SCOPES, &[(&owner).into(), author.into(), now.into()])
-                .await?
-            {
+            for s in db.query(LIVE_SCOPES, &[&owner, &author, &now]).await? {
                 shared.extend(parse_scopes(&s.text(0)?)?);
             }
         }
@@ -117,7 +114,7 @@ async fn judge_in(
         OWNERS_SQLITE
     };
     let owners = db
-        .query(owners_sql, &[Arg::Texts(&entity_ids)])
+        .query(owners_sql, &[&Arg::Texts(&entity_ids)])
         .await?
         .iter()
         .map(|r| {
@@ -139,7 +136,7 @@ async fn judge_in(
         STORED_SQLITE
     };
     let stored = db
-        .query(stored_sql, &[Arg::Texts(&change_ids)])
+        .query(stored_sql, &[&Arg::Texts(&change_ids)])
         .await?
         .iter()
         .map(|r| Ok((r.text(0)?, (r.text(1)?, r.text(2)?))))
@@ -300,8 +297,6 @@ const PULL_POSTGRES: &str = "SELECT seq, author, body FROM changes
               AND o.party <> $5 AND coalesce(o.creator, '') <> $5))
      ORDER BY seq LIMIT $3";
 
-/// Up to `limit` changes of `space` after `since`, in sequence order,
-/// only those `readable` allows, never those of hidden records.
 pub(crate) async fn pull(
     db: &mut Db<'_>,
     space: &str,
@@ -373,7 +368,7 @@ pub(crate) async fn erased(
     db.query(
         "SELECT seq, entity_type, entity_id FROM erased_entities
          WHERE space = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        &[space.into(), since.into(), i64::from(limit).into()],
+        &[&space, &since, &i64::from(limit)],
     )
     .await?
     .iter()

@@ -53,33 +53,49 @@ impl std::fmt::Debug for Arg<'_> {
     }
 }
 
-impl<'a> From<&'a str> for Arg<'a> {
-    fn from(s: &'a str) -> Self {
-        Arg::Text(s)
+/// What a statement takes as an argument: text, a number, either of them
+/// optional (None: NULL), or an `Arg` itself; written `&value` in a
+/// statement's argument list.
+pub(crate) trait ToArg {
+    fn arg(&self) -> Arg<'_>;
+}
+
+/// A statement's arguments, in `$n` order.
+pub(crate) type Args<'a> = [&'a (dyn ToArg + Sync)];
+
+impl ToArg for str {
+    fn arg(&self) -> Arg<'_> {
+        Arg::Text(self)
     }
 }
 
-impl<'a> From<&'a String> for Arg<'a> {
-    fn from(s: &'a String) -> Self {
-        Arg::Text(s)
+impl ToArg for String {
+    fn arg(&self) -> Arg<'_> {
+        Arg::Text(self)
     }
 }
 
-impl From<i64> for Arg<'_> {
-    fn from(i: i64) -> Self {
-        Arg::Int(i)
+impl ToArg for i64 {
+    fn arg(&self) -> Arg<'_> {
+        Arg::Int(*self)
     }
 }
 
-impl<'a, T: Into<Arg<'a>>> From<Option<T>> for Arg<'a> {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Arg::Null, Into::into)
+impl ToArg for Arg<'_> {
+    fn arg(&self) -> Arg<'_> {
+        *self
     }
 }
 
-impl<'a> From<&'a Option<String>> for Arg<'a> {
-    fn from(v: &'a Option<String>) -> Self {
-        v.as_deref().into()
+impl<T: ToArg> ToArg for Option<T> {
+    fn arg(&self) -> Arg<'_> {
+        self.as_ref().map_or(Arg::Null, ToArg::arg)
+    }
+}
+
+impl<T: ToArg + ?Sized> ToArg for &T {
+    fn arg(&self) -> Arg<'_> {
+        (**self).arg()
     }
 }
 
@@ -198,6 +214,10 @@ pub(crate) fn sqlite_sql(sql: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+fn to_args<'a>(args: &'a Args<'_>) -> Vec<Arg<'a>> {
+    args.iter().map(|a| a.arg()).collect()
+}
+
 fn pg_args<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
     args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
 }
@@ -216,21 +236,22 @@ impl<'c> Db<'c> {
     }
 
     /// Runs a statement; the number of rows it changed.
-    pub async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+    pub async fn execute(&mut self, sql: &str, args: &Args<'_>) -> Result<u64> {
+        let args = to_args(args);
         match self {
             Db::Sqlite(conn) => {
                 let changed = conn
                     .prepare_cached(&sqlite_sql(sql))?
-                    .execute(rusqlite::params_from_iter(args))?;
+                    .execute(rusqlite::params_from_iter(&args))?;
                 Ok(changed as u64)
             }
             Db::Postgres(Pg::Client(c)) => {
                 let stmt = c.prepare_cached(sql).await?;
-                Ok(c.execute(&stmt, &pg_args(args)).await?)
+                Ok(c.execute(&stmt, &pg_args(&args)).await?)
             }
             Db::Postgres(Pg::Tx(t)) => {
                 let stmt = t.prepare_cached(sql).await?;
-                Ok(t.execute(&stmt, &pg_args(args)).await?)
+                Ok(t.execute(&stmt, &pg_args(&args)).await?)
             }
         }
     }
@@ -247,12 +268,13 @@ impl<'c> Db<'c> {
     }
 
     /// Runs a query; every row it gives.
-    pub async fn query(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>> {
+    pub async fn query(&mut self, sql: &str, args: &Args<'_>) -> Result<Vec<Row>> {
+        let args = to_args(args);
         match self {
             Db::Sqlite(conn) => {
                 let mut stmt = conn.prepare_cached(&sqlite_sql(sql))?;
                 let columns = stmt.column_count();
-                let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(&args))?;
                 let mut out = Vec::new();
                 while let Some(r) = rows.next()? {
                     let values = (0..columns)
@@ -264,24 +286,24 @@ impl<'c> Db<'c> {
             }
             Db::Postgres(Pg::Client(c)) => {
                 let stmt = c.prepare_cached(sql).await?;
-                let rows = c.query(&stmt, &pg_args(args)).await?;
+                let rows = c.query(&stmt, &pg_args(&args)).await?;
                 Ok(rows.into_iter().map(Row::Postgres).collect())
             }
             Db::Postgres(Pg::Tx(t)) => {
                 let stmt = t.prepare_cached(sql).await?;
-                let rows = t.query(&stmt, &pg_args(args)).await?;
+                let rows = t.query(&stmt, &pg_args(&args)).await?;
                 Ok(rows.into_iter().map(Row::Postgres).collect())
             }
         }
     }
 
     /// The first row of a query, if it gives any.
-    pub async fn query_opt(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<Row>> {
+    pub async fn query_opt(&mut self, sql: &str, args: &Args<'_>) -> Result<Option<Row>> {
         Ok(self.query(sql, args).await?.into_iter().next())
     }
 
     /// Whether a query gives a row.
-    pub async fn exists(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<bool> {
+    pub async fn exists(&mut self, sql: &str, args: &Args<'_>) -> Result<bool> {
         Ok(self.query_opt(sql, args).await?.is_some())
     }
 }
@@ -320,7 +342,7 @@ mod tests {
             db.execute("CREATE TABLE t (a TEXT, b BIGINT)", &[]).await?;
             db.execute(
                 "INSERT INTO t VALUES ($2, $1), ($3, NULL)",
-                &[7.into(), "x".into(), Arg::Null],
+                &[&7_i64, &"x", &Arg::Null],
             )
             .await?;
             db.query("SELECT a, b FROM t ORDER BY b DESC", &[]).await

@@ -2,13 +2,13 @@
 //! read inside the deleting transaction, and the plan's statements run in
 //! it; and the audit that finds any table still naming an account.
 
-use super::db::{Arg, Db};
+use super::db::{Arg, Db, ToArg};
 use super::deletion::{self, Param};
 use super::*;
 
-impl<'a> From<&'a Param> for Arg<'a> {
-    fn from(p: &'a Param) -> Self {
-        match p {
+impl ToArg for Param {
+    fn arg(&self) -> Arg<'_> {
+        match self {
             Param::Text(s) => Arg::Text(s),
             Param::Int(i) => Arg::Int(*i),
         }
@@ -22,7 +22,7 @@ impl<'a> From<&'a Param> for Arg<'a> {
 pub(crate) async fn delete_account(db: &mut Db<'_>, id: &str) -> Result<Option<AccountDeleted>> {
     let lock = if db.is_postgres() { " FOR UPDATE" } else { "" };
     let departing = format!("SELECT email, personal_space FROM accounts WHERE id = $1{lock}");
-    let Some(row) = db.query_opt(&departing, &[id.into()]).await? else {
+    let Some(row) = db.query_opt(&departing, &[&id]).await? else {
         return Ok(None);
     };
     let who = deletion::Departing {
@@ -30,24 +30,24 @@ pub(crate) async fn delete_account(db: &mut Db<'_>, id: &str) -> Result<Option<A
         email: row.text(0)?,
         personal_space: row.text(1)?,
     };
-    let spaces = db.query(deletion::GROUPS_OF, &[id.into()]).await?;
+    let spaces = db.query(deletion::GROUPS_OF, &[&id]).await?;
     let numbering = format!("SELECT owner, next_seq FROM spaces WHERE id = $1{lock}");
     let mut groups = Vec::new();
     for space in spaces {
         let space = space.text(0)?;
         // Numbering waits for whoever holds the space, as a push does.
         let held = db
-            .query_opt(&numbering, &[(&space).into()])
+            .query_opt(&numbering, &[&space])
             .await?
             .ok_or_else(|| StorageError::Backend("a group went during deletion".into()))?;
         let others = db
-            .query(deletion::OTHER_MEMBERS, &[(&space).into(), id.into()])
+            .query(deletion::OTHER_MEMBERS, &[&space, &id])
             .await?
             .iter()
             .map(|r| Ok((r.text(0)?, parse_name(&r.text(1)?, "space_members.role")?)))
             .collect::<Result<_>>()?;
         let naming = db
-            .query(deletion::NAMING_RECORDS, &[(&space).into(), id.into()])
+            .query(deletion::NAMING_RECORDS, &[&space, &id])
             .await?
             .iter()
             .map(|r| Ok((r.text(0)?, r.text(1)?, r.opt_text(2)?)))
@@ -62,7 +62,7 @@ pub(crate) async fn delete_account(db: &mut Db<'_>, id: &str) -> Result<Option<A
     }
     let mut plan = deletion::plan(&who, &groups);
     for step in std::mem::take(&mut plan.steps) {
-        let args: Vec<Arg<'_>> = step.params.iter().map(Arg::from).collect();
+        let args: Vec<&(dyn ToArg + Sync)> = step.params.iter().map(|p| p as _).collect();
         let rows = db.execute(step.sql, &args).await?;
         if let Some(tally) = step.tally {
             plan.add(tally, rows);
@@ -94,7 +94,7 @@ pub(crate) async fn tables_naming(db: &mut Db<'_>, needle: &str) -> Result<Vec<S
             // A whole row as text.
             "strpos(CAST(t AS TEXT), $1) > 0".to_owned()
         } else {
-            db.query("SELECT name FROM pragma_table_info($1)", &[(&table).into()])
+            db.query("SELECT name FROM pragma_table_info($1)", &[&table])
                 .await?
                 .iter()
                 .map(|r| Ok(format!("instr(CAST(t.\"{}\" AS TEXT), $1) > 0", r.text(0)?)))
@@ -102,7 +102,7 @@ pub(crate) async fn tables_naming(db: &mut Db<'_>, needle: &str) -> Result<Vec<S
                 .join(" OR ")
         };
         let sql = format!("SELECT 1 FROM \"{table}\" t WHERE {any_column} LIMIT 1");
-        if db.exists(&sql, &[needle.into()]).await? {
+        if db.exists(&sql, &[&needle]).await? {
             naming.push(table);
         }
     }

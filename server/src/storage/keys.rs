@@ -36,12 +36,12 @@ pub(crate) async fn set_account_keys(db: &mut Db<'_>, u: &KeysUpdate) -> Result<
         .execute(
             SET_ACCOUNT_KEYS,
             &[
-                (&u.account_id).into(),
-                (&u.keys.public_key).into(),
-                (&keys).into(),
-                (&u.password_hash).into(),
-                (&u.recovery_hash).into(),
-                i64::from(u.only_if_none).into(),
+                &u.account_id,
+                &u.keys.public_key,
+                &keys,
+                &u.password_hash,
+                &u.recovery_hash,
+                &i64::from(u.only_if_none),
             ],
         )
         .await?;
@@ -52,7 +52,7 @@ pub(crate) async fn account_keys(
     db: &mut Db<'_>,
     account_id: &str,
 ) -> Result<Option<(AccountKeys, Option<String>)>> {
-    db.query_opt(ACCOUNT_KEYS, &[account_id.into()])
+    db.query_opt(ACCOUNT_KEYS, &[&account_id])
         .await?
         .map(|r| Ok((parse_account_keys(&r.text(0)?)?, r.opt_text(1)?)))
         .transpose()
@@ -64,7 +64,7 @@ pub(crate) async fn public_keys(
 ) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for a in accounts {
-        if let Some(r) = db.query_opt(PUBLIC_KEY, &[a.into()]).await? {
+        if let Some(r) = db.query_opt(PUBLIC_KEY, &[&a]).await? {
             out.push((a.clone(), r.text(0)?));
         }
     }
@@ -84,17 +84,14 @@ pub(crate) async fn put_envelopes(
     // taken. SQLite has one writer, so the check below is already alone.
     if db.is_postgres() {
         for c in creates {
-            db.execute(
-                "SELECT 1 FROM spaces WHERE id = $1 FOR UPDATE",
-                &[(&c.space).into()],
-            )
-            .await?;
+            db.execute("SELECT 1 FROM spaces WHERE id = $1 FOR UPDATE", &[&c.space])
+                .await?;
         }
     }
     for c in creates {
         let key = c.key.code();
-        let args = [(&c.space).into(), (&key).into(), i64::from(c.epoch).into()];
-        if db.exists(EPOCH_TAKEN, &args).await? {
+        let epoch = i64::from(c.epoch);
+        if db.exists(EPOCH_TAKEN, &[&c.space, &key, &epoch]).await? {
             return Err(StorageError::Conflict);
         }
     }
@@ -103,12 +100,12 @@ pub(crate) async fn put_envelopes(
         db.execute(
             PUT_ENVELOPE,
             &[
-                (&e.space).into(),
-                (&key).into(),
-                i64::from(e.epoch).into(),
-                (&e.recipient).into(),
-                (&body).into(),
-                now_ms.into(),
+                &e.space,
+                &key,
+                &i64::from(e.epoch),
+                &e.recipient,
+                &body,
+                &now_ms,
             ],
         )
         .await?;
@@ -116,19 +113,17 @@ pub(crate) async fn put_envelopes(
     Ok(())
 }
 
-/// Every envelope wrapped to the account.
 pub(crate) async fn envelopes_for(db: &mut Db<'_>, recipient: &str) -> Result<Vec<Envelope>> {
-    db.query(ENVELOPES_FOR, &[recipient.into()])
+    db.query(ENVELOPES_FOR, &[&recipient])
         .await?
         .iter()
         .map(|r| parse_envelope(&r.text(0)?))
         .collect()
 }
 
-/// Each epoch of each key of a space, with the accounts it was wrapped to.
 pub(crate) async fn epoch_recipients(db: &mut Db<'_>, space: &str) -> Result<Vec<EpochRecipients>> {
     let rows = db
-        .query(EPOCH_RECIPIENTS, &[space.into()])
+        .query(EPOCH_RECIPIENTS, &[&space])
         .await?
         .iter()
         .map(|r| Ok((r.text(0)?, r.int(1)?, r.text(2)?)))

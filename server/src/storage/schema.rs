@@ -48,7 +48,7 @@ pub(crate) async fn apply_step(db: &mut Db<'_>, version: i64, sql: &str) -> Resu
     let done = db
         .exists(
             "SELECT 1 FROM schema_migrations WHERE version = $1",
-            &[version.into()],
+            &[&version],
         )
         .await?;
     if !done {
@@ -58,14 +58,13 @@ pub(crate) async fn apply_step(db: &mut Db<'_>, version: i64, sql: &str) -> Resu
         }
         db.execute(
             "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, $2)",
-            &[version.into(), crate::now_ms().into()],
+            &[&version, &crate::now_ms()],
         )
         .await?;
     }
     Ok(())
 }
 
-/// The highest schema step applied.
 pub(crate) async fn schema_version(db: &mut Db<'_>) -> Result<i64> {
     db.query_opt(
         "SELECT CAST(coalesce(max(version), 0) AS BIGINT) FROM schema_migrations",
@@ -111,7 +110,7 @@ async fn backfill_authors(db: &mut Db<'_>) -> Result<()> {
     for (space, seq, who) in &out.authors {
         db.execute(
             "UPDATE changes SET author = $3 WHERE space = $1 AND seq = $2",
-            &[space.into(), (*seq).into(), who.into()],
+            &[&space, seq, &who],
         )
         .await?;
     }
@@ -119,12 +118,7 @@ async fn backfill_authors(db: &mut Db<'_>) -> Result<()> {
         db.execute(
             "INSERT INTO entity_owners (entity_id, space, entity_type, creator)
              VALUES ($1, $2, $3, $4)",
-            &[
-                id.into(),
-                (&o.space).into(),
-                (&o.kind).into(),
-                (&o.creator).into(),
-            ],
+            &[&id, &o.space, &o.kind, &o.creator],
         )
         .await?;
     }

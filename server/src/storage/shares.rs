@@ -23,20 +23,19 @@ pub(crate) async fn create_grant(db: &mut Db<'_>, g: &Grant) -> Result<()> {
            (id, patient_account, clinician_account, scopes, created_ms, expires_ms, revoked_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
-            (&g.id).into(),
-            (&g.patient_account).into(),
-            (&g.clinician_account).into(),
-            (&scopes).into(),
-            g.created_ms.into(),
-            g.expires_ms.into(),
-            g.revoked_ms.into(),
+            &g.id,
+            &g.patient_account,
+            &g.clinician_account,
+            &scopes,
+            &g.created_ms,
+            &g.expires_ms,
+            &g.revoked_ms,
         ],
     )
     .await?;
     Ok(())
 }
 
-/// Revokes one of the patient's grants; false if it is not theirs.
 pub(crate) async fn revoke_grant(
     db: &mut Db<'_>,
     id: &str,
@@ -46,13 +45,13 @@ pub(crate) async fn revoke_grant(
     let owned = db
         .exists(
             "SELECT 1 FROM shares WHERE id = $1 AND patient_account = $2",
-            &[id.into(), patient.into()],
+            &[&id, &patient],
         )
         .await?;
     db.execute(
         "UPDATE shares SET revoked_ms = $3
          WHERE id = $1 AND patient_account = $2 AND revoked_ms IS NULL",
-        &[id.into(), patient.into(), now_ms.into()],
+        &[&id, &patient, &now_ms],
     )
     .await?;
     Ok(owned)
@@ -65,7 +64,7 @@ pub(crate) async fn grants_by_patient(db: &mut Db<'_>, patient: &str) -> Result<
                     s.expires_ms, s.revoked_ms, c.email, c.display_name
              FROM shares s JOIN accounts c ON c.id = s.clinician_account
              WHERE s.patient_account = $1 ORDER BY s.created_ms, s.id",
-            &[patient.into()],
+            &[&patient],
         )
         .await?;
     rows.iter()
@@ -79,7 +78,6 @@ pub(crate) async fn grants_by_patient(db: &mut Db<'_>, patient: &str) -> Result<
         .collect()
 }
 
-/// The clinician's grants neither revoked nor expired at `now_ms`.
 pub(crate) async fn live_grants_for_clinician(
     db: &mut Db<'_>,
     clinician: &str,
@@ -92,7 +90,7 @@ pub(crate) async fn live_grants_for_clinician(
              FROM shares s JOIN accounts p ON p.id = s.patient_account
              WHERE s.clinician_account = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2
              ORDER BY s.created_ms, s.id",
-            &[clinician.into(), now_ms.into()],
+            &[&clinician, &now_ms],
         )
         .await?;
     rows.iter()
@@ -106,9 +104,6 @@ pub(crate) async fn live_grants_for_clinician(
         .collect()
 }
 
-/// Logs a clinician's pull: it extends the same clinician's last sitting
-/// on the same scopes if that ended within `ACCESS_SITTING_MS`, else
-/// starts one.
 pub(crate) async fn record_access(db: &mut Db<'_>, a: &Access) -> Result<()> {
     let scopes = scopes_text(&a.scopes);
     let extended = db
@@ -120,12 +115,12 @@ pub(crate) async fn record_access(db: &mut Db<'_>, a: &Access) -> Result<()> {
                            AND last_ms >= $6
                          ORDER BY last_ms DESC LIMIT 1)",
             &[
-                (&a.patient_account).into(),
-                (&a.clinician_account).into(),
-                (&scopes).into(),
-                a.at_ms.into(),
-                a.records.into(),
-                (a.at_ms - ACCESS_SITTING_MS).into(),
+                &a.patient_account,
+                &a.clinician_account,
+                &scopes,
+                &a.at_ms,
+                &a.records,
+                &(a.at_ms - ACCESS_SITTING_MS),
             ],
         )
         .await?;
@@ -136,12 +131,12 @@ pub(crate) async fn record_access(db: &mut Db<'_>, a: &Access) -> Result<()> {
                (id, patient_account, clinician_account, scopes, first_ms, last_ms, requests, records)
              VALUES ($1, $2, $3, $4, $5, $5, 1, $6)",
             &[
-                (&id).into(),
-                (&a.patient_account).into(),
-                (&a.clinician_account).into(),
-                (&scopes).into(),
-                a.at_ms.into(),
-                a.records.into(),
+                &id,
+                &a.patient_account,
+                &a.clinician_account,
+                &scopes,
+                &a.at_ms,
+                &a.records,
             ],
         )
         .await?;
@@ -158,7 +153,7 @@ pub(crate) async fn access_log(db: &mut Db<'_>, patient: &str) -> Result<Vec<Acc
                     a.records
              FROM share_accesses a JOIN accounts c ON c.id = a.clinician_account
              WHERE a.patient_account = $1 ORDER BY a.last_ms DESC, a.first_ms DESC, a.id",
-            &[patient.into()],
+            &[&patient],
         )
         .await?;
     rows.iter()

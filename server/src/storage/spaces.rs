@@ -9,20 +9,12 @@ use super::*;
 pub(crate) async fn create_group_space(db: &mut Db<'_>, space: &str, owner: &str) -> Result<()> {
     db.execute(
         "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
-        &[
-            space.into(),
-            (&name_of(&SpaceKind::Group)).into(),
-            owner.into(),
-        ],
+        &[&space, &name_of(&SpaceKind::Group), &owner],
     )
     .await?;
     db.execute(
         "INSERT INTO space_members (space, account_id, role) VALUES ($1, $2, $3)",
-        &[
-            space.into(),
-            owner.into(),
-            (&name_of(&GroupRole::Facilitator)).into(),
-        ],
+        &[&space, &owner, &name_of(&GroupRole::Facilitator)],
     )
     .await?;
     Ok(())
@@ -32,14 +24,14 @@ const JOIN: &str =
     "INSERT INTO space_members (space, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 
 pub(crate) async fn add_member(db: &mut Db<'_>, space: &str, account_id: &str) -> Result<()> {
-    db.execute(JOIN, &[space.into(), account_id.into()]).await?;
+    db.execute(JOIN, &[&space, &account_id]).await?;
     Ok(())
 }
 
 pub(crate) async fn is_member(db: &mut Db<'_>, space: &str, account_id: &str) -> Result<bool> {
     db.exists(
         "SELECT 1 FROM space_members WHERE space = $1 AND account_id = $2",
-        &[space.into(), account_id.into()],
+        &[&space, &account_id],
     )
     .await
 }
@@ -53,7 +45,7 @@ pub(crate) async fn member_spaces(db: &mut Db<'_>, account_id: &str) -> Result<V
              FROM space_members m JOIN spaces s ON s.id = m.space
              LEFT JOIN space_members f ON f.space = s.id AND f.role = 'facilitator'
              WHERE m.account_id = $1 ORDER BY s.id, f.account_id",
-            &[account_id.into()],
+            &[&account_id],
         )
         .await?;
     let mut out: Vec<SpaceInfo> = Vec::new();
@@ -82,7 +74,7 @@ pub(crate) async fn member_role(
 ) -> Result<Option<GroupRole>> {
     db.query_opt(
         "SELECT role FROM space_members WHERE space = $1 AND account_id = $2",
-        &[space.into(), account_id.into()],
+        &[&space, &account_id],
     )
     .await?
     .map(|r| parse_name(&r.text(0)?, "space_members.role"))
@@ -98,13 +90,12 @@ fn member(r: &Row) -> Result<Member> {
     })
 }
 
-/// A space's members, facilitators first, then by name.
 pub(crate) async fn members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>> {
     db.query(
         "SELECT a.id, a.display_name, m.role FROM space_members m
          JOIN accounts a ON a.id = m.account_id
          WHERE m.space = $1 ORDER BY m.role = 'member', a.display_name, a.id",
-        &[space.into()],
+        &[&space],
     )
     .await?
     .iter()
@@ -124,7 +115,7 @@ pub(crate) async fn remove_member(
     let removed = db
         .execute(
             "DELETE FROM space_members WHERE space = $1 AND account_id = $2",
-            &[space.into(), account_id.into()],
+            &[&space, &account_id],
         )
         .await?
         == 1;
@@ -132,25 +123,19 @@ pub(crate) async fn remove_member(
         db.execute(
             "INSERT INTO space_removals (space, account_id, removed_by, removed_ms)
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            &[
-                space.into(),
-                account_id.into(),
-                removed_by.into(),
-                now_ms.into(),
-            ],
+            &[&space, &account_id, &removed_by, &now_ms],
         )
         .await?;
     }
     Ok(removed)
 }
 
-/// Accounts removed from a space and not let back, by name.
 pub(crate) async fn removed_members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>> {
     db.query(
         "SELECT a.id, a.display_name, CAST('member' AS TEXT) FROM space_removals r
          JOIN accounts a ON a.id = r.account_id
          WHERE r.space = $1 ORDER BY a.display_name, a.id",
-        &[space.into()],
+        &[&space],
     )
     .await?
     .iter()
@@ -158,13 +143,11 @@ pub(crate) async fn removed_members(db: &mut Db<'_>, space: &str) -> Result<Vec<
     .collect()
 }
 
-/// Lets a removed account join again with a code; false if it was not
-/// removed.
 pub(crate) async fn readmit(db: &mut Db<'_>, space: &str, account_id: &str) -> Result<bool> {
     let readmitted = db
         .execute(
             "DELETE FROM space_removals WHERE space = $1 AND account_id = $2",
-            &[space.into(), account_id.into()],
+            &[&space, &account_id],
         )
         .await?;
     Ok(readmitted == 1)
@@ -175,18 +158,17 @@ pub(crate) async fn create_invite(db: &mut Db<'_>, i: &Invite) -> Result<()> {
         "INSERT INTO group_invites (code_hash, space, created_by, created_ms, expires_ms)
          VALUES ($1, $2, $3, $4, $5)",
         &[
-            (&i.code_hash).into(),
-            (&i.space).into(),
-            (&i.created_by).into(),
-            i.created_ms.into(),
-            i.expires_ms.into(),
+            &i.code_hash,
+            &i.space,
+            &i.created_by,
+            &i.created_ms,
+            &i.expires_ms,
         ],
     )
     .await?;
     Ok(())
 }
 
-/// Revokes an invite of this space; false if there is none.
 pub(crate) async fn revoke_invite(
     db: &mut Db<'_>,
     code_hash: &str,
@@ -197,7 +179,7 @@ pub(crate) async fn revoke_invite(
         .execute(
             "UPDATE group_invites SET revoked_ms = $3
              WHERE code_hash = $1 AND space = $2 AND revoked_ms IS NULL",
-            &[code_hash.into(), space.into(), now_ms.into()],
+            &[&code_hash, &space, &now_ms],
         )
         .await?;
     Ok(revoked == 1)
@@ -216,7 +198,7 @@ pub(crate) async fn redeem_invite(
         .query_opt(
             "SELECT space FROM group_invites
              WHERE code_hash = $1 AND revoked_ms IS NULL AND expires_ms > $2",
-            &[code_hash.into(), now_ms.into()],
+            &[&code_hash, &now_ms],
         )
         .await?
     else {
@@ -226,13 +208,12 @@ pub(crate) async fn redeem_invite(
     let removed = db
         .exists(
             "SELECT 1 FROM space_removals WHERE space = $1 AND account_id = $2",
-            &[(&space).into(), account_id.into()],
+            &[&space, &account_id],
         )
         .await?;
     if removed {
         return Ok(Redeemed::Removed);
     }
-    db.execute(JOIN, &[(&space).into(), account_id.into()])
-        .await?;
+    db.execute(JOIN, &[&space, &account_id]).await?;
     Ok(Redeemed::Joined(space))
 }
