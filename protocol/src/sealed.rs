@@ -17,8 +17,8 @@ use serde_json::Value;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyName {
-    /// A personal space's kinds in no share scope (settings, reminders,
-    /// contacts): read by the person's own devices only.
+    /// A personal space's kinds in no share scope (reminder rules and
+    /// settings): read by the person's own devices only.
     Private,
     CarePlan,
     Diary,
