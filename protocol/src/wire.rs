@@ -68,9 +68,11 @@ pub struct SessionResponse {
     pub keys: Option<AccountKeys>,
 }
 
-/// Setting the account's keys: the first time (no `current`), or with the
-/// current password's (or recovery code's) authentication key to change the
+/// Setting the account's keys, always with the current password's (or
+/// recovery code's) authentication key: the first time, or to change the
 /// password, the recovery code, or both, the keys sealed again to match.
+/// `current` is optional on the wire only so that a request without it is
+/// refused by name (a token alone sets nothing).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AccountKeysRequest {
     pub keys: AccountKeys,

@@ -194,6 +194,44 @@ async fn sign_in_is_rate_limited_per_email() {
     refusal(unknown, 401, "unauthorized").await;
 }
 
+/// A stolen token alone cannot give an account without keys its first
+/// keys or a recovery code: with a code of its own, a thief could recover
+/// the account and change its password.
+#[tokio::test]
+async fn a_token_alone_sets_no_keys_and_no_recovery_code() {
+    let f = fixture();
+    let ann = f.sign_up("ann@example.org", "patient").await;
+    let put = |current: Option<&str>, recovery: &str| {
+        f.client
+            .put(f.url("/v1/accounts/current/keys"))
+            .bearer_auth(&ann.token)
+            .json(&json!({
+                "keys": {"public_key": "cHVi", "by_password": "bm9uY2UuY3Q", "by_recovery": "bm9uY2UuY3Q"},
+                "current": current, "new_recovery": recovery
+            }))
+            .send()
+    };
+    let thief = "a thief's recovery code";
+    let message = refusal(put(None, thief).await.expect("send"), 400, "invalid").await;
+    assert!(message.starts_with("current:"), "{message}");
+    let wrong = put(Some("not the password!"), thief).await.expect("send");
+    refusal(wrong, 403, "forbidden").await;
+    let recover = |code: &str| {
+        f.client
+            .post(f.url("/v1/sessions"))
+            .json(
+                &json!({"email": "ann@example.org", "password": code, "recovery": true,
+                          "device_name": "x", "node": "0123456789abcdef"}),
+            )
+            .send()
+    };
+    refusal(recover(thief).await.expect("send"), 401, "unauthorized").await;
+    // With the password, the account gets its first keys and its code.
+    let own = "the person's own recovery code";
+    assert_eq!(put(Some(PASSWORD), own).await.expect("send").status(), 204);
+    assert_eq!(recover(own).await.expect("send").status(), 200);
+}
+
 #[tokio::test]
 async fn requests_without_a_live_token_are_refused() {
     let f = fixture();

@@ -526,7 +526,7 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
             })
             .send()
     };
-    assert_eq!(status(put(None).await), 409);
+    assert_eq!(status(put(None).await), 400);
     assert_eq!(status(put(Some("not the password!".into())).await), 403);
     // Nothing above changed what Ann's phones read.
     ann.diary()
@@ -542,10 +542,46 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
     mal.sync().sync_now().await.expect("Mal's keys still work");
 }
 
+/// An account made before devices kept keys (signed up without them) gets
+/// them at its next sign-in, authorised by its password as any key change
+/// is, with a recovery code to write down; what it writes then is sealed.
+async fn an_account_without_keys_gets_them_at_its_next_sign_in(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let email = "old@example.org";
+    let auth = pph_core::crypto::password::from_password(email, PASSWORD).expect("keys");
+    let made = reqwest::Client::new()
+        .post(format!("{url}/v1/accounts"))
+        .json(&serde_json::json!({
+            "email": email, "password": auth.auth.as_str(), "role": "patient",
+            "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
+            "personal_space": id()
+        }))
+        .send()
+        .await
+        .expect("sign up");
+    assert_eq!(made.status(), 201);
+    let phone = signed_in(&url, dir, "phone", email).await;
+    let code = phone.account().take_recovery_code().expect("code");
+    assert!(code.is_some(), "a recovery code made with the keys");
+    phone
+        .diary()
+        .log_entry(entry(SENTINEL, &symptom(&phone, "night sweats")))
+        .expect("entry");
+    phone.sync().sync_now().await.expect("sync");
+    let space = personal_space(&phone);
+    assert_eq!(raw_with(&relay, &phone, &space, SENTINEL).await.len(), 1);
+    let stored = relay.raw_changes(&space).await;
+    assert!(stored
+        .iter()
+        .all(|c| !c.value.to_string().contains(SENTINEL)));
+}
+
 on_both_relays!(
     the_relay_keeps_no_health_data,
     the_revoked_and_the_removed_cannot_open_what_comes_after,
     a_sealed_value_altered_or_moved_is_set_aside,
     the_password_and_recovery_code_never_cost_a_record,
     the_key_endpoints_refuse_the_wrong_accounts,
+    an_account_without_keys_gets_them_at_its_next_sign_in,
 );

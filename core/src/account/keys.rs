@@ -80,8 +80,9 @@ pub(super) fn new_keys(email: &str, space: &str, pw: &SecretKeys) -> Result<NewK
     })
 }
 
-/// The secrets a key change names: the one that authorises it (none for an
-/// account's first keys) and the new ones the relay is to check from now on.
+/// The secrets a key change names: the one that authorises it (the
+/// password, even for an account's first keys) and the new ones the relay
+/// is to check from now on.
 #[derive(Default)]
 struct Secrets<'a> {
     current: Option<&'a SecretKeys>,
@@ -134,6 +135,7 @@ impl Account {
             let new = new_keys(&info.email, &info.personal_space, pw)?;
             let relay = self.engine.net.relay(&info.server_url)?;
             let secrets = Secrets {
+                current: Some(pw),
                 new_recovery: Some(&new.recovery),
                 ..Secrets::default()
             };

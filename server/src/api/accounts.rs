@@ -100,10 +100,7 @@ pub async fn sign_up(
             other => other.into(),
         })?;
     if let Some(keys) = req.keys {
-        let recovery_hash = match req.recovery {
-            Some(r) => Some(state.hash(move || super::secrets::hash(&r)).await??),
-            None => None,
-        };
+        let recovery_hash = super::secrets::hash_new(&state, req.recovery).await?;
         state
             .storage
             .set_account_keys(&KeysUpdate {

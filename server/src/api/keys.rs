@@ -5,7 +5,7 @@
 //! key now: the space's person (any of its keys), a clinician with a share
 //! in force (the shared scopes' keys), a group's members (its key).
 
-use super::secrets::{check_account_keys, check_key_text, check_password, hash, verify_secret};
+use super::secrets::{check_account_keys, check_key_text, check_password, hash_new, verify_secret};
 use super::{now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr};
 use crate::storage::{Grant, KeysUpdate, SpaceInfo, SpaceKind, StorageError};
 use axum::body::Body;
@@ -167,10 +167,13 @@ pub async fn put_envelopes(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `PUT /v1/accounts/current/keys`: the account's first keys (no
-/// `current`: only while it has none), or new ones sealed under a new
-/// password or recovery code, once the current password's or recovery
-/// code's authentication key is given.
+/// `PUT /v1/accounts/current/keys`: the account's first keys, or new ones
+/// sealed under a new password or recovery code, once the current
+/// password's or recovery code's authentication key is given. A token
+/// alone sets nothing: with first keys and a recovery code of its own, a
+/// thief holding a keyless account's token could recover the account and
+/// change its password. First keys are stored only while the account has
+/// none, so two devices making them at once cannot both win.
 pub async fn set_account_keys(
     State(state): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
@@ -182,46 +185,29 @@ pub async fn set_account_keys(
     for new in [&req.new_password, &req.new_recovery].into_iter().flatten() {
         check_password(new)?;
     }
-    let recovery_hash = match req.new_recovery {
-        Some(r) => Some(state.hash(move || hash(&r)).await??),
-        None => None,
-    };
-    let Some(current) = req.current else {
-        let first = state
-            .storage
-            .set_account_keys(&KeysUpdate {
-                account_id: account.id,
-                keys: req.keys,
-                password_hash: None,
-                recovery_hash,
-                only_if_none: true,
-            })
-            .await?;
-        return if first {
-            Ok(StatusCode::NO_CONTENT)
-        } else {
-            Err(ApiError::new(
-                ErrorCode::Conflict,
-                "the account has keys already: give the current password to change them",
-            ))
-        };
-    };
+    let current = req.current.ok_or_else(|| {
+        ApiError::invalid("current: the password's authentication key is needed to set keys")
+    })?;
     verify_secret(&state, &account, addr, current, "nothing was changed").await?;
-    let password_hash = match req.new_password {
-        Some(p) => Some(state.hash(move || hash(&p)).await??),
-        None => None,
-    };
-    state
+    let first = state.storage.account_keys(&account.id).await?.is_none();
+    let stored = state
         .storage
         .set_account_keys(&KeysUpdate {
-            account_id: account.id.clone(),
+            account_id: account.id,
             keys: req.keys,
-            password_hash,
-            recovery_hash,
-            only_if_none: false,
+            password_hash: hash_new(&state, req.new_password).await?,
+            recovery_hash: hash_new(&state, req.new_recovery).await?,
+            only_if_none: first,
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    if stored {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::new(
+            ErrorCode::Conflict,
+            "another device gave the account its keys first: sign in again",
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -84,3 +84,11 @@ pub fn check_account_keys(keys: &AccountKeys) -> ApiResult<()> {
 pub fn hash(secret: &str) -> ApiResult<String> {
     hash_password(secret).map_err(|_| ApiError::new(ErrorCode::Internal, "could not hash"))
 }
+
+/// A new secret's hash, if one is given, made on the hashing threads.
+pub async fn hash_new(state: &AppState, secret: Option<String>) -> ApiResult<Option<String>> {
+    match secret {
+        Some(s) => Ok(Some(state.hash(move || hash(&s)).await??)),
+        None => Ok(None),
+    }
+}
