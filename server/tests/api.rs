@@ -5,7 +5,7 @@ use pph_protocol::wire::*;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
 use pph_testing::{id, now_ms, pull_page, push_raw, sealed};
-use reqwest::{Client, Response};
+use reqwest::{Client, Method, Response};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "a long enough password";
@@ -579,6 +579,25 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         .get_as(&outsider.token, &format!("/v1/spaces/{group}/members"))
         .await;
     refusal(outsider_reads, 403, "forbidden").await;
+    // Every facilitator's route refuses a member as it refuses an
+    // outsider; the invite they tried to revoke still works below.
+    let code = &invite.code;
+    let out = &outsider.account_id;
+    for token in [&member.token, &outsider.token] {
+        for (method, path) in [
+            (Method::POST, format!("/v1/spaces/{group}/invites")),
+            (Method::DELETE, format!("/v1/spaces/{group}/invites/{code}")),
+            (Method::GET, format!("/v1/spaces/{group}/removed")),
+            (Method::DELETE, format!("/v1/spaces/{group}/removed/{out}")),
+        ] {
+            let req = f.client.request(method.clone(), f.url(&path));
+            let sent = req
+                .bearer_auth(token)
+                .json(&json!({ "expires_at_ms": week }));
+            let refused = sent.send().await.expect("send");
+            assert_eq!(refused.status(), 403, "{method} {path}");
+        }
+    }
     let one = |author: &str| vec![sealed(&message(&group, author, now_ms()))];
     assert_eq!(
         f.push(&member.token, &one(&member.account_id))
