@@ -164,6 +164,10 @@ pub struct Attempt<'a> {
     pub entity_id: &'a str,
     pub field: &'a str,
     pub value: Option<&'a Value>,
+    /// The other party a sealed value names in the clear (its refs), read
+    /// where `value` cannot be: a relay judges it as it judges a readable
+    /// value's party field. None where the value is readable or names none.
+    pub sealed_party: Option<&'a str>,
 }
 
 /// What an allowed change does.
@@ -248,6 +252,9 @@ fn judge_creation(rule: &KindRule, a: &Attempt<'_>) -> Result<Verdict, Refusal> 
                 }
             }
         }
+    } else if rule.party_field.is_some() && a.sealed_party.is_none_or(|p| p == a.author) {
+        // Sealed, the record must still name another person in the clear.
+        return Err(Refusal::BadParty);
     }
     Ok(Verdict::Creates)
 }
@@ -395,6 +402,7 @@ mod tests {
             entity_id: id,
             field,
             value,
+            sealed_party: None,
         }
     }
 
@@ -677,6 +685,21 @@ mod tests {
                                "receiver_id": BOB, "confirmed_at_ms": 1});
         assert_eq!(new(&confirmed), Err(Refusal::NotAuthor));
         assert_eq!(new(&created), Ok(Verdict::Creates));
+
+        // Sealed, the party it names in the clear is judged the same way.
+        let sealed = |party| {
+            let a = attempt(G, m, ANN, TIMEBANK_EXCHANGE, MSG, "*", None);
+            judge(
+                &Attempt {
+                    sealed_party: party,
+                    ..a
+                },
+                None,
+            )
+        };
+        assert_eq!(sealed(Some(ANN)), Err(Refusal::BadParty));
+        assert_eq!(sealed(None), Err(Refusal::BadParty));
+        assert_eq!(sealed(Some(BOB)), Ok(Verdict::Creates));
     }
 
     #[test]

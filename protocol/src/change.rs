@@ -49,7 +49,11 @@ impl Change {
         if let Some((name, _)) = names.iter().find(|(_, v)| !is_name(v)) {
             return Err(name);
         }
-        let max = if crate::sealed::Sealed::of(&self.value).is_some() {
+        let sealed = crate::sealed::Sealed::of(&self.value);
+        if let Some(sealed) = &sealed {
+            sealed.check()?;
+        }
+        let max = if sealed.is_some() {
             MAX_SEALED_BYTES
         } else {
             MAX_VALUE_BYTES

@@ -6,6 +6,7 @@
 //! cryptography lives in the core.
 
 use crate::authz::{parent_of, party_of, WHOLE_RECORD};
+use crate::ids::is_canonical;
 use crate::kinds::{self, Scope, SpaceKind};
 use crate::Change;
 use serde::{Deserialize, Serialize};
@@ -136,6 +137,10 @@ pub struct Sealed {
     pub refs: Refs,
 }
 
+/// XChaCha20-Poly1305's nonce and tag, in bytes.
+pub const NONCE_BYTES: usize = 24;
+pub const TAG_BYTES: usize = 16;
+
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Wrapper {
@@ -151,6 +156,38 @@ impl Sealed {
         }
         // Read in place: this runs for every change a relay takes in.
         Wrapper::deserialize(value).ok().map(|w| w.sealed)
+    }
+
+    /// The shape every replica and the relay insist on, whoever sealed it:
+    /// a nonce of XChaCha20-Poly1305's 24 bytes and a ciphertext at least
+    /// its 16-byte tag long, both base64url without padding, an epoch from
+    /// 1, and clear ids in their canonical spelling (so no control
+    /// character reaches a column). Returns the offending part's name,
+    /// never its content.
+    pub fn check(&self) -> Result<(), &'static str> {
+        use base64::Engine;
+        let bytes = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text);
+        if bytes(&self.nonce).map(|n| n.len()).ok() != Some(NONCE_BYTES) {
+            return Err("value.sealed.nonce");
+        }
+        if !bytes(&self.ct).is_ok_and(|ct| ct.len() >= TAG_BYTES) {
+            return Err("value.sealed.ct");
+        }
+        if self.epoch == 0 {
+            return Err("value.sealed.epoch");
+        }
+        let ids = [
+            ("value.sealed.party", &self.refs.party),
+            ("value.sealed.parent", &self.refs.parent),
+            ("value.sealed.subject", &self.refs.subject),
+        ];
+        match ids
+            .iter()
+            .find(|(_, id)| id.as_deref().is_some_and(|id| !is_canonical(id)))
+        {
+            Some((name, _)) => Err(name),
+            None => Ok(()),
+        }
     }
 
     /// The value to put in a change.
@@ -277,5 +314,52 @@ mod tests {
             }
         }
         assert_eq!(KeyName::for_kind("no such kind"), None);
+    }
+
+    #[test]
+    fn a_malformed_seal_or_an_odd_clear_id_is_named_by_its_part() {
+        let id = crate::ids::owned_id("ann", &["a test"]);
+        let good = Sealed {
+            key: KeyName::Group,
+            epoch: 1,
+            nonce: "A".repeat(32),
+            ct: "A".repeat(22),
+            refs: Refs {
+                party: Some(id.clone()),
+                ..Refs::default()
+            },
+        };
+        assert_eq!(good.check(), Ok(()));
+        let bad = |edit: &dyn Fn(&mut Sealed)| {
+            let mut s = good.clone();
+            edit(&mut s);
+            s.check()
+        };
+        let nonce = Err("value.sealed.nonce");
+        assert_eq!(bad(&|s| s.nonce = "A".repeat(31)), nonce);
+        assert_eq!(bad(&|s| s.nonce = "A".repeat(30)), nonce, "22 bytes");
+        assert_eq!(bad(&|s| s.nonce = format!("{}==", "A".repeat(30))), nonce);
+        let ct = Err("value.sealed.ct");
+        assert_eq!(bad(&|s| s.ct = String::new()), ct);
+        assert_eq!(
+            bad(&|s| s.ct = "B".repeat(20)),
+            ct,
+            "15 bytes: shorter than a tag"
+        );
+        assert_eq!(bad(&|s| s.ct = "B+/B".repeat(6)), ct, "not base64url");
+        assert_eq!(bad(&|s| s.epoch = 0), Err("value.sealed.epoch"));
+        let party = Err("value.sealed.party");
+        assert_eq!(bad(&|s| s.refs.party = Some(format!("{id}\u{0}"))), party);
+        assert_eq!(bad(&|s| s.refs.party = Some(id.to_uppercase())), party);
+        let parent = Some("x".to_owned());
+        assert_eq!(
+            bad(&|s| s.refs.parent = parent.clone()),
+            Err("value.sealed.parent")
+        );
+        let subject = Some(String::new());
+        assert_eq!(
+            bad(&|s| s.refs.subject = subject.clone()),
+            Err("value.sealed.subject")
+        );
     }
 }

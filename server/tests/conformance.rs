@@ -1593,7 +1593,16 @@ async fn sealed_records_about_a_member_are_erased_with_them(s: Arc<Storage>) {
             refs,
         }
         .into_value();
-        c.body = json!({"change_id": c.change_id, "value": value}).to_string();
+        let whole = pph_protocol::Change {
+            change_id: c.change_id.clone(),
+            space: c.space.clone(),
+            entity_type: c.entity_type.clone(),
+            entity_id: c.entity_id.clone(),
+            field: c.field.clone(),
+            value,
+            hlc: pph_protocol::Hlc::zero("n"),
+        };
+        c.body = serde_json::to_string(&whole).expect("json");
         c.value = None;
         c
     };

@@ -767,6 +767,49 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
     );
 }
 
+/// What the relay can read of a sealed change it judges as it would in
+/// the clear: an exchange naming its own writer as the other party is
+/// `bad_party`, and a malformed seal or a control character in a clear id
+/// is a 400 on both backends (PostgreSQL once answered a NUL with a 500),
+/// storing nothing.
+async fn what_the_relay_reads_of_a_sealed_change_is_judged_at_the_edge(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::Sealed;
+    let s = scene(relay, dir).await;
+    let url = &s.server.url;
+    let group = &s.group.id;
+    let exchange = |receiver: &str| {
+        let id = uuid::Uuid::now_v7().to_string();
+        let value = json!({"id": id, "group_id": group, "giver_id": s.mal_id,
+            "receiver_id": receiver, "minutes": 60, "category": "transport",
+            "on_date": "2026-03-30"});
+        sealed(&change(group, "timebank_exchange", &id, "*", value))
+    };
+    let stored = s.relay.raw_changes(group).await.len();
+    let to_self = push(url, &s.mal_token, &[exchange(&s.mal_id)]).await;
+    assert_eq!(refused(to_self).await, ["bad_party"]);
+    let resealed = |edit: &dyn Fn(&mut Sealed)| {
+        let mut c = exchange(&s.pat_id);
+        let mut seal = Sealed::of(&c.value).expect("sealed");
+        edit(&mut seal);
+        c.value = seal.into_value();
+        c
+    };
+    for bad in [
+        resealed(&|x| x.refs.party = Some(format!("{}\u{0}", s.pat_id))),
+        resealed(&|x| x.refs.parent = Some("not an id".into())),
+        resealed(&|x| x.nonce.truncate(30)),
+        resealed(&|x| x.ct = "not base64!".into()),
+        resealed(&|x| x.ct = String::new()),
+    ] {
+        let resp = push(url, &s.mal_token, &[bad]).await;
+        assert_eq!(resp.status().as_u16(), 400);
+    }
+    assert_eq!(s.relay.raw_changes(group).await.len(), stored);
+    let to_pat = push(url, &s.mal_token, &[exchange(&s.pat_id)]).await;
+    assert_eq!(to_pat.status().as_u16(), 200);
+    assert_eq!(s.relay.raw_changes(group).await.len(), stored + 1);
+}
+
 on_both_relays!(
     a_peer_cannot_write_into_a_patients_records,
     a_member_cannot_edit_or_impersonate_another_members_message,
@@ -779,4 +822,5 @@ on_both_relays!(
     rate_limited_sign_in_is_its_own_error,
     history_names_the_device_a_change_was_made_on,
     a_clinician_proposes_a_review_and_writes_nothing_else,
+    what_the_relay_reads_of_a_sealed_change_is_judged_at_the_edge,
 );

@@ -8,11 +8,9 @@
 use super::{b64, unb64, Key32, OpenError};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::XChaCha20Poly1305;
-use pph_protocol::sealed::{KeyName, Refs, Sealed};
+use pph_protocol::sealed::{KeyName, Refs, Sealed, NONCE_BYTES as NONCE_LEN};
 use pph_protocol::Change;
 use serde_json::Value;
-
-const NONCE_LEN: usize = 24;
 
 /// The associated data: names joined by NUL, which no name may contain
 /// (`Change::check`), so no two placements spell the same bytes.

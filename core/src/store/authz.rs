@@ -181,6 +181,7 @@ pub(crate) fn judge_here(
         entity_id: w.entity_id,
         field: w.field,
         value: Some(w.value),
+        sealed_party: None,
     };
     if let Err(rule) = judge(&attempt, known.as_ref()) {
         return Ok(Err(rule));

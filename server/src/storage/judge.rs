@@ -110,6 +110,10 @@ pub fn judge_push(
         let known = created
             .get(c.entity_id.as_str())
             .or(owners.get(&c.entity_id));
+        let party = match &c.value {
+            Some(v) => party_of(&c.entity_type, v).map(str::to_owned),
+            None => sealed_party(c),
+        };
         let attempt = Attempt {
             space: &c.space,
             space_kind: facts.kind,
@@ -119,6 +123,7 @@ pub fn judge_push(
             entity_id: &c.entity_id,
             field: &c.field,
             value: c.value.as_ref(),
+            sealed_party: party.as_deref().filter(|_| c.value.is_none()),
         };
         let known = known.map(|o| Known {
             space: &o.space,
@@ -135,10 +140,7 @@ pub fn judge_push(
                         space: c.space.clone(),
                         kind: c.entity_type.clone(),
                         creator: Some(author.to_owned()),
-                        party: match &c.value {
-                            Some(v) => party_of(&c.entity_type, v).map(str::to_owned),
-                            None => sealed_party(c),
-                        },
+                        party,
                     };
                     created.insert(&c.entity_id, owner.clone());
                     plan.created.push((c.entity_id.clone(), owner));
