@@ -500,6 +500,19 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
         ),
         409
     );
+    // No one plants an epoch still to come: not without beginning it, and
+    // not beginning one past the next.
+    let planted = || envelope(&group.id, KeyName::Group, 7, &ann);
+    assert_eq!(status(post(&mal_token, vec![planted()], vec![]).await), 400);
+    let ahead = EpochRef {
+        space: group.id.clone(),
+        key: KeyName::Group,
+        epoch: 7,
+    };
+    assert_eq!(
+        status(post(&mal_token, vec![planted()], vec![ahead]).await),
+        409
+    );
     // Not base64, or a NUL byte.
     let mut odd = envelope(&space, KeyName::Diary, 9, &doc);
     odd.ct = "AA\u{0}BB".into();

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use pph_protocol::sealed::{KeyName, KeysResponse, PutEnvelopesRequest, Reader, SpaceKeys};
 use pph_protocol::wire::{AccountKeysRequest, ErrorCode};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Most envelopes one request may carry.
@@ -153,6 +153,17 @@ pub async fn put_envelopes(
             ));
         }
     }
+    let mut begun = Begun::new();
+    let spaces: BTreeSet<&String> = req.envelopes.iter().map(|e| &e.space).collect();
+    for space in spaces {
+        for e in state.storage.epoch_recipients(space).await? {
+            begun
+                .entry((space.clone(), e.key))
+                .or_default()
+                .insert(e.epoch);
+        }
+    }
+    check_epochs(&req, &begun)?;
     state
         .storage
         .put_envelopes(&req.envelopes, &req.creates, now_ms())
@@ -165,6 +176,42 @@ pub async fn put_envelopes(
             other => other.into(),
         })?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The epochs begun of each key of the request's spaces: (space, key).
+type Begun = HashMap<(String, KeyName), BTreeSet<u32>>;
+
+/// Whether a request's epochs follow from those begun: an epoch it begins
+/// is the next of its key (the first is 1), and each envelope is for an
+/// epoch begun before or begun here. A key never jumps ahead, so no member
+/// can plant an epoch for a rotation still to come (the devices would then
+/// never rotate away from the key they chose) nor run its count out.
+fn check_epochs(req: &PutEnvelopesRequest, begun: &Begun) -> ApiResult<()> {
+    let of = |space: &str, key| begun.get(&(space.to_owned(), key));
+    for c in &req.creates {
+        let next = of(&c.space, c.key)
+            .and_then(|epochs| epochs.last())
+            .map_or(Some(1), |last| last.checked_add(1));
+        if next != Some(c.epoch) {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                "an epoch begun must be the next of its key: fetch the keys and try again",
+            ));
+        }
+    }
+    for (i, e) in req.envelopes.iter().enumerate() {
+        let before = of(&e.space, e.key).is_some_and(|epochs| epochs.contains(&e.epoch));
+        let here = req
+            .creates
+            .iter()
+            .any(|c| (c.space.as_str(), c.key, c.epoch) == (e.space.as_str(), e.key, e.epoch));
+        if !before && !here {
+            return Err(ApiError::invalid(format!(
+                "envelope {i}: its epoch has not begun: begin it with `creates`"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `PUT /v1/accounts/current/keys`: the account's first keys, or new ones
@@ -245,5 +292,56 @@ mod tests {
         assert!(!readers.contains_key("revoked"));
         // Later, the live share has ended too.
         assert_eq!(personal_readers("pat", &grants, 2_000).len(), 1);
+    }
+
+    #[test]
+    fn an_epoch_is_begun_next_in_turn_and_wrapped_only_once_begun() {
+        use pph_protocol::sealed::{Envelope, EpochRef};
+        let envelope = |epoch| Envelope {
+            space: "g".into(),
+            key: KeyName::Group,
+            epoch,
+            recipient: "ann".into(),
+            enc: "e".into(),
+            ct: "c".into(),
+        };
+        let begins = |epoch| EpochRef {
+            space: "g".into(),
+            key: KeyName::Group,
+            epoch,
+        };
+        let request = |envelopes: Vec<u32>, creates: Vec<u32>| PutEnvelopesRequest {
+            envelopes: envelopes.into_iter().map(envelope).collect(),
+            creates: creates.into_iter().map(begins).collect(),
+        };
+        let status =
+            |r: &PutEnvelopesRequest, begun: &Begun| check_epochs(r, begun).err().map(|e| e.code);
+        let none = Begun::new();
+        let two = Begun::from([(("g".to_owned(), KeyName::Group), BTreeSet::from([1, 2]))]);
+        assert_eq!(status(&request(vec![1], vec![1]), &none), None, "the first");
+        assert_eq!(status(&request(vec![3], vec![3]), &two), None, "the next");
+        assert_eq!(
+            status(&request(vec![1, 2], vec![]), &two),
+            None,
+            "a newcomer"
+        );
+        let conflict = Some(ErrorCode::Conflict);
+        assert_eq!(
+            status(&request(vec![2], vec![2]), &none),
+            conflict,
+            "not the first"
+        );
+        assert_eq!(status(&request(vec![5], vec![5]), &two), conflict, "ahead");
+        assert_eq!(status(&request(vec![2], vec![2]), &two), conflict, "begun");
+        let invalid = Some(ErrorCode::Invalid);
+        assert_eq!(status(&request(vec![3], vec![]), &two), invalid, "planted");
+        assert_eq!(status(&request(vec![1], vec![]), &none), invalid);
+        let top = Begun::from([(("g".to_owned(), KeyName::Group), BTreeSet::from([u32::MAX]))]);
+        assert_eq!(status(&request(vec![u32::MAX], vec![]), &top), None);
+        assert_eq!(
+            status(&request(vec![1], vec![1]), &top),
+            conflict,
+            "no wrap"
+        );
     }
 }
