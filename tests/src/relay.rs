@@ -86,6 +86,27 @@ impl Relay {
 }
 
 impl Relay {
+    /// Sets an account's public key past every check: what a relay broken
+    /// into, or one that once took any key, would serve.
+    pub async fn set_public_key(&self, account: &str, public_key: &str) {
+        const SQL: &str = "UPDATE accounts SET public_key = $2 WHERE id = $1";
+        match self {
+            Relay::Sqlite(path) => {
+                let sql = SQL.replace('$', "?");
+                sqlite_file(path)
+                    .execute(&sql, [account, public_key])
+                    .expect("set key");
+            }
+            Relay::Postgres(url) => {
+                postgres(url)
+                    .await
+                    .execute(SQL, &[&account, &public_key])
+                    .await
+                    .expect("set key");
+            }
+        }
+    }
+
     /// Every change the relay keeps for `space`, read straight from its
     /// tables past every check: what a breach of its storage would give.
     pub async fn raw_changes(&self, space: &str) -> Vec<pph_protocol::Change> {

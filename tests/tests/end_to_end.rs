@@ -523,7 +523,7 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
     assert!(view.spaces.iter().all(|s| s.space != space));
     // An account's keys: not replaced without the password.
     let keys = pph_protocol::sealed::AccountKeys {
-        public_key: "AAAA".into(),
+        public_key: pph_core::crypto::wrap::AccountKeyPair::generate().public_b64(),
         by_password: "AAAA.BBBB".into(),
         by_recovery: "AAAA.BBBB".into(),
     };
@@ -590,6 +590,61 @@ async fn an_account_without_keys_gets_them_at_its_next_sign_in(relay: Relay, dir
         .all(|c| !c.value.to_string().contains(SENTINEL)));
 }
 
+/// A public key nothing can be wrapped to is refused when uploaded, and
+/// one put straight into the relay's database stops no one else: the
+/// group key still turns over after a removal and the others read on.
+async fn a_bad_public_key_stops_no_one_elses_sync(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let fac = signed_up(url, dir, "fac", "Fac", AccountRole::Patient).await;
+    let pat = signed_up(url, dir, "pat", "Pat", AccountRole::Patient).await;
+    let mal = signed_up(url, dir, "mal", "Mal", AccountRole::Patient).await;
+    let bob = signed_up(url, dir, "bob", "Bob", AccountRole::Patient).await;
+    let (group, _) = group_of(&fac, &[&pat, &mal, &bob], "Circle").await;
+    sync_all(&[&fac, &pat, &mal, &bob]).await;
+    // The all-zero point (low order: its shared secret is all zeros), and
+    // 31 bytes.
+    let (zero, short) = ("A".repeat(43), "A".repeat(42));
+    let token = token_for(url, "mal@example.org").await;
+    for bad in [&zero, &short] {
+        let keys = pph_protocol::sealed::AccountKeys {
+            public_key: bad.clone(),
+            by_password: "AAAA.BBBB".into(),
+            by_recovery: "AAAA.BBBB".into(),
+        };
+        let put = reqwest::Client::new()
+            .put(format!("{url}/v1/accounts/current/keys"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"keys": keys, "current": PASSWORD}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(put.status(), 400);
+    }
+    relay.set_public_key(&account_id(&mal), &zero).await;
+    fac.groups()
+        .remove_member(group.id.clone(), account_id(&bob))
+        .await
+        .expect("remove");
+    fac.sync()
+        .sync_now()
+        .await
+        .expect("the key turns over all the same");
+    pat.groups()
+        .post_message(group.id.clone(), "after the removal".into(), None)
+        .expect("message");
+    sync_all(&[&pat, &fac]).await;
+    let shown = fac
+        .groups()
+        .messages(group.id.clone(), 10, None)
+        .expect("page");
+    assert!(shown.messages.iter().any(|m| m.body == "after the removal"));
+    let after = raw_with(&relay, &fac, &group.id, "after the removal").await;
+    assert!(after
+        .iter()
+        .all(|c| bob.sync().open_as_this_device(c).expect("open").is_none()));
+}
+
 on_both_relays!(
     the_relay_keeps_no_health_data,
     the_revoked_and_the_removed_cannot_open_what_comes_after,
@@ -597,4 +652,5 @@ on_both_relays!(
     the_password_and_recovery_code_never_cost_a_record,
     the_key_endpoints_refuse_the_wrong_accounts,
     an_account_without_keys_gets_them_at_its_next_sign_in,
+    a_bad_public_key_stops_no_one_elses_sync,
 );

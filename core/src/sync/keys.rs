@@ -33,27 +33,29 @@ struct Made {
     begun: Vec<(EpochRef, Key32)>,
 }
 
-fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held) -> Result<Made, PphError> {
+fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held) -> Made {
     let mut made = Made::default();
+    // A reader whose public key nothing can be wrapped to (one a broken
+    // client or a relay put there) is passed over, as a reader without a
+    // key is: everyone else's keys still turn over, and the reader is given
+    // the epoch once its key is a key.
     let envelope = |secret: &Key32, key, epoch, to: &Recipient, made: &mut Made| {
-        let e = wrap(
+        let wrapped = wrap(
             secret,
             &space.space,
             key,
             epoch,
             &to.account_id,
             &to.public_key,
-        )
-        .ok_or_else(|| internal("a reader's public key is not a key"))?;
-        made.request.envelopes.push(e);
-        Ok::<(), PphError>(())
+        );
+        made.request.envelopes.extend(wrapped);
     };
     for action in actions {
         match action {
             KeyAction::Begin { key, epoch, to } => {
                 let secret = Key32::random();
                 for r in &to {
-                    envelope(&secret, key, epoch, r, &mut made)?;
+                    envelope(&secret, key, epoch, r, &mut made);
                 }
                 let at = EpochRef {
                     space: space.space.clone(),
@@ -65,12 +67,12 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held) -> Result<
             }
             KeyAction::Give { key, epoch, to } => {
                 if let Some(secret) = held.get(&(key, epoch)) {
-                    envelope(secret, key, epoch, &to, &mut made)?;
+                    envelope(secret, key, epoch, &to, &mut made);
                 }
             }
         }
     }
-    Ok(made)
+    made
 }
 
 impl SyncEngine {
@@ -107,7 +109,7 @@ impl SyncEngine {
             for space in &view.spaces {
                 let held = self.store.read(|c| key_store::held(c, &space.space))?;
                 let holding: BTreeSet<(KeyName, u32)> = held.keys().copied().collect();
-                let made = carry_out(space, plan(space, &holding), &held)?;
+                let made = carry_out(space, plan(space, &holding), &held);
                 match self.publish(relay, token, made).await {
                     Err(PphError::Conflict { .. }) if round < KEY_ROUNDS => conflict = true,
                     other => other?,

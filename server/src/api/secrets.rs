@@ -77,8 +77,37 @@ pub(super) fn check_key_text(field: &str, text: &str) -> ApiResult<()> {
 
 pub fn check_account_keys(keys: &AccountKeys) -> ApiResult<()> {
     check_key_text("keys.public_key", &keys.public_key)?;
+    if !can_wrap_to(&keys.public_key) {
+        return Err(ApiError::invalid(
+            "keys.public_key: not an X25519 public key keys can be wrapped to",
+        ));
+    }
     check_key_text("keys.by_password", &keys.by_password)?;
     check_key_text("keys.by_recovery", &keys.by_recovery)
+}
+
+/// Whether HPKE (the suite the devices wrap keys with) seals to this
+/// public key: 32 bytes of base64url, and not a low-order point, whose
+/// shared secret would be all zeros. A key no device can wrap to is
+/// refused here, so one account cannot make others' key turnover fail.
+fn can_wrap_to(public_key: &str) -> bool {
+    use base64::Engine;
+    use hpke::{aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256};
+    use hpke::{Deserializable, Kem, OpModeS};
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(public_key) else {
+        return false;
+    };
+    let Ok(public) = <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(&bytes) else {
+        return false;
+    };
+    hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
+        &OpModeS::Base,
+        &public,
+        b"pph public key check",
+        b"",
+        b"",
+    )
+    .is_ok()
 }
 
 pub fn hash(secret: &str) -> ApiResult<String> {
