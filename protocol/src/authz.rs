@@ -66,6 +66,9 @@ pub enum Refusal {
     /// A sealed value that does not open: altered, or moved from another
     /// record, field, space or change after it was sealed (clients only).
     BadSeal,
+    /// Sealed under an epoch of its key that has not begun in its space
+    /// (no envelope for it): no device could ever open it.
+    EpochNotBegun,
 }
 
 impl Refusal {
@@ -102,6 +105,9 @@ impl Refusal {
             }
             Refusal::Unsealed => "its value is not sealed, as every device seals what it sends",
             Refusal::BadSeal => "it was altered or moved after it was sealed",
+            Refusal::EpochNotBegun => {
+                "sealed under a key that was never handed out: sync the keys and seal it again"
+            }
         }
     }
 }

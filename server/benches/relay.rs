@@ -11,10 +11,11 @@
 //!   PPH_TEST_DATABASE_URL=$(scripts/start-postgres.sh) cargo bench -p pph-server --bench relay
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use pph_protocol::sealed::KeyName;
 use pph_protocol::wire::SessionResponse;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
-use pph_testing::{id, now_ms, sealed};
+use pph_testing::{begin_epoch, id, now_ms, sealed};
 use serde_json::json;
 
 const BATCH: usize = 500;
@@ -62,6 +63,14 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
             .expect("session")
     });
     let space = session.personal_space.clone();
+    runtime.block_on(begin_epoch(
+        &client,
+        &server.url,
+        &session.token,
+        &space,
+        KeyName::Diary,
+        &session.account_id,
+    ));
     let push = |changes: Vec<Change>| {
         let req = client
             .post(format!("{}/v1/changes", server.url))

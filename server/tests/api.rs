@@ -1,10 +1,11 @@
 //! The HTTP API's refusals: every bad request gets a JSON error with a code,
 //! changes nothing, and never takes the server down.
 
+use pph_protocol::sealed::KeyName;
 use pph_protocol::wire::*;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
-use pph_testing::{id, now_ms, pull_page, push_raw, sealed};
+use pph_testing::{begin_epoch, id, now_ms, pull_page, push_raw, sealed};
 use reqwest::{Client, Method, Response};
 use serde_json::{json, Value};
 
@@ -72,6 +73,10 @@ impl Fixture {
             .json()
             .await
             .expect("session")
+    }
+
+    async fn begin(&self, token: &str, space: &str, key: KeyName, to: &str) {
+        begin_epoch(&self.client, &self.server.url, token, space, key, to).await;
     }
 
     async fn push(&self, token: &str, changes: &[Change]) -> Response {
@@ -206,7 +211,9 @@ async fn a_token_alone_sets_no_keys_and_no_recovery_code() {
             .put(f.url("/v1/accounts/current/keys"))
             .bearer_auth(&ann.token)
             .json(&json!({
-                "keys": {"public_key": "cHVi", "by_password": "bm9uY2UuY3Q", "by_recovery": "bm9uY2UuY3Q"},
+                // The X25519 base point: a key HPKE seals to.
+                "keys": {"public_key": "CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                         "by_password": "bm9uY2UuY3Q", "by_recovery": "bm9uY2UuY3Q"},
                 "current": current, "new_recovery": recovery
             }))
             .send()
@@ -315,6 +322,14 @@ async fn pushes_past_the_bounds_or_badly_stamped_store_nothing() {
     assert_eq!(clear["refused"][0]["rule"], "unsealed", "{clear}");
     assert_eq!(f.count(&s.token, &space).await, 0, "nothing stored");
     let good = vec![sealed(&change(&space, now))];
+    // Under a key no one has handed out yet: no device could open it.
+    let unbegun: Value = f.push(&s.token, &good).await.json().await.expect("JSON");
+    assert_eq!(
+        unbegun["refused"][0]["rule"], "epoch_not_begun",
+        "{unbegun}"
+    );
+    f.begin(&s.token, &space, KeyName::CarePlan, &s.account_id)
+        .await;
     let ok: PushResponse = f.push(&s.token, &good).await.json().await.expect("ok");
     assert_eq!(
         ok,
@@ -599,6 +614,9 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         }
     }
     let one = |author: &str| vec![sealed(&message(&group, author, now_ms()))];
+    let fac_id = &facilitator.account_id;
+    f.begin(&facilitator.token, &group, KeyName::Group, fac_id)
+        .await;
     assert_eq!(
         f.push(&member.token, &one(&member.account_id))
             .await

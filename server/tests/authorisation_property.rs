@@ -315,6 +315,7 @@ async fn run(s: Arc<Storage>, ops: Vec<Op>) -> Result<(), TestCaseError> {
             body: "{}".into(),
             hides: None,
             sealed_only: false,
+            sealed_under: None,
         };
         let expected = allowed(&world, &op, existing.as_ref(), &entity_id);
         let outcome = s.push(actor_id, std::slice::from_ref(&change)).await;

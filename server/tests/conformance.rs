@@ -75,6 +75,7 @@ fn change(author: &str, space: &str, kind: &str) -> IncomingChange {
         value: Some(value),
         hides: None,
         sealed_only: false,
+        sealed_under: None,
     }
 }
 
@@ -930,6 +931,7 @@ async fn check_v4_backfill(s: &Storage, ann: &str, bob: &str, group: &str) {
         body: "{}".into(),
         hides: None,
         sealed_only: false,
+        sealed_under: None,
     };
     assert_eq!(
         refused_rules(s.push(bob, std::slice::from_ref(&edit)).await),
@@ -1604,8 +1606,10 @@ async fn sealed_records_about_a_member_are_erased_with_them(s: Arc<Storage>) {
         };
         c.body = serde_json::to_string(&whole).expect("json");
         c.value = None;
+        c.sealed_under = Some((KeyName::Group, 1));
         c
     };
+    begin(&s, &group, &fac.id, 1).await;
     let mark = sealed(
         change(&fac.id, &group, kinds::MEETUP_ATTENDANCE),
         Refs {
@@ -1650,6 +1654,53 @@ async fn sealed_records_about_a_member_are_erased_with_them(s: Arc<Storage>) {
         s.tables_naming(&ann.id).await.expect("search"),
         Vec::<String>::new()
     );
+}
+
+/// Begins epoch `epoch` of a group's key, wrapped to `to`.
+async fn begin(s: &Storage, group: &str, to: &str, epoch: u32) {
+    use pph_protocol::sealed::{Envelope, EpochRef, KeyName};
+    let envelope = Envelope {
+        space: group.to_owned(),
+        key: KeyName::Group,
+        epoch,
+        recipient: to.to_owned(),
+        enc: "AAAA".into(),
+        ct: "BBBB".into(),
+    };
+    let at = EpochRef {
+        space: group.to_owned(),
+        key: KeyName::Group,
+        epoch,
+    };
+    s.put_envelopes(&[envelope], &[at], 0).await.expect("begun");
+}
+
+/// A change sealed under an epoch no one began is refused: no device could
+/// open it, and every device would wait for its key for ever.
+async fn a_change_sealed_under_an_epoch_never_begun_is_refused(s: Arc<Storage>) {
+    use pph_protocol::sealed::KeyName;
+    let fac = account(Role::Patient);
+    s.create_account(&fac).await.expect("account");
+    let group = id();
+    s.create_group_space(&group, &fac.id).await.expect("group");
+    let under = |epoch| IncomingChange {
+        value: None,
+        sealed_under: Some((KeyName::Group, epoch)),
+        ..change(&fac.id, &group, kinds::GROUP_MESSAGE)
+    };
+    let refused = vec![(0, Refusal::EpochNotBegun)];
+    assert_eq!(refused_rules(s.push(&fac.id, &[under(1)]).await), refused);
+    begin(&s, &group, &fac.id, 1).await;
+    assert_eq!(refused_rules(s.push(&fac.id, &[under(2)]).await), refused);
+    s.push(&fac.id, &[under(1)])
+        .await
+        .expect("epoch 1 has begun");
+    begin(&s, &group, &fac.id, 2).await;
+    s.push(&fac.id, &[under(2), under(1)])
+        .await
+        .expect("an older epoch still opens on every device that holds it");
+    let page = s.pull(&group, 0, 10, Readable::ALL).await.expect("pull");
+    assert_eq!(page.len(), 3);
 }
 
 macro_rules! conformance {
@@ -1699,4 +1750,5 @@ conformance!(
     a_clinician_proposes_only_while_the_care_plan_is_shared,
     keys_are_kept_as_sealed_and_each_epoch_begins_once,
     sealed_records_about_a_member_are_erased_with_them,
+    a_change_sealed_under_an_epoch_never_begun_is_refused,
 );

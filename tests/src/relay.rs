@@ -353,6 +353,30 @@ pub fn sealed(change: &pph_protocol::Change) -> pph_protocol::Change {
     pph_core::crypto::seal::seal(change, key, 1, &pph_core::crypto::Key32::random()).expect("seal")
 }
 
+/// Begins epoch 1 of `key` in `space`, wrapped to `to`, raw over HTTP, as
+/// a device does before it seals anything under it (the relay refuses a
+/// change sealed under an epoch no one began).
+pub async fn begin_epoch(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    space: &str,
+    key: pph_protocol::sealed::KeyName,
+    to: &str,
+) {
+    let envelope = serde_json::json!({"space": space, "key": key, "epoch": 1,
+                                      "recipient": to, "enc": "AAAA", "ct": "BBBB"});
+    let resp = client
+        .post(format!("{url}/v1/keys/envelopes"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"envelopes": [envelope],
+                                  "creates": [{"space": space, "key": key, "epoch": 1}]}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 204, "epoch 1 begun");
+}
+
 /// A raw push as `token`, bypassing every client-side check.
 pub async fn push_raw(
     client: &reqwest::Client,

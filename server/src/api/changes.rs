@@ -78,7 +78,7 @@ pub async fn push(
     let mut sealed = Vec::with_capacity(req.changes.len());
     for (i, c) in req.changes.iter().enumerate() {
         check_change(i, c, now)?;
-        sealed.push(check_sealed(i, c)?.is_some());
+        sealed.push(check_sealed(i, c)?.map(|s| (s.key, s.epoch)));
     }
     let incoming = req
         .changes
@@ -96,7 +96,8 @@ pub async fn push(
                 entity_id: c.entity_id,
                 field: c.field,
                 // A sealed value: the checks on values are the clients'.
-                value: (!sealed).then_some(c.value),
+                value: sealed.is_none().then_some(c.value),
+                sealed_under: sealed,
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;

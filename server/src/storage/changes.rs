@@ -18,6 +18,10 @@ const SPACE_FACTS: &str = "SELECT s.kind, s.owner, m.role, s.next_seq FROM space
      LEFT JOIN space_members m ON m.space = s.id AND m.account_id = $2
      WHERE s.id = $1";
 
+/// The highest epoch begun of each of a space's keys: space.
+const BEGUN: &str =
+    "SELECT key_name, max(epoch) FROM key_envelopes WHERE space = $1 GROUP BY key_name";
+
 /// The scopes of every share in force from a person to a clinician:
 /// person, clinician, now.
 const LIVE_SCOPES: &str = "SELECT scopes FROM shares
@@ -95,7 +99,13 @@ async fn judge_in(
                 shared.extend(parse_scopes(&s.text(0)?)?);
             }
         }
+        let mut begun = HashMap::new();
+        for b in db.query(BEGUN, &[&space]).await? {
+            let key = parse_name(&b.text(0)?, "key_envelopes.key_name")?;
+            begun.insert(key, parse_epoch(b.int(1)?)?);
+        }
         let facts = WriterInSpace {
+            begun,
             kind: parse_name(&r.text(0)?, "spaces.kind")?,
             owner,
             role: role

@@ -6,6 +6,7 @@
 
 use super::{GroupRole, IncomingChange, SpaceKind};
 use pph_protocol::authz::{judge, party_of, Attempt, Known, Refusal, Scopes, Standing, Verdict};
+use pph_protocol::sealed::KeyName;
 use pph_protocol::wire::RefusedChange;
 use pph_protocol::wire::Scope;
 use std::collections::HashMap;
@@ -20,6 +21,8 @@ pub struct WriterInSpace {
     /// In someone else's personal space: the scopes its person shares with
     /// the writer now (empty: none).
     pub shared: Vec<Scope>,
+    /// The highest epoch begun of each of the space's keys.
+    pub begun: HashMap<KeyName, u32>,
 }
 
 /// Where a record lives and who made it (None: from before v4, unknown).
@@ -107,6 +110,14 @@ pub fn judge_push(
             refuse(Refusal::NotMember);
             continue;
         };
+        // Sealed under an epoch no one began: no device could open it, and
+        // each would wait for its key for ever.
+        if let Some((key, epoch)) = c.sealed_under {
+            if facts.begun.get(&key).is_none_or(|last| epoch > *last) {
+                refuse(Refusal::EpochNotBegun);
+                continue;
+            }
+        }
         let known = created
             .get(c.entity_id.as_str())
             .or(owners.get(&c.entity_id));

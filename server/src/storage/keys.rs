@@ -136,9 +136,7 @@ pub(crate) async fn epoch_recipients(db: &mut Db<'_>, space: &str) -> Result<Vec
 fn group_epochs(rows: Vec<(String, i64, String)>) -> Result<Vec<EpochRecipients>> {
     let mut out: Vec<EpochRecipients> = Vec::new();
     for (key, epoch, recipient) in rows {
-        let key = parse_key_name(&key)?;
-        let epoch =
-            u32::try_from(epoch).map_err(|_| StorageError::Backend("epoch out of range".into()))?;
+        let (key, epoch) = (parse_key_name(&key)?, parse_epoch(epoch)?);
         match out.last_mut() {
             Some(last) if last.key == key && last.epoch == epoch => last.recipients.push(recipient),
             _ => out.push(EpochRecipients {

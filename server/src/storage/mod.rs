@@ -26,7 +26,7 @@ pub use pulled::PulledChanges;
 pub use schema::latest_version;
 
 use pph_protocol::codes;
-use pph_protocol::sealed::{AccountKeys, Envelope, EpochRecipients, EpochRef};
+use pph_protocol::sealed::{AccountKeys, Envelope, EpochRecipients, EpochRef, KeyName};
 pub use pph_protocol::wire::GroupRole;
 use pph_protocol::wire::{
     AccountDeleted, DeviceName, ErasedRecord, PushResponse, RefusedChange, Role, Scope,
@@ -88,6 +88,8 @@ pub struct IncomingChange {
     /// value it could read. Storage tests that hand the judge readable
     /// values leave it false.
     pub sealed_only: bool,
+    /// The key and epoch a sealed value names; None for a readable one.
+    pub sealed_under: Option<(KeyName, u32)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,6 +247,11 @@ pub(crate) fn parse_name<T: serde::de::DeserializeOwned>(name: &str, column: &st
 /// joined by commas.
 pub(crate) fn scopes_text(scopes: &[Scope]) -> String {
     scopes.iter().map(codes::code).collect::<Vec<_>>().join(",")
+}
+
+/// An epoch as `key_envelopes.epoch` holds it.
+pub(crate) fn parse_epoch(epoch: i64) -> Result<u32> {
+    u32::try_from(epoch).map_err(|_| StorageError::Backend("epoch out of range".into()))
 }
 
 pub(crate) fn parse_scopes(text: &str) -> Result<Vec<Scope>> {
