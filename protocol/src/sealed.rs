@@ -154,6 +154,13 @@ impl Sealed {
         if object.len() != 1 || !object.contains_key("sealed") {
             return None;
         }
+        // Nothing beside the seal and its clear ids: a field of another
+        // name would rest on the relay as it came, in the clear.
+        const FIELDS: [&str; 7] = ["key", "epoch", "nonce", "ct", "party", "parent", "subject"];
+        let inner = object.get("sealed")?.as_object()?;
+        if inner.keys().any(|k| !FIELDS.contains(&k.as_str())) {
+            return None;
+        }
         // Read in place: this runs for every change a relay takes in.
         Wrapper::deserialize(value).ok().map(|w| w.sealed)
     }
@@ -300,6 +307,10 @@ mod tests {
         let record = serde_json::json!({"id": "x", "sealed": {"key": "diary"}});
         assert_eq!(Sealed::of(&record), None);
         assert_eq!(Sealed::of(&serde_json::json!("text")), None);
+        // A field beside the seal would rest on the relay in the clear.
+        let mut extra = value.clone();
+        extra["sealed"]["note"] = serde_json::json!("in the clear");
+        assert_eq!(Sealed::of(&extra), None);
     }
 
     #[test]

@@ -513,6 +513,15 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
         status(post(&mal_token, vec![planted()], vec![ahead]).await),
         409
     );
+    // Nor begins the next for themselves alone: the devices would take it
+    // as the newest and never turn the key over.
+    let next = EpochRef {
+        space: group.id.clone(),
+        key: KeyName::Group,
+        epoch: 2,
+    };
+    let alone = envelope(&group.id, KeyName::Group, 2, &mal);
+    assert_eq!(status(post(&mal_token, vec![alone], vec![next]).await), 409);
     // Not base64, or a NUL byte.
     let mut odd = envelope(&space, KeyName::Diary, 9, &doc);
     odd.ct = "AA\u{0}BB".into();

@@ -5,7 +5,9 @@
 //! key now: the space's person (any of its keys), a clinician with a share
 //! in force (the shared scopes' keys), a group's members (its key).
 
-use super::secrets::{check_account_keys, check_key_text, check_password, hash_new, verify_secret};
+use super::secrets::{
+    can_wrap_to, check_account_keys, check_key_text, check_password, hash_new, verify_secret,
+};
 use super::{now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr};
 use crate::storage::{Grant, KeysUpdate, SpaceInfo, SpaceKind, StorageError};
 use axum::body::Body;
@@ -157,13 +159,31 @@ pub async fn put_envelopes(
     let spaces: BTreeSet<&String> = req.envelopes.iter().map(|e| &e.space).collect();
     for space in spaces {
         for e in state.storage.epoch_recipients(space).await? {
-            begun
-                .entry((space.clone(), e.key))
-                .or_default()
-                .insert(e.epoch);
+            let epochs = begun.entry((space.clone(), e.key)).or_default();
+            epochs.entry(e.epoch).or_default().extend(e.recipients);
         }
     }
-    check_epochs(&req, &begun)?;
+    let mut reach = Reach::new();
+    for c in &req.creates {
+        let readers = readers.get(&c.space).cloned().unwrap_or_default();
+        let ids: Vec<String> = readers.keys().cloned().collect();
+        let keyed: BTreeSet<String> = state
+            .storage
+            .public_keys(&ids)
+            .await?
+            .into_iter()
+            // A key nothing can be wrapped to (one the relay's check never
+            // saw) is passed over by the devices too.
+            .filter(|(_, key)| can_wrap_to(key))
+            .map(|(id, _)| id)
+            .collect();
+        let must = readers
+            .into_iter()
+            .filter(|(id, keys)| keys.contains(&c.key) && keyed.contains(id))
+            .map(|(id, _)| id);
+        reach.insert((c.space.clone(), c.key), must.collect());
+    }
+    check_epochs(&req, &begun, &reach, &account.id)?;
     state
         .storage
         .put_envelopes(&req.envelopes, &req.creates, now_ms())
@@ -178,37 +198,80 @@ pub async fn put_envelopes(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The epochs begun of each key of the request's spaces: (space, key).
-type Begun = HashMap<(String, KeyName), BTreeSet<u32>>;
+/// The epochs begun of each key of the request's spaces, each with the
+/// accounts it was wrapped to: (space, key) -> epoch -> recipients.
+type Begun = HashMap<(String, KeyName), BTreeMap<u32, BTreeSet<String>>>;
 
-/// Whether a request's epochs follow from those begun: an epoch it begins
-/// is the next of its key (the first is 1), and each envelope is for an
-/// epoch begun before or begun here. A key never jumps ahead, so no member
-/// can plant an epoch for a rotation still to come (the devices would then
-/// never rotate away from the key they chose) nor run its count out.
-fn check_epochs(req: &PutEnvelopesRequest, begun: &Begun) -> ApiResult<()> {
-    let of = |space: &str, key| begun.get(&(space.to_owned(), key));
+/// Who an epoch begun now must reach: each reader of the key with a public
+/// key, by (space, key).
+type Reach = HashMap<(String, KeyName), BTreeSet<String>>;
+
+/// Whether a request's epochs follow from those begun, sent by `sender`:
+/// - an epoch it begins is the next of its key (the first is 1) and is
+///   wrapped to every reader of the key who has a public key, so no member
+///   begins one for themselves alone (the devices would take it as the
+///   newest and never turn the key over, nor open what it seals);
+/// - any other envelope is for an epoch begun, from an account it was
+///   wrapped to: only a holder hands an epoch on, so no one squats a
+///   newcomer's place with an envelope that opens to nothing.
+///
+/// Whether what a holder wraps is the key is the devices' to check.
+fn check_epochs(
+    req: &PutEnvelopesRequest,
+    begun: &Begun,
+    reach: &Reach,
+    sender: &str,
+) -> ApiResult<()> {
+    let at = |space: &str, key| (space.to_owned(), key);
+    let again = |why: &str| {
+        ApiError::new(
+            ErrorCode::Conflict,
+            format!("{why}: fetch the keys and try again"),
+        )
+    };
     for c in &req.creates {
-        let next = of(&c.space, c.key)
-            .and_then(|epochs| epochs.last())
+        let next = begun
+            .get(&at(&c.space, c.key))
+            .and_then(|epochs| epochs.keys().last())
             .map_or(Some(1), |last| last.checked_add(1));
         if next != Some(c.epoch) {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                "an epoch begun must be the next of its key: fetch the keys and try again",
-            ));
+            return Err(again("an epoch begun must be the next of its key"));
+        }
+        let wrapped: BTreeSet<&String> = req
+            .envelopes
+            .iter()
+            .filter(|e| (e.space.as_str(), e.key, e.epoch) == (c.space.as_str(), c.key, c.epoch))
+            .map(|e| &e.recipient)
+            .collect();
+        let readers = reach.get(&at(&c.space, c.key));
+        if readers.is_some_and(|r| r.iter().any(|a| !wrapped.contains(a))) {
+            return Err(again("an epoch begun must reach every reader of its key"));
         }
     }
     for (i, e) in req.envelopes.iter().enumerate() {
-        let before = of(&e.space, e.key).is_some_and(|epochs| epochs.contains(&e.epoch));
         let here = req
             .creates
             .iter()
             .any(|c| (c.space.as_str(), c.key, c.epoch) == (e.space.as_str(), e.key, e.epoch));
-        if !before && !here {
-            return Err(ApiError::invalid(format!(
-                "envelope {i}: its epoch has not begun: begin it with `creates`"
-            )));
+        if here {
+            continue;
+        }
+        let holders = begun
+            .get(&at(&e.space, e.key))
+            .and_then(|epochs| epochs.get(&e.epoch));
+        match holders {
+            None => {
+                return Err(ApiError::invalid(format!(
+                    "envelope {i}: its epoch has not begun: begin it with `creates`"
+                )))
+            }
+            Some(h) if !h.contains(sender) => {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    format!("envelope {i}: only an account holding an epoch hands it on"),
+                ))
+            }
+            Some(_) => {}
         }
     }
     Ok(())
@@ -295,51 +358,89 @@ mod tests {
     }
 
     #[test]
-    fn an_epoch_is_begun_next_in_turn_and_wrapped_only_once_begun() {
+    fn an_epoch_is_begun_next_to_every_reader_and_handed_on_by_its_holders() {
         use pph_protocol::sealed::{Envelope, EpochRef};
-        let envelope = |epoch| Envelope {
+        let envelope = |epoch, to: &str| Envelope {
             space: "g".into(),
             key: KeyName::Group,
             epoch,
-            recipient: "ann".into(),
+            recipient: to.into(),
             enc: "e".into(),
             ct: "c".into(),
         };
-        let begins = |epoch| EpochRef {
-            space: "g".into(),
-            key: KeyName::Group,
-            epoch,
+        let request = |envelopes: Vec<(u32, &str)>, creates: Vec<u32>| PutEnvelopesRequest {
+            envelopes: envelopes
+                .into_iter()
+                .map(|(e, to)| envelope(e, to))
+                .collect(),
+            creates: creates
+                .into_iter()
+                .map(|epoch| EpochRef {
+                    space: "g".into(),
+                    key: KeyName::Group,
+                    epoch,
+                })
+                .collect(),
         };
-        let request = |envelopes: Vec<u32>, creates: Vec<u32>| PutEnvelopesRequest {
-            envelopes: envelopes.into_iter().map(envelope).collect(),
-            creates: creates.into_iter().map(begins).collect(),
+        let group = ("g".to_owned(), KeyName::Group);
+        let holders = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
+        // Epochs 1 and 2 begun; ann and bob hold 2, cat only 1.
+        let two = Begun::from([(
+            group.clone(),
+            BTreeMap::from([(1, holders(&["ann", "cat"])), (2, holders(&["ann", "bob"]))]),
+        )]);
+        let reach = Reach::from([(group.clone(), holders(&["ann", "bob"]))]);
+        let code = |r: &PutEnvelopesRequest, begun: &Begun, sender: &str| {
+            check_epochs(r, begun, &reach, sender).err().map(|e| e.code)
         };
-        let status =
-            |r: &PutEnvelopesRequest, begun: &Begun| check_epochs(r, begun).err().map(|e| e.code);
-        let none = Begun::new();
-        let two = Begun::from([(("g".to_owned(), KeyName::Group), BTreeSet::from([1, 2]))]);
-        assert_eq!(status(&request(vec![1], vec![1]), &none), None, "the first");
-        assert_eq!(status(&request(vec![3], vec![3]), &two), None, "the next");
+        let both = |epoch| vec![(epoch, "ann"), (epoch, "bob")];
+        assert_eq!(code(&request(both(1), vec![1]), &Begun::new(), "ann"), None);
         assert_eq!(
-            status(&request(vec![1, 2], vec![]), &two),
+            code(&request(both(3), vec![3]), &two, "bob"),
             None,
-            "a newcomer"
+            "the next"
+        );
+        assert_eq!(
+            code(&request(vec![(2, "cat")], vec![]), &two, "bob"),
+            None,
+            "a holder gives"
         );
         let conflict = Some(ErrorCode::Conflict);
         assert_eq!(
-            status(&request(vec![2], vec![2]), &none),
-            conflict,
-            "not the first"
+            code(&request(both(2), vec![2]), &Begun::new(), "ann"),
+            conflict
         );
-        assert_eq!(status(&request(vec![5], vec![5]), &two), conflict, "ahead");
-        assert_eq!(status(&request(vec![2], vec![2]), &two), conflict, "begun");
-        let invalid = Some(ErrorCode::Invalid);
-        assert_eq!(status(&request(vec![3], vec![]), &two), invalid, "planted");
-        assert_eq!(status(&request(vec![1], vec![]), &none), invalid);
-        let top = Begun::from([(("g".to_owned(), KeyName::Group), BTreeSet::from([u32::MAX]))]);
-        assert_eq!(status(&request(vec![u32::MAX], vec![]), &top), None);
         assert_eq!(
-            status(&request(vec![1], vec![1]), &top),
+            code(&request(both(5), vec![5]), &two, "ann"),
+            conflict,
+            "ahead"
+        );
+        assert_eq!(
+            code(&request(both(2), vec![2]), &two, "ann"),
+            conflict,
+            "begun"
+        );
+        let alone = request(vec![(3, "bob")], vec![3]);
+        assert_eq!(code(&alone, &two, "bob"), conflict, "for themselves alone");
+        let invalid = Some(ErrorCode::Invalid);
+        assert_eq!(
+            code(&request(vec![(3, "ann")], vec![]), &two, "ann"),
+            invalid,
+            "planted"
+        );
+        let squat = request(vec![(2, "cat")], vec![]);
+        assert_eq!(
+            code(&squat, &two, "cat"),
+            Some(ErrorCode::Forbidden),
+            "not a holder"
+        );
+        let top = Begun::from([(group, BTreeMap::from([(u32::MAX, holders(&["ann"]))]))]);
+        assert_eq!(
+            code(&request(vec![(u32::MAX, "bob")], vec![]), &top, "ann"),
+            None
+        );
+        assert_eq!(
+            code(&request(both(1), vec![1]), &top, "ann"),
             conflict,
             "no wrap"
         );

@@ -90,7 +90,7 @@ pub fn check_account_keys(keys: &AccountKeys) -> ApiResult<()> {
 /// public key: 32 bytes of base64url, and not a low-order point, whose
 /// shared secret would be all zeros. A key no device can wrap to is
 /// refused here, so one account cannot make others' key turnover fail.
-fn can_wrap_to(public_key: &str) -> bool {
+pub fn can_wrap_to(public_key: &str) -> bool {
     use base64::Engine;
     use hpke::{aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256};
     use hpke::{Deserializable, Kem, OpModeS};
