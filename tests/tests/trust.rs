@@ -768,8 +768,8 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
 }
 
 /// What the relay can read of a sealed change it judges as it would in
-/// the clear: an exchange naming its own writer as the other party is
-/// `bad_party`, and a malformed seal or a control character in a clear id
+/// the clear: an exchange naming its own writer or someone outside the
+/// group as the other party is `bad_party`, and a malformed seal or a control character in a clear id
 /// is a 400 on both backends (PostgreSQL once answered a NUL with a 500),
 /// storing nothing.
 async fn what_the_relay_reads_of_a_sealed_change_is_judged_at_the_edge(relay: Relay, dir: &Path) {
@@ -787,6 +787,12 @@ async fn what_the_relay_reads_of_a_sealed_change_is_judged_at_the_edge(relay: Re
     let stored = s.relay.raw_changes(group).await.len();
     let to_self = push(url, &s.mal_token, &[exchange(&s.mal_id)]).await;
     assert_eq!(refused(to_self).await, ["bad_party"]);
+    // Nor someone outside the group: no one, or the group itself.
+    let nobody = uuid::Uuid::now_v7().to_string();
+    for outside in [nobody.as_str(), group.as_str()] {
+        let resp = push(url, &s.mal_token, &[exchange(outside)]).await;
+        assert_eq!(refused(resp).await, ["bad_party"]);
+    }
     let resealed = |edit: &dyn Fn(&mut Sealed)| {
         let mut c = exchange(&s.pat_id);
         let mut seal = Sealed::of(&c.value).expect("sealed");

@@ -9,7 +9,7 @@
 use super::db::{Arg, Db, Pg};
 use super::*;
 use futures_util::TryStreamExt;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tokio_postgres::types::ToSql;
 
 /// What the judge needs of a space the push writes to: its kind, owner,
@@ -139,6 +139,15 @@ async fn judge_in(
             ))
         })
         .collect::<Result<HashMap<String, Owner>>>()?;
+    // The members among the other people the push's records name.
+    let mut members = HashSet::new();
+    for c in changes {
+        if let Some(party) = super::judge::party_named(c) {
+            if super::spaces::is_member(db, &c.space, &party).await? {
+                members.insert((c.space.clone(), party));
+            }
+        }
+    }
     let change_ids: Vec<&str> = changes.iter().map(|c| c.change_id.as_str()).collect();
     let stored_sql = if postgres {
         STORED_POSTGRES
@@ -152,7 +161,7 @@ async fn judge_in(
         .map(|r| Ok((r.text(0)?, (r.text(1)?, r.text(2)?))))
         .collect::<Result<HashMap<String, (String, String)>>>()?;
     Ok((
-        judge_push(author, changes, &spaces, &owners, &stored),
+        judge_push(author, changes, &spaces, &owners, &stored, &members),
         next_seqs,
     ))
 }

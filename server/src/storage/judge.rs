@@ -9,7 +9,7 @@ use pph_protocol::authz::{judge, party_of, Attempt, Known, Refusal, Scopes, Stan
 use pph_protocol::sealed::KeyName;
 use pph_protocol::wire::RefusedChange;
 use pph_protocol::wire::Scope;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A space the push writes to, as seen by its writer.
 #[derive(Clone, Debug)]
@@ -60,8 +60,18 @@ fn standing(author: &str, space: &WriterInSpace) -> Option<Standing> {
     }
 }
 
-/// The other party a sealed record names in the clear (checked against the
-/// value by every client that opens it); read only for kinds that have one.
+/// The other party a record between two people names: in its value, or
+/// (sealed) in the clear, which every client that opens it checks against
+/// the value.
+pub(crate) fn party_named(c: &IncomingChange) -> Option<String> {
+    match &c.value {
+        Some(v) => party_of(&c.entity_type, v).map(str::to_owned),
+        None => sealed_party(c),
+    }
+}
+
+/// The other party a sealed record names in the clear; read only for kinds
+/// that have one.
 fn sealed_party(c: &IncomingChange) -> Option<String> {
     pph_protocol::kinds::rule(&c.entity_type)?.party_field?;
     let change: pph_protocol::Change = serde_json::from_str(&c.body).ok()?;
@@ -70,14 +80,16 @@ fn sealed_party(c: &IncomingChange) -> Option<String> {
 
 /// Judges every change of a push by `author`. `stored` holds, for each
 /// change id of the batch already on the server, the (space, entity) it
-/// was stored for. All refusals are returned together, so the client can
-/// set them all aside at once.
+/// was stored for; `members` the (space, account) of each other person the
+/// push's records name who is a member there. All refusals are returned
+/// together, so the client can set them all aside at once.
 pub fn judge_push(
     author: &str,
     changes: &[IncomingChange],
     spaces: &HashMap<String, WriterInSpace>,
     owners: &HashMap<String, Owner>,
     stored: &HashMap<String, (String, String)>,
+    members: &HashSet<(String, String)>,
 ) -> Result<PushPlan, Vec<RefusedChange>> {
     let mut plan = PushPlan::default();
     let mut refused = Vec::new();
@@ -121,10 +133,7 @@ pub fn judge_push(
         let known = created
             .get(c.entity_id.as_str())
             .or(owners.get(&c.entity_id));
-        let party = match &c.value {
-            Some(v) => party_of(&c.entity_type, v).map(str::to_owned),
-            None => sealed_party(c),
-        };
+        let party = party_named(c);
         let attempt = Attempt {
             space: &c.space,
             space_kind: facts.kind,
@@ -145,6 +154,14 @@ pub fn judge_push(
         });
         match judge(&attempt, known.as_ref()) {
             Ok(_) if c.sealed_only && c.value.is_some() => refuse(Refusal::Unsealed),
+            // The other person must be one of the space's members.
+            Ok(Verdict::Creates)
+                if party
+                    .as_ref()
+                    .is_some_and(|p| !members.contains(&(c.space.clone(), p.clone()))) =>
+            {
+                refuse(Refusal::BadParty)
+            }
             Ok(verdict) => {
                 if verdict == Verdict::Creates {
                     let owner = Owner {
