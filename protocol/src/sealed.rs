@@ -218,6 +218,13 @@ pub struct Envelope {
     pub ct: String,
 }
 
+impl Envelope {
+    /// Whether this envelope carries the epoch `at` names.
+    pub fn is_for(&self, at: &EpochRef) -> bool {
+        (self.space.as_str(), self.key, self.epoch) == (at.space.as_str(), at.key, at.epoch)
+    }
+}
+
 /// Envelopes to store; `creates` names the epochs this post begins (a
 /// space's first key, or a rotation), which the relay refuses with
 /// `conflict` if another device began them first.

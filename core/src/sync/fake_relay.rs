@@ -195,11 +195,10 @@ impl Relay for FakeRelay {
     async fn put_envelopes(&self, _: &str, req: &PutEnvelopesRequest) -> Result<()> {
         self.next_failure()?;
         let mut stored = crate::store::lock(&self.envelopes);
-        let taken = req.creates.iter().any(|c| {
-            stored
-                .iter()
-                .any(|e| (e.space.as_str(), e.key, e.epoch) == (c.space.as_str(), c.key, c.epoch))
-        });
+        let taken = req
+            .creates
+            .iter()
+            .any(|c| stored.iter().any(|e| e.is_for(c)));
         if taken {
             return Err(PphError::Conflict {
                 reason: "epoch begun".into(),

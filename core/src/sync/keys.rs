@@ -127,12 +127,10 @@ impl SyncEngine {
     /// is kept here only once the relay took it.
     async fn publish(&self, relay: &dyn Relay, token: &str, made: Made) -> Result<(), PphError> {
         let Made { request, begun } = made;
-        let (first, rest): (Vec<_>, Vec<_>) = request.envelopes.into_iter().partition(|e| {
-            request
-                .creates
-                .iter()
-                .any(|c| (c.space.as_str(), c.key, c.epoch) == (e.space.as_str(), e.key, e.epoch))
-        });
+        let (first, rest): (Vec<_>, Vec<_>) = request
+            .envelopes
+            .into_iter()
+            .partition(|e| request.creates.iter().any(|c| e.is_for(c)));
         if !request.creates.is_empty() {
             relay
                 .put_envelopes(

@@ -144,11 +144,7 @@ pub async fn put_envelopes(
         }
     }
     for c in &req.creates {
-        let own = mine.contains_key(&c.space)
-            && req
-                .envelopes
-                .iter()
-                .any(|e| (e.space.as_str(), e.key, e.epoch) == (c.space.as_str(), c.key, c.epoch));
+        let own = mine.contains_key(&c.space) && req.envelopes.iter().any(|e| e.is_for(c));
         if !own {
             return Err(ApiError::invalid(
                 "an epoch begun must come with its envelopes",
@@ -163,9 +159,13 @@ pub async fn put_envelopes(
             epochs.entry(e.epoch).or_default().extend(e.recipients);
         }
     }
+    // Who a begun epoch must reach: read once per space, however many of
+    // its keys the request begins (a personal space's first sync begins
+    // them all).
     let mut reach = Reach::new();
-    for c in &req.creates {
-        let readers = readers.get(&c.space).cloned().unwrap_or_default();
+    let beginning: BTreeSet<&String> = req.creates.iter().map(|c| &c.space).collect();
+    for space in beginning {
+        let readers = readers.get(space).cloned().unwrap_or_default();
         let ids: Vec<String> = readers.keys().cloned().collect();
         let keyed: BTreeSet<String> = state
             .storage
@@ -177,11 +177,14 @@ pub async fn put_envelopes(
             .filter(|(_, key)| can_wrap_to(key))
             .map(|(id, _)| id)
             .collect();
-        let must = readers
-            .into_iter()
-            .filter(|(id, keys)| keys.contains(&c.key) && keyed.contains(id))
-            .map(|(id, _)| id);
-        reach.insert((c.space.clone(), c.key), must.collect());
+        for (id, keys) in readers.into_iter().filter(|(id, _)| keyed.contains(id)) {
+            for key in keys {
+                reach
+                    .entry((space.clone(), key))
+                    .or_default()
+                    .insert(id.clone());
+            }
+        }
     }
     check_epochs(&req, &begun, &reach, &account.id)?;
     state
@@ -240,7 +243,7 @@ fn check_epochs(
         let wrapped: BTreeSet<&String> = req
             .envelopes
             .iter()
-            .filter(|e| (e.space.as_str(), e.key, e.epoch) == (c.space.as_str(), c.key, c.epoch))
+            .filter(|e| e.is_for(c))
             .map(|e| &e.recipient)
             .collect();
         let readers = reach.get(&at(&c.space, c.key));
@@ -249,10 +252,7 @@ fn check_epochs(
         }
     }
     for (i, e) in req.envelopes.iter().enumerate() {
-        let here = req
-            .creates
-            .iter()
-            .any(|c| (c.space.as_str(), c.key, c.epoch) == (e.space.as_str(), e.key, e.epoch));
+        let here = req.creates.iter().any(|c| e.is_for(c));
         if here {
             continue;
         }
