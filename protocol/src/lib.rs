@@ -6,6 +6,7 @@ pub mod authz;
 mod change;
 pub mod codes;
 mod hlc;
+pub mod identity;
 pub mod ids;
 pub mod kinds;
 pub mod sealed;

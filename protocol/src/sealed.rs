@@ -216,6 +216,15 @@ pub struct Envelope {
     pub enc: String,
     /// The wrapped key, base64url.
     pub ct: String,
+    /// The account that wrapped it, which the relay insists is the one
+    /// that posted it.
+    #[serde(default)]
+    pub from: String,
+    /// Ed25519 by `from`'s identity over [`Envelope::signed_bytes`],
+    /// base64url: a device takes the key only from someone entitled to give
+    /// it, never from the relay alone (docs/SECURITY.md).
+    #[serde(default)]
+    pub sig: String,
 }
 
 impl Envelope {
@@ -223,6 +232,43 @@ impl Envelope {
     pub fn is_for(&self, at: &EpochRef) -> bool {
         (self.space.as_str(), self.key, self.epoch) == (at.space.as_str(), at.key, at.epoch)
     }
+
+    /// What its sender signs: every field but the signature.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        let epoch = self.epoch.to_string();
+        transcript(
+            b"pph-envelope-signature-v1",
+            &[
+                &self.space,
+                &self.key.code(),
+                &epoch,
+                &self.recipient,
+                &self.enc,
+                &self.ct,
+                &self.from,
+            ],
+        )
+    }
+}
+
+/// What an account's identity signs to say "this X25519 key is mine" (so a
+/// relay cannot serve another key under it). Not the account's id: a new
+/// account signs it before the relay has given it one; a device refuses
+/// one identity served for two accounts instead (`trust.rs`).
+pub fn binding_bytes(public_key: &str) -> Vec<u8> {
+    transcript(b"pph-account-key-binding-v1", &[public_key])
+}
+
+/// A context label then each part with its length (u32, big-endian) ahead
+/// of it: no two lists of parts give the same bytes.
+fn transcript(label: &[u8], parts: &[&str]) -> Vec<u8> {
+    let mut out = label.to_vec();
+    for part in parts {
+        let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
 }
 
 /// Envelopes to store; `creates` names the epochs this post begins (a
@@ -278,6 +324,21 @@ pub struct KeysResponse {
     /// The spaces this account is a member of (its own personal space, its
     /// groups).
     pub spaces: Vec<SpaceKeys>,
+    /// The identities of the readers named in `spaces` and of the senders
+    /// of `envelopes`, as the relay has them: a device pins each the first
+    /// time it sees it and trusts none it cannot check.
+    #[serde(default)]
+    pub identities: Vec<PublicIdentity>,
+}
+
+/// An account's identity (Ed25519, base64url) and its X25519 public key,
+/// bound by the identity's signature over [`binding_bytes`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicIdentity {
+    pub account_id: String,
+    pub public_key: String,
+    pub identity: String,
+    pub binding: String,
 }
 
 /// An account's key pair as the relay keeps it: the public key, and the
@@ -290,6 +351,14 @@ pub struct AccountKeys {
     pub by_password: String,
     /// The same under the recovery code's wrapping key.
     pub by_recovery: String,
+    /// The account's identity (Ed25519, base64url), derived on the device
+    /// from its private key; it never changes once the relay has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// The identity's signature over [`binding_bytes`] of `public_key`,
+    /// base64url.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
 }
 
 #[cfg(test)]

@@ -219,6 +219,8 @@ pub struct GrantShareRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareResponse {
     pub share_id: String,
+    #[serde(default)]
+    pub clinician_account: String,
     pub clinician_email: String,
     pub clinician_name: String,
     pub scopes: Vec<Scope>,

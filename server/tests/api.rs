@@ -1,10 +1,13 @@
 //! The HTTP API's refusals: every bad request gets a JSON error with a code,
 //! changes nothing, and never takes the server down.
 
-use pph_protocol::sealed::KeyName;
+use pph_protocol::sealed::{AccountKeys, Envelope, KeyName};
 use pph_protocol::wire::*;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
+use pph_testing::crypto::identity::Identity;
+use pph_testing::crypto::wrap::{wrap, AccountKeyPair};
+use pph_testing::crypto::Key32;
 use pph_testing::{begin_epoch, id, now_ms, pull_page, push_raw, sealed};
 use reqwest::{Client, Method, Response};
 use serde_json::{json, Value};
@@ -206,16 +209,12 @@ async fn sign_in_is_rate_limited_per_email() {
 async fn a_token_alone_sets_no_keys_and_no_recovery_code() {
     let f = fixture();
     let ann = f.sign_up("ann@example.org", "patient").await;
+    let keys = pph_testing::account_keys(&AccountKeyPair::generate());
     let put = |current: Option<&str>, recovery: &str| {
         f.client
             .put(f.url("/v1/accounts/current/keys"))
             .bearer_auth(&ann.token)
-            .json(&json!({
-                // The X25519 base point: a key HPKE seals to.
-                "keys": {"public_key": "CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                         "by_password": "bm9uY2UuY3Q", "by_recovery": "bm9uY2UuY3Q"},
-                "current": current, "new_recovery": recovery
-            }))
+            .json(&json!({"keys": keys, "current": current, "new_recovery": recovery}))
             .send()
     };
     let thief = "a thief's recovery code";
@@ -237,6 +236,100 @@ async fn a_token_alone_sets_no_keys_and_no_recovery_code() {
     let own = "the person's own recovery code";
     assert_eq!(put(Some(PASSWORD), own).await.expect("send").status(), 204);
     assert_eq!(recover(own).await.expect("send").status(), 200);
+}
+
+/// An account's identity signs its public key and never changes, and an
+/// envelope comes from the account posting it, signed by its identity: a
+/// client's mistake or a stolen token's attempt is refused by name.
+#[tokio::test]
+async fn keys_and_envelopes_carry_their_accounts_own_identity() {
+    let f = fixture();
+    let ann = f.sign_up("ann@example.org", "patient").await;
+    let bob = f.sign_up("bob@example.org", "patient").await;
+    let pair = AccountKeyPair::generate();
+    let keys = pph_testing::account_keys(&pair);
+    let put = |keys: &AccountKeys| {
+        f.client
+            .put(f.url("/v1/accounts/current/keys"))
+            .bearer_auth(&ann.token)
+            .json(&json!({"keys": keys, "current": PASSWORD}))
+            .send()
+    };
+    let other = pph_testing::account_keys(&AccountKeyPair::generate());
+    for (bad, field) in [
+        (
+            AccountKeys {
+                identity: None,
+                ..keys.clone()
+            },
+            "keys.identity",
+        ),
+        (
+            AccountKeys {
+                binding: other.binding.clone(),
+                ..keys.clone()
+            },
+            "keys.binding",
+        ),
+        (
+            AccountKeys {
+                public_key: other.public_key.clone(),
+                ..keys.clone()
+            },
+            "keys.binding",
+        ),
+    ] {
+        let message = refusal(put(&bad).await.expect("send"), 400, "invalid").await;
+        assert!(message.starts_with(field), "{message}");
+    }
+    assert_eq!(put(&keys).await.expect("send").status(), 204);
+    // Sealed again (a new password), the same identity is fine; another
+    // is not.
+    assert_eq!(put(&keys).await.expect("send").status(), 204);
+    refusal(put(&other).await.expect("send"), 409, "conflict").await;
+
+    let identity = Identity::of(&pair).expect("identity");
+    let envelope = |from: &str| {
+        let mut e = wrap(
+            &Key32::random(),
+            &ann.personal_space,
+            KeyName::Diary,
+            1,
+            &ann.account_id,
+            &pair.public_b64(),
+        )
+        .expect("wrap");
+        identity.sign(from, &mut e);
+        e
+    };
+    let post = |e: Envelope| {
+        f.client
+            .post(f.url("/v1/keys/envelopes"))
+            .bearer_auth(&ann.token)
+            .json(&json!({"envelopes": [e], "creates": [{"space": ann.personal_space, "key": "diary", "epoch": 1}]}))
+            .send()
+    };
+    let message = refusal(
+        post(envelope(&bob.account_id)).await.expect("send"),
+        400,
+        "invalid",
+    )
+    .await;
+    assert!(message.contains("from must be"), "{message}");
+    let mut unsigned = envelope(&ann.account_id);
+    unsigned.sig = String::new();
+    let message = refusal(post(unsigned).await.expect("send"), 400, "invalid").await;
+    assert!(message.contains("sig"), "{message}");
+    let mut bent = envelope(&ann.account_id);
+    bent.epoch = 2;
+    refusal(post(bent).await.expect("send"), 400, "invalid").await;
+    assert_eq!(
+        post(envelope(&ann.account_id))
+            .await
+            .expect("send")
+            .status(),
+        204
+    );
 }
 
 #[tokio::test]

@@ -1454,6 +1454,8 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         public_key: format!("pk-{n}-{tag}"),
         by_password: format!("sealed-{n}-{tag}"),
         by_recovery: format!("recovery-{n}-{tag}"),
+        identity: Some(format!("id-{n}-{tag}")),
+        binding: Some(format!("binding-{n}-{tag}")),
     };
     let first = |k: AccountKeys, only_if_none: bool, password: Option<&str>| KeysUpdate {
         account_id: ann.id.clone(),
@@ -1489,7 +1491,12 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         s.public_keys(&[ann.id.clone(), doc.id.clone()])
             .await
             .expect("keys"),
-        [(ann.id.clone(), format!("pk-3-{tag}"))]
+        [AccountKey {
+            account_id: ann.id.clone(),
+            public_key: format!("pk-3-{tag}"),
+            identity: Some(format!("id-3-{tag}")),
+            binding: Some(format!("binding-3-{tag}")),
+        }]
     );
 
     let space = ann.personal_space.clone();
@@ -1500,6 +1507,8 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         recipient: to.id.clone(),
         enc: body.into(),
         ct: body.into(),
+        from: ann.id.clone(),
+        sig: format!("sig-{body}"),
     };
     let begin = |epoch| EpochRef {
         space: space.clone(),
@@ -1666,6 +1675,8 @@ async fn begin(s: &Storage, group: &str, to: &str, epoch: u32) {
         recipient: to.to_owned(),
         enc: "AAAA".into(),
         ct: "BBBB".into(),
+        from: to.to_owned(),
+        sig: String::new(),
     };
     let at = EpochRef {
         space: group.to_owned(),

@@ -19,6 +19,8 @@ pub use cli::*;
 pub use fhir::*;
 pub use imports::*;
 pub use people::*;
+/// The devices' cryptography, for tests that play a device over raw HTTP.
+pub use pph_core::crypto;
 pub use record::*;
 pub use relay::*;
 pub use service::*;

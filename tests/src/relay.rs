@@ -107,6 +107,53 @@ impl Relay {
         }
     }
 
+    /// Stores an envelope past every check, as a relay broken into would
+    /// serve it.
+    pub async fn inject_envelope(&self, e: &pph_protocol::sealed::Envelope) {
+        const SQL: &str = "INSERT INTO key_envelopes
+             (space, key_name, epoch, recipient, body, created_ms) VALUES ($1, $2, $3, $4, $5, 0)";
+        let (key, epoch) = (e.key.code(), i64::from(e.epoch));
+        let body = serde_json::to_string(e).expect("json");
+        match self {
+            Relay::Sqlite(path) => {
+                sqlite_file(path)
+                    .execute(
+                        &SQL.replace('$', "?"),
+                        (&e.space, &key, epoch, &e.recipient, &body),
+                    )
+                    .expect("inject");
+            }
+            Relay::Postgres(url) => {
+                postgres(url)
+                    .await
+                    .execute(SQL, &[&e.space, &key, &epoch, &e.recipient, &body])
+                    .await
+                    .expect("inject");
+            }
+        }
+    }
+
+    /// Replaces an account's public key and the identity kept beside it
+    /// past every check: a relay serving an impostor as that account.
+    pub async fn set_account_keys(&self, account: &str, keys: &pph_protocol::sealed::AccountKeys) {
+        const SQL: &str = "UPDATE accounts SET public_key = $2, sealed_keys = $3 WHERE id = $1";
+        let sealed = serde_json::to_string(keys).expect("json");
+        match self {
+            Relay::Sqlite(path) => {
+                sqlite_file(path)
+                    .execute(&SQL.replace('$', "?"), [account, &keys.public_key, &sealed])
+                    .expect("set keys");
+            }
+            Relay::Postgres(url) => {
+                postgres(url)
+                    .await
+                    .execute(SQL, &[&account, &keys.public_key, &sealed])
+                    .await
+                    .expect("set keys");
+            }
+        }
+    }
+
     /// Every change the relay keeps for `space`, read straight from its
     /// tables past every check: what a breach of its storage would give.
     pub async fn raw_changes(&self, space: &str) -> Vec<pph_protocol::Change> {
@@ -364,8 +411,11 @@ pub async fn begin_epoch(
     key: pph_protocol::sealed::KeyName,
     to: &str,
 ) {
+    // From `to` itself: the callers begin their own epochs, with accounts
+    // made over raw HTTP with no identity, whose envelopes no device takes.
     let envelope = serde_json::json!({"space": space, "key": key, "epoch": 1,
-                                      "recipient": to, "enc": "AAAA", "ct": "BBBB"});
+                                      "recipient": to, "enc": "AAAA", "ct": "BBBB",
+                                      "from": to});
     let resp = client
         .post(format!("{url}/v1/keys/envelopes"))
         .bearer_auth(token)
@@ -375,6 +425,21 @@ pub async fn begin_epoch(
         .await
         .expect("send");
     assert_eq!(resp.status(), 204, "epoch 1 begun");
+}
+
+/// Keys as a device makes them for `pair` (its public key, identity and the
+/// binding between them), with placeholder sealed copies.
+pub fn account_keys(
+    pair: &pph_core::crypto::wrap::AccountKeyPair,
+) -> pph_protocol::sealed::AccountKeys {
+    let identity = pph_core::crypto::identity::Identity::of(pair).expect("identity");
+    pph_protocol::sealed::AccountKeys {
+        public_key: pair.public_b64(),
+        by_password: "AAAA.BBBB".into(),
+        by_recovery: "AAAA.BBBB".into(),
+        identity: Some(identity.public_b64()),
+        binding: Some(identity.bind(&pair.public_b64())),
+    }
 }
 
 /// A raw push as `token`, bypassing every client-side check.

@@ -455,7 +455,20 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
         token_for(&url, "doc@example.org").await,
     ];
     let client = reqwest::Client::new();
-    let post = |token: &str, envelopes: Vec<Envelope>, creates: Vec<EpochRef>| {
+    let from = [
+        (ann_token.clone(), account_id(&ann)),
+        (mal_token.clone(), account_id(&mal)),
+        (doc_token.clone(), account_id(&doc)),
+    ];
+    // Each envelope from the account posting it, as the relay insists.
+    let post = |token: &str, mut envelopes: Vec<Envelope>, creates: Vec<EpochRef>| {
+        let sender = from
+            .iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, a)| a.clone());
+        for e in &mut envelopes {
+            e.from = sender.clone().unwrap_or_default();
+        }
         client
             .post(format!("{url}/v1/keys/envelopes"))
             .bearer_auth(token.to_owned())
@@ -470,6 +483,8 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
         recipient: account_id(to),
         enc: "AAAA".into(),
         ct: "BBBB".into(),
+        from: String::new(),
+        sig: String::new(),
     };
     let status = |r: reqwest::Result<reqwest::Response>| r.expect("send").status().as_u16();
     // Only the space's person hands out its keys, and only to a reader; a
@@ -531,11 +546,7 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
     assert!(view.envelopes.iter().all(|e| e.space != space));
     assert!(view.spaces.iter().all(|s| s.space != space));
     // An account's keys: not replaced without the password.
-    let keys = pph_protocol::sealed::AccountKeys {
-        public_key: pph_core::crypto::wrap::AccountKeyPair::generate().public_b64(),
-        by_password: "AAAA.BBBB".into(),
-        by_recovery: "AAAA.BBBB".into(),
-    };
+    let keys = pph_testing::account_keys(&pph_core::crypto::wrap::AccountKeyPair::generate());
     let put = |current: Option<String>| {
         client
             .put(format!("{url}/v1/accounts/current/keys"))
@@ -618,8 +629,7 @@ async fn a_bad_public_key_stops_no_one_elses_sync(relay: Relay, dir: &Path) {
     for bad in [&zero, &short] {
         let keys = pph_protocol::sealed::AccountKeys {
             public_key: bad.clone(),
-            by_password: "AAAA.BBBB".into(),
-            by_recovery: "AAAA.BBBB".into(),
+            ..pph_testing::account_keys(&pph_core::crypto::wrap::AccountKeyPair::generate())
         };
         let put = reqwest::Client::new()
             .put(format!("{url}/v1/accounts/current/keys"))
@@ -654,7 +664,147 @@ async fn a_bad_public_key_stops_no_one_elses_sync(relay: Relay, dir: &Path) {
         .all(|c| bob.sync().open_as_this_device(c).expect("open").is_none()));
 }
 
+/// A relay that writes into its own database cannot hand a person a key
+/// to their own diary: an envelope injected for the next epoch (wrapped to
+/// their real public key, under a key the attacker knows), whether signed
+/// by another account or claiming to be theirs, is set aside and reported,
+/// and what they write next stays under the key their own devices made.
+async fn an_envelope_put_into_the_relay_is_not_taken(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::{KeyName, Sealed};
+    use pph_testing::crypto::{identity::Identity, seal, wrap::wrap, wrap::AccountKeyPair, Key32};
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let pain = symptom(&ann, "night sweats");
+    ann.diary()
+        .log_entry(entry("before", &pain))
+        .expect("entry");
+    ann.sync().sync_now().await.expect("sync");
+    let space = personal_space(&ann);
+    let token = token_for(&url, "ann@example.org").await;
+    let ann_key = keys_view(&url, &token)
+        .await
+        .identities
+        .into_iter()
+        .find(|i| i.account_id == account_id(&ann))
+        .expect("Ann's identity is served")
+        .public_key;
+    let attacker = Identity::of(&AccountKeyPair::generate()).expect("identity");
+    let known = Key32::random();
+    for (epoch, from) in [
+        (2, account_id(&ann)),
+        (3, "0190a5c2-0000-7000-8000-00000000e7e0".to_owned()),
+    ] {
+        let mut e = wrap(
+            &known,
+            &space,
+            KeyName::Diary,
+            epoch,
+            &account_id(&ann),
+            &ann_key,
+        )
+        .expect("wrap");
+        attacker.sign(&from, &mut e);
+        relay.inject_envelope(&e).await;
+    }
+    ann.diary()
+        .log_entry(entry(SENTINEL, &pain))
+        .expect("entry");
+    let report = ann.sync().sync_now().await.expect("sync");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.starts_with("2 keys set aside")),
+        "{:?}",
+        report.errors
+    );
+    let written = raw_with(&relay, &ann, &space, SENTINEL).await;
+    assert!(!written.is_empty());
+    for c in &written {
+        let sealed = Sealed::of(&c.value).expect("sealed");
+        assert_eq!((sealed.key, sealed.epoch), (KeyName::Diary, 1));
+        assert!(seal::open(c, |_, _| Some(known.clone())).is_err());
+    }
+}
+
+/// A relay that serves a clinician's account with an impostor's identity
+/// and key (both swapped in its database) gets nothing wrapped to it: the
+/// patient is warned, loudly since she had verified the clinician's safety
+/// number, and the next scope she shares waits until she accepts the change.
+async fn a_swapped_identity_gets_no_key_until_accepted(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::KeyName;
+    use pph_testing::crypto::wrap::AccountKeyPair;
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(&url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let share = grant(&ann, vec![ShareScope::Diary]).await;
+    sync_all(&[&ann, &doc]).await;
+    let (ann_id, doc_id) = (account_id(&ann), account_id(&doc));
+    assert_eq!(share.clinician_account_id, doc_id);
+    // In the consultation room: the same number on both phones.
+    let hers = ann.account().safety_number(doc_id.clone()).expect("number");
+    let his = doc.account().safety_number(ann_id.clone()).expect("number");
+    assert_eq!(hers.digits, his.digits);
+    let patients = doc.sharing().shared_with_me().expect("patients");
+    assert_eq!(patients[0].patient_account_id, ann_id);
+    assert!(ann
+        .account()
+        .mark_verified(doc_id.clone(), "00000 11111".into())
+        .is_err());
+    ann.account()
+        .mark_verified(doc_id.clone(), hers.digits.clone())
+        .expect("verified");
+    assert!(
+        ann.account()
+            .safety_number(doc_id.clone())
+            .expect("n")
+            .verified
+    );
+
+    let impostor = account_keys(&AccountKeyPair::generate());
+    relay.set_account_keys(&doc_id, &impostor).await;
+    grant(&ann, vec![ShareScope::Diary, ShareScope::Budget]).await;
+    let report = ann.sync().sync_now().await.expect("sync");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("has a new identity")),
+        "{:?}",
+        report.errors
+    );
+    let warnings = ann.account().identity_warnings().expect("warnings");
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].account_id, doc_id);
+    assert!(warnings[0].was_verified);
+    let doc_token = token_for(&url, "doc@example.org").await;
+    let space = personal_space(&ann);
+    let budget_to_doc = || async {
+        keys_view(&url, &doc_token)
+            .await
+            .envelopes
+            .into_iter()
+            .filter(|e| e.key == KeyName::Budget && e.space == space)
+            .count()
+    };
+    assert_eq!(budget_to_doc().await, 0, "nothing wrapped to the impostor");
+
+    ann.account()
+        .accept_identity_change(doc_id.clone())
+        .expect("accepted");
+    assert!(ann.account().identity_warnings().expect("w").is_empty());
+    let now = ann.account().safety_number(doc_id.clone()).expect("number");
+    assert!(!now.verified);
+    assert_ne!(now.digits, hers.digits);
+    ann.sync().sync_now().await.expect("sync");
+    assert!(budget_to_doc().await > 0, "wrapped once she accepted");
+}
+
 on_both_relays!(
+    an_envelope_put_into_the_relay_is_not_taken,
+    a_swapped_identity_gets_no_key_until_accepted,
     the_relay_keeps_no_health_data,
     the_revoked_and_the_removed_cannot_open_what_comes_after,
     a_sealed_value_altered_or_moved_is_set_aside,

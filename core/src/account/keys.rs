@@ -5,6 +5,7 @@
 //! wrapping keys.
 
 use super::Account;
+use crate::crypto::identity::Identity;
 use crate::crypto::password::{self, SecretKeys};
 use crate::crypto::wrap::AccountKeyPair;
 use crate::error::PphError;
@@ -63,6 +64,17 @@ pub(super) struct NewKeys {
     pub recovery: SecretKeys,
 }
 
+/// `sealed` with the identity `pair` gives and its binding to the pair's
+/// public key.
+fn identified(sealed: AccountKeys, pair: &AccountKeyPair) -> Result<AccountKeys, PphError> {
+    let identity = Identity::of(pair).ok_or_else(|| internal("could not derive the identity"))?;
+    Ok(AccountKeys {
+        identity: Some(identity.public_b64()),
+        binding: Some(identity.bind(&pair.public_b64())),
+        ..sealed
+    })
+}
+
 pub(super) fn new_keys(email: &str, space: &str, pw: &SecretKeys) -> Result<NewKeys, PphError> {
     let pair = AccountKeyPair::generate();
     let code = password::new_recovery_code();
@@ -71,7 +83,10 @@ pub(super) fn new_keys(email: &str, space: &str, pw: &SecretKeys) -> Result<NewK
         public_key: pair.public_b64(),
         by_password: seal(pw, space, &pair)?,
         by_recovery: seal(&recovery, space, &pair)?,
+        identity: None,
+        binding: None,
     };
+    let sealed = identified(sealed, &pair)?;
     Ok(NewKeys {
         pair,
         sealed,
@@ -152,6 +167,19 @@ impl Account {
         };
         let pair = open_pair(pw, &info.personal_space, &sealed.by_password)
             .ok_or_else(|| internal("the account's key does not open with this password"))?;
+        if sealed.identity.is_none() {
+            // An account made before identities gets its own now, from
+            // the key every device of it holds.
+            let relay = self.engine.net.relay(&info.server_url)?;
+            let secrets = Secrets {
+                current: Some(pw),
+                ..Secrets::default()
+            };
+            let sealed = identified(sealed, &pair)?;
+            return self
+                .replace_keys(&*relay, token, &pair, &sealed, secrets, None)
+                .await;
+        }
         self.engine
             .store
             .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;

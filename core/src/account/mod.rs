@@ -3,6 +3,8 @@
 //! It acts through the sync client's state (its store, relay and keys),
 //! which it shares with `companion.sync()` and `companion.sharing()`.
 
+mod identities;
+pub use identities::{IdentityWarning, SafetyNumber};
 mod keys;
 mod session;
 

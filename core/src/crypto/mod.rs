@@ -5,6 +5,7 @@
 //! in `Zeroizing` buffers and have no `Debug` that shows them. Public for
 //! the benchmarks only; the shells never call it.
 
+pub mod identity;
 pub mod password;
 pub mod seal;
 pub mod wrap;

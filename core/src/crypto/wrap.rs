@@ -72,7 +72,8 @@ fn aad(space: &str, key: KeyName, epoch: u32, recipient: &str) -> Vec<u8> {
 }
 
 /// `secret` (the epoch `epoch` of `space`'s key `key`) wrapped to
-/// `recipient`'s public key; None if that key is not an X25519 key.
+/// `recipient`'s public key, not yet signed (`Identity::sign`); None if
+/// that key is not an X25519 key.
 pub fn wrap(
     secret: &Key32,
     space: &str,
@@ -97,6 +98,8 @@ pub fn wrap(
         recipient: recipient.to_owned(),
         enc: b64(&enc.to_bytes()),
         ct: b64(&ct),
+        from: String::new(),
+        sig: String::new(),
     })
 }
 

@@ -156,7 +156,8 @@ impl Sharing {
     /// share itself is already made or ended on the relay).
     pub(super) async fn keys_after_share_change(&self, relay: &dyn crate::net::Relay, token: &str) {
         let _one_at_a_time = self.engine.running.lock().await;
-        let _ = self.engine.sync_keys(relay, token).await;
+        let mut report = crate::sync::model::SyncReport::default();
+        let _ = self.engine.sync_keys(relay, token, &mut report).await;
     }
 
     /// The zone the clinician's pages show times and dates in: the

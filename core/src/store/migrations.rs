@@ -28,9 +28,10 @@ const STEPS: &[(u32, &str)] = &[
     (16, include_str!("migrations/016_review_proposals.sql")),
     (17, include_str!("migrations/017_end_to_end_keys.sql")),
     (18, include_str!("migrations/018_fewer_pages_per_entry.sql")),
+    (19, include_str!("migrations/019_pinned_identities.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 18;
+pub const LATEST_VERSION: u32 = 19;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

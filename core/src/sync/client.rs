@@ -261,7 +261,7 @@ impl SyncEngine {
         token: &str,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
-        self.sync_keys(relay, token).await?;
+        self.sync_keys(relay, token, report).await?;
         self.push_outbox(relay, token, report).await?;
         let spaces = relay.spaces(token).await?;
         // Shared patients' spaces too: a clinician's review proposal is
@@ -289,6 +289,7 @@ impl SyncEngine {
             {
                 shared.push(SharedPatient {
                     patient_space: entry.space,
+                    patient_account_id: entry.owner,
                     patient_name,
                     share_id,
                     scopes,

@@ -49,6 +49,8 @@ fn fixture() -> Fixture {
         public_key: pair.public_b64(),
         by_password: "unused".into(),
         by_recovery: "unused".into(),
+        identity: None,
+        binding: None,
     };
     store
         .write(|tx| super::key_store::save_account_key(tx.tx, &pair, &sealed, None))

@@ -190,6 +190,7 @@ impl Relay for FakeRelay {
                 }],
             }],
             envelopes,
+            identities: Vec::new(),
         })
     }
     async fn put_envelopes(&self, _: &str, req: &PutEnvelopesRequest) -> Result<()> {

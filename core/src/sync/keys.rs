@@ -7,11 +7,18 @@
 use super::client::SyncEngine;
 use super::key_plan::{plan, KeyAction, Recipient};
 use super::key_store::{self, Held};
+use super::model::SyncReport;
+use super::pins;
+use super::trust::{self, Trust};
+use crate::crypto::identity::Identity;
 use crate::crypto::wrap::{wrap, AccountKeyPair};
 use crate::crypto::{seal, Key32};
 use crate::error::PphError;
 use crate::net::Relay;
-use pph_protocol::sealed::{AccountKeys, EpochRef, KeyName, PutEnvelopesRequest, SpaceKeys};
+use pph_protocol::sealed::{
+    AccountKeys, Envelope, EpochRef, KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest,
+    SpaceKeys,
+};
 use pph_protocol::wire::MAX_PUSH_CHANGES;
 use pph_protocol::Change;
 use std::collections::{BTreeSet, HashMap};
@@ -26,6 +33,27 @@ fn internal(reason: &str) -> PphError {
     }
 }
 
+/// This account as this device knows it: its key pair, the identity it
+/// signs with, and the public identity others pin.
+pub(crate) struct Me {
+    pub pair: AccountKeyPair,
+    pub identity: Identity,
+    pub public: PublicIdentity,
+}
+
+impl Me {
+    pub(crate) fn of(account_id: &str, pair: AccountKeyPair) -> Result<Me, PphError> {
+        let identity =
+            Identity::of(&pair).ok_or_else(|| internal("could not derive the identity"))?;
+        let public = identity.public(account_id, &pair);
+        Ok(Me {
+            pair,
+            identity,
+            public,
+        })
+    }
+}
+
 /// The envelopes and epochs one space's actions make, and the keys begun.
 #[derive(Default)]
 struct Made {
@@ -33,7 +61,7 @@ struct Made {
     begun: Vec<(EpochRef, Key32)>,
 }
 
-fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held) -> Made {
+fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held, me: &Me) -> Made {
     let mut made = Made::default();
     // A reader whose public key nothing can be wrapped to (one a broken
     // client or a relay put there) is passed over, as a reader without a
@@ -48,7 +76,10 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held) -> Made {
             &to.account_id,
             &to.public_key,
         );
-        made.request.envelopes.extend(wrapped);
+        made.request.envelopes.extend(wrapped.map(|mut e| {
+            me.identity.sign(&me.public.account_id, &mut e);
+            e
+        }));
     };
     for action in actions {
         match action {
@@ -75,6 +106,26 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held) -> Made {
     made
 }
 
+/// What the person is told of the keys and identities a sync set aside.
+fn explain(trust: &Trust, refused: usize, report: &mut SyncReport) {
+    if refused > 0 {
+        report.errors.push(format!(
+            "{refused} keys set aside: not signed by an account this device trusts to give them"
+        ));
+    }
+    for (account, _) in &trust.changed {
+        report.errors.push(format!(
+            "account {account} has a new identity: no key goes to or comes from it until \
+             you compare safety numbers and accept the change"
+        ));
+    }
+    for account in &trust.unchecked {
+        report.errors.push(format!(
+            "account {account}'s public key is not signed by its identity: nothing is wrapped to it"
+        ));
+    }
+}
+
 impl SyncEngine {
     /// This account's key pair on this device.
     pub(crate) fn account_pair(&self) -> Result<AccountKeyPair, PphError> {
@@ -90,33 +141,118 @@ impl SyncEngine {
             })
     }
 
-    /// Opens new envelopes, then begins, turns over and hands out keys.
-    pub(crate) async fn sync_keys(&self, relay: &dyn Relay, token: &str) -> Result<(), PphError> {
-        let pair = self.account_pair()?;
-        for round in 1..=KEY_ROUNDS {
-            let view = relay.keys(token).await?;
-            self.store.write(|tx| {
-                for e in &view.envelopes {
+    /// This account, its keys and identity, as this device holds them.
+    pub(crate) fn me(&self) -> Result<Me, PphError> {
+        Me::of(&self.store.me()?.account_id, self.account_pair()?)
+    }
+
+    /// Pins what is new, notes what changed, and keeps the keys of the new
+    /// envelopes `trust` accepts. Returns how many new ones it refused, and
+    /// the envelopes that keep each epoch held here under this account's
+    /// own signature where the relay has one from someone else (so no
+    /// sender's deletion, and no relay, stands between this account's
+    /// next device and the history it read).
+    fn take_envelopes(
+        &self,
+        me: &Me,
+        trust: &Trust,
+        view: &KeysResponse,
+    ) -> Result<(usize, Vec<Envelope>), PphError> {
+        let personal = self.store.personal_space();
+        let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
+        let mine = &me.public.account_id;
+        let mut refused = 0;
+        let mut rehome = Vec::new();
+        let member_of: BTreeSet<&str> = view.spaces.iter().map(|s| s.space.as_str()).collect();
+        self.store.write(|tx| {
+            for (account, identity) in &trust.first_seen {
+                pins::pin_first(tx.tx, account, identity, now)?;
+            }
+            for (account, identity) in &trust.changed {
+                pins::offer(tx.tx, account, identity, now)?;
+            }
+            let mut held: HashMap<String, Held> = HashMap::new();
+            for e in view.envelopes.iter().filter(|e| &e.recipient == mine) {
+                if !held.contains_key(&e.space) {
+                    held.insert(e.space.clone(), key_store::held(tx.tx, &e.space)?);
+                }
+                // The first key kept for an epoch stays: a later envelope
+                // for it, trusted or not, changes nothing.
+                let kept = held.get(&e.space).and_then(|h| h.get(&(e.key, e.epoch)));
+                let secret = match kept {
+                    Some(secret) => secret.clone(),
+                    None if !trust.accepts(mine, &personal, e) => {
+                        refused += 1;
+                        continue;
+                    }
                     // An envelope that does not open (not for this key
                     // pair) is left: the key it carries stays unknown.
-                    if let Ok(secret) = pair.unwrap(e) {
-                        key_store::save_space_key(tx.tx, &e.space, e.key, e.epoch, &secret)?;
-                    }
+                    None => match me.pair.unwrap(e) {
+                        Ok(secret) => {
+                            key_store::save_space_key(tx.tx, &e.space, e.key, e.epoch, &secret)?;
+                            secret
+                        }
+                        Err(_) => continue,
+                    },
+                };
+                // Only where this account is a member: a clinician's keys
+                // come from the patient, whose share ends with them.
+                if &e.from != mine && member_of.contains(e.space.as_str()) {
+                    let own = wrap(
+                        &secret,
+                        &e.space,
+                        e.key,
+                        e.epoch,
+                        mine,
+                        &me.public.public_key,
+                    );
+                    rehome.extend(own.map(|mut own| {
+                        me.identity.sign(mine, &mut own);
+                        own
+                    }));
                 }
-                Ok(())
-            })?;
+            }
+            Ok(())
+        })?;
+        Ok((refused, rehome))
+    }
+
+    /// Opens the new envelopes this device trusts, then begins, turns over
+    /// and hands out keys to the readers it trusts.
+    pub(crate) async fn sync_keys(
+        &self,
+        relay: &dyn Relay,
+        token: &str,
+        report: &mut SyncReport,
+    ) -> Result<(), PphError> {
+        let me = self.me()?;
+        for round in 1..=KEY_ROUNDS {
+            let view = relay.keys(token).await?;
+            let pinned = self.store.read(pins::pins)?;
+            let trust = trust::judge(&me.public, &pinned, &view.identities);
+            let (refused, rehome) = self.take_envelopes(&me, &trust, &view)?;
+            let own = Made {
+                request: PutEnvelopesRequest {
+                    envelopes: rehome,
+                    creates: Vec::new(),
+                },
+                begun: Vec::new(),
+            };
+            self.publish(relay, token, own).await?;
             let mut conflict = false;
             for space in &view.spaces {
+                let space = trust.checked_readers(space);
                 let held = self.store.read(|c| key_store::held(c, &space.space))?;
                 let holding: BTreeSet<(KeyName, u32)> = held.keys().copied().collect();
-                let made = carry_out(space, plan(space, &holding), &held);
+                let made = carry_out(&space, plan(&space, &holding), &held, &me);
                 match self.publish(relay, token, made).await {
                     Err(PphError::Conflict { .. }) if round < KEY_ROUNDS => conflict = true,
                     other => other?,
                 }
             }
-            if !conflict {
-                return Ok(());
+            if !conflict || round == KEY_ROUNDS {
+                explain(&trust, refused, report);
+                break;
             }
         }
         Ok(())

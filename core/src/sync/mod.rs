@@ -21,8 +21,10 @@ pub mod merge;
 mod merge_tests;
 pub mod model;
 mod opening;
+pub(crate) mod pins;
 pub(crate) mod registry;
 pub(crate) mod store;
+mod trust;
 
 pub use client::{ListenerHandle, SyncEngine};
 pub use merge::apply_remote;

@@ -95,6 +95,9 @@ pub struct SyncReport {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct Share {
     pub share_id: String,
+    /// The clinician's account: whose safety number to compare
+    /// (`account().safety_number`).
+    pub clinician_account_id: String,
     pub clinician_email: String,
     pub clinician_name: String,
     pub scopes: Vec<ShareScope>,
@@ -107,6 +110,7 @@ impl From<ShareResponse> for Share {
     fn from(s: ShareResponse) -> Self {
         Share {
             share_id: s.share_id,
+            clinician_account_id: s.clinician_account,
             clinician_email: s.clinician_email,
             clinician_name: s.clinician_name,
             scopes: s.scopes,
@@ -152,6 +156,9 @@ pub struct SharedPatient {
     /// The patient's space: pass it to `consultation_summary`.
     pub patient_space: String,
     pub patient_name: String,
+    /// The patient's account: whose safety number to compare
+    /// (`account().safety_number`).
+    pub patient_account_id: String,
     pub share_id: String,
     pub scopes: Vec<ShareScope>,
     pub expires_at: SystemTime,

@@ -101,7 +101,8 @@ pub(crate) fn set_aside_changes(conn: &Connection) -> Result<Vec<SetAsideChange>
 
 pub(crate) fn shared_patients(conn: &Connection) -> Result<Vec<SharedPatient>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT space, patient_name, share_id, scopes, expires_at_ms, synced_at_ms
+        "SELECT space, patient_name, share_id, scopes, expires_at_ms, synced_at_ms,
+                patient_account
          FROM sync_shared ORDER BY patient_name, space",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -109,6 +110,7 @@ pub(crate) fn shared_patients(conn: &Connection) -> Result<Vec<SharedPatient>> {
             SharedPatient {
                 patient_space: r.get(0)?,
                 patient_name: r.get(1)?,
+                patient_account_id: r.get(6)?,
                 share_id: r.get(2)?,
                 scopes: Vec::new(),
                 expires_at: from_ms_i64(r.get(4)?),
@@ -131,8 +133,9 @@ pub(crate) fn shared_patients(conn: &Connection) -> Result<Vec<SharedPatient>> {
 pub(crate) fn save_shared_patients(conn: &Connection, patients: &[SharedPatient]) -> Result<()> {
     conn.execute("DELETE FROM sync_shared", [])?;
     let mut insert = conn.prepare_cached(
-        "INSERT INTO sync_shared (space, patient_name, share_id, scopes, expires_at_ms, synced_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sync_shared (space, patient_name, share_id, scopes, expires_at_ms,
+                                  synced_at_ms, patient_account)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for p in patients {
         insert.execute((
@@ -142,6 +145,7 @@ pub(crate) fn save_shared_patients(conn: &Connection, patients: &[SharedPatient]
             serde_json::to_string(&p.scopes)?,
             ms_i64(p.expires_at),
             p.last_synced.map(ms_i64),
+            &p.patient_account_id,
         ))?;
     }
     Ok(())

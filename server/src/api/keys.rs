@@ -6,7 +6,7 @@
 //! in force (the shared scopes' keys), a group's members (its key).
 
 use super::secrets::{
-    can_wrap_to, check_account_keys, check_key_text, check_password, hash_new, verify_secret,
+    check_account_keys, check_key_text, check_password, checked, hash_new, verify_secret,
 };
 use super::{now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr};
 use crate::storage::{Grant, KeysUpdate, SpaceInfo, SpaceKind, StorageError};
@@ -14,7 +14,10 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pph_protocol::sealed::{KeyName, KeysResponse, PutEnvelopesRequest, Reader, SpaceKeys};
+use pph_protocol::identity::signed_envelope;
+use pph_protocol::sealed::{
+    KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest, Reader, SpaceKeys,
+};
 use pph_protocol::wire::{AccountKeysRequest, ErrorCode};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -73,11 +76,20 @@ pub async fn list(
 ) -> ApiResult<Json<KeysResponse>> {
     let envelopes = state.storage.envelopes_for(&account.id).await?;
     let mut spaces = Vec::new();
+    // Everyone the devices need to check: each space's readers and each
+    // envelope's sender.
+    let mut named: BTreeSet<String> = envelopes.iter().map(|e| e.from.clone()).collect();
     for space in state.storage.member_spaces(&account.id).await? {
         let readers = readers_of(&state, &space).await?;
         let ids: Vec<String> = readers.keys().cloned().collect();
-        let public: HashMap<String, String> =
-            state.storage.public_keys(&ids).await?.into_iter().collect();
+        named.extend(ids.iter().cloned());
+        let public: HashMap<String, String> = state
+            .storage
+            .public_keys(&ids)
+            .await?
+            .into_iter()
+            .map(|k| (k.account_id, k.public_key))
+            .collect();
         spaces.push(SpaceKeys {
             epochs: state.storage.epoch_recipients(&space.id).await?,
             readers: readers
@@ -92,7 +104,26 @@ pub async fn list(
             kind: space.kind,
         });
     }
-    Ok(Json(KeysResponse { envelopes, spaces }))
+    let named: Vec<String> = named.into_iter().filter(|a| !a.is_empty()).collect();
+    let identities = state
+        .storage
+        .public_keys(&named)
+        .await?
+        .into_iter()
+        .filter_map(|k| {
+            Some(PublicIdentity {
+                account_id: k.account_id,
+                public_key: k.public_key,
+                identity: k.identity?,
+                binding: k.binding?,
+            })
+        })
+        .collect();
+    Ok(Json(KeysResponse {
+        envelopes,
+        spaces,
+        identities,
+    }))
 }
 
 /// `POST /v1/keys/envelopes`: stores envelopes from a member of each one's
@@ -121,6 +152,11 @@ pub async fn put_envelopes(
     for (i, e) in req.envelopes.iter().enumerate() {
         check_key_text("enc", &e.enc)?;
         check_key_text("ct", &e.ct)?;
+        if e.from != account.id {
+            return Err(ApiError::invalid(format!(
+                "envelope {i}: from must be the account that posts it"
+            )));
+        }
         if e.epoch == 0 {
             return Err(ApiError::invalid(format!(
                 "envelope {i}: epoch starts at 1"
@@ -172,10 +208,11 @@ pub async fn put_envelopes(
             .public_keys(&ids)
             .await?
             .into_iter()
-            // A key nothing can be wrapped to (one the relay's check never
-            // saw) is passed over by the devices too.
-            .filter(|(_, key)| can_wrap_to(key))
-            .map(|(id, _)| id)
+            // A key nothing can be wrapped to, or one its identity did not
+            // sign (either put past the relay's checks), is passed over by
+            // the devices too.
+            .filter_map(checked)
+            .map(|who| who.account_id)
             .collect();
         for (id, keys) in readers.into_iter().filter(|(id, _)| keyed.contains(id)) {
             for key in keys {
@@ -187,6 +224,20 @@ pub async fn put_envelopes(
         }
     }
     check_epochs(&req, &begun, &reach, &account.id)?;
+    // A device that has an identity signs what it wraps: a client's
+    // mistake is refused here rather than set aside by its recipients.
+    let identity = state
+        .storage
+        .account_keys(&account.id)
+        .await?
+        .and_then(|(keys, _)| keys.identity);
+    for (i, e) in req.envelopes.iter().enumerate() {
+        if identity.as_ref().is_some_and(|id| !signed_envelope(id, e)) {
+            return Err(ApiError::invalid(format!(
+                "envelope {i}: sig is not this account's identity's signature of it"
+            )));
+        }
+    }
     state
         .storage
         .put_envelopes(&req.envelopes, &req.creates, now_ms())
@@ -299,7 +350,15 @@ pub async fn set_account_keys(
         ApiError::invalid("current: the password's authentication key is needed to set keys")
     })?;
     verify_secret(&state, &account, addr, current, "nothing was changed").await?;
-    let first = state.storage.account_keys(&account.id).await?.is_none();
+    let before = state.storage.account_keys(&account.id).await?;
+    let identity_before = before.as_ref().and_then(|(k, _)| k.identity.as_ref());
+    if identity_before.is_some_and(|id| req.keys.identity.as_ref() != Some(id)) {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "an account's identity never changes: sign in again to get the keys it has",
+        ));
+    }
+    let first = before.is_none();
     let stored = state
         .storage
         .set_account_keys(&KeysUpdate {
@@ -367,6 +426,8 @@ mod tests {
             recipient: to.into(),
             enc: "e".into(),
             ct: "c".into(),
+            from: String::new(),
+            sig: String::new(),
         };
         let request = |envelopes: Vec<(u32, &str)>, creates: Vec<u32>| PutEnvelopesRequest {
             envelopes: envelopes

@@ -6,8 +6,9 @@
 use super::{ApiError, ApiResult, AppState};
 use crate::credentials::{hash_password, verify_password};
 use crate::rate_limit::{sign_in_key, SIGN_IN_PER_ACCOUNT};
-use crate::storage::Account;
-use pph_protocol::sealed::AccountKeys;
+use crate::storage::{Account, AccountKey};
+use pph_protocol::identity::{binds, binds_key};
+use pph_protocol::sealed::{AccountKeys, PublicIdentity};
 use pph_protocol::wire::ErrorCode;
 
 const MIN_PASSWORD: usize = 10;
@@ -83,7 +84,32 @@ pub fn check_account_keys(keys: &AccountKeys) -> ApiResult<()> {
         ));
     }
     check_key_text("keys.by_password", &keys.by_password)?;
-    check_key_text("keys.by_recovery", &keys.by_recovery)
+    check_key_text("keys.by_recovery", &keys.by_recovery)?;
+    let (Some(identity), Some(binding)) = (&keys.identity, &keys.binding) else {
+        return Err(ApiError::invalid(
+            "keys.identity: every account's keys come with its identity and binding",
+        ));
+    };
+    if !binds_key(identity, &keys.public_key, binding) {
+        return Err(ApiError::invalid(
+            "keys.binding: the identity did not sign this public key",
+        ));
+    }
+    Ok(())
+}
+
+/// An account's key and identity as a device can check them: a key HPKE
+/// seals to, signed by the identity beside it. None for one the devices
+/// would pass over (an account made before identities, or a key changed in
+/// the relay's database), so the relay asks no one to wrap to it either.
+pub fn checked(key: AccountKey) -> Option<PublicIdentity> {
+    let who = PublicIdentity {
+        account_id: key.account_id,
+        public_key: key.public_key,
+        identity: key.identity?,
+        binding: key.binding?,
+    };
+    (can_wrap_to(&who.public_key) && binds(&who)).then_some(who)
 }
 
 /// Whether HPKE (the suite the devices wrap keys with) seals to this

@@ -47,7 +47,7 @@ pub async fn grant(
     let grant = Grant {
         id: uuid::Uuid::now_v7().to_string(),
         patient_account: patient.id,
-        clinician_account: clinician.id,
+        clinician_account: clinician.id.clone(),
         scopes,
         created_ms: now,
         expires_ms: req.expires_at_ms,
@@ -58,6 +58,7 @@ pub async fn grant(
         StatusCode::CREATED,
         Json(ShareResponse {
             share_id: grant.id,
+            clinician_account: clinician.id,
             clinician_email: clinician.email,
             clinician_name: clinician.display_name,
             scopes: grant.scopes,
@@ -79,6 +80,7 @@ pub async fn list(
         .into_iter()
         .map(|g| ShareResponse {
             share_id: g.grant.id,
+            clinician_account: g.grant.clinician_account.clone(),
             clinician_email: g.clinician_email,
             clinician_name: g.clinician_name,
             scopes: g.grant.scopes,

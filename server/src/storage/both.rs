@@ -302,7 +302,7 @@ methods! {
     read account_keys(account_id: &str)
         -> Option<(AccountKeys, Option<String>)> = keys::account_keys;
     /// Public keys of these accounts (those that have one).
-    read public_keys(accounts: &[String]) -> Vec<(String, String)> = keys::public_keys;
+    read public_keys(accounts: &[String]) -> Vec<AccountKey> = keys::public_keys;
     /// Stores envelopes (again: ignored) in one transaction; `Conflict`,
     /// storing nothing, if an epoch in `creates` has an envelope already.
     write put_envelopes(envelopes: &[Envelope], creates: &[EpochRef], now_ms: i64)

@@ -241,6 +241,9 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> DeletionPlan {
         vec![a(), text(&who.personal_space)],
     );
     plan.run("DELETE FROM key_envelopes WHERE recipient = $1", vec![a()]);
+    // What it sent names it, and no device can check it once its identity
+    // is gone: the epochs' other holders give them again.
+    plan.run("DELETE FROM key_envelopes WHERE sender = $1", vec![a()]);
     plan.count(
         Tally::GroupsLeft,
         "DELETE FROM space_members WHERE account_id = $1 AND space <> $2",

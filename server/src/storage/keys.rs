@@ -14,12 +14,20 @@ const SET_ACCOUNT_KEYS: &str = "UPDATE accounts
      WHERE id = $1 AND (CAST($6 AS BIGINT) = 0 OR sealed_keys IS NULL)";
 const ACCOUNT_KEYS: &str =
     "SELECT sealed_keys, recovery_hash FROM accounts WHERE id = $1 AND sealed_keys IS NOT NULL";
-const PUBLIC_KEY: &str = "SELECT public_key FROM accounts WHERE id = $1 AND public_key IS NOT NULL";
+const PUBLIC_KEY: &str =
+    "SELECT public_key, sealed_keys FROM accounts WHERE id = $1 AND public_key IS NOT NULL";
 const EPOCH_TAKEN: &str = "SELECT 1 FROM key_envelopes
      WHERE space = $1 AND key_name = $2 AND epoch = $3 LIMIT 1";
+/// An envelope is stored once per epoch and recipient (the first wins),
+/// except that an account may replace one addressed to itself with its
+/// own (`$8` = 1): its devices keep each epoch under their own signature,
+/// which no sender's later deletion takes away.
 const PUT_ENVELOPE: &str = "INSERT INTO key_envelopes
-     (space, key_name, epoch, recipient, body, created_ms) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT DO NOTHING";
+     (space, key_name, epoch, recipient, body, created_ms, sender)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (space, key_name, epoch, recipient) DO UPDATE
+     SET body = excluded.body, sender = excluded.sender
+     WHERE CAST($8 AS BIGINT) = 1";
 const ENVELOPES_FOR: &str =
     "SELECT body FROM key_envelopes WHERE recipient = $1 ORDER BY space, key_name, epoch";
 const EPOCH_RECIPIENTS: &str = "SELECT key_name, epoch, recipient FROM key_envelopes
@@ -58,14 +66,20 @@ pub(crate) async fn account_keys(
         .transpose()
 }
 
-pub(crate) async fn public_keys(
-    db: &mut Db<'_>,
-    accounts: &[String],
-) -> Result<Vec<(String, String)>> {
+/// The public key of each of `accounts` that has one, with the identity
+/// and binding its device sealed beside it, if any.
+pub(crate) async fn public_keys(db: &mut Db<'_>, accounts: &[String]) -> Result<Vec<AccountKey>> {
     let mut out = Vec::new();
     for a in accounts {
         if let Some(r) = db.query_opt(PUBLIC_KEY, &[&a]).await? {
-            out.push((a.clone(), r.text(0)?));
+            let sealed = r.opt_text(1)?.map(|s| parse_account_keys(&s)).transpose()?;
+            let (identity, binding) = sealed.map_or((None, None), |k| (k.identity, k.binding));
+            out.push(AccountKey {
+                account_id: a.clone(),
+                public_key: r.text(0)?,
+                identity,
+                binding,
+            });
         }
     }
     Ok(out)
@@ -106,6 +120,8 @@ pub(crate) async fn put_envelopes(
                 &e.recipient,
                 &body,
                 &now_ms,
+                &e.from,
+                &i64::from(e.from == e.recipient),
             ],
         )
         .await?;

@@ -231,6 +231,17 @@ pub struct KeysUpdate {
     pub only_if_none: bool,
 }
 
+/// An account's public key as the relay keeps it, with the identity and
+/// the binding its device sealed beside it (None for an account made
+/// before identities). The relay passes them on; devices check them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountKey {
+    pub account_id: String,
+    pub public_key: String,
+    pub identity: Option<String>,
+    pub binding: Option<String>,
+}
+
 /// An enum value as its column holds it: its name on the wire
 /// (`pph_protocol::codes`), so the relay and the devices spell it alike.
 pub(crate) fn name_of<T: serde::Serialize>(value: &T) -> String {

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/006_share_access_log.sql")),
     (7, include_str!("migrations/007_erased_records.sql")),
     (8, include_str!("migrations/008_end_to_end_keys.sql")),
+    (9, include_str!("migrations/009_envelope_senders.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.

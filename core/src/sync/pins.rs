@@ -1,0 +1,103 @@
+//! The identities pinned on this device (`pinned_identities`): free
+//! functions over a connection, called inside `Store::read` and
+//! `Store::write`, as `key_store` is. `trust.rs` decides; this keeps.
+
+use super::trust::Pin;
+use crate::error::Result;
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::BTreeMap;
+
+/// Every pin, by account.
+pub(crate) fn pins(conn: &Connection) -> Result<BTreeMap<String, Pin>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT account, identity, offered FROM pinned_identities")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Pin {
+                identity: r.get(1)?,
+                offered: r.get(2)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Pins `identity` for `account` if it has none yet.
+pub(crate) fn pin_first(
+    conn: &Connection,
+    account: &str,
+    identity: &str,
+    now_ms: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO pinned_identities (account, identity, first_seen_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute((account, identity, now_ms))?;
+    Ok(())
+}
+
+/// Records that `account` is now served with `identity` in place of its
+/// pin (kept from the first time this identity was offered).
+pub(crate) fn offer(conn: &Connection, account: &str, identity: &str, now_ms: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE pinned_identities
+         SET offered_ms = CASE WHEN offered IS ?2 THEN offered_ms ELSE ?3 END, offered = ?2
+         WHERE account = ?1 AND identity <> ?2",
+    )?
+    .execute((account, identity, now_ms))?;
+    Ok(())
+}
+
+/// An account whose identity changed, as the person is shown it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Changed {
+    pub account: String,
+    pub since_ms: i64,
+    pub was_verified: bool,
+}
+
+pub(crate) fn changed(conn: &Connection) -> Result<Vec<Changed>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT account, offered_ms, verified FROM pinned_identities
+         WHERE offered IS NOT NULL ORDER BY offered_ms, account",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Changed {
+            account: r.get(0)?,
+            since_ms: r.get(1)?,
+            was_verified: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The identity pinned for `account` and whether it was verified.
+pub(crate) fn pinned(conn: &Connection, account: &str) -> Result<Option<(String, bool)>> {
+    Ok(conn
+        .prepare_cached("SELECT identity, verified FROM pinned_identities WHERE account = ?1")?
+        .query_row([account], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Takes the identity offered for `account` as its pin, unverified; false
+/// if none was offered.
+pub(crate) fn accept_offered(conn: &Connection, account: &str) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE pinned_identities
+             SET identity = offered, offered = NULL, offered_ms = NULL, verified = 0
+             WHERE account = ?1 AND offered IS NOT NULL",
+        )?
+        .execute([account])?;
+    Ok(n == 1)
+}
+
+/// Marks `account`'s pinned identity verified (or not).
+pub(crate) fn set_verified(conn: &Connection, account: &str, verified: bool) -> Result<bool> {
+    let n = conn
+        .prepare_cached("UPDATE pinned_identities SET verified = ?2 WHERE account = ?1")?
+        .execute((account, verified))?;
+    Ok(n == 1)
+}

@@ -1,0 +1,319 @@
+//! Whose keys this device trusts, decided without I/O from what the relay
+//! serves and what this device pinned before (docs/adr/0018):
+//!
+//! - An identity is taken only with a binding it signed over the account's
+//!   X25519 key; a key the relay swapped, without the identity's
+//!   signature, is nobody's.
+//! - The first identity seen for an account is pinned (trust on first
+//!   use); a different one later is not trusted, but offered to the person
+//!   with a warning, until they accept it.
+//! - This account's own identity and key are this device's, never the
+//!   relay's.
+//! - An envelope is taken only signed by a trusted identity, and for this
+//!   account's own personal space only from this account: a key of one's
+//!   own diary never comes from anyone else, however the relay dresses it.
+
+use pph_protocol::identity::{binds, signed_envelope};
+use pph_protocol::sealed::{Envelope, PublicIdentity, SpaceKeys};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An identity pinned on this device, with one the relay now serves in its
+/// place if it differs (waiting for the person to accept it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Pin {
+    pub identity: String,
+    pub offered: Option<String>,
+}
+
+/// What this device makes of the identities served.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Trust {
+    /// Accounts whose identity and public key are checked, by id.
+    pub trusted: BTreeMap<String, PublicIdentity>,
+    /// Identities seen for the first time, to pin.
+    pub first_seen: Vec<(String, String)>,
+    /// Accounts served with an identity other than the one pinned: the
+    /// identity offered. Not trusted until accepted.
+    pub changed: Vec<(String, String)>,
+    /// Accounts served with no binding that checks, or with two
+    /// identities at once.
+    pub unchecked: Vec<String>,
+}
+
+/// Judges `served` against `pins`; `me` is this account as this device
+/// knows it.
+pub(crate) fn judge(
+    me: &PublicIdentity,
+    pins: &BTreeMap<String, Pin>,
+    served: &[PublicIdentity],
+) -> Trust {
+    let mut by_account: BTreeMap<&str, Vec<&PublicIdentity>> = BTreeMap::new();
+    for who in served.iter().filter(|w| w.account_id != me.account_id) {
+        by_account.entry(&who.account_id).or_default().push(who);
+    }
+    // Which accounts each identity is claimed for: one identity is one
+    // account (a binding does not name its account, so a relay could serve
+    // one account's identity as another's).
+    let mut claims: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let pinned = pins.iter().map(|(a, p)| (p.identity.as_str(), a.as_str()));
+    let served_ids = served
+        .iter()
+        .map(|w| (w.identity.as_str(), w.account_id.as_str()));
+    let mine = std::iter::once((me.identity.as_str(), me.account_id.as_str()));
+    for (identity, account) in mine.chain(pinned).chain(served_ids) {
+        claims.entry(identity).or_default().insert(account);
+    }
+    let mut trust = Trust::default();
+    trust.trusted.insert(me.account_id.clone(), me.clone());
+    for (account, seen) in by_account {
+        let first = seen[0];
+        let one = seen
+            .iter()
+            .all(|w| w.identity == first.identity && w.public_key == first.public_key);
+        let own = claims.get(first.identity.as_str()).map_or(0, BTreeSet::len) == 1;
+        if !one || !own || !binds(first) {
+            trust.unchecked.push(account.to_owned());
+            continue;
+        }
+        match pins.get(account) {
+            Some(pin) if pin.identity == first.identity => {
+                trust.trusted.insert(account.to_owned(), first.clone());
+            }
+            Some(_) => trust
+                .changed
+                .push((account.to_owned(), first.identity.clone())),
+            None => {
+                trust
+                    .first_seen
+                    .push((account.to_owned(), first.identity.clone()));
+                trust.trusted.insert(account.to_owned(), first.clone());
+            }
+        }
+    }
+    trust
+}
+
+impl Trust {
+    /// Whether to take `e`: wrapped to this account, signed by a trusted
+    /// identity, and (for this account's own personal space) by this
+    /// account itself.
+    pub fn accepts(&self, me: &str, personal_space: &str, e: &Envelope) -> bool {
+        if e.recipient != me || (e.space == personal_space && e.from != me) {
+            return false;
+        }
+        self.trusted
+            .get(&e.from)
+            .is_some_and(|sender| signed_envelope(&sender.identity, e))
+    }
+
+    /// `space` with each reader's public key as checked here: a reader this
+    /// device does not trust is left without one, and so waits, as one
+    /// that has no key yet does, with nothing wrapped to it.
+    pub fn checked_readers(&self, space: &SpaceKeys) -> SpaceKeys {
+        let mut space = space.clone();
+        for r in &mut space.readers {
+            r.public_key = self
+                .trusted
+                .get(&r.account_id)
+                .map(|t| t.public_key.clone());
+        }
+        space
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::identity::Identity;
+    use crate::crypto::wrap::{wrap, AccountKeyPair};
+    use crate::crypto::Key32;
+    use pph_protocol::kinds::SpaceKind;
+    use pph_protocol::sealed::{KeyName, Reader};
+
+    struct Person {
+        pair: AccountKeyPair,
+        identity: Identity,
+        public: PublicIdentity,
+    }
+
+    fn person(id: &str) -> Person {
+        let pair = AccountKeyPair::generate();
+        let identity = Identity::of(&pair).expect("identity");
+        let public = identity.public(id, &pair);
+        Person {
+            pair,
+            identity,
+            public,
+        }
+    }
+
+    fn pin(p: &Person) -> Pin {
+        Pin {
+            identity: p.public.identity.clone(),
+            offered: None,
+        }
+    }
+
+    fn envelope(to: &Person, from: &Person, space: &str) -> Envelope {
+        let mut e = wrap(
+            &Key32::random(),
+            space,
+            KeyName::Diary,
+            2,
+            &to.public.account_id,
+            &to.pair.public_b64(),
+        )
+        .expect("wrap");
+        from.identity.sign(&from.public.account_id, &mut e);
+        e
+    }
+
+    #[test]
+    fn identities_are_pinned_on_first_sight_and_a_change_is_held_back() {
+        let (ann, bob, cat) = (person("ann"), person("bob"), person("cat"));
+        let t = judge(
+            &ann.public,
+            &BTreeMap::new(),
+            std::slice::from_ref(&bob.public),
+        );
+        assert_eq!(
+            t.first_seen,
+            vec![("bob".into(), bob.public.identity.clone())]
+        );
+        assert!(t.trusted.contains_key("bob") && t.trusted.contains_key("ann"));
+
+        let pins = BTreeMap::from([("bob".to_owned(), pin(&bob))]);
+        let t = judge(&ann.public, &pins, std::slice::from_ref(&bob.public));
+        assert!(t.first_seen.is_empty() && t.changed.is_empty());
+        assert_eq!(t.trusted.get("bob"), Some(&bob.public));
+
+        // Bob's account served with Cat's identity, properly bound: a
+        // change, not trusted until Ann accepts it.
+        let new_bob = PublicIdentity {
+            account_id: "bob".into(),
+            binding: cat.public.binding.clone(),
+            ..cat.public.clone()
+        };
+        let t = judge(&ann.public, &pins, &[new_bob]);
+        assert_eq!(t.changed, vec![("bob".into(), cat.public.identity.clone())]);
+        assert!(!t.trusted.contains_key("bob"));
+    }
+
+    #[test]
+    fn a_key_swapped_without_its_identity_two_identities_or_my_own_are_not_taken() {
+        let (ann, bob, cat) = (person("ann"), person("bob"), person("cat"));
+        let swapped = PublicIdentity {
+            public_key: cat.public.public_key.clone(),
+            ..bob.public.clone()
+        };
+        let t = judge(&ann.public, &BTreeMap::new(), &[swapped]);
+        assert_eq!(t.unchecked, vec!["bob".to_owned()]);
+        assert!(!t.trusted.contains_key("bob") && t.first_seen.is_empty());
+
+        let other_bob = PublicIdentity {
+            account_id: "bob".into(),
+            binding: cat.public.binding.clone(),
+            ..cat.public.clone()
+        };
+        let t = judge(
+            &ann.public,
+            &BTreeMap::new(),
+            &[bob.public.clone(), other_bob],
+        );
+        assert_eq!(t.unchecked, vec!["bob".to_owned()]);
+
+        let fake_me = PublicIdentity {
+            account_id: "ann".into(),
+            binding: cat.public.binding.clone(),
+            ..cat.public.clone()
+        };
+        let t = judge(&ann.public, &BTreeMap::new(), &[fake_me]);
+        assert_eq!(t.trusted.get("ann"), Some(&ann.public));
+
+        // One identity served as two accounts' (or as mine), or served for
+        // another account than the one it is pinned for, is neither's.
+        let bob_as_dan = PublicIdentity {
+            account_id: "dan".into(),
+            ..bob.public.clone()
+        };
+        let t = judge(
+            &ann.public,
+            &BTreeMap::new(),
+            &[bob.public.clone(), bob_as_dan.clone()],
+        );
+        assert_eq!(t.unchecked, vec!["bob".to_owned(), "dan".to_owned()]);
+        let pins = BTreeMap::from([("bob".to_owned(), pin(&bob))]);
+        let t = judge(&ann.public, &pins, &[bob_as_dan]);
+        assert_eq!(t.unchecked, vec!["dan".to_owned()]);
+        let me_as_dan = PublicIdentity {
+            account_id: "dan".into(),
+            ..ann.public.clone()
+        };
+        let t = judge(&ann.public, &BTreeMap::new(), &[me_as_dan]);
+        assert_eq!(t.unchecked, vec!["dan".to_owned()]);
+    }
+
+    #[test]
+    fn an_envelope_is_taken_only_from_a_trusted_sender_and_my_own_keys_only_from_me() {
+        let (ann, bob, eve) = (person("ann"), person("bob"), person("eve"));
+        let t = judge(
+            &ann.public,
+            &BTreeMap::new(),
+            std::slice::from_ref(&bob.public),
+        );
+        assert!(t.accepts("ann", "ann-space", &envelope(&ann, &ann, "ann-space")));
+        assert!(t.accepts("ann", "ann-space", &envelope(&ann, &bob, "group")));
+        // Bob is trusted, but Ann's own diary key never comes from him.
+        assert!(!t.accepts("ann", "ann-space", &envelope(&ann, &bob, "ann-space")));
+        // Eve was never served, so never trusted.
+        assert!(!t.accepts("ann", "ann-space", &envelope(&ann, &eve, "group")));
+        // Signed by Eve, named as from Bob.
+        let mut forged = envelope(&ann, &eve, "group");
+        forged.from = "bob".into();
+        assert!(!t.accepts("ann", "ann-space", &forged));
+        // Another's envelope, or an unsigned one.
+        assert!(!t.accepts("ann", "ann-space", &envelope(&bob, &bob, "group")));
+        let mut unsigned = envelope(&ann, &ann, "ann-space");
+        unsigned.sig = String::new();
+        assert!(!t.accepts("ann", "ann-space", &unsigned));
+    }
+
+    #[test]
+    fn only_checked_readers_keep_a_public_key() {
+        let (ann, bob) = (person("ann"), person("bob"));
+        let reader = |id: &str, key: &str| Reader {
+            account_id: id.into(),
+            public_key: Some(key.into()),
+            keys: vec![KeyName::Group],
+        };
+        let space = SpaceKeys {
+            space: "g".into(),
+            kind: SpaceKind::Group,
+            epochs: Vec::new(),
+            readers: vec![
+                reader("ann", &ann.public.public_key),
+                reader("bob", "relay's key"),
+                reader("eve", "eve's key"),
+            ],
+        };
+        let t = judge(
+            &ann.public,
+            &BTreeMap::new(),
+            std::slice::from_ref(&bob.public),
+        );
+        let checked = t.checked_readers(&space);
+        let keys: Vec<_> = checked
+            .readers
+            .iter()
+            .map(|r| r.public_key.clone())
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                Some(ann.public.public_key.clone()),
+                Some(bob.public.public_key.clone()),
+                None
+            ]
+        );
+    }
+}
