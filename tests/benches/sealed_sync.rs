@@ -10,7 +10,10 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pph_core::crypto::password::{from_password, ARGON2_MEMORY_KIB, ARGON2_PASSES};
 use pph_core::crypto::seal::{open, seal};
+use pph_core::crypto::identity::Identity;
+use pph_core::crypto::wrap::{wrap, AccountKeyPair};
 use pph_core::crypto::Key32;
+use pph_protocol::identity::signed_envelope;
 use pph_core::*;
 use pph_protocol::sealed::KeyName;
 use pph_protocol::{Change, Hlc};
@@ -56,6 +59,29 @@ fn sealing(c: &mut Criterion) {
     });
     group.bench_function("open one diary entry change", |b| {
         b.iter(|| open(&sealed, |_, _| Some(key.clone())))
+    });
+    // An envelope: wrapped and signed by its sender, checked and opened by
+    // its recipient (docs/adr/0018).
+    let (ann, bob) = (AccountKeyPair::generate(), AccountKeyPair::generate());
+    let bobs = Identity::of(&bob).expect("identity");
+    let mut envelope =
+        wrap(&key, &space, KeyName::Group, 1, "ann", &ann.public_b64()).expect("wrap");
+    bobs.sign("bob", &mut envelope);
+    let bob_public = bobs.public_b64();
+    group.bench_function("sign one envelope", |b| {
+        b.iter(|| bobs.sign("bob", &mut envelope.clone()))
+    });
+    group.bench_function("check one envelope's signature", |b| {
+        b.iter(|| signed_envelope(&bob_public, &envelope))
+    });
+    group.bench_function("wrap and sign one envelope", |b| {
+        b.iter(|| {
+            let mut e = wrap(&key, &space, KeyName::Group, 1, "ann", &ann.public_b64());
+            if let Some(e) = e.as_mut() {
+                bobs.sign("bob", e);
+            }
+            e
+        })
     });
     group.finish();
 }
