@@ -84,9 +84,9 @@ fn half(account_id: &str, identity: &str) -> Vec<String> {
 /// identities: 60 digits in twelve groups, the same on both sides (the
 /// halves in a fixed order), different if either identity differs.
 pub fn safety_number(a: (&str, &str), b: (&str, &str)) -> String {
-    let mut halves = [half(a.0, a.1), half(b.0, b.1)];
-    halves.sort();
-    halves.concat().join(" ")
+    let (x, y) = (half(a.0, a.1), half(b.0, b.1));
+    let (first, second) = if x <= y { (x, y) } else { (y, x) };
+    [first, second].concat().join(" ")
 }
 
 #[cfg(test)]
