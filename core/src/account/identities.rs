@@ -5,14 +5,13 @@
 //! to or comes from until the person accepts it.
 
 use super::Account;
-use crate::crypto::identity::safety_number;
 use crate::error::PphError;
 use crate::sync::pins;
 use crate::time::from_ms_i64;
 use std::time::SystemTime;
 
 /// The number to compare with someone, read aloud or shown side by side.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, uniffi::Record)]
 pub struct SafetyNumber {
     pub account_id: String,
     /// Sixty digits in twelve groups of five, the same on both phones.
@@ -24,7 +23,7 @@ pub struct SafetyNumber {
 /// An account served with a new identity: nothing is wrapped to it or
 /// taken from it until the person compares the new safety number and
 /// accepts it. Loud if the old one had been verified.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, uniffi::Record)]
 pub struct IdentityWarning {
     pub account_id: String,
     pub since: SystemTime,
@@ -38,16 +37,10 @@ impl Account {
     /// group's members). `NotFound` until a sync has shown this device
     /// that account's identity.
     pub fn safety_number(&self, account_id: String) -> Result<SafetyNumber, PphError> {
-        let me = self.engine.me()?;
-        let (theirs, verified) = self
+        let (digits, verified) = self
             .engine
-            .store
-            .read(|c| pins::pinned(c, &account_id))?
+            .safety_number(&account_id)?
             .ok_or_else(|| PphError::not_found("identity", &account_id))?;
-        let digits = safety_number(
-            (&me.public.account_id, &me.public.identity),
-            (&account_id, &theirs),
-        );
         Ok(SafetyNumber {
             account_id,
             digits,

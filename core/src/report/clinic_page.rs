@@ -71,10 +71,14 @@ fn scope_list(scopes: &[ShareScope]) -> String {
         .join(", ")
 }
 
-/// Who shares with this clinician; `link` gives a patient's page address.
-/// With `sync_action`, a button that posts there to sync now.
+/// Who shares with this clinician, each with the safety number to compare
+/// with the patient's phone in the room (`numbers`, in the list's order:
+/// the digits and whether verified, None before the identity was seen);
+/// `link` gives a patient's page address. With `sync_action`, a button
+/// that posts there to sync now.
 pub(crate) fn patients(
     list: &[SharedPatient],
+    numbers: &[Option<(String, bool)>],
     link: impl Fn(&str) -> String,
     sync_action: Option<&str>,
     zone: &TimeZone,
@@ -97,13 +101,23 @@ pub(crate) fn patients(
                         th scope="col" { "Shared" }
                         th scope="col" { "Until" }
                         th scope="col" { "Last synced" }
+                        th scope="col" { "Safety number" }
                     }
-                    @for p in list {
+                    @for (i, p) in list.iter().enumerate() {
                         tr {
                             td { a href=(link(&p.patient_space)) { (p.patient_name) } }
                             td { (scope_list(&p.scopes)) }
                             td { (when(p.expires_at, zone)) }
                             td { (p.last_synced.map_or("never".to_owned(), |t| when(t, zone))) }
+                            td {
+                                @match numbers.get(i).cloned().flatten() {
+                                    Some((digits, verified)) => {
+                                        span.safety { (digits) }
+                                        @if verified { " (verified)" }
+                                    }
+                                    None => "sync first",
+                                }
+                            }
                         }
                     }
                 }

@@ -141,8 +141,13 @@ impl Sharing {
         sync_action: Option<String>,
     ) -> Result<String, PphError> {
         let list = self.shared_with_me()?;
+        let numbers = list
+            .iter()
+            .map(|p| self.engine.safety_number(&p.patient_account_id))
+            .collect::<Result<Vec<_>, PphError>>()?;
         Ok(crate::report::clinic_page::patients(
             &list,
+            &numbers,
             |space| format!("{link_prefix}{space}"),
             sync_action.as_deref(),
             &self.device_zone()?,

@@ -10,7 +10,7 @@ use super::key_store::{self, Held};
 use super::model::SyncReport;
 use super::pins;
 use super::trust::{self, Trust};
-use crate::crypto::identity::Identity;
+use crate::crypto::identity::{safety_number, Identity};
 use crate::crypto::wrap::{wrap, AccountKeyPair};
 use crate::crypto::{seal, Key32};
 use crate::error::PphError;
@@ -109,8 +109,9 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held, me: &Me) -
 /// What the person is told of the keys and identities a sync set aside.
 fn explain(trust: &Trust, refused: usize, report: &mut SyncReport) {
     if refused > 0 {
+        let keys = if refused == 1 { "key" } else { "keys" };
         report.errors.push(format!(
-            "{refused} keys set aside: not signed by an account this device trusts to give them"
+            "{refused} {keys} set aside: not signed by an account this device trusts to give it"
         ));
     }
     for (account, _) in &trust.changed {
@@ -146,8 +147,27 @@ impl SyncEngine {
         Me::of(&self.store.me()?.account_id, self.account_pair()?)
     }
 
+    /// The safety number this account and `account_id` compare, and whether
+    /// the person marked it verified; None until a sync has shown this
+    /// device that account's identity.
+    pub(crate) fn safety_number(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<(String, bool)>, PphError> {
+        let Some((theirs, verified)) = self.store.read(|c| pins::pinned(c, account_id))? else {
+            return Ok(None);
+        };
+        let me = self.me()?;
+        let digits = safety_number(
+            (&me.public.account_id, &me.public.identity),
+            (account_id, &theirs),
+        );
+        Ok(Some((digits, verified)))
+    }
+
     /// Pins what is new, notes what changed, and keeps the keys of the new
-    /// envelopes `trust` accepts. Returns how many new ones it refused, and
+    /// envelopes `trust` accepts. Returns how many it refused for the first
+    /// time (each is reported once), and
     /// the envelopes that keep each epoch held here under this account's
     /// own signature where the relay has one from someone else (so no
     /// sender's deletion, and no relay, stands between this account's
@@ -182,7 +202,9 @@ impl SyncEngine {
                 let secret = match kept {
                     Some(secret) => secret.clone(),
                     None if !trust.accepts(mine, &personal, e) => {
-                        refused += 1;
+                        if pins::refuse(tx.tx, e, now)? {
+                            refused += 1;
+                        }
                         continue;
                     }
                     // An envelope that does not open (not for this key
@@ -238,7 +260,16 @@ impl SyncEngine {
                 },
                 begun: Vec::new(),
             };
-            self.publish(relay, token, own).await?;
+            // The keys are kept here already: a refusal (a membership that
+            // changed meanwhile) is tried again at the next sync.
+            match self.publish(relay, token, own).await {
+                Err(
+                    PphError::Forbidden { .. }
+                    | PphError::Validation { .. }
+                    | PphError::Conflict { .. },
+                ) => {}
+                other => other?,
+            }
             let mut conflict = false;
             for space in &view.spaces {
                 let space = trust.checked_readers(space);

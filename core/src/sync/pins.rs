@@ -1,9 +1,11 @@
-//! The identities pinned on this device (`pinned_identities`): free
-//! functions over a connection, called inside `Store::read` and
-//! `Store::write`, as `key_store` is. `trust.rs` decides; this keeps.
+//! The identities pinned on this device (`pinned_identities`) and the
+//! envelopes it refused (`refused_envelopes`): free functions over a
+//! connection, called inside `Store::read` and `Store::write`, as
+//! `key_store` is. `trust.rs` decides; this keeps.
 
 use super::trust::Pin;
 use crate::error::Result;
+use pph_protocol::sealed::Envelope;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::BTreeMap;
 
@@ -99,5 +101,17 @@ pub(crate) fn set_verified(conn: &Connection, account: &str, verified: bool) -> 
     let n = conn
         .prepare_cached("UPDATE pinned_identities SET verified = ?2 WHERE account = ?1")?
         .execute((account, verified))?;
+    Ok(n == 1)
+}
+
+/// Records that `e` was refused; false if it had been already (so it is
+/// reported once).
+pub(crate) fn refuse(conn: &Connection, e: &Envelope, now_ms: i64) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO refused_envelopes (space, key_name, epoch, sender, seen_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )?
+        .execute((&e.space, e.key.code(), e.epoch, &e.from, now_ms))?;
     Ok(n == 1)
 }
