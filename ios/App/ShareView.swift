@@ -24,6 +24,7 @@ struct ShareView: View {
                     Spacer()
                     Button("Stop sharing") { Task { await model.revoke(shareId: share.shareId) } }
                 }
+                SafetyNumberRow(model: VerifyModel(companion: model.companion), accountId: share.clinicianAccountId)
             }
             if !model.ui.accesses.isEmpty {
                 Section("Who read my records") {
@@ -45,6 +46,7 @@ struct ClinicianView: View {
             if let error = model.ui.error { Text(error).foregroundStyle(.red) }
             ForEach(model.ui.patients, id: \.patientSpace) { p in
                 Button(p.patientName) { model.open(patientSpace: p.patientSpace) }
+                SafetyNumberRow(model: VerifyModel(companion: model.companion), accountId: p.patientAccountId)
             }
             if let s = model.ui.summary {
                 Text("\(s.patientName), since \(s.since)").font(.headline)
@@ -57,5 +59,31 @@ struct ClinicianView: View {
         }
         .refreshable { await model.refresh() }
         .task { await model.refresh() }
+    }
+}
+
+/// The safety number to compare with someone in the room, and a button to
+/// say the two phones showed the same; a changed identity is said first.
+struct SafetyNumberRow: View {
+    @StateObject var model: VerifyModel
+    let accountId: String
+
+    var body: some View {
+        VStack(alignment: .leading) {
+            ForEach(model.ui.warnings.filter { $0.accountId == accountId }, id: \.accountId) { w in
+                Text(VerifyModel.warningText(w)).foregroundStyle(.red)
+                Button("We compared the new number: accept it") { model.accept(accountId: accountId) }
+            }
+            if let error = model.ui.error { Text(error).foregroundStyle(.secondary) }
+            if let n = model.ui.number {
+                Text("Safety number: \(n.digits)").font(.system(.body, design: .monospaced))
+                if n.verified {
+                    Label("Verified in person", systemImage: "checkmark.seal")
+                } else {
+                    Button("Both phones show this number") { model.confirm() }
+                }
+            }
+        }
+        .task { model.show(accountId: accountId) }
     }
 }

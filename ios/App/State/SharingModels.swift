@@ -15,7 +15,7 @@ struct SharingUi: Equatable {
 @MainActor
 final class SharingModel: ObservableObject {
     @Published private(set) var ui = SharingUi()
-    private let companion: PphCompanion
+    let companion: PphCompanion
 
     init(companion: PphCompanion) { self.companion = companion }
 
@@ -54,7 +54,7 @@ struct ClinicianUi: Equatable {
 final class ClinicianModel: ObservableObject {
     static let noLongerShared = "This patient no longer shares their records with you"
     @Published private(set) var ui = ClinicianUi()
-    private let companion: PphCompanion
+    let companion: PphCompanion
 
     init(companion: PphCompanion) { self.companion = companion }
 

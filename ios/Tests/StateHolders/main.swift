@@ -376,6 +376,19 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         let read = sharing.ui.accesses.first
         try check(sharing.ui.accesses.count == 1 && read?.clinicianName == "Dr Lee" && read?.scopes == [.carePlan]
                   && (read?.records ?? 0) > 0, "access log \(sharing.ui.accesses)")
+        // In the consultation room: the same number on both phones.
+        let mine = VerifyModel(companion: patient), theirs = VerifyModel(companion: clinic)
+        mine.show(accountId: sharing.ui.shares[0].clinicianAccountId)
+        theirs.show(accountId: try clinic.sharing().sharedWithMe()[0].patientAccountId)
+        let number = mine.ui.number
+        try check(number != nil && number?.digits == theirs.ui.number?.digits && number?.digits.count == 71
+                  && number?.verified == false, "numbers \(mine.ui) \(theirs.ui)")
+        mine.confirm()
+        try check(mine.ui.number?.verified == true && mine.ui.warnings.isEmpty, "verified \(mine.ui)")
+        mine.accept(accountId: sharing.ui.shares[0].clinicianAccountId)
+        try check(mine.ui.error == VerifyModel.nothingWaiting, "accepted nothing \(mine.ui)")
+        mine.show(accountId: "0190a5c2-0000-7000-8000-000000000999")
+        try check(mine.ui.error == VerifyModel.notSeenYet, "unknown account \(mine.ui)")
     }
 } else {
     print("NOT run: the server tests (no PPH_TEST_SERVER_URL)")

@@ -21,6 +21,7 @@ import org.pph.companion.state.GroupsState
 import org.pph.companion.state.MeetupsState
 import org.pph.companion.state.SharingState
 import org.pph.companion.state.TimebankState
+import org.pph.companion.state.VerifyState
 import org.pph.companion.state.hours
 import uniffi.pph.ExchangeState
 import uniffi.pph.PostKind
@@ -190,6 +191,7 @@ fun ShareScreen(companion: PphCompanion) {
                 Text("${share.clinicianName}: ${share.scopes.joinToString()}")
                 Button(onClick = { scope.launch { state.revoke(share.shareId) } }) { Text("Stop sharing") }
             }
+            SafetyNumberRow(companion, share.clinicianAccountId)
         }
         if (ui.accesses.isNotEmpty()) Text("Who read my records")
         ui.accesses.forEach { a ->
@@ -205,13 +207,40 @@ fun ClinicianScreen(companion: PphCompanion) {
     LaunchedEffect(Unit) { state.refresh() }
     Column {
         ui.error?.let { Text(it) }
-        ui.patients.forEach { p -> Button(onClick = { state.open(p.patientSpace) }) { Text(p.patientName) } }
+        ui.patients.forEach { p ->
+            Button(onClick = { state.open(p.patientSpace) }) { Text(p.patientName) }
+            SafetyNumberRow(companion, p.patientAccountId)
+        }
         ui.summary?.let { s ->
             Text("${s.patientName}, since ${s.since}")
             s.carePlan?.let { Text("Plan: ${it.info.title} — ${it.info.whatMatters}") }
             s.adherence?.overall?.ratio?.let { Text("Adherence ${(it * 100).toInt()}%") }
             s.symptomTrends.forEach { t -> Text("${t.symptom.name}: ${t.buckets.joinToString { "%.1f".format(it.mean) }}") }
             s.questionnaires.forEach { q -> Text("${q.code} ${q.score} (${q.band})${if (q.flags.isNotEmpty()) " — SAFETY FLAG" else ""}") }
+        }
+    }
+}
+
+/// The safety number to compare with someone in the room, and a button to
+/// say the two phones showed the same; a changed identity is said first.
+@Composable
+fun SafetyNumberRow(companion: PphCompanion, accountId: String) {
+    val state = remember(accountId) { VerifyState(companion) }
+    val ui by state.ui.collectAsStateWithLifecycle()
+    LaunchedEffect(accountId) { state.show(accountId) }
+    Column {
+        ui.warnings.filter { it.accountId == accountId }.forEach { w ->
+            Text(VerifyState.warningText(w))
+            TextButton(onClick = { state.accept(accountId) }) { Text("We compared the new number: accept it") }
+        }
+        ui.error?.let { Text(it) }
+        ui.number?.let { n ->
+            Text("Safety number: ${n.digits}")
+            if (n.verified) {
+                Text("Verified in person")
+            } else {
+                TextButton(onClick = { state.confirm() }) { Text("Both phones show this number") }
+            }
         }
     }
 }

@@ -217,6 +217,21 @@ fun planAndSharingSuite(companion: PphCompanion, clock: Clock, dir: java.nio.fil
             val clinician = ClinicianState(clinic)
             clinician.refresh()
             val patient = clinician.ui.value.patients.single()
+            // In the consultation room: the same number on both phones.
+            val mine = VerifyState(companion)
+            mine.show(share.clinicianAccountId)
+            val theirs = VerifyState(clinic)
+            theirs.show(patient.patientAccountId)
+            val number = mine.ui.value.number ?: throw AssertionError("no number: ${mine.ui.value.error}")
+            check(number.digits == theirs.ui.value.number?.digits && number.digits.length == 71 && !number.verified) {
+                "numbers ${mine.ui.value} ${theirs.ui.value}"
+            }
+            mine.confirm()
+            check(mine.ui.value.number?.verified == true && mine.ui.value.warnings.isEmpty()) { "verified ${mine.ui.value}" }
+            mine.accept(share.clinicianAccountId)
+            check(mine.ui.value.error == VerifyState.NOTHING_WAITING) { "accepted nothing ${mine.ui.value}" }
+            mine.show("0190a5c2-0000-7000-8000-000000000999")
+            check(mine.ui.value.error == VerifyState.NOT_SEEN_YET) { "unknown account ${mine.ui.value}" }
             clinician.open(patient.patientSpace)
             check(clinician.ui.value.summary?.carePlan?.info?.title == "Breathe easier") { "summary ${clinician.ui.value}" }
             sharing.revoke(share.shareId)
