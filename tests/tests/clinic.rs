@@ -161,6 +161,27 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
     assert_eq!(browser.title().await, "Patients sharing with you");
     let list = browser.text().await;
     assert!(list.contains("rosa"), "{list}");
+    // The safety number to compare with Rosa's phone in the room: the same
+    // on the page, in `pph sync safety-number` and on her phone.
+    let number = phone
+        .account()
+        .safety_number(share.clinician_account_id.clone())
+        .expect("Rosa's phone has seen Dr Cole's identity");
+    assert!(list.contains(&number.digits), "{list}");
+    let shown = dr.run(&["sync", "safety-number", &account_id(&phone)]);
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains(&number.digits),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let verified = dr.run(&["sync", "verify", &account_id(&phone), &number.digits]);
+    assert!(verified.status.success());
+    let wrong = dr.run(&["sync", "verify", &account_id(&phone), "12345"]);
+    assert_eq!(
+        wrong.status.code(),
+        Some(2),
+        "a number that does not match is refused"
+    );
     assert!(
         list.contains("care plan, symptom diary, questionnaires, budget"),
         "{list}"

@@ -6,7 +6,7 @@
 use crate::ctx::Ctx;
 use crate::fail::{Fail, Result};
 use crate::parse;
-use crate::render::sync::{RecoveryCode, SetAside, SignedUp};
+use crate::render::sync::{IdentityWarnings, RecoveryCode, SetAside, SignedUp};
 use clap::{Args, Subcommand};
 use pph_core::*;
 use std::io::BufRead;
@@ -40,6 +40,17 @@ pub enum SyncCommand {
     /// (PPH_RECOVERY_CODE) and set a new password (PPH_NEW_PASSWORD; or two
     /// lines on standard input, the code first).
     Recover(SignIn),
+    /// The safety number to compare with someone (a share's clinician, a
+    /// patient sharing with you, a group member) on their own phone.
+    SafetyNumber { account: String },
+    /// The numbers matched in person: mark the account verified (give the
+    /// digits shown, in quotes).
+    Verify { account: String, digits: String },
+    /// Accounts whose identity changed: nothing is shared with them until
+    /// you compare safety numbers again and accept the change.
+    Identities,
+    /// Accept an account's new identity, once its new safety number matched.
+    AcceptIdentity { account: String },
 }
 
 #[derive(Args, Default)]
@@ -145,8 +156,33 @@ pub fn delete_account(ctx: &Ctx, password: &str) -> Result<AccountDeletionReceip
     Ok(ctx.block_on(ctx.companion.account().delete_account(password.to_owned()))?)
 }
 
+pub fn safety_number(ctx: &Ctx, account: String) -> Result<SafetyNumber> {
+    Ok(ctx.companion.account().safety_number(account)?)
+}
+
+pub fn verify(ctx: &Ctx, account: String, digits: String) -> Result<()> {
+    Ok(ctx.companion.account().mark_verified(account, digits)?)
+}
+
 pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
+    let account = || ctx.companion.account();
     match command {
+        SyncCommand::SafetyNumber { account: who } => ctx.out.show(&safety_number(ctx, who)?),
+        SyncCommand::Verify {
+            account: who,
+            digits,
+        } => {
+            verify(ctx, who, digits)?;
+            ctx.out.done("verified: the numbers matched in person");
+        }
+        SyncCommand::Identities => ctx
+            .out
+            .show(&IdentityWarnings(account().identity_warnings()?)),
+        SyncCommand::AcceptIdentity { account: who } => {
+            account().accept_identity_change(who)?;
+            ctx.out
+                .done("accepted: keys go to and come from the new identity from the next sync");
+        }
         SyncCommand::Signup(a) => {
             let password = a.password.read()?;
             let account = sign_up(ctx, a, &password)?;

@@ -4,8 +4,8 @@
 use super::{instant, lines};
 use crate::out::Show;
 use pph_core::{
-    AccountDeletionReceipt, AccountInfo, ConsultationSummary, SetAsideChange, Share, ShareAccess,
-    SharedPatient, SyncReport, SyncStatus,
+    AccountDeletionReceipt, AccountInfo, ConsultationSummary, IdentityWarning, SafetyNumber,
+    SetAsideChange, Share, ShareAccess, SharedPatient, SyncReport, SyncStatus,
 };
 use serde::Serialize;
 
@@ -187,13 +187,55 @@ impl Show for SetAside {
     }
 }
 
+/// Accounts whose identity changed.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct IdentityWarnings(pub Vec<IdentityWarning>);
+
+impl Show for IdentityWarnings {
+    fn text(&self) -> String {
+        if self.0.is_empty() {
+            return "No identity has changed.\n".into();
+        }
+        lines(&self.0, |w| {
+            format!(
+                "{}  {} since {}: nothing is shared with it until you compare safety numbers \
+                 (pph sync safety-number) and accept (pph sync accept-identity)",
+                w.account_id,
+                if w.was_verified {
+                    "WARNING: a VERIFIED identity changed"
+                } else {
+                    "identity changed"
+                },
+                instant(w.since)
+            )
+        })
+    }
+}
+
+impl Show for SafetyNumber {
+    fn text(&self) -> String {
+        format!(
+            "Safety number with {}:\n  {}\n{}\n",
+            self.account_id,
+            self.digits,
+            if self.verified {
+                "Verified in person."
+            } else {
+                "Not verified: compare it with their phone, then `pph sync verify`."
+            }
+        )
+    }
+}
+
 impl Show for Share {
     fn text(&self) -> String {
         format!(
-            "{}  {} <{}>  {:?} until {}{}\n",
+            "{}  {} <{}> (account {})  {:?} until {}{}\n",
             self.share_id,
             self.clinician_name,
             self.clinician_email,
+            self.clinician_account_id,
             self.scopes,
             instant(self.expires_at),
             if self.revoked { " (revoked)" } else { "" }
@@ -214,9 +256,10 @@ impl Show for Patients {
         }
         lines(&self.0, |p| {
             format!(
-                "{}  {}  {:?} until {}",
+                "{}  {} (account {})  {:?} until {}",
                 p.patient_space,
                 p.patient_name,
+                p.patient_account_id,
                 p.scopes,
                 instant(p.expires_at)
             )
