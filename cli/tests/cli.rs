@@ -69,6 +69,9 @@ fn the_tour_walks_through_care_plans() {
         "\"value\":{\"sealed\":{\"ct\":",
         "the relay's copy of it does not open; an entry from before the revocation opens",
         "0 patients shared, summary refused (copy deleted), no key to her record kept.",
+        "(the same).",
+        "Ann's phone: 1 key set aside: not signed by an account this device trusts to give it.",
+        "the intruder's key does not open it.",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

@@ -7,6 +7,7 @@
 mod budget;
 mod diary;
 mod groups;
+mod intruder;
 mod plan;
 mod referral;
 mod relay;
@@ -132,6 +133,10 @@ const SCENES: &[Scene] = &[
     Scene {
         title: "Ann shares with Dr Okafor for the consultation",
         play: share::consultation,
+    },
+    Scene {
+        title: "An intruder in the relay's database slips Ann a key",
+        play: intruder::slipped_key,
     },
     Scene {
         title: "Jim's breathing group",

@@ -52,6 +52,24 @@ pub(super) fn consultation(t: &mut Tour) -> Result<()> {
         .out
         .show(&clinician::summary(&laptop, patient.patient_space.clone())?);
 
+    // In the consultation room, before anything is read: the same number
+    // on both screens means each device wraps to, and takes keys from, the
+    // other person and no one the relay put in their place.
+    let hers = sync::safety_number(&phone, granted.clinician_account_id.clone())?;
+    let his = sync::safety_number(&laptop, patient.patient_account_id.clone())?;
+    say(format!(
+        "Ann and Dr Okafor compare safety numbers: her phone shows {}, his laptop {} ({}).",
+        hers.digits,
+        his.digits,
+        if hers.digits == his.digits {
+            "the same"
+        } else {
+            "DIFFERENT"
+        }
+    ));
+    sync::verify(&phone, granted.clinician_account_id.clone(), hers.digits)?;
+    say("Ann marks Dr Okafor verified; a change of his identity would now be a loud warning.");
+
     // The same, as Dr Okafor reads it at the desk: `pph clinic` serves the
     // consultation page to the laptop's browser.
     let view = clinic::start(&laptop, 0)?;
