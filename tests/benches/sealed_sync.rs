@@ -8,13 +8,13 @@
 //!   cargo bench -p pph-testing --bench sealed_sync
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use pph_core::crypto::identity::Identity;
 use pph_core::crypto::password::{from_password, ARGON2_MEMORY_KIB, ARGON2_PASSES};
 use pph_core::crypto::seal::{open, seal};
-use pph_core::crypto::identity::Identity;
 use pph_core::crypto::wrap::{wrap, AccountKeyPair};
 use pph_core::crypto::Key32;
-use pph_protocol::identity::signed_envelope;
 use pph_core::*;
+use pph_protocol::identity::signed_envelope;
 use pph_protocol::sealed::KeyName;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
