@@ -4,7 +4,7 @@
 //! (to refuse a client's mistake early) and every device (which trusts
 //! only what it checks here) call these; signing lives on the devices.
 
-use crate::sealed::{binding_bytes, Envelope, PublicIdentity};
+use crate::sealed::{binding_bytes, grant_bytes, Envelope, PublicIdentity, SignedGrant};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -36,6 +36,19 @@ pub fn binds_key(identity: &str, public_key: &str, binding: &str) -> bool {
 /// Whether the identity signed this account's public key.
 pub fn binds(who: &PublicIdentity) -> bool {
     binds_key(&who.identity, &who.public_key, &who.binding)
+}
+
+/// Whether `identity` (the patient's) signed this grant to `patient`'s
+/// record.
+pub fn signed_grant(identity: &str, patient: &str, g: &SignedGrant) -> bool {
+    let message = grant_bytes(
+        &g.share_id,
+        patient,
+        &g.clinician,
+        &g.scopes,
+        g.expires_at_ms,
+    );
+    verifies(identity, &message, &g.signature)
 }
 
 /// Whether `identity` signed this envelope.

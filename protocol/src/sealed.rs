@@ -259,6 +259,27 @@ pub fn binding_bytes(public_key: &str) -> Vec<u8> {
     transcript(b"pph-account-key-binding-v1", &[public_key])
 }
 
+/// What a patient's identity signs to grant a share: its id, the patient,
+/// the clinician, the scopes (their codes, sorted) and the end. A device
+/// wraps a personal space's keys to a clinician only under a grant its own
+/// identity signed, so a share the relay adds names no reader.
+pub fn grant_bytes(
+    share_id: &str,
+    patient: &str,
+    clinician: &str,
+    scopes: &[Scope],
+    expires_at_ms: i64,
+) -> Vec<u8> {
+    let mut codes: Vec<String> = scopes.iter().map(crate::codes::code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let (scopes, expires) = (codes.join(","), expires_at_ms.to_string());
+    transcript(
+        b"pph-share-grant-v1",
+        &[share_id, patient, clinician, &scopes, &expires],
+    )
+}
+
 /// A context label then each part with its length (u32, big-endian) ahead
 /// of it: no two lists of parts give the same bytes.
 fn transcript(label: &[u8], parts: &[&str]) -> Vec<u8> {
@@ -315,6 +336,21 @@ pub struct SpaceKeys {
     pub kind: SpaceKind,
     pub epochs: Vec<EpochRecipients>,
     pub readers: Vec<Reader>,
+    /// For the account's own personal space: the grants in force that name
+    /// its clinician readers, with the signatures its devices made. A
+    /// device takes a clinician reader only under one its identity signed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<SignedGrant>,
+}
+
+/// A grant as its patient's device signed it ([`grant_bytes`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedGrant {
+    pub share_id: String,
+    pub clinician: String,
+    pub scopes: Vec<Scope>,
+    pub expires_at_ms: i64,
+    pub signature: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -214,6 +214,31 @@ pub struct GrantShareRequest {
     pub clinician_email: String,
     pub scopes: Vec<Scope>,
     pub expires_at_ms: i64,
+    /// The share's id, chosen by the patient's device so that it can sign
+    /// the grant before sending it.
+    #[serde(default)]
+    pub share_id: String,
+    /// The clinician's account, as `POST /v1/clinicians/lookup` gave it:
+    /// the relay refuses the grant if the email now names another.
+    #[serde(default)]
+    pub clinician_account: String,
+    /// The patient's identity's signature over
+    /// [`crate::sealed::grant_bytes`], base64url: the patient's devices
+    /// wrap keys only to clinicians with a grant signed so.
+    #[serde(default)]
+    pub signature: String,
+}
+
+/// `POST /v1/clinicians/lookup`: the clinician account an email names, to
+/// sign a grant to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClinicianLookupRequest {
+    pub email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClinicianLookupResponse {
+    pub account_id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! The HTTP API's refusals: every bad request gets a JSON error with a code,
 //! changes nothing, and never takes the server down.
 
+use pph_protocol::kinds::Scope;
 use pph_protocol::sealed::{AccountKeys, Envelope, KeyName};
 use pph_protocol::wire::*;
 use pph_protocol::{Change, Hlc};
@@ -552,6 +553,109 @@ async fn only_patients_grant_and_only_to_clinicians_for_a_bounded_time() {
         .delete_as(&patient.token, &format!("/v1/shares/{}", id()))
         .await;
     refusal(resp, 404, "not_found").await;
+}
+
+/// A grant is stored only as its patient's device signed it: over its own
+/// id, both accounts, the scopes and the end, by the patient's identity;
+/// the clinician's account must be the one the email names now.
+#[tokio::test]
+async fn a_grant_is_stored_only_signed_by_its_patient() {
+    let f = fixture();
+    let patient = f.sign_up("s@example.org", "patient").await;
+    let clinician = f.sign_up("dr.s@example.org", "clinician").await;
+    let other = f.sign_up("dr.t@example.org", "clinician").await;
+    let pair = AccountKeyPair::generate();
+    let identity = Identity::of(&pair).expect("identity");
+    let until = now_ms() as i64 + 3_600_000;
+    let signed = |share: &str, doc: &str| {
+        identity.sign_grant(share, &patient.account_id, doc, &[Scope::Diary], until)
+    };
+    let grant = |share: &str, doc: &str, signature: &str| {
+        f.client
+            .post(f.url("/v1/shares"))
+            .bearer_auth(&patient.token)
+            .json(
+                &json!({"clinician_email": "dr.s@example.org", "scopes": ["diary"],
+                          "expires_at_ms": until, "share_id": share,
+                          "clinician_account": doc, "signature": signature}),
+            )
+            .send()
+    };
+    let share = id();
+    // No identity yet: nothing to check a signature against.
+    let none = grant(
+        &share,
+        &clinician.account_id,
+        &signed(&share, &clinician.account_id),
+    );
+    refusal(none.await.expect("send"), 400, "invalid").await;
+    let keys = pph_testing::account_keys(&pair);
+    let put = f
+        .client
+        .put(f.url("/v1/accounts/current/keys"))
+        .bearer_auth(&patient.token)
+        .json(&json!({"keys": keys, "current": PASSWORD}))
+        .send()
+        .await
+        .expect("keys");
+    assert_eq!(put.status(), 204);
+    let looked_up: ClinicianLookupResponse = f
+        .client
+        .post(f.url("/v1/clinicians/lookup"))
+        .bearer_auth(&patient.token)
+        .json(&json!({"email": " DR.S@example.org "}))
+        .send()
+        .await
+        .expect("lookup")
+        .json()
+        .await
+        .expect("an account");
+    assert_eq!(looked_up.account_id, clinician.account_id);
+    let doc = clinician.account_id.as_str();
+    for (signature, why) in [
+        (signed(&id(), doc), "another share's signature"),
+        (
+            signed(&share, &other.account_id),
+            "a grant to another clinician",
+        ),
+        (String::new(), "no signature"),
+        ("AAAA".repeat(22), "not a signature"),
+    ] {
+        let resp = grant(&share, doc, &signature).await.expect("send");
+        assert_eq!(resp.status(), 400, "{why}");
+    }
+    // Signed for the account the relay named, sent for another: refused.
+    let moved = grant(
+        &share,
+        &other.account_id,
+        &signed(&share, &other.account_id),
+    );
+    refusal(moved.await.expect("send"), 409, "conflict").await;
+    let made = grant(&share, doc, &signed(&share, doc))
+        .await
+        .expect("send");
+    assert_eq!(made.status(), 201);
+    let again = grant(&share, doc, &signed(&share, doc))
+        .await
+        .expect("send");
+    refusal(again, 409, "conflict").await;
+    let shares: SharesResponse = f
+        .get_as(&patient.token, "/v1/shares")
+        .await
+        .json()
+        .await
+        .expect("shares");
+    assert_eq!(shares.shares.len(), 1);
+    // A clinician cannot look anyone up.
+    let lookup = f
+        .client
+        .post(f.url("/v1/clinicians/lookup"))
+        .bearer_auth(&clinician.token)
+        .json(&json!({"email": "dr.t@example.org"}))
+        .send()
+        .await
+        .expect("send");
+    refusal(lookup, 403, "forbidden").await;
 }
 
 /// Random bytes and random JSON at every route: never a 5xx, never a

@@ -361,11 +361,19 @@ async fn grants_live_until_revoked_or_expired(s: Arc<Storage>) {
         created_ms: 100,
         expires_ms,
         revoked_ms: None,
+        signature: Some("the patient's".into()),
     };
     let live = grant(vec![Scope::CarePlan, Scope::Diary], 10_000);
     let expiring = grant(vec![Scope::Budget], 2_000);
     s.create_grant(&live).await.expect("live");
     s.create_grant(&expiring).await.expect("expiring");
+    // A share with no patient's signature (from before signatures) gives
+    // the clinician nothing.
+    let unsigned = Grant {
+        signature: None,
+        ..grant(vec![Scope::Diary], 10_000)
+    };
+    s.create_grant(&unsigned).await.expect("unsigned");
     let seen = s
         .live_grants_for_clinician(&clinician.id, 1_000)
         .await
@@ -397,7 +405,12 @@ async fn grants_live_until_revoked_or_expired(s: Arc<Storage>) {
         .iter()
         .all(|g| g.grant.id != live.id));
     let by_patient = s.grants_by_patient(&patient.id).await.expect("patient's");
-    assert_eq!(by_patient.len(), 2);
+    assert_eq!(
+        by_patient.len(),
+        3,
+        "the patient sees every share, signed or not"
+    );
+    assert_eq!(by_patient[2].grant.signature, None);
     assert_eq!(by_patient[0].grant.revoked_ms, Some(1_500));
     assert_eq!(by_patient[0].clinician_email, clinician.email);
 }
@@ -1200,6 +1213,7 @@ async fn a_clinician_proposes_only_while_the_care_plan_is_shared(s: Arc<Storage>
         created_ms: 1_000,
         expires_ms: i64::MAX,
         revoked_ms: None,
+        signature: Some("the patient's".into()),
     };
     let care = share(&doc, vec![Scope::CarePlan]);
     s.create_grant(&care).await.expect("care plan shared");
@@ -1310,6 +1324,7 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<Storage>) {
         created_ms: 1_000,
         expires_ms: i64::MAX,
         revoked_ms: None,
+        signature: Some("the patient's".into()),
     })
     .await
     .expect("share");

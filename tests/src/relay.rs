@@ -133,6 +133,43 @@ impl Relay {
         }
     }
 
+    /// Stores a share past every check (with whatever signature), as a
+    /// relay broken into would: one that names `clinician` a reader of
+    /// `patient`'s `scopes` for an hour.
+    pub async fn inject_share(
+        &self,
+        patient: &str,
+        clinician: &str,
+        scopes: &str,
+        signature: &str,
+    ) {
+        const SQL: &str = "INSERT INTO shares (id, patient_account, clinician_account, scopes,
+                                               created_ms, expires_ms, signature)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let (id, now) = (crate::id(), crate::now_ms() as i64);
+        let until = now + 3_600_000;
+        match self {
+            Relay::Sqlite(path) => {
+                sqlite_file(path)
+                    .execute(
+                        &SQL.replace('$', "?"),
+                        (&id, patient, clinician, scopes, now, until, signature),
+                    )
+                    .expect("inject share");
+            }
+            Relay::Postgres(url) => {
+                postgres(url)
+                    .await
+                    .execute(
+                        SQL,
+                        &[&id, &patient, &clinician, &scopes, &now, &until, &signature],
+                    )
+                    .await
+                    .expect("inject share");
+            }
+        }
+    }
+
     /// Replaces an account's public key and the identity kept beside it
     /// past every check: a relay serving an impostor as that account.
     pub async fn set_account_keys(&self, account: &str, keys: &pph_protocol::sealed::AccountKeys) {

@@ -802,7 +802,170 @@ async fn a_swapped_identity_gets_no_key_until_accepted(relay: Relay, dir: &Path)
     assert!(budget_to_doc().await > 0, "wrapped once she accepted");
 }
 
+/// A share row the relay adds (naming an account of its choosing a reader of
+/// a patient's diary, with a signature copied from a real grant) gets that
+/// account nothing: the patient's devices wrap a scope's keys only under a
+/// grant their own identity signed for that clinician, and say so; the
+/// real clinician still reads.
+async fn a_share_put_into_the_relay_gets_no_key(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::KeyName;
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(&url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let eve = signed_up(&url, dir, "eve", "Eve", AccountRole::Clinician).await;
+    ann.diary()
+        .log_entry(entry(SENTINEL, &symptom(&ann, "night sweats")))
+        .expect("entry");
+    grant(&ann, vec![ShareScope::Diary]).await;
+    sync_all(&[&ann, &doc, &eve]).await;
+    let space = personal_space(&ann);
+    let ann_token = token_for(&url, "ann@example.org").await;
+    let copied = keys_view(&url, &ann_token)
+        .await
+        .spaces
+        .into_iter()
+        .find(|s| s.space == space)
+        .and_then(|s| s.grants.into_iter().next())
+        .expect("Ann's signed grant to Dr Doc")
+        .signature;
+    relay
+        .inject_share(
+            &account_id(&ann),
+            &account_id(&eve),
+            "diary,budget",
+            &copied,
+        )
+        .await;
+    let report = ann.sync().sync_now().await.expect("sync");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains(&account_id(&eve)) && e.contains("did not sign")),
+        "{:?}",
+        report.errors
+    );
+    let eve_token = token_for(&url, "eve@example.org").await;
+    let to_eve = keys_view(&url, &eve_token)
+        .await
+        .envelopes
+        .into_iter()
+        .filter(|e| e.space == space)
+        .count();
+    assert_eq!(to_eve, 0, "nothing of Ann's record wrapped to Eve");
+    eve.sync().sync_now().await.expect("eve syncs");
+    assert!(raw_with(&relay, &eve, &space, SENTINEL).await.is_empty());
+    let to_doc = keys_view(&url, &token_for(&url, "doc@example.org").await)
+        .await
+        .envelopes
+        .into_iter()
+        .filter(|e| e.space == space && e.key == KeyName::Diary)
+        .count();
+    assert!(to_doc > 0, "Dr Doc's share, signed by Ann, still reads");
+}
+
+/// A key signed by an account the relay serves (its own, with a valid
+/// identity) but that no member list and no share names is not taken: not
+/// a group's next key by a member, who would then seal under it and hand it
+/// to the others, and not a patient's key by their clinician.
+async fn a_key_from_someone_not_entitled_to_give_it_is_not_taken(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::{KeyName, Sealed};
+    use pph_testing::crypto::{identity::Identity, seal, wrap::wrap, wrap::AccountKeyPair, Key32};
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let eve = signed_up(&url, dir, "eve", "Eve", AccountRole::Patient).await;
+    let (group, _) = group_of(&fay, &[&gus], "Circle").await;
+    sync_all(&[&fay, &gus]).await;
+    // Eve's account, as the relay serves it, gets keys the attacker holds.
+    let pair = AccountKeyPair::generate();
+    relay
+        .set_account_keys(&account_id(&eve), &account_keys(&pair))
+        .await;
+    let attacker = Identity::of(&pair).expect("identity");
+    let known = Key32::random();
+    // A public key as the relay serves it to `viewer`.
+    let key_of = |viewer: &'static str, c: &Companion| {
+        let id = account_id(c);
+        let url = url.clone();
+        async move {
+            keys_view(&url, &token_for(&url, viewer).await)
+                .await
+                .identities
+                .into_iter()
+                .find(|i| i.account_id == id)
+                .expect("served")
+                .public_key
+        }
+    };
+    let slip = |space: &str, key, to: &Companion, to_key: &str| {
+        let mut e = wrap(&known, space, key, 2, &account_id(to), to_key).expect("wrap");
+        attacker.sign(&account_id(&eve), &mut e);
+        e
+    };
+    let gus_key = key_of("fay@example.org", &gus).await;
+    relay
+        .inject_envelope(&slip(&group.id, KeyName::Group, &gus, &gus_key))
+        .await;
+    let report = gus.sync().sync_now().await.expect("sync");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.starts_with("1 key set aside")),
+        "{:?}",
+        report.errors
+    );
+    gus.groups()
+        .post_message(group.id.clone(), SENTINEL.into(), None)
+        .expect("message");
+    sync_all(&[&gus, &fay]).await;
+    let posted = raw_with(&relay, &fay, &group.id, SENTINEL).await;
+    assert_eq!(posted.len(), 1, "Fay reads Gus's message");
+    let sealed = Sealed::of(&posted[0].value).expect("sealed");
+    assert_eq!(sealed.epoch, 1, "under the group's own key");
+    assert!(seal::open(&posted[0], |_, _| Some(known.clone())).is_err());
+
+    // A clinician, handed a key of the patient's record by Eve.
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(&url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    ann.care_plans()
+        .create_plan(NewPlan {
+            title: "Breathe".into(),
+            what_matters: "The park".into(),
+            next_review: None,
+        })
+        .expect("plan");
+    grant(&ann, vec![ShareScope::CarePlan]).await;
+    sync_all(&[&ann, &doc]).await;
+    let doc_key = key_of("doc@example.org", &doc).await;
+    let space = personal_space(&ann);
+    relay
+        .inject_envelope(&slip(&space, KeyName::CarePlan, &doc, &doc_key))
+        .await;
+    let report = doc.sync().sync_now().await.expect("sync");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.starts_with("1 key set aside")),
+        "{:?}",
+        report.errors
+    );
+    let opened = relay
+        .raw_changes(&space)
+        .await
+        .into_iter()
+        .filter(|c| doc.sync().open_as_this_device(c).expect("open").is_some())
+        .count();
+    assert!(opened > 0, "Dr Doc reads Ann's plan with Ann's key");
+}
+
 on_both_relays!(
+    a_key_from_someone_not_entitled_to_give_it_is_not_taken,
+    a_share_put_into_the_relay_gets_no_key,
     an_envelope_put_into_the_relay_is_not_taken,
     a_swapped_identity_gets_no_key_until_accepted,
     the_relay_keeps_no_health_data,

@@ -10,7 +10,8 @@ use super::b64;
 use super::wrap::AccountKeyPair;
 use ed25519_dalek::{Signer, SigningKey};
 use hkdf::Hkdf;
-use pph_protocol::sealed::{binding_bytes, Envelope, PublicIdentity};
+use pph_protocol::kinds::Scope;
+use pph_protocol::sealed::{binding_bytes, grant_bytes, Envelope, PublicIdentity};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -45,6 +46,20 @@ impl Identity {
             identity: self.public_b64(),
             binding: self.bind(&pair.public_b64()),
         }
+    }
+
+    /// The signature of a grant of `patient`'s record to `clinician`
+    /// ([`grant_bytes`]), base64url.
+    pub fn sign_grant(
+        &self,
+        share_id: &str,
+        patient: &str,
+        clinician: &str,
+        scopes: &[Scope],
+        expires_at_ms: i64,
+    ) -> String {
+        let message = grant_bytes(share_id, patient, clinician, scopes, expires_at_ms);
+        b64(&self.0.sign(&message).to_bytes())
     }
 
     /// Signs `envelope` as sent by `from`.

@@ -192,6 +192,19 @@ impl Relay for HttpRelay {
             .await
     }
 
+    async fn lookup_clinician(&self, token: &str, email: &str) -> Result<ClinicianLookupResponse> {
+        let req = ClinicianLookupRequest {
+            email: email.to_owned(),
+        };
+        self.expect(
+            Method::POST,
+            "/v1/clinicians/lookup",
+            Some(token),
+            Some(&req),
+        )
+        .await
+    }
+
     async fn grant_share(&self, token: &str, req: &GrantShareRequest) -> Result<ShareResponse> {
         self.expect(Method::POST, "/v1/shares", Some(token), Some(req))
             .await

@@ -41,6 +41,7 @@ pub(crate) trait Relay: Send + Sync {
     async fn push(&self, token: &str, changes: Vec<Change>) -> Result<Pushed>;
     async fn pull(&self, token: &str, space: &str, since: i64, limit: u32) -> Result<PullResponse>;
     async fn spaces(&self, token: &str) -> Result<SpacesResponse>;
+    async fn lookup_clinician(&self, token: &str, email: &str) -> Result<ClinicianLookupResponse>;
     async fn grant_share(&self, token: &str, req: &GrantShareRequest) -> Result<ShareResponse>;
     async fn revoke_share(&self, token: &str, share_id: &str) -> Result<()>;
     async fn shares(&self, token: &str) -> Result<SharesResponse>;

@@ -29,6 +29,21 @@ impl Sharing {
             ));
         }
         let (relay, token, _) = self.engine.net.online(&self.engine.store)?;
+        // Signed here, by this account's identity: its devices wrap keys
+        // only to a clinician a grant so signed names (docs/adr/0018).
+        let clinician = relay
+            .lookup_clinician(&token, &clinician_email)
+            .await?
+            .account_id;
+        let me = self.engine.me()?;
+        let share_id = uuid::Uuid::now_v7().to_string();
+        let signature = me.identity.sign_grant(
+            &share_id,
+            &me.public.account_id,
+            &clinician,
+            &scopes,
+            expires_at_ms,
+        );
         let share = relay
             .grant_share(
                 &token,
@@ -36,6 +51,9 @@ impl Sharing {
                     clinician_email,
                     scopes,
                     expires_at_ms,
+                    share_id,
+                    clinician_account: clinician,
+                    signature,
                 },
             )
             .await

@@ -128,6 +128,9 @@ impl Relay for FakeRelay {
     async fn grant_share(&self, _: &str, _: &GrantShareRequest) -> Result<ShareResponse> {
         Self::unsupported()
     }
+    async fn lookup_clinician(&self, _: &str, _: &str) -> Result<ClinicianLookupResponse> {
+        Self::unsupported()
+    }
     async fn revoke_share(&self, _: &str, _: &str) -> Result<()> {
         Self::unsupported()
     }
@@ -188,6 +191,7 @@ impl Relay for FakeRelay {
                     public_key: Some(self.public_key.clone()),
                     keys: KeyName::PERSONAL.to_vec(),
                 }],
+                grants: Vec::new(),
             }],
             envelopes,
             identities: Vec::new(),

@@ -9,17 +9,18 @@ use super::key_plan::{plan, KeyAction, Recipient};
 use super::key_store::{self, Held};
 use super::model::SyncReport;
 use super::pins;
-use super::trust::{self, Trust};
+use super::trust::{self, Givers, Trust};
 use crate::crypto::identity::{safety_number, Identity};
 use crate::crypto::wrap::{wrap, AccountKeyPair};
 use crate::crypto::{seal, Key32};
 use crate::error::PphError;
 use crate::net::Relay;
+use pph_protocol::kinds::SpaceKind;
 use pph_protocol::sealed::{
     AccountKeys, Envelope, EpochRef, KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest,
     SpaceKeys,
 };
-use pph_protocol::wire::MAX_PUSH_CHANGES;
+use pph_protocol::wire::{SpaceAccess, MAX_PUSH_CHANGES};
 use pph_protocol::Change;
 use std::collections::{BTreeSet, HashMap};
 
@@ -122,7 +123,8 @@ fn explain(trust: &Trust, refused: usize, report: &mut SyncReport) {
     }
     for account in &trust.unchecked {
         report.errors.push(format!(
-            "account {account}'s public key is not signed by its identity: nothing is wrapped to it"
+            "account {account}'s key cannot be checked (not signed by its identity, or its \
+             identity claimed by another account too): nothing is wrapped to it"
         ));
     }
 }
@@ -176,6 +178,7 @@ impl SyncEngine {
         &self,
         me: &Me,
         trust: &Trust,
+        givers: &Givers,
         view: &KeysResponse,
     ) -> Result<(usize, Vec<Envelope>), PphError> {
         let personal = self.store.personal_space();
@@ -201,7 +204,7 @@ impl SyncEngine {
                 let kept = held.get(&e.space).and_then(|h| h.get(&(e.key, e.epoch)));
                 let secret = match kept {
                     Some(secret) => secret.clone(),
-                    None if !trust.accepts(mine, &personal, e) => {
+                    None if !trust.accepts(mine, &personal, givers, e) => {
                         if pins::refuse(tx.tx, e, now)? {
                             refused += 1;
                         }
@@ -248,11 +251,24 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
         let me = self.me()?;
+        let personal = self.store.personal_space();
+        let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
+        // The patients sharing with this account, by space: a key of one
+        // of their records comes from that patient alone.
+        let shared: Vec<(String, String)> = relay
+            .spaces(token)
+            .await?
+            .spaces
+            .into_iter()
+            .filter(|s| matches!(s.access, SpaceAccess::Shared { .. }))
+            .map(|s| (s.space, s.owner))
+            .collect();
         for round in 1..=KEY_ROUNDS {
             let view = relay.keys(token).await?;
             let pinned = self.store.read(pins::pins)?;
             let trust = trust::judge(&me.public, &pinned, &view.identities);
-            let (refused, rehome) = self.take_envelopes(&me, &trust, &view)?;
+            let givers = trust::givers(&view.spaces, &shared);
+            let (refused, rehome) = self.take_envelopes(&me, &trust, &givers, &view)?;
             let own = Made {
                 request: PutEnvelopesRequest {
                     envelopes: rehome,
@@ -271,8 +287,16 @@ impl SyncEngine {
                 other => other?,
             }
             let mut conflict = false;
+            let mut ungranted = Vec::new();
             for space in &view.spaces {
-                let space = trust.checked_readers(space);
+                let space = if space.space == personal && space.kind == SpaceKind::Personal {
+                    let (granted, dropped) = trust.granted(&me.public.account_id, space, now);
+                    ungranted = dropped;
+                    granted
+                } else {
+                    space.clone()
+                };
+                let space = trust.checked_readers(&space);
                 let held = self.store.read(|c| key_store::held(c, &space.space))?;
                 let holding: BTreeSet<(KeyName, u32)> = held.keys().copied().collect();
                 let made = carry_out(&space, plan(&space, &holding), &held, &me);
@@ -283,6 +307,12 @@ impl SyncEngine {
             }
             if !conflict || round == KEY_ROUNDS {
                 explain(&trust, refused, report);
+                for account in &ungranted {
+                    report.errors.push(format!(
+                        "account {account} is named a reader of your record by a share your \
+                         devices did not sign: nothing is wrapped to it"
+                    ));
+                }
                 break;
             }
         }

@@ -13,8 +13,8 @@
 //!   account's own personal space only from this account: a key of one's
 //!   own diary never comes from anyone else, however the relay dresses it.
 
-use pph_protocol::identity::{binds, signed_envelope};
-use pph_protocol::sealed::{Envelope, PublicIdentity, SpaceKeys};
+use pph_protocol::identity::{binds, signed_envelope, signed_grant};
+use pph_protocol::sealed::{Envelope, KeyName, PublicIdentity, SignedGrant, SpaceKeys};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An identity pinned on this device, with one the relay now serves in its
@@ -38,6 +38,38 @@ pub(crate) struct Trust {
     /// Accounts served with no binding that checks, or with two
     /// identities at once.
     pub unchecked: Vec<String>,
+}
+
+/// Who may give each (space, key): in a space this account is a member
+/// of, the readers of that key the relay names now; in a patient's space
+/// shared with this clinician, the patient alone. A key from anyone else
+/// (an account of the relay's own that no member list or share names) is
+/// not taken, however well it is signed.
+pub(crate) type Givers = BTreeMap<(String, KeyName), BTreeSet<String>>;
+
+/// `Givers` from the spaces this account is a member of and, for each
+/// patient's space shared with it, its owner.
+pub(crate) fn givers(member_of: &[SpaceKeys], shared: &[(String, String)]) -> Givers {
+    let mut givers = Givers::new();
+    for space in member_of {
+        for r in &space.readers {
+            for key in &r.keys {
+                givers
+                    .entry((space.space.clone(), *key))
+                    .or_default()
+                    .insert(r.account_id.clone());
+            }
+        }
+    }
+    for (space, owner) in shared {
+        for key in KeyName::PERSONAL {
+            givers
+                .entry((space.clone(), key))
+                .or_default()
+                .insert(owner.clone());
+        }
+    }
+    givers
 }
 
 /// Judges `served` against `pins`; `me` is this account as this device
@@ -95,15 +127,58 @@ pub(crate) fn judge(
 
 impl Trust {
     /// Whether to take `e`: wrapped to this account, signed by a trusted
-    /// identity, and (for this account's own personal space) by this
-    /// account itself.
-    pub fn accepts(&self, me: &str, personal_space: &str, e: &Envelope) -> bool {
-        if e.recipient != me || (e.space == personal_space && e.from != me) {
-            return false;
-        }
-        self.trusted
-            .get(&e.from)
-            .is_some_and(|sender| signed_envelope(&sender.identity, e))
+    /// identity, from this account itself or from one entitled to give that
+    /// key (`givers`); and a key of this account's own personal space from
+    /// this account alone.
+    pub fn accepts(&self, me: &str, personal_space: &str, givers: &Givers, e: &Envelope) -> bool {
+        let entitled = if e.space == personal_space {
+            e.from == me
+        } else {
+            e.from == me
+                || givers
+                    .get(&(e.space.clone(), e.key))
+                    .is_some_and(|g| g.contains(&e.from))
+        };
+        e.recipient == me
+            && entitled
+            && self
+                .trusted
+                .get(&e.from)
+                .is_some_and(|sender| signed_envelope(&sender.identity, e))
+    }
+
+    /// `space` as this account's own personal space may be read: each
+    /// clinician reader keeps only the keys of scopes a grant in force at
+    /// `now_ms` names with this account's signature; one with none is no
+    /// reader (a share the relay added, or one from before signatures).
+    /// Returns the space and the readers dropped.
+    pub fn granted(&self, me: &str, space: &SpaceKeys, now_ms: i64) -> (SpaceKeys, Vec<String>) {
+        let mut space = space.clone();
+        let mut dropped = Vec::new();
+        let Some(mine) = self.trusted.get(me) else {
+            return (space, dropped);
+        };
+        let signed: Vec<&SignedGrant> = space
+            .grants
+            .iter()
+            .filter(|g| g.expires_at_ms > now_ms && signed_grant(&mine.identity, me, g))
+            .collect();
+        space.readers.retain_mut(|r| {
+            if r.account_id == me {
+                return true;
+            }
+            let allowed: BTreeSet<KeyName> = signed
+                .iter()
+                .filter(|g| g.clinician == r.account_id)
+                .flat_map(|g| g.scopes.iter().map(|s| KeyName::of_scope(*s)))
+                .collect();
+            r.keys.retain(|k| allowed.contains(k));
+            if r.keys.is_empty() {
+                dropped.push(r.account_id.clone());
+            }
+            !r.keys.is_empty()
+        });
+        (space, dropped)
     }
 
     /// `space` with each reader's public key as checked here: a reader this
@@ -259,23 +334,113 @@ mod tests {
         let t = judge(
             &ann.public,
             &BTreeMap::new(),
-            std::slice::from_ref(&bob.public),
+            &[bob.public.clone(), eve.public.clone()],
         );
-        assert!(t.accepts("ann", "ann-space", &envelope(&ann, &ann, "ann-space")));
-        assert!(t.accepts("ann", "ann-space", &envelope(&ann, &bob, "group")));
+        // Bob reads the group's key; Eve (trusted: the relay served her
+        // identity) is in no member list and no share. Pat shares her
+        // record with Ann, who is her clinician.
+        let group = |readers: &[&str]| SpaceKeys {
+            space: "group".into(),
+            kind: pph_protocol::kinds::SpaceKind::Group,
+            epochs: Vec::new(),
+            readers: readers
+                .iter()
+                .map(|id| Reader {
+                    account_id: (*id).into(),
+                    public_key: None,
+                    keys: vec![KeyName::Diary],
+                })
+                .collect(),
+            grants: Vec::new(),
+        };
+        let givers = givers(
+            &[group(&["ann", "bob"])],
+            &[("pat-space".into(), "pat".into())],
+        );
+        let takes = |e: &Envelope| t.accepts("ann", "ann-space", &givers, e);
+        assert!(takes(&envelope(&ann, &ann, "ann-space")));
+        assert!(takes(&envelope(&ann, &bob, "group")));
+        assert!(
+            takes(&envelope(&ann, &ann, "group")),
+            "her own, kept under her signature"
+        );
         // Bob is trusted, but Ann's own diary key never comes from him.
-        assert!(!t.accepts("ann", "ann-space", &envelope(&ann, &bob, "ann-space")));
-        // Eve was never served, so never trusted.
-        assert!(!t.accepts("ann", "ann-space", &envelope(&ann, &eve, "group")));
+        assert!(!takes(&envelope(&ann, &bob, "ann-space")));
+        // Eve is trusted but gives no group's key and no patient's.
+        assert!(!takes(&envelope(&ann, &eve, "group")));
+        assert!(!takes(&envelope(&ann, &eve, "pat-space")));
+        assert!(!takes(&envelope(&ann, &bob, "pat-space")));
         // Signed by Eve, named as from Bob.
         let mut forged = envelope(&ann, &eve, "group");
         forged.from = "bob".into();
-        assert!(!t.accepts("ann", "ann-space", &forged));
+        assert!(!takes(&forged));
         // Another's envelope, or an unsigned one.
-        assert!(!t.accepts("ann", "ann-space", &envelope(&bob, &bob, "group")));
+        assert!(!takes(&envelope(&bob, &bob, "group")));
         let mut unsigned = envelope(&ann, &ann, "ann-space");
         unsigned.sig = String::new();
-        assert!(!t.accepts("ann", "ann-space", &unsigned));
+        assert!(!takes(&unsigned));
+    }
+
+    #[test]
+    fn a_clinician_reads_my_space_only_under_a_grant_i_signed_and_only_its_scopes() {
+        use pph_protocol::kinds::Scope;
+        use pph_protocol::sealed::SignedGrant;
+        let (ann, mal) = (person("ann"), person("mal"));
+        let grant =
+            |share: &str, doc: &str, scopes: &[Scope], until: i64, by: &Person| SignedGrant {
+                share_id: share.into(),
+                clinician: doc.into(),
+                scopes: scopes.to_vec(),
+                expires_at_ms: until,
+                signature: by.identity.sign_grant(share, "ann", doc, scopes, until),
+            };
+        let reader = |id: &str, keys: Vec<KeyName>| Reader {
+            account_id: id.into(),
+            public_key: Some("k".into()),
+            keys,
+        };
+        let space = SpaceKeys {
+            space: "ann-space".into(),
+            kind: SpaceKind::Personal,
+            epochs: Vec::new(),
+            readers: vec![
+                reader("ann", KeyName::PERSONAL.to_vec()),
+                reader("doc", vec![KeyName::Diary, KeyName::Budget]),
+                reader("eve", vec![KeyName::Diary]),
+                reader("old", vec![KeyName::Diary]),
+                reader("copy", vec![KeyName::Diary]),
+            ],
+            grants: vec![
+                grant("s1", "doc", &[Scope::Diary], 2_000, &ann),
+                grant("s2", "eve", &[Scope::Diary], 2_000, &mal),
+                grant("s3", "old", &[Scope::Diary], 1_000, &ann),
+                SignedGrant {
+                    clinician: "copy".into(),
+                    ..grant("s1", "doc", &[Scope::Diary], 2_000, &ann)
+                },
+            ],
+        };
+        let t = judge(&ann.public, &BTreeMap::new(), &[]);
+        let (granted, dropped) = t.granted("ann", &space, 1_500);
+        let readers: Vec<(&str, &[KeyName])> = granted
+            .readers
+            .iter()
+            .map(|r| (r.account_id.as_str(), r.keys.as_slice()))
+            .collect();
+        // Doc only for the diary (the budget is not in a grant Ann
+        // signed); Eve's grant is signed by someone else, Old's has ended,
+        // and Copy's is Doc's signature moved to another clinician.
+        assert_eq!(
+            readers,
+            vec![
+                ("ann", &KeyName::PERSONAL[..]),
+                ("doc", &[KeyName::Diary][..])
+            ]
+        );
+        assert_eq!(
+            dropped,
+            vec!["eve".to_owned(), "old".to_owned(), "copy".to_owned()]
+        );
     }
 
     #[test]
@@ -295,6 +460,7 @@ mod tests {
                 reader("bob", "relay's key"),
                 reader("eve", "eve's key"),
             ],
+            grants: Vec::new(),
         };
         let t = judge(
             &ann.public,

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use pph_protocol::identity::signed_envelope;
 use pph_protocol::sealed::{
-    KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest, Reader, SpaceKeys,
+    KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest, Reader, SignedGrant, SpaceKeys,
 };
 use pph_protocol::wire::{AccountKeysRequest, ErrorCode};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -27,35 +27,44 @@ const MAX_ENVELOPES: usize = 1_000;
 
 type Readers = BTreeMap<String, Vec<KeyName>>;
 
+/// The grants in force at `now` (signed, neither revoked nor expired).
+fn in_force(grants: &[Grant], now: i64) -> impl Iterator<Item = &Grant> {
+    grants
+        .iter()
+        .filter(move |g| g.signature.is_some() && g.revoked_ms.is_none() && g.expires_ms > now)
+}
+
 /// Who may read which of a personal space's keys at `now`: its person
-/// every one; a clinician with a share in force (neither revoked nor
-/// expired) the shared scopes' keys. A share that ended names no reader,
-/// so the keys it reached turn over.
+/// every one; a clinician with a share in force (signed by the patient's
+/// device, neither revoked nor expired) the shared scopes' keys. A share
+/// that ended names no reader, so the keys it reached turn over.
 fn personal_readers(owner: &str, grants: &[Grant], now: i64) -> Readers {
     let mut readers = Readers::new();
     readers.insert(owner.to_owned(), KeyName::PERSONAL.to_vec());
-    for g in grants {
-        if g.revoked_ms.is_none() && g.expires_ms > now {
-            let keys = readers.entry(g.clinician_account.clone()).or_default();
-            keys.extend(g.scopes.iter().map(|s| KeyName::of_scope(*s)));
-            keys.sort_unstable();
-            keys.dedup();
-        }
+    for g in in_force(grants, now) {
+        let keys = readers.entry(g.clinician_account.clone()).or_default();
+        keys.extend(g.scopes.iter().map(|s| KeyName::of_scope(*s)));
+        keys.sort_unstable();
+        keys.dedup();
     }
     readers
+}
+
+async fn grants_of(state: &AppState, patient: &str) -> ApiResult<Vec<Grant>> {
+    Ok(state
+        .storage
+        .grants_by_patient(patient)
+        .await?
+        .into_iter()
+        .map(|g| g.grant)
+        .collect())
 }
 
 /// Who may read which of a space's keys now.
 async fn readers_of(state: &AppState, space: &SpaceInfo) -> ApiResult<Readers> {
     Ok(match space.kind {
         SpaceKind::Personal => {
-            let grants: Vec<Grant> = state
-                .storage
-                .grants_by_patient(&space.owner)
-                .await?
-                .into_iter()
-                .map(|g| g.grant)
-                .collect();
+            let grants = grants_of(state, &space.owner).await?;
             personal_readers(&space.owner, &grants, now_ms())
         }
         SpaceKind::Group => state
@@ -90,7 +99,24 @@ pub async fn list(
             .into_iter()
             .map(|k| (k.account_id, k.public_key))
             .collect();
+        // The person's own devices check each clinician reader against
+        // the grant their identity signed.
+        let grants = if space.kind == SpaceKind::Personal && space.owner == account.id {
+            let now = now_ms();
+            in_force(&grants_of(&state, &account.id).await?, now)
+                .map(|g| SignedGrant {
+                    share_id: g.id.clone(),
+                    clinician: g.clinician_account.clone(),
+                    scopes: g.scopes.clone(),
+                    expires_at_ms: g.expires_ms,
+                    signature: g.signature.clone().unwrap_or_default(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         spaces.push(SpaceKeys {
+            grants,
             epochs: state.storage.epoch_recipients(&space.id).await?,
             readers: readers
                 .into_iter()
@@ -393,16 +419,22 @@ mod tests {
             created_ms: 0,
             expires_ms,
             revoked_ms,
+            signature: Some("signed".into()),
         }
     }
 
     #[test]
-    fn an_ended_share_names_no_reader_and_two_shares_add_up() {
+    fn an_ended_or_unsigned_share_names_no_reader_and_two_shares_add_up() {
+        let unsigned = Grant {
+            signature: None,
+            ..grant("unsigned", &[Scope::Diary], 2_000, None)
+        };
         let grants = [
             grant("doc", &[Scope::Diary], 2_000, None),
             grant("doc", &[Scope::CarePlan, Scope::Diary], 2_000, None),
             grant("expired", &[Scope::Budget], 1_000, None),
             grant("revoked", &[Scope::Diary], 2_000, Some(500)),
+            unsigned,
         ];
         let readers = personal_readers("pat", &grants, 1_000);
         assert_eq!(readers["pat"], KeyName::PERSONAL.to_vec());
@@ -412,6 +444,10 @@ mod tests {
             "expiry ends a share at its instant"
         );
         assert!(!readers.contains_key("revoked"));
+        assert!(
+            !readers.contains_key("unsigned"),
+            "a share from before signatures"
+        );
         // Later, the live share has ended too.
         assert_eq!(personal_readers("pat", &grants, 2_000).len(), 1);
     }

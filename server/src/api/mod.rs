@@ -109,6 +109,7 @@ pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Ro
             delete(groups::readmit),
         )
         .route("/v1/shares", get(shares::list).post(shares::grant))
+        .route("/v1/clinicians/lookup", post(shares::lookup))
         .route("/v1/shares/access", get(shares::access_log))
         .route("/v1/shares/{id}", delete(shares::revoke))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })

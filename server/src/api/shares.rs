@@ -1,21 +1,52 @@
 //! A patient's grants of read access to a clinician.
 
 use super::{check_id, now_ms, small_json, ApiError, ApiResult, AppState, Authed};
-use crate::storage::Grant;
+use crate::storage::{Account, Grant, StorageError};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use pph_protocol::identity::signed_grant;
+use pph_protocol::sealed::SignedGrant;
 use pph_protocol::wire::{
-    AccessLogResponse, ErrorCode, GrantShareRequest, Role, ShareAccessResponse, ShareResponse,
-    SharesResponse,
+    AccessLogResponse, ClinicianLookupRequest, ClinicianLookupResponse, ErrorCode,
+    GrantShareRequest, Role, ShareAccessResponse, ShareResponse, SharesResponse,
 };
 use std::sync::Arc;
 
 /// A share lasts at most a year; the patient can grant again.
 const MAX_SHARE_MS: i64 = 366 * 24 * 60 * 60 * 1000;
 
+/// The clinician account behind an email, for this account's device to
+/// sign a grant to (`POST /v1/clinicians/lookup`); patients only.
+pub async fn lookup(
+    State(state): State<Arc<AppState>>,
+    Authed(patient): Authed,
+    body: Body,
+) -> ApiResult<Json<ClinicianLookupResponse>> {
+    if patient.role != Role::Patient {
+        return Err(ApiError::forbidden());
+    }
+    let req: ClinicianLookupRequest = small_json(body).await?;
+    let clinician = clinician_by_email(&state, &req.email).await?;
+    Ok(Json(ClinicianLookupResponse {
+        account_id: clinician.id,
+    }))
+}
+
+async fn clinician_by_email(state: &AppState, email: &str) -> ApiResult<Account> {
+    state
+        .storage
+        .account_by_email(&email.trim().to_lowercase())
+        .await?
+        .filter(|a| a.role == Role::Clinician)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no clinician with this email"))
+}
+
+/// A share, as its patient's device signed it: refused unless the
+/// signature is the patient's identity's over this very grant, so that the
+/// relay stores only grants the patient's devices will honour.
 pub async fn grant(
     State(state): State<Arc<AppState>>,
     Authed(patient): Authed,
@@ -37,23 +68,52 @@ pub async fn grant(
             "expires_at_ms must be in the future and within a year",
         ));
     }
-    let email = req.clinician_email.trim().to_lowercase();
-    let clinician = state
+    let clinician = clinician_by_email(&state, &req.clinician_email).await?;
+    check_id("share_id", &req.share_id)?;
+    if clinician.id != req.clinician_account {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "this email names another clinician account now: look it up and sign again",
+        ));
+    }
+    let identity = state
         .storage
-        .account_by_email(&email)
+        .account_keys(&patient.id)
         .await?
-        .filter(|a| a.role == Role::Clinician)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no clinician with this email"))?;
+        .and_then(|(keys, _)| keys.identity)
+        .ok_or_else(|| ApiError::invalid("this account has no identity yet: sign in again"))?;
     let grant = Grant {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: req.share_id,
         patient_account: patient.id,
         clinician_account: clinician.id.clone(),
         scopes,
         created_ms: now,
         expires_ms: req.expires_at_ms,
         revoked_ms: None,
+        signature: Some(req.signature),
     };
-    state.storage.create_grant(&grant).await?;
+    let signed = SignedGrant {
+        share_id: grant.id.clone(),
+        clinician: grant.clinician_account.clone(),
+        scopes: grant.scopes.clone(),
+        expires_at_ms: grant.expires_ms,
+        signature: grant.signature.clone().unwrap_or_default(),
+    };
+    if !signed_grant(&identity, &grant.patient_account, &signed) {
+        return Err(ApiError::invalid(
+            "signature: not this account's identity's signature of this grant",
+        ));
+    }
+    state
+        .storage
+        .create_grant(&grant)
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict => {
+                ApiError::new(ErrorCode::Conflict, "a share with this id exists already")
+            }
+            other => other.into(),
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(ShareResponse {

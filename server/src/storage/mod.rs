@@ -101,6 +101,9 @@ pub struct Grant {
     pub created_ms: i64,
     pub expires_ms: i64,
     pub revoked_ms: Option<i64>,
+    /// The patient's identity's signature over the grant (None for a share
+    /// from before signatures: it names no reader).
+    pub signature: Option<String>,
 }
 
 /// A grant seen by a clinician, with what identifies the patient's space.

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("migrations/007_erased_records.sql")),
     (8, include_str!("migrations/008_end_to_end_keys.sql")),
     (9, include_str!("migrations/009_envelope_senders.sql")),
+    (10, include_str!("migrations/010_signed_grants.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.

@@ -13,15 +13,16 @@ fn grant(row: &Row) -> Result<Grant> {
         created_ms: row.int(4)?,
         expires_ms: row.int(5)?,
         revoked_ms: row.opt_int(6)?,
+        signature: row.opt_text(7)?,
     })
 }
 
 pub(crate) async fn create_grant(db: &mut Db<'_>, g: &Grant) -> Result<()> {
     let scopes = scopes_text(&g.scopes);
     db.execute(
-        "INSERT INTO shares
-           (id, patient_account, clinician_account, scopes, created_ms, expires_ms, revoked_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO shares (id, patient_account, clinician_account, scopes, created_ms,
+                             expires_ms, revoked_ms, signature)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             &g.id,
             &g.patient_account,
@@ -30,6 +31,7 @@ pub(crate) async fn create_grant(db: &mut Db<'_>, g: &Grant) -> Result<()> {
             &g.created_ms,
             &g.expires_ms,
             &g.revoked_ms,
+            &g.signature,
         ],
     )
     .await?;
@@ -61,7 +63,7 @@ pub(crate) async fn grants_by_patient(db: &mut Db<'_>, patient: &str) -> Result<
     let rows = db
         .query(
             "SELECT s.id, s.patient_account, s.clinician_account, s.scopes, s.created_ms,
-                    s.expires_ms, s.revoked_ms, c.email, c.display_name
+                    s.expires_ms, s.revoked_ms, s.signature, c.email, c.display_name
              FROM shares s JOIN accounts c ON c.id = s.clinician_account
              WHERE s.patient_account = $1 ORDER BY s.created_ms, s.id",
             &[&patient],
@@ -71,8 +73,8 @@ pub(crate) async fn grants_by_patient(db: &mut Db<'_>, patient: &str) -> Result<
         .map(|r| {
             Ok(PatientGrant {
                 grant: grant(r)?,
-                clinician_email: r.text(7)?,
-                clinician_name: r.text(8)?,
+                clinician_email: r.text(8)?,
+                clinician_name: r.text(9)?,
             })
         })
         .collect()
@@ -86,9 +88,10 @@ pub(crate) async fn live_grants_for_clinician(
     let rows = db
         .query(
             "SELECT s.id, s.patient_account, s.clinician_account, s.scopes, s.created_ms,
-                    s.expires_ms, s.revoked_ms, p.personal_space, p.display_name
+                    s.expires_ms, s.revoked_ms, s.signature, p.personal_space, p.display_name
              FROM shares s JOIN accounts p ON p.id = s.patient_account
              WHERE s.clinician_account = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2
+               AND s.signature IS NOT NULL
              ORDER BY s.created_ms, s.id",
             &[&clinician, &now_ms],
         )
@@ -97,8 +100,8 @@ pub(crate) async fn live_grants_for_clinician(
         .map(|r| {
             Ok(ClinicianGrant {
                 grant: grant(r)?,
-                patient_space: r.text(7)?,
-                patient_name: r.text(8)?,
+                patient_space: r.text(8)?,
+                patient_name: r.text(9)?,
             })
         })
         .collect()
