@@ -170,6 +170,27 @@ impl Relay {
         }
     }
 
+    /// Makes `account` a member of `space` past every check, as a relay
+    /// broken into would list it.
+    pub async fn inject_member(&self, space: &str, account: &str) {
+        const SQL: &str =
+            "INSERT INTO space_members (space, account_id, role) VALUES ($1, $2, 'member')";
+        match self {
+            Relay::Sqlite(path) => {
+                sqlite_file(path)
+                    .execute(&SQL.replace('$', "?"), [space, account])
+                    .expect("inject member");
+            }
+            Relay::Postgres(url) => {
+                postgres(url)
+                    .await
+                    .execute(SQL, &[&space, &account])
+                    .await
+                    .expect("inject member");
+            }
+        }
+    }
+
     /// Replaces an account's public key and the identity kept beside it
     /// past every check: a relay serving an impostor as that account.
     pub async fn set_account_keys(&self, account: &str, keys: &pph_protocol::sealed::AccountKeys) {

@@ -963,7 +963,101 @@ async fn a_key_from_someone_not_entitled_to_give_it_is_not_taken(relay: Relay, d
     assert!(opened > 0, "Dr Doc reads Ann's plan with Ann's key");
 }
 
+/// A relay that lists a patient's record among a clinician's own spaces,
+/// beside a share it added for an account of its own, gets nothing from the
+/// clinician's device: another person's record is keyed by that person's
+/// devices alone, so the clinician neither hands its keys on nor takes one
+/// from anyone but the patient (both found by an attacker run).
+async fn a_clinician_keys_nothing_of_a_patients_record(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::KeyName;
+    use pph_testing::crypto::{identity::Identity, seal, wrap::wrap, wrap::AccountKeyPair, Key32};
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(&url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let eve = signed_up(&url, dir, "eve", "Eve", AccountRole::Clinician).await;
+    ann.care_plans()
+        .create_plan(NewPlan {
+            title: SENTINEL.into(),
+            what_matters: "The park".into(),
+            next_review: None,
+        })
+        .expect("plan");
+    grant(&ann, vec![ShareScope::CarePlan]).await;
+    sync_all(&[&ann, &doc]).await;
+    let space = personal_space(&ann);
+    let (doc_id, eve_id) = (account_id(&doc), account_id(&eve));
+    let pair = AccountKeyPair::generate();
+    relay.set_account_keys(&eve_id, &account_keys(&pair)).await;
+    relay.inject_member(&space, &doc_id).await;
+    relay
+        .inject_share(
+            &account_id(&ann),
+            &eve_id,
+            "care_plan",
+            "not Ann's signature",
+        )
+        .await;
+    let doc_key = keys_view(&url, &token_for(&url, "doc@example.org").await)
+        .await
+        .identities
+        .into_iter()
+        .find(|i| i.account_id == doc_id)
+        .expect("Doc's own")
+        .public_key;
+    let known = Key32::random();
+    let mut slipped = wrap(&known, &space, KeyName::CarePlan, 2, &doc_id, &doc_key).expect("wrap");
+    Identity::of(&pair)
+        .expect("identity")
+        .sign(&eve_id, &mut slipped);
+    relay.inject_envelope(&slipped).await;
+
+    let report = doc.sync().sync_now().await.expect("Doc's sync");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.starts_with("1 key set aside")),
+        "{:?}",
+        report.errors
+    );
+    let to_eve = keys_view(&url, &token_for(&url, "eve@example.org").await)
+        .await
+        .envelopes
+        .into_iter()
+        .filter(|e| e.space == space)
+        .count();
+    assert_eq!(to_eve, 0, "nothing of Ann's record handed on to Eve");
+    let probe = seal::seal(
+        &pph_protocol::Change {
+            change_id: id(),
+            space: space.clone(),
+            entity_type: "care_plan".into(),
+            entity_id: id(),
+            field: "title".into(),
+            value: serde_json::json!("x"),
+            hlc: pph_protocol::Hlc {
+                wall_ms: now_ms(),
+                counter: 0,
+                node: "0123456789abcdef".into(),
+            },
+        },
+        KeyName::CarePlan,
+        2,
+        &known,
+    )
+    .expect("seal");
+    assert!(
+        doc.sync()
+            .open_as_this_device(&probe)
+            .expect("open")
+            .is_none(),
+        "Doc's device never took Eve's key for Ann's record"
+    );
+}
+
 on_both_relays!(
+    a_clinician_keys_nothing_of_a_patients_record,
     a_key_from_someone_not_entitled_to_give_it_is_not_taken,
     a_share_put_into_the_relay_gets_no_key,
     an_envelope_put_into_the_relay_is_not_taken,

@@ -277,6 +277,46 @@ async fn only_its_creator_or_a_facilitator_changes_a_meetup(relay: Relay, dir: &
     assert!(seen[0].meetup.cancelled);
 }
 
+/// A change sealed under an epoch no one began (which only a relay that
+/// writes its own tables could serve: it refuses such a push) is set aside
+/// by every device, and stops no space: what the facilitator writes after
+/// it still arrives.
+async fn a_change_under_an_epoch_no_one_began_stops_no_space(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let message = change(
+        &s.group.id,
+        "group_message",
+        &id(),
+        "*",
+        json!({"body": "under a key no one has"}),
+    );
+    let unbegun = pph_core::crypto::seal::seal(
+        &message,
+        pph_protocol::sealed::KeyName::Group,
+        9,
+        &pph_core::crypto::Key32::random(),
+    )
+    .expect("seal");
+    s.relay.forge(&s.mal_id, &unbegun).await;
+    s.fac
+        .groups()
+        .post_message(s.group.id.clone(), "after it".into(), None)
+        .expect("post");
+    s.fac.sync().sync_now().await.expect("fac");
+    let report = s.pat.sync().sync_now().await.expect("sync");
+    assert!(report.set_aside >= 1, "{report:?}");
+    assert!(set_aside_rules(&s.pat).contains(&"epoch_not_begun".to_owned()));
+    let page = s
+        .pat
+        .groups()
+        .messages(s.group.id.clone(), 50, None)
+        .expect("page");
+    assert!(
+        page.messages.iter().any(|m| m.body == "after it"),
+        "the group keeps flowing"
+    );
+}
+
 /// What a relay can forge is unsealed (it holds no key), and what Mal's
 /// own phone seals is judged like anything else he sends.
 async fn changes_forged_into_the_relay_are_set_aside_by_every_client(relay: Relay, dir: &Path) {
@@ -821,6 +861,7 @@ on_both_relays!(
     a_member_cannot_edit_or_impersonate_another_members_message,
     only_its_creator_or_a_facilitator_changes_a_meetup,
     changes_forged_into_the_relay_are_set_aside_by_every_client,
+    a_change_under_an_epoch_no_one_began_stops_no_space,
     a_replayed_push_is_a_duplicate_and_a_reused_change_id_is_refused,
     nul_characters_and_odd_id_spellings_are_refused_at_the_edge,
     wrong_passwords_at_once_are_counted_and_a_stranger_locks_no_one_out,

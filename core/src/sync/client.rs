@@ -19,8 +19,9 @@ use crate::net::{Net, Pushed, Relay};
 use crate::store::authz::{save_spaces, SpaceFacts};
 use crate::store::{lock, Store};
 use crate::time::{from_ms, from_ms_i64};
+use pph_protocol::sealed::KeyName;
 use pph_protocol::wire::SpaceAccess;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -183,12 +184,22 @@ impl SyncEngine {
         held: &Held,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
+        // Epochs found never begun in this space: their changes are set
+        // aside rather than waited for.
+        let mut never = BTreeSet::new();
         loop {
             let since = store.read(|c| store::cursor(c, &source.space))?;
             let page = relay.pull(token, &source.space, since, PULL_PAGE).await?;
-            let opened = open_page(held, page.changes);
+            let opened = open_page(held, &never, page.changes);
+            if let Some((_, key, epoch)) = opened.waits_at {
+                if !Self::begun(relay, token, &source.space, key, epoch).await? {
+                    // Pulled again from the same cursor, set aside this time.
+                    never.insert((key, epoch));
+                    continue;
+                }
+            }
             let (erased, next) = match opened.waits_at {
-                Some(seq) => {
+                Some((seq, _, _)) => {
                     let before: Vec<_> = page.erased.into_iter().filter(|e| e.seq < seq).collect();
                     (before, seq - 1)
                 }
@@ -220,14 +231,39 @@ impl SyncEngine {
         }
     }
 
+    /// Whether an epoch of a space's key has begun, as the relay's keys say
+    /// now, after the page naming it was served: a relay refuses a change
+    /// sealed under an epoch no one began, so an honest one always has it.
+    /// A space this account is not a member of (a patient's, shared with
+    /// it) is not in the view: its epochs are taken as begun, and waited for.
+    async fn begun(
+        relay: &dyn Relay,
+        token: &str,
+        space: &str,
+        key: KeyName,
+        epoch: u32,
+    ) -> Result<bool, PphError> {
+        let view = relay.keys(token).await?;
+        Ok(view
+            .spaces
+            .iter()
+            .find(|s| s.space == space)
+            .is_none_or(|s| s.epochs.iter().any(|e| e.key == key && e.epoch == epoch)))
+    }
+
+    /// Pushes the outbox, but for the spaces in `blocked` (whose key could
+    /// not turn over): their changes stay here until it has.
     async fn push_outbox(
         &self,
         relay: &dyn Relay,
         token: &str,
         report: &mut SyncReport,
+        blocked: &BTreeSet<String>,
     ) -> Result<(), PphError> {
         loop {
-            let batch = engine::within_push_bytes(self.seal_batch(self.store.outbox(PUSH_BATCH)?)?);
+            let batch = engine::within_push_bytes(
+                self.seal_batch(self.store.outbox(PUSH_BATCH)?, blocked)?,
+            );
             if batch.is_empty() {
                 return Ok(());
             }
@@ -261,8 +297,8 @@ impl SyncEngine {
         token: &str,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
-        self.sync_keys(relay, token, report).await?;
-        self.push_outbox(relay, token, report).await?;
+        let blocked = self.sync_keys(relay, token, report).await?;
+        self.push_outbox(relay, token, report, &blocked).await?;
         let spaces = relay.spaces(token).await?;
         // Shared patients' spaces too: a clinician's review proposal is
         // judged against them before it is queued.

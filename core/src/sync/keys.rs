@@ -179,6 +179,7 @@ impl SyncEngine {
         me: &Me,
         trust: &Trust,
         givers: &Givers,
+        keyed: &[SpaceKeys],
         view: &KeysResponse,
     ) -> Result<(usize, Vec<Envelope>), PphError> {
         let personal = self.store.personal_space();
@@ -186,7 +187,7 @@ impl SyncEngine {
         let mine = &me.public.account_id;
         let mut refused = 0;
         let mut rehome = Vec::new();
-        let member_of: BTreeSet<&str> = view.spaces.iter().map(|s| s.space.as_str()).collect();
+        let member_of: BTreeSet<&str> = keyed.iter().map(|s| s.space.as_str()).collect();
         self.store.write(|tx| {
             for (account, identity) in &trust.first_seen {
                 pins::pin_first(tx.tx, account, identity, now)?;
@@ -243,13 +244,16 @@ impl SyncEngine {
     }
 
     /// Opens the new envelopes this device trusts, then begins, turns over
-    /// and hands out keys to the readers it trusts.
+    /// and hands out keys to the readers it trusts. Returns the spaces whose
+    /// key could not turn over (the relay refused the new epoch): nothing
+    /// is sealed there under the key it should have replaced, and what is
+    /// written there waits on this device while the rest syncs.
     pub(crate) async fn sync_keys(
         &self,
         relay: &dyn Relay,
         token: &str,
         report: &mut SyncReport,
-    ) -> Result<(), PphError> {
+    ) -> Result<BTreeSet<String>, PphError> {
         let me = self.me()?;
         let personal = self.store.personal_space();
         let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
@@ -263,12 +267,28 @@ impl SyncEngine {
             .filter(|s| matches!(s.access, SpaceAccess::Shared { .. }))
             .map(|s| (s.space, s.owner))
             .collect();
+        let mut blocked = BTreeSet::new();
         for round in 1..=KEY_ROUNDS {
             let view = relay.keys(token).await?;
+            // The spaces this device keys: its own personal space and its
+            // groups. Another person's record (shared with this clinician,
+            // or listed here by a relay that lies) is keyed by that
+            // person's devices alone: nothing of it is begun, given or
+            // kept again from here.
+            let keyed: Vec<SpaceKeys> = view
+                .spaces
+                .iter()
+                .filter(|s| !shared.iter().any(|(space, _)| space == &s.space))
+                .filter(|s| match s.kind {
+                    SpaceKind::Group => true,
+                    SpaceKind::Personal => s.space == personal,
+                })
+                .cloned()
+                .collect();
             let pinned = self.store.read(pins::pins)?;
             let trust = trust::judge(&me.public, &pinned, &view.identities);
-            let givers = trust::givers(&view.spaces, &shared);
-            let (refused, rehome) = self.take_envelopes(&me, &trust, &givers, &view)?;
+            let givers = trust::givers(&keyed, &shared);
+            let (refused, rehome) = self.take_envelopes(&me, &trust, &givers, &keyed, &view)?;
             let own = Made {
                 request: PutEnvelopesRequest {
                     envelopes: rehome,
@@ -288,8 +308,10 @@ impl SyncEngine {
             }
             let mut conflict = false;
             let mut ungranted = Vec::new();
-            for space in &view.spaces {
-                let space = if space.space == personal && space.kind == SpaceKind::Personal {
+            let mut failed = Vec::new();
+            blocked.clear();
+            for space in &keyed {
+                let space = if space.kind == SpaceKind::Personal {
                     let (granted, dropped) = trust.granted(&me.public.account_id, space, now);
                     ungranted = dropped;
                     granted
@@ -300,8 +322,22 @@ impl SyncEngine {
                 let held = self.store.read(|c| key_store::held(c, &space.space))?;
                 let holding: BTreeSet<(KeyName, u32)> = held.keys().copied().collect();
                 let made = carry_out(&space, plan(&space, &holding), &held, &me);
+                let begins = !made.request.creates.is_empty();
                 match self.publish(relay, token, made).await {
                     Err(PphError::Conflict { .. }) if round < KEY_ROUNDS => conflict = true,
+                    // Refused for this space alone (a reader the relay
+                    // names that this device will not wrap to, another
+                    // device first, a membership changed): the rest syncs.
+                    Err(
+                        e @ (PphError::Conflict { .. }
+                        | PphError::Forbidden { .. }
+                        | PphError::Validation { .. }),
+                    ) => {
+                        if begins {
+                            blocked.insert(space.space.clone());
+                        }
+                        failed.push((space.space.clone(), e));
+                    }
                     other => other?,
                 }
             }
@@ -313,10 +349,20 @@ impl SyncEngine {
                          devices did not sign: nothing is wrapped to it"
                     ));
                 }
+                for (space, e) in failed {
+                    let waits = if blocked.contains(&space) {
+                        ": what is written there waits on this device"
+                    } else {
+                        ""
+                    };
+                    report.errors.push(format!(
+                        "the keys of space {space} could not be handed out ({e}){waits}"
+                    ));
+                }
                 break;
             }
         }
-        Ok(())
+        Ok(blocked)
     }
 
     /// Sends what one space's actions made: the epochs begun with their
@@ -362,10 +408,14 @@ impl SyncEngine {
     /// The batch with every value sealed under its space's newest key held
     /// here; a change whose key has not reached this device yet (a group
     /// just joined) is left out and stays in the outbox.
-    pub(crate) fn seal_batch(&self, batch: Vec<Change>) -> Result<Vec<Change>, PphError> {
+    pub(crate) fn seal_batch(
+        &self,
+        batch: Vec<Change>,
+        blocked: &BTreeSet<String>,
+    ) -> Result<Vec<Change>, PphError> {
         let mut keys: HashMap<String, Held> = HashMap::new();
         let mut sealed = Vec::with_capacity(batch.len());
-        for c in batch {
+        for c in batch.into_iter().filter(|c| !blocked.contains(&c.space)) {
             if !keys.contains_key(&c.space) {
                 let held = self.store.read(|conn| key_store::held(conn, &c.space))?;
                 keys.insert(c.space.clone(), held);
@@ -391,7 +441,9 @@ impl SyncEngine {
     /// forge with it what a malicious member would send), and all a relay
     /// cannot: it holds no key.
     pub fn seal_as_this_device(&self, change: &Change) -> Result<Option<Change>, PphError> {
-        Ok(self.seal_batch(vec![change.clone()])?.pop())
+        Ok(self
+            .seal_batch(vec![change.clone()], &BTreeSet::new())?
+            .pop())
     }
 
     /// A change as this device would open it from a pull; None if it does
