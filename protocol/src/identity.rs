@@ -4,7 +4,10 @@
 //! (to refuse a client's mistake early) and every device (which trusts
 //! only what it checks here) call these; signing lives on the devices.
 
-use crate::sealed::{binding_bytes, grant_bytes, Envelope, PublicIdentity, SignedGrant};
+use crate::sealed::{
+    binding_bytes, commitment_bytes, grant_bytes, Envelope, EpochCommitment, KeyName,
+    PublicIdentity, SignedGrant,
+};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -49,6 +52,22 @@ pub fn signed_grant(identity: &str, patient: &str, g: &SignedGrant) -> bool {
         g.expires_at_ms,
     );
     verifies(identity, &message, &g.signature)
+}
+
+/// Whether `identity` (the beginner's) signed this commitment to an
+/// epoch's key.
+pub fn signed_commitment(
+    identity: &str,
+    space: &str,
+    key: KeyName,
+    epoch: u32,
+    c: &EpochCommitment,
+) -> bool {
+    verifies(
+        identity,
+        &commitment_bytes(space, key, epoch, &c.commit),
+        &c.sig,
+    )
 }
 
 /// Whether `identity` signed this envelope.

@@ -294,12 +294,61 @@ fn transcript(label: &[u8], parts: &[&str]) -> Vec<u8> {
 
 /// Envelopes to store; `creates` names the epochs this post begins (a
 /// space's first key, or a rotation), which the relay refuses with
-/// `conflict` if another device began them first.
+/// `conflict` if another device began them first, and `commitments` the
+/// beginner's word on each begun epoch's key.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PutEnvelopesRequest {
     pub envelopes: Vec<Envelope>,
     #[serde(default)]
     pub creates: Vec<EpochRef>,
+    #[serde(default)]
+    pub commitments: Vec<Commitment>,
+}
+
+/// A begun epoch's key committed to by its beginner: [`key_commit`] of the
+/// key, signed by the beginner's identity over [`commitment_bytes`]. Every
+/// recipient checks the key it unwraps against it, so a holder cannot hand
+/// a newcomer another key for the epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commitment {
+    pub space: String,
+    pub key: KeyName,
+    pub epoch: u32,
+    pub commit: String,
+    pub sig: String,
+}
+
+/// An epoch's commitment as the relay serves it, with who began the epoch
+/// (`departed` once that account is deleted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochCommitment {
+    pub began_by: String,
+    pub commit: String,
+    pub sig: String,
+}
+
+/// The hash an epoch's beginner commits to: SHA-256 of where the key
+/// belongs and the key itself, base64url.
+pub fn key_commit(space: &str, key: KeyName, epoch: u32, secret: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let epoch = epoch.to_string();
+    let mut h = Sha256::new();
+    h.update(transcript(
+        b"pph-epoch-key-v1",
+        &[space, &key.code(), &epoch],
+    ));
+    h.update(secret);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize())
+}
+
+/// What an epoch's beginner signs: the epoch and the commitment to its key.
+pub fn commitment_bytes(space: &str, key: KeyName, epoch: u32, commit: &str) -> Vec<u8> {
+    let epoch = epoch.to_string();
+    transcript(
+        b"pph-epoch-commitment-v1",
+        &[space, &key.code(), &epoch, commit],
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -309,12 +358,16 @@ pub struct EpochRef {
     pub epoch: u32,
 }
 
-/// Who holds a key's epoch: the accounts it was wrapped to.
+/// Who holds a key's epoch: the accounts it was wrapped to, and the
+/// commitment its beginner made to its key (None for an epoch begun before
+/// commitments).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpochRecipients {
     pub key: KeyName,
     pub epoch: u32,
     pub recipients: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<EpochCommitment>,
 }
 
 /// An account that may read some of a space's keys now, with its public key.

@@ -1457,7 +1457,9 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<Storage>) {
 /// to accounts, each epoch begun once however many devices try, every row
 /// gone with its account.
 async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
-    use pph_protocol::sealed::{AccountKeys, Envelope, EpochRecipients, EpochRef, KeyName};
+    use pph_protocol::sealed::{
+        AccountKeys, Commitment, Envelope, EpochCommitment, EpochRecipients, EpochRef, KeyName,
+    };
     let ann = account(Role::Patient);
     let doc = account(Role::Clinician);
     for x in [&ann, &doc] {
@@ -1530,14 +1532,30 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         key: KeyName::Diary,
         epoch,
     };
-    s.put_envelopes(&[envelope(&ann, 1, "a")], &[begin(1)], 5)
-        .await
-        .expect("begun");
+    // Ann's device commits to the epoch's key as it begins it.
+    let commitment = Commitment {
+        space: space.clone(),
+        key: KeyName::Diary,
+        epoch: 1,
+        commit: format!("commit-{tag}"),
+        sig: format!("commit-sig-{tag}"),
+    };
+    s.put_envelopes(
+        &[envelope(&ann, 1, "a")],
+        &[begin(1)],
+        std::slice::from_ref(&commitment),
+        &ann.id,
+        5,
+    )
+    .await
+    .expect("begun");
     // Another device beginning the same epoch stores nothing.
     let twice = s
         .put_envelopes(
             &[envelope(&ann, 1, "b"), envelope(&doc, 1, "b")],
             &[begin(1)],
+            &[],
+            &ann.id,
             6,
         )
         .await;
@@ -1545,7 +1563,7 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
     assert_eq!(s.envelopes_for(&doc.id).await.expect("read"), []);
     // Given to a reader, twice: kept once.
     for _ in 0..2 {
-        s.put_envelopes(&[envelope(&doc, 1, "c")], &[], 7)
+        s.put_envelopes(&[envelope(&doc, 1, "c")], &[], &[], &ann.id, 7)
             .await
             .expect("given");
     }
@@ -1564,7 +1582,12 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         [EpochRecipients {
             key: KeyName::Diary,
             epoch: 1,
-            recipients: both
+            recipients: both,
+            commitment: Some(EpochCommitment {
+                began_by: ann.id.clone(),
+                commit: commitment.commit.clone(),
+                sig: commitment.sig.clone(),
+            }),
         }]
     );
     s.delete_account(&doc.id)
@@ -1698,7 +1721,9 @@ async fn begin(s: &Storage, group: &str, to: &str, epoch: u32) {
         key: KeyName::Group,
         epoch,
     };
-    s.put_envelopes(&[envelope], &[at], 0).await.expect("begun");
+    s.put_envelopes(&[envelope], &[at], &[], to, 0)
+        .await
+        .expect("begun");
 }
 
 /// A change sealed under an epoch no one began is refused: no device could

@@ -472,7 +472,11 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
         client
             .post(format!("{url}/v1/keys/envelopes"))
             .bearer_auth(token.to_owned())
-            .json(&PutEnvelopesRequest { envelopes, creates })
+            .json(&PutEnvelopesRequest {
+                envelopes,
+                creates,
+                commitments: Vec::new(),
+            })
             .send()
     };
     let space = personal_space(&ann);
@@ -1056,7 +1060,81 @@ async fn a_clinician_keys_nothing_of_a_patients_record(relay: Relay, dir: &Path)
     );
 }
 
+/// A member who holds a group's epoch cannot hand a newcomer another key
+/// for it: the newcomer's device checks the key against the commitment the
+/// epoch's beginner signed, and sets the envelope aside (the second
+/// attacker run: the newcomer took and kept it, and could read nothing).
+async fn a_holder_cannot_hand_a_newcomer_another_key(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::KeyName;
+    use pph_testing::crypto::{identity::Identity, wrap::wrap, wrap::AccountKeyPair, Key32};
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let mal = signed_up(&url, dir, "mal", "Mal", AccountRole::Patient).await;
+    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    // Mal's keys are ones the test holds (as Mal's own would be to Mal),
+    // before anyone has seen them.
+    let pair = AccountKeyPair::generate();
+    relay
+        .set_account_keys(&account_id(&mal), &account_keys(&pair))
+        .await;
+    let (group, _) = group_of(&fay, &[&mal], "Circle").await;
+    sync_all(&[&fay]).await;
+    let invite = fay
+        .groups()
+        .invite_code(group.id.clone(), in_ms(3_600_000))
+        .await
+        .expect("invite");
+    gus.groups().join_group(invite.code).await.expect("join");
+    let gus_key = keys_view(&url, &token_for(&url, "fay@example.org").await)
+        .await
+        .identities
+        .into_iter()
+        .find(|i| i.account_id == account_id(&gus))
+        .expect("Gus is a member")
+        .public_key;
+    let mut other = wrap(
+        &Key32::random(),
+        &group.id,
+        KeyName::Group,
+        1,
+        &account_id(&gus),
+        &gus_key,
+    )
+    .expect("wrap");
+    Identity::of(&pair)
+        .expect("identity")
+        .sign(&account_id(&mal), &mut other);
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/keys/envelopes"))
+        .bearer_auth(token_for(&url, "mal@example.org").await)
+        .json(&serde_json::json!({"envelopes": [other]}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        resp.status(),
+        204,
+        "Mal holds epoch 1, so the relay takes it"
+    );
+    let report = gus.sync().sync_now().await.expect("sync");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.starts_with("1 key set aside")),
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(
+        gus.groups().groups_waiting_for_key().expect("waiting"),
+        1,
+        "Mal's key was not taken"
+    );
+}
+
 on_both_relays!(
+    a_holder_cannot_hand_a_newcomer_another_key,
     a_clinician_keys_nothing_of_a_patients_record,
     a_key_from_someone_not_entitled_to_give_it_is_not_taken,
     a_share_put_into_the_relay_gets_no_key,

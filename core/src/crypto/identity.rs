@@ -11,7 +11,9 @@ use super::wrap::AccountKeyPair;
 use ed25519_dalek::{Signer, SigningKey};
 use hkdf::Hkdf;
 use pph_protocol::kinds::Scope;
-use pph_protocol::sealed::{binding_bytes, grant_bytes, Envelope, PublicIdentity};
+use pph_protocol::sealed::{
+    binding_bytes, commitment_bytes, grant_bytes, Envelope, KeyName, PublicIdentity,
+};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -62,6 +64,15 @@ impl Identity {
         b64(&self.0.sign(&message).to_bytes())
     }
 
+    /// The signature of this account's commitment to an epoch's key, as
+    /// its beginner ([`commitment_bytes`]), base64url.
+    pub fn sign_commitment(&self, space: &str, key: KeyName, epoch: u32, commit: &str) -> String {
+        b64(&self
+            .0
+            .sign(&commitment_bytes(space, key, epoch, commit))
+            .to_bytes())
+    }
+
     /// Signs `envelope` as sent by `from`.
     pub fn sign(&self, from: &str, envelope: &mut Envelope) {
         envelope.from = from.to_owned();
@@ -110,7 +121,6 @@ mod tests {
     use crate::crypto::wrap::wrap;
     use crate::crypto::Key32;
     use pph_protocol::identity::{binds, signed_envelope};
-    use pph_protocol::sealed::KeyName;
 
     #[test]
     fn an_identity_is_the_same_on_every_device_and_signs_what_it_says() {

@@ -178,6 +178,7 @@ impl Relay for FakeRelay {
                     key: e.key,
                     epoch: e.epoch,
                     recipients: vec![e.recipient.clone()],
+                    commitment: None,
                 }),
             }
         }

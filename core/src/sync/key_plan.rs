@@ -122,6 +122,7 @@ mod tests {
             key,
             epoch,
             recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+            commitment: None,
         }
     }
 

@@ -17,8 +17,8 @@ use crate::error::PphError;
 use crate::net::Relay;
 use pph_protocol::kinds::SpaceKind;
 use pph_protocol::sealed::{
-    AccountKeys, Envelope, EpochRef, KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest,
-    SpaceKeys,
+    key_commit, AccountKeys, Commitment, Envelope, EpochRecipients, EpochRef, KeyName,
+    KeysResponse, PublicIdentity, PutEnvelopesRequest, SpaceKeys,
 };
 use pph_protocol::wire::{SpaceAccess, MAX_PUSH_CHANGES};
 use pph_protocol::Change;
@@ -89,6 +89,17 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held, me: &Me) -
                 for r in &to {
                     envelope(&secret, key, epoch, r, &mut made);
                 }
+                let commit = key_commit(&space.space, key, epoch, secret.bytes());
+                let sig = me
+                    .identity
+                    .sign_commitment(&space.space, key, epoch, &commit);
+                made.request.commitments.push(Commitment {
+                    space: space.space.clone(),
+                    key,
+                    epoch,
+                    commit,
+                    sig,
+                });
                 let at = EpochRef {
                     space: space.space.clone(),
                     key,
@@ -188,6 +199,11 @@ impl SyncEngine {
         let mut refused = 0;
         let mut rehome = Vec::new();
         let member_of: BTreeSet<&str> = keyed.iter().map(|s| s.space.as_str()).collect();
+        let groups: HashMap<&str, &[EpochRecipients]> = keyed
+            .iter()
+            .filter(|s| s.kind == SpaceKind::Group)
+            .map(|s| (s.space.as_str(), s.epochs.as_slice()))
+            .collect();
         self.store.write(|tx| {
             for (account, identity) in &trust.first_seen {
                 pins::pin_first(tx.tx, account, identity, now)?;
@@ -214,6 +230,19 @@ impl SyncEngine {
                     // An envelope that does not open (not for this key
                     // pair) is left: the key it carries stays unknown.
                     None => match me.pair.unwrap(e) {
+                        // A group's key from another member must be the one
+                        // its epoch's beginner committed to.
+                        Ok(secret)
+                            if &e.from != mine
+                                && groups.get(e.space.as_str()).is_some_and(|epochs| {
+                                    !trust.committed(epochs, e, secret.bytes())
+                                }) =>
+                        {
+                            if pins::refuse(tx.tx, e, now)? {
+                                refused += 1;
+                            }
+                            continue;
+                        }
                         Ok(secret) => {
                             key_store::save_space_key(tx.tx, &e.space, e.key, e.epoch, &secret)?;
                             secret
@@ -292,7 +321,7 @@ impl SyncEngine {
             let own = Made {
                 request: PutEnvelopesRequest {
                     envelopes: rehome,
-                    creates: Vec::new(),
+                    ..PutEnvelopesRequest::default()
                 },
                 begun: Vec::new(),
             };
@@ -370,6 +399,7 @@ impl SyncEngine {
     /// is kept here only once the relay took it.
     async fn publish(&self, relay: &dyn Relay, token: &str, made: Made) -> Result<(), PphError> {
         let Made { request, begun } = made;
+        let commitments = request.commitments;
         let (first, rest): (Vec<_>, Vec<_>) = request
             .envelopes
             .into_iter()
@@ -381,6 +411,7 @@ impl SyncEngine {
                     &PutEnvelopesRequest {
                         envelopes: first,
                         creates: request.creates,
+                        commitments,
                     },
                 )
                 .await?;
@@ -397,7 +428,7 @@ impl SyncEngine {
                     token,
                     &PutEnvelopesRequest {
                         envelopes: chunk.to_vec(),
-                        creates: Vec::new(),
+                        ..PutEnvelopesRequest::default()
                     },
                 )
                 .await?;

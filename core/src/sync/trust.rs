@@ -13,8 +13,13 @@
 //!   account's own personal space only from this account: a key of one's
 //!   own diary never comes from anyone else, however the relay dresses it.
 
-use pph_protocol::identity::{binds, signed_envelope, signed_grant};
-use pph_protocol::sealed::{Envelope, KeyName, PublicIdentity, SignedGrant, SpaceKeys};
+use pph_protocol::identity::{binds, signed_commitment, signed_envelope, signed_grant};
+use pph_protocol::sealed::{
+    key_commit, Envelope, EpochRecipients, KeyName, PublicIdentity, SignedGrant, SpaceKeys,
+};
+
+/// What the relay names an epoch's beginner once their account is deleted.
+const DEPARTED: &str = "departed";
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An identity pinned on this device, with one the relay now serves in its
@@ -145,6 +150,28 @@ impl Trust {
                 .trusted
                 .get(&e.from)
                 .is_some_and(|sender| signed_envelope(&sender.identity, e))
+    }
+
+    /// Whether `secret`, unwrapped from `e`, is the key its epoch's beginner
+    /// committed to (`epochs`: its space's epochs as the relay serves
+    /// them), the commitment signed by the beginner's trusted identity, or
+    /// checked against the key alone once the beginner's account is gone.
+    /// Asked of a group's key from another member: a holder cannot hand a
+    /// newcomer another key for an epoch.
+    pub fn committed(&self, epochs: &[EpochRecipients], e: &Envelope, secret: &[u8]) -> bool {
+        let Some(c) = epochs
+            .iter()
+            .find(|x| x.key == e.key && x.epoch == e.epoch)
+            .and_then(|x| x.commitment.as_ref())
+        else {
+            return false;
+        };
+        let signed = c.began_by == DEPARTED
+            || self
+                .trusted
+                .get(&c.began_by)
+                .is_some_and(|b| signed_commitment(&b.identity, &e.space, e.key, e.epoch, c));
+        signed && key_commit(&e.space, e.key, e.epoch, secret) == c.commit
     }
 
     /// `space` as this account's own personal space may be read: each

@@ -14,9 +14,10 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pph_protocol::identity::signed_envelope;
+use pph_protocol::identity::{signed_commitment, signed_envelope};
 use pph_protocol::sealed::{
-    KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest, Reader, SignedGrant, SpaceKeys,
+    EpochCommitment, KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest, Reader,
+    SignedGrant, SpaceKeys,
 };
 use pph_protocol::wire::{AccountKeysRequest, ErrorCode};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -115,9 +116,16 @@ pub async fn list(
         } else {
             Vec::new()
         };
+        let epochs = state.storage.epoch_recipients(&space.id).await?;
+        // Who began each epoch, whose commitment the devices check.
+        named.extend(
+            epochs
+                .iter()
+                .filter_map(|e| e.commitment.as_ref().map(|c| c.began_by.clone())),
+        );
         spaces.push(SpaceKeys {
             grants,
-            epochs: state.storage.epoch_recipients(&space.id).await?,
+            epochs,
             readers: readers
                 .into_iter()
                 .map(|(account_id, keys)| Reader {
@@ -130,7 +138,10 @@ pub async fn list(
             kind: space.kind,
         });
     }
-    let named: Vec<String> = named.into_iter().filter(|a| !a.is_empty()).collect();
+    let named: Vec<String> = named
+        .into_iter()
+        .filter(|a| !a.is_empty() && a != "departed")
+        .collect();
     let identities = state
         .storage
         .public_keys(&named)
@@ -264,9 +275,38 @@ pub async fn put_envelopes(
             )));
         }
     }
+    // A commitment is to an epoch this request begins, signed by the
+    // account beginning it.
+    for (i, c) in req.commitments.iter().enumerate() {
+        check_key_text("commit", &c.commit)?;
+        check_key_text("sig", &c.sig)?;
+        let begun_here = req
+            .creates
+            .iter()
+            .any(|at| (at.space.as_str(), at.key, at.epoch) == (c.space.as_str(), c.key, c.epoch));
+        let by = EpochCommitment {
+            began_by: account.id.clone(),
+            commit: c.commit.clone(),
+            sig: c.sig.clone(),
+        };
+        let signed = identity
+            .as_ref()
+            .is_none_or(|id| signed_commitment(id, &c.space, c.key, c.epoch, &by));
+        if !begun_here || !signed {
+            return Err(ApiError::invalid(format!(
+                "commitment {i}: not this account's signed commitment to an epoch it begins here"
+            )));
+        }
+    }
     state
         .storage
-        .put_envelopes(&req.envelopes, &req.creates, now_ms())
+        .put_envelopes(
+            &req.envelopes,
+            &req.creates,
+            &req.commitments,
+            &account.id,
+            now_ms(),
+        )
         .await
         .map_err(|e| match e {
             StorageError::Conflict => ApiError::new(
@@ -478,6 +518,7 @@ mod tests {
                     epoch,
                 })
                 .collect(),
+            commitments: Vec::new(),
         };
         let group = ("g".to_owned(), KeyName::Group);
         let holders = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();

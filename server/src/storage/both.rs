@@ -305,7 +305,8 @@ methods! {
     read public_keys(accounts: &[String]) -> Vec<AccountKey> = keys::public_keys;
     /// Stores envelopes (again: ignored) in one transaction; `Conflict`,
     /// storing nothing, if an epoch in `creates` has an envelope already.
-    write put_envelopes(envelopes: &[Envelope], creates: &[EpochRef], now_ms: i64)
+    write put_envelopes(envelopes: &[Envelope], creates: &[EpochRef],
+        commitments: &[Commitment], began_by: &str, now_ms: i64)
         -> () = keys::put_envelopes;
     /// Every envelope wrapped to the account.
     read envelopes_for(recipient: &str) -> Vec<Envelope> = keys::envelopes_for;

@@ -244,6 +244,12 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> DeletionPlan {
     // What it sent names it, and no device can check it once its identity
     // is gone: the epochs' other holders give them again.
     plan.run("DELETE FROM key_envelopes WHERE sender = $1", vec![a()]);
+    // The epochs it began keep their commitments, checked from then on
+    // against the key alone (its identity goes with it).
+    plan.run(
+        "UPDATE key_epochs SET began_by = 'departed' WHERE began_by = $1",
+        vec![a()],
+    );
     plan.count(
         Tally::GroupsLeft,
         "DELETE FROM space_members WHERE account_id = $1 AND space <> $2",
@@ -284,6 +290,7 @@ fn delete_space(plan: &mut DeletionPlan, space: &str, members: Option<Tally>) {
         "DELETE FROM hidden_entities WHERE space = $1",
         "DELETE FROM erased_entities WHERE space = $1",
         "DELETE FROM key_envelopes WHERE space = $1",
+        "DELETE FROM key_epochs WHERE space = $1",
         "DELETE FROM group_invites WHERE space = $1",
         "DELETE FROM space_removals WHERE space = $1",
     ] {

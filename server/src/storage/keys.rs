@@ -30,8 +30,14 @@ const PUT_ENVELOPE: &str = "INSERT INTO key_envelopes
      WHERE CAST($8 AS BIGINT) = 1";
 const ENVELOPES_FOR: &str =
     "SELECT body FROM key_envelopes WHERE recipient = $1 ORDER BY space, key_name, epoch";
-const EPOCH_RECIPIENTS: &str = "SELECT key_name, epoch, recipient FROM key_envelopes
-     WHERE space = $1 ORDER BY key_name, epoch, recipient";
+const EPOCH_RECIPIENTS: &str = "SELECT e.key_name, e.epoch, e.recipient,
+            k.began_by, k.commit_hash, k.commit_sig
+     FROM key_envelopes e LEFT JOIN key_epochs k
+       ON k.space = e.space AND k.key_name = e.key_name AND k.epoch = e.epoch
+     WHERE e.space = $1 ORDER BY e.key_name, e.epoch, e.recipient";
+const PUT_COMMITMENT: &str = "INSERT INTO key_epochs
+     (space, key_name, epoch, began_by, commit_hash, commit_sig) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT DO NOTHING";
 
 /// Keeps the account's key pair as its device sealed it, with the hashes
 /// of the password's and recovery code's authentication keys where they
@@ -85,12 +91,15 @@ pub(crate) async fn public_keys(db: &mut Db<'_>, accounts: &[String]) -> Result<
     Ok(out)
 }
 
-/// Stores envelopes (again: ignored); `Conflict`, storing nothing, if an
-/// epoch in `creates` has an envelope already. Run in a write transaction.
+/// Stores envelopes (again: ignored) and the commitments `began_by` made
+/// to the epochs it begins; `Conflict`, storing nothing, if an epoch in
+/// `creates` has an envelope already. Run in a write transaction.
 pub(crate) async fn put_envelopes(
     db: &mut Db<'_>,
     envelopes: &[Envelope],
     creates: &[EpochRef],
+    commitments: &[Commitment],
+    began_by: &str,
     now_ms: i64,
 ) -> Result<()> {
     // Two devices beginning the same epoch at once: on PostgreSQL the
@@ -108,6 +117,14 @@ pub(crate) async fn put_envelopes(
         if db.exists(EPOCH_TAKEN, &[&c.space, &key, &epoch]).await? {
             return Err(StorageError::Conflict);
         }
+    }
+    for c in commitments {
+        let (key, epoch) = (c.key.code(), i64::from(c.epoch));
+        db.execute(
+            PUT_COMMITMENT,
+            &[&c.space, &key, &epoch, &began_by, &c.commit, &c.sig],
+        )
+        .await?;
     }
     for e in envelopes {
         let (key, body) = (e.key.code(), envelope_json(e)?);
@@ -142,16 +159,29 @@ pub(crate) async fn epoch_recipients(db: &mut Db<'_>, space: &str) -> Result<Vec
         .query(EPOCH_RECIPIENTS, &[&space])
         .await?
         .iter()
-        .map(|r| Ok((r.text(0)?, r.int(1)?, r.text(2)?)))
+        .map(|r| {
+            let commitment = match (r.opt_text(3)?, r.opt_text(4)?, r.opt_text(5)?) {
+                (Some(began_by), Some(commit), Some(sig)) => Some(EpochCommitment {
+                    began_by,
+                    commit,
+                    sig,
+                }),
+                _ => None,
+            };
+            Ok((r.text(0)?, r.int(1)?, r.text(2)?, commitment))
+        })
         .collect::<Result<Vec<_>>>()?;
     group_epochs(rows)
 }
 
-/// Epochs with their recipients, from (key, epoch, recipient) rows in that
+/// One row of an epoch's recipients: key, epoch, recipient, commitment.
+type RecipientRow = (String, i64, String, Option<EpochCommitment>);
+
+/// Epochs with their recipients, from rows in (key, epoch, recipient)
 /// order.
-fn group_epochs(rows: Vec<(String, i64, String)>) -> Result<Vec<EpochRecipients>> {
+fn group_epochs(rows: Vec<RecipientRow>) -> Result<Vec<EpochRecipients>> {
     let mut out: Vec<EpochRecipients> = Vec::new();
-    for (key, epoch, recipient) in rows {
+    for (key, epoch, recipient, commitment) in rows {
         let (key, epoch) = (parse_key_name(&key)?, parse_epoch(epoch)?);
         match out.last_mut() {
             Some(last) if last.key == key && last.epoch == epoch => last.recipients.push(recipient),
@@ -159,6 +189,7 @@ fn group_epochs(rows: Vec<(String, i64, String)>) -> Result<Vec<EpochRecipients>
                 key,
                 epoch,
                 recipients: vec![recipient],
+                commitment,
             }),
         }
     }

@@ -26,7 +26,9 @@ pub use pulled::PulledChanges;
 pub use schema::latest_version;
 
 use pph_protocol::codes;
-use pph_protocol::sealed::{AccountKeys, Envelope, EpochRecipients, EpochRef, KeyName};
+use pph_protocol::sealed::{
+    AccountKeys, Commitment, Envelope, EpochCommitment, EpochRecipients, EpochRef, KeyName,
+};
 pub use pph_protocol::wire::GroupRole;
 use pph_protocol::wire::{
     AccountDeleted, DeviceName, ErasedRecord, PushResponse, RefusedChange, Role, Scope,

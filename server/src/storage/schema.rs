@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("migrations/008_end_to_end_keys.sql")),
     (9, include_str!("migrations/009_envelope_senders.sql")),
     (10, include_str!("migrations/010_signed_grants.sql")),
+    (11, include_str!("migrations/011_epoch_commitments.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.
