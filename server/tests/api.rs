@@ -303,13 +303,31 @@ async fn keys_and_envelopes_carry_their_accounts_own_identity() {
         identity.sign(from, &mut e);
         e
     };
+    // The beginner's commitment to the epoch's key (the relay checks its
+    // signature, not the key, which it never sees).
+    let commit = "A".repeat(43);
+    let commitment = json!([{"space": ann.personal_space, "key": "diary", "epoch": 1,
+        "commit": commit,
+        "sig": identity.sign_commitment(&ann.personal_space, KeyName::Diary, 1, &commit)}]);
     let post = |e: Envelope| {
         f.client
             .post(f.url("/v1/keys/envelopes"))
             .bearer_auth(&ann.token)
-            .json(&json!({"envelopes": [e], "creates": [{"space": ann.personal_space, "key": "diary", "epoch": 1}]}))
+            .json(&json!({"envelopes": [e], "commitments": commitment,
+                          "creates": [{"space": ann.personal_space, "key": "diary", "epoch": 1}]}))
             .send()
     };
+    let uncommitted = f
+        .client
+        .post(f.url("/v1/keys/envelopes"))
+        .bearer_auth(&ann.token)
+        .json(&json!({"envelopes": [envelope(&ann.account_id)],
+                      "creates": [{"space": ann.personal_space, "key": "diary", "epoch": 1}]}))
+        .send()
+        .await
+        .expect("send");
+    let message = refusal(uncommitted, 400, "invalid").await;
+    assert!(message.starts_with("commitments"), "{message}");
     let message = refusal(
         post(envelope(&bob.account_id)).await.expect("send"),
         400,

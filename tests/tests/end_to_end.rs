@@ -1133,7 +1133,112 @@ async fn a_holder_cannot_hand_a_newcomer_another_key(relay: Relay, dir: &Path) {
     );
 }
 
+/// A member who begins the group's next epoch with a key other than the
+/// one they committed to, and pushes a message under it, stops no one: the
+/// others refuse the key and set that message aside, and the group keeps
+/// flowing (the third attacker run: their cursors waited for good). An
+/// epoch begun with no commitment at all is refused by the relay.
+async fn a_member_who_begins_an_epoch_with_another_key_stops_no_one(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::{key_commit, KeyName};
+    use pph_testing::crypto::{identity::Identity, seal, wrap::wrap, wrap::AccountKeyPair, Key32};
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let bob = signed_up(&url, dir, "bob", "Bob", AccountRole::Patient).await;
+    let mal = signed_up(&url, dir, "mal", "Mal", AccountRole::Patient).await;
+    let pair = AccountKeyPair::generate();
+    relay
+        .set_account_keys(&account_id(&mal), &account_keys(&pair))
+        .await;
+    let (group, _) = group_of(&fay, &[&bob, &mal], "Circle").await;
+    sync_all(&[&fay, &bob]).await;
+    let identity = Identity::of(&pair).expect("identity");
+    let served = keys_view(&url, &token_for(&url, "fay@example.org").await)
+        .await
+        .identities;
+    let (wrapped, committed) = (Key32::random(), Key32::random());
+    let mut envelopes = Vec::new();
+    for who in [&fay, &bob, &mal] {
+        let key = &served
+            .iter()
+            .find(|i| i.account_id == account_id(who))
+            .expect("served")
+            .public_key;
+        let mut e = wrap(
+            &wrapped,
+            &group.id,
+            KeyName::Group,
+            2,
+            &account_id(who),
+            key,
+        )
+        .expect("wrap");
+        identity.sign(&account_id(&mal), &mut e);
+        envelopes.push(e);
+    }
+    let commit = key_commit(&group.id, KeyName::Group, 2, committed.bytes());
+    let commitment = serde_json::json!([{"space": group.id, "key": "group", "epoch": 2,
+        "commit": commit,
+        "sig": identity.sign_commitment(&group.id, KeyName::Group, 2, &commit)}]);
+    let begin = |commitments: serde_json::Value| {
+        let url = url.clone();
+        let body = serde_json::json!({"envelopes": envelopes, "commitments": commitments,
+            "creates": [{"space": group.id, "key": "group", "epoch": 2}]});
+        async move {
+            reqwest::Client::new()
+                .post(format!("{url}/v1/keys/envelopes"))
+                .bearer_auth(token_for(&url, "mal@example.org").await)
+                .json(&body)
+                .send()
+                .await
+                .expect("send")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(begin(serde_json::json!([])).await, 400, "no commitment");
+    assert_eq!(begin(commitment).await, 204, "a commitment to another key");
+    let message = pph_protocol::Change {
+        change_id: id(),
+        space: group.id.clone(),
+        entity_type: "group_message".into(),
+        entity_id: id(),
+        field: "*".into(),
+        value: serde_json::json!({"body": "under Mal's key"}),
+        hlc: pph_protocol::Hlc {
+            wall_ms: now_ms(),
+            counter: 0,
+            node: "0123456789abcdef".into(),
+        },
+    };
+    let sealed = seal::seal(&message, KeyName::Group, 2, &wrapped).expect("seal");
+    let pushed = push_raw(
+        &reqwest::Client::new(),
+        &url,
+        &token_for(&url, "mal@example.org").await,
+        &[sealed],
+    )
+    .await;
+    assert_eq!(pushed.status(), 200, "the relay cannot tell");
+    fay.sync().sync_now().await.expect("fay");
+    fay.groups()
+        .post_message(group.id.clone(), "after it".into(), None)
+        .expect("post");
+    sync_all(&[&fay, &bob, &bob]).await;
+    let shown: Vec<String> = bob
+        .groups()
+        .messages(group.id.clone(), 50, None)
+        .expect("page")
+        .messages
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert!(shown.contains(&"after it".to_owned()), "{shown:?}");
+    assert!(set_aside_rules(&bob).contains(&"epoch_not_begun".to_owned()));
+}
+
 on_both_relays!(
+    a_member_who_begins_an_epoch_with_another_key_stops_no_one,
     a_holder_cannot_hand_a_newcomer_another_key,
     a_clinician_keys_nothing_of_a_patients_record,
     a_key_from_someone_not_entitled_to_give_it_is_not_taken,

@@ -175,7 +175,9 @@ impl SyncEngine {
 
     /// Pulls a space page by page, each opened with the keys `held` and
     /// applied with its cursor; stops early at a change whose key has not
-    /// reached this device, to carry on from it once it has.
+    /// reached this device, to carry on from it once it has, unless that
+    /// key will never come (an epoch no one began, or whose key this device
+    /// refused): those changes are set aside.
     async fn pull_space(
         store: &Store,
         relay: &dyn Relay,
@@ -192,7 +194,12 @@ impl SyncEngine {
             let page = relay.pull(token, &source.space, since, PULL_PAGE).await?;
             let opened = open_page(held, &never, page.changes);
             if let Some((_, key, epoch)) = opened.waits_at {
-                if !Self::begun(relay, token, &source.space, key, epoch).await? {
+                // An epoch whose key this device refused (a member's key
+                // that is not the one its beginner committed to, or one
+                // that does not open) will not come either.
+                let refused =
+                    store.read(|c| super::pins::refused_epoch(c, &source.space, key, epoch))?;
+                if refused || !Self::begun(relay, token, &source.space, key, epoch).await? {
                     // Pulled again from the same cursor, set aside this time.
                     never.insert((key, epoch));
                     continue;

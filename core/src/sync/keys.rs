@@ -247,7 +247,14 @@ impl SyncEngine {
                             key_store::save_space_key(tx.tx, &e.space, e.key, e.epoch, &secret)?;
                             secret
                         }
-                        Err(_) => continue,
+                        // One that does not open for this key pair (a
+                        // sender who wrapped something else): refused too.
+                        Err(_) => {
+                            if pins::refuse(tx.tx, e, now)? {
+                                refused += 1;
+                            }
+                            continue;
+                        }
                     },
                 };
                 // Only where this account is a member: a clinician's keys

@@ -5,7 +5,7 @@
 
 use super::trust::Pin;
 use crate::error::Result;
-use pph_protocol::sealed::Envelope;
+use pph_protocol::sealed::{Envelope, KeyName};
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::BTreeMap;
 
@@ -114,4 +114,22 @@ pub(crate) fn refuse(conn: &Connection, e: &Envelope, now_ms: i64) -> Result<boo
         )?
         .execute((&e.space, e.key.code(), e.epoch, &e.from, now_ms))?;
     Ok(n == 1)
+}
+
+/// Whether an envelope for this epoch of `space`'s `key` was refused here:
+/// a key this device will not take, so what is sealed under that epoch is
+/// set aside rather than waited for.
+pub(crate) fn refused_epoch(
+    conn: &Connection,
+    space: &str,
+    key: KeyName,
+    epoch: u32,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM refused_envelopes WHERE space = ?1 AND key_name = ?2 AND epoch = ?3",
+        )?
+        .query_row((space, key.code(), epoch), |_| Ok(()))
+        .optional()?
+        .is_some())
 }

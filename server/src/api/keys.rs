@@ -275,6 +275,20 @@ pub async fn put_envelopes(
             )));
         }
     }
+    // An account with an identity commits to every epoch it begins: an
+    // epoch no one committed to is one whose key no member would take.
+    if identity.is_some() {
+        let uncommitted = req.creates.iter().any(|at| {
+            !req.commitments.iter().any(|c| {
+                (at.space.as_str(), at.key, at.epoch) == (c.space.as_str(), c.key, c.epoch)
+            })
+        });
+        if uncommitted {
+            return Err(ApiError::invalid(
+                "commitments: every epoch begun needs its beginner's commitment to its key",
+            ));
+        }
+    }
     // A commitment is to an epoch this request begins, signed by the
     // account beginning it.
     for (i, c) in req.commitments.iter().enumerate() {
