@@ -227,12 +227,20 @@ pub fn a_record_for_a_consultation(c: &Companion) -> String {
         )
         .expect("review");
     let diary = c.diary();
+    // Each entry a little before its moment, but never across midnight
+    // (UTC), so it stays on its day: an hour back at most, half the day so
+    // far just after midnight (a run between 00:00 and 01:00 counted 11 of
+    // 14 days).
+    let since_midnight = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 86_400);
+    let back = Duration::from_secs((since_midnight / 2).min(3_600));
     let logged_days = (0..14)
         .filter(|d| *d != 5 && *d != 9)
         .chain((14..90).filter(|d| d % 3 == 0));
     let entries = logged_days
         .map(|day| NewEntry {
-            recorded_at: ago(day) - Duration::from_secs(3_600),
+            recorded_at: ago(day) - back,
             utc_offset_minutes: 0,
             ratings: vec![Rating {
                 symptom_id: "00000000-0000-7000-8000-00000000a001".into(),
