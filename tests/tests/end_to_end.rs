@@ -1131,6 +1131,14 @@ async fn a_holder_cannot_hand_a_newcomer_another_key(relay: Relay, dir: &Path) {
         1,
         "Mal's key was not taken"
     );
+    // Nor is the group's history set aside for good: Mal did not begin
+    // the epoch, so its committed key may still come (the fourth attacker
+    // run: it was set aside and lost).
+    assert!(
+        set_aside_rules(&gus).is_empty(),
+        "{:?}",
+        set_aside_rules(&gus)
+    );
 }
 
 /// A member who begins the group's next epoch with a key other than the

@@ -176,8 +176,7 @@ impl SyncEngine {
     /// Pulls a space page by page, each opened with the keys `held` and
     /// applied with its cursor; stops early at a change whose key has not
     /// reached this device, to carry on from it once it has, unless that
-    /// key will never come (an epoch no one began, or whose key this device
-    /// refused): those changes are set aside.
+    /// key will never come (`never_comes`): those changes are set aside.
     async fn pull_space(
         store: &Store,
         relay: &dyn Relay,
@@ -194,12 +193,7 @@ impl SyncEngine {
             let page = relay.pull(token, &source.space, since, PULL_PAGE).await?;
             let opened = open_page(held, &never, page.changes);
             if let Some((_, key, epoch)) = opened.waits_at {
-                // An epoch whose key this device refused (a member's key
-                // that is not the one its beginner committed to, or one
-                // that does not open) will not come either.
-                let refused =
-                    store.read(|c| super::pins::refused_epoch(c, &source.space, key, epoch))?;
-                if refused || !Self::begun(relay, token, &source.space, key, epoch).await? {
+                if Self::never_comes(store, relay, token, &source.space, key, epoch).await? {
                     // Pulled again from the same cursor, set aside this time.
                     never.insert((key, epoch));
                     continue;
@@ -238,12 +232,16 @@ impl SyncEngine {
         }
     }
 
-    /// Whether an epoch of a space's key has begun, as the relay's keys say
-    /// now, after the page naming it was served: a relay refuses a change
-    /// sealed under an epoch no one began, so an honest one always has it.
-    /// A space this account is not a member of (a patient's, shared with
-    /// it) is not in the view: its epochs are taken as begun, and waited for.
-    async fn begun(
+    /// Whether the key of an epoch will never reach this device, as the
+    /// relay's keys say now, after the page naming it was served: the epoch
+    /// never began (a relay refuses a change sealed under such an epoch, so
+    /// an honest one always has it), or its beginner's own envelope to this
+    /// device was refused (a key other than the one they committed to, or
+    /// one that does not open: no one holds the committed key). A key
+    /// refused from another holder is waited for, as is any epoch of a space
+    /// this account is not a member of (a patient's, shared with it).
+    async fn never_comes(
+        store: &Store,
         relay: &dyn Relay,
         token: &str,
         space: &str,
@@ -251,11 +249,20 @@ impl SyncEngine {
         epoch: u32,
     ) -> Result<bool, PphError> {
         let view = relay.keys(token).await?;
-        Ok(view
-            .spaces
+        let Some(keys) = view.spaces.iter().find(|s| s.space == space) else {
+            return Ok(false);
+        };
+        let Some(begun) = keys
+            .epochs
             .iter()
-            .find(|s| s.space == space)
-            .is_none_or(|s| s.epochs.iter().any(|e| e.key == key && e.epoch == epoch)))
+            .find(|e| e.key == key && e.epoch == epoch)
+        else {
+            return Ok(true);
+        };
+        let Some(beginner) = begun.commitment.as_ref().map(|c| c.began_by.as_str()) else {
+            return Ok(false);
+        };
+        Ok(store.read(|c| super::pins::refused_from(c, space, key, epoch, beginner))?)
     }
 
     /// Pushes the outbox, but for the spaces in `blocked` (whose key could

@@ -222,13 +222,15 @@ impl SyncEngine {
                 let secret = match kept {
                     Some(secret) => secret.clone(),
                     None if !trust.accepts(mine, &personal, givers, e) => {
-                        if pins::refuse(tx.tx, e, now)? {
+                        if pins::refuse(tx.tx, e, false, now)? {
                             refused += 1;
                         }
                         continue;
                     }
-                    // An envelope that does not open (not for this key
-                    // pair) is left: the key it carries stays unknown.
+                    // From an entitled, trusted sender: its key must open
+                    // and, for a group, be the one committed to; if not, the
+                    // refusal is kept as proof (when the sender began the
+                    // epoch) that its key will never come.
                     None => match me.pair.unwrap(e) {
                         // A group's key from another member must be the one
                         // its epoch's beginner committed to.
@@ -238,7 +240,7 @@ impl SyncEngine {
                                     !trust.committed(epochs, e, secret.bytes())
                                 }) =>
                         {
-                            if pins::refuse(tx.tx, e, now)? {
+                            if pins::refuse(tx.tx, e, true, now)? {
                                 refused += 1;
                             }
                             continue;
@@ -247,10 +249,9 @@ impl SyncEngine {
                             key_store::save_space_key(tx.tx, &e.space, e.key, e.epoch, &secret)?;
                             secret
                         }
-                        // One that does not open for this key pair (a
-                        // sender who wrapped something else): refused too.
+                        // One that does not open for this key pair.
                         Err(_) => {
-                            if pins::refuse(tx.tx, e, now)? {
+                            if pins::refuse(tx.tx, e, true, now)? {
                                 refused += 1;
                             }
                             continue;

@@ -104,32 +104,44 @@ pub(crate) fn set_verified(conn: &Connection, account: &str, verified: bool) -> 
     Ok(n == 1)
 }
 
-/// Records that `e` was refused; false if it had been already (so it is
-/// reported once).
-pub(crate) fn refuse(conn: &Connection, e: &Envelope, now_ms: i64) -> Result<bool> {
-    let n = conn
+/// Records that `e` was refused, `poisoned` if its trusted sender's key
+/// was not the committed one or did not open; false if it had been refused
+/// already (so it is reported once).
+pub(crate) fn refuse(conn: &Connection, e: &Envelope, poisoned: bool, now_ms: i64) -> Result<bool> {
+    let fresh = conn
         .prepare_cached(
             "INSERT INTO refused_envelopes (space, key_name, epoch, sender, seen_ms)
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
         )?
-        .execute((&e.space, e.key.code(), e.epoch, &e.from, now_ms))?;
-    Ok(n == 1)
+        .execute((&e.space, e.key.code(), e.epoch, &e.from, now_ms))?
+        == 1;
+    if poisoned {
+        conn.prepare_cached(
+            "UPDATE refused_envelopes SET poisoned = 1
+             WHERE space = ?1 AND key_name = ?2 AND epoch = ?3 AND sender = ?4",
+        )?
+        .execute((&e.space, e.key.code(), e.epoch, &e.from))?;
+    }
+    Ok(fresh)
 }
 
-/// Whether an envelope for this epoch of `space`'s `key` was refused here:
-/// a key this device will not take, so what is sealed under that epoch is
-/// set aside rather than waited for.
-pub(crate) fn refused_epoch(
+/// Whether `sender`'s envelope for this epoch of `space`'s `key`, from a
+/// trusted identity, held a key other than the committed one or did not
+/// open here.
+pub(crate) fn refused_from(
     conn: &Connection,
     space: &str,
     key: KeyName,
     epoch: u32,
+    sender: &str,
 ) -> Result<bool> {
     Ok(conn
         .prepare_cached(
-            "SELECT 1 FROM refused_envelopes WHERE space = ?1 AND key_name = ?2 AND epoch = ?3",
+            "SELECT 1 FROM refused_envelopes
+             WHERE space = ?1 AND key_name = ?2 AND epoch = ?3 AND sender = ?4
+               AND poisoned = 1",
         )?
-        .query_row((space, key.code(), epoch), |_| Ok(()))
+        .query_row((space, key.code(), epoch, sender), |_| Ok(()))
         .optional()?
         .is_some())
 }
