@@ -305,6 +305,14 @@ pub struct PutEnvelopesRequest {
     pub commitments: Vec<Commitment>,
 }
 
+/// Envelopes addressed to this account that its device refused (a key
+/// that is not the one committed to, or that does not open), to drop: the
+/// epoch's other holders then give it again.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DiscardEnvelopesRequest {
+    pub envelopes: Vec<EpochRef>,
+}
+
 /// A begun epoch's key committed to by its beginner: [`key_commit`] of the
 /// key, signed by the beginner's identity over [`commitment_bytes`]. Every
 /// recipient checks the key it unwraps against it, so a holder cannot hand

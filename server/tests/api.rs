@@ -349,6 +349,34 @@ async fn keys_and_envelopes_carry_their_accounts_own_identity() {
             .status(),
         204
     );
+    // A device drops only envelopes addressed to its own account.
+    let discard = |token: &str| {
+        f.client
+            .post(f.url("/v1/keys/envelopes/discard"))
+            .bearer_auth(token)
+            .json(
+                &json!({"envelopes": [{"space": ann.personal_space, "key": "diary", "epoch": 1}]}),
+            )
+            .send()
+    };
+    let f = &f;
+    let held = |token: String| async move {
+        f.get_as(&token, "/v1/keys")
+            .await
+            .json::<Value>()
+            .await
+            .expect("keys")["envelopes"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert_eq!(discard(&bob.token).await.expect("send").status(), 204);
+    assert_eq!(
+        held(ann.token.clone()).await,
+        1,
+        "Bob drops nothing of Ann's"
+    );
+    assert_eq!(discard(&ann.token).await.expect("send").status(), 204);
+    assert_eq!(held(ann.token.clone()).await, 0);
 }
 
 #[tokio::test]

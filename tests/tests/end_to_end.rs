@@ -1133,12 +1133,20 @@ async fn a_holder_cannot_hand_a_newcomer_another_key(relay: Relay, dir: &Path) {
     );
     // Nor is the group's history set aside for good: Mal did not begin
     // the epoch, so its committed key may still come (the fourth attacker
-    // run: it was set aside and lost).
+    // run: it was set aside and lost). Gus's device dropped Mal's envelope
+    // on the relay, so Fay's gives him the real key at her next sync.
     assert!(
         set_aside_rules(&gus).is_empty(),
         "{:?}",
         set_aside_rules(&gus)
     );
+    sync_all(&[&fay, &gus]).await;
+    assert_eq!(
+        gus.groups().groups_waiting_for_key().expect("waiting"),
+        0,
+        "the real key came from Fay"
+    );
+    assert_eq!(gus.groups().groups().expect("groups")[0].name, "Circle");
 }
 
 /// A member who begins the group's next epoch with a key other than the

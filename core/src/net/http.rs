@@ -5,7 +5,7 @@
 use super::{network, Pushed, Relay, Result};
 use crate::error::PphError;
 use async_trait::async_trait;
-use pph_protocol::sealed::{KeysResponse, PutEnvelopesRequest};
+use pph_protocol::sealed::{DiscardEnvelopesRequest, KeysResponse, PutEnvelopesRequest};
 use pph_protocol::wire::*;
 use pph_protocol::Change;
 use reqwest::{Method, StatusCode};
@@ -296,6 +296,17 @@ impl Relay for HttpRelay {
         self.call::<_, ()>(Method::POST, "/v1/keys/envelopes", Some(token), Some(req))
             .await
             .map(|_| ())
+    }
+
+    async fn discard_envelopes(&self, token: &str, req: &DiscardEnvelopesRequest) -> Result<()> {
+        self.call::<_, ()>(
+            Method::POST,
+            "/v1/keys/envelopes/discard",
+            Some(token),
+            Some(req),
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn set_account_keys(&self, token: &str, req: &AccountKeysRequest) -> Result<()> {

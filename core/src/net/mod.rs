@@ -9,7 +9,7 @@ mod http;
 use crate::error::PphError;
 use crate::store::{Session, Store};
 use async_trait::async_trait;
-use pph_protocol::sealed::{KeysResponse, PutEnvelopesRequest};
+use pph_protocol::sealed::{DiscardEnvelopesRequest, KeysResponse, PutEnvelopesRequest};
 use pph_protocol::wire::*;
 use pph_protocol::Change;
 use std::collections::HashMap;
@@ -61,6 +61,7 @@ pub(crate) trait Relay: Send + Sync {
     async fn remove_member(&self, token: &str, space: &str, account: &str) -> Result<()>;
     async fn keys(&self, token: &str) -> Result<KeysResponse>;
     async fn put_envelopes(&self, token: &str, req: &PutEnvelopesRequest) -> Result<()>;
+    async fn discard_envelopes(&self, token: &str, req: &DiscardEnvelopesRequest) -> Result<()>;
     async fn set_account_keys(&self, token: &str, req: &AccountKeysRequest) -> Result<()>;
 }
 

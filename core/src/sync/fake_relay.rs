@@ -198,6 +198,9 @@ impl Relay for FakeRelay {
             identities: Vec::new(),
         })
     }
+    async fn discard_envelopes(&self, _: &str, _: &DiscardEnvelopesRequest) -> Result<()> {
+        Self::unsupported()
+    }
     async fn put_envelopes(&self, _: &str, req: &PutEnvelopesRequest) -> Result<()> {
         self.next_failure()?;
         let mut stored = crate::store::lock(&self.envelopes);

@@ -17,8 +17,8 @@ use crate::error::PphError;
 use crate::net::Relay;
 use pph_protocol::kinds::SpaceKind;
 use pph_protocol::sealed::{
-    key_commit, AccountKeys, Commitment, Envelope, EpochRecipients, EpochRef, KeyName,
-    KeysResponse, PublicIdentity, PutEnvelopesRequest, SpaceKeys,
+    key_commit, AccountKeys, Commitment, DiscardEnvelopesRequest, Envelope, EpochRecipients,
+    EpochRef, KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest, SpaceKeys,
 };
 use pph_protocol::wire::{SpaceAccess, MAX_PUSH_CHANGES};
 use pph_protocol::Change;
@@ -118,6 +118,15 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held, me: &Me) -
     made
 }
 
+/// The epoch an envelope carries.
+fn at(e: &Envelope) -> EpochRef {
+    EpochRef {
+        space: e.space.clone(),
+        key: e.key,
+        epoch: e.epoch,
+    }
+}
+
 /// What the person is told of the keys and identities a sync set aside.
 fn explain(trust: &Trust, refused: usize, report: &mut SyncReport) {
     if refused > 0 {
@@ -192,12 +201,15 @@ impl SyncEngine {
         givers: &Givers,
         keyed: &[SpaceKeys],
         view: &KeysResponse,
-    ) -> Result<(usize, Vec<Envelope>), PphError> {
+    ) -> Result<(usize, Vec<Envelope>, Vec<EpochRef>), PphError> {
         let personal = self.store.personal_space();
         let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
         let mine = &me.public.account_id;
         let mut refused = 0;
         let mut rehome = Vec::new();
+        // Refused group envelopes addressed here, to drop on the relay so
+        // that another holder gives the epoch again.
+        let mut discard = Vec::new();
         let member_of: BTreeSet<&str> = keyed.iter().map(|s| s.space.as_str()).collect();
         let groups: HashMap<&str, &[EpochRecipients]> = keyed
             .iter()
@@ -225,6 +237,9 @@ impl SyncEngine {
                         if pins::refuse(tx.tx, e, false, now)? {
                             refused += 1;
                         }
+                        if groups.contains_key(e.space.as_str()) {
+                            discard.push(at(e));
+                        }
                         continue;
                     }
                     // From an entitled, trusted sender: its key must open
@@ -243,6 +258,7 @@ impl SyncEngine {
                             if pins::refuse(tx.tx, e, true, now)? {
                                 refused += 1;
                             }
+                            discard.push(at(e));
                             continue;
                         }
                         Ok(secret) => {
@@ -253,6 +269,9 @@ impl SyncEngine {
                         Err(_) => {
                             if pins::refuse(tx.tx, e, true, now)? {
                                 refused += 1;
+                            }
+                            if groups.contains_key(e.space.as_str()) {
+                                discard.push(at(e));
                             }
                             continue;
                         }
@@ -277,7 +296,7 @@ impl SyncEngine {
             }
             Ok(())
         })?;
-        Ok((refused, rehome))
+        Ok((refused, rehome, discard))
     }
 
     /// Opens the new envelopes this device trusts, then begins, turns over
@@ -325,7 +344,22 @@ impl SyncEngine {
             let pinned = self.store.read(pins::pins)?;
             let trust = trust::judge(&me.public, &pinned, &view.identities);
             let givers = trust::givers(&keyed, &shared);
-            let (refused, rehome) = self.take_envelopes(&me, &trust, &givers, &keyed, &view)?;
+            let (refused, rehome, discard) =
+                self.take_envelopes(&me, &trust, &givers, &keyed, &view)?;
+            if !discard.is_empty() {
+                // Best effort, as the re-homing below: tried again next sync.
+                let dropped = relay
+                    .discard_envelopes(token, &DiscardEnvelopesRequest { envelopes: discard })
+                    .await;
+                match dropped {
+                    Err(
+                        PphError::Forbidden { .. }
+                        | PphError::Validation { .. }
+                        | PphError::Conflict { .. },
+                    ) => {}
+                    other => other?,
+                }
+            }
             let own = Made {
                 request: PutEnvelopesRequest {
                     envelopes: rehome,

@@ -16,8 +16,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use pph_protocol::identity::{signed_commitment, signed_envelope};
 use pph_protocol::sealed::{
-    EpochCommitment, KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest, Reader,
-    SignedGrant, SpaceKeys,
+    DiscardEnvelopesRequest, EpochCommitment, KeyName, KeysResponse, PublicIdentity,
+    PutEnvelopesRequest, Reader, SignedGrant, SpaceKeys,
 };
 use pph_protocol::wire::{AccountKeysRequest, ErrorCode};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -329,6 +329,31 @@ pub async fn put_envelopes(
             ),
             other => other.into(),
         })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/keys/envelopes/discard`: drops envelopes addressed to this
+/// account (its device refused them), so that the epochs' other holders
+/// give them again. Only one's own: it can cost no one else a key.
+pub async fn discard_envelopes(
+    State(state): State<Arc<AppState>>,
+    Authed(account): Authed,
+    body: Body,
+) -> ApiResult<StatusCode> {
+    let req: DiscardEnvelopesRequest = small_json(body).await?;
+    if req.envelopes.len() > MAX_ENVELOPES {
+        return Err(ApiError::new(
+            ErrorCode::TooLarge,
+            format!("at most {MAX_ENVELOPES} envelopes per request"),
+        ));
+    }
+    for at in &req.envelopes {
+        super::check_id("space", &at.space)?;
+    }
+    state
+        .storage
+        .discard_envelopes(&account.id, &req.envelopes)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -87,6 +87,7 @@ pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Ro
         .route("/v1/accounts/current/keys", put(keys::set_account_keys))
         .route("/v1/keys", get(keys::list))
         .route("/v1/keys/envelopes", post(keys::put_envelopes))
+        .route("/v1/keys/envelopes/discard", post(keys::discard_envelopes))
         .route("/v1/sessions", post(accounts::sign_in))
         .route("/v1/sessions/current", delete(accounts::sign_out))
         .route("/v1/spaces", get(spaces::list).post(spaces::create_group))

@@ -310,6 +310,7 @@ methods! {
         -> () = keys::put_envelopes;
     /// Every envelope wrapped to the account.
     read envelopes_for(recipient: &str) -> Vec<Envelope> = keys::envelopes_for;
+    write discard_envelopes(recipient: &str, at: &[EpochRef]) -> () = keys::discard_envelopes;
     /// Each epoch of each key of a space, with the accounts it was wrapped to.
     read epoch_recipients(space: &str) -> Vec<EpochRecipients> = keys::epoch_recipients;
 }

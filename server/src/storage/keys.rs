@@ -35,6 +35,8 @@ const EPOCH_RECIPIENTS: &str = "SELECT e.key_name, e.epoch, e.recipient,
      FROM key_envelopes e LEFT JOIN key_epochs k
        ON k.space = e.space AND k.key_name = e.key_name AND k.epoch = e.epoch
      WHERE e.space = $1 ORDER BY e.key_name, e.epoch, e.recipient";
+const DISCARD_ENVELOPE: &str = "DELETE FROM key_envelopes
+     WHERE space = $1 AND key_name = $2 AND epoch = $3 AND recipient = $4";
 const PUT_COMMITMENT: &str = "INSERT INTO key_epochs
      (space, key_name, epoch, began_by, commit_hash, commit_sig) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT DO NOTHING";
@@ -142,6 +144,21 @@ pub(crate) async fn put_envelopes(
             ],
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// Drops the envelopes addressed to `recipient` at these epochs (its device
+/// refused them), so that another holder gives them again.
+pub(crate) async fn discard_envelopes(
+    db: &mut Db<'_>,
+    recipient: &str,
+    at: &[EpochRef],
+) -> Result<()> {
+    for e in at {
+        let (key, epoch) = (e.key.code(), i64::from(e.epoch));
+        db.execute(DISCARD_ENVELOPE, &[&e.space, &key, &epoch, &recipient])
+            .await?;
     }
     Ok(())
 }
