@@ -500,6 +500,32 @@ pub fn account_keys(
     }
 }
 
+/// The public key the relay serves for `account` to the account signed in
+/// as `viewer` (an email).
+pub async fn served_public_key(url: &str, viewer: &str, account: &str) -> String {
+    keys_view(url, &token_for(url, viewer).await)
+        .await
+        .identities
+        .into_iter()
+        .find(|i| i.account_id == account)
+        .expect("an identity served")
+        .public_key
+}
+
+/// The envelopes of `space` wrapped to the account signed in as `email`.
+pub async fn envelopes_in(
+    url: &str,
+    email: &str,
+    space: &str,
+) -> Vec<pph_protocol::sealed::Envelope> {
+    keys_view(url, &token_for(url, email).await)
+        .await
+        .envelopes
+        .into_iter()
+        .filter(|e| e.space == space)
+        .collect()
+}
+
 /// A raw push as `token`, bypassing every client-side check.
 pub async fn push_raw(
     client: &reqwest::Client,

@@ -685,14 +685,7 @@ async fn an_envelope_put_into_the_relay_is_not_taken(relay: Relay, dir: &Path) {
         .expect("entry");
     ann.sync().sync_now().await.expect("sync");
     let space = personal_space(&ann);
-    let token = token_for(&url, "ann@example.org").await;
-    let ann_key = keys_view(&url, &token)
-        .await
-        .identities
-        .into_iter()
-        .find(|i| i.account_id == account_id(&ann))
-        .expect("Ann's identity is served")
-        .public_key;
+    let ann_key = served_public_key(&url, "ann@example.org", &account_id(&ann)).await;
     let attacker = Identity::of(&AccountKeyPair::generate()).expect("identity");
     let known = Key32::random();
     for (epoch, from) in [
@@ -850,21 +843,14 @@ async fn a_share_put_into_the_relay_gets_no_key(relay: Relay, dir: &Path) {
         "{:?}",
         report.errors
     );
-    let eve_token = token_for(&url, "eve@example.org").await;
-    let to_eve = keys_view(&url, &eve_token)
-        .await
-        .envelopes
-        .into_iter()
-        .filter(|e| e.space == space)
-        .count();
+    let to_eve = envelopes_in(&url, "eve@example.org", &space).await.len();
     assert_eq!(to_eve, 0, "nothing of Ann's record wrapped to Eve");
     eve.sync().sync_now().await.expect("eve syncs");
     assert!(raw_with(&relay, &eve, &space, SENTINEL).await.is_empty());
-    let to_doc = keys_view(&url, &token_for(&url, "doc@example.org").await)
+    let to_doc = envelopes_in(&url, "doc@example.org", &space)
         .await
-        .envelopes
         .into_iter()
-        .filter(|e| e.space == space && e.key == KeyName::Diary)
+        .filter(|e| e.key == KeyName::Diary)
         .count();
     assert!(to_doc > 0, "Dr Doc's share, signed by Ann, still reads");
 }
@@ -890,26 +876,12 @@ async fn a_key_from_someone_not_entitled_to_give_it_is_not_taken(relay: Relay, d
         .await;
     let attacker = Identity::of(&pair).expect("identity");
     let known = Key32::random();
-    // A public key as the relay serves it to `viewer`.
-    let key_of = |viewer: &'static str, c: &Companion| {
-        let id = account_id(c);
-        let url = url.clone();
-        async move {
-            keys_view(&url, &token_for(&url, viewer).await)
-                .await
-                .identities
-                .into_iter()
-                .find(|i| i.account_id == id)
-                .expect("served")
-                .public_key
-        }
-    };
     let slip = |space: &str, key, to: &Companion, to_key: &str| {
         let mut e = wrap(&known, space, key, 2, &account_id(to), to_key).expect("wrap");
         attacker.sign(&account_id(&eve), &mut e);
         e
     };
-    let gus_key = key_of("fay@example.org", &gus).await;
+    let gus_key = served_public_key(&url, "fay@example.org", &account_id(&gus)).await;
     relay
         .inject_envelope(&slip(&group.id, KeyName::Group, &gus, &gus_key))
         .await;
@@ -944,7 +916,7 @@ async fn a_key_from_someone_not_entitled_to_give_it_is_not_taken(relay: Relay, d
         .expect("plan");
     grant(&ann, vec![ShareScope::CarePlan]).await;
     sync_all(&[&ann, &doc]).await;
-    let doc_key = key_of("doc@example.org", &doc).await;
+    let doc_key = served_public_key(&url, "doc@example.org", &account_id(&doc)).await;
     let space = personal_space(&ann);
     relay
         .inject_envelope(&slip(&space, KeyName::CarePlan, &doc, &doc_key))
@@ -1002,13 +974,7 @@ async fn a_clinician_keys_nothing_of_a_patients_record(relay: Relay, dir: &Path)
             "not Ann's signature",
         )
         .await;
-    let doc_key = keys_view(&url, &token_for(&url, "doc@example.org").await)
-        .await
-        .identities
-        .into_iter()
-        .find(|i| i.account_id == doc_id)
-        .expect("Doc's own")
-        .public_key;
+    let doc_key = served_public_key(&url, "doc@example.org", &doc_id).await;
     let known = Key32::random();
     let mut slipped = wrap(&known, &space, KeyName::CarePlan, 2, &doc_id, &doc_key).expect("wrap");
     Identity::of(&pair)
@@ -1025,12 +991,7 @@ async fn a_clinician_keys_nothing_of_a_patients_record(relay: Relay, dir: &Path)
         "{:?}",
         report.errors
     );
-    let to_eve = keys_view(&url, &token_for(&url, "eve@example.org").await)
-        .await
-        .envelopes
-        .into_iter()
-        .filter(|e| e.space == space)
-        .count();
+    let to_eve = envelopes_in(&url, "eve@example.org", &space).await.len();
     assert_eq!(to_eve, 0, "nothing of Ann's record handed on to Eve");
     let probe = seal::seal(
         &pph_protocol::Change {
@@ -1086,13 +1047,7 @@ async fn a_holder_cannot_hand_a_newcomer_another_key(relay: Relay, dir: &Path) {
         .await
         .expect("invite");
     gus.groups().join_group(invite.code).await.expect("join");
-    let gus_key = keys_view(&url, &token_for(&url, "fay@example.org").await)
-        .await
-        .identities
-        .into_iter()
-        .find(|i| i.account_id == account_id(&gus))
-        .expect("Gus is a member")
-        .public_key;
+    let gus_key = served_public_key(&url, "fay@example.org", &account_id(&gus)).await;
     let mut other = wrap(
         &Key32::random(),
         &group.id,

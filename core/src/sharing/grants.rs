@@ -180,7 +180,12 @@ impl Sharing {
     pub(super) async fn keys_after_share_change(&self, relay: &dyn crate::net::Relay, token: &str) {
         let _one_at_a_time = self.engine.running.lock().await;
         let mut report = crate::sync::model::SyncReport::default();
-        let _ = self.engine.sync_keys(relay, token, &mut report).await;
+        if let Ok(spaces) = relay.spaces(token).await {
+            let _ = self
+                .engine
+                .sync_keys(relay, token, &spaces, &mut report)
+                .await;
+        }
     }
 
     /// The zone the clinician's pages show times and dates in: the

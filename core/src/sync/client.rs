@@ -311,9 +311,9 @@ impl SyncEngine {
         token: &str,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
-        let blocked = self.sync_keys(relay, token, report).await?;
-        self.push_outbox(relay, token, report, &blocked).await?;
         let spaces = relay.spaces(token).await?;
+        let blocked = self.sync_keys(relay, token, &spaces, report).await?;
+        self.push_outbox(relay, token, report, &blocked).await?;
         // Shared patients' spaces too: a clinician's review proposal is
         // judged against them before it is queued.
         let known: Vec<SpaceFacts> = spaces.spaces.iter().map(engine::facts).collect();

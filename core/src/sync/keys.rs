@@ -20,7 +20,7 @@ use pph_protocol::sealed::{
     key_commit, AccountKeys, Commitment, DiscardEnvelopesRequest, Envelope, EpochRecipients,
     EpochRef, KeyName, KeysResponse, PublicIdentity, PutEnvelopesRequest, SpaceKeys,
 };
-use pph_protocol::wire::{SpaceAccess, MAX_PUSH_CHANGES};
+use pph_protocol::wire::{SpaceAccess, SpacesResponse, MAX_PUSH_CHANGES};
 use pph_protocol::Change;
 use std::collections::{BTreeSet, HashMap};
 
@@ -116,6 +116,25 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held, me: &Me) -
         }
     }
     made
+}
+
+/// Whether the relay refused a key request for one space alone (a reader
+/// or membership that changed meanwhile, another device first): the rest
+/// of the sync carries on.
+fn refused_here(e: &PphError) -> bool {
+    matches!(
+        e,
+        PphError::Forbidden { .. } | PphError::Validation { .. } | PphError::Conflict { .. }
+    )
+}
+
+/// `result` with such a refusal let pass: what it carried is tried again
+/// at the next sync.
+fn unless_refused(result: Result<(), PphError>) -> Result<(), PphError> {
+    match result {
+        Err(e) if refused_here(&e) => Ok(()),
+        other => other,
+    }
 }
 
 /// The epoch an envelope carries.
@@ -308,6 +327,7 @@ impl SyncEngine {
         &self,
         relay: &dyn Relay,
         token: &str,
+        spaces: &SpacesResponse,
         report: &mut SyncReport,
     ) -> Result<BTreeSet<String>, PphError> {
         let me = self.me()?;
@@ -315,13 +335,11 @@ impl SyncEngine {
         let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
         // The patients sharing with this account, by space: a key of one
         // of their records comes from that patient alone.
-        let shared: Vec<(String, String)> = relay
-            .spaces(token)
-            .await?
+        let shared: Vec<(String, String)> = spaces
             .spaces
-            .into_iter()
+            .iter()
             .filter(|s| matches!(s.access, SpaceAccess::Shared { .. }))
-            .map(|s| (s.space, s.owner))
+            .map(|s| (s.space.clone(), s.owner.clone()))
             .collect();
         let mut blocked = BTreeSet::new();
         for round in 1..=KEY_ROUNDS {
@@ -351,14 +369,7 @@ impl SyncEngine {
                 let dropped = relay
                     .discard_envelopes(token, &DiscardEnvelopesRequest { envelopes: discard })
                     .await;
-                match dropped {
-                    Err(
-                        PphError::Forbidden { .. }
-                        | PphError::Validation { .. }
-                        | PphError::Conflict { .. },
-                    ) => {}
-                    other => other?,
-                }
+                unless_refused(dropped)?;
             }
             let own = Made {
                 request: PutEnvelopesRequest {
@@ -369,14 +380,7 @@ impl SyncEngine {
             };
             // The keys are kept here already: a refusal (a membership that
             // changed meanwhile) is tried again at the next sync.
-            match self.publish(relay, token, own).await {
-                Err(
-                    PphError::Forbidden { .. }
-                    | PphError::Validation { .. }
-                    | PphError::Conflict { .. },
-                ) => {}
-                other => other?,
-            }
+            unless_refused(self.publish(relay, token, own).await)?;
             let mut conflict = false;
             let mut ungranted = Vec::new();
             let mut failed = Vec::new();
@@ -399,11 +403,7 @@ impl SyncEngine {
                     // Refused for this space alone (a reader the relay
                     // names that this device will not wrap to, another
                     // device first, a membership changed): the rest syncs.
-                    Err(
-                        e @ (PphError::Conflict { .. }
-                        | PphError::Forbidden { .. }
-                        | PphError::Validation { .. }),
-                    ) => {
+                    Err(e) if refused_here(&e) => {
                         if begins {
                             blocked.insert(space.space.clone());
                         }
