@@ -69,6 +69,13 @@ pub enum Refusal {
     /// Sealed under an epoch of its key that has not begun in its space
     /// (no envelope for it): no device could ever open it.
     EpochNotBegun,
+    /// Not signed by the identity of the account named as its writer: the
+    /// relay, or another key holder, may have made it (clients only).
+    ForgedAuthor,
+    /// Its writer's identity cannot be checked on this device: not served,
+    /// claimed for two accounts, or changed and not yet accepted (clients
+    /// only).
+    UnknownAuthor,
 }
 
 impl Refusal {
@@ -107,6 +114,12 @@ impl Refusal {
             Refusal::BadSeal => "it was altered or moved after it was sealed",
             Refusal::EpochNotBegun => {
                 "sealed under a key that was never handed out: sync the keys and seal it again"
+            }
+            Refusal::ForgedAuthor => {
+                "not signed by the account named as its writer: it may have been forged"
+            }
+            Refusal::UnknownAuthor => {
+                "its writer's identity cannot be checked on this device: compare safety numbers"
             }
         }
     }

@@ -1,13 +1,15 @@
 //! Checking what an account's identity signed (Ed25519, RFC 8032, through
 //! `ed25519-dalek`; docs/adr/0018): that an X25519 key is the account's,
-//! and that an envelope comes from the account it names. Both the relay
+//! that an envelope comes from the account it names, and that a change was
+//! written by the account the relay names as its author. Both the relay
 //! (to refuse a client's mistake early) and every device (which trusts
 //! only what it checks here) call these; signing lives on the devices.
 
 use crate::sealed::{
     binding_bytes, commitment_bytes, grant_bytes, Envelope, EpochCommitment, KeyName,
-    PublicIdentity, SignedGrant,
+    PublicIdentity, Sealed, SignedGrant,
 };
+use crate::Change;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -68,6 +70,16 @@ pub fn signed_commitment(
         &commitment_bytes(space, key, epoch, &c.commit),
         &c.sig,
     )
+}
+
+/// Whether `identity` (`author`'s) signed change `c`, whose value is
+/// sealed: an unsealed value or one without a signature is not signed.
+pub fn signed_change(identity: &str, author: &str, c: &Change) -> bool {
+    Sealed::of(&c.value).is_some_and(|s| {
+        s.sig
+            .as_deref()
+            .is_some_and(|sig| verifies(identity, &s.signed_bytes(c, author), sig))
+    })
 }
 
 /// Whether `identity` signed this envelope.

@@ -135,11 +135,19 @@ pub struct Sealed {
     pub ct: String,
     #[serde(flatten)]
     pub refs: Refs,
+    /// Ed25519 by the writer's identity over [`Sealed::signed_bytes`],
+    /// base64url: a device applies a change only signed by the account the
+    /// relay names as its author, so neither the relay nor another key
+    /// holder can show one person's words as another's (docs/adr/0019).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
 }
 
 /// XChaCha20-Poly1305's nonce and tag, in bytes.
 pub const NONCE_BYTES: usize = 24;
 pub const TAG_BYTES: usize = 16;
+/// An Ed25519 signature, in bytes.
+pub const SIGNATURE_BYTES: usize = 64;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -156,7 +164,9 @@ impl Sealed {
         }
         // Nothing beside the seal and its clear ids: a field of another
         // name would rest on the relay as it came, in the clear.
-        const FIELDS: [&str; 7] = ["key", "epoch", "nonce", "ct", "party", "parent", "subject"];
+        const FIELDS: [&str; 8] = [
+            "key", "epoch", "nonce", "ct", "party", "parent", "subject", "sig",
+        ];
         let inner = object.get("sealed")?.as_object()?;
         if inner.keys().any(|k| !FIELDS.contains(&k.as_str())) {
             return None;
@@ -183,6 +193,15 @@ impl Sealed {
         if self.epoch == 0 {
             return Err("value.sealed.epoch");
         }
+        // Ed25519's 64 bytes, when present (a device without an identity
+        // signs nothing; the devices refuse what is unsigned).
+        if self
+            .sig
+            .as_deref()
+            .is_some_and(|sig| bytes(sig).map(|s| s.len()).ok() != Some(SIGNATURE_BYTES))
+        {
+            return Err("value.sealed.sig");
+        }
         let ids = [
             ("value.sealed.party", &self.refs.party),
             ("value.sealed.parent", &self.refs.parent),
@@ -195,6 +214,40 @@ impl Sealed {
             Some((name, _)) => Err(name),
             None => Ok(()),
         }
+    }
+
+    /// What `author` signs of `c`, whose value this is: every clear field
+    /// of the change and of the seal but the signature, and the author's
+    /// account. The ciphertext binds the rest (the associated data), so a
+    /// signature moved to another change, writer or value checks nowhere.
+    pub fn signed_bytes(&self, c: &Change, author: &str) -> Vec<u8> {
+        let none = String::new;
+        let (epoch, wall, counter) = (
+            self.epoch.to_string(),
+            c.hlc.wall_ms.to_string(),
+            c.hlc.counter.to_string(),
+        );
+        transcript(
+            b"pph-change-signature-v1",
+            &[
+                author,
+                &c.change_id,
+                &c.space,
+                &c.entity_type,
+                &c.entity_id,
+                &c.field,
+                &wall,
+                &counter,
+                &c.hlc.node,
+                &self.key.code(),
+                &epoch,
+                &self.nonce,
+                &self.ct,
+                &self.refs.party.clone().unwrap_or_else(none),
+                &self.refs.parent.clone().unwrap_or_else(none),
+                &self.refs.subject.clone().unwrap_or_else(none),
+            ],
+        )
     }
 
     /// The value to put in a change.
@@ -473,6 +526,7 @@ mod tests {
                 party: Some("p".into()),
                 ..Refs::default()
             },
+            sig: Some("s".into()),
         };
         let value = sealed.clone().into_value();
         assert_eq!(value["sealed"]["party"], "p");
@@ -512,6 +566,7 @@ mod tests {
                 party: Some(id.clone()),
                 ..Refs::default()
             },
+            sig: Some("A".repeat(86)),
         };
         assert_eq!(good.check(), Ok(()));
         let bad = |edit: &dyn Fn(&mut Sealed)| {
@@ -519,6 +574,11 @@ mod tests {
             edit(&mut s);
             s.check()
         };
+        assert_eq!(
+            bad(&|s| s.sig = None),
+            Ok(()),
+            "unsigned: the devices refuse it"
+        );
         let nonce = Err("value.sealed.nonce");
         assert_eq!(bad(&|s| s.nonce = "A".repeat(31)), nonce);
         assert_eq!(bad(&|s| s.nonce = "A".repeat(30)), nonce, "22 bytes");
@@ -532,6 +592,9 @@ mod tests {
         );
         assert_eq!(bad(&|s| s.ct = "B+/B".repeat(6)), ct, "not base64url");
         assert_eq!(bad(&|s| s.epoch = 0), Err("value.sealed.epoch"));
+        let sig = Err("value.sealed.sig");
+        assert_eq!(bad(&|s| s.sig = Some("A".repeat(84))), sig, "63 bytes");
+        assert_eq!(bad(&|s| s.sig = Some(String::new())), sig);
         let party = Err("value.sealed.party");
         assert_eq!(bad(&|s| s.refs.party = Some(format!("{id}\u{0}"))), party);
         assert_eq!(bad(&|s| s.refs.party = Some(id.to_uppercase())), party);

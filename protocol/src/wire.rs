@@ -118,6 +118,11 @@ pub struct PullResponse {
     /// a client deletes each, with its changes, and never shows it again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub erased: Vec<ErasedRecord>,
+    /// The identities of the page's authors, as the relay has them: a
+    /// device pins each on first sight and applies a change only signed by
+    /// its author's pinned identity (docs/adr/0019).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identities: Vec<crate::sealed::PublicIdentity>,
 }
 
 /// A record the relay erased, with its place in its space's sequence.

@@ -1640,6 +1640,7 @@ async fn sealed_records_about_a_member_are_erased_with_them(s: Arc<Storage>) {
             nonce: "AAAA".into(),
             ct: "BBBB".into(),
             refs,
+            sig: None,
         }
         .into_value();
         let whole = pph_protocol::Change {

@@ -1,7 +1,8 @@
-//! What end-to-end encryption costs: sealing and opening one change; a
-//! 1,000-change sync (a phone pushes 1,000 diary entries, a tablet pulls
-//! them) through a real relay, beside the time the sealing and opening of
-//! those 1,000 take on their own; and signing in with the chosen Argon2id
+//! What end-to-end encryption and authentication cost: sealing, signing,
+//! checking and opening one change; a 1,000-change sync (a phone pushes
+//! 1,000 diary entries, a tablet pulls them) through a real relay, beside
+//! the time the sealing and signing, and the checking and opening, of those
+//! 1,000 take on their own; and signing in with the chosen Argon2id
 //! parameters. (The relay's own cost of sealed bodies is in the relay
 //! bench, `cargo bench -p pph-server --bench relay`.)
 //!
@@ -14,7 +15,7 @@ use pph_core::crypto::seal::{open, seal};
 use pph_core::crypto::wrap::{wrap, AccountKeyPair};
 use pph_core::crypto::Key32;
 use pph_core::*;
-use pph_protocol::identity::signed_envelope;
+use pph_protocol::identity::{signed_change, signed_envelope};
 use pph_protocol::sealed::KeyName;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
@@ -73,6 +74,14 @@ fn sealing(c: &mut Criterion) {
     });
     group.bench_function("check one envelope's signature", |b| {
         b.iter(|| signed_envelope(&bob_public, &envelope))
+    });
+    // A change: signed by its writer, checked by every reader (docs/adr/0019).
+    let signed = bobs.sign_change("bob", sealed.clone()).expect("sign");
+    group.bench_function("sign one sealed change", |b| {
+        b.iter(|| bobs.sign_change("bob", sealed.clone()))
+    });
+    group.bench_function("check one change's signature", |b| {
+        b.iter(|| signed_change(&bob_public, "bob", &signed))
     });
     group.bench_function("wrap and sign one envelope", |b| {
         b.iter(|| {
@@ -163,7 +172,7 @@ fn sync_1000(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(CHANGES as u64));
     let mut pulls = Vec::new();
-    group.bench_function("phone pushes (sealed)", |b| {
+    group.bench_function("phone pushes (sealed, signed)", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
@@ -185,22 +194,27 @@ fn sync_1000(c: &mut Criterion) {
     let key = Key32::random();
     let space = pph_testing::id();
     let plain: Vec<Change> = (0..CHANGES).map(|i| entry_change(&space, i)).collect();
+    let writer = Identity::of(&AccountKeyPair::generate()).expect("identity");
+    let public = writer.public_b64();
     let sealed: Vec<Change> = plain
         .iter()
         .map(|c| seal(c, KeyName::Diary, 1, &key).expect("seal"))
+        .map(|c| writer.sign_change("ann", c).expect("sign"))
         .collect();
-    group.bench_function("seal 1,000 alone", |b| {
+    group.bench_function("seal and sign 1,000 alone", |b| {
         b.iter(|| {
             plain
                 .iter()
-                .filter(|c| seal(c, KeyName::Diary, 1, &key).is_some())
+                .filter_map(|c| seal(c, KeyName::Diary, 1, &key))
+                .filter_map(|c| writer.sign_change("ann", c))
                 .count()
         })
     });
-    group.bench_function("open 1,000 alone", |b| {
+    group.bench_function("check and open 1,000 alone", |b| {
         b.iter(|| {
             sealed
                 .iter()
+                .filter(|c| signed_change(&public, "ann", c))
                 .filter(|c| open(c, |_, _| Some(key.clone())).is_ok())
                 .count()
         })
@@ -212,7 +226,7 @@ fn sync_1000(c: &mut Criterion) {
             .sum::<usize>()
     };
     println!(
-        "1,000 changes on the wire: {} bytes in the clear, {} sealed",
+        "1,000 changes on the wire: {} bytes in the clear, {} sealed and signed",
         bytes(&plain),
         bytes(&sealed)
     );

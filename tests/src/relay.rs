@@ -458,6 +458,16 @@ pub fn sealed(change: &pph_protocol::Change) -> pph_protocol::Change {
     pph_core::crypto::seal::seal(change, key, 1, &pph_core::crypto::Key32::random()).expect("seal")
 }
 
+/// `change` sealed as [`sealed`] does and signed by `by`'s identity, as
+/// that account's device signs what it pushes: what a raw push from an
+/// account with an identity must carry for the relay to store it.
+pub fn sealed_by(by: &pph_core::Companion, change: &pph_protocol::Change) -> pph_protocol::Change {
+    by.sync()
+        .sign_as_this_device(sealed(change))
+        .expect("sign")
+        .expect("sealed")
+}
+
 /// Begins epoch 1 of `key` in `space`, wrapped to `to`, raw over HTTP, as
 /// a device does before it seals anything under it (the relay refuses a
 /// change sealed under an epoch no one began).

@@ -218,8 +218,10 @@ async fn the_revoked_and_the_removed_cannot_open_what_comes_after(relay: Relay, 
     assert!(shown.messages.iter().any(|m| m.body == "after the removal"));
 }
 
-/// A sealed value the relay altered by one bit, or moved onto another
-/// record, is set aside by the phone that pulls it, never applied.
+/// A sealed value the relay altered by one bit (no longer its writer's
+/// signature), or moved onto another record by a device of the writer's
+/// (signed, and still not opening), is set aside by the phone that pulls
+/// it, never applied.
 async fn a_sealed_value_altered_or_moved_is_set_aside(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = &server.url;
@@ -255,12 +257,19 @@ async fn a_sealed_value_altered_or_moved_is_set_aside(relay: Relay, dir: &Path) 
     moved.entity_id = second.id.clone();
     moved.change_id = id();
     moved.hlc.wall_ms += 60_000;
+    // Signed again on Ann's own phone, as a device of hers that went wrong
+    // would: the signature is hers, the seal still does not open.
+    let moved = phone
+        .sync()
+        .sign_as_this_device(moved)
+        .expect("sign")
+        .expect("sealed");
     for c in [&altered, &moved] {
         relay.forge(&ann, c).await;
     }
     let report = tablet.sync().sync_now().await.expect("sync");
     assert_eq!(report.set_aside, 2, "{report:?}");
-    assert_eq!(set_aside_rules(&tablet), ["bad_seal", "bad_seal"]);
+    assert_eq!(set_aside_rules(&tablet), ["bad_seal", "forged_author"]);
     let diary = tablet.diary();
     assert_eq!(
         diary.entry(first.id).expect("first").note.as_deref(),
@@ -1182,7 +1191,12 @@ async fn a_member_who_begins_an_epoch_with_another_key_stops_no_one(relay: Relay
             node: "0123456789abcdef".into(),
         },
     };
-    let sealed = seal::seal(&message, KeyName::Group, 2, &wrapped).expect("seal");
+    let sealed = identity
+        .sign_change(
+            &account_id(&mal),
+            seal::seal(&message, KeyName::Group, 2, &wrapped).expect("seal"),
+        )
+        .expect("sign");
     let pushed = push_raw(
         &reqwest::Client::new(),
         &url,

@@ -125,6 +125,19 @@ async fn refused(resp: reqwest::Response) -> Vec<String> {
     body.refused.iter().map(|r| r.rule.code()).collect()
 }
 
+/// Pat's message in the group as `phone` shows it.
+fn shown_body(phone: &Companion, s: &Scene) -> String {
+    let page = phone
+        .groups()
+        .messages(s.group.id.clone(), 50, None)
+        .expect("page");
+    page.messages
+        .into_iter()
+        .find(|m| m.id == s.message.id)
+        .expect("kept")
+        .body
+}
+
 fn personal_space(c: &Companion) -> String {
     c.sync()
         .status()
@@ -297,6 +310,12 @@ async fn a_change_under_an_epoch_no_one_began_stops_no_space(relay: Relay, dir: 
         &pph_core::crypto::Key32::random(),
     )
     .expect("seal");
+    let unbegun = s
+        .mal
+        .sync()
+        .sign_as_this_device(unbegun)
+        .expect("sign")
+        .expect("sealed");
     s.relay.forge(&s.mal_id, &unbegun).await;
     s.fac
         .groups()
@@ -375,16 +394,7 @@ async fn changes_forged_into_the_relay_are_set_aside_by_every_client(relay: Rela
         "the group's two; the personal space is not theirs"
     );
     for phone in [&s.pat, &s.fac] {
-        let page = phone
-            .groups()
-            .messages(s.group.id.clone(), 50, None)
-            .expect("page");
-        let shown = page
-            .messages
-            .iter()
-            .find(|m| m.id == s.message.id)
-            .expect("kept");
-        assert_eq!(shown.body, "Walked to the shop today");
+        assert_eq!(shown_body(phone, &s), "Walked to the shop today");
     }
     // Set aside once: a second sync neither applies nor counts them again.
     assert_eq!(s.pat.sync().sync_now().await.expect("again").set_aside, 0);
@@ -397,14 +407,17 @@ async fn a_replayed_push_is_a_duplicate_and_a_reused_change_id_is_refused(
     let s = scene(relay, dir).await;
     let url = &s.server.url;
     let id = uuid::Uuid::now_v7().to_string();
-    let message = sealed(&change(
-        &s.group.id,
-        "group_message",
-        &id,
-        "*",
-        json!({"id": id, "group_id": s.group.id, "author_id": s.mal_id, "author_name": "mal",
+    let message = sealed_by(
+        &s.mal,
+        &change(
+            &s.group.id,
+            "group_message",
+            &id,
+            "*",
+            json!({"id": id, "group_id": s.group.id, "author_id": s.mal_id, "author_name": "mal",
                "body": "hello", "reply_to": null, "sent_at_ms": 1, "edited": false, "retracted": false}),
-    ));
+        ),
+    );
     let first = push(url, &s.mal_token, std::slice::from_ref(&message)).await;
     assert_eq!(first.status().as_u16(), 200);
     let replay: Value = push(url, &s.mal_token, std::slice::from_ref(&message))
@@ -509,7 +522,7 @@ async fn nul_characters_and_odd_id_spellings_are_refused_at_the_edge(relay: Rela
         assert_eq!(code(push(url, &s.mal_token, &[c]).await).await, invalid);
     }
     assert_eq!(
-        push(url, &s.mal_token, &[sealed(&good())])
+        push(url, &s.mal_token, &[sealed_by(&s.mal, &good())])
             .await
             .status()
             .as_u16(),
@@ -807,11 +820,71 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
     );
 }
 
+/// A change served with another author: the relay rewrites who wrote what
+/// a key holder sealed (Mal's edit of Pat's message, served as Pat's; a
+/// care plan's title sealed on her clinician's phone, served as Pat's own).
+/// The relay sets the author, and the author's identity did not sign
+/// either, so every phone sets them aside and shows what Pat wrote.
+async fn a_change_served_with_another_author_is_set_aside(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let url = &s.server.url;
+    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    s.pat
+        .sharing()
+        .grant_share(
+            "doc@example.org".into(),
+            vec![ShareScope::CarePlan],
+            in_ms(3_600_000),
+        )
+        .await
+        .expect("share");
+    doc.sync().sync_now().await.expect("doc syncs");
+    let edit = change(
+        &s.group.id,
+        "group_message",
+        &s.message.id,
+        "body",
+        json!("I am giving up"),
+    );
+    let by_mal = s
+        .mal
+        .sync()
+        .seal_as_this_device(&edit)
+        .expect("seal")
+        .expect("Mal holds the group's key");
+    let title = change(
+        &personal_space(&s.pat),
+        "care_plan",
+        &s.plan.id,
+        "title",
+        json!("Stop the inhaler"),
+    );
+    let by_doc = doc
+        .sync()
+        .seal_as_this_device(&title)
+        .expect("seal")
+        .expect("Doc holds the care plan's key");
+    s.relay.forge(&s.pat_id, &by_mal).await;
+    s.relay.forge(&s.pat_id, &by_doc).await;
+    let report = s.pat.sync().sync_now().await.expect("pat");
+    assert_eq!(report.set_aside, 2, "{report:?}");
+    assert_eq!(set_aside_rules(&s.pat), ["forged_author", "forged_author"]);
+    let fac = s.fac.sync().sync_now().await.expect("fac");
+    assert_eq!(fac.set_aside, 1, "the group's; {fac:?}");
+    assert_eq!(set_aside_rules(&s.fac), ["forged_author"]);
+    for phone in [&s.pat, &s.fac] {
+        assert_eq!(shown_body(phone, &s), "Walked to the shop today");
+    }
+    let plan = s.pat.care_plans().plan(s.plan.id.clone()).expect("plan");
+    assert_eq!(plan.info.title, "Breathe easier");
+}
+
 /// What the relay can read of a sealed change it judges as it would in
 /// the clear: an exchange naming its own writer or someone outside the
-/// group as the other party is `bad_party`, and a malformed seal or a control character in a clear id
-/// is a 400 on both backends (PostgreSQL once answered a NUL with a 500),
-/// storing nothing.
+/// group as the other party is `bad_party`, and a malformed seal, a
+/// control character in a clear id, or a signature missing or not the
+/// pusher's is a 400 on both backends (PostgreSQL once answered a NUL with
+/// a 500), storing nothing.
 async fn what_the_relay_reads_of_a_sealed_change_is_judged_at_the_edge(relay: Relay, dir: &Path) {
     use pph_protocol::sealed::Sealed;
     let s = scene(relay, dir).await;
@@ -824,13 +897,20 @@ async fn what_the_relay_reads_of_a_sealed_change_is_judged_at_the_edge(relay: Re
             "on_date": "2026-03-30"});
         sealed(&change(group, "timebank_exchange", &id, "*", value))
     };
+    let signed = |c: Change| {
+        s.mal
+            .sync()
+            .sign_as_this_device(c)
+            .expect("sign")
+            .expect("sealed")
+    };
     let stored = s.relay.raw_changes(group).await.len();
-    let to_self = push(url, &s.mal_token, &[exchange(&s.mal_id)]).await;
+    let to_self = push(url, &s.mal_token, &[signed(exchange(&s.mal_id))]).await;
     assert_eq!(refused(to_self).await, ["bad_party"]);
     // Nor someone outside the group: no one, or the group itself.
     let nobody = uuid::Uuid::now_v7().to_string();
     for outside in [nobody.as_str(), group.as_str()] {
-        let resp = push(url, &s.mal_token, &[exchange(outside)]).await;
+        let resp = push(url, &s.mal_token, &[signed(exchange(outside))]).await;
         assert_eq!(refused(resp).await, ["bad_party"]);
     }
     let resealed = |edit: &dyn Fn(&mut Sealed)| {
@@ -838,8 +918,19 @@ async fn what_the_relay_reads_of_a_sealed_change_is_judged_at_the_edge(relay: Re
         let mut seal = Sealed::of(&c.value).expect("sealed");
         edit(&mut seal);
         c.value = seal.into_value();
-        c
+        signed(c)
     };
+    // Unsigned, or signed by another account's identity than the pusher's.
+    let by_pat = s
+        .pat
+        .sync()
+        .sign_as_this_device(exchange(&s.pat_id))
+        .expect("sign")
+        .expect("sealed");
+    for unsigned in [exchange(&s.pat_id), by_pat] {
+        let resp = push(url, &s.mal_token, &[unsigned]).await;
+        assert_eq!(resp.status().as_u16(), 400);
+    }
     for bad in [
         resealed(&|x| x.refs.party = Some(format!("{}\u{0}", s.pat_id))),
         resealed(&|x| x.refs.parent = Some("not an id".into())),
@@ -851,7 +942,7 @@ async fn what_the_relay_reads_of_a_sealed_change_is_judged_at_the_edge(relay: Re
         assert_eq!(resp.status().as_u16(), 400);
     }
     assert_eq!(s.relay.raw_changes(group).await.len(), stored);
-    let to_pat = push(url, &s.mal_token, &[exchange(&s.pat_id)]).await;
+    let to_pat = push(url, &s.mal_token, &[signed(exchange(&s.pat_id))]).await;
     assert_eq!(to_pat.status().as_u16(), 200);
     assert_eq!(s.relay.raw_changes(group).await.len(), stored + 1);
 }
@@ -861,6 +952,7 @@ on_both_relays!(
     a_member_cannot_edit_or_impersonate_another_members_message,
     only_its_creator_or_a_facilitator_changes_a_meetup,
     changes_forged_into_the_relay_are_set_aside_by_every_client,
+    a_change_served_with_another_author_is_set_aside,
     a_change_under_an_epoch_no_one_began_stops_no_space,
     a_replayed_push_is_a_duplicate_and_a_reused_change_id_is_refused,
     nul_characters_and_odd_id_spellings_are_refused_at_the_edge,

@@ -1,7 +1,8 @@
 //! An account's identity: an Ed25519 key (RFC 8032, `ed25519-dalek`)
-//! that signs the account's X25519 key and every envelope the account
-//! wraps, so a device takes a key, or a reader's public key, only when the
-//! account entitled to it signed it (docs/adr/0018). It is derived from
+//! that signs the account's X25519 key, every envelope the account wraps
+//! and every change it writes, so a device takes a key, a reader's public
+//! key or a change only when the account entitled to it signed it
+//! (docs/adr/0018, 0019). It is derived from
 //! the account's private key with HKDF-SHA256, so every device holding
 //! that key (sealed on the relay under the password and the recovery code)
 //! has the same identity without another secret to keep or move.
@@ -12,8 +13,9 @@ use ed25519_dalek::{Signer, SigningKey};
 use hkdf::Hkdf;
 use pph_protocol::kinds::Scope;
 use pph_protocol::sealed::{
-    binding_bytes, commitment_bytes, grant_bytes, Envelope, KeyName, PublicIdentity,
+    binding_bytes, commitment_bytes, grant_bytes, Envelope, KeyName, PublicIdentity, Sealed,
 };
+use pph_protocol::Change;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -71,6 +73,17 @@ impl Identity {
             .0
             .sign(&commitment_bytes(space, key, epoch, commit))
             .to_bytes())
+    }
+
+    /// Signs `change`, whose value is sealed, as written by `author`
+    /// ([`Sealed::signed_bytes`]); None if its value is not sealed.
+    pub fn sign_change(&self, author: &str, mut change: Change) -> Option<Change> {
+        let mut sealed = Sealed::of(&change.value)?;
+        sealed.sig = None;
+        let sig = self.0.sign(&sealed.signed_bytes(&change, author));
+        sealed.sig = Some(b64(&sig.to_bytes()));
+        change.value = sealed.into_value();
+        Some(change)
     }
 
     /// Signs `envelope` as sent by `from`.
@@ -190,6 +203,87 @@ mod tests {
             },
         ] {
             assert!(!signed_envelope(&me.public_b64(), &moved));
+        }
+    }
+
+    /// A change signed by its writer checks against their identity alone,
+    /// as written by them alone, and no longer once any clear part of it or
+    /// its seal moves; an unsigned or unsealed change checks nowhere.
+    #[test]
+    fn a_signed_change_checks_only_as_its_writers_and_only_as_it_was() {
+        use pph_protocol::identity::signed_change;
+        use pph_protocol::Hlc;
+        let pair = AccountKeyPair::generate();
+        let me = Identity::of(&pair).expect("identity");
+        let other = Identity::of(&AccountKeyPair::generate()).expect("identity");
+        let plain = Change {
+            change_id: "c1".into(),
+            space: "s".into(),
+            entity_type: pph_protocol::kinds::GROUP_MESSAGE.into(),
+            entity_id: "m1".into(),
+            field: "body".into(),
+            value: serde_json::json!("hello"),
+            hlc: Hlc {
+                wall_ms: 1,
+                counter: 0,
+                node: "n".into(),
+            },
+        };
+        let sealed =
+            super::super::seal::seal(&plain, KeyName::Group, 1, &Key32::random()).expect("seal");
+        assert!(me.sign_change("ann", plain.clone()).is_none(), "unsealed");
+        let signed = me.sign_change("ann", sealed.clone()).expect("sign");
+        let (mine, theirs) = (me.public_b64(), other.public_b64());
+        assert!(signed_change(&mine, "ann", &signed));
+        assert!(!signed_change(&theirs, "ann", &signed));
+        assert!(!signed_change(&mine, "bob", &signed), "another writer");
+        assert!(!signed_change(&mine, "ann", &sealed), "unsigned");
+        assert!(!signed_change(&mine, "ann", &plain), "unsealed");
+        // Signed again by another writer: only as theirs.
+        let resigned = other.sign_change("bob", signed.clone()).expect("sign");
+        assert!(signed_change(&theirs, "bob", &resigned));
+        assert!(!signed_change(&mine, "ann", &resigned));
+        let with_seal = |edit: &dyn Fn(&mut Sealed)| {
+            let mut s = Sealed::of(&signed.value).expect("sealed");
+            edit(&mut s);
+            Change {
+                value: s.into_value(),
+                ..signed.clone()
+            }
+        };
+        let moved = [
+            Change {
+                change_id: "c2".into(),
+                ..signed.clone()
+            },
+            Change {
+                space: "t".into(),
+                ..signed.clone()
+            },
+            Change {
+                entity_id: "m2".into(),
+                ..signed.clone()
+            },
+            Change {
+                field: "*".into(),
+                ..signed.clone()
+            },
+            Change {
+                hlc: Hlc {
+                    counter: 1,
+                    ..signed.hlc.clone()
+                },
+                ..signed.clone()
+            },
+            with_seal(&|s| s.epoch = 2),
+            with_seal(&|s| {
+                let first = if s.ct.starts_with('A') { "B" } else { "A" };
+                s.ct = format!("{first}{}", &s.ct[1..]);
+            }),
+            with_seal(&|s| s.refs.parent = Some("m0".into())),
+        ];
+        for m in moved {
+            assert!(!signed_change(&mine, "ann", &m), "{m:?}");
         }
     }
 

@@ -58,6 +58,7 @@ pub fn seal(c: &Change, key: KeyName, epoch: u32, secret: &Key32) -> Option<Chan
         nonce: b64(&nonce),
         ct: b64(&ct),
         refs,
+        sig: None,
     }
     .into_value();
     Some(sealed)

@@ -11,7 +11,7 @@ use super::key_store::Held;
 use super::merge::apply_pulled;
 use super::model::*;
 use super::opening::open_page;
-use super::store;
+use super::{pins, store, trust};
 use crate::clock::Clock;
 use crate::error::{self, PphError};
 use crate::ids::check_id;
@@ -19,9 +19,9 @@ use crate::net::{Net, Pushed, Relay};
 use crate::store::authz::{save_spaces, SpaceFacts};
 use crate::store::{lock, Store};
 use crate::time::{from_ms, from_ms_i64};
-use pph_protocol::sealed::KeyName;
+use pph_protocol::sealed::{KeyName, PublicIdentity};
 use pph_protocol::wire::SpaceAccess;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -177,12 +177,15 @@ impl SyncEngine {
     /// applied with its cursor; stops early at a change whose key has not
     /// reached this device, to carry on from it once it has, unless that
     /// key will never come (`never_comes`): those changes are set aside.
+    #[allow(clippy::too_many_arguments)]
     async fn pull_space(
+        &self,
         store: &Store,
         relay: &dyn Relay,
         token: &str,
         source: &SpaceFacts,
         held: &Held,
+        me: &PublicIdentity,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
         // Epochs found never begun in this space: their changes are set
@@ -191,7 +194,8 @@ impl SyncEngine {
         loop {
             let since = store.read(|c| store::cursor(c, &source.space))?;
             let page = relay.pull(token, &source.space, since, PULL_PAGE).await?;
-            let opened = open_page(held, &never, page.changes);
+            let signers = self.signers(me, &page.identities)?;
+            let opened = open_page(held, &never, &signers, page.changes);
             if let Some((_, key, epoch)) = opened.waits_at {
                 if Self::never_comes(store, relay, token, &source.space, key, epoch).await? {
                     // Pulled again from the same cursor, set aside this time.
@@ -230,6 +234,26 @@ impl SyncEngine {
                 return Ok(());
             }
         }
+    }
+
+    /// The identity each writer of a page must have signed with, by
+    /// account: the pins, once the page's writers seen here for the first
+    /// time are pinned (the pins live in this account's own store, whatever
+    /// store the page goes to).
+    fn signers(
+        &self,
+        me: &PublicIdentity,
+        served: &[PublicIdentity],
+    ) -> Result<BTreeMap<String, String>, PphError> {
+        let pinned = self.store.read(pins::pins)?;
+        let trust = trust::judge(me, &pinned, served);
+        if !trust.first_seen.is_empty() || !trust.changed.is_empty() {
+            let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
+            self.store.write(|tx| pins::keep_seen(tx.tx, &trust, now))?;
+        }
+        let mut signers = trust::signers(me, &pinned);
+        signers.extend(trust.first_seen);
+        Ok(signers)
     }
 
     /// Whether the key of an epoch will never reach this device, as the
@@ -313,6 +337,7 @@ impl SyncEngine {
     ) -> Result<(), PphError> {
         let spaces = relay.spaces(token).await?;
         let blocked = self.sync_keys(relay, token, &spaces, report).await?;
+        let me = self.me()?.public;
         self.push_outbox(relay, token, report, &blocked).await?;
         // Shared patients' spaces too: a clinician's review proposal is
         // judged against them before it is queued.
@@ -329,7 +354,8 @@ impl SyncEngine {
             };
             into.write(|tx| store::save_device_names(tx.tx, &entry.devices))?;
             let held = self.held_for(&entry.space)?;
-            Self::pull_space(&into, relay, token, &source, &held, report).await?;
+            self.pull_space(&into, relay, token, &source, &held, &me, report)
+                .await?;
             if let SpaceAccess::Shared {
                 share_id,
                 patient_name,

@@ -106,6 +106,7 @@ impl Relay for FakeRelay {
             more: changes.len() == limit as usize,
             changes,
             erased: Vec::new(),
+            identities: Vec::new(),
         })
     }
     async fn spaces(&self, _: &str) -> Result<SpacesResponse> {

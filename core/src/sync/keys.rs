@@ -236,12 +236,7 @@ impl SyncEngine {
             .map(|s| (s.space.as_str(), s.epochs.as_slice()))
             .collect();
         self.store.write(|tx| {
-            for (account, identity) in &trust.first_seen {
-                pins::pin_first(tx.tx, account, identity, now)?;
-            }
-            for (account, identity) in &trust.changed {
-                pins::offer(tx.tx, account, identity, now)?;
-            }
+            pins::keep_seen(tx.tx, trust, now)?;
             let mut held: HashMap<String, Held> = HashMap::new();
             for e in view.envelopes.iter().filter(|e| &e.recipient == mine) {
                 if !held.contains_key(&e.space) {
@@ -479,14 +474,17 @@ impl SyncEngine {
     }
 
     /// The batch with every value sealed under its space's newest key held
-    /// here; a change whose key has not reached this device yet (a group
-    /// just joined) is left out and stays in the outbox.
+    /// here and signed by this account's identity; a change whose key has
+    /// not reached this device yet (a group just joined) is left out and
+    /// stays in the outbox.
     pub(crate) fn seal_batch(
         &self,
         batch: Vec<Change>,
         blocked: &BTreeSet<String>,
     ) -> Result<Vec<Change>, PphError> {
         let mut keys: HashMap<String, Held> = HashMap::new();
+        // Derived once, and only when there is something to sign.
+        let mut me: Option<Me> = None;
         let mut sealed = Vec::with_capacity(batch.len());
         for c in batch.into_iter().filter(|c| !blocked.contains(&c.space)) {
             if !keys.contains_key(&c.space) {
@@ -500,10 +498,14 @@ impl SyncEngine {
                 .get(&c.space)
                 .and_then(|held| key_store::latest(held, key));
             if let Some((epoch, secret)) = latest {
-                sealed.push(
-                    seal::seal(&c, key, epoch, secret)
-                        .ok_or_else(|| internal("could not seal a change"))?,
-                );
+                let me = match &mut me {
+                    Some(me) => &*me,
+                    slot @ None => &*slot.insert(self.me()?),
+                };
+                let signed = seal::seal(&c, key, epoch, secret)
+                    .and_then(|s| me.identity.sign_change(&me.public.account_id, s))
+                    .ok_or_else(|| internal("could not seal a change"))?;
+                sealed.push(signed);
             }
         }
         Ok(sealed)
@@ -517,6 +519,14 @@ impl SyncEngine {
         Ok(self
             .seal_batch(vec![change.clone()], &BTreeSet::new())?
             .pop())
+    }
+
+    /// `change`, already sealed (by anyone), signed as this account signs
+    /// what it writes; None if its value is not sealed. What a member's own
+    /// device can sign: tests forge with it what a malicious member sends.
+    pub fn sign_as_this_device(&self, change: Change) -> Result<Option<Change>, PphError> {
+        let me = self.me()?;
+        Ok(me.identity.sign_change(&me.public.account_id, change))
     }
 
     /// A change as this device would open it from a pull; None if it does

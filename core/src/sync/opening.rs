@@ -1,5 +1,6 @@
-//! Opening a pulled page before the merge judges it: a value that does not
-//! open is set aside, never applied; one whose key has not reached this
+//! Opening a pulled page before the merge judges it: a change not signed by
+//! the identity pinned for the account named as its writer, or a value
+//! that does not open, is set aside, never applied; one whose key has not reached this
 //! device yet waits, with the rest of its space after it, unless its epoch
 //! is one no one began (`never`), which no key will ever come for: that one
 //! is set aside too, so a relay cannot stop a space for good with it.
@@ -8,9 +9,10 @@ use super::key_store::Held;
 use super::merge::Authored;
 use crate::crypto::{seal, OpenError};
 use pph_protocol::authz::Refusal;
+use pph_protocol::identity::signed_change;
 use pph_protocol::sealed::{KeyName, Sealed};
 use pph_protocol::wire::SequencedChange;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A pulled page, opened.
 #[derive(Debug, Default)]
@@ -25,18 +27,38 @@ pub(super) struct Opened {
     pub waits_at: Option<(i64, KeyName, u32)>,
 }
 
+/// Why `c` is not its named writer's, if it is not: the identity its
+/// writer must sign with (`signers`, by account) is unknown here, or did
+/// not sign it. Checked before it opens, so that no key it names is waited
+/// for; a value in the clear is refused when it does not open.
+fn not_the_writers(signers: &BTreeMap<String, String>, c: &SequencedChange) -> Option<Refusal> {
+    Sealed::of(&c.change.value)?;
+    match signers.get(&c.author) {
+        None => Some(Refusal::UnknownAuthor),
+        Some(identity) if !signed_change(identity, &c.author, &c.change) => {
+            Some(Refusal::ForgedAuthor)
+        }
+        Some(_) => None,
+    }
+}
+
 pub(super) fn open_page(
     held: &Held,
     never: &BTreeSet<(KeyName, u32)>,
+    signers: &BTreeMap<String, String>,
     changes: Vec<SequencedChange>,
 ) -> Opened {
     let mut opened = Opened::default();
     for c in changes {
-        let result = seal::open(&c.change, |key, epoch| held.get(&(key, epoch)).cloned());
         let authored = |change| Authored {
             author: c.author.clone(),
             change,
         };
+        if let Some(rule) = not_the_writers(signers, &c) {
+            opened.refused.push((authored(c.change.clone()), rule));
+            continue;
+        }
+        let result = seal::open(&c.change, |key, epoch| held.get(&(key, epoch)).cloned());
         match result {
             Ok(change) => opened.ready.push(authored(change)),
             Err(OpenError::NoKey) => {
@@ -65,4 +87,97 @@ pub(super) fn open_page(
         }
     }
     opened
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::identity::Identity;
+    use crate::crypto::wrap::AccountKeyPair;
+    use crate::crypto::Key32;
+    use pph_protocol::{Change, Hlc};
+
+    fn message(n: u32) -> Change {
+        Change {
+            change_id: format!("c{n}"),
+            space: "g".into(),
+            entity_type: pph_protocol::kinds::GROUP_MESSAGE.into(),
+            entity_id: format!("m{n}"),
+            field: "body".into(),
+            value: serde_json::json!("see you at the walk"),
+            hlc: Hlc {
+                wall_ms: 1,
+                counter: n,
+                node: "n".into(),
+            },
+        }
+    }
+
+    fn by(author: &str, seq: i64, change: Change) -> SequencedChange {
+        SequencedChange {
+            seq,
+            author: author.into(),
+            change,
+        }
+    }
+
+    /// Each change goes only as far as its writer's signature lets it: one
+    /// signed by the writer the relay names is opened; one that writer did
+    /// not sign (another key holder's, or unsigned) and one by a writer
+    /// whose identity is not known here are set aside at once, even under
+    /// a key this device does not hold yet, so none of them holds up the
+    /// space.
+    #[test]
+    fn a_change_is_opened_only_as_signed_by_the_writer_named() {
+        let key = Key32::random();
+        let held: Held = [((KeyName::Group, 1), key.clone())].into();
+        let ann = Identity::of(&AccountKeyPair::generate()).expect("ann");
+        let bob = Identity::of(&AccountKeyPair::generate()).expect("bob");
+        let signers: BTreeMap<String, String> = [
+            ("ann".to_owned(), ann.public_b64()),
+            ("bob".to_owned(), bob.public_b64()),
+        ]
+        .into();
+        let sealed = |n, epoch| seal::seal(&message(n), KeyName::Group, epoch, &key).expect("seal");
+        let signed = |who: &Identity, writer: &str, n: u32, epoch: u32| {
+            who.sign_change(writer, sealed(n, epoch)).expect("sign")
+        };
+        let page = vec![
+            by("ann", 1, signed(&ann, "ann", 1, 1)),
+            // Bob's words, served as Ann's.
+            by("ann", 2, signed(&bob, "bob", 2, 1)),
+            // Bob signs as Ann: his identity, not hers.
+            by("ann", 3, signed(&bob, "ann", 3, 1)),
+            by("ann", 4, sealed(4, 1)),
+            by("cat", 5, signed(&ann, "cat", 5, 1)),
+            // Under an epoch not held here, from a forger: set aside, not
+            // waited for.
+            by("bob", 6, signed(&ann, "ann", 6, 2)),
+            by("bob", 7, signed(&bob, "bob", 7, 1)),
+        ];
+        let opened = open_page(&held, &BTreeSet::new(), &signers, page);
+        let ready: Vec<&str> = opened
+            .ready
+            .iter()
+            .map(|a| a.change.change_id.as_str())
+            .collect();
+        assert_eq!(ready, ["c1", "c7"]);
+        assert_eq!(opened.ready[0].change, message(1));
+        let refused: Vec<(&str, Refusal)> = opened
+            .refused
+            .iter()
+            .map(|(a, rule)| (a.change.change_id.as_str(), *rule))
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                ("c2", Refusal::ForgedAuthor),
+                ("c3", Refusal::ForgedAuthor),
+                ("c4", Refusal::ForgedAuthor),
+                ("c5", Refusal::UnknownAuthor),
+                ("c6", Refusal::ForgedAuthor),
+            ]
+        );
+        assert_eq!(opened.waits_at, None);
+    }
 }

@@ -3,7 +3,7 @@
 //! connection, called inside `Store::read` and `Store::write`, as
 //! `key_store` is. `trust.rs` decides; this keeps.
 
-use super::trust::Pin;
+use super::trust::{Pin, Trust};
 use crate::error::Result;
 use pph_protocol::sealed::{Envelope, KeyName};
 use rusqlite::{Connection, OptionalExtension};
@@ -25,13 +25,20 @@ pub(crate) fn pins(conn: &Connection) -> Result<BTreeMap<String, Pin>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Keeps what `trust` saw: pins the identities seen for the first time,
+/// and records the ones that changed.
+pub(crate) fn keep_seen(conn: &Connection, trust: &Trust, now_ms: i64) -> Result<()> {
+    for (account, identity) in &trust.first_seen {
+        pin_first(conn, account, identity, now_ms)?;
+    }
+    for (account, identity) in &trust.changed {
+        offer(conn, account, identity, now_ms)?;
+    }
+    Ok(())
+}
+
 /// Pins `identity` for `account` if it has none yet.
-pub(crate) fn pin_first(
-    conn: &Connection,
-    account: &str,
-    identity: &str,
-    now_ms: i64,
-) -> Result<()> {
+fn pin_first(conn: &Connection, account: &str, identity: &str, now_ms: i64) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO pinned_identities (account, identity, first_seen_ms) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
@@ -42,7 +49,7 @@ pub(crate) fn pin_first(
 
 /// Records that `account` is now served with `identity` in place of its
 /// pin (kept from the first time this identity was offered).
-pub(crate) fn offer(conn: &Connection, account: &str, identity: &str, now_ms: i64) -> Result<()> {
+fn offer(conn: &Connection, account: &str, identity: &str, now_ms: i64) -> Result<()> {
     conn.prepare_cached(
         "UPDATE pinned_identities
          SET offered_ms = CASE WHEN offered IS ?2 THEN offered_ms ELSE ?3 END, offered = ?2

@@ -12,6 +12,8 @@
 //! - An envelope is taken only signed by a trusted identity, and for this
 //!   account's own personal space only from this account: a key of one's
 //!   own diary never comes from anyone else, however the relay dresses it.
+//! - A change is applied only signed by the pinned identity of the
+//!   account the relay names as its writer (`signers`).
 
 use pph_protocol::identity::{binds, signed_commitment, signed_envelope, signed_grant};
 use pph_protocol::sealed::{
@@ -75,6 +77,22 @@ pub(crate) fn givers(member_of: &[SpaceKeys], shared: &[(String, String)]) -> Gi
         }
     }
     givers
+}
+
+/// The identity each writer's changes must be signed by, by account: this
+/// account's own, and each pinned one (the pin, not an identity offered in
+/// its place: what a changed identity writes is not applied until the
+/// person accepts the change).
+pub(crate) fn signers(
+    me: &PublicIdentity,
+    pins: &BTreeMap<String, Pin>,
+) -> BTreeMap<String, String> {
+    let mut signers: BTreeMap<String, String> = pins
+        .iter()
+        .map(|(account, pin)| (account.clone(), pin.identity.clone()))
+        .collect();
+    signers.insert(me.account_id.clone(), me.identity.clone());
+    signers
 }
 
 /// Judges `served` against `pins`; `me` is this account as this device

@@ -2,6 +2,7 @@
 //! numbered per space) and pull (paged, filtered to the granted kinds for a
 //! clinician, each change with the account that pushed it).
 
+use super::keys::{identities_of, identity_of};
 use super::{now_ms, push_json, ApiError, ApiResult, AppState, Authed, InSpace};
 use crate::storage::{
     Access, Account, GroupRole, IncomingChange, PulledChanges, Readable, StorageError,
@@ -13,6 +14,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use pph_protocol::authz::WHOLE_RECORD;
+use pph_protocol::identity::signed_change;
 use pph_protocol::kinds::GROUP_HIDE;
 use pph_protocol::sealed::{KeyName, Refs, Sealed};
 use pph_protocol::wire::{
@@ -75,10 +77,23 @@ pub async fn push(
         ));
     }
     let now = now_ms();
+    // A device that has an identity signs what it writes: a client's
+    // mistake is refused here rather than set aside by every reader.
+    let identity = identity_of(&state, &account.id).await?;
     let mut sealed = Vec::with_capacity(req.changes.len());
     for (i, c) in req.changes.iter().enumerate() {
         check_change(i, c, now)?;
-        sealed.push(check_sealed(i, c)?.map(|s| (s.key, s.epoch)));
+        let seal = check_sealed(i, c)?;
+        if seal.is_some()
+            && identity
+                .as_ref()
+                .is_some_and(|id| !signed_change(id, &account.id, c))
+        {
+            return Err(ApiError::invalid(format!(
+                "change {i}: value.sealed.sig is not this account's identity's signature of it"
+            )));
+        }
+        sealed.push(seal.map(|s| (s.key, s.epoch)));
     }
     let incoming = req
         .changes
@@ -195,8 +210,11 @@ pub async fn pull(
         };
         state.storage.record_access(&access).await?;
     }
+    // Who wrote each change, as the devices check it: a change is applied
+    // only signed by its author's pinned identity.
+    let identities = identities_of(&state, &rows.authors()).await?;
     let page = rows
-        .into_response(&erased, next, more)
+        .into_response(&erased, &identities, next, more)
         .map_err(|_| StorageError::Backend("page not written".into()))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
 }
@@ -274,7 +292,16 @@ mod tests {
         let mut rows = PulledChanges::default();
         rows.push(7, Some("a\"b"), &body);
         rows.push(9, None, &body);
-        let json = rows.into_response(&[erasure(8)], 9, true).expect("page");
+        let who = pph_protocol::sealed::PublicIdentity {
+            account_id: "a\"b".into(),
+            public_key: "k".into(),
+            identity: "i".into(),
+            binding: "b".into(),
+        };
+        assert_eq!(rows.authors(), ["a\"b"], "each once; none for the unknown");
+        let json = rows
+            .into_response(&[erasure(8)], std::slice::from_ref(&who), 9, true)
+            .expect("page");
         let page: PullResponse = serde_json::from_str(&json).expect("a pull response");
         let expected = PullResponse {
             changes: vec![
@@ -292,11 +319,12 @@ mod tests {
             next: 9,
             more: true,
             erased: vec![erasure(8)],
+            identities: vec![who],
         };
         assert_eq!(page, expected);
         let empty: PullResponse = serde_json::from_str(
             &PulledChanges::default()
-                .into_response(&[], 3, false)
+                .into_response(&[], &[], 3, false)
                 .expect("page"),
         )
         .expect("empty");

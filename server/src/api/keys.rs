@@ -142,9 +142,23 @@ pub async fn list(
         .into_iter()
         .filter(|a| !a.is_empty() && a != "departed")
         .collect();
-    let identities = state
+    let identities = identities_of(&state, &named).await?;
+    Ok(Json(KeysResponse {
+        envelopes,
+        spaces,
+        identities,
+    }))
+}
+
+/// The identities of `accounts` that have one, as their devices sent them
+/// (the devices check each binding; the relay passes them on).
+pub(super) async fn identities_of(
+    state: &AppState,
+    accounts: &[String],
+) -> ApiResult<Vec<PublicIdentity>> {
+    Ok(state
         .storage
-        .public_keys(&named)
+        .public_keys(accounts)
         .await?
         .into_iter()
         .filter_map(|k| {
@@ -155,12 +169,16 @@ pub async fn list(
                 binding: k.binding?,
             })
         })
-        .collect();
-    Ok(Json(KeysResponse {
-        envelopes,
-        spaces,
-        identities,
-    }))
+        .collect())
+}
+
+/// The identity of `account`, if its device sent one.
+pub(super) async fn identity_of(state: &AppState, account: &str) -> ApiResult<Option<String>> {
+    Ok(state
+        .storage
+        .account_keys(account)
+        .await?
+        .and_then(|(keys, _)| keys.identity))
 }
 
 /// `POST /v1/keys/envelopes`: stores envelopes from a member of each one's
@@ -263,11 +281,7 @@ pub async fn put_envelopes(
     check_epochs(&req, &begun, &reach, &account.id)?;
     // A device that has an identity signs what it wraps: a client's
     // mistake is refused here rather than set aside by its recipients.
-    let identity = state
-        .storage
-        .account_keys(&account.id)
-        .await?
-        .and_then(|(keys, _)| keys.identity);
+    let identity = identity_of(&state, &account.id).await?;
     for (i, e) in req.envelopes.iter().enumerate() {
         if identity.as_ref().is_some_and(|id| !signed_envelope(id, e)) {
             return Err(ApiError::invalid(format!(

@@ -7,6 +7,7 @@
 //! its own only to copy it again (docs/PERFORMANCE.md, "The relay's reads").
 
 use super::{ErasedRecord, StoredChange};
+use pph_protocol::sealed::PublicIdentity;
 use std::ops::Range;
 
 /// How a `PullResponse` opens; the changes follow.
@@ -106,10 +107,25 @@ impl PulledChanges {
         &self.json[OPEN.len()..]
     }
 
-    /// The whole `PullResponse` JSON, written onto the changes in place.
+    /// The accounts that wrote the page's changes, each once.
+    pub fn authors(&self) -> Vec<String> {
+        let mut authors: Vec<String> = self
+            .rows
+            .iter()
+            .filter_map(|r| serde_json::from_str::<String>(&self.json[r.author.clone()]).ok())
+            .filter(|a| !a.is_empty())
+            .collect();
+        authors.sort_unstable();
+        authors.dedup();
+        authors
+    }
+
+    /// The whole `PullResponse` JSON, written onto the changes in place,
+    /// with the erasures and the authors' identities.
     pub fn into_response(
         mut self,
         erased: &[ErasedRecord],
+        identities: &[PublicIdentity],
         next: i64,
         more: bool,
     ) -> Result<String, serde_json::Error> {
@@ -118,6 +134,10 @@ impl PulledChanges {
         if !erased.is_empty() {
             self.json.push_str(",\"erased\":");
             self.json.push_str(&serde_json::to_string(erased)?);
+        }
+        if !identities.is_empty() {
+            self.json.push_str(",\"identities\":");
+            self.json.push_str(&serde_json::to_string(identities)?);
         }
         self.json.push('}');
         Ok(self.json)
