@@ -288,6 +288,18 @@ async fn keys_and_envelopes_carry_their_accounts_own_identity() {
     // is not.
     assert_eq!(put(&keys).await.expect("send").status(), 204);
     refusal(put(&other).await.expect("send"), 409, "conflict").await;
+    // Nor does another account take Ann's key and identity as its own (the
+    // fifth attacker run: every device then stopped trusting Ann).
+    let copied = f
+        .client
+        .put(f.url("/v1/accounts/current/keys"))
+        .bearer_auth(&bob.token)
+        .json(&json!({"keys": keys, "current": PASSWORD}))
+        .send()
+        .await
+        .expect("send");
+    let message = refusal(copied, 409, "conflict").await;
+    assert!(message.starts_with("keys.public_key"), "{message}");
 
     let identity = Identity::of(&pair).expect("identity");
     let envelope = |from: &str| {

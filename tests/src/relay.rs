@@ -86,25 +86,45 @@ impl Relay {
 }
 
 impl Relay {
+    /// Runs one statement (`$1`-style parameters, all text) straight on the
+    /// relay's database, past every check.
+    async fn execute(&self, sql: &str, params: &[&str]) {
+        match self {
+            Relay::Sqlite(path) => {
+                sqlite_file(path)
+                    .execute(&sql.replace('$', "?"), rusqlite::params_from_iter(params))
+                    .expect("execute on the relay's SQLite");
+            }
+            Relay::Postgres(url) => {
+                let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                    params.iter().map(|p| p as _).collect();
+                postgres(url)
+                    .await
+                    .execute(sql, &params)
+                    .await
+                    .expect("execute on the relay's PostgreSQL");
+            }
+        }
+    }
+
     /// Sets an account's public key past every check: what a relay broken
     /// into, or one that once took any key, would serve.
     pub async fn set_public_key(&self, account: &str, public_key: &str) {
-        const SQL: &str = "UPDATE accounts SET public_key = $2 WHERE id = $1";
-        match self {
-            Relay::Sqlite(path) => {
-                let sql = SQL.replace('$', "?");
-                sqlite_file(path)
-                    .execute(&sql, [account, public_key])
-                    .expect("set key");
-            }
-            Relay::Postgres(url) => {
-                postgres(url)
-                    .await
-                    .execute(SQL, &[&account, &public_key])
-                    .await
-                    .expect("set key");
-            }
-        }
+        self.execute(
+            "UPDATE accounts SET public_key = $2 WHERE id = $1",
+            &[account, public_key],
+        )
+        .await;
+    }
+
+    /// Names `owner` as the owner of `space` past every check: a relay
+    /// telling a person's devices their record is someone else's.
+    pub async fn set_owner(&self, space: &str, owner: &str) {
+        self.execute(
+            "UPDATE spaces SET owner = $2 WHERE id = $1",
+            &[space, owner],
+        )
+        .await;
     }
 
     /// Stores an envelope past every check, as a relay broken into would
@@ -173,22 +193,11 @@ impl Relay {
     /// Makes `account` a member of `space` past every check, as a relay
     /// broken into would list it.
     pub async fn inject_member(&self, space: &str, account: &str) {
-        const SQL: &str =
-            "INSERT INTO space_members (space, account_id, role) VALUES ($1, $2, 'member')";
-        match self {
-            Relay::Sqlite(path) => {
-                sqlite_file(path)
-                    .execute(&SQL.replace('$', "?"), [space, account])
-                    .expect("inject member");
-            }
-            Relay::Postgres(url) => {
-                postgres(url)
-                    .await
-                    .execute(SQL, &[&space, &account])
-                    .await
-                    .expect("inject member");
-            }
-        }
+        self.execute(
+            "INSERT INTO space_members (space, account_id, role) VALUES ($1, $2, 'member')",
+            &[space, account],
+        )
+        .await;
     }
 
     /// Replaces an account's public key and the identity kept beside it

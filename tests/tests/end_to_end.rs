@@ -1222,7 +1222,94 @@ async fn a_member_who_begins_an_epoch_with_another_key_stops_no_one(relay: Relay
     assert!(set_aside_rules(&bob).contains(&"epoch_not_begun".to_owned()));
 }
 
+/// A member who begins the group's next epoch just before leaving (wrapped
+/// to everyone and honestly committed to, so the others take it) chooses
+/// no key used after they leave: the first device to sync after it turns
+/// the key over, since one of the epoch's holders no longer reads it, and
+/// what the group writes next does not open under the key the leaver chose.
+async fn a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key(
+    relay: Relay,
+    dir: &Path,
+) {
+    use pph_protocol::sealed::{key_commit, KeyName, Sealed};
+    use pph_testing::crypto::{identity::Identity, seal, wrap::wrap, wrap::AccountKeyPair, Key32};
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let bob = signed_up(&url, dir, "bob", "Bob", AccountRole::Patient).await;
+    let mal = signed_up(&url, dir, "mal", "Mal", AccountRole::Patient).await;
+    let pair = AccountKeyPair::generate();
+    relay
+        .set_account_keys(&account_id(&mal), &account_keys(&pair))
+        .await;
+    let (group, _) = group_of(&fay, &[&bob, &mal], "Circle").await;
+    sync_all(&[&fay, &bob]).await;
+    let identity = Identity::of(&pair).expect("identity");
+    let mal_token = token_for(&url, "mal@example.org").await;
+    let served = keys_view(&url, &mal_token).await.identities;
+    let seeded = Key32::random();
+    let mut envelopes = Vec::new();
+    for who in [&fay, &bob, &mal] {
+        let key = &served
+            .iter()
+            .find(|i| i.account_id == account_id(who))
+            .expect("served")
+            .public_key;
+        let mut e =
+            wrap(&seeded, &group.id, KeyName::Group, 2, &account_id(who), key).expect("wrap");
+        identity.sign(&account_id(&mal), &mut e);
+        envelopes.push(e);
+    }
+    let commit = key_commit(&group.id, KeyName::Group, 2, seeded.bytes());
+    let body = serde_json::json!({"envelopes": envelopes,
+        "creates": [{"space": group.id, "key": "group", "epoch": 2}],
+        "commitments": [{"space": group.id, "key": "group", "epoch": 2, "commit": commit,
+            "sig": identity.sign_commitment(&group.id, KeyName::Group, 2, &commit)}]});
+    let client = reqwest::Client::new();
+    let begun = client
+        .post(format!("{url}/v1/keys/envelopes"))
+        .bearer_auth(&mal_token)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(begun.status().as_u16(), 204);
+    // The others take Mal's key while Mal is a member: what Bob writes now
+    // is sealed under it.
+    sync_all(&[&fay, &bob]).await;
+    bob.groups()
+        .post_message(group.id.clone(), "while Mal is here".into(), None)
+        .expect("post");
+    bob.sync().sync_now().await.expect("bob");
+    let opens_with_seeded = |c: &Change| seal::open(c, |_, _| Some(seeded.clone())).is_ok();
+    let before = raw_with(&relay, &bob, &group.id, "while Mal is here").await;
+    assert_eq!(before.len(), 1);
+    assert!(opens_with_seeded(&before[0]), "the others took Mal's key");
+    let left = client
+        .delete(format!(
+            "{url}/v1/spaces/{}/members/{}",
+            group.id,
+            account_id(&mal)
+        ))
+        .bearer_auth(&mal_token)
+        .send()
+        .await
+        .expect("leave");
+    assert!(left.status().is_success(), "{}", left.status());
+    fay.sync().sync_now().await.expect("fay");
+    fay.groups()
+        .post_message(group.id.clone(), "after Mal left".into(), None)
+        .expect("post");
+    sync_all(&[&fay, &bob]).await;
+    let after = raw_with(&relay, &bob, &group.id, "after Mal left").await;
+    assert_eq!(after.len(), 1, "Bob reads it");
+    let epoch = Sealed::of(&after[0].value).expect("sealed").epoch;
+    assert!(epoch > 2, "sealed under epoch {epoch}");
+    assert!(!opens_with_seeded(&after[0]));
+}
+
 on_both_relays!(
+    a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key,
     a_member_who_begins_an_epoch_with_another_key_stops_no_one,
     a_holder_cannot_hand_a_newcomer_another_key,
     a_clinician_keys_nothing_of_a_patients_record,

@@ -879,6 +879,49 @@ async fn a_change_served_with_another_author_is_set_aside(relay: Relay, dir: &Pa
     assert_eq!(plan.info.title, "Breathe easier");
 }
 
+/// A relay that names someone else as the owner of a person's record
+/// (here her clinician, whose phone sealed and signed a new title for her
+/// care plan) gives them no pen in it: her devices know the record is
+/// hers, judge the clinician's change as a clinician's and set it aside
+/// (the fifth attacker run: her phone applied it as her own).
+async fn a_relay_naming_another_owner_gives_them_no_pen(relay: Relay, dir: &Path) {
+    let s = scene(relay, dir).await;
+    let url = &s.server.url;
+    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    s.pat
+        .sharing()
+        .grant_share(
+            "doc@example.org".into(),
+            vec![ShareScope::CarePlan],
+            in_ms(3_600_000),
+        )
+        .await
+        .expect("share");
+    doc.sync().sync_now().await.expect("doc syncs");
+    let space = personal_space(&s.pat);
+    let title = change(
+        &space,
+        "care_plan",
+        &s.plan.id,
+        "title",
+        json!("Stop the inhaler"),
+    );
+    let by_doc = doc
+        .sync()
+        .seal_as_this_device(&title)
+        .expect("seal")
+        .expect("Doc holds the care plan's key");
+    let doc_id = account_id(&doc);
+    s.relay.forge(&doc_id, &by_doc).await;
+    s.relay.set_owner(&space, &doc_id).await;
+    let report = s.pat.sync().sync_now().await.expect("pat");
+    s.relay.set_owner(&space, &s.pat_id).await;
+    assert_eq!(report.set_aside, 1, "{report:?}");
+    assert_eq!(set_aside_rules(&s.pat), ["not_owner"]);
+    let plan = s.pat.care_plans().plan(s.plan.id.clone()).expect("plan");
+    assert_eq!(plan.info.title, "Breathe easier");
+}
+
 /// What the relay can read of a sealed change it judges as it would in
 /// the clear: an exchange naming its own writer or someone outside the
 /// group as the other party is `bad_party`, and a malformed seal, a
@@ -953,6 +996,7 @@ on_both_relays!(
     only_its_creator_or_a_facilitator_changes_a_meetup,
     changes_forged_into_the_relay_are_set_aside_by_every_client,
     a_change_served_with_another_author_is_set_aside,
+    a_relay_naming_another_owner_gives_them_no_pen,
     a_change_under_an_epoch_no_one_began_stops_no_space,
     a_replayed_push_is_a_duplicate_and_a_reused_change_id_is_refused,
     nul_characters_and_odd_id_spellings_are_refused_at_the_edge,

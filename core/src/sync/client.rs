@@ -341,13 +341,17 @@ impl SyncEngine {
         self.push_outbox(relay, token, report, &blocked).await?;
         // Shared patients' spaces too: a clinician's review proposal is
         // judged against them before it is queued.
-        let known: Vec<SpaceFacts> = spaces.spaces.iter().map(engine::facts).collect();
+        let known: Vec<SpaceFacts> = spaces
+            .spaces
+            .iter()
+            .map(|s| engine::facts(s, &me.account_id))
+            .collect();
         self.store.write(|tx| save_spaces(tx.tx, &known))?;
         let mut shared = Vec::new();
         let mut reached = Vec::new();
         for entry in spaces.spaces {
             reached.push(entry.space.clone());
-            let source = engine::facts(&entry);
+            let source = engine::facts(&entry, &me.account_id);
             let into = match &entry.access {
                 SpaceAccess::Member => self.store.clone(),
                 SpaceAccess::Shared { .. } => self.shared_copy(&entry.space)?,

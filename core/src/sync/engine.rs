@@ -9,7 +9,8 @@ use super::store::Attempts;
 use crate::error::PphError;
 use crate::store::authz::SpaceFacts;
 use pph_protocol::authz::Refusal;
-use pph_protocol::wire::{RefusedChange, SpaceEntry, MAX_PUSH_BYTES};
+use pph_protocol::kinds::SpaceKind;
+use pph_protocol::wire::{RefusedChange, SpaceAccess, SpaceEntry, MAX_PUSH_BYTES};
 use pph_protocol::Change;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -140,11 +141,21 @@ pub(crate) fn state(
 }
 
 /// The judge's view of a space the relay lists.
-pub(crate) fn facts(entry: &SpaceEntry) -> SpaceFacts {
+/// What a pulled change is judged with: the relay's description of its
+/// space, but for what this device knows better. The one personal space
+/// this account is a member of is its own, so its owner is this account,
+/// whoever the relay names (a relay naming a clinician would have this
+/// device apply the clinician's edits as the person's own: the fifth
+/// attacker run).
+pub(crate) fn facts(entry: &SpaceEntry, me: &str) -> SpaceFacts {
+    let owner = match (entry.kind, &entry.access) {
+        (SpaceKind::Personal, SpaceAccess::Member) => me.to_owned(),
+        _ => entry.owner.clone(),
+    };
     SpaceFacts {
         space: entry.space.clone(),
         kind: entry.kind,
-        owner: entry.owner.clone(),
+        owner,
         facilitators: entry.facilitators.clone(),
         clinicians: entry.clinicians.clone(),
     }
@@ -153,6 +164,30 @@ pub(crate) fn facts(entry: &SpaceEntry) -> SpaceFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The person's own space is theirs whoever the relay names as its
+    /// owner; a patient's space shared with this clinician is the patient's
+    /// as the share names them.
+    #[test]
+    fn my_own_space_is_mine_whoever_the_relay_names() {
+        let entry = |access| SpaceEntry {
+            space: "s".into(),
+            kind: SpaceKind::Personal,
+            owner: "doc".into(),
+            facilitators: vec![],
+            devices: vec![],
+            access,
+            clinicians: vec![],
+        };
+        assert_eq!(facts(&entry(SpaceAccess::Member), "ann").owner, "ann");
+        let shared = SpaceAccess::Shared {
+            share_id: "x".into(),
+            patient_name: "Doc".into(),
+            scopes: vec![],
+            expires_at_ms: 0,
+        };
+        assert_eq!(facts(&entry(shared), "ann").owner, "doc");
+    }
 
     #[test]
     fn backoff_doubles_from_thirty_seconds_up_to_an_hour() {

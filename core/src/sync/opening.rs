@@ -34,6 +34,9 @@ pub(super) struct Opened {
 fn not_the_writers(signers: &BTreeMap<String, String>, c: &SequencedChange) -> Option<Refusal> {
     Sealed::of(&c.change.value)?;
     match signers.get(&c.author) {
+        // No author at all: the log writes this account as '', so a
+        // change served without one is never taken for this account's.
+        _ if c.author.is_empty() => Some(Refusal::UnknownAuthor),
         None => Some(Refusal::UnknownAuthor),
         Some(identity) if !signed_change(identity, &c.author, &c.change) => {
             Some(Refusal::ForgedAuthor)

@@ -103,7 +103,12 @@ pub(crate) fn judge(
     served: &[PublicIdentity],
 ) -> Trust {
     let mut by_account: BTreeMap<&str, Vec<&PublicIdentity>> = BTreeMap::new();
-    for who in served.iter().filter(|w| w.account_id != me.account_id) {
+    // Not this account, and not no account: the log writes this account
+    // as '', so no identity is pinned for it.
+    let others = served
+        .iter()
+        .filter(|w| w.account_id != me.account_id && !w.account_id.is_empty());
+    for who in others {
         by_account.entry(&who.account_id).or_default().push(who);
     }
     // Which accounts each identity is claimed for: one identity is one
@@ -125,7 +130,14 @@ pub(crate) fn judge(
         let one = seen
             .iter()
             .all(|w| w.identity == first.identity && w.public_key == first.public_key);
-        let own = claims.get(first.identity.as_str()).map_or(0, BTreeSet::len) == 1;
+        // An identity pinned for this account stays its own when another
+        // account claims it later (the fifth attacker run: a member who
+        // copied another's key and identity had every device stop trusting
+        // them); a claim on one first seen is no one's.
+        let pinned_here = pins
+            .get(account)
+            .is_some_and(|p| p.identity == first.identity);
+        let own = pinned_here || claims.get(first.identity.as_str()).map_or(0, BTreeSet::len) == 1;
         if !one || !own || !binds(first) {
             trust.unchecked.push(account.to_owned());
             continue;
@@ -371,6 +383,30 @@ mod tests {
         };
         let t = judge(&ann.public, &BTreeMap::new(), &[me_as_dan]);
         assert_eq!(t.unchecked, vec!["dan".to_owned()]);
+    }
+
+    /// Mal copies Bob's key and identity onto his own account after Ann
+    /// pinned Bob: Bob stays trusted, Mal is no one; and an identity served
+    /// for no account at all (which the log would read as Ann's own) is
+    /// never pinned.
+    #[test]
+    fn a_copied_identity_is_the_first_holders_and_no_account_is_no_one() {
+        let (ann, bob) = (person("ann"), person("bob"));
+        let mal_as_bob = PublicIdentity {
+            account_id: "mal".into(),
+            ..bob.public.clone()
+        };
+        let pins = BTreeMap::from([("bob".to_owned(), pin(&bob))]);
+        let t = judge(&ann.public, &pins, &[bob.public.clone(), mal_as_bob]);
+        assert_eq!(t.trusted.get("bob"), Some(&bob.public));
+        assert_eq!(t.unchecked, vec!["mal".to_owned()]);
+        assert!(t.first_seen.is_empty());
+        let nobody = PublicIdentity {
+            account_id: String::new(),
+            ..bob.public.clone()
+        };
+        let t = judge(&ann.public, &BTreeMap::new(), &[nobody]);
+        assert!(t.first_seen.is_empty() && !t.trusted.contains_key(""));
     }
 
     #[test]

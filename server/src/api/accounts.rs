@@ -110,7 +110,8 @@ pub async fn sign_up(
                 recovery_hash,
                 only_if_none: true,
             })
-            .await?;
+            .await
+            .map_err(super::keys::key_taken)?;
     }
     let device = DeviceName {
         node: req.node,

@@ -181,6 +181,18 @@ pub(super) async fn identity_of(state: &AppState, account: &str) -> ApiResult<Op
         .and_then(|(keys, _)| keys.identity))
 }
 
+/// A public key another account holds already (with the identity that
+/// signed it): one key, one account.
+pub(super) fn key_taken(e: StorageError) -> ApiError {
+    match e {
+        StorageError::Conflict => ApiError::new(
+            ErrorCode::Conflict,
+            "keys.public_key: another account holds this key: make a new key pair",
+        ),
+        other => other.into(),
+    }
+}
+
 /// `POST /v1/keys/envelopes`: stores envelopes from a member of each one's
 /// space to a reader of its key; `conflict` when an epoch it begins was
 /// begun first by another device (fetch the keys and try again).
@@ -487,7 +499,8 @@ pub async fn set_account_keys(
             recovery_hash: hash_new(&state, req.new_recovery).await?,
             only_if_none: first,
         })
-        .await?;
+        .await
+        .map_err(key_taken)?;
     if stored {
         Ok(StatusCode::NO_CONTENT)
     } else {

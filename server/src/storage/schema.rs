@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/009_envelope_senders.sql")),
     (10, include_str!("migrations/010_signed_grants.sql")),
     (11, include_str!("migrations/011_epoch_commitments.sql")),
+    (12, include_str!("migrations/012_one_account_per_key.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.
