@@ -203,22 +203,12 @@ impl Relay {
     /// Replaces an account's public key and the identity kept beside it
     /// past every check: a relay serving an impostor as that account.
     pub async fn set_account_keys(&self, account: &str, keys: &pph_protocol::sealed::AccountKeys) {
-        const SQL: &str = "UPDATE accounts SET public_key = $2, sealed_keys = $3 WHERE id = $1";
         let sealed = serde_json::to_string(keys).expect("json");
-        match self {
-            Relay::Sqlite(path) => {
-                sqlite_file(path)
-                    .execute(&SQL.replace('$', "?"), [account, &keys.public_key, &sealed])
-                    .expect("set keys");
-            }
-            Relay::Postgres(url) => {
-                postgres(url)
-                    .await
-                    .execute(SQL, &[&account, &keys.public_key, &sealed])
-                    .await
-                    .expect("set keys");
-            }
-        }
+        self.execute(
+            "UPDATE accounts SET public_key = $2, sealed_keys = $3 WHERE id = $1",
+            &[account, &keys.public_key, &sealed],
+        )
+        .await;
     }
 
     /// Every change the relay keeps for `space`, read straight from its

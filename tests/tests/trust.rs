@@ -879,6 +879,53 @@ async fn a_change_served_with_another_author_is_set_aside(relay: Relay, dir: &Pa
     assert_eq!(plan.info.title, "Breathe easier");
 }
 
+/// A relay that withholds a writer's identity makes a new device set their
+/// changes aside (`unknown_author`), and costs nothing once it serves it
+/// again: the device takes those changes up at its next sync (the fifth
+/// attacker run: a set-aside was for good, so a newcomer lost a member's
+/// history).
+async fn a_writers_identity_withheld_for_a_while_costs_no_history(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::AccountKeys;
+    let s = scene(relay, dir).await;
+    let url = &s.server.url;
+    let served = keys_view(url, &token_for(url, "fac@example.org").await)
+        .await
+        .identities
+        .into_iter()
+        .find(|i| i.account_id == s.pat_id)
+        .expect("Pat's identity");
+    let keys = |identity: Option<String>, binding: Option<String>| AccountKeys {
+        public_key: served.public_key.clone(),
+        by_password: "AAAA.AAAA".into(),
+        by_recovery: "AAAA.AAAA".into(),
+        identity,
+        binding,
+    };
+    s.relay.set_account_keys(&s.pat_id, &keys(None, None)).await;
+    let tablet = signed_in(url, dir, "Fac's tablet", "fac@example.org").await;
+    tablet.sync().sync_now().await.expect("tablet");
+    assert!(set_aside_rules(&tablet).contains(&"unknown_author".to_owned()));
+    let shown = |phone: &Companion| {
+        phone
+            .groups()
+            .messages(s.group.id.clone(), 50, None)
+            .expect("page")
+            .messages
+            .iter()
+            .any(|m| m.id == s.message.id)
+    };
+    assert!(!shown(&tablet));
+    s.relay
+        .set_account_keys(
+            &s.pat_id,
+            &keys(Some(served.identity.clone()), Some(served.binding.clone())),
+        )
+        .await;
+    tablet.sync().sync_now().await.expect("tablet again");
+    assert!(shown(&tablet), "Pat's message, once her identity is served");
+    assert!(!set_aside_rules(&tablet).contains(&"unknown_author".to_owned()));
+}
+
 /// A relay that names someone else as the owner of a person's record
 /// (here her clinician, whose phone sealed and signed a new title for her
 /// care plan) gives them no pen in it: her devices know the record is
@@ -997,6 +1044,7 @@ on_both_relays!(
     changes_forged_into_the_relay_are_set_aside_by_every_client,
     a_change_served_with_another_author_is_set_aside,
     a_relay_naming_another_owner_gives_them_no_pen,
+    a_writers_identity_withheld_for_a_while_costs_no_history,
     a_change_under_an_epoch_no_one_began_stops_no_space,
     a_replayed_push_is_a_duplicate_and_a_reused_change_id_is_refused,
     nul_characters_and_odd_id_spellings_are_refused_at_the_edge,

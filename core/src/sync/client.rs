@@ -8,9 +8,9 @@
 
 use super::engine::{self, ATTEMPTS, PULL_PAGE, PUSH_BATCH, RETRY_DELAY};
 use super::key_store::Held;
-use super::merge::apply_pulled;
+use super::merge::{apply_pulled, apply_taken_back};
 use super::model::*;
-use super::opening::open_page;
+use super::opening::{not_the_writers, open_page};
 use super::{pins, store, trust};
 use crate::clock::Clock;
 use crate::error::{self, PphError};
@@ -188,6 +188,7 @@ impl SyncEngine {
         me: &PublicIdentity,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
+        self.take_back(store, source, held, me, report)?;
         // Epochs found never begun in this space: their changes are set
         // aside rather than waited for.
         let mut never = BTreeSet::new();
@@ -234,6 +235,39 @@ impl SyncEngine {
                 return Ok(());
             }
         }
+    }
+
+    /// Takes up again the changes of a space set aside only because their
+    /// writer's identity did not sign them as this device saw it, where
+    /// the pins now say it does (an identity served late, or a new one the
+    /// person accepted): a relay that withheld an identity for a while
+    /// costs no one their history. One whose key has not come stays set
+    /// aside until a later sync.
+    fn take_back(
+        &self,
+        store: &Store,
+        source: &SpaceFacts,
+        held: &Held,
+        me: &PublicIdentity,
+        report: &mut SyncReport,
+    ) -> Result<(), PphError> {
+        let set_aside = store.read(|c| store::set_aside_for_their_writer(c, &source.space))?;
+        if set_aside.is_empty() {
+            return Ok(());
+        }
+        let signers = trust::signers(me, &self.store.read(pins::pins)?);
+        let now_theirs: Vec<_> = set_aside
+            .into_iter()
+            .filter(|c| not_the_writers(&signers, c).is_none())
+            .collect();
+        if now_theirs.is_empty() {
+            return Ok(());
+        }
+        let opened = open_page(held, &BTreeSet::new(), &signers, now_theirs);
+        let applied = apply_taken_back(store, source, &opened.ready, &opened.refused)?;
+        report.pulled += applied.applied;
+        report.conflicts_resolved += applied.conflicts;
+        Ok(())
     }
 
     /// The identity each writer of a page must have signed with, by

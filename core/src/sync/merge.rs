@@ -409,20 +409,53 @@ pub(crate) fn apply_pulled(
     next: i64,
 ) -> Result<ApplyReport> {
     store.write(|tx| {
-        let erased = erase(tx, source, erased)?;
-        let mut report = apply(tx, source, changes)?;
-        report.erased = erased;
-        // Sealed values that did not open, set aside like any refusal.
-        let mut rules: BTreeMap<Refusal, u32> = report.set_aside_rules.drain(..).collect();
-        for (a, rule) in unopened {
-            set_aside(tx.tx, a, *rule, tx.now_ms())?;
-            *rules.entry(*rule).or_default() += 1;
-        }
-        report.set_aside = rules.values().sum();
-        report.set_aside_rules = rules.into_iter().collect();
+        let report = apply_opened(tx, source, changes, unopened, erased)?;
         super::store::set_cursor(tx.tx, &source.space, next)?;
         Ok(report)
     })
+}
+
+/// Judges again, in one transaction, changes taken back from the set-aside
+/// list now that their writer's identity is found to sign them (served
+/// late, or accepted by the person): each is applied, or set aside again
+/// under the rule it breaks now. No cursor moves: they were pulled before.
+pub(crate) fn apply_taken_back(
+    store: &Store,
+    source: &SpaceFacts,
+    changes: &[Authored],
+    unopened: &[(Authored, Refusal)],
+) -> Result<ApplyReport> {
+    store.write(|tx| {
+        let ids: Vec<&str> = changes
+            .iter()
+            .chain(unopened.iter().map(|(a, _)| a))
+            .map(|a| a.change.change_id.as_str())
+            .collect();
+        super::store::take_back(tx.tx, &ids)?;
+        apply_opened(tx, source, changes, unopened, &[])
+    })
+}
+
+/// Erases, applies the opened changes and sets aside those that did not
+/// open (`unopened`, like any refusal), inside the caller's transaction.
+fn apply_opened(
+    tx: &mut WriteTx<'_>,
+    source: &SpaceFacts,
+    changes: &[Authored],
+    unopened: &[(Authored, Refusal)],
+    erased: &[ErasedRecord],
+) -> Result<ApplyReport> {
+    let erased = erase(tx, source, erased)?;
+    let mut report = apply(tx, source, changes)?;
+    report.erased = erased;
+    let mut rules: BTreeMap<Refusal, u32> = report.set_aside_rules.drain(..).collect();
+    for (a, rule) in unopened {
+        set_aside(tx.tx, a, *rule, tx.now_ms())?;
+        *rules.entry(*rule).or_default() += 1;
+    }
+    report.set_aside = rules.values().sum();
+    report.set_aside_rules = rules.into_iter().collect();
+    Ok(report)
 }
 
 /// Applies, in one transaction, changes this account made on its other

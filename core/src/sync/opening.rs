@@ -31,7 +31,10 @@ pub(super) struct Opened {
 /// writer must sign with (`signers`, by account) is unknown here, or did
 /// not sign it. Checked before it opens, so that no key it names is waited
 /// for; a value in the clear is refused when it does not open.
-fn not_the_writers(signers: &BTreeMap<String, String>, c: &SequencedChange) -> Option<Refusal> {
+pub(super) fn not_the_writers(
+    signers: &BTreeMap<String, String>,
+    c: &SequencedChange,
+) -> Option<Refusal> {
     Sealed::of(&c.change.value)?;
     match signers.get(&c.author) {
         // No author at all: the log writes this account as '', so a

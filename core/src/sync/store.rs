@@ -6,7 +6,7 @@
 use super::model::{SetAsideChange, SharedPatient};
 use crate::error::Result;
 use crate::time::{from_ms_i64, ms_i64};
-use pph_protocol::wire::DeviceName;
+use pph_protocol::wire::{DeviceName, SequencedChange};
 use rusqlite::{Connection, OptionalExtension};
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -76,6 +76,43 @@ pub(crate) fn save_device_names(conn: &Connection, devices: &[DeviceName]) -> Re
     )?;
     for d in devices {
         upsert.execute((&d.node, &d.name))?;
+    }
+    Ok(())
+}
+
+/// The changes of `space` set aside only because their writer's identity
+/// did not sign them as this device saw it (`forged_author`,
+/// `unknown_author`), each as it was served: taken up again once that
+/// writer's identity is pinned, or accepted, here.
+pub(crate) fn set_aside_for_their_writer(
+    conn: &Connection,
+    space: &str,
+) -> Result<Vec<SequencedChange>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT author, change FROM sync_set_aside
+         WHERE space = ?1 AND rule IN ('forged_author', 'unknown_author')
+         ORDER BY set_aside_ms, change_id",
+    )?;
+    let rows = stmt.query_map([space], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (author, change) = row?;
+        out.push(SequencedChange {
+            seq: 0,
+            author,
+            change: serde_json::from_str(&change)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Takes changes out of the set-aside list, to be judged again.
+pub(crate) fn take_back(conn: &Connection, change_ids: &[&str]) -> Result<()> {
+    let mut stmt = conn.prepare_cached("DELETE FROM sync_set_aside WHERE change_id = ?1")?;
+    for id in change_ids {
+        stmt.execute([id])?;
     }
     Ok(())
 }
