@@ -719,7 +719,8 @@ async fn history_names_the_device_a_change_was_made_on(relay: Relay, dir: &Path)
 /// attacks over raw HTTP with valid tokens: before any share, from a peer,
 /// naming someone else, anything but a proposal, a decision, a replay,
 /// after revocation; and a proposal forged into the relay from someone the
-/// care plan is not shared with, which the patient's phone sets aside.
+/// care plan is not shared with, or from Doc under a share the relay adds
+/// back, which the patient's phone sets aside.
 async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir: &Path) {
     let s = scene(relay, dir).await;
     let url = &s.server.url;
@@ -818,6 +819,27 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
         ["not_member"],
         "not after the share ends"
     );
+    // A share the relay adds back (with a signature Pat never made) gives
+    // Doc no clinician's standing on Pat's phone: a proposal sealed with
+    // the key Doc kept is set aside, not offered to her.
+    s.pat.sync().sync_now().await.expect("the key turns over");
+    s.relay
+        .inject_share(&s.pat_id, &doc_id, "care_plan", "not Pat's signature")
+        .await;
+    let late = doc
+        .sync()
+        .seal_as_this_device(&proposal(&doc_id))
+        .expect("seal")
+        .expect("Doc kept the key");
+    s.relay.forge(&doc_id, &late).await;
+    s.pat.sync().sync_now().await.expect("sync");
+    let arrived = s
+        .pat
+        .care_plans()
+        .review_proposals(s.plan.id.clone())
+        .expect("proposals");
+    assert!(arrived.iter().all(|p| p.id != late.entity_id));
+    assert_eq!(set_aside_rules(&s.pat), ["not_owner", "unsealed"]);
 }
 
 /// A change served with another author: the relay rewrites who wrote what

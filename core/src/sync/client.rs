@@ -370,7 +370,8 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
         let spaces = relay.spaces(token).await?;
-        let blocked = self.sync_keys(relay, token, &spaces, report).await?;
+        let keys = self.sync_keys(relay, token, &spaces, report).await?;
+        let blocked = keys.blocked;
         let me = self.me()?.public;
         self.push_outbox(relay, token, report, &blocked).await?;
         // Shared patients' spaces too: a clinician's review proposal is
@@ -378,14 +379,14 @@ impl SyncEngine {
         let known: Vec<SpaceFacts> = spaces
             .spaces
             .iter()
-            .map(|s| engine::facts(s, &me.account_id))
+            .map(|s| engine::facts(s, &me.account_id, &keys.granted))
             .collect();
         self.store.write(|tx| save_spaces(tx.tx, &known))?;
         let mut shared = Vec::new();
         let mut reached = Vec::new();
         for entry in spaces.spaces {
             reached.push(entry.space.clone());
-            let source = engine::facts(&entry, &me.account_id);
+            let source = engine::facts(&entry, &me.account_id, &keys.granted);
             let into = match &entry.access {
                 SpaceAccess::Member => self.store.clone(),
                 SpaceAccess::Shared { .. } => self.shared_copy(&entry.space)?,

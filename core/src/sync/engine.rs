@@ -4,13 +4,17 @@
 //! The driver (`client.rs`) does the talking and the storing; everything it
 //! decides is here and tested here, with a relay in memory where it helps.
 
+use super::keys::Granted;
 use super::model::SyncState;
 use super::store::Attempts;
 use crate::error::PphError;
 use crate::store::authz::SpaceFacts;
 use pph_protocol::authz::Refusal;
 use pph_protocol::kinds::SpaceKind;
-use pph_protocol::wire::{RefusedChange, SpaceAccess, SpaceEntry, MAX_PUSH_BYTES};
+use pph_protocol::sealed::KeyName;
+use pph_protocol::wire::{
+    ClinicianAccess, RefusedChange, Scope, SpaceAccess, SpaceEntry, MAX_PUSH_BYTES,
+};
 use pph_protocol::Change;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -143,21 +147,45 @@ pub(crate) fn state(
 /// The judge's view of a space the relay lists.
 /// What a pulled change is judged with: the relay's description of its
 /// space, but for what this device knows better. The one personal space
-/// this account is a member of is its own, so its owner is this account,
+/// this account is a member of is its own: its owner is this account,
 /// whoever the relay names (a relay naming a clinician would have this
 /// device apply the clinician's edits as the person's own: the fifth
-/// attacker run).
-pub(crate) fn facts(entry: &SpaceEntry, me: &str) -> SpaceFacts {
-    let owner = match (entry.kind, &entry.access) {
-        (SpaceKind::Personal, SpaceAccess::Member) => me.to_owned(),
-        _ => entry.owner.clone(),
+/// attacker run), and its clinicians only those a grant this account
+/// signed names (`granted`), for the scopes it names (a share the relay
+/// adds gives no one a clinician's standing here).
+pub(crate) fn facts(entry: &SpaceEntry, me: &str, granted: &Granted) -> SpaceFacts {
+    let mine = matches!(
+        (entry.kind, &entry.access),
+        (SpaceKind::Personal, SpaceAccess::Member)
+    );
+    let (owner, clinicians) = if mine {
+        let clinicians = entry
+            .clinicians
+            .iter()
+            .filter_map(|c| {
+                let keys = granted.get(&c.account_id)?;
+                let scopes: Vec<Scope> = c
+                    .scopes
+                    .iter()
+                    .copied()
+                    .filter(|s| keys.contains(&KeyName::of_scope(*s)))
+                    .collect();
+                (!scopes.is_empty()).then(|| ClinicianAccess {
+                    account_id: c.account_id.clone(),
+                    scopes,
+                })
+            })
+            .collect();
+        (me.to_owned(), clinicians)
+    } else {
+        (entry.owner.clone(), entry.clinicians.clone())
     };
     SpaceFacts {
         space: entry.space.clone(),
         kind: entry.kind,
         owner,
         facilitators: entry.facilitators.clone(),
-        clinicians: entry.clinicians.clone(),
+        clinicians,
     }
 }
 
@@ -179,14 +207,46 @@ mod tests {
             access,
             clinicians: vec![],
         };
-        assert_eq!(facts(&entry(SpaceAccess::Member), "ann").owner, "ann");
+        let none = Granted::new();
+        assert_eq!(
+            facts(&entry(SpaceAccess::Member), "ann", &none).owner,
+            "ann"
+        );
         let shared = SpaceAccess::Shared {
             share_id: "x".into(),
             patient_name: "Doc".into(),
             scopes: vec![],
             expires_at_ms: 0,
         };
-        assert_eq!(facts(&entry(shared), "ann").owner, "doc");
+        assert_eq!(facts(&entry(shared), "ann", &none).owner, "doc");
+    }
+
+    /// The clinicians of the person's own record are those her own signed
+    /// grants name, for the scopes they name, whatever the relay lists.
+    #[test]
+    fn my_own_records_clinicians_are_those_i_granted() {
+        let listed = |account: &str, scopes: Vec<Scope>| ClinicianAccess {
+            account_id: account.into(),
+            scopes,
+        };
+        let entry = SpaceEntry {
+            space: "s".into(),
+            kind: SpaceKind::Personal,
+            owner: "ann".into(),
+            facilitators: vec![],
+            devices: vec![],
+            access: SpaceAccess::Member,
+            clinicians: vec![
+                listed("doc", vec![Scope::CarePlan, Scope::Diary]),
+                listed("eve", vec![Scope::CarePlan]),
+            ],
+        };
+        let granted = Granted::from([("doc".to_owned(), [KeyName::Diary].into())]);
+        assert_eq!(
+            facts(&entry, "ann", &granted).clinicians,
+            [listed("doc", vec![Scope::Diary])]
+        );
+        assert!(facts(&entry, "ann", &Granted::new()).clinicians.is_empty());
     }
 
     #[test]

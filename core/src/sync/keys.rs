@@ -22,7 +22,7 @@ use pph_protocol::sealed::{
 };
 use pph_protocol::wire::{SpaceAccess, SpacesResponse, MAX_PUSH_CHANGES};
 use pph_protocol::Change;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Tries at beginning epochs before giving up on this sync (another device
 /// may have begun the same one a moment earlier).
@@ -53,6 +53,18 @@ impl Me {
             public,
         })
     }
+}
+
+/// The clinicians a grant this account signed lets read its record now,
+/// each with the keys of the scopes granted.
+pub(crate) type Granted = BTreeMap<String, BTreeSet<KeyName>>;
+
+/// What a sync of the keys leaves for the rest of the sync.
+pub(crate) struct KeysSynced {
+    /// The spaces whose key could not turn over: their outbox waits.
+    pub blocked: BTreeSet<String>,
+    /// Who may read this account's record, as its own grants say.
+    pub granted: Granted,
 }
 
 /// The envelopes and epochs one space's actions make, and the keys begun.
@@ -315,16 +327,17 @@ impl SyncEngine {
 
     /// Opens the new envelopes this device trusts, then begins, turns over
     /// and hands out keys to the readers it trusts. Returns the spaces whose
-    /// key could not turn over (the relay refused the new epoch): nothing
+    /// key could not turn over (the relay refused the new epoch: nothing
     /// is sealed there under the key it should have replaced, and what is
-    /// written there waits on this device while the rest syncs.
+    /// written there waits on this device while the rest syncs), and the
+    /// clinicians a grant this account signed lets read its record now.
     pub(crate) async fn sync_keys(
         &self,
         relay: &dyn Relay,
         token: &str,
         spaces: &SpacesResponse,
         report: &mut SyncReport,
-    ) -> Result<BTreeSet<String>, PphError> {
+    ) -> Result<KeysSynced, PphError> {
         let me = self.me()?;
         let personal = self.store.personal_space();
         let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
@@ -337,6 +350,7 @@ impl SyncEngine {
             .map(|s| (s.space.clone(), s.owner.clone()))
             .collect();
         let mut blocked = BTreeSet::new();
+        let mut granted = Granted::new();
         for round in 1..=KEY_ROUNDS {
             let view = relay.keys(token).await?;
             // The spaces this device keys: its own personal space and its
@@ -382,9 +396,15 @@ impl SyncEngine {
             blocked.clear();
             for space in &keyed {
                 let space = if space.kind == SpaceKind::Personal {
-                    let (granted, dropped) = trust.granted(&me.public.account_id, space, now);
+                    let (readers, dropped) = trust.granted(&me.public.account_id, space, now);
                     ungranted = dropped;
-                    granted
+                    granted = readers
+                        .readers
+                        .iter()
+                        .filter(|r| r.account_id != me.public.account_id)
+                        .map(|r| (r.account_id.clone(), r.keys.iter().copied().collect()))
+                        .collect();
+                    readers
                 } else {
                     space.clone()
                 };
@@ -428,7 +448,7 @@ impl SyncEngine {
                 break;
             }
         }
-        Ok(blocked)
+        Ok(KeysSynced { blocked, granted })
     }
 
     /// Sends what one space's actions made: the epochs begun with their
