@@ -117,6 +117,30 @@ impl Relay {
         .await;
     }
 
+    /// Makes `to` the patient of `space`, `from`'s personal space, past
+    /// every check: `from`'s account moved off it, `to` given it, and
+    /// `from`'s shares named `to`'s; what a relay lying to a clinician about
+    /// whose record it is would serve. The same call with `from` and `to`
+    /// swapped puts it back.
+    pub async fn hand_record_to(&self, space: &str, from: &str, to: &str) {
+        let moved = format!("moved-{from}");
+        self.execute(
+            "UPDATE accounts SET personal_space = $2 WHERE id = $1",
+            &[from, &moved],
+        )
+        .await;
+        self.execute(
+            "UPDATE accounts SET personal_space = $2 WHERE id = $1",
+            &[to, space],
+        )
+        .await;
+        self.execute(
+            "UPDATE shares SET patient_account = $2 WHERE patient_account = $1",
+            &[from, to],
+        )
+        .await;
+    }
+
     /// Names `owner` as the owner of `space` past every check: a relay
     /// telling a person's devices their record is someone else's.
     pub async fn set_owner(&self, space: &str, owner: &str) {

@@ -1308,7 +1308,94 @@ async fn a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key(
     assert!(!opens_with_seeded(&after[0]));
 }
 
+/// A relay that names an account of its own as the patient of a record
+/// shared with a clinician (the patient's account moved off her space, the
+/// share's patient rewritten) gets nothing onto the clinician's device:
+/// not the key that account wraps to them, not the words of her care plan
+/// it seals under it (the sixth attacker run: both were taken as the
+/// patient's). The device keeps the owner it first saw for each record.
+async fn a_relay_naming_its_own_account_the_patient_gets_nothing_in(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::KeyName;
+    use pph_testing::crypto::{identity::Identity, seal, wrap::wrap, wrap::AccountKeyPair, Key32};
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(&url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let rex = signed_up(&url, dir, "rex", "Rex", AccountRole::Patient).await;
+    let pair = AccountKeyPair::generate();
+    let rex_id = account_id(&rex);
+    relay.set_account_keys(&rex_id, &account_keys(&pair)).await;
+    let plan = ann
+        .care_plans()
+        .create_plan(NewPlan {
+            title: "Breathe easier".into(),
+            what_matters: "Walking to the park".into(),
+            next_review: None,
+        })
+        .expect("plan");
+    grant(&ann, vec![ShareScope::CarePlan]).await;
+    sync_all(&[&ann, &doc]).await;
+    let space = personal_space(&ann);
+    let page = || {
+        doc.sharing()
+            .consultation_page(space.clone(), None)
+            .expect("page")
+    };
+    assert!(page().contains("Walking to the park"));
+    // Rex's key for the care plan's next epoch, wrapped to Doc, and new
+    // words for what matters to Ann sealed under it, signed by Rex.
+    let identity = Identity::of(&pair).expect("identity");
+    let secret = Key32::random();
+    let mut e = wrap(
+        &secret,
+        &space,
+        KeyName::CarePlan,
+        2,
+        &account_id(&doc),
+        &served_public_key(&url, "ann@example.org", &account_id(&doc)).await,
+    )
+    .expect("wrap");
+    identity.sign(&rex_id, &mut e);
+    let words = Change {
+        change_id: id(),
+        space: space.clone(),
+        entity_type: "care_plan".into(),
+        entity_id: plan.id.clone(),
+        field: "what_matters".into(),
+        value: serde_json::json!("Stop the inhaler"),
+        hlc: pph_protocol::Hlc {
+            wall_ms: now_ms(),
+            counter: 0,
+            node: "0123456789abcdef".into(),
+        },
+    };
+    let forged = identity
+        .sign_change(
+            &rex_id,
+            seal::seal(&words, KeyName::CarePlan, 2, &secret).expect("seal"),
+        )
+        .expect("sign");
+    relay
+        .hand_record_to(&space, &account_id(&ann), &rex_id)
+        .await;
+    relay.inject_envelope(&e).await;
+    relay.forge(&rex_id, &forged).await;
+    let report = doc.sync().sync_now().await.expect("doc");
+    assert!(
+        report.errors.iter().any(|e| e.contains("another account")),
+        "{report:?}"
+    );
+    relay
+        .hand_record_to(&space, &rex_id, &account_id(&ann))
+        .await;
+    doc.sync().sync_now().await.expect("doc again");
+    let shown = page();
+    assert!(shown.contains("Walking to the park"), "{shown}");
+    assert!(!shown.contains("Stop the inhaler"));
+}
+
 on_both_relays!(
+    a_relay_naming_its_own_account_the_patient_gets_nothing_in,
     a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key,
     a_member_who_begins_an_epoch_with_another_key_stops_no_one,
     a_holder_cannot_hand_a_newcomer_another_key,

@@ -31,9 +31,10 @@ const STEPS: &[(u32, &str)] = &[
     (19, include_str!("migrations/019_pinned_identities.sql")),
     (20, include_str!("migrations/020_refused_envelopes.sql")),
     (21, include_str!("migrations/021_poisoned_epochs.sql")),
+    (22, include_str!("migrations/022_shared_record_owners.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 21;
+pub const LATEST_VERSION: u32 = 22;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

@@ -20,7 +20,7 @@ use crate::store::authz::{save_spaces, SpaceFacts};
 use crate::store::{lock, Store};
 use crate::time::{from_ms, from_ms_i64};
 use pph_protocol::sealed::{KeyName, PublicIdentity};
-use pph_protocol::wire::SpaceAccess;
+use pph_protocol::wire::{SpaceAccess, SpaceEntry, SpacesResponse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -237,6 +237,44 @@ impl SyncEngine {
         }
     }
 
+    /// The spaces as the relay lists them, but for a record shared with
+    /// this account whose owner is not the one this device first saw for
+    /// it: a personal space's owner never changes, so that listing is a
+    /// relay naming an account of its own the patient, and nothing of it
+    /// is taken (no key, no change) while it says so.
+    fn with_known_owners(
+        &self,
+        mut spaces: SpacesResponse,
+        report: &mut SyncReport,
+    ) -> Result<SpacesResponse, PphError> {
+        let shared = |s: &SpaceEntry| matches!(s.access, SpaceAccess::Shared { .. });
+        if !spaces.spaces.iter().any(shared) {
+            return Ok(spaces);
+        }
+        let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
+        let known = self.store.write(|tx| {
+            let mut known = BTreeSet::new();
+            for s in spaces.spaces.iter().filter(|s| shared(s)) {
+                if pins::record_owner(tx.tx, &s.space, &s.owner, now)? == s.owner {
+                    known.insert(s.space.clone());
+                }
+            }
+            Ok(known)
+        })?;
+        spaces.spaces.retain(|s| {
+            let keep = !shared(s) || known.contains(&s.space);
+            if !keep {
+                report.errors.push(format!(
+                    "the relay names another account as the patient of the record shared \
+                     with you in space {}: nothing of it is taken",
+                    s.space
+                ));
+            }
+            keep
+        });
+        Ok(spaces)
+    }
+
     /// Takes up again the changes of a space set aside only because their
     /// writer's identity did not sign them as this device saw it, where
     /// the pins now say it does (an identity served late, or a new one the
@@ -369,7 +407,7 @@ impl SyncEngine {
         token: &str,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
-        let spaces = relay.spaces(token).await?;
+        let spaces = self.with_known_owners(relay.spaces(token).await?, report)?;
         let keys = self.sync_keys(relay, token, &spaces, report).await?;
         let blocked = keys.blocked;
         let me = self.me()?.public;

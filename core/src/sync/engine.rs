@@ -4,9 +4,9 @@
 //! The driver (`client.rs`) does the talking and the storing; everything it
 //! decides is here and tested here, with a relay in memory where it helps.
 
-use super::keys::Granted;
 use super::model::SyncState;
 use super::store::Attempts;
+use super::trust::Granted;
 use crate::error::PphError;
 use crate::store::authz::SpaceFacts;
 use pph_protocol::authz::Refusal;

@@ -9,7 +9,7 @@ use super::key_plan::{plan, KeyAction, Recipient};
 use super::key_store::{self, Held};
 use super::model::SyncReport;
 use super::pins;
-use super::trust::{self, Givers, Trust};
+use super::trust::{self, Givers, Granted, Trust};
 use crate::crypto::identity::{safety_number, Identity};
 use crate::crypto::wrap::{wrap, AccountKeyPair};
 use crate::crypto::{seal, Key32};
@@ -22,7 +22,7 @@ use pph_protocol::sealed::{
 };
 use pph_protocol::wire::{SpaceAccess, SpacesResponse, MAX_PUSH_CHANGES};
 use pph_protocol::Change;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// Tries at beginning epochs before giving up on this sync (another device
 /// may have begun the same one a moment earlier).
@@ -54,10 +54,6 @@ impl Me {
         })
     }
 }
-
-/// The clinicians a grant this account signed lets read its record now,
-/// each with the keys of the scopes granted.
-pub(crate) type Granted = BTreeMap<String, BTreeSet<KeyName>>;
 
 /// What a sync of the keys leaves for the rest of the sync.
 pub(crate) struct KeysSynced {

@@ -1,4 +1,5 @@
-//! The identities pinned on this device (`pinned_identities`) and the
+//! The identities pinned on this device (`pinned_identities`), the owner
+//! of each record shared with it (`shared_record_owners`) and the
 //! envelopes it refused (`refused_envelopes`): free functions over a
 //! connection, called inside `Store::read` and `Store::write`, as
 //! `key_store` is. `trust.rs` decides; this keeps.
@@ -23,6 +24,24 @@ pub(crate) fn pins(conn: &Connection) -> Result<BTreeMap<String, Pin>> {
         ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The owner of a record shared with this account, as first seen here:
+/// pins `owner` for `space` if nothing is pinned yet, and returns the pin.
+pub(crate) fn record_owner(
+    conn: &Connection,
+    space: &str,
+    owner: &str,
+    now_ms: i64,
+) -> Result<String> {
+    conn.prepare_cached(
+        "INSERT INTO shared_record_owners (space, owner, first_seen_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute((space, owner, now_ms))?;
+    Ok(conn
+        .prepare_cached("SELECT owner FROM shared_record_owners WHERE space = ?1")?
+        .query_row([space], |r| r.get(0))?)
 }
 
 /// Keeps what `trust` saw: pins the identities seen for the first time,

@@ -54,6 +54,10 @@ pub(crate) struct Trust {
 /// not taken, however well it is signed.
 pub(crate) type Givers = BTreeMap<(String, KeyName), BTreeSet<String>>;
 
+/// The clinicians a grant this account signed lets read its record now,
+/// each with the keys of the scopes granted.
+pub(crate) type Granted = BTreeMap<String, BTreeSet<KeyName>>;
+
 /// `Givers` from the spaces this account is a member of and, for each
 /// patient's space shared with it, its owner.
 pub(crate) fn givers(member_of: &[SpaceKeys], shared: &[(String, String)]) -> Givers {
