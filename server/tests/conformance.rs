@@ -1641,6 +1641,7 @@ async fn sealed_records_about_a_member_are_erased_with_them(s: Arc<Storage>) {
             ct: "BBBB".into(),
             refs,
             sig: None,
+            mac: None,
         }
         .into_value();
         let whole = pph_protocol::Change {

@@ -83,6 +83,9 @@ fn sealing(c: &mut Criterion) {
     group.bench_function("check one change's signature", |b| {
         b.iter(|| signed_change(&bob_public, "bob", &signed))
     });
+    group.bench_function("check one change's own tag", |b| {
+        b.iter(|| bobs.tagged_by_me("bob", &signed))
+    });
     group.bench_function("wrap and sign one envelope", |b| {
         b.iter(|| {
             let mut e = wrap(&key, &space, KeyName::Group, 1, "ann", &ann.public_b64());
@@ -207,6 +210,16 @@ fn sync_1000(c: &mut Criterion) {
                 .iter()
                 .filter_map(|c| seal(c, KeyName::Diary, 1, &key))
                 .filter_map(|c| writer.sign_change("ann", c))
+                .count()
+        })
+    });
+    // A device of the writer's own account checks its tag instead.
+    group.bench_function("check the own tag and open 1,000 alone", |b| {
+        b.iter(|| {
+            sealed
+                .iter()
+                .filter(|c| writer.tagged_by_me("ann", c))
+                .filter(|c| open(c, |_, _| Some(key.clone())).is_ok())
                 .count()
         })
     });

@@ -19,8 +19,11 @@ use pph_protocol::Change;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-/// The signing half of an account's identity; never leaves the device.
-pub struct Identity(SigningKey);
+/// The signing half of an account's identity, and the key its own devices
+/// tag their changes with; neither leaves the device.
+pub struct Identity(SigningKey, Zeroizing<[u8; 32]>);
+
+type OwnMac = hmac_next::Hmac<sha2_next::Sha256>;
 
 impl Identity {
     /// The identity of the account whose key pair this is.
@@ -28,7 +31,33 @@ impl Identity {
         let hk = Hkdf::<sha2_next::Sha256>::new(None, &pair.private_bytes());
         let mut seed = Zeroizing::new([0u8; 32]);
         hk.expand(b"pph-identity-ed25519-v1", &mut seed[..]).ok()?;
-        Some(Identity(SigningKey::from_bytes(&seed)))
+        let mut own = Zeroizing::new([0u8; 32]);
+        hk.expand(b"pph-own-changes-hmac-v1", &mut own[..]).ok()?;
+        Some(Identity(SigningKey::from_bytes(&seed), own))
+    }
+
+    /// HMAC-SHA256 under the key only this account's devices hold.
+    fn own_mac(&self, message: &[u8]) -> Option<OwnMac> {
+        use hmac_next::{KeyInit, Mac};
+        let mut mac = <OwnMac as KeyInit>::new_from_slice(&self.1[..]).ok()?;
+        mac.update(message);
+        Some(mac)
+    }
+
+    /// Whether one of this account's own devices wrote `c`, as `author`
+    /// (this account): its tag checks under the key they alone hold, in
+    /// constant time. A change without a tag is not, here; its signature
+    /// may still say so.
+    pub fn tagged_by_me(&self, author: &str, c: &Change) -> bool {
+        use hmac_next::Mac;
+        let Some(sealed) = Sealed::of(&c.value) else {
+            return false;
+        };
+        let Some(tag) = sealed.mac.as_deref().and_then(super::unb64) else {
+            return false;
+        };
+        self.own_mac(&sealed.signed_bytes(c, author))
+            .is_some_and(|mac| mac.verify_slice(&tag).is_ok())
     }
 
     /// The public identity, base64url: what others pin and compare.
@@ -76,12 +105,14 @@ impl Identity {
     }
 
     /// Signs `change`, whose value is sealed, as written by `author`
-    /// ([`Sealed::signed_bytes`]); None if its value is not sealed.
+    /// ([`Sealed::signed_bytes`]), and tags it for this account's own
+    /// devices; None if its value is not sealed.
     pub fn sign_change(&self, author: &str, mut change: Change) -> Option<Change> {
+        use hmac_next::Mac;
         let mut sealed = Sealed::of(&change.value)?;
-        sealed.sig = None;
-        let sig = self.0.sign(&sealed.signed_bytes(&change, author));
-        sealed.sig = Some(b64(&sig.to_bytes()));
+        let message = sealed.signed_bytes(&change, author);
+        sealed.sig = Some(b64(&self.0.sign(&message).to_bytes()));
+        sealed.mac = Some(b64(&self.own_mac(&message)?.finalize().into_bytes()));
         change.value = sealed.into_value();
         Some(change)
     }
@@ -236,6 +267,15 @@ mod tests {
         let (mine, theirs) = (me.public_b64(), other.public_b64());
         assert!(signed_change(&mine, "ann", &signed));
         assert!(!signed_change(&theirs, "ann", &signed));
+        // Tagged for Ann's own devices: their key checks it, no one else's,
+        // and only as hers.
+        let same =
+            Identity::of(&AccountKeyPair::from_private(&pair.private_bytes()).expect("pair"))
+                .expect("identity");
+        assert!(same.tagged_by_me("ann", &signed));
+        assert!(!other.tagged_by_me("ann", &signed));
+        assert!(!me.tagged_by_me("bob", &signed));
+        assert!(!me.tagged_by_me("ann", &sealed), "untagged");
         assert!(!signed_change(&mine, "bob", &signed), "another writer");
         assert!(!signed_change(&mine, "ann", &sealed), "unsigned");
         assert!(!signed_change(&mine, "ann", &plain), "unsealed");
@@ -284,6 +324,7 @@ mod tests {
         ];
         for m in moved {
             assert!(!signed_change(&mine, "ann", &m), "{m:?}");
+            assert!(!me.tagged_by_me("ann", &m), "{m:?}");
         }
     }
 

@@ -59,6 +59,7 @@ pub fn seal(c: &Change, key: KeyName, epoch: u32, secret: &Key32) -> Option<Chan
         ct: b64(&ct),
         refs,
         sig: None,
+        mac: None,
     }
     .into_value();
     Some(sealed)

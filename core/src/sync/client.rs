@@ -10,7 +10,7 @@ use super::engine::{self, ATTEMPTS, PULL_PAGE, PUSH_BATCH, RETRY_DELAY};
 use super::key_store::Held;
 use super::merge::{apply_pulled, apply_taken_back};
 use super::model::*;
-use super::opening::{not_the_writers, open_page};
+use super::opening::{not_the_writers, open_page, Own};
 use super::{pins, store, trust};
 use crate::clock::Clock;
 use crate::error::{self, PphError};
@@ -185,18 +185,18 @@ impl SyncEngine {
         token: &str,
         source: &SpaceFacts,
         held: &Held,
-        me: &PublicIdentity,
+        own: &Own<'_>,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
-        self.take_back(store, source, held, me, report)?;
+        self.take_back(store, source, held, own, report)?;
         // Epochs found never begun in this space: their changes are set
         // aside rather than waited for.
         let mut never = BTreeSet::new();
         loop {
             let since = store.read(|c| store::cursor(c, &source.space))?;
             let page = relay.pull(token, &source.space, since, PULL_PAGE).await?;
-            let signers = self.signers(me, &page.identities)?;
-            let opened = open_page(held, &never, &signers, page.changes);
+            let signers = self.signers(own.public, &page.identities)?;
+            let opened = open_page(held, &never, &signers, own, page.changes);
             if let Some((_, key, epoch)) = opened.waits_at {
                 if Self::never_comes(store, relay, token, &source.space, key, epoch).await? {
                     // Pulled again from the same cursor, set aside this time.
@@ -286,22 +286,22 @@ impl SyncEngine {
         store: &Store,
         source: &SpaceFacts,
         held: &Held,
-        me: &PublicIdentity,
+        own: &Own<'_>,
         report: &mut SyncReport,
     ) -> Result<(), PphError> {
         let set_aside = store.read(|c| store::set_aside_for_their_writer(c, &source.space))?;
         if set_aside.is_empty() {
             return Ok(());
         }
-        let signers = trust::signers(me, &self.store.read(pins::pins)?);
+        let signers = trust::signers(own.public, &self.store.read(pins::pins)?);
         let now_theirs: Vec<_> = set_aside
             .into_iter()
-            .filter(|c| not_the_writers(&signers, c).is_none())
+            .filter(|c| not_the_writers(&signers, own, c).is_none())
             .collect();
         if now_theirs.is_empty() {
             return Ok(());
         }
-        let opened = open_page(held, &BTreeSet::new(), &signers, now_theirs);
+        let opened = open_page(held, &BTreeSet::new(), &signers, own, now_theirs);
         let applied = apply_taken_back(store, source, &opened.ready, &opened.refused)?;
         report.pulled += applied.applied;
         report.conflicts_resolved += applied.conflicts;
@@ -410,7 +410,12 @@ impl SyncEngine {
         let spaces = self.with_known_owners(relay.spaces(token).await?, report)?;
         let keys = self.sync_keys(relay, token, &spaces, report).await?;
         let blocked = keys.blocked;
-        let me = self.me()?.public;
+        let me = self.me()?;
+        let own = Own {
+            public: &me.public,
+            identity: &me.identity,
+        };
+        let me = &me.public;
         self.push_outbox(relay, token, report, &blocked).await?;
         // Shared patients' spaces too: a clinician's review proposal is
         // judged against them before it is queued.
@@ -431,7 +436,7 @@ impl SyncEngine {
             };
             into.write(|tx| store::save_device_names(tx.tx, &entry.devices))?;
             let held = self.held_for(&entry.space)?;
-            self.pull_space(&into, relay, token, &source, &held, &me, report)
+            self.pull_space(&into, relay, token, &source, &held, &own, report)
                 .await?;
             if let SpaceAccess::Shared {
                 share_id,
