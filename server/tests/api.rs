@@ -300,6 +300,22 @@ async fn keys_and_envelopes_carry_their_accounts_own_identity() {
         .expect("send");
     let message = refusal(copied, 409, "conflict").await;
     assert!(message.starts_with("keys.public_key"), "{message}");
+    // Nor does a new account sign up with them, and the refusal leaves no
+    // account behind: the same email signs up with keys of its own.
+    let sign_up = |keys: &AccountKeys| {
+        f.client
+            .post(f.url("/v1/accounts"))
+            .json(&json!({
+                "email": "cat@example.org", "password": PASSWORD, "role": "patient",
+                "display_name": "Cat", "device_name": "phone", "node": "0123456789abcdef",
+                "personal_space": id(), "keys": keys, "recovery": "Cat's recovery code"
+            }))
+            .send()
+    };
+    let taken = refusal(sign_up(&keys).await.expect("send"), 409, "conflict").await;
+    assert!(taken.starts_with("keys.public_key"), "{taken}");
+    let own = pph_testing::account_keys(&AccountKeyPair::generate());
+    assert_eq!(sign_up(&own).await.expect("send").status(), 201);
 
     let identity = Identity::of(&pair).expect("identity");
     let envelope = |from: &str| {

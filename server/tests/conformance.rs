@@ -1515,6 +1515,16 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
             binding: Some(format!("binding-3-{tag}")),
         }]
     );
+    // One key, one account (v12): Doc cannot take Ann's.
+    assert!(s.key_held(&format!("pk-3-{tag}")).await.expect("read"));
+    assert!(!s.key_held(&format!("pk-1-{tag}")).await.expect("read"));
+    let taken = s
+        .set_account_keys(&KeysUpdate {
+            account_id: doc.id.clone(),
+            ..first(keys("3"), false, None)
+        })
+        .await;
+    assert!(matches!(taken, Err(StorageError::Conflict)), "{taken:?}");
 
     let space = ann.personal_space.clone();
     let envelope = |to: &Account, epoch: u32, body: &str| Envelope {

@@ -10,6 +10,7 @@ use pph_protocol::sealed::Sealed;
 use pph_protocol::Change;
 use pph_testing::*;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 const SENTINEL: &str = "Quokka8923Sentinel";
@@ -1120,42 +1121,19 @@ async fn a_holder_cannot_hand_a_newcomer_another_key(relay: Relay, dir: &Path) {
 /// epoch begun with no commitment at all is refused by the relay.
 async fn a_member_who_begins_an_epoch_with_another_key_stops_no_one(relay: Relay, dir: &Path) {
     use pph_protocol::sealed::{key_commit, KeyName};
-    use pph_testing::crypto::{identity::Identity, seal, wrap::wrap, wrap::AccountKeyPair, Key32};
-    let server = ServerProcess::start_on(&relay, dir);
-    let url = server.url.clone();
-    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
-    let bob = signed_up(&url, dir, "bob", "Bob", AccountRole::Patient).await;
-    let mal = signed_up(&url, dir, "mal", "Mal", AccountRole::Patient).await;
-    let pair = AccountKeyPair::generate();
-    relay
-        .set_account_keys(&account_id(&mal), &account_keys(&pair))
-        .await;
-    let (group, _) = group_of(&fay, &[&bob, &mal], "Circle").await;
-    sync_all(&[&fay, &bob]).await;
-    let identity = Identity::of(&pair).expect("identity");
-    let served = keys_view(&url, &token_for(&url, "fay@example.org").await)
-        .await
-        .identities;
+    use pph_testing::crypto::{seal, Key32};
+    let MalsCircle {
+        server: _server,
+        url,
+        fay,
+        bob,
+        mal,
+        group,
+        identity,
+    } = mals_circle(&relay, dir).await;
     let (wrapped, committed) = (Key32::random(), Key32::random());
-    let mut envelopes = Vec::new();
-    for who in [&fay, &bob, &mal] {
-        let key = &served
-            .iter()
-            .find(|i| i.account_id == account_id(who))
-            .expect("served")
-            .public_key;
-        let mut e = wrap(
-            &wrapped,
-            &group.id,
-            KeyName::Group,
-            2,
-            &account_id(who),
-            key,
-        )
-        .expect("wrap");
-        identity.sign(&account_id(&mal), &mut e);
-        envelopes.push(e);
-    }
+    let envelopes =
+        epoch_two_from_mal(&url, [&fay, &bob, &mal], &group.id, &identity, &wrapped).await;
     let commit = key_commit(&group.id, KeyName::Group, 2, committed.bytes());
     let commitment = serde_json::json!([{"space": group.id, "key": "group", "epoch": 2,
         "commit": commit,
@@ -1222,18 +1200,22 @@ async fn a_member_who_begins_an_epoch_with_another_key_stops_no_one(relay: Relay
     assert!(set_aside_rules(&bob).contains(&"epoch_not_begun".to_owned()));
 }
 
-/// A member who begins the group's next epoch just before leaving (wrapped
-/// to everyone and honestly committed to, so the others take it) chooses
-/// no key used after they leave: the first device to sync after it turns
-/// the key over, since one of the epoch's holders no longer reads it, and
-/// what the group writes next does not open under the key the leaver chose.
-async fn a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key(
-    relay: Relay,
-    dir: &Path,
-) {
-    use pph_protocol::sealed::{key_commit, KeyName, Sealed};
-    use pph_testing::crypto::{identity::Identity, seal, wrap::wrap, wrap::AccountKeyPair, Key32};
-    let server = ServerProcess::start_on(&relay, dir);
+/// Fay's group with Bob and Mal, whose keys on the relay the test holds
+/// (put there in place of those his phone made): what a member playing
+/// the attacker over raw HTTP has.
+struct MalsCircle {
+    server: ServerProcess,
+    url: String,
+    fay: Arc<Companion>,
+    bob: Arc<Companion>,
+    mal: Arc<Companion>,
+    group: Group,
+    identity: pph_testing::crypto::identity::Identity,
+}
+
+async fn mals_circle(relay: &Relay, dir: &Path) -> MalsCircle {
+    use pph_testing::crypto::{identity::Identity, wrap::AccountKeyPair};
+    let server = ServerProcess::start_on(relay, dir);
     let url = server.url.clone();
     let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
     let bob = signed_up(&url, dir, "bob", "Bob", AccountRole::Patient).await;
@@ -1244,22 +1226,77 @@ async fn a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key(
         .await;
     let (group, _) = group_of(&fay, &[&bob, &mal], "Circle").await;
     sync_all(&[&fay, &bob]).await;
-    let identity = Identity::of(&pair).expect("identity");
-    let mal_token = token_for(&url, "mal@example.org").await;
-    let served = keys_view(&url, &mal_token).await.identities;
-    let seeded = Key32::random();
-    let mut envelopes = Vec::new();
-    for who in [&fay, &bob, &mal] {
-        let key = &served
-            .iter()
-            .find(|i| i.account_id == account_id(who))
-            .expect("served")
-            .public_key;
-        let mut e =
-            wrap(&seeded, &group.id, KeyName::Group, 2, &account_id(who), key).expect("wrap");
-        identity.sign(&account_id(&mal), &mut e);
-        envelopes.push(e);
+    MalsCircle {
+        server,
+        url,
+        fay,
+        bob,
+        mal,
+        group,
+        identity: Identity::of(&pair).expect("identity"),
     }
+}
+
+/// `key` as the group's epoch 2, wrapped to each of `members` at the
+/// public key the relay serves, and signed by Mal (the last of them).
+async fn epoch_two_from_mal(
+    url: &str,
+    members: [&Companion; 3],
+    group: &str,
+    identity: &pph_testing::crypto::identity::Identity,
+    key: &pph_testing::crypto::Key32,
+) -> Vec<pph_protocol::sealed::Envelope> {
+    let served = keys_view(url, &token_for(url, "fay@example.org").await)
+        .await
+        .identities;
+    let mal = account_id(members[2]);
+    members
+        .iter()
+        .map(|who| {
+            let public = &served
+                .iter()
+                .find(|i| i.account_id == account_id(who))
+                .expect("served")
+                .public_key;
+            let mut e = pph_testing::crypto::wrap::wrap(
+                key,
+                group,
+                pph_protocol::sealed::KeyName::Group,
+                2,
+                &account_id(who),
+                public,
+            )
+            .expect("wrap");
+            identity.sign(&mal, &mut e);
+            e
+        })
+        .collect()
+}
+
+/// A member who begins the group's next epoch just before leaving (wrapped
+/// to everyone and honestly committed to, so the others take it) chooses
+/// no key used after they leave: the first device to sync after it turns
+/// the key over, since one of the epoch's holders no longer reads it, and
+/// what the group writes next does not open under the key the leaver chose.
+async fn a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key(
+    relay: Relay,
+    dir: &Path,
+) {
+    use pph_protocol::sealed::{key_commit, KeyName, Sealed};
+    use pph_testing::crypto::{seal, Key32};
+    let MalsCircle {
+        server: _server,
+        url,
+        fay,
+        bob,
+        mal,
+        group,
+        identity,
+    } = mals_circle(&relay, dir).await;
+    let mal_token = token_for(&url, "mal@example.org").await;
+    let seeded = Key32::random();
+    let envelopes =
+        epoch_two_from_mal(&url, [&fay, &bob, &mal], &group.id, &identity, &seeded).await;
     let commit = key_commit(&group.id, KeyName::Group, 2, seeded.bytes());
     let body = serde_json::json!({"envelopes": envelopes,
         "creates": [{"space": group.id, "key": "group", "epoch": 2}],

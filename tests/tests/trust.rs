@@ -138,6 +138,23 @@ fn shown_body(phone: &Companion, s: &Scene) -> String {
         .body
 }
 
+/// Dr Doc, signed up on the scene's relay, with Pat's care plan shared
+/// with them for an hour and its key on their phone.
+async fn pats_clinician(s: &Scene, dir: &Path) -> Arc<Companion> {
+    let doc = signed_up(&s.server.url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    s.pat
+        .sharing()
+        .grant_share(
+            "doc@example.org".into(),
+            vec![ShareScope::CarePlan],
+            in_ms(3_600_000),
+        )
+        .await
+        .expect("share");
+    doc.sync().sync_now().await.expect("doc syncs");
+    doc
+}
+
 fn personal_space(c: &Companion) -> String {
     c.sync()
         .status()
@@ -849,18 +866,7 @@ async fn a_clinician_proposes_a_review_and_writes_nothing_else(relay: Relay, dir
 /// either, so every phone sets them aside and shows what Pat wrote.
 async fn a_change_served_with_another_author_is_set_aside(relay: Relay, dir: &Path) {
     let s = scene(relay, dir).await;
-    let url = &s.server.url;
-    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
-    s.pat
-        .sharing()
-        .grant_share(
-            "doc@example.org".into(),
-            vec![ShareScope::CarePlan],
-            in_ms(3_600_000),
-        )
-        .await
-        .expect("share");
-    doc.sync().sync_now().await.expect("doc syncs");
+    let doc = pats_clinician(&s, dir).await;
     let edit = change(
         &s.group.id,
         "group_message",
@@ -955,18 +961,7 @@ async fn a_writers_identity_withheld_for_a_while_costs_no_history(relay: Relay, 
 /// (the fifth attacker run: her phone applied it as her own).
 async fn a_relay_naming_another_owner_gives_them_no_pen(relay: Relay, dir: &Path) {
     let s = scene(relay, dir).await;
-    let url = &s.server.url;
-    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
-    s.pat
-        .sharing()
-        .grant_share(
-            "doc@example.org".into(),
-            vec![ShareScope::CarePlan],
-            in_ms(3_600_000),
-        )
-        .await
-        .expect("share");
-    doc.sync().sync_now().await.expect("doc syncs");
+    let doc = pats_clinician(&s, dir).await;
     let space = personal_space(&s.pat);
     let title = change(
         &space,

@@ -70,6 +70,14 @@ pub async fn sign_up(
     check_id("personal_space", &req.personal_space)?;
     if let Some(keys) = &req.keys {
         super::secrets::check_account_keys(keys)?;
+        // Refused before the account is made, so a refusal leaves nothing
+        // behind (the sixth attacker run); the unique index still decides
+        // a race.
+        if state.storage.key_held(&keys.public_key).await? {
+            return Err(super::keys::key_taken(
+                crate::storage::StorageError::Conflict,
+            ));
+        }
     }
     if let Some(recovery) = &req.recovery {
         check_password(recovery)?;

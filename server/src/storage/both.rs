@@ -301,6 +301,8 @@ methods! {
     /// The account's sealed keys and its recovery code's hash.
     read account_keys(account_id: &str)
         -> Option<(AccountKeys, Option<String>)> = keys::account_keys;
+    /// Whether an account holds this public key already.
+    read key_held(public_key: &str) -> bool = keys::key_held;
     /// Public keys of these accounts (those that have one).
     read public_keys(accounts: &[String]) -> Vec<AccountKey> = keys::public_keys;
     /// Stores envelopes (again: ignored) in one transaction; `Conflict`,

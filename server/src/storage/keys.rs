@@ -16,6 +16,7 @@ const ACCOUNT_KEYS: &str =
     "SELECT sealed_keys, recovery_hash FROM accounts WHERE id = $1 AND sealed_keys IS NOT NULL";
 const PUBLIC_KEY: &str =
     "SELECT public_key, sealed_keys FROM accounts WHERE id = $1 AND public_key IS NOT NULL";
+const KEY_HELD: &str = "SELECT 1 FROM accounts WHERE public_key = $1 LIMIT 1";
 const EPOCH_TAKEN: &str = "SELECT 1 FROM key_envelopes
      WHERE space = $1 AND key_name = $2 AND epoch = $3 LIMIT 1";
 /// An envelope is stored once per epoch and recipient (the first wins),
@@ -72,6 +73,12 @@ pub(crate) async fn account_keys(
         .await?
         .map(|r| Ok((parse_account_keys(&r.text(0)?)?, r.opt_text(1)?)))
         .transpose()
+}
+
+/// Whether an account holds `public_key` already (each key is one
+/// account's: schema v12).
+pub(crate) async fn key_held(db: &mut Db<'_>, public_key: &str) -> Result<bool> {
+    Ok(db.query_opt(KEY_HELD, &[&public_key]).await?.is_some())
 }
 
 /// The public key of each of `accounts` that has one, with the identity
