@@ -141,6 +141,21 @@ impl Relay {
         .await;
     }
 
+    /// Lists `space` (a person's record) as a group with `member` in it,
+    /// past every check, or (`as_group` false) puts it back: what a relay
+    /// telling a clinician a patient's record is a group would serve.
+    pub async fn relist_as_group(&self, space: &str, member: &str, as_group: bool) {
+        let kind = if as_group { "group" } else { "personal" };
+        self.execute("UPDATE spaces SET kind = $2 WHERE id = $1", &[space, kind])
+            .await;
+        let membership = if as_group {
+            "INSERT INTO space_members (space, account_id, role) VALUES ($1, $2, 'member')"
+        } else {
+            "DELETE FROM space_members WHERE space = $1 AND account_id = $2"
+        };
+        self.execute(membership, &[space, member]).await;
+    }
+
     /// Names `owner` as the owner of `space` past every check: a relay
     /// telling a person's devices their record is someone else's.
     pub async fn set_owner(&self, space: &str, owner: &str) {

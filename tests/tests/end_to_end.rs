@@ -1419,7 +1419,7 @@ async fn a_relay_naming_its_own_account_the_patient_gets_nothing_in(relay: Relay
     relay.forge(&rex_id, &forged).await;
     let report = doc.sync().sync_now().await.expect("doc");
     assert!(
-        report.errors.iter().any(|e| e.contains("another account")),
+        report.errors.iter().any(|e| e.contains("someone else's")),
         "{report:?}"
     );
     relay
@@ -1431,7 +1431,64 @@ async fn a_relay_naming_its_own_account_the_patient_gets_nothing_in(relay: Relay
     assert!(!shown.contains("Stop the inhaler"));
 }
 
+/// A record shared with a clinician that the relay lists to them as a
+/// group (the seventh attacker run: the clinician's device took a key the
+/// relay made for it, and sealed the clinician's next proposal under it,
+/// for the relay to read and the patient never to get) is taken nothing
+/// from while the relay says so; once it lists it truly again, the
+/// clinician's proposal reaches the patient.
+async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(&url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let plan = ann
+        .care_plans()
+        .create_plan(NewPlan {
+            title: "Breathe easier".into(),
+            what_matters: "Walking to the park".into(),
+            next_review: None,
+        })
+        .expect("plan");
+    grant(&ann, vec![ShareScope::CarePlan]).await;
+    sync_all(&[&ann, &doc]).await;
+    let space = personal_space(&ann);
+    let doc_id = account_id(&doc);
+    relay.relist_as_group(&space, &doc_id, true).await;
+    let report = doc.sync().sync_now().await.expect("doc");
+    relay.relist_as_group(&space, &doc_id, false).await;
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("no longer a person's record")),
+        "{report:?}"
+    );
+    assert_eq!(set_aside_rules(&doc), Vec::<String>::new());
+    doc.sync().sync_now().await.expect("doc again");
+    let proposal = doc
+        .sharing()
+        .propose_review(
+            space.clone(),
+            NewReview {
+                date: "2026-12-07".into(),
+                participants: vec!["Ann".into(), "Dr Doc".into()],
+                notes: "Keep walking".into(),
+                outcome: "Going well".into(),
+                next_review: None,
+            },
+        )
+        .expect("propose");
+    sync_all(&[&doc, &ann]).await;
+    let arrived = ann
+        .care_plans()
+        .review_proposals(plan.id.clone())
+        .expect("proposals");
+    assert!(arrived.iter().any(|p| p.id == proposal.id), "{arrived:?}");
+}
+
 on_both_relays!(
+    a_shared_record_relisted_as_a_group_gives_the_clinician_nothing,
     a_relay_naming_its_own_account_the_patient_gets_nothing_in,
     a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key,
     a_member_who_begins_an_epoch_with_another_key_stops_no_one,

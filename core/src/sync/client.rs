@@ -20,7 +20,7 @@ use crate::store::authz::{save_spaces, SpaceFacts};
 use crate::store::{lock, Store};
 use crate::time::{from_ms, from_ms_i64};
 use pph_protocol::sealed::{KeyName, PublicIdentity};
-use pph_protocol::wire::{SpaceAccess, SpaceEntry, SpacesResponse};
+use pph_protocol::wire::{SpaceAccess, SpacesResponse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -237,40 +237,54 @@ impl SyncEngine {
         }
     }
 
-    /// The spaces as the relay lists them, but for a record shared with
-    /// this account whose owner is not the one this device first saw for
-    /// it: a personal space's owner never changes, so that listing is a
-    /// relay naming an account of its own the patient, and nothing of it
-    /// is taken (no key, no change) while it says so.
+    /// The spaces as the relay lists them, less any record shared with this
+    /// account that the relay now describes otherwise than this device
+    /// first saw it. A personal space's owner never changes, and a record
+    /// shared with this account stays another person's record: a listing
+    /// that names another owner, or lists such a record as a group or as
+    /// this account's own (the seventh attacker run: relisted as a group,
+    /// a patient's record had this clinician's device take a key the relay
+    /// made, and seal the clinician's next proposal under it), is a relay's
+    /// lie, and nothing of that space is taken while it says so.
     fn with_known_owners(
         &self,
         mut spaces: SpacesResponse,
         report: &mut SyncReport,
     ) -> Result<SpacesResponse, PphError> {
-        let shared = |s: &SpaceEntry| matches!(s.access, SpaceAccess::Shared { .. });
-        if !spaces.spaces.iter().any(shared) {
-            return Ok(spaces);
-        }
-        let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
-        let known = self.store.write(|tx| {
-            let mut known = BTreeSet::new();
-            for s in spaces.spaces.iter().filter(|s| shared(s)) {
-                if pins::record_owner(tx.tx, &s.space, &s.owner, now)? == s.owner {
-                    known.insert(s.space.clone());
+        let personal = self.store.personal_space();
+        let pinned = self.store.read(pins::record_owners)?;
+        let mut first_seen = Vec::new();
+        let mut lies = BTreeSet::new();
+        for s in spaces.spaces.iter().filter(|s| s.space != personal) {
+            let shared = matches!(s.access, SpaceAccess::Shared { .. });
+            match (pinned.get(&s.space), shared) {
+                (None, true) => first_seen.push((s.space.clone(), s.owner.clone())),
+                (None, false) => {}
+                (Some(owner), true) if *owner == s.owner => {}
+                (Some(_), _) => {
+                    lies.insert(s.space.clone());
                 }
             }
-            Ok(known)
-        })?;
+        }
+        if !first_seen.is_empty() {
+            let now = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
+            self.store.write(|tx| {
+                for (space, owner) in &first_seen {
+                    pins::pin_record_owner(tx.tx, space, owner, now)?;
+                }
+                Ok(())
+            })?;
+        }
         spaces.spaces.retain(|s| {
-            let keep = !shared(s) || known.contains(&s.space);
-            if !keep {
+            let lie = lies.contains(&s.space);
+            if lie {
                 report.errors.push(format!(
-                    "the relay names another account as the patient of the record shared \
-                     with you in space {}: nothing of it is taken",
+                    "the relay describes the record shared with you in space {} as someone \
+                     else's, or as no longer a person's record: nothing of it is taken",
                     s.space
                 ));
             }
-            keep
+            !lie
         });
         Ok(spaces)
     }

@@ -26,22 +26,28 @@ pub(crate) fn pins(conn: &Connection) -> Result<BTreeMap<String, Pin>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The owner of a record shared with this account, as first seen here:
-/// pins `owner` for `space` if nothing is pinned yet, and returns the pin.
-pub(crate) fn record_owner(
+/// The owner of each record shared with this account, by space, as first
+/// seen here.
+pub(crate) fn record_owners(conn: &Connection) -> Result<BTreeMap<String, String>> {
+    let mut stmt = conn.prepare_cached("SELECT space, owner FROM shared_record_owners")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Pins `owner` as the owner of the record shared in `space`, if no owner
+/// is pinned for it yet.
+pub(crate) fn pin_record_owner(
     conn: &Connection,
     space: &str,
     owner: &str,
     now_ms: i64,
-) -> Result<String> {
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO shared_record_owners (space, owner, first_seen_ms) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
     )?
     .execute((space, owner, now_ms))?;
-    Ok(conn
-        .prepare_cached("SELECT owner FROM shared_record_owners WHERE space = ?1")?
-        .query_row([space], |r| r.get(0))?)
+    Ok(())
 }
 
 /// Keeps what `trust` saw: pins the identities seen for the first time,
