@@ -155,6 +155,21 @@ async fn pats_clinician(s: &Scene, dir: &Path) -> Arc<Companion> {
     doc
 }
 
+/// A new title for Pat's care plan, sealed and signed on Doc's phone.
+fn new_title_sealed_by(doc: &Companion, s: &Scene) -> Change {
+    let title = change(
+        &personal_space(&s.pat),
+        "care_plan",
+        &s.plan.id,
+        "title",
+        json!("Stop the inhaler"),
+    );
+    doc.sync()
+        .seal_as_this_device(&title)
+        .expect("seal")
+        .expect("Doc holds the care plan's key")
+}
+
 fn personal_space(c: &Companion) -> String {
     c.sync()
         .status()
@@ -880,18 +895,7 @@ async fn a_change_served_with_another_author_is_set_aside(relay: Relay, dir: &Pa
         .seal_as_this_device(&edit)
         .expect("seal")
         .expect("Mal holds the group's key");
-    let title = change(
-        &personal_space(&s.pat),
-        "care_plan",
-        &s.plan.id,
-        "title",
-        json!("Stop the inhaler"),
-    );
-    let by_doc = doc
-        .sync()
-        .seal_as_this_device(&title)
-        .expect("seal")
-        .expect("Doc holds the care plan's key");
+    let by_doc = new_title_sealed_by(&doc, &s);
     s.relay.forge(&s.pat_id, &by_mal).await;
     s.relay.forge(&s.pat_id, &by_doc).await;
     let report = s.pat.sync().sync_now().await.expect("pat");
@@ -963,18 +967,7 @@ async fn a_relay_naming_another_owner_gives_them_no_pen(relay: Relay, dir: &Path
     let s = scene(relay, dir).await;
     let doc = pats_clinician(&s, dir).await;
     let space = personal_space(&s.pat);
-    let title = change(
-        &space,
-        "care_plan",
-        &s.plan.id,
-        "title",
-        json!("Stop the inhaler"),
-    );
-    let by_doc = doc
-        .sync()
-        .seal_as_this_device(&title)
-        .expect("seal")
-        .expect("Doc holds the care plan's key");
+    let by_doc = new_title_sealed_by(&doc, &s);
     let doc_id = account_id(&doc);
     s.relay.forge(&doc_id, &by_doc).await;
     s.relay.set_owner(&space, &doc_id).await;
