@@ -211,16 +211,17 @@ impl PphCompanion {
         let store = Arc::new(open_store(&config, clock.clone())?);
         // One client per server, shared by sync and groups.
         let net = Arc::new(Net::http());
-        let groups = Arc::new(Groups::new(store.clone(), net.clone(), clock.clone()));
         let timebank = Arc::new(Timebank::new(store.clone(), clock.clone()));
-        // The account and sharing act through sync's client state.
+        // The account and sharing act through sync's client state; groups
+        // sign admissions with the identity it keeps.
         let sync = Arc::new(SyncEngine::new(
             store.clone(),
-            net,
+            net.clone(),
             &config.db_path,
             &config.device_name,
-            clock,
+            clock.clone(),
         ));
+        let groups = Arc::new(Groups::new(store.clone(), net, clock, sync.clone()));
         Ok(Arc::new(PphCompanion {
             groups,
             timebank,

@@ -2,6 +2,7 @@
 //! clock, the field-level change every replica exchanges, the HTTP API's
 //! requests and responses, and the authorisation table both sides enforce.
 
+pub mod admission;
 pub mod authz;
 mod change;
 pub mod codes;

@@ -5,6 +5,7 @@
 //! the clear here (which key, which epoch, and the ids it routes by), the
 //! cryptography lives in the core.
 
+use crate::admission::Admission;
 use crate::authz::{parent_of, party_of, WHOLE_RECORD};
 use crate::ids::is_canonical;
 use crate::kinds::{self, Scope, SpaceKind};
@@ -350,7 +351,7 @@ pub fn grant_bytes(
 
 /// A context label then each part with its length (u32, big-endian) ahead
 /// of it: no two lists of parts give the same bytes.
-fn transcript(label: &[u8], parts: &[&str]) -> Vec<u8> {
+pub(crate) fn transcript(label: &[u8], parts: &[&str]) -> Vec<u8> {
     let mut out = label.to_vec();
     for part in parts {
         let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
@@ -470,6 +471,11 @@ pub struct SpaceKeys {
     /// device takes a clinician reader only under one its identity signed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<SignedGrant>,
+    /// For a group: its members' admissions as the relay keeps them. A
+    /// device takes a reader as a member only through one that roots where
+    /// its own account's does (`admission::root`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admissions: Vec<Admission>,
 }
 
 /// A grant as its patient's device signed it ([`grant_bytes`]).

@@ -1,5 +1,6 @@
 //! Requests and responses of the sync server's HTTP API (`/v1/...`), JSON.
 
+use crate::admission::{Admission, Invite};
 use crate::authz::Refusal;
 pub use crate::kinds::Scope;
 use crate::kinds::SpaceKind;
@@ -286,6 +287,8 @@ pub struct AccessLogResponse {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CreateGroupSpaceRequest {
     pub space: String,
+    /// The founder's admission, signed on their device.
+    pub founding: Admission,
 }
 
 /// Every refusal: a stable machine code and a message without user data.
@@ -342,6 +345,16 @@ pub enum GroupRole {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CreateInviteRequest {
     pub expires_at_ms: i64,
+    /// The invite as the facilitator's device signed it.
+    pub invite: Invite,
+}
+
+/// Redeeming a code: the newcomer's admission, signed on their device with
+/// their identity and the key of the code's secret half (`via` empty: the
+/// relay adds the invite it keeps).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub admission: Admission,
 }
 
 /// An invite code, shown once to the facilitator who made it.

@@ -1,14 +1,17 @@
 //! The HTTP API's refusals: every bad request gets a JSON error with a code,
 //! changes nothing, and never takes the server down.
 
+use pph_protocol::admission::{invite_bytes, Admission, Invite};
 use pph_protocol::kinds::Scope;
 use pph_protocol::sealed::{AccountKeys, Envelope, KeyName};
 use pph_protocol::wire::*;
 use pph_protocol::{Change, Hlc};
 use pph_server::{Backend, EmbeddedServer};
 use pph_testing::crypto::identity::Identity;
+use pph_testing::crypto::invite::{new_secret, InviteKey};
 use pph_testing::crypto::wrap::{wrap, AccountKeyPair};
 use pph_testing::crypto::Key32;
+use pph_testing::groups::admission;
 use pph_testing::{begin_epoch, id, now_ms, pull_page, push_raw, sealed};
 use reqwest::{Client, Method, Response};
 use serde_json::{json, Value};
@@ -77,6 +80,23 @@ impl Fixture {
             .json()
             .await
             .expect("session")
+    }
+
+    /// Gives the account a key pair and identity, as its device does at
+    /// sign-up, and returns them.
+    async fn keyed(&self, s: &SessionResponse) -> (AccountKeyPair, Identity) {
+        let pair = AccountKeyPair::generate();
+        let put = self
+            .client
+            .put(self.url("/v1/accounts/current/keys"))
+            .bearer_auth(&s.token)
+            .json(&json!({"keys": pph_testing::account_keys(&pair), "current": PASSWORD}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(put.status(), 204);
+        let identity = Identity::of(&pair).expect("identity");
+        (pair, identity)
     }
 
     async fn begin(&self, token: &str, space: &str, key: KeyName, to: &str) {
@@ -799,23 +819,74 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
     let facilitator = f.sign_up("fac@example.org", "patient").await;
     let member = f.sign_up("mem@example.org", "patient").await;
     let outsider = f.sign_up("out@example.org", "patient").await;
+    let (fac_pair, fac_me) = f.keyed(&facilitator).await;
+    let (mem_pair, mem_me) = f.keyed(&member).await;
+    let (_, out_me) = f.keyed(&outsider).await;
     let group = id();
-    let created = f
-        .client
-        .post(f.url("/v1/spaces"))
-        .bearer_auth(&facilitator.token)
-        .json(&json!({ "space": group }))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(created.status(), 201);
-    let invite_req = |token: &str, expires: u64| {
+    let create = |founding: &Admission| {
+        f.client
+            .post(f.url("/v1/spaces"))
+            .bearer_auth(&facilitator.token)
+            .json(&json!({ "space": group, "founding": founding }))
+            .send()
+    };
+    // Only the caller's own founding admission, signed for this group.
+    let founding = admission::founding(&facilitator.account_id, &fac_me, &group);
+    for (forged, why) in [
+        (
+            admission::founding(&member.account_id, &mem_me, &group),
+            "another's",
+        ),
+        (
+            admission::founding(&facilitator.account_id, &fac_me, &id()),
+            "another group's",
+        ),
+    ] {
+        let refused = create(&forged).await.expect("send");
+        assert_eq!(refused.status(), 400, "{why}");
+    }
+    assert_eq!(create(&founding).await.expect("send").status(), 201);
+    let secret = new_secret();
+    let key = InviteKey::of(&secret).expect("key");
+    let signed = admission::invite(
+        &facilitator.account_id,
+        &fac_me,
+        &group,
+        std::slice::from_ref(&founding),
+        &key,
+    )
+    .expect("invite");
+    let invite_with = |token: &str, expires: u64, invite: &Invite| {
         f.client
             .post(f.url(&format!("/v1/spaces/{group}/invites")))
             .bearer_auth(token)
-            .json(&json!({ "expires_at_ms": expires }))
+            .json(&json!({ "expires_at_ms": expires, "invite": invite }))
             .send()
     };
+    let invite_req = |token: &str, expires: u64| invite_with(token, expires, &signed);
+    // An invite not signed by its own key, or on an admission the relay
+    // does not keep for its facilitator, is refused.
+    let unkeyed = Invite {
+        key_sig: signed.sig.clone(),
+        ..signed.clone()
+    };
+    let week_ahead = now_ms() + 7 * 86_400_000;
+    let refused = invite_with(&facilitator.token, week_ahead, &unkeyed)
+        .await
+        .expect("send");
+    refusal(refused, 400, "invalid").await;
+    let elsewhere = admission::founding(&facilitator.account_id, &fac_me, &id());
+    let offered = invite_bytes(&group, &signed.verifier, &elsewhere);
+    let on_another = Invite {
+        by: Box::new(elsewhere),
+        sig: fac_me.sign_bytes(&offered),
+        key_sig: key.sign(&offered),
+        ..signed.clone()
+    };
+    let refused = invite_with(&facilitator.token, week_ahead, &on_another)
+        .await
+        .expect("send");
+    refusal(refused, 409, "conflict").await;
     let week = now_ms() + 7 * 86_400_000;
     refusal(
         invite_req(&member.token, week).await.expect("send"),
@@ -840,11 +911,28 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
     assert_eq!(invite.code.len(), 10);
     // Typed on a phone: lower case, a dash in the middle.
     let typed = format!("{}-{}", &invite.code[..5], &invite.code[5..]).to_lowercase();
-    let joined: JoinResponse = f
-        .client
-        .post(f.url(&format!("/v1/invites/{typed}")))
-        .bearer_auth(&member.token)
-        .send()
+    let join_as = |token: &str, code: &str, admission: &Admission| {
+        f.client
+            .post(f.url(&format!("/v1/invites/{code}")))
+            .bearer_auth(token)
+            .json(&json!({ "admission": admission }))
+            .send()
+    };
+    // An admission the code's key did not sign (a relay's own, or one
+    // with half the code wrong), or another account's, is refused.
+    let other_key = InviteKey::of(&new_secret()).expect("key");
+    let unproven = admission::answer(&member.account_id, &mem_me, &other_key);
+    let refused = join_as(&member.token, &typed, &unproven)
+        .await
+        .expect("send");
+    refusal(refused, 400, "invalid").await;
+    let outsiders = admission::answer(&outsider.account_id, &out_me, &key);
+    let refused = join_as(&member.token, &typed, &outsiders)
+        .await
+        .expect("send");
+    refusal(refused, 400, "invalid").await;
+    let answer = admission::answer(&member.account_id, &mem_me, &key);
+    let joined: JoinResponse = join_as(&member.token, &typed, &answer)
         .await
         .expect("send")
         .json()
@@ -884,10 +972,28 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
             assert_eq!(refused.status(), 403, "{method} {path}");
         }
     }
-    let one = |author: &str| vec![sealed(&message(&group, author, now_ms()))];
+    let one = |author: &str| {
+        let signer = if author == member.account_id {
+            &mem_me
+        } else {
+            &out_me
+        };
+        let change = sealed(&message(&group, author, now_ms()));
+        vec![signer.sign_change(author, change).expect("signed")]
+    };
     let fac_id = &facilitator.account_id;
-    f.begin(&facilitator.token, &group, KeyName::Group, fac_id)
-        .await;
+    pph_testing::begin_epoch_signed(
+        &f.client,
+        &f.server.url,
+        &facilitator.token,
+        (&group, KeyName::Group),
+        (fac_id, &fac_me),
+        &[
+            (fac_id, fac_pair.public_b64()),
+            (&member.account_id, mem_pair.public_b64()),
+        ],
+    )
+    .await;
     assert_eq!(
         f.push(&member.token, &one(&member.account_id))
             .await
@@ -946,6 +1052,7 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         f.client
             .post(f.url(&format!("/v1/invites/{code}")))
             .bearer_auth(&outsider.token)
+            .json(&json!({ "admission": outsiders }))
             .send()
     };
     refusal(

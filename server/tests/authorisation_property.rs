@@ -78,10 +78,10 @@ async fn world(s: &Arc<Storage>) -> World {
         s.create_account(a).await.expect("account");
     }
     let groups = vec![id(), id()];
-    s.create_group_space(&groups[0], &accounts[0].id)
+    s.create_group_space(&groups[0], &accounts[0].id, "founding")
         .await
         .expect("g0");
-    s.create_group_space(&groups[1], &accounts[2].id)
+    s.create_group_space(&groups[1], &accounts[2].id, "founding")
         .await
         .expect("g1");
     s.add_member(&groups[0], &accounts[1].id).await.expect("m");

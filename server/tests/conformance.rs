@@ -161,7 +161,9 @@ async fn a_token_finds_its_account_with_its_role_in_a_space(s: Arc<Storage>) {
         s.create_account(x).await.expect("account");
     }
     let group = id();
-    s.create_group_space(&group, &a.id).await.expect("group");
+    s.create_group_space(&group, &a.id, "founding")
+        .await
+        .expect("group");
     s.add_member(&group, &b.id).await.expect("member");
     let (ta, tb) = (id(), id());
     let phone = DeviceName {
@@ -219,7 +221,9 @@ async fn push_is_idempotent_and_numbers_each_space(s: Arc<Storage>) {
     let a = account(Role::Patient);
     s.create_account(&a).await.expect("create");
     let group = id();
-    s.create_group_space(&group, &a.id).await.expect("group");
+    s.create_group_space(&group, &a.id, "founding")
+        .await
+        .expect("group");
     let batch: Vec<_> = (0..3)
         .map(|_| change(&a.id, &a.personal_space, "care_plan"))
         .chain([change(&a.id, &group, "group_message")])
@@ -321,9 +325,11 @@ async fn membership_is_checked_per_space(s: Arc<Storage>) {
     s.create_account(&a).await.expect("a");
     s.create_account(&b).await.expect("b");
     let group = id();
-    s.create_group_space(&group, &a.id).await.expect("group");
+    s.create_group_space(&group, &a.id, "founding")
+        .await
+        .expect("group");
     assert!(matches!(
-        s.create_group_space(&group, &b.id).await,
+        s.create_group_space(&group, &b.id, "founding").await,
         Err(StorageError::Conflict)
     ));
     assert!(s.is_member(&group, &a.id).await.expect("a"));
@@ -467,7 +473,9 @@ async fn groups_have_roles_invites_and_removal(s: Arc<Storage>) {
         s.create_account(x).await.expect("account");
     }
     let group = id();
-    s.create_group_space(&group, &a.id).await.expect("group");
+    s.create_group_space(&group, &a.id, "founding")
+        .await
+        .expect("group");
     assert_eq!(
         s.member_role(&group, &a.id).await.expect("role"),
         Some(GroupRole::Facilitator)
@@ -479,20 +487,65 @@ async fn groups_have_roles_invites_and_removal(s: Arc<Storage>) {
         created_by: a.id.clone(),
         created_ms: 1_000,
         expires_ms: 10_000,
+        invite: "a's signed invite".into(),
     };
     s.create_invite(&invite).await.expect("invite");
+    assert_eq!(
+        s.live_invite(&invite.code_hash, 5_000).await.expect("live"),
+        Some("a's signed invite".to_owned())
+    );
+    assert_eq!(
+        s.live_invite(&invite.code_hash, 10_000)
+            .await
+            .expect("expired"),
+        None
+    );
     let joined = s
-        .redeem_invite(&invite.code_hash, &b.id, 5_000)
+        .redeem_invite(&invite.code_hash, &b.id, "b's admission", 5_000)
         .await
         .expect("join");
     assert_eq!(joined, Redeemed::Joined(group.clone()));
     assert_eq!(
-        s.redeem_invite(&invite.code_hash, &b.id, 5_001)
+        s.redeem_invite(&invite.code_hash, &b.id, "another admission", 5_001)
             .await
             .expect("again"),
         Redeemed::Joined(group.clone()),
         "joining twice is harmless"
     );
+    // Each member keeps the admission they joined with (the founder's
+    // own from the group's making): joining again changes it not; a member
+    // from before admissions gains one.
+    s.add_member(&group, &c.id)
+        .await
+        .expect("a member from before");
+    let kept = s.members(&group).await.expect("members");
+    let kept: Vec<(&str, Option<&str>)> = kept
+        .iter()
+        .map(|m| (m.account_id.as_str(), m.admission.as_deref()))
+        .collect();
+    assert_eq!(
+        kept,
+        vec![
+            (a.id.as_str(), Some("founding")),
+            (b.id.as_str(), Some("b's admission")),
+            (c.id.as_str(), None)
+        ]
+    );
+    s.redeem_invite(&invite.code_hash, &c.id, "c's admission", 5_002)
+        .await
+        .expect("c joins with an admission");
+    let c_kept = s.members(&group).await.expect("members");
+    assert_eq!(
+        c_kept
+            .iter()
+            .find(|m| m.account_id == c.id)
+            .and_then(|m| m.admission.clone()),
+        Some("c's admission".to_owned())
+    );
+    assert!(s
+        .remove_member(&group, &c.id, &c.id, 5_003)
+        .await
+        .expect("c leaves"));
     assert_eq!(
         s.member_role(&group, &b.id).await.expect("role"),
         Some(GroupRole::Member)
@@ -506,13 +559,15 @@ async fn groups_have_roles_invites_and_removal(s: Arc<Storage>) {
         vec![(&a.id, GroupRole::Facilitator), (&b.id, GroupRole::Member)]
     );
     assert_eq!(
-        s.redeem_invite(&invite.code_hash, &c.id, 10_000)
+        s.redeem_invite(&invite.code_hash, &c.id, "admission", 10_000)
             .await
             .expect("expired"),
         Redeemed::NoSuchCode
     );
     assert_eq!(
-        s.redeem_invite(&id(), &c.id, 5_000).await.expect("unknown"),
+        s.redeem_invite(&id(), &c.id, "admission", 5_000)
+            .await
+            .expect("unknown"),
         Redeemed::NoSuchCode
     );
     assert!(!s
@@ -524,7 +579,7 @@ async fn groups_have_roles_invites_and_removal(s: Arc<Storage>) {
         .await
         .expect("revoke"));
     assert_eq!(
-        s.redeem_invite(&invite.code_hash, &c.id, 7_000)
+        s.redeem_invite(&invite.code_hash, &c.id, "admission", 7_000)
             .await
             .expect("revoked"),
         Redeemed::NoSuchCode
@@ -545,7 +600,9 @@ async fn hidden_records_are_no_longer_served(s: Arc<Storage>) {
     let a = account(Role::Patient);
     s.create_account(&a).await.expect("create");
     let group = id();
-    s.create_group_space(&group, &a.id).await.expect("group");
+    s.create_group_space(&group, &a.id, "founding")
+        .await
+        .expect("group");
     let rude = change(&a.id, &group, "group_message");
     let edit = IncomingChange {
         change_id: id(),
@@ -602,7 +659,9 @@ async fn pushes_are_judged_against_the_authorisation_table(s: Arc<Storage>) {
         s.create_account(x).await.expect("account");
     }
     let group = id();
-    s.create_group_space(&group, &fac.id).await.expect("group");
+    s.create_group_space(&group, &fac.id, "founding")
+        .await
+        .expect("group");
     s.add_member(&group, &ann.id).await.expect("ann");
     s.add_member(&group, &bob.id).await.expect("bob");
     let anns = change(&ann.id, &group, kinds::GROUP_MESSAGE);
@@ -713,16 +772,19 @@ async fn removed_members_cannot_rejoin_until_readmitted(s: Arc<Storage>) {
         s.create_account(x).await.expect("account");
     }
     let group = id();
-    s.create_group_space(&group, &fac.id).await.expect("group");
+    s.create_group_space(&group, &fac.id, "founding")
+        .await
+        .expect("group");
     let invite = Invite {
         code_hash: id(),
         space: group.clone(),
         created_by: fac.id.clone(),
         created_ms: 1_000,
         expires_ms: 100_000,
+        invite: "signed invite".into(),
     };
     s.create_invite(&invite).await.expect("invite");
-    let join = || s.redeem_invite(&invite.code_hash, &ann.id, 2_000);
+    let join = || s.redeem_invite(&invite.code_hash, &ann.id, "admission", 2_000);
     assert_eq!(join().await.expect("join"), Redeemed::Joined(group.clone()));
     // Leaving of one's own accord bars nothing.
     assert!(s
@@ -953,7 +1015,9 @@ async fn check_v4_backfill(s: &Storage, ann: &str, bob: &str, group: &str) {
     s.push(ann, &[edit]).await.expect("the author edits");
     // Old invite codes (plain SHA-256) are gone.
     assert_eq!(
-        s.redeem_invite("plainhash", bob, 1).await.expect("redeem"),
+        s.redeem_invite("plainhash", bob, "admission", 1)
+            .await
+            .expect("redeem"),
         Redeemed::NoSuchCode
     );
 }
@@ -1042,7 +1106,9 @@ async fn two_party_records_reach_only_their_parties(s: Arc<Storage>) {
         s.create_account(x).await.expect("account");
     }
     let group = id();
-    s.create_group_space(&group, &fac.id).await.expect("group");
+    s.create_group_space(&group, &fac.id, "founding")
+        .await
+        .expect("group");
     for x in [&ann, &bob, &cat] {
         s.add_member(&group, &x.id).await.expect("member");
     }
@@ -1276,9 +1342,15 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<Storage>) {
         s.create_account(x).await.expect("account");
     }
     let (runs, joined, alone) = (id(), id(), id());
-    s.create_group_space(&runs, &ann.id).await.expect("group");
-    s.create_group_space(&joined, &cat.id).await.expect("group");
-    s.create_group_space(&alone, &ann.id).await.expect("group");
+    s.create_group_space(&runs, &ann.id, "founding")
+        .await
+        .expect("group");
+    s.create_group_space(&joined, &cat.id, "founding")
+        .await
+        .expect("group");
+    s.create_group_space(&alone, &ann.id, "founding")
+        .await
+        .expect("group");
     for (group, who) in [
         (&runs, &bob),
         (&runs, &eve),
@@ -1350,6 +1422,7 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<Storage>) {
         created_by: ann.id.clone(),
         created_ms: 1_000,
         expires_ms: i64::MAX,
+        invite: "ann's invite".into(),
     })
     .await
     .expect("invite");
@@ -1639,7 +1712,9 @@ async fn sealed_records_about_a_member_are_erased_with_them(s: Arc<Storage>) {
         s.create_account(x).await.expect("account");
     }
     let group = id();
-    s.create_group_space(&group, &fac.id).await.expect("group");
+    s.create_group_space(&group, &fac.id, "founding")
+        .await
+        .expect("group");
     for who in [&ann, &bob] {
         s.add_member(&group, &who.id).await.expect("member");
     }
@@ -1745,7 +1820,9 @@ async fn a_change_sealed_under_an_epoch_never_begun_is_refused(s: Arc<Storage>) 
     let fac = account(Role::Patient);
     s.create_account(&fac).await.expect("account");
     let group = id();
-    s.create_group_space(&group, &fac.id).await.expect("group");
+    s.create_group_space(&group, &fac.id, "founding")
+        .await
+        .expect("group");
     let under = |epoch| IncomingChange {
         value: None,
         sealed_under: Some((KeyName::Group, epoch)),

@@ -21,6 +21,7 @@ pub use imports::*;
 pub use people::*;
 /// The devices' cryptography, for tests that play a device over raw HTTP.
 pub use pph_core::crypto;
+pub use pph_core::groups;
 pub use record::*;
 pub use relay::*;
 pub use service::*;

@@ -239,6 +239,19 @@ impl Relay {
         .await;
     }
 
+    /// Gives `account`'s membership of `space` the admission (JSON) of
+    /// `from`'s, past every check: a relay replaying one member's
+    /// admission as another's.
+    pub async fn copy_admission(&self, space: &str, from: &str, account: &str) {
+        self.execute(
+            "UPDATE space_members SET admission =
+                 (SELECT admission FROM space_members WHERE space = $1 AND account_id = $2)
+             WHERE space = $1 AND account_id = $3",
+            &[space, from, account],
+        )
+        .await;
+    }
+
     /// Replaces an account's public key and the identity kept beside it
     /// past every check: a relay serving an impostor as that account.
     pub async fn set_account_keys(&self, account: &str, keys: &pph_protocol::sealed::AccountKeys) {
@@ -533,6 +546,57 @@ pub async fn begin_epoch(
     assert_eq!(resp.status(), 204, "epoch 1 begun");
 }
 
+/// Begins epoch 1 of `key` in `space` as [`begin_epoch`] does, for an
+/// account with an identity (`by`): wrapped to each reader `to` (account
+/// and public key) and signed, with its signed commitment, as its device
+/// would.
+pub async fn begin_epoch_signed(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    at: (&str, pph_protocol::sealed::KeyName),
+    (account, identity): (&str, &pph_core::crypto::identity::Identity),
+    to: &[(&str, String)],
+) {
+    use pph_protocol::sealed::{key_commit, Commitment};
+    let (space, key) = at;
+    let secret = pph_core::crypto::Key32::random();
+    let envelopes: Vec<_> = to
+        .iter()
+        .map(|(reader, public)| {
+            let mut e =
+                pph_core::crypto::wrap::wrap(&secret, space, key, 1, reader, public).expect("wrap");
+            identity.sign(account, &mut e);
+            e
+        })
+        .collect();
+    let commit = key_commit(space, key, 1, secret.bytes());
+    let commitment = Commitment {
+        space: space.to_owned(),
+        key,
+        epoch: 1,
+        sig: identity.sign_commitment(space, key, 1, &commit),
+        commit,
+    };
+    let resp = client
+        .post(format!("{url}/v1/keys/envelopes"))
+        .bearer_auth(token)
+        .json(
+            &serde_json::json!({"envelopes": envelopes, "commitments": [commitment],
+                                  "creates": [{"space": space, "key": key, "epoch": 1}]}),
+        )
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status();
+    assert_eq!(
+        status,
+        204,
+        "epoch 1 begun: {}",
+        resp.text().await.unwrap_or_default()
+    );
+}
+
 /// Keys as a device makes them for `pair` (its public key, identity and the
 /// binding between them), with placeholder sealed copies.
 pub fn account_keys(
@@ -572,6 +636,28 @@ pub async fn envelopes_in(
         .into_iter()
         .filter(|e| e.space == space)
         .collect()
+}
+
+/// Joins `account` to the group of invite `code` over raw HTTP, with an
+/// admission signed by `identity` (one the test holds) and the code's key.
+pub async fn join_raw(
+    url: &str,
+    token: &str,
+    code: &str,
+    (account, identity): (&str, &pph_core::crypto::identity::Identity),
+) -> reqwest::Response {
+    use pph_core::crypto::invite::InviteKey;
+    use pph_core::groups::admission::{answer, halves};
+    let (relay_half, secret) = halves(code).expect("a whole code");
+    let key = InviteKey::of(&secret).expect("key");
+    let admission = answer(account, identity, &key);
+    reqwest::Client::new()
+        .post(format!("{url}/v1/invites/{relay_half}"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "admission": admission }))
+        .send()
+        .await
+        .expect("send")
 }
 
 /// A raw push as `token`, bypassing every client-side check.

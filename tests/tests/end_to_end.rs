@@ -865,6 +865,62 @@ async fn a_share_put_into_the_relay_gets_no_key(relay: Relay, dir: &Path) {
     assert!(to_doc > 0, "Dr Doc's share, signed by Ann, still reads");
 }
 
+/// An account the relay puts into a group (a row in its member list, then
+/// another member's admission copied onto it) is no member to any device:
+/// nothing of the group is wrapped to it, through a newcomer's joining and
+/// a leaver's rotation, and each phone says why; the group keeps flowing
+/// for its members. Only a holder of a whole invite code, whose second half
+/// the relay never sees, admits anyone.
+async fn an_account_put_into_a_group_gets_no_key(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let eve = signed_up(&url, dir, "eve", "Eve", AccountRole::Patient).await;
+    let (group, invite) = group_of(&fay, &[&gus], "Circle").await;
+    sync_all(&[&fay, &gus, &eve]).await;
+    relay.inject_member(&group.id, &account_id(&eve)).await;
+    let report = fay.sync().sync_now().await.expect("sync");
+    let says_why = |errors: &[String]| {
+        errors
+            .iter()
+            .any(|e| e.contains(&account_id(&eve)) && e.contains("without an admission"))
+    };
+    gus.sync().sync_now().await.expect("sync");
+    let to_eve = || envelopes_in(&url, "eve@example.org", &group.id);
+    assert!(to_eve().await.is_empty(), "nothing wrapped to Eve");
+    assert!(says_why(&report.errors), "{:?}", report.errors);
+
+    // Gus's admission, copied onto Eve's row, names Gus, not her.
+    relay
+        .copy_admission(&group.id, &account_id(&gus), &account_id(&eve))
+        .await;
+    let hal = signed_up(&url, dir, "hal", "Hal", AccountRole::Patient).await;
+    hal.groups()
+        .join_group(invite.code.clone())
+        .await
+        .expect("Hal joins with the code");
+    sync_all(&[&fay, &gus, &hal]).await;
+    gus.groups()
+        .leave_group(group.id.clone())
+        .await
+        .expect("Gus leaves");
+    sync_all(&[&fay, &hal, &eve]).await;
+    fay.groups()
+        .post_message(group.id.clone(), SENTINEL.into(), None)
+        .expect("message");
+    sync_all(&[&fay, &hal, &eve]).await;
+    assert!(to_eve().await.is_empty(), "nothing wrapped to Eve, ever");
+    assert_eq!(
+        raw_with(&relay, &hal, &group.id, SENTINEL).await.len(),
+        1,
+        "Hal, admitted by the code, reads Fay's message"
+    );
+    assert!(raw_with(&relay, &eve, &group.id, SENTINEL).await.is_empty());
+    let report = hal.sync().sync_now().await.expect("sync");
+    assert!(says_why(&report.errors), "{:?}", report.errors);
+}
+
 /// A key signed by an account the relay serves (its own, with a valid
 /// identity) but that no member list and no share names is not taken: not
 /// a group's next key by a member, who would then seal under it and hand it
@@ -1049,7 +1105,11 @@ async fn a_holder_cannot_hand_a_newcomer_another_key(relay: Relay, dir: &Path) {
     relay
         .set_account_keys(&account_id(&mal), &account_keys(&pair))
         .await;
-    let (group, _) = group_of(&fay, &[&mal], "Circle").await;
+    let (group, first) = group_of(&fay, &[], "Circle").await;
+    let token = token_for(&url, "mal@example.org").await;
+    let identity = Identity::of(&pair).expect("identity");
+    let joined = join_raw(&url, &token, &first.code, (&account_id(&mal), &identity)).await;
+    assert_eq!(joined.status(), 200, "Mal joins");
     sync_all(&[&fay]).await;
     let invite = fay
         .groups()
@@ -1224,7 +1284,12 @@ async fn mals_circle(relay: &Relay, dir: &Path) -> MalsCircle {
     relay
         .set_account_keys(&account_id(&mal), &account_keys(&pair))
         .await;
-    let (group, _) = group_of(&fay, &[&bob, &mal], "Circle").await;
+    let identity = Identity::of(&pair).expect("identity");
+    let (group, invite) = group_of(&fay, &[&bob], "Circle").await;
+    // Mal joins with the identity the test holds, as his own device would.
+    let token = token_for(&url, "mal@example.org").await;
+    let joined = join_raw(&url, &token, &invite.code, (&account_id(&mal), &identity)).await;
+    assert_eq!(joined.status(), 200, "Mal joins");
     sync_all(&[&fay, &bob]).await;
     MalsCircle {
         server,
@@ -1233,7 +1298,7 @@ async fn mals_circle(relay: &Relay, dir: &Path) -> MalsCircle {
         bob,
         mal,
         group,
-        identity: Identity::of(&pair).expect("identity"),
+        identity,
     }
 }
 
@@ -1488,6 +1553,7 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    an_account_put_into_a_group_gets_no_key,
     a_shared_record_relisted_as_a_group_gives_the_clinician_nothing,
     a_relay_naming_its_own_account_the_patient_gets_nothing_in,
     a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key,

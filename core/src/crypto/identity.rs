@@ -117,6 +117,12 @@ impl Identity {
         Some(change)
     }
 
+    /// This identity's signature of `message`, base64url: for what its
+    /// caller spells (an admission to a group, an invite).
+    pub fn sign_bytes(&self, message: &[u8]) -> String {
+        b64(&self.0.sign(message).to_bytes())
+    }
+
     /// Signs `envelope` as sent by `from`.
     pub fn sign(&self, from: &str, envelope: &mut Envelope) {
         envelope.from = from.to_owned();

@@ -6,6 +6,7 @@
 //! the benchmarks only; the shells never call it.
 
 pub mod identity;
+pub mod invite;
 pub mod password;
 pub mod seal;
 pub mod wrap;

@@ -2,12 +2,14 @@
 //! codes and membership through the server, and a chat that works offline:
 //! a message shows at once as pending and goes out with the next sync.
 
+pub mod admission;
 mod meetups;
 pub mod model;
 mod moderation;
 pub(crate) mod store;
 
 use crate::clock::Clock;
+use crate::crypto::invite::{new_secret, InviteKey};
 use crate::error::{self, PphError};
 use crate::ids::{check_id, new_id, owned_id};
 use crate::net::{Net, Relay};
@@ -15,6 +17,7 @@ use crate::paging::{check_limit, next, Cursor};
 use crate::store::authz::{add_space, space_facts, SpaceFacts};
 use crate::store::{load, load_required, AccountInfo, Store};
 use crate::time::{from_ms, from_ms_i64, to_ms};
+use admission::Identified;
 use model::*;
 use pph_protocol::kinds::SpaceKind;
 use pph_protocol::wire;
@@ -43,11 +46,22 @@ pub struct Groups {
     store: Arc<Store>,
     net: Arc<Net>,
     clock: Arc<dyn Clock>,
+    identified: Arc<dyn Identified>,
 }
 
 impl Groups {
-    pub(crate) fn new(store: Arc<Store>, net: Arc<Net>, clock: Arc<dyn Clock>) -> Self {
-        Groups { store, net, clock }
+    pub(crate) fn new(
+        store: Arc<Store>,
+        net: Arc<Net>,
+        clock: Arc<dyn Clock>,
+        identified: Arc<dyn Identified>,
+    ) -> Self {
+        Groups {
+            store,
+            net,
+            clock,
+            identified,
+        }
     }
 
     /// Who writes: the account this store belongs to (offline too).
@@ -141,18 +155,6 @@ impl Groups {
     }
 }
 
-/// The letters and digits of a code as typed; the server checks the rest.
-fn invite_code_chars(code: &str) -> Result<String, PphError> {
-    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    if code.is_empty() || code.len() > 32 {
-        return Err(PphError::validation(
-            "code",
-            "letters and digits from the invite",
-        ));
-    }
-    Ok(code)
-}
-
 fn group_members(response: wire::MembersResponse) -> Vec<GroupMember> {
     response
         .members
@@ -174,7 +176,12 @@ impl Groups {
         let me = self.me()?;
         let (transport, token) = self.online()?;
         let id = new_id();
-        transport.create_group_space(&token, &id).await?;
+        let (account, identity) = self.identified.identity()?;
+        let req = wire::CreateGroupSpaceRequest {
+            founding: admission::founding(&account, &identity, &id),
+            space: id.clone(),
+        };
+        transport.create_group_space(&token, &req).await?;
         // Until the next sync describes it, this device knows the new group
         // as the server does: its creator runs it.
         let facts = SpaceFacts {
@@ -198,7 +205,9 @@ impl Groups {
     }
 
     /// A code that lets someone join, until `expires_at` (at most 30
-    /// days); facilitators only.
+    /// days); facilitators only. Its second half is drawn here and never
+    /// reaches the relay: the key it gives signs the newcomer's admission,
+    /// which every member's device checks.
     pub async fn invite_code(
         &self,
         group_id: String,
@@ -207,11 +216,33 @@ impl Groups {
         check_id("group_id", &group_id)?;
         let expires_at_ms = to_ms("expires_at", expires_at)? as i64;
         let (transport, token) = self.online()?;
-        let invite = transport
-            .create_invite(&token, &group_id, expires_at_ms)
-            .await?;
+        let (account, identity) = self.identified.identity()?;
+        let served = transport.keys(&token).await?;
+        let own = served
+            .spaces
+            .iter()
+            .filter(|s| s.space == group_id)
+            .flat_map(|s| s.admissions.iter().cloned())
+            .collect::<Vec<_>>();
+        let secret = new_secret();
+        let key = InviteKey::of(&secret).ok_or_else(|| PphError::Internal {
+            reason: "could not derive an invite's key".into(),
+        })?;
+        let signed =
+            admission::invite(&account, &identity, &group_id, &own, &key).ok_or_else(|| {
+                PphError::Conflict {
+                    reason: "this group has no admission of yours that checks (a group made \
+                         before admissions): make the group again to invite people"
+                        .into(),
+                }
+            })?;
+        let req = wire::CreateInviteRequest {
+            expires_at_ms,
+            invite: signed,
+        };
+        let invite = transport.create_invite(&token, &group_id, &req).await?;
         Ok(GroupInvite {
-            code: invite.code,
+            code: admission::whole_code(&invite.code, &secret),
             group_id: invite.space,
             expires_at: from_ms_i64(invite.expires_at_ms),
         })
@@ -220,17 +251,25 @@ impl Groups {
     /// Stops a code from letting anyone else in; facilitators only.
     pub async fn revoke_invite(&self, group_id: String, code: String) -> Result<(), PphError> {
         check_id("group_id", &group_id)?;
-        let code = invite_code_chars(&code)?;
+        let (relay_half, _) = admission::halves(&code)?;
         let (transport, token) = self.online()?;
-        transport.revoke_invite(&token, &group_id, &code).await
+        transport
+            .revoke_invite(&token, &group_id, &relay_half)
+            .await
     }
 
     /// Joins the group a code belongs to and returns its id; the group's
     /// name and messages arrive with the next `sync_now`.
     pub async fn join_group(&self, code: String) -> Result<String, PphError> {
-        let code = invite_code_chars(&code)?;
+        let (relay_half, secret) = admission::halves(&code)?;
+        let key =
+            InviteKey::of(&secret).ok_or_else(|| PphError::validation("code", "not a code"))?;
+        let (account, identity) = self.identified.identity()?;
+        let req = wire::JoinRequest {
+            admission: admission::answer(&account, &identity, &key),
+        };
         let (transport, token) = self.online()?;
-        Ok(transport.join(&token, &code).await?.space)
+        Ok(transport.join(&token, &relay_half, &req).await?.space)
     }
 
     pub async fn members(&self, group_id: String) -> Result<Vec<GroupMember>, PphError> {

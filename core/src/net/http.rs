@@ -227,11 +227,8 @@ impl Relay for HttpRelay {
             .await
     }
 
-    async fn create_group_space(&self, token: &str, space: &str) -> Result<()> {
-        let req = CreateGroupSpaceRequest {
-            space: space.to_owned(),
-        };
-        self.call::<_, serde_json::Value>(Method::POST, "/v1/spaces", Some(token), Some(&req))
+    async fn create_group_space(&self, token: &str, req: &CreateGroupSpaceRequest) -> Result<()> {
+        self.call::<_, serde_json::Value>(Method::POST, "/v1/spaces", Some(token), Some(req))
             .await
             .map(|_| ())
     }
@@ -240,11 +237,10 @@ impl Relay for HttpRelay {
         &self,
         token: &str,
         space: &str,
-        expires_at_ms: i64,
+        req: &CreateInviteRequest,
     ) -> Result<InviteResponse> {
         let path = format!("/v1/spaces/{space}/invites");
-        let req = CreateInviteRequest { expires_at_ms };
-        self.expect(Method::POST, &path, Some(token), Some(&req))
+        self.expect(Method::POST, &path, Some(token), Some(req))
             .await
     }
 
@@ -255,9 +251,9 @@ impl Relay for HttpRelay {
             .map(|_| ())
     }
 
-    async fn join(&self, token: &str, code: &str) -> Result<JoinResponse> {
+    async fn join(&self, token: &str, code: &str, req: &JoinRequest) -> Result<JoinResponse> {
         let path = format!("/v1/invites/{code}");
-        self.expect::<(), _>(Method::POST, &path, Some(token), None)
+        self.expect(Method::POST, &path, Some(token), Some(req))
             .await
     }
 

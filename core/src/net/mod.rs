@@ -46,15 +46,15 @@ pub(crate) trait Relay: Send + Sync {
     async fn revoke_share(&self, token: &str, share_id: &str) -> Result<()>;
     async fn shares(&self, token: &str) -> Result<SharesResponse>;
     async fn access_log(&self, token: &str) -> Result<AccessLogResponse>;
-    async fn create_group_space(&self, token: &str, space: &str) -> Result<()>;
+    async fn create_group_space(&self, token: &str, req: &CreateGroupSpaceRequest) -> Result<()>;
     async fn create_invite(
         &self,
         token: &str,
         space: &str,
-        expires_at_ms: i64,
+        req: &CreateInviteRequest,
     ) -> Result<InviteResponse>;
     async fn revoke_invite(&self, token: &str, space: &str, code: &str) -> Result<()>;
-    async fn join(&self, token: &str, code: &str) -> Result<JoinResponse>;
+    async fn join(&self, token: &str, code: &str, req: &JoinRequest) -> Result<JoinResponse>;
     async fn members(&self, token: &str, space: &str) -> Result<MembersResponse>;
     async fn removed_members(&self, token: &str, space: &str) -> Result<MembersResponse>;
     async fn readmit(&self, token: &str, space: &str, account: &str) -> Result<()>;

@@ -141,16 +141,21 @@ impl Relay for FakeRelay {
     async fn access_log(&self, _: &str) -> Result<AccessLogResponse> {
         Self::unsupported()
     }
-    async fn create_group_space(&self, _: &str, _: &str) -> Result<()> {
+    async fn create_group_space(&self, _: &str, _: &CreateGroupSpaceRequest) -> Result<()> {
         Self::unsupported()
     }
-    async fn create_invite(&self, _: &str, _: &str, _: i64) -> Result<InviteResponse> {
+    async fn create_invite(
+        &self,
+        _: &str,
+        _: &str,
+        _: &CreateInviteRequest,
+    ) -> Result<InviteResponse> {
         Self::unsupported()
     }
     async fn revoke_invite(&self, _: &str, _: &str, _: &str) -> Result<()> {
         Self::unsupported()
     }
-    async fn join(&self, _: &str, _: &str) -> Result<JoinResponse> {
+    async fn join(&self, _: &str, _: &str, _: &JoinRequest) -> Result<JoinResponse> {
         Self::unsupported()
     }
     async fn members(&self, _: &str, _: &str) -> Result<MembersResponse> {
@@ -194,6 +199,7 @@ impl Relay for FakeRelay {
                     keys: KeyName::PERSONAL.to_vec(),
                 }],
                 grants: Vec::new(),
+                admissions: Vec::new(),
             }],
             envelopes,
             identities: Vec::new(),

@@ -136,6 +136,7 @@ mod tests {
                 .map(|m| reader(m, &[KeyName::Group]))
                 .collect(),
             grants: Vec::new(),
+            admissions: Vec::new(),
         }
     }
 
@@ -154,6 +155,7 @@ mod tests {
             epochs: vec![],
             readers: vec![reader("me", &KeyName::PERSONAL)],
             grants: Vec::new(),
+            admissions: Vec::new(),
         };
         let actions = plan(&space, &BTreeSet::new());
         assert_eq!(actions.len(), 5);
@@ -252,6 +254,7 @@ mod tests {
                 reader("doc", &[KeyName::Diary]),
             ],
             grants: Vec::new(),
+            admissions: Vec::new(),
         };
         let held: BTreeSet<_> = KeyName::PERSONAL.iter().map(|k| (*k, 1)).collect();
         assert_eq!(

@@ -176,6 +176,13 @@ fn explain(trust: &Trust, refused: usize, report: &mut SyncReport) {
     }
 }
 
+impl crate::groups::admission::Identified for SyncEngine {
+    fn identity(&self) -> Result<(String, Identity), PphError> {
+        let me = self.me()?;
+        Ok((me.public.account_id, me.identity))
+    }
+}
+
 impl SyncEngine {
     /// This account's key pair on this device.
     pub(crate) fn account_pair(&self) -> Result<AccountKeyPair, PphError> {
@@ -349,6 +356,8 @@ impl SyncEngine {
         let mut granted = Granted::new();
         for round in 1..=KEY_ROUNDS {
             let view = relay.keys(token).await?;
+            let pinned = self.store.read(pins::pins)?;
+            let trust = trust::judge(&me.public, &pinned, &view.identities);
             // The spaces this device keys: its own personal space and its
             // groups. Another person's record (shared with this clinician,
             // or listed here by a relay that lies) is keyed by that
@@ -364,8 +373,20 @@ impl SyncEngine {
                 })
                 .cloned()
                 .collect();
-            let pinned = self.store.read(pins::pins)?;
-            let trust = trust::judge(&me.public, &pinned, &view.identities);
+            // A group's readers are those this device can check were
+            // admitted: no key goes to, or is taken from, anyone else.
+            let mut unadmitted = Vec::new();
+            let keyed: Vec<SpaceKeys> = keyed
+                .into_iter()
+                .map(|s| {
+                    if s.kind != SpaceKind::Group {
+                        return s;
+                    }
+                    let (admitted, dropped) = trust.admitted(&me.public.account_id, &s);
+                    unadmitted.extend(dropped.into_iter().map(|a| (s.space.clone(), a)));
+                    admitted
+                })
+                .collect();
             let givers = trust::givers(&keyed, &shared);
             let (refused, rehome, discard) =
                 self.take_envelopes(&me, &trust, &givers, &keyed, &view)?;
@@ -429,6 +450,12 @@ impl SyncEngine {
                     report.errors.push(format!(
                         "account {account} is named a reader of your record by a share your \
                          devices did not sign: nothing is wrapped to it"
+                    ));
+                }
+                for (space, account) in &unadmitted {
+                    report.errors.push(format!(
+                        "account {account} is listed in group {space} without an admission \
+                         this device can check: nothing is wrapped to it or taken from it"
                     ));
                 }
                 for (space, e) in failed {

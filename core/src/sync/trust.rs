@@ -15,6 +15,7 @@
 //! - A change is applied only signed by the pinned identity of the
 //!   account the relay names as its writer (`signers`).
 
+use pph_protocol::admission::root;
 use pph_protocol::identity::{binds, signed_commitment, signed_envelope, signed_grant};
 use pph_protocol::sealed::{
     key_commit, Envelope, EpochRecipients, KeyName, PublicIdentity, SignedGrant, SpaceKeys,
@@ -242,6 +243,46 @@ impl Trust {
         (space, dropped)
     }
 
+    /// `space`, a group, with only the readers this device can check are
+    /// members: this account, and each reader whose admission, made with
+    /// the identity trusted for it, roots in the founder this account's
+    /// own admission roots in. Without an admission of its own that
+    /// checks, this device takes no one else. Returns the group and the
+    /// readers dropped (an account the relay added, or one it cannot
+    /// show was admitted).
+    pub fn admitted(&self, me: &str, space: &SpaceKeys) -> (SpaceKeys, Vec<String>) {
+        let mut space = space.clone();
+        let root_of = |account: &str| {
+            let identity = &self.trusted.get(account)?.identity;
+            space
+                .admissions
+                .iter()
+                .filter(|a| a.account_id == account && &a.identity == identity)
+                .find_map(|a| root(&space.space, a))
+        };
+        let founder = root_of(me);
+        let members: BTreeSet<String> = space
+            .readers
+            .iter()
+            .filter(|r| {
+                r.account_id == me
+                    || founder
+                        .as_ref()
+                        .is_some_and(|f| root_of(&r.account_id).as_ref() == Some(f))
+            })
+            .map(|r| r.account_id.clone())
+            .collect();
+        let mut dropped = Vec::new();
+        space.readers.retain(|r| {
+            let member = members.contains(&r.account_id);
+            if !member {
+                dropped.push(r.account_id.clone());
+            }
+            member
+        });
+        (space, dropped)
+    }
+
     /// `space` with each reader's public key as checked here: a reader this
     /// device does not trust is left without one, and so waits, as one
     /// that has no key yet does, with nothing wrapped to it.
@@ -437,6 +478,7 @@ mod tests {
                 })
                 .collect(),
             grants: Vec::new(),
+            admissions: Vec::new(),
         };
         let givers = givers(
             &[group(&["ann", "bob"])],
@@ -504,6 +546,7 @@ mod tests {
                     ..grant("s1", "doc", &[Scope::Diary], 2_000, &ann)
                 },
             ],
+            admissions: Vec::new(),
         };
         let t = judge(&ann.public, &BTreeMap::new(), &[]);
         let (granted, dropped) = t.granted("ann", &space, 1_500);
@@ -546,6 +589,7 @@ mod tests {
                 reader("eve", "eve's key"),
             ],
             grants: Vec::new(),
+            admissions: Vec::new(),
         };
         let t = judge(
             &ann.public,

@@ -1,8 +1,8 @@
 //! Group membership: invite codes (facilitators make and revoke them, anyone
 //! signed in redeems one), the member list, leaving and removal.
 
+use super::{admissions, Facilitator, InSpace};
 use super::{check_id, now_ms, small_json, ApiError, ApiResult, AppState, Authed};
-use super::{Facilitator, InSpace};
 use crate::credentials::code_hash;
 use crate::rate_limit::{invite_key, INVITE_CODES};
 use crate::storage::{GroupRole, Invite, Member, Redeemed};
@@ -11,16 +11,16 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use pph_protocol::admission::{CODE_ALPHABET, RELAY_HALF};
 use pph_protocol::wire::{
-    CreateInviteRequest, ErrorCode, InviteResponse, JoinResponse, MemberEntry, MembersResponse,
+    CreateInviteRequest, ErrorCode, InviteResponse, JoinRequest, JoinResponse, MemberEntry,
+    MembersResponse,
 };
 use std::sync::Arc;
 
-/// Codes read well aloud and typed on a phone: no 0/O, 1/I/L.
-const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-/// 10 characters of 31: about 49 bits, with redeeming rate-limited and the
-/// stored form keyed with the server's secret.
-const CODE_LEN: usize = 10;
+/// The relay's half of a code: its stored form is keyed with the server's
+/// secret, and redeeming is rate-limited.
+const CODE_LEN: usize = RELAY_HALF;
 const MAX_INVITE_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 fn new_code() -> String {
@@ -64,6 +64,15 @@ pub async fn create_invite(
             "expires_at_ms must be in the future and within 30 days",
         ));
     }
+    let kept = state
+        .storage
+        .members(&space)
+        .await?
+        .into_iter()
+        .find(|m| m.account_id == account.id)
+        .and_then(|m| m.admission);
+    let invite =
+        admissions::invite(&state, &account.id, &space, kept.as_deref(), &req.invite).await?;
     let code = new_code();
     state
         .storage
@@ -73,6 +82,7 @@ pub async fn create_invite(
             created_by: account.id,
             created_ms: now,
             expires_ms: req.expires_at_ms,
+            invite,
         })
         .await?;
     Ok((
@@ -109,20 +119,23 @@ pub async fn join(
     State(state): State<Arc<AppState>>,
     Authed(account): Authed,
     code: Result<Path<String>, PathRejection>,
+    body: Body,
 ) -> ApiResult<Json<JoinResponse>> {
     let Path(code) = code.map_err(|_| ApiError::invalid("code required"))?;
     let code = normalise_code(&code)?;
+    let req: JoinRequest = small_json(body).await?;
     // Guessing codes costs a sign-in's worth of attempts per account; a
     // code that works is given back.
     let key = invite_key(&account.id);
     state.take_attempt(&key, INVITE_CODES).await?;
+    let hash = code_hash(&state.config.secret, &code);
+    let Some(kept) = state.storage.live_invite(&hash, now_ms()).await? else {
+        return Err(no_such_code());
+    };
+    let admission = admissions::admission(&state, &account.id, &kept, req.admission).await?;
     match state
         .storage
-        .redeem_invite(
-            &code_hash(&state.config.secret, &code),
-            &account.id,
-            now_ms(),
-        )
+        .redeem_invite(&hash, &account.id, &admission, now_ms())
         .await?
     {
         Redeemed::Joined(space) => {
@@ -136,11 +149,15 @@ pub async fn join(
                 "removed from this group; a facilitator can let you back",
             ))
         }
-        Redeemed::NoSuchCode => Err(ApiError::new(
-            ErrorCode::NotFound,
-            "unknown, expired or revoked invite code",
-        )),
+        Redeemed::NoSuchCode => Err(no_such_code()),
     }
+}
+
+fn no_such_code() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        "unknown, expired or revoked invite code",
+    )
 }
 
 fn entries(members: Vec<Member>) -> MembersResponse {

@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use pph_protocol::admission::Admission;
 use pph_protocol::identity::{signed_commitment, signed_envelope};
 use pph_protocol::sealed::{
     DiscardEnvelopesRequest, EpochCommitment, KeyName, KeysResponse, PublicIdentity,
@@ -61,20 +62,31 @@ async fn grants_of(state: &AppState, patient: &str) -> ApiResult<Vec<Grant>> {
         .collect())
 }
 
-/// Who may read which of a space's keys now.
-async fn readers_of(state: &AppState, space: &SpaceInfo) -> ApiResult<Readers> {
+/// Who may read which of a space's keys now, with a group's members'
+/// admissions (which its devices check; one that does not read is left
+/// out, and its member goes unchecked).
+async fn readers_of(state: &AppState, space: &SpaceInfo) -> ApiResult<(Readers, Vec<Admission>)> {
     Ok(match space.kind {
         SpaceKind::Personal => {
             let grants = grants_of(state, &space.owner).await?;
-            personal_readers(&space.owner, &grants, now_ms())
+            (
+                personal_readers(&space.owner, &grants, now_ms()),
+                Vec::new(),
+            )
         }
-        SpaceKind::Group => state
-            .storage
-            .members(&space.id)
-            .await?
-            .into_iter()
-            .map(|m| (m.account_id, vec![KeyName::Group]))
-            .collect(),
+        SpaceKind::Group => {
+            let members = state.storage.members(&space.id).await?;
+            let admissions = members
+                .iter()
+                .filter_map(|m| m.admission.as_deref())
+                .filter_map(|a| serde_json::from_str(a).ok())
+                .collect();
+            let readers = members
+                .into_iter()
+                .map(|m| (m.account_id, vec![KeyName::Group]))
+                .collect();
+            (readers, admissions)
+        }
     })
 }
 
@@ -90,7 +102,7 @@ pub async fn list(
     // envelope's sender.
     let mut named: BTreeSet<String> = envelopes.iter().map(|e| e.from.clone()).collect();
     for space in state.storage.member_spaces(&account.id).await? {
-        let readers = readers_of(&state, &space).await?;
+        let (readers, admissions) = readers_of(&state, &space).await?;
         let ids: Vec<String> = readers.keys().cloned().collect();
         named.extend(ids.iter().cloned());
         let public: HashMap<String, String> = state
@@ -125,6 +137,7 @@ pub async fn list(
         );
         spaces.push(SpaceKeys {
             grants,
+            admissions,
             epochs,
             readers: readers
                 .into_iter()
@@ -215,7 +228,7 @@ pub async fn put_envelopes(
         .into_iter()
         .map(|s| (s.id.clone(), s))
         .collect();
-    let mut readers: HashMap<String, Readers> = HashMap::new();
+    let mut readers: HashMap<String, (Readers, Vec<Admission>)> = HashMap::new();
     for (i, e) in req.envelopes.iter().enumerate() {
         check_key_text("enc", &e.enc)?;
         check_key_text("ct", &e.ct)?;
@@ -237,7 +250,7 @@ pub async fn put_envelopes(
         }
         let may_read = readers
             .get(&e.space)
-            .and_then(|r| r.get(&e.recipient))
+            .and_then(|(r, _)| r.get(&e.recipient))
             .is_some_and(|keys| keys.contains(&e.key));
         if !may_read {
             return Err(ApiError::new(
@@ -268,7 +281,8 @@ pub async fn put_envelopes(
     let mut reach = Reach::new();
     let beginning: BTreeSet<&String> = req.creates.iter().map(|c| &c.space).collect();
     for space in beginning {
-        let readers = readers.get(space).cloned().unwrap_or_default();
+        let (readers, admissions) = readers.get(space).cloned().unwrap_or_default();
+        let group = mine.get(space).is_some_and(|s| s.kind == SpaceKind::Group);
         let ids: Vec<String> = readers.keys().cloned().collect();
         let keyed: BTreeSet<String> = state
             .storage
@@ -277,8 +291,16 @@ pub async fn put_envelopes(
             .into_iter()
             // A key nothing can be wrapped to, or one its identity did not
             // sign (either put past the relay's checks), is passed over by
-            // the devices too.
+            // the devices too; so is a group's member without an admission
+            // of their own (from before admissions, or put in past the
+            // relay's checks), whom no device takes as a member.
             .filter_map(checked)
+            .filter(|who| {
+                !group
+                    || admissions
+                        .iter()
+                        .any(|a| a.account_id == who.account_id && a.identity == who.identity)
+            })
             .map(|who| who.account_id)
             .collect();
         for (id, keys) in readers.into_iter().filter(|(id, _)| keyed.contains(id)) {

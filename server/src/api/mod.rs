@@ -1,6 +1,7 @@
 //! The HTTP API: routes, shared state, request bodies and authentication.
 
 mod accounts;
+mod admissions;
 mod changes;
 mod error;
 mod extract;

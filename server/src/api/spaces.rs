@@ -79,9 +79,11 @@ pub async fn create_group(
 ) -> ApiResult<StatusCode> {
     let req: CreateGroupSpaceRequest = small_json(body).await?;
     check_id("space", &req.space)?;
+    let founding =
+        super::admissions::founding(&state, &account.id, &req.space, &req.founding).await?;
     state
         .storage
-        .create_group_space(&req.space, &account.id)
+        .create_group_space(&req.space, &account.id, &founding)
         .await?;
     Ok(StatusCode::CREATED)
 }

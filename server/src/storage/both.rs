@@ -233,7 +233,9 @@ methods! {
         -> Option<(Account, Option<GroupRole>)> = accounts::account_in_space;
     write revoke_token(token_hash: &str, now_ms: i64) -> () = accounts::revoke_token;
     /// A group space with its creator as facilitator. `Conflict` if taken.
-    write create_group_space(space: &str, owner: &str) -> () = spaces::create_group_space;
+    /// `founding`: the founder's admission, as its device signed it.
+    write create_group_space(space: &str, owner: &str, founding: &str)
+        -> () = spaces::create_group_space;
     write add_member(space: &str, account_id: &str) -> () = spaces::add_member;
     read is_member(space: &str, account_id: &str) -> bool = spaces::is_member;
     /// The spaces the account is a member of, by id.
@@ -256,8 +258,10 @@ methods! {
     write revoke_invite(code_hash: &str, space: &str, now_ms: i64) -> bool = spaces::revoke_invite;
     /// Joins the account to the invite's space if the invite is live at
     /// `now_ms` and the account was not removed from it.
-    write redeem_invite(code_hash: &str, account_id: &str, now_ms: i64)
+    write redeem_invite(code_hash: &str, account_id: &str, admission: &str, now_ms: i64)
         -> Redeemed = spaces::redeem_invite;
+    /// The signed invite (JSON) of a code live at `now_ms`.
+    read live_invite(code_hash: &str, now_ms: i64) -> Option<String> = spaces::live_invite;
     /// Up to `limit` changes of `space` after `since`, in sequence order,
     /// only those `readable` allows, never those of hidden records.
     read pull(space: &str, since: i64, limit: u32, readable: Readable)

@@ -152,6 +152,9 @@ pub struct Member {
     pub account_id: String,
     pub display_name: String,
     pub role: GroupRole,
+    /// The admission the member's device signed (JSON, `Admission`);
+    /// None for one from before admissions.
+    pub admission: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,6 +164,8 @@ pub struct Invite {
     pub created_by: String,
     pub created_ms: i64,
     pub expires_ms: i64,
+    /// The invite its facilitator's device signed (JSON, `Invite`).
+    pub invite: String,
 }
 
 /// A space an account reaches as a member, with who runs it.

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/010_signed_grants.sql")),
     (11, include_str!("migrations/011_epoch_commitments.sql")),
     (12, include_str!("migrations/012_one_account_per_key.sql")),
+    (13, include_str!("migrations/013_group_admissions.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.

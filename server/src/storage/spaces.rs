@@ -6,25 +6,31 @@ use super::*;
 
 /// A group space with its creator as facilitator. Run in a write
 /// transaction.
-pub(crate) async fn create_group_space(db: &mut Db<'_>, space: &str, owner: &str) -> Result<()> {
+pub(crate) async fn create_group_space(
+    db: &mut Db<'_>,
+    space: &str,
+    owner: &str,
+    founding: &str,
+) -> Result<()> {
     db.execute(
         "INSERT INTO spaces (id, kind, owner) VALUES ($1, $2, $3)",
         &[&space, &name_of(&SpaceKind::Group), &owner],
     )
     .await?;
     db.execute(
-        "INSERT INTO space_members (space, account_id, role) VALUES ($1, $2, $3)",
-        &[&space, &owner, &name_of(&GroupRole::Facilitator)],
+        "INSERT INTO space_members (space, account_id, role, admission) VALUES ($1, $2, $3, $4)",
+        &[&space, &owner, &name_of(&GroupRole::Facilitator), &founding],
     )
     .await?;
     Ok(())
 }
 
-const JOIN: &str =
-    "INSERT INTO space_members (space, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-
 pub(crate) async fn add_member(db: &mut Db<'_>, space: &str, account_id: &str) -> Result<()> {
-    db.execute(JOIN, &[&space, &account_id]).await?;
+    db.execute(
+        "INSERT INTO space_members (space, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        &[&space, &account_id],
+    )
+    .await?;
     Ok(())
 }
 
@@ -87,12 +93,13 @@ fn member(r: &Row) -> Result<Member> {
         account_id: r.text(0)?,
         display_name: r.text(1)?,
         role: parse_name(&r.text(2)?, "space_members.role")?,
+        admission: r.opt_text(3)?,
     })
 }
 
 pub(crate) async fn members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>> {
     db.query(
-        "SELECT a.id, a.display_name, m.role FROM space_members m
+        "SELECT a.id, a.display_name, m.role, m.admission FROM space_members m
          JOIN accounts a ON a.id = m.account_id
          WHERE m.space = $1 ORDER BY m.role = 'member', a.display_name, a.id",
         &[&space],
@@ -132,7 +139,8 @@ pub(crate) async fn remove_member(
 
 pub(crate) async fn removed_members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>> {
     db.query(
-        "SELECT a.id, a.display_name, CAST('member' AS TEXT) FROM space_removals r
+        "SELECT a.id, a.display_name, CAST('member' AS TEXT), CAST(NULL AS TEXT)
+         FROM space_removals r
          JOIN accounts a ON a.id = r.account_id
          WHERE r.space = $1 ORDER BY a.display_name, a.id",
         &[&space],
@@ -155,14 +163,15 @@ pub(crate) async fn readmit(db: &mut Db<'_>, space: &str, account_id: &str) -> R
 
 pub(crate) async fn create_invite(db: &mut Db<'_>, i: &Invite) -> Result<()> {
     db.execute(
-        "INSERT INTO group_invites (code_hash, space, created_by, created_ms, expires_ms)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO group_invites (code_hash, space, created_by, created_ms, expires_ms, invite)
+         VALUES ($1, $2, $3, $4, $5, $6)",
         &[
             &i.code_hash,
             &i.space,
             &i.created_by,
             &i.created_ms,
             &i.expires_ms,
+            &i.invite,
         ],
     )
     .await?;
@@ -185,23 +194,33 @@ pub(crate) async fn revoke_invite(
     Ok(revoked == 1)
 }
 
-/// Joins the account to the invite's space if the invite is live at
-/// `now_ms` and the account was not removed from it. Run in a write
-/// transaction.
+/// The invites that let someone join at `now_ms`: live, not revoked.
+const LIVE_INVITE: &str = "SELECT space, invite FROM group_invites
+     WHERE code_hash = $1 AND revoked_ms IS NULL AND expires_ms > $2";
+
+pub(crate) async fn live_invite(
+    db: &mut Db<'_>,
+    code_hash: &str,
+    now_ms: i64,
+) -> Result<Option<String>> {
+    match db.query_opt(LIVE_INVITE, &[&code_hash, &now_ms]).await? {
+        Some(row) => row.opt_text(1),
+        None => Ok(None),
+    }
+}
+
+/// Joins the account to the invite's space, with the admission its device
+/// signed, if the invite is live at `now_ms` and the account was not
+/// removed from it; a member from before admissions gains this one. Run in
+/// a write transaction.
 pub(crate) async fn redeem_invite(
     db: &mut Db<'_>,
     code_hash: &str,
     account_id: &str,
+    admission: &str,
     now_ms: i64,
 ) -> Result<Redeemed> {
-    let Some(row) = db
-        .query_opt(
-            "SELECT space FROM group_invites
-             WHERE code_hash = $1 AND revoked_ms IS NULL AND expires_ms > $2",
-            &[&code_hash, &now_ms],
-        )
-        .await?
-    else {
+    let Some(row) = db.query_opt(LIVE_INVITE, &[&code_hash, &now_ms]).await? else {
         return Ok(Redeemed::NoSuchCode);
     };
     let space = row.text(0)?;
@@ -214,6 +233,12 @@ pub(crate) async fn redeem_invite(
     if removed {
         return Ok(Redeemed::Removed);
     }
-    db.execute(JOIN, &[&space, &account_id]).await?;
+    db.execute(
+        "INSERT INTO space_members (space, account_id, admission) VALUES ($1, $2, $3)
+         ON CONFLICT (space, account_id) DO UPDATE SET admission = excluded.admission
+         WHERE space_members.admission IS NULL",
+        &[&space, &account_id, &admission],
+    )
+    .await?;
     Ok(Redeemed::Joined(space))
 }
