@@ -233,8 +233,25 @@ async fn invite_codes_are_stored_keyed_with_the_servers_secret() {
     let stored: String = conn
         .query_row("SELECT code_hash FROM group_invites", [], |r| r.get(0))
         .expect("stored");
-    assert_ne!(stored, hex::encode(Sha256::digest(invite.code.as_bytes())));
-    assert!(!stored.contains(&invite.code));
+    let (relay_half, secret_half) =
+        pph_testing::groups::admission::halves(&invite.code).expect("whole code");
+    assert_ne!(stored, hex::encode(Sha256::digest(relay_half.as_bytes())));
+    assert!(!stored.contains(&relay_half));
+    // The code's secret half never reaches the relay: nowhere in its
+    // files (the database and its write-ahead log).
+    let kept: String = conn
+        .query_row("SELECT invite FROM group_invites", [], |r| r.get(0))
+        .expect("the signed invite is kept");
+    assert!(kept.contains("verifier"), "{kept}");
+    drop(conn);
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+        if entry.file_name().to_string_lossy().starts_with("server.db") {
+            files.extend(std::fs::read(entry.path()).expect("file"));
+        }
+    }
+    assert!(String::from_utf8_lossy(&files).contains(&kept[..40]));
+    assert!(!String::from_utf8_lossy(&files).contains(secret_half.as_str()));
     let secret =
         std::fs::read_to_string(dir.path().join("server.db.secret")).expect("secret beside");
     assert_eq!(secret.trim().len(), 64);

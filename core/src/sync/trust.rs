@@ -304,6 +304,7 @@ mod tests {
     use crate::crypto::identity::Identity;
     use crate::crypto::wrap::{wrap, AccountKeyPair};
     use crate::crypto::Key32;
+    use pph_protocol::admission::{Admission, Invite};
     use pph_protocol::kinds::SpaceKind;
     use pph_protocol::sealed::{KeyName, Reader};
 
@@ -569,6 +570,86 @@ mod tests {
             dropped,
             vec!["eve".to_owned(), "old".to_owned(), "copy".to_owned()]
         );
+    }
+
+    /// Ann, admitted by Fay's code, takes as members Fay (the founder) and
+    /// Bob (admitted by the same code), and no one else: not Eve, listed
+    /// without an admission; not Mal, under Bob's admission; not Cat,
+    /// admitted into a group a relay founded. Without an admission of her
+    /// own, she takes no one.
+    #[test]
+    fn a_group_reader_is_a_member_only_through_an_admission_rooted_in_my_founder() {
+        use crate::crypto::invite::{new_secret, InviteKey};
+        use crate::groups::admission::{answer, founding, invite};
+        let (fay, ann, bob, eve, mal, cat, rex) = (
+            person("fay"),
+            person("ann"),
+            person("bob"),
+            person("eve"),
+            person("mal"),
+            person("cat"),
+            person("rex"),
+        );
+        let key = InviteKey::of(&new_secret()).expect("key");
+        let fay_in = founding("fay", &fay.identity, "g");
+        let code = invite(
+            "fay",
+            &fay.identity,
+            "g",
+            std::slice::from_ref(&fay_in),
+            &key,
+        )
+        .expect("invite");
+        let admitted = |account: &str, p: &Person, key: &InviteKey, via: &Invite| {
+            let mut a = answer(account, &p.identity, key);
+            a.via = Some(Box::new(via.clone()));
+            a
+        };
+        let ann_in = admitted("ann", &ann, &key, &code);
+        let bob_in = admitted("bob", &bob, &key, &code);
+        let rex_key = InviteKey::of(&new_secret()).expect("key");
+        let rex_in = founding("rex", &rex.identity, "g");
+        let rex_code = invite(
+            "rex",
+            &rex.identity,
+            "g",
+            std::slice::from_ref(&rex_in),
+            &rex_key,
+        )
+        .expect("rex's");
+        let cat_in = admitted("cat", &cat, &rex_key, &rex_code);
+        let mal_in = Admission {
+            account_id: "mal".into(),
+            ..bob_in.clone()
+        };
+        let reader = |id: &str| Reader {
+            account_id: id.into(),
+            public_key: None,
+            keys: vec![KeyName::Group],
+        };
+        let everyone = ["ann", "fay", "bob", "eve", "mal", "cat", "rex"];
+        let space = |admissions: Vec<Admission>| SpaceKeys {
+            space: "g".into(),
+            kind: SpaceKind::Group,
+            epochs: Vec::new(),
+            readers: everyone.iter().map(|id| reader(id)).collect(),
+            grants: Vec::new(),
+            admissions,
+        };
+        let served: Vec<PublicIdentity> = [&fay, &bob, &eve, &mal, &cat, &rex]
+            .iter()
+            .map(|p| p.public.clone())
+            .collect();
+        let t = judge(&ann.public, &BTreeMap::new(), &served);
+        let all = vec![ann_in, fay_in, bob_in, mal_in, cat_in, rex_in];
+        let (kept, dropped) = t.admitted("ann", &space(all.clone()));
+        let kept: Vec<&str> = kept.readers.iter().map(|r| r.account_id.as_str()).collect();
+        assert_eq!(kept, vec!["ann", "fay", "bob"]);
+        assert_eq!(dropped, vec!["eve", "mal", "cat", "rex"]);
+        let without_mine: Vec<Admission> = all.into_iter().skip(1).collect();
+        let (kept, _) = t.admitted("ann", &space(without_mine));
+        let kept: Vec<&str> = kept.readers.iter().map(|r| r.account_id.as_str()).collect();
+        assert_eq!(kept, vec!["ann"]);
     }
 
     #[test]
