@@ -8,17 +8,19 @@
 //!   an Ed25519 key (the invite's `verifier`) is derived from it. The
 //!   facilitator signs the invite (the group, the verifier and their own
 //!   admission) with their identity and with that key.
-//! - A newcomer with the whole code signs their admission (the verifier,
-//!   their account and identity) with the same key (`proof`) and with their
-//!   identity (`sig`).
+//! - A newcomer with the whole code fetches the invite, checks it is the
+//!   code's (its key's signature), and signs their admission to that one
+//!   invite (its group, verifier and key's signature, their identity, a
+//!   nonce) with the same key (`proof`) and with their identity (`sig`).
+//!   Bound to the invite, an admission cannot be moved to another group or
+//!   under another chain, even by someone holding the code.
 //!
 //! A device takes a reader as a member only when the reader's admission
 //! roots in the founder its own account's admission roots in: the relay can
 //! withhold an admission, or keep one it was told to drop, but it cannot
 //! admit an account that nobody holding a code admitted.
 
-use crate::identity::verifies;
-use crate::sealed::transcript;
+use crate::signature::{transcript, verifies};
 use serde::{Deserialize, Serialize};
 
 /// Invite codes read well aloud and typed on a phone: no 0/O, 1/I/L.
@@ -31,12 +33,22 @@ pub const RELAY_HALF: usize = 10;
 pub const SECRET_HALF: usize = 12;
 
 /// The longest chain of invites checked (each inviter admitted by an
-/// earlier invite); a longer one is no one's.
+/// earlier invite); a longer one is no one's, and the relay serves none
+/// (nested deeper, it would be more than a device parses).
 pub const MAX_CHAIN: usize = 32;
 
-/// One member's admission to a group.
+/// An admission's nonce: 16 random bytes, base64url.
+pub const NONCE_LEN: usize = 22;
+
+/// One member's admission to a group. What is signed names identities,
+/// never accounts: a device ties an identity to its account (one identity,
+/// one account: docs/adr/0018), and an account deleted leaves no id behind
+/// in the admissions of those it let in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Admission {
+    /// The member's account, as the relay lists it; empty in an
+    /// inviter's admission carried inside an invite.
+    #[serde(default)]
     pub account_id: String,
     /// The member's identity (Ed25519, base64url) when admitted.
     pub identity: String,
@@ -44,6 +56,12 @@ pub struct Admission {
     /// founder's own.
     #[serde(default)]
     pub verifier: String,
+    /// Drawn afresh for each admission (base64url), so that one account
+    /// joining again with the same code makes a new admission, which a
+    /// device that saw the old one end tells apart; empty for the
+    /// founder's own.
+    #[serde(default)]
+    pub nonce: String,
     /// The invite key's signature of [`admission_bytes`]; empty for the
     /// founder's own.
     #[serde(default)]
@@ -62,7 +80,7 @@ pub struct Invite {
     pub space: String,
     /// The Ed25519 key (base64url) derived from the code's secret half.
     pub verifier: String,
-    /// The facilitator's own admission.
+    /// The facilitator's own admission, without its account id.
     pub by: Box<Admission>,
     /// The facilitator's identity's signature of [`invite_bytes`].
     pub sig: String,
@@ -72,14 +90,24 @@ pub struct Invite {
 }
 
 /// What a founder signs: the group they made, as its first member.
-pub fn founding_bytes(space: &str, account_id: &str, identity: &str) -> Vec<u8> {
-    transcript(b"pph-founding-v1", &[space, account_id, identity])
+pub fn founding_bytes(space: &str, identity: &str) -> Vec<u8> {
+    transcript(b"pph-founding-v1", &[space, identity])
 }
 
-/// What a newcomer and the invite key sign: the newcomer, answering the
-/// invite with this verifier (which names its group).
-pub fn admission_bytes(verifier: &str, account_id: &str, identity: &str) -> Vec<u8> {
-    transcript(b"pph-admission-v1", &[verifier, account_id, identity])
+/// What a newcomer and the invite key sign: the newcomer's identity,
+/// answering this one invite (its group, its verifier, and its key's
+/// signature, which covers its chain), this time.
+pub fn admission_bytes(invite: &Invite, identity: &str, nonce: &str) -> Vec<u8> {
+    transcript(
+        b"pph-admission-v2",
+        &[
+            &invite.space,
+            &invite.verifier,
+            &invite.key_sig,
+            identity,
+            nonce,
+        ],
+    )
 }
 
 /// What a facilitator and the invite key sign: the group, the verifier
@@ -87,14 +115,7 @@ pub fn admission_bytes(verifier: &str, account_id: &str, identity: &str) -> Vec<
 pub fn invite_bytes(space: &str, verifier: &str, by: &Admission) -> Vec<u8> {
     transcript(
         b"pph-invite-v1",
-        &[
-            space,
-            verifier,
-            &by.account_id,
-            &by.identity,
-            &by.verifier,
-            &by.sig,
-        ],
+        &[space, verifier, &by.identity, &by.verifier, &by.sig],
     )
 }
 
@@ -107,28 +128,47 @@ pub fn invite_signed(space: &str, invite: &Invite) -> bool {
         && verifies(&invite.by.identity, &offered, &invite.sig)
 }
 
-/// Whether `a` answers `invite`: signed by its member's identity and by
-/// the invite's key, which only a holder of the whole code has.
+/// Whether `a` answers `invite`: signed, for that invite alone, by its
+/// member's identity and by the invite's key, which only a holder of the
+/// whole code has.
 pub fn answers(a: &Admission, invite: &Invite) -> bool {
-    let admitted = admission_bytes(&a.verifier, &a.account_id, &a.identity);
+    let admitted = admission_bytes(invite, &a.identity, &a.nonce);
     a.verifier == invite.verifier
+        && a.nonce.len() == NONCE_LEN
         && verifies(&a.identity, &admitted, &a.sig)
         && verifies(&invite.verifier, &admitted, &a.proof)
 }
 
-/// Whether `a` is a founder's own admission to `space`, signed by them.
+/// Whether `a` is a founder's own admission to `space`, signed by them,
+/// and nothing else (it is carried in every admission below it).
 pub fn founds(space: &str, a: &Admission) -> bool {
-    let founding = founding_bytes(space, &a.account_id, &a.identity);
-    a.via.is_none() && a.verifier.is_empty() && verifies(&a.identity, &founding, &a.sig)
+    let founding = founding_bytes(space, &a.identity);
+    a.via.is_none()
+        && a.verifier.is_empty()
+        && a.proof.is_empty()
+        && a.nonce.is_empty()
+        && verifies(&a.identity, &founding, &a.sig)
 }
 
-/// The founder (account, identity) that `a`, an admission to `space`,
-/// roots in when every signature along its chain checks; None otherwise.
-pub fn root(space: &str, a: &Admission) -> Option<(String, String)> {
+/// How many invites `a`'s chain holds (0 for a founding); a device checks
+/// at most `MAX_CHAIN`.
+pub fn depth(a: &Admission) -> usize {
+    let mut at = a;
+    let mut depth = 0;
+    while let Some(invite) = at.via.as_deref() {
+        depth += 1;
+        at = &invite.by;
+    }
+    depth
+}
+
+/// The founder's identity that `a`, an admission to `space`, roots in
+/// when every signature along its chain checks; None otherwise.
+pub fn root(space: &str, a: &Admission) -> Option<String> {
     let mut at = a;
     for _ in 0..MAX_CHAIN {
         let Some(invite) = at.via.as_deref() else {
-            return founds(space, at).then(|| (at.account_id.clone(), at.identity.clone()));
+            return founds(space, at).then(|| at.identity.clone());
         };
         if !(answers(at, invite) && invite_signed(space, invite)) {
             return None;

@@ -9,29 +9,8 @@ use crate::sealed::{
     binding_bytes, commitment_bytes, grant_bytes, Envelope, EpochCommitment, KeyName,
     PublicIdentity, Sealed, SignedGrant,
 };
+pub use crate::signature::verifies;
 use crate::Change;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use ed25519_dalek::{Signature, VerifyingKey};
-
-/// Whether `sig` (base64url) is `identity`'s (base64url) strict Ed25519
-/// signature of `message`: a malformed key or signature is simply not.
-pub fn verifies(identity: &str, message: &[u8], sig: &str) -> bool {
-    let key = URL_SAFE_NO_PAD
-        .decode(identity)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .and_then(|b| VerifyingKey::from_bytes(&b).ok());
-    let sig = URL_SAFE_NO_PAD
-        .decode(sig)
-        .ok()
-        .and_then(|b| Signature::from_slice(&b).ok());
-    match (key, sig) {
-        // Strict: no small-order keys, no malleable signatures.
-        (Some(key), Some(sig)) => !key.is_weak() && key.verify_strict(message, &sig).is_ok(),
-        _ => false,
-    }
-}
 
 /// Whether `identity` signed `public_key` as its own.
 pub fn binds_key(identity: &str, public_key: &str, binding: &str) -> bool {
@@ -90,6 +69,8 @@ pub fn signed_envelope(identity: &str, e: &Envelope) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
 
     fn b64(hex: &str) -> String {
         let bytes: Vec<u8> = (0..hex.len())

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod ids;
 pub mod kinds;
 pub mod sealed;
+mod signature;
 pub mod wire;
 
 pub use change::{Change, MAX_NAME_LEN, MAX_SEALED_BYTES, MAX_VALUE_BYTES};

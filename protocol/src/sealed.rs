@@ -9,6 +9,7 @@ use crate::admission::Admission;
 use crate::authz::{parent_of, party_of, WHOLE_RECORD};
 use crate::ids::is_canonical;
 use crate::kinds::{self, Scope, SpaceKind};
+use crate::signature::transcript;
 use crate::Change;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -347,18 +348,6 @@ pub fn grant_bytes(
         b"pph-share-grant-v1",
         &[share_id, patient, clinician, &scopes, &expires],
     )
-}
-
-/// A context label then each part with its length (u32, big-endian) ahead
-/// of it: no two lists of parts give the same bytes.
-pub(crate) fn transcript(label: &[u8], parts: &[&str]) -> Vec<u8> {
-    let mut out = label.to_vec();
-    for part in parts {
-        let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(part.as_bytes());
-    }
-    out
 }
 
 /// Envelopes to store; `creates` names the epochs this post begins (a

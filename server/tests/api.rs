@@ -841,13 +841,22 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
             admission::founding(&facilitator.account_id, &fac_me, &id()),
             "another group's",
         ),
+        (
+            // Carried in every admission below it: nothing but its
+            // signature (the eighth attacker run padded it to 60 KB).
+            Admission {
+                proof: "x".repeat(1_000),
+                ..admission::founding(&facilitator.account_id, &fac_me, &group)
+            },
+            "padded",
+        ),
     ] {
         let refused = create(&forged).await.expect("send");
         assert_eq!(refused.status(), 400, "{why}");
     }
     assert_eq!(create(&founding).await.expect("send").status(), 201);
     let secret = new_secret();
-    let key = InviteKey::of(&secret).expect("key");
+    let key = InviteKey::of(&secret, &group).expect("key");
     let signed = admission::invite(
         &facilitator.account_id,
         &fac_me,
@@ -920,18 +929,26 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
     };
     // An admission the code's key did not sign (a relay's own, or one
     // with half the code wrong), or another account's, is refused.
-    let other_key = InviteKey::of(&new_secret()).expect("key");
-    let unproven = admission::answer(&member.account_id, &mem_me, &other_key);
+    // The code's invite, as the newcomer's device fetches it first.
+    let served: Invite = f
+        .get_as(&member.token, &format!("/v1/invites/{typed}"))
+        .await
+        .json()
+        .await
+        .expect("the code's invite");
+    assert_eq!(served, signed);
+    let other_key = InviteKey::of(&new_secret(), &group).expect("key");
+    let unproven = admission::answer(&member.account_id, &mem_me, &other_key, &signed);
     let refused = join_as(&member.token, &typed, &unproven)
         .await
         .expect("send");
     refusal(refused, 400, "invalid").await;
-    let outsiders = admission::answer(&outsider.account_id, &out_me, &key);
+    let outsiders = admission::answer(&outsider.account_id, &out_me, &key, &signed);
     let refused = join_as(&member.token, &typed, &outsiders)
         .await
         .expect("send");
     refusal(refused, 400, "invalid").await;
-    let answer = admission::answer(&member.account_id, &mem_me, &key);
+    let answer = admission::answer(&member.account_id, &mem_me, &key, &signed);
     let joined: JoinResponse = join_as(&member.token, &typed, &answer)
         .await
         .expect("send")

@@ -239,6 +239,34 @@ impl Relay {
         .await;
     }
 
+    /// The admission (JSON) the relay keeps for `account` in `space`.
+    pub async fn admission_of(&self, space: &str, account: &str) -> Option<String> {
+        const SQL: &str =
+            "SELECT admission FROM space_members WHERE space = $1 AND account_id = $2";
+        match self {
+            Relay::Sqlite(path) => sqlite_file(path)
+                .query_row(&SQL.replace('$', "?"), [space, account], |r| r.get(0))
+                .expect("admission"),
+            Relay::Postgres(url) => postgres(url)
+                .await
+                .query_one(SQL, &[&space, &account])
+                .await
+                .expect("admission")
+                .get(0),
+        }
+    }
+
+    /// Puts `account` back into `space` with `admission` (JSON), past every
+    /// check: a relay undoing a removal.
+    pub async fn put_back_member(&self, space: &str, account: &str, admission: &str) {
+        self.execute(
+            "INSERT INTO space_members (space, account_id, role, admission)
+             VALUES ($1, $2, 'member', $3)",
+            &[space, account, admission],
+        )
+        .await;
+    }
+
     /// Gives `account`'s membership of `space` the admission (JSON) of
     /// `from`'s, past every check: a relay replaying one member's
     /// admission as another's.
@@ -647,10 +675,20 @@ pub async fn join_raw(
     (account, identity): (&str, &pph_core::crypto::identity::Identity),
 ) -> reqwest::Response {
     use pph_core::crypto::invite::InviteKey;
-    use pph_core::groups::admission::{answer, halves};
+    use pph_core::groups::admission::{answer, halves, is_the_codes};
     let (relay_half, secret) = halves(code).expect("a whole code");
-    let key = InviteKey::of(&secret).expect("key");
-    let admission = answer(account, identity, &key);
+    let invite: pph_protocol::admission::Invite = reqwest::Client::new()
+        .get(format!("{url}/v1/invites/{relay_half}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("the code's invite");
+    let key = InviteKey::of(&secret, &invite.space).expect("key");
+    assert!(is_the_codes(&invite, &key), "the code's own invite");
+    let admission = answer(account, identity, &key, &invite);
     reqwest::Client::new()
         .post(format!("{url}/v1/invites/{relay_half}"))
         .bearer_auth(token)

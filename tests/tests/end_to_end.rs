@@ -921,6 +921,54 @@ async fn an_account_put_into_a_group_gets_no_key(relay: Relay, dir: &Path) {
     assert!(says_why(&report.errors), "{:?}", report.errors);
 }
 
+/// A removed member the relay puts back on the list, with the admission
+/// they joined with, gets nothing new: the devices that saw the admission
+/// end never take it again (the key turned over at the removal stays out
+/// of reach), and say so. Coming back takes a new code.
+async fn a_removed_member_the_relay_puts_back_gets_nothing_new(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let mal = signed_up(&url, dir, "mal", "Mal", AccountRole::Patient).await;
+    let (group, _) = group_of(&fay, &[&gus, &mal], "Circle").await;
+    sync_all(&[&fay, &gus, &mal]).await;
+    let mal_id = account_id(&mal);
+    let kept = relay
+        .admission_of(&group.id, &mal_id)
+        .await
+        .expect("Mal's admission");
+    fay.groups()
+        .remove_member(group.id.clone(), mal_id.clone())
+        .await
+        .expect("remove");
+    sync_all(&[&fay, &gus]).await;
+    relay.put_back_member(&group.id, &mal_id, &kept).await;
+    let report = fay.sync().sync_now().await.expect("sync");
+    gus.sync().sync_now().await.expect("sync");
+    gus.groups()
+        .post_message(group.id.clone(), SENTINEL.into(), None)
+        .expect("message");
+    sync_all(&[&gus, &fay, &mal]).await;
+    let later: Vec<u32> = envelopes_in(&url, "mal@example.org", &group.id)
+        .await
+        .into_iter()
+        .map(|e| e.epoch)
+        .filter(|epoch| *epoch > 1)
+        .collect();
+    assert!(later.is_empty(), "Mal was given epochs {later:?}");
+    assert!(raw_with(&relay, &mal, &group.id, SENTINEL).await.is_empty());
+    assert_eq!(raw_with(&relay, &fay, &group.id, SENTINEL).await.len(), 1);
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains(&mal_id) && e.contains("without an admission")),
+        "{:?}",
+        report.errors
+    );
+}
+
 /// A key signed by an account the relay serves (its own, with a valid
 /// identity) but that no member list and no share names is not taken: not
 /// a group's next key by a member, who would then seal under it and hand it
@@ -1553,6 +1601,7 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    a_removed_member_the_relay_puts_back_gets_nothing_new,
     an_account_put_into_a_group_gets_no_key,
     a_shared_record_relisted_as_a_group_gives_the_clinician_nothing,
     a_relay_naming_its_own_account_the_patient_gets_nothing_in,

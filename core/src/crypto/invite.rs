@@ -1,7 +1,9 @@
 //! An invite's key (docs/adr/0020): an Ed25519 key derived with HKDF-SHA256
 //! from the secret half of an invite code, drawn on the facilitator's
-//! device. The relay never sees the secret, only the key's public half
-//! (the invite's verifier), so it cannot sign an admission to the group.
+//! device, salted with the group's id (so a relay searching for secrets
+//! tests each guess against one group's verifiers only). The relay never
+//! sees the secret, only the key's public half (the invite's verifier), so
+//! it cannot sign an admission to the group.
 
 use super::b64;
 use ed25519_dalek::{Signer, SigningKey};
@@ -23,15 +25,15 @@ pub fn new_secret() -> Zeroizing<String> {
 
 impl InviteKey {
     /// The key of `secret` (the code's secret half, as drawn or as typed
-    /// and normalised); None if it is not one.
-    pub fn of(secret: &str) -> Option<InviteKey> {
+    /// and normalised) for the group `space`; None if it is not one.
+    pub fn of(secret: &str, space: &str) -> Option<InviteKey> {
         let ok = secret.len() == SECRET_HALF && secret.bytes().all(|b| CODE_ALPHABET.contains(&b));
         if !ok {
             return None;
         }
-        let hk = Hkdf::<sha2_next::Sha256>::new(Some(b"pph-invite-key-v1"), secret.as_bytes());
+        let hk = Hkdf::<sha2_next::Sha256>::new(Some(space.as_bytes()), secret.as_bytes());
         let mut seed = Zeroizing::new([0u8; 32]);
-        hk.expand(b"ed25519", &mut seed[..]).ok()?;
+        hk.expand(b"pph-invite-key-v1", &mut seed[..]).ok()?;
         Some(InviteKey(SigningKey::from_bytes(&seed)))
     }
 

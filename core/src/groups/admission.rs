@@ -8,8 +8,8 @@ use crate::crypto::identity::Identity;
 use crate::crypto::invite::InviteKey;
 use crate::error::PphError;
 use pph_protocol::admission::{
-    admission_bytes, founding_bytes, invite_bytes, root, Admission, Invite, CODE_ALPHABET,
-    RELAY_HALF, SECRET_HALF,
+    admission_bytes, founding_bytes, invite_bytes, invite_signed, root, Admission, Invite,
+    CODE_ALPHABET, RELAY_HALF, SECRET_HALF,
 };
 
 /// This account's identity, which sync keeps: what signs its admissions.
@@ -22,10 +22,11 @@ pub trait Identified: Send + Sync {
 pub fn founding(account: &str, me: &Identity, space: &str) -> Admission {
     let identity = me.public_b64();
     Admission {
-        sig: me.sign_bytes(&founding_bytes(space, account, &identity)),
+        sig: me.sign_bytes(&founding_bytes(space, &identity)),
         account_id: account.to_owned(),
         identity,
         verifier: String::new(),
+        nonce: String::new(),
         proof: String::new(),
         via: None,
     }
@@ -52,23 +53,36 @@ pub fn invite(
         sig: me.sign_bytes(&offered),
         key_sig: key.sign(&offered),
         verifier,
-        by: Box::new(own.clone()),
+        by: Box::new(Admission {
+            account_id: String::new(),
+            ..own.clone()
+        }),
     })
 }
 
-/// This account's answer to the invite of `key`.
-pub fn answer(account: &str, me: &Identity, key: &InviteKey) -> Admission {
+/// This account's answer to `invite`, whose key is `key`: a new
+/// admission each time, to that invite alone.
+pub fn answer(account: &str, me: &Identity, key: &InviteKey, invite: &Invite) -> Admission {
     let identity = me.public_b64();
-    let verifier = key.verifier();
-    let admitted = admission_bytes(&verifier, account, &identity);
+    let nonce = crate::crypto::b64(&rand::random::<[u8; 16]>());
+    let admitted = admission_bytes(invite, &identity, &nonce);
     Admission {
+        account_id: account.to_owned(),
         sig: me.sign_bytes(&admitted),
         proof: key.sign(&admitted),
-        account_id: account.to_owned(),
         identity,
-        verifier,
+        verifier: key.verifier(),
+        nonce,
         via: None,
     }
+}
+
+/// `invite`, served for a code whose secret half gives `key`, if it is
+/// that code's: its verifier is the key's and the key signed it (so its
+/// group and its facilitator's chain are the ones the code was made
+/// with), and its facilitator's identity signed it.
+pub fn is_the_codes(invite: &Invite, key: &InviteKey) -> bool {
+    invite.verifier == key.verifier() && invite_signed(&invite.space, invite)
 }
 
 /// A whole code as people read it: the relay's half, then the secret
@@ -123,9 +137,18 @@ mod tests {
     use super::*;
     use crate::crypto::invite::new_secret;
     use crate::crypto::wrap::AccountKeyPair;
+    use pph_protocol::admission::{depth, founds};
 
     fn identity() -> Identity {
         Identity::of(&AccountKeyPair::generate()).expect("identity")
+    }
+
+    /// `who` answering `invite` (made with `key`), as the relay keeps it.
+    fn admitted(account: &str, who: &Identity, key: &InviteKey, invite: &Invite) -> Admission {
+        Admission {
+            via: Some(Box::new(invite.clone())),
+            ..answer(account, who, key, invite)
+        }
     }
 
     /// Fay founds the group and invites Ann, who invites Bob: each chain
@@ -135,71 +158,126 @@ mod tests {
     fn an_admission_roots_in_the_founder_and_no_link_can_be_changed() {
         let (fay, ann, bob) = (identity(), identity(), identity());
         let fay_in = founding("fay", &fay, "g");
-        let founder = Some(("fay".to_owned(), fay.public_b64()));
+        let founder = Some(fay.public_b64());
         assert_eq!(root("g", &fay_in), founder);
         assert_eq!(root("h", &fay_in), None, "founded another group");
 
-        let secret = new_secret();
-        let key = InviteKey::of(&secret).expect("key");
+        let key = InviteKey::of(&new_secret(), "g").expect("key");
         let to_ann = invite("fay", &fay, "g", std::slice::from_ref(&fay_in), &key).expect("invite");
-        let mut ann_in = answer("ann", &ann, &key);
-        assert_eq!(root("g", &ann_in), None, "no invite attached");
-        ann_in.via = Some(Box::new(to_ann.clone()));
+        assert!(is_the_codes(&to_ann, &key));
+        let ann_in = admitted("ann", &ann, &key, &to_ann);
+        let unattached = Admission {
+            via: None,
+            ..ann_in.clone()
+        };
+        assert_eq!(root("g", &unattached), None, "no invite attached");
         assert_eq!(root("g", &ann_in), founder);
 
-        let key2 = InviteKey::of(&new_secret()).expect("key");
+        let key2 = InviteKey::of(&new_secret(), "g").expect("key");
         let to_bob = invite("ann", &ann, "g", std::slice::from_ref(&ann_in), &key2).expect("ann's");
-        let mut bob_in = answer("bob", &bob, &key2);
-        bob_in.via = Some(Box::new(to_bob));
+        let bob_in = admitted("bob", &bob, &key2, &to_bob);
         assert_eq!(root("g", &bob_in), founder);
+        assert_eq!(depth(&bob_in), 2);
 
-        // Each link bent: another account or identity for the admitted, a
-        // proof from another key, an invite re-signed by someone else or
-        // moved to another group.
+        // Each link bent: another identity for the admitted, a proof from
+        // another key, an invite re-signed by someone else or moved to
+        // another group, another nonce.
         let bent = |f: &dyn Fn(&mut Admission)| {
             let mut a = bob_in.clone();
             f(&mut a);
             root("g", &a)
         };
-        assert_eq!(bent(&|a| a.account_id = "mal".into()), None);
+        // No account id is signed (a device ties the identity to its
+        // account), and none is carried up the chain.
+        assert_eq!(bent(&|a| a.account_id = "mal".into()), founder);
+        let carried = bob_in.via.as_ref().map(|v| v.by.account_id.clone());
+        assert_eq!(carried, Some(String::new()));
         assert_eq!(bent(&|a| a.identity = fay.public_b64()), None);
         assert_eq!(
-            bent(&|a| a.proof = answer("bob", &bob, &key).proof),
+            bent(&|a| a.proof = answer("bob", &bob, &key, &to_ann).proof),
             None,
             "a proof made with another code's key"
         );
-        assert_eq!(
-            bent(&|a| {
-                if let Some(v) = a.via.as_mut() {
-                    v.sig = bob.sign_bytes(b"x");
-                }
-            }),
-            None
-        );
-        assert_eq!(
-            bent(&|a| {
-                if let Some(v) = a.via.as_mut() {
-                    v.space = "h".into();
-                }
-            }),
-            None
-        );
+        let resigned = |a: &mut Admission| {
+            if let Some(v) = a.via.as_mut() {
+                v.sig = bob.sign_bytes(b"x");
+            }
+        };
+        assert_eq!(bent(&resigned), None);
+        let moved = |a: &mut Admission| {
+            if let Some(v) = a.via.as_mut() {
+                v.space = "h".into();
+            }
+        };
+        assert_eq!(bent(&moved), None);
         assert_eq!(root("h", &bob_in), None);
-        // A relay that makes its own code and founder cannot root anyone in
-        // Fay; one that reuses her real verifier cannot sign with its key.
-        let mal = identity();
-        let mal_founds = founding("mal", &mal, "g");
-        let own_key = InviteKey::of(&new_secret()).expect("key");
-        let mut forged = invite("mal", &mal, "g", &[mal_founds], &own_key).expect("mal's");
-        let mut eve_in = answer("eve", &identity(), &own_key);
-        eve_in.via = Some(Box::new(forged.clone()));
-        assert_ne!(root("g", &eve_in), founder);
-        forged.verifier = to_ann.verifier.clone();
-        forged.by = to_ann.by.clone();
-        eve_in.via = Some(Box::new(forged));
-        assert_eq!(root("g", &eve_in), None);
+        let replayed_nonce = bob_in.nonce.clone();
+        assert_eq!(bent(&|a| a.nonce = replayed_nonce.replace('A', "B")), None);
+        // Answering the same code again is a new admission, told apart from
+        // one that ended.
+        assert_ne!(admitted("bob", &bob, &key2, &to_bob).sig, bob_in.sig);
         // An invite is made only on this account's own admission.
         assert!(invite("ann", &ann, "g", &[fay_in], &key).is_none());
+    }
+
+    /// The eighth attacker run: Mal runs a group "h" and Ann joined it with
+    /// his code. Mal, holding that code's key, and a relay cannot move her
+    /// admission to "h" into "g" under an invite of his with the same
+    /// verifier, nor re-root her admission to "g" under a founding of his
+    /// own, though he holds a code to "g" too: an admission answers one
+    /// invite, its group and chain.
+    #[test]
+    fn an_admission_cannot_be_moved_to_another_group_or_chain() {
+        let (fay, ann, mal) = (identity(), identity(), identity());
+        let fay_in = founding("fay", &fay, "g");
+        let g_key = InviteKey::of(&new_secret(), "g").expect("key");
+        let to_g = invite("fay", &fay, "g", std::slice::from_ref(&fay_in), &g_key).expect("g");
+        let ann_in_g = admitted("ann", &ann, &g_key, &to_g);
+        assert_eq!(root("g", &ann_in_g), Some(fay.public_b64()));
+
+        let mal_h = founding("mal", &mal, "h");
+        let h_key = InviteKey::of(&new_secret(), "h").expect("key");
+        let to_h = invite("mal", &mal, "h", std::slice::from_ref(&mal_h), &h_key).expect("h");
+        let ann_in_h = admitted("ann", &ann, &h_key, &to_h);
+        assert_eq!(root("h", &ann_in_h), Some(mal.public_b64()));
+
+        // Mal's founding of "g", and invites to "g" with the verifiers of
+        // codes he holds, signed by him and by their keys.
+        let mal_g = founding("mal", &mal, "g");
+        let forged = |key: &InviteKey| {
+            let offered = invite_bytes("g", &key.verifier(), &mal_g);
+            Invite {
+                space: "g".into(),
+                verifier: key.verifier(),
+                by: Box::new(mal_g.clone()),
+                sig: mal.sign_bytes(&offered),
+                key_sig: key.sign(&offered),
+            }
+        };
+        assert!(invite_signed("g", &forged(&h_key)) && invite_signed("g", &forged(&g_key)));
+        let spliced = |a: &Admission, key: &InviteKey| Admission {
+            via: Some(Box::new(forged(key))),
+            ..a.clone()
+        };
+        assert_eq!(root("g", &spliced(&ann_in_h, &h_key)), None, "moved from h");
+        assert_eq!(
+            root("g", &spliced(&ann_in_g, &g_key)),
+            None,
+            "re-rooted in g"
+        );
+    }
+
+    #[test]
+    fn a_founding_carries_nothing_but_its_signature() {
+        let fay = identity();
+        let fay_in = founding("fay", &fay, "g");
+        assert!(founds("g", &fay_in));
+        let padded = Admission {
+            proof: "x".repeat(60_000),
+            ..fay_in
+        };
+        assert!(!founds("g", &padded));
+        assert_eq!(root("g", &padded), None);
     }
 
     #[test]
@@ -216,6 +294,9 @@ mod tests {
         assert!(half.to_string().contains("half a code"), "{half}");
         assert!(halves(&format!("{code}0")).is_err());
         assert!(halves("ABCDE-FGHJK-MNPQ-RSTU-VWX0").is_err(), "a zero");
-        assert!(InviteKey::of("ABC").is_none());
+        assert!(InviteKey::of("ABC", "g").is_none());
+        let a = InviteKey::of(&secret, "g").expect("key");
+        let b = InviteKey::of(&secret, "h").expect("key");
+        assert_ne!(a.verifier(), b.verifier(), "salted with the group");
     }
 }

@@ -225,7 +225,7 @@ impl Groups {
             .flat_map(|s| s.admissions.iter().cloned())
             .collect::<Vec<_>>();
         let secret = new_secret();
-        let key = InviteKey::of(&secret).ok_or_else(|| PphError::Internal {
+        let key = InviteKey::of(&secret, &group_id).ok_or_else(|| PphError::Internal {
             reason: "could not derive an invite's key".into(),
         })?;
         let signed =
@@ -259,16 +259,26 @@ impl Groups {
     }
 
     /// Joins the group a code belongs to and returns its id; the group's
-    /// name and messages arrive with the next `sync_now`.
+    /// name and messages arrive with the next `sync_now`. The invite the
+    /// relay serves for the code's first half is answered only if the
+    /// second half's key signed it: a relay cannot show the newcomer
+    /// another group, or another chain, than the code was made for.
     pub async fn join_group(&self, code: String) -> Result<String, PphError> {
         let (relay_half, secret) = admission::halves(&code)?;
-        let key =
-            InviteKey::of(&secret).ok_or_else(|| PphError::validation("code", "not a code"))?;
+        let (transport, token) = self.online()?;
+        let invite = transport.invite(&token, &relay_half).await?;
+        let key = InviteKey::of(&secret, &invite.space)
+            .filter(|key| admission::is_the_codes(&invite, key))
+            .ok_or_else(|| {
+                PphError::validation(
+                    "code",
+                    "its second half does not match its first: check the whole code",
+                )
+            })?;
         let (account, identity) = self.identified.identity()?;
         let req = wire::JoinRequest {
-            admission: admission::answer(&account, &identity, &key),
+            admission: admission::answer(&account, &identity, &key, &invite),
         };
-        let (transport, token) = self.online()?;
         Ok(transport.join(&token, &relay_half, &req).await?.space)
     }
 

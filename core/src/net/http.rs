@@ -5,6 +5,7 @@
 use super::{network, Pushed, Relay, Result};
 use crate::error::PphError;
 use async_trait::async_trait;
+use pph_protocol::admission::Invite;
 use pph_protocol::sealed::{DiscardEnvelopesRequest, KeysResponse, PutEnvelopesRequest};
 use pph_protocol::wire::*;
 use pph_protocol::Change;
@@ -249,6 +250,12 @@ impl Relay for HttpRelay {
         self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
             .await
             .map(|_| ())
+    }
+
+    async fn invite(&self, token: &str, code: &str) -> Result<Invite> {
+        let path = format!("/v1/invites/{code}");
+        self.expect::<(), _>(Method::GET, &path, Some(token), None)
+            .await
     }
 
     async fn join(&self, token: &str, code: &str, req: &JoinRequest) -> Result<JoinResponse> {

@@ -9,6 +9,7 @@ mod http;
 use crate::error::PphError;
 use crate::store::{Session, Store};
 use async_trait::async_trait;
+use pph_protocol::admission::Invite;
 use pph_protocol::sealed::{DiscardEnvelopesRequest, KeysResponse, PutEnvelopesRequest};
 use pph_protocol::wire::*;
 use pph_protocol::Change;
@@ -54,6 +55,8 @@ pub(crate) trait Relay: Send + Sync {
         req: &CreateInviteRequest,
     ) -> Result<InviteResponse>;
     async fn revoke_invite(&self, token: &str, space: &str, code: &str) -> Result<()>;
+    /// The signed invite of a code's relay half.
+    async fn invite(&self, token: &str, code: &str) -> Result<Invite>;
     async fn join(&self, token: &str, code: &str, req: &JoinRequest) -> Result<JoinResponse>;
     async fn members(&self, token: &str, space: &str) -> Result<MembersResponse>;
     async fn removed_members(&self, token: &str, space: &str) -> Result<MembersResponse>;

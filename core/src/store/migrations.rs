@@ -32,9 +32,10 @@ const STEPS: &[(u32, &str)] = &[
     (20, include_str!("migrations/020_refused_envelopes.sql")),
     (21, include_str!("migrations/021_poisoned_epochs.sql")),
     (22, include_str!("migrations/022_shared_record_owners.sql")),
+    (23, include_str!("migrations/023_group_admissions.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 22;
+pub const LATEST_VERSION: u32 = 23;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

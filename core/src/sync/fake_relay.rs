@@ -155,6 +155,9 @@ impl Relay for FakeRelay {
     async fn revoke_invite(&self, _: &str, _: &str, _: &str) -> Result<()> {
         Self::unsupported()
     }
+    async fn invite(&self, _: &str, _: &str) -> Result<pph_protocol::admission::Invite> {
+        Self::unsupported()
+    }
     async fn join(&self, _: &str, _: &str, _: &JoinRequest) -> Result<JoinResponse> {
         Self::unsupported()
     }

@@ -376,17 +376,37 @@ impl SyncEngine {
             // A group's readers are those this device can check were
             // admitted: no key goes to, or is taken from, anyone else.
             let mut unadmitted = Vec::new();
-            let keyed: Vec<SpaceKeys> = keyed
-                .into_iter()
-                .map(|s| {
-                    if s.kind != SpaceKind::Group {
-                        return s;
-                    }
-                    let (admitted, dropped) = trust.admitted(&me.public.account_id, &s);
-                    unadmitted.extend(dropped.into_iter().map(|a| (s.space.clone(), a)));
-                    admitted
-                })
-                .collect();
+            let mut groups = Vec::new();
+            for s in keyed {
+                if s.kind != SpaceKind::Group {
+                    groups.push(s);
+                    continue;
+                }
+                let kept = self.store.read(|c| pins::kept_members(c, &s.space))?;
+                let admitted = trust.admitted(&me.public.account_id, &s, &kept.ended);
+                // An admission ends when the relay stops listing its member
+                // (withheld for a while, as an identity not served yet, is
+                // not ended): never taken again here.
+                let listed: BTreeSet<&String> = s.readers.iter().map(|r| &r.account_id).collect();
+                let ended: Vec<&String> = kept
+                    .current
+                    .iter()
+                    .filter(|(account, _)| !listed.contains(account))
+                    .map(|(_, sig)| sig)
+                    .collect();
+                let new: Vec<&(String, String)> = admitted
+                    .members
+                    .iter()
+                    .filter(|m| !kept.current.contains(*m))
+                    .collect();
+                if !ended.is_empty() || !new.is_empty() {
+                    self.store
+                        .write(|tx| pins::keep_members(tx.tx, &s.space, &ended, &new, now))?;
+                }
+                unadmitted.extend(admitted.dropped.into_iter().map(|a| (s.space.clone(), a)));
+                groups.push(admitted.space);
+            }
+            let keyed = groups;
             let givers = trust::givers(&keyed, &shared);
             let (refused, rehome, discard) =
                 self.take_envelopes(&me, &trust, &givers, &keyed, &view)?;
@@ -455,7 +475,8 @@ impl SyncEngine {
                 for (space, account) in &unadmitted {
                     report.errors.push(format!(
                         "account {account} is listed in group {space} without an admission \
-                         this device can check: nothing is wrapped to it or taken from it"
+                         this device can check (or with one it saw end): nothing is wrapped to \
+                         it or taken from it"
                     ));
                 }
                 for (space, e) in failed {

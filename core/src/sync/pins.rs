@@ -1,5 +1,6 @@
 //! The identities pinned on this device (`pinned_identities`), the owner
-//! of each record shared with it (`shared_record_owners`) and the
+//! of each record shared with it (`shared_record_owners`), the group
+//! admissions it took and saw end (`group_admissions`) and the
 //! envelopes it refused (`refused_envelopes`): free functions over a
 //! connection, called inside `Store::read` and `Store::write`, as
 //! `key_store` is. `trust.rs` decides; this keeps.
@@ -8,7 +9,7 @@ use super::trust::{Pin, Trust};
 use crate::error::Result;
 use pph_protocol::sealed::{Envelope, KeyName};
 use rusqlite::{Connection, OptionalExtension};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Every pin, by account.
 pub(crate) fn pins(conn: &Connection) -> Result<BTreeMap<String, Pin>> {
@@ -47,6 +48,58 @@ pub(crate) fn pin_record_owner(
          ON CONFLICT DO NOTHING",
     )?
     .execute((space, owner, now_ms))?;
+    Ok(())
+}
+
+/// `space`'s admissions as this device keeps them: those it saw end (by
+/// member signature), and those it takes now (account, signature).
+#[derive(Debug, Default)]
+pub(crate) struct KeptMembers {
+    pub ended: BTreeSet<String>,
+    pub current: BTreeSet<(String, String)>,
+}
+
+pub(crate) fn kept_members(conn: &Connection, space: &str) -> Result<KeptMembers> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT account, sig, ended_ms IS NOT NULL FROM group_admissions WHERE space = ?1",
+    )?;
+    let mut kept = KeptMembers::default();
+    let rows = stmt.query_map([space], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+    })?;
+    for row in rows {
+        let (account, sig, ended): (String, String, bool) = row?;
+        if ended {
+            kept.ended.insert(sig);
+        } else {
+            kept.current.insert((account, sig));
+        }
+    }
+    Ok(kept)
+}
+
+/// Ends the admissions of `space` with these member signatures, and keeps
+/// the new ones (account, signature) as current.
+pub(crate) fn keep_members(
+    conn: &Connection,
+    space: &str,
+    ended: &[&String],
+    new: &[&(String, String)],
+    now_ms: i64,
+) -> Result<()> {
+    let mut end = conn.prepare_cached(
+        "UPDATE group_admissions SET ended_ms = ?3 WHERE space = ?1 AND sig = ?2",
+    )?;
+    for sig in ended {
+        end.execute((space, sig, now_ms))?;
+    }
+    let mut keep = conn.prepare_cached(
+        "INSERT INTO group_admissions (space, sig, account) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for (account, sig) in new {
+        keep.execute((space, sig, account))?;
+    }
     Ok(())
 }
 

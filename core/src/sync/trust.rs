@@ -59,6 +59,18 @@ pub(crate) type Givers = BTreeMap<(String, KeyName), BTreeSet<String>>;
 /// each with the keys of the scopes granted.
 pub(crate) type Granted = BTreeMap<String, BTreeSet<KeyName>>;
 
+/// A group as this device takes it (`Trust::admitted`).
+#[derive(Debug)]
+pub(crate) struct Admitted {
+    /// The group with only the readers admitted (and this account).
+    pub space: SpaceKeys,
+    /// The readers listed but not taken: an account the relay added, one
+    /// it cannot show was admitted, one whose admission ended here.
+    pub dropped: Vec<String>,
+    /// The other members taken, each with its admission's signature.
+    pub members: Vec<(String, String)>,
+}
+
 /// `Givers` from the spaces this account is a member of and, for each
 /// patient's space shared with it, its owner.
 pub(crate) fn givers(member_of: &[SpaceKeys], shared: &[(String, String)]) -> Givers {
@@ -245,42 +257,46 @@ impl Trust {
 
     /// `space`, a group, with only the readers this device can check are
     /// members: this account, and each reader whose admission, made with
-    /// the identity trusted for it, roots in the founder this account's
+    /// the identity trusted for it and not one this device saw end
+    /// (`ended`, by member signature), roots in the founder this account's
     /// own admission roots in. Without an admission of its own that
-    /// checks, this device takes no one else. Returns the group and the
-    /// readers dropped (an account the relay added, or one it cannot
-    /// show was admitted).
-    pub fn admitted(&self, me: &str, space: &SpaceKeys) -> (SpaceKeys, Vec<String>) {
+    /// checks, this device takes no one else.
+    pub fn admitted(&self, me: &str, space: &SpaceKeys, ended: &BTreeSet<String>) -> Admitted {
         let mut space = space.clone();
-        let root_of = |account: &str| {
+        let admission_of = |account: &str| {
             let identity = &self.trusted.get(account)?.identity;
             space
                 .admissions
                 .iter()
                 .filter(|a| a.account_id == account && &a.identity == identity)
-                .find_map(|a| root(&space.space, a))
+                .filter(|a| !ended.contains(&a.sig))
+                .find_map(|a| root(&space.space, a).map(|founder| (founder, a.sig.clone())))
         };
-        let founder = root_of(me);
-        let members: BTreeSet<String> = space
-            .readers
-            .iter()
-            .filter(|r| {
-                r.account_id == me
-                    || founder
-                        .as_ref()
-                        .is_some_and(|f| root_of(&r.account_id).as_ref() == Some(f))
-            })
-            .map(|r| r.account_id.clone())
-            .collect();
+        let founder = admission_of(me).map(|(founder, _)| founder);
+        let mut members = Vec::new();
+        for r in &space.readers {
+            if r.account_id == me {
+                continue;
+            }
+            if let Some((root, sig)) = admission_of(&r.account_id) {
+                if founder.as_ref() == Some(&root) {
+                    members.push((r.account_id.clone(), sig));
+                }
+            }
+        }
         let mut dropped = Vec::new();
         space.readers.retain(|r| {
-            let member = members.contains(&r.account_id);
+            let member = r.account_id == me || members.iter().any(|(a, _)| a == &r.account_id);
             if !member {
                 dropped.push(r.account_id.clone());
             }
             member
         });
-        (space, dropped)
+        Admitted {
+            space,
+            dropped,
+            members,
+        }
     }
 
     /// `space` with each reader's public key as checked here: a reader this
@@ -590,7 +606,7 @@ mod tests {
             person("cat"),
             person("rex"),
         );
-        let key = InviteKey::of(&new_secret()).expect("key");
+        let key = InviteKey::of(&new_secret(), "g").expect("key");
         let fay_in = founding("fay", &fay.identity, "g");
         let code = invite(
             "fay",
@@ -601,13 +617,13 @@ mod tests {
         )
         .expect("invite");
         let admitted = |account: &str, p: &Person, key: &InviteKey, via: &Invite| {
-            let mut a = answer(account, &p.identity, key);
+            let mut a = answer(account, &p.identity, key, via);
             a.via = Some(Box::new(via.clone()));
             a
         };
         let ann_in = admitted("ann", &ann, &key, &code);
         let bob_in = admitted("bob", &bob, &key, &code);
-        let rex_key = InviteKey::of(&new_secret()).expect("key");
+        let rex_key = InviteKey::of(&new_secret(), "g").expect("key");
         let rex_in = founding("rex", &rex.identity, "g");
         let rex_code = invite(
             "rex",
@@ -641,14 +657,22 @@ mod tests {
             .map(|p| p.public.clone())
             .collect();
         let t = judge(&ann.public, &BTreeMap::new(), &served);
+        let bob_sig = bob_in.sig.clone();
         let all = vec![ann_in, fay_in, bob_in, mal_in, cat_in, rex_in];
-        let (kept, dropped) = t.admitted("ann", &space(all.clone()));
-        let kept: Vec<&str> = kept.readers.iter().map(|r| r.account_id.as_str()).collect();
+        let none = BTreeSet::new();
+        let taken = |admissions: Vec<Admission>, ended: &BTreeSet<String>| {
+            let a = t.admitted("ann", &space(admissions), ended);
+            let kept: Vec<String> = a.space.readers.into_iter().map(|r| r.account_id).collect();
+            (kept, a.dropped)
+        };
+        let (kept, dropped) = taken(all.clone(), &none);
         assert_eq!(kept, vec!["ann", "fay", "bob"]);
         assert_eq!(dropped, vec!["eve", "mal", "cat", "rex"]);
+        // Bob's admission, seen to end here, does not bring him back.
+        let (kept, _) = taken(all.clone(), &BTreeSet::from([bob_sig]));
+        assert_eq!(kept, vec!["ann", "fay"]);
         let without_mine: Vec<Admission> = all.into_iter().skip(1).collect();
-        let (kept, _) = t.admitted("ann", &space(without_mine));
-        let kept: Vec<&str> = kept.readers.iter().map(|r| r.account_id.as_str()).collect();
+        let (kept, _) = taken(without_mine, &none);
         assert_eq!(kept, vec!["ann"]);
     }
 

@@ -5,16 +5,22 @@
 
 use super::keys::identity_of;
 use super::{ApiError, ApiResult, AppState};
-use pph_protocol::admission::{answers, founds, invite_signed, Admission, Invite};
+use pph_protocol::admission::{
+    answers, depth, founds, invite_signed, Admission, Invite, MAX_CHAIN,
+};
 use pph_protocol::wire::ErrorCode;
+
+fn no_identity() -> ApiError {
+    ApiError::new(
+        ErrorCode::Conflict,
+        "this account has no identity yet: sign in on a device first",
+    )
+}
 
 /// Whether `a` is the caller's, with the identity their keys carry.
 async fn own(state: &AppState, account: &str, a: &Admission) -> ApiResult<()> {
     let Some(identity) = identity_of(state, account).await? else {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            "this account has no identity yet: sign in on a device first",
-        ));
+        return Err(no_identity());
     };
     if a.account_id != account || a.identity != identity {
         return Err(ApiError::invalid(
@@ -45,7 +51,8 @@ pub async fn founding(
 }
 
 /// `invite` as stored: to `space`, from the caller's own admission as the
-/// relay keeps it, signed by their identity and the invite's key.
+/// relay keeps it (`kept`, JSON), signed by their identity and the
+/// invite's key.
 pub async fn invite(
     state: &AppState,
     account: &str,
@@ -53,7 +60,19 @@ pub async fn invite(
     kept: Option<&str>,
     invite: &Invite,
 ) -> ApiResult<String> {
-    let kept: Option<Admission> = kept.and_then(|k| serde_json::from_str(k).ok());
+    let Some(identity) = identity_of(state, account).await? else {
+        return Err(no_identity());
+    };
+    if invite.by.identity != identity {
+        return Err(ApiError::invalid("invite.by: not your identity"));
+    }
+    // As an invite carries it: without its account id.
+    let kept: Option<Admission> =
+        kept.and_then(|k| serde_json::from_str(k).ok())
+            .map(|a| Admission {
+                account_id: String::new(),
+                ..a
+            });
     if kept.as_ref() != Some(&*invite.by) {
         return Err(ApiError::new(
             ErrorCode::Conflict,
@@ -61,7 +80,13 @@ pub async fn invite(
              (a group from before admissions: make a new group)",
         ));
     }
-    own(state, account, &invite.by).await?;
+    if depth(&invite.by) >= MAX_CHAIN {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "invite: this chain of invites is as long as a device checks; \
+             a facilitator admitted nearer the group's founder makes the code",
+        ));
+    }
     if !invite_signed(space, invite) {
         return Err(ApiError::invalid(
             "invite: not signed by its key and your identity for this group",

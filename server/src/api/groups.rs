@@ -115,6 +115,28 @@ pub async fn revoke_invite(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /v1/invites/{code}`: the signed invite of a code's relay half, for
+/// the newcomer's device to check against the code's secret half before
+/// it answers. Guessed like a join: the same attempts, given back when the
+/// code is found.
+pub async fn lookup(
+    State(state): State<Arc<AppState>>,
+    Authed(account): Authed,
+    code: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<pph_protocol::admission::Invite>> {
+    let Path(code) = code.map_err(|_| ApiError::invalid("code required"))?;
+    let code = normalise_code(&code)?;
+    let key = invite_key(&account.id);
+    state.take_attempt(&key, INVITE_CODES).await?;
+    let hash = code_hash(&state.config.secret, &code);
+    let kept = state.storage.live_invite(&hash, now_ms()).await?;
+    let Some(invite) = kept.and_then(|k| serde_json::from_str(&k).ok()) else {
+        return Err(no_such_code());
+    };
+    state.storage.refund_attempt(&key).await?;
+    Ok(Json(invite))
+}
+
 pub async fn join(
     State(state): State<Arc<AppState>>,
     Authed(account): Authed,

@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pph_protocol::admission::Admission;
+use pph_protocol::admission::{depth, Admission, MAX_CHAIN};
 use pph_protocol::identity::{signed_commitment, signed_envelope};
 use pph_protocol::sealed::{
     DiscardEnvelopesRequest, EpochCommitment, KeyName, KeysResponse, PublicIdentity,
@@ -76,10 +76,14 @@ async fn readers_of(state: &AppState, space: &SpaceInfo) -> ApiResult<(Readers, 
         }
         SpaceKind::Group => {
             let members = state.storage.members(&space.id).await?;
+            // No chain longer than a device checks (nested deeper, the
+            // page would be more than a device parses: the eighth
+            // attacker run).
             let admissions = members
                 .iter()
                 .filter_map(|m| m.admission.as_deref())
-                .filter_map(|a| serde_json::from_str(a).ok())
+                .filter_map(|a| serde_json::from_str::<Admission>(a).ok())
+                .filter(|a| depth(a) <= MAX_CHAIN)
                 .collect();
             let readers = members
                 .into_iter()

@@ -99,7 +99,7 @@ pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Ro
             "/v1/spaces/{space}/invites/{code}",
             delete(groups::revoke_invite),
         )
-        .route("/v1/invites/{code}", post(groups::join))
+        .route("/v1/invites/{code}", get(groups::lookup).post(groups::join))
         .route("/v1/spaces/{space}/members", get(groups::members))
         .route(
             "/v1/spaces/{space}/members/{account}",
