@@ -1,10 +1,12 @@
 //! An intruder with write access to the relay's database (its SQLite file
 //! here) slips Ann's phone a key of their own for her diary, wrapped to her
 //! real public key and claiming to come from her: her phone refuses it and
-//! keeps sealing under her own key (docs/adr/0018). The only scene that
-//! writes the relay's tables: it plays someone who should not.
+//! keeps sealing under her own key (docs/adr/0018). Then they add an
+//! account to Jim's group: no phone takes it as a member, for no one
+//! admitted it with a code (docs/adr/0020). The only scenes that write the
+//! relay's tables: they play someone who should not.
 
-use super::{failed, last_diary_entry, say, Tour, ANN};
+use super::{failed, last_diary_entry, say, Tour, ANN, JIM};
 use crate::cmd::diary::{self, Log};
 use crate::cmd::sync;
 use crate::fail::Result;
@@ -82,6 +84,51 @@ pub(super) fn slipped_key(t: &mut Tour) -> Result<()> {
     say(format!(
         "Her new entry is sealed under epoch {epoch} of her own diary key; the intruder's key {} it.",
         if opens { "OPENS" } else { "does not open" }
+    ));
+    Ok(())
+}
+
+pub(super) fn added_member(t: &mut Tour) -> Result<()> {
+    let jim = t.device(JIM)?;
+    let group = t.story.group.clone();
+    let db = rusqlite::Connection::open(t.dir.path().join("server.db")).map_err(failed)?;
+    // An account of the intruder's choosing, never invited: Dr Okafor's.
+    let stranger: String = db
+        .query_row(
+            "SELECT id FROM accounts WHERE role = 'clinician' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(failed)?;
+    db.execute(
+        "INSERT INTO space_members (space, account_id, role) VALUES (?1, ?2, 'member')",
+        (&group, &stranger),
+    )
+    .map_err(failed)?;
+    say("The intruder adds Dr Okafor's account to Jim's group, past every check of the relay's.");
+    let report = sync::now(&jim)?;
+    for error in report
+        .errors
+        .iter()
+        .filter(|e| e.contains("without an admission"))
+    {
+        say(format!("Jim's phone: {error}."));
+    }
+    let wrapped: u32 = db
+        .query_row(
+            "SELECT count(*) FROM key_envelopes WHERE space = ?1 AND recipient = ?2",
+            (&group, &stranger),
+            |r| r.get(0),
+        )
+        .map_err(failed)?;
+    db.execute(
+        "DELETE FROM space_members WHERE space = ?1 AND account_id = ?2",
+        (&group, &stranger),
+    )
+    .map_err(failed)?;
+    say(format!(
+        "Keys of the group wrapped to that account: {wrapped}. Only a whole invite code, \
+         whose second half the relay never sees, admits anyone."
     ));
     Ok(())
 }

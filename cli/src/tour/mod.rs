@@ -143,6 +143,10 @@ const SCENES: &[Scene] = &[
         play: groups::chat,
     },
     Scene {
+        title: "An intruder in the relay's database adds someone to the group",
+        play: intruder::added_member,
+    },
+    Scene {
         title: "A park walk with two places",
         play: groups::walk,
     },

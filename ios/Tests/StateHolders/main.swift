@@ -263,7 +263,11 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         await guestAccount.signIn(email: email, password: "a long enough password")
         try check(guestAccount.ui.account != nil, "not signed in: \(String(describing: guestAccount.ui.error))")
         let groups = GroupsModel(companion: guest)
+        // Half a code (the relay's half alone, or a code from before) is
+        // refused on the phone; a whole code nobody made, by the relay.
         await groups.join(code: "XXXXX-XXXXX")
+        try check(groups.ui.error?.contains("half a code") == true, "error \(String(describing: groups.ui.error))")
+        await groups.join(code: "XXXXX-XXXXX-XXXX-XXXX-XXXX")
         try check(groups.ui.error == "That code is unknown, expired or revoked", "error \(String(describing: groups.ui.error))")
         await groups.join(code: code.lowercased())
         try check(groups.ui.groups.isEmpty && groups.ui.waitingForKey == 1, "waiting \(groups.ui)")

@@ -305,7 +305,11 @@ fun accountAndGroupsSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> 
             check(guestAccount.ui.value.account != null) { "not signed in: ${guestAccount.ui.value.error}" }
 
             val groups = GroupsState(guest)
+            // Half a code (the relay's half alone, or a code from before)
+            // is refused on the phone; a whole code nobody made, by the relay.
             groups.join("XXXXX-XXXXX")
+            check(groups.ui.value.error?.contains("half a code") == true) { "error ${groups.ui.value.error}" }
+            groups.join("XXXXX-XXXXX-XXXX-XXXX-XXXX")
             check(groups.ui.value.error == "That code is unknown, expired or revoked") { "error ${groups.ui.value.error}" }
             groups.join(code.lowercase().chunked(5).joinToString("-"))
             check(groups.ui.value.groups.isEmpty() && groups.ui.value.waitingForKey == 1u) { "waiting ${groups.ui.value}" }
