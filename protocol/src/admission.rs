@@ -20,6 +20,7 @@
 //! withhold an admission, or keep one it was told to drop, but it cannot
 //! admit an account that nobody holding a code admitted.
 
+use crate::ids::group_id;
 use crate::signature::{transcript, verifies};
 use serde::{Deserialize, Serialize};
 
@@ -58,8 +59,8 @@ pub struct Admission {
     pub verifier: String,
     /// Drawn afresh for each admission (base64url), so that one account
     /// joining again with the same code makes a new admission, which a
-    /// device that saw the old one end tells apart; empty for the
-    /// founder's own.
+    /// device that saw the old one end tells apart; in the founder's own,
+    /// the salt the group's id was made with (`ids::group_id`).
     #[serde(default)]
     pub nonce: String,
     /// The invite key's signature of [`admission_bytes`]; empty for the
@@ -139,14 +140,16 @@ pub fn answers(a: &Admission, invite: &Invite) -> bool {
         && verifies(&invite.verifier, &admitted, &a.proof)
 }
 
-/// Whether `a` is a founder's own admission to `space`, signed by them,
-/// and nothing else (it is carried in every admission below it).
+/// Whether `a` is the founder's own admission to `space`: the identity the
+/// group's id was made from (with its salt), signing for that group, and
+/// nothing else (it is carried in every admission below it).
 pub fn founds(space: &str, a: &Admission) -> bool {
     let founding = founding_bytes(space, &a.identity);
     a.via.is_none()
         && a.verifier.is_empty()
         && a.proof.is_empty()
-        && a.nonce.is_empty()
+        && a.nonce.len() == NONCE_LEN
+        && group_id(&a.identity, &a.nonce) == space
         && verifies(&a.identity, &founding, &a.sig)
 }
 
@@ -162,18 +165,27 @@ pub fn depth(a: &Admission) -> usize {
     depth
 }
 
-/// The founder's identity that `a`, an admission to `space`, roots in
-/// when every signature along its chain checks; None otherwise.
-pub fn root(space: &str, a: &Admission) -> Option<String> {
+/// The admissions along `a`'s chain, `a` first and the founding last,
+/// when every signature along it checks and it roots in the founder the
+/// group's id names; None otherwise (or past `MAX_CHAIN` invites).
+pub fn chain<'a>(space: &str, a: &'a Admission) -> Option<Vec<&'a Admission>> {
+    let mut links = vec![a];
     let mut at = a;
-    for _ in 0..MAX_CHAIN {
+    for _ in 0..=MAX_CHAIN {
         let Some(invite) = at.via.as_deref() else {
-            return founds(space, at).then(|| at.identity.clone());
+            return founds(space, at).then_some(links);
         };
         if !(answers(at, invite) && invite_signed(space, invite)) {
             return None;
         }
         at = &invite.by;
+        links.push(at);
     }
     None
+}
+
+/// The founder's identity `a`, an admission to `space`, roots in when its
+/// chain checks.
+pub fn root(space: &str, a: &Admission) -> Option<String> {
+    chain(space, a).and_then(|links| links.last().map(|f| f.identity.clone()))
 }

@@ -43,6 +43,23 @@ pub fn owned_id(account_id: &str, parts: &[&str]) -> String {
         .to_string()
 }
 
+/// The id of a group founded by `identity` (an Ed25519 key, base64url)
+/// with `salt`: a UUIDv8 of their SHA-256, so the group's founder is
+/// fixed by its id, and no one else (no relay, no member holding a code)
+/// can found it again under another identity.
+pub fn group_id(identity: &str, salt: &str) -> String {
+    let digest = Sha256::digest(
+        ["pph group\u{1f}", identity, "\u{1f}", salt]
+            .concat()
+            .as_bytes(),
+    );
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
 /// True when `id` was made by `owned_id` for `account_id`.
 pub fn is_owned_by(id: &str, account_id: &str) -> bool {
     Uuid::try_parse(id).is_ok_and(|u| {

@@ -1,7 +1,7 @@
 //! The HTTP API's refusals: every bad request gets a JSON error with a code,
 //! changes nothing, and never takes the server down.
 
-use pph_protocol::admission::{invite_bytes, Admission, Invite};
+use pph_protocol::admission::{founding_bytes, invite_bytes, Admission, Invite};
 use pph_protocol::kinds::Scope;
 use pph_protocol::sealed::{AccountKeys, Envelope, KeyName};
 use pph_protocol::wire::*;
@@ -822,7 +822,8 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
     let (fac_pair, fac_me) = f.keyed(&facilitator).await;
     let (mem_pair, mem_me) = f.keyed(&member).await;
     let (_, out_me) = f.keyed(&outsider).await;
-    let group = id();
+    // The group's id is made from its founder's identity.
+    let (group, founding) = admission::founding(&facilitator.account_id, &fac_me);
     let create = |founding: &Admission| {
         f.client
             .post(f.url("/v1/spaces"))
@@ -831,14 +832,18 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
             .send()
     };
     // Only the caller's own founding admission, signed for this group.
-    let founding = admission::founding(&facilitator.account_id, &fac_me, &group);
     for (forged, why) in [
         (
-            admission::founding(&member.account_id, &mem_me, &group),
+            Admission {
+                sig: mem_me.sign_bytes(&founding_bytes(&group, &mem_me.public_b64())),
+                identity: mem_me.public_b64(),
+                account_id: member.account_id.clone(),
+                ..founding.clone()
+            },
             "another's",
         ),
         (
-            admission::founding(&facilitator.account_id, &fac_me, &id()),
+            admission::founding(&facilitator.account_id, &fac_me).1,
             "another group's",
         ),
         (
@@ -846,7 +851,7 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
             // signature (the eighth attacker run padded it to 60 KB).
             Admission {
                 proof: "x".repeat(1_000),
-                ..admission::founding(&facilitator.account_id, &fac_me, &group)
+                ..founding.clone()
             },
             "padded",
         ),
@@ -884,7 +889,7 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
         .await
         .expect("send");
     refusal(refused, 400, "invalid").await;
-    let elsewhere = admission::founding(&facilitator.account_id, &fac_me, &id());
+    let elsewhere = admission::founding(&facilitator.account_id, &fac_me).1;
     let offered = invite_bytes(&group, &signed.verifier, &elsewhere);
     let on_another = Invite {
         by: Box::new(elsewhere),

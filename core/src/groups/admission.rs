@@ -11,6 +11,7 @@ use pph_protocol::admission::{
     admission_bytes, founding_bytes, invite_bytes, invite_signed, root, Admission, Invite,
     CODE_ALPHABET, RELAY_HALF, SECRET_HALF,
 };
+use pph_protocol::ids::group_id;
 
 /// This account's identity, which sync keeps: what signs its admissions.
 pub trait Identified: Send + Sync {
@@ -18,18 +19,22 @@ pub trait Identified: Send + Sync {
     fn identity(&self) -> Result<(String, Identity), PphError>;
 }
 
-/// The founder's own admission to `space`.
-pub fn founding(account: &str, me: &Identity, space: &str) -> Admission {
+/// A new group's id, made from this identity and a fresh salt (so the
+/// id names its founder), and the founder's own admission to it.
+pub fn founding(account: &str, me: &Identity) -> (String, Admission) {
     let identity = me.public_b64();
-    Admission {
-        sig: me.sign_bytes(&founding_bytes(space, &identity)),
+    let salt = crate::crypto::b64(&rand::random::<[u8; 16]>());
+    let space = group_id(&identity, &salt);
+    let admission = Admission {
+        sig: me.sign_bytes(&founding_bytes(&space, &identity)),
         account_id: account.to_owned(),
         identity,
         verifier: String::new(),
-        nonce: String::new(),
+        nonce: salt,
         proof: String::new(),
         via: None,
-    }
+    };
+    (space, admission)
 }
 
 /// An invite to `space` under `key`, from this account, whose own
@@ -152,31 +157,33 @@ mod tests {
     }
 
     /// Fay founds the group and invites Ann, who invites Bob: each chain
-    /// roots in Fay; a chain with any link changed, moved to another group,
-    /// or made with a key that is not the code's roots nowhere.
+    /// roots in Fay, whom the group's id names; a chain with any link
+    /// changed, moved to another group, or made with a key that is not the
+    /// code's roots nowhere.
     #[test]
     fn an_admission_roots_in_the_founder_and_no_link_can_be_changed() {
         let (fay, ann, bob) = (identity(), identity(), identity());
-        let fay_in = founding("fay", &fay, "g");
+        let (g, fay_in) = founding("fay", &fay);
+        let (h, _) = founding("fay", &fay);
         let founder = Some(fay.public_b64());
-        assert_eq!(root("g", &fay_in), founder);
-        assert_eq!(root("h", &fay_in), None, "founded another group");
+        assert_eq!(root(&g, &fay_in), founder);
+        assert_eq!(root(&h, &fay_in), None, "founded another group");
 
-        let key = InviteKey::of(&new_secret(), "g").expect("key");
-        let to_ann = invite("fay", &fay, "g", std::slice::from_ref(&fay_in), &key).expect("invite");
+        let key = InviteKey::of(&new_secret(), &g).expect("key");
+        let to_ann = invite("fay", &fay, &g, std::slice::from_ref(&fay_in), &key).expect("invite");
         assert!(is_the_codes(&to_ann, &key));
         let ann_in = admitted("ann", &ann, &key, &to_ann);
         let unattached = Admission {
             via: None,
             ..ann_in.clone()
         };
-        assert_eq!(root("g", &unattached), None, "no invite attached");
-        assert_eq!(root("g", &ann_in), founder);
+        assert_eq!(root(&g, &unattached), None, "no invite attached");
+        assert_eq!(root(&g, &ann_in), founder);
 
-        let key2 = InviteKey::of(&new_secret(), "g").expect("key");
-        let to_bob = invite("ann", &ann, "g", std::slice::from_ref(&ann_in), &key2).expect("ann's");
+        let key2 = InviteKey::of(&new_secret(), &g).expect("key");
+        let to_bob = invite("ann", &ann, &g, std::slice::from_ref(&ann_in), &key2).expect("ann's");
         let bob_in = admitted("bob", &bob, &key2, &to_bob);
-        assert_eq!(root("g", &bob_in), founder);
+        assert_eq!(root(&g, &bob_in), founder);
         assert_eq!(depth(&bob_in), 2);
 
         // Each link bent: another identity for the admitted, a proof from
@@ -185,7 +192,7 @@ mod tests {
         let bent = |f: &dyn Fn(&mut Admission)| {
             let mut a = bob_in.clone();
             f(&mut a);
-            root("g", &a)
+            root(&g, &a)
         };
         // No account id is signed (a device ties the identity to its
         // account), and none is carried up the chain.
@@ -206,78 +213,88 @@ mod tests {
         assert_eq!(bent(&resigned), None);
         let moved = |a: &mut Admission| {
             if let Some(v) = a.via.as_mut() {
-                v.space = "h".into();
+                v.space.clone_from(&h);
             }
         };
         assert_eq!(bent(&moved), None);
-        assert_eq!(root("h", &bob_in), None);
-        let replayed_nonce = bob_in.nonce.clone();
-        assert_eq!(bent(&|a| a.nonce = replayed_nonce.replace('A', "B")), None);
+        assert_eq!(root(&h, &bob_in), None);
+        assert_eq!(bent(&|a| a.nonce = "B".repeat(22)), None);
         // Answering the same code again is a new admission, told apart from
         // one that ended.
         assert_ne!(admitted("bob", &bob, &key2, &to_bob).sig, bob_in.sig);
         // An invite is made only on this account's own admission.
-        assert!(invite("ann", &ann, "g", &[fay_in], &key).is_none());
+        assert!(invite("ann", &ann, &g, &[fay_in], &key).is_none());
     }
 
-    /// The eighth attacker run: Mal runs a group "h" and Ann joined it with
-    /// his code. Mal, holding that code's key, and a relay cannot move her
-    /// admission to "h" into "g" under an invite of his with the same
-    /// verifier, nor re-root her admission to "g" under a founding of his
-    /// own, though he holds a code to "g" too: an admission answers one
-    /// invite, its group and chain.
+    /// The eighth and ninth attacker runs: Mal, who runs a group of his own
+    /// and holds codes to Fay's, cannot found Fay's group again under his
+    /// identity (its id names Fay), so no admission (Ann's to his group
+    /// moved over, Ann's to Fay's re-rooted, or a fresh one Ann signed for
+    /// a code he made "for his group" that names Fay's) roots anywhere but
+    /// in Fay.
     #[test]
-    fn an_admission_cannot_be_moved_to_another_group_or_chain() {
+    fn no_one_but_the_founder_the_id_names_roots_a_group() {
         let (fay, ann, mal) = (identity(), identity(), identity());
-        let fay_in = founding("fay", &fay, "g");
-        let g_key = InviteKey::of(&new_secret(), "g").expect("key");
-        let to_g = invite("fay", &fay, "g", std::slice::from_ref(&fay_in), &g_key).expect("g");
+        let (g, fay_in) = founding("fay", &fay);
+        let g_key = InviteKey::of(&new_secret(), &g).expect("key");
+        let to_g = invite("fay", &fay, &g, std::slice::from_ref(&fay_in), &g_key).expect("g");
         let ann_in_g = admitted("ann", &ann, &g_key, &to_g);
-        assert_eq!(root("g", &ann_in_g), Some(fay.public_b64()));
+        assert_eq!(root(&g, &ann_in_g), Some(fay.public_b64()));
 
-        let mal_h = founding("mal", &mal, "h");
-        let h_key = InviteKey::of(&new_secret(), "h").expect("key");
-        let to_h = invite("mal", &mal, "h", std::slice::from_ref(&mal_h), &h_key).expect("h");
+        let (h, mal_h) = founding("mal", &mal);
+        let h_key = InviteKey::of(&new_secret(), &h).expect("key");
+        let to_h = invite("mal", &mal, &h, std::slice::from_ref(&mal_h), &h_key).expect("h");
         let ann_in_h = admitted("ann", &ann, &h_key, &to_h);
-        assert_eq!(root("h", &ann_in_h), Some(mal.public_b64()));
+        assert_eq!(root(&h, &ann_in_h), Some(mal.public_b64()));
 
-        // Mal's founding of "g", and invites to "g" with the verifiers of
-        // codes he holds, signed by him and by their keys.
-        let mal_g = founding("mal", &mal, "g");
+        // Mal's founding of Fay's group, signed by him, with any salt.
+        let mal_g = Admission {
+            sig: mal.sign_bytes(&founding_bytes(&g, &mal.public_b64())),
+            ..mal_h.clone()
+        };
+        assert_eq!(root(&g, &mal_g), None, "the id names Fay");
         let forged = |key: &InviteKey| {
-            let offered = invite_bytes("g", &key.verifier(), &mal_g);
+            let offered = invite_bytes(&g, &key.verifier(), &mal_g);
             Invite {
-                space: "g".into(),
+                space: g.clone(),
                 verifier: key.verifier(),
                 by: Box::new(mal_g.clone()),
                 sig: mal.sign_bytes(&offered),
                 key_sig: key.sign(&offered),
             }
         };
-        assert!(invite_signed("g", &forged(&h_key)) && invite_signed("g", &forged(&g_key)));
         let spliced = |a: &Admission, key: &InviteKey| Admission {
             via: Some(Box::new(forged(key))),
             ..a.clone()
         };
-        assert_eq!(root("g", &spliced(&ann_in_h, &h_key)), None, "moved from h");
-        assert_eq!(
-            root("g", &spliced(&ann_in_g, &g_key)),
-            None,
-            "re-rooted in g"
-        );
+        assert_eq!(root(&g, &spliced(&ann_in_h, &h_key)), None, "moved from h");
+        assert_eq!(root(&g, &spliced(&ann_in_g, &g_key)), None, "re-rooted");
+        // A code Mal made "for his group", salted and signed for Fay's:
+        // Ann's device checks it is the code's and answers; the answer roots
+        // nowhere, so it takes Mal as no one.
+        let lure_key = InviteKey::of(&new_secret(), &g).expect("key");
+        let lure = forged(&lure_key);
+        assert!(is_the_codes(&lure, &lure_key));
+        let lured = admitted("ann", &ann, &lure_key, &lure);
+        assert_eq!(root(&g, &lured), None);
     }
 
     #[test]
-    fn a_founding_carries_nothing_but_its_signature() {
+    fn a_founding_carries_nothing_but_its_signature_and_its_ids_salt() {
         let fay = identity();
-        let fay_in = founding("fay", &fay, "g");
-        assert!(founds("g", &fay_in));
+        let (g, fay_in) = founding("fay", &fay);
+        assert!(founds(&g, &fay_in));
         let padded = Admission {
             proof: "x".repeat(60_000),
+            ..fay_in.clone()
+        };
+        assert!(!founds(&g, &padded));
+        assert_eq!(root(&g, &padded), None);
+        let salted = Admission {
+            nonce: "B".repeat(22),
             ..fay_in
         };
-        assert!(!founds("g", &padded));
-        assert_eq!(root("g", &padded), None);
+        assert!(!founds(&g, &salted), "another salt names another group");
     }
 
     #[test]

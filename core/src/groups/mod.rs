@@ -175,10 +175,12 @@ impl Groups {
         new.validate()?;
         let me = self.me()?;
         let (transport, token) = self.online()?;
-        let id = new_id();
+        // The group's id is made from its founder's identity: it names
+        // them, for every member's device to check (docs/adr/0020).
         let (account, identity) = self.identified.identity()?;
+        let (id, founding) = admission::founding(&account, &identity);
         let req = wire::CreateGroupSpaceRequest {
-            founding: admission::founding(&account, &identity, &id),
+            founding,
             space: id.clone(),
         };
         transport.create_group_space(&token, &req).await?;

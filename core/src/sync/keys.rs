@@ -383,25 +383,12 @@ impl SyncEngine {
                     continue;
                 }
                 let kept = self.store.read(|c| pins::kept_members(c, &s.space))?;
-                let admitted = trust.admitted(&me.public.account_id, &s, &kept.ended);
-                // An admission ends when the relay stops listing its member
-                // (withheld for a while, as an identity not served yet, is
-                // not ended): never taken again here.
-                let listed: BTreeSet<&String> = s.readers.iter().map(|r| &r.account_id).collect();
-                let ended: Vec<&String> = kept
-                    .current
-                    .iter()
-                    .filter(|(account, _)| !listed.contains(account))
-                    .map(|(_, sig)| sig)
-                    .collect();
-                let new: Vec<&(String, String)> = admitted
-                    .members
-                    .iter()
-                    .filter(|m| !kept.current.contains(*m))
-                    .collect();
-                if !ended.is_empty() || !new.is_empty() {
-                    self.store
-                        .write(|tx| pins::keep_members(tx.tx, &s.space, &ended, &new, now))?;
+                let admitted = trust.admitted(&me.public.account_id, &s, &kept);
+                // An admission that ended is never taken again here.
+                if !admitted.ended.is_empty() || !admitted.new.is_empty() {
+                    self.store.write(|tx| {
+                        pins::keep_members(tx.tx, &s.space, &admitted.ended, &admitted.new, now)
+                    })?;
                 }
                 unadmitted.extend(admitted.dropped.into_iter().map(|a| (s.space.clone(), a)));
                 groups.push(admitted.space);

@@ -5,11 +5,11 @@
 //! connection, called inside `Store::read` and `Store::write`, as
 //! `key_store` is. `trust.rs` decides; this keeps.
 
-use super::trust::{Pin, Trust};
+use super::trust::{KeptMembers, Pin, Trust};
 use crate::error::Result;
 use pph_protocol::sealed::{Envelope, KeyName};
 use rusqlite::{Connection, OptionalExtension};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Every pin, by account.
 pub(crate) fn pins(conn: &Connection) -> Result<BTreeMap<String, Pin>> {
@@ -51,14 +51,7 @@ pub(crate) fn pin_record_owner(
     Ok(())
 }
 
-/// `space`'s admissions as this device keeps them: those it saw end (by
-/// member signature), and those it takes now (account, signature).
-#[derive(Debug, Default)]
-pub(crate) struct KeptMembers {
-    pub ended: BTreeSet<String>,
-    pub current: BTreeSet<(String, String)>,
-}
-
+/// `space`'s admissions as this device keeps them.
 pub(crate) fn kept_members(conn: &Connection, space: &str) -> Result<KeptMembers> {
     let mut stmt = conn.prepare_cached(
         "SELECT account, sig, ended_ms IS NOT NULL FROM group_admissions WHERE space = ?1",
@@ -83,8 +76,8 @@ pub(crate) fn kept_members(conn: &Connection, space: &str) -> Result<KeptMembers
 pub(crate) fn keep_members(
     conn: &Connection,
     space: &str,
-    ended: &[&String],
-    new: &[&(String, String)],
+    ended: &[String],
+    new: &[(String, String)],
     now_ms: i64,
 ) -> Result<()> {
     let mut end = conn.prepare_cached(

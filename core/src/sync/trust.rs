@@ -15,7 +15,7 @@
 //! - A change is applied only signed by the pinned identity of the
 //!   account the relay names as its writer (`signers`).
 
-use pph_protocol::admission::root;
+use pph_protocol::admission::chain;
 use pph_protocol::identity::{binds, signed_commitment, signed_envelope, signed_grant};
 use pph_protocol::sealed::{
     key_commit, Envelope, EpochRecipients, KeyName, PublicIdentity, SignedGrant, SpaceKeys,
@@ -59,7 +59,16 @@ pub(crate) type Givers = BTreeMap<(String, KeyName), BTreeSet<String>>;
 /// each with the keys of the scopes granted.
 pub(crate) type Granted = BTreeMap<String, BTreeSet<KeyName>>;
 
-/// A group as this device takes it (`Trust::admitted`).
+/// A group's admissions as this device keeps them (`pins::kept_members`):
+/// those it saw end (by member signature), and those it takes now
+/// (account, signature).
+#[derive(Debug, Default)]
+pub(crate) struct KeptMembers {
+    pub ended: BTreeSet<String>,
+    pub current: BTreeSet<(String, String)>,
+}
+
+/// A group as this device takes it (`Trust::admitted`), and what to keep.
 #[derive(Debug)]
 pub(crate) struct Admitted {
     /// The group with only the readers admitted (and this account).
@@ -67,8 +76,12 @@ pub(crate) struct Admitted {
     /// The readers listed but not taken: an account the relay added, one
     /// it cannot show was admitted, one whose admission ended here.
     pub dropped: Vec<String>,
-    /// The other members taken, each with its admission's signature.
-    pub members: Vec<(String, String)>,
+    /// Admissions kept as current whose member the relay no longer lists:
+    /// ended now (by member signature). Withheld for a while (an identity
+    /// not served yet) is not ended: only unlisted is.
+    pub ended: Vec<String>,
+    /// Members taken now that were not kept before (account, signature).
+    pub new: Vec<(String, String)>,
 }
 
 /// `Givers` from the spaces this account is a member of and, for each
@@ -256,12 +269,12 @@ impl Trust {
     }
 
     /// `space`, a group, with only the readers this device can check are
-    /// members: this account, and each reader whose admission, made with
-    /// the identity trusted for it and not one this device saw end
-    /// (`ended`, by member signature), roots in the founder this account's
-    /// own admission roots in. Without an admission of its own that
-    /// checks, this device takes no one else.
-    pub fn admitted(&self, me: &str, space: &SpaceKeys, ended: &BTreeSet<String>) -> Admitted {
+    /// members (docs/adr/0020): this account, and each reader with an
+    /// admission that names the identity trusted for them and roots,
+    /// signature by signature, in the founder the group's id names; not
+    /// one this device saw end (`kept`), nor a new one made through an
+    /// admission it saw end (an inviter removed, inviting still).
+    pub fn admitted(&self, me: &str, space: &SpaceKeys, kept: &KeptMembers) -> Admitted {
         let mut space = space.clone();
         let admission_of = |account: &str| {
             let identity = &self.trusted.get(account)?.identity;
@@ -269,24 +282,36 @@ impl Trust {
                 .admissions
                 .iter()
                 .filter(|a| a.account_id == account && &a.identity == identity)
-                .filter(|a| !ended.contains(&a.sig))
-                .find_map(|a| root(&space.space, a).map(|founder| (founder, a.sig.clone())))
+                .find(|a| {
+                    let Some(links) = chain(&space.space, a) else {
+                        return false;
+                    };
+                    let through_ended = links[1..].iter().any(|l| kept.ended.contains(&l.sig));
+                    let taken_before = kept.current.contains(&(account.to_owned(), a.sig.clone()));
+                    !kept.ended.contains(&a.sig) && (!through_ended || taken_before)
+                })
         };
-        let founder = admission_of(me).map(|(founder, _)| founder);
+        // Each member taken, with its admission's signature, to keep; not a
+        // founder's, which no removal ends (a group's founder is its id's).
         let mut members = Vec::new();
-        for r in &space.readers {
-            if r.account_id == me {
-                continue;
-            }
-            if let Some((root, sig)) = admission_of(&r.account_id) {
-                if founder.as_ref() == Some(&root) {
-                    members.push((r.account_id.clone(), sig));
+        let mut to_keep = Vec::new();
+        for r in space.readers.iter().filter(|r| r.account_id != me) {
+            if let Some(a) = admission_of(&r.account_id) {
+                members.push(r.account_id.clone());
+                if a.via.is_some() {
+                    to_keep.push((r.account_id.clone(), a.sig.clone()));
                 }
             }
         }
+        let ended_now = kept
+            .current
+            .iter()
+            .filter(|(account, _)| !space.readers.iter().any(|r| &r.account_id == account))
+            .map(|(_, sig)| sig.clone())
+            .collect();
         let mut dropped = Vec::new();
         space.readers.retain(|r| {
-            let member = r.account_id == me || members.iter().any(|(a, _)| a == &r.account_id);
+            let member = r.account_id == me || members.contains(&r.account_id);
             if !member {
                 dropped.push(r.account_id.clone());
             }
@@ -295,7 +320,11 @@ impl Trust {
         Admitted {
             space,
             dropped,
-            members,
+            ended: ended_now,
+            new: to_keep
+                .into_iter()
+                .filter(|m| !kept.current.contains(m))
+                .collect(),
         }
     }
 
@@ -588,16 +617,17 @@ mod tests {
         );
     }
 
-    /// Ann, admitted by Fay's code, takes as members Fay (the founder) and
-    /// Bob (admitted by the same code), and no one else: not Eve, listed
-    /// without an admission; not Mal, under Bob's admission; not Cat,
-    /// admitted into a group a relay founded. Without an admission of her
-    /// own, she takes no one.
+    /// Ann, admitted by Fay's code, takes as members Fay (the founder the
+    /// group's id names) and Bob (admitted by the same code), and no one
+    /// else: not Eve, listed without an admission; not Mal, under Bob's;
+    /// not Cat, admitted under Rex's founding of another group moved here.
+    /// An admission seen to end is not taken again, nor a new one made
+    /// through it; one taken before the inviter's ended stays.
     #[test]
-    fn a_group_reader_is_a_member_only_through_an_admission_rooted_in_my_founder() {
+    fn a_group_reader_is_a_member_only_through_an_admission_rooted_in_its_founder() {
         use crate::crypto::invite::{new_secret, InviteKey};
         use crate::groups::admission::{answer, founding, invite};
-        let (fay, ann, bob, eve, mal, cat, rex) = (
+        let (fay, ann, bob, eve, mal, cat, rex, dot) = (
             person("fay"),
             person("ann"),
             person("bob"),
@@ -605,30 +635,41 @@ mod tests {
             person("mal"),
             person("cat"),
             person("rex"),
+            person("dot"),
         );
-        let key = InviteKey::of(&new_secret(), "g").expect("key");
-        let fay_in = founding("fay", &fay.identity, "g");
+        let (g, fay_in) = founding("fay", &fay.identity);
+        let key = InviteKey::of(&new_secret(), &g).expect("key");
         let code = invite(
             "fay",
             &fay.identity,
-            "g",
+            &g,
             std::slice::from_ref(&fay_in),
             &key,
         )
         .expect("invite");
-        let admitted = |account: &str, p: &Person, key: &InviteKey, via: &Invite| {
-            let mut a = answer(account, &p.identity, key, via);
-            a.via = Some(Box::new(via.clone()));
-            a
+        let admitted = |account: &str, p: &Person, key: &InviteKey, via: &Invite| Admission {
+            via: Some(Box::new(via.clone())),
+            ..answer(account, &p.identity, key, via)
         };
-        let ann_in = admitted("ann", &ann, &key, &code);
         let bob_in = admitted("bob", &bob, &key, &code);
-        let rex_key = InviteKey::of(&new_secret(), "g").expect("key");
-        let rex_in = founding("rex", &rex.identity, "g");
+        // Bob, a facilitator, invites Dot.
+        let bob_key = InviteKey::of(&new_secret(), &g).expect("key");
+        let bob_code = invite(
+            "bob",
+            &bob.identity,
+            &g,
+            std::slice::from_ref(&bob_in),
+            &bob_key,
+        )
+        .expect("bob's");
+        let dot_in = admitted("dot", &dot, &bob_key, &bob_code);
+        // Rex founds a group of his own and moves its founding here.
+        let (h, rex_in) = founding("rex", &rex.identity);
+        let rex_key = InviteKey::of(&new_secret(), &h).expect("key");
         let rex_code = invite(
             "rex",
             &rex.identity,
-            "g",
+            &h,
             std::slice::from_ref(&rex_in),
             &rex_key,
         )
@@ -643,37 +684,58 @@ mod tests {
             public_key: None,
             keys: vec![KeyName::Group],
         };
-        let everyone = ["ann", "fay", "bob", "eve", "mal", "cat", "rex"];
+        let everyone = ["ann", "fay", "bob", "dot", "eve", "mal", "cat", "rex"];
         let space = |admissions: Vec<Admission>| SpaceKeys {
-            space: "g".into(),
+            space: g.clone(),
             kind: SpaceKind::Group,
             epochs: Vec::new(),
             readers: everyone.iter().map(|id| reader(id)).collect(),
             grants: Vec::new(),
             admissions,
         };
-        let served: Vec<PublicIdentity> = [&fay, &bob, &eve, &mal, &cat, &rex]
+        let served: Vec<PublicIdentity> = [&fay, &bob, &dot, &eve, &mal, &cat, &rex]
             .iter()
             .map(|p| p.public.clone())
             .collect();
         let t = judge(&ann.public, &BTreeMap::new(), &served);
-        let bob_sig = bob_in.sig.clone();
-        let all = vec![ann_in, fay_in, bob_in, mal_in, cat_in, rex_in];
-        let none = BTreeSet::new();
-        let taken = |admissions: Vec<Admission>, ended: &BTreeSet<String>| {
-            let a = t.admitted("ann", &space(admissions), ended);
-            let kept: Vec<String> = a.space.readers.into_iter().map(|r| r.account_id).collect();
-            (kept, a.dropped)
+        let (bob_sig, dot_sig) = (bob_in.sig.clone(), dot_in.sig.clone());
+        let all = vec![fay_in, bob_in, dot_in, mal_in, cat_in, rex_in];
+        let taken = |kept: &KeptMembers| {
+            let a = t.admitted("ann", &space(all.clone()), kept);
+            let readers: Vec<String> = a.space.readers.into_iter().map(|r| r.account_id).collect();
+            (readers, a.dropped, a.ended, a.new)
         };
-        let (kept, dropped) = taken(all.clone(), &none);
-        assert_eq!(kept, vec!["ann", "fay", "bob"]);
+        let (readers, dropped, ended, new) = taken(&KeptMembers::default());
+        // Ann is hers whether or not her own admission is served.
+        assert_eq!(readers, vec!["ann", "fay", "bob", "dot"]);
         assert_eq!(dropped, vec!["eve", "mal", "cat", "rex"]);
-        // Bob's admission, seen to end here, does not bring him back.
-        let (kept, _) = taken(all.clone(), &BTreeSet::from([bob_sig]));
-        assert_eq!(kept, vec!["ann", "fay"]);
-        let without_mine: Vec<Admission> = all.into_iter().skip(1).collect();
-        let (kept, _) = taken(without_mine, &none);
-        assert_eq!(kept, vec!["ann"]);
+        assert!(ended.is_empty());
+        // The founder's is not kept: no removal ends a group's founder.
+        assert_eq!(
+            new,
+            vec![
+                ("bob".to_owned(), bob_sig.clone()),
+                ("dot".into(), dot_sig.clone())
+            ]
+        );
+        // Bob's admission ended here (a removal): he is not taken again, nor
+        // Dot's admission through his if it is new; Gil, kept and no longer
+        // listed, has just ended.
+        let ended_bob = KeptMembers {
+            ended: BTreeSet::from([bob_sig.clone()]),
+            current: BTreeSet::from([("gil".to_owned(), "gil's".to_owned())]),
+        };
+        let (readers, _, ended, new) = taken(&ended_bob);
+        assert_eq!(readers, vec!["ann", "fay"]);
+        assert_eq!(ended, vec!["gil's".to_owned()]);
+        assert!(new.is_empty());
+        // Dot, taken before Bob's removal, stays.
+        let dot_before = KeptMembers {
+            ended: BTreeSet::from([bob_sig]),
+            current: BTreeSet::from([("dot".to_owned(), dot_sig)]),
+        };
+        let (readers, ..) = taken(&dot_before);
+        assert_eq!(readers, vec!["ann", "fay", "dot"]);
     }
 
     #[test]
