@@ -153,6 +153,17 @@ pub fn founds(space: &str, a: &Admission) -> bool {
         && verifies(&a.identity, &founding, &a.sig)
 }
 
+/// What a device remembers an admission by once it ends: its member's
+/// identity and the invite it answered (that invite's key's signature),
+/// neither of which the member can vary, as they can a signature of their
+/// own (Ed25519 signs the same bytes many ways: the tenth attacker run came
+/// back by signing his ended admission again) or a nonce. None for a
+/// founding, which no removal ends.
+pub fn admission_key(a: &Admission) -> Option<String> {
+    let invite = a.via.as_deref()?;
+    Some(format!("{} {}", a.identity, invite.key_sig))
+}
+
 /// How many invites `a`'s chain holds (0 for a founding); a device checks
 /// at most `MAX_CHAIN`.
 pub fn depth(a: &Admission) -> usize {

@@ -1119,3 +1119,26 @@ async fn groups_join_by_code_and_removed_members_get_nothing_new() {
     )
     .await;
 }
+
+/// An epoch begun comes in one request with an envelope for every reader:
+/// a thousand (the most one request carries, about 500 bytes each) fit
+/// its body (the tenth attacker run: a group of 170 could not turn its key
+/// over after a removal, its request refused at 64 KB).
+#[tokio::test]
+async fn an_epoch_for_a_thousand_readers_fits_one_request() {
+    let f = fixture();
+    let ann = f.sign_up("ann@example.org", "patient").await;
+    let (pair, me) = f.keyed(&ann).await;
+    let to: Vec<(&str, String)> = (0..1_000)
+        .map(|_| (ann.account_id.as_str(), pair.public_b64()))
+        .collect();
+    pph_testing::begin_epoch_signed(
+        &f.client,
+        &f.server.url,
+        &ann.token,
+        (&ann.personal_space, KeyName::Diary),
+        (&ann.account_id, &me),
+        &to,
+    )
+    .await;
+}

@@ -735,6 +735,70 @@ async fn an_envelope_put_into_the_relay_is_not_taken(relay: Relay, dir: &Path) {
     }
 }
 
+/// A genuine envelope replayed into another place (a group's key Ann
+/// holds, which every member knows, served again as the next epoch of her
+/// own diary, and as the group's next epoch) is not taken: its signature
+/// and its sealing cover the space, key, epoch and recipient. Her diary
+/// stays under her own key; the group keeps flowing.
+async fn a_replayed_envelope_is_not_taken_in_another_place(relay: Relay, dir: &Path) {
+    use pph_protocol::sealed::{Envelope, KeyName, Sealed};
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let (group, _) = group_of(&fay, &[&ann], "Circle").await;
+    sync_all(&[&fay, &ann, &fay, &ann]).await;
+    let held = keys_view(&url, &token_for(&url, "ann@example.org").await)
+        .await
+        .envelopes
+        .into_iter()
+        .find(|e| e.space == group.id && e.recipient == account_id(&ann))
+        .expect("Ann's envelope of the group's key");
+    let replays = [
+        Envelope {
+            space: personal_space(&ann),
+            key: KeyName::Diary,
+            epoch: 2,
+            ..held.clone()
+        },
+        Envelope {
+            epoch: held.epoch + 1,
+            ..held.clone()
+        },
+    ];
+    for e in &replays {
+        relay.inject_envelope(e).await;
+    }
+    ann.diary()
+        .log_entry(entry(SENTINEL, &symptom(&ann, "night sweats")))
+        .expect("entry");
+    let report = ann.sync().sync_now().await.expect("sync");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.starts_with("2 keys set aside")),
+        "{:?}",
+        report.errors
+    );
+    let written = raw_with(&relay, &ann, &personal_space(&ann), SENTINEL).await;
+    assert!(!written.is_empty());
+    for c in &written {
+        let sealed = Sealed::of(&c.value).expect("sealed");
+        assert_eq!((sealed.key, sealed.epoch), (KeyName::Diary, 1));
+    }
+    fay.groups()
+        .post_message(group.id.clone(), "still flowing".into(), None)
+        .expect("message");
+    sync_all(&[&fay, &ann]).await;
+    assert_eq!(
+        raw_with(&relay, &ann, &group.id, "still flowing")
+            .await
+            .len(),
+        1
+    );
+}
+
 /// A relay that serves a clinician's account with an impostor's identity
 /// and key (both swapped in its database) gets nothing wrapped to it: the
 /// patient is warned, loudly since she had verified the clinician's safety
@@ -1601,6 +1665,7 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    a_replayed_envelope_is_not_taken_in_another_place,
     a_removed_member_the_relay_puts_back_gets_nothing_new,
     an_account_put_into_a_group_gets_no_key,
     a_shared_record_relisted_as_a_group_gives_the_clinician_nothing,

@@ -54,25 +54,25 @@ pub(crate) fn pin_record_owner(
 /// `space`'s admissions as this device keeps them.
 pub(crate) fn kept_members(conn: &Connection, space: &str) -> Result<KeptMembers> {
     let mut stmt = conn.prepare_cached(
-        "SELECT account, sig, ended_ms IS NOT NULL FROM group_admissions WHERE space = ?1",
+        "SELECT account, admission, ended_ms IS NOT NULL FROM group_admissions WHERE space = ?1",
     )?;
     let mut kept = KeptMembers::default();
     let rows = stmt.query_map([space], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
     })?;
     for row in rows {
-        let (account, sig, ended): (String, String, bool) = row?;
+        let (account, admission, ended): (String, String, bool) = row?;
         if ended {
-            kept.ended.insert(sig);
+            kept.ended.insert(admission);
         } else {
-            kept.current.insert((account, sig));
+            kept.current.insert((account, admission));
         }
     }
     Ok(kept)
 }
 
-/// Ends the admissions of `space` with these member signatures, and keeps
-/// the new ones (account, signature) as current.
+/// Ends the admissions of `space` with these keys (`admission_key`), and
+/// keeps the new ones (account, key) as current.
 pub(crate) fn keep_members(
     conn: &Connection,
     space: &str,
@@ -81,17 +81,17 @@ pub(crate) fn keep_members(
     now_ms: i64,
 ) -> Result<()> {
     let mut end = conn.prepare_cached(
-        "UPDATE group_admissions SET ended_ms = ?3 WHERE space = ?1 AND sig = ?2",
+        "UPDATE group_admissions SET ended_ms = ?3 WHERE space = ?1 AND admission = ?2",
     )?;
-    for sig in ended {
-        end.execute((space, sig, now_ms))?;
+    for admission in ended {
+        end.execute((space, admission, now_ms))?;
     }
     let mut keep = conn.prepare_cached(
-        "INSERT INTO group_admissions (space, sig, account) VALUES (?1, ?2, ?3)
+        "INSERT INTO group_admissions (space, admission, account) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
     )?;
-    for (account, sig) in new {
-        keep.execute((space, sig, account))?;
+    for (account, admission) in new {
+        keep.execute((space, admission, account))?;
     }
     Ok(())
 }

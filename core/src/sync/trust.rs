@@ -15,7 +15,7 @@
 //! - A change is applied only signed by the pinned identity of the
 //!   account the relay names as its writer (`signers`).
 
-use pph_protocol::admission::chain;
+use pph_protocol::admission::{admission_key, chain, Admission};
 use pph_protocol::identity::{binds, signed_commitment, signed_envelope, signed_grant};
 use pph_protocol::sealed::{
     key_commit, Envelope, EpochRecipients, KeyName, PublicIdentity, SignedGrant, SpaceKeys,
@@ -59,9 +59,9 @@ pub(crate) type Givers = BTreeMap<(String, KeyName), BTreeSet<String>>;
 /// each with the keys of the scopes granted.
 pub(crate) type Granted = BTreeMap<String, BTreeSet<KeyName>>;
 
-/// A group's admissions as this device keeps them (`pins::kept_members`):
-/// those it saw end (by member signature), and those it takes now
-/// (account, signature).
+/// A group's admissions as this device keeps them (`pins::kept_members`),
+/// by `admission_key`: those it saw end, and those it takes now (account,
+/// key).
 #[derive(Debug, Default)]
 pub(crate) struct KeptMembers {
     pub ended: BTreeSet<String>,
@@ -77,10 +77,10 @@ pub(crate) struct Admitted {
     /// it cannot show was admitted, one whose admission ended here.
     pub dropped: Vec<String>,
     /// Admissions kept as current whose member the relay no longer lists:
-    /// ended now (by member signature). Withheld for a while (an identity
+    /// ended now (by `admission_key`). Withheld for a while (an identity
     /// not served yet) is not ended: only unlisted is.
     pub ended: Vec<String>,
-    /// Members taken now that were not kept before (account, signature).
+    /// Members taken now that were not kept before (account, key).
     pub new: Vec<(String, String)>,
 }
 
@@ -286,9 +286,11 @@ impl Trust {
                     let Some(links) = chain(&space.space, a) else {
                         return false;
                     };
-                    let through_ended = links[1..].iter().any(|l| kept.ended.contains(&l.sig));
-                    let taken_before = kept.current.contains(&(account.to_owned(), a.sig.clone()));
-                    !kept.ended.contains(&a.sig) && (!through_ended || taken_before)
+                    let ended =
+                        |l: &Admission| admission_key(l).is_some_and(|k| kept.ended.contains(&k));
+                    let taken_before = admission_key(a)
+                        .is_some_and(|k| kept.current.contains(&(account.to_owned(), k)));
+                    !ended(a) && (!links[1..].iter().any(|l| ended(l)) || taken_before)
                 })
         };
         // Each member taken, with its admission's signature, to keep; not a
@@ -298,8 +300,8 @@ impl Trust {
         for r in space.readers.iter().filter(|r| r.account_id != me) {
             if let Some(a) = admission_of(&r.account_id) {
                 members.push(r.account_id.clone());
-                if a.via.is_some() {
-                    to_keep.push((r.account_id.clone(), a.sig.clone()));
+                if let Some(key) = admission_key(a) {
+                    to_keep.push((r.account_id.clone(), key));
                 }
             }
         }
@@ -698,8 +700,15 @@ mod tests {
             .map(|p| p.public.clone())
             .collect();
         let t = judge(&ann.public, &BTreeMap::new(), &served);
-        let (bob_sig, dot_sig) = (bob_in.sig.clone(), dot_in.sig.clone());
-        let all = vec![fay_in, bob_in, dot_in, mal_in, cat_in, rex_in];
+        let key_of = |a: &Admission| admission_key(a).expect("not a founding");
+        let (bob_sig, dot_sig) = (key_of(&bob_in), key_of(&dot_in));
+        // Bob answering the same invite again (a new nonce, a new
+        // signature: the tenth attacker run) is the same admission to a
+        // device that saw his end.
+        let bob_again = admitted("bob", &bob, &key, &code);
+        assert_ne!(bob_again.sig, bob_in.sig);
+        assert_eq!(key_of(&bob_again), bob_sig);
+        let all = vec![fay_in, bob_again, dot_in, mal_in, cat_in, rex_in];
         let taken = |kept: &KeptMembers| {
             let a = t.admitted("ann", &space(all.clone()), kept);
             let readers: Vec<String> = a.space.readers.into_iter().map(|r| r.account_id).collect();

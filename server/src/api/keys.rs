@@ -8,7 +8,7 @@
 use super::secrets::{
     check_account_keys, check_key_text, check_password, checked, hash_new, verify_secret,
 };
-use super::{now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr};
+use super::{json_body, now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr};
 use crate::storage::{Grant, KeysUpdate, SpaceInfo, SpaceKind, StorageError};
 use axum::body::Body;
 use axum::extract::State;
@@ -26,6 +26,12 @@ use std::sync::Arc;
 
 /// Most envelopes one request may carry.
 const MAX_ENVELOPES: usize = 1_000;
+/// The largest request of envelopes: as many as one may carry, signed
+/// (about 500 bytes each), with room. An epoch begun comes in one request
+/// with an envelope for every reader, so a group of a few hundred does not
+/// fit the small bodies' 64 KB (the tenth attacker run: a group of 170
+/// could not turn its key over after a removal, and no one could write).
+const MAX_ENVELOPES_BODY: usize = 1024 * 1024;
 
 type Readers = BTreeMap<String, Vec<KeyName>>;
 
@@ -218,7 +224,7 @@ pub async fn put_envelopes(
     Authed(account): Authed,
     body: Body,
 ) -> ApiResult<StatusCode> {
-    let req: PutEnvelopesRequest = small_json(body).await?;
+    let req: PutEnvelopesRequest = json_body(body, MAX_ENVELOPES_BODY).await?;
     if req.envelopes.len() > MAX_ENVELOPES || req.creates.len() > MAX_ENVELOPES {
         return Err(ApiError::new(
             ErrorCode::TooLarge,
