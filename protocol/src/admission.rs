@@ -154,14 +154,15 @@ pub fn founds(space: &str, a: &Admission) -> bool {
 }
 
 /// What a device remembers an admission by once it ends: its member's
-/// identity and the invite it answered (that invite's key's signature),
-/// neither of which the member can vary, as they can a signature of their
-/// own (Ed25519 signs the same bytes many ways: the tenth attacker run came
-/// back by signing his ended admission again) or a nonce. None for a
-/// founding, which no removal ends.
+/// identity and the invite it answered, by that invite's verifier (one key
+/// per code). Neither can the member vary, as they can any signature
+/// (Ed25519 signs the same bytes many ways: the tenth attacker run came
+/// back by signing his ended admission again, and a holder of the code can
+/// sign the invite again too) or a nonce. None for a founding, which no
+/// removal ends.
 pub fn admission_key(a: &Admission) -> Option<String> {
     let invite = a.via.as_deref()?;
-    Some(format!("{} {}", a.identity, invite.key_sig))
+    Some(format!("{} {}", a.identity, invite.verifier))
 }
 
 /// How many invites `a`'s chain holds (0 for a founding); a device checks

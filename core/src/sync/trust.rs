@@ -708,6 +708,19 @@ mod tests {
         let bob_again = admitted("bob", &bob, &key, &code);
         assert_ne!(bob_again.sig, bob_in.sig);
         assert_eq!(key_of(&bob_again), bob_sig);
+        // Nor does any signature on the invite change it (a holder of the
+        // code can sign the invite again).
+        let resigned = Admission {
+            via: bob_in.via.clone().map(|v| {
+                Box::new(Invite {
+                    key_sig: "another".into(),
+                    sig: "another".into(),
+                    ..*v
+                })
+            }),
+            ..bob_in.clone()
+        };
+        assert_eq!(key_of(&resigned), bob_sig);
         let all = vec![fay_in, bob_again, dot_in, mal_in, cat_in, rex_in];
         let taken = |kept: &KeptMembers| {
             let a = t.admitted("ann", &space(all.clone()), kept);
