@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 
 /// Most changes one push may carry.
 pub const MAX_PUSH_CHANGES: usize = 1_000;
+/// The most members a group has: an epoch begun reaches every member in
+/// one request, of at most this many envelopes (the eleventh attacker
+/// run: a group one larger could not turn its key over after a removal).
+pub const MAX_GROUP_MEMBERS: usize = 1_000;
 /// Largest push body in bytes.
 pub const MAX_PUSH_BYTES: usize = 4 * 1024 * 1024;
 /// Most changes one pull page returns.

@@ -463,6 +463,50 @@ async fn a_failing_push_stores_nothing(s: Arc<Storage>) {
     assert_eq!(seqs(&s, &a.personal_space).await, vec![1]);
 }
 
+/// A group takes no more than `MAX_GROUP_MEMBERS`: an epoch begun reaches
+/// every member in one request of at most that many envelopes (the
+/// eleventh attacker run: one more member, and no key could turn over
+/// after a removal). A member already in is no newcomer.
+async fn a_group_takes_no_more_than_its_most_members(s: Arc<Storage>) {
+    use pph_protocol::wire::MAX_GROUP_MEMBERS;
+    let fac = account(Role::Patient);
+    s.create_account(&fac).await.expect("facilitator");
+    let group = id();
+    s.create_group_space(&group, &fac.id, "founding")
+        .await
+        .expect("group");
+    let invite = Invite {
+        code_hash: id(),
+        space: group.clone(),
+        created_by: fac.id.clone(),
+        created_ms: 1_000,
+        expires_ms: 100_000,
+        invite: "invite".into(),
+    };
+    s.create_invite(&invite).await.expect("invite");
+    let mut last = None;
+    for _ in 1..MAX_GROUP_MEMBERS {
+        let m = account(Role::Patient);
+        s.create_account(&m).await.expect("member");
+        s.add_member(&group, &m.id).await.expect("join");
+        last = Some(m);
+    }
+    let one_more = account(Role::Patient);
+    s.create_account(&one_more).await.expect("one more");
+    let full = s
+        .redeem_invite(&invite.code_hash, &one_more.id, "admission", 2_000)
+        .await
+        .expect("full");
+    assert_eq!(full, Redeemed::Full);
+    assert!(!s.is_member(&group, &one_more.id).await.expect("member?"));
+    let within = last.expect("a member");
+    let again = s
+        .redeem_invite(&invite.code_hash, &within.id, "admission", 2_000)
+        .await
+        .expect("again");
+    assert_eq!(again, Redeemed::Joined(group.clone()));
+}
+
 async fn groups_have_roles_invites_and_removal(s: Arc<Storage>) {
     let (a, b, c) = (
         account(Role::Patient),
@@ -1880,6 +1924,7 @@ conformance!(
     concurrent_pushes_number_without_gaps,
     a_failing_push_stores_nothing,
     groups_have_roles_invites_and_removal,
+    a_group_takes_no_more_than_its_most_members,
     hidden_records_are_no_longer_served,
     pushes_are_judged_against_the_authorisation_table,
     removed_members_cannot_rejoin_until_readmitted,

@@ -273,8 +273,17 @@ impl Trust {
     /// admission that names the identity trusted for them and roots,
     /// signature by signature, in the founder the group's id names; not
     /// one this device saw end (`kept`), nor a new one made through an
-    /// admission it saw end (an inviter removed, inviting still).
+    /// admission it saw end (an inviter removed, inviting still), nor a
+    /// new one answering an invite someone who answered it left by (a
+    /// removed member answering their code again as another account: the
+    /// eleventh attacker run; revoking a code is the relay's word, so a
+    /// departure ends the code here).
     pub fn admitted(&self, me: &str, space: &SpaceKeys, kept: &KeptMembers) -> Admitted {
+        let ended_invites: BTreeSet<&str> = kept
+            .ended
+            .iter()
+            .filter_map(|k| k.split_once(' ').map(|(_, verifier)| verifier))
+            .collect();
         let mut space = space.clone();
         let admission_of = |account: &str| {
             let identity = &self.trusted.get(account)?.identity;
@@ -290,7 +299,12 @@ impl Trust {
                         |l: &Admission| admission_key(l).is_some_and(|k| kept.ended.contains(&k));
                     let taken_before = admission_key(a)
                         .is_some_and(|k| kept.current.contains(&(account.to_owned(), k)));
-                    !ended(a) && (!links[1..].iter().any(|l| ended(l)) || taken_before)
+                    let ended_invite = a
+                        .via
+                        .as_deref()
+                        .is_some_and(|v| ended_invites.contains(v.verifier.as_str()));
+                    let through_ended = ended_invite || links[1..].iter().any(|l| ended(l));
+                    !ended(a) && (!through_ended || taken_before)
                 })
         };
         // Each member taken, with its admission's signature, to keep; not a
@@ -751,6 +765,30 @@ mod tests {
         assert_eq!(readers, vec!["ann", "fay"]);
         assert_eq!(ended, vec!["gil's".to_owned()]);
         assert!(new.is_empty());
+        // Nor is a newcomer answering the code Bob left by (a removed Bob
+        // as another account, the eleventh attacker run) taken.
+        let gil = person("gil");
+        let gil_in = admitted("gil", &gil, &key, &code);
+        let with_gil = SpaceKeys {
+            readers: vec![reader("ann"), reader("gil")],
+            admissions: vec![gil_in],
+            ..space(Vec::new())
+        };
+        let t_gil = judge(
+            &ann.public,
+            &BTreeMap::new(),
+            std::slice::from_ref(&gil.public),
+        );
+        let only_bob_ended = KeptMembers {
+            ended: BTreeSet::from([bob_sig.clone()]),
+            current: BTreeSet::new(),
+        };
+        let a = t_gil.admitted("ann", &with_gil, &only_bob_ended);
+        assert_eq!(a.dropped, vec!["gil".to_owned()]);
+        assert!(t_gil
+            .admitted("ann", &with_gil, &KeptMembers::default())
+            .dropped
+            .is_empty());
         // Dot, taken before Bob's removal, stays.
         let dot_before = KeptMembers {
             ended: BTreeSet::from([bob_sig]),

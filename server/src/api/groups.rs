@@ -172,6 +172,17 @@ pub async fn join(
             ))
         }
         Redeemed::NoSuchCode => Err(no_such_code()),
+        Redeemed::Full => {
+            state.storage.refund_attempt(&key).await?;
+            Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "this group has {} members, the most a group has: \
+                     ask its facilitator about another",
+                    pph_protocol::wire::MAX_GROUP_MEMBERS
+                ),
+            ))
+        }
     }
 }
 

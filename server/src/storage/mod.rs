@@ -185,6 +185,8 @@ pub enum Redeemed {
     NoSuchCode,
     /// The account was removed from the code's group and not let back.
     Removed,
+    /// The group has `MAX_GROUP_MEMBERS` members already.
+    Full,
 }
 
 /// Which changes of a space a pull may serve: the one description of a

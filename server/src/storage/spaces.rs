@@ -233,6 +233,19 @@ pub(crate) async fn redeem_invite(
     if removed {
         return Ok(Redeemed::Removed);
     }
+    let members = db
+        .query_opt(
+            "SELECT count(*) FROM space_members WHERE space = $1 AND account_id <> $2",
+            &[&space, &account_id],
+        )
+        .await?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let max = i64::try_from(pph_protocol::wire::MAX_GROUP_MEMBERS).unwrap_or(i64::MAX);
+    if members >= max {
+        return Ok(Redeemed::Full);
+    }
     db.execute(
         "INSERT INTO space_members (space, account_id, admission) VALUES ($1, $2, $3)
          ON CONFLICT (space, account_id) DO UPDATE SET admission = excluded.admission
