@@ -482,6 +482,7 @@ async fn a_group_takes_no_more_than_its_most_members(s: Arc<Storage>) {
         created_ms: 1_000,
         expires_ms: 100_000,
         invite: "invite".into(),
+        verifier: "v0".into(),
     };
     s.create_invite(&invite).await.expect("invite");
     let mut last = None;
@@ -505,6 +506,63 @@ async fn a_group_takes_no_more_than_its_most_members(s: Arc<Storage>) {
         .await
         .expect("again");
     assert_eq!(again, Redeemed::Joined(group.clone()));
+}
+
+/// Leaving, or being removed, ends the code one joined with: no device
+/// takes anyone new through a code someone left by, so the relay lets no
+/// one in by it (the twelfth attacker run: a newcomer it let in was a
+/// reader no device would wrap to, and the group's key stopped turning
+/// over). Other codes still work.
+async fn leaving_ends_the_code_one_joined_with(s: Arc<Storage>) {
+    let (fac, ann, bob) = (
+        account(Role::Patient),
+        account(Role::Patient),
+        account(Role::Patient),
+    );
+    for x in [&fac, &ann, &bob] {
+        s.create_account(x).await.expect("account");
+    }
+    let group = id();
+    s.create_group_space(&group, &fac.id, "founding")
+        .await
+        .expect("group");
+    let invite = |verifier: &str| Invite {
+        code_hash: id(),
+        space: group.clone(),
+        created_by: fac.id.clone(),
+        created_ms: 1_000,
+        expires_ms: 100_000,
+        invite: "signed invite".into(),
+        verifier: verifier.into(),
+    };
+    let (meetup, another) = (invite("meetup"), invite("another"));
+    s.create_invite(&meetup).await.expect("invite");
+    s.create_invite(&another).await.expect("invite");
+    let admission = serde_json::json!({
+        "account_id": ann.id, "identity": "ann", "sig": "s",
+        "via": {"space": group, "verifier": "meetup", "sig": "s", "key_sig": "k",
+                "by": {"identity": "fac", "sig": "s"}}
+    })
+    .to_string();
+    let joined = s
+        .redeem_invite(&meetup.code_hash, &ann.id, &admission, 2_000)
+        .await
+        .expect("join");
+    assert_eq!(joined, Redeemed::Joined(group.clone()));
+    assert!(s
+        .remove_member(&group, &ann.id, &ann.id, 3_000)
+        .await
+        .expect("leave"));
+    let by_meetup = s
+        .redeem_invite(&meetup.code_hash, &bob.id, "admission", 4_000)
+        .await
+        .expect("redeem");
+    assert_eq!(by_meetup, Redeemed::NoSuchCode);
+    let by_another = s
+        .redeem_invite(&another.code_hash, &bob.id, "admission", 4_000)
+        .await
+        .expect("redeem");
+    assert_eq!(by_another, Redeemed::Joined(group.clone()));
 }
 
 async fn groups_have_roles_invites_and_removal(s: Arc<Storage>) {
@@ -532,6 +590,7 @@ async fn groups_have_roles_invites_and_removal(s: Arc<Storage>) {
         created_ms: 1_000,
         expires_ms: 10_000,
         invite: "a's signed invite".into(),
+        verifier: "v1".into(),
     };
     s.create_invite(&invite).await.expect("invite");
     assert_eq!(
@@ -826,6 +885,7 @@ async fn removed_members_cannot_rejoin_until_readmitted(s: Arc<Storage>) {
         created_ms: 1_000,
         expires_ms: 100_000,
         invite: "signed invite".into(),
+        verifier: "v2".into(),
     };
     s.create_invite(&invite).await.expect("invite");
     let join = || s.redeem_invite(&invite.code_hash, &ann.id, "admission", 2_000);
@@ -1467,6 +1527,7 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<Storage>) {
         created_ms: 1_000,
         expires_ms: i64::MAX,
         invite: "ann's invite".into(),
+        verifier: "v3".into(),
     })
     .await
     .expect("invite");
@@ -1925,6 +1986,7 @@ conformance!(
     a_failing_push_stores_nothing,
     groups_have_roles_invites_and_removal,
     a_group_takes_no_more_than_its_most_members,
+    leaving_ends_the_code_one_joined_with,
     hidden_records_are_no_longer_served,
     pushes_are_judged_against_the_authorisation_table,
     removed_members_cannot_rejoin_until_readmitted,

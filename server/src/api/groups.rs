@@ -83,6 +83,7 @@ pub async fn create_invite(
             created_ms: now,
             expires_ms: req.expires_at_ms,
             invite,
+            verifier: req.invite.verifier.clone(),
         })
         .await?;
     Ok((

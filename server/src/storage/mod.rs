@@ -166,6 +166,8 @@ pub struct Invite {
     pub expires_ms: i64,
     /// The invite its facilitator's device signed (JSON, `Invite`).
     pub invite: String,
+    /// Its verifier (the key of the code's secret half).
+    pub verifier: String,
 }
 
 /// A space an account reaches as a member, with who runs it.

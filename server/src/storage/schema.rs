@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/011_epoch_commitments.sql")),
     (12, include_str!("migrations/012_one_account_per_key.sql")),
     (13, include_str!("migrations/013_group_admissions.sql")),
+    (14, include_str!("migrations/014_invite_verifiers.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.

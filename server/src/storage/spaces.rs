@@ -111,7 +111,11 @@ pub(crate) async fn members(db: &mut Db<'_>, space: &str) -> Result<Vec<Member>>
 }
 
 /// Ends a membership; false if there was none. Removed by someone else,
-/// the account cannot rejoin until readmitted. Run in a write transaction.
+/// the account cannot rejoin until readmitted. The code they joined with
+/// ends too: the members' devices take no one new through a code someone
+/// left by (docs/adr/0020), so a newcomer let in by it would be a reader
+/// no device wraps to, and the group's key could not turn over (the
+/// twelfth attacker run). Run in a write transaction.
 pub(crate) async fn remove_member(
     db: &mut Db<'_>,
     space: &str,
@@ -119,6 +123,25 @@ pub(crate) async fn remove_member(
     removed_by: &str,
     now_ms: i64,
 ) -> Result<bool> {
+    let answered = db
+        .query_opt(
+            "SELECT admission FROM space_members WHERE space = $1 AND account_id = $2",
+            &[&space, &account_id],
+        )
+        .await?
+        .map(|r| r.opt_text(0))
+        .transpose()?
+        .flatten()
+        .and_then(|a| serde_json::from_str::<pph_protocol::admission::Admission>(&a).ok())
+        .and_then(|a| a.via.map(|invite| invite.verifier));
+    if let Some(verifier) = answered {
+        db.execute(
+            "UPDATE group_invites SET revoked_ms = $3
+             WHERE space = $1 AND verifier = $2 AND revoked_ms IS NULL",
+            &[&space, &verifier, &now_ms],
+        )
+        .await?;
+    }
     let removed = db
         .execute(
             "DELETE FROM space_members WHERE space = $1 AND account_id = $2",
@@ -163,8 +186,9 @@ pub(crate) async fn readmit(db: &mut Db<'_>, space: &str, account_id: &str) -> R
 
 pub(crate) async fn create_invite(db: &mut Db<'_>, i: &Invite) -> Result<()> {
     db.execute(
-        "INSERT INTO group_invites (code_hash, space, created_by, created_ms, expires_ms, invite)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO group_invites
+             (code_hash, space, created_by, created_ms, expires_ms, invite, verifier)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             &i.code_hash,
             &i.space,
@@ -172,6 +196,7 @@ pub(crate) async fn create_invite(db: &mut Db<'_>, i: &Invite) -> Result<()> {
             &i.created_ms,
             &i.expires_ms,
             &i.invite,
+            &i.verifier,
         ],
     )
     .await?;
