@@ -508,18 +508,19 @@ async fn a_group_takes_no_more_than_its_most_members(s: Arc<Storage>) {
     assert_eq!(again, Redeemed::Joined(group.clone()));
 }
 
-/// Leaving, or being removed, ends the code one joined with: no device
-/// takes anyone new through a code someone left by, so the relay lets no
-/// one in by it (the twelfth attacker run: a newcomer it let in was a
-/// reader no device would wrap to, and the group's key stopped turning
-/// over). Other codes still work.
+/// Leaving, being removed or deleting one's account ends the code one
+/// joined with: no device takes anyone new through a code someone left by,
+/// so the relay lets no one in by it (the twelfth attacker run: a newcomer
+/// it let in was a reader no device would wrap to, and the group's key
+/// stopped turning over). Other codes still work.
 async fn leaving_ends_the_code_one_joined_with(s: Arc<Storage>) {
-    let (fac, ann, bob) = (
+    let (fac, ann, bob, cat) = (
+        account(Role::Patient),
         account(Role::Patient),
         account(Role::Patient),
         account(Role::Patient),
     );
-    for x in [&fac, &ann, &bob] {
+    for x in [&fac, &ann, &bob, &cat] {
         s.create_account(x).await.expect("account");
     }
     let group = id();
@@ -535,24 +536,30 @@ async fn leaving_ends_the_code_one_joined_with(s: Arc<Storage>) {
         invite: "signed invite".into(),
         verifier: verifier.into(),
     };
-    let (meetup, another) = (invite("meetup"), invite("another"));
-    s.create_invite(&meetup).await.expect("invite");
-    s.create_invite(&another).await.expect("invite");
-    let admission = serde_json::json!({
-        "account_id": ann.id, "identity": "ann", "sig": "s",
-        "via": {"space": group, "verifier": "meetup", "sig": "s", "key_sig": "k",
-                "by": {"identity": "fac", "sig": "s"}}
-    })
-    .to_string();
+    let (meetup, another, third) = (invite("meetup"), invite("another"), invite("third"));
+    for i in [&meetup, &another, &third] {
+        s.create_invite(i).await.expect("invite");
+    }
     let joined = s
-        .redeem_invite(&meetup.code_hash, &ann.id, &admission, 2_000)
+        .redeem_invite(&meetup.code_hash, &ann.id, "ann's admission", 2_000)
         .await
         .expect("join");
     assert_eq!(joined, Redeemed::Joined(group.clone()));
+    // A code Ann made ends with her too.
+    let anns = Invite {
+        created_by: ann.id.clone(),
+        ..invite("ann's")
+    };
+    s.create_invite(&anns).await.expect("ann's code");
     assert!(s
         .remove_member(&group, &ann.id, &ann.id, 3_000)
         .await
         .expect("leave"));
+    let by_anns = s
+        .redeem_invite(&anns.code_hash, &bob.id, "admission", 4_000)
+        .await
+        .expect("redeem");
+    assert_eq!(by_anns, Redeemed::NoSuchCode);
     let by_meetup = s
         .redeem_invite(&meetup.code_hash, &bob.id, "admission", 4_000)
         .await
@@ -563,6 +570,18 @@ async fn leaving_ends_the_code_one_joined_with(s: Arc<Storage>) {
         .await
         .expect("redeem");
     assert_eq!(by_another, Redeemed::Joined(group.clone()));
+    // Cat joins with the third code and deletes her account.
+    let joined = s
+        .redeem_invite(&third.code_hash, &cat.id, "cat's admission", 5_000)
+        .await
+        .expect("join");
+    assert_eq!(joined, Redeemed::Joined(group.clone()));
+    s.delete_account(&cat.id).await.expect("delete");
+    let after = s
+        .redeem_invite(&third.code_hash, &bob.id, "admission", 6_000)
+        .await
+        .expect("redeem");
+    assert_eq!(after, Redeemed::NoSuchCode);
 }
 
 async fn groups_have_roles_invites_and_removal(s: Arc<Storage>) {
@@ -634,7 +653,14 @@ async fn groups_have_roles_invites_and_removal(s: Arc<Storage>) {
             (c.id.as_str(), None)
         ]
     );
-    s.redeem_invite(&invite.code_hash, &c.id, "c's admission", 5_002)
+    // (With a code of its own: leaving ends the code one joined with.)
+    let c_code = Invite {
+        code_hash: id(),
+        verifier: "c's code".into(),
+        ..invite.clone()
+    };
+    s.create_invite(&c_code).await.expect("c's code");
+    s.redeem_invite(&c_code.code_hash, &c.id, "c's admission", 5_002)
         .await
         .expect("c joins with an admission");
     let c_kept = s.members(&group).await.expect("members");
@@ -887,14 +913,23 @@ async fn removed_members_cannot_rejoin_until_readmitted(s: Arc<Storage>) {
         invite: "signed invite".into(),
         verifier: "v2".into(),
     };
+    let again = Invite {
+        code_hash: id(),
+        verifier: "again".into(),
+        ..invite.clone()
+    };
     s.create_invite(&invite).await.expect("invite");
+    s.create_invite(&again).await.expect("another code");
     let join = || s.redeem_invite(&invite.code_hash, &ann.id, "admission", 2_000);
     assert_eq!(join().await.expect("join"), Redeemed::Joined(group.clone()));
-    // Leaving of one's own accord bars nothing.
+    // Leaving of one's own accord bars nothing (but ends the code one
+    // joined with: another brings one back).
     assert!(s
         .remove_member(&group, &ann.id, &ann.id, 2_500)
         .await
         .expect("leave"));
+    assert_eq!(join().await.expect("ended"), Redeemed::NoSuchCode);
+    let join = || s.redeem_invite(&again.code_hash, &ann.id, "admission", 2_600);
     assert_eq!(
         join().await.expect("rejoin"),
         Redeemed::Joined(group.clone())

@@ -250,6 +250,12 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> DeletionPlan {
         "UPDATE key_epochs SET began_by = 'departed' WHERE began_by = $1",
         vec![a()],
     );
+    // The codes it joined with end, as on leaving (docs/adr/0020).
+    plan.run(
+        "UPDATE group_invites SET revoked_ms = 0 WHERE revoked_ms IS NULL
+         AND verifier IN (SELECT joined_with FROM space_members WHERE account_id = $1)",
+        vec![a()],
+    );
     plan.count(
         Tally::GroupsLeft,
         "DELETE FROM space_members WHERE account_id = $1 AND space <> $2",

@@ -27,6 +27,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("migrations/012_one_account_per_key.sql")),
     (13, include_str!("migrations/013_group_admissions.sql")),
     (14, include_str!("migrations/014_invite_verifiers.sql")),
+    (
+        15,
+        include_str!("migrations/015_memberships_joined_with.sql"),
+    ),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.

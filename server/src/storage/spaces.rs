@@ -123,25 +123,16 @@ pub(crate) async fn remove_member(
     removed_by: &str,
     now_ms: i64,
 ) -> Result<bool> {
-    let answered = db
-        .query_opt(
-            "SELECT admission FROM space_members WHERE space = $1 AND account_id = $2",
-            &[&space, &account_id],
-        )
-        .await?
-        .map(|r| r.opt_text(0))
-        .transpose()?
-        .flatten()
-        .and_then(|a| serde_json::from_str::<pph_protocol::admission::Admission>(&a).ok())
-        .and_then(|a| a.via.map(|invite| invite.verifier));
-    if let Some(verifier) = answered {
-        db.execute(
-            "UPDATE group_invites SET revoked_ms = $3
-             WHERE space = $1 AND verifier = $2 AND revoked_ms IS NULL",
-            &[&space, &verifier, &now_ms],
-        )
-        .await?;
-    }
+    // The code one joined with, and the codes one made (the members'
+    // devices take no one new through an admission that ended either: the
+    // thirteenth attacker run).
+    db.execute(
+        "UPDATE group_invites SET revoked_ms = $3
+         WHERE space = $1 AND revoked_ms IS NULL AND (created_by = $2 OR verifier =
+             (SELECT joined_with FROM space_members WHERE space = $1 AND account_id = $2))",
+        &[&space, &account_id, &now_ms],
+    )
+    .await?;
     let removed = db
         .execute(
             "DELETE FROM space_members WHERE space = $1 AND account_id = $2",
@@ -220,7 +211,7 @@ pub(crate) async fn revoke_invite(
 }
 
 /// The invites that let someone join at `now_ms`: live, not revoked.
-const LIVE_INVITE: &str = "SELECT space, invite FROM group_invites
+const LIVE_INVITE: &str = "SELECT space, invite, verifier FROM group_invites
      WHERE code_hash = $1 AND revoked_ms IS NULL AND expires_ms > $2";
 
 pub(crate) async fn live_invite(
@@ -249,6 +240,7 @@ pub(crate) async fn redeem_invite(
         return Ok(Redeemed::NoSuchCode);
     };
     let space = row.text(0)?;
+    let joined_with = row.opt_text(2)?;
     let removed = db
         .exists(
             "SELECT 1 FROM space_removals WHERE space = $1 AND account_id = $2",
@@ -272,10 +264,12 @@ pub(crate) async fn redeem_invite(
         return Ok(Redeemed::Full);
     }
     db.execute(
-        "INSERT INTO space_members (space, account_id, admission) VALUES ($1, $2, $3)
-         ON CONFLICT (space, account_id) DO UPDATE SET admission = excluded.admission
+        "INSERT INTO space_members (space, account_id, admission, joined_with)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (space, account_id) DO UPDATE
+             SET admission = excluded.admission, joined_with = excluded.joined_with
          WHERE space_members.admission IS NULL",
-        &[&space, &account_id, &admission],
+        &[&space, &account_id, &admission, &joined_with],
     )
     .await?;
     Ok(Redeemed::Joined(space))
