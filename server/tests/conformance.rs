@@ -918,8 +918,14 @@ async fn removed_members_cannot_rejoin_until_readmitted(s: Arc<Storage>) {
         verifier: "again".into(),
         ..invite.clone()
     };
-    s.create_invite(&invite).await.expect("invite");
-    s.create_invite(&again).await.expect("another code");
+    let back = Invite {
+        code_hash: id(),
+        verifier: "back".into(),
+        ..invite.clone()
+    };
+    for code in [&invite, &again, &back] {
+        s.create_invite(code).await.expect("invite");
+    }
     let join = || s.redeem_invite(&invite.code_hash, &ann.id, "admission", 2_000);
     assert_eq!(join().await.expect("join"), Redeemed::Joined(group.clone()));
     // Leaving of one's own accord bars nothing (but ends the code one
@@ -938,6 +944,8 @@ async fn removed_members_cannot_rejoin_until_readmitted(s: Arc<Storage>) {
         .remove_member(&group, &ann.id, &fac.id, 3_000)
         .await
         .expect("remove"));
+    // Barred, with a code that still works for others.
+    let join = || s.redeem_invite(&back.code_hash, &ann.id, "admission", 3_100);
     assert_eq!(join().await.expect("barred"), Redeemed::Removed);
     assert!(!s.is_member(&group, &ann.id).await.expect("not back"));
     let removed = s.removed_members(&group).await.expect("removed");
