@@ -463,6 +463,20 @@ async fn a_failing_push_stores_nothing(s: Arc<Storage>) {
     assert_eq!(seqs(&s, &a.personal_space).await, vec![1]);
 }
 
+/// A live code to `group` made by `by` at 1,000 ms, until 100,000 ms,
+/// its invite and verifier as the relay keeps them (opaque here).
+fn code_to(group: &str, by: &str, verifier: &str) -> Invite {
+    Invite {
+        code_hash: id(),
+        space: group.to_owned(),
+        created_by: by.to_owned(),
+        created_ms: 1_000,
+        expires_ms: 100_000,
+        invite: "signed invite".into(),
+        verifier: verifier.into(),
+    }
+}
+
 /// A group takes no more than `MAX_GROUP_MEMBERS`: an epoch begun reaches
 /// every member in one request of at most that many envelopes (the
 /// eleventh attacker run: one more member, and no key could turn over
@@ -475,15 +489,7 @@ async fn a_group_takes_no_more_than_its_most_members(s: Arc<Storage>) {
     s.create_group_space(&group, &fac.id, "founding")
         .await
         .expect("group");
-    let invite = Invite {
-        code_hash: id(),
-        space: group.clone(),
-        created_by: fac.id.clone(),
-        created_ms: 1_000,
-        expires_ms: 100_000,
-        invite: "invite".into(),
-        verifier: "v0".into(),
-    };
+    let invite = code_to(&group, &fac.id, "v0");
     s.create_invite(&invite).await.expect("invite");
     let mut last = None;
     for _ in 1..MAX_GROUP_MEMBERS {
@@ -527,15 +533,7 @@ async fn leaving_ends_the_code_one_joined_with(s: Arc<Storage>) {
     s.create_group_space(&group, &fac.id, "founding")
         .await
         .expect("group");
-    let invite = |verifier: &str| Invite {
-        code_hash: id(),
-        space: group.clone(),
-        created_by: fac.id.clone(),
-        created_ms: 1_000,
-        expires_ms: 100_000,
-        invite: "signed invite".into(),
-        verifier: verifier.into(),
-    };
+    let invite = |verifier: &str| code_to(&group, &fac.id, verifier);
     let (meetup, another, third) = (invite("meetup"), invite("another"), invite("third"));
     for i in [&meetup, &another, &third] {
         s.create_invite(i).await.expect("invite");
@@ -904,15 +902,7 @@ async fn removed_members_cannot_rejoin_until_readmitted(s: Arc<Storage>) {
     s.create_group_space(&group, &fac.id, "founding")
         .await
         .expect("group");
-    let invite = Invite {
-        code_hash: id(),
-        space: group.clone(),
-        created_by: fac.id.clone(),
-        created_ms: 1_000,
-        expires_ms: 100_000,
-        invite: "signed invite".into(),
-        verifier: "v2".into(),
-    };
+    let invite = code_to(&group, &fac.id, "v2");
     let again = Invite {
         code_hash: id(),
         verifier: "again".into(),
@@ -1564,13 +1554,8 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<Storage>) {
         .await
         .expect("token");
     s.create_invite(&Invite {
-        code_hash: id(),
-        space: runs.clone(),
-        created_by: ann.id.clone(),
-        created_ms: 1_000,
         expires_ms: i64::MAX,
-        invite: "ann's invite".into(),
-        verifier: "v3".into(),
+        ..code_to(&runs, &ann.id, "v3")
     })
     .await
     .expect("invite");
