@@ -33,6 +33,15 @@ pub const RELAY_HALF: usize = 10;
 /// bits), against a relay that knows the verifier and searches offline.
 pub const SECRET_HALF: usize = 12;
 
+/// A code as typed (any case, spaces and dashes anywhere), in the one
+/// spelling the relay and the devices read: upper case, nothing else.
+pub fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// The longest chain of invites checked (each inviter admitted by an
 /// earlier invite); a longer one is no one's, and the relay serves none
 /// (nested deeper, it would be more than a device parses).

@@ -8,8 +8,8 @@ use crate::crypto::identity::Identity;
 use crate::crypto::invite::InviteKey;
 use crate::error::PphError;
 use pph_protocol::admission::{
-    admission_bytes, founding_bytes, invite_bytes, invite_signed, root, Admission, Invite,
-    CODE_ALPHABET, RELAY_HALF, SECRET_HALF,
+    admission_bytes, founding_bytes, invite_bytes, invite_signed, normalise_code, root, Admission,
+    Invite, CODE_ALPHABET, RELAY_HALF, SECRET_HALF,
 };
 use pph_protocol::ids::group_id;
 
@@ -109,11 +109,7 @@ pub(crate) fn whole_code(relay_half: &str, secret: &str) -> String {
 /// A code as typed (any case, spaces and dashes anywhere) in its two
 /// halves: the relay's and the secret.
 pub fn halves(code: &str) -> Result<(String, String), PphError> {
-    let code: String = code
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let code = normalise_code(code);
     if code.len() == RELAY_HALF && code.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
         return Err(PphError::validation(
             "code",

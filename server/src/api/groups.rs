@@ -31,11 +31,7 @@ fn new_code() -> String {
 
 /// Codes are matched case-insensitively, ignoring spaces and dashes.
 fn normalise_code(code: &str) -> ApiResult<String> {
-    let code: String = code
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let code = pph_protocol::admission::normalise_code(code);
     if code.len() != CODE_LEN || !code.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
         return Err(ApiError::invalid(format!(
             "an invite code is {CODE_LEN} letters and digits"
