@@ -186,23 +186,57 @@ pub fn depth(a: &Admission) -> usize {
     depth
 }
 
+/// The admissions along `a`'s chain as it is carried, `a` first and the
+/// last inviter's own last, unchecked; None past `MAX_CHAIN` invites.
+pub fn links(a: &Admission) -> Option<Vec<&Admission>> {
+    let mut links = vec![a];
+    let mut at = a;
+    for _ in 0..MAX_CHAIN {
+        let Some(invite) = at.via.as_deref() else {
+            return Some(links);
+        };
+        at = &invite.by;
+        links.push(at);
+    }
+    at.via.is_none().then_some(links)
+}
+
 /// The admissions along `a`'s chain, `a` first and the founding last,
 /// when every signature along it checks and it roots in the founder the
 /// group's id names; None otherwise (or past `MAX_CHAIN` invites).
 pub fn chain<'a>(space: &str, a: &'a Admission) -> Option<Vec<&'a Admission>> {
-    let mut links = vec![a];
-    let mut at = a;
-    for _ in 0..=MAX_CHAIN {
-        let Some(invite) = at.via.as_deref() else {
-            return founds(space, at).then_some(links);
-        };
-        if !(answers(at, invite) && invite_signed(space, invite)) {
-            return None;
+    let links = links(a)?;
+    let signed = links.windows(2).all(|pair| {
+        pair[0]
+            .via
+            .as_deref()
+            .is_some_and(|invite| answers(pair[0], invite) && invite_signed(space, invite))
+    });
+    let founded = links.last().is_some_and(|f| founds(space, f));
+    (signed && founded).then_some(links)
+}
+
+/// Whether an admission whose chain is `links` (`a` first, the founding
+/// last) comes through one that ended: walking up from `a` towards the
+/// founder, a link that `ended` is met before one that is still `taken`.
+/// The one rule by which a judge (a device, from what it saw; the relay,
+/// from what it keeps) lets a member who was taken stand for everyone they
+/// let in, whoever let them in: a member admitted by a facilitator who has
+/// since been removed still invites, and the removed facilitator does not.
+pub fn through_ended(
+    links: &[&Admission],
+    taken: impl Fn(&Admission) -> bool,
+    ended: impl Fn(&Admission) -> bool,
+) -> bool {
+    for link in links {
+        if taken(link) {
+            return false;
         }
-        at = &invite.by;
-        links.push(at);
+        if ended(link) {
+            return true;
+        }
     }
-    None
+    false
 }
 
 /// The founder's identity `a`, an admission to `space`, roots in when its

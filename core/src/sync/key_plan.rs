@@ -38,8 +38,14 @@ pub(crate) enum KeyAction {
     },
 }
 
-/// What this device should do for `space`, holding the epochs `held`.
-pub(crate) fn plan(space: &SpaceKeys, held: &BTreeSet<(KeyName, u32)>) -> Vec<KeyAction> {
+/// What this device should do for `space`, holding the epochs `held`;
+/// `waived`, readers listed whom this device does not take and never did
+/// (`Admitted::waived`), do not make an epoch that reached them stale.
+pub(crate) fn plan(
+    space: &SpaceKeys,
+    held: &BTreeSet<(KeyName, u32)>,
+    waived: &BTreeSet<String>,
+) -> Vec<KeyAction> {
     let mut actions = Vec::new();
     for &key in KeyName::of_space(space.kind) {
         let readers: BTreeSet<&str> = space
@@ -61,10 +67,11 @@ pub(crate) fn plan(space: &SpaceKeys, held: &BTreeSet<(KeyName, u32)>) -> Vec<Ke
             .collect();
         let epochs: Vec<_> = space.epochs.iter().filter(|e| e.key == key).collect();
         let current = epochs.iter().map(|e| e.epoch).max();
-        let stale = epochs
-            .iter()
-            .filter(|e| Some(e.epoch) == current)
-            .any(|e| e.recipients.iter().any(|r| !readers.contains(r.as_str())));
+        let stale = epochs.iter().filter(|e| Some(e.epoch) == current).any(|e| {
+            e.recipients
+                .iter()
+                .any(|r| !readers.contains(r.as_str()) && !waived.contains(r))
+        });
         match current {
             None => actions.push(KeyAction::Begin {
                 key,
@@ -157,7 +164,7 @@ mod tests {
             grants: Vec::new(),
             admissions: Vec::new(),
         };
-        let actions = plan(&space, &BTreeSet::new());
+        let actions = plan(&space, &BTreeSet::new(), &BTreeSet::new());
         assert_eq!(actions.len(), 5);
         assert!(actions.iter().all(|a| matches!(a,
             KeyAction::Begin { epoch: 1, to, .. } if to == &vec![to_me()])));
@@ -175,7 +182,7 @@ mod tests {
             vec![epoch(KeyName::Group, u32::MAX, &["a", "gone"])],
             &["a"],
         );
-        assert_eq!(plan(&space, &BTreeSet::new()), vec![]);
+        assert_eq!(plan(&space, &BTreeSet::new(), &BTreeSet::new()), vec![]);
     }
 
     #[test]
@@ -186,7 +193,7 @@ mod tests {
         );
         let held = BTreeSet::from([(KeyName::Group, 1)]);
         assert_eq!(
-            plan(&space, &held),
+            plan(&space, &held, &BTreeSet::new()),
             vec![KeyAction::Begin {
                 key: KeyName::Group,
                 epoch: 2,
@@ -204,7 +211,8 @@ mod tests {
         assert_eq!(
             plan(
                 &turned,
-                &BTreeSet::from([(KeyName::Group, 1), (KeyName::Group, 2)])
+                &BTreeSet::from([(KeyName::Group, 1), (KeyName::Group, 2)]),
+                &BTreeSet::new()
             ),
             vec![]
         );
@@ -221,7 +229,7 @@ mod tests {
         );
         let held = BTreeSet::from([(KeyName::Group, 1), (KeyName::Group, 2)]);
         assert_eq!(
-            plan(&space, &held),
+            plan(&space, &held, &BTreeSet::new()),
             vec![
                 KeyAction::Give {
                     key: KeyName::Group,
@@ -237,7 +245,7 @@ mod tests {
         );
         // An epoch not held here cannot be given.
         let only_two = BTreeSet::from([(KeyName::Group, 2)]);
-        assert_eq!(plan(&space, &only_two).len(), 1);
+        assert_eq!(plan(&space, &only_two, &BTreeSet::new()).len(), 1);
     }
 
     #[test]
@@ -258,7 +266,7 @@ mod tests {
         };
         let held: BTreeSet<_> = KeyName::PERSONAL.iter().map(|k| (*k, 1)).collect();
         assert_eq!(
-            plan(&space, &held),
+            plan(&space, &held, &BTreeSet::new()),
             vec![KeyAction::Give {
                 key: KeyName::Diary,
                 epoch: 1,
@@ -275,7 +283,7 @@ mod tests {
             .collect();
         space.readers.truncate(1);
         assert_eq!(
-            plan(&space, &held),
+            plan(&space, &held, &BTreeSet::new()),
             vec![KeyAction::Begin {
                 key: KeyName::Diary,
                 epoch: 2,
@@ -288,6 +296,43 @@ mod tests {
     fn a_reader_without_a_public_key_is_waited_for_not_written_to() {
         let mut space = group(vec![epoch(KeyName::Group, 1, &["a"])], &["a", "n"]);
         space.readers[1].public_key = None;
-        assert_eq!(plan(&space, &BTreeSet::from([(KeyName::Group, 1)])), vec![]);
+        assert_eq!(
+            plan(
+                &space,
+                &BTreeSet::from([(KeyName::Group, 1)]),
+                &BTreeSet::new()
+            ),
+            vec![]
+        );
+    }
+
+    /// Ned joined while this device was away, by a code it has since seen
+    /// someone leave by: it does not take him, and the others' devices
+    /// did. The epoch that reached him is not turned over for that (the
+    /// relay would refuse a new one without him): it is turned over for a
+    /// member this device saw leave, or one it took and now refuses.
+    #[test]
+    fn an_epoch_that_reached_a_newcomer_not_taken_here_is_not_turned_over() {
+        let space = group(
+            vec![epoch(KeyName::Group, 2, &["a", "b", "ned"])],
+            &["a", "b"],
+        );
+        let held = BTreeSet::from([(KeyName::Group, 2)]);
+        let ned = BTreeSet::from(["ned".to_owned()]);
+        assert_eq!(plan(&space, &held, &ned), vec![]);
+        assert_eq!(
+            plan(&space, &held, &BTreeSet::new()),
+            vec![KeyAction::Begin {
+                key: KeyName::Group,
+                epoch: 3,
+                to: vec![to("a"), to("b")]
+            }]
+        );
+        // Waived is Ned alone: Cat, who left, still turns the key over.
+        let left = group(
+            vec![epoch(KeyName::Group, 2, &["a", "b", "cat", "ned"])],
+            &["a", "b"],
+        );
+        assert_eq!(plan(&left, &held, &ned).len(), 1);
     }
 }

@@ -22,7 +22,7 @@ use pph_protocol::sealed::{
 };
 use pph_protocol::wire::{SpaceAccess, SpacesResponse, MAX_PUSH_CHANGES};
 use pph_protocol::Change;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Tries at beginning epochs before giving up on this sync (another device
 /// may have begun the same one a moment earlier).
@@ -376,6 +376,7 @@ impl SyncEngine {
             // A group's readers are those this device can check were
             // admitted: no key goes to, or is taken from, anyone else.
             let mut unadmitted = Vec::new();
+            let mut waived: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
             let mut groups = Vec::new();
             for s in keyed {
                 if s.kind != SpaceKind::Group {
@@ -391,6 +392,7 @@ impl SyncEngine {
                     })?;
                 }
                 unadmitted.extend(admitted.dropped.into_iter().map(|a| (s.space.clone(), a)));
+                waived.insert(s.space.clone(), admitted.waived);
                 groups.push(admitted.space);
             }
             let keyed = groups;
@@ -435,7 +437,8 @@ impl SyncEngine {
                 let space = trust.checked_readers(&space);
                 let held = self.store.read(|c| key_store::held(c, &space.space))?;
                 let holding: BTreeSet<(KeyName, u32)> = held.keys().copied().collect();
-                let made = carry_out(&space, plan(&space, &holding), &held, &me);
+                let waived = waived.remove(&space.space).unwrap_or_default();
+                let made = carry_out(&space, plan(&space, &holding, &waived), &held, &me);
                 let begins = !made.request.creates.is_empty();
                 match self.publish(relay, token, made).await {
                     Err(PphError::Conflict { .. }) if round < KEY_ROUNDS => conflict = true,

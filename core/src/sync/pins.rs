@@ -64,6 +64,7 @@ pub(crate) fn kept_members(conn: &Connection, space: &str) -> Result<KeptMembers
         let (account, admission, ended): (String, String, bool) = row?;
         if ended {
             kept.ended.insert(admission);
+            kept.left.insert(account);
         } else {
             kept.current.insert((account, admission));
         }

@@ -15,7 +15,7 @@
 //! - A change is applied only signed by the pinned identity of the
 //!   account the relay names as its writer (`signers`).
 
-use pph_protocol::admission::{admission_key, chain, Admission};
+use pph_protocol::admission::{admission_key, chain, through_ended, Admission};
 use pph_protocol::identity::{binds, signed_commitment, signed_envelope, signed_grant};
 use pph_protocol::sealed::{
     key_commit, Envelope, EpochRecipients, KeyName, PublicIdentity, SignedGrant, SpaceKeys,
@@ -61,11 +61,12 @@ pub(crate) type Granted = BTreeMap<String, BTreeSet<KeyName>>;
 
 /// A group's admissions as this device keeps them (`pins::kept_members`),
 /// by `admission_key`: those it saw end, and those it takes now (account,
-/// key).
+/// key); and the accounts whose admission it saw end.
 #[derive(Debug, Default)]
 pub(crate) struct KeptMembers {
     pub ended: BTreeSet<String>,
     pub current: BTreeSet<(String, String)>,
+    pub left: BTreeSet<String>,
 }
 
 /// A group as this device takes it (`Trust::admitted`), and what to keep.
@@ -82,6 +83,14 @@ pub(crate) struct Admitted {
     pub ended: Vec<String>,
     /// Members taken now that were not kept before (account, key).
     pub new: Vec<(String, String)>,
+    /// The readers dropped who were never members here (not one this
+    /// device took, nor one it saw leave): an epoch that reached them is
+    /// not turned over for that alone. Other members' devices may have
+    /// taken them (they joined while this device was away, by a code it
+    /// has since seen someone leave by), and a key this device begins
+    /// without them would be refused by the relay while its current epoch
+    /// reached them; no key goes to them from here either way.
+    pub waived: BTreeSet<String>,
 }
 
 /// `Givers` from the spaces this account is a member of and, for each
@@ -272,18 +281,49 @@ impl Trust {
     /// members (docs/adr/0020): this account, and each reader with an
     /// admission that names the identity trusted for them and roots,
     /// signature by signature, in the founder the group's id names; not
-    /// one this device saw end (`kept`), nor a new one made through an
-    /// admission it saw end (an inviter removed, inviting still), nor a
-    /// new one answering an invite someone who answered it left by (a
-    /// removed member answering their code again as another account: the
-    /// eleventh attacker run; revoking a code is the relay's word, so a
-    /// departure ends the code here).
+    /// one this device saw end (`kept`, or unlisted now), nor a new one
+    /// that comes through one that ended before it comes through a member
+    /// taken here (`through_ended`): an inviter removed, inviting still;
+    /// or an invite someone who answered it left by (a removed member
+    /// answering their code again as another account: the eleventh
+    /// attacker run; revoking a code is the relay's word, so a departure
+    /// ends the code here). A member taken here stands for everyone they
+    /// let in, whoever let them in.
     pub fn admitted(&self, me: &str, space: &SpaceKeys, kept: &KeptMembers) -> Admitted {
-        let ended_invites: BTreeSet<&str> = kept
+        let listed = |account: &str| space.readers.iter().any(|r| r.account_id == account);
+        // A departure seen now ends its admission before any newcomer is
+        // judged, as one seen at an earlier sync would have.
+        let ended_now: Vec<String> = kept
+            .current
+            .iter()
+            .filter(|(account, _)| !listed(account))
+            .map(|(_, key)| key.clone())
+            .collect();
+        let ended: BTreeSet<&str> = kept
             .ended
+            .iter()
+            .chain(&ended_now)
+            .map(String::as_str)
+            .collect();
+        let taken: BTreeSet<&str> = kept
+            .current
+            .iter()
+            .filter(|(account, _)| listed(account))
+            .map(|(_, key)| key.as_str())
+            .collect();
+        let ended_invites: BTreeSet<&str> = ended
             .iter()
             .filter_map(|k| k.split_once(' ').map(|(_, verifier)| verifier))
             .collect();
+        // A founding is taken (its founder is the id's); any other link by
+        // its key.
+        let takes = |l: &Admission| admission_key(l).is_none_or(|k| taken.contains(k.as_str()));
+        let ends = |l: &Admission| {
+            admission_key(l).is_some_and(|k| ended.contains(k.as_str()))
+                || l.via
+                    .as_deref()
+                    .is_some_and(|v| ended_invites.contains(v.verifier.as_str()))
+        };
         let mut space = space.clone();
         let admission_of = |account: &str| {
             let identity = &self.trusted.get(account)?.identity;
@@ -291,23 +331,12 @@ impl Trust {
                 .admissions
                 .iter()
                 .filter(|a| a.account_id == account && &a.identity == identity)
+                .filter(|a| !admission_key(a).is_some_and(|k| ended.contains(k.as_str())))
                 .find(|a| {
-                    let Some(links) = chain(&space.space, a) else {
-                        return false;
-                    };
-                    let ended =
-                        |l: &Admission| admission_key(l).is_some_and(|k| kept.ended.contains(&k));
-                    let taken_before = admission_key(a)
-                        .is_some_and(|k| kept.current.contains(&(account.to_owned(), k)));
-                    let ended_invite = a
-                        .via
-                        .as_deref()
-                        .is_some_and(|v| ended_invites.contains(v.verifier.as_str()));
-                    let through_ended = ended_invite || links[1..].iter().any(|l| ended(l));
-                    !ended(a) && (!through_ended || taken_before)
+                    chain(&space.space, a).is_some_and(|links| !through_ended(&links, takes, ends))
                 })
         };
-        // Each member taken, with its admission's signature, to keep; not a
+        // Each member taken, with its admission's key, to keep; not a
         // founder's, which no removal ends (a group's founder is its id's).
         let mut members = Vec::new();
         let mut to_keep = Vec::new();
@@ -319,12 +348,6 @@ impl Trust {
                 }
             }
         }
-        let ended_now = kept
-            .current
-            .iter()
-            .filter(|(account, _)| !space.readers.iter().any(|r| &r.account_id == account))
-            .map(|(_, sig)| sig.clone())
-            .collect();
         let mut dropped = Vec::new();
         space.readers.retain(|r| {
             let member = r.account_id == me || members.contains(&r.account_id);
@@ -333,6 +356,11 @@ impl Trust {
             }
             member
         });
+        let waived = dropped
+            .iter()
+            .filter(|a| !kept.left.contains(*a) && !kept.current.iter().any(|(m, _)| m == *a))
+            .cloned()
+            .collect();
         Admitted {
             space,
             dropped,
@@ -341,6 +369,7 @@ impl Trust {
                 .into_iter()
                 .filter(|m| !kept.current.contains(m))
                 .collect(),
+            waived,
         }
     }
 
@@ -760,6 +789,7 @@ mod tests {
         let ended_bob = KeptMembers {
             ended: BTreeSet::from([bob_sig.clone()]),
             current: BTreeSet::from([("gil".to_owned(), "gil's".to_owned())]),
+            ..KeptMembers::default()
         };
         let (readers, _, ended, new) = taken(&ended_bob);
         assert_eq!(readers, vec!["ann", "fay"]);
@@ -781,7 +811,7 @@ mod tests {
         );
         let only_bob_ended = KeptMembers {
             ended: BTreeSet::from([bob_sig.clone()]),
-            current: BTreeSet::new(),
+            ..KeptMembers::default()
         };
         let a = t_gil.admitted("ann", &with_gil, &only_bob_ended);
         assert_eq!(a.dropped, vec!["gil".to_owned()]);
@@ -793,9 +823,121 @@ mod tests {
         let dot_before = KeptMembers {
             ended: BTreeSet::from([bob_sig]),
             current: BTreeSet::from([("dot".to_owned(), dot_sig)]),
+            ..KeptMembers::default()
         };
         let (readers, ..) = taken(&dot_before);
         assert_eq!(readers, vec!["ann", "fay", "dot"]);
+    }
+
+    /// Bob, let in by the founder's code, lets Dot in; Dot, a facilitator
+    /// too, lets Ned in after Bob has left. A device that took Dot takes
+    /// Ned (Dot stands for those they let in); one that never took Dot
+    /// takes neither, and waives both, as it does Eve, who answers Bob's
+    /// code after his departure, seen in this very sync. Bob, put back by
+    /// the relay, is refused and not waived.
+    #[test]
+    fn a_newcomer_is_taken_through_a_member_taken_whoever_invited_them() {
+        use crate::crypto::invite::{new_secret, InviteKey};
+        use crate::groups::admission::{answer, founding, invite};
+        let (fay, ann, bob, dot, ned, eve) = (
+            person("fay"),
+            person("ann"),
+            person("bob"),
+            person("dot"),
+            person("ned"),
+            person("eve"),
+        );
+        let (g, fay_in) = founding("fay", &fay.identity);
+        let code_of = |account: &str, p: &Person, by: &Admission| {
+            let key = InviteKey::of(&new_secret(), &g).expect("key");
+            let code =
+                invite(account, &p.identity, &g, std::slice::from_ref(by), &key).expect("invite");
+            (key, code)
+        };
+        let admitted = |account: &str, p: &Person, (key, via): &(InviteKey, Invite)| Admission {
+            via: Some(Box::new(via.clone())),
+            ..answer(account, &p.identity, key, via)
+        };
+        let fays = code_of("fay", &fay, &fay_in);
+        let bob_in = admitted("bob", &bob, &fays);
+        let bobs = code_of("bob", &bob, &bob_in);
+        let dot_in = admitted("dot", &dot, &bobs);
+        let dots = code_of("dot", &dot, &dot_in);
+        let ned_in = admitted("ned", &ned, &dots);
+        let eve_in = admitted("eve", &eve, &bobs);
+        let key_of = |a: &Admission| admission_key(a).expect("not a founding");
+        let served: Vec<PublicIdentity> = [&fay, &bob, &dot, &ned, &eve]
+            .iter()
+            .map(|p| p.public.clone())
+            .collect();
+        let t = judge(&ann.public, &BTreeMap::new(), &served);
+        let group = |listed: &[&str]| SpaceKeys {
+            space: g.clone(),
+            kind: SpaceKind::Group,
+            epochs: Vec::new(),
+            readers: listed
+                .iter()
+                .map(|id| Reader {
+                    account_id: (*id).into(),
+                    public_key: None,
+                    keys: vec![KeyName::Group],
+                })
+                .collect(),
+            grants: Vec::new(),
+            admissions: vec![
+                fay_in.clone(),
+                bob_in.clone(),
+                dot_in.clone(),
+                ned_in.clone(),
+                eve_in.clone(),
+            ],
+        };
+        let readers = |a: &Admitted| -> Vec<String> {
+            a.space
+                .readers
+                .iter()
+                .map(|r| r.account_id.clone())
+                .collect()
+        };
+        let after_bob = group(&["ann", "fay", "dot", "ned", "eve"]);
+        // Ann took Dot before Bob left (seen at an earlier sync).
+        let took_dot = KeptMembers {
+            ended: BTreeSet::from([key_of(&bob_in)]),
+            current: BTreeSet::from([("dot".to_owned(), key_of(&dot_in))]),
+            left: BTreeSet::from(["bob".to_owned()]),
+        };
+        let a = t.admitted("ann", &after_bob, &took_dot);
+        assert_eq!(readers(&a), vec!["ann", "fay", "dot", "ned"]);
+        assert_eq!(a.dropped, vec!["eve".to_owned()]);
+        assert_eq!(a.new, vec![("ned".to_owned(), key_of(&ned_in))]);
+        // Ann took Bob and Dot, and sees Bob leave in this sync: his
+        // admission ends before Eve, who answered his code, is judged.
+        let both = KeptMembers {
+            current: BTreeSet::from([
+                ("bob".to_owned(), key_of(&bob_in)),
+                ("dot".to_owned(), key_of(&dot_in)),
+            ]),
+            ..KeptMembers::default()
+        };
+        let a = t.admitted("ann", &after_bob, &both);
+        assert_eq!(readers(&a), vec!["ann", "fay", "dot", "ned"]);
+        assert_eq!(a.ended, vec![key_of(&bob_in)]);
+        assert_eq!(a.waived, BTreeSet::from(["eve".to_owned()]));
+        // Ann was away while Dot joined, and sees Bob leave now: she takes
+        // neither Dot nor those Dot let in, and turns no key over for them.
+        let only_bob = KeptMembers {
+            current: BTreeSet::from([("bob".to_owned(), key_of(&bob_in))]),
+            ..KeptMembers::default()
+        };
+        let a = t.admitted("ann", &after_bob, &only_bob);
+        assert_eq!(readers(&a), vec!["ann", "fay"]);
+        assert_eq!(a.dropped, vec!["dot", "ned", "eve"]);
+        assert_eq!(a.waived.len(), 3);
+        // The relay puts Bob back: refused, and an epoch that reached him
+        // is turned over.
+        let bob_back = t.admitted("ann", &group(&["ann", "fay", "bob", "dot"]), &took_dot);
+        assert_eq!(readers(&bob_back), vec!["ann", "fay", "dot"]);
+        assert!(bob_back.waived.is_empty());
     }
 
     #[test]
