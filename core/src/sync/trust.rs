@@ -315,9 +315,14 @@ impl Trust {
             .iter()
             .filter_map(|k| k.split_once(' ').map(|(_, verifier)| verifier))
             .collect();
-        // A founding is taken (its founder is the id's); any other link by
-        // its key.
-        let takes = |l: &Admission| admission_key(l).is_none_or(|k| taken.contains(k.as_str()));
+        // A founding is taken (its founder is the id's), and this
+        // account's own admission (a facilitator's device takes those they
+        // let in); any other link by its key.
+        let mine = self.trusted.get(me).map(|t| t.identity.as_str());
+        let takes = |l: &Admission| {
+            mine == Some(l.identity.as_str())
+                || admission_key(l).is_none_or(|k| taken.contains(k.as_str()))
+        };
         let ends = |l: &Admission| {
             admission_key(l).is_some_and(|k| ended.contains(k.as_str()))
                 || l.via
@@ -938,6 +943,15 @@ mod tests {
         let bob_back = t.admitted("ann", &group(&["ann", "fay", "bob", "dot"]), &took_dot);
         assert_eq!(readers(&bob_back), vec!["ann", "fay", "dot"]);
         assert!(bob_back.waived.is_empty());
+        // Dot's own device takes those Dot let in, Bob gone.
+        let t_dot = judge(&dot.public, &BTreeMap::new(), &served);
+        let bob_gone = KeptMembers {
+            ended: BTreeSet::from([key_of(&bob_in)]),
+            left: BTreeSet::from(["bob".to_owned()]),
+            ..KeptMembers::default()
+        };
+        let a = t_dot.admitted("dot", &after_bob, &bob_gone);
+        assert_eq!(readers(&a), vec!["fay", "dot", "ned"]);
     }
 
     #[test]
