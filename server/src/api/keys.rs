@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use pph_protocol::admission::{depth, Admission, MAX_CHAIN};
+use pph_protocol::admission::{admission_key, depth, links, through_ended, Admission, MAX_CHAIN};
 use pph_protocol::identity::{signed_commitment, signed_envelope};
 use pph_protocol::sealed::{
     DiscardEnvelopesRequest, EpochCommitment, KeyName, KeysResponse, PublicIdentity,
@@ -293,6 +293,12 @@ pub async fn put_envelopes(
     for space in beginning {
         let (readers, admissions) = readers.get(space).cloned().unwrap_or_default();
         let group = mine.get(space).is_some_and(|s| s.kind == SpaceKind::Group);
+        let ended = if group {
+            state.storage.ended_verifiers(space).await?
+        } else {
+            Vec::new()
+        };
+        let admissions = must_reach(&admissions, &ended.into_iter().collect());
         let ids: Vec<String> = readers.keys().cloned().collect();
         let keyed: BTreeSet<String> = state
             .storage
@@ -303,7 +309,8 @@ pub async fn put_envelopes(
             // sign (either put past the relay's checks), is passed over by
             // the devices too; so is a group's member without an admission
             // of their own (from before admissions, or put in past the
-            // relay's checks), whom no device takes as a member.
+            // relay's checks), whom no device takes as a member, and one
+            // some device may refuse (`must_reach`).
             .filter_map(checked)
             .filter(|who| {
                 !group
@@ -413,6 +420,33 @@ pub async fn discard_envelopes(
         .discard_envelopes(&account.id, &req.envelopes)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The admissions of a group whose members an epoch begun must reach:
+/// those no member's device can refuse. A device takes a newcomer unless
+/// their chain comes through an admission that ended before it comes
+/// through one the device takes (`admission::through_ended`); the relay,
+/// which cannot know what each device took, counts only a founding as
+/// taken, and as ended an admission no member holds now or one answering a
+/// code that ended (`ended`, by verifier). Any other member is wrapped to
+/// by every device that takes them, or given the epoch by one that holds
+/// it (`KeyAction::Give` on the device), as a newcomer is; required here,
+/// the device that refuses them could never turn the key over (the stall
+/// after a departure that a code made through the leaver's admission
+/// caused).
+fn must_reach(admissions: &[Admission], ended: &BTreeSet<String>) -> Vec<Admission> {
+    let held: BTreeSet<String> = admissions.iter().filter_map(admission_key).collect();
+    let ends = |l: &Admission| {
+        admission_key(l).is_some_and(|k| !held.contains(&k))
+            || l.via
+                .as_deref()
+                .is_some_and(|v| ended.contains(&v.verifier))
+    };
+    admissions
+        .iter()
+        .filter(|a| links(a).is_some_and(|links| !through_ended(&links, |l| l.via.is_none(), ends)))
+        .cloned()
+        .collect()
 }
 
 /// The epochs begun of each key of the request's spaces, each with the
@@ -679,6 +713,71 @@ mod tests {
             code(&request(both(1), vec![1]), &top, "ann"),
             conflict,
             "no wrap"
+        );
+    }
+
+    /// Fay founds; Bob joins by her code and makes one; Dot joins by
+    /// Bob's and makes one; Ned joins by Dot's; Gus joins by Fay's code.
+    /// While all are members, an epoch must reach them all. Once Bob has
+    /// left, a device that never took Dot refuses Dot and Ned: an epoch
+    /// need not reach them. Once Fay's code has ended (Gus left by it),
+    /// Bob, were he still here, need not be reached either; Fay always is.
+    #[test]
+    fn an_epoch_need_not_reach_a_member_some_device_may_refuse() {
+        let founding = Admission {
+            account_id: "fay".into(),
+            identity: "fay-id".into(),
+            verifier: String::new(),
+            nonce: String::new(),
+            proof: String::new(),
+            sig: String::new(),
+            via: None,
+        };
+        let by = |inviter: &Admission, account: &str, code: &str| Admission {
+            account_id: account.into(),
+            identity: format!("{account}-id"),
+            verifier: code.into(),
+            via: Some(Box::new(pph_protocol::admission::Invite {
+                space: "g".into(),
+                verifier: code.into(),
+                by: Box::new(Admission {
+                    account_id: String::new(),
+                    ..inviter.clone()
+                }),
+                sig: String::new(),
+                key_sig: String::new(),
+            })),
+            ..founding.clone()
+        };
+        let bob = by(&founding, "bob", "fays");
+        let dot = by(&bob, "dot", "bobs");
+        let ned = by(&dot, "ned", "dots");
+        let gus = by(&founding, "gus", "fays");
+        let reached = |admissions: &[&Admission], ended: &[&str]| -> Vec<String> {
+            let admissions: Vec<Admission> = admissions.iter().map(|a| (*a).clone()).collect();
+            let ended = ended.iter().map(|v| (*v).to_owned()).collect();
+            must_reach(&admissions, &ended)
+                .into_iter()
+                .map(|a| a.account_id)
+                .collect()
+        };
+        assert_eq!(
+            reached(&[&founding, &bob, &dot, &ned, &gus], &[]),
+            vec!["fay", "bob", "dot", "ned", "gus"]
+        );
+        assert_eq!(
+            reached(&[&founding, &dot, &ned, &gus], &["bobs", "fays"]),
+            vec!["fay"]
+        );
+        assert_eq!(
+            reached(&[&founding, &dot, &ned, &gus], &[]),
+            vec!["fay", "gus"],
+            "through Bob, who left"
+        );
+        assert_eq!(
+            reached(&[&founding, &bob, &dot, &ned], &["fays"]),
+            vec!["fay"],
+            "by Fay's code, which ended"
         );
     }
 }

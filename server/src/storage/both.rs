@@ -256,6 +256,10 @@ methods! {
     write create_invite(invite: &Invite) -> () = spaces::create_invite;
     /// Revokes an invite of this space; false if there is none.
     write revoke_invite(code_hash: &str, space: &str, now_ms: i64) -> bool = spaces::revoke_invite;
+    /// The verifiers of a group's codes that ended (revoked by a
+    /// facilitator, or by a departure of someone who joined with or made
+    /// them): the members' devices may refuse anyone let in through them.
+    read ended_verifiers(space: &str) -> Vec<String> = spaces::ended_verifiers;
     /// Joins the account to the invite's space if the invite is live at
     /// `now_ms` and the account was not removed from it.
     write redeem_invite(code_hash: &str, account_id: &str, admission: &str, now_ms: i64)

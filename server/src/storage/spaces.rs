@@ -210,6 +210,18 @@ pub(crate) async fn revoke_invite(
     Ok(revoked == 1)
 }
 
+pub(crate) async fn ended_verifiers(db: &mut Db<'_>, space: &str) -> Result<Vec<String>> {
+    db.query(
+        "SELECT verifier FROM group_invites
+         WHERE space = $1 AND revoked_ms IS NOT NULL AND verifier IS NOT NULL",
+        &[&space],
+    )
+    .await?
+    .iter()
+    .map(|r| r.text(0))
+    .collect()
+}
+
 /// The invites that let someone join at `now_ms`: live, not revoked.
 const LIVE_INVITE: &str = "SELECT space, invite, verifier FROM group_invites
      WHERE code_hash = $1 AND revoked_ms IS NULL AND expires_ms > $2";
