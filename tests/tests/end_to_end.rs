@@ -1033,6 +1033,170 @@ async fn a_removed_member_the_relay_puts_back_gets_nothing_new(relay: Relay, dir
     );
 }
 
+/// The epochs of `space`'s key wrapped to the account signed in as `email`.
+async fn epochs_of(url: &str, email: &str, space: &str) -> Vec<u32> {
+    let mut epochs: Vec<u32> = envelopes_in(url, email, space)
+        .await
+        .into_iter()
+        .map(|e| e.epoch)
+        .collect();
+    epochs.sort_unstable();
+    epochs.dedup();
+    epochs
+}
+
+/// Fay's phone is away while Ned joins with her code and Gus, who joined
+/// with the same code, leaves. Back, her phone sees the departure and
+/// refuses Ned (a code someone left by lets no one new in there), but Dot,
+/// who took Ned before Gus left, keeps him: Fay's phone is not blocked,
+/// turns no key over for Ned alone (else it would turn one over at every
+/// sync, each new epoch given to Ned by Dot), says why, and what she writes
+/// reaches Dot and Ned. When she removes Dot, the relay takes her new epoch
+/// without Ned, whom her phone does not take.
+async fn a_phone_offline_through_a_departure_keeps_its_group_going(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let dot = signed_up(&url, dir, "dot", "Dot", AccountRole::Patient).await;
+    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let ned = signed_up(&url, dir, "ned", "Ned", AccountRole::Patient).await;
+    let (group, invite) = group_of(&fay, &[&dot, &gus], "Circle").await;
+    sync_all(&[&fay, &dot, &gus]).await;
+    ned.groups()
+        .join_group(invite.code.clone())
+        .await
+        .expect("Ned joins while Fay's phone is away");
+    sync_all(&[&dot, &gus, &ned]).await;
+    gus.groups()
+        .leave_group(group.id.clone())
+        .await
+        .expect("Gus leaves");
+    sync_all(&[&dot, &ned, &dot]).await;
+    assert_eq!(epochs_of(&url, "ned@example.org", &group.id).await, [1, 2]);
+
+    let report = fay.sync().sync_now().await.expect("Fay's phone is back");
+    let ned_id = account_id(&ned);
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains(&ned_id) && e.contains("without an admission")),
+        "{:?}",
+        report.errors
+    );
+    assert!(
+        !report.errors.iter().any(|e| e.contains("wait")),
+        "{:?}",
+        report.errors
+    );
+    sync_all(&[&fay, &dot, &fay]).await;
+    assert_eq!(
+        epochs_of(&url, "fay@example.org", &group.id).await,
+        [1, 2],
+        "no key turned over for Ned alone"
+    );
+    fay.groups()
+        .post_message(group.id.clone(), SENTINEL.into(), None)
+        .expect("message");
+    sync_all(&[&fay, &dot, &ned]).await;
+    assert_eq!(raw_with(&relay, &dot, &group.id, SENTINEL).await.len(), 1);
+    assert_eq!(raw_with(&relay, &ned, &group.id, SENTINEL).await.len(), 1);
+
+    fay.groups()
+        .remove_member(group.id.clone(), account_id(&dot))
+        .await
+        .expect("remove Dot");
+    let report = fay.sync().sync_now().await.expect("sync");
+    assert_eq!(
+        epochs_of(&url, "fay@example.org", &group.id).await,
+        [1, 2, 3],
+        "{:?}",
+        report.errors
+    );
+    let after = format!("{SENTINEL} after Dot");
+    fay.groups()
+        .post_message(group.id.clone(), after.clone(), None)
+        .expect("message");
+    sync_all(&[&fay, &dot]).await;
+    assert_eq!(raw_with(&relay, &fay, &group.id, &after).await.len(), 1);
+    assert!(raw_with(&relay, &dot, &group.id, &after).await.is_empty());
+}
+
+/// Fay founds a circle and Bob joins; Fay deletes her account and Bob
+/// becomes its facilitator. Dot joins with Bob's code; Bob deletes his
+/// account and Dot becomes its facilitator. Those who join with Dot's
+/// code are members to every device that took Dot, Dot's own first: a
+/// facilitator let in by someone who has left still lets people in (before,
+/// no device took them, and the circle could not carry on).
+async fn a_code_made_through_a_member_who_left_lets_people_in(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let bob = signed_up(&url, dir, "bob", "Bob", AccountRole::Patient).await;
+    let dot = signed_up(&url, dir, "dot", "Dot", AccountRole::Patient).await;
+    let ned = signed_up(&url, dir, "ned", "Ned", AccountRole::Patient).await;
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let (group, _) = group_of(&fay, &[&bob], "Circle").await;
+    sync_all(&[&fay, &bob]).await;
+    fay.account()
+        .delete_account(PASSWORD.into())
+        .await
+        .expect("Fay deletes her account");
+    bob.sync().sync_now().await.expect("sync");
+    let code_of = |by: &Arc<Companion>| {
+        let (by, group) = (by.clone(), group.id.clone());
+        async move {
+            by.groups()
+                .invite_code(group, in_ms(86_400_000))
+                .await
+                .expect("a facilitator's code")
+        }
+    };
+    let bobs = code_of(&bob).await;
+    dot.groups()
+        .join_group(bobs.code.clone())
+        .await
+        .expect("Dot joins with Bob's code");
+    sync_all(&[&bob, &dot]).await;
+    bob.account()
+        .delete_account(PASSWORD.into())
+        .await
+        .expect("Bob deletes his account");
+    dot.sync().sync_now().await.expect("sync");
+    let dots = code_of(&dot).await;
+    for newcomer in [&ned, &ann] {
+        newcomer
+            .groups()
+            .join_group(dots.code.clone())
+            .await
+            .expect("joins with Dot's code");
+    }
+    let report = dot.sync().sync_now().await.expect("sync");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    sync_all(&[&ned, &ann, &dot, &ned, &ann]).await;
+    dot.groups()
+        .post_message(group.id.clone(), SENTINEL.into(), None)
+        .expect("message");
+    sync_all(&[&dot, &ned, &ann]).await;
+    for reader in [&ned, &ann] {
+        assert_eq!(raw_with(&relay, reader, &group.id, SENTINEL).await.len(), 1);
+    }
+    // And the circle carries on past a removal.
+    dot.groups()
+        .remove_member(group.id.clone(), account_id(&ann))
+        .await
+        .expect("remove Ann");
+    let report = dot.sync().sync_now().await.expect("sync");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let after = format!("{SENTINEL} after Ann");
+    dot.groups()
+        .post_message(group.id.clone(), after.clone(), None)
+        .expect("message");
+    sync_all(&[&dot, &ned, &ann]).await;
+    assert_eq!(raw_with(&relay, &ned, &group.id, &after).await.len(), 1);
+    assert!(raw_with(&relay, &ann, &group.id, &after).await.is_empty());
+}
+
 /// A key signed by an account the relay serves (its own, with a valid
 /// identity) but that no member list and no share names is not taken: not
 /// a group's next key by a member, who would then seal under it and hand it
@@ -1665,6 +1829,8 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    a_phone_offline_through_a_departure_keeps_its_group_going,
+    a_code_made_through_a_member_who_left_lets_people_in,
     a_replayed_envelope_is_not_taken_in_another_place,
     a_removed_member_the_relay_puts_back_gets_nothing_new,
     an_account_put_into_a_group_gets_no_key,
