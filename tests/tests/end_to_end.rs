@@ -1045,42 +1045,42 @@ async fn epochs_of(url: &str, email: &str, space: &str) -> Vec<u32> {
     epochs
 }
 
-/// Fay's phone is away while Ned joins with her code and Gus, who joined
+/// Fay's phone is away while Ivy joins with her code and Gus, who joined
 /// with the same code, leaves. Back, her phone sees the departure and
-/// refuses Ned (a code someone left by lets no one new in there), but Dot,
-/// who took Ned before Gus left, keeps him: Fay's phone is not blocked,
-/// turns no key over for Ned alone (else it would turn one over at every
-/// sync, each new epoch given to Ned by Dot), says why, and what she writes
-/// reaches Dot and Ned. When she removes Dot, the relay takes her new epoch
-/// without Ned, whom her phone does not take.
+/// refuses Ivy (a code someone left by lets no one new in there), but Dot,
+/// who took Ivy before Gus left, keeps Ivy: Fay's phone is not blocked,
+/// turns no key over for Ivy alone (else it would turn one over at every
+/// sync, each new epoch given to Ivy by Dot), says why, and what she writes
+/// reaches Dot and Ivy. When she removes Dot, the relay takes her new epoch
+/// without Ivy, whom her phone does not take.
 async fn a_phone_offline_through_a_departure_keeps_its_group_going(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
     let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
     let dot = signed_up(&url, dir, "dot", "Dot", AccountRole::Patient).await;
     let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
-    let ned = signed_up(&url, dir, "ned", "Ned", AccountRole::Patient).await;
+    let ivy = signed_up(&url, dir, "ivy", "Ivy", AccountRole::Patient).await;
     let (group, invite) = group_of(&fay, &[&dot, &gus], "Circle").await;
     sync_all(&[&fay, &dot, &gus]).await;
-    ned.groups()
+    ivy.groups()
         .join_group(invite.code.clone())
         .await
-        .expect("Ned joins while Fay's phone is away");
-    sync_all(&[&dot, &gus, &ned]).await;
+        .expect("Ivy joins while Fay's phone is away");
+    sync_all(&[&dot, &gus, &ivy]).await;
     gus.groups()
         .leave_group(group.id.clone())
         .await
         .expect("Gus leaves");
-    sync_all(&[&dot, &ned, &dot]).await;
-    assert_eq!(epochs_of(&url, "ned@example.org", &group.id).await, [1, 2]);
+    sync_all(&[&dot, &ivy, &dot]).await;
+    assert_eq!(epochs_of(&url, "ivy@example.org", &group.id).await, [1, 2]);
 
     let report = fay.sync().sync_now().await.expect("Fay's phone is back");
-    let ned_id = account_id(&ned);
+    let ivy_id = account_id(&ivy);
     assert!(
         report
             .errors
             .iter()
-            .any(|e| e.contains(&ned_id) && e.contains("without an admission")),
+            .any(|e| e.contains(&ivy_id) && e.contains("without an admission")),
         "{:?}",
         report.errors
     );
@@ -1093,14 +1093,14 @@ async fn a_phone_offline_through_a_departure_keeps_its_group_going(relay: Relay,
     assert_eq!(
         epochs_of(&url, "fay@example.org", &group.id).await,
         [1, 2],
-        "no key turned over for Ned alone"
+        "no key turned over for Ivy alone"
     );
     fay.groups()
         .post_message(group.id.clone(), SENTINEL.into(), None)
         .expect("message");
-    sync_all(&[&fay, &dot, &ned]).await;
+    sync_all(&[&fay, &dot, &ivy]).await;
     assert_eq!(raw_with(&relay, &dot, &group.id, SENTINEL).await.len(), 1);
-    assert_eq!(raw_with(&relay, &ned, &group.id, SENTINEL).await.len(), 1);
+    assert_eq!(raw_with(&relay, &ivy, &group.id, SENTINEL).await.len(), 1);
 
     fay.groups()
         .remove_member(group.id.clone(), account_id(&dot))
@@ -1134,7 +1134,7 @@ async fn a_code_made_through_a_member_who_left_lets_people_in(relay: Relay, dir:
     let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
     let bob = signed_up(&url, dir, "bob", "Bob", AccountRole::Patient).await;
     let dot = signed_up(&url, dir, "dot", "Dot", AccountRole::Patient).await;
-    let ned = signed_up(&url, dir, "ned", "Ned", AccountRole::Patient).await;
+    let ivy = signed_up(&url, dir, "ivy", "Ivy", AccountRole::Patient).await;
     let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
     let (group, _) = group_of(&fay, &[&bob], "Circle").await;
     sync_all(&[&fay, &bob]).await;
@@ -1164,7 +1164,7 @@ async fn a_code_made_through_a_member_who_left_lets_people_in(relay: Relay, dir:
         .expect("Bob deletes his account");
     dot.sync().sync_now().await.expect("sync");
     let dots = code_of(&dot).await;
-    for newcomer in [&ned, &ann] {
+    for newcomer in [&ivy, &ann] {
         newcomer
             .groups()
             .join_group(dots.code.clone())
@@ -1173,12 +1173,12 @@ async fn a_code_made_through_a_member_who_left_lets_people_in(relay: Relay, dir:
     }
     let report = dot.sync().sync_now().await.expect("sync");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    sync_all(&[&ned, &ann, &dot, &ned, &ann]).await;
+    sync_all(&[&ivy, &ann, &dot, &ivy, &ann]).await;
     dot.groups()
         .post_message(group.id.clone(), SENTINEL.into(), None)
         .expect("message");
-    sync_all(&[&dot, &ned, &ann]).await;
-    for reader in [&ned, &ann] {
+    sync_all(&[&dot, &ivy, &ann]).await;
+    for reader in [&ivy, &ann] {
         assert_eq!(raw_with(&relay, reader, &group.id, SENTINEL).await.len(), 1);
     }
     // And the circle carries on past a removal.
@@ -1192,8 +1192,8 @@ async fn a_code_made_through_a_member_who_left_lets_people_in(relay: Relay, dir:
     dot.groups()
         .post_message(group.id.clone(), after.clone(), None)
         .expect("message");
-    sync_all(&[&dot, &ned, &ann]).await;
-    assert_eq!(raw_with(&relay, &ned, &group.id, &after).await.len(), 1);
+    sync_all(&[&dot, &ivy, &ann]).await;
+    assert_eq!(raw_with(&relay, &ivy, &group.id, &after).await.len(), 1);
     assert!(raw_with(&relay, &ann, &group.id, &after).await.is_empty());
 }
 

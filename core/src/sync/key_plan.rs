@@ -306,20 +306,20 @@ mod tests {
         );
     }
 
-    /// Ned joined while this device was away, by a code it has since seen
-    /// someone leave by: it does not take him, and the others' devices
-    /// did. The epoch that reached him is not turned over for that (the
-    /// relay would refuse a new one without him): it is turned over for a
+    /// Ivy joined while this device was away, by a code it has since seen
+    /// someone leave by: it does not take her, and the others' devices
+    /// did. The epoch that reached her is not turned over for that (the
+    /// relay would refuse a new one without her): it is turned over for a
     /// member this device saw leave, or one it took and now refuses.
     #[test]
     fn an_epoch_that_reached_a_newcomer_not_taken_here_is_not_turned_over() {
         let space = group(
-            vec![epoch(KeyName::Group, 2, &["a", "b", "ned"])],
+            vec![epoch(KeyName::Group, 2, &["a", "b", "ivy"])],
             &["a", "b"],
         );
         let held = BTreeSet::from([(KeyName::Group, 2)]);
-        let ned = BTreeSet::from(["ned".to_owned()]);
-        assert_eq!(plan(&space, &held, &ned), vec![]);
+        let ivy = BTreeSet::from(["ivy".to_owned()]);
+        assert_eq!(plan(&space, &held, &ivy), vec![]);
         assert_eq!(
             plan(&space, &held, &BTreeSet::new()),
             vec![KeyAction::Begin {
@@ -328,11 +328,11 @@ mod tests {
                 to: vec![to("a"), to("b")]
             }]
         );
-        // Waived is Ned alone: Cat, who left, still turns the key over.
+        // Waived is Ivy alone: Cat, who left, still turns the key over.
         let left = group(
-            vec![epoch(KeyName::Group, 2, &["a", "b", "cat", "ned"])],
+            vec![epoch(KeyName::Group, 2, &["a", "b", "cat", "ivy"])],
             &["a", "b"],
         );
-        assert_eq!(plan(&left, &held, &ned).len(), 1);
+        assert_eq!(plan(&left, &held, &ivy).len(), 1);
     }
 }

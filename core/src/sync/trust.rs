@@ -835,8 +835,8 @@ mod tests {
     }
 
     /// Bob, let in by the founder's code, lets Dot in; Dot, a facilitator
-    /// too, lets Ned in after Bob has left. A device that took Dot takes
-    /// Ned (Dot stands for those they let in); one that never took Dot
+    /// too, lets Ivy in after Bob has left. A device that took Dot takes
+    /// Ivy (Dot stands for those they let in); one that never took Dot
     /// takes neither, and waives both, as it does Eve, who answers Bob's
     /// code after his departure, seen in this very sync. Bob, put back by
     /// the relay, is refused and not waived.
@@ -844,12 +844,12 @@ mod tests {
     fn a_newcomer_is_taken_through_a_member_taken_whoever_invited_them() {
         use crate::crypto::invite::{new_secret, InviteKey};
         use crate::groups::admission::{answer, founding, invite};
-        let (fay, ann, bob, dot, ned, eve) = (
+        let (fay, ann, bob, dot, ivy, eve) = (
             person("fay"),
             person("ann"),
             person("bob"),
             person("dot"),
-            person("ned"),
+            person("ivy"),
             person("eve"),
         );
         let (g, fay_in) = founding("fay", &fay.identity);
@@ -868,10 +868,10 @@ mod tests {
         let bobs = code_of("bob", &bob, &bob_in);
         let dot_in = admitted("dot", &dot, &bobs);
         let dots = code_of("dot", &dot, &dot_in);
-        let ned_in = admitted("ned", &ned, &dots);
+        let ivy_in = admitted("ivy", &ivy, &dots);
         let eve_in = admitted("eve", &eve, &bobs);
         let key_of = |a: &Admission| admission_key(a).expect("not a founding");
-        let served: Vec<PublicIdentity> = [&fay, &bob, &dot, &ned, &eve]
+        let served: Vec<PublicIdentity> = [&fay, &bob, &dot, &ivy, &eve]
             .iter()
             .map(|p| p.public.clone())
             .collect();
@@ -893,7 +893,7 @@ mod tests {
                 fay_in.clone(),
                 bob_in.clone(),
                 dot_in.clone(),
-                ned_in.clone(),
+                ivy_in.clone(),
                 eve_in.clone(),
             ],
         };
@@ -904,7 +904,7 @@ mod tests {
                 .map(|r| r.account_id.clone())
                 .collect()
         };
-        let after_bob = group(&["ann", "fay", "dot", "ned", "eve"]);
+        let after_bob = group(&["ann", "fay", "dot", "ivy", "eve"]);
         // Ann took Dot before Bob left (seen at an earlier sync).
         let took_dot = KeptMembers {
             ended: BTreeSet::from([key_of(&bob_in)]),
@@ -912,9 +912,9 @@ mod tests {
             left: BTreeSet::from(["bob".to_owned()]),
         };
         let a = t.admitted("ann", &after_bob, &took_dot);
-        assert_eq!(readers(&a), vec!["ann", "fay", "dot", "ned"]);
+        assert_eq!(readers(&a), vec!["ann", "fay", "dot", "ivy"]);
         assert_eq!(a.dropped, vec!["eve".to_owned()]);
-        assert_eq!(a.new, vec![("ned".to_owned(), key_of(&ned_in))]);
+        assert_eq!(a.new, vec![("ivy".to_owned(), key_of(&ivy_in))]);
         // Ann took Bob and Dot, and sees Bob leave in this sync: his
         // admission ends before Eve, who answered his code, is judged.
         let both = KeptMembers {
@@ -925,7 +925,7 @@ mod tests {
             ..KeptMembers::default()
         };
         let a = t.admitted("ann", &after_bob, &both);
-        assert_eq!(readers(&a), vec!["ann", "fay", "dot", "ned"]);
+        assert_eq!(readers(&a), vec!["ann", "fay", "dot", "ivy"]);
         assert_eq!(a.ended, vec![key_of(&bob_in)]);
         assert_eq!(a.waived, BTreeSet::from(["eve".to_owned()]));
         // Ann was away while Dot joined, and sees Bob leave now: she takes
@@ -936,7 +936,7 @@ mod tests {
         };
         let a = t.admitted("ann", &after_bob, &only_bob);
         assert_eq!(readers(&a), vec!["ann", "fay"]);
-        assert_eq!(a.dropped, vec!["dot", "ned", "eve"]);
+        assert_eq!(a.dropped, vec!["dot", "ivy", "eve"]);
         assert_eq!(a.waived.len(), 3);
         // The relay puts Bob back: refused, and an epoch that reached him
         // is turned over.
@@ -951,7 +951,7 @@ mod tests {
             ..KeptMembers::default()
         };
         let a = t_dot.admitted("dot", &after_bob, &bob_gone);
-        assert_eq!(readers(&a), vec!["fay", "dot", "ned"]);
+        assert_eq!(readers(&a), vec!["fay", "dot", "ivy"]);
     }
 
     #[test]

@@ -717,9 +717,9 @@ mod tests {
     }
 
     /// Fay founds; Bob joins by her code and makes one; Dot joins by
-    /// Bob's and makes one; Ned joins by Dot's; Gus joins by Fay's code.
+    /// Bob's and makes one; Ivy joins by Dot's; Gus joins by Fay's code.
     /// While all are members, an epoch must reach them all. Once Bob has
-    /// left, a device that never took Dot refuses Dot and Ned: an epoch
+    /// left, a device that never took Dot refuses Dot and Ivy: an epoch
     /// need not reach them. Once Fay's code has ended (Gus left by it),
     /// Bob, were he still here, need not be reached either; Fay always is.
     #[test]
@@ -751,7 +751,7 @@ mod tests {
         };
         let bob = by(&founding, "bob", "fays");
         let dot = by(&bob, "dot", "bobs");
-        let ned = by(&dot, "ned", "dots");
+        let ivy = by(&dot, "ivy", "dots");
         let gus = by(&founding, "gus", "fays");
         let reached = |admissions: &[&Admission], ended: &[&str]| -> Vec<String> {
             let admissions: Vec<Admission> = admissions.iter().map(|a| (*a).clone()).collect();
@@ -762,20 +762,20 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            reached(&[&founding, &bob, &dot, &ned, &gus], &[]),
-            vec!["fay", "bob", "dot", "ned", "gus"]
+            reached(&[&founding, &bob, &dot, &ivy, &gus], &[]),
+            vec!["fay", "bob", "dot", "ivy", "gus"]
         );
         assert_eq!(
-            reached(&[&founding, &dot, &ned, &gus], &["bobs", "fays"]),
+            reached(&[&founding, &dot, &ivy, &gus], &["bobs", "fays"]),
             vec!["fay"]
         );
         assert_eq!(
-            reached(&[&founding, &dot, &ned, &gus], &[]),
+            reached(&[&founding, &dot, &ivy, &gus], &[]),
             vec!["fay", "gus"],
             "through Bob, who left"
         );
         assert_eq!(
-            reached(&[&founding, &bob, &dot, &ned], &["fays"]),
+            reached(&[&founding, &bob, &dot, &ivy], &["fays"]),
             vec!["fay"],
             "by Fay's code, which ended"
         );
