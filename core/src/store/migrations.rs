@@ -33,9 +33,10 @@ const STEPS: &[(u32, &str)] = &[
     (21, include_str!("migrations/021_poisoned_epochs.sql")),
     (22, include_str!("migrations/022_shared_record_owners.sql")),
     (23, include_str!("migrations/023_group_admissions.sql")),
+    (24, include_str!("migrations/024_sealing_floors.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 23;
+pub const LATEST_VERSION: u32 = 24;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

@@ -12,8 +12,23 @@
 //!   group's newcomer every epoch of the group key (they read the group's
 //!   history, as the group's members did before encryption; docs/SECURITY.md).
 
-use pph_protocol::sealed::{KeyName, SpaceKeys};
-use std::collections::BTreeSet;
+use pph_protocol::sealed::{EpochRecipients, KeyName, SpaceKeys};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What this device holds and knows of a space, beside the relay's view.
+#[derive(Debug, Default)]
+pub(crate) struct Here {
+    /// The epochs held here.
+    pub held: BTreeSet<(KeyName, u32)>,
+    /// Readers listed whom this device does not take and never did
+    /// (`Admitted::waived`): an epoch that reached them is not stale for
+    /// that alone.
+    pub waived: BTreeSet<String>,
+    /// The lowest epoch of each key this device seals under
+    /// (`key_store::floors`): an epoch below it is stale, whoever it
+    /// reached as the relay says.
+    pub floors: BTreeMap<KeyName, u32>,
+}
 
 /// An account a key can be wrapped to: its id and public key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,22 +53,12 @@ pub(crate) enum KeyAction {
     },
 }
 
-/// What this device should do for `space`, holding the epochs `held`;
-/// `waived`, readers listed whom this device does not take and never did
-/// (`Admitted::waived`), do not make an epoch that reached them stale.
-pub(crate) fn plan(
-    space: &SpaceKeys,
-    held: &BTreeSet<(KeyName, u32)>,
-    waived: &BTreeSet<String>,
-) -> Vec<KeyAction> {
+/// What this device should do for `space`, given what it holds and knows
+/// (`here`).
+pub(crate) fn plan(space: &SpaceKeys, here: &Here) -> Vec<KeyAction> {
     let mut actions = Vec::new();
     for &key in KeyName::of_space(space.kind) {
-        let readers: BTreeSet<&str> = space
-            .readers
-            .iter()
-            .filter(|r| r.keys.contains(&key))
-            .map(|r| r.account_id.as_str())
-            .collect();
+        let readers = readers_of(space, key);
         let reachable: Vec<Recipient> = space
             .readers
             .iter()
@@ -67,11 +72,19 @@ pub(crate) fn plan(
             .collect();
         let epochs: Vec<_> = space.epochs.iter().filter(|e| e.key == key).collect();
         let current = epochs.iter().map(|e| e.epoch).max();
+        // Stale: the current epoch reached someone who may not read it now
+        // (and whom this device took, or saw leave); or is below the floor
+        // this device set when it saw someone leave; or is not held here
+        // and was begun by someone this device does not take as a reader,
+        // from whom it takes no key (a newcomer it refuses), so that it
+        // would wait for it for good.
         let stale = epochs.iter().filter(|e| Some(e.epoch) == current).any(|e| {
-            e.recipients
-                .iter()
-                .any(|r| !readers.contains(r.as_str()) && !waived.contains(r))
-        });
+            let from_no_reader = !here.held.contains(&(key, e.epoch))
+                && e.commitment
+                    .as_ref()
+                    .is_some_and(|c| !readers.contains(c.began_by.as_str()));
+            reaches_another(e, &readers, here) || from_no_reader
+        }) || current.is_some_and(|c| here.floors.get(&key).is_some_and(|f| c < *f));
         match current {
             None => actions.push(KeyAction::Begin {
                 key,
@@ -93,7 +106,7 @@ pub(crate) fn plan(
             Some(_) => {}
         }
         for e in &epochs {
-            if !held.contains(&(key, e.epoch)) {
+            if !here.held.contains(&(key, e.epoch)) {
                 continue;
             }
             for r in &reachable {
@@ -108,6 +121,64 @@ pub(crate) fn plan(
         }
     }
     actions
+}
+
+/// The accounts that may read `key` of `space` now, as this device takes
+/// them.
+fn readers_of(space: &SpaceKeys, key: KeyName) -> BTreeSet<&str> {
+    space
+        .readers
+        .iter()
+        .filter(|r| r.keys.contains(&key))
+        .map(|r| r.account_id.as_str())
+        .collect()
+}
+
+/// Whether epoch `e` reached someone who may not read it now, other than
+/// a reader this device never took (`Here::waived`).
+fn reaches_another(e: &EpochRecipients, readers: &BTreeSet<&str>, here: &Here) -> bool {
+    e.recipients
+        .iter()
+        .any(|r| !readers.contains(r.as_str()) && !here.waived.contains(r))
+}
+
+/// The floor of each of `space`'s keys as the relay's view shows it: above
+/// every epoch that reached someone who may not read it now (a member who
+/// left, a clinician whose share ended). Kept (`key_store::raise_floor`),
+/// so that a relay that later takes them off the epoch's recipients, or
+/// withholds the next epoch's envelope, gets nothing sealed under it.
+pub(crate) fn floors_seen(space: &SpaceKeys, here: &Here) -> BTreeMap<KeyName, u32> {
+    let mut floors = BTreeMap::new();
+    for &key in KeyName::of_space(space.kind) {
+        let readers = readers_of(space, key);
+        let above = space
+            .epochs
+            .iter()
+            .filter(|e| e.key == key && reaches_another(e, &readers, here))
+            .filter_map(|e| e.epoch.checked_add(1))
+            .max();
+        if let Some(floor) = above {
+            floors.insert(key, floor);
+        }
+    }
+    floors
+}
+
+/// Whether this device may seal new values of `key` under the newest
+/// epoch of it held here: one at or above its floor. Else what it writes
+/// there waits for a newer epoch (begun here, or given by a member): an
+/// older one may have reached someone who has since left (the fourteenth
+/// attacker run: a withheld envelope, or an epoch begun by a newcomer this
+/// device refuses, left a phone sealing under an epoch the leaver held).
+pub(crate) fn seals(here: &Here, key: KeyName) -> bool {
+    let newest = here
+        .held
+        .iter()
+        .filter(|(k, _)| *k == key)
+        .map(|(_, epoch)| *epoch)
+        .max();
+    let floor = here.floors.get(&key).copied().unwrap_or(0);
+    newest.is_some_and(|n| n >= floor)
 }
 
 #[cfg(test)]
@@ -147,6 +218,13 @@ mod tests {
         }
     }
 
+    fn holding(held: &BTreeSet<(KeyName, u32)>) -> Here {
+        Here {
+            held: held.clone(),
+            ..Here::default()
+        }
+    }
+
     fn to(id: &str) -> Recipient {
         Recipient {
             account_id: id.into(),
@@ -164,7 +242,7 @@ mod tests {
             grants: Vec::new(),
             admissions: Vec::new(),
         };
-        let actions = plan(&space, &BTreeSet::new(), &BTreeSet::new());
+        let actions = plan(&space, &Here::default());
         assert_eq!(actions.len(), 5);
         assert!(actions.iter().all(|a| matches!(a,
             KeyAction::Begin { epoch: 1, to, .. } if to == &vec![to_me()])));
@@ -182,7 +260,7 @@ mod tests {
             vec![epoch(KeyName::Group, u32::MAX, &["a", "gone"])],
             &["a"],
         );
-        assert_eq!(plan(&space, &BTreeSet::new(), &BTreeSet::new()), vec![]);
+        assert_eq!(plan(&space, &Here::default()), vec![]);
     }
 
     #[test]
@@ -193,7 +271,7 @@ mod tests {
         );
         let held = BTreeSet::from([(KeyName::Group, 1)]);
         assert_eq!(
-            plan(&space, &held, &BTreeSet::new()),
+            plan(&space, &holding(&held)),
             vec![KeyAction::Begin {
                 key: KeyName::Group,
                 epoch: 2,
@@ -211,8 +289,7 @@ mod tests {
         assert_eq!(
             plan(
                 &turned,
-                &BTreeSet::from([(KeyName::Group, 1), (KeyName::Group, 2)]),
-                &BTreeSet::new()
+                &holding(&BTreeSet::from([(KeyName::Group, 1), (KeyName::Group, 2)]))
             ),
             vec![]
         );
@@ -229,7 +306,7 @@ mod tests {
         );
         let held = BTreeSet::from([(KeyName::Group, 1), (KeyName::Group, 2)]);
         assert_eq!(
-            plan(&space, &held, &BTreeSet::new()),
+            plan(&space, &holding(&held)),
             vec![
                 KeyAction::Give {
                     key: KeyName::Group,
@@ -245,7 +322,7 @@ mod tests {
         );
         // An epoch not held here cannot be given.
         let only_two = BTreeSet::from([(KeyName::Group, 2)]);
-        assert_eq!(plan(&space, &only_two, &BTreeSet::new()).len(), 1);
+        assert_eq!(plan(&space, &holding(&only_two)).len(), 1);
     }
 
     #[test]
@@ -266,7 +343,7 @@ mod tests {
         };
         let held: BTreeSet<_> = KeyName::PERSONAL.iter().map(|k| (*k, 1)).collect();
         assert_eq!(
-            plan(&space, &held, &BTreeSet::new()),
+            plan(&space, &holding(&held)),
             vec![KeyAction::Give {
                 key: KeyName::Diary,
                 epoch: 1,
@@ -283,7 +360,7 @@ mod tests {
             .collect();
         space.readers.truncate(1);
         assert_eq!(
-            plan(&space, &held, &BTreeSet::new()),
+            plan(&space, &holding(&held)),
             vec![KeyAction::Begin {
                 key: KeyName::Diary,
                 epoch: 2,
@@ -297,11 +374,7 @@ mod tests {
         let mut space = group(vec![epoch(KeyName::Group, 1, &["a"])], &["a", "n"]);
         space.readers[1].public_key = None;
         assert_eq!(
-            plan(
-                &space,
-                &BTreeSet::from([(KeyName::Group, 1)]),
-                &BTreeSet::new()
-            ),
+            plan(&space, &holding(&BTreeSet::from([(KeyName::Group, 1)]))),
             vec![]
         );
     }
@@ -318,10 +391,14 @@ mod tests {
             &["a", "b"],
         );
         let held = BTreeSet::from([(KeyName::Group, 2)]);
-        let ivy = BTreeSet::from(["ivy".to_owned()]);
-        assert_eq!(plan(&space, &held, &ivy), vec![]);
+        let ivy = Here {
+            held: held.clone(),
+            waived: BTreeSet::from(["ivy".to_owned()]),
+            ..Here::default()
+        };
+        assert_eq!(plan(&space, &ivy), vec![]);
         assert_eq!(
-            plan(&space, &held, &BTreeSet::new()),
+            plan(&space, &holding(&held)),
             vec![KeyAction::Begin {
                 key: KeyName::Group,
                 epoch: 3,
@@ -333,6 +410,93 @@ mod tests {
             vec![epoch(KeyName::Group, 2, &["a", "b", "cat", "ivy"])],
             &["a", "b"],
         );
-        assert_eq!(plan(&left, &held, &ivy).len(), 1);
+        assert_eq!(plan(&left, &ivy).len(), 1);
+    }
+
+    /// Gus left when epoch 2 was the newest this device held: its floor is
+    /// 3. The relay then serves epoch 2 as the current one, with Gus taken
+    /// off its recipients: this device turns the key over rather than seal
+    /// under an epoch Gus may hold, and seals nothing until it holds an
+    /// epoch at or above its floor. The floor it sees for itself is above
+    /// every epoch the relay says reached someone who may not read it now.
+    #[test]
+    fn nothing_is_sealed_under_an_epoch_that_may_have_reached_someone_who_left() {
+        let space = group(vec![epoch(KeyName::Group, 2, &["a", "b"])], &["a", "b"]);
+        let mut here = Here {
+            held: BTreeSet::from([(KeyName::Group, 1), (KeyName::Group, 2)]),
+            floors: BTreeMap::from([(KeyName::Group, 3)]),
+            ..Here::default()
+        };
+        assert_eq!(
+            plan(&space, &here),
+            vec![KeyAction::Begin {
+                key: KeyName::Group,
+                epoch: 3,
+                to: vec![to("a"), to("b")]
+            }]
+        );
+        assert!(!seals(&here, KeyName::Group), "under the floor");
+        here.held.insert((KeyName::Group, 3));
+        assert!(seals(&here, KeyName::Group));
+        assert!(!seals(&Here::default(), KeyName::Group), "none held");
+
+        let served = group(
+            vec![
+                epoch(KeyName::Group, 1, &["a", "b", "gus"]),
+                epoch(KeyName::Group, 2, &["a", "b", "ivy"]),
+                epoch(KeyName::Group, 3, &["a", "b"]),
+            ],
+            &["a", "b"],
+        );
+        let ivy = Here {
+            waived: BTreeSet::from(["ivy".to_owned()]),
+            ..Here::default()
+        };
+        assert_eq!(
+            floors_seen(&served, &ivy),
+            BTreeMap::from([(KeyName::Group, 2)])
+        );
+        assert_eq!(
+            floors_seen(&served, &Here::default()),
+            BTreeMap::from([(KeyName::Group, 3)]),
+            "Ivy, not waived"
+        );
+    }
+
+    /// Ivy, whom this device refuses, began epoch 2 after someone left (her
+    /// own device saw them go first): it takes no key from her, so it
+    /// would wait for epoch 2 for good. It begins epoch 3 for those it
+    /// takes; the devices that take Ivy give it to her. An epoch begun by
+    /// a member it takes is waited for.
+    #[test]
+    fn an_epoch_begun_by_someone_not_taken_here_is_turned_over_when_not_held() {
+        let begun_by = |by: &str| {
+            let mut e = epoch(KeyName::Group, 2, &["a", "b", "ivy"]);
+            e.commitment = Some(pph_protocol::sealed::EpochCommitment {
+                began_by: by.into(),
+                commit: "c".into(),
+                sig: "s".into(),
+            });
+            group(vec![epoch(KeyName::Group, 1, &["a", "b"]), e], &["a", "b"])
+        };
+        let here = Here {
+            held: BTreeSet::from([(KeyName::Group, 1)]),
+            waived: BTreeSet::from(["ivy".to_owned()]),
+            ..Here::default()
+        };
+        assert_eq!(
+            plan(&begun_by("ivy"), &here),
+            vec![KeyAction::Begin {
+                key: KeyName::Group,
+                epoch: 3,
+                to: vec![to("a"), to("b")]
+            }]
+        );
+        assert_eq!(plan(&begun_by("b"), &here), vec![], "b's is waited for");
+        let holding_two = Here {
+            held: BTreeSet::from([(KeyName::Group, 1), (KeyName::Group, 2)]),
+            ..here
+        };
+        assert_eq!(plan(&begun_by("ivy"), &holding_two), vec![], "held already");
     }
 }

@@ -5,7 +5,7 @@
 //! (`opening.rs`).
 
 use super::client::SyncEngine;
-use super::key_plan::{plan, KeyAction, Recipient};
+use super::key_plan::{floors_seen, plan, seals, Here, KeyAction, Recipient};
 use super::key_store::{self, Held};
 use super::model::SyncReport;
 use super::pins;
@@ -57,7 +57,9 @@ impl Me {
 
 /// What a sync of the keys leaves for the rest of the sync.
 pub(crate) struct KeysSynced {
-    /// The spaces whose key could not turn over: their outbox waits.
+    /// The spaces whose key could not turn over, or whose current epoch
+    /// (at or above this device's floor) is not held here yet: their
+    /// outbox waits.
     pub blocked: BTreeSet<String>,
     /// Who may read this account's record, as its own grants say.
     pub granted: Granted,
@@ -385,10 +387,35 @@ impl SyncEngine {
                 }
                 let kept = self.store.read(|c| pins::kept_members(c, &s.space))?;
                 let admitted = trust.admitted(&me.public.account_id, &s, &kept);
-                // An admission that ended is never taken again here.
+                // An admission that ended is never taken again here, and
+                // nothing is sealed again under an epoch its member may
+                // hold: one held here while they were a member, or one the
+                // relay says reached them.
                 if !admitted.ended.is_empty() || !admitted.new.is_empty() {
+                    let held = self.store.read(|c| key_store::held(c, &s.space))?;
+                    let leavers: BTreeSet<&str> = kept
+                        .current
+                        .iter()
+                        .filter(|(_, key)| admitted.ended.contains(key))
+                        .map(|(account, _)| account.as_str())
+                        .collect();
+                    let newest = s
+                        .epochs
+                        .iter()
+                        .filter(|e| e.key == KeyName::Group)
+                        .filter(|e| e.recipients.iter().any(|r| leavers.contains(r.as_str())))
+                        .map(|e| e.epoch)
+                        .chain(held.keys().map(|(_, epoch)| *epoch))
+                        .max()
+                        .unwrap_or(0);
                     self.store.write(|tx| {
-                        pins::keep_members(tx.tx, &s.space, &admitted.ended, &admitted.new, now)
+                        pins::keep_members(tx.tx, &s.space, &admitted.ended, &admitted.new, now)?;
+                        match newest.checked_add(1) {
+                            Some(floor) if !admitted.ended.is_empty() => {
+                                key_store::raise_floor(tx.tx, &s.space, KeyName::Group, floor)
+                            }
+                            _ => Ok(()),
+                        }
                     })?;
                 }
                 unadmitted.extend(admitted.dropped.into_iter().map(|a| (s.space.clone(), a)));
@@ -436,11 +463,40 @@ impl SyncEngine {
                 };
                 let space = trust.checked_readers(&space);
                 let held = self.store.read(|c| key_store::held(c, &space.space))?;
-                let holding: BTreeSet<(KeyName, u32)> = held.keys().copied().collect();
-                let waived = waived.remove(&space.space).unwrap_or_default();
-                let made = carry_out(&space, plan(&space, &holding, &waived), &held, &me);
+                let mut here = Here {
+                    held: held.keys().copied().collect(),
+                    waived: waived.remove(&space.space).unwrap_or_default(),
+                    floors: self.store.read(|c| key_store::floors(c, &space.space))?,
+                };
+                let seen = floors_seen(&space, &here);
+                if seen.iter().any(|(key, f)| here.floors.get(key) < Some(f)) {
+                    self.store.write(|tx| {
+                        seen.iter().try_for_each(|(key, floor)| {
+                            key_store::raise_floor(tx.tx, &space.space, *key, *floor)
+                        })
+                    })?;
+                    for (key, floor) in seen {
+                        let kept = here.floors.entry(key).or_default();
+                        *kept = (*kept).max(floor);
+                    }
+                }
+                let made = carry_out(&space, plan(&space, &here), &held, &me);
                 let begins = !made.request.creates.is_empty();
-                match self.publish(relay, token, made).await {
+                let published = self.publish(relay, token, made).await;
+                // What is written here is sealed only under an epoch at or
+                // above the floor (`seals`), once one is held.
+                here.held = self
+                    .store
+                    .read(|c| key_store::held(c, &space.space))?
+                    .into_keys()
+                    .collect();
+                if !KeyName::of_space(space.kind)
+                    .iter()
+                    .all(|key| seals(&here, *key))
+                {
+                    blocked.insert(space.space.clone());
+                }
+                match published {
                     Err(PphError::Conflict { .. }) if round < KEY_ROUNDS => conflict = true,
                     // Refused for this space alone (a reader the relay
                     // names that this device will not wrap to, another
