@@ -239,6 +239,17 @@ impl Relay {
         .await;
     }
 
+    /// Deletes the envelopes of `space`'s epoch `epoch` wrapped to
+    /// `recipient`, past every check: a relay withholding a key.
+    pub async fn withhold_envelope(&self, space: &str, recipient: &str, epoch: u32) {
+        self.execute(
+            "DELETE FROM key_envelopes
+             WHERE space = $1 AND recipient = $2 AND epoch = CAST($3 AS BIGINT)",
+            &[space, recipient, &epoch.to_string()],
+        )
+        .await;
+    }
+
     /// The admission (JSON) the relay keeps for `account` in `space`.
     pub async fn admission_of(&self, space: &str, account: &str) -> Option<String> {
         const SQL: &str =

@@ -1122,6 +1122,93 @@ async fn a_phone_offline_through_a_departure_keeps_its_group_going(relay: Relay,
     assert!(raw_with(&relay, &dot, &group.id, &after).await.is_empty());
 }
 
+/// The epochs under which the changes of `space` that `reader` opens and
+/// that mention `text` are sealed.
+async fn sealed_under(relay: &Relay, reader: &Companion, space: &str, text: &str) -> Vec<u32> {
+    raw_with(relay, reader, space, text)
+        .await
+        .iter()
+        .map(|c| Sealed::of(&c.value).expect("sealed").epoch)
+        .collect()
+}
+
+/// Fay's and Ann's phones are away while Kim joins with the code Gus
+/// joined with, and Gus leaves. Kim's phone, first back, turns the key
+/// over (epoch 2); Fay's and Ann's refuse Kim (the code ended with Gus's
+/// departure) and so take no key from her. What they write next is sealed
+/// under none of Gus's epochs: before, they sealed under epoch 1, the
+/// newest they held, which Gus kept (the fourteenth attacker run).
+async fn a_leaver_reads_nothing_written_after_a_newcomer_turns_the_key(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let kim = signed_up(&url, dir, "kim", "Kim", AccountRole::Patient).await;
+    let (group, invite) = group_of(&fay, &[&ann, &gus], "Circle").await;
+    sync_all(&[&fay, &ann, &gus]).await;
+    let gus_held = epochs_of(&url, "gus@example.org", &group.id).await;
+    assert_eq!(gus_held, [1]);
+    kim.groups()
+        .join_group(invite.code.clone())
+        .await
+        .expect("Kim joins");
+    gus.groups()
+        .leave_group(group.id.clone())
+        .await
+        .expect("Gus leaves");
+    kim.sync()
+        .sync_now()
+        .await
+        .expect("Kim's phone is first back");
+    sync_all(&[&fay, &ann, &fay, &ann]).await;
+    for (phone, text) in [(&fay, "from Fay"), (&ann, "from Ann")] {
+        phone
+            .groups()
+            .post_message(group.id.clone(), format!("{SENTINEL} {text}"), None)
+            .expect("message");
+    }
+    sync_all(&[&fay, &ann, &fay, &ann]).await;
+    let epochs = sealed_under(&relay, &fay, &group.id, SENTINEL).await;
+    assert_eq!(epochs.len(), 2, "both messages reach the relay: {epochs:?}");
+    assert!(
+        epochs.iter().all(|e| !gus_held.contains(e)),
+        "sealed under {epochs:?}; Gus holds {gus_held:?}"
+    );
+    assert_eq!(raw_with(&relay, &ann, &group.id, SENTINEL).await.len(), 2);
+}
+
+/// Fay removes Gus and her phone turns the key over; the relay withholds
+/// Ann's envelope of the new epoch. Ann's phone, which saw Gus go, does
+/// not seal what she writes under epoch 1, which Gus holds: it waits until
+/// Fay's phone gives her epoch 2 (before, it sealed under epoch 1 at once:
+/// the fourteenth attacker run).
+async fn a_withheld_key_leaves_no_one_writing_under_a_leavers_key(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let (group, _) = group_of(&fay, &[&ann, &gus], "Circle").await;
+    sync_all(&[&fay, &ann, &gus]).await;
+    fay.groups()
+        .remove_member(group.id.clone(), account_id(&gus))
+        .await
+        .expect("remove Gus");
+    fay.sync().sync_now().await.expect("sync");
+    relay
+        .withhold_envelope(&group.id, &account_id(&ann), 2)
+        .await;
+    ann.groups()
+        .post_message(group.id.clone(), SENTINEL.into(), None)
+        .expect("message");
+    ann.sync().sync_now().await.expect("sync");
+    // Fay holds epoch 1 too: nothing of Ann's was sent under it.
+    assert!(raw_with(&relay, &fay, &group.id, SENTINEL).await.is_empty());
+    sync_all(&[&fay, &ann]).await;
+    assert_eq!(sealed_under(&relay, &fay, &group.id, SENTINEL).await, [2]);
+}
+
 /// Fay founds a circle and Bob joins; Fay deletes her account and Bob
 /// becomes its facilitator. Dot joins with Bob's code; Bob deletes his
 /// account and Dot becomes its facilitator. Those who join with Dot's
@@ -1829,6 +1916,8 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    a_leaver_reads_nothing_written_after_a_newcomer_turns_the_key,
+    a_withheld_key_leaves_no_one_writing_under_a_leavers_key,
     a_phone_offline_through_a_departure_keeps_its_group_going,
     a_code_made_through_a_member_who_left_lets_people_in,
     a_replayed_envelope_is_not_taken_in_another_place,
