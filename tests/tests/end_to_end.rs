@@ -1161,6 +1161,30 @@ async fn a_leaver_reads_nothing_written_after_a_newcomer_turns_the_key(relay: Re
         .sync_now()
         .await
         .expect("Kim's phone is first back");
+    // Kim's phone holds no group record to post under (no one gave her
+    // epoch 1), but she can push a message sealed under her epoch 2.
+    let message = pph_protocol::Change {
+        change_id: id(),
+        space: group.id.clone(),
+        entity_type: "group_message".into(),
+        entity_id: id(),
+        field: "*".into(),
+        value: serde_json::json!({"body": "Kim, under her epoch"}),
+        hlc: pph_protocol::Hlc {
+            wall_ms: now_ms(),
+            counter: 0,
+            node: "0123456789abcdef".into(),
+        },
+    };
+    let sealed = kim
+        .sync()
+        .seal_as_this_device(&message)
+        .expect("seal")
+        .expect("Kim holds epoch 2");
+    assert_eq!(Sealed::of(&sealed.value).expect("sealed").epoch, 2);
+    let kim_token = token_for(&url, "kim@example.org").await;
+    let pushed = push_raw(&reqwest::Client::new(), &url, &kim_token, &[sealed]).await;
+    assert_eq!(pushed.status(), 200);
     sync_all(&[&fay, &ann, &fay, &ann]).await;
     for (phone, text) in [(&fay, "from Fay"), (&ann, "from Ann")] {
         phone
@@ -1176,6 +1200,14 @@ async fn a_leaver_reads_nothing_written_after_a_newcomer_turns_the_key(relay: Re
         "sealed under {epochs:?}; Gus holds {gus_held:?}"
     );
     assert_eq!(raw_with(&relay, &ann, &group.id, SENTINEL).await.len(), 2);
+    // Kim's message, under a key Fay's phone never takes, does not stop
+    // what comes after it there.
+    let shown = fay.groups().messages(group.id, 10, None).expect("page");
+    assert!(
+        shown.messages.iter().any(|m| m.body.contains("from Ann")),
+        "{:?}",
+        shown.messages.iter().map(|m| &m.body).collect::<Vec<_>>()
+    );
 }
 
 /// Fay removes Gus and her phone turns the key over; the relay withholds

@@ -19,6 +19,7 @@ use crate::net::{Net, Pushed, Relay};
 use crate::store::authz::{save_spaces, SpaceFacts};
 use crate::store::{lock, Store};
 use crate::time::{from_ms, from_ms_i64};
+use pph_protocol::kinds::SpaceKind;
 use pph_protocol::sealed::{KeyName, PublicIdentity};
 use pph_protocol::wire::{SpaceAccess, SpacesResponse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -198,7 +199,10 @@ impl SyncEngine {
             let signers = self.signers(own.public, &page.identities)?;
             let opened = open_page(held, &never, &signers, own, page.changes);
             if let Some((_, key, epoch)) = opened.waits_at {
-                if Self::never_comes(store, relay, token, &source.space, key, epoch).await? {
+                if self
+                    .never_comes(store, relay, token, own.public, &source.space, (key, epoch))
+                    .await?
+                {
                     // Pulled again from the same cursor, set aside this time.
                     never.insert((key, epoch));
                     continue;
@@ -345,18 +349,23 @@ impl SyncEngine {
     /// Whether the key of an epoch will never reach this device, as the
     /// relay's keys say now, after the page naming it was served: the epoch
     /// never began (a relay refuses a change sealed under such an epoch, so
-    /// an honest one always has it), or its beginner's own envelope to this
+    /// an honest one always has it); or its beginner's own envelope to this
     /// device was refused (a key other than the one they committed to, or
-    /// one that does not open: no one holds the committed key). A key
-    /// refused from another holder is waited for, as is any epoch of a space
-    /// this account is not a member of (a patient's, shared with it).
+    /// one that does not open: no one holds the committed key); or, in a
+    /// group, no one but this account who holds it is a member this device
+    /// takes, from whom alone it takes a key (an epoch begun by a newcomer
+    /// it refuses, who pushes under it: the fourteenth attacker run's
+    /// scene, in which the group stopped there for good on this device). A
+    /// key refused from another holder is waited for, as is any epoch of a
+    /// space this account is not a member of (a patient's, shared with it).
     async fn never_comes(
+        &self,
         store: &Store,
         relay: &dyn Relay,
         token: &str,
+        me: &PublicIdentity,
         space: &str,
-        key: KeyName,
-        epoch: u32,
+        (key, epoch): (KeyName, u32),
     ) -> Result<bool, PphError> {
         let view = relay.keys(token).await?;
         let Some(keys) = view.spaces.iter().find(|s| s.space == space) else {
@@ -369,6 +378,18 @@ impl SyncEngine {
         else {
             return Ok(true);
         };
+        if keys.kind == SpaceKind::Group {
+            let pinned = self.store.read(pins::pins)?;
+            let trust = trust::judge(me, &pinned, &view.identities);
+            let kept = self.store.read(|c| pins::kept_members(c, space))?;
+            let members = trust.admitted(&me.account_id, keys, &kept).space.readers;
+            let given_by_a_member = begun.recipients.iter().any(|holder| {
+                holder != &me.account_id && members.iter().any(|m| &m.account_id == holder)
+            });
+            if !given_by_a_member {
+                return Ok(true);
+            }
+        }
         let Some(beginner) = begun.commitment.as_ref().map(|c| c.began_by.as_str()) else {
             return Ok(false);
         };
