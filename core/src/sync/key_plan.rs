@@ -143,10 +143,13 @@ fn reaches_another(e: &EpochRecipients, readers: &BTreeSet<&str>, here: &Here) -
 }
 
 /// The floor of each of `space`'s keys as the relay's view shows it: above
-/// every epoch that reached someone who may not read it now (a member who
-/// left, a clinician whose share ended). Kept (`key_store::raise_floor`),
-/// so that a relay that later takes them off the epoch's recipients, or
-/// withholds the next epoch's envelope, gets nothing sealed under it.
+/// every epoch held here that reached someone who may not read it now (a
+/// member who left, a clinician whose share ended). Kept
+/// (`key_store::raise_floor`), so that a relay that later takes them off
+/// the epoch's recipients, or withholds the next epoch's envelope, gets
+/// nothing sealed under it. Only epochs held here count: no other is
+/// sealed under, and a row the relay puts in for an epoch far ahead raises
+/// no floor that would hold writes back for good.
 pub(crate) fn floors_seen(space: &SpaceKeys, here: &Here) -> BTreeMap<KeyName, u32> {
     let mut floors = BTreeMap::new();
     for &key in KeyName::of_space(space.kind) {
@@ -154,7 +157,8 @@ pub(crate) fn floors_seen(space: &SpaceKeys, here: &Here) -> BTreeMap<KeyName, u
         let above = space
             .epochs
             .iter()
-            .filter(|e| e.key == key && reaches_another(e, &readers, here))
+            .filter(|e| e.key == key && here.held.contains(&(key, e.epoch)))
+            .filter(|e| reaches_another(e, &readers, here))
             .filter_map(|e| e.epoch.checked_add(1))
             .max();
         if let Some(floor) = above {
@@ -448,7 +452,9 @@ mod tests {
             ],
             &["a", "b"],
         );
+        let held = BTreeSet::from([(KeyName::Group, 1), (KeyName::Group, 2)]);
         let ivy = Here {
+            held: held.clone(),
             waived: BTreeSet::from(["ivy".to_owned()]),
             ..Here::default()
         };
@@ -457,10 +463,20 @@ mod tests {
             BTreeMap::from([(KeyName::Group, 2)])
         );
         assert_eq!(
-            floors_seen(&served, &Here::default()),
+            floors_seen(&served, &holding(&held)),
             BTreeMap::from([(KeyName::Group, 3)]),
             "Ivy, not waived"
         );
+        // An epoch not held here raises nothing (a relay's row for epoch
+        // 1,000 wrapped to a stranger).
+        let far = group(
+            vec![
+                epoch(KeyName::Group, 1, &["a", "b"]),
+                epoch(KeyName::Group, 1_000, &["stranger"]),
+            ],
+            &["a", "b"],
+        );
+        assert!(floors_seen(&far, &holding(&held)).is_empty());
     }
 
     /// Ivy, whom this device refuses, began epoch 2 after someone left (her

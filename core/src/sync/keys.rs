@@ -388,24 +388,14 @@ impl SyncEngine {
                 let kept = self.store.read(|c| pins::kept_members(c, &s.space))?;
                 let admitted = trust.admitted(&me.public.account_id, &s, &kept);
                 // An admission that ended is never taken again here, and
-                // nothing is sealed again under an epoch its member may
-                // hold: one held here while they were a member, or one the
-                // relay says reached them.
+                // nothing is sealed again under an epoch held here while
+                // its member was one (whoever the relay says it reached).
                 if !admitted.ended.is_empty() || !admitted.new.is_empty() {
                     let held = self.store.read(|c| key_store::held(c, &s.space))?;
-                    let leavers: BTreeSet<&str> = kept
-                        .current
-                        .iter()
-                        .filter(|(_, key)| admitted.ended.contains(key))
-                        .map(|(account, _)| account.as_str())
-                        .collect();
-                    let newest = s
-                        .epochs
-                        .iter()
-                        .filter(|e| e.key == KeyName::Group)
-                        .filter(|e| e.recipients.iter().any(|r| leavers.contains(r.as_str())))
-                        .map(|e| e.epoch)
-                        .chain(held.keys().map(|(_, epoch)| *epoch))
+                    let newest = held
+                        .keys()
+                        .filter(|(key, _)| *key == KeyName::Group)
+                        .map(|(_, epoch)| *epoch)
                         .max()
                         .unwrap_or(0);
                     self.store.write(|tx| {
