@@ -389,13 +389,29 @@ impl SyncEngine {
                 let admitted = trust.admitted(&me.public.account_id, &s, &kept);
                 // An admission that ended is never taken again here, and
                 // nothing is sealed again under an epoch held here while
-                // its member was one (whoever the relay says it reached).
+                // its member was one (whoever the relay says it reached),
+                // nor under one the relay says reached them, begun (as its
+                // beginner signed) by a member.
                 if !admitted.ended.is_empty() || !admitted.new.is_empty() {
-                    let held = self.store.read(|c| key_store::held(c, &s.space))?;
-                    let newest = held
-                        .keys()
-                        .filter(|(key, _)| *key == KeyName::Group)
-                        .map(|(_, epoch)| *epoch)
+                    let held: BTreeSet<(KeyName, u32)> = self
+                        .store
+                        .read(|c| key_store::held(c, &s.space))?
+                        .into_keys()
+                        .collect();
+                    let leavers: BTreeSet<&str> = kept
+                        .current
+                        .iter()
+                        .filter(|(_, key)| admitted.ended.contains(key))
+                        .map(|(account, _)| account.as_str())
+                        .collect();
+                    let newest = trust
+                        .vouched(&s, &held)
+                        .epochs
+                        .iter()
+                        .filter(|e| e.key == KeyName::Group)
+                        .filter(|e| e.recipients.iter().any(|r| leavers.contains(r.as_str())))
+                        .map(|e| e.epoch)
+                        .chain(held.iter().map(|(_, epoch)| *epoch))
                         .max()
                         .unwrap_or(0);
                     self.store.write(|tx| {
@@ -451,10 +467,11 @@ impl SyncEngine {
                 } else {
                     space.clone()
                 };
-                let space = trust.checked_readers(&space);
                 let held = self.store.read(|c| key_store::held(c, &space.space))?;
+                let holding: BTreeSet<(KeyName, u32)> = held.keys().copied().collect();
+                let space = trust.vouched(&trust.checked_readers(&space), &holding);
                 let mut here = Here {
-                    held: held.keys().copied().collect(),
+                    held: holding,
                     waived: waived.remove(&space.space).unwrap_or_default(),
                     floors: self.store.read(|c| key_store::floors(c, &space.space))?,
                 };

@@ -221,6 +221,26 @@ impl Trust {
                 .is_some_and(|sender| signed_envelope(&sender.identity, e))
     }
 
+    /// `space` with only the epochs this device can vouch for: one held
+    /// here, or one whose commitment the trusted identity of the account
+    /// named its beginner signed. A row the relay put in (no commitment, or
+    /// one no trusted identity signed) is no epoch here: not followed (one
+    /// at the end of the count left no epoch to turn over to: the fifteenth
+    /// attacker run), not waited for, and no floor is set by it.
+    pub fn vouched(&self, space: &SpaceKeys, held: &BTreeSet<(KeyName, u32)>) -> SpaceKeys {
+        let mut space = space.clone();
+        let id = space.space.clone();
+        space.epochs.retain(|e| {
+            held.contains(&(e.key, e.epoch))
+                || e.commitment.as_ref().is_some_and(|c| {
+                    self.trusted
+                        .get(&c.began_by)
+                        .is_some_and(|b| signed_commitment(&b.identity, &id, e.key, e.epoch, c))
+                })
+        });
+        space
+    }
+
     /// Whether `secret`, unwrapped from `e`, is the key its epoch's beginner
     /// committed to (`epochs`: its space's epochs as the relay serves
     /// them), the commitment signed by the beginner's trusted identity, or
