@@ -1241,6 +1241,56 @@ async fn a_withheld_key_leaves_no_one_writing_under_a_leavers_key(relay: Relay, 
     assert_eq!(sealed_under(&relay, &fay, &group.id, SENTINEL).await, [2]);
 }
 
+/// The relay puts in a row for an epoch at the end of the count, wrapped
+/// to an account that is no member, then takes it out again. No device
+/// follows it (no beginner committed to it), so when Gus leaves the key
+/// still turns over, and nothing is sealed under an epoch he holds (before,
+/// the devices began epoch u32::MAX after it, could begin none after that,
+/// and sealed under it once Gus had gone: the fifteenth attacker run).
+async fn a_row_at_the_end_of_the_epoch_count_is_no_epoch(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let (group, _) = group_of(&fay, &[&ann, &gus], "Circle").await;
+    sync_all(&[&fay, &ann, &gus]).await;
+    let stranger = id();
+    relay
+        .inject_envelope(&pph_protocol::sealed::Envelope {
+            space: group.id.clone(),
+            key: pph_protocol::sealed::KeyName::Group,
+            epoch: u32::MAX - 1,
+            recipient: stranger.clone(),
+            enc: "e".into(),
+            ct: "c".into(),
+            from: account_id(&fay),
+            sig: String::new(),
+        })
+        .await;
+    sync_all(&[&fay, &ann, &gus, &fay, &ann, &gus]).await;
+    relay
+        .withhold_envelope(&group.id, &stranger, u32::MAX - 1)
+        .await;
+    sync_all(&[&fay, &ann, &gus]).await;
+    let gus_held = epochs_of(&url, "gus@example.org", &group.id).await;
+    gus.groups()
+        .leave_group(group.id.clone())
+        .await
+        .expect("Gus leaves");
+    sync_all(&[&fay, &ann, &fay, &ann]).await;
+    fay.groups()
+        .post_message(group.id.clone(), SENTINEL.into(), None)
+        .expect("message");
+    sync_all(&[&fay, &ann]).await;
+    let epochs = sealed_under(&relay, &ann, &group.id, SENTINEL).await;
+    assert_eq!(epochs.len(), 1, "Ann reads it");
+    assert!(
+        epochs.iter().all(|e| !gus_held.contains(e)),
+        "sealed under {epochs:?}; Gus holds {gus_held:?}"
+    );
+}
+
 /// Fay founds a circle and Bob joins; Fay deletes her account and Bob
 /// becomes its facilitator. Dot joins with Bob's code; Bob deletes his
 /// account and Dot becomes its facilitator. Those who join with Dot's
@@ -1948,6 +1998,7 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    a_row_at_the_end_of_the_epoch_count_is_no_epoch,
     a_leaver_reads_nothing_written_after_a_newcomer_turns_the_key,
     a_withheld_key_leaves_no_one_writing_under_a_leavers_key,
     a_phone_offline_through_a_departure_keeps_its_group_going,
