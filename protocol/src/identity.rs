@@ -46,7 +46,7 @@ pub fn signed_commitment(
 ) -> bool {
     verifies(
         identity,
-        &commitment_bytes(space, key, epoch, &c.commit),
+        &commitment_bytes(space, key, epoch, &c.commit, &c.begun_for),
         &c.sig,
     )
 }

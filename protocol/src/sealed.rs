@@ -382,6 +382,10 @@ pub struct Commitment {
     pub epoch: u32,
     pub commit: String,
     pub sig: String,
+    /// The identities the epoch is begun for (those its envelopes in the
+    /// same request are wrapped to), sorted, signed with the commitment.
+    #[serde(default)]
+    pub begun_for: Vec<String>,
 }
 
 /// An epoch's commitment as the relay serves it, with who began the epoch
@@ -391,6 +395,10 @@ pub struct EpochCommitment {
     pub began_by: String,
     pub commit: String,
     pub sig: String,
+    /// The identities it was begun for, as its beginner signed them: who
+    /// may hold it, which a relay cannot take anyone off (docs/adr/0021).
+    #[serde(default)]
+    pub begun_for: Vec<String>,
 }
 
 /// The hash an epoch's beginner commits to: SHA-256 of where the key
@@ -408,13 +416,19 @@ pub fn key_commit(space: &str, key: KeyName, epoch: u32, secret: &[u8]) -> Strin
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize())
 }
 
-/// What an epoch's beginner signs: the epoch and the commitment to its key.
-pub fn commitment_bytes(space: &str, key: KeyName, epoch: u32, commit: &str) -> Vec<u8> {
-    let epoch = epoch.to_string();
-    transcript(
-        b"pph-epoch-commitment-v1",
-        &[space, &key.code(), &epoch, commit],
-    )
+/// What an epoch's beginner signs: the epoch, the commitment to its key,
+/// and the identities it is begun for.
+pub fn commitment_bytes(
+    space: &str,
+    key: KeyName,
+    epoch: u32,
+    commit: &str,
+    begun_for: &[String],
+) -> Vec<u8> {
+    let (key, epoch) = (key.code(), epoch.to_string());
+    let mut parts = vec![space, key.as_str(), epoch.as_str(), commit];
+    parts.extend(begun_for.iter().map(String::as_str));
+    transcript(b"pph-epoch-commitment-v2", &parts)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

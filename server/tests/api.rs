@@ -354,9 +354,10 @@ async fn keys_and_envelopes_carry_their_accounts_own_identity() {
     // The beginner's commitment to the epoch's key (the relay checks its
     // signature, not the key, which it never sees).
     let commit = "A".repeat(43);
+    let begun_for = vec![identity.public_b64()];
     let commitment = json!([{"space": ann.personal_space, "key": "diary", "epoch": 1,
-        "commit": commit,
-        "sig": identity.sign_commitment(&ann.personal_space, KeyName::Diary, 1, &commit)}]);
+        "commit": commit, "begun_for": begun_for,
+        "sig": identity.sign_commitment(&ann.personal_space, KeyName::Diary, 1, &commit, &begun_for)}]);
     let post = |e: Envelope| {
         f.client
             .post(f.url("/v1/keys/envelopes"))

@@ -1755,6 +1755,7 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         epoch: 1,
         commit: format!("commit-{tag}"),
         sig: format!("commit-sig-{tag}"),
+        begun_for: vec![format!("identity-{tag}")],
     };
     s.put_envelopes(
         &[envelope(&ann, 1, "a")],
@@ -1803,6 +1804,7 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
                 began_by: ann.id.clone(),
                 commit: commitment.commit.clone(),
                 sig: commitment.sig.clone(),
+                begun_for: commitment.begun_for.clone(),
             }),
         }]
     );

@@ -244,7 +244,7 @@ impl Relay {
     pub async fn withhold_envelope(&self, space: &str, recipient: &str, epoch: u32) {
         self.execute(
             "DELETE FROM key_envelopes
-             WHERE space = $1 AND recipient = $2 AND epoch = CAST($3 AS BIGINT)",
+             WHERE space = $1 AND recipient = $2 AND CAST(epoch AS TEXT) = $3",
             &[space, recipient, &epoch.to_string()],
         )
         .await;
@@ -610,12 +610,14 @@ pub async fn begin_epoch_signed(
         })
         .collect();
     let commit = key_commit(space, key, 1, secret.bytes());
+    let begun_for = begun_for(url, token, &envelopes).await;
     let commitment = Commitment {
         space: space.to_owned(),
         key,
         epoch: 1,
-        sig: identity.sign_commitment(space, key, 1, &commit),
+        sig: identity.sign_commitment(space, key, 1, &commit, &begun_for),
         commit,
+        begun_for,
     };
     let resp = client
         .post(format!("{url}/v1/keys/envelopes"))
@@ -661,6 +663,25 @@ pub async fn served_public_key(url: &str, viewer: &str, account: &str) -> String
         .find(|i| i.account_id == account)
         .expect("an identity served")
         .public_key
+}
+
+/// The identities `envelopes` are wrapped to, sorted, as the relay serves
+/// them to the account of `token`: what a commitment names as those its
+/// epoch is begun for.
+pub async fn begun_for(
+    url: &str,
+    token: &str,
+    envelopes: &[pph_protocol::sealed::Envelope],
+) -> Vec<String> {
+    let served = keys_view(url, token).await.identities;
+    let mut identities: Vec<String> = envelopes
+        .iter()
+        .filter_map(|e| served.iter().find(|i| i.account_id == e.recipient))
+        .map(|i| i.identity.clone())
+        .collect();
+    identities.sort_unstable();
+    identities.dedup();
+    identities
 }
 
 /// The envelopes of `space` wrapped to the account signed in as `email`.

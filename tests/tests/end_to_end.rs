@@ -1291,6 +1291,64 @@ async fn a_row_at_the_end_of_the_epoch_count_is_no_epoch(relay: Relay, dir: &Pat
     );
 }
 
+/// Hal leaves and Ann's phone turns the key over (epoch 2, begun for Fay,
+/// Ann and Gus). The relay withholds Fay's envelope of epoch 2; Gus
+/// leaves, and the relay takes him off epoch 2's recipients before Fay's
+/// phone sees him go, then serves Fay her envelope. Ann signed that epoch 2
+/// was begun for Gus, so Fay's phone turns the key over rather than seal
+/// under it (before, it sealed under epoch 2, which Gus holds: the
+/// fifteenth attacker run).
+async fn an_epoch_the_relay_takes_a_leaver_off_is_not_sealed_under(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let hal = signed_up(&url, dir, "hal", "Hal", AccountRole::Patient).await;
+    let (group, _) = group_of(&fay, &[&ann, &gus, &hal], "Circle").await;
+    sync_all(&[&fay, &ann, &gus, &hal, &fay, &ann, &gus, &hal]).await;
+    hal.groups()
+        .leave_group(group.id.clone())
+        .await
+        .expect("Hal leaves");
+    sync_all(&[&ann, &gus]).await;
+    let stash: Vec<_> = envelopes_in(&url, "fay@example.org", &group.id)
+        .await
+        .into_iter()
+        .filter(|e| e.epoch == 2)
+        .collect();
+    assert_eq!(stash.len(), 1, "Ann's phone began epoch 2 for Fay");
+    relay
+        .withhold_envelope(&group.id, &account_id(&fay), 2)
+        .await;
+    fay.sync().sync_now().await.expect("sync");
+    let gus_held = epochs_of(&url, "gus@example.org", &group.id).await;
+    assert_eq!(gus_held, [1, 2]);
+    gus.groups()
+        .leave_group(group.id.clone())
+        .await
+        .expect("Gus leaves");
+    relay
+        .withhold_envelope(&group.id, &account_id(&gus), 2)
+        .await;
+    fay.sync().sync_now().await.expect("sync");
+    for e in &stash {
+        relay.inject_envelope(e).await;
+    }
+    fay.sync().sync_now().await.expect("sync");
+    fay.groups()
+        .post_message(group.id.clone(), SENTINEL.into(), None)
+        .expect("message");
+    sync_all(&[&fay, &fay, &ann]).await;
+    let epochs = sealed_under(&relay, &fay, &group.id, SENTINEL).await;
+    assert_eq!(epochs.len(), 1, "sent: {epochs:?}");
+    assert!(
+        epochs.iter().all(|e| !gus_held.contains(e)),
+        "sealed under {epochs:?}; Gus holds {gus_held:?}"
+    );
+    assert_eq!(raw_with(&relay, &ann, &group.id, SENTINEL).await.len(), 1);
+}
+
 /// Fay founds a circle and Bob joins; Fay deletes her account and Bob
 /// becomes its facilitator. Dot joins with Bob's code; Bob deletes his
 /// account and Dot becomes its facilitator. Those who join with Dot's
@@ -1640,9 +1698,11 @@ async fn a_member_who_begins_an_epoch_with_another_key_stops_no_one(relay: Relay
     let envelopes =
         epoch_two_from_mal(&url, [&fay, &bob, &mal], &group.id, &identity, &wrapped).await;
     let commit = key_commit(&group.id, KeyName::Group, 2, committed.bytes());
+    let mal_token = token_for(&url, "mal@example.org").await;
+    let begun_for = begun_for(&url, &mal_token, &envelopes).await;
     let commitment = serde_json::json!([{"space": group.id, "key": "group", "epoch": 2,
-        "commit": commit,
-        "sig": identity.sign_commitment(&group.id, KeyName::Group, 2, &commit)}]);
+        "commit": commit, "begun_for": begun_for,
+        "sig": identity.sign_commitment(&group.id, KeyName::Group, 2, &commit, &begun_for)}]);
     let begin = |commitments: serde_json::Value| {
         let url = url.clone();
         let body = serde_json::json!({"envelopes": envelopes, "commitments": commitments,
@@ -1808,10 +1868,12 @@ async fn a_member_who_seeds_the_next_epoch_and_leaves_chooses_no_later_key(
     let envelopes =
         epoch_two_from_mal(&url, [&fay, &bob, &mal], &group.id, &identity, &seeded).await;
     let commit = key_commit(&group.id, KeyName::Group, 2, seeded.bytes());
+    let begun_for = begun_for(&url, &mal_token, &envelopes).await;
     let body = serde_json::json!({"envelopes": envelopes,
         "creates": [{"space": group.id, "key": "group", "epoch": 2}],
         "commitments": [{"space": group.id, "key": "group", "epoch": 2, "commit": commit,
-            "sig": identity.sign_commitment(&group.id, KeyName::Group, 2, &commit)}]});
+            "begun_for": begun_for,
+            "sig": identity.sign_commitment(&group.id, KeyName::Group, 2, &commit, &begun_for)}]});
     let client = reqwest::Client::new();
     let begun = client
         .post(format!("{url}/v1/keys/envelopes"))
@@ -1998,6 +2060,7 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    an_epoch_the_relay_takes_a_leaver_off_is_not_sealed_under,
     a_row_at_the_end_of_the_epoch_count_is_no_epoch,
     a_leaver_reads_nothing_written_after_a_newcomer_turns_the_key,
     a_withheld_key_leaves_no_one_writing_under_a_leavers_key,

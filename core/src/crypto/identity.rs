@@ -96,11 +96,19 @@ impl Identity {
     }
 
     /// The signature of this account's commitment to an epoch's key, as
-    /// its beginner ([`commitment_bytes`]), base64url.
-    pub fn sign_commitment(&self, space: &str, key: KeyName, epoch: u32, commit: &str) -> String {
+    /// its beginner, with the identities it is begun for
+    /// ([`commitment_bytes`]), base64url.
+    pub fn sign_commitment(
+        &self,
+        space: &str,
+        key: KeyName,
+        epoch: u32,
+        commit: &str,
+        begun_for: &[String],
+    ) -> String {
         b64(&self
             .0
-            .sign(&commitment_bytes(space, key, epoch, commit))
+            .sign(&commitment_bytes(space, key, epoch, commit, begun_for))
             .to_bytes())
     }
 

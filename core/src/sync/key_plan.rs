@@ -28,6 +28,11 @@ pub(crate) struct Here {
     /// (`key_store::floors`): an epoch below it is stale, whoever it
     /// reached as the relay says.
     pub floors: BTreeMap<KeyName, u32>,
+    /// The identities that may hold the space's keys now: its readers'
+    /// (this account's among them) and the waived readers'. An epoch
+    /// whose beginner signed it was begun for anyone else is below the
+    /// floor.
+    pub may_hold: BTreeSet<String>,
 }
 
 /// An account a key can be wrapped to: its id and public key.
@@ -142,23 +147,34 @@ fn reaches_another(e: &EpochRecipients, readers: &BTreeSet<&str>, here: &Here) -
         .any(|r| !readers.contains(r.as_str()) && !here.waived.contains(r))
 }
 
-/// The floor of each of `space`'s keys as the relay's view shows it: above
-/// every epoch held here that reached someone who may not read it now (a
-/// member who left, a clinician whose share ended). Kept
+/// The floor of each of `space`'s keys (its epochs those this device can
+/// vouch for: `Trust::vouched`): above every epoch its beginner signed was
+/// begun for someone who may not hold it now (a member who left, a
+/// clinician whose share ended), which no relay can take them off; and
+/// above every epoch held here that the relay says reached such a
+/// someone (given to them after it began). Kept
 /// (`key_store::raise_floor`), so that a relay that later takes them off
 /// the epoch's recipients, or withholds the next epoch's envelope, gets
-/// nothing sealed under it. Only epochs held here count: no other is
-/// sealed under, and a row the relay puts in for an epoch far ahead raises
-/// no floor that would hold writes back for good.
+/// nothing sealed under it. Of what the relay says, only epochs held here
+/// count: no other is sealed under, and a row it puts in for an epoch far
+/// ahead raises no floor that would hold writes back for good.
 pub(crate) fn floors_seen(space: &SpaceKeys, here: &Here) -> BTreeMap<KeyName, u32> {
     let mut floors = BTreeMap::new();
     for &key in KeyName::of_space(space.kind) {
         let readers = readers_of(space, key);
+        let begun_for_another = |e: &&EpochRecipients| {
+            e.commitment
+                .as_ref()
+                .is_some_and(|c| c.begun_for.iter().any(|id| !here.may_hold.contains(id)))
+        };
         let above = space
             .epochs
             .iter()
-            .filter(|e| e.key == key && here.held.contains(&(key, e.epoch)))
-            .filter(|e| reaches_another(e, &readers, here))
+            .filter(|e| e.key == key)
+            .filter(|e| {
+                begun_for_another(e)
+                    || (here.held.contains(&(key, e.epoch)) && reaches_another(e, &readers, here))
+            })
             .filter_map(|e| e.epoch.checked_add(1))
             .max();
         if let Some(floor) = above {
@@ -492,6 +508,7 @@ mod tests {
                 began_by: by.into(),
                 commit: "c".into(),
                 sig: "s".into(),
+                begun_for: Vec::new(),
             });
             group(vec![epoch(KeyName::Group, 1, &["a", "b"]), e], &["a", "b"])
         };
@@ -514,5 +531,33 @@ mod tests {
             ..here
         };
         assert_eq!(plan(&begun_by("ivy"), &holding_two), vec![], "held already");
+    }
+
+    /// Epoch 2 was begun, as its beginner signed, for a, b and gus; the
+    /// relay serves it with gus taken off. Gus is no one who may hold it
+    /// now: the floor is 3, held or not. An epoch begun for those who may
+    /// hold it (a waived newcomer among them) sets nothing.
+    #[test]
+    fn an_epoch_begun_for_someone_who_left_is_below_the_floor_whatever_the_relay_says() {
+        let begun_for = |ids: &[&str]| {
+            let mut e = epoch(KeyName::Group, 2, &["a", "b"]);
+            e.commitment = Some(pph_protocol::sealed::EpochCommitment {
+                began_by: "b".into(),
+                commit: "c".into(),
+                sig: "s".into(),
+                begun_for: ids.iter().map(|id| format!("id-{id}")).collect(),
+            });
+            group(vec![epoch(KeyName::Group, 1, &["a", "b"]), e], &["a", "b"])
+        };
+        let here = Here {
+            held: BTreeSet::from([(KeyName::Group, 1)]),
+            may_hold: ["id-a", "id-b", "id-ivy"].map(String::from).into(),
+            ..Here::default()
+        };
+        assert_eq!(
+            floors_seen(&begun_for(&["a", "b", "gus"]), &here),
+            BTreeMap::from([(KeyName::Group, 3)])
+        );
+        assert!(floors_seen(&begun_for(&["a", "b", "ivy"]), &here).is_empty());
     }
 }

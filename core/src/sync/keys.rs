@@ -72,7 +72,15 @@ struct Made {
     begun: Vec<(EpochRef, Key32)>,
 }
 
-fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held, me: &Me) -> Made {
+/// `actions` carried out for `space`; `identities`, each trusted account's
+/// identity, which a begun epoch's commitment names its recipients by.
+fn carry_out(
+    space: &SpaceKeys,
+    actions: Vec<KeyAction>,
+    held: &Held,
+    me: &Me,
+    identities: &BTreeMap<String, String>,
+) -> Made {
     let mut made = Made::default();
     // A reader whose public key nothing can be wrapped to (one a broken
     // client or a relay put there) is passed over, as a reader without a
@@ -100,15 +108,27 @@ fn carry_out(space: &SpaceKeys, actions: Vec<KeyAction>, held: &Held, me: &Me) -
                     envelope(&secret, key, epoch, r, &mut made);
                 }
                 let commit = key_commit(&space.space, key, epoch, secret.bytes());
-                let sig = me
-                    .identity
-                    .sign_commitment(&space.space, key, epoch, &commit);
+                // Those an envelope was made for (one whose key nothing can
+                // be wrapped to is not), by identity.
+                let mut begun_for: Vec<String> = made
+                    .request
+                    .envelopes
+                    .iter()
+                    .filter(|e| e.space == space.space && e.key == key && e.epoch == epoch)
+                    .filter_map(|e| identities.get(&e.recipient).cloned())
+                    .collect();
+                begun_for.sort_unstable();
+                begun_for.dedup();
+                let sig =
+                    me.identity
+                        .sign_commitment(&space.space, key, epoch, &commit, &begun_for);
                 made.request.commitments.push(Commitment {
                     space: space.space.clone(),
                     key,
                     epoch,
                     commit,
                     sig,
+                    begun_for,
                 });
                 let at = EpochRef {
                     space: space.space.clone(),
@@ -360,6 +380,11 @@ impl SyncEngine {
             let view = relay.keys(token).await?;
             let pinned = self.store.read(pins::pins)?;
             let trust = trust::judge(&me.public, &pinned, &view.identities);
+            let identities: BTreeMap<String, String> = trust
+                .trusted
+                .iter()
+                .map(|(account, t)| (account.clone(), t.identity.clone()))
+                .collect();
             // The spaces this device keys: its own personal space and its
             // groups. Another person's record (shared with this clinician,
             // or listed here by a relay that lies) is keyed by that
@@ -404,12 +429,25 @@ impl SyncEngine {
                         .filter(|(_, key)| admitted.ended.contains(key))
                         .map(|(account, _)| account.as_str())
                         .collect();
+                    let leaving: BTreeSet<&str> = admitted
+                        .ended
+                        .iter()
+                        .filter_map(|key| key.split_once(' ').map(|(identity, _)| identity))
+                        .collect();
+                    let begun_for_a_leaver = |e: &EpochRecipients| {
+                        e.commitment.as_ref().is_some_and(|c| {
+                            c.begun_for.iter().any(|id| leaving.contains(id.as_str()))
+                        })
+                    };
                     let newest = trust
                         .vouched(&s, &held)
                         .epochs
                         .iter()
                         .filter(|e| e.key == KeyName::Group)
-                        .filter(|e| e.recipients.iter().any(|r| leavers.contains(r.as_str())))
+                        .filter(|e| {
+                            begun_for_a_leaver(e)
+                                || e.recipients.iter().any(|r| leavers.contains(r.as_str()))
+                        })
                         .map(|e| e.epoch)
                         .chain(held.iter().map(|(_, epoch)| *epoch))
                         .max()
@@ -470,10 +508,19 @@ impl SyncEngine {
                 let held = self.store.read(|c| key_store::held(c, &space.space))?;
                 let holding: BTreeSet<(KeyName, u32)> = held.keys().copied().collect();
                 let space = trust.vouched(&trust.checked_readers(&space), &holding);
+                let waived = waived.remove(&space.space).unwrap_or_default();
+                let may_hold = space
+                    .readers
+                    .iter()
+                    .map(|r| &r.account_id)
+                    .chain(&waived)
+                    .filter_map(|account| identities.get(account).cloned())
+                    .collect();
                 let mut here = Here {
                     held: holding,
-                    waived: waived.remove(&space.space).unwrap_or_default(),
+                    waived,
                     floors: self.store.read(|c| key_store::floors(c, &space.space))?,
+                    may_hold,
                 };
                 let seen = floors_seen(&space, &here);
                 if seen.iter().any(|(key, f)| here.floors.get(key) < Some(f)) {
@@ -487,7 +534,7 @@ impl SyncEngine {
                         *kept = (*kept).max(floor);
                     }
                 }
-                let made = carry_out(&space, plan(&space, &here), &held, &me);
+                let made = carry_out(&space, plan(&space, &here), &held, &me, &identities);
                 let begins = !made.request.creates.is_empty();
                 let published = self.publish(relay, token, made).await;
                 // What is written here is sealed only under an epoch at or

@@ -367,6 +367,7 @@ pub async fn put_envelopes(
             began_by: account.id.clone(),
             commit: c.commit.clone(),
             sig: c.sig.clone(),
+            begun_for: c.begun_for.clone(),
         };
         let signed = identity
             .as_ref()
@@ -374,6 +375,29 @@ pub async fn put_envelopes(
         if !begun_here || !signed {
             return Err(ApiError::invalid(format!(
                 "commitment {i}: not this account's signed commitment to an epoch it begins here"
+            )));
+        }
+        // Begun for exactly those its envelopes here go to, by identity,
+        // sorted, once each: what the devices read of who may hold it.
+        let wrapped_to: Vec<String> = req
+            .envelopes
+            .iter()
+            .filter(|e| (e.space.as_str(), e.key, e.epoch) == (c.space.as_str(), c.key, c.epoch))
+            .map(|e| e.recipient.clone())
+            .collect();
+        let mut identities: Vec<String> = state
+            .storage
+            .public_keys(&wrapped_to)
+            .await?
+            .into_iter()
+            .filter_map(|k| k.identity)
+            .collect();
+        identities.sort_unstable();
+        identities.dedup();
+        if identity.is_some() && c.begun_for != identities {
+            return Err(ApiError::invalid(format!(
+                "commitment {i}: begun_for must name, sorted and once each, the identities of \
+                 the accounts its epoch's envelopes here are wrapped to"
             )));
         }
     }

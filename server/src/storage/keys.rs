@@ -32,14 +32,15 @@ const PUT_ENVELOPE: &str = "INSERT INTO key_envelopes
 const ENVELOPES_FOR: &str =
     "SELECT body FROM key_envelopes WHERE recipient = $1 ORDER BY space, key_name, epoch";
 const EPOCH_RECIPIENTS: &str = "SELECT e.key_name, e.epoch, e.recipient,
-            k.began_by, k.commit_hash, k.commit_sig
+            k.began_by, k.commit_hash, k.commit_sig, k.begun_for
      FROM key_envelopes e LEFT JOIN key_epochs k
        ON k.space = e.space AND k.key_name = e.key_name AND k.epoch = e.epoch
      WHERE e.space = $1 ORDER BY e.key_name, e.epoch, e.recipient";
 const DISCARD_ENVELOPE: &str = "DELETE FROM key_envelopes
      WHERE space = $1 AND key_name = $2 AND epoch = $3 AND recipient = $4";
 const PUT_COMMITMENT: &str = "INSERT INTO key_epochs
-     (space, key_name, epoch, began_by, commit_hash, commit_sig) VALUES ($1, $2, $3, $4, $5, $6)
+     (space, key_name, epoch, began_by, commit_hash, commit_sig, begun_for)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT DO NOTHING";
 
 /// Keeps the account's key pair as its device sealed it, with the hashes
@@ -129,9 +130,13 @@ pub(crate) async fn put_envelopes(
     }
     for c in commitments {
         let (key, epoch) = (c.key.code(), i64::from(c.epoch));
+        let begun_for = serde_json::to_string(&c.begun_for)
+            .map_err(|_| StorageError::Backend("could not encode".into()))?;
         db.execute(
             PUT_COMMITMENT,
-            &[&c.space, &key, &epoch, &began_by, &c.commit, &c.sig],
+            &[
+                &c.space, &key, &epoch, &began_by, &c.commit, &c.sig, &begun_for,
+            ],
         )
         .await?;
     }
@@ -189,6 +194,11 @@ pub(crate) async fn epoch_recipients(db: &mut Db<'_>, space: &str) -> Result<Vec
                     began_by,
                     commit,
                     sig,
+                    // Before v16: begun for no one named.
+                    begun_for: r
+                        .opt_text(6)?
+                        .and_then(|json| serde_json::from_str(&json).ok())
+                        .unwrap_or_default(),
                 }),
                 _ => None,
             };

@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         15,
         include_str!("migrations/015_memberships_joined_with.sql"),
     ),
+    (16, include_str!("migrations/016_epochs_begun_for.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.
