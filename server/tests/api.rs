@@ -391,6 +391,25 @@ async fn keys_and_envelopes_carry_their_accounts_own_identity() {
     let mut bent = envelope(&ann.account_id);
     bent.epoch = 2;
     refusal(post(bent).await.expect("send"), 400, "invalid").await;
+    // A commitment must name, signed, whom the epoch is begun for: not no
+    // one, not someone else.
+    let other = Identity::of(&AccountKeyPair::generate()).expect("identity");
+    for named in [Vec::new(), vec![other.public_b64()]] {
+        let sig = identity.sign_commitment(&ann.personal_space, KeyName::Diary, 1, &commit, &named);
+        let unnamed = f
+            .client
+            .post(f.url("/v1/keys/envelopes"))
+            .bearer_auth(&ann.token)
+            .json(&json!({"envelopes": [envelope(&ann.account_id)],
+                "commitments": [{"space": ann.personal_space, "key": "diary", "epoch": 1,
+                    "commit": commit, "begun_for": named, "sig": sig}],
+                "creates": [{"space": ann.personal_space, "key": "diary", "epoch": 1}]}))
+            .send()
+            .await
+            .expect("send");
+        let message = refusal(unnamed, 400, "invalid").await;
+        assert!(message.contains("begun_for"), "{message}");
+    }
     assert_eq!(
         post(envelope(&ann.account_id))
             .await
