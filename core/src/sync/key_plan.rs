@@ -33,6 +33,12 @@ pub(crate) struct Here {
     /// whose beginner signed it was begun for anyone else is below the
     /// floor.
     pub may_hold: BTreeSet<String>,
+    /// Whether this device begins a key's first epoch when none is
+    /// served: in its own personal space, and in a group it founded. A
+    /// newcomer's device that began one when the relay hid the group's
+    /// (for one sync) kept its own key for that number, and never read the
+    /// group's (the fifteenth attacker run).
+    pub begins_first: bool,
 }
 
 /// An account a key can be wrapped to: its id and public key.
@@ -91,11 +97,12 @@ pub(crate) fn plan(space: &SpaceKeys, here: &Here) -> Vec<KeyAction> {
             reaches_another(e, &readers, here) || from_no_reader
         }) || current.is_some_and(|c| here.floors.get(&key).is_some_and(|f| c < *f));
         match current {
-            None => actions.push(KeyAction::Begin {
+            None if here.begins_first => actions.push(KeyAction::Begin {
                 key,
                 epoch: 1,
                 to: reachable.clone(),
             }),
+            None => {}
             // An epoch at the end of the count (which no honest relay
             // lets anyone begin) cannot be followed: the key stays as it is
             // rather than the count wrapping round.
@@ -262,10 +269,19 @@ mod tests {
             grants: Vec::new(),
             admissions: Vec::new(),
         };
-        let actions = plan(&space, &Here::default());
+        let mine = Here {
+            begins_first: true,
+            ..Here::default()
+        };
+        let actions = plan(&space, &mine);
         assert_eq!(actions.len(), 5);
         assert!(actions.iter().all(|a| matches!(a,
             KeyAction::Begin { epoch: 1, to, .. } if to == &vec![to_me()])));
+        // A group's newcomer shown no epoch begins none: its founder's
+        // device begins the first, which a relay may hide for a while.
+        let newcomer = group(vec![], &["a", "n"]);
+        assert_eq!(plan(&newcomer, &Here::default()), vec![]);
+        assert_eq!(plan(&newcomer, &mine).len(), 1, "the founder's");
     }
 
     fn to_me() -> Recipient {

@@ -15,6 +15,7 @@ use crate::crypto::wrap::{wrap, AccountKeyPair};
 use crate::crypto::{seal, Key32};
 use crate::error::PphError;
 use crate::net::Relay;
+use pph_protocol::admission::founds;
 use pph_protocol::kinds::SpaceKind;
 use pph_protocol::sealed::{
     key_commit, AccountKeys, Commitment, DiscardEnvelopesRequest, Envelope, EpochRecipients,
@@ -516,11 +517,20 @@ impl SyncEngine {
                     .chain(&waived)
                     .filter_map(|account| identities.get(account).cloned())
                     .collect();
+                // A key's first epoch is begun by the space's own: the
+                // person, or the group's founder (the id names them).
+                let begins_first = space.kind == SpaceKind::Personal
+                    || space.admissions.iter().any(|a| {
+                        a.account_id == me.public.account_id
+                            && a.identity == me.public.identity
+                            && founds(&space.space, a)
+                    });
                 let mut here = Here {
                     held: holding,
                     waived,
                     floors: self.store.read(|c| key_store::floors(c, &space.space))?,
                     may_hold,
+                    begins_first,
                 };
                 let seen = floors_seen(&space, &here);
                 if seen.iter().any(|(key, f)| here.floors.get(key) < Some(f)) {
