@@ -1349,6 +1349,49 @@ async fn an_epoch_the_relay_takes_a_leaver_off_is_not_sealed_under(relay: Relay,
     assert_eq!(raw_with(&relay, &ann, &group.id, SENTINEL).await.len(), 1);
 }
 
+/// The relay hides the group's epoch 1 from Ivy's first sync after she
+/// joins, then serves it again. Her phone, not the founder's, begins no
+/// epoch 1 of its own: it waits, and once a member gives it the group's,
+/// it reads what was written before she came (before, it kept a key of its
+/// own for epoch 1 and never read the group's: the fifteenth attacker run).
+async fn a_newcomer_shown_no_epoch_begins_none_and_reads_the_groups(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
+    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let ivy = signed_up(&url, dir, "ivy", "Ivy", AccountRole::Patient).await;
+    let (group, invite) = group_of(&fay, &[&ann], "Circle").await;
+    sync_all(&[&fay, &ann]).await;
+    ann.groups()
+        .post_message(group.id.clone(), SENTINEL.into(), None)
+        .expect("message");
+    ann.sync().sync_now().await.expect("sync");
+    ivy.groups()
+        .join_group(invite.code.clone())
+        .await
+        .expect("Ivy joins");
+    let mut stash = Vec::new();
+    for email in ["fay@example.org", "ann@example.org"] {
+        stash.extend(envelopes_in(&url, email, &group.id).await);
+    }
+    let hide = |who: Vec<String>| {
+        let (relay, group) = (&relay, group.id.clone());
+        async move {
+            for account in who {
+                relay.withhold_envelope(&group, &account, 1).await;
+            }
+        }
+    };
+    hide(vec![account_id(&fay), account_id(&ann)]).await;
+    ivy.sync().sync_now().await.expect("Ivy's first sync");
+    hide(vec![account_id(&fay), account_id(&ann), account_id(&ivy)]).await;
+    for e in &stash {
+        relay.inject_envelope(e).await;
+    }
+    sync_all(&[&fay, &ann, &ivy, &ivy]).await;
+    assert_eq!(raw_with(&relay, &ivy, &group.id, SENTINEL).await.len(), 1);
+}
+
 /// Fay founds a circle and Bob joins; Fay deletes her account and Bob
 /// becomes its facilitator. Dot joins with Bob's code; Bob deletes his
 /// account and Dot becomes its facilitator. Those who join with Dot's
@@ -2060,6 +2103,7 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    a_newcomer_shown_no_epoch_begins_none_and_reads_the_groups,
     an_epoch_the_relay_takes_a_leaver_off_is_not_sealed_under,
     a_row_at_the_end_of_the_epoch_count_is_no_epoch,
     a_leaver_reads_nothing_written_after_a_newcomer_turns_the_key,
