@@ -26,8 +26,11 @@ pub(crate) struct Here {
     pub waived: BTreeSet<String>,
     /// The lowest epoch of each key this device seals under
     /// (`key_store::floors`): an epoch below it is stale, whoever it
-    /// reached as the relay says.
-    pub floors: BTreeMap<KeyName, u32>,
+    /// reached as the relay says. Wider than an epoch, so that there is a
+    /// floor above the last one (an epoch at the end of the count, begun
+    /// for someone who left, once left no floor at all: the sixteenth
+    /// attacker run); none is reached, and nothing is sealed.
+    pub floors: BTreeMap<KeyName, u64>,
     /// The identities that may hold the space's keys now: its readers'
     /// (this account's among them) and the waived readers'. An epoch
     /// whose beginner signed it was begun for anyone else is below the
@@ -95,7 +98,7 @@ pub(crate) fn plan(space: &SpaceKeys, here: &Here) -> Vec<KeyAction> {
                     .as_ref()
                     .is_some_and(|c| !readers.contains(c.began_by.as_str()));
             reaches_another(e, &readers, here) || from_no_reader
-        }) || current.is_some_and(|c| here.floors.get(&key).is_some_and(|f| c < *f));
+        }) || current.is_some_and(|c| here.floors.get(&key).is_some_and(|f| u64::from(c) < *f));
         match current {
             None if here.begins_first => actions.push(KeyAction::Begin {
                 key,
@@ -165,7 +168,7 @@ fn reaches_another(e: &EpochRecipients, readers: &BTreeSet<&str>, here: &Here) -
 /// nothing sealed under it. Of what the relay says, only epochs held here
 /// count: no other is sealed under, and a row it puts in for an epoch far
 /// ahead raises no floor that would hold writes back for good.
-pub(crate) fn floors_seen(space: &SpaceKeys, here: &Here) -> BTreeMap<KeyName, u32> {
+pub(crate) fn floors_seen(space: &SpaceKeys, here: &Here) -> BTreeMap<KeyName, u64> {
     let mut floors = BTreeMap::new();
     for &key in KeyName::of_space(space.kind) {
         let readers = readers_of(space, key);
@@ -182,7 +185,7 @@ pub(crate) fn floors_seen(space: &SpaceKeys, here: &Here) -> BTreeMap<KeyName, u
                 begun_for_another(e)
                     || (here.held.contains(&(key, e.epoch)) && reaches_another(e, &readers, here))
             })
-            .filter_map(|e| e.epoch.checked_add(1))
+            .map(|e| u64::from(e.epoch) + 1)
             .max();
         if let Some(floor) = above {
             floors.insert(key, floor);
@@ -205,7 +208,7 @@ pub(crate) fn seals(here: &Here, key: KeyName) -> bool {
         .map(|(_, epoch)| *epoch)
         .max();
     let floor = here.floors.get(&key).copied().unwrap_or(0);
-    newest.is_some_and(|n| n >= floor)
+    newest.is_some_and(|n| u64::from(n) >= floor)
 }
 
 #[cfg(test)]
@@ -575,5 +578,18 @@ mod tests {
             BTreeMap::from([(KeyName::Group, 3)])
         );
         assert!(floors_seen(&begun_for(&["a", "b", "ivy"]), &here).is_empty());
+        // At the end of the count (a leaver's signed row there, the
+        // sixteenth attacker run), the floor is above every epoch: nothing
+        // is sealed, not even under the last.
+        let mut last = begun_for(&["a", "b", "gus"]);
+        last.epochs[1].epoch = u32::MAX;
+        let floors = floors_seen(&last, &here);
+        assert_eq!(floors, BTreeMap::from([(KeyName::Group, 1 << 32)]));
+        let at_the_end = Here {
+            held: BTreeSet::from([(KeyName::Group, u32::MAX)]),
+            floors,
+            ..Here::default()
+        };
+        assert!(!seals(&at_the_end, KeyName::Group));
     }
 }

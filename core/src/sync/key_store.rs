@@ -106,28 +106,26 @@ pub(crate) fn held(conn: &Connection, space: &str) -> Result<Held> {
 
 /// The lowest epoch of each of `space`'s keys this device seals under
 /// (`sealing_floors`): none below it, whatever the relay serves.
-pub(crate) fn floors(conn: &Connection, space: &str) -> Result<BTreeMap<KeyName, u32>> {
+pub(crate) fn floors(conn: &Connection, space: &str) -> Result<BTreeMap<KeyName, u64>> {
     let mut stmt = conn.prepare_cached("SELECT key, epoch FROM sealing_floors WHERE space = ?1")?;
-    let rows = stmt.query_map([space], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
-    })?;
+    let rows = stmt.query_map([space], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     let mut floors = BTreeMap::new();
     for row in rows {
         let (name, epoch) = row?;
         if let Some(key) = pph_protocol::codes::parse::<KeyName>(&name) {
-            floors.insert(key, epoch);
+            floors.insert(key, u64::try_from(epoch).unwrap_or(0));
         }
     }
     Ok(floors)
 }
 
 /// Raises the floor of `space`'s `key` to `epoch` (never lowers it).
-pub(crate) fn raise_floor(conn: &Connection, space: &str, key: KeyName, epoch: u32) -> Result<()> {
+pub(crate) fn raise_floor(conn: &Connection, space: &str, key: KeyName, epoch: u64) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO sealing_floors (space, key, epoch) VALUES (?1, ?2, ?3)
          ON CONFLICT (space, key) DO UPDATE SET epoch = max(epoch, excluded.epoch)",
     )?
-    .execute((space, key.code(), epoch))?;
+    .execute((space, key.code(), i64::try_from(epoch).unwrap_or(i64::MAX)))?;
     Ok(())
 }
 

@@ -455,12 +455,11 @@ impl SyncEngine {
                         .unwrap_or(0);
                     self.store.write(|tx| {
                         pins::keep_members(tx.tx, &s.space, &admitted.ended, &admitted.new, now)?;
-                        match newest.checked_add(1) {
-                            Some(floor) if !admitted.ended.is_empty() => {
-                                key_store::raise_floor(tx.tx, &s.space, KeyName::Group, floor)
-                            }
-                            _ => Ok(()),
+                        if admitted.ended.is_empty() {
+                            return Ok(());
                         }
+                        let floor = u64::from(newest) + 1;
+                        key_store::raise_floor(tx.tx, &s.space, KeyName::Group, floor)
                     })?;
                 }
                 unadmitted.extend(admitted.dropped.into_iter().map(|a| (s.space.clone(), a)));
@@ -491,6 +490,7 @@ impl SyncEngine {
             let mut conflict = false;
             let mut ungranted = Vec::new();
             let mut failed = Vec::new();
+            let mut below_floor = Vec::new();
             blocked.clear();
             for space in &keyed {
                 let space = if space.kind == SpaceKind::Personal {
@@ -558,6 +558,9 @@ impl SyncEngine {
                     .iter()
                     .all(|key| seals(&here, *key))
                 {
+                    if !here.held.is_empty() {
+                        below_floor.push(space.space.clone());
+                    }
                     blocked.insert(space.space.clone());
                 }
                 match published {
@@ -597,6 +600,13 @@ impl SyncEngine {
                     };
                     report.errors.push(format!(
                         "the keys of space {space} could not be handed out ({e}){waits}"
+                    ));
+                }
+                for space in below_floor {
+                    report.errors.push(format!(
+                        "what is written in space {space} waits on this device for a key no one \
+                         who has left may hold: it is sent once a member's device turns the key \
+                         over"
                     ));
                 }
                 break;
