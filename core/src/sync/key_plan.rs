@@ -98,7 +98,8 @@ pub(crate) fn plan(space: &SpaceKeys, here: &Here) -> Vec<KeyAction> {
                     .as_ref()
                     .is_some_and(|c| !readers.contains(c.began_by.as_str()));
             reaches_another(e, &readers, here) || from_no_reader
-        }) || current.is_some_and(|c| here.floors.get(&key).is_some_and(|f| u64::from(c) < *f));
+        }) || current
+            .is_some_and(|c| here.floors.get(&key).is_some_and(|f| u64::from(c) < *f));
         match current {
             None if here.begins_first => actions.push(KeyAction::Begin {
                 key,

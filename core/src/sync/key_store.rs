@@ -108,7 +108,9 @@ pub(crate) fn held(conn: &Connection, space: &str) -> Result<Held> {
 /// (`sealing_floors`): none below it, whatever the relay serves.
 pub(crate) fn floors(conn: &Connection, space: &str) -> Result<BTreeMap<KeyName, u64>> {
     let mut stmt = conn.prepare_cached("SELECT key, epoch FROM sealing_floors WHERE space = ?1")?;
-    let rows = stmt.query_map([space], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let rows = stmt.query_map([space], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
     let mut floors = BTreeMap::new();
     for row in rows {
         let (name, epoch) = row?;
