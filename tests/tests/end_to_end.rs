@@ -1392,6 +1392,54 @@ async fn a_newcomer_shown_no_epoch_begins_none_and_reads_the_groups(relay: Relay
     assert_eq!(raw_with(&relay, &ivy, &group.id, SENTINEL).await.len(), 1);
 }
 
+/// Ann shares her diary with Dr Doc and revokes the share; her phone turns
+/// the diary's key over. The relay withholds the new epoch from her second
+/// phone and takes Dr Doc off the old epoch's recipients. The second phone,
+/// which saw the share end, writes nothing under the old epoch (which Dr
+/// Doc holds): it waits for the new one (before, it sealed under the old:
+/// the seventeenth attacker run).
+async fn a_revoked_clinician_reads_nothing_the_patients_other_phone_writes(
+    relay: Relay,
+    dir: &Path,
+) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let ann = signed_up(url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let cough = symptom(&ann, "night sweats");
+    ann.diary()
+        .log_entry(entry("before the revocation", &cough))
+        .expect("entry");
+    ann.sync().sync_now().await.expect("sync");
+    let other = signed_in(url, dir, "ann-tablet", "ann@example.org").await;
+    let shared = grant(&ann, vec![ShareScope::Diary]).await;
+    sync_all(&[&ann, &doc, &other]).await;
+    ann.sharing()
+        .revoke_share(shared.share_id)
+        .await
+        .expect("revoke");
+    ann.sync().sync_now().await.expect("sync");
+    let space = personal_space(&ann);
+    relay
+        .withhold_envelope(&space, &account_id(&ann), 2)
+        .await;
+    relay.withhold_envelope(&space, &account_id(&doc), 1).await;
+    other.sync().sync_now().await.expect("sync");
+    let pain = symptom(&other, "night sweats");
+    other
+        .diary()
+        .log_entry(entry(SENTINEL, &pain))
+        .expect("entry");
+    other.sync().sync_now().await.expect("sync");
+    for c in raw_with(&relay, &other, &space, SENTINEL).await {
+        let opened = doc.sync().open_as_this_device(&c).expect("open");
+        assert_eq!(opened, None, "Dr Doc opened what was written after");
+    }
+    // Once Ann's phone gives the tablet the new epoch, the entry goes.
+    sync_all(&[&ann, &other]).await;
+    assert!(!raw_with(&relay, &ann, &space, SENTINEL).await.is_empty());
+}
+
 /// Fay founds a circle and Bob joins; Fay deletes her account and Bob
 /// becomes its facilitator. Dot joins with Bob's code; Bob deletes his
 /// account and Dot becomes its facilitator. Those who join with Dot's
@@ -2103,6 +2151,7 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    a_revoked_clinician_reads_nothing_the_patients_other_phone_writes,
     a_newcomer_shown_no_epoch_begins_none_and_reads_the_groups,
     an_epoch_the_relay_takes_a_leaver_off_is_not_sealed_under,
     a_row_at_the_end_of_the_epoch_count_is_no_epoch,

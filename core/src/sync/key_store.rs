@@ -8,7 +8,7 @@ use crate::crypto::Key32;
 use crate::error::Result;
 use pph_protocol::sealed::{AccountKeys, KeyName};
 use rusqlite::{Connection, OptionalExtension};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A space's epochs held here, by key.
 pub(crate) type Held = BTreeMap<(KeyName, u32), Key32>;
@@ -128,6 +128,37 @@ pub(crate) fn raise_floor(conn: &Connection, space: &str, key: KeyName, epoch: u
          ON CONFLICT (space, key) DO UPDATE SET epoch = max(epoch, excluded.epoch)",
     )?
     .execute((space, key.code(), i64::try_from(epoch).unwrap_or(i64::MAX)))?;
+    Ok(())
+}
+
+/// The readers of `space`'s keys this device last saw granted, by
+/// (account, key) (`granted_readers`).
+pub(crate) fn granted_before(conn: &Connection, space: &str) -> Result<BTreeSet<(String, KeyName)>> {
+    let mut stmt = conn.prepare_cached("SELECT account, key FROM granted_readers WHERE space = ?1")?;
+    let rows = stmt.query_map([space], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut granted = BTreeSet::new();
+    for row in rows {
+        let (account, name) = row?;
+        if let Some(key) = pph_protocol::codes::parse::<KeyName>(&name) {
+            granted.insert((account, key));
+        }
+    }
+    Ok(granted)
+}
+
+/// Keeps `granted` as the readers of `space`'s keys seen now.
+pub(crate) fn keep_granted(
+    conn: &Connection,
+    space: &str,
+    granted: &BTreeSet<(String, KeyName)>,
+) -> Result<()> {
+    conn.execute("DELETE FROM granted_readers WHERE space = ?1", [space])?;
+    let mut keep = conn.prepare_cached(
+        "INSERT INTO granted_readers (space, account, key) VALUES (?1, ?2, ?3)",
+    )?;
+    for (account, key) in granted {
+        keep.execute((space, account, key.code()))?;
+    }
     Ok(())
 }
 

@@ -502,6 +502,7 @@ impl SyncEngine {
                         .filter(|r| r.account_id != me.public.account_id)
                         .map(|r| (r.account_id.clone(), r.keys.iter().copied().collect()))
                         .collect();
+                    self.keep_granted(&readers.space, &granted)?;
                     readers
                 } else {
                     space.clone()
@@ -613,6 +614,35 @@ impl SyncEngine {
             }
         }
         Ok(KeysSynced { blocked, granted })
+    }
+
+    /// Keeps the clinicians granted each key of this account's record
+    /// now; for each key someone no longer reads (a share revoked, expired
+    /// or narrowed), raises its floor above every epoch held here, which
+    /// they may hold whatever recipients the relay serves (docs/adr/0021).
+    fn keep_granted(&self, space: &str, granted: &Granted) -> Result<(), PphError> {
+        let now: BTreeSet<(String, KeyName)> = granted
+            .iter()
+            .flat_map(|(account, keys)| keys.iter().map(move |key| (account.clone(), *key)))
+            .collect();
+        let before = self.store.read(|c| key_store::granted_before(c, space))?;
+        if before == now {
+            return Ok(());
+        }
+        let held = self.store.read(|c| key_store::held(c, space))?;
+        self.store.write(|tx| {
+            for (_, key) in before.difference(&now) {
+                let newest = held
+                    .keys()
+                    .filter(|(k, _)| k == key)
+                    .map(|(_, epoch)| *epoch)
+                    .max()
+                    .unwrap_or(0);
+                key_store::raise_floor(tx.tx, space, *key, u64::from(newest) + 1)?;
+            }
+            key_store::keep_granted(tx.tx, space, &now)
+        })?;
+        Ok(())
     }
 
     /// Sends what one space's actions made: the epochs begun with their
