@@ -133,9 +133,15 @@ pub(crate) fn raise_floor(conn: &Connection, space: &str, key: KeyName, epoch: u
 
 /// The readers of `space`'s keys this device last saw granted, by
 /// (account, key) (`granted_readers`).
-pub(crate) fn granted_before(conn: &Connection, space: &str) -> Result<BTreeSet<(String, KeyName)>> {
-    let mut stmt = conn.prepare_cached("SELECT account, key FROM granted_readers WHERE space = ?1")?;
-    let rows = stmt.query_map([space], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+pub(crate) fn granted_before(
+    conn: &Connection,
+    space: &str,
+) -> Result<BTreeSet<(String, KeyName)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT account, key FROM granted_readers WHERE space = ?1")?;
+    let rows = stmt.query_map([space], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     let mut granted = BTreeSet::new();
     for row in rows {
         let (account, name) = row?;
@@ -153,9 +159,8 @@ pub(crate) fn keep_granted(
     granted: &BTreeSet<(String, KeyName)>,
 ) -> Result<()> {
     conn.execute("DELETE FROM granted_readers WHERE space = ?1", [space])?;
-    let mut keep = conn.prepare_cached(
-        "INSERT INTO granted_readers (space, account, key) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut keep = conn
+        .prepare_cached("INSERT INTO granted_readers (space, account, key) VALUES (?1, ?2, ?3)")?;
     for (account, key) in granted {
         keep.execute((space, account, key.code()))?;
     }
