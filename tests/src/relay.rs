@@ -250,6 +250,13 @@ impl Relay {
         .await;
     }
 
+    /// Clears the revocation of share `id`, past every check: a relay
+    /// serving a revoked share as in force again.
+    pub async fn unrevoke_share(&self, id: &str) {
+        self.execute("UPDATE shares SET revoked_ms = NULL WHERE id = $1", &[id])
+            .await;
+    }
+
     /// The admission (JSON) the relay keeps for `account` in `space`.
     pub async fn admission_of(&self, space: &str, account: &str) -> Option<String> {
         const SQL: &str =

@@ -1437,6 +1437,67 @@ async fn a_revoked_clinician_reads_nothing_the_patients_other_phone_writes(
     }
 }
 
+/// Ann revokes Dr Doc's share and her phone sees it; the relay then
+/// serves the share as in force again (the grant she signed has not
+/// expired). Her phone takes no share it saw end: nothing she writes next
+/// is wrapped to Dr Doc (before, it wrapped him the new epoch: the
+/// eighteenth attacker run).
+async fn a_revocation_the_relay_clears_gives_the_clinician_nothing_new(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let ann = signed_up(url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let cough = symptom(&ann, "night sweats");
+    ann.diary()
+        .log_entry(entry("before the revocation", &cough))
+        .expect("entry");
+    let shared = grant(&ann, vec![ShareScope::Diary]).await;
+    sync_all(&[&ann, &doc]).await;
+    ann.sharing()
+        .revoke_share(shared.share_id.clone())
+        .await
+        .expect("revoke");
+    ann.sync().sync_now().await.expect("sync");
+    relay.unrevoke_share(&shared.share_id).await;
+    ann.diary()
+        .log_entry(entry(SENTINEL, &cough))
+        .expect("entry");
+    let report = ann.sync().sync_now().await.expect("sync");
+    sync_all(&[&ann, &doc]).await;
+    let space = personal_space(&ann);
+    let after = raw_with(&relay, &ann, &space, SENTINEL).await;
+    assert!(!after.is_empty());
+    for c in &after {
+        let opened = doc.sync().open_as_this_device(c).expect("open");
+        assert_eq!(opened, None, "Dr Doc opened what was written after");
+    }
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains(&account_id(&doc)) && e.contains("did not sign")),
+        "{:?}",
+        report.errors
+    );
+}
+
+/// Ann shares her diary with Dr Doc, then her budget in a second share.
+/// His phone keeps syncing, and lists her once with both scopes (before,
+/// the second share failed every sync of his, for every patient: the
+/// eighteenth attacker run).
+async fn two_shares_from_one_patient_stop_no_clinicians_sync(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let ann = signed_up(url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    grant(&ann, vec![ShareScope::Diary]).await;
+    grant(&ann, vec![ShareScope::Budget]).await;
+    sync_all(&[&ann, &doc, &doc]).await;
+    let shared = doc.sharing().shared_with_me().expect("shared");
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert_eq!(shared[0].scopes.len(), 2, "{shared:?}");
+}
+
 /// Fay founds a circle and Bob joins; Fay deletes her account and Bob
 /// becomes its facilitator. Dot joins with Bob's code; Bob deletes his
 /// account and Dot becomes its facilitator. Those who join with Dot's
@@ -2148,6 +2209,8 @@ async fn a_shared_record_relisted_as_a_group_gives_the_clinician_nothing(relay: 
 }
 
 on_both_relays!(
+    two_shares_from_one_patient_stop_no_clinicians_sync,
+    a_revocation_the_relay_clears_gives_the_clinician_nothing_new,
     a_revoked_clinician_reads_nothing_the_patients_other_phone_writes,
     a_newcomer_shown_no_epoch_begins_none_and_reads_the_groups,
     an_epoch_the_relay_takes_a_leaver_off_is_not_sealed_under,

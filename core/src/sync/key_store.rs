@@ -167,6 +167,51 @@ pub(crate) fn keep_granted(
     Ok(())
 }
 
+/// The shares of `space` this device saw in force (`seen_grants`): those
+/// still in force when it last looked, and those it has seen end.
+pub(crate) fn seen_grants(
+    conn: &Connection,
+    space: &str,
+) -> Result<(BTreeSet<String>, BTreeSet<String>)> {
+    let mut stmt =
+        conn.prepare_cached("SELECT share_id, ended FROM seen_grants WHERE space = ?1")?;
+    let rows = stmt.query_map([space], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+    })?;
+    let (mut live, mut ended) = (BTreeSet::new(), BTreeSet::new());
+    for row in rows {
+        let (share, over) = row?;
+        if over {
+            ended.insert(share);
+        } else {
+            live.insert(share);
+        }
+    }
+    Ok((live, ended))
+}
+
+/// Keeps the shares of `space` in force now, and marks those that were and
+/// are not as ended, for good.
+pub(crate) fn keep_grants(
+    conn: &Connection,
+    space: &str,
+    in_force: &BTreeSet<String>,
+) -> Result<()> {
+    let (live, _) = seen_grants(conn, space)?;
+    let mut end =
+        conn.prepare_cached("UPDATE seen_grants SET ended = 1 WHERE space = ?1 AND share_id = ?2")?;
+    for share in live.difference(in_force) {
+        end.execute((space, share))?;
+    }
+    let mut keep = conn.prepare_cached(
+        "INSERT INTO seen_grants (space, share_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    for share in in_force {
+        keep.execute((space, share))?;
+    }
+    Ok(())
+}
+
 /// The newest epoch of a key held here, which new values are sealed under.
 pub(crate) fn latest(held: &Held, key: KeyName) -> Option<(u32, &Key32)> {
     held.range((key, 0)..=(key, u32::MAX))

@@ -494,7 +494,11 @@ impl SyncEngine {
             blocked.clear();
             for space in &keyed {
                 let space = if space.kind == SpaceKind::Personal {
-                    let (readers, dropped) = trust.granted(&me.public.account_id, space, now);
+                    let (_, ended) = self
+                        .store
+                        .read(|c| key_store::seen_grants(c, &space.space))?;
+                    let (readers, dropped) =
+                        trust.granted(&me.public.account_id, space, now, &ended);
                     ungranted = dropped;
                     granted = readers
                         .readers
@@ -502,7 +506,7 @@ impl SyncEngine {
                         .filter(|r| r.account_id != me.public.account_id)
                         .map(|r| (r.account_id.clone(), r.keys.iter().copied().collect()))
                         .collect();
-                    self.keep_granted(&readers.space, &granted)?;
+                    self.keep_granted(&readers, &granted)?;
                     readers
                 } else {
                     space.clone()
@@ -620,13 +624,19 @@ impl SyncEngine {
     /// now; for each key someone no longer reads (a share revoked, expired
     /// or narrowed), raises its floor above every epoch held here, which
     /// they may hold whatever recipients the relay serves (docs/adr/0021).
-    fn keep_granted(&self, space: &str, granted: &Granted) -> Result<(), PphError> {
+    /// The shares in force now are kept too, and those no longer in force
+    /// marked ended, never to be taken again (`Trust::granted`).
+    fn keep_granted(&self, readers: &SpaceKeys, granted: &Granted) -> Result<(), PphError> {
+        let space = readers.space.as_str();
+        let in_force: BTreeSet<String> =
+            readers.grants.iter().map(|g| g.share_id.clone()).collect();
         let now: BTreeSet<(String, KeyName)> = granted
             .iter()
             .flat_map(|(account, keys)| keys.iter().map(move |key| (account.clone(), *key)))
             .collect();
         let before = self.store.read(|c| key_store::granted_before(c, space))?;
-        if before == now {
+        let (live, _) = self.store.read(|c| key_store::seen_grants(c, space))?;
+        if before == now && live == in_force {
             return Ok(());
         }
         let held = self.store.read(|c| key_store::held(c, space))?;
@@ -640,6 +650,7 @@ impl SyncEngine {
                     .unwrap_or(0);
                 key_store::raise_floor(tx.tx, space, *key, u64::from(newest) + 1)?;
             }
+            key_store::keep_grants(tx.tx, space, &in_force)?;
             key_store::keep_granted(tx.tx, space, &now)
         })?;
         Ok(())

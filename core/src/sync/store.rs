@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::time::{from_ms_i64, ms_i64};
 use pph_protocol::wire::{DeviceName, SequencedChange};
 use rusqlite::{Connection, OptionalExtension};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Attempts {
@@ -166,7 +167,11 @@ pub(crate) fn shared_patients(conn: &Connection) -> Result<Vec<SharedPatient>> {
     .collect()
 }
 
-/// Replaces the list of shared patients with what the server granted now.
+/// Replaces the list of shared patients with what the server granted now:
+/// one row per patient, with the scopes of every share of theirs in force
+/// until the latest ends (two shares from one patient, a diary's and a
+/// budget's, once failed every sync of the clinician's, for every patient:
+/// the eighteenth attacker run).
 pub(crate) fn save_shared_patients(conn: &Connection, patients: &[SharedPatient]) -> Result<()> {
     conn.execute("DELETE FROM sync_shared", [])?;
     let mut insert = conn.prepare_cached(
@@ -174,7 +179,22 @@ pub(crate) fn save_shared_patients(conn: &Connection, patients: &[SharedPatient]
                                   synced_at_ms, patient_account)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
+    let mut by_space: BTreeMap<&str, SharedPatient> = BTreeMap::new();
     for p in patients {
+        let one = by_space
+            .entry(p.patient_space.as_str())
+            .or_insert_with(|| p.clone());
+        for scope in &p.scopes {
+            if !one.scopes.contains(scope) {
+                one.scopes.push(*scope);
+            }
+        }
+        if p.expires_at > one.expires_at {
+            one.expires_at = p.expires_at;
+            one.share_id = p.share_id.clone();
+        }
+    }
+    for p in by_space.values() {
         insert.execute((
             &p.patient_space,
             &p.patient_name,

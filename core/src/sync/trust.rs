@@ -265,20 +265,30 @@ impl Trust {
 
     /// `space` as this account's own personal space may be read: each
     /// clinician reader keeps only the keys of scopes a grant in force at
-    /// `now_ms` names with this account's signature; one with none is no
-    /// reader (a share the relay added, or one from before signatures).
-    /// Returns the space and the readers dropped.
-    pub fn granted(&self, me: &str, space: &SpaceKeys, now_ms: i64) -> (SpaceKeys, Vec<String>) {
+    /// `now_ms` names with this account's signature, and that this device
+    /// has not seen end (`ended`, by share id: a revocation is the relay's
+    /// word, and a relay that clears one the device saw gets nothing); one
+    /// with none is no reader (a share the relay added, or one from before
+    /// signatures). Returns the space (its grants those in force) and the
+    /// readers dropped.
+    pub fn granted(
+        &self,
+        me: &str,
+        space: &SpaceKeys,
+        now_ms: i64,
+        ended: &BTreeSet<String>,
+    ) -> (SpaceKeys, Vec<String>) {
         let mut space = space.clone();
         let mut dropped = Vec::new();
         let Some(mine) = self.trusted.get(me) else {
             return (space, dropped);
         };
-        let signed: Vec<&SignedGrant> = space
-            .grants
-            .iter()
-            .filter(|g| g.expires_at_ms > now_ms && signed_grant(&mine.identity, me, g))
-            .collect();
+        space.grants.retain(|g| {
+            g.expires_at_ms > now_ms
+                && !ended.contains(&g.share_id)
+                && signed_grant(&mine.identity, me, g)
+        });
+        let signed: Vec<&SignedGrant> = space.grants.iter().collect();
         space.readers.retain_mut(|r| {
             if r.account_id == me {
                 return true;
@@ -665,7 +675,7 @@ mod tests {
             admissions: Vec::new(),
         };
         let t = judge(&ann.public, &BTreeMap::new(), &[]);
-        let (granted, dropped) = t.granted("ann", &space, 1_500);
+        let (granted, dropped) = t.granted("ann", &space, 1_500, &BTreeSet::new());
         let readers: Vec<(&str, &[KeyName])> = granted
             .readers
             .iter()
@@ -685,6 +695,22 @@ mod tests {
             dropped,
             vec!["eve".to_owned(), "old".to_owned(), "copy".to_owned()]
         );
+        assert_eq!(
+            granted
+                .grants
+                .iter()
+                .map(|g| g.share_id.as_str())
+                .collect::<Vec<_>>(),
+            ["s1"],
+            "the grants in force"
+        );
+        // A share this device saw end is no grant, however the relay
+        // serves it again (the eighteenth attacker run cleared a
+        // revocation).
+        let seen_end = BTreeSet::from(["s1".to_owned()]);
+        let (granted, dropped) = t.granted("ann", &space, 1_500, &seen_end);
+        assert_eq!(granted.readers.len(), 1);
+        assert!(dropped.contains(&"doc".to_owned()));
     }
 
     /// Ann, admitted by Fay's code, takes as members Fay (the founder the
