@@ -12,7 +12,7 @@
 //!   group's newcomer every epoch of the group key (they read the group's
 //!   history, as the group's members did before encryption; docs/SECURITY.md).
 
-use pph_protocol::sealed::{EpochRecipients, KeyName, SpaceKeys};
+use pph_protocol::sealed::{EpochRecipients, KeyName, SignedGrant, SpaceKeys};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What this device holds and knows of a space, beside the relay's view.
@@ -210,6 +210,41 @@ pub(crate) fn seals(here: &Here, key: KeyName) -> bool {
         .max();
     let floor = here.floors.get(&key).copied().unwrap_or(0);
     newest.is_some_and(|n| u64::from(n) >= floor)
+}
+
+/// The (clinician, key) pairs the person's grants in force name (`grants`,
+/// each signed by their identity: `Trust::granted`), whatever readers the
+/// relay lists; and, for each pair named `before` and not now (a share
+/// revoked, expired or narrowed), the floor of its key: above every epoch
+/// of it held here, which the clinician may hold. From the signed grants,
+/// not the readers listed: a relay that never listed the clinician as a
+/// reader on one of the person's phones, while serving it the grant, had
+/// that phone raise no floor when the share ended (the nineteenth
+/// attacker run).
+pub(crate) fn share_floors(
+    before: &BTreeSet<(String, KeyName)>,
+    grants: &[SignedGrant],
+    held: &BTreeSet<(KeyName, u32)>,
+) -> (BTreeSet<(String, KeyName)>, BTreeMap<KeyName, u64>) {
+    let now: BTreeSet<(String, KeyName)> = grants
+        .iter()
+        .flat_map(|g| {
+            g.scopes
+                .iter()
+                .map(|s| (g.clinician.clone(), KeyName::of_scope(*s)))
+        })
+        .collect();
+    let mut floors = BTreeMap::new();
+    for (_, key) in before.difference(&now) {
+        let newest = held
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, epoch)| *epoch)
+            .max()
+            .unwrap_or(0);
+        floors.insert(*key, u64::from(newest) + 1);
+    }
+    (now, floors)
 }
 
 #[cfg(test)]
@@ -592,5 +627,41 @@ mod tests {
             ..Here::default()
         };
         assert!(!seals(&at_the_end, KeyName::Group));
+    }
+
+    /// Doc's diary share ends: the diary's floor is above every epoch of
+    /// it held here, whether or not the relay ever listed Doc as a reader
+    /// (the pairs come from the grants signed); the budget, still shared
+    /// with Eve, keeps its floor.
+    #[test]
+    fn a_share_that_ends_raises_its_keys_floor_above_every_epoch_held() {
+        use pph_protocol::kinds::Scope;
+        let grant = |clinician: &str, scopes: &[Scope]| SignedGrant {
+            share_id: format!("s-{clinician}"),
+            clinician: clinician.into(),
+            scopes: scopes.to_vec(),
+            expires_at_ms: 1,
+            signature: String::new(),
+        };
+        let both = [
+            grant("doc", &[Scope::Diary]),
+            grant("eve", &[Scope::Budget]),
+        ];
+        let held = BTreeSet::from([
+            (KeyName::Diary, 1),
+            (KeyName::Diary, 2),
+            (KeyName::Budget, 1),
+        ]);
+        let (named, floors) = share_floors(&BTreeSet::new(), &both, &held);
+        assert_eq!(
+            named,
+            BTreeSet::from([
+                ("doc".to_owned(), KeyName::Diary),
+                ("eve".to_owned(), KeyName::Budget)
+            ])
+        );
+        assert!(floors.is_empty());
+        let (_, floors) = share_floors(&named, &both[1..], &held);
+        assert_eq!(floors, BTreeMap::from([(KeyName::Diary, 3)]));
     }
 }

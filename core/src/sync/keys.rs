@@ -5,7 +5,7 @@
 //! (`opening.rs`).
 
 use super::client::SyncEngine;
-use super::key_plan::{floors_seen, plan, seals, Here, KeyAction, Recipient};
+use super::key_plan::{floors_seen, plan, seals, share_floors, Here, KeyAction, Recipient};
 use super::key_store::{self, Held};
 use super::model::SyncReport;
 use super::pins;
@@ -506,7 +506,7 @@ impl SyncEngine {
                         .filter(|r| r.account_id != me.public.account_id)
                         .map(|r| (r.account_id.clone(), r.keys.iter().copied().collect()))
                         .collect();
-                    self.keep_granted(&readers, &granted)?;
+                    self.keep_granted(&readers)?;
                     readers
                 } else {
                     space.clone()
@@ -626,29 +626,24 @@ impl SyncEngine {
     /// they may hold whatever recipients the relay serves (docs/adr/0021).
     /// The shares in force now are kept too, and those no longer in force
     /// marked ended, never to be taken again (`Trust::granted`).
-    fn keep_granted(&self, readers: &SpaceKeys, granted: &Granted) -> Result<(), PphError> {
+    fn keep_granted(&self, readers: &SpaceKeys) -> Result<(), PphError> {
         let space = readers.space.as_str();
         let in_force: BTreeSet<String> =
             readers.grants.iter().map(|g| g.share_id.clone()).collect();
-        let now: BTreeSet<(String, KeyName)> = granted
-            .iter()
-            .flat_map(|(account, keys)| keys.iter().map(move |key| (account.clone(), *key)))
-            .collect();
         let before = self.store.read(|c| key_store::granted_before(c, space))?;
+        let held: BTreeSet<(KeyName, u32)> = self
+            .store
+            .read(|c| key_store::held(c, space))?
+            .into_keys()
+            .collect();
+        let (now, floors) = share_floors(&before, &readers.grants, &held);
         let (live, _) = self.store.read(|c| key_store::seen_grants(c, space))?;
         if before == now && live == in_force {
             return Ok(());
         }
-        let held = self.store.read(|c| key_store::held(c, space))?;
         self.store.write(|tx| {
-            for (_, key) in before.difference(&now) {
-                let newest = held
-                    .keys()
-                    .filter(|(k, _)| k == key)
-                    .map(|(_, epoch)| *epoch)
-                    .max()
-                    .unwrap_or(0);
-                key_store::raise_floor(tx.tx, space, *key, u64::from(newest) + 1)?;
+            for (key, floor) in &floors {
+                key_store::raise_floor(tx.tx, space, *key, *floor)?;
             }
             key_store::keep_grants(tx.tx, space, &in_force)?;
             key_store::keep_granted(tx.tx, space, &now)
