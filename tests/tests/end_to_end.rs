@@ -1056,10 +1056,10 @@ async fn epochs_of(url: &str, email: &str, space: &str) -> Vec<u32> {
 async fn a_phone_offline_through_a_departure_keeps_its_group_going(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
-    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
-    let dot = signed_up(&url, dir, "dot", "Dot", AccountRole::Patient).await;
-    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
-    let ivy = signed_up(&url, dir, "ivy", "Ivy", AccountRole::Patient).await;
+    let fay = patient(&server, dir, "fay").await;
+    let dot = patient(&server, dir, "dot").await;
+    let gus = patient(&server, dir, "gus").await;
+    let ivy = patient(&server, dir, "ivy").await;
     let (group, invite) = group_of(&fay, &[&dot, &gus], "Circle").await;
     sync_all(&[&fay, &dot, &gus]).await;
     ivy.groups()
@@ -1141,10 +1141,10 @@ async fn sealed_under(relay: &Relay, reader: &Companion, space: &str, text: &str
 async fn a_leaver_reads_nothing_written_after_a_newcomer_turns_the_key(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
-    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
-    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
-    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
-    let kim = signed_up(&url, dir, "kim", "Kim", AccountRole::Patient).await;
+    let fay = patient(&server, dir, "fay").await;
+    let ann = patient(&server, dir, "ann").await;
+    let gus = patient(&server, dir, "gus").await;
+    let kim = patient(&server, dir, "kim").await;
     let (group, invite) = group_of(&fay, &[&ann, &gus], "Circle").await;
     sync_all(&[&fay, &ann, &gus]).await;
     let gus_held = epochs_of(&url, "gus@example.org", &group.id).await;
@@ -1217,10 +1217,9 @@ async fn a_leaver_reads_nothing_written_after_a_newcomer_turns_the_key(relay: Re
 /// the fourteenth attacker run).
 async fn a_withheld_key_leaves_no_one_writing_under_a_leavers_key(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
-    let url = server.url.clone();
-    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
-    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
-    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let fay = patient(&server, dir, "fay").await;
+    let ann = patient(&server, dir, "ann").await;
+    let gus = patient(&server, dir, "gus").await;
     let (group, _) = group_of(&fay, &[&ann, &gus], "Circle").await;
     sync_all(&[&fay, &ann, &gus]).await;
     fay.groups()
@@ -1250,9 +1249,9 @@ async fn a_withheld_key_leaves_no_one_writing_under_a_leavers_key(relay: Relay, 
 async fn a_row_at_the_end_of_the_epoch_count_is_no_epoch(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
-    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
-    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
-    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
+    let fay = patient(&server, dir, "fay").await;
+    let ann = patient(&server, dir, "ann").await;
+    let gus = patient(&server, dir, "gus").await;
     let (group, _) = group_of(&fay, &[&ann, &gus], "Circle").await;
     sync_all(&[&fay, &ann, &gus]).await;
     let stranger = id();
@@ -1301,10 +1300,10 @@ async fn a_row_at_the_end_of_the_epoch_count_is_no_epoch(relay: Relay, dir: &Pat
 async fn an_epoch_the_relay_takes_a_leaver_off_is_not_sealed_under(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
-    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
-    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
-    let gus = signed_up(&url, dir, "gus", "Gus", AccountRole::Patient).await;
-    let hal = signed_up(&url, dir, "hal", "Hal", AccountRole::Patient).await;
+    let fay = patient(&server, dir, "fay").await;
+    let ann = patient(&server, dir, "ann").await;
+    let gus = patient(&server, dir, "gus").await;
+    let hal = patient(&server, dir, "hal").await;
     let (group, _) = group_of(&fay, &[&ann, &gus, &hal], "Circle").await;
     sync_all(&[&fay, &ann, &gus, &hal, &fay, &ann, &gus, &hal]).await;
     hal.groups()
@@ -1357,9 +1356,9 @@ async fn an_epoch_the_relay_takes_a_leaver_off_is_not_sealed_under(relay: Relay,
 async fn a_newcomer_shown_no_epoch_begins_none_and_reads_the_groups(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
-    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
-    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
-    let ivy = signed_up(&url, dir, "ivy", "Ivy", AccountRole::Patient).await;
+    let fay = patient(&server, dir, "fay").await;
+    let ann = patient(&server, dir, "ann").await;
+    let ivy = patient(&server, dir, "ivy").await;
     let (group, invite) = group_of(&fay, &[&ann], "Circle").await;
     sync_all(&[&fay, &ann]).await;
     ann.groups()
@@ -1506,12 +1505,11 @@ async fn two_shares_from_one_patient_stop_no_clinicians_sync(relay: Relay, dir: 
 /// no device took them, and the circle could not carry on).
 async fn a_code_made_through_a_member_who_left_lets_people_in(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
-    let url = server.url.clone();
-    let fay = signed_up(&url, dir, "fay", "Fay", AccountRole::Patient).await;
-    let bob = signed_up(&url, dir, "bob", "Bob", AccountRole::Patient).await;
-    let dot = signed_up(&url, dir, "dot", "Dot", AccountRole::Patient).await;
-    let ivy = signed_up(&url, dir, "ivy", "Ivy", AccountRole::Patient).await;
-    let ann = signed_up(&url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let fay = patient(&server, dir, "fay").await;
+    let bob = patient(&server, dir, "bob").await;
+    let dot = patient(&server, dir, "dot").await;
+    let ivy = patient(&server, dir, "ivy").await;
+    let ann = patient(&server, dir, "ann").await;
     let (group, _) = group_of(&fay, &[&bob], "Circle").await;
     sync_all(&[&fay, &bob]).await;
     fay.account()
