@@ -558,6 +558,12 @@ fn phq9_with_item_9_raises_a_stored_flag() {
         .questionnaire_history("phq9".into(), "2026-01-01".into(), "2026-12-31".into())
         .expect("history");
     assert_eq!(history, vec![r], "the flag is stored with the result");
+    // Only the flag's code is stored and synced: the message comes from
+    // the instrument on the device that shows it.
+    let logged = t.companion.store().outbox(10).expect("outbox");
+    let logged = serde_json::to_string(&logged).expect("json");
+    assert!(logged.contains("self_harm_thoughts"), "{logged}");
+    assert!(!logged.contains("Samaritans"), "{logged}");
 
     let mut short = answers.clone();
     short.pop();

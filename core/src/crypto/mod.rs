@@ -7,6 +7,7 @@
 
 pub mod identity;
 pub mod invite;
+pub mod pad;
 pub mod password;
 pub mod seal;
 pub mod wrap;

@@ -3,7 +3,8 @@
 //! record, the field, the key and epoch, the change's id and clock stamp,
 //! and the ids the relay reads in the clear. A sealed value moved to
 //! another record, field, space or change, or altered by one bit, does not
-//! open.
+//! open. The plaintext is padded first (`pad`), so its length says at most
+//! a bucket of its kind.
 
 use super::{b64, unb64, Key32, OpenError};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -37,7 +38,8 @@ fn associated_data(c: &Change, key: KeyName, epoch: u32, refs: &Refs) -> Vec<u8>
 /// The change with its value sealed under `key` at `epoch`.
 pub fn seal(c: &Change, key: KeyName, epoch: u32, secret: &Key32) -> Option<Change> {
     let refs = Refs::of_value(&c.entity_type, &c.field, &c.value);
-    let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(&c.value).ok()?);
+    let json = zeroize::Zeroizing::new(serde_json::to_vec(&c.value).ok()?);
+    let plaintext = super::pad::pad(&c.entity_type, &json);
     let mut nonce = [0u8; NONCE_LEN];
     rand::fill(&mut nonce);
     let cipher = XChaCha20Poly1305::new_from_slice(secret.bytes()).ok()?;
@@ -46,7 +48,7 @@ pub fn seal(c: &Change, key: KeyName, epoch: u32, secret: &Key32) -> Option<Chan
         .encrypt(
             &nonce.into(),
             Payload {
-                msg: &plaintext,
+                msg: plaintext.as_slice(),
                 aad: &aad,
             },
         )
@@ -95,7 +97,8 @@ pub fn open(
             )
             .map_err(|_| OpenError::Refused)?,
     );
-    let value: Value = serde_json::from_slice(&plaintext).map_err(|_| OpenError::Refused)?;
+    let json = super::pad::unpad(&plaintext).ok_or(OpenError::Refused)?;
+    let value: Value = serde_json::from_slice(json).map_err(|_| OpenError::Refused)?;
     if Refs::of_value(&c.entity_type, &c.field, &value) != sealed.refs {
         return Err(OpenError::Refused);
     }
@@ -108,6 +111,7 @@ pub fn open(
 mod tests {
     use super::*;
     use pph_protocol::kinds::{DIARY_ENTRY, GROUP_HIDE, GROUP_MESSAGE};
+    use pph_protocol::sealed::TAG_BYTES;
     use pph_protocol::Hlc;
     use serde_json::json;
 
@@ -194,6 +198,72 @@ mod tests {
         }
         // A value in the clear is never taken as sealed.
         assert_eq!(open(&c, with), Err(OpenError::Refused));
+    }
+
+    fn ct_len(sealed: &Change) -> usize {
+        unb64(&Sealed::of(&sealed.value).expect("sealed").ct)
+            .expect("b64")
+            .len()
+    }
+
+    #[test]
+    fn notes_of_one_and_forty_characters_seal_at_one_length() {
+        let key = Key32::random();
+        let lengths: Vec<usize> = ["a", &"b".repeat(40), &"c".repeat(200)]
+            .into_iter()
+            .map(|text| {
+                let sealed = seal(
+                    &change(DIARY_ENTRY, "note", json!(text)),
+                    KeyName::Diary,
+                    1,
+                    &key,
+                );
+                ct_len(&sealed.expect("seal"))
+            })
+            .collect();
+        assert_eq!(lengths, vec![1024 + TAG_BYTES; 3]);
+        let long = change(GROUP_MESSAGE, "body", json!("d".repeat(300)));
+        let sealed = seal(&long, KeyName::Group, 1, &key).expect("seal");
+        // 302 bytes of JSON and the mark: above the floor, in the 16-byte bucket.
+        assert_eq!(ct_len(&sealed), 304 + TAG_BYTES);
+        assert_eq!(open(&sealed, |_, _| Some(key.clone())), Ok(long));
+    }
+
+    /// A value sealed before padding (its plaintext the bare JSON) opens
+    /// as it was; a padded one whose mark is gone does not.
+    #[test]
+    fn a_value_sealed_before_padding_opens() {
+        let key = Key32::random();
+        let c = note();
+        let seal_bytes = |plaintext: &[u8]| {
+            let mut sealed = seal(&c, KeyName::Diary, 1, &key).expect("seal");
+            let mut s = Sealed::of(&sealed.value).expect("sealed");
+            let nonce: [u8; NONCE_LEN] = unb64(&s.nonce).expect("nonce").try_into().expect("24");
+            let aad = associated_data(&c, KeyName::Diary, 1, &s.refs);
+            let cipher = XChaCha20Poly1305::new_from_slice(key.bytes()).expect("key");
+            let ct = cipher
+                .encrypt(
+                    &nonce.into(),
+                    Payload {
+                        msg: plaintext,
+                        aad: &aad,
+                    },
+                )
+                .expect("encrypt");
+            s.ct = b64(&ct);
+            sealed.value = s.into_value();
+            sealed
+        };
+        let json = serde_json::to_vec(&c.value).expect("json");
+        let legacy = seal_bytes(&json);
+        assert_eq!(open(&legacy, |_, _| Some(key.clone())), Ok(c.clone()));
+        let mut unmarked = json.clone();
+        unmarked.resize(256, 0);
+        let broken = seal_bytes(&unmarked);
+        assert_eq!(
+            open(&broken, |_, _| Some(key.clone())),
+            Err(OpenError::Refused)
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 mod export;
 mod insight;
 pub mod model;
-mod questionnaire;
+pub(crate) mod questionnaire;
 pub(crate) mod store;
 
 use crate::error::{PphError, Result};

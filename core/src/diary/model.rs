@@ -201,6 +201,9 @@ pub struct Answer {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct SafetyFlag {
     pub flag: String,
+    /// What the shell must show with it, from the instrument on this
+    /// device; never stored or synced, only the code is.
+    #[serde(default, skip_serializing)]
     pub message: String,
 }
 

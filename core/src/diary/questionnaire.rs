@@ -1,7 +1,9 @@
 //! Questionnaires as data: the built-in public-domain instruments, checks on
 //! instruments a deploying organisation adds, and scoring.
 
-use super::model::{Answer, AnswerOption, QuestionnaireDefinition, SafetyFlag};
+use super::model::{
+    Answer, AnswerOption, QuestionnaireDefinition, QuestionnaireResult, SafetyFlag,
+};
 use crate::error::{PphError, Result};
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -20,6 +22,32 @@ const BUILT_IN: &str = concat!(
 pub(crate) fn built_in() -> Result<&'static [QuestionnaireDefinition]> {
     static PARSED: OnceLock<Result<Vec<QuestionnaireDefinition>, String>> = OnceLock::new();
     super::embedded(&PARSED, BUILT_IN)
+}
+
+/// What the shell shows with a flag raised by an instrument this device
+/// does not have (one a deploying organisation added on another device).
+const FLAG_WITHOUT_ITS_INSTRUMENT: &str = "An answer here raised a safety flag. \
+If you might be in danger now, call 999 or go to A&E; for urgent help, call NHS 111. \
+Please tell your GP or care team.";
+
+/// Sets each of `result`'s flags' message from its instrument's safety
+/// rule: a record holds only the flag's code (the message's length, stored,
+/// would say a flag was raised; docs/adr/0022-padding.md).
+pub(crate) fn tell_flags(
+    definitions: &[QuestionnaireDefinition],
+    result: &mut QuestionnaireResult,
+) {
+    let rules = definitions
+        .iter()
+        .find(|d| d.code == result.code)
+        .map_or(&[][..], |d| &d.safety[..]);
+    for flag in &mut result.flags {
+        flag.message = rules
+            .iter()
+            .find(|r| r.flag == flag.flag)
+            .map_or(FLAG_WITHOUT_ITS_INSTRUMENT, |r| &r.message)
+            .to_owned();
+    }
 }
 
 /// What scoring produced.

@@ -434,19 +434,29 @@ pub(crate) fn save_questionnaire(conn: &Connection, def: &QuestionnaireDefinitio
     Ok(())
 }
 
+/// Results of one instrument (or of all) between two local dates, oldest
+/// first; each raised flag carries the message this device's instrument
+/// gives it, as the record holds only the flag's code.
 pub(crate) fn results_between(
     conn: &Connection,
     code: Option<&str>,
     from: &str,
     to: &str,
 ) -> Result<Vec<QuestionnaireResult>> {
-    docs(
+    let mut results: Vec<QuestionnaireResult> = docs(
         &mut conn.prepare_cached(
             "SELECT doc FROM questionnaire_results
              WHERE (?1 IS NULL OR code = ?1) AND local_date BETWEEN ?2 AND ?3 ORDER BY recorded_at",
         )?,
         (code, from, to),
-    )
+    )?;
+    if results.iter().any(|r| !r.flags.is_empty()) {
+        let definitions = super::all_questionnaires(conn)?;
+        for result in &mut results {
+            super::questionnaire::tell_flags(&definitions, result);
+        }
+    }
+    Ok(results)
 }
 
 /// Live entries between two local dates, oldest first (exports).
