@@ -207,6 +207,50 @@ pub struct ClinicianAccess {
     pub scopes: Vec<Scope>,
 }
 
+/// A bearer token as the relay makes one at sign-in and a device makes one
+/// to swap for: `pph_` and 32 random bytes in lower-case hex.
+pub fn is_token(text: &str) -> bool {
+    text.strip_prefix("pph_").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// A bearer token of `random` bytes, in the shape `is_token` checks.
+pub fn new_token(random: [u8; 32]) -> String {
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("pph_{hex}")
+}
+
+/// Swapping a device's token for a fresh one (`POST /v1/sessions/refresh`,
+/// with the current token as the bearer): the device makes the new token
+/// (32 random bytes, base64url) and keeps it before it asks, so a crash
+/// mid-swap loses neither; asking again with the same pair answers the
+/// same.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct RefreshSessionRequest {
+    pub new_token: String,
+}
+
+/// A device signed in to the account (`GET /v1/devices`), by the node that
+/// stamps its changes: the name it gave last, when it first signed in,
+/// when it was last seen (to the hour), and whether it is the one asking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSession {
+    pub node: String,
+    pub name: String,
+    pub first_seen_ms: i64,
+    pub last_seen_ms: i64,
+    pub this_device: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevicesResponse {
+    pub devices: Vec<DeviceSession>,
+}
+
 /// The name a device gave for itself, by the node that stamps its changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceName {

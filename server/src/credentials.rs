@@ -91,7 +91,7 @@ pub fn decoy_hash() -> &'static str {
 
 /// A new bearer token: 32 random bytes, hex, with a recognisable prefix.
 pub fn new_token() -> String {
-    format!("pph_{}", hex::encode(rand::random::<[u8; 32]>()))
+    pph_protocol::wire::new_token(rand::random())
 }
 
 /// What the server stores and looks tokens up by.

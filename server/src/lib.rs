@@ -10,6 +10,7 @@ mod config;
 mod credentials;
 mod hashing;
 pub mod rate_limit;
+pub mod sessions;
 pub mod storage;
 
 pub use config::ServerConfig;

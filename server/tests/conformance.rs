@@ -135,14 +135,14 @@ async fn tokens_find_their_account_until_revoked(s: Arc<Storage>) {
     s.add_token(&hash, &a.id, &phone("phone"), 5)
         .await
         .expect("token");
-    let found = s.account_for_token(&hash).await.expect("lookup");
+    let found = s.account_for_token(&hash, 6).await.expect("lookup");
     assert_eq!(
-        found.map(|f| (f.id, f.role)),
-        Some((a.id.clone(), Role::Clinician))
+        found.map(|(f, used)| (f.id, f.role, used)),
+        Some((a.id.clone(), Role::Clinician, 5))
     );
     s.revoke_token(&hash, 6).await.expect("revoke");
-    assert_eq!(s.account_for_token(&hash).await.expect("lookup"), None);
-    assert_eq!(s.account_for_token(&id()).await.expect("lookup"), None);
+    assert_eq!(s.account_for_token(&hash, 6).await.expect("lookup"), None);
+    assert_eq!(s.account_for_token(&id(), 6).await.expect("lookup"), None);
     // Signing in again on the same device, renamed: its latest name counts.
     s.add_token(&id(), &a.id, &phone("Ann's phone"), 7)
         .await
@@ -151,6 +151,114 @@ async fn tokens_find_their_account_until_revoked(s: Arc<Storage>) {
         s.device_names(&a.id).await.expect("names"),
         vec![phone("Ann's phone")]
     );
+}
+
+/// A session lives while it is younger than its lifetime and used within
+/// the idle limit; a swap replaces it (it answers for the grace, and the
+/// same swap asked again answers the same); a replaced token used after
+/// the grace, a device signed out, or a new password, ends sessions.
+async fn sessions_end_old_idle_replaced_or_signed_out(s: Arc<Storage>) {
+    use pph_server::sessions::{GRACE_MS, IDLE_MS, LIFETIME_MS};
+    const DAY: i64 = 86_400_000;
+    let a = account(Role::Patient);
+    s.create_account(&a).await.expect("create");
+    let device = |node: &str, name: &str| DeviceName {
+        node: node.into(),
+        name: name.into(),
+    };
+    let live = |hash: String, at: i64| {
+        let s = s.clone();
+        async move {
+            s.account_for_token(&hash, at)
+                .await
+                .expect("lookup")
+                .is_some()
+        }
+    };
+    let t0 = 1_000 * DAY;
+
+    // Idle: used on day 29, live until 30 days after that.
+    let idle = id();
+    s.add_token(&idle, &a.id, &device("aaaaaaaaaaaaaaa1", "phone"), t0)
+        .await
+        .expect("token");
+    assert!(live(idle.clone(), t0 + 29 * DAY).await);
+    s.touch_token(&idle, t0 + 29 * DAY).await.expect("touch");
+    assert!(live(idle.clone(), t0 + 29 * DAY + IDLE_MS - 1).await);
+    assert!(!live(idle.clone(), t0 + 29 * DAY + IDLE_MS).await);
+    // A lifetime, however often used.
+    let used = id();
+    s.add_token(&used, &a.id, &device("aaaaaaaaaaaaaaa2", "tablet"), t0)
+        .await
+        .expect("token");
+    for day in (10..=90).step_by(10) {
+        s.touch_token(&used, t0 + day * DAY).await.expect("touch");
+    }
+    assert!(live(used.clone(), t0 + LIFETIME_MS - 1).await);
+    assert!(!live(used.clone(), t0 + LIFETIME_MS).await);
+
+    // A swap: the new token lives from now, the old one for the grace.
+    let (old, new, t1) = (id(), id(), t0 + 80 * DAY);
+    s.add_token(&old, &a.id, &device("aaaaaaaaaaaaaaa3", "laptop"), t0)
+        .await
+        .expect("token");
+    s.touch_token(&old, t1).await.expect("touch");
+    assert!(s.swap_token(&old, &new, t1).await.expect("swap"));
+    assert!(
+        s.swap_token(&old, &new, t1 + DAY).await.expect("again"),
+        "a retry answers the same"
+    );
+    assert!(!s.swap_token(&old, &id(), t1 + 1).await.expect("another"));
+    assert!(live(old.clone(), t1 + GRACE_MS - 1).await);
+    assert!(!live(old.clone(), t1 + GRACE_MS).await);
+    assert!(live(new.clone(), t1 + IDLE_MS - 1).await);
+    assert!(
+        !live(new.clone(), t1 + IDLE_MS).await,
+        "made now, idle from now"
+    );
+    assert!(!s
+        .replaced_long_ago(&old, t1 + GRACE_MS - 1)
+        .await
+        .expect("read"));
+    assert!(s
+        .replaced_long_ago(&old, t1 + GRACE_MS)
+        .await
+        .expect("read"));
+    let listed = s.device_tokens(&a.id, &new, t1 + 1).await.expect("devices");
+    let devices = pph_server::sessions::devices(&listed);
+    assert_eq!(
+        devices
+            .iter()
+            .map(|d| (d.name.as_str(), d.first_seen_ms, d.this_device))
+            .collect::<Vec<_>>(),
+        vec![("tablet", t0, false), ("laptop", t0, true)],
+        "the phone, idle since day 29, is signed out"
+    );
+    // The replaced token used again: its device's every session ends.
+    assert_eq!(
+        s.sign_out_device_of(&old, t1 + GRACE_MS)
+            .await
+            .expect("out"),
+        1
+    );
+    assert!(!live(new.clone(), t1 + GRACE_MS).await);
+
+    // Signing a device out by its node ends its sessions; once.
+    let at = t0 + DAY;
+    assert_eq!(
+        s.sign_out_device(&a.id, "aaaaaaaaaaaaaaa1", at)
+            .await
+            .expect("out"),
+        1
+    );
+    assert_eq!(
+        s.sign_out_device(&a.id, "aaaaaaaaaaaaaaa1", at)
+            .await
+            .expect("out"),
+        0
+    );
+    assert!(!live(idle.clone(), at).await);
+    assert!(live(used.clone(), at).await);
 }
 
 /// What a pull asks first, in one read: the token's account and its role
@@ -175,10 +283,10 @@ async fn a_token_finds_its_account_with_its_role_in_a_space(s: Arc<Storage>) {
     let role_of = |token: String, space: String| {
         let s = s.clone();
         async move {
-            s.account_in_space(&token, &space)
+            s.account_in_space(&token, &space, 6)
                 .await
                 .expect("lookup")
-                .map(|(account, role)| (account.id, role))
+                .map(|(account, role, _)| (account.id, role))
         }
     };
     assert_eq!(
@@ -1686,6 +1794,7 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         password_hash: password.map(str::to_owned),
         recovery_hash: Some("recovery-hash".into()),
         only_if_none,
+        signing_out_all_but: None,
     };
     assert!(s
         .set_account_keys(&first(keys("1"), true, None))
@@ -2007,6 +2116,7 @@ conformance!(
     the_schema_is_at_the_latest_step,
     accounts_are_unique_by_email_and_space,
     tokens_find_their_account_until_revoked,
+    sessions_end_old_idle_replaced_or_signed_out,
     a_token_finds_its_account_with_its_role_in_a_space,
     push_is_idempotent_and_numbers_each_space,
     pull_pages_from_a_cursor_and_filters_kinds,

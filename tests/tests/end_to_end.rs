@@ -291,8 +291,10 @@ const NEW_PASSWORD: &str = "a brand new long password";
 const NEWER_PASSWORD: &str = "after the recovery code";
 
 /// A second device reads everything with the password; a password change
-/// keeps everything readable on every device; a forgotten password is
-/// replaced with the recovery code; wrong ones are typed errors.
+/// signs every other device out (a stolen token too, over raw HTTP), and a
+/// device signed out keeps what it wrote until it signs in again; a
+/// forgotten password is replaced with the recovery code, which works once;
+/// wrong ones are typed errors.
 async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
@@ -351,12 +353,30 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
         matches!(short, Err(PphError::Validation { .. })),
         "{short:?}"
     );
+    // A session taken before the change (a stolen phone's token).
+    let stolen = token_for(&url, &email).await;
+    let spaces_with = |token: String| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{url}/v1/spaces"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    assert_eq!(spaces_with(stolen.clone()).await, 200);
     phone
         .account()
         .change_password(PASSWORD.into(), NEW_PASSWORD.into())
         .await
         .expect("changed");
-    // The tablet, signed in before, goes on syncing and reading.
+    // Every other session ends with the old password: the stolen token...
+    assert_eq!(spaces_with(stolen).await, 401);
+    // ...and the tablet's, which keeps what it writes until it signs in
+    // again, and then reads and sends everything.
     tablet
         .care_plans()
         .update_plan(
@@ -367,6 +387,14 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
             },
         )
         .expect("edit");
+    let out = tablet.sync().sync_now().await;
+    assert!(matches!(out, Err(PphError::Unauthorized)), "{out:?}");
+    assert!(tablet.sync().status().expect("status").pending_changes > 0);
+    tablet
+        .account()
+        .sign_in(url.clone(), email.clone(), NEW_PASSWORD.into())
+        .await
+        .expect("signed in again");
     tablet.sync().sync_now().await.expect("sync");
     phone.sync().sync_now().await.expect("sync");
     assert_eq!(title(&phone).expect("read"), "Breathe easier, walk further");
@@ -419,19 +447,32 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
         .expect("recovered");
     desk.sync().sync_now().await.expect("sync");
     assert_eq!(title(&desk).expect("read"), "Breathe easier, walk further");
-    let (_, before) = sign_in("laptop3", NEW_PASSWORD).await;
-    assert!(matches!(before, Err(PphError::Unauthorized)), "{before:?}");
+    // A recovery code works once; the desk shows the one that replaced it,
+    // and every other device is signed out.
+    let replaced = desk
+        .account()
+        .take_recovery_code()
+        .expect("code")
+        .expect("a new code made at the recovery");
+    assert_ne!(replaced, code);
+    let used = device(dir, "used")
+        .account()
+        .sign_in_with_recovery_code(url.clone(), email.clone(), code, NEW_PASSWORD.into())
+        .await;
+    assert!(matches!(used, Err(PphError::Unauthorized)), "{used:?}");
+    let out = phone.sync().sync_now().await;
+    assert!(matches!(out, Err(PphError::Unauthorized)), "{out:?}");
     // A new recovery code replaces the old one.
     let fresh = desk
         .account()
         .new_recovery_code(NEWER_PASSWORD.into())
         .await
         .expect("new code");
-    assert_ne!(fresh, code);
+    assert_ne!(fresh, replaced);
     let again = device(dir, "again");
     let old_code = again
         .account()
-        .sign_in_with_recovery_code(url.clone(), email.clone(), code, NEW_PASSWORD.into())
+        .sign_in_with_recovery_code(url.clone(), email.clone(), replaced, NEW_PASSWORD.into())
         .await;
     assert!(
         matches!(old_code, Err(PphError::Unauthorized)),
@@ -444,6 +485,9 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
         .expect("the new code");
     again.sync().sync_now().await.expect("sync");
     assert_eq!(title(&again).expect("read"), "Breathe easier, walk further");
+    // The password the recovery at the desk set was replaced by this one.
+    let (_, before) = sign_in("laptop3", NEWER_PASSWORD).await;
+    assert!(matches!(before, Err(PphError::Unauthorized)), "{before:?}");
 }
 
 /// The key endpoints as attacks over raw HTTP with valid tokens: a peer or

@@ -62,7 +62,10 @@ async fn a_result_or_an_entry_is_one_length_whatever_it_says(relay: Relay, dir: 
         })
         .expect("symptom")
         .id;
-    for (note, value) in [("a", 0.0), ("slept badly and the knee kept me up again", 10.0)] {
+    for (note, value) in [
+        ("a", 0.0),
+        ("slept badly and the knee kept me up again", 10.0),
+    ] {
         diary
             .log_entry(NewEntry {
                 recorded_at: SystemTime::now(),

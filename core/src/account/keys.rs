@@ -200,8 +200,10 @@ impl Account {
     }
 
     /// Changes the password: the account's key is sealed again under the
-    /// new one, so every device keeps reading everything. `Forbidden` if
-    /// `current` is wrong, and nothing changes.
+    /// new one, so every device keeps reading everything, and every other
+    /// device is signed out (it signs in with the new password; what it
+    /// has not sent waits in its store). `Forbidden` if `current` is
+    /// wrong, and nothing changes.
     pub async fn change_password(&self, current: String, new: String) -> Result<(), PphError> {
         check_new_password(&new)?;
         let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
@@ -246,7 +248,9 @@ impl Account {
     }
 
     /// Signs this device in with the recovery code, for a forgotten
-    /// password, and sets `new_password`: everything stays readable.
+    /// password, and sets `new_password`: everything stays readable. The
+    /// code works once: a new one is made, to show from
+    /// `take_recovery_code`, and every other device is signed out.
     /// `Unauthorized` if the email or code is wrong.
     pub async fn sign_in_with_recovery_code(
         &self,
@@ -273,17 +277,27 @@ impl Account {
         let pair = open_pair(&recovery, &session.personal_space, &sealed.by_recovery)
             .ok_or(PphError::Unauthorized)?;
         let pw = password_keys(&email, &new_password).await?;
+        let code = password::new_recovery_code();
+        let next_recovery = recovery_keys(&email, &code)?;
         let sealed = AccountKeys {
             by_password: seal(&pw, &session.personal_space, &pair)?,
+            by_recovery: seal(&next_recovery, &session.personal_space, &pair)?,
             ..sealed
         };
         let secrets = Secrets {
             current: Some(&recovery),
             new_password: Some(&pw),
-            ..Secrets::default()
+            new_recovery: Some(&next_recovery),
         };
-        self.replace_keys(&*relay, &session.token, &pair, &sealed, secrets, None)
-            .await?;
+        self.replace_keys(
+            &*relay,
+            &session.token,
+            &pair,
+            &sealed,
+            secrets,
+            Some(&code),
+        )
+        .await?;
         self.begin_session(&server_url, &email, session)
     }
 }

@@ -1,8 +1,11 @@
 //! The account (`companion.account()`): signing up, in and out on this
-//! device, the password and the recovery code, and deleting the account.
+//! device, the devices signed in, the password and the recovery code, and
+//! deleting the account.
 //! It acts through the sync client's state (its store, relay and keys),
 //! which it shares with `companion.sync()` and `companion.sharing()`.
 
+mod devices;
+pub use devices::SignedInDevice;
 mod identities;
 pub use identities::{IdentityWarning, SafetyNumber};
 mod keys;

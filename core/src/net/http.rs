@@ -155,6 +155,32 @@ impl Relay for HttpRelay {
             .map(|_| ())
     }
 
+    async fn refresh_session(&self, token: &str, new_token: &str) -> Result<()> {
+        let req = RefreshSessionRequest {
+            new_token: new_token.to_owned(),
+        };
+        self.call::<_, ()>(
+            Method::POST,
+            "/v1/sessions/refresh",
+            Some(token),
+            Some(&req),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn devices(&self, token: &str) -> Result<DevicesResponse> {
+        self.expect::<(), _>(Method::GET, "/v1/devices", Some(token), None)
+            .await
+    }
+
+    async fn sign_out_device(&self, token: &str, node: &str) -> Result<()> {
+        let path = format!("/v1/devices/{node}");
+        self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
+            .await
+            .map(|_| ())
+    }
+
     async fn delete_account(
         &self,
         token: &str,

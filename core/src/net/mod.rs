@@ -5,6 +5,7 @@
 //! relay in memory behind the same trait (`sync/fake_relay.rs`).
 
 mod http;
+pub(crate) mod swap;
 
 use crate::error::PphError;
 use crate::store::{Session, Store};
@@ -34,6 +35,10 @@ pub(crate) trait Relay: Send + Sync {
     async fn sign_up(&self, req: &SignUpRequest) -> Result<SessionResponse>;
     async fn sign_in(&self, req: &SignInRequest) -> Result<SessionResponse>;
     async fn sign_out(&self, token: &str) -> Result<()>;
+    /// Swaps `token` for `new_token` (`swap`).
+    async fn refresh_session(&self, token: &str, new_token: &str) -> Result<()>;
+    async fn devices(&self, token: &str) -> Result<DevicesResponse>;
+    async fn sign_out_device(&self, token: &str, node: &str) -> Result<()>;
     async fn delete_account(
         &self,
         token: &str,

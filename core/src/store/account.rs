@@ -26,6 +26,14 @@ pub(crate) struct Session {
     pub token: Option<String>,
 }
 
+/// A signed-in device's token and where its swap stands
+/// (`Store::token_swap`).
+pub(crate) struct TokenSwap {
+    pub token: String,
+    pub since_ms: i64,
+    pub next: Option<String>,
+}
+
 impl Store {
     pub(crate) fn session(&self) -> Result<Option<Session>> {
         let personal_space = self.personal_space();
@@ -90,11 +98,14 @@ impl Store {
         self.adopt_personal_space(&info.personal_space)?;
         self.write(|tx| {
             tx.tx.execute(
-                "INSERT INTO sync_account (id, server_url, token, account_id, email, display_name, role)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO sync_account
+                   (id, server_url, token, account_id, email, display_name, role,
+                    token_since_ms, next_token)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)
                  ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url,
                    token = excluded.token, email = excluded.email,
-                   display_name = excluded.display_name, role = excluded.role",
+                   display_name = excluded.display_name, role = excluded.role,
+                   token_since_ms = excluded.token_since_ms, next_token = NULL",
                 (
                     &info.server_url,
                     token,
@@ -102,6 +113,7 @@ impl Store {
                     &info.email,
                     &info.display_name,
                     codes::code(&info.role),
+                    tx.now_ms() as i64,
                 ),
             )?;
             Ok(())
@@ -112,7 +124,65 @@ impl Store {
     /// and its records stay.
     pub(crate) fn clear_token(&self) -> Result<()> {
         self.write(|tx| {
-            tx.tx.execute("UPDATE sync_account SET token = NULL", [])?;
+            tx.tx.execute(
+                "UPDATE sync_account SET token = NULL, next_token = NULL",
+                [],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The token's swap as it stands: when the token was made (0: before
+    /// this was kept) and the token it is being swapped for, if a swap
+    /// was begun and not seen to finish. None when signed out.
+    pub(crate) fn token_swap(&self) -> Result<Option<TokenSwap>> {
+        self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT token, token_since_ms, next_token FROM sync_account
+                     WHERE token IS NOT NULL",
+                    [],
+                    |r| {
+                        Ok(TokenSwap {
+                            token: r.get(0)?,
+                            since_ms: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                            next: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+    }
+
+    /// Keeps `next` as the token being swapped for, before the relay is
+    /// asked.
+    pub(crate) fn begin_token_swap(&self, next: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.tx.execute(
+                "UPDATE sync_account SET next_token = ?1 WHERE token IS NOT NULL",
+                [next],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The relay took the swap: `next` is the token from now on, made now;
+    /// or (`took` false) it refused it for a reason a new token would not
+    /// change, and the swap is forgotten.
+    pub(crate) fn end_token_swap(&self, next: &str, took: bool) -> Result<()> {
+        self.write(|tx| {
+            if took {
+                tx.tx.execute(
+                    "UPDATE sync_account SET token = ?1, token_since_ms = ?2, next_token = NULL
+                     WHERE next_token = ?1",
+                    (next, tx.now_ms() as i64),
+                )?;
+            } else {
+                tx.tx.execute(
+                    "UPDATE sync_account SET next_token = NULL WHERE next_token = ?1",
+                    [next],
+                )?;
+            }
             Ok(())
         })
     }

@@ -36,9 +36,10 @@ const STEPS: &[(u32, &str)] = &[
     (24, include_str!("migrations/024_sealing_floors.sql")),
     (25, include_str!("migrations/025_granted_readers.sql")),
     (26, include_str!("migrations/026_ended_grants.sql")),
+    (27, include_str!("migrations/027_token_swaps.sql")),
 ];
 
-pub const LATEST_VERSION: u32 = 26;
+pub const LATEST_VERSION: u32 = 27;
 
 pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)

@@ -14,7 +14,7 @@ mod upgrade_tests;
 mod write;
 
 pub use account::AccountInfo;
-pub(crate) use account::Session;
+pub(crate) use account::{Session, TokenSwap};
 pub(crate) use entity::{entity, list_by, load, load_required, Entity};
 pub use migrations::LATEST_VERSION;
 pub(crate) use write::WriteTx;

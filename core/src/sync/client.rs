@@ -531,6 +531,14 @@ impl SyncEngine {
         self.set_state(Some(SyncState::Syncing));
         let mut report = SyncReport::default();
         let mut delay = RETRY_DELAY;
+        let token = match crate::net::swap::fresh_token(&self.store, &*relay).await {
+            Ok(fresh) => fresh,
+            Err(PphError::Unauthorized) => {
+                self.record_outcome(&Err(PphError::Unauthorized))?;
+                return Err(PphError::Unauthorized);
+            }
+            Err(_) => token,
+        };
         let outcome = loop {
             match self.run_once(&*relay, &token, &mut report).await {
                 Err(PphError::Network { .. }) if report.retries + 1 < ATTEMPTS => {

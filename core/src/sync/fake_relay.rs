@@ -64,6 +64,15 @@ impl Relay for FakeRelay {
     async fn sign_out(&self, _: &str) -> Result<()> {
         self.next_failure()
     }
+    async fn refresh_session(&self, _: &str, _: &str) -> Result<()> {
+        Ok(())
+    }
+    async fn devices(&self, _: &str) -> Result<DevicesResponse> {
+        Self::unsupported()
+    }
+    async fn sign_out_device(&self, _: &str, _: &str) -> Result<()> {
+        Self::unsupported()
+    }
     async fn push(&self, _: &str, changes: Vec<Change>) -> Result<Pushed> {
         self.next_failure()?;
         *crate::store::lock(&self.pushes) += 1;

@@ -7,12 +7,12 @@ use crate::credentials::{decoy_hash, hash_password, new_token, token_hash, verif
 use crate::rate_limit::{address_key, sign_in_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
 use crate::storage::{Account, KeysUpdate};
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use pph_protocol::wire::{
-    AccountDeleted, DeleteAccountRequest, DeviceName, ErrorCode, SessionResponse, SignInRequest,
-    SignUpRequest,
+    AccountDeleted, DeleteAccountRequest, DeviceName, DevicesResponse, ErrorCode,
+    RefreshSessionRequest, SessionResponse, SignInRequest, SignUpRequest,
 };
 use std::sync::Arc;
 
@@ -117,6 +117,7 @@ pub async fn sign_up(
                 password_hash: None,
                 recovery_hash,
                 only_if_none: true,
+                signing_out_all_but: None,
             })
             .await
             .map_err(super::keys::key_taken)?;
@@ -193,6 +194,78 @@ pub async fn sign_out(
         .storage
         .revoke_token(&token_hash(token), now_ms())
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Swaps the bearer token for the one the device made (`sessions`): the
+/// new one lives a lifetime from now, the old one answers for the grace.
+/// Asked again with the same pair (a retry after a crash), the same
+/// answer. 401 if the bearer token is not live.
+pub async fn refresh(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<StatusCode> {
+    let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
+    let req: RefreshSessionRequest = small_json(body).await?;
+    if !pph_protocol::wire::is_token(&req.new_token) || req.new_token == token {
+        return Err(ApiError::invalid(
+            "new_token must be pph_ and 64 lower-case hex digits, not the current token",
+        ));
+    }
+    let swapped = state
+        .storage
+        .swap_token(&token_hash(token), &token_hash(&req.new_token), now_ms())
+        .await
+        .map_err(|e| match e {
+            crate::storage::StorageError::Conflict => {
+                ApiError::new(ErrorCode::Conflict, "new_token is taken: make another")
+            }
+            other => other.into(),
+        })?;
+    if swapped {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::unauthorized())
+    }
+}
+
+/// The account's signed-in devices, newest seen first.
+pub async fn devices(
+    State(state): State<Arc<AppState>>,
+    Authed(account): Authed,
+    headers: HeaderMap,
+) -> ApiResult<Json<DevicesResponse>> {
+    let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
+    let rows = state
+        .storage
+        .device_tokens(&account.id, &token_hash(token), now_ms())
+        .await?;
+    Ok(Json(DevicesResponse {
+        devices: crate::sessions::devices(&rows),
+    }))
+}
+
+/// Signs one of the account's devices out (this one too, if it names
+/// itself): its every session ends. Its store keeps what it holds and what
+/// it has not sent; it signs in again to go on. 404 if no device of the
+/// account with that node is signed in.
+pub async fn sign_out_device(
+    State(state): State<Arc<AppState>>,
+    Authed(account): Authed,
+    Path(node): Path<String>,
+) -> ApiResult<StatusCode> {
+    check_text("node", &node, MAX_NAME)?;
+    let ended = state
+        .storage
+        .sign_out_device(&account.id, &node, now_ms())
+        .await?;
+    if ended == 0 {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "no device of this account with that node is signed in: list the devices again",
+        ));
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

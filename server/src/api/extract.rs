@@ -6,7 +6,7 @@
 //! other parts or its body, so a caller without a live token learns nothing
 //! of either.
 
-use super::{ApiError, ApiResult, AppState};
+use super::{now_ms, ApiError, ApiResult, AppState};
 use crate::credentials::token_hash;
 use crate::storage::{Account, GroupRole};
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
@@ -73,11 +73,14 @@ impl FromRequestParts<Arc<AppState>> for InSpace {
                 "space must be a UUID in lower-case hyphenated form",
             ));
         };
-        let (account, role) = state
-            .storage
-            .account_in_space(&token_hash(&token), &space)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
+        let hash = token_hash(&token);
+        let now = now_ms();
+        let Some((account, role, last_used)) =
+            state.storage.account_in_space(&hash, &space, now).await?
+        else {
+            return Err(refused(state, &hash, now).await);
+        };
+        touch(state, &hash, last_used, now).await?;
         Ok(InSpace {
             account,
             space,
@@ -104,14 +107,39 @@ impl FromRequestParts<Arc<AppState>> for Facilitator {
     }
 }
 
-/// The account behind the request's bearer token.
+/// The account behind the request's bearer token, if it is live
+/// (`sessions`).
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Account> {
     let token = bearer_token(headers).ok_or_else(ApiError::unauthorized)?;
-    state
-        .storage
-        .account_for_token(&token_hash(token))
-        .await?
-        .ok_or_else(ApiError::unauthorized)
+    let hash = token_hash(token);
+    let now = now_ms();
+    let Some((account, last_used)) = state.storage.account_for_token(&hash, now).await? else {
+        return Err(refused(state, &hash, now).await);
+    };
+    touch(state, &hash, last_used, now).await?;
+    Ok(account)
+}
+
+/// Writes the token's last use, at most hourly.
+async fn touch(state: &AppState, hash: &str, last_used: i64, now: i64) -> ApiResult<()> {
+    if crate::sessions::needs_touch(last_used, now) {
+        state.storage.touch_token(hash, now).await?;
+    }
+    Ok(())
+}
+
+/// 401 for a token that is not live; one replaced longer ago than the
+/// grace was copied, so its device's every session ends too (the thief's
+/// and the owner's: the owner signs in again).
+async fn refused(state: &AppState, hash: &str, now: i64) -> ApiError {
+    match state.storage.replaced_long_ago(hash, now).await {
+        Ok(true) => match state.storage.sign_out_device_of(hash, now).await {
+            Ok(_) => ApiError::unauthorized(),
+            Err(e) => e.into(),
+        },
+        Ok(false) => ApiError::unauthorized(),
+        Err(e) => e.into(),
+    }
 }
 
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {

@@ -6,13 +6,16 @@
 //! in force (the shared scopes' keys), a group's members (its key).
 
 use super::secrets::{
-    check_account_keys, check_key_text, check_password, checked, hash_new, verify_secret,
+    check_account_keys, check_key_text, check_password, checked, hash_new, verify_secret, Secret,
 };
-use super::{json_body, now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr};
+use super::{
+    bearer_token, json_body, now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr,
+};
+use crate::credentials::token_hash;
 use crate::storage::{Grant, KeysUpdate, SpaceInfo, SpaceKind, StorageError};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use pph_protocol::admission::{admission_key, depth, links, through_ended, Admission, MAX_CHAIN};
 use pph_protocol::identity::{signed_commitment, signed_envelope};
@@ -560,6 +563,7 @@ pub async fn set_account_keys(
     State(state): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
     Authed(account): Authed,
+    headers: HeaderMap,
     body: Body,
 ) -> ApiResult<StatusCode> {
     let req: AccountKeysRequest = small_json(body).await?;
@@ -570,7 +574,19 @@ pub async fn set_account_keys(
     let current = req.current.ok_or_else(|| {
         ApiError::invalid("current: the password's authentication key is needed to set keys")
     })?;
-    verify_secret(&state, &account, addr, current, "nothing was changed").await?;
+    let given = verify_secret(&state, &account, addr, current, "nothing was changed").await?;
+    // A recovery code works once: what it changes must replace it.
+    if given == Secret::RecoveryCode && req.new_recovery.is_none() {
+        return Err(ApiError::invalid(
+            "new_recovery: a recovery code is used once; send a new one with the keys sealed to it",
+        ));
+    }
+    // A new password (changed, or set after a recovery) signs out every
+    // other device: a stolen phone's session ends with it.
+    let signing_out_all_but = match (&req.new_password, bearer_token(&headers)) {
+        (Some(_), Some(token)) => Some((token_hash(token), now_ms())),
+        _ => None,
+    };
     let before = state.storage.account_keys(&account.id).await?;
     let identity_before = before.as_ref().and_then(|(k, _)| k.identity.as_ref());
     if identity_before.is_some_and(|id| req.keys.identity.as_ref() != Some(id)) {
@@ -588,6 +604,7 @@ pub async fn set_account_keys(
             password_hash: hash_new(&state, req.new_password).await?,
             recovery_hash: hash_new(&state, req.new_recovery).await?,
             only_if_none: first,
+            signing_out_all_but,
         })
         .await
         .map_err(key_taken)?;

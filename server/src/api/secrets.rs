@@ -27,6 +27,13 @@ pub fn check_password(password: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Which of the account's secrets a request gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secret {
+    Password,
+    RecoveryCode,
+}
+
 /// Checks the signed-in account's password (its authentication key) or
 /// recovery code again, counted like a sign-in: `Forbidden` if it is
 /// neither, and the caller does nothing.
@@ -36,7 +43,7 @@ pub async fn verify_secret(
     addr: std::net::IpAddr,
     secret: String,
     untouched: &str,
-) -> ApiResult<()> {
+) -> ApiResult<Secret> {
     let key = sign_in_key(&account.email, addr);
     state.take_attempt(&key, SIGN_IN_PER_ACCOUNT).await?;
     let recovery = state
@@ -45,14 +52,19 @@ pub async fn verify_secret(
         .await?
         .and_then(|(_, r)| r);
     let password_hash = account.password_hash.clone();
-    let matches = state
+    let matched = state
         .hash(move || {
-            verify_password(&secret, &password_hash)
-                || recovery.is_some_and(|r| verify_password(&secret, &r))
+            if verify_password(&secret, &password_hash) {
+                Some(Secret::Password)
+            } else if recovery.is_some_and(|r| verify_password(&secret, &r)) {
+                Some(Secret::RecoveryCode)
+            } else {
+                None
+            }
         })
         .await?;
-    if matches {
-        Ok(())
+    if let Some(matched) = matched {
+        Ok(matched)
     } else {
         Err(ApiError::new(
             ErrorCode::Forbidden,

@@ -11,6 +11,7 @@ use super::db::Db;
 use super::postgres::PostgresStorage;
 use super::sqlite::SqliteStorage;
 use super::*;
+use crate::sessions::TokenRow;
 use std::path::Path;
 
 /// Writes `Storage`'s methods that run one statement function of a concern
@@ -225,12 +226,30 @@ methods! {
         -> () = accounts::add_token;
     /// The account's devices by node, each with the name it gave last.
     read device_names(account_id: &str) -> Vec<DeviceName> = accounts::device_names;
-    /// The account behind a live (not revoked) token.
-    read account_for_token(token_hash: &str) -> Option<Account> = accounts::account_for_token;
+    /// The account behind a token live at `now_ms` (`sessions::Live`), and
+    /// when the token was last used.
+    read account_for_token(token_hash: &str, now_ms: i64)
+        -> Option<(Account, i64)> = accounts::account_for_token;
     /// The account behind a live token with its role in `space` (None when
-    /// not a member), in one read: what a pull asks before its page.
-    read account_in_space(token_hash: &str, space: &str)
-        -> Option<(Account, Option<GroupRole>)> = accounts::account_in_space;
+    /// not a member) and the token's last use, in one read: what a pull
+    /// asks before its page.
+    read account_in_space(token_hash: &str, space: &str, now_ms: i64)
+        -> Option<(Account, Option<GroupRole>, i64)> = accounts::account_in_space;
+    /// Writes a token's last use.
+    write touch_token(token_hash: &str, now_ms: i64) -> () = accounts::touch_token;
+    /// Whether the token was replaced by a swap longer ago than the grace.
+    read replaced_long_ago(token_hash: &str, now_ms: i64) -> bool = accounts::replaced_long_ago;
+    /// Ends every session of the device the token was made for.
+    write sign_out_device_of(token_hash: &str, now_ms: i64) -> u64 = accounts::sign_out_device_of;
+    /// Ends every session of the account's device `node`; how many were live.
+    write sign_out_device(account_id: &str, node: &str, now_ms: i64)
+        -> u64 = accounts::sign_out_device;
+    /// Swaps a live token for a new one made now (idempotent for the same
+    /// pair); false if the old one is not live.
+    write swap_token(old_hash: &str, new_hash: &str, now_ms: i64) -> bool = accounts::swap_token;
+    /// Every token of the account's devices, marked live and asking.
+    read device_tokens(account_id: &str, asking_hash: &str, now_ms: i64)
+        -> Vec<TokenRow> = accounts::device_tokens;
     write revoke_token(token_hash: &str, now_ms: i64) -> () = accounts::revoke_token;
     /// A group space with its creator as facilitator. `Conflict` if taken.
     /// `founding`: the founder's admission, as its device signed it.

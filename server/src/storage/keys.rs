@@ -63,6 +63,9 @@ pub(crate) async fn set_account_keys(db: &mut Db<'_>, u: &KeysUpdate) -> Result<
             ],
         )
         .await?;
+    if let (1, Some((keep, now_ms))) = (n, &u.signing_out_all_but) {
+        super::accounts::sign_out_others(db, &u.account_id, keep, *now_ms).await?;
+    }
     Ok(n == 1)
 }
 

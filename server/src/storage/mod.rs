@@ -243,6 +243,9 @@ pub struct KeysUpdate {
     pub password_hash: Option<String>,
     pub recovery_hash: Option<String>,
     pub only_if_none: bool,
+    /// With a new password: every session but this token's ends in the
+    /// same transaction (`sessions`), when the keys are stored.
+    pub signing_out_all_but: Option<(String, i64)>,
 }
 
 /// An account's public key as the relay keeps it, with the identity and

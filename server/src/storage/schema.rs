@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/015_memberships_joined_with.sql"),
     ),
     (16, include_str!("migrations/016_epochs_begun_for.sql")),
+    (17, include_str!("migrations/017_session_lifetimes.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.
