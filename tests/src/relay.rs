@@ -257,6 +257,51 @@ impl Relay {
             .await;
     }
 
+    /// Makes every session of `account` older, past every check: made
+    /// `made_ms` earlier and last used `used_ms` earlier than the relay
+    /// recorded (what the passing of time would do).
+    pub async fn age_sessions(&self, account: &str, made_ms: i64, used_ms: i64) {
+        self.execute(
+            "UPDATE device_tokens SET created_ms = created_ms - CAST(CAST($2 AS TEXT) AS BIGINT),
+               last_seen_ms = COALESCE(last_seen_ms, created_ms) - CAST(CAST($3 AS TEXT) AS BIGINT)
+             WHERE account_id = $1",
+            &[account, &made_ms.to_string(), &used_ms.to_string()],
+        )
+        .await;
+    }
+
+    /// Moves every swap of `account`'s tokens `by_ms` earlier: the replaced
+    /// tokens' grace runs out.
+    pub async fn age_swaps(&self, account: &str, by_ms: i64) {
+        self.execute(
+            "UPDATE device_tokens SET revoked_ms = revoked_ms - CAST(CAST($2 AS TEXT) AS BIGINT)
+             WHERE account_id = $1 AND replaced_by IS NOT NULL",
+            &[account, &by_ms.to_string()],
+        )
+        .await;
+    }
+
+    /// How many of `account`'s tokens were replaced by a swap.
+    pub async fn swapped_tokens(&self, account: &str) -> usize {
+        const SQL: &str =
+            "SELECT token_hash FROM device_tokens WHERE account_id = $1 AND replaced_by IS NOT NULL";
+        match self {
+            Relay::Sqlite(path) => {
+                let conn = sqlite_file(path);
+                let mut stmt = conn.prepare(&SQL.replace('$', "?")).expect("prepare");
+                stmt.query_map([account], |r| r.get::<_, String>(0))
+                    .expect("query")
+                    .count()
+            }
+            Relay::Postgres(url) => postgres(url)
+                .await
+                .query(SQL, &[&account])
+                .await
+                .expect("query")
+                .len(),
+        }
+    }
+
     /// The admission (JSON) the relay keeps for `account` in `space`.
     pub async fn admission_of(&self, space: &str, account: &str) -> Option<String> {
         const SQL: &str =

@@ -1,6 +1,6 @@
 //! The sync driver against a relay in memory: retries and backoff after
 //! network failures, a push whose refused changes are set aside while the
-//! rest go through, and a refused token.
+//! rest go through, a refused token, and the token swapped for a fresh one.
 
 use super::client::SyncEngine;
 use super::fake_relay::FakeRelay;
@@ -23,6 +23,7 @@ struct Fixture {
     store: Arc<Store>,
     relay: Arc<FakeRelay>,
     sync: SyncEngine,
+    clock: Arc<ManualClock>,
 }
 
 fn fixture() -> Fixture {
@@ -58,12 +59,19 @@ fn fixture() -> Fixture {
     let relay = Arc::new(FakeRelay::new(ACCOUNT, &space, &pair.public_b64()));
     let to_relay = relay.clone();
     let net = Arc::new(Net::with(move |_| Ok(to_relay.clone() as Arc<dyn Relay>)));
-    let sync = SyncEngine::new(store.clone(), net, &path.to_string_lossy(), "phone", clock);
+    let sync = SyncEngine::new(
+        store.clone(),
+        net,
+        &path.to_string_lossy(),
+        "phone",
+        clock.clone(),
+    );
     Fixture {
         _dir: dir,
         store,
         relay,
         sync,
+        clock,
     }
 }
 
@@ -168,6 +176,57 @@ async fn a_refused_token_stops_the_sync_and_is_forgotten() {
         f.sync.sync_now().await.expect_err("signed out"),
         PphError::Unauthorized
     );
+}
+
+fn token(f: &Fixture) -> (String, Option<String>) {
+    let swap = f.store.token_swap().expect("read").expect("signed in");
+    (swap.token, swap.next)
+}
+
+/// A day-old token is swapped for one the device made and kept first: a
+/// swap whose answer never came is asked again with the same pair, and
+/// then the new token is the one used; a fresh token is not swapped; a
+/// swap refused as unauthorised signs the device out.
+#[tokio::test(start_paused = true)]
+async fn a_day_old_token_is_swapped_and_a_swap_cut_short_asked_again_the_same() {
+    let f = fixture();
+    f.sync.sync_now().await.expect("sync");
+    assert!(f.relay.swaps.lock().expect("lock").is_empty(), "fresh");
+    f.clock.advance(86_400_000);
+    f.relay
+        .swap_failures
+        .lock()
+        .expect("lock")
+        .push_back(network());
+    f.sync.sync_now().await.expect("sync with the old token");
+    let (now, next) = token(&f);
+    assert_eq!(now, "pph_token");
+    let next = next.expect("the new token is kept while its swap is unfinished");
+    assert!(pph_protocol::wire::is_token(&next), "{next}");
+    f.sync.sync_now().await.expect("sync");
+    assert_eq!(
+        *f.relay.swaps.lock().expect("lock"),
+        vec![("pph_token".to_owned(), next.clone())]
+    );
+    assert_eq!(token(&f), (next.clone(), None));
+    f.sync.sync_now().await.expect("sync");
+    assert_eq!(
+        f.relay.swaps.lock().expect("lock").len(),
+        1,
+        "swapped once a day"
+    );
+
+    f.clock.advance(86_400_000);
+    f.relay
+        .swap_failures
+        .lock()
+        .expect("lock")
+        .push_back(PphError::Unauthorized);
+    assert_eq!(
+        f.sync.sync_now().await.expect_err("signed out"),
+        PphError::Unauthorized
+    );
+    assert!(f.store.token_swap().expect("read").is_none());
 }
 
 /// A crash after the relay took a new key but before this phone kept it

@@ -23,6 +23,10 @@ pub(crate) struct FakeRelay {
     pub refuse_entities: Mutex<Vec<(String, pph_protocol::authz::Refusal)>>,
     pub stored: Mutex<Vec<Change>>,
     pub pushes: Mutex<u32>,
+    /// Token swaps taken, as (old, new).
+    pub swaps: Mutex<Vec<(String, String)>>,
+    /// Errors to answer the next swaps with, in order.
+    pub swap_failures: Mutex<VecDeque<PphError>>,
 }
 
 impl FakeRelay {
@@ -36,6 +40,8 @@ impl FakeRelay {
             refuse_entities: Mutex::new(Vec::new()),
             stored: Mutex::new(Vec::new()),
             pushes: Mutex::new(0),
+            swaps: Mutex::new(Vec::new()),
+            swap_failures: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -64,7 +70,11 @@ impl Relay for FakeRelay {
     async fn sign_out(&self, _: &str) -> Result<()> {
         self.next_failure()
     }
-    async fn refresh_session(&self, _: &str, _: &str) -> Result<()> {
+    async fn refresh_session(&self, token: &str, new_token: &str) -> Result<()> {
+        if let Some(e) = crate::store::lock(&self.swap_failures).pop_front() {
+            return Err(e);
+        }
+        crate::store::lock(&self.swaps).push((token.to_owned(), new_token.to_owned()));
         Ok(())
     }
     async fn devices(&self, _: &str) -> Result<DevicesResponse> {
