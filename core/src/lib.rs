@@ -28,7 +28,7 @@ pub mod timebank;
 pub mod today;
 mod validate;
 
-pub use account::{Account, IdentityWarning, SafetyNumber};
+pub use account::{Account, IdentityWarning, SafetyNumber, SignedInDevice};
 pub use archive::{ExportSummary, ImportSummary, KindCount};
 pub use budget::model::*;
 pub use budget::{describe_budget_warning, receipt_of, Budgets};

@@ -349,8 +349,9 @@ fn a_day_of_use_through_the_pph_command() {
 }
 
 /// Ann keeps her recovery code from signing up, changes her password, then
-/// forgets it: her tablet signs in with the code and a new password and
-/// reads her plan; a wrong code is refused and names no secret.
+/// forgets it: her tablet signs in with the code and a new password, is
+/// shown the code that replaces it, reads her plan and is the one device
+/// still signed in; a wrong code is refused and names no secret.
 #[test]
 fn a_password_changed_and_forgotten_through_the_pph_command() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -410,12 +411,24 @@ fn a_password_changed_and_forgotten_through_the_pph_command() {
             ("PPH_NEW_PASSWORD", "after forgetting it"),
         ],
     );
-    succeeded(&recover, &recovered);
+    let recovered: Value = serde_json::from_str(&succeeded(&recover, &recovered)).expect("json");
+    let replaced = recovered["recovery_code"]
+        .as_str()
+        .expect("the code works once: a new one is shown");
+    assert_ne!(replaced, code);
     tablet.ok(&["sync", "now"]);
     assert_eq!(
         texts(&tablet.json(&["plan", "list"]), "title"),
         ["Breathe easier"]
     );
+    // The recovery signed every other device out: the phone signs in again.
+    let devices = tablet.json(&["sync", "devices"]);
+    assert_eq!(devices.as_array().map(Vec::len), Some(1), "{devices}");
+    assert_eq!(devices[0]["this_device"], Value::Bool(true), "{devices}");
+    let (_, said) = ann.fails(&["sync", "now"]);
+    assert!(said.contains("sign in"), "{said}");
+    let (_, said) = tablet.fails(&["sync", "sign-out-device", "not a node"]);
+    assert!(said.contains("node"), "{said}");
     let renewed = ["--json", "sync", "recovery-code"];
     let fresh: Value = serde_json::from_str(&succeeded(
         &renewed,

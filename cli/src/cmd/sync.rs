@@ -6,7 +6,7 @@
 use crate::ctx::Ctx;
 use crate::fail::{Fail, Result};
 use crate::parse;
-use crate::render::sync::{IdentityWarnings, RecoveryCode, SetAside, SignedUp};
+use crate::render::sync::{Devices, IdentityWarnings, RecoveryCode, SetAside, SignedUp};
 use clap::{Args, Subcommand};
 use pph_core::*;
 use std::io::BufRead;
@@ -30,15 +30,23 @@ pub enum SyncCommand {
     /// first; needs --yes and the password). Your group messages go for
     /// everyone; this device's records stay until `pph erase`.
     DeleteAccount(DeleteAccount),
+    /// The devices signed in to your account (this one marked), newest
+    /// seen first, each with the node `sign-out-device` takes.
+    Devices,
+    /// Sign a device out (a lost or stolen phone) by its node from
+    /// `devices`: its sessions end at once. What it holds stays on it.
+    SignOutDevice { node: String },
     /// Change the password (PPH_PASSWORD now, PPH_NEW_PASSWORD next; or two
-    /// lines on standard input): every device keeps reading everything.
+    /// lines on standard input): every device keeps reading everything,
+    /// and every other device signs in again with the new password.
     Password(Password),
     /// Make a new recovery code (the old one stops working) and show it
     /// once; needs the password.
     RecoveryCode(Password),
     /// Forgot the password: sign this device in with the recovery code
     /// (PPH_RECOVERY_CODE) and set a new password (PPH_NEW_PASSWORD; or two
-    /// lines on standard input, the code first).
+    /// lines on standard input, the code first). The code works once: the
+    /// new one is shown; every other device signs in again.
     Recover(SignIn),
     /// The safety number to compare with someone (a share's clinician, a
     /// patient sharing with you, a group member) on their own phone.
@@ -224,8 +232,10 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
                     .account()
                     .change_password(current.to_string(), new.to_string()),
             )?;
-            ctx.out
-                .done("password changed; every device keeps reading everything");
+            ctx.out.done(
+                "password changed; every device keeps reading everything, \
+                 and the others sign in again with the new password",
+            );
         }
         SyncCommand::RecoveryCode(p) => {
             let password = p.read()?;
@@ -245,7 +255,19 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
                 code.to_string(),
                 new.to_string(),
             ))?;
-            ctx.out.show(&account);
+            let recovery_code = ctx.companion.account().take_recovery_code()?;
+            ctx.out.show(&SignedUp {
+                account,
+                recovery_code,
+            });
+        }
+        SyncCommand::Devices => ctx
+            .out
+            .show(&Devices(ctx.block_on(ctx.companion.account().devices())?)),
+        SyncCommand::SignOutDevice { node } => {
+            ctx.block_on(ctx.companion.account().sign_out_device(node))?;
+            ctx.out
+                .done("signed out; it signs in again with the password to go on");
         }
     }
     Ok(())

@@ -5,7 +5,7 @@ use super::{instant, lines};
 use crate::out::Show;
 use pph_core::{
     AccountDeletionReceipt, AccountInfo, ConsultationSummary, IdentityWarning, SafetyNumber,
-    SetAsideChange, Share, ShareAccess, SharedPatient, SyncReport, SyncStatus,
+    SetAsideChange, Share, ShareAccess, SharedPatient, SignedInDevice, SyncReport, SyncStatus,
 };
 use serde::Serialize;
 
@@ -30,6 +30,26 @@ pub struct RecoveryCode {
 #[derive(Serialize)]
 #[serde(transparent)]
 pub struct Shares(pub Vec<Share>);
+
+/// The devices signed in to the account, newest seen first.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Devices(pub Vec<SignedInDevice>);
+
+impl Show for Devices {
+    fn text(&self) -> String {
+        lines(&self.0, |d| {
+            format!(
+                "{}  {}{}  first signed in {}, last seen {}",
+                d.node,
+                d.name,
+                if d.this_device { " (this device)" } else { "" },
+                instant(d.first_seen),
+                instant(d.last_seen),
+            )
+        })
+    }
+}
 
 #[derive(Serialize)]
 #[serde(transparent)]

@@ -9,7 +9,7 @@ use crate::time::from_ms_i64;
 use std::time::SystemTime;
 
 /// One device signed in to the account.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, uniffi::Record)]
 pub struct SignedInDevice {
     /// What `sign_out_device` takes.
     pub node: String,
