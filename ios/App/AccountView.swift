@@ -45,7 +45,7 @@ struct AccountView: View {
                 Text("Signed in as \(account.displayName)")
                 Button("Sign out") { Task { await model.signOut() } }
                 Section("Password") {
-                    if model.ui.passwordChanged { Text("Password changed. Your other devices keep working.") }
+                    if model.ui.passwordChanged { Text("Password changed. Your other devices sign in again with the new one; nothing on them is lost.") }
                     SecureField("Password now", text: $password).textContentType(.password)
                     SecureField("New password", text: $newPassword).textContentType(.newPassword)
                     Button("Change password") {
@@ -62,6 +62,19 @@ struct AccountView: View {
                         }
                     }
                 }
+                // A lost or stolen phone is signed out from here.
+                Section("Your devices") {
+                    ForEach(model.ui.devices, id: \.node) { device in
+                        HStack {
+                            Text(device.thisDevice ? "\(device.name) (this phone)" : device.name)
+                            Text(device.lastSeen, style: .relative).foregroundStyle(.secondary)
+                            Button("Sign out", role: .destructive) {
+                                Task { await model.signOutDevice(node: device.node) }
+                            }
+                        }
+                    }
+                }
+                .task { await model.loadDevices() }
                 // Deleting the account says first what it does, then asks
                 // for the password again.
                 Section("Delete my account") {

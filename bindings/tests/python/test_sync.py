@@ -50,9 +50,25 @@ class SyncTest(unittest.TestCase):
         with self.assertRaises(pph.PphError.Validation):
             await tablet.account().sign_in_with_recovery_code(SERVER, email, "12", "after forgetting")
         await tablet.account().sign_in_with_recovery_code(SERVER, email, code, "after forgetting it")
+        replaced = tablet.account().take_recovery_code()
+        self.assertEqual(len(replaced), 39)
+        self.assertNotEqual(replaced, code)
         await tablet.sync().sync_now()
         self.assertEqual([p.title for p in tablet.care_plans().list_plans()], ["Sleep better"])
+        # The recovery signed the phone out; it signs in with the new password.
+        with self.assertRaises(pph.PphError.Unauthorized):
+            await phone.sync().sync_now()
+        await phone.account().sign_in(SERVER, email, "after forgetting it")
         await phone.sync().sync_now()
+        devices = await tablet.account().devices()
+        self.assertEqual(sorted(d.name for d in devices), ["keys-phone", "keys-tablet"])
+        self.assertEqual([d.name for d in devices if d.this_device], ["keys-tablet"])
+        phone_node = next(d.node for d in devices if not d.this_device)
+        await tablet.account().sign_out_device(phone_node)
+        with self.assertRaises(pph.PphError.Unauthorized):
+            await phone.sync().sync_now()
+        with self.assertRaises(pph.PphError.NotFound):
+            await tablet.account().sign_out_device(phone_node)
 
     async def share_flow(self):
         phone = open_store(self.dir.name, "phone")

@@ -1,4 +1,5 @@
-// Signing up or in (patient or clinician), signing out, the groups list with
+// Signing up or in (patient or clinician), signing out, the devices signed in
+// (and signing one out), the groups list with
 // unread counts, joining by an invite code as typed, and making a code to
 // share (facilitators). Mirrors android's AccountState and GroupsState.
 import Combine
@@ -15,6 +16,9 @@ struct AccountUi: Equatable {
     /// with it a forgotten password loses nothing. Cleared once seen.
     var recoveryCode: String?
     var passwordChanged = false
+    /// The devices signed in to the account (this one among them), newest
+    /// seen first, once `loadDevices` has run.
+    var devices: [SignedInDevice] = []
     var error: String?
 }
 
@@ -59,7 +63,8 @@ final class AccountModel: ObservableObject {
     /// The person has written the code down or printed it.
     func recoveryCodeKept() { ui.recoveryCode = nil }
 
-    /// Changes the password; every device keeps reading everything.
+    /// Changes the password; every device keeps reading everything, and
+    /// every other device signs in again with the new one.
     func changePassword(current: String, new: String) async {
         do {
             try await companion.account().changePassword(current: current, new: new)
@@ -85,11 +90,13 @@ final class AccountModel: ObservableObject {
     }
 
     /// Forgot the password: signs this phone in with the recovery code and
-    /// sets a new password.
+    /// sets a new password. The code works once: the one that replaces it
+    /// is shown, once; every other device signs in again.
     func recover(email: String, code: String, newPassword: String) async {
         do {
-            ui = AccountUi(account: try await companion.account().signInWithRecoveryCode(
-                serverUrl: serverUrl, email: email, recoveryCode: code, newPassword: newPassword))
+            let account = try await companion.account().signInWithRecoveryCode(
+                serverUrl: serverUrl, email: email, recoveryCode: code, newPassword: newPassword)
+            ui = AccountUi(account: account, recoveryCode: try companion.account().takeRecoveryCode())
         } catch PphError.Unauthorized {
             ui.error = "Wrong email or recovery code"
         } catch {
@@ -99,6 +106,36 @@ final class AccountModel: ObservableObject {
 
     func signIn(email: String, password: String) async {
         await guarded { try await companion.account().signIn(serverUrl: serverUrl, email: email, password: password) }
+    }
+
+    /// The devices signed in to the account, for the "Your devices" list.
+    func loadDevices() async {
+        do {
+            ui.devices = try await companion.account().devices()
+            ui.error = nil
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    /// Signs a device out (a lost or stolen phone) by its node from the
+    /// list; naming this phone signs it out. What the device holds stays
+    /// on it; it signs in again to go on.
+    func signOutDevice(node: String) async {
+        let thisOne = ui.devices.contains { $0.node == node && $0.thisDevice }
+        do {
+            try await companion.account().signOutDevice(node: node)
+            if thisOne {
+                ui = AccountUi()
+            } else {
+                ui.devices = try await companion.account().devices()
+                ui.error = nil
+            }
+        } catch PphError.NotFound {
+            ui.error = "That device is already signed out"
+        } catch {
+            ui.error = describe(error)
+        }
     }
 
     /// The records stay on the phone; shared patients' copies are deleted.

@@ -360,8 +360,33 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         try check(recovering.ui.error == "Wrong email or recovery code", "error \(String(describing: recovering.ui.error))")
         await recovering.recover(email: email, code: code.lowercased(), newPassword: "after forgetting it")
         try check(recovering.ui.account != nil, "not recovered \(String(describing: recovering.ui.error))")
+        guard let replaced = recovering.ui.recoveryCode else { throw Failure(description: "no new code \(recovering.ui)") }
+        try check(replaced != code, "the used code shown again")
         _ = try await tablet.sync().syncNow()
         try check(try tablet.carePlans().listPlans().map(\.title) == ["Breathe easier"], "plans")
+
+        // The recovery signed the phone out; signed in again, it lists both
+        // devices and signs the tablet out, which keeps its work.
+        do {
+            _ = try await phone.sync().syncNow()
+            throw Failure(description: "the phone is still signed in")
+        } catch PphError.Unauthorized {}
+        await account.signIn(email: email, password: "after forgetting it")
+        await account.loadDevices()
+        try check(account.ui.devices.map(\.name).sorted() == ["pw-phone", "pw-tablet"], "devices \(account.ui.devices)")
+        guard let tabletNode = account.ui.devices.first(where: { !$0.thisDevice })?.node else {
+            throw Failure(description: "no tablet in \(account.ui.devices)")
+        }
+        await account.signOutDevice(node: tabletNode)
+        try check(account.ui.devices.map(\.name) == ["pw-phone"], "after \(account.ui)")
+        await account.signOutDevice(node: tabletNode)
+        try check(account.ui.error == "That device is already signed out", "error \(String(describing: account.ui.error))")
+        _ = try tablet.carePlans().createPlan(new: NewPlan(title: "Written signed out", whatMatters: ""))
+        do {
+            _ = try await tablet.sync().syncNow()
+            throw Failure(description: "the tablet is still signed in")
+        } catch PphError.Unauthorized {}
+        try check(try tablet.sync().status().pendingChanges > 0, "the tablet's work is kept")
     }
     await test("a patient shares, and sees the clinician's read in the access log") {
         let patient = try open("share-patient"), clinic = try open("share-clinic")

@@ -1,4 +1,5 @@
-// Signing up or in (patient or clinician), signing out, and the groups list
+// Signing up or in (patient or clinician), signing out, the devices signed
+// in (and signing one out), and the groups list
 // with unread counts, joining by invite code. Network calls are suspend
 // functions, called from the screen's coroutine scope.
 package org.pph.companion.state
@@ -18,6 +19,9 @@ data class AccountUi(
     /// with it a forgotten password loses nothing. Cleared once seen.
     val recoveryCode: String? = null,
     val passwordChanged: Boolean = false,
+    /// The devices signed in to the account (this one among them), newest
+    /// seen first, once `loadDevices` has run.
+    val devices: List<SignedInDevice> = emptyList(),
     val error: String? = null,
 )
 
@@ -55,7 +59,8 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
         _ui.value = _ui.value.copy(recoveryCode = null)
     }
 
-    /// Changes the password; every device keeps reading everything.
+    /// Changes the password; every device keeps reading everything, and
+    /// every other device signs in again with the new one.
     suspend fun changePassword(current: String, new: String) {
         _ui.value = try {
             companion.account().changePassword(current, new)
@@ -79,10 +84,12 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
     }
 
     /// Forgot the password: signs this phone in with the recovery code and
-    /// sets a new password.
+    /// sets a new password. The code works once: the one that replaces it
+    /// is shown, once; every other device signs in again.
     suspend fun recover(email: String, code: String, newPassword: String) {
         _ui.value = try {
-            AccountUi(companion.account().signInWithRecoveryCode(serverUrl, email, code, newPassword))
+            val account = companion.account().signInWithRecoveryCode(serverUrl, email, code, newPassword)
+            AccountUi(account, recoveryCode = companion.account().takeRecoveryCode())
         } catch (e: PphException.Unauthorized) {
             _ui.value.copy(error = "Wrong email or recovery code")
         } catch (e: PphException) {
@@ -92,6 +99,30 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
 
     suspend fun signIn(email: String, password: String) =
         guard { companion.account().signIn(serverUrl, email, password) }
+
+    /// The devices signed in to the account, for the "Your devices" list.
+    suspend fun loadDevices() {
+        _ui.value = try {
+            _ui.value.copy(devices = companion.account().devices(), error = null)
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
+
+    /// Signs a device out (a lost or stolen phone) by its node from the
+    /// list; naming this phone signs it out. What the device holds stays
+    /// on it; it signs in again to go on.
+    suspend fun signOutDevice(node: String) {
+        val thisOne = _ui.value.devices.any { it.node == node && it.thisDevice }
+        _ui.value = try {
+            companion.account().signOutDevice(node)
+            if (thisOne) AccountUi(account = null) else _ui.value.copy(devices = companion.account().devices(), error = null)
+        } catch (e: PphException.NotFound) {
+            _ui.value.copy(error = "That device is already signed out")
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
 
     /// The records stay on the phone; shared patients' copies are deleted.
     suspend fun signOut() = guard {

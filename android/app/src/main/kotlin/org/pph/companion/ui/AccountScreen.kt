@@ -24,6 +24,11 @@ import java.io.File
 import uniffi.pph.AccountRole
 import uniffi.pph.PphCompanion
 
+/// When a device was last seen, in the phone's zone and language.
+private val seenFormat = java.time.format.DateTimeFormatter
+    .ofLocalizedDateTime(java.time.format.FormatStyle.MEDIUM)
+    .withZone(java.time.ZoneId.systemDefault())
+
 /// Signing up or in (patient or clinician) and out. Until then everything
 /// stays on the phone and works offline.
 @Composable
@@ -61,12 +66,20 @@ fun AccountScreen(companion: PphCompanion) {
         val account = ui.account
         if (account != null) {
             Text("Signed in as ${account.displayName}")
-            if (ui.passwordChanged) Text("Password changed. Your other devices keep working.")
+            if (ui.passwordChanged) Text("Password changed. Your other devices sign in again with the new one; nothing on them is lost.")
             OutlinedTextField(password, { password = it }, label = { Text("Password now") }, visualTransformation = PasswordVisualTransformation())
             OutlinedTextField(newPassword, { newPassword = it }, label = { Text("New password") }, visualTransformation = PasswordVisualTransformation())
             Button(onClick = { scope.launch { state.changePassword(password, newPassword); password = ""; newPassword = "" } }) { Text("Change password") }
             Button(onClick = { scope.launch { state.newRecoveryCode(password); password = "" } }) { Text("Make a new recovery code") }
             Button(onClick = { scope.launch { state.signOut() } }) { Text("Sign out") }
+            // Your devices: a lost or stolen phone is signed out from here.
+            Button(onClick = { scope.launch { state.loadDevices() } }) { Text("Show your devices") }
+            ui.devices.forEach { device ->
+                Row {
+                    Text("${device.name}${if (device.thisDevice) " (this phone)" else ""}, last seen ${seenFormat.format(device.lastSeen)}")
+                    Button(onClick = { scope.launch { state.signOutDevice(device.node) } }) { Text("Sign out ${device.name}") }
+                }
+            }
             // Deleting the account says first what it does, then asks for
             // the password again.
             if (!confirmDelete) {

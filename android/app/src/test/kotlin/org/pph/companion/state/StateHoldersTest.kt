@@ -460,8 +460,25 @@ fun passwordSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
             check(recovering.ui.value.error == "Wrong email or recovery code") { "error ${recovering.ui.value.error}" }
             recovering.recover(email, code.lowercase(), "after forgetting it")
             check(recovering.ui.value.account != null) { "not recovered: ${recovering.ui.value.error}" }
+            val replaced = recovering.ui.value.recoveryCode ?: throw AssertionError("no new code: ${recovering.ui.value}")
+            check(replaced != code) { "the used code shown again" }
             tablet.sync().syncNow()
             check(tablet.carePlans().listPlans().single().title == "Breathe easier") { "plans" }
+
+            // The recovery signed the phone out; signed in again, it lists
+            // both devices and signs the tablet out, which keeps its work.
+            check(runCatching { phone.sync().syncNow() }.exceptionOrNull() is PphException.Unauthorized) { "phone still in" }
+            account.signIn(email, "after forgetting it")
+            account.loadDevices()
+            check(account.ui.value.devices.map { it.name }.sorted() == listOf("phone", "tablet")) { "devices ${account.ui.value.devices}" }
+            val tabletNode = account.ui.value.devices.single { !it.thisDevice }.node
+            account.signOutDevice(tabletNode)
+            check(account.ui.value.devices.map { it.name } == listOf("phone")) { "after ${account.ui.value}" }
+            account.signOutDevice(tabletNode)
+            check(account.ui.value.error == "That device is already signed out") { "error ${account.ui.value.error}" }
+            tablet.carePlans().createPlan(NewPlan("Written signed out", "", null))
+            check(runCatching { tablet.sync().syncNow() }.exceptionOrNull() is PphException.Unauthorized) { "tablet still in" }
+            check(tablet.sync().status().pendingChanges > 0uL) { "the tablet's work is kept" }
             phone.close()
             tablet.close()
         }
