@@ -62,15 +62,43 @@ fn from_refusal(status: StatusCode, body: Option<ErrorBody>) -> PphError {
     }
 }
 
+/// A relay's address is `https://` with a host, and nothing but a path
+/// after it; `http://` only for this device itself (`localhost`, 127.0.0.0/8,
+/// `[::1]`: a relay a developer or a test runs here), where nothing leaves
+/// the machine. A token, a key or a sealed value never crosses a network in
+/// the clear.
+fn check_server_url(base: &str) -> Result<()> {
+    let refuse = |reason: &str| Err(PphError::validation("server_url", reason));
+    let Ok(url) = reqwest::Url::parse(base) else {
+        return refuse("is not an address: give it as https://relay.example.org");
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return refuse("must not carry a name or password: give the relay's address alone");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return refuse("must not carry a query or fragment: give the relay's address alone");
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return refuse("has no host: give it as https://relay.example.org"),
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => refuse(
+            "must start with https:// (http:// only for a relay on this device: \
+             localhost, 127.0.0.1 or [::1])",
+        ),
+        _ => refuse("must start with https://"),
+    }
+}
+
 impl HttpRelay {
     pub(crate) fn new(base: &str) -> Result<Self> {
         let base = base.trim_end_matches('/');
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(PphError::validation(
-                "server_url",
-                "must start with https:// (or http:// on loopback)",
-            ));
-        }
+        check_server_url(base)?;
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
@@ -361,6 +389,45 @@ mod tests {
             refused: Vec::new(),
             retry_after_s: Some(42),
         })
+    }
+
+    #[test]
+    fn a_relay_is_reached_over_https_or_on_this_device_only() {
+        for ok in [
+            "https://relay.example.org",
+            "https://relay.example.org:8443/pph",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://localhost:3000",
+            "http://LOCALHOST",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(check_server_url(ok), Ok(()), "{ok}");
+        }
+        for refused in [
+            "http://relay.example.org",
+            "http://10.0.2.2:8080",
+            "http://192.168.1.4",
+            "http://[::ffff:7f00:1]",
+            "http://localhost.example.org",
+            "http://127.0.0.1.nip.io",
+            "ftp://relay.example.org",
+            "relay.example.org",
+            "https://ann:secret@relay.example.org",
+            "https://relay.example.org/?token=x",
+            "https://relay.example.org/#x",
+            "file:///etc/passwd",
+            "",
+        ] {
+            assert!(
+                matches!(check_server_url(refused), Err(PphError::Validation { .. })),
+                "{refused}"
+            );
+        }
+        assert!(matches!(
+            HttpRelay::new("http://relay.example.org"),
+            Err(PphError::Validation { .. })
+        ));
     }
 
     #[test]
