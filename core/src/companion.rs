@@ -204,11 +204,23 @@ impl PphCompanion {
         config: CompanionConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>, PphError> {
-        if config.db_path.trim().is_empty() {
+        let CompanionConfig {
+            db_path,
+            encryption_key,
+            device_name,
+        } = config;
+        // The shell's copy of the key is zeroed once the store has it.
+        let encryption_key = zeroize::Zeroizing::new(encryption_key);
+        if db_path.trim().is_empty() {
             return Err(PphError::validation("db_path", "must not be empty"));
         }
-        crate::validate::required_text("device_name", &config.device_name, MAX_DEVICE_NAME)?;
-        let store = Arc::new(open_store(&config, clock.clone())?);
+        crate::validate::required_text("device_name", &device_name, MAX_DEVICE_NAME)?;
+        let store = Arc::new(Store::open(
+            Path::new(&db_path),
+            &encryption_key,
+            &device_name,
+            clock.clone(),
+        )?);
         // One client per server, shared by sync and groups.
         let net = Arc::new(Net::http());
         let timebank = Arc::new(Timebank::new(store.clone(), clock.clone()));
@@ -217,8 +229,8 @@ impl PphCompanion {
         let sync = Arc::new(SyncEngine::new(
             store.clone(),
             net.clone(),
-            &config.db_path,
-            &config.device_name,
+            &db_path,
+            &device_name,
             clock.clone(),
         ));
         let groups = Arc::new(Groups::new(store.clone(), net, clock, sync.clone()));
@@ -239,13 +251,4 @@ impl PphCompanion {
     pub fn store(&self) -> &Store {
         &self.store
     }
-}
-
-fn open_store(config: &CompanionConfig, clock: Arc<dyn Clock>) -> Result<Store> {
-    Store::open(
-        Path::new(&config.db_path),
-        &config.encryption_key,
-        &config.device_name,
-        clock,
-    )
 }

@@ -26,7 +26,7 @@ pub enum Role {
     Clinician,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SignUpRequest {
     pub email: String,
     pub password: String,
@@ -46,7 +46,7 @@ pub struct SignUpRequest {
     pub recovery: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SignInRequest {
     pub email: String,
     /// The password's authentication key (the password never leaves the
@@ -60,7 +60,7 @@ pub struct SignInRequest {
 }
 
 /// A device's session: the bearer token is shown once, stored only hashed.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SessionResponse {
     pub token: String,
     pub account_id: String,
@@ -78,7 +78,7 @@ pub struct SessionResponse {
 /// password, the recovery code, or both, the keys sealed again to match.
 /// `current` is optional on the wire only so that a request without it is
 /// refused by name (a token alone sets nothing).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct AccountKeysRequest {
     pub keys: AccountKeys,
     #[serde(default)]
@@ -139,7 +139,7 @@ pub struct ErasedRecord {
 }
 
 /// Deleting the signed-in account: its password again, as at sign-in.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct DeleteAccountRequest {
     pub password: String,
 }
@@ -263,7 +263,7 @@ pub struct SpacesResponse {
     pub spaces: Vec<SpaceEntry>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct GrantShareRequest {
     pub clinician_email: String,
     pub scopes: Vec<Scope>,
@@ -285,7 +285,7 @@ pub struct GrantShareRequest {
 
 /// `POST /v1/clinicians/lookup`: the clinician account an email names, to
 /// sign a grant to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClinicianLookupRequest {
     pub email: String,
 }
@@ -406,7 +406,7 @@ pub struct JoinRequest {
 }
 
 /// An invite code, shown once to the facilitator who made it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteResponse {
     pub code: String,
     pub space: String,
@@ -428,4 +428,86 @@ pub struct MemberEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MembersResponse {
     pub members: Vec<MemberEntry>,
+}
+
+/// `Debug` for a type that carries a secret (a password's or a recovery
+/// code's authentication key, a token, an invite code) or an email: its
+/// name only, so no log, panic or error message can show them.
+macro_rules! debug_without_secrets {
+    ($($t:ident),* $(,)?) => {
+        $(impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($t), " { .. }"))
+            }
+        })*
+    };
+}
+
+debug_without_secrets!(
+    SignUpRequest,
+    SignInRequest,
+    SessionResponse,
+    AccountKeysRequest,
+    DeleteAccountRequest,
+    RefreshSessionRequest,
+    GrantShareRequest,
+    ClinicianLookupRequest,
+    InviteResponse,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SECRET: &str = "Zebra4711Secret";
+
+    fn debug_of<T: serde::de::DeserializeOwned + std::fmt::Debug>(v: serde_json::Value) -> String {
+        format!("{:?}", serde_json::from_value::<T>(v).expect("parse"))
+    }
+
+    /// The sentinel in every field of every type that carries a secret or
+    /// an email: its `Debug` shows none of it.
+    #[test]
+    fn types_that_carry_secrets_or_emails_show_none_in_debug() {
+        let s = SECRET;
+        let shown = [
+            debug_of::<SignUpRequest>(json!({"email": s, "password": s, "role": "patient",
+                "display_name": s, "device_name": s, "node": s, "personal_space": s,
+                "recovery": s})),
+            debug_of::<SignInRequest>(
+                json!({"email": s, "password": s, "device_name": s, "node": s}),
+            ),
+            debug_of::<SessionResponse>(json!({"token": s, "account_id": s, "role": "patient",
+                "display_name": s, "personal_space": s})),
+            debug_of::<AccountKeysRequest>(json!({"keys": {"public_key": s, "by_password": s,
+                "by_recovery": s}, "current": s, "new_password": s, "new_recovery": s})),
+            debug_of::<DeleteAccountRequest>(json!({"password": s})),
+            debug_of::<RefreshSessionRequest>(json!({"new_token": s})),
+            debug_of::<GrantShareRequest>(
+                json!({"clinician_email": s, "scopes": [], "expires_at_ms": 1}),
+            ),
+            debug_of::<ClinicianLookupRequest>(json!({"email": s})),
+            debug_of::<InviteResponse>(json!({"code": s, "space": s, "expires_at_ms": 1})),
+        ];
+        for text in shown {
+            assert!(!text.contains(SECRET), "{text}");
+            assert!(text.ends_with("{ .. }"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_token_is_pph_and_64_hex_digits() {
+        let token = new_token([0xab; 32]);
+        assert!(is_token(&token), "{token}");
+        for not in [
+            "",
+            "pph_",
+            &token.to_uppercase(),
+            &format!("{token}0"),
+            &token[1..],
+        ] {
+            assert!(!is_token(not), "{not}");
+        }
+    }
 }

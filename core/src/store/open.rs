@@ -8,22 +8,23 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Once;
+use zeroize::Zeroizing;
 
 const PLAINTEXT_HEADER: &[u8; 16] = b"SQLite format 3\0";
 const BUSY_TIMEOUT_MS: u32 = 5_000;
 const STATEMENT_CACHE: usize = 64;
 
 /// The raw 32-byte key as the hex literal SQLCipher takes (`x'…'`), which
-/// skips its passphrase KDF.
+/// skips its passphrase KDF; zeroed when dropped, and no `Debug`.
 #[derive(Clone)]
-pub(crate) struct RawKey(String);
+pub(crate) struct RawKey(Zeroizing<String>);
 
 impl RawKey {
     pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
         if bytes.len() != 32 {
             return Err(PphError::validation("encryption_key", "must be exactly 32 bytes").into());
         }
-        Ok(RawKey(hex::encode(bytes)))
+        Ok(RawKey(Zeroizing::new(hex::encode(bytes))))
     }
 }
 
@@ -104,7 +105,8 @@ fn check_existing_file(path: &Path) -> Result<bool> {
 fn apply_key(conn: &Connection, key: &RawKey) -> Result<()> {
     // SQLCipher logs failed decryption to stderr; health apps print nothing.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.0))?;
+    let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.0.as_str()));
+    conn.execute_batch(&pragma)?;
     conn.busy_timeout(std::time::Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // The first read decrypts page 1: a wrong key fails here, having written nothing.
