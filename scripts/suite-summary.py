@@ -33,6 +33,7 @@ SUITES = [
     ("iOS shell's calls against the Swift bindings", None, ("name", r"^ios_shell_calls_match_the_swift_bindings$")),
     ("iOS state holders in Swift", "Swift", ("name", r"^ios_state_holders_pass_the_suite_in_swift$")),
     ("clinic pages in Chromium (with axe)", None, ("files", ["tests/clinic.rs"])),
+    ("the store against stock SQLCipher 4", "SQLCipher", ("files", ["tests/sqlcipher.rs"])),
 ]
 
 

@@ -38,6 +38,13 @@ if root=$(scripts/install-swift.sh); then
 else
   unavailable Swift "scripts/install-swift.sh could not install a toolchain"
 fi
+# The store's files against stock SQLCipher 4, in the same Debian root.
+if root=$(scripts/install-sqlcipher.sh); then
+  export PPH_SQLCIPHER_ROOT=$root
+  echo "Stock SQLCipher for the store's interoperability suite: $root"
+else
+  unavailable SQLCipher "scripts/install-sqlcipher.sh could not install it"
+fi
 cargo fmt --all --check
 tools=${PPH_TOOLS_DIR:-/var/tmp/pph-tools}
 "$tools/bin/cargo-deny" check bans licenses sources

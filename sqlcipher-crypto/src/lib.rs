@@ -11,7 +11,8 @@
 //!
 //! The page format is SQLCipher 4's: a store written through OpenSSL opens
 //! here and the other way round (the store's fixture tests open files
-//! written by the OpenSSL build).
+//! written by the OpenSSL build, and tests/tests/sqlcipher.rs exchanges
+//! files both ways with Debian's stock `sqlcipher`).
 
 mod ffi;
 mod primitives;

@@ -1,5 +1,5 @@
 //! The services some suites need beyond Rust (a PostgreSQL cluster, the
-//! FHIR validator, a Swift toolchain), each found through the environment
+//! FHIR validator, a Swift toolchain, stock SQLCipher), each found through the environment
 //! variable scripts/test.sh sets when it has started or installed it.
 //!
 //! Invariant: a suite never passes without running. Locally a missing
@@ -20,6 +20,9 @@ pub enum Service {
     FhirValidator,
     /// A Swift 6 toolchain in a Debian root, for the iOS state holders.
     Swift,
+    /// Stock SQLCipher 4 (Debian's `sqlcipher`) in that root, for the
+    /// store's interoperability suite.
+    Sqlcipher,
 }
 
 impl Service {
@@ -29,6 +32,7 @@ impl Service {
             Service::Postgres => "PostgreSQL",
             Service::FhirValidator => "FHIR validator",
             Service::Swift => "Swift",
+            Service::Sqlcipher => "SQLCipher",
         }
     }
 
@@ -38,6 +42,7 @@ impl Service {
             Service::Postgres => "PPH_TEST_DATABASE_URL",
             Service::FhirValidator => "PPH_FHIR_NODE_PATH",
             Service::Swift => "PPH_SWIFT_ROOT",
+            Service::Sqlcipher => "PPH_SQLCIPHER_ROOT",
         }
     }
 
@@ -47,6 +52,7 @@ impl Service {
             Service::Postgres => "scripts/start-postgres.sh",
             Service::FhirValidator => "scripts/install-test-tools.sh",
             Service::Swift => "scripts/install-swift.sh",
+            Service::Sqlcipher => "scripts/install-sqlcipher.sh",
         }
     }
 
