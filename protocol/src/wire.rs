@@ -293,6 +293,10 @@ pub struct ClinicianLookupRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClinicianLookupResponse {
     pub account_id: String,
+    /// Whether the relay's operator vouches for the clinician: only a
+    /// verified clinician receives a share.
+    #[serde(default)]
+    pub verified: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

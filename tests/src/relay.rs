@@ -257,6 +257,17 @@ impl Relay {
             .await;
     }
 
+    /// Runs the operator's command `pph-server admin ARGS` on this relay's
+    /// database (its secret file in `dir`).
+    pub fn admin(&self, dir: &Path, args: &[&str]) -> std::process::Output {
+        Command::new(crate::built("e2e_server"))
+            .args(self.args(dir))
+            .arg("admin")
+            .args(args)
+            .output()
+            .expect("run pph-server admin")
+    }
+
     /// Makes every session of `account` older, past every check: made
     /// `made_ms` earlier and last used `used_ms` earlier than the relay
     /// recorded (what the passing of time would do).
@@ -462,9 +473,29 @@ fn spawn(relay: &Relay, dir: &Path, listen: &str) -> (Child, String) {
     spawn_logging(relay, dir, listen, None)
 }
 
+/// The relay's operator vouches for the clinicians at `example.org`, as
+/// a trust's operator would for its own domain, through the operator's
+/// command (before the server starts, which finds it done).
+fn vouch_for_example_clinicians(relay: &Relay, dir: &Path) {
+    let out = relay.admin(
+        dir,
+        &[
+            "allow-clinician-domain",
+            "--domain",
+            pph_server::EXAMPLE_DOMAIN,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Starts a server; with `log`, everything it prints (after its address
 /// line) and its stderr go to that file.
 fn spawn_logging(relay: &Relay, dir: &Path, listen: &str, log: Option<&Path>) -> (Child, String) {
+    vouch_for_example_clinicians(relay, dir);
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
         None => Stdio::inherit(),

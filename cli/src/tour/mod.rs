@@ -265,6 +265,15 @@ impl Tour {
         Ok(url)
     }
 
+    /// The relay's operator vouches for a clinician (`pph-server admin
+    /// verify-clinician`): only then may a patient share with them.
+    fn verify_clinician(&self, email: &str) -> Result<()> {
+        self.server
+            .as_ref()
+            .ok_or_else(|| failed("the relay has not started"))?
+            .verify_clinician(email)
+    }
+
     /// Every change of `space` as the relay holds it (as a breach of its
     /// database would read it), through the relay's operator command.
     fn relay_changes(&self, space: &str) -> Result<Vec<Change>> {

@@ -49,6 +49,22 @@ impl RelayProcess {
         })
     }
 
+    /// The operator vouches for the clinician with `email`, as a trust's
+    /// IT team would once it has checked who they are.
+    pub fn verify_clinician(&self, email: &str) -> Result<()> {
+        let out = Command::new(&self.binary)
+            .args(["admin", "verify-clinician", "--email", email, "--sqlite"])
+            .arg(&self.database)
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|e| failed("cannot run pph-server admin", e))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(failed("pph-server admin verify-clinician", out.status))
+        }
+    }
+
     /// Every change of `space` the relay holds, read by its operator's
     /// command as a breach of its database would read it.
     pub fn changes(&self, space: &str) -> Result<Vec<Change>> {

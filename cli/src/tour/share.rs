@@ -30,6 +30,10 @@ pub(super) fn consultation(t: &mut Tour) -> Result<()> {
         },
         PASSWORD,
     )?;
+    // Anyone can sign up as a clinician: the relay's operator vouches for
+    // this one (`pph-server admin verify-clinician`) before Ann can share.
+    t.verify_clinician("dr.okafor@example.org")?;
+    say("The relay's operator verifies Dr Okafor's account; only then can Ann share with him.");
     let granted = share::grant(
         &phone,
         Grant {

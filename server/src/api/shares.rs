@@ -30,8 +30,10 @@ pub async fn lookup(
     }
     let req: ClinicianLookupRequest = small_json(body).await?;
     let clinician = clinician_by_email(&state, &req.email).await?;
+    let verified = state.storage.clinician_verified(&clinician.id).await?;
     Ok(Json(ClinicianLookupResponse {
         account_id: clinician.id,
+        verified,
     }))
 }
 
@@ -69,6 +71,15 @@ pub async fn grant(
         ));
     }
     let clinician = clinician_by_email(&state, &req.clinician_email).await?;
+    // Anyone can sign up as a clinician; only one the operator vouches for
+    // receives a share (docs/SECURITY.md).
+    if !state.storage.clinician_verified(&clinician.id).await? {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this clinician's account is not verified by the relay's operator: \
+             nothing was shared; ask the clinician's organisation to have it verified",
+        ));
+    }
     check_id("share_id", &req.share_id)?;
     if clinician.id != req.clinician_account {
         return Err(ApiError::new(

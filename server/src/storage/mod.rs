@@ -7,6 +7,7 @@ mod attempts;
 pub mod backfill;
 mod both;
 mod changes;
+pub mod clinicians;
 mod db;
 mod deletion;
 mod departure;

@@ -1,0 +1,144 @@
+//! Clinicians the relay's operator vouches for, on a real relay process
+//! over SQLite and over PostgreSQL: anyone can sign up as a clinician, but
+//! a patient's share reaches only one the operator verified, one by one
+//! (`pph-server admin verify-clinician`) or by their organisation's domain
+//! (`allow-clinician-domain`); the operator's refusals are clean
+//! (docs/SECURITY.md, "Clinicians the operator vouches for").
+
+use pph_core::*;
+use pph_testing::*;
+use std::path::Path;
+
+const LOOK_ALIKE: &str = "dr.okafor@example.net";
+
+async fn grant(ann: &Companion, email: &str) -> Result<Share, PphError> {
+    ann.sharing()
+        .grant_share(email.into(), vec![ShareScope::Diary], in_ms(3_600_000))
+        .await
+}
+
+/// What the relay tells a patient about the clinician with `email`.
+async fn looked_up(url: &str, token: &str, email: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("{url}/v1/clinicians/lookup"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "email": email }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+}
+
+fn admin_ok(relay: &Relay, dir: &Path, args: &[&str]) -> String {
+    let out = relay.admin(dir, args);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {said}");
+    said
+}
+
+fn admin_refused(relay: &Relay, dir: &Path, args: &[&str]) -> String {
+    let out = relay.admin(dir, args);
+    assert!(!out.status.success(), "{args:?} was taken");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+async fn only_a_clinician_the_operator_vouches_for_receives_a_share(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let ann = patient(&server, dir, "ann").await;
+    let token = token_for(url, "ann@example.org").await;
+    // A look-alike address, signed up as a clinician by anyone.
+    let fake = device(dir, "fake");
+    fake.account()
+        .sign_up(
+            url.clone(),
+            LOOK_ALIKE.into(),
+            PASSWORD.into(),
+            "Dr Okafor".into(),
+            AccountRole::Clinician,
+        )
+        .await
+        .expect("sign up");
+    assert_eq!(looked_up(url, &token, LOOK_ALIKE).await["verified"], false);
+    let refused = grant(&ann, LOOK_ALIKE).await;
+    assert!(
+        matches!(&refused, Err(PphError::Forbidden { reason }) if reason.contains("not verified")),
+        "{refused:?}"
+    );
+    assert!(ann.sharing().shares().await.expect("shares").is_empty());
+
+    // The operator checks who it is and vouches for this one account.
+    let said = admin_ok(&relay, dir, &["verify-clinician", "--email", LOOK_ALIKE]);
+    assert!(
+        !said.contains(LOOK_ALIKE),
+        "the operator's log names no email: {said}"
+    );
+    assert_eq!(looked_up(url, &token, LOOK_ALIKE).await["verified"], true);
+    grant(&ann, LOOK_ALIKE).await.expect("shared");
+    fake.sync().sync_now().await.expect("sync");
+    assert_eq!(fake.sharing().shared_with_me().expect("patients").len(), 1);
+
+    // Unverified again: no new share reaches them.
+    admin_ok(&relay, dir, &["unverify-clinician", "--email", LOOK_ALIKE]);
+    let again = grant(&ann, LOOK_ALIKE).await;
+    assert!(
+        matches!(again, Err(PphError::Forbidden { .. })),
+        "{again:?}"
+    );
+
+    // By domain: the relay's tests vouch for example.org's clinicians;
+    // a domain added vouches for its clinicians, removed it stops.
+    let doc = signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    grant(&ann, "doc@example.org")
+        .await
+        .expect("a verified domain");
+    doc.sync().sync_now().await.expect("sync");
+    admin_ok(
+        &relay,
+        dir,
+        &["allow-clinician-domain", "--domain", "Example.NET"],
+    );
+    let domains = relay.admin(dir, &["clinician-domains"]);
+    assert_eq!(
+        String::from_utf8_lossy(&domains.stdout),
+        "example.net\nexample.org\n"
+    );
+    grant(&ann, LOOK_ALIKE).await.expect("a verified domain");
+    admin_ok(
+        &relay,
+        dir,
+        &["remove-clinician-domain", "--domain", "example.net"],
+    );
+    assert!(matches!(
+        grant(&ann, LOOK_ALIKE).await,
+        Err(PphError::Forbidden { .. })
+    ));
+
+    // The operator's refusals say what is wrong and change nothing.
+    let said = admin_refused(
+        &relay,
+        dir,
+        &["verify-clinician", "--email", "ann@example.org"],
+    );
+    assert!(said.contains("no clinician account"), "{said}");
+    let said = admin_refused(&relay, dir, &["verify-clinician", "--email", "nobody"]);
+    assert!(said.contains("not an email"), "{said}");
+    for bad in ["not a domain", "org", ".example.org", "example.org/x", "@"] {
+        let said = admin_refused(&relay, dir, &["allow-clinician-domain", "--domain", bad]);
+        assert!(said.contains("--domain"), "{bad:?}: {said}");
+    }
+    let said = admin_refused(
+        &relay,
+        dir,
+        &["remove-clinician-domain", "--domain", "example.com"],
+    );
+    assert!(said.contains("not listed"), "{said}");
+    assert!(matches!(
+        grant(&ann, LOOK_ALIKE).await,
+        Err(PphError::Forbidden { .. })
+    ));
+}
+
+on_both_relays!(only_a_clinician_the_operator_vouches_for_receives_a_share);
