@@ -45,14 +45,13 @@ pub(crate) async fn set_clinician_verified(
     now_ms: i64,
 ) -> Result<Option<String>> {
     let at = verified.then_some(now_ms);
-    Ok(db
-        .query_opt(
-            "UPDATE accounts SET verified_ms = $2 WHERE email = $1 AND role = $3 RETURNING id",
-            &[&email, &at, &name_of(&Role::Clinician)],
-        )
-        .await?
-        .map(|row| row.text(0))
-        .transpose()?)
+    db.query_opt(
+        "UPDATE accounts SET verified_ms = $2 WHERE email = $1 AND role = $3 RETURNING id",
+        &[&email, &at, &name_of(&Role::Clinician)],
+    )
+    .await?
+    .map(|row| row.text(0))
+    .transpose()
 }
 
 /// Vouches for every clinician whose email is at `domain`.
