@@ -64,12 +64,12 @@ struct AccountView: View {
                 }
                 // A lost or stolen phone is signed out from here.
                 Section("Your devices") {
-                    ForEach(model.ui.devices, id: \.node) { device in
+                    ForEach(model.ui.devices, id: \.session) { device in
                         HStack {
                             Text(device.thisDevice ? "\(device.name) (this phone)" : device.name)
                             Text(device.lastSeen, style: .relative).foregroundStyle(.secondary)
                             Button("Sign out", role: .destructive) {
-                                Task { await model.signOutDevice(node: device.node) }
+                                Task { await model.signOutDevice(session: device.session) }
                             }
                         }
                     }

@@ -234,11 +234,14 @@ pub struct RefreshSessionRequest {
     pub new_token: String,
 }
 
-/// A device signed in to the account (`GET /v1/devices`), by the node that
-/// stamps its changes: the name it gave last, when it first signed in,
-/// when it was last seen (to the hour), and whether it is the one asking.
+/// A device signed in to the account (`GET /v1/devices`), one per
+/// session (a sign-in and the token swaps that followed): the node that
+/// stamps its changes and the name it gave last, when it signed in, when
+/// it was last seen (to the hour), and whether it is the one asking.
+/// `DELETE /v1/devices/{session}` signs it out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceSession {
+    pub session: String,
     pub node: String,
     pub name: String,
     pub first_seen_ms: i64,

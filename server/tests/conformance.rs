@@ -124,6 +124,20 @@ async fn accounts_are_unique_by_email_and_space(s: Arc<Storage>) {
     assert!(s.is_member(&a.personal_space, &a.id).await.expect("member"));
 }
 
+/// A new session's first token for `account` on `device`, made at
+/// `now_ms`, with no secret to check.
+fn token(hash: &str, account: &str, device: DeviceName, now_ms: i64) -> NewToken {
+    NewToken {
+        token_hash: hash.to_owned(),
+        account_id: account.to_owned(),
+        device,
+        session_id: uuid::Uuid::now_v7().simple().to_string(),
+        now_ms,
+        recovery_only: false,
+        proof: None,
+    }
+}
+
 async fn tokens_find_their_account_until_revoked(s: Arc<Storage>) {
     let a = account(Role::Clinician);
     s.create_account(&a).await.expect("create");
@@ -132,19 +146,20 @@ async fn tokens_find_their_account_until_revoked(s: Arc<Storage>) {
         node: "a1b2c3d4e5f60718".into(),
         name: name.into(),
     };
-    s.add_token(&hash, &a.id, &phone("phone"), 5)
+    assert!(s
+        .add_token(&token(&hash, &a.id, phone("phone"), 5))
         .await
-        .expect("token");
+        .expect("token"));
     let found = s.account_for_token(&hash, 6).await.expect("lookup");
     assert_eq!(
-        found.map(|(f, used)| (f.id, f.role, used)),
-        Some((a.id.clone(), Role::Clinician, 5))
+        found.map(|(f, used)| (f.id, f.role, used.last_used_ms, used.recovery_only)),
+        Some((a.id.clone(), Role::Clinician, 5, false))
     );
     s.revoke_token(&hash, 6).await.expect("revoke");
     assert_eq!(s.account_for_token(&hash, 6).await.expect("lookup"), None);
     assert_eq!(s.account_for_token(&id(), 6).await.expect("lookup"), None);
     // Signing in again on the same device, renamed: its latest name counts.
-    s.add_token(&id(), &a.id, &phone("Ann's phone"), 7)
+    s.add_token(&token(&id(), &a.id, phone("Ann's phone"), 7))
         .await
         .expect("token");
     assert_eq!(
@@ -153,12 +168,16 @@ async fn tokens_find_their_account_until_revoked(s: Arc<Storage>) {
     );
 }
 
-/// A session lives while it is younger than its lifetime and used within
-/// the idle limit; a swap replaces it (it answers for the grace, and the
-/// same swap asked again answers the same); a replaced token used after
-/// the grace, a device signed out, or a new password, ends sessions.
-async fn sessions_end_old_idle_replaced_or_signed_out(s: Arc<Storage>) {
-    use pph_server::sessions::{GRACE_MS, IDLE_MS, LIFETIME_MS};
+/// A session lives while its token is younger than its lifetime, the
+/// session younger than a year and used within the idle limit; a swap
+/// replaces the token within its session (it answers for the grace, and
+/// the same swap asked again answers the same while the new token lives);
+/// a token swapped twice, or replaced and used after its grace, was
+/// copied and ends its session once; a sign-in whose password changed
+/// meanwhile opens nothing; a recovery code's session only sets keys.
+async fn sessions_end_old_idle_replaced_copied_or_signed_out(s: Arc<Storage>) {
+    use pph_server::sessions::{devices, GRACE_MS, IDLE_MS, LIFETIME_MS, SESSION_MS};
+    use pph_server::storage::{Proof, Swap};
     const DAY: i64 = 86_400_000;
     let a = account(Role::Patient);
     s.create_account(&a).await.expect("create");
@@ -179,43 +198,77 @@ async fn sessions_end_old_idle_replaced_or_signed_out(s: Arc<Storage>) {
 
     // Idle: used on day 29, live until 30 days after that.
     let idle = id();
-    s.add_token(&idle, &a.id, &device("aaaaaaaaaaaaaaa1", "phone"), t0)
-        .await
-        .expect("token");
-    assert!(live(idle.clone(), t0 + 29 * DAY).await);
+    s.add_token(&token(
+        &idle,
+        &a.id,
+        device("aaaaaaaaaaaaaaa1", "phone"),
+        t0,
+    ))
+    .await
+    .expect("token");
     s.touch_token(&idle, t0 + 29 * DAY).await.expect("touch");
     assert!(live(idle.clone(), t0 + 29 * DAY + IDLE_MS - 1).await);
     assert!(!live(idle.clone(), t0 + 29 * DAY + IDLE_MS).await);
-    // A lifetime, however often used.
+    // A token's lifetime, however often used.
     let used = id();
-    s.add_token(&used, &a.id, &device("aaaaaaaaaaaaaaa2", "tablet"), t0)
-        .await
-        .expect("token");
+    s.add_token(&token(
+        &used,
+        &a.id,
+        device("aaaaaaaaaaaaaaa2", "tablet"),
+        t0,
+    ))
+    .await
+    .expect("token");
     for day in (10..=90).step_by(10) {
         s.touch_token(&used, t0 + day * DAY).await.expect("touch");
     }
     assert!(live(used.clone(), t0 + LIFETIME_MS - 1).await);
     assert!(!live(used.clone(), t0 + LIFETIME_MS).await);
 
-    // A swap: the new token lives from now, the old one for the grace.
+    // Swaps: each new token lives from its swap, within the session's year.
+    let mut chain = vec![id()];
+    s.add_token(&token(
+        &chain[0],
+        &a.id,
+        device("aaaaaaaaaaaaaaa3", "laptop"),
+        t0,
+    ))
+    .await
+    .expect("token");
+    let mut at = t0;
+    while at + 20 * DAY < t0 + SESSION_MS {
+        at += 20 * DAY;
+        let next = id();
+        let last = chain.last().expect("a token").clone();
+        assert_eq!(
+            s.swap_token(&last, &next, at).await.expect("swap"),
+            Swap::Swapped
+        );
+        chain.push(next);
+    }
+    let newest = chain.last().expect("a token").clone();
+    assert!(live(newest.clone(), t0 + SESSION_MS - 1).await);
+    assert!(
+        !live(newest.clone(), t0 + SESSION_MS).await,
+        "a session lives a year, however often swapped"
+    );
+
+    // One swap: the same pair again answers the same; another pair means
+    // the old token was copied, and the session ends, once.
     let (old, new, t1) = (id(), id(), t0 + 80 * DAY);
-    s.add_token(&old, &a.id, &device("aaaaaaaaaaaaaaa3", "laptop"), t0)
+    s.add_token(&token(&old, &a.id, device("aaaaaaaaaaaaaaa4", "desk"), t1))
         .await
         .expect("token");
-    s.touch_token(&old, t1).await.expect("touch");
-    assert!(s.swap_token(&old, &new, t1).await.expect("swap"));
-    assert!(
-        s.swap_token(&old, &new, t1 + DAY).await.expect("again"),
-        "a retry answers the same"
+    assert_eq!(
+        s.swap_token(&old, &new, t1).await.expect("swap"),
+        Swap::Swapped
     );
-    assert!(!s.swap_token(&old, &id(), t1 + 1).await.expect("another"));
+    assert_eq!(
+        s.swap_token(&old, &new, t1 + DAY).await.expect("again"),
+        Swap::Swapped
+    );
     assert!(live(old.clone(), t1 + GRACE_MS - 1).await);
     assert!(!live(old.clone(), t1 + GRACE_MS).await);
-    assert!(live(new.clone(), t1 + IDLE_MS - 1).await);
-    assert!(
-        !live(new.clone(), t1 + IDLE_MS).await,
-        "made now, idle from now"
-    );
     assert!(!s
         .replaced_long_ago(&old, t1 + GRACE_MS - 1)
         .await
@@ -224,41 +277,68 @@ async fn sessions_end_old_idle_replaced_or_signed_out(s: Arc<Storage>) {
         .replaced_long_ago(&old, t1 + GRACE_MS)
         .await
         .expect("read"));
-    let listed = s.device_tokens(&a.id, &new, t1 + 1).await.expect("devices");
-    let devices = pph_server::sessions::devices(&listed);
+    let listed = devices(&s.device_tokens(&a.id, &new, t1 + 1).await.expect("devices"));
+    let mut seen: Vec<(&str, bool)> = listed
+        .iter()
+        .map(|d| (d.name.as_str(), d.this_device))
+        .collect();
+    seen.sort();
     assert_eq!(
-        devices
-            .iter()
-            .map(|d| (d.name.as_str(), d.first_seen_ms, d.this_device))
-            .collect::<Vec<_>>(),
-        vec![("tablet", t0, false), ("laptop", t0, true)],
-        "the phone, idle since day 29, is signed out"
+        seen,
+        vec![("desk", true), ("laptop", false), ("tablet", false)],
+        "the phone, idle since day 29, is out"
     );
-    // The replaced token used again: its device's every session ends.
     assert_eq!(
-        s.sign_out_device_of(&old, t1 + GRACE_MS)
-            .await
-            .expect("out"),
-        1
+        s.swap_token(&old, &id(), t1 + 1).await.expect("copy"),
+        Swap::Copied
     );
-    assert!(!live(new.clone(), t1 + GRACE_MS).await);
+    assert!(!live(new.clone(), t1 + 2).await, "the copied session ended");
+    assert_eq!(
+        s.swap_token(&old, &new, t1 + 3).await.expect("again"),
+        Swap::Refused
+    );
+    assert!(
+        !s.replaced_long_ago(&old, t1 + DAY).await.expect("read"),
+        "once"
+    );
 
-    // Signing a device out by its node ends its sessions; once.
+    // Ending a session by its id: its tokens end, once.
+    let session = listed
+        .iter()
+        .find(|d| d.name == "tablet")
+        .expect("tablet")
+        .session
+        .clone();
     let at = t0 + DAY;
+    assert_eq!(s.end_session(&a.id, &session, at).await.expect("out"), 1);
+    assert_eq!(s.end_session(&a.id, &session, at).await.expect("out"), 0);
+    assert!(!live(used.clone(), at).await);
+    assert!(live(idle.clone(), at).await);
+
+    // A sign-in checked against a password hash the account no longer has
+    // opens nothing; one with the hash it has does. A recovery code's
+    // session is marked so.
+    let mut stale = token(&id(), &a.id, device("aaaaaaaaaaaaaaa5", "kiosk"), t0);
+    stale.proof = Some(Proof::Password("an older hash".into()));
+    assert!(!s.add_token(&stale).await.expect("token"));
+    assert!(!live(stale.token_hash.clone(), t0 + 1).await);
+    let mut fresh = token(&id(), &a.id, device("aaaaaaaaaaaaaaa5", "kiosk"), t0);
+    fresh.proof = Some(Proof::Password(a.password_hash.clone()));
+    fresh.recovery_only = true;
+    assert!(s.add_token(&fresh).await.expect("token"));
+    let (_, used) = s
+        .account_for_token(&fresh.token_hash, t0 + 1)
+        .await
+        .expect("lookup")
+        .expect("live");
+    assert!(used.recovery_only);
     assert_eq!(
-        s.sign_out_device(&a.id, "aaaaaaaaaaaaaaa1", at)
+        s.swap_token(&fresh.token_hash, &id(), t0 + 2)
             .await
-            .expect("out"),
-        1
+            .expect("swap"),
+        Swap::Refused,
+        "a recovery code's session is not swapped"
     );
-    assert_eq!(
-        s.sign_out_device(&a.id, "aaaaaaaaaaaaaaa1", at)
-            .await
-            .expect("out"),
-        0
-    );
-    assert!(!live(idle.clone(), at).await);
-    assert!(live(used.clone(), at).await);
 }
 
 /// What a pull asks first, in one read: the token's account and its role
@@ -278,8 +358,12 @@ async fn a_token_finds_its_account_with_its_role_in_a_space(s: Arc<Storage>) {
         node: "a1b2c3d4e5f60718".into(),
         name: "phone".into(),
     };
-    s.add_token(&ta, &a.id, &phone, 5).await.expect("token");
-    s.add_token(&tb, &b.id, &phone, 5).await.expect("token");
+    s.add_token(&token(&ta, &a.id, phone.clone(), 5))
+        .await
+        .expect("token");
+    s.add_token(&token(&tb, &b.id, phone.clone(), 5))
+        .await
+        .expect("token");
     let role_of = |token: String, space: String| {
         let s = s.clone();
         async move {
@@ -1658,7 +1742,7 @@ async fn deleting_an_account_leaves_no_row_naming_it(s: Arc<Storage>) {
         node: id(),
         name: "phone".into(),
     };
-    s.add_token(&id(), &ann.id, &device, 1_000)
+    s.add_token(&token(&id(), &ann.id, device.clone(), 1_000))
         .await
         .expect("token");
     s.create_invite(&Invite {
@@ -1795,6 +1879,7 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         recovery_hash: Some("recovery-hash".into()),
         only_if_none,
         signing_out_all_but: None,
+        checked: None,
     };
     assert!(s
         .set_account_keys(&first(keys("1"), true, None))
@@ -2116,7 +2201,7 @@ conformance!(
     the_schema_is_at_the_latest_step,
     accounts_are_unique_by_email_and_space,
     tokens_find_their_account_until_revoked,
-    sessions_end_old_idle_replaced_or_signed_out,
+    sessions_end_old_idle_replaced_copied_or_signed_out,
     a_token_finds_its_account_with_its_role_in_a_space,
     push_is_idempotent_and_numbers_each_space,
     pull_pages_from_a_cursor_and_filters_kinds,

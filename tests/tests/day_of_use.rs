@@ -427,8 +427,8 @@ fn a_password_changed_and_forgotten_through_the_pph_command() {
     assert_eq!(devices[0]["this_device"], Value::Bool(true), "{devices}");
     let (_, said) = ann.fails(&["sync", "now"]);
     assert!(said.contains("sign in"), "{said}");
-    let (_, said) = tablet.fails(&["sync", "sign-out-device", "not a node"]);
-    assert!(said.contains("node"), "{said}");
+    let (_, said) = tablet.fails(&["sync", "sign-out-device", "not a session"]);
+    assert!(said.contains("session"), "{said}");
     let renewed = ["--json", "sync", "recovery-code"];
     let fresh: Value = serde_json::from_str(&succeeded(
         &renewed,

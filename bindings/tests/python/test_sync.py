@@ -63,12 +63,12 @@ class SyncTest(unittest.TestCase):
         devices = await tablet.account().devices()
         self.assertEqual(sorted(d.name for d in devices), ["keys-phone", "keys-tablet"])
         self.assertEqual([d.name for d in devices if d.this_device], ["keys-tablet"])
-        phone_node = next(d.node for d in devices if not d.this_device)
-        await tablet.account().sign_out_device(phone_node)
+        phone_session = next(d.session for d in devices if not d.this_device)
+        await tablet.account().sign_out_device(phone_session)
         with self.assertRaises(pph.PphError.Unauthorized):
             await phone.sync().sync_now()
         with self.assertRaises(pph.PphError.NotFound):
-            await tablet.account().sign_out_device(phone_node)
+            await tablet.account().sign_out_device(phone_session)
 
     async def share_flow(self):
         phone = open_store(self.dir.name, "phone")

@@ -31,11 +31,11 @@ pub enum SyncCommand {
     /// everyone; this device's records stay until `pph erase`.
     DeleteAccount(DeleteAccount),
     /// The devices signed in to your account (this one marked), newest
-    /// seen first, each with the node `sign-out-device` takes.
+    /// seen first, each with the session `sign-out-device` takes.
     Devices,
-    /// Sign a device out (a lost or stolen phone) by its node from
-    /// `devices`: its sessions end at once. What it holds stays on it.
-    SignOutDevice { node: String },
+    /// Sign a device out (a lost or stolen phone) by its session from
+    /// `devices`: it is signed out at once. What it holds stays on it.
+    SignOutDevice { session: String },
     /// Change the password (PPH_PASSWORD now, PPH_NEW_PASSWORD next; or two
     /// lines on standard input): every device keeps reading everything,
     /// and every other device signs in again with the new password.
@@ -264,8 +264,8 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
         SyncCommand::Devices => ctx
             .out
             .show(&Devices(ctx.block_on(ctx.companion.account().devices())?)),
-        SyncCommand::SignOutDevice { node } => {
-            ctx.block_on(ctx.companion.account().sign_out_device(node))?;
+        SyncCommand::SignOutDevice { session } => {
+            ctx.block_on(ctx.companion.account().sign_out_device(session))?;
             ctx.out
                 .done("signed out; it signs in again with the password to go on");
         }

@@ -40,8 +40,8 @@ impl Show for Devices {
     fn text(&self) -> String {
         lines(&self.0, |d| {
             format!(
-                "{}  {}{}  first signed in {}, last seen {}",
-                d.node,
+                "{}  {}{}  signed in {}, last seen {}",
+                d.session,
                 d.name,
                 if d.this_device { " (this device)" } else { "" },
                 instant(d.first_seen),

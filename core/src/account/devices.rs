@@ -8,22 +8,24 @@ use crate::error::PphError;
 use crate::time::from_ms_i64;
 use std::time::SystemTime;
 
-/// One device signed in to the account.
+/// One device signed in to the account: one sign-in and the token swaps
+/// that followed. Someone who signs in under another device's name shows
+/// as a second entry with its own sign-in time.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, uniffi::Record)]
 pub struct SignedInDevice {
     /// What `sign_out_device` takes.
+    pub session: String,
+    /// The node that stamps its changes.
     pub node: String,
     /// The name it gave when it last signed in.
     pub name: String,
+    /// When it signed in.
     pub first_seen: SystemTime,
     /// To the hour.
     pub last_seen: SystemTime,
     /// The device asking.
     pub this_device: bool,
 }
-
-/// The longest node the relay keeps.
-const MAX_NODE: usize = 100;
 
 #[uniffi::export(async_runtime = "tokio")]
 impl Account {
@@ -37,6 +39,7 @@ impl Account {
             .devices
             .into_iter()
             .map(|d| SignedInDevice {
+                session: d.session,
                 node: d.node,
                 name: d.name,
                 first_seen: from_ms_i64(d.first_seen_ms),
@@ -46,24 +49,28 @@ impl Account {
             .collect())
     }
 
-    /// Signs a device out by its `node` (from `devices`): every session it
-    /// has ends at once. Naming this device signs it out as `sign_out`
-    /// does. `NotFound` if no device of the account with that node is
-    /// signed in.
-    pub async fn sign_out_device(&self, node: String) -> Result<(), PphError> {
-        if node.is_empty()
-            || node.len() > MAX_NODE
-            || !node.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
+    /// Signs a device out by its `session` (from `devices`): every token
+    /// of it ends at once. Naming this device signs it out as `sign_out`
+    /// does. `NotFound` if the account has no such session signed in.
+    pub async fn sign_out_device(&self, session: String) -> Result<(), PphError> {
+        let hex = session
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !(hex && matches!(session.len(), 32 | 64)) {
             return Err(PphError::validation(
-                "node",
-                "must be a device's node from the devices list",
+                "session",
+                "must be a device's session from the devices list",
             ));
         }
-        if node == self.engine.store.node() {
+        let this_one = self
+            .devices()
+            .await?
+            .iter()
+            .any(|d| d.this_device && d.session == session);
+        if this_one {
             return self.sign_out().await;
         }
         let (relay, token, _) = self.engine.net.online(&self.engine.store)?;
-        relay.sign_out_device(&token, &node).await
+        relay.sign_out_device(&token, &session).await
     }
 }

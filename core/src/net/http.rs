@@ -202,8 +202,8 @@ impl Relay for HttpRelay {
             .await
     }
 
-    async fn sign_out_device(&self, token: &str, node: &str) -> Result<()> {
-        let path = format!("/v1/devices/{node}");
+    async fn sign_out_device(&self, token: &str, session: &str) -> Result<()> {
+        let path = format!("/v1/devices/{session}");
         self.call::<(), ()>(Method::DELETE, &path, Some(token), None)
             .await
             .map(|_| ())

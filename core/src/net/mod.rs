@@ -38,7 +38,7 @@ pub(crate) trait Relay: Send + Sync {
     /// Swaps `token` for `new_token` (`swap`).
     async fn refresh_session(&self, token: &str, new_token: &str) -> Result<()>;
     async fn devices(&self, token: &str) -> Result<DevicesResponse>;
-    async fn sign_out_device(&self, token: &str, node: &str) -> Result<()>;
+    async fn sign_out_device(&self, token: &str, session: &str) -> Result<()>;
     async fn delete_account(
         &self,
         token: &str,

@@ -118,13 +118,13 @@ final class AccountModel: ObservableObject {
         }
     }
 
-    /// Signs a device out (a lost or stolen phone) by its node from the
+    /// Signs a device out (a lost or stolen phone) by its session from the
     /// list; naming this phone signs it out. What the device holds stays
     /// on it; it signs in again to go on.
-    func signOutDevice(node: String) async {
-        let thisOne = ui.devices.contains { $0.node == node && $0.thisDevice }
+    func signOutDevice(session: String) async {
+        let thisOne = ui.devices.contains { $0.session == session && $0.thisDevice }
         do {
-            try await companion.account().signOutDevice(node: node)
+            try await companion.account().signOutDevice(session: session)
             if thisOne {
                 ui = AccountUi()
             } else {

@@ -374,12 +374,12 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         await account.signIn(email: email, password: "after forgetting it")
         await account.loadDevices()
         try check(account.ui.devices.map(\.name).sorted() == ["pw-phone", "pw-tablet"], "devices \(account.ui.devices)")
-        guard let tabletNode = account.ui.devices.first(where: { !$0.thisDevice })?.node else {
+        guard let tabletSession = account.ui.devices.first(where: { !$0.thisDevice })?.session else {
             throw Failure(description: "no tablet in \(account.ui.devices)")
         }
-        await account.signOutDevice(node: tabletNode)
+        await account.signOutDevice(session: tabletSession)
         try check(account.ui.devices.map(\.name) == ["pw-phone"], "after \(account.ui)")
-        await account.signOutDevice(node: tabletNode)
+        await account.signOutDevice(session: tabletSession)
         try check(account.ui.error == "That device is already signed out", "error \(String(describing: account.ui.error))")
         _ = try tablet.carePlans().createPlan(new: NewPlan(title: "Written signed out", whatMatters: ""))
         do {

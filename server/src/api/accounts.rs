@@ -5,7 +5,7 @@ use super::{bearer_token, check_id, check_text, now_ms, small_json, Authed};
 use super::{ApiError, ApiResult, AppState, ClientAddr};
 use crate::credentials::{decoy_hash, hash_password, new_token, token_hash, verify_password};
 use crate::rate_limit::{address_key, sign_in_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
-use crate::storage::{Account, KeysUpdate};
+use crate::storage::{Account, KeysUpdate, NewToken, Proof, Swap};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -32,16 +32,31 @@ fn normalise_email(email: &str) -> ApiResult<String> {
     Ok(email)
 }
 
+/// A new session's first token for `account`, once `proof` (the secret
+/// signed in with, as the hash it matched; None at sign-up) still holds:
+/// 401 if a password change took it away meanwhile.
 async fn open_session(
     state: &AppState,
     account: &Account,
     device: DeviceName,
+    proof: Option<Proof>,
 ) -> ApiResult<SessionResponse> {
     let token = new_token();
-    state
+    let opened = state
         .storage
-        .add_token(&token_hash(&token), &account.id, &device, now_ms())
+        .add_token(&NewToken {
+            token_hash: token_hash(&token),
+            account_id: account.id.clone(),
+            device,
+            session_id: hex::encode(rand::random::<[u8; 16]>()),
+            now_ms: now_ms(),
+            recovery_only: matches!(proof, Some(Proof::RecoveryCode(_))),
+            proof,
+        })
         .await?;
+    if !opened {
+        return Err(ApiError::unauthorized());
+    }
     let keys = state
         .storage
         .account_keys(&account.id)
@@ -118,6 +133,7 @@ pub async fn sign_up(
                 recovery_hash,
                 only_if_none: true,
                 signing_out_all_but: None,
+                checked: None,
             })
             .await
             .map_err(super::keys::key_taken)?;
@@ -126,7 +142,7 @@ pub async fn sign_up(
         node: req.node,
         name: req.device_name,
     };
-    let session = open_session(&state, &account, device).await?;
+    let session = open_session(&state, &account, device, None).await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 
@@ -161,21 +177,29 @@ pub async fn sign_in(
         (None, _) => None,
     };
     let password = req.password;
+    let checked = stored.clone();
     let matches = state
-        .hash(move || match &stored {
+        .hash(move || match &checked {
             Some(hash) => verify_password(&password, hash),
             None => verify_password(&password, decoy_hash()),
         })
         .await?;
-    match account {
-        Some(account) if matches => {
+    match (account, stored) {
+        (Some(account), Some(hash)) if matches => {
             state.storage.clear_attempts(&account_key).await?;
             state.storage.refund_attempt(&address_key).await?;
             let device = DeviceName {
                 node: req.node,
                 name: req.device_name,
             };
-            Ok(Json(open_session(&state, &account, device).await?))
+            let proof = if req.recovery {
+                Proof::RecoveryCode(hash)
+            } else {
+                Proof::Password(hash)
+            };
+            Ok(Json(
+                open_session(&state, &account, device, Some(proof)).await?,
+            ))
         }
         _ => Err(ApiError::new(
             ErrorCode::Unauthorized,
@@ -213,9 +237,11 @@ pub async fn refresh(
             "new_token must be pph_ and 64 lower-case hex digits, not the current token",
         ));
     }
+    let hash = token_hash(token);
+    let now = now_ms();
     let swapped = state
         .storage
-        .swap_token(&token_hash(token), &token_hash(&req.new_token), now_ms())
+        .swap_token(&hash, &token_hash(&req.new_token), now)
         .await
         .map_err(|e| match e {
             crate::storage::StorageError::Conflict => {
@@ -223,10 +249,11 @@ pub async fn refresh(
             }
             other => other.into(),
         })?;
-    if swapped {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::unauthorized())
+    match swapped {
+        Swap::Swapped => Ok(StatusCode::NO_CONTENT),
+        Swap::Copied => Err(ApiError::unauthorized()),
+        // A replaced token swapped after its grace was copied too.
+        Swap::Refused => Err(super::extract::refused(&state, &hash, now).await),
     }
 }
 
@@ -247,23 +274,28 @@ pub async fn devices(
 }
 
 /// Signs one of the account's devices out (this one too, if it names
-/// itself): its every session ends. Its store keeps what it holds and what
-/// it has not sent; it signs in again to go on. 404 if no device of the
-/// account with that node is signed in.
+/// itself), by its session from the devices list: every token of it ends
+/// at once. Its store keeps what it holds and what it has not sent; it
+/// signs in again to go on. 404 if the account has no such session
+/// signed in.
 pub async fn sign_out_device(
     State(state): State<Arc<AppState>>,
     Authed(account): Authed,
-    Path(node): Path<String>,
+    Path(session): Path<String>,
 ) -> ApiResult<StatusCode> {
-    check_text("node", &node, MAX_NAME)?;
+    if !crate::sessions::is_session(&session) {
+        return Err(ApiError::invalid(
+            "session must be a session from the devices list",
+        ));
+    }
     let ended = state
         .storage
-        .sign_out_device(&account.id, &node, now_ms())
+        .end_session(&account.id, &session, now_ms())
         .await?;
     if ended == 0 {
         return Err(ApiError::new(
             ErrorCode::NotFound,
-            "no device of this account with that node is signed in: list the devices again",
+            "no device of this account with that session is signed in: list the devices again",
         ));
     }
     Ok(StatusCode::NO_CONTENT)

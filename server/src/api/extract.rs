@@ -8,14 +8,16 @@
 
 use super::{now_ms, ApiError, ApiResult, AppState};
 use crate::credentials::token_hash;
-use crate::storage::{Account, GroupRole};
+use crate::storage::{Account, GroupRole, TokenUse};
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
+use pph_protocol::wire::ErrorCode;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-/// The account behind the request's bearer token: 401 otherwise.
+/// The account behind the request's bearer token: 401 otherwise, and 403
+/// for a recovery code's session, which only sets new keys.
 pub struct Authed(pub Account);
 
 impl FromRequestParts<Arc<AppState>> for Authed {
@@ -25,8 +27,39 @@ impl FromRequestParts<Arc<AppState>> for Authed {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(state, &parts.headers).await.map(Authed)
+        let (account, used) = authenticate(state, &parts.headers).await?;
+        whole_session(used)?;
+        Ok(Authed(account))
     }
+}
+
+/// The account behind the bearer token, a recovery code's session
+/// included: what setting the account's keys (a new password and code)
+/// needs.
+pub struct SettingKeys(pub Account, pub TokenUse);
+
+impl FromRequestParts<Arc<AppState>> for SettingKeys {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let (account, used) = authenticate(state, &parts.headers).await?;
+        Ok(SettingKeys(account, used))
+    }
+}
+
+/// 403 for a recovery code's session: until it has set a new password and
+/// a new code, it does nothing else.
+fn whole_session(used: TokenUse) -> ApiResult<()> {
+    if used.recovery_only {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this session is the recovery code's: set a new password and recovery code first",
+        ));
+    }
+    Ok(())
 }
 
 /// The account behind the bearer token, the space the path's `{space}`
@@ -75,12 +108,13 @@ impl FromRequestParts<Arc<AppState>> for InSpace {
         };
         let hash = token_hash(&token);
         let now = now_ms();
-        let Some((account, role, last_used)) =
+        let Some((account, role, used)) =
             state.storage.account_in_space(&hash, &space, now).await?
         else {
             return Err(refused(state, &hash, now).await);
         };
-        touch(state, &hash, last_used, now).await?;
+        touch(state, &hash, used.last_used_ms, now).await?;
+        whole_session(used)?;
         Ok(InSpace {
             account,
             space,
@@ -109,15 +143,15 @@ impl FromRequestParts<Arc<AppState>> for Facilitator {
 
 /// The account behind the request's bearer token, if it is live
 /// (`sessions`).
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Account> {
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<(Account, TokenUse)> {
     let token = bearer_token(headers).ok_or_else(ApiError::unauthorized)?;
     let hash = token_hash(token);
     let now = now_ms();
-    let Some((account, last_used)) = state.storage.account_for_token(&hash, now).await? else {
+    let Some((account, used)) = state.storage.account_for_token(&hash, now).await? else {
         return Err(refused(state, &hash, now).await);
     };
-    touch(state, &hash, last_used, now).await?;
-    Ok(account)
+    touch(state, &hash, used.last_used_ms, now).await?;
+    Ok((account, used))
 }
 
 /// Writes the token's last use, at most hourly.
@@ -129,11 +163,11 @@ async fn touch(state: &AppState, hash: &str, last_used: i64, now: i64) -> ApiRes
 }
 
 /// 401 for a token that is not live; one replaced longer ago than the
-/// grace was copied, so its device's every session ends too (the thief's
-/// and the owner's: the owner signs in again).
-async fn refused(state: &AppState, hash: &str, now: i64) -> ApiError {
+/// grace was copied, so its session ends too (the thief's tokens and the
+/// owner's: the owner signs in again).
+pub(super) async fn refused(state: &AppState, hash: &str, now: i64) -> ApiError {
     match state.storage.replaced_long_ago(hash, now).await {
-        Ok(true) => match state.storage.sign_out_device_of(hash, now).await {
+        Ok(true) => match state.storage.end_session_of(hash, now).await {
             Ok(_) => ApiError::unauthorized(),
             Err(e) => e.into(),
         },

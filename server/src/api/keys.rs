@@ -6,13 +6,14 @@
 //! in force (the shared scopes' keys), a group's members (its key).
 
 use super::secrets::{
-    check_account_keys, check_key_text, check_password, checked, hash_new, verify_secret, Secret,
+    check_account_keys, check_key_text, check_password, checked, hash_new, verify_secret,
 };
 use super::{
     bearer_token, json_body, now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr,
+    SettingKeys,
 };
 use crate::credentials::token_hash;
-use crate::storage::{Grant, KeysUpdate, SpaceInfo, SpaceKind, StorageError};
+use crate::storage::{Grant, KeysUpdate, Proof, SpaceInfo, SpaceKind, StorageError};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -562,7 +563,7 @@ fn check_epochs(
 pub async fn set_account_keys(
     State(state): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
-    Authed(account): Authed,
+    SettingKeys(account, session): SettingKeys,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<StatusCode> {
@@ -574,11 +575,18 @@ pub async fn set_account_keys(
     let current = req.current.ok_or_else(|| {
         ApiError::invalid("current: the password's authentication key is needed to set keys")
     })?;
-    let given = verify_secret(&state, &account, addr, current, "nothing was changed").await?;
-    // A recovery code works once: what it changes must replace it.
-    if given == Secret::RecoveryCode && req.new_recovery.is_none() {
+    let proof = verify_secret(&state, &account, addr, current, "nothing was changed").await?;
+    // A recovery code works once: what it changes must replace it, and set
+    // a new password; a session it opened does nothing else.
+    let by_code = matches!(proof, Proof::RecoveryCode(_));
+    if (by_code || session.recovery_only) && req.new_recovery.is_none() {
         return Err(ApiError::invalid(
             "new_recovery: a recovery code is used once; send a new one with the keys sealed to it",
+        ));
+    }
+    if session.recovery_only && req.new_password.is_none() {
+        return Err(ApiError::invalid(
+            "new_password: a session from the recovery code sets a new password first",
         ));
     }
     // A new password (changed, or set after a recovery) signs out every
@@ -605,6 +613,7 @@ pub async fn set_account_keys(
             recovery_hash: hash_new(&state, req.new_recovery).await?,
             only_if_none: first,
             signing_out_all_but,
+            checked: Some(proof),
         })
         .await
         .map_err(key_taken)?;
@@ -613,7 +622,8 @@ pub async fn set_account_keys(
     } else {
         Err(ApiError::new(
             ErrorCode::Conflict,
-            "another device gave the account its keys first: sign in again",
+            "the account's keys, password or recovery code changed meanwhile: nothing was \
+             changed; sign in again",
         ))
     }
 }

@@ -13,7 +13,7 @@ mod spaces;
 
 pub use crate::now_ms;
 pub use error::{ApiError, ApiResult};
-pub use extract::{bearer_token, Authed, ClientAddr, Facilitator, InSpace};
+pub use extract::{bearer_token, Authed, ClientAddr, Facilitator, InSpace, SettingKeys};
 
 use crate::config::ServerConfig;
 use crate::storage::Storage;
@@ -93,7 +93,7 @@ pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Ro
         .route("/v1/sessions/current", delete(accounts::sign_out))
         .route("/v1/sessions/refresh", post(accounts::refresh))
         .route("/v1/devices", get(accounts::devices))
-        .route("/v1/devices/{node}", delete(accounts::sign_out_device))
+        .route("/v1/devices/{session}", delete(accounts::sign_out_device))
         .route("/v1/spaces", get(spaces::list).post(spaces::create_group))
         .route("/v1/changes", post(changes::push))
         .route("/v1/spaces/{space}/changes", get(changes::pull))

@@ -6,7 +6,7 @@
 use super::{ApiError, ApiResult, AppState};
 use crate::credentials::{hash_password, verify_password};
 use crate::rate_limit::{sign_in_key, SIGN_IN_PER_ACCOUNT};
-use crate::storage::{Account, AccountKey};
+use crate::storage::{Account, AccountKey, Proof};
 use pph_protocol::identity::{binds, binds_key};
 use pph_protocol::sealed::{AccountKeys, PublicIdentity};
 use pph_protocol::wire::ErrorCode;
@@ -27,23 +27,18 @@ pub fn check_password(password: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Which of the account's secrets a request gave.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Secret {
-    Password,
-    RecoveryCode,
-}
-
 /// Checks the signed-in account's password (its authentication key) or
-/// recovery code again, counted like a sign-in: `Forbidden` if it is
-/// neither, and the caller does nothing.
+/// recovery code again, counted like a sign-in: which it was, with the
+/// hash it matched (a write that depends on it stores nothing if the
+/// account no longer has it); `Forbidden` if it is neither, and the caller
+/// does nothing.
 pub async fn verify_secret(
     state: &AppState,
     account: &Account,
     addr: std::net::IpAddr,
     secret: String,
     untouched: &str,
-) -> ApiResult<Secret> {
+) -> ApiResult<Proof> {
     let key = sign_in_key(&account.email, addr);
     state.take_attempt(&key, SIGN_IN_PER_ACCOUNT).await?;
     let recovery = state
@@ -55,11 +50,11 @@ pub async fn verify_secret(
     let matched = state
         .hash(move || {
             if verify_password(&secret, &password_hash) {
-                Some(Secret::Password)
-            } else if recovery.is_some_and(|r| verify_password(&secret, &r)) {
-                Some(Secret::RecoveryCode)
+                Some(Proof::Password(password_hash))
             } else {
-                None
+                recovery
+                    .filter(|r| verify_password(&secret, r))
+                    .map(Proof::RecoveryCode)
             }
         })
         .await?;

@@ -222,35 +222,36 @@ methods! {
     /// member. `Conflict` if the email or space id is taken.
     write create_account(account: &Account) -> () = accounts::create_account;
     read account_by_email(email: &str) -> Option<Account> = accounts::account_by_email;
-    write add_token(token_hash: &str, account_id: &str, device: &DeviceName, now_ms: i64)
-        -> () = accounts::add_token;
+    /// Stores a new session's first token; false (nothing stored) if the
+    /// secret it was signed in with changed since it was checked.
+    write add_token(token: &NewToken) -> bool = sessions::add_token;
     /// The account's devices by node, each with the name it gave last.
     read device_names(account_id: &str) -> Vec<DeviceName> = accounts::device_names;
     /// The account behind a token live at `now_ms` (`sessions::Live`), and
-    /// when the token was last used.
+    /// the token's use.
     read account_for_token(token_hash: &str, now_ms: i64)
-        -> Option<(Account, i64)> = accounts::account_for_token;
+        -> Option<(Account, TokenUse)> = sessions::account_for_token;
     /// The account behind a live token with its role in `space` (None when
-    /// not a member) and the token's last use, in one read: what a pull
-    /// asks before its page.
+    /// not a member) and the token's use, in one read: what a pull asks
+    /// before its page.
     read account_in_space(token_hash: &str, space: &str, now_ms: i64)
-        -> Option<(Account, Option<GroupRole>, i64)> = accounts::account_in_space;
+        -> Option<(Account, Option<GroupRole>, TokenUse)> = sessions::account_in_space;
     /// Writes a token's last use.
-    write touch_token(token_hash: &str, now_ms: i64) -> () = accounts::touch_token;
+    write touch_token(token_hash: &str, now_ms: i64) -> () = sessions::touch_token;
     /// Whether the token was replaced by a swap longer ago than the grace.
-    read replaced_long_ago(token_hash: &str, now_ms: i64) -> bool = accounts::replaced_long_ago;
-    /// Ends every session of the device the token was made for.
-    write sign_out_device_of(token_hash: &str, now_ms: i64) -> u64 = accounts::sign_out_device_of;
-    /// Ends every session of the account's device `node`; how many were live.
-    write sign_out_device(account_id: &str, node: &str, now_ms: i64)
-        -> u64 = accounts::sign_out_device;
-    /// Swaps a live token for a new one made now (idempotent for the same
-    /// pair); false if the old one is not live.
-    write swap_token(old_hash: &str, new_hash: &str, now_ms: i64) -> bool = accounts::swap_token;
-    /// Every token of the account's devices, marked live and asking.
+    read replaced_long_ago(token_hash: &str, now_ms: i64) -> bool = sessions::replaced_long_ago;
+    /// Ends the session the token belongs to; how many of its tokens lived.
+    write end_session_of(token_hash: &str, now_ms: i64) -> u64 = sessions::end_session_of;
+    /// Ends the account's session `session`; how many of its tokens lived.
+    write end_session(account_id: &str, session: &str, now_ms: i64)
+        -> u64 = sessions::end_session;
+    /// Swaps a live token for a new one made now, in its session.
+    write swap_token(old_hash: &str, new_hash: &str, now_ms: i64) -> Swap = sessions::swap_token;
+    /// Every token of the account's sessions, marked live and asking.
     read device_tokens(account_id: &str, asking_hash: &str, now_ms: i64)
-        -> Vec<TokenRow> = accounts::device_tokens;
-    write revoke_token(token_hash: &str, now_ms: i64) -> () = accounts::revoke_token;
+        -> Vec<TokenRow> = sessions::device_tokens;
+    /// Ends one token (this device's sign-out).
+    write revoke_token(token_hash: &str, now_ms: i64) -> () = sessions::revoke_token;
     /// Whether the account is a clinician the operator vouches for, one by
     /// one or by the email's domain.
     read clinician_verified(account_id: &str) -> bool = clinicians::clinician_verified;

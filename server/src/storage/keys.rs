@@ -6,12 +6,15 @@ use super::db::Db;
 use super::*;
 
 /// Account, public key, sealed keys, password hash or NULL, recovery hash
-/// or NULL, 1 to write only over no keys.
+/// or NULL, 1 to write only over no keys, the password hash and the
+/// recovery hash the change was checked against (NULL: not that one).
 const SET_ACCOUNT_KEYS: &str = "UPDATE accounts
      SET public_key = $2, sealed_keys = $3,
          password_hash = coalesce($4, password_hash),
          recovery_hash = coalesce($5, recovery_hash)
-     WHERE id = $1 AND (CAST($6 AS BIGINT) = 0 OR sealed_keys IS NULL)";
+     WHERE id = $1 AND (CAST($6 AS BIGINT) = 0 OR sealed_keys IS NULL)
+       AND (CAST($7 AS TEXT) IS NULL OR password_hash = $7)
+       AND (CAST($8 AS TEXT) IS NULL OR recovery_hash = $8)";
 const ACCOUNT_KEYS: &str =
     "SELECT sealed_keys, recovery_hash FROM accounts WHERE id = $1 AND sealed_keys IS NOT NULL";
 const PUBLIC_KEY: &str =
@@ -50,6 +53,11 @@ const PUT_COMMITMENT: &str = "INSERT INTO key_epochs
 pub(crate) async fn set_account_keys(db: &mut Db<'_>, u: &KeysUpdate) -> Result<bool> {
     let keys = serde_json::to_string(&u.keys)
         .map_err(|_| StorageError::Backend("could not encode".into()))?;
+    let (password, recovery) = match &u.checked {
+        Some(Proof::Password(hash)) => (Some(hash.as_str()), None),
+        Some(Proof::RecoveryCode(hash)) => (None, Some(hash.as_str())),
+        None => (None, None),
+    };
     let n = db
         .execute(
             SET_ACCOUNT_KEYS,
@@ -60,11 +68,13 @@ pub(crate) async fn set_account_keys(db: &mut Db<'_>, u: &KeysUpdate) -> Result<
                 &u.password_hash,
                 &u.recovery_hash,
                 &i64::from(u.only_if_none),
+                &password,
+                &recovery,
             ],
         )
         .await?;
     if let (1, Some((keep, now_ms))) = (n, &u.signing_out_all_but) {
-        super::accounts::sign_out_others(db, &u.account_id, keep, *now_ms).await?;
+        super::sessions::end_other_sessions(db, &u.account_id, keep, *now_ms).await?;
     }
     Ok(n == 1)
 }

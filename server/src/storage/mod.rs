@@ -2,6 +2,14 @@
 //! embedded SQLite file and PostgreSQL), one conformance suite
 //! (`server/tests/conformance.rs`).
 
+/// An account's columns, in the order `accounts::account` reads them
+/// (before the modules, so that those reading accounts see it).
+macro_rules! account_columns {
+    () => {
+        "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms"
+    };
+}
+
 mod accounts;
 mod attempts;
 pub mod backfill;
@@ -16,6 +24,7 @@ mod keys;
 mod postgres;
 mod pulled;
 mod schema;
+mod sessions;
 mod shares;
 mod spaces;
 mod sqlite;
@@ -247,6 +256,55 @@ pub struct KeysUpdate {
     /// With a new password: every session but this token's ends in the
     /// same transaction (`sessions`), when the keys are stored.
     pub signing_out_all_but: Option<(String, i64)>,
+    /// The secret the change was authorised with, as the hash it was
+    /// checked against: nothing is stored if the account no longer has it
+    /// (two changes with one recovery code at once: the second finds it
+    /// gone).
+    pub checked: Option<Proof>,
+}
+
+/// The hash a secret was checked against, and which secret it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Proof {
+    Password(String),
+    RecoveryCode(String),
+}
+
+/// A new session's first token.
+#[derive(Clone, Debug)]
+pub struct NewToken {
+    pub token_hash: String,
+    pub account_id: String,
+    pub device: DeviceName,
+    /// The session's id (random), carried by every token swapped from it.
+    pub session_id: String,
+    pub now_ms: i64,
+    /// Signed in with the recovery code: the session may only set new
+    /// keys (with a new password and a new code).
+    pub recovery_only: bool,
+    /// The secret signed in with: no token if the account no longer has
+    /// it (a password changed at the same moment). None at sign-up.
+    pub proof: Option<Proof>,
+}
+
+/// A live token's use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenUse {
+    pub last_used_ms: i64,
+    /// A recovery code's session: it only sets new keys.
+    pub recovery_only: bool,
+}
+
+/// What a swap did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Swap {
+    /// The new token lives (now, or since the same pair was asked before).
+    Swapped,
+    /// The old token is not live; nothing changed.
+    Refused,
+    /// The old token had been swapped for another already: two hold it,
+    /// and its session has ended.
+    Copied,
 }
 
 /// An account's public key as the relay keeps it, with the identity and

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("migrations/016_epochs_begun_for.sql")),
     (17, include_str!("migrations/017_session_lifetimes.sql")),
     (18, include_str!("migrations/018_verified_clinicians.sql")),
+    (19, include_str!("migrations/019_session_chains.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.

@@ -109,13 +109,13 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
         }
     }
 
-    /// Signs a device out (a lost or stolen phone) by its node from the
+    /// Signs a device out (a lost or stolen phone) by its session from the
     /// list; naming this phone signs it out. What the device holds stays
     /// on it; it signs in again to go on.
-    suspend fun signOutDevice(node: String) {
-        val thisOne = _ui.value.devices.any { it.node == node && it.thisDevice }
+    suspend fun signOutDevice(session: String) {
+        val thisOne = _ui.value.devices.any { it.session == session && it.thisDevice }
         _ui.value = try {
-            companion.account().signOutDevice(node)
+            companion.account().signOutDevice(session)
             if (thisOne) AccountUi(account = null) else _ui.value.copy(devices = companion.account().devices(), error = null)
         } catch (e: PphException.NotFound) {
             _ui.value.copy(error = "That device is already signed out")

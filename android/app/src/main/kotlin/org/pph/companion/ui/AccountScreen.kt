@@ -77,7 +77,7 @@ fun AccountScreen(companion: PphCompanion) {
             ui.devices.forEach { device ->
                 Row {
                     Text("${device.name}${if (device.thisDevice) " (this phone)" else ""}, last seen ${seenFormat.format(device.lastSeen)}")
-                    Button(onClick = { scope.launch { state.signOutDevice(device.node) } }) { Text("Sign out ${device.name}") }
+                    Button(onClick = { scope.launch { state.signOutDevice(device.session) } }) { Text("Sign out ${device.name}") }
                 }
             }
             // Deleting the account says first what it does, then asks for

@@ -471,10 +471,10 @@ fun passwordSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
             account.signIn(email, "after forgetting it")
             account.loadDevices()
             check(account.ui.value.devices.map { it.name }.sorted() == listOf("phone", "tablet")) { "devices ${account.ui.value.devices}" }
-            val tabletNode = account.ui.value.devices.single { !it.thisDevice }.node
-            account.signOutDevice(tabletNode)
+            val tabletSession = account.ui.value.devices.single { !it.thisDevice }.session
+            account.signOutDevice(tabletSession)
             check(account.ui.value.devices.map { it.name } == listOf("phone")) { "after ${account.ui.value}" }
-            account.signOutDevice(tabletNode)
+            account.signOutDevice(tabletSession)
             check(account.ui.value.error == "That device is already signed out") { "error ${account.ui.value.error}" }
             tablet.carePlans().createPlan(NewPlan("Written signed out", "", null))
             check(runCatching { tablet.sync().syncNow() }.exceptionOrNull() is PphException.Unauthorized) { "tablet still in" }
