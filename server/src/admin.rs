@@ -35,20 +35,6 @@ pub enum Action {
         #[arg(long)]
         email: String,
     },
-    /// Vouch for every clinician whose email is at DOMAIN (an NHS trust's,
-    /// a practice's), now and later.
-    AllowClinicianDomain {
-        #[arg(long)]
-        domain: String,
-    },
-    /// Stop vouching for DOMAIN's clinicians (those verified one by one
-    /// stay verified).
-    RemoveClinicianDomain {
-        #[arg(long)]
-        domain: String,
-    },
-    /// The domains vouched for, one a line.
-    ClinicianDomains,
 }
 
 pub async fn run(backend: &Backend, action: Action) -> ExitCode {
@@ -63,9 +49,6 @@ pub async fn run(backend: &Backend, action: Action) -> ExitCode {
         Action::Changes { space } => changes(&storage, &space).await,
         Action::VerifyClinician { email } => verify(&storage, &email, true).await,
         Action::UnverifyClinician { email } => verify(&storage, &email, false).await,
-        Action::AllowClinicianDomain { domain } => allow_domain(&storage, &domain).await,
-        Action::RemoveClinicianDomain { domain } => remove_domain(&storage, &domain).await,
-        Action::ClinicianDomains => domains(&storage).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,26 +94,12 @@ async fn changes(storage: &Storage, space: &str) -> Result<(), String> {
 fn email(text: &str) -> Result<String, String> {
     let email = text.trim().to_lowercase();
     match email.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') => Ok(email),
+        Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !domain.contains('@') =>
+        {
+            Ok(email)
+        }
         _ => Err("--email is not an email address".into()),
-    }
-}
-
-/// A domain as emails carry it (lower case, at least one dot, letters,
-/// digits, dots and hyphens), or why not.
-fn domain(text: &str) -> Result<String, String> {
-    let domain = text.trim().trim_start_matches('@').to_lowercase();
-    let ok = domain.contains('.')
-        && domain.len() <= 253
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && domain
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-    if ok {
-        Ok(domain)
-    } else {
-        Err("--domain must be a domain such as nhs.net".into())
     }
 }
 
@@ -143,40 +112,5 @@ async fn verify(storage: &Storage, text: &str, verified: bool) -> Result<(), Str
         .ok_or("no clinician account has this email: nothing was changed")?;
     let did = if verified { "verified" } else { "unverified" };
     eprintln!("pph-server admin: {did} the clinician account {account}");
-    Ok(())
-}
-
-async fn allow_domain(storage: &Storage, text: &str) -> Result<(), String> {
-    let domain = domain(text)?;
-    storage
-        .add_verified_domain(&domain, crate::now_ms())
-        .await
-        .map_err(|e| e.to_string())?;
-    eprintln!("pph-server admin: clinicians at {domain} are verified");
-    Ok(())
-}
-
-async fn remove_domain(storage: &Storage, text: &str) -> Result<(), String> {
-    let domain = domain(text)?;
-    let removed = storage
-        .remove_verified_domain(&domain)
-        .await
-        .map_err(|e| e.to_string())?;
-    if !removed {
-        return Err("this domain was not listed: nothing was changed".into());
-    }
-    eprintln!("pph-server admin: clinicians at {domain} are no longer verified by their domain");
-    Ok(())
-}
-
-async fn domains(storage: &Storage) -> Result<(), String> {
-    let mut out = std::io::stdout().lock();
-    for domain in storage
-        .verified_domains()
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        writeln!(out, "{domain}").map_err(|e| e.to_string())?;
-    }
     Ok(())
 }

@@ -33,6 +33,13 @@ struct Args {
     /// (only behind a reverse proxy that sets it).
     #[arg(long)]
     trust_forwarded_for: bool,
+    /// Take every clinician account as verified, without `admin
+    /// verify-clinician`: only for a relay no stranger can sign up on
+    /// (tests, a trust's own network). Anyone can sign up as a clinician
+    /// under any email, so on an open relay this lets a look-alike account
+    /// receive a patient's share.
+    #[arg(long)]
+    verify_every_clinician: bool,
 }
 
 #[derive(Subcommand)]
@@ -88,6 +95,7 @@ async fn run(args: Args) -> std::process::ExitCode {
         }
     };
     config.trust_forwarded_for = args.trust_forwarded_for;
+    config.verify_every_clinician = args.verify_every_clinician;
     let storage = match open_storage(&backend).await {
         Ok(storage) => storage,
         Err(e) => {

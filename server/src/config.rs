@@ -1,6 +1,7 @@
 //! What a server process is started with besides its storage: the secret
 //! that keys stored invite codes, whether to believe a proxy's
-//! `X-Forwarded-For`, and how many passwords may be hashed at once.
+//! `X-Forwarded-For`, how many passwords may be hashed at once, and whether
+//! every clinician counts as verified (a closed relay's choice).
 
 use std::io::Write;
 use std::path::Path;
@@ -18,6 +19,11 @@ pub struct ServerConfig {
     pub trust_forwarded_for: bool,
     /// Threads for Argon2 (each hash takes 19 MiB and a core).
     pub hashing_threads: usize,
+    /// Every clinician account counts as verified, as if the operator had
+    /// verified each: only for a relay no stranger can sign up on (the
+    /// tests' relays, or one inside a trust's own network), since the relay
+    /// does not prove anyone holds the email they sign up with.
+    pub verify_every_clinician: bool,
 }
 
 impl ServerConfig {
@@ -36,6 +42,7 @@ impl ServerConfig {
             trust_forwarded_for: false,
             // Leave a core for everything else while sign-ins queue.
             hashing_threads: cores.saturating_sub(1).max(1),
+            verify_every_clinician: false,
         }
     }
 }

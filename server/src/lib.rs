@@ -56,13 +56,10 @@ pub async fn serve(
         .await
 }
 
-/// The domain whose clinicians an embedded server's operator vouches for.
-pub const EXAMPLE_DOMAIN: &str = "example.org";
-
 /// A server on a loopback port in a thread of its own, for tests and
 /// benchmarks: returns its base URL; it stops when the handle is dropped.
-/// Its operator vouches for the clinicians at `example.org` (RFC 2606's
-/// domain for examples), as a trust's operator would for its own domain.
+/// It takes every clinician as verified (`verify_every_clinician`): no
+/// stranger reaches it.
 pub struct EmbeddedServer {
     pub url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -88,10 +85,6 @@ impl EmbeddedServer {
             runtime.block_on(async move {
                 let setup = async {
                     let storage = open_storage(&backend).await.map_err(|e| e.to_string())?;
-                    storage
-                        .add_verified_domain(EXAMPLE_DOMAIN, now_ms())
-                        .await
-                        .map_err(|e| e.to_string())?;
                     let listener = TcpListener::bind("127.0.0.1:0")
                         .await
                         .map_err(|e| e.to_string())?;
@@ -101,7 +94,10 @@ impl EmbeddedServer {
                 match setup.await {
                     Ok((storage, listener, addr)) => {
                         let _ = ready_tx.send(Ok(addr));
-                        let config = ServerConfig::ephemeral();
+                        let config = ServerConfig {
+                            verify_every_clinician: true,
+                            ..ServerConfig::ephemeral()
+                        };
                         let _ = serve(listener, storage, config, async {
                             let _ = stop_rx.await;
                         })

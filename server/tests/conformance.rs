@@ -155,7 +155,7 @@ async fn tokens_find_their_account_until_revoked(s: Arc<Storage>) {
         found.map(|(f, used)| (f.id, f.role, used.last_used_ms, used.recovery_only)),
         Some((a.id.clone(), Role::Clinician, 5, false))
     );
-    s.revoke_token(&hash, 6).await.expect("revoke");
+    s.end_session_of(&hash, 6).await.expect("sign out");
     assert_eq!(s.account_for_token(&hash, 6).await.expect("lookup"), None);
     assert_eq!(s.account_for_token(&id(), 6).await.expect("lookup"), None);
     // Signing in again on the same device, renamed: its latest name counts.
@@ -404,7 +404,7 @@ async fn a_token_finds_its_account_with_its_role_in_a_space(s: Arc<Storage>) {
             );
         }
     }
-    s.revoke_token(&tb, 6).await.expect("revoke");
+    s.end_session_of(&tb, 6).await.expect("sign out");
     assert_eq!(role_of(tb, group.clone()).await, None, "a revoked token");
     assert_eq!(role_of(id(), group).await, None, "an unknown token");
 }

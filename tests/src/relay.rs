@@ -466,36 +466,25 @@ pub struct ServerProcess {
     child: Child,
     relay: Relay,
     dir: PathBuf,
+    /// Whether every clinician counts as verified (the tests' relays, which
+    /// no stranger reaches), or only those its operator verifies.
+    every_clinician: bool,
     pub url: String,
 }
 
-fn spawn(relay: &Relay, dir: &Path, listen: &str) -> (Child, String) {
-    spawn_logging(relay, dir, listen, None)
-}
-
-/// The relay's operator vouches for the clinicians at `example.org`, as
-/// a trust's operator would for its own domain, through the operator's
-/// command (before the server starts, which finds it done).
-fn vouch_for_example_clinicians(relay: &Relay, dir: &Path) {
-    let out = relay.admin(
-        dir,
-        &[
-            "allow-clinician-domain",
-            "--domain",
-            pph_server::EXAMPLE_DOMAIN,
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn spawn(relay: &Relay, dir: &Path, listen: &str, every_clinician: bool) -> (Child, String) {
+    spawn_logging(relay, dir, listen, None, every_clinician)
 }
 
 /// Starts a server; with `log`, everything it prints (after its address
 /// line) and its stderr go to that file.
-fn spawn_logging(relay: &Relay, dir: &Path, listen: &str, log: Option<&Path>) -> (Child, String) {
-    vouch_for_example_clinicians(relay, dir);
+fn spawn_logging(
+    relay: &Relay,
+    dir: &Path,
+    listen: &str,
+    log: Option<&Path>,
+    every_clinician: bool,
+) -> (Child, String) {
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
         None => Stdio::inherit(),
@@ -503,6 +492,7 @@ fn spawn_logging(relay: &Relay, dir: &Path, listen: &str, log: Option<&Path>) ->
     let mut child = Command::new(crate::built("e2e_server"))
         .args(["--listen", listen])
         .args(relay.args(dir))
+        .args(every_clinician.then_some("--verify-every-clinician"))
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()
@@ -535,13 +525,25 @@ impl ServerProcess {
     }
 
     /// A server on a free loopback port over `relay`; its secret file in
-    /// `dir`, shared by every server started on the same `dir`.
+    /// `dir`, shared by every server started on the same `dir`. No stranger
+    /// reaches it: every clinician counts as verified.
     pub fn start_on(relay: &Relay, dir: &Path) -> Self {
-        let (child, url) = spawn(relay, dir, "127.0.0.1:0");
+        Self::started(relay, dir, true)
+    }
+
+    /// `start_on`, as an open relay runs: only the clinicians its operator
+    /// verifies (`pph-server admin verify-clinician`) receive shares.
+    pub fn start_verifying_clinicians(relay: &Relay, dir: &Path) -> Self {
+        Self::started(relay, dir, false)
+    }
+
+    fn started(relay: &Relay, dir: &Path, every_clinician: bool) -> Self {
+        let (child, url) = spawn(relay, dir, "127.0.0.1:0", every_clinician);
         ServerProcess {
             child,
             relay: relay.clone(),
             dir: dir.to_owned(),
+            every_clinician,
             url,
         }
     }
@@ -550,11 +552,12 @@ impl ServerProcess {
     /// after its address, and stderr) goes to `log`.
     pub fn start_logging(dir: &Path, log: &Path) -> Self {
         let relay = Relay::sqlite(dir);
-        let (child, url) = spawn_logging(&relay, dir, "127.0.0.1:0", Some(log));
+        let (child, url) = spawn_logging(&relay, dir, "127.0.0.1:0", Some(log), true);
         ServerProcess {
             child,
             relay,
             dir: dir.to_owned(),
+            every_clinician: true,
             url,
         }
     }
@@ -573,7 +576,7 @@ impl ServerProcess {
     pub fn restart(&mut self) {
         self.kill();
         let listen = self.url.trim_start_matches("http://").to_owned();
-        let (child, url) = spawn(&self.relay, &self.dir, &listen);
+        let (child, url) = spawn(&self.relay, &self.dir, &listen, self.every_clinician);
         assert_eq!(url, self.url);
         self.child = child;
     }

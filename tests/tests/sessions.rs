@@ -364,6 +364,33 @@ async fn a_token_swapped_twice_ends_its_session(relay: Relay, dir: &Path) {
         .expect("another session syncs on");
 }
 
+/// A sign-out ends the whole session: a copy swapped from the token just
+/// before (inside its grace) does not outlive it (the twenty-second
+/// attacker run signed the copied token out to switch off copy detection).
+async fn a_sign_out_ends_the_whole_session(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let ann = patient(&server, dir, "ann").await;
+    let copied = token_for(url, EMAIL).await;
+    let thiefs = pph_protocol::wire::new_token(rand::random());
+    assert_eq!(swap(url, &copied, &thiefs).await, StatusCode::NO_CONTENT);
+    let out = reqwest::Client::new()
+        .delete(format!("{url}/v1/sessions/current"))
+        .bearer_auth(&copied)
+        .send()
+        .await
+        .expect("request")
+        .status();
+    assert_eq!(out, StatusCode::NO_CONTENT);
+    for token in [&copied, &thiefs] {
+        assert_eq!(status_of(url, token).await, StatusCode::UNAUTHORIZED);
+    }
+    ann.sync()
+        .sync_now()
+        .await
+        .expect("another session syncs on");
+}
+
 /// Someone who signs in with the password under the phone's own node and
 /// name shows as a second entry, and is signed out alone.
 async fn a_sign_in_under_another_devices_name_is_listed_apart(relay: Relay, dir: &Path) {
@@ -416,6 +443,9 @@ async fn a_recovery_codes_session_only_sets_new_keys(relay: Relay, dir: &Path) {
     assert_eq!(status, StatusCode::OK);
     let token = session["token"].as_str().expect("token").to_owned();
     assert_eq!(status_of(url, &token).await, StatusCode::FORBIDDEN);
+    // The person sees that someone signed in with their code.
+    let listed = ann.account().devices().await.expect("devices");
+    assert!(listed.iter().any(|d| d.name == "thief"), "{listed:?}");
     let devices = reqwest::Client::new()
         .get(format!("{url}/v1/devices"))
         .bearer_auth(&token)
@@ -470,6 +500,7 @@ async fn a_recovery_codes_session_only_sets_new_keys(relay: Relay, dir: &Path) {
 }
 
 on_both_relays!(
+    a_sign_out_ends_the_whole_session,
     a_swap_racing_a_sign_out_or_a_password_change_keeps_nothing_alive,
     a_token_swapped_twice_ends_its_session,
     a_sign_in_under_another_devices_name_is_listed_apart,

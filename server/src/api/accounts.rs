@@ -22,10 +22,9 @@ const MAX_NAME: usize = 100;
 fn normalise_email(email: &str) -> ApiResult<String> {
     let email = email.trim().to_lowercase();
     check_text("email", &email, MAX_EMAIL)?;
-    let ok = email
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !email.chars().any(char::is_whitespace);
+    let ok = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.contains('@')
+    }) && !email.chars().any(char::is_whitespace);
     if !ok {
         return Err(ApiError::invalid("email is not an email address"));
     }
@@ -214,9 +213,11 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let token = bearer_token(&headers).ok_or_else(ApiError::unauthorized)?;
+    // The whole session ends, not this token alone: a copy swapped from it
+    // must not outlive the owner's sign-out (the twenty-second attacker run).
     state
         .storage
-        .revoke_token(&token_hash(token), now_ms())
+        .end_session_of(&token_hash(token), now_ms())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

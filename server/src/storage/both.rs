@@ -250,21 +250,12 @@ methods! {
     /// Every token of the account's sessions, marked live and asking.
     read device_tokens(account_id: &str, asking_hash: &str, now_ms: i64)
         -> Vec<TokenRow> = sessions::device_tokens;
-    /// Ends one token (this device's sign-out).
-    write revoke_token(token_hash: &str, now_ms: i64) -> () = sessions::revoke_token;
-    /// Whether the account is a clinician the operator vouches for, one by
-    /// one or by the email's domain.
+    /// Whether the account is a clinician the operator verified.
     read clinician_verified(account_id: &str) -> bool = clinicians::clinician_verified;
     /// Verifies or unverifies the clinician with that email; its id, or
     /// None when no clinician has it.
     write set_clinician_verified(email: &str, verified: bool, now_ms: i64)
         -> Option<String> = clinicians::set_clinician_verified;
-    /// Vouches for every clinician at `domain`.
-    write add_verified_domain(domain: &str, now_ms: i64) -> () = clinicians::add_verified_domain;
-    /// Stops vouching for `domain`; false if it was not listed.
-    write remove_verified_domain(domain: &str) -> bool = clinicians::remove_verified_domain;
-    /// The domains vouched for, in order.
-    read verified_domains() -> Vec<String> = clinicians::verified_domains;
     /// A group space with its creator as facilitator. `Conflict` if taken.
     /// `founding`: the founder's admission, as its device signed it.
     write create_group_space(space: &str, owner: &str, founding: &str)

@@ -1,37 +1,16 @@
-//! Clinicians the relay's operator vouches for: an account verified one by
-//! one, or one whose email is at a domain the operator listed. Only a
+//! Clinicians the relay's operator vouches for, one by one, once it has
+//! checked who they are (never by their email's domain: the relay does not
+//! prove that anyone holds the address they signed up with). Only a
 //! verified clinician receives a share (`api::shares::grant`).
 
 use super::db::Db;
 use super::*;
 
-/// The part of an email after its last `@`.
-pub fn domain_of(email: &str) -> &str {
-    email.rsplit_once('@').map_or("", |(_, domain)| domain)
-}
-
-/// Whether `account_id` is a clinician the operator vouches for.
+/// Whether `account_id` is a clinician the operator verified.
 pub(crate) async fn clinician_verified(db: &mut Db<'_>, account_id: &str) -> Result<bool> {
-    let Some(row) = db
-        .query_opt(
-            "SELECT role, email, verified_ms FROM accounts WHERE id = $1",
-            &[&account_id],
-        )
-        .await?
-    else {
-        return Ok(false);
-    };
-    let role: Role = parse_name(&row.text(0)?, "accounts.role")?;
-    if role != Role::Clinician {
-        return Ok(false);
-    }
-    if row.opt_int(2)?.is_some() {
-        return Ok(true);
-    }
-    let email = row.text(1)?;
     db.exists(
-        "SELECT 1 FROM verified_domains WHERE domain = $1",
-        &[&domain_of(&email)],
+        "SELECT 1 FROM accounts WHERE id = $1 AND role = $2 AND verified_ms IS NOT NULL",
+        &[&account_id, &name_of(&Role::Clinician)],
     )
     .await
 }
@@ -52,32 +31,4 @@ pub(crate) async fn set_clinician_verified(
     .await?
     .map(|row| row.text(0))
     .transpose()
-}
-
-/// Vouches for every clinician whose email is at `domain`.
-pub(crate) async fn add_verified_domain(db: &mut Db<'_>, domain: &str, now_ms: i64) -> Result<()> {
-    db.execute(
-        "INSERT INTO verified_domains (domain, added_ms) VALUES ($1, $2)
-         ON CONFLICT (domain) DO NOTHING",
-        &[&domain, &now_ms],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Stops vouching for `domain`'s clinicians; false if it was not listed.
-pub(crate) async fn remove_verified_domain(db: &mut Db<'_>, domain: &str) -> Result<bool> {
-    Ok(db
-        .execute("DELETE FROM verified_domains WHERE domain = $1", &[&domain])
-        .await?
-        == 1)
-}
-
-/// The domains listed, in order.
-pub(crate) async fn verified_domains(db: &mut Db<'_>) -> Result<Vec<String>> {
-    db.query("SELECT domain FROM verified_domains ORDER BY domain", &[])
-        .await?
-        .iter()
-        .map(|r| r.text(0))
-        .collect()
 }

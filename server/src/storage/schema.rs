@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("migrations/017_session_lifetimes.sql")),
     (18, include_str!("migrations/018_verified_clinicians.sql")),
     (19, include_str!("migrations/019_session_chains.sql")),
+    (20, include_str!("migrations/020_no_clinician_domains.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.

@@ -328,7 +328,9 @@ pub(crate) async fn swap_token(
     Ok(Swap::Swapped)
 }
 
-/// Every token of the account's sessions, for its devices list.
+/// Every token of the account's sessions, for its devices list: a
+/// recovery code's session and a token from before nodes (node empty)
+/// included, so that nothing signed in is hidden from the person.
 pub(crate) async fn device_tokens(
     db: &mut Db<'_>,
     account_id: &str,
@@ -336,13 +338,13 @@ pub(crate) async fn device_tokens(
     now_ms: i64,
 ) -> Result<Vec<TokenRow>> {
     const SQL: &str = concat!(
-        "SELECT COALESCE(t.session_id, t.token_hash), t.node, t.device_name,
+        "SELECT COALESCE(t.session_id, t.token_hash), COALESCE(t.node, ''), t.device_name,
                 COALESCE(t.signed_in_ms, t.created_ms), COALESCE(t.last_seen_ms, t.created_ms),
                 CASE WHEN ",
         live_token!("$3", "$4", "$5", "$6"),
-        " AND t.recovery_only = 0 THEN 1 ELSE 0 END,
+        " THEN 1 ELSE 0 END,
                 CASE WHEN t.token_hash = $2 THEN 1 ELSE 0 END
-         FROM device_tokens t WHERE t.account_id = $1 AND t.node IS NOT NULL
+         FROM device_tokens t WHERE t.account_id = $1
          ORDER BY t.created_ms, t.token_hash"
     );
     let [made, started, used, replaced] = live_args(now_ms);
@@ -364,15 +366,4 @@ pub(crate) async fn device_tokens(
         })
     })
     .collect()
-}
-
-/// Ends one token (this device's sign-out).
-pub(crate) async fn revoke_token(db: &mut Db<'_>, token_hash: &str, now_ms: i64) -> Result<()> {
-    db.execute(
-        "UPDATE device_tokens SET revoked_ms = $2, replaced_by = NULL
-         WHERE token_hash = $1 AND (revoked_ms IS NULL OR replaced_by IS NOT NULL)",
-        &[&token_hash, &now_ms],
-    )
-    .await?;
-    Ok(())
 }
