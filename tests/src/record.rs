@@ -150,6 +150,19 @@ pub fn a_full_record(c: &Companion) {
         .expect("rule");
 }
 
+/// A new plan titled `title` on `device`; its id.
+pub fn a_plan(device: &Companion, title: &str) -> String {
+    device
+        .care_plans()
+        .create_plan(NewPlan {
+            title: title.into(),
+            what_matters: String::new(),
+            next_review: None,
+        })
+        .expect("plan")
+        .id
+}
+
 /// Today's local date (UTC), `days` back.
 pub fn days_ago(days: u64) -> String {
     let at = std::time::SystemTime::now() - Duration::from_secs(days * 86_400);

@@ -864,6 +864,19 @@ pub async fn server_changes(url: &str, token: &str, space: &str) -> Vec<(i64, St
     }
 }
 
+/// What the relay answers `token` on a plain authenticated read (the
+/// account's spaces): 200 for a live session, 401, or 403 for a recovery
+/// code's.
+pub async fn status_with(url: &str, token: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .get(format!("{url}/v1/spaces"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
 /// Signs in over HTTP (as a second session) and returns the token.
 pub async fn token_for(url: &str, email: &str) -> String {
     token_for_from(url, email, [127, 0, 0, 1]).await

@@ -355,26 +355,14 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
     );
     // A session taken before the change (a stolen phone's token).
     let stolen = token_for(&url, &email).await;
-    let spaces_with = |token: String| {
-        let url = url.clone();
-        async move {
-            reqwest::Client::new()
-                .get(format!("{url}/v1/spaces"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("request")
-                .status()
-        }
-    };
-    assert_eq!(spaces_with(stolen.clone()).await, 200);
+    assert_eq!(status_with(&url, &stolen).await, 200);
     phone
         .account()
         .change_password(PASSWORD.into(), NEW_PASSWORD.into())
         .await
         .expect("changed");
     // Every other session ends with the old password: the stolen token...
-    assert_eq!(spaces_with(stolen).await, 401);
+    assert_eq!(status_with(&url, &stolen).await, 401);
     // ...and the tablet's, which keeps what it writes until it signs in
     // again, and then reads and sends everything.
     tablet

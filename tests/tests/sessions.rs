@@ -18,17 +18,6 @@ use std::sync::Arc;
 const DAY_MS: i64 = 86_400_000;
 const EMAIL: &str = "ann@example.org";
 
-/// What the relay answers `token` on a plain authenticated read.
-async fn status_of(url: &str, token: &str) -> StatusCode {
-    reqwest::Client::new()
-        .get(format!("{url}/v1/spaces"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request")
-        .status()
-}
-
 async fn swap(url: &str, token: &str, new_token: &str) -> StatusCode {
     reqwest::Client::new()
         .post(format!("{url}/v1/sessions/refresh"))
@@ -40,34 +29,22 @@ async fn swap(url: &str, token: &str, new_token: &str) -> StatusCode {
         .status()
 }
 
-fn plan(device: &Companion, title: &str) -> String {
-    device
-        .care_plans()
-        .create_plan(NewPlan {
-            title: title.into(),
-            what_matters: String::new(),
-            next_review: None,
-        })
-        .expect("plan")
-        .id
-}
-
 async fn a_session_past_its_lifetime_or_unused_for_a_month_is_refused(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = &server.url;
     let ann = patient(&server, dir, "ann").await;
     let account = account_id(&ann);
     let token = token_for(url, EMAIL).await;
-    assert_eq!(status_of(url, &token).await, StatusCode::OK);
+    assert_eq!(status_with(url, &token).await, StatusCode::OK);
 
     // Made 89 days ago, last used 29 days ago: still live (and used now).
     relay.age_sessions(&account, 89 * DAY_MS, 29 * DAY_MS).await;
-    assert_eq!(status_of(url, &token).await, StatusCode::OK);
+    assert_eq!(status_with(url, &token).await, StatusCode::OK);
     // Two days on, used an hour ago: past its 90 days, however used.
     relay.age_sessions(&account, 2 * DAY_MS, 0).await;
-    assert_eq!(status_of(url, &token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status_with(url, &token).await, StatusCode::UNAUTHORIZED);
     // The phone's session too: it keeps what it writes and signs in again.
-    let id = plan(&ann, "Written while signed out");
+    let id = a_plan(&ann, "Written while signed out");
     let out = ann.sync().sync_now().await;
     assert!(matches!(out, Err(PphError::Unauthorized)), "{out:?}");
     assert!(ann.sync().status().expect("status").pending_changes > 0);
@@ -82,9 +59,9 @@ async fn a_session_past_its_lifetime_or_unused_for_a_month_is_refused(relay: Rel
 
     // Unused for 31 days: refused.
     let idle = token_for(url, EMAIL).await;
-    assert_eq!(status_of(url, &idle).await, StatusCode::OK);
+    assert_eq!(status_with(url, &idle).await, StatusCode::OK);
     relay.age_sessions(&account, 31 * DAY_MS, 31 * DAY_MS).await;
-    assert_eq!(status_of(url, &idle).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status_with(url, &idle).await, StatusCode::UNAUTHORIZED);
 }
 
 /// Over raw HTTP: a swap takes a token of the device's making, answers
@@ -112,14 +89,14 @@ async fn a_swapped_token_used_after_its_grace_signs_its_device_out(relay: Relay,
         StatusCode::NO_CONTENT,
         "asked again"
     );
-    assert_eq!(status_of(url, &new).await, StatusCode::OK);
-    assert_eq!(status_of(url, &old).await, StatusCode::OK, "its grace");
+    assert_eq!(status_with(url, &new).await, StatusCode::OK);
+    assert_eq!(status_with(url, &old).await, StatusCode::OK, "its grace");
 
     relay.age_swaps(&account, 120_000).await;
-    assert_eq!(status_of(url, &new).await, StatusCode::OK);
-    assert_eq!(status_of(url, &old).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status_with(url, &new).await, StatusCode::OK);
+    assert_eq!(status_with(url, &old).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        status_of(url, &new).await,
+        status_with(url, &new).await,
         StatusCode::UNAUTHORIZED,
         "a replaced token used after its grace was copied: its device is signed out"
     );
@@ -150,12 +127,12 @@ async fn a_phone_swaps_its_token_as_days_pass_and_syncs_on(relay: Relay, dir: &P
         .await
         .expect("sign up");
     let account = account_id(&phone);
-    plan(&phone, "Day one");
+    a_plan(&phone, "Day one");
     phone.sync().sync_now().await.expect("sync");
     assert_eq!(relay.swapped_tokens(&account).await, 0, "a fresh token");
     for day in 1..=3 {
         clock.advance(DAY_MS as u64);
-        plan(&phone, &format!("Day {day}"));
+        a_plan(&phone, &format!("Day {day}"));
         phone.sync().sync_now().await.expect("sync");
         assert_eq!(relay.swapped_tokens(&account).await, day);
         relay.age_swaps(&account, 120_000).await;
@@ -225,7 +202,7 @@ async fn a_device_signed_out_from_another_keeps_its_unsent_work(relay: Relay, di
         .sign_out_device(tablet_session)
         .await
         .expect("signed out");
-    let id = plan(&tablet, "Written on the tablet after it was signed out");
+    let id = a_plan(&tablet, "Written on the tablet after it was signed out");
     let out = tablet.sync().sync_now().await;
     assert!(matches!(out, Err(PphError::Unauthorized)), "{out:?}");
     assert!(tablet.sync().status().expect("status").pending_changes > 0);
@@ -330,7 +307,7 @@ async fn a_swap_racing_a_sign_out_or_a_password_change_keeps_nothing_alive(
         }
         for token in &held {
             assert_eq!(
-                status_of(&url, token).await,
+                status_with(&url, token).await,
                 StatusCode::UNAUTHORIZED,
                 "a thief's token outlived the {}",
                 if change_the_password {
@@ -356,7 +333,7 @@ async fn a_token_swapped_twice_ends_its_session(relay: Relay, dir: &Path) {
     assert_eq!(swap(url, &copied, &thiefs).await, StatusCode::NO_CONTENT);
     assert_eq!(swap(url, &copied, &owners).await, StatusCode::UNAUTHORIZED);
     for token in [&copied, &thiefs, &owners] {
-        assert_eq!(status_of(url, token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status_with(url, token).await, StatusCode::UNAUTHORIZED);
     }
     ann.sync()
         .sync_now()
@@ -383,7 +360,7 @@ async fn a_sign_out_ends_the_whole_session(relay: Relay, dir: &Path) {
         .status();
     assert_eq!(out, StatusCode::NO_CONTENT);
     for token in [&copied, &thiefs] {
-        assert_eq!(status_of(url, token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status_with(url, token).await, StatusCode::UNAUTHORIZED);
     }
     ann.sync()
         .sync_now()
@@ -419,7 +396,7 @@ async fn a_sign_in_under_another_devices_name_is_listed_apart(relay: Relay, dir:
         .sign_out_device(theirs)
         .await
         .expect("signed out");
-    assert_eq!(status_of(url, &impostor).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status_with(url, &impostor).await, StatusCode::UNAUTHORIZED);
     ann.sync().sync_now().await.expect("the phone is still in");
 }
 
@@ -442,7 +419,7 @@ async fn a_recovery_codes_session_only_sets_new_keys(relay: Relay, dir: &Path) {
     let (status, session) = raw_sign_in(url, &secret, "0123456789abcdef", "thief", true).await;
     assert_eq!(status, StatusCode::OK);
     let token = session["token"].as_str().expect("token").to_owned();
-    assert_eq!(status_of(url, &token).await, StatusCode::FORBIDDEN);
+    assert_eq!(status_with(url, &token).await, StatusCode::FORBIDDEN);
     // The person sees that someone signed in with their code.
     let listed = ann.account().devices().await.expect("devices");
     assert!(listed.iter().any(|d| d.name == "thief"), "{listed:?}");

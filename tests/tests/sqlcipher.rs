@@ -77,23 +77,12 @@ fn key_pragma() -> String {
     format!("PRAGMA key = \"x'{}'\";\n", hex::encode(KEY))
 }
 
-fn plan(device: &Companion, title: &str) {
-    device
-        .care_plans()
-        .create_plan(NewPlan {
-            title: title.into(),
-            what_matters: String::new(),
-            next_review: None,
-        })
-        .expect("plan");
-}
-
 #[test]
 fn a_store_written_here_with_its_wal_opens_in_stock_sqlcipher_intact() {
     let Some(stock) = Stock::new() else { return };
     let ours = stock.path("ours.db");
     let store = Companion::open(config(&ours, &KEY)).expect("open");
-    plan(&store, "Written here");
+    a_plan(&store, "Written here");
     // Copied while the store is open and idle: the file and its log as a
     // crash would leave them, the last commit still in the log.
     let wal = std::fs::metadata(stock.path("ours.db-wal")).map_or(0, |m| m.len());
@@ -148,7 +137,7 @@ fn a_file_stock_sqlcipher_writes_opens_here_and_becomes_a_store() {
 
     // The same file opened as a store: migrated here, read there.
     let store = Companion::open(config(&path, &KEY)).expect("a store");
-    plan(&store, "Written here, read there");
+    a_plan(&store, "Written here, read there");
     drop(store);
     assert_eq!(
         stock.run(
