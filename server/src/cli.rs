@@ -40,6 +40,9 @@ struct Args {
     /// receive a patient's share.
     #[arg(long)]
     verify_every_clinician: bool,
+    /// How many accounts one address may sign up in 15 minutes.
+    #[arg(long, default_value_t = crate::rate_limit::SIGN_UPS_PER_ADDRESS.max)]
+    sign_ups_per_address: u32,
 }
 
 #[derive(Subcommand)]
@@ -96,6 +99,7 @@ async fn run(args: Args) -> std::process::ExitCode {
     };
     config.trust_forwarded_for = args.trust_forwarded_for;
     config.verify_every_clinician = args.verify_every_clinician;
+    config.sign_ups.max = args.sign_ups_per_address;
     let storage = match open_storage(&backend).await {
         Ok(storage) => storage,
         Err(e) => {

@@ -24,6 +24,8 @@ pub struct ServerConfig {
     /// tests' relays, or one inside a trust's own network), since the relay
     /// does not prove anyone holds the email they sign up with.
     pub verify_every_clinician: bool,
+    /// How many sign-ups one address may make in a window.
+    pub sign_ups: crate::rate_limit::Limit,
 }
 
 impl ServerConfig {
@@ -43,6 +45,7 @@ impl ServerConfig {
             // Leave a core for everything else while sign-ins queue.
             hashing_threads: cores.saturating_sub(1).max(1),
             verify_every_clinician: false,
+            sign_ups: crate::rate_limit::SIGN_UPS_PER_ADDRESS,
         }
     }
 }

@@ -58,8 +58,8 @@ pub async fn serve(
 
 /// A server on a loopback port in a thread of its own, for tests and
 /// benchmarks: returns its base URL; it stops when the handle is dropped.
-/// It takes every clinician as verified (`verify_every_clinician`): no
-/// stranger reaches it.
+/// It takes every clinician as verified (`verify_every_clinician`) and
+/// does not limit sign-ups: no stranger reaches it.
 pub struct EmbeddedServer {
     pub url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -94,10 +94,13 @@ impl EmbeddedServer {
                 match setup.await {
                     Ok((storage, listener, addr)) => {
                         let _ = ready_tx.send(Ok(addr));
-                        let config = ServerConfig {
+                        let mut config = ServerConfig {
                             verify_every_clinician: true,
                             ..ServerConfig::ephemeral()
                         };
+                        // Tests and benchmarks sign up their people from
+                        // loopback by the dozen.
+                        config.sign_ups.max = u32::MAX;
                         let _ = serve(listener, storage, config, async {
                             let _ = stop_rx.await;
                         })

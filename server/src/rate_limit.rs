@@ -6,7 +6,9 @@
 //! Sign-in is limited per account and client address (so a stranger
 //! guessing from one place cannot lock the person out from everywhere) and
 //! per client address across accounts (so guesses spread over many
-//! accounts are caught). A successful attempt is given back.
+//! accounts are caught). A successful attempt is given back. Sign-ups are
+//! limited per client address, so one place cannot make accounts by the
+//! thousand.
 
 use std::net::IpAddr;
 
@@ -26,6 +28,12 @@ pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
 /// Failed sign-ins from one address, whatever the account.
 pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
     max: 20,
+    window_ms: FIFTEEN_MINUTES,
+};
+/// Sign-ups from one address (accounts made, or tried), by default: a
+/// relay's configuration may set another (`ServerConfig::sign_ups`).
+pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
+    max: 10,
     window_ms: FIFTEEN_MINUTES,
 };
 /// Unknown invite codes tried by one account.
@@ -48,6 +56,10 @@ pub fn sign_in_prefix(email: &str) -> String {
 
 pub fn address_key(addr: IpAddr) -> String {
     format!("address:{addr}")
+}
+
+pub fn sign_up_key(addr: IpAddr) -> String {
+    format!("sign-up:{addr}")
 }
 
 pub fn invite_key(account_id: &str) -> String {

@@ -466,15 +466,23 @@ pub struct ServerProcess {
     child: Child,
     relay: Relay,
     dir: PathBuf,
-    /// Whether every clinician counts as verified (the tests' relays, which
-    /// no stranger reaches), or only those its operator verifies.
-    every_clinician: bool,
+    /// A closed relay (the tests', which no stranger reaches): every
+    /// clinician counts as verified and sign-ups are not limited; or an
+    /// open one, with the operator's defaults.
+    closed: bool,
     pub url: String,
 }
 
-fn spawn(relay: &Relay, dir: &Path, listen: &str, every_clinician: bool) -> (Child, String) {
-    spawn_logging(relay, dir, listen, None, every_clinician)
+fn spawn(relay: &Relay, dir: &Path, listen: &str, closed: bool) -> (Child, String) {
+    spawn_logging(relay, dir, listen, None, closed)
 }
+
+/// A closed relay's flags: every clinician verified, sign-ups unlimited.
+const CLOSED: [&str; 3] = [
+    "--verify-every-clinician",
+    "--sign-ups-per-address",
+    "1000000",
+];
 
 /// Starts a server; with `log`, everything it prints (after its address
 /// line) and its stderr go to that file.
@@ -483,7 +491,7 @@ fn spawn_logging(
     dir: &Path,
     listen: &str,
     log: Option<&Path>,
-    every_clinician: bool,
+    closed: bool,
 ) -> (Child, String) {
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
@@ -492,7 +500,7 @@ fn spawn_logging(
     let mut child = Command::new(crate::built("e2e_server"))
         .args(["--listen", listen])
         .args(relay.args(dir))
-        .args(every_clinician.then_some("--verify-every-clinician"))
+        .args(if closed { &CLOSED[..] } else { &[] })
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()
@@ -525,25 +533,26 @@ impl ServerProcess {
     }
 
     /// A server on a free loopback port over `relay`; its secret file in
-    /// `dir`, shared by every server started on the same `dir`. No stranger
-    /// reaches it: every clinician counts as verified.
+    /// `dir`, shared by every server started on the same `dir`. A closed
+    /// relay: every clinician counts as verified, sign-ups are unlimited.
     pub fn start_on(relay: &Relay, dir: &Path) -> Self {
         Self::started(relay, dir, true)
     }
 
     /// `start_on`, as an open relay runs: only the clinicians its operator
-    /// verifies (`pph-server admin verify-clinician`) receive shares.
-    pub fn start_verifying_clinicians(relay: &Relay, dir: &Path) -> Self {
+    /// verifies (`pph-server admin verify-clinician`) receive shares, and
+    /// sign-ups per address are limited as by default.
+    pub fn start_open(relay: &Relay, dir: &Path) -> Self {
         Self::started(relay, dir, false)
     }
 
-    fn started(relay: &Relay, dir: &Path, every_clinician: bool) -> Self {
-        let (child, url) = spawn(relay, dir, "127.0.0.1:0", every_clinician);
+    fn started(relay: &Relay, dir: &Path, closed: bool) -> Self {
+        let (child, url) = spawn(relay, dir, "127.0.0.1:0", closed);
         ServerProcess {
             child,
             relay: relay.clone(),
             dir: dir.to_owned(),
-            every_clinician,
+            closed,
             url,
         }
     }
@@ -557,7 +566,7 @@ impl ServerProcess {
             child,
             relay,
             dir: dir.to_owned(),
-            every_clinician: true,
+            closed: true,
             url,
         }
     }
@@ -576,7 +585,7 @@ impl ServerProcess {
     pub fn restart(&mut self) {
         self.kill();
         let listen = self.url.trim_start_matches("http://").to_owned();
-        let (child, url) = spawn(&self.relay, &self.dir, &listen, self.every_clinician);
+        let (child, url) = spawn(&self.relay, &self.dir, &listen, self.closed);
         assert_eq!(url, self.url);
         self.child = child;
     }

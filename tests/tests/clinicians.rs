@@ -1,10 +1,10 @@
-//! Clinicians the relay's operator vouches for, on a real relay process
-//! over SQLite and over PostgreSQL: anyone can sign up as a clinician, under
-//! any email, but a patient's share reaches only one the operator verified
-//! (`pph-server admin verify-clinician`), however near their address is to
-//! a real doctor's; an email with two `@`s is no email; the operator's
-//! refusals are clean (docs/SECURITY.md, "Clinicians the operator vouches
-//! for").
+//! Who may join and be trusted, on a real open relay process over SQLite
+//! and over PostgreSQL: anyone can sign up as a clinician, under any email,
+//! but a patient's share reaches only one the operator verified (`pph-server
+//! admin verify-clinician`), however near their address is to a real
+//! doctor's; an email with two `@`s is no email; the operator's refusals
+//! are clean; and sign-ups from one address are limited (docs/SECURITY.md,
+//! "Clinicians the operator vouches for").
 
 use pph_core::*;
 use pph_testing::*;
@@ -45,8 +45,43 @@ fn admin_refused(relay: &Relay, dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// An open relay limits sign-ups per address: the eleventh from one place
+/// in a quarter of an hour is refused with when to try again; another
+/// address is not held back.
+async fn sign_ups_from_one_address_are_limited(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_open(&relay, dir);
+    let sign_up = |n: usize, from: [u8; 4]| {
+        let url = server.url.clone();
+        async move {
+            reqwest::Client::builder()
+                .local_address(std::net::IpAddr::from(from))
+                .build()
+                .expect("client")
+                .post(format!("{url}/v1/accounts"))
+                .json(&serde_json::json!({"email": format!("p{n}@example.org"),
+                    "password": "an authentication key", "role": "patient",
+                    "display_name": "P", "device_name": "phone", "node": "0123456789abcdef",
+                    "personal_space": pph_testing::id()}))
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    for n in 0..10 {
+        assert_eq!(
+            sign_up(n, [127, 0, 0, 1]).await.status(),
+            201,
+            "sign-up {n}"
+        );
+    }
+    let refused = sign_up(10, [127, 0, 0, 1]).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(sign_up(11, [127, 0, 0, 2]).await.status(), 201);
+}
+
 async fn only_a_clinician_the_operator_vouches_for_receives_a_share(relay: Relay, dir: &Path) {
-    let server = ServerProcess::start_verifying_clinicians(&relay, dir);
+    let server = ServerProcess::start_open(&relay, dir);
     let url = &server.url;
     let ann = patient(&server, dir, "ann").await;
     let token = token_for(url, "ann@example.org").await;
@@ -143,4 +178,7 @@ async fn only_a_clinician_the_operator_vouches_for_receives_a_share(relay: Relay
     );
 }
 
-on_both_relays!(only_a_clinician_the_operator_vouches_for_receives_a_share);
+on_both_relays!(
+    only_a_clinician_the_operator_vouches_for_receives_a_share,
+    sign_ups_from_one_address_are_limited,
+);

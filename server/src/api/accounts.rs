@@ -4,7 +4,9 @@ use super::secrets::{check_password, verify_secret};
 use super::{bearer_token, check_id, check_text, now_ms, small_json, Authed};
 use super::{ApiError, ApiResult, AppState, ClientAddr};
 use crate::credentials::{decoy_hash, hash_password, new_token, token_hash, verify_password};
-use crate::rate_limit::{address_key, sign_in_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
+use crate::rate_limit::{
+    address_key, sign_in_key, sign_up_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS,
+};
 use crate::storage::{Account, KeysUpdate, NewToken, Proof, Swap};
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -73,6 +75,7 @@ async fn open_session(
 
 pub async fn sign_up(
     State(state): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<SessionResponse>)> {
     let req: SignUpRequest = small_json(body).await?;
@@ -82,6 +85,10 @@ pub async fn sign_up(
     check_text("device_name", &req.device_name, MAX_NAME)?;
     check_text("node", &req.node, MAX_NAME)?;
     check_id("personal_space", &req.personal_space)?;
+    // Counted once the request is well formed, taken or not.
+    state
+        .take_attempt(&sign_up_key(addr), state.config.sign_ups)
+        .await?;
     if let Some(keys) = &req.keys {
         super::secrets::check_account_keys(keys)?;
         // Refused before the account is made, so a refusal leaves nothing
