@@ -218,6 +218,16 @@ pub fn is_token(text: &str) -> bool {
     })
 }
 
+/// Whether `text` can name a session (`DeviceSession::session`): a new
+/// one's 32 lower-case hex digits, or a token's hash (64) for a session
+/// begun before sessions were chains.
+pub fn is_session(text: &str) -> bool {
+    matches!(text.len(), 32 | 64)
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// A bearer token of `random` bytes, in the shape `is_token` checks.
 pub fn new_token(random: [u8; 32]) -> String {
     let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();

@@ -90,21 +90,9 @@ async fn changes(storage: &Storage, space: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An email as accounts keep it (trimmed, lower case), or why not.
-fn email(text: &str) -> Result<String, String> {
-    let email = text.trim().to_lowercase();
-    match email.split_once('@') {
-        Some((local, domain))
-            if !local.is_empty() && domain.contains('.') && !domain.contains('@') =>
-        {
-            Ok(email)
-        }
-        _ => Err("--email is not an email address".into()),
-    }
-}
-
 async fn verify(storage: &Storage, text: &str, verified: bool) -> Result<(), String> {
-    let email = email(text)?;
+    let email =
+        crate::credentials::normalised_email(text).ok_or("--email is not an email address")?;
     let account = storage
         .set_clinician_verified(&email, verified, crate::now_ms())
         .await

@@ -94,6 +94,16 @@ pub fn new_token() -> String {
     pph_protocol::wire::new_token(rand::random())
 }
 
+/// An email as accounts keep it (trimmed, lower case), or None for what is
+/// no address: one `@`, something before it, a dot after it, no spaces.
+pub fn normalised_email(text: &str) -> Option<String> {
+    let email = text.trim().to_lowercase();
+    let ok = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.contains('@')
+    }) && !email.chars().any(char::is_whitespace);
+    ok.then_some(email)
+}
+
 /// What the server stores and looks tokens up by.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

@@ -102,14 +102,7 @@ pub fn devices(rows: &[TokenRow]) -> Vec<DeviceSession> {
     out
 }
 
-/// Whether `text` can name a session: a new one's 32 lower-case hex
-/// digits, or a token's hash (64) for a session begun before chains.
-pub fn is_session(text: &str) -> bool {
-    matches!(text.len(), 32 | 64)
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
+pub use pph_protocol::wire::is_session;
 
 #[cfg(test)]
 mod tests {

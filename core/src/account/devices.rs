@@ -53,10 +53,7 @@ impl Account {
     /// of it ends at once. Naming this device signs it out as `sign_out`
     /// does. `NotFound` if the account has no such session signed in.
     pub async fn sign_out_device(&self, session: String) -> Result<(), PphError> {
-        let hex = session
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !(hex && matches!(session.len(), 32 | 64)) {
+        if !pph_protocol::wire::is_session(&session) {
             return Err(PphError::validation(
                 "session",
                 "must be a device's session from the devices list",

@@ -55,10 +55,11 @@ pub fn padded_len(kind: &str, len: usize) -> usize {
 
 /// `plaintext`, its mark and the zeros that bring it to its padded length.
 pub fn pad(kind: &str, plaintext: &[u8]) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(padded_len(kind, plaintext.len())));
+    let len = padded_len(kind, plaintext.len());
+    let mut out = Zeroizing::new(Vec::with_capacity(len));
     out.extend_from_slice(plaintext);
     out.push(MARK);
-    out.resize(padded_len(kind, plaintext.len()), 0);
+    out.resize(len, 0);
     out
 }
 

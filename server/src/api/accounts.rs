@@ -3,7 +3,9 @@
 use super::secrets::{check_password, verify_secret};
 use super::{bearer_token, check_id, check_text, now_ms, small_json, Authed};
 use super::{ApiError, ApiResult, AppState, ClientAddr};
-use crate::credentials::{decoy_hash, hash_password, new_token, token_hash, verify_password};
+use crate::credentials::{
+    decoy_hash, hash_password, new_token, normalised_email, token_hash, verify_password,
+};
 use crate::rate_limit::{
     address_key, sign_in_key, sign_up_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS,
 };
@@ -22,15 +24,8 @@ const MAX_EMAIL: usize = 254;
 const MAX_NAME: usize = 100;
 
 fn normalise_email(email: &str) -> ApiResult<String> {
-    let email = email.trim().to_lowercase();
-    check_text("email", &email, MAX_EMAIL)?;
-    let ok = email.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !domain.contains('@')
-    }) && !email.chars().any(char::is_whitespace);
-    if !ok {
-        return Err(ApiError::invalid("email is not an email address"));
-    }
-    Ok(email)
+    check_text("email", &email.trim().to_lowercase(), MAX_EMAIL)?;
+    normalised_email(email).ok_or_else(|| ApiError::invalid("email is not an email address"))
 }
 
 /// A new session's first token for `account`, once `proof` (the secret
