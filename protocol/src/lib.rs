@@ -9,6 +9,7 @@ pub mod codes;
 mod hlc;
 pub mod identity;
 pub mod ids;
+pub mod kdf;
 pub mod kinds;
 pub mod sealed;
 mod signature;

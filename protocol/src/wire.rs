@@ -2,6 +2,7 @@
 
 use crate::admission::{Admission, Invite};
 use crate::authz::Refusal;
+use crate::kdf::Kdf;
 pub use crate::kinds::Scope;
 use crate::kinds::SpaceKind;
 use crate::sealed::AccountKeys;
@@ -44,6 +45,10 @@ pub struct SignUpRequest {
     /// The recovery code's authentication key (the relay keeps its hash).
     #[serde(default)]
     pub recovery: Option<String>,
+    /// How `password` was stretched (a salt the device chose); optional on
+    /// the wire only so that a sign-up without it is refused by name.
+    #[serde(default)]
+    pub kdf: Option<Kdf>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -59,6 +64,22 @@ pub struct SignInRequest {
     pub recovery: bool,
 }
 
+/// What a device asks before it signs in (`POST /v1/sessions/kdf`): the
+/// email's stretch (`kdf`).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct KdfRequest {
+    pub email: String,
+}
+
+/// The email's stretch, or None for an account made before salts were
+/// random (docs/adr/0024: its device signs in the old way once, then sets
+/// a salt). An email with no account gets a salt all the same, the same
+/// one every time, so the answer says nothing about whether it has one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfResponse {
+    pub kdf: Option<Kdf>,
+}
+
 /// A device's session: the bearer token is shown once, stored only hashed.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SessionResponse {
@@ -71,6 +92,12 @@ pub struct SessionResponse {
     /// device has made one.
     #[serde(default)]
     pub keys: Option<AccountKeys>,
+    /// After a sign-in with a password stretched less than the relay now
+    /// asks (or the old way, salted by the email): the stretch to set now,
+    /// with a fresh salt, through `PUT /v1/accounts/current/keys` with
+    /// `restretch`.
+    #[serde(default)]
+    pub restretch: Option<Kdf>,
 }
 
 /// Setting the account's keys, always with the current password's (or
@@ -87,6 +114,14 @@ pub struct AccountKeysRequest {
     pub new_password: Option<String>,
     #[serde(default)]
     pub new_recovery: Option<String>,
+    /// How `new_password` was stretched: required with it.
+    #[serde(default)]
+    pub new_kdf: Option<Kdf>,
+    /// The same password stretched again (`SessionResponse::restretch`),
+    /// not a new one: the account's other devices stay signed in. Taken
+    /// only while the account is stretched less than the relay asks.
+    #[serde(default)]
+    pub restretch: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -470,6 +505,7 @@ debug_without_secrets!(
     GrantShareRequest,
     ClinicianLookupRequest,
     InviteResponse,
+    KdfRequest,
 );
 
 #[cfg(test)]
@@ -506,6 +542,7 @@ mod tests {
             ),
             debug_of::<ClinicianLookupRequest>(json!({"email": s})),
             debug_of::<InviteResponse>(json!({"code": s, "space": s, "expires_at_ms": 1})),
+            debug_of::<KdfRequest>(json!({"email": s})),
         ];
         for text in shown {
             assert!(!text.contains(SECRET), "{text}");

@@ -43,6 +43,14 @@ struct Args {
     /// How many accounts one address may sign up in 15 minutes.
     #[arg(long, default_value_t = crate::rate_limit::SIGN_UPS_PER_ADDRESS.max)]
     sign_ups_per_address: u32,
+    /// The memory (KiB) every password's stretch is to take on the
+    /// device (Argon2id; 65536 to 262144). Raising it reaches each account
+    /// at its next sign-in (docs/adr/0024).
+    #[arg(long, default_value_t = pph_protocol::kdf::MIN_MEMORY_KIB)]
+    kdf_memory_kib: u32,
+    /// The passes every password's stretch is to take (3 to 10).
+    #[arg(long, default_value_t = pph_protocol::kdf::MIN_PASSES)]
+    kdf_passes: u32,
 }
 
 #[derive(Subcommand)]
@@ -100,6 +108,15 @@ async fn run(args: Args) -> std::process::ExitCode {
     config.trust_forwarded_for = args.trust_forwarded_for;
     config.verify_every_clinician = args.verify_every_clinician;
     config.sign_ups.max = args.sign_ups_per_address;
+    config.stretch = pph_protocol::kdf::Stretch {
+        memory_kib: args.kdf_memory_kib,
+        passes: args.kdf_passes,
+        lanes: 1,
+    };
+    if let Err(reason) = config.stretch.check() {
+        eprintln!("pph-server: --kdf-memory-kib, --kdf-passes: {reason}");
+        return std::process::ExitCode::FAILURE;
+    }
     let storage = match open_storage(&backend).await {
         Ok(storage) => storage,
         Err(e) => {

@@ -70,6 +70,7 @@ async fn world(s: &Arc<Storage>) -> World {
                 personal_space: uuid::Uuid::now_v7().to_string(),
                 password_hash: "$argon2id$stand-in".into(),
                 created_ms: 0,
+                kdf: None,
                 id,
             }
         })

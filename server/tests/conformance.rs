@@ -5,6 +5,7 @@
 //! PostgreSQL database may be shared between runs.
 
 use pph_protocol::authz::Refusal;
+use pph_protocol::kdf::Stretch;
 use pph_protocol::kinds::{self, IdRule};
 use pph_protocol::wire::{DeviceName, PushResponse, RefusedChange, Role, Scope};
 use pph_server::storage::*;
@@ -39,6 +40,7 @@ fn account(role: Role) -> Account {
         personal_space: uuid::Uuid::now_v7().to_string(),
         password_hash: "$argon2id$stand-in".into(),
         created_ms: 1_000,
+        kdf: Some(Stretch::LEAST.with_salt(&[5; 16])),
         id,
     }
 }
@@ -1872,10 +1874,15 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         identity: Some(format!("id-{n}-{tag}")),
         binding: Some(format!("binding-{n}-{tag}")),
     };
+    let raised = Stretch {
+        passes: 4,
+        ..Stretch::LEAST
+    }
+    .with_salt(&[6; 16]);
     let first = |k: AccountKeys, only_if_none: bool, password: Option<&str>| KeysUpdate {
         account_id: ann.id.clone(),
         keys: k,
-        password_hash: password.map(str::to_owned),
+        password: password.map(|hash| (hash.to_owned(), raised.clone())),
         recovery_hash: Some("recovery-hash".into()),
         only_if_none,
         signing_out_all_but: None,
@@ -1904,6 +1911,11 @@ async fn keys_are_kept_as_sealed_and_each_epoch_begins_once(s: Arc<Storage>) {
         .expect("read")
         .expect("ann");
     assert_eq!(now.password_hash, "new-hash");
+    assert_eq!(
+        now.kdf.as_ref(),
+        Some(&raised),
+        "a password's stretch changes with it"
+    );
     assert_eq!(
         s.public_keys(&[ann.id.clone(), doc.id.clone()])
             .await

@@ -886,6 +886,27 @@ pub async fn status_with(url: &str, token: &str) -> reqwest::StatusCode {
         .status()
 }
 
+/// How the relay at `url` says `email`'s password is stretched.
+pub async fn served_kdf(url: &str, email: &str) -> Option<pph_protocol::kdf::Kdf> {
+    let served: pph_protocol::wire::KdfResponse = reqwest::Client::new()
+        .post(format!("{url}/v1/sessions/kdf"))
+        .json(&serde_json::json!({ "email": email }))
+        .send()
+        .await
+        .expect("kdf")
+        .json()
+        .await
+        .expect("kdf body");
+    served.kdf
+}
+
+/// What a device sends the relay at `url` in place of `password`, as it
+/// would: stretched as the relay says, bound to its address.
+pub async fn auth_key(url: &str, email: &str, password: &str) -> String {
+    let kdf = served_kdf(url, email).await;
+    pph_core::relay_password(kdf.as_ref(), url, email, password).expect("auth key")
+}
+
 /// Signs in over HTTP (as a second session) and returns the token.
 pub async fn token_for(url: &str, email: &str) -> String {
     token_for_from(url, email, [127, 0, 0, 1]).await
@@ -900,7 +921,7 @@ pub async fn token_for_from(url: &str, email: &str, from: [u8; 4]) -> String {
         .expect("client");
     let session: pph_protocol::wire::SessionResponse = client
         .post(format!("{url}/v1/sessions"))
-        .json(&serde_json::json!({"email": email, "password": pph_core::relay_password(email, PASSWORD), "device_name": "test", "node": "0123456789abcdef"}))
+        .json(&serde_json::json!({"email": email, "password": auth_key(url, email, PASSWORD).await, "device_name": "test", "node": "0123456789abcdef"}))
         .send()
         .await
         .expect("sign in")

@@ -604,6 +604,8 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
                 current,
                 new_password: None,
                 new_recovery: None,
+                new_kdf: None,
+                restretch: false,
             })
             .send()
     };
@@ -630,13 +632,14 @@ async fn an_account_without_keys_gets_them_at_its_next_sign_in(relay: Relay, dir
     let server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
     let email = "old@example.org";
-    let auth = pph_core::crypto::password::from_password(email, PASSWORD).expect("keys");
+    let kdf = pph_protocol::kdf::Stretch::LEAST.with_salt(&[3; 16]);
+    let auth = relay_password(Some(&kdf), &url, email, PASSWORD).expect("key");
     let made = reqwest::Client::new()
         .post(format!("{url}/v1/accounts"))
         .json(&serde_json::json!({
-            "email": email, "password": auth.auth.as_str(), "role": "patient",
+            "email": email, "password": auth, "role": "patient",
             "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
-            "personal_space": id()
+            "personal_space": id(), "kdf": kdf
         }))
         .send()
         .await

@@ -376,7 +376,7 @@ async fn a_sign_in_under_another_devices_name_is_listed_apart(relay: Relay, dir:
     let ann = patient(&server, dir, "ann").await;
     let mine = ann.account().devices().await.expect("devices");
     assert_eq!(mine.len(), 1);
-    let secret = pph_core::relay_password(EMAIL, PASSWORD).expect("key");
+    let secret = auth_key(url, EMAIL, PASSWORD).await;
     let (status, session) = raw_sign_in(url, &secret, &mine[0].node, "ann", false).await;
     assert_eq!(status, StatusCode::OK);
     let impostor = session["token"].as_str().expect("token").to_owned();

@@ -614,7 +614,7 @@ async fn wrong_passwords_at_once_are_counted_and_a_stranger_locks_no_one_out(
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 35);
     // The stranger is held back; the person, elsewhere, is not (their
     // phone sends the password's authentication key, never the password).
-    let right = relay_password("pat@example.org", PASSWORD).expect("key");
+    let right = auth_key(&server.url, "pat@example.org", PASSWORD).await;
     assert_eq!(
         attempt(stranger.clone(), "pat@example.org".into(), &right).await,
         429

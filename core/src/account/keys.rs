@@ -12,6 +12,7 @@ use crate::error::PphError;
 use crate::net::Relay;
 use crate::store::AccountInfo;
 use crate::sync::key_store;
+use pph_protocol::kdf::{Kdf, Stretch};
 use pph_protocol::sealed::AccountKeys;
 use pph_protocol::wire::{AccountKeysRequest, SignInRequest};
 use zeroize::Zeroizing;
@@ -22,18 +23,63 @@ fn internal(reason: &str) -> PphError {
     }
 }
 
-/// A new password's length, checked here: the relay never sees it.
-pub(super) fn check_new_password(password: &str) -> Result<(), PphError> {
-    password::check_password(password).map_err(|reason| PphError::validation("password", reason))
+/// A new password's length and strength, checked here (the relay never
+/// sees it), knowing what else the person typed (email, name).
+pub(super) fn check_new_password(password: &str, known: &[&str]) -> Result<(), PphError> {
+    password::check_password(password, known)
+        .map_err(|reason| PphError::validation("password", reason))
 }
 
-/// The password's keys for this email, stretched off the async threads.
-pub(super) async fn password_keys(email: &str, password: &str) -> Result<SecretKeys, PphError> {
+fn refused_stretch(reason: String) -> PphError {
+    PphError::validation(
+        "server_url",
+        format!(
+            "this relay asks for a password stretch this app does not accept ({reason}): \
+             nothing was sent; check the relay's address with whoever runs it"
+        ),
+    )
+}
+
+/// How the relay says `email`'s password is stretched (None: the old way),
+/// refused here if outside the bounds this app accepts.
+pub(super) async fn served_kdf(relay: &dyn Relay, email: &str) -> Result<Option<Kdf>, PphError> {
+    let served = relay.kdf(email).await?.kdf;
+    if let Some(kdf) = &served {
+        kdf.checked_salt().map_err(refused_stretch)?;
+    }
+    Ok(served)
+}
+
+/// The password's keys, stretched as `kdf` says and bound to the relay at
+/// `server_url`, off the async threads.
+pub(super) async fn password_keys(
+    kdf: Option<Kdf>,
+    server_url: &str,
+    email: &str,
+    password: &str,
+) -> Result<SecretKeys, PphError> {
+    let relay = crate::net::relay_identity(server_url)?;
     let (email, password) = (email.to_owned(), Zeroizing::new(password.to_owned()));
-    tokio::task::spawn_blocking(move || password::from_password(&email, &password))
-        .await
-        .map_err(|_| internal("the password could not be stretched"))?
-        .ok_or_else(|| internal("the password could not be stretched"))
+    tokio::task::spawn_blocking(move || {
+        password::from_password(kdf.as_ref(), &relay, &email, &password)
+    })
+    .await
+    .map_err(|_| internal("the password could not be stretched"))?
+    .map_err(refused_stretch)
+}
+
+/// A password's keys under a fresh salt of this device's choosing,
+/// stretched as `like` (the account's stretch, or the relay's for a new
+/// email), never less than the least this app accepts.
+pub(super) async fn new_password_keys(
+    like: Option<&Kdf>,
+    server_url: &str,
+    email: &str,
+    password: &str,
+) -> Result<SecretKeys, PphError> {
+    let stretch = like.map_or(Stretch::LEAST, Kdf::stretch);
+    let kdf = stretch.with_salt(&rand::random());
+    password_keys(Some(kdf), server_url, email, password).await
 }
 
 fn recovery_keys(email: &str, code: &str) -> Result<SecretKeys, PphError> {
@@ -103,6 +149,8 @@ struct Secrets<'a> {
     current: Option<&'a SecretKeys>,
     new_password: Option<&'a SecretKeys>,
     new_recovery: Option<&'a SecretKeys>,
+    /// `new_password` is the same password stretched again.
+    restretch: bool,
 }
 
 impl Account {
@@ -128,6 +176,8 @@ impl Account {
                     current: auth(secrets.current),
                     new_password: auth(secrets.new_password),
                     new_recovery: auth(secrets.new_recovery),
+                    new_kdf: secrets.new_password.and_then(|k| k.kdf.clone()),
+                    restretch: secrets.restretch,
                 },
             )
             .await?;
@@ -185,6 +235,34 @@ impl Account {
             .write(|tx| key_store::save_account_key(tx.tx, &pair, &sealed, None))?;
         Ok(())
     }
+
+    /// After a sign-in with a password stretched less than the relay asks
+    /// (or the old way): the same password under a fresh stretch `to`, the
+    /// account's key sealed again to it. The other devices stay signed in.
+    pub(super) async fn restretch(
+        &self,
+        info: &AccountInfo,
+        token: &str,
+        old: &SecretKeys,
+        password: &str,
+        to: Kdf,
+    ) -> Result<(), PphError> {
+        let new = password_keys(Some(to), &info.server_url, &info.email, password).await?;
+        let (pair, sealed) = self.engine.account_keys_here()?;
+        let sealed = AccountKeys {
+            by_password: seal(&new, &info.personal_space, &pair)?,
+            ..sealed
+        };
+        let relay = self.engine.net.relay(&info.server_url)?;
+        let secrets = Secrets {
+            current: Some(old),
+            new_password: Some(&new),
+            restretch: true,
+            ..Secrets::default()
+        };
+        self.replace_keys(&*relay, token, &pair, &sealed, secrets, None)
+            .await
+    }
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -205,12 +283,13 @@ impl Account {
     /// has not sent waits in its store). `Forbidden` if `current` is
     /// wrong, and nothing changes.
     pub async fn change_password(&self, current: String, new: String) -> Result<(), PphError> {
-        check_new_password(&new)?;
         let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
         let info = session.info;
+        check_new_password(&new, &[&info.email, &info.display_name])?;
         let (pair, sealed) = self.engine.account_keys_here()?;
-        let old = password_keys(&info.email, &current).await?;
-        let new = password_keys(&info.email, &new).await?;
+        let served = served_kdf(&*relay, &info.email).await?;
+        let old = password_keys(served.clone(), &info.server_url, &info.email, &current).await?;
+        let new = new_password_keys(served.as_ref(), &info.server_url, &info.email, &new).await?;
         let sealed = AccountKeys {
             by_password: seal(&new, &info.personal_space, &pair)?,
             ..sealed
@@ -230,7 +309,8 @@ impl Account {
         let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
         let info = session.info;
         let (pair, sealed) = self.engine.account_keys_here()?;
-        let pw = password_keys(&info.email, &password).await?;
+        let served = served_kdf(&*relay, &info.email).await?;
+        let pw = password_keys(served, &info.server_url, &info.email, &password).await?;
         let code = password::new_recovery_code();
         let recovery = recovery_keys(&info.email, &code)?;
         let sealed = AccountKeys {
@@ -259,9 +339,10 @@ impl Account {
         recovery_code: String,
         new_password: String,
     ) -> Result<AccountInfo, PphError> {
-        check_new_password(&new_password)?;
+        check_new_password(&new_password, &[&email])?;
         let recovery = recovery_keys(&email, &recovery_code)?;
         let relay = self.engine.net.relay(&server_url)?;
+        let served = served_kdf(&*relay, &email).await?;
         let session = relay
             .sign_in(&SignInRequest {
                 email: email.clone(),
@@ -276,7 +357,7 @@ impl Account {
         })?;
         let pair = open_pair(&recovery, &session.personal_space, &sealed.by_recovery)
             .ok_or(PphError::Unauthorized)?;
-        let pw = password_keys(&email, &new_password).await?;
+        let pw = new_password_keys(served.as_ref(), &server_url, &email, &new_password).await?;
         let code = password::new_recovery_code();
         let next_recovery = recovery_keys(&email, &code)?;
         let sealed = AccountKeys {
@@ -288,6 +369,7 @@ impl Account {
             current: Some(&recovery),
             new_password: Some(&pw),
             new_recovery: Some(&next_recovery),
+            restretch: false,
         };
         self.replace_keys(
             &*relay,

@@ -1,6 +1,6 @@
 //! Accounts: signing up, in and out on this device, and deleting one.
 
-use super::keys::{check_new_password, new_keys, password_keys};
+use super::keys::{check_new_password, new_keys, new_password_keys, password_keys, served_kdf};
 use super::Account;
 use crate::error::PphError;
 use crate::store::AccountInfo;
@@ -48,10 +48,13 @@ impl Account {
                 reason: "this store belongs to an account already; sign in to it".into(),
             });
         }
-        check_new_password(&password)?;
+        check_new_password(&password, &[&email, &display_name])?;
         let relay = self.engine.net.relay(&server_url)?;
         let space = self.engine.store.personal_space();
-        let pw = password_keys(&email, &password).await?;
+        // The relay's stretch (what it serves for an email without an
+        // account), under a salt of this device's own.
+        let served = served_kdf(&*relay, &email).await?;
+        let pw = new_password_keys(served.as_ref(), &server_url, &email, &password).await?;
         let keys = new_keys(&email, &space, &pw)?;
         let session = relay
             .sign_up(&SignUpRequest {
@@ -64,6 +67,7 @@ impl Account {
                 personal_space: space,
                 keys: Some(keys.sealed.clone()),
                 recovery: Some(keys.recovery.auth.to_string()),
+                kdf: pw.kdf.clone(),
             })
             .await?;
         let info = self.begin_session(&server_url, &email, session)?;
@@ -81,11 +85,10 @@ impl Account {
         email: String,
         password: String,
     ) -> Result<AccountInfo, PphError> {
-        let pw = password_keys(&email, &password).await?;
-        let session = self
-            .engine
-            .net
-            .relay(&server_url)?
+        let relay = self.engine.net.relay(&server_url)?;
+        let served = served_kdf(&*relay, &email).await?;
+        let pw = password_keys(served, &server_url, &email, &password).await?;
+        let session = relay
             .sign_in(&SignInRequest {
                 email: email.clone(),
                 password: pw.auth.to_string(),
@@ -95,8 +98,14 @@ impl Account {
             })
             .await?;
         let (keys, token) = (session.keys.clone(), session.token.clone());
+        let restretch = session.restretch.clone();
         let info = self.begin_session(&server_url, &email, session)?;
         self.keep_keys(&info, &token, keys, &pw).await?;
+        if let Some(to) = restretch {
+            // Signed in either way: an account this fails for keeps its
+            // old stretch, and is asked again at its next sign-in.
+            let _ = self.restretch(&info, &token, &pw, &password, to).await;
+        }
         Ok(info)
     }
 
@@ -166,7 +175,9 @@ impl Account {
     ) -> Result<AccountDeletionReceipt, PphError> {
         let _no_sync_meanwhile = self.engine.running.lock().await;
         let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
-        let pw = password_keys(&session.info.email, &password).await?;
+        let info = &session.info;
+        let served = served_kdf(&*relay, &info.email).await?;
+        let pw = password_keys(served, &info.server_url, &info.email, &password).await?;
         let deleted = relay
             .delete_account(
                 &token,

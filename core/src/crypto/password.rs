@@ -1,29 +1,31 @@
 //! The password never reaches the relay (as Bitwarden's does not): the
-//! device stretches it with Argon2id, salted by the account's email, and
-//! HKDF splits the result into an authentication key, which is what the
-//! relay receives (and hashes again), and a wrapping key, which seals the
-//! account's private key and never leaves the device. A recovery code of
-//! 128 random bits gives a second pair the same way, for a forgotten
-//! password.
+//! device stretches it with Argon2id, with the account's own random salt
+//! and the parameters the relay keeps with the account (docs/adr/0024),
+//! and HKDF splits the result into an authentication key, which is what
+//! the relay receives (and hashes again), and a wrapping key, which seals
+//! the account's private key and never leaves the device. The
+//! authentication key is bound to the relay's address, so one captured by
+//! one relay signs in on no other, whatever salt that relay served. A
+//! recovery code of 128 random bits gives a second pair, for a forgotten
+//! password. Accounts made before random salts (`Kdf` None) were salted by
+//! the email alone; their devices derive the old way once, then set a salt.
 
 use super::{b64, unb64, Key32};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::XChaCha20Poly1305;
 use hkdf::Hkdf;
+use pph_protocol::kdf::{Kdf, Stretch};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
-
-/// Argon2id's memory in KiB, passes and lanes: 64 MiB and 3 passes, the
-/// strength Bitwarden uses, measured on this machine and budgeted for a
-/// phone in docs/SECURITY.md. Every device of an account uses the same.
-pub const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
-pub const ARGON2_PASSES: u32 = 3;
-pub const ARGON2_LANES: u32 = 1;
 
 /// Shortest password the app accepts.
 pub const MIN_PASSWORD: usize = 10;
 const MAX_PASSWORD: usize = 256;
+/// The least zxcvbn score (0 to 4) a new password must reach: 3, "safely
+/// unguessable" (about 10^10 guesses), against a search of a copy of the
+/// relay's database that each guess costs an Argon2id stretch.
+pub const MIN_PASSWORD_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
 
 /// The two keys a secret (password or recovery code) gives.
 pub struct SecretKeys {
@@ -31,6 +33,9 @@ pub struct SecretKeys {
     pub auth: Zeroizing<String>,
     /// Seals the account's private key; stays on the device.
     pub wrap: Key32,
+    /// How a password was stretched (None: the old way, or a recovery
+    /// code, which is not stretched).
+    pub kdf: Option<Kdf>,
 }
 
 fn salt(email: &str, purpose: &str) -> [u8; 32] {
@@ -39,50 +44,114 @@ fn salt(email: &str, purpose: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn split(stretched: &[u8], email: &str, purpose: &str) -> Option<SecretKeys> {
-    let hk = Hkdf::<sha2_next::Sha256>::new(Some(&salt(email, purpose)), stretched);
+/// The keys HKDF expands from `stretched` (salted by `hkdf_salt`) under
+/// the two names.
+fn split(
+    stretched: &[u8],
+    hkdf_salt: &[u8],
+    auth_info: &[u8],
+    wrap_info: &[u8],
+    kdf: Option<Kdf>,
+) -> Option<SecretKeys> {
+    let hk = Hkdf::<sha2_next::Sha256>::new(Some(hkdf_salt), stretched);
     let mut auth = Zeroizing::new([0u8; 32]);
     let mut wrap = Zeroizing::new([0u8; 32]);
-    hk.expand(b"pph-auth-v1", &mut auth[..]).ok()?;
-    hk.expand(b"pph-wrap-v1", &mut wrap[..]).ok()?;
+    hk.expand(auth_info, &mut auth[..]).ok()?;
+    hk.expand(wrap_info, &mut wrap[..]).ok()?;
     Some(SecretKeys {
         auth: Zeroizing::new(b64(&auth[..])),
         wrap: Key32::from_slice(&wrap[..])?,
+        kdf,
     })
 }
 
-/// Checks a new password's length (the relay cannot: it never sees it).
-pub fn check_password(password: &str) -> Result<(), String> {
+/// Checks a new password on the device (the relay cannot: it never sees
+/// it): its length, then its strength as zxcvbn guesses it, knowing the
+/// email and name it would guess from first. The reason says what to do.
+pub fn check_password(password: &str, known: &[&str]) -> Result<(), String> {
     let len = password.chars().count();
-    if (MIN_PASSWORD..=MAX_PASSWORD).contains(&len) {
-        Ok(())
-    } else {
-        Err(format!(
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&len) {
+        return Err(format!(
             "a password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
-        ))
+        ));
     }
+    let guessed = zxcvbn::zxcvbn(password, known);
+    if guessed.score() >= MIN_PASSWORD_SCORE {
+        return Ok(());
+    }
+    let mut reason = String::from("this password is too easy to guess");
+    if let Some(feedback) = guessed.feedback() {
+        if let Some(warning) = feedback.warning() {
+            reason.push_str(&format!(": {warning}"));
+        }
+        for suggestion in feedback.suggestions() {
+            reason.push_str(&format!(" {suggestion}"));
+        }
+    }
+    Err(reason)
 }
 
-/// The keys a password gives for this email (Argon2id: about a quarter of
-/// a second here, run off the async threads by the caller).
-pub fn from_password(email: &str, password: &str) -> Option<SecretKeys> {
-    let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES, Some(32)).ok()?;
+/// Argon2id of `password` into 32 bytes.
+fn stretch(password: &str, salt: &[u8], s: Stretch) -> Option<Zeroizing<[u8; 32]>> {
+    let params = Params::new(s.memory_kib, s.passes, s.lanes, Some(32)).ok()?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     let mut stretched = Zeroizing::new([0u8; 32]);
     argon
-        .hash_password_into(
-            password.as_bytes(),
-            &salt(email, "password"),
-            &mut stretched[..],
-        )
+        .hash_password_into(password.as_bytes(), salt, &mut stretched[..])
         .ok()?;
-    split(&stretched[..], email, "password")
+    Some(stretched)
 }
 
-/// What a device sends the relay in place of `password` for `email`: for
-/// tools and tests that speak the relay's HTTP API themselves.
-pub fn relay_password(email: &str, password: &str) -> Option<String> {
-    from_password(email, password).map(|k| k.auth.to_string())
+/// The keys a password gives (Argon2id: about a quarter of a second here
+/// at the least stretch, run off the async threads by the caller): with
+/// `kdf`, its salt and parameters, the authentication key bound to `relay`
+/// (the relay's address, `net::relay_identity`); without, the old way,
+/// salted by the email. Err says why a stretch is refused.
+pub fn from_password(
+    kdf: Option<&Kdf>,
+    relay: &str,
+    email: &str,
+    password: &str,
+) -> Result<SecretKeys, String> {
+    let failed = || "the password could not be stretched".to_owned();
+    let Some(kdf) = kdf else {
+        let stretched =
+            stretch(password, &salt(email, "password"), Stretch::LEAST).ok_or_else(failed)?;
+        return split(
+            &stretched[..],
+            &salt(email, "password"),
+            b"pph-auth-v1",
+            b"pph-wrap-v1",
+            None,
+        )
+        .ok_or_else(failed);
+    };
+    let salt = kdf.checked_salt()?;
+    let stretched = stretch(password, &salt, kdf.stretch()).ok_or_else(failed)?;
+    let auth_info = [b"pph-auth-v2\0".as_slice(), relay.as_bytes()].concat();
+    split(
+        &stretched[..],
+        b"pph-password-v2",
+        &auth_info,
+        b"pph-wrap-v2",
+        Some(kdf.clone()),
+    )
+    .ok_or_else(failed)
+}
+
+/// What a device sends the relay in place of `password`, stretched as
+/// `kdf` says, for the relay at `server_url`: for tools and tests that
+/// speak the relay's HTTP API themselves.
+pub fn relay_password(
+    kdf: Option<&Kdf>,
+    server_url: &str,
+    email: &str,
+    password: &str,
+) -> Option<String> {
+    let relay = crate::net::relay_identity(server_url).ok()?;
+    from_password(kdf, &relay, email, password)
+        .ok()
+        .map(|k| k.auth.to_string())
 }
 
 /// A new recovery code: 128 random bits as 32 hex digits in groups of four.
@@ -106,7 +175,13 @@ pub fn from_recovery_code(email: &str, code: &str) -> Option<SecretKeys> {
     if bits.len() != 16 {
         return None;
     }
-    split(&bits, email, "recovery")
+    split(
+        &bits,
+        &salt(email, "recovery"),
+        b"pph-auth-v1",
+        b"pph-wrap-v1",
+        None,
+    )
 }
 
 fn private_aad(account_id: &str) -> Vec<u8> {
@@ -153,23 +228,87 @@ pub fn open_private(wrap: &Key32, account_id: &str, sealed: &str) -> Option<Zero
 mod tests {
     use super::*;
 
+    const RELAY_A: &str = "https://relay-a.example.org:443";
+    const RELAY_B: &str = "https://relay-b.example.org:443";
+
+    fn kdf(salt: u8) -> Kdf {
+        Stretch::LEAST.with_salt(&[salt; 16])
+    }
+
+    fn keys(kdf: Option<&Kdf>, relay: &str, email: &str, password: &str) -> SecretKeys {
+        from_password(kdf, relay, email, password).expect("keys")
+    }
+
     #[test]
-    fn a_password_gives_the_same_keys_for_the_same_email_only() {
-        let a = from_password("Ann@Example.org ", "correct horse battery").expect("keys");
-        let b = from_password("ann@example.org", "correct horse battery").expect("keys");
-        assert_eq!(*a.auth, *b.auth);
-        assert_eq!(a.wrap.bytes(), b.wrap.bytes());
-        assert_ne!(a.auth.as_bytes(), a.wrap.bytes().as_slice());
-        let other = from_password("bob@example.org", "correct horse battery").expect("keys");
-        assert_ne!(*a.auth, *other.auth);
-        let wrong = from_password("ann@example.org", "correct horse battery!").expect("keys");
+    fn a_password_gives_one_authentication_key_per_salt_and_relay() {
+        let pw = "correct horse battery";
+        let a = keys(Some(&kdf(1)), RELAY_A, "ann@example.org", pw);
+        let again = keys(Some(&kdf(1)), RELAY_A, "other@example.org", pw);
+        assert_eq!(*a.auth, *again.auth, "the salt, not the email, salts it");
+        assert_eq!(a.wrap.bytes(), again.wrap.bytes());
+        assert_eq!(a.kdf, Some(kdf(1)));
+        // Another relay: another authentication key, even from the same
+        // salt (a relay serving another's salt learns nothing to use there).
+        let elsewhere = keys(Some(&kdf(1)), RELAY_B, "ann@example.org", pw);
+        assert_ne!(*a.auth, *elsewhere.auth);
+        assert_eq!(a.wrap.bytes(), elsewhere.wrap.bytes());
+        let salted = keys(Some(&kdf(2)), RELAY_A, "ann@example.org", pw);
+        assert_ne!(*a.auth, *salted.auth);
+        assert_ne!(a.wrap.bytes(), salted.wrap.bytes());
+        let wrong = keys(
+            Some(&kdf(1)),
+            RELAY_A,
+            "ann@example.org",
+            "correct horse battery!",
+        );
         assert_ne!(*a.auth, *wrong.auth);
         assert!(!a.auth.contains("horse"));
+        // The old way: salted by the email (however typed), the same on
+        // every relay, unlike any salted key.
+        let old = keys(None, RELAY_A, "Ann@Example.org ", pw);
+        assert_eq!(*old.auth, *keys(None, RELAY_B, "ann@example.org", pw).auth);
+        assert_ne!(*old.auth, *a.auth);
+        assert_ne!(*old.auth, *keys(None, RELAY_A, "bob@example.org", pw).auth);
+        assert!(old.kdf.is_none());
+    }
+
+    #[test]
+    fn a_stretch_out_of_bounds_is_refused_before_any_work() {
+        let weak = Kdf {
+            memory_kib: 8,
+            passes: 1,
+            ..kdf(1)
+        };
+        let refused = from_password(Some(&weak), RELAY_A, "ann@example.org", "pw")
+            .err()
+            .expect("refused");
+        assert!(refused.contains("memory"), "{refused}");
+    }
+
+    #[test]
+    fn a_guessable_password_is_refused_with_what_to_do() {
+        for (weak, why) in [
+            ("password123", "common"),
+            ("abcdefghijkl", "Sequences"),
+            ("aaaaaaaaaaaa", "Repeats"),
+        ] {
+            let reason = check_password(weak, &[]).expect_err(weak);
+            assert!(reason.contains(why), "{weak}: {reason}");
+            assert!(reason.contains("Add another word"), "{weak}: {reason}");
+        }
+        // What it knows of the person counts as guessed.
+        assert!(check_password("ann.smith@example.org", &["ann.smith@example.org"]).is_err());
+        assert!(check_password("a long enough password", &["ann@example.org"]).is_ok());
     }
 
     #[test]
     fn a_private_key_opens_with_its_wrapping_key_and_account_only() {
-        let keys = from_password("ann@example.org", "correct horse battery").expect("keys");
+        let keys = keys(
+            Some(&kdf(1)),
+            RELAY_A,
+            "ann@example.org",
+            "correct horse battery",
+        );
         let sealed = seal_private(&keys.wrap, "acct-1", b"private key bytes").expect("seal");
         assert_eq!(
             open_private(&keys.wrap, "acct-1", &sealed)
@@ -178,7 +317,8 @@ mod tests {
             Some(&b"private key bytes"[..])
         );
         assert!(open_private(&keys.wrap, "acct-2", &sealed).is_none());
-        let wrong = from_password("ann@example.org", "wrong horse battery").expect("keys");
+        let wrong = super::from_password(Some(&kdf(1)), RELAY_A, "ann@example.org", "wrong pw")
+            .expect("keys");
         assert!(open_private(&wrong.wrap, "acct-1", &sealed).is_none());
     }
 
@@ -199,8 +339,8 @@ mod tests {
 
     #[test]
     fn passwords_too_short_or_long_are_refused() {
-        assert!(check_password("short").is_err());
-        assert!(check_password(&"x".repeat(257)).is_err());
-        assert!(check_password("long enough now").is_ok());
+        assert!(check_password("short", &[]).is_err());
+        assert!(check_password(&"x".repeat(257), &[]).is_err());
+        assert!(check_password("long enough now", &[]).is_ok());
     }
 }

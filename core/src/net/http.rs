@@ -95,6 +95,28 @@ fn check_server_url(base: &str) -> Result<()> {
     }
 }
 
+/// The relay's identity as a password's authentication key is bound to it
+/// (docs/adr/0024): its scheme, host, port and path, as this device reaches
+/// it.
+/// Another relay cannot take it (the device connects to this address
+/// alone, and https proves who answers), so a key captured by one relay
+/// signs in on no other.
+pub(crate) fn relay_identity(server_url: &str) -> Result<String> {
+    let base = server_url.trim_end_matches('/');
+    check_server_url(base)?;
+    let url = reqwest::Url::parse(base)
+        .map_err(|_| PphError::validation("server_url", "is not an address"))?;
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return Err(PphError::validation("server_url", "has no host"));
+    };
+    Ok(format!(
+        "{}://{}:{port}{}",
+        url.scheme(),
+        host.to_ascii_lowercase(),
+        url.path().trim_end_matches('/')
+    ))
+}
+
 impl HttpRelay {
     pub(crate) fn new(base: &str) -> Result<Self> {
         let base = base.trim_end_matches('/');
@@ -174,6 +196,14 @@ impl Relay for HttpRelay {
 
     async fn sign_in(&self, req: &SignInRequest) -> Result<SessionResponse> {
         self.expect(Method::POST, "/v1/sessions", None, Some(req))
+            .await
+    }
+
+    async fn kdf(&self, email: &str) -> Result<KdfResponse> {
+        let req = KdfRequest {
+            email: email.to_owned(),
+        };
+        self.expect(Method::POST, "/v1/sessions/kdf", None, Some(&req))
             .await
     }
 

@@ -5,6 +5,7 @@
 //! relay in memory behind the same trait (`sync/fake_relay.rs`).
 
 mod http;
+pub(crate) use http::relay_identity;
 pub(crate) mod swap;
 
 use crate::error::PphError;
@@ -34,6 +35,8 @@ pub(crate) enum Pushed {
 pub(crate) trait Relay: Send + Sync {
     async fn sign_up(&self, req: &SignUpRequest) -> Result<SessionResponse>;
     async fn sign_in(&self, req: &SignInRequest) -> Result<SessionResponse>;
+    /// How `email`'s password is stretched (`POST /v1/sessions/kdf`).
+    async fn kdf(&self, email: &str) -> Result<KdfResponse>;
     async fn sign_out(&self, token: &str) -> Result<()>;
     /// Swaps `token` for `new_token` (`swap`).
     async fn refresh_session(&self, token: &str, new_token: &str) -> Result<()>;

@@ -67,6 +67,9 @@ impl Relay for FakeRelay {
     async fn sign_in(&self, _: &SignInRequest) -> Result<SessionResponse> {
         Self::unsupported()
     }
+    async fn kdf(&self, _: &str) -> Result<KdfResponse> {
+        Self::unsupported()
+    }
     async fn sign_out(&self, _: &str) -> Result<()> {
         self.next_failure()
     }

@@ -4,7 +4,7 @@ use super::secrets::{check_password, verify_secret};
 use super::{bearer_token, check_id, check_text, now_ms, small_json, Authed};
 use super::{ApiError, ApiResult, AppState, ClientAddr};
 use crate::credentials::{
-    decoy_hash, hash_password, new_token, normalised_email, token_hash, verify_password,
+    code_hash, decoy_hash, hash_password, new_token, normalised_email, token_hash, verify_password,
 };
 use crate::rate_limit::{
     address_key, sign_in_key, sign_up_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS,
@@ -14,9 +14,10 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use pph_protocol::kdf::{Kdf, SALT_BYTES};
 use pph_protocol::wire::{
-    AccountDeleted, DeleteAccountRequest, DeviceName, DevicesResponse, ErrorCode,
-    RefreshSessionRequest, SessionResponse, SignInRequest, SignUpRequest,
+    AccountDeleted, DeleteAccountRequest, DeviceName, DevicesResponse, ErrorCode, KdfRequest,
+    KdfResponse, RefreshSessionRequest, SessionResponse, SignInRequest, SignUpRequest,
 };
 use std::sync::Arc;
 
@@ -28,6 +29,46 @@ fn normalise_email(email: &str) -> ApiResult<String> {
     normalised_email(email).ok_or_else(|| ApiError::invalid("email is not an email address"))
 }
 
+/// A new password's stretch, as a device sends it: within the bounds, and
+/// at least what this relay asks.
+pub(super) fn check_kdf(state: &AppState, field: &str, kdf: Option<Kdf>) -> ApiResult<Kdf> {
+    let kdf = kdf.ok_or_else(|| {
+        ApiError::invalid(format!(
+            "{field}: how the password was stretched is needed (sign in again with this app)"
+        ))
+    })?;
+    kdf.checked_salt()
+        .map_err(|reason| ApiError::invalid(format!("{field}: {reason}")))?;
+    let target = state.config.stretch;
+    if !kdf.meets(&target) {
+        return Err(ApiError::invalid(format!(
+            "{field}: this relay asks for a stretch of at least {} KiB and {} passes",
+            target.memory_kib, target.passes
+        )));
+    }
+    Ok(kdf)
+}
+
+/// `POST /v1/sessions/kdf`: how the email's password is stretched, asked
+/// before signing in. An email with no account gets this relay's stretch
+/// with a salt keyed from the email by the relay's secret: the same every
+/// time, as an account's is, so the answer does not say whether it has one.
+pub async fn kdf(State(state): State<Arc<AppState>>, body: Body) -> ApiResult<Json<KdfResponse>> {
+    let req: KdfRequest = small_json(body).await?;
+    let email = normalise_email(&req.email)?;
+    let kdf = match state.storage.account_by_email(&email).await? {
+        Some(account) => account.kdf,
+        None => {
+            let keyed = hex::decode(code_hash(&state.config.secret, &format!("kdf\0{email}")))
+                .unwrap_or_default();
+            let mut salt = [0u8; SALT_BYTES];
+            salt.iter_mut().zip(keyed).for_each(|(s, k)| *s = k);
+            Some(state.config.stretch.with_salt(&salt))
+        }
+    };
+    Ok(Json(KdfResponse { kdf }))
+}
+
 /// A new session's first token for `account`, once `proof` (the secret
 /// signed in with, as the hash it matched; None at sign-up) still holds:
 /// 401 if a password change took it away meanwhile.
@@ -36,6 +77,7 @@ async fn open_session(
     account: &Account,
     device: DeviceName,
     proof: Option<Proof>,
+    restretch: Option<Kdf>,
 ) -> ApiResult<SessionResponse> {
     let token = new_token();
     let opened = state
@@ -65,6 +107,7 @@ async fn open_session(
         display_name: account.display_name.clone(),
         personal_space: account.personal_space.clone(),
         keys,
+        restretch,
     })
 }
 
@@ -76,6 +119,7 @@ pub async fn sign_up(
     let req: SignUpRequest = small_json(body).await?;
     let email = normalise_email(&req.email)?;
     check_password(&req.password)?;
+    let kdf = check_kdf(&state, "kdf", req.kdf)?;
     check_text("display_name", &req.display_name, MAX_NAME)?;
     check_text("device_name", &req.device_name, MAX_NAME)?;
     check_text("node", &req.node, MAX_NAME)?;
@@ -111,6 +155,7 @@ pub async fn sign_up(
         personal_space: req.personal_space,
         password_hash,
         created_ms: now_ms(),
+        kdf: Some(kdf),
     };
     state
         .storage
@@ -130,7 +175,7 @@ pub async fn sign_up(
             .set_account_keys(&KeysUpdate {
                 account_id: account.id.clone(),
                 keys,
-                password_hash: None,
+                password: None,
                 recovery_hash,
                 only_if_none: true,
                 signing_out_all_but: None,
@@ -143,7 +188,7 @@ pub async fn sign_up(
         node: req.node,
         name: req.device_name,
     };
-    let session = open_session(&state, &account, device, None).await?;
+    let session = open_session(&state, &account, device, None, None).await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 
@@ -193,13 +238,16 @@ pub async fn sign_in(
                 node: req.node,
                 name: req.device_name,
             };
-            let proof = if req.recovery {
-                Proof::RecoveryCode(hash)
+            let target = state.config.stretch;
+            let (proof, restretch) = if req.recovery {
+                (Proof::RecoveryCode(hash), None)
             } else {
-                Proof::Password(hash)
+                let below = !account.kdf.as_ref().is_some_and(|k| k.meets(&target));
+                let restretch = below.then(|| target.with_salt(&rand::random()));
+                (Proof::Password(hash), restretch)
             };
             Ok(Json(
-                open_session(&state, &account, device, Some(proof)).await?,
+                open_session(&state, &account, device, Some(proof), restretch).await?,
             ))
         }
         _ => Err(ApiError::new(

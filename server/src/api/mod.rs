@@ -90,6 +90,7 @@ pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Ro
         .route("/v1/keys/envelopes", post(keys::put_envelopes))
         .route("/v1/keys/envelopes/discard", post(keys::discard_envelopes))
         .route("/v1/sessions", post(accounts::sign_in))
+        .route("/v1/sessions/kdf", post(accounts::kdf))
         .route("/v1/sessions/current", delete(accounts::sign_out))
         .route("/v1/sessions/refresh", post(accounts::refresh))
         .route("/v1/devices", get(accounts::devices))

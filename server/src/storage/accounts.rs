@@ -14,6 +14,13 @@ pub(super) fn account(row: &Row) -> Result<Account> {
         personal_space: row.text(4)?,
         password_hash: row.text(5)?,
         created_ms: row.int(6)?,
+        kdf: row
+            .opt_text(7)?
+            .map(|json| {
+                serde_json::from_str(&json)
+                    .map_err(|_| StorageError::Backend("accounts.kdf is not a stretch".into()))
+            })
+            .transpose()?,
     })
 }
 
@@ -22,8 +29,8 @@ pub(super) fn account(row: &Row) -> Result<Account> {
 pub(crate) async fn create_account(db: &mut Db<'_>, a: &Account) -> Result<()> {
     db.execute(
         "INSERT INTO accounts
-           (id, email, display_name, role, personal_space, password_hash, created_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+           (id, email, display_name, role, personal_space, password_hash, created_ms, kdf)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             &a.id,
             &a.email,
@@ -32,6 +39,7 @@ pub(crate) async fn create_account(db: &mut Db<'_>, a: &Account) -> Result<()> {
             &a.personal_space,
             &a.password_hash,
             &a.created_ms,
+            &a.kdf.as_ref().map(kdf_json),
         ],
     )
     .await?;
@@ -46,6 +54,11 @@ pub(crate) async fn create_account(db: &mut Db<'_>, a: &Account) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// An account's stretch as `accounts.kdf` keeps it.
+pub(super) fn kdf_json(kdf: &Kdf) -> String {
+    serde_json::to_string(kdf).unwrap_or_default()
 }
 
 pub(crate) async fn account_by_email(db: &mut Db<'_>, email: &str) -> Result<Option<Account>> {

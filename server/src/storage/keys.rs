@@ -7,11 +7,13 @@ use super::*;
 
 /// Account, public key, sealed keys, password hash or NULL, recovery hash
 /// or NULL, 1 to write only over no keys, the password hash and the
-/// recovery hash the change was checked against (NULL: not that one).
+/// recovery hash the change was checked against (NULL: not that one), and
+/// the new password's stretch (NULL exactly when $4 is).
 const SET_ACCOUNT_KEYS: &str = "UPDATE accounts
      SET public_key = $2, sealed_keys = $3,
          password_hash = coalesce($4, password_hash),
-         recovery_hash = coalesce($5, recovery_hash)
+         recovery_hash = coalesce($5, recovery_hash),
+         kdf = coalesce($9, kdf)
      WHERE id = $1 AND (CAST($6 AS BIGINT) = 0 OR sealed_keys IS NULL)
        AND (CAST($7 AS TEXT) IS NULL OR password_hash = $7)
        AND (CAST($8 AS TEXT) IS NULL OR recovery_hash = $8)";
@@ -58,6 +60,10 @@ pub(crate) async fn set_account_keys(db: &mut Db<'_>, u: &KeysUpdate) -> Result<
         Some(Proof::RecoveryCode(hash)) => (None, Some(hash.as_str())),
         None => (None, None),
     };
+    let (password_hash, kdf) = match &u.password {
+        Some((hash, kdf)) => (Some(hash.as_str()), Some(super::accounts::kdf_json(kdf))),
+        None => (None, None),
+    };
     let n = db
         .execute(
             SET_ACCOUNT_KEYS,
@@ -65,11 +71,12 @@ pub(crate) async fn set_account_keys(db: &mut Db<'_>, u: &KeysUpdate) -> Result<
                 &u.account_id,
                 &u.keys.public_key,
                 &keys,
-                &u.password_hash,
+                &password_hash,
                 &u.recovery_hash,
                 &i64::from(u.only_if_none),
                 &password,
                 &recovery,
+                &kdf,
             ],
         )
         .await?;

@@ -6,9 +6,12 @@
 /// (before the modules, so that those reading accounts see it).
 macro_rules! account_columns {
     () => {
-        "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms"
+        "a.id, a.email, a.display_name, a.role, a.personal_space, a.password_hash, a.created_ms, a.kdf"
     };
 }
+/// How many columns `account_columns!` names: what a query selects after
+/// them starts here.
+const ACCOUNT_COLUMNS: usize = 8;
 
 mod accounts;
 mod attempts;
@@ -36,6 +39,7 @@ pub use pulled::PulledChanges;
 pub use schema::latest_version;
 
 use pph_protocol::codes;
+pub use pph_protocol::kdf::Kdf;
 use pph_protocol::sealed::{
     AccountKeys, Commitment, Envelope, EpochCommitment, EpochRecipients, EpochRef, KeyName,
 };
@@ -79,6 +83,9 @@ pub struct Account {
     pub personal_space: String,
     pub password_hash: String,
     pub created_ms: i64,
+    /// How the password is stretched (docs/adr/0024); None for an account
+    /// made before salts were random.
+    pub kdf: Option<Kdf>,
 }
 
 /// A change as the relay keeps it: routing columns plus the JSON it relays.
@@ -250,7 +257,8 @@ pub struct StoredChange {
 pub struct KeysUpdate {
     pub account_id: String,
     pub keys: AccountKeys,
-    pub password_hash: Option<String>,
+    /// A new password: its hash and how the device stretched it.
+    pub password: Option<(String, Kdf)>,
     pub recovery_hash: Option<String>,
     pub only_if_none: bool,
     /// With a new password: every session but this token's ends in the

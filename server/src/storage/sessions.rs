@@ -107,8 +107,8 @@ pub(crate) async fn account_for_token(
             Ok((
                 super::accounts::account(&row)?,
                 TokenUse {
-                    last_used_ms: row.int(7)?,
-                    recovery_only: row.int(8)? == 1,
+                    last_used_ms: row.int(ACCOUNT_COLUMNS)?,
+                    recovery_only: row.int(ACCOUNT_COLUMNS + 1)? == 1,
                 },
             ))
         })
@@ -142,15 +142,15 @@ pub(crate) async fn account_in_space(
     else {
         return Ok(None);
     };
-    let role = row.opt_text(7)?;
+    let role = row.opt_text(ACCOUNT_COLUMNS)?;
     Ok(Some((
         super::accounts::account(&row)?,
         role.as_deref()
             .map(|r| parse_name(r, "space_members.role"))
             .transpose()?,
         TokenUse {
-            last_used_ms: row.int(8)?,
-            recovery_only: row.int(9)? == 1,
+            last_used_ms: row.int(ACCOUNT_COLUMNS + 1)?,
+            recovery_only: row.int(ACCOUNT_COLUMNS + 2)? == 1,
         },
     )))
 }
