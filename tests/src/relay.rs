@@ -313,6 +313,33 @@ impl Relay {
         }
     }
 
+    /// The stretch (JSON) the relay keeps for `email`'s password; None for
+    /// an account from before salts.
+    pub async fn kdf_of(&self, email: &str) -> Option<String> {
+        const SQL: &str = "SELECT kdf FROM accounts WHERE email = $1";
+        match self {
+            Relay::Sqlite(path) => sqlite_file(path)
+                .query_row(&SQL.replace('$', "?"), [email], |r| r.get(0))
+                .expect("kdf"),
+            Relay::Postgres(url) => postgres(url)
+                .await
+                .query_one(SQL, &[&email])
+                .await
+                .expect("kdf")
+                .get(0),
+        }
+    }
+
+    /// Sets the stretch (JSON) the relay serves for `email`, past every
+    /// check; "" makes the account one from before salts.
+    pub async fn set_kdf(&self, email: &str, kdf: &str) {
+        self.execute(
+            "UPDATE accounts SET kdf = NULLIF($2, '') WHERE email = $1",
+            &[email, kdf],
+        )
+        .await;
+    }
+
     /// The admission (JSON) the relay keeps for `account` in `space`.
     pub async fn admission_of(&self, space: &str, account: &str) -> Option<String> {
         const SQL: &str =
@@ -466,23 +493,31 @@ pub struct ServerProcess {
     child: Child,
     relay: Relay,
     dir: PathBuf,
-    /// A closed relay (the tests', which no stranger reaches): every
-    /// clinician counts as verified and sign-ups are not limited; or an
-    /// open one, with the operator's defaults.
-    closed: bool,
+    /// The flags it runs with: a closed relay's (the tests', which no
+    /// stranger reaches: every clinician counts as verified and sign-ups
+    /// are not limited), or none (an open one, with the operator's
+    /// defaults), and any a restart added.
+    flags: Vec<String>,
     pub url: String,
 }
 
-fn spawn(relay: &Relay, dir: &Path, listen: &str, closed: bool) -> (Child, String) {
-    spawn_logging(relay, dir, listen, None, closed)
+fn spawn(relay: &Relay, dir: &Path, listen: &str, flags: &[String]) -> (Child, String) {
+    spawn_logging(relay, dir, listen, None, flags)
 }
 
-/// A closed relay's flags: every clinician verified, sign-ups unlimited.
-const CLOSED: [&str; 3] = [
-    "--verify-every-clinician",
-    "--sign-ups-per-address",
-    "1000000",
-];
+/// A closed relay's flags (every clinician verified, sign-ups unlimited),
+/// or an open one's (none).
+fn closed_flags(closed: bool) -> Vec<String> {
+    let flags = [
+        "--verify-every-clinician",
+        "--sign-ups-per-address",
+        "1000000",
+    ];
+    match closed {
+        true => flags.iter().map(|f| (*f).to_owned()).collect(),
+        false => Vec::new(),
+    }
+}
 
 /// Starts a server; with `log`, everything it prints (after its address
 /// line) and its stderr go to that file.
@@ -491,7 +526,7 @@ fn spawn_logging(
     dir: &Path,
     listen: &str,
     log: Option<&Path>,
-    closed: bool,
+    flags: &[String],
 ) -> (Child, String) {
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
@@ -500,7 +535,7 @@ fn spawn_logging(
     let mut child = Command::new(crate::built("e2e_server"))
         .args(["--listen", listen])
         .args(relay.args(dir))
-        .args(if closed { &CLOSED[..] } else { &[] })
+        .args(flags)
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()
@@ -547,12 +582,13 @@ impl ServerProcess {
     }
 
     fn started(relay: &Relay, dir: &Path, closed: bool) -> Self {
-        let (child, url) = spawn(relay, dir, "127.0.0.1:0", closed);
+        let flags = closed_flags(closed);
+        let (child, url) = spawn(relay, dir, "127.0.0.1:0", &flags);
         ServerProcess {
             child,
             relay: relay.clone(),
             dir: dir.to_owned(),
-            closed,
+            flags,
             url,
         }
     }
@@ -561,12 +597,13 @@ impl ServerProcess {
     /// after its address, and stderr) goes to `log`.
     pub fn start_logging(dir: &Path, log: &Path) -> Self {
         let relay = Relay::sqlite(dir);
-        let (child, url) = spawn_logging(&relay, dir, "127.0.0.1:0", Some(log), true);
+        let flags = closed_flags(true);
+        let (child, url) = spawn_logging(&relay, dir, "127.0.0.1:0", Some(log), &flags);
         ServerProcess {
             child,
             relay,
             dir: dir.to_owned(),
-            closed: true,
+            flags,
             url,
         }
     }
@@ -585,9 +622,16 @@ impl ServerProcess {
     pub fn restart(&mut self) {
         self.kill();
         let listen = self.url.trim_start_matches("http://").to_owned();
-        let (child, url) = spawn(&self.relay, &self.dir, &listen, self.closed);
+        let (child, url) = spawn(&self.relay, &self.dir, &listen, &self.flags);
         assert_eq!(url, self.url);
         self.child = child;
+    }
+
+    /// `restart`, with `flags` added to the ones it started with (an
+    /// operator changing its configuration).
+    pub fn restart_with(&mut self, flags: &[&str]) {
+        self.flags.extend(flags.iter().map(|f| (*f).to_owned()));
+        self.restart();
     }
 
     /// A new process on the same port with an empty SQLite database: every

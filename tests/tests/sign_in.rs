@@ -1,0 +1,333 @@
+//! Sign-in that cannot be replayed elsewhere (docs/adr/0024), on real relay
+//! processes over SQLite and PostgreSQL: an authentication key one relay
+//! captures signs in on no other, even when that relay served the other's
+//! salt; an email with an account and one without are served alike; a
+//! guessable password is refused on the device with its reason; an account
+//! from before salts, or below a stretch the operator raised, is stretched
+//! anew at its next sign-in and signs no other device out; a stretch out of
+//! bounds is refused by the device and by the relay.
+
+use pph_core::*;
+use pph_protocol::kdf::Kdf;
+use pph_testing::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::Path;
+
+const EMAIL: &str = "ann@example.org";
+
+/// A sign-in over HTTP with `key` as the password's authentication key.
+async fn sign_in_with(url: &str, email: &str, key: &str) -> (StatusCode, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/sessions"))
+        .json(
+            &json!({"email": email, "password": key, "device_name": "raw",
+                      "node": "0123456789abcdef"}),
+        )
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+async fn kdf_answer(url: &str, email: &str) -> (StatusCode, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/sessions/kdf"))
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+/// Ann uses one password on two relays. What her phone sends relay A
+/// (which A's operator may log) is refused by relay B; so is what her phone
+/// would send A if A served B's salt and stretch as hers; and the same
+/// stretch bound to B's own address is B's key, so the binding is what
+/// stops it.
+async fn an_authentication_key_captured_on_one_relay_signs_in_on_no_other(
+    relay: Relay,
+    dir: &Path,
+) {
+    let a = ServerProcess::start_on(&relay, dir);
+    let b_dir = dir.join("relay-b");
+    std::fs::create_dir_all(&b_dir).expect("dir");
+    let b = ServerProcess::start_on(&Relay::sqlite(&b_dir), &b_dir);
+    patient(&a, dir, "ann").await;
+    signed_up(&b.url, &b_dir, "ann", "ann", AccountRole::Patient).await;
+
+    let captured = auth_key(&a.url, EMAIL, PASSWORD).await;
+    assert_eq!(
+        sign_in_with(&a.url, EMAIL, &captured).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        sign_in_with(&b.url, EMAIL, &captured).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let b_kdf = served_kdf(&b.url, EMAIL).await;
+    assert_ne!(b_kdf, served_kdf(&a.url, EMAIL).await, "a salt per account");
+    let lured = relay_password(b_kdf.as_ref(), &a.url, EMAIL, PASSWORD).expect("key");
+    assert_eq!(
+        sign_in_with(&b.url, EMAIL, &lured).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let own = relay_password(b_kdf.as_ref(), &b.url, EMAIL, PASSWORD).expect("key");
+    assert_eq!(sign_in_with(&b.url, EMAIL, &own).await.0, StatusCode::OK);
+}
+
+/// The stretch served for an email with an account and for one without:
+/// one status, one shape, one stretch, a salt that does not change from
+/// one ask to the next; only the salts differ, as any two accounts' do.
+async fn an_email_with_an_account_and_one_without_are_served_alike(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    patient(&server, dir, "ann").await;
+    let (known_status, known) = kdf_answer(url, EMAIL).await;
+    let (unknown_status, unknown) = kdf_answer(url, "nobody@example.org").await;
+    assert_eq!(
+        (known_status, unknown_status),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let keys = |v: &Value| {
+        let mut keys: Vec<String> = v["kdf"]
+            .as_object()
+            .expect("a stretch")
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&known), keys(&unknown));
+    let parse = |v: Value| serde_json::from_value::<Kdf>(v["kdf"].clone()).expect("kdf");
+    let (known, unknown) = (parse(known), parse(unknown));
+    assert_eq!(known.stretch(), unknown.stretch());
+    assert!(unknown.checked_salt().is_ok());
+    assert_ne!(known.salt, unknown.salt);
+    assert_eq!(
+        parse(kdf_answer(url, "nobody@example.org").await.1),
+        unknown
+    );
+    assert_eq!(parse(kdf_answer(url, " Ann@Example.org").await.1), known);
+    let other = parse(kdf_answer(url, "somebody@example.org").await.1);
+    assert_ne!(other.salt, unknown.salt);
+    assert_eq!(
+        kdf_answer(url, "not an address").await.0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+/// A guessable password is refused on the device, before anything is sent,
+/// with what to do; the same email signs up with a strong one after.
+async fn a_weak_password_is_refused_on_the_device_with_its_reason(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let phone = device(dir, "phone");
+    for (weak, why) in [("password1234", "common"), ("ann@example.org", "too easy")] {
+        let refused = phone
+            .account()
+            .sign_up(
+                server.url.clone(),
+                EMAIL.into(),
+                weak.into(),
+                "Ann".into(),
+                AccountRole::Patient,
+            )
+            .await;
+        match refused {
+            Err(PphError::Validation { field, reason }) => {
+                assert_eq!(field, "password");
+                assert!(reason.contains(why), "{weak}: {reason}");
+            }
+            other => panic!("{weak}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        sign_in_with(&server.url, EMAIL, "x".repeat(43).as_str())
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED,
+        "no account was made"
+    );
+    phone
+        .account()
+        .sign_up(
+            server.url.clone(),
+            EMAIL.into(),
+            PASSWORD.into(),
+            "Ann".into(),
+            AccountRole::Patient,
+        )
+        .await
+        .expect("a strong password signs up");
+}
+
+/// An account made before salts (its key salted by the email alone) signs
+/// in on a new device, which sets a salt and the relay's stretch there and
+/// then: the old key signs in no more, another device signs in with the new
+/// one and opens the account's key, and the session the account had stays.
+async fn an_account_from_before_salts_is_stretched_anew_at_its_next_sign_in(
+    relay: Relay,
+    dir: &Path,
+) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let email = "old@example.org";
+    let old_key = relay_password(None, url, email, PASSWORD).expect("key");
+    let any = pph_protocol::kdf::Stretch::LEAST.with_salt(&[1; 16]);
+    let made = reqwest::Client::new()
+        .post(format!("{url}/v1/accounts"))
+        .json(&json!({
+            "email": email, "password": old_key, "role": "patient",
+            "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
+            "personal_space": id(), "kdf": any
+        }))
+        .send()
+        .await
+        .expect("sign up");
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let old_session: Value = made.json().await.expect("session");
+    let old_token = old_session["token"].as_str().expect("token").to_owned();
+    relay.set_kdf(email, "").await;
+    assert_eq!(served_kdf(url, email).await, None);
+
+    let phone = signed_in(url, dir, "phone", email).await;
+    let kept = relay.kdf_of(email).await.expect("stretched anew");
+    let served = served_kdf(url, email).await.expect("a salt of its own");
+    assert_eq!(serde_json::from_str::<Kdf>(&kept).expect("kdf"), served);
+    assert_ne!(served.salt, any.salt);
+    assert_eq!(
+        sign_in_with(url, email, &old_key).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    phone.sync().sync_now().await.expect("the phone syncs");
+    // Signing in opens the account's key: sealed again under the new one.
+    signed_in(url, dir, "tablet", email).await;
+    assert_eq!(status_with(url, &old_token).await, StatusCode::OK);
+}
+
+/// The operator raises the stretch: an email without an account is served
+/// the new one at once, an account keeps its own until its next sign-in,
+/// then has the new one under a fresh salt, and its other device, not
+/// signed out, syncs on.
+async fn a_raised_stretch_reaches_an_account_at_its_next_sign_in(relay: Relay, dir: &Path) {
+    let mut server = ServerProcess::start_on(&relay, dir);
+    let url = server.url.clone();
+    let phone = patient(&server, dir, "ann").await;
+    let before = served_kdf(&url, EMAIL).await.expect("kdf");
+    assert_eq!(before.passes, pph_protocol::kdf::MIN_PASSES);
+    server.restart_with(&["--kdf-passes", "4"]);
+    let stranger = served_kdf(&url, "nobody@example.org").await.expect("kdf");
+    assert_eq!(stranger.passes, 4);
+    assert_eq!(served_kdf(&url, EMAIL).await.as_ref(), Some(&before));
+
+    signed_in(&url, dir, "tablet", EMAIL).await;
+    let after = served_kdf(&url, EMAIL).await.expect("kdf");
+    assert_eq!(after.passes, 4);
+    assert_ne!(after.salt, before.salt);
+    phone
+        .sync()
+        .sync_now()
+        .await
+        .expect("the phone is still signed in");
+    signed_in(&url, dir, "laptop", EMAIL).await;
+}
+
+/// A relay serving a stretch too cheap to protect a captured key (or one
+/// too costly for a phone) is refused on the device, with the reason and
+/// before the password is stretched or sent; the relay, for its part,
+/// refuses a sign-up without a stretch or with one below its own, a stretch
+/// without the password it stretched, and a restretch of an account that
+/// does not need one.
+async fn a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    patient(&server, dir, "ann").await;
+    let key = auth_key(url, EMAIL, PASSWORD).await;
+    let (_, session) = sign_in_with(url, EMAIL, &key).await;
+    let token = session["token"].as_str().expect("token").to_owned();
+
+    let kept = relay.kdf_of(EMAIL).await.expect("kdf");
+    for (served, why) in [
+        (
+            r#"{"salt":"AAAAAAAAAAAAAAAAAAAAAA","memory_kib":8,"passes":1,"lanes":1}"#,
+            "memory",
+        ),
+        (
+            r#"{"salt":"AAAAAAAAAAAAAAAAAAAAAA","memory_kib":65536,"passes":1000,"lanes":1}"#,
+            "passes",
+        ),
+        (
+            r#"{"salt":"AA","memory_kib":65536,"passes":3,"lanes":1}"#,
+            "salt",
+        ),
+    ] {
+        relay.set_kdf(EMAIL, served).await;
+        match device(dir, "lured")
+            .account()
+            .sign_in(url.clone(), EMAIL.into(), PASSWORD.into())
+            .await
+        {
+            Err(PphError::Validation { field, reason }) => {
+                assert_eq!(field, "server_url");
+                assert!(reason.contains(why), "{reason}");
+            }
+            other => panic!("{served}: {other:?}"),
+        }
+    }
+    relay.set_kdf(EMAIL, &kept).await;
+
+    let client = reqwest::Client::new();
+    let sign_up = |kdf: Value| {
+        client
+            .post(format!("{url}/v1/accounts"))
+            .json(&json!({
+                "email": "new@example.org", "password": "k".repeat(43), "role": "patient",
+                "display_name": "New", "device_name": "phone", "node": "0123456789abcdef",
+                "personal_space": id(), "kdf": kdf
+            }))
+            .send()
+    };
+    let weak = json!({"salt": "AAAAAAAAAAAAAAAAAAAAAA", "memory_kib": 65536, "passes": 2,
+                      "lanes": 1});
+    for kdf in [Value::Null, weak] {
+        let refused = sign_up(kdf).await.expect("request");
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let body: Value = refused.json().await.expect("body");
+        assert!(
+            body["message"].as_str().unwrap_or_default().contains("kdf"),
+            "{body}"
+        );
+    }
+    let put = |extra: Value| {
+        let mut req = json!({"keys": session["keys"].clone(), "current": key});
+        if let (Some(req), Some(extra)) = (req.as_object_mut(), extra.as_object()) {
+            req.extend(extra.clone());
+        }
+        client
+            .put(format!("{url}/v1/accounts/current/keys"))
+            .bearer_auth(&token)
+            .json(&req)
+            .send()
+    };
+    let stretch = serde_json::from_str::<Value>(&kept).expect("kdf");
+    let lone = put(json!({ "new_kdf": stretch })).await.expect("request");
+    assert_eq!(lone.status(), StatusCode::BAD_REQUEST);
+    let needless = put(json!({"new_password": key, "new_kdf": stretch, "restretch": true}))
+        .await
+        .expect("request");
+    assert_eq!(needless.status(), StatusCode::CONFLICT);
+    assert_eq!(sign_in_with(url, EMAIL, &key).await.0, StatusCode::OK);
+}
+
+on_both_relays!(
+    an_authentication_key_captured_on_one_relay_signs_in_on_no_other,
+    an_email_with_an_account_and_one_without_are_served_alike,
+    a_weak_password_is_refused_on_the_device_with_its_reason,
+    an_account_from_before_salts_is_stretched_anew_at_its_next_sign_in,
+    a_raised_stretch_reaches_an_account_at_its_next_sign_in,
+    a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay,
+);
