@@ -18,6 +18,11 @@ use serde_json::{json, Value};
 
 const PASSWORD: &str = "a long enough password";
 
+/// A stretch as a device sends it with a new password.
+fn kdf() -> serde_json::Value {
+    json!(pph_protocol::kdf::Stretch::LEAST.with_salt(&[7; 16]))
+}
+
 struct Fixture {
     server: EmbeddedServer,
     client: Client,
@@ -72,7 +77,7 @@ impl Fixture {
             .post(self.url("/v1/accounts"))
             .json(&json!({
                 "email": email, "password": PASSWORD, "role": role,
-                "display_name": "Someone", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id()
+                "display_name": "Someone", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id(), "kdf": kdf()
             }))
             .send()
             .await
@@ -158,7 +163,7 @@ async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
     );
     let base = json!({
         "email": "a@example.org", "password": PASSWORD, "role": "patient",
-        "display_name": "A", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id()
+        "display_name": "A", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id(), "kdf": kdf()
     });
     for (field, bad) in [
         ("email", json!("not-an-email")),
@@ -166,6 +171,11 @@ async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
         ("display_name", json!("   ")),
         ("personal_space", json!("../etc")),
         ("role", json!("admin")),
+        ("kdf", json!(null)),
+        (
+            "kdf",
+            json!({"salt": "AAAAAAAAAAAAAAAAAAAAAA", "memory_kib": 1024, "passes": 3, "lanes": 1}),
+        ),
     ] {
         let mut body = base.clone();
         body[field] = bad;
@@ -184,7 +194,7 @@ async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
         .post(f.url("/v1/accounts"))
         .json(&json!({
             "email": "A@Example.org", "password": PASSWORD, "role": "patient",
-            "display_name": "A", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id()
+            "display_name": "A", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id(), "kdf": kdf()
         }))
         .send()
         .await
@@ -328,7 +338,8 @@ async fn keys_and_envelopes_carry_their_accounts_own_identity() {
             .json(&json!({
                 "email": "cat@example.org", "password": PASSWORD, "role": "patient",
                 "display_name": "Cat", "device_name": "phone", "node": "0123456789abcdef",
-                "personal_space": id(), "keys": keys, "recovery": "Cat's recovery code"
+                "personal_space": id(), "keys": keys, "recovery": "Cat's recovery code",
+                "kdf": kdf()
             }))
             .send()
     };

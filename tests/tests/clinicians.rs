@@ -61,7 +61,8 @@ async fn sign_ups_from_one_address_are_limited(relay: Relay, dir: &Path) {
                 .json(&serde_json::json!({"email": format!("p{n}@example.org"),
                     "password": "an authentication key", "role": "patient",
                     "display_name": "P", "device_name": "phone", "node": "0123456789abcdef",
-                    "personal_space": pph_testing::id()}))
+                    "personal_space": pph_testing::id(),
+                    "kdf": pph_protocol::kdf::Stretch::LEAST.with_salt(&[7; 16])}))
                 .send()
                 .await
                 .expect("request")

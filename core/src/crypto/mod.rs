@@ -10,6 +10,7 @@ pub mod invite;
 pub mod pad;
 pub mod password;
 pub mod seal;
+pub mod strength;
 pub mod wrap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

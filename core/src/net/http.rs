@@ -96,25 +96,20 @@ fn check_server_url(base: &str) -> Result<()> {
 }
 
 /// The relay's identity as a password's authentication key is bound to it
-/// (docs/adr/0024): its scheme, host, port and path, as this device reaches
-/// it.
-/// Another relay cannot take it (the device connects to this address
-/// alone, and https proves who answers), so a key captured by one relay
-/// signs in on no other.
+/// (docs/adr/0024): the scheme and host this device reaches it by. Another
+/// relay cannot take it (the device connects to this host alone, and https
+/// proves who answers), so a key captured by one relay signs in on no
+/// other; the port and path are left out, so a relay may change them, or
+/// run processes on several ports of one host.
 pub(crate) fn relay_identity(server_url: &str) -> Result<String> {
     let base = server_url.trim_end_matches('/');
     check_server_url(base)?;
     let url = reqwest::Url::parse(base)
         .map_err(|_| PphError::validation("server_url", "is not an address"))?;
-    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+    let Some(host) = url.host_str() else {
         return Err(PphError::validation("server_url", "has no host"));
     };
-    Ok(format!(
-        "{}://{}:{port}{}",
-        url.scheme(),
-        host.to_ascii_lowercase(),
-        url.path().trim_end_matches('/')
-    ))
+    Ok(format!("{}://{}", url.scheme(), host.to_ascii_lowercase()))
 }
 
 impl HttpRelay {

@@ -29,26 +29,6 @@ fn normalise_email(email: &str) -> ApiResult<String> {
     normalised_email(email).ok_or_else(|| ApiError::invalid("email is not an email address"))
 }
 
-/// A new password's stretch, as a device sends it: within the bounds, and
-/// at least what this relay asks.
-pub(super) fn check_kdf(state: &AppState, field: &str, kdf: Option<Kdf>) -> ApiResult<Kdf> {
-    let kdf = kdf.ok_or_else(|| {
-        ApiError::invalid(format!(
-            "{field}: how the password was stretched is needed (sign in again with this app)"
-        ))
-    })?;
-    kdf.checked_salt()
-        .map_err(|reason| ApiError::invalid(format!("{field}: {reason}")))?;
-    let target = state.config.stretch;
-    if !kdf.meets(&target) {
-        return Err(ApiError::invalid(format!(
-            "{field}: this relay asks for a stretch of at least {} KiB and {} passes",
-            target.memory_kib, target.passes
-        )));
-    }
-    Ok(kdf)
-}
-
 /// `POST /v1/sessions/kdf`: how the email's password is stretched, asked
 /// before signing in. An email with no account gets this relay's stretch
 /// with a salt keyed from the email by the relay's secret: the same every
@@ -119,7 +99,7 @@ pub async fn sign_up(
     let req: SignUpRequest = small_json(body).await?;
     let email = normalise_email(&req.email)?;
     check_password(&req.password)?;
-    let kdf = check_kdf(&state, "kdf", req.kdf)?;
+    let kdf = super::secrets::check_kdf(&state, "kdf", req.kdf)?;
     check_text("display_name", &req.display_name, MAX_NAME)?;
     check_text("device_name", &req.device_name, MAX_NAME)?;
     check_text("node", &req.node, MAX_NAME)?;

@@ -6,7 +6,7 @@
 //! in force (the shared scopes' keys), a group's members (its key).
 
 use super::secrets::{
-    check_account_keys, check_key_text, check_password, checked, hash_new, verify_secret,
+    check_account_keys, check_kdf, check_key_text, check_password, checked, hash_new, verify_secret,
 };
 use super::{
     bearer_token, json_body, now_ms, small_json, ApiError, ApiResult, AppState, Authed, ClientAddr,
@@ -574,7 +574,7 @@ pub async fn set_account_keys(
     }
     // A new password comes with its stretch, and a stretch with a password.
     let new_kdf = match (&req.new_password, req.new_kdf) {
-        (Some(_), kdf) => Some(super::accounts::check_kdf(&state, "new_kdf", kdf)?),
+        (Some(_), kdf) => Some(check_kdf(&state, "new_kdf", kdf)?),
         (None, Some(_)) => {
             return Err(ApiError::invalid(
                 "new_kdf: a stretch is set only with the new_password it stretched",

@@ -8,6 +8,7 @@ use crate::credentials::{hash_password, verify_password};
 use crate::rate_limit::{sign_in_key, SIGN_IN_PER_ACCOUNT};
 use crate::storage::{Account, AccountKey, Proof};
 use pph_protocol::identity::{binds, binds_key};
+use pph_protocol::kdf::Kdf;
 use pph_protocol::sealed::{AccountKeys, PublicIdentity};
 use pph_protocol::wire::ErrorCode;
 
@@ -153,4 +154,24 @@ pub async fn hash_new(state: &AppState, secret: Option<String>) -> ApiResult<Opt
         Some(s) => Ok(Some(state.hash(move || hash(&s)).await??)),
         None => Ok(None),
     }
+}
+
+/// A new password's stretch, as a device sends it: within the bounds, and
+/// at least what this relay asks.
+pub(super) fn check_kdf(state: &AppState, field: &str, kdf: Option<Kdf>) -> ApiResult<Kdf> {
+    let kdf = kdf.ok_or_else(|| {
+        ApiError::invalid(format!(
+            "{field}: how the password was stretched is needed (sign in again with this app)"
+        ))
+    })?;
+    kdf.checked_salt()
+        .map_err(|reason| ApiError::invalid(format!("{field}: {reason}")))?;
+    let target = state.config.stretch;
+    if !kdf.meets(&target) {
+        return Err(ApiError::invalid(format!(
+            "{field}: this relay asks for a stretch of at least {} KiB and {} passes",
+            target.memory_kib, target.passes
+        )));
+    }
+    Ok(kdf)
 }

@@ -1,0 +1,184 @@
+//! How guessable a new password is, judged on the device (the relay never
+//! sees it), as NIST SP 800-63B (5.1.1.2) asks of a verifier: not one of
+//! the passwords people choose most, not a repeat, a sequence or a keyboard
+//! row, not built from what the person typed about themselves. The
+//! judgement follows zxcvbn's (Dropbox's estimator): a password is split
+//! into the guessable parts it would try first, and what is left must
+//! carry enough on its own. The zxcvbn crate itself, with its dictionaries
+//! and regular expressions, would add 2.3 MB to the phones' library, past
+//! its 8 MiB goal (docs/PERFORMANCE.md); its list of the 10,000 most
+//! common passwords (MIT, from the crate) is kept here instead.
+
+/// The 10,000 most common passwords of four letters or digits or more,
+/// lower case, most common first (zxcvbn's list, MIT licence).
+const COMMON: &str = include_str!("common_passwords.txt");
+/// Keyboard rows and the alphabet, forwards: a run along one, either way,
+/// is a sequence.
+const SEQUENCES: [&str; 5] = [
+    "abcdefghijklmnopqrstuvwxyz",
+    "0123456789",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+];
+/// Letters and digits a password must keep once its guessable parts are
+/// taken out.
+const LEAST_LEFT: usize = 6;
+/// Different characters a password must use.
+const LEAST_DISTINCT: usize = 5;
+const ADD_WORDS: &str = "Add another word or two. Uncommon words are better.";
+
+/// Why `password` is too easy to guess, with what to do; None when it is
+/// not. `known` is what the person typed about themselves (email, name).
+pub fn weakness(password: &str, known: &[&str]) -> Option<String> {
+    let lower = password.to_lowercase();
+    let plain = alphanumeric(&lower);
+    let word = lower.trim_matches(|c: char| !c.is_alphabetic());
+    let say = |warning: &str, suggestion: &str| Some(format!("{warning} {suggestion}"));
+    if [
+        plain.clone(),
+        alphanumeric(word),
+        alphanumeric(&unleet(word)),
+    ]
+    .iter()
+    .any(|candidate| is_common(candidate))
+    {
+        return say("This is a very common password.", ADD_WORDS);
+    }
+    let distinct: std::collections::BTreeSet<char> = plain.chars().collect();
+    if repeats(&plain) || distinct.len() < LEAST_DISTINCT {
+        return say(
+            "Repeats like \"aaa\" or \"abcabc\" are easy to guess.",
+            "Avoid repeated words and characters.",
+        );
+    }
+    if along_a_sequence(&plain) {
+        return say(
+            "Sequences like abc, 6543 or qwerty are easy to guess.",
+            "Avoid sequences.",
+        );
+    }
+    if built_from(&plain, known) {
+        return say(
+            "A password built from your email or name is easy to guess.",
+            ADD_WORDS,
+        );
+    }
+    None
+}
+
+fn alphanumeric(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+fn is_common(word: &str) -> bool {
+    word.len() >= 4 && COMMON.lines().any(|common| common == word)
+}
+
+/// Letters written as digits or symbols, read back as letters.
+fn unleet(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'i',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            '7' => 't',
+            '@' => 'a',
+            '$' => 's',
+            other => other,
+        })
+        .collect()
+}
+
+/// One part written twice or more, and nothing else.
+fn repeats(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    (1..=chars.len() / 2)
+        .any(|unit| chars.len() % unit == 0 && chars.chunks(unit).all(|c| c == &chars[..unit]))
+}
+
+/// Wholly a run along the alphabet, the digits or a keyboard row, either
+/// way.
+fn along_a_sequence(text: &str) -> bool {
+    let backwards: String = text.chars().rev().collect();
+    SEQUENCES.iter().any(|row| {
+        let cycled = row.repeat(1 + text.len() / row.len().max(1) + 1);
+        cycled.contains(text) || cycled.contains(&backwards)
+    })
+}
+
+/// True when taking every word of `known` (an email's parts, a name's)
+/// out of `text` leaves fewer than `LEAST_LEFT` letters.
+fn built_from(text: &str, known: &[&str]) -> bool {
+    let mut parts: Vec<String> = known
+        .iter()
+        .flat_map(|k| {
+            k.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|p| p.len() >= 3)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let mut left = text.to_owned();
+    for part in &parts {
+        left = left.replace(part.as_str(), "");
+    }
+    let letters = |t: &str| t.chars().filter(|c| !c.is_ascii_digit()).count();
+    left != text && letters(&left) < LEAST_LEFT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_is_the_most_common_first() {
+        let mut lines = COMMON.lines();
+        assert_eq!(lines.next(), Some("123456"));
+        assert_eq!(COMMON.lines().count(), 10_000);
+        assert!(is_common("password"));
+    }
+
+    #[test]
+    fn guessable_passwords_say_why_and_what_to_do() {
+        for (weak, why) in [
+            ("password1234", "common"),
+            ("P@ssw0rd2024!", "common"),
+            ("iloveyou12345", "common"),
+            ("aaaaaaaaaaaa", "Repeats"),
+            ("abcabcabcabc", "Repeats"),
+            ("abcdefghijkl", "Sequences"),
+            ("9876543210", "Sequences"),
+            ("qwertyuiop", "common"),
+            ("lkjhgfdsa;'", "Sequences"),
+            ("zyxwvutsrqpo", "Sequences"),
+        ] {
+            let reason = weakness(weak, &[]).unwrap_or_else(|| panic!("{weak} passed"));
+            assert!(reason.contains(why), "{weak}: {reason}");
+        }
+        let known = ["ann.smith@example.org", "Ann Smith"];
+        let reason = weakness("annsmith1980", &known).expect("built from the email");
+        assert!(reason.contains("email or name"), "{reason}");
+    }
+
+    #[test]
+    fn passphrases_and_mixed_passwords_pass() {
+        for strong in [
+            "a long enough password",
+            "correct horse battery",
+            "Tr0ub4dor&3xx",
+            "tour password, not for real use",
+            "river kettle quietly",
+        ] {
+            assert_eq!(
+                weakness(strong, &["ann@example.org", "Ann"]),
+                None,
+                "{strong}"
+            );
+        }
+    }
+}
