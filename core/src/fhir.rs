@@ -14,7 +14,7 @@ const NHS_NUMBER: &str = "https://fhir.nhs.uk/Id/nhs-number";
 /// What a FHIR export may say about the person: each only if they choose
 /// to include it (an export for an app may need none; one for a GP, their
 /// NHS number).
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Default, PartialEq, Eq, uniffi::Record)]
 pub struct FhirPatient {
     #[uniffi(default = None)]
     pub name: Option<String>,
@@ -122,3 +122,5 @@ mod tests {
         assert!(!is_nhs_number("943 476 5919"));
     }
 }
+
+pph_protocol::debug_without_secrets!(FhirPatient,);

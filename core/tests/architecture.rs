@@ -110,3 +110,79 @@ fn the_core_sorts_through_one_sort() {
         "sort through crate::order instead"
     );
 }
+
+/// Field names that hold a person's words, names, email or health data, or
+/// a secret: a type with one shows them in `Debug` only through
+/// `pph_protocol::debug_without_secrets!` (its name alone), never a derive.
+const PERSONAL_FIELDS: [&str; 18] = [
+    "email",
+    "name",
+    "display_name",
+    "note",
+    "notes",
+    "body",
+    "text",
+    "description",
+    "title",
+    "what_matters",
+    "payee",
+    "token",
+    "password",
+    "reach",
+    "place",
+    "target",
+    "purpose",
+    "outcome",
+];
+
+/// Types whose such fields name no person: instruments, categories and
+/// labels that ship with the app, an adherence mark's outcome (a kind),
+/// and the relay's changes, whose bodies are sealed.
+const NOT_PERSONAL: [&str; 10] = [
+    "QuestionnaireDefinition",
+    "QuestionnaireItem",
+    "SpendCategory",
+    "SafetyRule",
+    "KindCount",
+    "ScoreBand",
+    "Mark",
+    "IncomingChange",
+    "StoredChange",
+    "Row",
+];
+
+/// Every struct deriving `Debug` in the core, the protocol and the relay,
+/// with a field named for something personal: none may (the sentinel test
+/// in tests/tests/sentinel.rs checks what the API hands back; this keeps a
+/// new type from slipping past it).
+#[test]
+fn no_type_derives_debug_over_what_a_person_wrote_or_a_secret() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut offenders = Vec::new();
+    let mut seen = 0;
+    for dir in ["core/src", "protocol/src", "server/src"] {
+        for file in pph_testing::rust_files(&root.join(dir)) {
+            let text = std::fs::read_to_string(&file).expect("source");
+            for found in pph_testing::structs_deriving_debug(&text) {
+                seen += 1;
+                if NOT_PERSONAL.contains(&found.name.as_str()) {
+                    continue;
+                }
+                for f in &found.fields {
+                    if PERSONAL_FIELDS.contains(&f.as_str()) {
+                        offenders.push(format!("{}: {}.{f}", file.display(), found.name));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        seen > 100,
+        "the scan found {seen} structs: it reads no source"
+    );
+    assert!(
+        offenders.is_empty(),
+        "types deriving Debug over personal fields:\n{}",
+        offenders.join("\n")
+    );
+}

@@ -201,7 +201,7 @@ pub struct AccountDeleted {
 }
 
 /// How an account reaches a space.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SpaceAccess {
     /// Its own personal space, or a group it belongs to: read and write.
@@ -284,7 +284,7 @@ pub struct RefreshSessionRequest {
 /// stamps its changes and the name it gave last, when it signed in, when
 /// it was last seen (to the hour), and whether it is the one asking.
 /// `DELETE /v1/devices/{session}` signs it out.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceSession {
     pub session: String,
     pub node: String,
@@ -300,7 +300,7 @@ pub struct DevicesResponse {
 }
 
 /// The name a device gave for itself, by the node that stamps its changes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceName {
     pub node: String,
     pub name: String,
@@ -347,7 +347,7 @@ pub struct ClinicianLookupResponse {
     pub verified: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareResponse {
     pub share_id: String,
     #[serde(default)]
@@ -366,7 +366,7 @@ pub struct SharesResponse {
 }
 
 /// One sitting in which a clinician read a patient's shared records.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareAccessResponse {
     pub clinician_email: String,
     pub clinician_name: String,
@@ -470,7 +470,7 @@ pub struct JoinResponse {
     pub space: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberEntry {
     pub account_id: String,
     pub display_name: String,
@@ -483,8 +483,11 @@ pub struct MembersResponse {
 }
 
 /// `Debug` for a type that carries a secret (a password's or a recovery
-/// code's authentication key, a token, an invite code) or an email: its
-/// name only, so no log, panic or error message can show them.
+/// code's authentication key, a token, an invite code, a hash of one), an
+/// email, or a person's words, names or health data: its name only, so no
+/// log, panic or error message can show them. The core's records and the
+/// relay's rows use it too.
+#[macro_export]
 macro_rules! debug_without_secrets {
     ($($t:ident),* $(,)?) => {
         $(impl std::fmt::Debug for $t {
@@ -495,7 +498,13 @@ macro_rules! debug_without_secrets {
     };
 }
 
-debug_without_secrets!(
+crate::debug_without_secrets!(
+    SpaceAccess,
+    DeviceSession,
+    DeviceName,
+    ShareResponse,
+    ShareAccessResponse,
+    MemberEntry,
     SignUpRequest,
     SignInRequest,
     SessionResponse,

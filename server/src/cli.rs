@@ -51,6 +51,15 @@ struct Args {
     /// The passes every password's stretch is to take (3 to 10).
     #[arg(long, default_value_t = pph_protocol::kdf::MIN_PASSES)]
     kdf_passes: u32,
+    /// Serve TLS with this certificate chain (PEM), with `--tls-key`; a
+    /// renewed one is taken at the next connection after the file changes.
+    /// Without it, plain HTTP: for loopback, or behind a reverse proxy that
+    /// speaks TLS (docs/SECURITY.md, "Transport").
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -124,6 +133,14 @@ async fn run(args: Args) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::tls::TlsFiles { cert, key }),
+        _ => None,
+    };
+    if let Some(Err(reason)) = tls.as_ref().map(crate::tls::TlsFiles::load) {
+        eprintln!("pph-server: cannot serve TLS: {reason}");
+        return std::process::ExitCode::FAILURE;
+    }
     let listener = match tokio::net::TcpListener::bind(&args.listen).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -133,13 +150,18 @@ async fn run(args: Args) -> std::process::ExitCode {
     };
     if let Ok(addr) = listener.local_addr() {
         // Tests and scripts read this line to find the port.
-        println!("pph-server listening on http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("pph-server listening on {scheme}://{addr}");
         let _ = std::io::stdout().flush();
     }
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match serve(listener, storage, config, shutdown).await {
+    let served = match tls {
+        Some(files) => crate::serve_tls(listener, files, storage, config, shutdown).await,
+        None => serve(listener, storage, config, shutdown).await,
+    };
+    match served {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("pph-server: {e}");

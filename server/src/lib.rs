@@ -12,6 +12,7 @@ mod hashing;
 pub mod rate_limit;
 pub mod sessions;
 pub mod storage;
+pub mod tls;
 
 pub use config::ServerConfig;
 
@@ -30,7 +31,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Where the server keeps its data.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Backend {
     Sqlite(std::path::PathBuf),
     Postgres(String),
@@ -50,6 +51,27 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let app = api::router(storage, config)?.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// `serve`, speaking TLS with the certificate and key in `files`
+/// (`tls.rs`: a renewed certificate is taken without a restart).
+pub async fn serve_tls(
+    listener: TcpListener,
+    files: tls::TlsFiles,
+    storage: Arc<Storage>,
+    config: ServerConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Tapped (doing nothing) for axum's `ConnectInfo<SocketAddr>` of a
+    // listener of our own: the client's address, as with plain TCP.
+    let listener = tls::TlsListener::new(listener, files)
+        .map_err(std::io::Error::other)?
+        .tap_io(|_| {});
     let app = api::router(storage, config)?.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -133,3 +155,5 @@ impl Drop for EmbeddedServer {
         }
     }
 }
+
+pph_protocol::debug_without_secrets!(Backend,);

@@ -52,7 +52,7 @@ pub fn needs_touch(last_used_ms: i64, now_ms: i64) -> bool {
 }
 
 /// One token of an account as the devices list reads it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct TokenRow {
     pub session: String,
     pub node: String,
@@ -184,3 +184,5 @@ mod tests {
         }
     }
 }
+
+pph_protocol::debug_without_secrets!(TokenRow,);

@@ -12,6 +12,7 @@ mod people;
 mod record;
 mod relay;
 mod service;
+mod source;
 mod store;
 
 pub use browser::*;
@@ -25,6 +26,7 @@ pub use pph_core::groups;
 pub use record::*;
 pub use relay::*;
 pub use service::*;
+pub use source::*;
 pub use store::*;
 
 use std::path::PathBuf;

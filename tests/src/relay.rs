@@ -581,8 +581,18 @@ impl ServerProcess {
         Self::started(relay, dir, false)
     }
 
+    /// `start_on`, with `flags` added (TLS, a raised stretch).
+    pub fn start_with(relay: &Relay, dir: &Path, flags: &[&str]) -> Self {
+        Self::started_with(relay, dir, true, flags)
+    }
+
     fn started(relay: &Relay, dir: &Path, closed: bool) -> Self {
-        let flags = closed_flags(closed);
+        Self::started_with(relay, dir, closed, &[])
+    }
+
+    fn started_with(relay: &Relay, dir: &Path, closed: bool, extra: &[&str]) -> Self {
+        let mut flags = closed_flags(closed);
+        flags.extend(extra.iter().map(|f| (*f).to_owned()));
         let (child, url) = spawn(relay, dir, "127.0.0.1:0", &flags);
         ServerProcess {
             child,

@@ -2,8 +2,8 @@
 //! text, notes, symptoms, payees, group messages, timebank offers,
 //! referrals, passwords), run through every capability on a real server
 //! with its log captured; then the server's log, every error the core
-//! raised and the refusals `pph` printed must hold none of it, nor any
-//! token.
+//! raised, every record the API handed back as `Debug` shows it, and the
+//! refusals `pph` printed must hold none of it, nor any token.
 
 use pph_core::*;
 use pph_testing::*;
@@ -213,11 +213,25 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
         .expect("share");
     doctor.sync().sync_now().await.expect("clinician sync");
     let space = ann.store().personal_space();
-    doctor
-        .sharing()
-        .consultation_summary(space.clone())
-        .expect("summary");
-    ann.sharing().share_access_log().await.expect("access log");
+    let summary = doctor.sharing().consultation_summary(space.clone());
+    let access = ann.sharing().share_access_log().await;
+    // What the API hands back, as `{:?}` in a log or a panic would show it.
+    let mut shown = vec![
+        format!("{summary:?} {access:?} {goal:?}"),
+        format!("{:?}", ann.care_plans().list_plans()),
+        format!("{:?}", ann.care_plans().plan(goal.plan_id.clone())),
+        format!("{:?}", ann.diary().list_symptoms()),
+        format!(
+            "{:?}",
+            ann.diary()
+                .entries("2000-01-01".into(), "2100-01-01".into(), 50, None)
+        ),
+        format!("{:?}", ann.budgets().list_budgets()),
+        format!("{:?}", ann.sync().status()),
+        format!("{:?}", ann.sharing().shares().await),
+        format!("{:?}", doctor.sharing().shared_with_me()),
+        format!("{:?}", ann.account().devices().await),
+    ];
 
     // Groups: a chat, a meetup, the timebank.
     let (group, _) = group_of(&ann, &[&bob], &said("group")).await;
@@ -267,6 +281,16 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
             .post_message(group.id.clone(), String::new(), None),
     );
     sync_all(&[&bob, &ann, &bob]).await;
+    shown.push(format!(
+        "{:?} {:?} {gift:?}",
+        ann.groups().groups(),
+        ann.groups().messages(group.id.clone(), 50, None)
+    ));
+    shown.push(format!(
+        "{:?}",
+        ann.groups().members(group.id.clone()).await
+    ));
+    shown.push(format!("{:?}", ann.timebank().balances(group.id.clone())));
     ann.timebank().confirm_exchange(gift.id).expect("confirm");
     errors.keep(bob.groups().join_group(said("code")).await);
 
@@ -391,6 +415,10 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
     }
     for b in &bodies {
         clean("a refusal from the server", b, &secrets);
+    }
+    for text in &shown {
+        assert!(text.contains(" { .. }"), "a record shown: {text}");
+        clean("a record's Debug", text, &secrets);
     }
     assert!(refusals.lines().count() >= 5, "each refusal says something");
     clean("pph's refusals", &refusals, &secrets);

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 /// One device signed in to the account: one sign-in and the token swaps
 /// that followed. Someone who signs in under another device's name shows
 /// as a second entry with its own sign-in time.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, uniffi::Record)]
 pub struct SignedInDevice {
     /// What `sign_out_device` takes.
     pub session: String,
@@ -71,3 +71,5 @@ impl Account {
         relay.sign_out_device(&token, &session).await
     }
 }
+
+pph_protocol::debug_without_secrets!(SignedInDevice,);

@@ -22,7 +22,7 @@ pub enum BudgetHolding {
     ThirdParty,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Budget {
     pub id: String,
     pub name: String,
@@ -38,7 +38,7 @@ pub struct Budget {
     pub last_review: Option<String>,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewBudget {
     pub name: String,
     pub holding: BudgetHolding,
@@ -54,7 +54,7 @@ pub struct NewBudget {
 }
 
 /// A dated top-up (positive) or reduction (negative).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Adjustment {
     pub id: String,
     pub budget_id: String,
@@ -64,7 +64,7 @@ pub struct Adjustment {
 }
 
 /// A support-plan category with its planned amount.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct BudgetLine {
     pub id: String,
     pub budget_id: String,
@@ -75,7 +75,7 @@ pub struct BudgetLine {
     pub goal_ids: Vec<String>,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewBudgetLine {
     pub category: String,
     pub planned_pence: i64,
@@ -100,7 +100,7 @@ pub enum SpendKind {
     Reversal,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Spend {
     pub id: String,
     pub budget_id: String,
@@ -122,7 +122,7 @@ pub struct Spend {
     pub reason: Option<String>,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewSpend {
     pub line_id: String,
     pub date: String,
@@ -171,7 +171,7 @@ pub struct RecordedSpend {
     pub warnings: Vec<BudgetWarning>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct LineSummary {
     pub line_id: String,
     pub category: String,
@@ -181,7 +181,7 @@ pub struct LineSummary {
     pub remaining_pence: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct BudgetSummary {
     pub budget_id: String,
     pub as_of: String,
@@ -221,7 +221,7 @@ pub struct Exclusion {
     pub rule: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct AuditPack {
     /// One row per spend and reversal in the range, with receipt references.
     pub spends_csv: String,
@@ -362,3 +362,16 @@ impl NewSpend {
         self.receipt.as_ref().map_or(Ok(()), Receipt::validate)
     }
 }
+
+pph_protocol::debug_without_secrets!(
+    Budget,
+    NewBudget,
+    Adjustment,
+    BudgetLine,
+    NewBudgetLine,
+    Spend,
+    NewSpend,
+    LineSummary,
+    BudgetSummary,
+    AuditPack,
+);

@@ -21,7 +21,7 @@ pub enum PlanStatus {
 }
 
 /// The plan itself, without its children.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct PlanInfo {
     pub id: String,
     pub title: String,
@@ -32,7 +32,7 @@ pub struct PlanInfo {
     pub next_review: Option<String>,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewPlan {
     pub title: String,
     pub what_matters: String,
@@ -40,7 +40,7 @@ pub struct NewPlan {
     pub next_review: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, uniffi::Record)]
+#[derive(Clone, Default, uniffi::Record)]
 pub struct PlanUpdate {
     #[uniffi(default = None)]
     pub title: Option<String>,
@@ -79,7 +79,7 @@ impl ContactRole {
 }
 
 /// Someone in the person's support network.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Contact {
     pub id: String,
     pub plan_id: String,
@@ -90,7 +90,7 @@ pub struct Contact {
     pub removed: bool,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewContact {
     pub name: String,
     pub role: ContactRole,
@@ -106,7 +106,7 @@ pub enum GoalStatus {
     Abandoned,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Goal {
     pub id: String,
     pub plan_id: String,
@@ -119,7 +119,7 @@ pub struct Goal {
     pub status: GoalStatus,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewGoal {
     pub description: String,
     pub expressed_by: String,
@@ -130,7 +130,7 @@ pub struct NewGoal {
     pub status: Option<GoalStatus>,
 }
 
-#[derive(Clone, Debug, Default, uniffi::Record)]
+#[derive(Clone, Default, uniffi::Record)]
 pub struct GoalUpdate {
     #[uniffi(default = None)]
     pub description: Option<String>,
@@ -194,7 +194,7 @@ pub struct TimeWindow {
     pub end_minute: u16,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
 pub struct Schedule {
     pub repeat: Repeat,
     /// Local date `YYYY-MM-DD` of the first possible occurrence.
@@ -207,7 +207,7 @@ pub struct Schedule {
 }
 
 /// A schedule that applied until (not including) a local date.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
 pub struct PastSchedule {
     pub schedule: Schedule,
     pub until: String,
@@ -220,7 +220,7 @@ pub enum Responsible {
     Contact { contact_id: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Activity {
     pub id: String,
     pub plan_id: String,
@@ -264,7 +264,7 @@ pub enum ReferralStatus {
 
 /// A social-prescribing referral: the care-plan activity it belongs to is
 /// what the person does there (a weekly walk, three advice sessions).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
 pub struct Referral {
     /// The named service, e.g. "Hilltop Walkers".
     pub service: String,
@@ -282,7 +282,7 @@ pub struct Referral {
     pub ended_on: Option<String>,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewReferral {
     pub service: String,
     pub kind: ServiceKind,
@@ -305,7 +305,7 @@ impl NewReferral {
 }
 
 /// A referral still open, as the consultation summary lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct OpenReferral {
     pub activity_id: String,
     pub goal_id: String,
@@ -313,14 +313,14 @@ pub struct OpenReferral {
     pub referral: Referral,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewActivity {
     pub description: String,
     pub responsible: Responsible,
     pub schedule: Schedule,
 }
 
-#[derive(Clone, Debug, Default, uniffi::Record)]
+#[derive(Clone, Default, uniffi::Record)]
 pub struct ActivityUpdate {
     #[uniffi(default = None)]
     pub description: Option<String>,
@@ -338,7 +338,7 @@ pub enum Outcome {
     Done,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Completion {
     pub id: String,
     pub plan_id: String,
@@ -353,7 +353,7 @@ pub struct Completion {
     pub value: Option<f64>,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewCompletion {
     pub occurred_at: SystemTime,
     pub utc_offset_minutes: i32,
@@ -364,7 +364,7 @@ pub struct NewCompletion {
     pub value: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Review {
     pub id: String,
     pub plan_id: String,
@@ -386,7 +386,7 @@ pub enum ProposalDecision {
 /// A review a clinician proposed from a consultation. It changes nothing
 /// until the person accepts it (which records it as their review) or
 /// declines it: the clinician proposes, the person agrees.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct ReviewProposal {
     pub id: String,
     pub plan_id: String,
@@ -405,7 +405,7 @@ pub struct ReviewProposal {
     pub review_id: Option<String>,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewReview {
     pub date: String,
     pub participants: Vec<String>,
@@ -426,7 +426,7 @@ pub struct CarePlan {
 }
 
 /// One field changed, when and on which device.
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct PlanChange {
     pub at: SystemTime,
     pub device: String,
@@ -451,13 +451,13 @@ pub struct AdherenceFigures {
     pub ratio: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct ActivityAdherence {
     pub activity_id: String,
     pub figures: AdherenceFigures,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct Adherence {
     pub from: String,
     pub to: String,
@@ -605,3 +605,30 @@ impl NewReview {
         Ok(date)
     }
 }
+
+pph_protocol::debug_without_secrets!(
+    PlanInfo,
+    NewPlan,
+    PlanUpdate,
+    Contact,
+    NewContact,
+    Goal,
+    NewGoal,
+    GoalUpdate,
+    Schedule,
+    PastSchedule,
+    Activity,
+    Referral,
+    NewReferral,
+    OpenReferral,
+    NewActivity,
+    ActivityUpdate,
+    Completion,
+    NewCompletion,
+    Review,
+    ReviewProposal,
+    NewReview,
+    PlanChange,
+    ActivityAdherence,
+    Adherence,
+);

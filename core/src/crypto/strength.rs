@@ -122,7 +122,7 @@ fn built_from(text: &str, known: &[&str]) -> bool {
                 .collect::<Vec<_>>()
         })
         .collect();
-    parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    crate::order::sort_by_key(&mut parts, |p| std::cmp::Reverse(p.len()));
     let mut left = text.to_owned();
     for part in &parts {
         left = left.replace(part.as_str(), "");

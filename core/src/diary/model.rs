@@ -23,7 +23,7 @@ pub enum SymptomScale {
     Measured { unit: String, min: f64, max: f64 },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Symptom {
     pub id: String,
     pub name: String,
@@ -35,26 +35,26 @@ pub struct Symptom {
     pub built_in: bool,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewSymptom {
     pub name: String,
     pub scale: SymptomScale,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Rating {
     pub symptom_id: String,
     pub value: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct MedicationTaken {
     pub name: String,
     #[uniffi(default = None)]
     pub dose: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct DiaryEntry {
     pub id: String,
     pub recorded_at: SystemTime,
@@ -70,7 +70,7 @@ pub struct DiaryEntry {
     pub deleted: bool,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewEntry {
     pub recorded_at: SystemTime,
     pub utc_offset_minutes: i32,
@@ -83,7 +83,7 @@ pub struct NewEntry {
     pub medications: Vec<MedicationTaken>,
 }
 
-#[derive(Clone, Debug, Default, uniffi::Record)]
+#[derive(Clone, Default, uniffi::Record)]
 pub struct EntryUpdate {
     #[uniffi(default = None)]
     pub ratings: Option<Vec<Rating>>,
@@ -111,7 +111,7 @@ pub enum Bucket {
     Month,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct TrendPoint {
     /// First local date of the bucket.
     pub start: String,
@@ -121,7 +121,7 @@ pub struct TrendPoint {
     pub max: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct Flare {
     pub start: String,
     pub end: String,
@@ -130,7 +130,7 @@ pub struct Flare {
     pub peak: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct TriggerInsight {
     pub tag: String,
     pub days_with: u32,
@@ -192,13 +192,13 @@ pub struct QuestionnaireDefinition {
     pub safety: Vec<SafetyRule>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Answer {
     pub link_id: String,
     pub value: i32,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct SafetyFlag {
     pub flag: String,
     /// What the shell must show with it, from the instrument on this
@@ -207,7 +207,7 @@ pub struct SafetyFlag {
     pub message: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct QuestionnaireResult {
     pub id: String,
     pub code: String,
@@ -370,3 +370,19 @@ pub(crate) fn search_query(text: &str) -> Result<String, PphError> {
     }
     Ok(format!("{}*", words.join(" ")))
 }
+
+pph_protocol::debug_without_secrets!(
+    Symptom,
+    NewSymptom,
+    Rating,
+    MedicationTaken,
+    DiaryEntry,
+    NewEntry,
+    EntryUpdate,
+    TrendPoint,
+    Flare,
+    TriggerInsight,
+    Answer,
+    SafetyFlag,
+    QuestionnaireResult,
+);

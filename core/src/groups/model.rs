@@ -12,7 +12,7 @@ pub(crate) const MAX_BODY: usize = 4_000;
 pub(crate) const MAX_EMOJI: usize = 16;
 
 /// A peer group. Its id is its space's id.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Group {
     pub id: String,
     pub name: String,
@@ -24,7 +24,7 @@ pub struct Group {
     pub created_at: SystemTime,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewGroup {
     pub name: String,
     pub purpose: String,
@@ -42,7 +42,7 @@ impl NewGroup {
 
 /// A chat message as stored and synced. Retracting empties the body and
 /// keeps the message's place in the conversation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: String,
     pub group_id: String,
@@ -57,7 +57,7 @@ pub struct Message {
 
 /// One person's reaction to a message; its id is derived from (message,
 /// person, emoji), so reacting twice on two devices is one reaction.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reaction {
     pub id: String,
     pub message_id: String,
@@ -68,7 +68,7 @@ pub struct Reaction {
 }
 
 /// How far one person has read a group; id derived from (group, person).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadMark {
     pub id: String,
     pub group_id: String,
@@ -87,7 +87,7 @@ pub enum MessageStatus {
     Failed,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct ReactionCount {
     pub emoji: String,
     pub count: u32,
@@ -96,7 +96,7 @@ pub struct ReactionCount {
 }
 
 /// A message as the chat screen shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct ChatMessage {
     pub id: String,
     pub group_id: String,
@@ -133,14 +133,14 @@ enum MemberRole {
     Facilitator,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct GroupMember {
     pub account_id: String,
     pub display_name: String,
     pub role: MemberRole,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct GroupInvite {
     /// Ten letters and digits to read out or send; case and dashes ignored.
     pub code: String,
@@ -161,7 +161,7 @@ pub(crate) fn check_emoji(emoji: &str) -> Result<(), PphError> {
 pub(crate) const MAX_NOTES: usize = 2_000;
 pub(crate) const MAX_CAPACITY: u32 = 10_000;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct Meetup {
     pub id: String,
     pub group_id: String,
@@ -181,7 +181,7 @@ pub struct Meetup {
     pub rescheduled: bool,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewMeetup {
     pub title: String,
     pub starts_at: SystemTime,
@@ -235,7 +235,7 @@ pub enum RsvpAnswer {
     Maybe,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rsvp {
     pub id: String,
     pub meetup_id: String,
@@ -248,7 +248,7 @@ pub struct Rsvp {
     pub yes_since_ms: Option<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attendance {
     pub id: String,
     pub meetup_id: String,
@@ -271,7 +271,7 @@ pub enum MeetupPlace {
 }
 
 /// A meetup as the group sees it.
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct MeetupView {
     pub meetup: Meetup,
     pub yes: u32,
@@ -290,7 +290,7 @@ pub struct MeetupView {
 // ---- moderation ----
 
 /// A member asks the facilitators to look at a message.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub id: String,
     pub message_id: String,
@@ -301,7 +301,7 @@ pub struct Report {
 
 /// A facilitator hides a message for everyone. The server stops serving
 /// the message's content once it has this.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hidden {
     pub id: String,
     pub message_id: String,
@@ -310,8 +310,28 @@ pub struct Hidden {
 }
 
 /// A reported message, for the facilitator's queue.
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct ReportedMessage {
     pub message: ChatMessage,
     pub reasons: Vec<String>,
 }
+
+pph_protocol::debug_without_secrets!(
+    Group,
+    NewGroup,
+    Message,
+    Reaction,
+    ReadMark,
+    ReactionCount,
+    ChatMessage,
+    GroupMember,
+    GroupInvite,
+    Meetup,
+    NewMeetup,
+    Rsvp,
+    Attendance,
+    MeetupView,
+    Report,
+    Hidden,
+    ReportedMessage,
+);

@@ -9,7 +9,7 @@ use pph_protocol::wire::Role;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct AccountInfo {
     pub account_id: String,
     pub email: String,
@@ -20,7 +20,7 @@ pub struct AccountInfo {
 }
 
 /// The account a store is signed in to (the token only while valid).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Session {
     pub info: AccountInfo,
     pub token: Option<String>,
@@ -187,3 +187,5 @@ impl Store {
         })
     }
 }
+
+pph_protocol::debug_without_secrets!(AccountInfo, Session,);

@@ -92,7 +92,7 @@ pub struct SyncReport {
 }
 
 /// A patient's grant to a clinician, as the relay describes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct Share {
     pub share_id: String,
     /// The clinician's account: whose safety number to compare
@@ -123,7 +123,7 @@ impl From<ShareResponse> for Share {
 
 /// One sitting in which a clinician read this patient's shared records:
 /// who, which scopes, from when to when.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct ShareAccess {
     pub clinician_email: String,
     pub clinician_name: String,
@@ -151,7 +151,7 @@ impl From<ShareAccessResponse> for ShareAccess {
 }
 
 /// A patient who shares with this clinician, as of the last sync.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct SharedPatient {
     /// The patient's space: pass it to `consultation_summary`.
     pub patient_space: String,
@@ -173,7 +173,7 @@ pub struct SymptomTrend {
 
 /// One patient's shared data for a ten-minute consultation, read only.
 /// A part is empty (None or no items) when its scope is not granted.
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct ConsultationSummary {
     pub patient_name: String,
     pub scopes: Vec<ShareScope>,
@@ -255,3 +255,5 @@ impl AccountDeletionReceipt {
         }
     }
 }
+
+pph_protocol::debug_without_secrets!(Share, ShareAccess, SharedPatient, ConsultationSummary,);

@@ -91,7 +91,7 @@ impl TimebankRules {
 }
 
 /// An offer or a request, seen by the whole group.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
 pub struct TimebankPost {
     pub id: String,
     pub group_id: String,
@@ -108,7 +108,7 @@ pub struct TimebankPost {
     pub closed: bool,
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewPost {
     pub kind: PostKind,
     pub category: TimeCategory,
@@ -126,7 +126,7 @@ impl NewPost {
 /// Time given by one member to another. Never edited: the receiver
 /// confirms it, the giver may withdraw it while it is pending, and a
 /// mistake is reversed by a second exchange the other way.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exchange {
     pub id: String,
     pub group_id: String,
@@ -157,7 +157,7 @@ impl Exchange {
     }
 }
 
-#[derive(Clone, Debug, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct NewExchange {
     /// The member who received the time.
     pub receiver_id: String,
@@ -218,7 +218,7 @@ impl ExchangeState {
 }
 
 /// An exchange as this person's history shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct ExchangeView {
     pub id: String,
     pub group_id: String,
@@ -254,7 +254,7 @@ pub struct ExchangePage {
     pub next: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct MemberBalance {
     pub account_id: String,
     pub display_name: String,
@@ -280,3 +280,12 @@ pub struct TimebankOverview {
     /// Exchanges this person gave, waiting for the other to confirm.
     pub awaiting_others: Vec<ExchangeView>,
 }
+
+pph_protocol::debug_without_secrets!(
+    TimebankPost,
+    NewPost,
+    Exchange,
+    NewExchange,
+    ExchangeView,
+    MemberBalance,
+);

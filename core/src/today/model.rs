@@ -20,7 +20,7 @@ const MAX_MINUTES_BEFORE: u32 = 7 * 24 * 60;
 pub(crate) const MAX_SNOOZES: usize = 16;
 
 /// One activity on the Today screen.
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct TodayActivity {
     pub activity_id: String,
     pub plan_id: String,
@@ -41,7 +41,7 @@ pub struct WeekProgress {
 }
 
 /// A questionnaire asked for before a plan review (by a reminder rule).
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct DueQuestionnaire {
     pub code: String,
     pub plan_id: String,
@@ -49,7 +49,7 @@ pub struct DueQuestionnaire {
     pub review_date: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct TodayMeetup {
     pub meetup_id: String,
     pub group_id: String,
@@ -89,7 +89,7 @@ pub struct ComingUp {
 }
 
 /// The Today screen: one call, rendered as it is by every shell.
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct TodayView {
     /// Local date `YYYY-MM-DD`.
     pub date: String,
@@ -198,7 +198,7 @@ pub struct QuietHours {
 }
 
 /// The person's reminder settings, as the shells show and set them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct ReminderSettings {
     /// IANA time-zone name, e.g. "Europe/London".
     pub time_zone: String,
@@ -246,7 +246,7 @@ pub enum ReminderShift {
 }
 
 /// One reminder to schedule.
-#[derive(Clone, Debug, PartialEq, Serialize, uniffi::Record)]
+#[derive(Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct UpcomingReminder {
     /// Stable for the same occurrence across calls: the shell's
     /// notification id, and what `snooze` takes.
@@ -363,3 +363,12 @@ impl QuietHours {
         }
     }
 }
+
+pph_protocol::debug_without_secrets!(
+    TodayActivity,
+    DueQuestionnaire,
+    TodayMeetup,
+    TodayView,
+    ReminderSettings,
+    UpcomingReminder,
+);

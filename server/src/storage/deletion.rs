@@ -34,7 +34,7 @@ pub(crate) const NAMING_RECORDS: &str = "SELECT entity_type, entity_id, body FRO
      WHERE space = $1 AND (creator = $2 OR party = $2)";
 
 /// The account's identity, as the plan needs it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Departing {
     pub id: String,
     pub email: String,
@@ -408,3 +408,5 @@ mod tests {
         assert!(targets.contains(&(GROUP_HIDE.to_owned(), "h1".to_owned())));
     }
 }
+
+pph_protocol::debug_without_secrets!(Departing,);

@@ -74,7 +74,7 @@ pub enum PushError {
     Storage(#[from] StorageError),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Account {
     pub id: String,
     pub email: String,
@@ -126,7 +126,7 @@ pub struct Grant {
 }
 
 /// A grant seen by a clinician, with what identifies the patient's space.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClinicianGrant {
     pub grant: Grant,
     pub patient_space: String,
@@ -145,7 +145,7 @@ pub struct Access {
 }
 
 /// One sitting in a patient's access log: who read which scopes, when.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AccessEntry {
     pub clinician_email: String,
     pub clinician_name: String,
@@ -157,14 +157,14 @@ pub struct AccessEntry {
 }
 
 /// A grant seen by its patient, with who receives it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PatientGrant {
     pub grant: Grant,
     pub clinician_email: String,
     pub clinician_name: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Member {
     pub account_id: String,
     pub display_name: String,
@@ -174,7 +174,7 @@ pub struct Member {
     pub admission: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Invite {
     pub code_hash: String,
     pub space: String,
@@ -253,7 +253,7 @@ pub struct StoredChange {
 }
 
 /// What `set_account_keys` writes.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct KeysUpdate {
     pub account_id: String,
     pub keys: AccountKeys,
@@ -272,14 +272,14 @@ pub struct KeysUpdate {
 }
 
 /// The hash a secret was checked against, and which secret it was.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Proof {
     Password(String),
     RecoveryCode(String),
 }
 
 /// A new session's first token.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct NewToken {
     pub token_hash: String,
     pub account_id: String,
@@ -354,4 +354,67 @@ pub(crate) fn parse_scopes(text: &str) -> Result<Vec<Scope>> {
         .filter(|s| !s.is_empty())
         .map(|name| parse_name(name, "scopes"))
         .collect()
+}
+
+pph_protocol::debug_without_secrets!(
+    Account,
+    ClinicianGrant,
+    AccessEntry,
+    PatientGrant,
+    Member,
+    Invite,
+    KeysUpdate,
+    Proof,
+    NewToken,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SENTINEL: &str = "Zebra4711Sentinel";
+
+    /// What the relay holds of a person (email, name, hashes of their
+    /// secrets, a database password) shows none of it in `Debug`.
+    #[test]
+    fn rows_that_name_a_person_or_a_secret_show_none_in_debug() {
+        let account = Account {
+            id: SENTINEL.into(),
+            email: SENTINEL.into(),
+            display_name: SENTINEL.into(),
+            role: Role::Patient,
+            personal_space: SENTINEL.into(),
+            password_hash: SENTINEL.into(),
+            created_ms: 0,
+            kdf: None,
+        };
+        let token = NewToken {
+            token_hash: SENTINEL.into(),
+            account_id: SENTINEL.into(),
+            device: DeviceName {
+                node: SENTINEL.into(),
+                name: SENTINEL.into(),
+            },
+            session_id: SENTINEL.into(),
+            now_ms: 0,
+            recovery_only: false,
+            proof: Some(Proof::Password(SENTINEL.into())),
+        };
+        let member = Member {
+            account_id: SENTINEL.into(),
+            display_name: SENTINEL.into(),
+            role: GroupRole::Member,
+            admission: None,
+        };
+        let backend = crate::Backend::Postgres(format!("postgres://pph:{SENTINEL}@db/pph"));
+        for shown in [
+            format!("{account:?}"),
+            format!("{token:?}"),
+            format!("{member:?}"),
+            format!("{backend:?}"),
+        ] {
+            assert!(!shown.contains(SENTINEL), "{shown}");
+            assert!(shown.ends_with("{ .. }"), "{shown}");
+        }
+    }
 }
