@@ -95,8 +95,9 @@ fn unleet(text: &str) -> String {
 /// One part written twice or more, and nothing else.
 fn repeats(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
-    (1..=chars.len() / 2)
-        .any(|unit| chars.len() % unit == 0 && chars.chunks(unit).all(|c| c == &chars[..unit]))
+    (1..=chars.len() / 2).any(|unit| {
+        chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit])
+    })
 }
 
 /// Wholly a run along the alphabet, the digits or a keyboard row, either
