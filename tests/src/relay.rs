@@ -940,6 +940,52 @@ pub async fn status_with(url: &str, token: &str) -> reqwest::StatusCode {
         .status()
 }
 
+/// A raw sign-in as `email` with `secret` (a password's authentication
+/// key, or with `recovery` the recovery code's), as the device `node` named
+/// `name`: the status, and the session's answer when there is one.
+pub async fn raw_sign_in(
+    url: &str,
+    email: &str,
+    secret: &str,
+    (node, name): (&str, &str),
+    recovery: bool,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/sessions"))
+        .json(
+            &serde_json::json!({"email": email, "password": secret, "device_name": name,
+                                   "node": node, "recovery": recovery}),
+        )
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+/// A raw sign-up as `email` with the authentication key `auth` stretched as
+/// `kdf`, without keys (as a device made before keys did): the status and
+/// the session.
+pub async fn raw_sign_up_without_keys(
+    url: &str,
+    email: &str,
+    auth: &str,
+    kdf: &pph_protocol::kdf::Kdf,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/accounts"))
+        .json(&serde_json::json!({
+            "email": email, "password": auth, "role": "patient",
+            "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
+            "personal_space": crate::id(), "kdf": kdf
+        }))
+        .send()
+        .await
+        .expect("sign up");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or_default())
+}
+
 /// How the relay at `url` says `email`'s password is stretched.
 pub async fn served_kdf(url: &str, email: &str) -> Option<pph_protocol::kdf::Kdf> {
     let served: pph_protocol::wire::KdfResponse = reqwest::Client::new()

@@ -634,17 +634,8 @@ async fn an_account_without_keys_gets_them_at_its_next_sign_in(relay: Relay, dir
     let email = "old@example.org";
     let kdf = pph_protocol::kdf::Stretch::LEAST.with_salt(&[3; 16]);
     let auth = relay_password(Some(&kdf), &url, email, PASSWORD).expect("key");
-    let made = reqwest::Client::new()
-        .post(format!("{url}/v1/accounts"))
-        .json(&serde_json::json!({
-            "email": email, "password": auth, "role": "patient",
-            "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
-            "personal_space": id(), "kdf": kdf
-        }))
-        .send()
-        .await
-        .expect("sign up");
-    assert_eq!(made.status(), 201);
+    let (made, _) = raw_sign_up_without_keys(&url, email, &auth, &kdf).await;
+    assert_eq!(made, 201);
     let phone = signed_in(&url, dir, "phone", email).await;
     let code = phone.account().take_recovery_code().expect("code");
     assert!(code.is_some(), "a recovery code made with the keys");

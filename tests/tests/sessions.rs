@@ -225,28 +225,6 @@ async fn a_device_signed_out_from_another_keeps_its_unsent_work(relay: Relay, di
     );
 }
 
-/// A raw sign-in (`recovery`: with the recovery code's key): the status,
-/// and the session's answer when there is one.
-async fn raw_sign_in(
-    url: &str,
-    secret: &str,
-    node: &str,
-    name: &str,
-    recovery: bool,
-) -> (StatusCode, serde_json::Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("{url}/v1/sessions"))
-        .json(
-            &serde_json::json!({"email": EMAIL, "password": secret, "device_name": name,
-                                   "node": node, "recovery": recovery}),
-        )
-        .send()
-        .await
-        .expect("request");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or_default())
-}
-
 /// A thief swaps a stolen token as fast as it can while the owner signs
 /// that session out, then changes the password: once either is done, no
 /// token the thief got is live (the twenty-first attacker run kept one
@@ -377,7 +355,7 @@ async fn a_sign_in_under_another_devices_name_is_listed_apart(relay: Relay, dir:
     let mine = ann.account().devices().await.expect("devices");
     assert_eq!(mine.len(), 1);
     let secret = auth_key(url, EMAIL, PASSWORD).await;
-    let (status, session) = raw_sign_in(url, &secret, &mine[0].node, "ann", false).await;
+    let (status, session) = raw_sign_in(url, EMAIL, &secret, (&mine[0].node, "ann"), false).await;
     assert_eq!(status, StatusCode::OK);
     let impostor = session["token"].as_str().expect("token").to_owned();
     let listed = ann.account().devices().await.expect("devices");
@@ -416,7 +394,8 @@ async fn a_recovery_codes_session_only_sets_new_keys(relay: Relay, dir: &Path) {
         .expect("key")
         .auth
         .to_string();
-    let (status, session) = raw_sign_in(url, &secret, "0123456789abcdef", "thief", true).await;
+    let (status, session) =
+        raw_sign_in(url, EMAIL, &secret, ("0123456789abcdef", "thief"), true).await;
     assert_eq!(status, StatusCode::OK);
     let token = session["token"].as_str().expect("token").to_owned();
     assert_eq!(status_with(url, &token).await, StatusCode::FORBIDDEN);
@@ -472,7 +451,7 @@ async fn a_recovery_codes_session_only_sets_new_keys(relay: Relay, dir: &Path) {
         .await
         .expect("recovered");
     desk.sync().sync_now().await.expect("a whole session now");
-    let (status, _) = raw_sign_in(url, &secret, "0123456789abcdef", "thief", true).await;
+    let (status, _) = raw_sign_in(url, EMAIL, &secret, ("0123456789abcdef", "thief"), true).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the code is spent");
 }
 

@@ -18,17 +18,7 @@ const EMAIL: &str = "ann@example.org";
 
 /// A sign-in over HTTP with `key` as the password's authentication key.
 async fn sign_in_with(url: &str, email: &str, key: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("{url}/v1/sessions"))
-        .json(
-            &json!({"email": email, "password": key, "device_name": "raw",
-                      "node": "0123456789abcdef"}),
-        )
-        .send()
-        .await
-        .expect("request");
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or_default())
+    raw_sign_in(url, email, key, ("0123456789abcdef", "raw"), false).await
 }
 
 async fn kdf_answer(url: &str, email: &str) -> (StatusCode, Value) {
@@ -179,18 +169,8 @@ async fn an_account_from_before_salts_is_stretched_anew_at_its_next_sign_in(
     let email = "old@example.org";
     let old_key = relay_password(None, url, email, PASSWORD).expect("key");
     let any = pph_protocol::kdf::Stretch::LEAST.with_salt(&[1; 16]);
-    let made = reqwest::Client::new()
-        .post(format!("{url}/v1/accounts"))
-        .json(&json!({
-            "email": email, "password": old_key, "role": "patient",
-            "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
-            "personal_space": id(), "kdf": any
-        }))
-        .send()
-        .await
-        .expect("sign up");
-    assert_eq!(made.status(), StatusCode::CREATED);
-    let old_session: Value = made.json().await.expect("session");
+    let (made, old_session) = raw_sign_up_without_keys(url, email, &old_key, &any).await;
+    assert_eq!(made, StatusCode::CREATED);
     let old_token = old_session["token"].as_str().expect("token").to_owned();
     relay.set_kdf(email, "").await;
     assert_eq!(served_kdf(url, email).await, None);
