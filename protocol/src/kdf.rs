@@ -34,7 +34,7 @@ pub struct Kdf {
 
 /// Argon2id's cost without a salt: what a relay asks of every password
 /// (`pph-server --kdf-memory-kib`, `--kdf-passes`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stretch {
     pub memory_kib: u32,
     pub passes: u32,
@@ -63,6 +63,15 @@ impl Stretch {
             return Err(format!("the lanes must be 1 to {MAX_LANES}"));
         }
         Ok(())
+    }
+
+    /// The more costly of the two in every parameter.
+    pub fn at_least(&self, other: &Stretch) -> Stretch {
+        Stretch {
+            memory_kib: self.memory_kib.max(other.memory_kib),
+            passes: self.passes.max(other.passes),
+            lanes: self.lanes.max(other.lanes),
+        }
     }
 
     /// This stretch with `salt`.

@@ -2,7 +2,7 @@
 
 use crate::admission::{Admission, Invite};
 use crate::authz::Refusal;
-use crate::kdf::Kdf;
+use crate::kdf::{Kdf, Stretch};
 pub use crate::kinds::Scope;
 use crate::kinds::SpaceKind;
 use crate::sealed::AccountKeys;
@@ -78,6 +78,9 @@ pub struct KdfRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KdfResponse {
     pub kdf: Option<Kdf>,
+    /// The stretch this relay asks of a new password (the same for every
+    /// email): a device sets a new password at no less.
+    pub target: Stretch,
 }
 
 /// A device's session: the bearer token is shown once, stored only hashed.
@@ -94,8 +97,9 @@ pub struct SessionResponse {
     pub keys: Option<AccountKeys>,
     /// After a sign-in with a password stretched less than the relay now
     /// asks (or the old way, salted by the email): the stretch to set now,
-    /// with a fresh salt, through `PUT /v1/accounts/current/keys` with
-    /// `restretch`.
+    /// with a fresh salt, as a password change setting the same password
+    /// (`PUT /v1/accounts/current/keys`), which signs the other devices out
+    /// as any does: the relay cannot tell it is the same password.
     #[serde(default)]
     pub restretch: Option<Kdf>,
 }
@@ -117,11 +121,6 @@ pub struct AccountKeysRequest {
     /// How `new_password` was stretched: required with it.
     #[serde(default)]
     pub new_kdf: Option<Kdf>,
-    /// The same password stretched again (`SessionResponse::restretch`),
-    /// not a new one: the account's other devices stay signed in. Taken
-    /// only while the account is stretched less than the relay asks.
-    #[serde(default)]
-    pub restretch: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

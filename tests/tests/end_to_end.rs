@@ -605,7 +605,6 @@ async fn the_key_endpoints_refuse_the_wrong_accounts(relay: Relay, dir: &Path) {
                 new_password: None,
                 new_recovery: None,
                 new_kdf: None,
-                restretch: false,
             })
             .send()
     };

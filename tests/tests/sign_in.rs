@@ -4,8 +4,10 @@
 //! salt; an email with an account and one without are served alike; a
 //! guessable password is refused on the device with its reason; an account
 //! from before salts, or below a stretch the operator raised, is stretched
-//! anew at its next sign-in and signs no other device out; a stretch out of
-//! bounds is refused by the device and by the relay.
+//! anew at its next sign-in (its other devices signed out, as by any new
+//! password), and a password change or a recovery before then sets the
+//! raised stretch; a stretch out of bounds is refused by the device and by
+//! the relay.
 
 use pph_core::*;
 use pph_protocol::kdf::Kdf;
@@ -159,7 +161,8 @@ async fn a_weak_password_is_refused_on_the_device_with_its_reason(relay: Relay, 
 /// An account made before salts (its key salted by the email alone) signs
 /// in on a new device, which sets a salt and the relay's stretch there and
 /// then: the old key signs in no more, another device signs in with the new
-/// one and opens the account's key, and the session the account had stays.
+/// one and opens the account's key, and the session the account had ends,
+/// as with any new password (the relay cannot tell it is the same one).
 async fn an_account_from_before_salts_is_stretched_anew_at_its_next_sign_in(
     relay: Relay,
     dir: &Path,
@@ -187,17 +190,30 @@ async fn an_account_from_before_salts_is_stretched_anew_at_its_next_sign_in(
     phone.sync().sync_now().await.expect("the phone syncs");
     // Signing in opens the account's key: sealed again under the new one.
     signed_in(url, dir, "tablet", email).await;
-    assert_eq!(status_with(url, &old_token).await, StatusCode::OK);
+    assert_eq!(status_with(url, &old_token).await, StatusCode::UNAUTHORIZED);
 }
 
 /// The operator raises the stretch: an email without an account is served
-/// the new one at once, an account keeps its own until its next sign-in,
-/// then has the new one under a fresh salt, and its other device, not
-/// signed out, syncs on.
-async fn a_raised_stretch_reaches_an_account_at_its_next_sign_in(relay: Relay, dir: &Path) {
+/// the new one at once, and an account keeps its own until it sets a
+/// password. Ann's next sign-in sets it under a fresh salt (her phone is
+/// signed out, as by any new password, and signs in again); Bob's password
+/// change and Cat's recovery, before any sign-in, set the raised stretch
+/// too (the twenty-third attacker run: they copied the old one, which the
+/// relay refused, locking Cat out).
+async fn a_raised_stretch_reaches_an_account_when_it_next_sets_a_password(
+    relay: Relay,
+    dir: &Path,
+) {
     let mut server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
     let phone = patient(&server, dir, "ann").await;
+    let bob = patient(&server, dir, "bob").await;
+    let cat = patient(&server, dir, "cat").await;
+    let code = cat
+        .account()
+        .take_recovery_code()
+        .expect("code")
+        .expect("shown once");
     let before = served_kdf(&url, EMAIL).await.expect("kdf");
     assert_eq!(before.passes, pph_protocol::kdf::MIN_PASSES);
     server.restart_with(&["--kdf-passes", "4"]);
@@ -209,20 +225,41 @@ async fn a_raised_stretch_reaches_an_account_at_its_next_sign_in(relay: Relay, d
     let after = served_kdf(&url, EMAIL).await.expect("kdf");
     assert_eq!(after.passes, 4);
     assert_ne!(after.salt, before.salt);
+    let out = phone.sync().sync_now().await;
+    assert!(matches!(out, Err(PphError::Unauthorized)), "{out:?}");
     phone
-        .sync()
-        .sync_now()
+        .account()
+        .sign_in(url.clone(), EMAIL.into(), PASSWORD.into())
         .await
-        .expect("the phone is still signed in");
-    signed_in(&url, dir, "laptop", EMAIL).await;
+        .expect("the phone signs in again");
+
+    bob.account()
+        .change_password(PASSWORD.into(), "a brand new long password".into())
+        .await
+        .expect("a password change below the raised stretch");
+    let bobs = served_kdf(&url, "bob@example.org").await.expect("kdf");
+    assert_eq!(bobs.passes, 4);
+    device(dir, "cat-new")
+        .account()
+        .sign_in_with_recovery_code(
+            url.clone(),
+            "cat@example.org".into(),
+            code,
+            "after the recovery code".into(),
+        )
+        .await
+        .expect("a recovery below the raised stretch");
+    let cats = served_kdf(&url, "cat@example.org").await.expect("kdf");
+    assert_eq!(cats.passes, 4);
+    drop(cat);
 }
 
 /// A relay serving a stretch too cheap to protect a captured key (or one
 /// too costly for a phone) is refused on the device, with the reason and
 /// before the password is stretched or sent; the relay, for its part,
 /// refuses a sign-up without a stretch or with one below its own, a stretch
-/// without the password it stretched, and a restretch of an account that
-/// does not need one.
+/// without the password it stretched, and a new password without its
+/// stretch or with one below its own.
 async fn a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let url = &server.url;
@@ -297,10 +334,14 @@ async fn a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay(relay: R
     let stretch = serde_json::from_str::<Value>(&kept).expect("kdf");
     let lone = put(json!({ "new_kdf": stretch })).await.expect("request");
     assert_eq!(lone.status(), StatusCode::BAD_REQUEST);
-    let needless = put(json!({"new_password": key, "new_kdf": stretch, "restretch": true}))
-        .await
-        .expect("request");
-    assert_eq!(needless.status(), StatusCode::CONFLICT);
+    let below = json!({"salt": "AAAAAAAAAAAAAAAAAAAAAA", "memory_kib": 65536, "passes": 2,
+                       "lanes": 1});
+    for new_kdf in [Value::Null, below] {
+        let refused = put(json!({"new_password": "n".repeat(43), "new_kdf": new_kdf}))
+            .await
+            .expect("request");
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    }
     assert_eq!(sign_in_with(url, EMAIL, &key).await.0, StatusCode::OK);
 }
 
@@ -309,6 +350,6 @@ on_both_relays!(
     an_email_with_an_account_and_one_without_are_served_alike,
     a_weak_password_is_refused_on_the_device_with_its_reason,
     an_account_from_before_salts_is_stretched_anew_at_its_next_sign_in,
-    a_raised_stretch_reaches_an_account_at_its_next_sign_in,
+    a_raised_stretch_reaches_an_account_when_it_next_sets_a_password,
     a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay,
 );

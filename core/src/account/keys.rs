@@ -40,14 +40,26 @@ fn refused_stretch(reason: String) -> PphError {
     )
 }
 
-/// How the relay says `email`'s password is stretched (None: the old way),
-/// refused here if outside the bounds this app accepts.
-pub(super) async fn served_kdf(relay: &dyn Relay, email: &str) -> Result<Option<Kdf>, PphError> {
-    let served = relay.kdf(email).await?.kdf;
-    if let Some(kdf) = &served {
+/// What the relay says of `email`'s password before it is sent.
+pub(super) struct Served {
+    /// How it is stretched (None: the old way).
+    pub kdf: Option<Kdf>,
+    /// What the relay asks of a new password.
+    pub target: Stretch,
+}
+
+/// How the relay says `email`'s password is stretched, and what it asks of
+/// a new one, refused here if outside the bounds this app accepts.
+pub(super) async fn served_kdf(relay: &dyn Relay, email: &str) -> Result<Served, PphError> {
+    let served = relay.kdf(email).await?;
+    if let Some(kdf) = &served.kdf {
         kdf.checked_salt().map_err(refused_stretch)?;
     }
-    Ok(served)
+    served.target.check().map_err(refused_stretch)?;
+    Ok(Served {
+        kdf: served.kdf,
+        target: served.target,
+    })
 }
 
 /// The password's keys, stretched as `kdf` says and bound to the relay at
@@ -68,16 +80,18 @@ pub(super) async fn password_keys(
     .map_err(refused_stretch)
 }
 
-/// A password's keys under a fresh salt of this device's choosing,
-/// stretched as `like` (the account's stretch, or the relay's for a new
-/// email), never less than the least this app accepts.
+/// A new password's keys under a fresh salt of this device's choosing,
+/// stretched as much as the relay asks and the account had, whichever is
+/// more (an account below a stretch the relay raised moves up to it).
 pub(super) async fn new_password_keys(
-    like: Option<&Kdf>,
+    served: &Served,
     server_url: &str,
     email: &str,
     password: &str,
 ) -> Result<SecretKeys, PphError> {
-    let stretch = like.map_or(Stretch::LEAST, Kdf::stretch);
+    let had = served.kdf.as_ref().map_or(Stretch::LEAST, Kdf::stretch);
+    let stretch = served.target.at_least(&had).at_least(&Stretch::LEAST);
+    stretch.check().map_err(refused_stretch)?;
     let kdf = stretch.with_salt(&rand::random());
     password_keys(Some(kdf), server_url, email, password).await
 }
@@ -149,8 +163,6 @@ struct Secrets<'a> {
     current: Option<&'a SecretKeys>,
     new_password: Option<&'a SecretKeys>,
     new_recovery: Option<&'a SecretKeys>,
-    /// `new_password` is the same password stretched again.
-    restretch: bool,
 }
 
 impl Account {
@@ -177,7 +189,6 @@ impl Account {
                     new_password: auth(secrets.new_password),
                     new_recovery: auth(secrets.new_recovery),
                     new_kdf: secrets.new_password.and_then(|k| k.kdf.clone()),
-                    restretch: secrets.restretch,
                 },
             )
             .await?;
@@ -238,7 +249,9 @@ impl Account {
 
     /// After a sign-in with a password stretched less than the relay asks
     /// (or the old way): the same password under a fresh stretch `to`, the
-    /// account's key sealed again to it. The other devices stay signed in.
+    /// account's key sealed again to it. As any new password, it signs the
+    /// other devices out: the relay cannot tell it is the same one, so a
+    /// password change that kept them signed in would be a thief's.
     pub(super) async fn restretch(
         &self,
         info: &AccountInfo,
@@ -257,7 +270,6 @@ impl Account {
         let secrets = Secrets {
             current: Some(old),
             new_password: Some(&new),
-            restretch: true,
             ..Secrets::default()
         };
         self.replace_keys(&*relay, token, &pair, &sealed, secrets, None)
@@ -288,8 +300,9 @@ impl Account {
         check_new_password(&new, &[&info.email, &info.display_name])?;
         let (pair, sealed) = self.engine.account_keys_here()?;
         let served = served_kdf(&*relay, &info.email).await?;
-        let old = password_keys(served.clone(), &info.server_url, &info.email, &current).await?;
-        let new = new_password_keys(served.as_ref(), &info.server_url, &info.email, &new).await?;
+        let old =
+            password_keys(served.kdf.clone(), &info.server_url, &info.email, &current).await?;
+        let new = new_password_keys(&served, &info.server_url, &info.email, &new).await?;
         let sealed = AccountKeys {
             by_password: seal(&new, &info.personal_space, &pair)?,
             ..sealed
@@ -310,7 +323,7 @@ impl Account {
         let info = session.info;
         let (pair, sealed) = self.engine.account_keys_here()?;
         let served = served_kdf(&*relay, &info.email).await?;
-        let pw = password_keys(served, &info.server_url, &info.email, &password).await?;
+        let pw = password_keys(served.kdf, &info.server_url, &info.email, &password).await?;
         let code = password::new_recovery_code();
         let recovery = recovery_keys(&info.email, &code)?;
         let sealed = AccountKeys {
@@ -357,7 +370,7 @@ impl Account {
         })?;
         let pair = open_pair(&recovery, &session.personal_space, &sealed.by_recovery)
             .ok_or(PphError::Unauthorized)?;
-        let pw = new_password_keys(served.as_ref(), &server_url, &email, &new_password).await?;
+        let pw = new_password_keys(&served, &server_url, &email, &new_password).await?;
         let code = password::new_recovery_code();
         let next_recovery = recovery_keys(&email, &code)?;
         let sealed = AccountKeys {
@@ -369,7 +382,6 @@ impl Account {
             current: Some(&recovery),
             new_password: Some(&pw),
             new_recovery: Some(&next_recovery),
-            restretch: false,
         };
         self.replace_keys(
             &*relay,

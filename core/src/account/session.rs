@@ -51,10 +51,9 @@ impl Account {
         check_new_password(&password, &[&email, &display_name])?;
         let relay = self.engine.net.relay(&server_url)?;
         let space = self.engine.store.personal_space();
-        // The relay's stretch (what it serves for an email without an
-        // account), under a salt of this device's own.
+        // The relay's stretch, under a salt of this device's own.
         let served = served_kdf(&*relay, &email).await?;
-        let pw = new_password_keys(served.as_ref(), &server_url, &email, &password).await?;
+        let pw = new_password_keys(&served, &server_url, &email, &password).await?;
         let keys = new_keys(&email, &space, &pw)?;
         let session = relay
             .sign_up(&SignUpRequest {
@@ -87,7 +86,7 @@ impl Account {
     ) -> Result<AccountInfo, PphError> {
         let relay = self.engine.net.relay(&server_url)?;
         let served = served_kdf(&*relay, &email).await?;
-        let pw = password_keys(served, &server_url, &email, &password).await?;
+        let pw = password_keys(served.kdf, &server_url, &email, &password).await?;
         let session = relay
             .sign_in(&SignInRequest {
                 email: email.clone(),
@@ -177,7 +176,7 @@ impl Account {
         let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
         let info = &session.info;
         let served = served_kdf(&*relay, &info.email).await?;
-        let pw = password_keys(served, &info.server_url, &info.email, &password).await?;
+        let pw = password_keys(served.kdf, &info.server_url, &info.email, &password).await?;
         let deleted = relay
             .delete_account(
                 &token,

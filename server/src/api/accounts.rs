@@ -46,7 +46,10 @@ pub async fn kdf(State(state): State<Arc<AppState>>, body: Body) -> ApiResult<Js
             Some(state.config.stretch.with_salt(&salt))
         }
     };
-    Ok(Json(KdfResponse { kdf }))
+    Ok(Json(KdfResponse {
+        kdf,
+        target: state.config.stretch,
+    }))
 }
 
 /// A new session's first token for `account`, once `proof` (the secret

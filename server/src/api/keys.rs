@@ -582,23 +582,6 @@ pub async fn set_account_keys(
         }
         (None, None) => None,
     };
-    if req.restretch {
-        // The same password stretched again keeps the other devices
-        // signed in, so it is taken only while the account needs it: else
-        // a password change would pass as one.
-        let target = state.config.stretch;
-        if req.new_password.is_none() {
-            return Err(ApiError::invalid(
-                "new_password: restretch sets the password stretched again",
-            ));
-        }
-        if account.kdf.as_ref().is_some_and(|k| k.meets(&target)) {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                "the password is stretched as this relay asks already: change it instead",
-            ));
-        }
-    }
     let current = req.current.ok_or_else(|| {
         ApiError::invalid("current: the password's authentication key is needed to set keys")
     })?;
@@ -611,11 +594,6 @@ pub async fn set_account_keys(
             "new_recovery: a recovery code is used once; send a new one with the keys sealed to it",
         ));
     }
-    if req.restretch && (by_code || session.recovery_only) {
-        return Err(ApiError::invalid(
-            "restretch: a recovery sets a new password, which signs the other devices out",
-        ));
-    }
     if session.recovery_only && req.new_password.is_none() {
         return Err(ApiError::invalid(
             "new_password: a session from the recovery code sets a new password first",
@@ -624,7 +602,7 @@ pub async fn set_account_keys(
     // A new password (changed, or set after a recovery) signs out every
     // other device: a stolen phone's session ends with it.
     let signing_out_all_but = match (&req.new_password, bearer_token(&headers)) {
-        (Some(_), Some(token)) if !req.restretch => Some((token_hash(token), now_ms())),
+        (Some(_), Some(token)) => Some((token_hash(token), now_ms())),
         _ => None,
     };
     let before = state.storage.account_keys(&account.id).await?;
