@@ -3,11 +3,12 @@
 //! captures signs in on no other, even when that relay served the other's
 //! salt; an email with an account and one without are served alike; a
 //! guessable password is refused on the device with its reason; an account
-//! from before salts, or below a stretch the operator raised, is stretched
-//! anew at its next sign-in (its other devices signed out, as by any new
-//! password), and a password change or a recovery before then sets the
-//! raised stretch; a stretch out of bounds is refused by the device and by
-//! the relay.
+//! from before salts moves to one through its recovery code, never by
+//! sending its old key to a relay it is not signed in to; an account below
+//! a stretch the operator raised is stretched anew at its next sign-in (its
+//! other devices signed out, as by any new password), and a password change
+//! or a recovery before then sets the raised stretch; a stretch out of
+//! bounds is refused by the device and by the relay.
 
 use pph_core::*;
 use pph_protocol::kdf::Kdf;
@@ -158,39 +159,83 @@ async fn a_weak_password_is_refused_on_the_device_with_its_reason(relay: Relay, 
         .expect("a strong password signs up");
 }
 
-/// An account made before salts (its key salted by the email alone) signs
-/// in on a new device, which sets a salt and the relay's stretch there and
-/// then: the old key signs in no more, another device signs in with the new
-/// one and opens the account's key, and the session the account had ends,
-/// as with any new password (the relay cannot tell it is the same one).
-async fn an_account_from_before_salts_is_stretched_anew_at_its_next_sign_in(
+/// An account made before salts (its key salted by the email alone, its
+/// private key sealed under the old way's wrapping key): a new device does
+/// not sign in with the password, whose old key is the same on every relay
+/// (a relay serving no stretch would otherwise get it, to use where the
+/// account is still an old one: attacker run 23), but with the recovery
+/// code, which sets a new password at the relay's stretch; then the old key
+/// signs in no more and another device signs in with the new password and
+/// opens the account's key.
+async fn an_account_from_before_salts_moves_to_a_salt_through_its_recovery_code(
     relay: Relay,
     dir: &Path,
 ) {
+    use pph_core::crypto::password::seal_private;
+    use pph_core::crypto::password::{from_password, from_recovery_code, new_recovery_code};
     let server = ServerProcess::start_on(&relay, dir);
     let url = &server.url;
     let email = "old@example.org";
-    let old_key = relay_password(None, url, email, PASSWORD).expect("key");
+    let space = id();
+    let old = from_password(None, "", email, PASSWORD).expect("old keys");
+    let code = new_recovery_code();
+    let recovery = from_recovery_code(email, &code).expect("recovery keys");
+    let pair = pph_core::crypto::wrap::AccountKeyPair::generate();
+    let sealed = |wrap| seal_private(wrap, &space, &pair.private_bytes()).expect("sealed");
+    let keys = pph_protocol::sealed::AccountKeys {
+        by_password: sealed(&old.wrap),
+        by_recovery: sealed(&recovery.wrap),
+        ..account_keys(&pair)
+    };
     let any = pph_protocol::kdf::Stretch::LEAST.with_salt(&[1; 16]);
-    let (made, old_session) = raw_sign_up_without_keys(url, email, &old_key, &any).await;
-    assert_eq!(made, StatusCode::CREATED);
-    let old_token = old_session["token"].as_str().expect("token").to_owned();
+    let made = reqwest::Client::new()
+        .post(format!("{url}/v1/accounts"))
+        .json(&json!({
+            "email": email, "password": old.auth.as_str(), "role": "patient",
+            "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
+            "personal_space": space, "keys": keys, "recovery": recovery.auth.as_str(),
+            "kdf": any
+        }))
+        .send()
+        .await
+        .expect("sign up");
+    assert_eq!(made.status(), StatusCode::CREATED);
     relay.set_kdf(email, "").await;
     assert_eq!(served_kdf(url, email).await, None);
 
-    let phone = signed_in(url, dir, "phone", email).await;
-    let kept = relay.kdf_of(email).await.expect("stretched anew");
-    let served = served_kdf(url, email).await.expect("a salt of its own");
+    let refused = device(dir, "lured")
+        .account()
+        .sign_in(url.clone(), email.into(), PASSWORD.into())
+        .await;
+    match refused {
+        Err(PphError::Forbidden { reason }) => {
+            assert!(reason.contains("recovery code"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    device(dir, "phone")
+        .account()
+        .sign_in_with_recovery_code(
+            url.clone(),
+            email.into(),
+            code.to_string(),
+            "after the recovery code".into(),
+        )
+        .await
+        .expect("recovered");
+    let kept = relay.kdf_of(email).await.expect("a salt of its own");
+    let served = served_kdf(url, email).await.expect("served");
     assert_eq!(serde_json::from_str::<Kdf>(&kept).expect("kdf"), served);
     assert_ne!(served.salt, any.salt);
     assert_eq!(
-        sign_in_with(url, email, &old_key).await.0,
+        sign_in_with(url, email, &old.auth).await.0,
         StatusCode::UNAUTHORIZED
     );
-    phone.sync().sync_now().await.expect("the phone syncs");
-    // Signing in opens the account's key: sealed again under the new one.
-    signed_in(url, dir, "tablet", email).await;
-    assert_eq!(status_with(url, &old_token).await, StatusCode::UNAUTHORIZED);
+    device(dir, "tablet")
+        .account()
+        .sign_in(url.clone(), email.into(), "after the recovery code".into())
+        .await
+        .expect("the new password opens the account's key");
 }
 
 /// The operator raises the stretch: an email without an account is served
@@ -349,7 +394,7 @@ on_both_relays!(
     an_authentication_key_captured_on_one_relay_signs_in_on_no_other,
     an_email_with_an_account_and_one_without_are_served_alike,
     a_weak_password_is_refused_on_the_device_with_its_reason,
-    an_account_from_before_salts_is_stretched_anew_at_its_next_sign_in,
+    an_account_from_before_salts_moves_to_a_salt_through_its_recovery_code,
     a_raised_stretch_reaches_an_account_when_it_next_sets_a_password,
     a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay,
 );

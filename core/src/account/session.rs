@@ -86,6 +86,19 @@ impl Account {
     ) -> Result<AccountInfo, PphError> {
         let relay = self.engine.net.relay(&server_url)?;
         let served = served_kdf(&*relay, &email).await?;
+        // The old way's key is the same on every relay: a new sign-in never
+        // sends it, or any relay could ask for it (serving no stretch) and
+        // use it where the account is still an old one (attacker run 23).
+        // Only a device signed in already sends it, to its own relay, which
+        // had it when the account was made.
+        if served.kdf.is_none() {
+            return Err(PphError::Forbidden {
+                reason: "this account was made by an earlier version of the app: sign in \
+                         with its recovery code (it sets a new password), or change the \
+                         password on a device still signed in to it"
+                    .into(),
+            });
+        }
         let pw = password_keys(served.kdf, &server_url, &email, &password).await?;
         let session = relay
             .sign_in(&SignInRequest {
