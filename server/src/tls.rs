@@ -4,8 +4,9 @@
 //! (certbot, an ACME client, an operator's copy) is taken at the next
 //! connection after its files change, with no restart; files that do not
 //! read as a certificate and its key leave the one being served in place.
-//! Handshakes run side by side, each within `HANDSHAKE`, so a client that
-//! connects and says nothing holds up no one.
+//! Handshakes run side by side, each within `HANDSHAKE`, with no cap but
+//! the process's descriptors (as plain HTTP's connections), so clients
+//! that connect and say nothing hold up no one else's handshake.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -13,16 +14,19 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 /// How long a client has to finish its handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
-/// Most handshakes under way at once; more connections wait to be taken.
-const HANDSHAKES_AT_ONCE: usize = 512;
+/// Handshaken connections waiting for the server to take them.
+const READY_QUEUE: usize = 512;
+/// How long to wait after a failed accept (out of descriptors): axum's own
+/// `serve` waits a second; retrying at once spins a core (attacker run 23).
+const AFTER_FAILED_ACCEPT: Duration = Duration::from_millis(250);
 
 /// Where the certificate chain and its private key are kept (PEM).
 #[derive(Clone, Debug)]
@@ -31,22 +35,31 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
-/// What identifies the files' present contents: a change to either makes
-/// the relay read them again.
-type Stamp = Option<[(SystemTime, u64); 2]>;
+/// What identifies a file's present contents: its inode, size, and the
+/// instant its inode last changed (which no copy that keeps times, `cp -p`
+/// or `rsync -t`, can set back: attacker run 23). A change to either file
+/// makes the relay read them again.
+type Stamp = Option<[(u64, u64, i64, i64); 2]>;
 
 impl TlsFiles {
     fn stamp(&self) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
         let one = |path: &PathBuf| {
             let meta = std::fs::metadata(path).ok()?;
-            Some((meta.modified().ok()?, meta.len()))
+            Some((meta.ino(), meta.len(), meta.ctime(), meta.ctime_nsec()))
         };
         Some([one(&self.cert)?, one(&self.key)?])
     }
 
     /// The TLS configuration these files give; Err says what is wrong,
-    /// naming the file, never its contents.
+    /// naming the file, never its contents. Only regular files are read (a
+    /// named pipe would hold the relay until someone wrote to it).
     pub fn load(&self) -> Result<Arc<rustls::ServerConfig>, String> {
+        for path in [&self.cert, &self.key] {
+            if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+                return Err(format!("{}: not a regular file", path.display()));
+            }
+        }
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&self.cert)
             .and_then(|certs| certs.collect())
             .map_err(|_| format!("{}: not a PEM certificate chain", self.cert.display()))?;
@@ -125,18 +138,17 @@ impl TlsListener {
             files,
         };
         let current = Arc::new(Mutex::new(current));
-        let (tx, ready) = mpsc::channel(HANDSHAKES_AT_ONCE);
-        let room = Arc::new(Semaphore::new(HANDSHAKES_AT_ONCE));
+        let (tx, ready) = mpsc::channel(READY_QUEUE);
         tokio::spawn(async move {
             loop {
-                let Ok(permit) = room.clone().acquire_owned().await else {
-                    return;
-                };
                 let (stream, addr) = match tcp.accept().await {
                     Ok(accepted) => accepted,
                     // Out of descriptors, or a connection reset before it
-                    // was taken: the next accept may succeed.
-                    Err(_) => continue,
+                    // was taken: a later accept may succeed.
+                    Err(_) => {
+                        tokio::time::sleep(AFTER_FAILED_ACCEPT).await;
+                        continue;
+                    }
                 };
                 if tx.is_closed() {
                     return;
@@ -151,7 +163,6 @@ impl TlsListener {
                     if let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE, shake).await {
                         let _ = tx.send((tls, addr)).await;
                     }
-                    drop(permit);
                 });
             }
         });
