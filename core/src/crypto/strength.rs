@@ -45,6 +45,12 @@ pub fn weakness(password: &str, known: &[&str]) -> Option<String> {
     {
         return say("This is a very common password.", ADD_WORDS);
     }
+    if two_common(&alphanumeric(word)) || two_common(&alphanumeric(&unleet(word))) {
+        return say(
+            "Two common passwords together are easy to guess.",
+            ADD_WORDS,
+        );
+    }
     let distinct: std::collections::BTreeSet<char> = plain.chars().collect();
     if repeats(&plain) || distinct.len() < LEAST_DISTINCT {
         return say(
@@ -56,6 +62,12 @@ pub fn weakness(password: &str, known: &[&str]) -> Option<String> {
         return say(
             "Sequences like abc, 6543 or qwerty are easy to guess.",
             "Avoid sequences.",
+        );
+    }
+    if plain.chars().all(|c| c.is_ascii_digit()) {
+        return say(
+            "Digits alone (a date, a phone number) are easy to guess.",
+            ADD_WORDS,
         );
     }
     if built_from(&plain, known) {
@@ -72,7 +84,17 @@ fn alphanumeric(text: &str) -> String {
 }
 
 fn is_common(word: &str) -> bool {
-    word.len() >= 4 && COMMON.lines().any(|common| common == word)
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    word.len() >= 4 && SET.get_or_init(|| COMMON.lines().collect()).contains(word)
+}
+
+/// Two common passwords one after the other, digits after them aside.
+fn two_common(text: &str) -> bool {
+    text.char_indices().skip(1).any(|(at, _)| {
+        let (first, second) = text.split_at(at);
+        is_common(first) && is_common(second.trim_end_matches(|c: char| c.is_ascii_digit()))
+    })
 }
 
 /// Letters written as digits or symbols, read back as letters.
@@ -92,12 +114,10 @@ fn unleet(text: &str) -> String {
         .collect()
 }
 
-/// One part written twice or more, and nothing else.
+/// One part written twice or more, the last time perhaps cut short.
 fn repeats(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
-    (1..=chars.len() / 2).any(|unit| {
-        chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit])
-    })
+    (1..=chars.len() / 2).any(|unit| (0..chars.len()).all(|i| chars[i] == chars[i % unit]))
 }
 
 /// Wholly a run along the alphabet, the digits or a keyboard row, either
@@ -118,7 +138,7 @@ fn built_from(text: &str, known: &[&str]) -> bool {
         .flat_map(|k| {
             k.to_lowercase()
                 .split(|c: char| !c.is_alphanumeric())
-                .filter(|p| p.len() >= 3)
+                .filter(|p| p.chars().count() >= 2)
                 .map(str::to_owned)
                 .collect::<Vec<_>>()
         })
@@ -161,8 +181,19 @@ mod tests {
             let reason = weakness(weak, &[]).unwrap_or_else(|| panic!("{weak} passed"));
             assert!(reason.contains(why), "{weak}: {reason}");
         }
+        for (weak, why) in [
+            ("monkeydragon", "Two common"),
+            ("password!qwerty", "Two common"),
+            ("abcdeabcdeab", "Repeats"),
+            ("2024-01-15-0612", "Digits alone"),
+        ] {
+            let reason = weakness(weak, &[]).unwrap_or_else(|| panic!("{weak} passed"));
+            assert!(reason.contains(why), "{weak}: {reason}");
+        }
         let known = ["ann.smith@example.org", "Ann Smith"];
         let reason = weakness("annsmith1980", &known).expect("built from the email");
+        assert!(reason.contains("email or name"), "{reason}");
+        let reason = weakness("liwu19851231", &["li.wu@example.org", "Li Wu"]).expect("name");
         assert!(reason.contains("email or name"), "{reason}");
     }
 
