@@ -80,7 +80,7 @@ pub struct KdfResponse {
     pub kdf: Option<Kdf>,
     /// The stretch this relay asks of a new password (the same for every
     /// email): a device sets a new password at no less.
-    pub target: Stretch,
+    pub asks: Stretch,
 }
 
 /// A device's session: the bearer token is shown once, stored only hashed.

@@ -45,7 +45,7 @@ pub(super) struct Served {
     /// How it is stretched (None: the old way).
     pub kdf: Option<Kdf>,
     /// What the relay asks of a new password.
-    pub target: Stretch,
+    pub asks: Stretch,
 }
 
 /// How the relay says `email`'s password is stretched, and what it asks of
@@ -55,10 +55,10 @@ pub(super) async fn served_kdf(relay: &dyn Relay, email: &str) -> Result<Served,
     if let Some(kdf) = &served.kdf {
         kdf.checked_salt().map_err(refused_stretch)?;
     }
-    served.target.check().map_err(refused_stretch)?;
+    served.asks.check().map_err(refused_stretch)?;
     Ok(Served {
         kdf: served.kdf,
-        target: served.target,
+        asks: served.asks,
     })
 }
 
@@ -90,7 +90,7 @@ pub(super) async fn new_password_keys(
     password: &str,
 ) -> Result<SecretKeys, PphError> {
     let had = served.kdf.as_ref().map_or(Stretch::LEAST, Kdf::stretch);
-    let stretch = served.target.at_least(&had).at_least(&Stretch::LEAST);
+    let stretch = served.asks.at_least(&had).at_least(&Stretch::LEAST);
     stretch.check().map_err(refused_stretch)?;
     let kdf = stretch.with_salt(&rand::random());
     password_keys(Some(kdf), server_url, email, password).await

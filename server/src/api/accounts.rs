@@ -48,7 +48,7 @@ pub async fn kdf(State(state): State<Arc<AppState>>, body: Body) -> ApiResult<Js
     };
     Ok(Json(KdfResponse {
         kdf,
-        target: state.config.stretch,
+        asks: state.config.stretch,
     }))
 }
 
