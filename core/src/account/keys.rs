@@ -14,7 +14,7 @@ use crate::store::AccountInfo;
 use crate::sync::key_store;
 use pph_protocol::kdf::{Kdf, Stretch};
 use pph_protocol::sealed::AccountKeys;
-use pph_protocol::wire::{AccountKeysRequest, SignInRequest};
+use pph_protocol::wire::{AccountKeysRequest, KdfResponse, SignInRequest};
 use zeroize::Zeroizing;
 
 fn internal(reason: &str) -> PphError {
@@ -40,26 +40,15 @@ fn refused_stretch(reason: String) -> PphError {
     )
 }
 
-/// What the relay says of `email`'s password before it is sent.
-pub(super) struct Served {
-    /// How it is stretched (None: the old way).
-    pub kdf: Option<Kdf>,
-    /// What the relay asks of a new password.
-    pub asks: Stretch,
-}
-
 /// How the relay says `email`'s password is stretched, and what it asks of
 /// a new one, refused here if outside the bounds this app accepts.
-pub(super) async fn served_kdf(relay: &dyn Relay, email: &str) -> Result<Served, PphError> {
+pub(super) async fn served_kdf(relay: &dyn Relay, email: &str) -> Result<KdfResponse, PphError> {
     let served = relay.kdf(email).await?;
     if let Some(kdf) = &served.kdf {
         kdf.checked_salt().map_err(refused_stretch)?;
     }
     served.asks.check().map_err(refused_stretch)?;
-    Ok(Served {
-        kdf: served.kdf,
-        asks: served.asks,
-    })
+    Ok(served)
 }
 
 /// The password's keys, stretched as `kdf` says and bound to the relay at
@@ -84,7 +73,7 @@ pub(super) async fn password_keys(
 /// stretched as much as the relay asks and the account had, whichever is
 /// more (an account below a stretch the relay raised moves up to it).
 pub(super) async fn new_password_keys(
-    served: &Served,
+    served: &KdfResponse,
     server_url: &str,
     email: &str,
     password: &str,

@@ -8,7 +8,8 @@
 //! one relay signs in on no other, whatever salt that relay served. A
 //! recovery code of 128 random bits gives a second pair, for a forgotten
 //! password. Accounts made before random salts (`Kdf` None) were salted by
-//! the email alone; their devices derive the old way once, then set a salt.
+//! the email alone: only a device signed in already derives their key, for
+//! its own relay (docs/adr/0024).
 
 use super::{b64, unb64, Key32};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -91,7 +92,7 @@ fn stretch(password: &str, salt: &[u8], s: Stretch) -> Option<Zeroizing<[u8; 32]
 /// The keys a password gives (Argon2id: about a quarter of a second here
 /// at the least stretch, run off the async threads by the caller): with
 /// `kdf`, its salt and parameters, the authentication key bound to `relay`
-/// (the relay's address, `net::relay_identity`); without, the old way,
+/// (its scheme and host, `net::relay_identity`); without, the old way,
 /// salted by the email. Err says why a stretch is refused.
 pub fn from_password(
     kdf: Option<&Kdf>,
