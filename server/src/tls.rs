@@ -12,7 +12,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -52,21 +52,16 @@ impl TlsFiles {
     }
 
     /// The TLS configuration these files give; Err says what is wrong,
-    /// naming the file, never its contents. Only regular files are read (a
-    /// named pipe would hold the relay until someone wrote to it).
+    /// naming the file, never its contents.
     pub fn load(&self) -> Result<Arc<rustls::ServerConfig>, String> {
-        for path in [&self.cert, &self.key] {
-            if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-                return Err(format!("{}: not a regular file", path.display()));
-            }
-        }
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&self.cert)
-            .and_then(|certs| certs.collect())
+        let cert = read_regular(&self.cert)?;
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert)
+            .collect::<Result<_, _>>()
             .map_err(|_| format!("{}: not a PEM certificate chain", self.cert.display()))?;
         if certs.is_empty() {
             return Err(format!("{}: holds no certificate", self.cert.display()));
         }
-        let key = PrivateKeyDer::from_pem_file(&self.key)
+        let key = PrivateKeyDer::from_pem_slice(&read_regular(&self.key)?)
             .map_err(|_| format!("{}: not a PEM private key", self.key.display()))?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -84,6 +79,37 @@ impl TlsFiles {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
+}
+
+/// Most bytes a certificate chain or key file may hold.
+const MOST_BYTES: u64 = 1024 * 1024;
+
+/// The bytes of `path` if it is a regular file of at most `MOST_BYTES`.
+/// Opened without waiting (a named pipe would otherwise hold the relay
+/// until someone wrote to it), and checked and read through that one
+/// handle, so the path cannot be swapped between the check and the read
+/// (attacker run 24).
+fn read_regular(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let not = |what: &str| format!("{}: {what}", path.display());
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|_| not("cannot be opened"))?;
+    let meta = file.metadata().map_err(|_| not("cannot be read"))?;
+    if !meta.is_file() {
+        return Err(not("not a regular file"));
+    }
+    if meta.len() > MOST_BYTES {
+        return Err(not("larger than a certificate or key can be"));
+    }
+    let mut bytes = Vec::new();
+    Read::take(&mut file, MOST_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|_| not("cannot be read"))?;
+    Ok(bytes)
 }
 
 /// The configuration being served, and the files' stamp it was read at.
@@ -184,5 +210,31 @@ impl axum::serve::Listener for TlsListener {
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         Ok(self.local)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A named pipe at a certificate's path is refused at once, not waited
+    /// on; so is a file too large to be one; a regular file reads.
+    #[test]
+    fn only_a_regular_file_of_a_certificates_size_is_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pipe = dir.path().join("cert.pem");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let refused = read_regular(&pipe).expect_err("a pipe");
+        assert!(refused.ends_with("not a regular file"), "{refused}");
+        let large = dir.path().join("large.pem");
+        std::fs::write(&large, vec![b'a'; MOST_BYTES as usize + 1]).expect("write");
+        assert!(read_regular(&large).is_err());
+        let fine = dir.path().join("fine.pem");
+        std::fs::write(&fine, b"-----BEGIN").expect("write");
+        assert_eq!(read_regular(&fine).as_deref(), Ok(&b"-----BEGIN"[..]));
     }
 }

@@ -390,6 +390,103 @@ async fn a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay(relay: R
     assert_eq!(sign_in_with(url, EMAIL, &key).await.0, StatusCode::OK);
 }
 
+/// A relay a device is signed in to that starts serving no stretch (as if
+/// the account were from before salts) gets no key from it: changing the
+/// password, making a recovery code and deleting the account are refused
+/// on the device before anything is sent, and the password stays as it was
+/// (attacker run 24: the old key, the same on every relay, went to it).
+async fn a_relay_serving_no_stretch_gets_no_old_key_from_a_signed_in_device(
+    relay: Relay,
+    dir: &Path,
+) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let ann = patient(&server, dir, "ann").await;
+    let kept = relay.kdf_of(EMAIL).await.expect("kdf");
+    let key = auth_key(url, EMAIL, PASSWORD).await;
+    relay.set_kdf(EMAIL, "").await;
+    let account = ann.account();
+    let refusals = [
+        account
+            .change_password(PASSWORD.into(), "a brand new long password".into())
+            .await
+            .err(),
+        account.new_recovery_code(PASSWORD.into()).await.err(),
+        account.delete_account(PASSWORD.into()).await.err(),
+    ];
+    for refused in refusals {
+        match refused {
+            Some(PphError::Forbidden { reason }) => {
+                assert!(reason.contains("nothing was sent"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    relay.set_kdf(EMAIL, &kept).await;
+    assert_eq!(sign_in_with(url, EMAIL, &key).await.0, StatusCode::OK);
+}
+
+/// Someone who knows the password makes a recovery code behind Ann's back:
+/// her printed code stops working, and her phone is signed out, so she
+/// notices; she signs in and changes the password, which replaces the
+/// recovery code too, so theirs no longer recovers the account, and the new
+/// one she is shown does (sealed afresh, whatever her phone's copy of the
+/// keys missed: attacker run 24).
+async fn a_recovery_code_made_behind_the_owners_back_dies_with_a_new_password(
+    relay: Relay,
+    dir: &Path,
+) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let url = &server.url;
+    let phone = patient(&server, dir, "ann").await;
+    let thief = signed_in(url, dir, "thief", EMAIL).await;
+    let theirs = thief
+        .account()
+        .new_recovery_code(PASSWORD.into())
+        .await
+        .expect("a code");
+    let out = phone.sync().sync_now().await;
+    assert!(matches!(out, Err(PphError::Unauthorized)), "{out:?}");
+    phone
+        .account()
+        .sign_in(url.clone(), EMAIL.into(), PASSWORD.into())
+        .await
+        .expect("signed in again");
+    phone
+        .account()
+        .change_password(PASSWORD.into(), "a brand new long password".into())
+        .await
+        .expect("changed");
+    let hers = phone
+        .account()
+        .take_recovery_code()
+        .expect("code")
+        .expect("a new code to show");
+    let recover = |name: &str, code: String| {
+        let device = device(dir, name);
+        let url = url.clone();
+        async move {
+            device
+                .account()
+                .sign_in_with_recovery_code(
+                    url,
+                    EMAIL.into(),
+                    code,
+                    "after the recovery code".into(),
+                )
+                .await
+        }
+    };
+    let refused = recover("thief-again", theirs).await;
+    assert!(
+        matches!(refused, Err(PphError::Unauthorized)),
+        "{refused:?}"
+    );
+    recover("ann-new-phone", hers)
+        .await
+        .expect("her new code recovers");
+}
+
 on_both_relays!(
     an_authentication_key_captured_on_one_relay_signs_in_on_no_other,
     an_email_with_an_account_and_one_without_are_served_alike,
@@ -397,4 +494,6 @@ on_both_relays!(
     an_account_from_before_salts_moves_to_a_salt_through_its_recovery_code,
     a_raised_stretch_reaches_an_account_when_it_next_sets_a_password,
     a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay,
+    a_relay_serving_no_stretch_gets_no_old_key_from_a_signed_in_device,
+    a_recovery_code_made_behind_the_owners_back_dies_with_a_new_password,
 );

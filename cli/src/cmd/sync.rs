@@ -234,8 +234,13 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
             )?;
             ctx.out.done(
                 "password changed; every device keeps reading everything, \
-                 and the others sign in again with the new password",
+                 and the others sign in again with the new password; \
+                 the recovery code is replaced by this one",
             );
+            // A new password replaces the recovery code: show the new one.
+            if let Some(recovery_code) = ctx.companion.account().take_recovery_code()? {
+                ctx.out.show(&RecoveryCode { recovery_code });
+            }
         }
         SyncCommand::RecoveryCode(p) => {
             let password = p.read()?;

@@ -51,6 +51,20 @@ pub(super) async fn served_kdf(relay: &dyn Relay, email: &str) -> Result<KdfResp
     Ok(served)
 }
 
+/// The account's own stretch, from what the relay served. None means an
+/// account from before salts, whose old key is the same on every relay: no
+/// device sends it, not even to the relay it is signed in to (which could
+/// serve None only to get it, for a relay where the account is still an
+/// old one: attacker runs 23 and 24). Such an account moves to a salt
+/// through its recovery code.
+pub(super) fn stretch_of(served: &KdfResponse) -> Result<Kdf, PphError> {
+    served.kdf.clone().ok_or_else(|| PphError::Forbidden {
+        reason: "this account was made by an earlier version of the app: sign in with its \
+                 recovery code (it sets a new password); nothing was sent"
+            .into(),
+    })
+}
+
 /// The password's keys, stretched as `kdf` says and bound to the relay at
 /// `server_url`, off the async threads.
 pub(super) async fn password_keys(
@@ -250,18 +264,38 @@ impl Account {
         to: Kdf,
     ) -> Result<(), PphError> {
         let new = password_keys(Some(to), &info.server_url, &info.email, password).await?;
+        let relay = self.engine.net.relay(&info.server_url)?;
+        self.set_new_password(&*relay, token, info, old, &new).await
+    }
+
+    /// Sets `new` as the password, authorised by `old`, with a new recovery
+    /// code (kept to show once, from `take_recovery_code`): a new password
+    /// replaces the code, so one made by someone who knew the old password
+    /// dies with it (attacker run 24), and the account's key is sealed
+    /// afresh under both, whatever this device's copy of the sealed keys
+    /// missed.
+    async fn set_new_password(
+        &self,
+        relay: &dyn Relay,
+        token: &str,
+        info: &AccountInfo,
+        old: &SecretKeys,
+        new: &SecretKeys,
+    ) -> Result<(), PphError> {
         let (pair, sealed) = self.engine.account_keys_here()?;
+        let code = password::new_recovery_code();
+        let recovery = recovery_keys(&info.email, &code)?;
         let sealed = AccountKeys {
-            by_password: seal(&new, &info.personal_space, &pair)?,
+            by_password: seal(new, &info.personal_space, &pair)?,
+            by_recovery: seal(&recovery, &info.personal_space, &pair)?,
             ..sealed
         };
-        let relay = self.engine.net.relay(&info.server_url)?;
         let secrets = Secrets {
             current: Some(old),
-            new_password: Some(&new),
-            ..Secrets::default()
+            new_password: Some(new),
+            new_recovery: Some(&recovery),
         };
-        self.replace_keys(&*relay, token, &pair, &sealed, secrets, None)
+        self.replace_keys(relay, token, &pair, &sealed, secrets, Some(&code))
             .await
     }
 }
@@ -281,38 +315,34 @@ impl Account {
     /// Changes the password: the account's key is sealed again under the
     /// new one, so every device keeps reading everything, and every other
     /// device is signed out (it signs in with the new password; what it
-    /// has not sent waits in its store). `Forbidden` if `current` is
-    /// wrong, and nothing changes.
+    /// has not sent waits in its store). The recovery code is replaced too:
+    /// show the new one from `take_recovery_code`. `Forbidden` if `current`
+    /// is wrong, and nothing changes.
     pub async fn change_password(&self, current: String, new: String) -> Result<(), PphError> {
         let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
         let info = session.info;
         check_new_password(&new, &[&info.email, &info.display_name])?;
-        let (pair, sealed) = self.engine.account_keys_here()?;
+        // Keys this device can seal again, before any stretching.
+        self.engine.account_keys_here()?;
         let served = served_kdf(&*relay, &info.email).await?;
-        let old =
-            password_keys(served.kdf.clone(), &info.server_url, &info.email, &current).await?;
+        let kdf = stretch_of(&served)?;
+        let old = password_keys(Some(kdf), &info.server_url, &info.email, &current).await?;
         let new = new_password_keys(&served, &info.server_url, &info.email, &new).await?;
-        let sealed = AccountKeys {
-            by_password: seal(&new, &info.personal_space, &pair)?,
-            ..sealed
-        };
-        let secrets = Secrets {
-            current: Some(&old),
-            new_password: Some(&new),
-            ..Secrets::default()
-        };
-        self.replace_keys(&*relay, &token, &pair, &sealed, secrets, None)
+        self.set_new_password(&*relay, &token, &info, &old, &new)
             .await
     }
 
     /// Makes a new recovery code (the old one stops working) and returns it
-    /// to show once. `Forbidden` if the password is wrong.
+    /// to show once; every other device is signed out, so a code made
+    /// behind the person's back is noticed. `Forbidden` if the password is
+    /// wrong.
     pub async fn new_recovery_code(&self, password: String) -> Result<String, PphError> {
         let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
         let info = session.info;
         let (pair, sealed) = self.engine.account_keys_here()?;
         let served = served_kdf(&*relay, &info.email).await?;
-        let pw = password_keys(served.kdf, &info.server_url, &info.email, &password).await?;
+        let kdf = stretch_of(&served)?;
+        let pw = password_keys(Some(kdf), &info.server_url, &info.email, &password).await?;
         let code = password::new_recovery_code();
         let recovery = recovery_keys(&info.email, &code)?;
         let sealed = AccountKeys {

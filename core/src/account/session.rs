@@ -1,6 +1,8 @@
 //! Accounts: signing up, in and out on this device, and deleting one.
 
-use super::keys::{check_new_password, new_keys, new_password_keys, password_keys, served_kdf};
+use super::keys::{
+    check_new_password, new_keys, new_password_keys, password_keys, served_kdf, stretch_of,
+};
 use super::Account;
 use crate::error::PphError;
 use crate::store::AccountInfo;
@@ -86,20 +88,8 @@ impl Account {
     ) -> Result<AccountInfo, PphError> {
         let relay = self.engine.net.relay(&server_url)?;
         let served = served_kdf(&*relay, &email).await?;
-        // The old way's key is the same on every relay: a new sign-in never
-        // sends it, or any relay could ask for it (serving no stretch) and
-        // use it where the account is still an old one (attacker run 23).
-        // Only a device signed in already sends it, to its own relay, which
-        // had it when the account was made.
-        if served.kdf.is_none() {
-            return Err(PphError::Forbidden {
-                reason: "this account was made by an earlier version of the app: sign in \
-                         with its recovery code (it sets a new password), or change the \
-                         password on a device still signed in to it"
-                    .into(),
-            });
-        }
-        let pw = password_keys(served.kdf, &server_url, &email, &password).await?;
+        let kdf = stretch_of(&served)?;
+        let pw = password_keys(Some(kdf), &server_url, &email, &password).await?;
         let session = relay
             .sign_in(&SignInRequest {
                 email: email.clone(),
@@ -189,7 +179,8 @@ impl Account {
         let (relay, token, session) = self.engine.net.online(&self.engine.store)?;
         let info = &session.info;
         let served = served_kdf(&*relay, &info.email).await?;
-        let pw = password_keys(served.kdf, &info.server_url, &info.email, &password).await?;
+        let kdf = stretch_of(&served)?;
+        let pw = password_keys(Some(kdf), &info.server_url, &info.email, &password).await?;
         let deleted = relay
             .delete_account(
                 &token,

@@ -70,6 +70,8 @@ final class AccountModel: ObservableObject {
             try await companion.account().changePassword(current: current, new: new)
             ui.passwordChanged = true
             ui.error = nil
+            // A new password replaces the recovery code: show the new one.
+            ui.recoveryCode = try companion.account().takeRecoveryCode()
         } catch PphError.Forbidden {
             ui.error = "Wrong password: nothing was changed"
         } catch {

@@ -599,12 +599,6 @@ pub async fn set_account_keys(
             "new_password: a session from the recovery code sets a new password first",
         ));
     }
-    // A new password (changed, or set after a recovery) signs out every
-    // other device: a stolen phone's session ends with it.
-    let signing_out_all_but = match (&req.new_password, bearer_token(&headers)) {
-        (Some(_), Some(token)) => Some((token_hash(token), now_ms())),
-        _ => None,
-    };
     let before = state.storage.account_keys(&account.id).await?;
     let identity_before = before.as_ref().and_then(|(k, _)| k.identity.as_ref());
     if identity_before.is_some_and(|id| req.keys.identity.as_ref() != Some(id)) {
@@ -614,6 +608,23 @@ pub async fn set_account_keys(
         ));
     }
     let first = before.is_none();
+    // A new password replaces the recovery code: one made by someone who
+    // knew the old password dies with it (attacker run 24).
+    if !first && req.new_password.is_some() && req.new_recovery.is_none() {
+        return Err(ApiError::invalid(
+            "new_recovery: a new password replaces the recovery code; send a new one with the \
+             keys sealed to it",
+        ));
+    }
+    // A new secret (a password changed or set after a recovery, or a new
+    // recovery code) signs out every other device: a stolen phone's
+    // session ends with it, and a code made behind the person's back is
+    // seen (their devices ask them to sign in again).
+    let new_secret = req.new_password.is_some() || req.new_recovery.is_some();
+    let signing_out_all_but = match (new_secret && !first, bearer_token(&headers)) {
+        (true, Some(token)) => Some((token_hash(token), now_ms())),
+        _ => None,
+    };
     let stored = state
         .storage
         .set_account_keys(&KeysUpdate {

@@ -261,8 +261,9 @@ pub struct KeysUpdate {
     pub password: Option<(String, Kdf)>,
     pub recovery_hash: Option<String>,
     pub only_if_none: bool,
-    /// With a new password: every session but this token's ends in the
-    /// same transaction (`sessions`), when the keys are stored.
+    /// With a new password or recovery code: every session but this
+    /// token's ends in the same transaction (`sessions`), when the keys are
+    /// stored.
     pub signing_out_all_but: Option<(String, i64)>,
     /// The secret the change was authorised with, as the hash it was
     /// checked against: nothing is stored if the account no longer has it

@@ -64,7 +64,12 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
     suspend fun changePassword(current: String, new: String) {
         _ui.value = try {
             companion.account().changePassword(current, new)
-            _ui.value.copy(passwordChanged = true, error = null)
+            // A new password replaces the recovery code: show the new one.
+            _ui.value.copy(
+                passwordChanged = true,
+                error = null,
+                recoveryCode = companion.account().takeRecoveryCode(),
+            )
         } catch (e: PphException.Forbidden) {
             _ui.value.copy(error = "Wrong password: nothing was changed")
         } catch (e: PphException) {
