@@ -366,8 +366,8 @@ fn a_password_changed_and_forgotten_through_the_pph_command() {
     assert_eq!(code.len(), 39, "{code}");
     ann.id(&["plan", "create", "--title", "Breathe easier"]);
     ann.ok(&["sync", "now"]);
-    let changed = ["sync", "password"];
-    succeeded(
+    let changed = ["--json", "sync", "password"];
+    let changed: Value = serde_json::from_str(&succeeded(
         &changed,
         &ann.run_env(
             &changed,
@@ -376,7 +376,14 @@ fn a_password_changed_and_forgotten_through_the_pph_command() {
                 ("PPH_NEW_PASSWORD", "a brand new password"),
             ],
         ),
-    );
+    ))
+    .expect("json");
+    // A new password replaces the recovery code: the old one is refused.
+    let code_after_change = changed["recovery_code"]
+        .as_str()
+        .expect("a new recovery code")
+        .to_owned();
+    assert_ne!(code_after_change, code);
     let tablet = Pph::new(dir.path(), "tablet");
     let recover = [
         "--json",
@@ -404,10 +411,18 @@ fn a_password_changed_and_forgotten_through_the_pph_command() {
         !said.contains("0000-0000") && !said.contains("forgetting"),
         "{said}"
     );
-    let recovered = tablet.run_env(
+    let replaced_code = tablet.run_env(
         &recover,
         &[
             ("PPH_RECOVERY_CODE", &code),
+            ("PPH_NEW_PASSWORD", "after forgetting it"),
+        ],
+    );
+    assert!(!replaced_code.status.success());
+    let recovered = tablet.run_env(
+        &recover,
+        &[
+            ("PPH_RECOVERY_CODE", &code_after_change),
             ("PPH_NEW_PASSWORD", "after forgetting it"),
         ],
     );
@@ -415,7 +430,7 @@ fn a_password_changed_and_forgotten_through_the_pph_command() {
     let replaced = recovered["recovery_code"]
         .as_str()
         .expect("the code works once: a new one is shown");
-    assert_ne!(replaced, code);
+    assert_ne!(replaced, code_after_change);
     tablet.ok(&["sync", "now"]);
     assert_eq!(
         texts(&tablet.json(&["plan", "list"]), "title"),

@@ -361,6 +361,14 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
         .change_password(PASSWORD.into(), NEW_PASSWORD.into())
         .await
         .expect("changed");
+    // The recovery code is replaced with the password: the new one to show.
+    let code_before = code;
+    let code = phone
+        .account()
+        .take_recovery_code()
+        .expect("code")
+        .expect("a new code with the new password");
+    assert_ne!(code, code_before);
     // Every other session ends with the old password: the stolen token...
     assert_eq!(status_with(&url, &stolen).await, 401);
     // ...and the tablet's, which keeps what it writes until it signs in
@@ -423,6 +431,19 @@ async fn the_password_and_recovery_code_never_cost_a_record(relay: Relay, dir: &
     assert!(
         matches!(malformed, Err(PphError::Validation { .. })),
         "{malformed:?}"
+    );
+    let replaced = desk
+        .account()
+        .sign_in_with_recovery_code(
+            url.clone(),
+            email.clone(),
+            code_before.to_string(),
+            NEWER_PASSWORD.into(),
+        )
+        .await;
+    assert!(
+        matches!(replaced, Err(PphError::Unauthorized)),
+        "{replaced:?}"
     );
     desk.account()
         .sign_in_with_recovery_code(

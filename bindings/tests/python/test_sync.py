@@ -46,13 +46,19 @@ class SyncTest(unittest.TestCase):
         with self.assertRaises(pph.PphError.Forbidden):
             await phone.account().change_password("not the password!", "a new long password")
         await phone.account().change_password(PASSWORD, "a new long password")
+        # A new password replaces the recovery code: the old one is dead.
+        changed = phone.account().take_recovery_code()
+        self.assertEqual(len(changed), 39)
+        self.assertNotEqual(changed, code)
         tablet = open_store(self.dir.name, "keys-tablet")
         with self.assertRaises(pph.PphError.Validation):
             await tablet.account().sign_in_with_recovery_code(SERVER, email, "12", "after forgetting")
-        await tablet.account().sign_in_with_recovery_code(SERVER, email, code, "after forgetting it")
+        with self.assertRaises(pph.PphError.Unauthorized):
+            await tablet.account().sign_in_with_recovery_code(SERVER, email, code, "after forgetting it")
+        await tablet.account().sign_in_with_recovery_code(SERVER, email, changed, "after forgetting it")
         replaced = tablet.account().take_recovery_code()
         self.assertEqual(len(replaced), 39)
-        self.assertNotEqual(replaced, code)
+        self.assertNotEqual(replaced, changed)
         await tablet.sync().sync_now()
         self.assertEqual([p.title for p in tablet.care_plans().list_plans()], ["Sleep better"])
         # The recovery signed the phone out; it signs in with the new password.

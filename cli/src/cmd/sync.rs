@@ -232,15 +232,21 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
                     .account()
                     .change_password(current.to_string(), new.to_string()),
             )?;
-            ctx.out.done(
-                "password changed; every device keeps reading everything, \
-                 and the others sign in again with the new password; \
-                 the recovery code is replaced by this one",
-            );
             // A new password replaces the recovery code: show the new one.
-            if let Some(recovery_code) = ctx.companion.account().take_recovery_code()? {
-                ctx.out.show(&RecoveryCode { recovery_code });
-            }
+            let recovery_code = ctx
+                .companion
+                .account()
+                .take_recovery_code()?
+                .unwrap_or_default();
+            ctx.out.said(
+                &format!(
+                    "password changed; every device keeps reading everything, and the \
+                     others sign in again with the new password. The recovery code is \
+                     replaced (the old one no longer works); write this one down or \
+                     print it: {recovery_code}"
+                ),
+                &RecoveryCode { recovery_code },
+            );
         }
         SyncCommand::RecoveryCode(p) => {
             let password = p.read()?;

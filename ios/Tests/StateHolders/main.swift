@@ -355,13 +355,19 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         try check(account.ui.error == "Wrong password: nothing was changed", "error \(String(describing: account.ui.error))")
         await account.changePassword(current: "a long enough password", new: "a new long password")
         try check(account.ui.passwordChanged, "not changed \(String(describing: account.ui.error))")
+        // A new password replaces the recovery code: the new one is shown.
+        guard let changedCode = account.ui.recoveryCode else { throw Failure(description: "no new code \(account.ui)") }
+        try check(changedCode != code, "the old code shown again")
+        account.recoveryCodeKept()
         let recovering = AccountModel(companion: tablet, serverUrl: server)
         await recovering.recover(email: email, code: "0000-0000-0000-0000-0000-0000-0000-0000", newPassword: "after forgetting it")
         try check(recovering.ui.error == "Wrong email or recovery code", "error \(String(describing: recovering.ui.error))")
         await recovering.recover(email: email, code: code.lowercased(), newPassword: "after forgetting it")
+        try check(recovering.ui.error == "Wrong email or recovery code", "the replaced code \(String(describing: recovering.ui.error))")
+        await recovering.recover(email: email, code: changedCode.lowercased(), newPassword: "after forgetting it")
         try check(recovering.ui.account != nil, "not recovered \(String(describing: recovering.ui.error))")
         guard let replaced = recovering.ui.recoveryCode else { throw Failure(description: "no new code \(recovering.ui)") }
-        try check(replaced != code, "the used code shown again")
+        try check(replaced != changedCode, "the used code shown again")
         _ = try await tablet.sync().syncNow()
         try check(try tablet.carePlans().listPlans().map(\.title) == ["Breathe easier"], "plans")
 

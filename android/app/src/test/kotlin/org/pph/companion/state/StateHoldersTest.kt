@@ -453,15 +453,21 @@ fun passwordSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
             check(account.ui.value.error == "Wrong password: nothing was changed") { "error ${account.ui.value.error}" }
             account.changePassword("a long enough password", "a new long password")
             check(account.ui.value.passwordChanged) { "not changed: ${account.ui.value.error}" }
+            // A new password replaces the recovery code: the new one is shown.
+            val changedCode = account.ui.value.recoveryCode ?: throw AssertionError("no new code: ${account.ui.value}")
+            check(changedCode != code) { "the old code shown again" }
+            account.recoveryCodeKept()
 
             val tablet = store("tablet")
             val recovering = AccountState(tablet, server)
             recovering.recover(email, "0000-0000-0000-0000-0000-0000-0000-0000", "after forgetting it")
             check(recovering.ui.value.error == "Wrong email or recovery code") { "error ${recovering.ui.value.error}" }
             recovering.recover(email, code.lowercase(), "after forgetting it")
+            check(recovering.ui.value.error == "Wrong email or recovery code") { "the replaced code: ${recovering.ui.value.error}" }
+            recovering.recover(email, changedCode.lowercase(), "after forgetting it")
             check(recovering.ui.value.account != null) { "not recovered: ${recovering.ui.value.error}" }
             val replaced = recovering.ui.value.recoveryCode ?: throw AssertionError("no new code: ${recovering.ui.value}")
-            check(replaced != code) { "the used code shown again" }
+            check(replaced != changedCode) { "the used code shown again" }
             tablet.sync().syncNow()
             check(tablet.carePlans().listPlans().single().title == "Breathe easier") { "plans" }
 
