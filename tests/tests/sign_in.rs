@@ -252,6 +252,11 @@ async fn a_raised_stretch_reaches_an_account_when_it_next_sets_a_password(
     let mut server = ServerProcess::start_on(&relay, dir);
     let url = server.url.clone();
     let phone = patient(&server, dir, "ann").await;
+    let printed = phone
+        .account()
+        .take_recovery_code()
+        .expect("code")
+        .expect("shown once");
     let bob = patient(&server, dir, "bob").await;
     let cat = patient(&server, dir, "cat").await;
     let code = cat
@@ -297,6 +302,18 @@ async fn a_raised_stretch_reaches_an_account_when_it_next_sets_a_password(
     let cats = served_kdf(&url, "cat@example.org").await.expect("kdf");
     assert_eq!(cats.passes, 4);
     drop(cat);
+    // Ann's sign-in stretched her password anew and kept the code she
+    // printed (attacker run 25: it had replaced it, unseen).
+    device(dir, "ann-recovering")
+        .account()
+        .sign_in_with_recovery_code(
+            url.clone(),
+            EMAIL.into(),
+            printed,
+            "after the recovery code".into(),
+        )
+        .await
+        .expect("the printed code still recovers");
 }
 
 /// A relay serving a stretch too cheap to protect a captured key (or one
@@ -379,6 +396,14 @@ async fn a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay(relay: R
     let stretch = serde_json::from_str::<Value>(&kept).expect("kdf");
     let lone = put(json!({ "new_kdf": stretch })).await.expect("request");
     assert_eq!(lone.status(), StatusCode::BAD_REQUEST);
+    // The key sealed to something else, with no new secret (attacker run
+    // 25: a junk seal left the printed code recovering nothing).
+    for field in ["by_recovery", "by_password"] {
+        let mut junk = session["keys"].clone();
+        junk[field] = json!("AAAA.BBBB");
+        let refused = put(json!({ "keys": junk })).await.expect("request");
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{field}");
+    }
     let below = json!({"salt": "AAAAAAAAAAAAAAAAAAAAAA", "memory_kib": 65536, "passes": 2,
                        "lanes": 1});
     for new_kdf in [Value::Null, below] {

@@ -252,9 +252,10 @@ impl Account {
 
     /// After a sign-in with a password stretched less than the relay asks
     /// (or the old way): the same password under a fresh stretch `to`, the
-    /// account's key sealed again to it. As any new password, it signs the
-    /// other devices out: the relay cannot tell it is the same one, so a
-    /// password change that kept them signed in would be a thief's.
+    /// account's key sealed again to it, the recovery code kept. As any new
+    /// password, it signs the other devices out: the relay cannot tell it
+    /// is the same one, so a password change that kept them signed in
+    /// would be a thief's.
     pub(super) async fn restretch(
         &self,
         info: &AccountInfo,
@@ -265,7 +266,21 @@ impl Account {
     ) -> Result<(), PphError> {
         let new = password_keys(Some(to), &info.server_url, &info.email, password).await?;
         let relay = self.engine.net.relay(&info.server_url)?;
-        self.set_new_password(&*relay, token, info, old, &new).await
+        // The same password: the recovery code the person printed stays
+        // (the relay takes a password without a new code only while the
+        // account is below its stretch).
+        let (pair, sealed) = self.engine.account_keys_here()?;
+        let sealed = AccountKeys {
+            by_password: seal(&new, &info.personal_space, &pair)?,
+            ..sealed
+        };
+        let secrets = Secrets {
+            current: Some(old),
+            new_password: Some(&new),
+            ..Secrets::default()
+        };
+        self.replace_keys(&*relay, token, &pair, &sealed, secrets, None)
+            .await
     }
 
     /// Sets `new` as the password, authorised by `old`, with a new recovery

@@ -609,19 +609,44 @@ pub async fn set_account_keys(
     }
     let first = before.is_none();
     // A new password replaces the recovery code: one made by someone who
-    // knew the old password dies with it (attacker run 24).
-    if !first && req.new_password.is_some() && req.new_recovery.is_none() {
+    // knew the old password dies with it (attacker run 24). Only the same
+    // password stretched anew, while the account is below this relay's
+    // stretch, keeps the code (a sign-in after a raise must not kill the
+    // code the person printed: attacker run 25); it signs the others out
+    // all the same, and the printed code still recovers the account.
+    let restretch = account
+        .kdf
+        .as_ref()
+        .is_none_or(|k| !k.meets(&state.config.stretch));
+    if req.new_password.is_some() && req.new_recovery.is_none() && !restretch {
         return Err(ApiError::invalid(
             "new_recovery: a new password replaces the recovery code; send a new one with the \
              keys sealed to it",
         ));
     }
+    // The sealed keys change only with the secret they are sealed to: a
+    // key sealed to no code the relay checks would leave the printed code
+    // recovering nothing (attacker run 25).
+    if let Some((stored, _)) = &before {
+        if req.new_recovery.is_none() && req.keys.by_recovery != stored.by_recovery {
+            return Err(ApiError::invalid(
+                "keys.by_recovery: the key is sealed to a new recovery code only with new_recovery",
+            ));
+        }
+        if req.new_password.is_none() && req.keys.by_password != stored.by_password {
+            return Err(ApiError::invalid(
+                "keys.by_password: the key is sealed to a new password only with new_password",
+            ));
+        }
+    }
     // A new secret (a password changed or set after a recovery, or a new
     // recovery code) signs out every other device: a stolen phone's
     // session ends with it, and a code made behind the person's back is
-    // seen (their devices ask them to sign in again).
-    let new_secret = req.new_password.is_some() || req.new_recovery.is_some();
-    let signing_out_all_but = match (new_secret && !first, bearer_token(&headers)) {
+    // seen (their devices ask them to sign in again). An account's first
+    // keys bring its first code, which signs no one out; a password set
+    // with them does.
+    let new_secret = req.new_password.is_some() || (req.new_recovery.is_some() && !first);
+    let signing_out_all_but = match (new_secret, bearer_token(&headers)) {
         (true, Some(token)) => Some((token_hash(token), now_ms())),
         _ => None,
     };
