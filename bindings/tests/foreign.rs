@@ -136,9 +136,14 @@ fn run(cmd: &mut Command, what: &str) {
     assert!(output.status.success(), "{what} failed:\n{text}");
 }
 
-/// A real sync server on loopback for the suites' sync tests.
+/// A real sync server on loopback for the suites' sync tests; they read the
+/// sign-up codes it mails from its Maildir (PPH_TEST_MAIL_DIR).
 fn server(dir: &Path) -> EmbeddedServer {
-    EmbeddedServer::start(Backend::Sqlite(dir.join("server.db"))).expect("start server")
+    EmbeddedServer::start(
+        Backend::Sqlite(dir.join("server.db")),
+        &dir.join("relay-mail"),
+    )
+    .expect("start server")
 }
 
 #[test]
@@ -158,6 +163,7 @@ fn python_bindings_pass_the_suites() {
             .current_dir(tests_dir().join("python"))
             .env("PYTHONPATH", out.path())
             .env("PPH_TEST_SERVER_URL", &server.url)
+            .env("PPH_TEST_MAIL_DIR", &server.mail_dir)
             .env("PYTHONDONTWRITEBYTECODE", "1"),
         "python suites",
     );
@@ -237,7 +243,8 @@ fn kotlin_bindings_pass_the_suite() {
             .arg("-cp")
             .arg(&runtime_cp)
             .arg("CompanionTestKt")
-            .env("PPH_TEST_SERVER_URL", &server.url),
+            .env("PPH_TEST_SERVER_URL", &server.url)
+            .env("PPH_TEST_MAIL_DIR", &server.mail_dir),
         "kotlin suite",
     );
     run(
@@ -246,7 +253,8 @@ fn kotlin_bindings_pass_the_suite() {
             .arg("-cp")
             .arg(&runtime_cp)
             .arg("org.pph.companion.state.StateHoldersTestKt")
-            .env("PPH_TEST_SERVER_URL", &server.url),
+            .env("PPH_TEST_SERVER_URL", &server.url)
+            .env("PPH_TEST_MAIL_DIR", &server.mail_dir),
         "android state holders on the JVM",
     );
 }
@@ -311,8 +319,10 @@ fn ios_state_holders_pass_the_suite_in_swift() {
         Command::new("chroot")
             .arg(&root)
             .args(["sh", "-c", "cd \"$1\" && sh build_and_run.sh", "sh"])
-            .arg(inside)
-            .env("PPH_TEST_SERVER_URL", &server.url),
+            .arg(&inside)
+            .env("PPH_TEST_SERVER_URL", &server.url)
+            // The Maildir as the chroot sees it.
+            .env("PPH_TEST_MAIL_DIR", inside.join("relay-mail")),
         "swift state holders",
     );
 }

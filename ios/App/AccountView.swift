@@ -14,6 +14,7 @@ struct AccountView: View {
     @State private var deletePassword = ""
     @State private var newPassword = ""
     @State private var recoveryCode = ""
+    @State private var signUpCode = ""
     @State private var exported: URL?
 
     /// The Keychain key and the receipts folder: what only the app deletes.
@@ -115,11 +116,18 @@ struct AccountView: View {
                 Section("New here?") {
                     TextField("Your name", text: $name)
                     Toggle("I am a clinician", isOn: $clinician)
-                    Button("Create my account") {
-                        Task {
-                            await model.signUp(email: email, password: password, name: name,
-                                               role: clinician ? .clinician : .patient)
+                    if let sentTo = model.ui.codeSentTo {
+                        Text("We sent a code to \(sentTo). If that address has an account already, the email says so instead.")
+                        TextField("Code from the email", text: $signUpCode).textInputAutocapitalization(.characters)
+                        Button("Create my account") {
+                            Task {
+                                await model.signUp(code: signUpCode, password: password, name: name,
+                                                   role: clinician ? .clinician : .patient)
+                            }
                         }
+                        Button("Send a new code") { Task { await model.askSignUpCode(email: email) } }
+                    } else {
+                        Button("Email me a code") { Task { await model.askSignUpCode(email: email) } }
                     }
                 }
             }

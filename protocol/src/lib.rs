@@ -12,6 +12,7 @@ pub mod ids;
 pub mod kdf;
 pub mod kinds;
 pub mod sealed;
+pub mod sign_up_code;
 mod signature;
 pub mod wire;
 

@@ -30,6 +30,9 @@ pub enum Role {
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SignUpRequest {
     pub email: String,
+    /// The code the relay mailed to `email` (`SignUpCodeRequest`): proof
+    /// that whoever signs up reads that mailbox.
+    pub code: String,
     pub password: String,
     pub role: Role,
     pub display_name: String,
@@ -62,6 +65,21 @@ pub struct SignInRequest {
     pub node: String,
     #[serde(default)]
     pub recovery: bool,
+}
+
+/// Asks the relay to mail a sign-up code to `email` (`POST
+/// /v1/accounts/code`, docs/adr/0025). The answer is `SignUpCodeResponse`
+/// whether or not the email has an account: one that has gets a mail
+/// saying so instead of a code.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SignUpCodeRequest {
+    pub email: String,
+}
+
+/// The same for every email: how long a mailed code works.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignUpCodeResponse {
+    pub expires_in_s: u64,
 }
 
 /// What a device asks before it signs in (`POST /v1/sessions/kdf`): the
@@ -430,6 +448,9 @@ pub enum ErrorCode {
     ClockDrift,
     /// Too many sign-in attempts; try again later.
     RateLimited,
+    /// A sign-up's mailed code is wrong, used, expired or tried too often
+    /// (or the email has an account, which is not said): ask for a new one.
+    WrongCode,
     Internal,
 }
 
@@ -514,6 +535,7 @@ crate::debug_without_secrets!(
     ClinicianLookupRequest,
     InviteResponse,
     KdfRequest,
+    SignUpCodeRequest,
 );
 
 #[cfg(test)]
@@ -533,9 +555,11 @@ mod tests {
     fn types_that_carry_secrets_or_emails_show_none_in_debug() {
         let s = SECRET;
         let shown = [
-            debug_of::<SignUpRequest>(json!({"email": s, "password": s, "role": "patient",
+            debug_of::<SignUpRequest>(
+                json!({"email": s, "code": s, "password": s, "role": "patient",
                 "display_name": s, "device_name": s, "node": s, "personal_space": s,
-                "recovery": s})),
+                "recovery": s}),
+            ),
             debug_of::<SignInRequest>(
                 json!({"email": s, "password": s, "device_name": s, "node": s}),
             ),
@@ -551,6 +575,7 @@ mod tests {
             debug_of::<ClinicianLookupRequest>(json!({"email": s})),
             debug_of::<InviteResponse>(json!({"code": s, "space": s, "expires_at_ms": 1})),
             debug_of::<KdfRequest>(json!({"email": s})),
+            debug_of::<SignUpCodeRequest>(json!({"email": s})),
         ];
         for text in shown {
             assert!(!text.contains(SECRET), "{text}");

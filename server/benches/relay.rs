@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pph_protocol::sealed::KeyName;
 use pph_protocol::wire::SessionResponse;
 use pph_protocol::{Change, Hlc};
-use pph_server::{Backend, EmbeddedServer};
+use pph_server::Backend;
 use pph_testing::{begin_epoch, id, now_ms, sealed};
 use serde_json::json;
 
@@ -45,13 +45,16 @@ fn batch(space: &str) -> Vec<Change> {
 
 fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let server = EmbeddedServer::start(backend).expect("server");
+    let mail = tempfile::tempdir().expect("mail dir");
+    let server = pph_testing::embedded_on(backend, mail.path());
     let client = reqwest::Client::new();
     let session: SessionResponse = runtime.block_on(async {
+        let email = format!("{}@bench.example", id());
+        let code = pph_testing::raw_sign_up_code(&server.url, &email).await;
         client
             .post(format!("{}/v1/accounts", server.url))
             .json(&json!({
-                "email": format!("{}@bench.example", id()), "password": "bench password 123",
+                "email": email, "code": code, "password": "bench password 123",
                 "role": "patient", "display_name": "Bench", "device_name": "bench", "node": "0123456789abcdef",
                 "personal_space": id()
             }))

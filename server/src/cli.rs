@@ -60,6 +60,25 @@ struct Args {
     /// The private key (PEM) of `--tls-cert`.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Mail sign-up codes through this SMTP server: `smtps://user:pass@host`
+    /// (TLS from the start) or `smtp://user:pass@host?tls=required`
+    /// (STARTTLS). A person signs up only with the code mailed to them
+    /// (docs/adr/0025).
+    #[arg(
+        long,
+        env = "PPH_SMTP_URL",
+        hide_env_values = true,
+        conflicts_with = "mail_dir"
+    )]
+    smtp_url: Option<String>,
+    /// Write sign-up mail into this Maildir instead, for a local mail
+    /// system (or a test) to take from. Default with SQLite, and no
+    /// `--smtp-url`: the database's path plus `.mail`.
+    #[arg(long)]
+    mail_dir: Option<PathBuf>,
+    /// Who the relay's mail is from.
+    #[arg(long, default_value = crate::mail::DEFAULT_FROM)]
+    mail_from: String,
 }
 
 #[derive(Subcommand)]
@@ -79,6 +98,31 @@ impl Args {
             None => Backend::Sqlite(self.sqlite.clone()),
         }
     }
+}
+
+/// Where the relay's mail goes: the SMTP server, else the Maildir given,
+/// else (with SQLite) one beside the database, said on stderr since no one
+/// receives a code until someone reads it.
+fn outbox(args: &Args) -> Result<crate::mail::Outbox, String> {
+    if let Some(url) = &args.smtp_url {
+        return crate::mail::Outbox::smtp(url, &args.mail_from)
+            .map_err(|reason| format!("--smtp-url, --mail-from: {reason}"));
+    }
+    let dir = match (&args.mail_dir, &args.database_url) {
+        (Some(dir), _) => dir.clone(),
+        (None, None) => PathBuf::from(format!("{}.mail", args.sqlite.display())),
+        (None, Some(_)) => {
+            return Err("with PostgreSQL, give --smtp-url (or --mail-dir)".to_owned());
+        }
+    };
+    if args.mail_dir.is_none() {
+        eprintln!(
+            "pph-server: sign-up codes are written to the Maildir {} (no --smtp-url)",
+            dir.display()
+        );
+    }
+    crate::mail::Outbox::maildir(&dir, &args.mail_from)
+        .map_err(|reason| format!("--mail-dir: {reason}"))
 }
 
 /// Runs the server as `pph-server` does (the binary, and test harnesses
@@ -126,6 +170,13 @@ async fn run(args: Args) -> std::process::ExitCode {
         eprintln!("pph-server: --kdf-memory-kib, --kdf-passes: {reason}");
         return std::process::ExitCode::FAILURE;
     }
+    config.mail = match outbox(&args) {
+        Ok(outbox) => outbox,
+        Err(reason) => {
+            eprintln!("pph-server: {reason}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let storage = match open_storage(&backend).await {
         Ok(storage) => storage,
         Err(e) => {

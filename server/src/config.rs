@@ -1,7 +1,8 @@
 //! What a server process is started with besides its storage: the secret
 //! that keys stored invite codes, whether to believe a proxy's
-//! `X-Forwarded-For`, how many passwords may be hashed at once, and whether
-//! every clinician counts as verified (a closed relay's choice).
+//! `X-Forwarded-For`, how many passwords may be hashed at once, whether
+//! every clinician counts as verified (a closed relay's choice), and where
+//! its mail goes.
 
 use std::io::Write;
 use std::path::Path;
@@ -21,8 +22,9 @@ pub struct ServerConfig {
     pub hashing_threads: usize,
     /// Every clinician account counts as verified, as if the operator had
     /// verified each: only for a relay no stranger can sign up on (the
-    /// tests' relays, or one inside a trust's own network), since the relay
-    /// does not prove anyone holds the email they sign up with.
+    /// tests' relays, or one inside a trust's own network): a mailed code
+    /// proves only that a person reads the mailbox, not that they are a
+    /// clinician.
     pub verify_every_clinician: bool,
     /// How many sign-ups one address may make in a window.
     pub sign_ups: crate::rate_limit::Limit,
@@ -30,6 +32,8 @@ pub struct ServerConfig {
     /// must meet it, and an account below it is stretched again at its
     /// next sign-in.
     pub stretch: pph_protocol::kdf::Stretch,
+    /// Where sign-up codes are mailed (`mail.rs`).
+    pub mail: crate::mail::Outbox,
 }
 
 impl ServerConfig {
@@ -51,6 +55,9 @@ impl ServerConfig {
             verify_every_clinician: false,
             sign_ups: crate::rate_limit::SIGN_UPS_PER_ADDRESS,
             stretch: pph_protocol::kdf::Stretch::LEAST,
+            // Read by no one until a caller sets another: the binary asks
+            // its operator where mail goes, a test reads its own list.
+            mail: crate::mail::Outbox::memory().0,
         }
     }
 }

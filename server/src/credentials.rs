@@ -120,6 +120,24 @@ pub fn code_hash(secret: &[u8], code: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Whether two stored hashes are equal, compared in constant time.
+pub fn same_hash(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// A new sign-up code (`pph_protocol::sign_up_code`): 40 random bits.
+pub fn new_sign_up_code() -> String {
+    pph_protocol::sign_up_code::from_values(rand::random())
+}
+
+/// What the relay keeps of a sign-up code: bound to its email, keyed with
+/// the secret kept outside the database (40 bits would not survive a
+/// search through a copy of it otherwise).
+pub fn sign_up_code_hash(secret: &[u8], email: &str, code: &str) -> String {
+    code_hash(secret, &format!("sign-up\0{email}\0{code}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

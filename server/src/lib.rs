@@ -9,6 +9,7 @@ pub mod cli;
 mod config;
 mod credentials;
 mod hashing;
+pub mod mail;
 pub mod rate_limit;
 pub mod sessions;
 pub mod storage;
@@ -81,15 +82,19 @@ pub async fn serve_tls(
 /// A server on a loopback port in a thread of its own, for tests and
 /// benchmarks: returns its base URL; it stops when the handle is dropped.
 /// It takes every clinician as verified (`verify_every_clinician`) and
-/// does not limit sign-ups: no stranger reaches it.
+/// does not limit sign-ups: no stranger reaches it. Its mail goes to the
+/// Maildir `mail_dir` (`mail::read_maildir`).
 pub struct EmbeddedServer {
     pub url: String,
+    pub mail_dir: std::path::PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl EmbeddedServer {
-    pub fn start(backend: Backend) -> Result<Self, String> {
+    /// A server on `backend` whose mail goes to the Maildir `mail_dir`.
+    pub fn start(backend: Backend, mail_dir: &Path) -> Result<Self, String> {
+        let outbox = mail::Outbox::maildir(mail_dir, mail::DEFAULT_FROM)?;
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<SocketAddr, String>>();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -118,6 +123,7 @@ impl EmbeddedServer {
                         let _ = ready_tx.send(Ok(addr));
                         let mut config = ServerConfig {
                             verify_every_clinician: true,
+                            mail: outbox,
                             ..ServerConfig::ephemeral()
                         };
                         // Tests and benchmarks sign up their people from
@@ -139,9 +145,19 @@ impl EmbeddedServer {
             .map_err(|_| "server thread ended".to_owned())??;
         Ok(EmbeddedServer {
             url: format!("http://{addr}"),
+            mail_dir: mail_dir.to_owned(),
             stop: Some(stop_tx),
             thread: Some(thread),
         })
+    }
+}
+
+impl EmbeddedServer {
+    /// The code in the last mail to `email`, as its person would read it.
+    pub fn mailed_code(&self, email: &str) -> Option<String> {
+        let mail = mail::read_maildir(&self.mail_dir).ok()?;
+        let email = email.trim().to_lowercase();
+        mail.iter().rev().find(|m| m.to == email)?.code()
     }
 }
 

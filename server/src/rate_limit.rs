@@ -6,9 +6,10 @@
 //! Sign-in is limited per account and client address (so a stranger
 //! guessing from one place cannot lock the person out from everywhere) and
 //! per client address across accounts (so guesses spread over many
-//! accounts are caught). A successful attempt is given back. Sign-ups are
-//! limited per client address, so one place cannot make accounts by the
-//! thousand.
+//! accounts are caught). A successful attempt is given back. Sign-ups, and
+//! the codes they need, are limited per client address, so one place cannot
+//! make accounts by the thousand, and codes per email, so no one's mailbox
+//! is flooded.
 
 use std::net::IpAddr;
 
@@ -36,6 +37,15 @@ pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
     max: 10,
     window_ms: FIFTEEN_MINUTES,
 };
+/// Sign-up codes mailed to one email (docs/adr/0025): so few that the relay
+/// cannot be used to flood a mailbox, nor a code of 40 bits be guessed in
+/// any number of windows (each code takes `CODE_TRIES` guesses).
+pub const MAILS_PER_EMAIL: Limit = Limit {
+    max: 3,
+    window_ms: FIFTEEN_MINUTES,
+};
+/// Guesses one mailed code takes before it is spent.
+pub const CODE_TRIES: i64 = 5;
 /// Unknown invite codes tried by one account.
 pub const INVITE_CODES: Limit = Limit {
     max: 5,
@@ -60,6 +70,15 @@ pub fn address_key(addr: IpAddr) -> String {
 
 pub fn sign_up_key(addr: IpAddr) -> String {
     format!("sign-up:{addr}")
+}
+
+/// Sign-up codes asked for from one address.
+pub fn sign_up_code_key(addr: IpAddr) -> String {
+    format!("sign-up-code:{addr}")
+}
+
+pub fn mail_key(email: &str) -> String {
+    format!("mail:{email}")
 }
 
 pub fn invite_key(account_id: &str) -> String {

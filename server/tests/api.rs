@@ -6,7 +6,7 @@ use pph_protocol::kinds::Scope;
 use pph_protocol::sealed::{AccountKeys, Envelope, KeyName};
 use pph_protocol::wire::*;
 use pph_protocol::{Change, Hlc};
-use pph_server::{Backend, EmbeddedServer};
+use pph_server::EmbeddedServer;
 use pph_testing::crypto::identity::Identity;
 use pph_testing::crypto::invite::{new_secret, InviteKey};
 use pph_testing::crypto::wrap::{wrap, AccountKeyPair};
@@ -31,8 +31,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server =
-        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let server = pph_testing::embedded(dir.path());
     Fixture {
         server,
         client: Client::new(),
@@ -73,10 +72,11 @@ impl Fixture {
     }
 
     async fn sign_up(&self, email: &str, role: &str) -> SessionResponse {
+        let code = pph_testing::raw_sign_up_code(&self.server.url, email).await;
         self.client
             .post(self.url("/v1/accounts"))
             .json(&json!({
-                "email": email, "password": PASSWORD, "role": role,
+                "email": email, "code": code, "password": PASSWORD, "role": role,
                 "display_name": "Someone", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id(), "kdf": kdf()
             }))
             .send()
@@ -162,11 +162,12 @@ async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
         "input is not echoed: {message}"
     );
     let base = json!({
-        "email": "a@example.org", "password": PASSWORD, "role": "patient",
+        "email": "a@example.org", "code": "0000-0000", "password": PASSWORD, "role": "patient",
         "display_name": "A", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id(), "kdf": kdf()
     });
     for (field, bad) in [
         ("email", json!("not-an-email")),
+        ("code", json!("x".repeat(101))),
         ("password", json!("short")),
         ("display_name", json!("   ")),
         ("personal_space", json!("../etc")),
@@ -189,17 +190,23 @@ async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
         refusal(resp, 400, "invalid").await;
     }
     f.sign_up("a@example.org", "patient").await;
+    // The email has an account: no code was mailed, so none is right (the
+    // same refusal as a new email's wrong code: tests/tests/sign_up.rs).
+    assert_eq!(
+        pph_testing::raw_sign_up_code(&f.server.url, "A@Example.org").await,
+        None
+    );
     let again = f
         .client
         .post(f.url("/v1/accounts"))
         .json(&json!({
-            "email": "A@Example.org", "password": PASSWORD, "role": "patient",
+            "email": "A@Example.org", "code": "0000-0000", "password": PASSWORD, "role": "patient",
             "display_name": "A", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id(), "kdf": kdf()
         }))
         .send()
         .await
         .expect("send");
-    refusal(again, 409, "conflict").await;
+    refusal(again, 403, "wrong_code").await;
 }
 
 #[tokio::test]
@@ -332,11 +339,12 @@ async fn keys_and_envelopes_carry_their_accounts_own_identity() {
     assert!(message.starts_with("keys.public_key"), "{message}");
     // Nor does a new account sign up with them, and the refusal leaves no
     // account behind: the same email signs up with keys of its own.
+    let code = pph_testing::raw_sign_up_code(&f.server.url, "cat@example.org").await;
     let sign_up = |keys: &AccountKeys| {
         f.client
             .post(f.url("/v1/accounts"))
             .json(&json!({
-                "email": "cat@example.org", "password": PASSWORD, "role": "patient",
+                "email": "cat@example.org", "code": code, "password": PASSWORD, "role": "patient",
                 "display_name": "Cat", "device_name": "phone", "node": "0123456789abcdef",
                 "personal_space": id(), "keys": keys, "recovery": "Cat's recovery code",
                 "kdf": kdf()

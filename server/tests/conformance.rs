@@ -1185,6 +1185,82 @@ async fn attempts_are_counted_atomically(s: Arc<Storage>) {
     s.sweep_attempts(200_000).await.expect("sweep");
 }
 
+/// A sign-up code is spent by the one try that names it, live: tries are
+/// counted (forty wrong ones at once leave none over), a later code
+/// replaces an earlier one, and an expired one is refused and swept.
+async fn sign_up_codes_are_spent_once_and_tried_a_few_times(s: Arc<Storage>) {
+    let email = format!("{}@example.org", id());
+    let code = |hash: &str, expires_ms: i64| SignUpCode {
+        email: email.clone(),
+        code_hash: hash.to_owned(),
+        expires_ms,
+        tries: 5,
+    };
+    s.put_sign_up_code(&code("first", 10_000))
+        .await
+        .expect("put");
+    s.put_sign_up_code(&code("right", 10_000))
+        .await
+        .expect("replace");
+    assert!(!s
+        .take_sign_up_code(&email, "first", 1_000)
+        .await
+        .expect("try"));
+    assert!(!s
+        .take_sign_up_code(&email, "right", 10_000)
+        .await
+        .expect("expired"));
+    assert!(s
+        .take_sign_up_code(&email, "right", 9_999)
+        .await
+        .expect("try"));
+    assert!(!s
+        .take_sign_up_code(&email, "right", 9_999)
+        .await
+        .expect("spent"));
+
+    // Forty wrong tries at once, then the right one: none is left.
+    s.put_sign_up_code(&code("right", 10_000))
+        .await
+        .expect("put");
+    let tries: Vec<_> = (0..40)
+        .map(|_| {
+            let (s, email) = (s.clone(), email.clone());
+            tokio::spawn(async move { s.take_sign_up_code(&email, "wrong", 1_000).await })
+        })
+        .collect();
+    for t in tries {
+        assert!(!t.await.expect("task").expect("try"));
+    }
+    assert!(!s
+        .take_sign_up_code(&email, "right", 1_000)
+        .await
+        .expect("tried out"));
+
+    // Four wrong, the fifth right; a swept code is gone.
+    s.put_sign_up_code(&code("right", 10_000))
+        .await
+        .expect("put");
+    for _ in 0..4 {
+        assert!(!s
+            .take_sign_up_code(&email, "wrong", 1_000)
+            .await
+            .expect("try"));
+    }
+    assert!(s
+        .take_sign_up_code(&email, "right", 1_000)
+        .await
+        .expect("fifth"));
+    s.put_sign_up_code(&code("right", 10_000))
+        .await
+        .expect("put");
+    s.sweep_sign_up_codes(10_000).await.expect("sweep");
+    assert!(!s
+        .take_sign_up_code(&email, "right", 1_000)
+        .await
+        .expect("swept"));
+}
+
 /// A server file from before v2: its group creators become facilitators.
 #[tokio::test]
 async fn a_v1_sqlite_server_upgrades_with_its_group_creators_as_facilitators() {
@@ -2228,6 +2304,7 @@ conformance!(
     pushes_are_judged_against_the_authorisation_table,
     removed_members_cannot_rejoin_until_readmitted,
     attempts_are_counted_atomically,
+    sign_up_codes_are_spent_once_and_tried_a_few_times,
     two_party_records_reach_only_their_parties,
     clinician_reads_are_logged_for_the_patient,
     deleting_an_account_leaves_no_row_naming_it,

@@ -10,7 +10,6 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pph_core::*;
-use pph_server::{Backend, EmbeddedServer};
 use pph_testing::{a_record_for_a_consultation, in_ms, signed_up};
 use std::time::{Duration, SystemTime};
 
@@ -21,8 +20,7 @@ const BATCH: u64 = 10_000;
 fn benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let server =
-        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let server = pph_testing::embedded(dir.path());
     let (laptop, space) = runtime.block_on(async {
         let phone = signed_up(&server.url, dir.path(), "ann", "Ann", AccountRole::Patient).await;
         a_record_for_a_consultation(&phone);

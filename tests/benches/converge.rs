@@ -6,7 +6,6 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pph_core::*;
-use pph_server::{Backend, EmbeddedServer};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -22,22 +21,20 @@ fn device(dir: &std::path::Path, i: usize) -> Arc<Companion> {
 /// edits, then syncs round by round; returns (rounds, time syncing).
 fn scenario(runtime: &tokio::runtime::Runtime) -> (u32, Duration) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server =
-        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let server = pph_testing::embedded(dir.path());
     let devices: Vec<_> = (0..DEVICES).map(|i| device(dir.path(), i)).collect();
     let email = format!("{}@bench.example", uuid_like());
     runtime.block_on(async {
-        devices[0]
-            .account()
-            .sign_up(
-                server.url.clone(),
-                email.clone(),
-                "bench password 123".into(),
-                "Bench".into(),
-                AccountRole::Patient,
-            )
-            .await
-            .expect("sign up");
+        pph_testing::sign_up_with_mail(
+            &devices[0],
+            &server.url,
+            &email,
+            "bench password 123",
+            "Bench",
+            AccountRole::Patient,
+        )
+        .await
+        .expect("sign up");
         for d in &devices[1..] {
             d.account()
                 .sign_in(

@@ -6,7 +6,6 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pph_core::*;
-use pph_server::{Backend, EmbeddedServer};
 use pph_testing::device;
 use std::time::{Duration, Instant};
 
@@ -30,22 +29,22 @@ fn post_many(phone: &Companion, group: &str, n: usize, from: usize) {
 fn benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let server =
-        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let server = pph_testing::embedded(dir.path());
     let (poster, reader) = (device(dir.path(), "poster"), device(dir.path(), "reader"));
     let group = runtime.block_on(async {
         for (phone, name) in [(&poster, "poster"), (&reader, "reader")] {
-            phone
-                .account()
-                .sign_up(
-                    server.url.clone(),
-                    format!("{name}-{:x}@bench.example", rand::random::<u64>()),
-                    "bench password 123".into(),
-                    name.into(),
-                    AccountRole::Patient,
-                )
-                .await
-                .expect("sign up");
+            let email = format!("{name}-{:x}@bench.example", rand::random::<u64>());
+            let password = "bench password 123";
+            pph_testing::sign_up_with_mail(
+                phone,
+                &server.url,
+                &email,
+                password,
+                name,
+                AccountRole::Patient,
+            )
+            .await
+            .expect("sign up");
         }
         let group = poster
             .groups()

@@ -9,7 +9,6 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use pph_core::*;
-use pph_server::{Backend, EmbeddedServer};
 use pph_testing::device;
 use std::time::{Duration, Instant};
 
@@ -20,16 +19,16 @@ const SAMPLES: usize = 10;
 fn benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let server =
-        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let server = pph_testing::embedded(dir.path());
     let sign_up = |name: &str| {
         let phone = device(dir.path(), name);
         runtime
-            .block_on(phone.account().sign_up(
-                server.url.clone(),
-                format!("{name}-{:x}@bench.example", rand::random::<u64>()),
-                "bench password 123".into(),
-                name.into(),
+            .block_on(pph_testing::sign_up_with_mail(
+                &phone,
+                &server.url,
+                &format!("{name}-{:x}@bench.example", rand::random::<u64>()),
+                "bench password 123",
+                name,
                 AccountRole::Patient,
             ))
             .expect("sign up");

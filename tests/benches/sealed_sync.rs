@@ -19,7 +19,7 @@ use pph_protocol::identity::{signed_change, signed_envelope};
 use pph_protocol::kdf::Stretch;
 use pph_protocol::sealed::KeyName;
 use pph_protocol::{Change, Hlc};
-use pph_server::{Backend, EmbeddedServer};
+use pph_server::EmbeddedServer;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -128,11 +128,12 @@ fn relay_and_phone(
     let phone = pph_testing::device(dir, "phone");
     let email = format!("{}@bench.example", pph_testing::id());
     runtime
-        .block_on(phone.account().sign_up(
-            server.url.clone(),
-            email.clone(),
-            PASSWORD.into(),
-            "Bench".into(),
+        .block_on(pph_testing::sign_up_with_mail(
+            &phone,
+            &server.url,
+            &email,
+            PASSWORD,
+            "Bench",
             AccountRole::Patient,
         ))
         .expect("sign up");
@@ -143,8 +144,7 @@ fn relay_and_phone(
 /// relay on loopback: (push, pull), each one `sync_now`.
 fn one_sync(runtime: &tokio::runtime::Runtime) -> (Duration, Duration) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server =
-        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let server = pph_testing::embedded(dir.path());
     let (phone, email) = relay_and_phone(runtime, &server, dir.path());
     let tablet: Arc<Companion> = pph_testing::device(dir.path(), "tablet");
     runtime.block_on(async {
@@ -250,8 +250,7 @@ fn sync_1000(c: &mut Criterion) {
 fn sign_in(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let server =
-        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let server = pph_testing::embedded(dir.path());
     let (_phone, email) = relay_and_phone(&runtime, &server, dir.path());
     let mut group = c.benchmark_group(format!(
         "sign-in, Argon2id {} MiB x {} passes",

@@ -9,7 +9,6 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pph_core::*;
-use pph_server::{Backend, EmbeddedServer};
 use pph_testing::{account_id, group_of, signed_up, sync_all};
 use std::sync::Arc;
 
@@ -20,8 +19,7 @@ const PAGE: u32 = 50;
 fn benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let server =
-        EmbeddedServer::start(Backend::Sqlite(dir.path().join("server.db"))).expect("server");
+    let server = pph_testing::embedded(dir.path());
     let (fay, members, group) = runtime.block_on(async {
         let fay = signed_up(&server.url, dir.path(), "fay", "Fay", AccountRole::Patient).await;
         let mut members = Vec::new();

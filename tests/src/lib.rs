@@ -8,10 +8,12 @@ mod browser;
 mod cli;
 mod fhir;
 mod imports;
+mod mail;
 mod people;
 mod record;
 mod relay;
 mod service;
+mod smtp;
 mod source;
 mod store;
 
@@ -19,6 +21,7 @@ pub use browser::*;
 pub use cli::*;
 pub use fhir::*;
 pub use imports::*;
+pub use mail::*;
 pub use people::*;
 /// The devices' cryptography, for tests that play a device over raw HTTP.
 pub use pph_core::crypto;
@@ -26,6 +29,7 @@ pub use pph_core::groups;
 pub use record::*;
 pub use relay::*;
 pub use service::*;
+pub use smtp::*;
 pub use source::*;
 pub use store::*;
 

@@ -31,15 +31,8 @@ pub async fn signed_up(
     role: AccountRole,
 ) -> Arc<Companion> {
     let phone = device(dir, name);
-    phone
-        .account()
-        .sign_up(
-            url.into(),
-            format!("{name}@example.org"),
-            PASSWORD.into(),
-            display_name.into(),
-            role,
-        )
+    let email = format!("{name}@example.org");
+    crate::sign_up_with_mail(&phone, url, &email, PASSWORD, display_name, role)
         .await
         .expect("sign up");
     phone

@@ -292,6 +292,16 @@ impl Relay {
         .await;
     }
 
+    /// Ends the sign-up code mailed to `email`, as its half hour passing
+    /// would.
+    pub async fn expire_sign_up_code(&self, email: &str) {
+        self.execute(
+            "UPDATE sign_up_codes SET expires_ms = 0 WHERE email = $1",
+            &[email],
+        )
+        .await;
+    }
+
     /// How many of `account`'s tokens were replaced by a swap.
     pub async fn swapped_tokens(&self, account: &str) -> usize {
         const SQL: &str =
@@ -532,9 +542,19 @@ fn spawn_logging(
         Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
         None => Stdio::inherit(),
     };
+    // Mail goes to a Maildir the tests read, unless to an SMTP server.
+    let maildir = dir.join("relay-mail");
+    let mail_flags = match flags.iter().any(|f| f == "--smtp-url") {
+        true => Vec::new(),
+        false => vec![
+            "--mail-dir".to_owned(),
+            maildir.to_string_lossy().into_owned(),
+        ],
+    };
     let mut child = Command::new(crate::built("e2e_server"))
         .args(["--listen", listen])
         .args(relay.args(dir))
+        .args(mail_flags)
         .args(flags)
         .stdout(Stdio::piped())
         .stderr(stderr)
@@ -558,6 +578,7 @@ fn spawn_logging(
         .strip_prefix("pph-server listening on ")
         .expect("address line")
         .to_owned();
+    crate::register_maildir(&url, &maildir);
     (child, url)
 }
 
@@ -972,10 +993,11 @@ pub async fn raw_sign_up_without_keys(
     auth: &str,
     kdf: &pph_protocol::kdf::Kdf,
 ) -> (reqwest::StatusCode, serde_json::Value) {
+    let code = crate::raw_sign_up_code(url, email).await;
     let resp = reqwest::Client::new()
         .post(format!("{url}/v1/accounts"))
         .json(&serde_json::json!({
-            "email": email, "password": auth, "role": "patient",
+            "email": email, "code": code, "password": auth, "role": "patient",
             "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
             "personal_space": crate::id(), "kdf": kdf
         }))

@@ -53,12 +53,17 @@ async fn sign_ups_from_one_address_are_limited(relay: Relay, dir: &Path) {
     let sign_up = |n: usize, from: [u8; 4]| {
         let url = server.url.clone();
         async move {
+            // Codes are asked from an address of their own (they are
+            // limited per address too), two for each.
+            let email = format!("p{n}@example.org");
+            let asking = [127, 0, 0, 10 + (n % 2) as u8];
+            let code = pph_testing::raw_sign_up_code_from(&url, &email, asking).await;
             reqwest::Client::builder()
                 .local_address(std::net::IpAddr::from(from))
                 .build()
                 .expect("client")
                 .post(format!("{url}/v1/accounts"))
-                .json(&serde_json::json!({"email": format!("p{n}@example.org"),
+                .json(&serde_json::json!({"email": email, "code": code,
                     "password": "an authentication key", "role": "patient",
                     "display_name": "P", "device_name": "phone", "node": "0123456789abcdef",
                     "personal_space": pph_testing::id(),
@@ -88,16 +93,16 @@ async fn only_a_clinician_the_operator_vouches_for_receives_a_share(relay: Relay
     let token = token_for(url, "ann@example.org").await;
     // A look-alike address, signed up as a clinician by anyone.
     let fake = device(dir, "fake");
-    fake.account()
-        .sign_up(
-            url.clone(),
-            LOOK_ALIKE.into(),
-            PASSWORD.into(),
-            "Dr Okafor".into(),
-            AccountRole::Clinician,
-        )
-        .await
-        .expect("sign up");
+    pph_testing::sign_up_with_mail(
+        &fake,
+        url,
+        LOOK_ALIKE,
+        PASSWORD,
+        "Dr Okafor",
+        AccountRole::Clinician,
+    )
+    .await
+    .expect("sign up");
     assert_eq!(looked_up(url, &token, LOOK_ALIKE).await["verified"], false);
     let refused = grant(&ann, LOOK_ALIKE).await;
     assert!(
@@ -128,17 +133,16 @@ async fn only_a_clinician_the_operator_vouches_for_receives_a_share(relay: Relay
     // The real doctor's address, taken first by someone else, is no better:
     // only the operator's check of who it is counts.
     let taken = device(dir, "taken");
-    taken
-        .account()
-        .sign_up(
-            url.clone(),
-            "doc@example.org".into(),
-            PASSWORD.into(),
-            "Dr Doc".into(),
-            AccountRole::Clinician,
-        )
-        .await
-        .expect("sign up");
+    pph_testing::sign_up_with_mail(
+        &taken,
+        url,
+        "doc@example.org",
+        PASSWORD,
+        "Dr Doc",
+        AccountRole::Clinician,
+    )
+    .await
+    .expect("sign up");
     let refused = grant(&ann, "doc@example.org").await;
     assert!(
         matches!(refused, Err(PphError::Forbidden { .. })),
@@ -146,16 +150,15 @@ async fn only_a_clinician_the_operator_vouches_for_receives_a_share(relay: Relay
     );
     // An address with two @s is no address (the twenty-second attacker run
     // signed up as dr.okafor@nhs.uk@example.org).
-    let twice = device(dir, "twice")
-        .account()
-        .sign_up(
-            url.clone(),
-            "dr.okafor@nhs.uk@example.org".into(),
-            PASSWORD.into(),
-            "Dr Okafor".into(),
-            AccountRole::Clinician,
-        )
-        .await;
+    let twice = pph_testing::sign_up_with_mail(
+        &device(dir, "twice"),
+        url,
+        "dr.okafor@nhs.uk@example.org",
+        PASSWORD,
+        "Dr Okafor",
+        AccountRole::Clinician,
+    )
+    .await;
     assert!(
         matches!(twice, Err(PphError::Validation { .. })),
         "{twice:?}"

@@ -303,28 +303,26 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
             .await,
     );
     errors.keep(
-        stranger
-            .account()
-            .sign_up(
-                server.url.clone(),
-                email.clone(),
-                said("a long enough password"),
-                said("Ann again"),
-                AccountRole::Patient,
-            )
-            .await,
+        pph_testing::sign_up_with_mail(
+            &stranger,
+            &server.url,
+            &email,
+            &said("a long enough password"),
+            &said("Ann again"),
+            AccountRole::Patient,
+        )
+        .await,
     );
     errors.keep(
-        stranger
-            .account()
-            .sign_up(
-                server.url.clone(),
-                format!("{SENTINEL}@@"),
-                said("a long enough password"),
-                said("Odd"),
-                AccountRole::Patient,
-            )
-            .await,
+        pph_testing::sign_up_with_mail(
+            &stranger,
+            &server.url,
+            &format!("{SENTINEL}@@"),
+            &said("a long enough password"),
+            &said("Odd"),
+            AccountRole::Patient,
+        )
+        .await,
     );
     sync_all(&[&ann, &bob, &doctor]).await;
     // Deleting an account with a wrong password that holds the sentinel.

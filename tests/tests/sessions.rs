@@ -115,17 +115,16 @@ async fn a_phone_swaps_its_token_as_days_pass_and_syncs_on(relay: Relay, dir: &P
     let clock = Arc::new(ManualClock::new(now_ms() - 3 * DAY_MS as u64));
     let phone = Companion::open_with_clock(config(&dir.join("phone.db"), &KEY), clock.clone())
         .expect("open");
-    phone
-        .account()
-        .sign_up(
-            server.url.clone(),
-            EMAIL.into(),
-            PASSWORD.into(),
-            "Ann".into(),
-            AccountRole::Patient,
-        )
-        .await
-        .expect("sign up");
+    pph_testing::sign_up_with_mail(
+        &phone,
+        &server.url,
+        EMAIL,
+        PASSWORD,
+        "Ann",
+        AccountRole::Patient,
+    )
+    .await
+    .expect("sign up");
     let account = account_id(&phone);
     a_plan(&phone, "Day one");
     phone.sync().sync_now().await.expect("sync");

@@ -121,16 +121,15 @@ async fn a_weak_password_is_refused_on_the_device_with_its_reason(relay: Relay, 
     let server = ServerProcess::start_on(&relay, dir);
     let phone = device(dir, "phone");
     for (weak, why) in [("password1234", "common"), ("ann@example.org", "too easy")] {
-        let refused = phone
-            .account()
-            .sign_up(
-                server.url.clone(),
-                EMAIL.into(),
-                weak.into(),
-                "Ann".into(),
-                AccountRole::Patient,
-            )
-            .await;
+        let refused = pph_testing::sign_up_with_mail(
+            &phone,
+            &server.url,
+            EMAIL,
+            weak,
+            "Ann",
+            AccountRole::Patient,
+        )
+        .await;
         match refused {
             Err(PphError::Validation { field, reason }) => {
                 assert_eq!(field, "password");
@@ -146,17 +145,16 @@ async fn a_weak_password_is_refused_on_the_device_with_its_reason(relay: Relay, 
         StatusCode::UNAUTHORIZED,
         "no account was made"
     );
-    phone
-        .account()
-        .sign_up(
-            server.url.clone(),
-            EMAIL.into(),
-            PASSWORD.into(),
-            "Ann".into(),
-            AccountRole::Patient,
-        )
-        .await
-        .expect("a strong password signs up");
+    pph_testing::sign_up_with_mail(
+        &phone,
+        &server.url,
+        EMAIL,
+        PASSWORD,
+        "Ann",
+        AccountRole::Patient,
+    )
+    .await
+    .expect("a strong password signs up");
 }
 
 /// An account made before salts (its key salted by the email alone, its
@@ -188,10 +186,11 @@ async fn an_account_from_before_salts_moves_to_a_salt_through_its_recovery_code(
         ..account_keys(&pair)
     };
     let any = pph_protocol::kdf::Stretch::LEAST.with_salt(&[1; 16]);
+    let sign_up_code = pph_testing::raw_sign_up_code(url, email).await;
     let made = reqwest::Client::new()
         .post(format!("{url}/v1/accounts"))
         .json(&json!({
-            "email": email, "password": old.auth.as_str(), "role": "patient",
+            "email": email, "code": sign_up_code, "password": old.auth.as_str(), "role": "patient",
             "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
             "personal_space": space, "keys": keys, "recovery": recovery.auth.as_str(),
             "kdf": any
@@ -365,7 +364,8 @@ async fn a_stretch_out_of_bounds_is_refused_by_the_device_and_the_relay(relay: R
         client
             .post(format!("{url}/v1/accounts"))
             .json(&json!({
-                "email": "new@example.org", "password": "k".repeat(43), "role": "patient",
+                "email": "new@example.org", "code": "0000-0000", "password": "k".repeat(43),
+                "role": "patient",
                 "display_name": "New", "device_name": "phone", "node": "0123456789abcdef",
                 "personal_space": id(), "kdf": kdf
             }))

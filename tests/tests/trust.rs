@@ -487,7 +487,7 @@ async fn nul_characters_and_odd_id_spellings_are_refused_at_the_edge(relay: Rela
     let invalid = (400, pph_protocol::wire::ErrorCode::Invalid);
     let sign_up = client
         .post(format!("{url}/v1/accounts"))
-        .json(&json!({"email": "nul@example.org", "password": PASSWORD, "role": "patient",
+        .json(&json!({"email": "nul@example.org", "code": "0000-0000", "password": PASSWORD, "role": "patient",
                       "display_name": "Nu\u{0}l", "device_name": "phone", "node": "0123456789abcdef",
                       "personal_space": uuid::Uuid::now_v7().to_string(),
                       "kdf": pph_protocol::kdf::Stretch::LEAST.with_salt(&[7; 16])}))

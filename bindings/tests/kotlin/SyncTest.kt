@@ -1,8 +1,10 @@
 // Sync through the generated Kotlin bindings: suspend functions on
 // kotlinx.coroutines, a listener implemented in Kotlin, against the real
-// server the Rust harness starts (PPH_TEST_SERVER_URL).
+// server the Rust harness starts (PPH_TEST_SERVER_URL), signing up with
+// the code it mails (org.pph.companion.state.signUpWithMail).
 
 import kotlinx.coroutines.runBlocking
+import org.pph.companion.state.signUpWithMail
 import uniffi.pph.*
 import java.nio.file.Files
 import java.util.UUID
@@ -26,7 +28,7 @@ fun syncSuite(run: (String, () -> Unit) -> Unit) {
         runBlocking {
             val phone = store("phone")
             val email = "kt-${UUID.randomUUID()}@example.org"
-            phone.account().signUp(server, email, password, "Kt Patient", AccountRole.PATIENT)
+            signUpWithMail(phone, server, email, password, "Kt Patient", AccountRole.PATIENT)
             val plan = phone.carePlans().createPlan(NewPlan(title = "Breathe easier", whatMatters = "", nextReview = null))
             val recorder = StateRecorder()
             val handle = phone.sync().setListener(recorder)
@@ -37,7 +39,7 @@ fun syncSuite(run: (String, () -> Unit) -> Unit) {
 
             val clinic = store("clinic")
             val doctor = "dr-${UUID.randomUUID()}@example.org"
-            clinic.account().signUp(server, doctor, password, "Dr Kt", AccountRole.CLINICIAN)
+            signUpWithMail(clinic, server, doctor, password, "Dr Kt", AccountRole.CLINICIAN)
             val share = phone.sharing().grantShare(doctor, listOf(ShareScope.CARE_PLAN, ShareScope.DIARY), java.time.Instant.now().plusSeconds(3_600))
             clinic.sync().syncNow()
             val patient = clinic.sharing().sharedWithMe().single()

@@ -1,7 +1,9 @@
-"""What the suites that talk to the real server share: its URL (set by
-bindings/tests/foreign.rs), a password it accepts, and stores in a directory."""
+"""What the suites that talk to the real server share: its URL and the
+Maildir its mail goes to (set by bindings/tests/foreign.rs), a password it
+accepts, stores in a directory, and signing up with a mailed code."""
 
 import os
+import re
 
 import pph
 
@@ -17,3 +19,26 @@ def open_store(directory, name):
             db_path=os.path.join(directory, name + ".db"), encryption_key=KEY, device_name=name
         )
     )
+
+
+MAIL_DIR = os.environ.get("PPH_TEST_MAIL_DIR", "")
+CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4})\b")
+
+
+def mailed_code(email):
+    """The sign-up code in the last mail the server wrote to `email` (its
+    Maildir, PPH_TEST_MAIL_DIR), or None when that mail carries none."""
+    new = os.path.join(MAIL_DIR, "new")
+    for name in sorted(os.listdir(new), reverse=True):
+        with open(os.path.join(new, name), encoding="utf-8") as f:
+            text = f.read()
+        if f"To: {email.lower()}" in text.splitlines():
+            found = CODE.search(text)
+            return found.group(1) if found else None
+    return None
+
+
+async def sign_up(store, email, password, name, role):
+    """Signs up as a person does: asks for a code, reads the mail, types it."""
+    await store.account().ask_sign_up_code(SERVER, email)
+    return await store.account().sign_up(SERVER, email, mailed_code(email), password, name, role)

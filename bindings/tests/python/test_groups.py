@@ -9,13 +9,13 @@ import uuid
 
 import pph
 
-from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store
+from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store, sign_up
 
 
 async def signed_up(directory, name):
     store = open_store(directory, name)
     email = f"{name}-{uuid.uuid4().hex}@example.org"
-    await store.account().sign_up(SERVER, email, PASSWORD, name, pph.AccountRole.PATIENT)
+    await sign_up(store, email, PASSWORD, name, pph.AccountRole.PATIENT)
     return store
 
 

@@ -13,7 +13,7 @@ import uuid
 
 import pph
 
-from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store
+from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store, sign_up
 
 
 @unittest.skipUnless(SERVER, NEEDS_SERVER)
@@ -26,7 +26,7 @@ class DeleteAccountTest(unittest.TestCase):
             fay, gus = open_store(directory, "fay"), open_store(directory, "gus")
             for store, name in [(fay, "Fay"), (gus, "Gus")]:
                 email = f"{name}-{uuid.uuid4().hex}@example.org"
-                await store.account().sign_up(SERVER, email, PASSWORD, name, pph.AccountRole.PATIENT)
+                await sign_up(store, email, PASSWORD, name, pph.AccountRole.PATIENT)
             group = await fay.groups().create_group(pph.NewGroup(name="Circle", purpose="Talk", condition_focus=None))
             code = (await fay.groups().invite_code(group.id, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))).code
             await fay.sync().sync_now()

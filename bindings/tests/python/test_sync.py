@@ -9,7 +9,7 @@ import uuid
 
 import pph
 
-from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store
+from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store, sign_up
 
 
 class Recorder(pph.SyncListener):
@@ -37,7 +37,12 @@ class SyncTest(unittest.TestCase):
     async def recovery_flow(self):
         phone = open_store(self.dir.name, "keys-phone")
         email = f"py-keys-{uuid.uuid4().hex}@example.org"
-        await phone.account().sign_up(SERVER, email, PASSWORD, "Py", pph.AccountRole.PATIENT)
+        await phone.account().ask_sign_up_code(SERVER, email)
+        # A code not mailed to this email is refused by name, and changes nothing.
+        with self.assertRaises(pph.PphError.Validation):
+            await phone.account().sign_up(SERVER, email, "0000-0000", PASSWORD, "Py", pph.AccountRole.PATIENT)
+        self.assertIsNone(phone.sync().status().account)
+        await sign_up(phone, email, PASSWORD, "Py", pph.AccountRole.PATIENT)
         code = phone.account().take_recovery_code()
         self.assertEqual(len(code), 39)
         self.assertIsNone(phone.account().take_recovery_code())
@@ -79,7 +84,7 @@ class SyncTest(unittest.TestCase):
     async def share_flow(self):
         phone = open_store(self.dir.name, "phone")
         email = f"py-{uuid.uuid4().hex}@example.org"
-        info = await phone.account().sign_up(SERVER, email, PASSWORD, "Py Patient", pph.AccountRole.PATIENT)
+        info = await sign_up(phone, email, PASSWORD, "Py Patient", pph.AccountRole.PATIENT)
         self.assertEqual(info.role, pph.AccountRole.PATIENT)
         plan = phone.care_plans().create_plan(
             pph.NewPlan(title="Breathe easier", what_matters="My garden", next_review=None)
@@ -95,7 +100,7 @@ class SyncTest(unittest.TestCase):
 
         clinic = open_store(self.dir.name, "clinic")
         doctor = f"dr-{uuid.uuid4().hex}@example.org"
-        await clinic.account().sign_up(SERVER, doctor, PASSWORD, "Dr Py", pph.AccountRole.CLINICIAN)
+        await sign_up(clinic, doctor, PASSWORD, "Dr Py", pph.AccountRole.CLINICIAN)
         expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
         share = await phone.sharing().grant_share(doctor, [pph.ShareScope.CARE_PLAN], expires)
         self.assertEqual(share.scopes, [pph.ShareScope.CARE_PLAN])

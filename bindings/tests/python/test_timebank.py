@@ -11,7 +11,7 @@ import uuid
 
 import pph
 
-from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store
+from server_support import NEEDS_SERVER, PASSWORD, SERVER, open_store, sign_up
 
 
 class ReferralTest(unittest.TestCase):
@@ -65,7 +65,7 @@ class TimebankTest(unittest.TestCase):
         people = {}
         for name in ("Fay", "Gus"):
             store = open_store(self.dir.name, name)
-            await store.account().sign_up(SERVER, f"{name}-{uuid.uuid4().hex}@example.org", PASSWORD, name, pph.AccountRole.PATIENT)
+            await sign_up(store, f"{name}-{uuid.uuid4().hex}@example.org", PASSWORD, name, pph.AccountRole.PATIENT)
             people[name] = store
         fay, gus = people["Fay"], people["Gus"]
         group = await fay.groups().create_group(pph.NewGroup(name="Walkers", purpose="Walk", condition_focus=None))

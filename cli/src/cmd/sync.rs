@@ -6,7 +6,7 @@
 use crate::ctx::Ctx;
 use crate::fail::{Fail, Result};
 use crate::parse;
-use crate::render::sync::{Devices, IdentityWarnings, RecoveryCode, SetAside, SignedUp};
+use crate::render::sync::{CodeSent, Devices, IdentityWarnings, RecoveryCode, SetAside, SignedUp};
 use clap::{Args, Subcommand};
 use pph_core::*;
 use std::io::BufRead;
@@ -14,7 +14,9 @@ use zeroize::Zeroizing;
 
 #[derive(Subcommand)]
 pub enum SyncCommand {
-    /// Make an account on a relay; this store becomes the account's.
+    /// Make an account on a relay; this store becomes the account's. First
+    /// without --code: the relay mails a code to the email; then again with
+    /// --code and the password.
     Signup(SignUp),
     /// Sign this device in to an account.
     Signin(SignIn),
@@ -91,6 +93,10 @@ pub struct SignUp {
     /// patient or clinician
     #[arg(long, default_value = "patient")]
     pub role: String,
+    /// The code the relay mailed (ABCD-EFGH); without it, a code is asked
+    /// for.
+    #[arg(long)]
+    pub code: Option<String>,
     #[command(flatten)]
     pub password: Password,
 }
@@ -128,11 +134,23 @@ impl Password {
     }
 }
 
+/// Asks the relay to mail a sign-up code to `email`; the seconds it works.
+pub fn ask_code(ctx: &Ctx, server: &str, email: &str) -> Result<u64> {
+    Ok(ctx.block_on(
+        ctx.companion
+            .account()
+            .ask_sign_up_code(server.to_owned(), email.to_owned()),
+    )?)
+}
+
+/// Signs up with the mailed code in `a.code` (none: refused as a wrong
+/// code, by the device, before anything is sent).
 pub fn sign_up(ctx: &Ctx, a: SignUp, password: &str) -> Result<AccountInfo> {
     let role: AccountRole = parse::enum_value("--role", &a.role)?;
     Ok(ctx.block_on(ctx.companion.account().sign_up(
         a.server,
         a.email,
+        a.code.unwrap_or_default(),
         password.to_owned(),
         a.name,
         role,
@@ -190,6 +208,13 @@ pub fn run(ctx: &Ctx, command: SyncCommand) -> Result<()> {
             account().accept_identity_change(who)?;
             ctx.out
                 .done("accepted: keys go to and come from the new identity from the next sync");
+        }
+        SyncCommand::Signup(a) if a.code.is_none() => {
+            let expires_in_s = ask_code(ctx, &a.server, &a.email)?;
+            ctx.out.show(&CodeSent {
+                email: a.email,
+                expires_in_s,
+            });
         }
         SyncCommand::Signup(a) => {
             let password = a.password.read()?;

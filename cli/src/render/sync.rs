@@ -21,6 +21,23 @@ pub struct SignedUp {
     pub recovery_code: Option<String>,
 }
 
+/// A sign-up code was asked for.
+#[derive(Serialize)]
+pub struct CodeSent {
+    pub email: String,
+    pub expires_in_s: u64,
+}
+
+impl Show for CodeSent {
+    fn text(&self) -> String {
+        format!(
+            "A code is on its way to {} (if it has an account already, a note saying so comes              instead). Within {} minutes, run this again with --code and the code.\n",
+            self.email,
+            self.expires_in_s / 60
+        )
+    }
+}
+
 /// A recovery code, shown once.
 #[derive(Serialize)]
 pub struct RecoveryCode {

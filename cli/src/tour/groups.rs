@@ -1,9 +1,9 @@
 //! Jim's breathing group: a chat with a message written offline, a
 //! peer's edit refused, and a park walk with more yeses than places.
 
-use super::{say, Tour, ANN, DAY_MS, JIM, PASSWORD, ROSA};
+use super::{say, Tour, ANN, DAY_MS, JIM, ROSA};
 use crate::cmd::group::{self, Create, MeetupArgs, Post};
-use crate::cmd::sync::{self, SignUp};
+use crate::cmd::sync;
 use crate::ctx::Ctx;
 use crate::fail::{Fail, Result, Status};
 use crate::render::rfc3339;
@@ -12,17 +12,8 @@ use std::time::Duration;
 
 fn peer(t: &mut Tour, name: &'static str) -> Result<Ctx> {
     let phone = t.open(name)?;
-    sync::sign_up(
-        &phone,
-        SignUp {
-            server: t.story.server_url.clone(),
-            email: format!("{}@example.org", name.to_lowercase()),
-            name: name.into(),
-            role: "patient".into(),
-            ..SignUp::default()
-        },
-        PASSWORD,
-    )?;
+    let email = format!("{}@example.org", name.to_lowercase());
+    t.sign_up(&phone, &email, name, "patient")?;
     Ok(phone)
 }
 

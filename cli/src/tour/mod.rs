@@ -19,11 +19,12 @@ mod sync;
 mod timebank;
 mod today;
 
+use crate::cmd::sync::{ask_code, sign_up, SignUp};
 use crate::ctx::{self, Ctx, Offset};
 use crate::fail::{Fail, Result, Status};
 use crate::out::{line, Out};
 use pph_core::clock::ManualClock;
-use pph_core::{Companion, CompanionConfig};
+use pph_core::{AccountInfo, Companion, CompanionConfig};
 use pph_protocol::Change;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -263,6 +264,30 @@ impl Tour {
         let url = relay.url.clone();
         self.server = Some(relay);
         Ok(url)
+    }
+
+    /// Signs `phone` up as its person does: a code asked for, read in the
+    /// mail the relay wrote, and typed in with the password.
+    fn sign_up(&self, phone: &Ctx, email: &str, name: &str, role: &str) -> Result<AccountInfo> {
+        let server = self.story.server_url.clone();
+        ask_code(phone, &server, email)?;
+        let code = self
+            .server
+            .as_ref()
+            .ok_or_else(|| failed("the relay has not started"))?
+            .mailed_code(email)?;
+        sign_up(
+            phone,
+            SignUp {
+                server,
+                email: email.into(),
+                name: name.into(),
+                role: role.into(),
+                code: Some(code),
+                ..SignUp::default()
+            },
+            PASSWORD,
+        )
     }
 
     /// The relay's operator vouches for a clinician (`pph-server admin

@@ -13,6 +13,8 @@ pub(super) struct RelayProcess {
     child: Child,
     binary: PathBuf,
     database: PathBuf,
+    /// The Maildir its mail goes to, read in place of people's mailboxes.
+    mail_dir: PathBuf,
     pub url: String,
 }
 
@@ -24,9 +26,12 @@ impl RelayProcess {
     /// Starts `pph-server` over the SQLite file `database`.
     pub fn start(database: &Path) -> Result<Self> {
         let binary = binary()?;
+        let mail_dir = database.with_extension("mail");
         let mut child = Command::new(&binary)
             .args(["--listen", "127.0.0.1:0", "--sqlite"])
             .arg(database)
+            .arg("--mail-dir")
+            .arg(&mail_dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -46,7 +51,27 @@ impl RelayProcess {
             child,
             binary,
             database: database.to_owned(),
+            mail_dir,
         })
+    }
+
+    /// The sign-up code in the last mail the relay wrote to `email`, as its
+    /// person would read it.
+    pub fn mailed_code(&self, email: &str) -> Result<String> {
+        let new = self.mail_dir.join("new");
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&new)
+            .map_err(|e| failed("cannot read the relay's mail", e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        names.sort();
+        let to = format!("To: {email}");
+        names
+            .iter()
+            .rev()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .find(|text| text.lines().any(|l| l.trim_end() == to))
+            .and_then(|text| pph_protocol::sign_up_code::found_in(&text))
+            .ok_or_else(|| failed("no sign-up code was mailed", email))
     }
 
     /// The operator vouches for the clinician with `email`, as a trust's

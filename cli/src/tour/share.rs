@@ -2,13 +2,13 @@
 //! reads it in the clinic view and proposes a review that Ann accepts; then
 //! she ends the share.
 
-use super::{last_diary_entry, say, Tour, ANN, LAPTOP, PASSWORD};
+use super::{last_diary_entry, say, Tour, ANN, LAPTOP};
 use crate::cmd::clinic;
 use crate::cmd::clinician::{self, Propose};
 use crate::cmd::diary::{self, Log};
 use crate::cmd::plan::{self, ReviewFields};
 use crate::cmd::share::{self, Grant};
-use crate::cmd::sync::{self, SignUp};
+use crate::cmd::sync;
 use crate::ctx::Ctx;
 use crate::fail::{Fail, Result, Status};
 use crate::out::line;
@@ -19,17 +19,7 @@ use pph_protocol::Change;
 pub(super) fn consultation(t: &mut Tour) -> Result<()> {
     let phone = t.device(ANN)?;
     let laptop = t.open(LAPTOP)?;
-    sync::sign_up(
-        &laptop,
-        SignUp {
-            server: t.story.server_url.clone(),
-            email: "dr.okafor@example.org".into(),
-            name: "Dr Okafor".into(),
-            role: "clinician".into(),
-            ..SignUp::default()
-        },
-        PASSWORD,
-    )?;
+    t.sign_up(&laptop, "dr.okafor@example.org", "Dr Okafor", "clinician")?;
     // Anyone can sign up as a clinician: the relay's operator vouches for
     // this one (`pph-server admin verify-clinician`) before Ann can share.
     t.verify_clinician("dr.okafor@example.org")?;

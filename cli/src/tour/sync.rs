@@ -4,7 +4,7 @@
 use super::{say, Tour, ANN, DAY_MS, PASSWORD, TABLET};
 use crate::cmd::diary::{self, AnswerArgs, List, Log};
 use crate::cmd::plan::{self, Update};
-use crate::cmd::sync::{self, SignIn, SignUp};
+use crate::cmd::sync::{self, SignIn};
 use crate::ctx::Offset;
 use crate::fail::Result;
 use crate::render::rfc3339;
@@ -16,17 +16,8 @@ pub(super) fn sign_up(t: &mut Tour) -> Result<()> {
     t.story.server_url = url;
 
     let ann = t.device(ANN)?;
-    let info = sync::sign_up(
-        &ann,
-        SignUp {
-            server: t.story.server_url.clone(),
-            email: "ann@example.org".into(),
-            name: "Ann".into(),
-            role: "patient".into(),
-            ..SignUp::default()
-        },
-        PASSWORD,
-    )?;
+    let info = t.sign_up(&ann, "ann@example.org", "Ann", "patient")?;
+    say("The relay mailed Ann a code to prove the address is hers; she typed it in to sign up.");
     let pending = sync::status(&ann)?.pending_changes;
     let report = sync::now(&ann)?;
     say(format!(

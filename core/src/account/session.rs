@@ -12,6 +12,16 @@ use crate::sync::store::{self, Attempts};
 use pph_protocol::wire::{DeleteAccountRequest, SessionResponse, SignInRequest, SignUpRequest};
 
 impl Account {
+    /// Signing up is for a store that belongs to no account yet.
+    fn check_no_account(&self) -> Result<(), PphError> {
+        match self.engine.store.session()? {
+            None => Ok(()),
+            Some(_) => Err(PphError::Conflict {
+                reason: "this store belongs to an account already; sign in to it".into(),
+            }),
+        }
+    }
+
     /// Keeps a new session: the account and this device's token.
     pub(super) fn begin_session(
         &self,
@@ -35,21 +45,39 @@ impl Account {
 
 #[uniffi::export(async_runtime = "tokio")]
 impl Account {
-    /// Creates an account on the server; this store's personal space
-    /// becomes the account's. The store must not belong to an account yet.
+    /// Asks the relay to mail a code to `email`, the first step of signing
+    /// up (docs/adr/0025); how many seconds the code works. The answer is
+    /// the same whether or not the email has an account: one that has gets
+    /// a mail saying so, and no code.
+    pub async fn ask_sign_up_code(
+        &self,
+        server_url: String,
+        email: String,
+    ) -> Result<u64, PphError> {
+        self.check_no_account()?;
+        let relay = self.engine.net.relay(&server_url)?;
+        Ok(relay.ask_sign_up_code(&email).await?.expires_in_s)
+    }
+
+    /// Creates an account on the server with the code mailed to `email`
+    /// (`ask_sign_up_code`); this store's personal space becomes the
+    /// account's. The store must not belong to an account yet.
     pub async fn sign_up(
         &self,
         server_url: String,
         email: String,
+        code: String,
         password: String,
         display_name: String,
         role: AccountRole,
     ) -> Result<AccountInfo, PphError> {
-        if self.engine.store.session()?.is_some() {
-            return Err(PphError::Conflict {
-                reason: "this store belongs to an account already; sign in to it".into(),
-            });
-        }
+        self.check_no_account()?;
+        let Some(code) = pph_protocol::sign_up_code::normalised(&code) else {
+            return Err(PphError::validation(
+                "code",
+                "is eight letters and digits, as in the mail (ABCD-EFGH)",
+            ));
+        };
         check_new_password(&password, &[&email, &display_name])?;
         let relay = self.engine.net.relay(&server_url)?;
         let space = self.engine.store.personal_space();
@@ -60,6 +88,7 @@ impl Account {
         let session = relay
             .sign_up(&SignUpRequest {
                 email: email.clone(),
+                code,
                 password: pw.auth.to_string(),
                 role,
                 display_name,

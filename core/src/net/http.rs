@@ -58,6 +58,10 @@ fn from_refusal(status: StatusCode, body: Option<ErrorBody>) -> PphError {
             field: "request".into(),
             reason: body.message,
         },
+        ErrorCode::WrongCode => PphError::Validation {
+            field: "code".into(),
+            reason: body.message,
+        },
         ErrorCode::Internal => network(&body.message),
     }
 }
@@ -184,6 +188,14 @@ impl HttpRelay {
 
 #[async_trait]
 impl Relay for HttpRelay {
+    async fn ask_sign_up_code(&self, email: &str) -> Result<SignUpCodeResponse> {
+        let req = SignUpCodeRequest {
+            email: email.to_owned(),
+        };
+        self.expect(Method::POST, "/v1/accounts/code", None, Some(&req))
+            .await
+    }
+
     async fn sign_up(&self, req: &SignUpRequest) -> Result<SessionResponse> {
         self.expect(Method::POST, "/v1/accounts", None, Some(req))
             .await

@@ -33,6 +33,9 @@ pub(crate) enum Pushed {
 /// never carry request contents.
 #[async_trait]
 pub(crate) trait Relay: Send + Sync {
+    /// Asks the relay to mail a sign-up code to `email`
+    /// (`POST /v1/accounts/code`).
+    async fn ask_sign_up_code(&self, email: &str) -> Result<SignUpCodeResponse>;
     async fn sign_up(&self, req: &SignUpRequest) -> Result<SessionResponse>;
     async fn sign_in(&self, req: &SignInRequest) -> Result<SessionResponse>;
     /// How `email`'s password is stretched (`POST /v1/sessions/kdf`).

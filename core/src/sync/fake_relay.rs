@@ -61,6 +61,9 @@ impl FakeRelay {
 
 #[async_trait]
 impl Relay for FakeRelay {
+    async fn ask_sign_up_code(&self, _: &str) -> Result<SignUpCodeResponse> {
+        Self::unsupported()
+    }
     async fn sign_up(&self, _: &SignUpRequest) -> Result<SessionResponse> {
         Self::unsupported()
     }

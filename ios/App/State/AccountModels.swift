@@ -1,4 +1,5 @@
-// Signing up or in (patient or clinician), signing out, the devices signed in
+// Signing up (a code mailed to the email, then the code and a password) or
+// in (patient or clinician), signing out, the devices signed in
 // (and signing one out), the groups list with
 // unread counts, joining by an invite code as typed, and making a code to
 // share (facilitators). Mirrors android's AccountState and GroupsState.
@@ -16,6 +17,10 @@ struct AccountUi: Equatable {
     /// with it a forgotten password loses nothing. Cleared once seen.
     var recoveryCode: String?
     var passwordChanged = false
+    /// The email a sign-up code was asked for: the screen then asks for the
+    /// code from that mail (or says a note may come instead, when the email
+    /// has an account already).
+    var codeSentTo: String?
     /// The devices signed in to the account (this one among them), newest
     /// seen first, once `loadDevices` has run.
     var devices: [SignedInDevice] = []
@@ -51,11 +56,28 @@ final class AccountModel: ObservableObject {
         }
     }
 
-    /// Signs up, then shows the recovery code the core made, once.
-    func signUp(email: String, password: String, name: String, role: AccountRole) async {
+    /// The first step of signing up: the relay mails a code to `email`.
+    func askSignUpCode(email: String) async {
+        do {
+            _ = try await companion.account().askSignUpCode(serverUrl: serverUrl, email: email)
+            ui.codeSentTo = email
+            ui.error = nil
+        } catch {
+            ui.error = describe(error)
+        }
+    }
+
+    /// Signs up with the code mailed to `codeSentTo`, then shows the
+    /// recovery code the core made, once. A wrong code keeps the email, for
+    /// the person to try again or ask for a new code.
+    func signUp(code: String, password: String, name: String, role: AccountRole) async {
+        guard let email = ui.codeSentTo else {
+            ui.error = "Ask for a code first: it comes by email"
+            return
+        }
         await guarded {
-            try await companion.account().signUp(serverUrl: serverUrl, email: email, password: password,
-                                              displayName: name, role: role)
+            try await companion.account().signUp(serverUrl: serverUrl, email: email, code: code,
+                                              password: password, displayName: name, role: role)
         }
         if ui.account != nil { ui.recoveryCode = try? companion.account().takeRecoveryCode() }
     }

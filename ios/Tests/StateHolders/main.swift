@@ -203,11 +203,40 @@ await test("erasing this phone deletes the store, then the key, and nothing work
     } catch PphError.Storage {}
 }
 
+/// The sign-up code in the last mail the test server wrote to `email` (its
+/// Maildir, PPH_TEST_MAIL_DIR), or nil when that mail carries none.
+func mailedCode(_ email: String) -> String? {
+    guard let dir = ProcessInfo.processInfo.environment["PPH_TEST_MAIL_DIR"] else { return nil }
+    let new = URL(fileURLWithPath: dir).appendingPathComponent("new")
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: new.path)) ?? []).sorted(by: >)
+    let to = "To: \(email.lowercased())"
+    let codeCharacters = Set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    for name in names {
+        guard let text = try? String(contentsOf: new.appendingPathComponent(name), encoding: .utf8),
+              text.components(separatedBy: .newlines).contains(where: { $0.trimmingCharacters(in: .whitespaces) == to })
+        else { continue }
+        return text.split(whereSeparator: { $0.isWhitespace }).map(String.init).first { word in
+            let chars = Array(word)
+            return chars.count == 9 && chars[4] == "-"
+                && chars.enumerated().allSatisfy { $0.offset == 4 || codeCharacters.contains($0.element) }
+        }
+    }
+    return nil
+}
+
+/// Signs up as a person does: asks for a code, reads the mail, types it in.
+@discardableResult
+func signUpWithMail(_ store: PphCompanion, server: String, email: String, displayName: String,
+                    role: AccountRole) async throws -> AccountInfo {
+    _ = try await store.account().askSignUpCode(serverUrl: server, email: email)
+    return try await store.account().signUp(serverUrl: server, email: email, code: mailedCode(email) ?? "",
+                                            password: "a long enough password", displayName: displayName, role: role)
+}
+
 if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
     await test("chat posts at once as pending, pages back, sends, reacts, and refuses an empty message") {
         let store = try open("chat")
-        _ = try await store.account().signUp(serverUrl: server, email: "chat-\(UUID().uuidString)@example.org",
-                                          password: "a long enough password", displayName: "Kit", role: .patient)
+        try await signUpWithMail(store, server: server, email: "chat-\(UUID().uuidString)@example.org", displayName: "Kit", role: .patient)
         let group = try await store.groups().createGroup(new: NewGroup(name: "Circle", purpose: "Talk"))
         let chat = ChatModel(companion: store, groupId: group.id, pageSize: 2)
         for body in ["one", "two", "three"] { chat.post(body) }
@@ -227,7 +256,15 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
     await test("accounts, invite codes, joining, meetups and the status line against a real server") {
         let host = try open("host")
         let hostAccount = AccountModel(companion: host, serverUrl: server)
-        await hostAccount.signUp(email: "host-\(UUID().uuidString)@example.org", password: "a long enough password",
+        let hostEmail = "host-\(UUID().uuidString)@example.org"
+        await hostAccount.signUp(code: "ABCD-EFGH", password: "a long enough password", name: "Host", role: .patient)
+        try check(hostAccount.ui.error?.contains("code") == true, "no code asked for: \(hostAccount.ui)")
+        await hostAccount.askSignUpCode(email: hostEmail)
+        try check(hostAccount.ui.codeSentTo == hostEmail, "code sent: \(hostAccount.ui)")
+        await hostAccount.signUp(code: "0000-0000", password: "a long enough password", name: "Host", role: .patient)
+        try check(hostAccount.ui.account == nil && hostAccount.ui.error?.contains("code") == true,
+                  "a wrong code: \(hostAccount.ui)")
+        await hostAccount.signUp(code: mailedCode(hostEmail) ?? "", password: "a long enough password",
                                  name: "Host", role: .patient)
         try check(hostAccount.ui.account?.displayName == "Host", "account \(hostAccount.ui)")
         let group = try await host.groups().createGroup(new: NewGroup(name: "Walkers", purpose: "Walk"))
@@ -255,7 +292,8 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         let guest = try open("guest")
         let email = "guest-\(UUID().uuidString)@example.org"
         let guestAccount = AccountModel(companion: guest, serverUrl: server)
-        await guestAccount.signUp(email: email, password: "a long enough password", name: "Guest", role: .patient)
+        await guestAccount.askSignUpCode(email: email)
+        await guestAccount.signUp(code: mailedCode(email) ?? "", password: "a long enough password", name: "Guest", role: .patient)
         await guestAccount.signOut()
         try check(guestAccount.ui.account == nil, "still signed in")
         await guestAccount.signIn(email: email, password: "not the password!")
@@ -311,8 +349,7 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
     await test("time given is confirmed by its receiver, and limits are named") {
         let fay = try open("tb-fay"), gus = try open("tb-gus")
         for (c, name) in [(fay, "Fay"), (gus, "Gus")] {
-            _ = try await c.account().signUp(serverUrl: server, email: "\(name)-\(UUID().uuidString)@example.org",
-                                          password: "a long enough password", displayName: name, role: .patient)
+            try await signUpWithMail(c, server: server, email: "\(name)-\(UUID().uuidString)@example.org", displayName: name, role: .patient)
         }
         let group = try await fay.groups().createGroup(new: NewGroup(name: "Walkers", purpose: "Walk"))
         let code = try await fay.groups().inviteCode(groupId: group.id, expiresAt: Date().addingTimeInterval(3_600)).code
@@ -344,7 +381,8 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
         let phone = try open("pw-phone"), tablet = try open("pw-tablet")
         let email = "pw-\(UUID().uuidString)@example.org"
         let account = AccountModel(companion: phone, serverUrl: server)
-        await account.signUp(email: email, password: "a long enough password", name: "Pia", role: .patient)
+        await account.askSignUpCode(email: email)
+        await account.signUp(code: mailedCode(email) ?? "", password: "a long enough password", name: "Pia", role: .patient)
         guard let code = account.ui.recoveryCode else { throw Failure(description: "no code \(account.ui)") }
         try check(code.count == 39, code)
         account.recoveryCodeKept()
@@ -396,11 +434,9 @@ if let server = ProcessInfo.processInfo.environment["PPH_TEST_SERVER_URL"] {
     }
     await test("a patient shares, and sees the clinician's read in the access log") {
         let patient = try open("share-patient"), clinic = try open("share-clinic")
-        _ = try await patient.account().signUp(serverUrl: server, email: "pat-\(UUID().uuidString)@example.org",
-                                            password: "a long enough password", displayName: "Pat", role: .patient)
+        try await signUpWithMail(patient, server: server, email: "pat-\(UUID().uuidString)@example.org", displayName: "Pat", role: .patient)
         let doctor = "dr-\(UUID().uuidString)@example.org"
-        _ = try await clinic.account().signUp(serverUrl: server, email: doctor, password: "a long enough password",
-                                           displayName: "Dr Lee", role: .clinician)
+        try await signUpWithMail(clinic, server: server, email: doctor, displayName: "Dr Lee", role: .clinician)
         _ = try patient.carePlans().createPlan(new: NewPlan(title: "Breathe easier", whatMatters: "The park"))
         _ = try await patient.sync().syncNow()
         let sharing = SharingModel(companion: patient)

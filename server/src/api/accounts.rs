@@ -4,12 +4,15 @@ use super::secrets::{check_password, verify_secret};
 use super::{bearer_token, check_id, check_text, now_ms, small_json, Authed};
 use super::{ApiError, ApiResult, AppState, ClientAddr};
 use crate::credentials::{
-    code_hash, decoy_hash, hash_password, new_token, normalised_email, token_hash, verify_password,
+    code_hash, decoy_hash, hash_password, new_sign_up_code, new_token, normalised_email,
+    sign_up_code_hash, token_hash, verify_password,
 };
+use crate::mail::{Mail, CODE_LIFETIME_MS};
 use crate::rate_limit::{
-    address_key, sign_in_key, sign_up_key, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS,
+    address_key, mail_key, sign_in_key, sign_up_code_key, sign_up_key, CODE_TRIES, MAILS_PER_EMAIL,
+    SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS,
 };
-use crate::storage::{Account, KeysUpdate, NewToken, Proof, Swap};
+use crate::storage::{Account, KeysUpdate, NewToken, Proof, SignUpCode, Swap};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -17,7 +20,8 @@ use axum::Json;
 use pph_protocol::kdf::{Kdf, SALT_BYTES};
 use pph_protocol::wire::{
     AccountDeleted, DeleteAccountRequest, DeviceName, DevicesResponse, ErrorCode, KdfRequest,
-    KdfResponse, RefreshSessionRequest, SessionResponse, SignInRequest, SignUpRequest,
+    KdfResponse, RefreshSessionRequest, SessionResponse, SignInRequest, SignUpCodeRequest,
+    SignUpCodeResponse, SignUpRequest,
 };
 use std::sync::Arc;
 
@@ -94,6 +98,63 @@ async fn open_session(
     })
 }
 
+/// `POST /v1/accounts/code`: mails a sign-up code to the email, or to an
+/// email with an account a note saying so and no code (docs/adr/0025). The
+/// answer, and the work before it, are the same either way: a row is kept
+/// for both (the note's under a hash no code matches) and the mail is sent
+/// after answering. Limited per client address and per email.
+pub async fn ask_sign_up_code(
+    State(state): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<SignUpCodeResponse>)> {
+    let req: SignUpCodeRequest = small_json(body).await?;
+    let email = normalise_email(&req.email)?;
+    state
+        .take_attempt(&sign_up_code_key(addr), state.config.sign_ups)
+        .await?;
+    state
+        .take_attempt(&mail_key(&email), MAILS_PER_EMAIL)
+        .await?;
+    let code = new_sign_up_code();
+    let has_account = state.storage.account_by_email(&email).await?.is_some();
+    let hashed = match has_account {
+        false => code.clone(),
+        true => hex::encode(rand::random::<[u8; 32]>()),
+    };
+    state
+        .storage
+        .put_sign_up_code(&SignUpCode {
+            code_hash: sign_up_code_hash(&state.config.secret, &email, &hashed),
+            email: email.clone(),
+            expires_ms: now_ms() + CODE_LIFETIME_MS,
+            tries: CODE_TRIES,
+        })
+        .await?;
+    let mail = match has_account {
+        false => Mail::sign_up_code(&email, &code),
+        true => Mail::has_account(&email),
+    };
+    state.config.mail.send(mail).await;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SignUpCodeResponse {
+            expires_in_s: (CODE_LIFETIME_MS / 1000) as u64,
+        }),
+    ))
+}
+
+/// A wrong, spent or expired code, and an email with an account (which
+/// never has a code), are refused alike.
+fn wrong_code() -> ApiError {
+    ApiError::new(
+        ErrorCode::WrongCode,
+        "the code is wrong, used or expired: ask for a new one",
+    )
+}
+
+/// `POST /v1/accounts`: makes the account whose email's mailed code the
+/// request carries.
 pub async fn sign_up(
     State(state): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
@@ -107,6 +168,7 @@ pub async fn sign_up(
     check_text("device_name", &req.device_name, MAX_NAME)?;
     check_text("node", &req.node, MAX_NAME)?;
     check_id("personal_space", &req.personal_space)?;
+    check_text("code", &req.code, MAX_NAME)?;
     // Counted once the request is well formed, taken or not.
     state
         .take_attempt(&sign_up_key(addr), state.config.sign_ups)
@@ -124,6 +186,16 @@ pub async fn sign_up(
     }
     if let Some(recovery) = &req.recovery {
         check_password(recovery)?;
+    }
+    // Last, so that a request refused for anything else keeps its code.
+    let code = pph_protocol::sign_up_code::normalised(&req.code).ok_or_else(wrong_code)?;
+    let code_hash = sign_up_code_hash(&state.config.secret, &email, &code);
+    if !state
+        .storage
+        .take_sign_up_code(&email, &code_hash, now_ms())
+        .await?
+    {
+        return Err(wrong_code());
     }
     let password = req.password;
     let password_hash = state

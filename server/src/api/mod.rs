@@ -62,6 +62,7 @@ impl AppState {
             self.storage
                 .sweep_attempts(now - crate::rate_limit::LONGEST_WINDOW_MS)
                 .await?;
+            self.storage.sweep_sign_up_codes(now).await?;
         }
         let wait_ms = self
             .storage
@@ -84,6 +85,7 @@ pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Ro
     Ok(Router::new()
         .route("/v1/health", get(|| async { "ok" }))
         .route("/v1/accounts", post(accounts::sign_up))
+        .route("/v1/accounts/code", post(accounts::ask_sign_up_code))
         .route("/v1/accounts/current", delete(accounts::delete_account))
         .route("/v1/accounts/current/keys", put(keys::set_account_keys))
         .route("/v1/keys", get(keys::list))

@@ -325,6 +325,14 @@ methods! {
     write clear_attempts(key: &str) -> () = attempts::clear;
     /// Drops counters whose window ended before `before_ms`.
     write sweep_attempts(before_ms: i64) -> () = attempts::sweep;
+    /// Keeps a new sign-up code for its email, replacing any before it.
+    write put_sign_up_code(code: &SignUpCode) -> () = sign_up_codes::put;
+    /// One try of a sign-up code: true, and the code spent, when it is the
+    /// email's live one; otherwise false, the try counted.
+    write take_sign_up_code(email: &str, code_hash: &str, now_ms: i64)
+        -> bool = sign_up_codes::take;
+    /// Drops sign-up codes expired at `now_ms` or tried out.
+    write sweep_sign_up_codes(now_ms: i64) -> () = sign_up_codes::sweep;
     /// Keeps the account's key pair as its device sealed it, with the
     /// hashes of the password's and recovery code's authentication keys
     /// where they change (None: unchanged). With `only_if_none`, false and

@@ -277,11 +277,17 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> DeletionPlan {
         vec![a()],
     );
     plan.run(
-        "DELETE FROM rate_limits WHERE key = $1 OR substr(key, 1, length($2)) = $2",
+        "DELETE FROM rate_limits
+         WHERE key = $1 OR key = $3 OR substr(key, 1, length($2)) = $2",
         vec![
             text(&crate::rate_limit::invite_key(&who.id)),
             text(&crate::rate_limit::sign_in_prefix(&who.email)),
+            text(&crate::rate_limit::mail_key(&who.email)),
         ],
+    );
+    plan.run(
+        "DELETE FROM sign_up_codes WHERE email = $1",
+        vec![text(&who.email)],
     );
     plan.run("DELETE FROM accounts WHERE id = $1", vec![a()]);
     plan

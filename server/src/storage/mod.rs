@@ -29,6 +29,7 @@ mod pulled;
 mod schema;
 mod sessions;
 mod shares;
+mod sign_up_codes;
 mod spaces;
 mod sqlite;
 
@@ -37,6 +38,7 @@ pub use judge::{judge_push, Owner, PushPlan, WriterInSpace};
 pub use pph_protocol::kinds::SpaceKind;
 pub use pulled::PulledChanges;
 pub use schema::latest_version;
+pub use sign_up_codes::SignUpCode;
 
 use pph_protocol::codes;
 pub use pph_protocol::kdf::Kdf;

@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("migrations/019_session_chains.sql")),
     (20, include_str!("migrations/020_no_clinician_domains.sql")),
     (21, include_str!("migrations/021_account_stretch.sql")),
+    (22, include_str!("migrations/022_sign_up_codes.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.

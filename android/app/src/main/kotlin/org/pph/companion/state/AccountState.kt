@@ -1,4 +1,5 @@
-// Signing up or in (patient or clinician), signing out, the devices signed
+// Signing up (a code mailed to the email, then the code and a password) or
+// in (patient or clinician), signing out, the devices signed
 // in (and signing one out), and the groups list
 // with unread counts, joining by invite code. Network calls are suspend
 // functions, called from the screen's coroutine scope.
@@ -19,6 +20,10 @@ data class AccountUi(
     /// with it a forgotten password loses nothing. Cleared once seen.
     val recoveryCode: String? = null,
     val passwordChanged: Boolean = false,
+    /// The email a sign-up code was asked for: the screen then asks for the
+    /// code from that mail (or says a note may come instead, when the email
+    /// has an account already).
+    val codeSentTo: String? = null,
     /// The devices signed in to the account (this one among them), newest
     /// seen first, once `loadDevices` has run.
     val devices: List<SignedInDevice> = emptyList(),
@@ -46,9 +51,26 @@ class AccountState(private val companion: PphCompanion, private val serverUrl: S
         }
     }
 
-    /// Signs up, then shows the recovery code the core made, once.
-    suspend fun signUp(email: String, password: String, name: String, role: AccountRole) {
-        guard { companion.account().signUp(serverUrl, email, password, name, role) }
+    /// The first step of signing up: the relay mails a code to `email`.
+    suspend fun askSignUpCode(email: String) {
+        _ui.value = try {
+            companion.account().askSignUpCode(serverUrl, email)
+            _ui.value.copy(codeSentTo = email, error = null)
+        } catch (e: PphException) {
+            _ui.value.copy(error = describe(e))
+        }
+    }
+
+    /// Signs up with the code mailed to `codeSentTo`, then shows the
+    /// recovery code the core made, once. A wrong code keeps the email, for
+    /// the person to try again or ask for a new code.
+    suspend fun signUp(code: String, password: String, name: String, role: AccountRole) {
+        val email = _ui.value.codeSentTo
+        if (email == null) {
+            _ui.value = _ui.value.copy(error = "Ask for a code first: it comes by email")
+            return
+        }
+        guard { companion.account().signUp(serverUrl, email, code, password, name, role) }
         if (_ui.value.account != null) {
             _ui.value = _ui.value.copy(recoveryCode = companion.account().takeRecoveryCode())
         }

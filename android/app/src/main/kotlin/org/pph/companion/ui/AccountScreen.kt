@@ -6,6 +6,7 @@ import androidx.compose.material3.Button
 import androidx.compose.material3.Checkbox
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
@@ -40,6 +41,7 @@ fun AccountScreen(companion: PphCompanion) {
     var password by remember { mutableStateOf("") }
     var name by remember { mutableStateOf("") }
     var clinician by remember { mutableStateOf(false) }
+    var signUpCode by remember { mutableStateOf("") }
     var confirmErase by remember { mutableStateOf(false) }
     var confirmDelete by remember { mutableStateOf(false) }
     var newPassword by remember { mutableStateOf("") }
@@ -132,8 +134,16 @@ fun AccountScreen(companion: PphCompanion) {
             Checkbox(clinician, { clinician = it })
             Text("I am a clinician")
         }
-        Button(onClick = {
-            scope.launch { state.signUp(email, password, name, if (clinician) AccountRole.CLINICIAN else AccountRole.PATIENT) }
-        }) { Text("Create my account") }
+        val sentTo = ui.codeSentTo
+        if (sentTo == null) {
+            Button(onClick = { scope.launch { state.askSignUpCode(email) } }) { Text("Email me a code") }
+        } else {
+            Text("We sent a code to $sentTo. If that address has an account already, the email says so instead.")
+            OutlinedTextField(signUpCode, { signUpCode = it }, label = { Text("Code from the email") })
+            Button(onClick = {
+                scope.launch { state.signUp(signUpCode, password, name, if (clinician) AccountRole.CLINICIAN else AccountRole.PATIENT) }
+            }) { Text("Create my account") }
+            TextButton(onClick = { scope.launch { state.askSignUpCode(email) } }) { Text("Send a new code") }
+        }
     }
 }

@@ -159,7 +159,7 @@ fun chatSuite(companion: PphCompanion, run: (String, () -> Unit) -> Unit) {
     val server = System.getenv("PPH_TEST_SERVER_URL") ?: return
     run("the chat posts at once as pending, pages back, and reacts") {
         runBlocking {
-            companion.account().signUp(server, "chat-${UUID.randomUUID()}@example.org", "a long enough password", "Kit", AccountRole.PATIENT)
+            signUpWithMail(companion, server, "chat-${UUID.randomUUID()}@example.org", "a long enough password", "Kit", AccountRole.PATIENT)
             val group = companion.groups().createGroup(NewGroup("Circle", "Talk", null))
             val chat = ChatState(companion, group.id, pageSize = 2u)
             listOf("one", "two", "three").forEach { chat.post(it) }
@@ -209,7 +209,7 @@ fun planAndSharingSuite(companion: PphCompanion, clock: Clock, dir: java.nio.fil
             val clinic = PphCompanion.open(
                 CompanionConfig(dbPath = dir.resolve("clinic.db").toString(), encryptionKey = ByteArray(32) { 3 }, deviceName = "clinic"),
             )
-            clinic.account().signUp(server, doctor, "a long enough password", "Dr Lee", AccountRole.CLINICIAN)
+            signUpWithMail(clinic, server, doctor, "a long enough password", "Dr Lee", AccountRole.CLINICIAN)
             companion.sync().syncNow()
             val sharing = SharingState(companion)
             sharing.grant(doctor, listOf(ShareScope.CARE_PLAN), Instant.now().plusSeconds(3_600))
@@ -284,7 +284,16 @@ fun accountAndGroupsSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> 
             )
             val host = store("host")
             val hostAccount = AccountState(host, server)
-            hostAccount.signUp("host-${UUID.randomUUID()}@example.org", "a long enough password", "Host", AccountRole.PATIENT)
+            val hostEmail = "host-${UUID.randomUUID()}@example.org"
+            hostAccount.signUp("ABCD-EFGH", "a long enough password", "Host", AccountRole.PATIENT)
+            check(hostAccount.ui.value.error?.contains("code") == true) { "no code asked for: ${hostAccount.ui.value}" }
+            hostAccount.askSignUpCode(hostEmail)
+            check(hostAccount.ui.value.codeSentTo == hostEmail) { "code sent: ${hostAccount.ui.value}" }
+            hostAccount.signUp("0000-0000", "a long enough password", "Host", AccountRole.PATIENT)
+            check(hostAccount.ui.value.account == null && hostAccount.ui.value.error?.contains("code") == true) {
+                "a wrong code: ${hostAccount.ui.value}"
+            }
+            hostAccount.signUp(mailedCode(hostEmail) ?: "", "a long enough password", "Host", AccountRole.PATIENT)
             check(hostAccount.ui.value.account?.displayName == "Host") { "account ${hostAccount.ui.value}" }
             val group = host.groups().createGroup(NewGroup("Walkers", "Walk", null))
             host.groups().postMessage(group.id, "Welcome", null)
@@ -296,7 +305,8 @@ fun accountAndGroupsSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> 
             val guest = store("guest")
             val email = "guest-${UUID.randomUUID()}@example.org"
             val guestAccount = AccountState(guest, server)
-            guestAccount.signUp(email, "a long enough password", "Guest", AccountRole.PATIENT)
+            guestAccount.askSignUpCode(email)
+            guestAccount.signUp(mailedCode(email) ?: "", "a long enough password", "Guest", AccountRole.PATIENT)
             guestAccount.signOut()
             check(guestAccount.ui.value.account == null) { "still signed in" }
             guestAccount.signIn(email, "not the password!")
@@ -392,7 +402,7 @@ fun timebankSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
             )
             val (fay, gus) = store("fay") to store("gus")
             for ((c, name) in listOf(fay to "Fay", gus to "Gus")) {
-                c.account().signUp(server, "$name-${UUID.randomUUID()}@example.org", "a long enough password", name, AccountRole.PATIENT)
+                signUpWithMail(c, server, "$name-${UUID.randomUUID()}@example.org", "a long enough password", name, AccountRole.PATIENT)
             }
             val group = fay.groups().createGroup(NewGroup("Walkers", "Walk", null))
             val code = fay.groups().inviteCode(group.id, Instant.now().plusSeconds(3_600)).code
@@ -442,7 +452,8 @@ fun passwordSuite(dir: java.nio.file.Path, run: (String, () -> Unit) -> Unit) {
             val phone = store("phone")
             val email = "pw-${UUID.randomUUID()}@example.org"
             val account = AccountState(phone, server)
-            account.signUp(email, "a long enough password", "Pia", AccountRole.PATIENT)
+            account.askSignUpCode(email)
+            account.signUp(mailedCode(email) ?: "", "a long enough password", "Pia", AccountRole.PATIENT)
             val code = account.ui.value.recoveryCode ?: throw AssertionError("no code: ${account.ui.value}")
             check(code.length == 39) { code }
             account.recoveryCodeKept()
