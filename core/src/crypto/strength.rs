@@ -70,6 +70,15 @@ pub fn weakness(password: &str, known: &[&str]) -> Option<String> {
             ADD_WORDS,
         );
     }
+    if [plain.clone(), alphanumeric(&unleet(&lower))]
+        .iter()
+        .any(|candidate| little_besides_common_words(candidate))
+    {
+        return say(
+            "A common word with a few digits or letters added is easy to guess.",
+            ADD_WORDS,
+        );
+    }
     if built_from(&plain, known) {
         return say(
             "A password built from your email or name is easy to guess.",
@@ -112,6 +121,37 @@ fn unleet(text: &str) -> String {
             other => other,
         })
         .collect()
+}
+
+/// True when one or two common passwords (of four characters or more),
+/// taken out of `text` longest first, leave fewer than `LEAST_LEFT` letters
+/// and digits once runs of up to four digits (a year, a PIN) go too:
+/// `Summer2024!`, `dragon1987xy`. Three or more common words are a
+/// passphrase, which zxcvbn too rates by the number of its words.
+fn little_besides_common_words(text: &str) -> bool {
+    let mut left: Vec<char> = text.chars().collect();
+    let mut taken = 0;
+    while let Some((at, len)) = longest_common_in(&left) {
+        left.drain(at..at + len);
+        taken += 1;
+    }
+    let mut rest = String::new();
+    for run in left.chunk_by(|a, b| a.is_ascii_digit() == b.is_ascii_digit()) {
+        let digits = run.iter().all(char::is_ascii_digit);
+        if !(digits && run.len() <= 4) {
+            rest.extend(run);
+        }
+    }
+    (1..3).contains(&taken) && rest.chars().count() < LEAST_LEFT
+}
+
+/// Where the longest common password within `text` starts, and its length.
+fn longest_common_in(text: &[char]) -> Option<(usize, usize)> {
+    (4..=text.len()).rev().find_map(|len| {
+        (0..=text.len() - len)
+            .find(|&at| is_common(&text[at..at + len].iter().collect::<String>()))
+            .map(|at| (at, len))
+    })
 }
 
 /// One part written twice or more, the last time perhaps cut short.
@@ -182,6 +222,11 @@ mod tests {
             assert!(reason.contains(why), "{weak}: {reason}");
         }
         for (weak, why) in [
+            ("Password2024a", "common word"),
+            ("Summer2024!", "common word"),
+            ("dragon1987xy", "common word"),
+            ("xy!Sunshine!07", "common word"),
+            ("d4rkn3ss1999z", "common word"),
             ("monkeydragon", "Two common"),
             ("password!qwerty", "Two common"),
             ("abcdeabcdeab", "Repeats"),
