@@ -74,6 +74,10 @@ pub struct SignInRequest {
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SignUpCodeRequest {
     pub email: String,
+    /// The asking device's personal space (`SignUpRequest::personal_space`):
+    /// only a sign-up from that device may try the code, so no one else can
+    /// spend it with wrong guesses or replace it by asking again.
+    pub personal_space: String,
 }
 
 /// The same for every email: how long a mailed code works.
@@ -575,7 +579,7 @@ mod tests {
             debug_of::<ClinicianLookupRequest>(json!({"email": s})),
             debug_of::<InviteResponse>(json!({"code": s, "space": s, "expires_at_ms": 1})),
             debug_of::<KdfRequest>(json!({"email": s})),
-            debug_of::<SignUpCodeRequest>(json!({"email": s})),
+            debug_of::<SignUpCodeRequest>(json!({"email": s, "personal_space": s})),
         ];
         for text in shown {
             assert!(!text.contains(SECRET), "{text}");

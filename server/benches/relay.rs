@@ -50,13 +50,14 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
     let client = reqwest::Client::new();
     let session: SessionResponse = runtime.block_on(async {
         let email = format!("{}@bench.example", id());
-        let code = pph_testing::raw_sign_up_code(&server.url, &email).await;
+        let space = id();
+        let code = pph_testing::raw_sign_up_code(&server.url, &email, &space).await;
         client
             .post(format!("{}/v1/accounts", server.url))
             .json(&json!({
                 "email": email, "code": code, "password": "bench password 123",
                 "role": "patient", "display_name": "Bench", "device_name": "bench", "node": "0123456789abcdef",
-                "personal_space": id()
+                "personal_space": space
             }))
             .send()
             .await

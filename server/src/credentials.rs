@@ -104,6 +104,33 @@ pub fn normalised_email(text: &str) -> Option<String> {
     ok.then_some(email)
 }
 
+/// Whether a normalised email is a plain address a new account may have:
+/// ASCII, an atom-text local part (dots between, none doubled), and a
+/// domain of at least two letter-digit-hyphen labels. No display name, no
+/// quotes or brackets, no look-alike letters from other scripts, nothing
+/// invisible: a mail server delivers what the relay counted and keeps,
+/// and no string that is not an address becomes an account's email (the
+/// twenty-sixth attacker run).
+pub fn plain_address(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let dotted = |part: &str, ok: &dyn Fn(char) -> bool| {
+        part.split('.')
+            .all(|piece| !piece.is_empty() && piece.chars().all(ok))
+    };
+    let label = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    local.len() <= 64
+        && dotted(local, &atom)
+        && domain.len() <= 253
+        && domain.contains('.')
+        && dotted(domain, &label)
+        && domain
+            .split('.')
+            .all(|l| l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'))
+}
+
 /// What the server stores and looks tokens up by.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -141,6 +168,28 @@ pub fn sign_up_code_hash(secret: &[u8], email: &str, code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_plain_address_may_sign_up() {
+        for ok in ["ann@example.org", "dr.o'neil+gp@nhs.example.co.uk", "a@b.c"] {
+            assert!(plain_address(ok), "{ok}");
+        }
+        for refused in [
+            "x<victim@corp.org>",
+            "\"victim\"@corp.org",
+            "dr.who@nh\u{455}.example",
+            "victim@corp.org\u{200b}",
+            "ann..b@example.org",
+            ".ann@example.org",
+            "ann@example",
+            "ann@-example.org",
+            "ann@exa_mple.org",
+            "ann@[127.0.0.1]",
+            "a@b@example.org",
+        ] {
+            assert!(!plain_address(refused), "{refused}");
+        }
+    }
 
     #[test]
     fn a_password_verifies_against_its_own_hash_only() {

@@ -11,6 +11,7 @@
 //! list in memory (the tour's embedded relay and in-process tests).
 
 use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -88,17 +89,18 @@ impl Outbox {
     /// the server's password, never cross a network in the clear.
     pub fn smtp(url: &str, from: &str) -> Result<Outbox, String> {
         check_smtp_url(url)?;
+        let from = sender(from)?;
+        // Greeting as the sender's domain, not as this machine's address.
+        let hello = ClientId::Domain(from.email.domain().to_owned());
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|_| "the SMTP URL is not one lettre reads (smtp:// or smtps://)".to_owned())?
+            .hello_name(hello)
             .build();
-        Ok(Outbox::Smtp {
-            transport,
-            from: sender(from)?,
-        })
+        Ok(Outbox::Smtp { transport, from })
     }
 
-    /// A Maildir at `dir` (its `tmp`, `new` and `cur` made, readable by the
-    /// relay's user alone).
+    /// A Maildir at `dir` (its `tmp`, `new` and `cur` made), which the
+    /// relay's user alone may read: live codes are in it.
     pub fn maildir(dir: &Path, from: &str) -> Result<Outbox, String> {
         for sub in ["tmp", "new", "cur"] {
             let mut builder = std::fs::DirBuilder::new();
@@ -108,6 +110,21 @@ impl Outbox {
             builder
                 .create(dir.join(sub))
                 .map_err(|e| format!("cannot make the mail directory: {}", e.kind()))?;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)
+                .map_err(|e| format!("cannot read the mail directory: {}", e.kind()))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(format!(
+                    "the mail directory {} may be read by others (mode {:o}): chmod 700 it",
+                    dir.display(),
+                    mode & 0o777
+                ));
+            }
         }
         Ok(Outbox::Maildir {
             dir: dir.to_owned(),
@@ -233,7 +250,11 @@ fn write_maildir(dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
         hex::encode(rand::random::<[u8; 8]>())
     );
     let tmp = dir.join("tmp").join(&name);
-    let mut file = std::fs::File::create(&tmp)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     std::fs::rename(&tmp, dir.join("new").join(&name))
@@ -311,6 +332,16 @@ mod tests {
             0
         );
         let path = new[0].as_ref().expect("entry").path();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "a code is for the relay's user alone");
+            let open = tempfile::tempdir().expect("dir");
+            std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o755))
+                .expect("chmod");
+            assert!(Outbox::maildir(open.path(), DEFAULT_FROM).is_err());
+        }
         let text = std::fs::read_to_string(path).expect("read");
         assert!(text.contains("01AZ-0HPV"), "{text}");
         let read = read_maildir(dir.path()).expect("read back");

@@ -46,6 +46,13 @@ pub const MAILS_PER_EMAIL: Limit = Limit {
 };
 /// Guesses one mailed code takes before it is spent.
 pub const CODE_TRIES: i64 = 5;
+/// Emails one account looked up that have no clinician account: enough
+/// for a patient's typing slips, too few to search for who has one (the
+/// twenty-sixth attacker run looked up 600 a second).
+pub const CLINICIAN_LOOKUPS: Limit = Limit {
+    max: 20,
+    window_ms: FIFTEEN_MINUTES,
+};
 /// Unknown invite codes tried by one account.
 pub const INVITE_CODES: Limit = Limit {
     max: 5,
@@ -55,8 +62,24 @@ pub const INVITE_CODES: Limit = Limit {
 /// Counters older than this are swept now and then.
 pub const LONGEST_WINDOW_MS: i64 = FIFTEEN_MINUTES;
 
+/// A client as limits count it: an IPv4 address, or an IPv6 address's /64
+/// (one subscriber's network commonly holds a whole /64, so counting each
+/// address would let one client count as billions).
+fn client(addr: IpAddr) -> String {
+    match addr {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 pub fn sign_in_key(email: &str, addr: IpAddr) -> String {
-    format!("{}{addr}", sign_in_prefix(email))
+    format!("{}{}", sign_in_prefix(email), client(addr))
 }
 
 /// What every sign-in counter of one email starts with.
@@ -65,20 +88,24 @@ pub fn sign_in_prefix(email: &str) -> String {
 }
 
 pub fn address_key(addr: IpAddr) -> String {
-    format!("address:{addr}")
+    format!("address:{}", client(addr))
 }
 
 pub fn sign_up_key(addr: IpAddr) -> String {
-    format!("sign-up:{addr}")
+    format!("sign-up:{}", client(addr))
 }
 
 /// Sign-up codes asked for from one address.
 pub fn sign_up_code_key(addr: IpAddr) -> String {
-    format!("sign-up-code:{addr}")
+    format!("sign-up-code:{}", client(addr))
 }
 
 pub fn mail_key(email: &str) -> String {
     format!("mail:{email}")
+}
+
+pub fn lookup_key(account_id: &str) -> String {
+    format!("lookup:{account_id}")
 }
 
 pub fn invite_key(account_id: &str) -> String {
@@ -103,5 +130,20 @@ mod tests {
         assert_eq!(retry_after_s(Some(1_000)), Some(1));
         assert_eq!(retry_after_s(Some(1_001)), Some(2));
         assert_eq!(retry_after_s(Some(-5)), Some(1));
+    }
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_client() {
+        let at = |s: &str| s.parse::<IpAddr>().expect("address");
+        assert_eq!(
+            sign_up_key(at("2001:db8:1:2::1")),
+            sign_up_key(at("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            sign_up_key(at("2001:db8:1:2::1")),
+            sign_up_key(at("2001:db8:1:3::1"))
+        );
+        assert_eq!(address_key(at("::ffff:10.0.0.1")), address_key(at("10.0.0.1")));
+        assert_ne!(address_key(at("10.0.0.1")), address_key(at("10.0.0.2")));
     }
 }

@@ -72,12 +72,13 @@ impl Fixture {
     }
 
     async fn sign_up(&self, email: &str, role: &str) -> SessionResponse {
-        let code = pph_testing::raw_sign_up_code(&self.server.url, email).await;
+        let space = id();
+        let code = pph_testing::raw_sign_up_code(&self.server.url, email, &space).await;
         self.client
             .post(self.url("/v1/accounts"))
             .json(&json!({
                 "email": email, "code": code, "password": PASSWORD, "role": role,
-                "display_name": "Someone", "device_name": "phone", "node": "0123456789abcdef", "personal_space": id(), "kdf": kdf()
+                "display_name": "Someone", "device_name": "phone", "node": "0123456789abcdef", "personal_space": space, "kdf": kdf()
             }))
             .send()
             .await
@@ -193,7 +194,7 @@ async fn malformed_or_invalid_sign_ups_are_refused_by_field() {
     // The email has an account: no code was mailed, so none is right (the
     // same refusal as a new email's wrong code: tests/tests/sign_up.rs).
     assert_eq!(
-        pph_testing::raw_sign_up_code(&f.server.url, "A@Example.org").await,
+        pph_testing::raw_sign_up_code(&f.server.url, "A@Example.org", &id()).await,
         None
     );
     let again = f
@@ -339,14 +340,15 @@ async fn keys_and_envelopes_carry_their_accounts_own_identity() {
     assert!(message.starts_with("keys.public_key"), "{message}");
     // Nor does a new account sign up with them, and the refusal leaves no
     // account behind: the same email signs up with keys of its own.
-    let code = pph_testing::raw_sign_up_code(&f.server.url, "cat@example.org").await;
+    let space = id();
+    let code = pph_testing::raw_sign_up_code(&f.server.url, "cat@example.org", &space).await;
     let sign_up = |keys: &AccountKeys| {
         f.client
             .post(f.url("/v1/accounts"))
             .json(&json!({
                 "email": "cat@example.org", "code": code, "password": PASSWORD, "role": "patient",
                 "display_name": "Cat", "device_name": "phone", "node": "0123456789abcdef",
-                "personal_space": id(), "keys": keys, "recovery": "Cat's recovery code",
+                "personal_space": space, "keys": keys, "recovery": "Cat's recovery code",
                 "kdf": kdf()
             }))
             .send()

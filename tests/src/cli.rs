@@ -68,6 +68,27 @@ impl Pph {
         self.run_with(args, None)
     }
 
+    /// `pph [before…] sync signup` as a person runs it: once to have a code
+    /// mailed (which must succeed), then with the code read in the mail
+    /// and `password`; the second run's output.
+    pub fn sign_up(
+        &self,
+        before: &[&str],
+        (url, email, name, role): (&str, &str, &str, &str),
+        password: &str,
+    ) -> Output {
+        let ask = [
+            "sync", "signup", "--server", url, "--email", email, "--name", name, "--role", role,
+        ];
+        let asked = succeeded(&ask, &self.run(&ask));
+        assert!(asked.contains("code"), "{asked}");
+        let code = crate::last_code(url, email).expect("a code in the mail");
+        let mut args = before.to_vec();
+        args.extend_from_slice(&ask);
+        args.extend_from_slice(&["--code", &code]);
+        self.run_with(&args, Some(password))
+    }
+
     /// Stdout of an invocation that must succeed with nothing on stderr.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);

@@ -11,22 +11,27 @@ use std::sync::Mutex;
 
 static MAILDIRS: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
 
-/// Says where the relay at `url` writes its mail.
-pub fn register_maildir(url: &str, dir: &Path) {
-    MAILDIRS
-        .lock()
-        .expect("maildirs")
-        .insert(url.to_owned(), dir.to_owned());
+/// The known relays by address. A test that failed while holding the lock
+/// leaves the map whole, so the others go on.
+fn maildirs() -> std::sync::MutexGuard<'static, BTreeMap<String, PathBuf>> {
+    MAILDIRS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The Maildir of the relay at `url`.
+/// Says where the relay at `url` writes its mail.
+pub fn register_maildir(url: &str, dir: &Path) {
+    maildirs().insert(url.to_owned(), dir.to_owned());
+}
+
+/// The Maildir of the relay at `url` (reached as `localhost` or 127.0.0.1).
 pub fn maildir_of(url: &str) -> PathBuf {
-    MAILDIRS
-        .lock()
-        .expect("maildirs")
-        .get(url)
-        .cloned()
-        .unwrap_or_else(|| panic!("no Maildir is known for {url}: start it through pph_testing"))
+    let found = {
+        let known = maildirs();
+        known
+            .get(url)
+            .or_else(|| known.get(&url.replace("//localhost:", "//127.0.0.1:")))
+            .cloned()
+    };
+    found.unwrap_or_else(|| panic!("no Maildir is known for {url}: start it through pph_testing"))
 }
 
 /// An embedded relay on SQLite in `dir`, its mail in `dir/relay-mail`.
@@ -42,20 +47,26 @@ pub fn embedded_on(backend: Backend, dir: &Path) -> EmbeddedServer {
 }
 
 /// Asks the relay at `url` for a sign-up code for `email` over raw HTTP,
-/// and reads it in the mail; None when the mail carried none.
-pub async fn raw_sign_up_code(url: &str, email: &str) -> Option<String> {
-    raw_sign_up_code_from(url, email, [127, 0, 0, 1]).await
+/// as the device that will sign up with the personal space `space`, and
+/// reads it in the mail; None when the mail carried none.
+pub async fn raw_sign_up_code(url: &str, email: &str, space: &str) -> Option<String> {
+    raw_sign_up_code_from(url, email, space, [127, 0, 0, 1]).await
 }
 
 /// `raw_sign_up_code`, asked from another loopback address (codes asked
 /// for are limited per address).
-pub async fn raw_sign_up_code_from(url: &str, email: &str, from: [u8; 4]) -> Option<String> {
+pub async fn raw_sign_up_code_from(
+    url: &str,
+    email: &str,
+    space: &str,
+    from: [u8; 4],
+) -> Option<String> {
     let asked = reqwest::Client::builder()
         .local_address(std::net::IpAddr::from(from))
         .build()
         .expect("client")
         .post(format!("{url}/v1/accounts/code"))
-        .json(&serde_json::json!({ "email": email }))
+        .json(&serde_json::json!({ "email": email, "personal_space": space }))
         .send()
         .await
         .expect("ask for a code");

@@ -993,13 +993,14 @@ pub async fn raw_sign_up_without_keys(
     auth: &str,
     kdf: &pph_protocol::kdf::Kdf,
 ) -> (reqwest::StatusCode, serde_json::Value) {
-    let code = crate::raw_sign_up_code(url, email).await;
+    let space = crate::id();
+    let code = crate::raw_sign_up_code(url, email, &space).await;
     let resp = reqwest::Client::new()
         .post(format!("{url}/v1/accounts"))
         .json(&serde_json::json!({
             "email": email, "code": code, "password": auth, "role": "patient",
             "display_name": "Old", "device_name": "old phone", "node": "0123456789abcdef",
-            "personal_space": crate::id(), "kdf": kdf
+            "personal_space": space, "kdf": kdf
         }))
         .send()
         .await

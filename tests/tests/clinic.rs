@@ -97,20 +97,10 @@ async fn a_clinician_reads_a_shared_record_in_a_browser_and_an_ended_share_shows
     phone.sync().sync_now().await.expect("phone sync");
 
     let dr = Pph::new(dir.path(), "dr.cole");
-    let signup = dr.run_with(
-        &[
-            "sync",
-            "signup",
-            "--server",
-            &server.url,
-            "--email",
-            "dr.cole@example.org",
-            "--name",
-            "Dr Cole",
-            "--role",
-            "clinician",
-        ],
-        Some(PASSWORD),
+    let signup = dr.sign_up(
+        &[],
+        (&server.url, "dr.cole@example.org", "Dr Cole", "clinician"),
+        PASSWORD,
     );
     assert!(
         signup.status.success(),
@@ -436,18 +426,10 @@ async fn the_clinic_view_signs_a_clinician_in_and_refuses_anyone_else() {
     assert!(err.contains("not signed in"), "{err}");
     // A patient's account: refused, as not a clinician's.
     let pat = Pph::new(dir.path(), "pat");
-    let signup = pat.run_with(
-        &[
-            "sync",
-            "signup",
-            "--server",
-            &server.url,
-            "--email",
-            "pat@example.org",
-            "--name",
-            "Pat",
-        ],
-        Some(PASSWORD),
+    let signup = pat.sign_up(
+        &[],
+        (&server.url, "pat@example.org", "Pat", "patient"),
+        PASSWORD,
     );
     assert!(signup.status.success());
     let (status, err) = pat.fails(&["clinic", "--no-open"]);

@@ -57,7 +57,8 @@ async fn sign_ups_from_one_address_are_limited(relay: Relay, dir: &Path) {
             // limited per address too), two for each.
             let email = format!("p{n}@example.org");
             let asking = [127, 0, 0, 10 + (n % 2) as u8];
-            let code = pph_testing::raw_sign_up_code_from(&url, &email, asking).await;
+            let space = pph_testing::id();
+            let code = pph_testing::raw_sign_up_code_from(&url, &email, &space, asking).await;
             reqwest::Client::builder()
                 .local_address(std::net::IpAddr::from(from))
                 .build()
@@ -66,7 +67,7 @@ async fn sign_ups_from_one_address_are_limited(relay: Relay, dir: &Path) {
                 .json(&serde_json::json!({"email": email, "code": code,
                     "password": "an authentication key", "role": "patient",
                     "display_name": "P", "device_name": "phone", "node": "0123456789abcdef",
-                    "personal_space": pph_testing::id(),
+                    "personal_space": space,
                     "kdf": pph_protocol::kdf::Stretch::LEAST.with_salt(&[7; 16])}))
                 .send()
                 .await
@@ -182,7 +183,44 @@ async fn only_a_clinician_the_operator_vouches_for_receives_a_share(relay: Relay
     );
 }
 
+/// A patient looks up clinicians by email: as often as they like for ones
+/// that exist, twenty misses in a quarter of an hour, then a refusal that
+/// says when to try again (the twenty-sixth attacker run looked up 600
+/// emails a second to find who had a clinician account).
+async fn clinician_lookups_that_miss_are_limited(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_open(&relay, dir);
+    let url = &server.url;
+    patient(&server, dir, "ann").await;
+    let doc = device(dir, "doc");
+    sign_up_with_mail(&doc, url, "doc@example.org", PASSWORD, "Dr Doc", AccountRole::Clinician)
+        .await
+        .expect("sign up");
+    let token = token_for(url, "ann@example.org").await;
+    let lookup = |email: String| {
+        let token = token.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{url}/v1/clinicians/lookup"))
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "email": email }))
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    for _ in 0..30 {
+        assert_eq!(lookup("doc@example.org".into()).await.status(), 200);
+    }
+    for n in 0..20 {
+        assert_eq!(lookup(format!("guess{n}@example.org")).await.status(), 404, "{n}");
+    }
+    let refused = lookup("guess20@example.org".into()).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+}
+
 on_both_relays!(
     only_a_clinician_the_operator_vouches_for_receives_a_share,
     sign_ups_from_one_address_are_limited,
+    clinician_lookups_that_miss_are_limited,
 );

@@ -19,12 +19,8 @@ fn days_from_today(days: i64) -> String {
 }
 
 fn signup(person: &Pph, url: &str, email: &str, name: &str, role: &str) -> Value {
-    let args = [
-        "--json", "sync", "signup", "--server", url, "--email", email, "--name", name, "--role",
-        role,
-    ];
-    let out = person.run_with(&args, Some(PASSWORD));
-    serde_json::from_str(&succeeded(&args, &out)).expect("account JSON")
+    let out = person.sign_up(&["--json"], (url, email, name, role), PASSWORD);
+    serde_json::from_str(&succeeded(&["sync", "signup"], &out)).expect("account JSON")
 }
 
 fn texts(list: &Value, field: &str) -> Vec<String> {
@@ -491,8 +487,9 @@ fn refusals_have_their_exit_status_and_change_nothing() {
     let plan = ann.id(&["plan", "create", "--title", "Private plan"]);
     let before = ann.ok(&["plan", "show", &plan]);
 
-    // No password given: refused before anything is sent.
-    let (status, said) = ann.fails(&[
+    // A code asked for, then no password given: refused before anything
+    // is sent; a wrong code: refused by name, still not signed in.
+    let signup = [
         "sync",
         "signup",
         "--server",
@@ -501,7 +498,11 @@ fn refusals_have_their_exit_status_and_change_nothing() {
         "a@example.org",
         "--name",
         "Ann",
-    ]);
+    ];
+    assert!(ann.ok(&signup).contains("A code is on its way"));
+    let mut with_code = signup.to_vec();
+    with_code.extend_from_slice(&["--code", "0000-0000"]);
+    let (status, said) = ann.fails(&with_code);
     assert_eq!(
         (status, said.as_str()),
         (
@@ -509,6 +510,9 @@ fn refusals_have_their_exit_status_and_change_nothing() {
             "pph: no password: set PPH_PASSWORD or pass --password-stdin\n"
         )
     );
+    let wrong = ann.run_with(&with_code, Some(PASSWORD));
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("code"));
     // Not signed in: sharing is not allowed yet.
     let (status, said) = ann.fails(&["share", "list"]);
     assert_eq!(status, 5, "{said}");

@@ -186,7 +186,7 @@ async fn an_account_from_before_salts_moves_to_a_salt_through_its_recovery_code(
         ..account_keys(&pair)
     };
     let any = pph_protocol::kdf::Stretch::LEAST.with_salt(&[1; 16]);
-    let sign_up_code = pph_testing::raw_sign_up_code(url, email).await;
+    let sign_up_code = pph_testing::raw_sign_up_code(url, email, &space).await;
     let made = reqwest::Client::new()
         .post(format!("{url}/v1/accounts"))
         .json(&json!({

@@ -9,7 +9,9 @@ use crate::store::AccountInfo;
 use crate::sync::key_store;
 use crate::sync::model::{AccountDeletionReceipt, AccountRole};
 use crate::sync::store::{self, Attempts};
-use pph_protocol::wire::{DeleteAccountRequest, SessionResponse, SignInRequest, SignUpRequest};
+use pph_protocol::wire::{
+    DeleteAccountRequest, SessionResponse, SignInRequest, SignUpCodeRequest, SignUpRequest,
+};
 
 impl Account {
     /// Signing up is for a store that belongs to no account yet.
@@ -56,7 +58,12 @@ impl Account {
     ) -> Result<u64, PphError> {
         self.check_no_account()?;
         let relay = self.engine.net.relay(&server_url)?;
-        Ok(relay.ask_sign_up_code(&email).await?.expires_in_s)
+        // The code is this store's to try: it signs up with this space.
+        let req = SignUpCodeRequest {
+            email,
+            personal_space: self.engine.store.personal_space(),
+        };
+        Ok(relay.ask_sign_up_code(&req).await?.expires_in_s)
     }
 
     /// Creates an account on the server with the code mailed to `email`

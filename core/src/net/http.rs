@@ -188,11 +188,8 @@ impl HttpRelay {
 
 #[async_trait]
 impl Relay for HttpRelay {
-    async fn ask_sign_up_code(&self, email: &str) -> Result<SignUpCodeResponse> {
-        let req = SignUpCodeRequest {
-            email: email.to_owned(),
-        };
-        self.expect(Method::POST, "/v1/accounts/code", None, Some(&req))
+    async fn ask_sign_up_code(&self, req: &SignUpCodeRequest) -> Result<SignUpCodeResponse> {
+        self.expect(Method::POST, "/v1/accounts/code", None, Some(req))
             .await
     }
 

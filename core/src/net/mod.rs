@@ -35,7 +35,7 @@ pub(crate) enum Pushed {
 pub(crate) trait Relay: Send + Sync {
     /// Asks the relay to mail a sign-up code to `email`
     /// (`POST /v1/accounts/code`).
-    async fn ask_sign_up_code(&self, email: &str) -> Result<SignUpCodeResponse>;
+    async fn ask_sign_up_code(&self, req: &SignUpCodeRequest) -> Result<SignUpCodeResponse>;
     async fn sign_up(&self, req: &SignUpRequest) -> Result<SessionResponse>;
     async fn sign_in(&self, req: &SignInRequest) -> Result<SessionResponse>;
     /// How `email`'s password is stretched (`POST /v1/sessions/kdf`).

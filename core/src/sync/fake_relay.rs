@@ -61,7 +61,7 @@ impl FakeRelay {
 
 #[async_trait]
 impl Relay for FakeRelay {
-    async fn ask_sign_up_code(&self, _: &str) -> Result<SignUpCodeResponse> {
+    async fn ask_sign_up_code(&self, _: &SignUpCodeRequest) -> Result<SignUpCodeResponse> {
         Self::unsupported()
     }
     async fn sign_up(&self, _: &SignUpRequest) -> Result<SessionResponse> {

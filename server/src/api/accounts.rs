@@ -33,6 +33,19 @@ fn normalise_email(email: &str) -> ApiResult<String> {
     normalised_email(email).ok_or_else(|| ApiError::invalid("email is not an email address"))
 }
 
+/// The email of a new account: normalised, and a plain address
+/// (`credentials::plain_address`). Accounts made before keep signing in
+/// with whatever `normalise_email` took.
+fn new_account_email(email: &str) -> ApiResult<String> {
+    let email = normalise_email(email)?;
+    match crate::credentials::plain_address(&email) {
+        true => Ok(email),
+        false => Err(ApiError::invalid(
+            "email must be a plain address (name@example.org, in ASCII letters)",
+        )),
+    }
+}
+
 /// `POST /v1/sessions/kdf`: how the email's password is stretched, asked
 /// before signing in. An email with no account gets this relay's stretch
 /// with a salt keyed from the email by the relay's secret: the same every
@@ -109,7 +122,8 @@ pub async fn ask_sign_up_code(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<SignUpCodeResponse>)> {
     let req: SignUpCodeRequest = small_json(body).await?;
-    let email = normalise_email(&req.email)?;
+    let email = new_account_email(&req.email)?;
+    check_id("personal_space", &req.personal_space)?;
     state
         .take_attempt(&sign_up_code_key(addr), state.config.sign_ups)
         .await?;
@@ -124,12 +138,16 @@ pub async fn ask_sign_up_code(
     };
     state
         .storage
-        .put_sign_up_code(&SignUpCode {
-            code_hash: sign_up_code_hash(&state.config.secret, &email, &hashed),
-            email: email.clone(),
-            expires_ms: now_ms() + CODE_LIFETIME_MS,
-            tries: CODE_TRIES,
-        })
+        .put_sign_up_code(
+            &SignUpCode {
+                code_hash: sign_up_code_hash(&state.config.secret, &email, &hashed),
+                email: email.clone(),
+                personal_space: req.personal_space,
+                expires_ms: now_ms() + CODE_LIFETIME_MS,
+                tries: CODE_TRIES,
+            },
+            now_ms(),
+        )
         .await?;
     let mail = match has_account {
         false => Mail::sign_up_code(&email, &code),
@@ -161,7 +179,7 @@ pub async fn sign_up(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<SessionResponse>)> {
     let req: SignUpRequest = small_json(body).await?;
-    let email = normalise_email(&req.email)?;
+    let email = new_account_email(&req.email)?;
     check_password(&req.password)?;
     let kdf = super::secrets::check_kdf(&state, "kdf", req.kdf)?;
     check_text("display_name", &req.display_name, MAX_NAME)?;
@@ -187,12 +205,20 @@ pub async fn sign_up(
     if let Some(recovery) = &req.recovery {
         check_password(recovery)?;
     }
+    // A personal space taken would refuse the account after its code was
+    // spent (the twenty-sixth attacker run): said first.
+    if state.storage.space_taken(&req.personal_space).await? {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "personal_space is taken: sign up from a new store",
+        ));
+    }
     // Last, so that a request refused for anything else keeps its code.
     let code = pph_protocol::sign_up_code::normalised(&req.code).ok_or_else(wrong_code)?;
     let code_hash = sign_up_code_hash(&state.config.secret, &email, &code);
     if !state
         .storage
-        .take_sign_up_code(&email, &code_hash, now_ms())
+        .take_sign_up_code(&email, &req.personal_space, &code_hash, now_ms())
         .await?
     {
         return Err(wrong_code());

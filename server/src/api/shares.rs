@@ -29,7 +29,14 @@ pub async fn lookup(
         return Err(ApiError::forbidden());
     }
     let req: ClinicianLookupRequest = small_json(body).await?;
+    // Counted before the answer, given back when there is a clinician:
+    // only misses count.
+    let key = crate::rate_limit::lookup_key(&patient.id);
+    state
+        .take_attempt(&key, crate::rate_limit::CLINICIAN_LOOKUPS)
+        .await?;
     let clinician = clinician_by_email(&state, &req.email).await?;
+    state.storage.refund_attempt(&key).await?;
     let verified = verified(&state, &clinician).await?;
     Ok(Json(ClinicianLookupResponse {
         account_id: clinician.id,

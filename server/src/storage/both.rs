@@ -325,12 +325,16 @@ methods! {
     write clear_attempts(key: &str) -> () = attempts::clear;
     /// Drops counters whose window ended before `before_ms`.
     write sweep_attempts(before_ms: i64) -> () = attempts::sweep;
-    /// Keeps a new sign-up code for its email, replacing any before it.
-    write put_sign_up_code(code: &SignUpCode) -> () = sign_up_codes::put;
-    /// One try of a sign-up code: true, and the code spent, when it is the
-    /// email's live one; otherwise false, the try counted.
-    write take_sign_up_code(email: &str, code_hash: &str, now_ms: i64)
+    /// Keeps a new sign-up code for its email and device, replacing that
+    /// device's earlier one, and drops codes expired at `now_ms`.
+    write put_sign_up_code(code: &SignUpCode, now_ms: i64) -> () = sign_up_codes::put;
+    /// One try of a sign-up code by the device of `personal_space`: true,
+    /// and the code spent, when it is that device's live code for the
+    /// email; otherwise false, the try counted.
+    write take_sign_up_code(email: &str, personal_space: &str, code_hash: &str, now_ms: i64)
         -> bool = sign_up_codes::take;
+    /// Whether a space has this id already.
+    read space_taken(space: &str) -> bool = sign_up_codes::space_taken;
     /// Drops sign-up codes expired at `now_ms` or tried out.
     write sweep_sign_up_codes(now_ms: i64) -> () = sign_up_codes::sweep;
     /// Keeps the account's key pair as its device sealed it, with the

@@ -278,11 +278,12 @@ pub(crate) fn plan(who: &Departing, groups: &[GroupFacts]) -> DeletionPlan {
     );
     plan.run(
         "DELETE FROM rate_limits
-         WHERE key = $1 OR key = $3 OR substr(key, 1, length($2)) = $2",
+         WHERE key = $1 OR key = $3 OR key = $4 OR substr(key, 1, length($2)) = $2",
         vec![
             text(&crate::rate_limit::invite_key(&who.id)),
             text(&crate::rate_limit::sign_in_prefix(&who.email)),
             text(&crate::rate_limit::mail_key(&who.email)),
+            text(&crate::rate_limit::lookup_key(&who.id)),
         ],
     );
     plan.run(
