@@ -315,22 +315,16 @@ mod tests {
 
     #[tokio::test]
     async fn a_maildir_gets_whole_messages_in_new() {
-        let dir = tempfile::tempdir().expect("dir");
-        let outbox = Outbox::maildir(dir.path(), DEFAULT_FROM).expect("maildir");
+        let temp = tempfile::tempdir().expect("dir");
+        let dir = temp.path().join("mail");
+        let outbox = Outbox::maildir(&dir, DEFAULT_FROM).expect("maildir");
         outbox
             .deliver(Mail::sign_up_code("ann@example.org", "01AZ0HPV"))
             .await
             .expect("deliver");
-        let new: Vec<_> = std::fs::read_dir(dir.path().join("new"))
-            .expect("new")
-            .collect();
+        let new: Vec<_> = std::fs::read_dir(dir.join("new")).expect("new").collect();
         assert_eq!(new.len(), 1);
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("tmp"))
-                .expect("tmp")
-                .count(),
-            0
-        );
+        assert_eq!(std::fs::read_dir(dir.join("tmp")).expect("tmp").count(), 0);
         let path = new[0].as_ref().expect("entry").path();
         #[cfg(unix)]
         {
@@ -344,7 +338,7 @@ mod tests {
         }
         let text = std::fs::read_to_string(path).expect("read");
         assert!(text.contains("01AZ-0HPV"), "{text}");
-        let read = read_maildir(dir.path()).expect("read back");
+        let read = read_maildir(&dir).expect("read back");
         assert_eq!(read.len(), 1);
         assert_eq!(read[0].to, "ann@example.org");
         assert_eq!(read[0].code().as_deref(), Some("01AZ0HPV"));
@@ -375,15 +369,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_address_smtp_would_not_take_is_not_delivered() {
-        let dir = tempfile::tempdir().expect("dir");
-        let maildir = Outbox::maildir(dir.path(), DEFAULT_FROM).expect("maildir");
+        let temp = tempfile::tempdir().expect("dir");
+        let dir = temp.path().join("mail");
+        let maildir = Outbox::maildir(&dir, DEFAULT_FROM).expect("maildir");
         let bad = Mail::sign_up_code("ann@example.org\r\nBcc: eve@example.org", "01AZ0HPV");
         assert!(maildir.deliver(bad).await.is_err());
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("new"))
-                .expect("new")
-                .count(),
-            0
-        );
+        assert_eq!(std::fs::read_dir(dir.join("new")).expect("new").count(), 0);
     }
 }

@@ -143,7 +143,10 @@ mod tests {
             sign_up_key(at("2001:db8:1:2::1")),
             sign_up_key(at("2001:db8:1:3::1"))
         );
-        assert_eq!(address_key(at("::ffff:10.0.0.1")), address_key(at("10.0.0.1")));
+        assert_eq!(
+            address_key(at("::ffff:10.0.0.1")),
+            address_key(at("10.0.0.1"))
+        );
         assert_ne!(address_key(at("10.0.0.1")), address_key(at("10.0.0.2")));
     }
 }

@@ -1185,80 +1185,69 @@ async fn attempts_are_counted_atomically(s: Arc<Storage>) {
     s.sweep_attempts(200_000).await.expect("sweep");
 }
 
-/// A sign-up code is spent by the one try that names it, live: tries are
-/// counted (forty wrong ones at once leave none over), a later code
-/// replaces an earlier one, and an expired one is refused and swept.
+/// A sign-up code is spent by the one try that names it, live, from the
+/// store that asked: tries are counted (forty wrong ones at once leave
+/// none over), a store's later code replaces its earlier one but never
+/// another store's, and an expired one is refused and swept.
 async fn sign_up_codes_are_spent_once_and_tried_a_few_times(s: Arc<Storage>) {
     let email = format!("{}@example.org", id());
-    let code = |hash: &str, expires_ms: i64| SignUpCode {
+    let (mine, theirs) = (id(), id());
+    let code = |space: &str, hash: &str, expires_ms: i64| SignUpCode {
         email: email.clone(),
+        personal_space: space.to_owned(),
         code_hash: hash.to_owned(),
         expires_ms,
         tries: 5,
     };
-    s.put_sign_up_code(&code("first", 10_000))
-        .await
-        .expect("put");
-    s.put_sign_up_code(&code("right", 10_000))
-        .await
-        .expect("replace");
-    assert!(!s
-        .take_sign_up_code(&email, "first", 1_000)
-        .await
-        .expect("try"));
-    assert!(!s
-        .take_sign_up_code(&email, "right", 10_000)
-        .await
-        .expect("expired"));
-    assert!(s
-        .take_sign_up_code(&email, "right", 9_999)
-        .await
-        .expect("try"));
-    assert!(!s
-        .take_sign_up_code(&email, "right", 9_999)
-        .await
-        .expect("spent"));
+    let put = |c: SignUpCode| {
+        let s = s.clone();
+        async move { s.put_sign_up_code(&c, 1_000).await.expect("put") }
+    };
+    let take = |space: String, hash: &'static str, now_ms: i64| {
+        let (s, email) = (s.clone(), email.clone());
+        async move {
+            s.take_sign_up_code(&email, &space, hash, now_ms)
+                .await
+                .expect("try")
+        }
+    };
+    put(code(&mine, "first", 10_000)).await;
+    put(code(&mine, "right", 10_000)).await;
+    put(code(&theirs, "theirs", 10_000)).await;
+    assert!(!take(mine.clone(), "first", 1_000).await, "replaced");
+    assert!(
+        !take(theirs.clone(), "right", 1_000).await,
+        "not their store's"
+    );
+    for _ in 0..5 {
+        assert!(!take(theirs.clone(), "wrong", 1_000).await);
+    }
+    assert!(!take(mine.clone(), "right", 10_000).await, "expired");
+    assert!(
+        take(mine.clone(), "right", 9_999).await,
+        "their tries spent none of mine"
+    );
+    assert!(!take(mine.clone(), "right", 9_999).await, "spent");
 
     // Forty wrong tries at once, then the right one: none is left.
-    s.put_sign_up_code(&code("right", 10_000))
-        .await
-        .expect("put");
+    put(code(&mine, "right", 10_000)).await;
     let tries: Vec<_> = (0..40)
-        .map(|_| {
-            let (s, email) = (s.clone(), email.clone());
-            tokio::spawn(async move { s.take_sign_up_code(&email, "wrong", 1_000).await })
-        })
+        .map(|_| tokio::spawn(take(mine.clone(), "wrong", 1_000)))
         .collect();
     for t in tries {
-        assert!(!t.await.expect("task").expect("try"));
+        assert!(!t.await.expect("task"));
     }
-    assert!(!s
-        .take_sign_up_code(&email, "right", 1_000)
-        .await
-        .expect("tried out"));
+    assert!(!take(mine.clone(), "right", 1_000).await, "tried out");
 
-    // Four wrong, the fifth right; a swept code is gone.
-    s.put_sign_up_code(&code("right", 10_000))
-        .await
-        .expect("put");
+    // Four wrong, the fifth right; an expired code goes at the next put.
+    put(code(&mine, "right", 10_000)).await;
     for _ in 0..4 {
-        assert!(!s
-            .take_sign_up_code(&email, "wrong", 1_000)
-            .await
-            .expect("try"));
+        assert!(!take(mine.clone(), "wrong", 1_000).await);
     }
-    assert!(s
-        .take_sign_up_code(&email, "right", 1_000)
-        .await
-        .expect("fifth"));
-    s.put_sign_up_code(&code("right", 10_000))
-        .await
-        .expect("put");
+    assert!(take(mine.clone(), "right", 1_000).await, "fifth");
+    put(code(&mine, "right", 10_000)).await;
     s.sweep_sign_up_codes(10_000).await.expect("sweep");
-    assert!(!s
-        .take_sign_up_code(&email, "right", 1_000)
-        .await
-        .expect("swept"));
+    assert!(!take(mine.clone(), "right", 1_000).await, "swept");
 }
 
 /// A server file from before v2: its group creators become facilitators.

@@ -192,9 +192,16 @@ async fn clinician_lookups_that_miss_are_limited(relay: Relay, dir: &Path) {
     let url = &server.url;
     patient(&server, dir, "ann").await;
     let doc = device(dir, "doc");
-    sign_up_with_mail(&doc, url, "doc@example.org", PASSWORD, "Dr Doc", AccountRole::Clinician)
-        .await
-        .expect("sign up");
+    sign_up_with_mail(
+        &doc,
+        url,
+        "doc@example.org",
+        PASSWORD,
+        "Dr Doc",
+        AccountRole::Clinician,
+    )
+    .await
+    .expect("sign up");
     let token = token_for(url, "ann@example.org").await;
     let lookup = |email: String| {
         let token = token.clone();
@@ -212,7 +219,11 @@ async fn clinician_lookups_that_miss_are_limited(relay: Relay, dir: &Path) {
         assert_eq!(lookup("doc@example.org".into()).await.status(), 200);
     }
     for n in 0..20 {
-        assert_eq!(lookup(format!("guess{n}@example.org")).await.status(), 404, "{n}");
+        assert_eq!(
+            lookup(format!("guess{n}@example.org")).await.status(),
+            404,
+            "{n}"
+        );
     }
     let refused = lookup("guess20@example.org".into()).await;
     assert_eq!(refused.status(), 429);

@@ -70,18 +70,21 @@ pub fn weakness(password: &str, known: &[&str]) -> Option<String> {
             ADD_WORDS,
         );
     }
-    if [plain.clone(), alphanumeric(&unleet(&lower))]
-        .iter()
-        .any(|candidate| little_besides_common_words(candidate))
-    {
-        return say(
-            "A common word with a few digits or letters added is easy to guess.",
-            ADD_WORDS,
-        );
-    }
     if built_from(&plain, known) {
         return say(
             "A password built from your email or name is easy to guess.",
+            ADD_WORDS,
+        );
+    }
+    // Three words or more written apart are a passphrase, rated by them.
+    let passphrase = password.split_whitespace().count() >= 3;
+    if !passphrase
+        && [plain.clone(), alphanumeric(&unleet(&lower))]
+            .iter()
+            .any(|candidate| little_besides_common_words(candidate))
+    {
+        return say(
+            "A common word with a few digits or letters added is easy to guess.",
             ADD_WORDS,
         );
     }
@@ -126,8 +129,9 @@ fn unleet(text: &str) -> String {
 /// True when one or two common passwords (of four characters or more),
 /// taken out of `text` longest first, leave fewer than `LEAST_LEFT` letters
 /// and digits once runs of up to four digits (a year, a PIN) go too:
-/// `Summer2024!`, `dragon1987xy`. Three or more common words are a
-/// passphrase, which zxcvbn too rates by the number of its words.
+/// `Summer2024!`, `dragon1987xy`. Three or more common words, or three
+/// words written apart, are a passphrase, which zxcvbn too rates by the
+/// number of its words.
 fn little_besides_common_words(text: &str) -> bool {
     let mut left: Vec<char> = text.chars().collect();
     let mut taken = 0;
@@ -249,6 +253,7 @@ mod tests {
             "correct horse battery",
             "Tr0ub4dor&3xx",
             "tour password, not for real use",
+            "after forgetting it",
             "river kettle quietly",
         ] {
             assert_eq!(

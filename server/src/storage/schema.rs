@@ -38,6 +38,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("migrations/020_no_clinician_domains.sql")),
     (21, include_str!("migrations/021_account_stretch.sql")),
     (22, include_str!("migrations/022_sign_up_codes.sql")),
+    (
+        23,
+        include_str!("migrations/023_sign_up_codes_per_device.sql"),
+    ),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.
