@@ -184,17 +184,8 @@ async fn run(args: Args) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    // Sweeps are also run now and then while serving; at start too, so a
-    // quiet relay that restarts keeps no expired code (which names an email
-    // that asked) and no old counter.
-    let now = crate::now_ms();
-    let swept = async {
-        storage.sweep_sign_up_codes(now).await?;
-        storage
-            .sweep_attempts(now - crate::rate_limit::LONGEST_WINDOW_MS)
-            .await
-    };
-    if let Err(e) = swept.await {
+    // Swept every minute while serving (`serve`), and at start.
+    if let Err(e) = crate::sweep_expired(&storage).await {
         eprintln!("pph-server: cannot sweep expired codes: {e}");
         return std::process::ExitCode::FAILURE;
     }

@@ -129,6 +129,11 @@ pub fn plain_address(email: &str) -> bool {
         && domain
             .split('.')
             .all(|l| l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'))
+        // A top label of digits alone is an IP address, not a domain.
+        && domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|top| top.chars().any(|c| c.is_ascii_alphabetic()))
 }
 
 /// What the server stores and looks tokens up by.
@@ -186,6 +191,8 @@ mod tests {
             "ann@exa_mple.org",
             "ann@[127.0.0.1]",
             "a@b@example.org",
+            "a@127.0.0.1",
+            "a@1.2.3.4",
         ] {
             assert!(!plain_address(refused), "{refused}");
         }

@@ -45,6 +45,33 @@ pub async fn open_storage(backend: &Backend) -> Result<Arc<Storage>, StorageErro
     }))
 }
 
+/// How often, while serving, what has outlived its use is dropped.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Drops what has outlived its use: attempt counters whose window ended,
+/// and sign-up codes expired or tried out. Each names an email (or an
+/// address) that asked, kept no longer than it counts.
+pub async fn sweep_expired(storage: &Storage) -> Result<(), StorageError> {
+    let now = now_ms();
+    storage.sweep_sign_up_codes(now).await?;
+    storage
+        .sweep_attempts(now - rate_limit::LONGEST_WINDOW_MS)
+        .await
+}
+
+/// Sweeps every `SWEEP_EVERY` until aborted (when serving ends).
+fn sweeper(storage: Arc<Storage>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(e) = sweep_expired(&storage).await {
+                eprintln!("pph-server: cannot sweep what expired: {e}");
+            }
+        }
+    })
+}
+
 /// Serves until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
@@ -52,10 +79,13 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let sweeping = sweeper(storage.clone());
     let app = api::router(storage, config)?.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sweeping.abort();
+    served
 }
 
 /// `serve`, speaking TLS with the certificate and key in `files`
@@ -73,10 +103,13 @@ pub async fn serve_tls(
     let listener = tls::TlsListener::new(listener, files)
         .map_err(std::io::Error::other)?
         .tap_io(|_| {});
+    let sweeping = sweeper(storage.clone());
     let app = api::router(storage, config)?.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sweeping.abort();
+    served
 }
 
 /// A server on a loopback port in a thread of its own, for tests and

@@ -64,17 +64,26 @@ pub const LONGEST_WINDOW_MS: i64 = FIFTEEN_MINUTES;
 
 /// A client as limits count it: an IPv4 address, or an IPv6 address's /64
 /// (one subscriber's network commonly holds a whole /64, so counting each
-/// address would let one client count as billions).
+/// address would let one client count as billions). An IPv6 address that
+/// carries an IPv4 one (mapped, compatible, NAT64's 64:ff9b::/96, 6to4's
+/// 2002::/16) counts as that IPv4 client: behind NAT64 every IPv4 client
+/// would otherwise be one /64, and through 6to4 one IPv4 client 65,536.
 fn client(addr: IpAddr) -> String {
-    match addr {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
+    let v6 = match addr {
+        IpAddr::V4(v4) => return v4.to_string(),
+        IpAddr::V6(v6) => v6,
+    };
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    let carried = match s {
+        [0, 0, 0, 0, 0, 0xffff, hi, lo] | [0, 0, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        [0x2002, hi, lo, ..] => Some(v4(hi, lo)),
+        _ => None,
+    };
+    match carried {
+        Some(v4) => v4.to_string(),
+        None => format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3]),
     }
 }
 
@@ -100,8 +109,17 @@ pub fn sign_up_code_key(addr: IpAddr) -> String {
     format!("sign-up-code:{}", client(addr))
 }
 
+/// Mails to one mailbox: a `+tag` (which most mail systems deliver to the
+/// address without it) is left out, so tags do not multiply the limit.
 pub fn mail_key(email: &str) -> String {
-    format!("mail:{email}")
+    let mailbox = match email.split_once('@') {
+        Some((local, domain)) => {
+            let local = local.split_once('+').map_or(local, |(base, _)| base);
+            format!("{local}@{domain}")
+        }
+        None => email.to_owned(),
+    };
+    format!("mail:{mailbox}")
 }
 
 pub fn lookup_key(account_id: &str) -> String {
@@ -133,6 +151,13 @@ mod tests {
     }
 
     #[test]
+    fn tagged_addresses_share_their_mailbox_limit() {
+        assert_eq!(mail_key("ann+1@example.org"), mail_key("ann@example.org"));
+        assert_eq!(mail_key("ann+x+y@example.org"), mail_key("ann@example.org"));
+        assert_ne!(mail_key("anne@example.org"), mail_key("ann@example.org"));
+    }
+
+    #[test]
     fn an_ipv6_network_counts_as_one_client() {
         let at = |s: &str| s.parse::<IpAddr>().expect("address");
         assert_eq!(
@@ -148,5 +173,16 @@ mod tests {
             address_key(at("10.0.0.1"))
         );
         assert_ne!(address_key(at("10.0.0.1")), address_key(at("10.0.0.2")));
+        for carrying in ["64:ff9b::10.0.0.1", "2002:a00:1:ffff::1", "::10.0.0.1"] {
+            assert_eq!(
+                address_key(at(carrying)),
+                address_key(at("10.0.0.1")),
+                "{carrying}"
+            );
+        }
+        assert_ne!(
+            address_key(at("64:ff9b::10.0.0.1")),
+            address_key(at("64:ff9b::10.0.0.2"))
+        );
     }
 }

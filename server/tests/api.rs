@@ -615,7 +615,10 @@ async fn only_patients_grant_and_only_to_clinicians_for_a_bounded_time() {
         f.client
             .post(f.url("/v1/shares"))
             .bearer_auth(token)
-            .json(&json!({"clinician_email": email, "scopes": scopes, "expires_at_ms": expires}))
+            .json(
+                &json!({"clinician_email": email, "scopes": scopes, "expires_at_ms": expires,
+                          "share_id": id()}),
+            )
             .send()
     };
     let hour = now_ms() + 3_600_000;

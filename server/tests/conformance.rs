@@ -1250,6 +1250,29 @@ async fn sign_up_codes_are_spent_once_and_tried_a_few_times(s: Arc<Storage>) {
     assert!(!take(mine.clone(), "right", 1_000).await, "swept");
 }
 
+/// A database a newer relay moved on is refused, naming both versions,
+/// and left as it was.
+#[tokio::test]
+async fn a_database_newer_than_the_relay_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("newer.db");
+    drop(Storage::open_sqlite(&path).expect("made"));
+    let newer = latest_version() + 1;
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute(
+            "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, 0)",
+            [newer],
+        )
+        .expect("a newer step");
+    }
+    let refused = Storage::open_sqlite(&path).err().expect("refused");
+    assert!(
+        refused.to_string().contains(&format!("v{newer}")),
+        "{refused}"
+    );
+}
+
 /// A server file from before v2: its group creators become facilitators.
 #[tokio::test]
 async fn a_v1_sqlite_server_upgrades_with_its_group_creators_as_facilitators() {

@@ -22,7 +22,9 @@ def open_store(directory, name):
 
 
 MAIL_DIR = os.environ.get("PPH_TEST_MAIL_DIR", "")
-CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4})\b")
+# The code stands on a line of its own (an address or a header may hold a
+# run of digits that looks like one).
+CODE = re.compile(r"^\s*([0-9A-Z]{4}-[0-9A-Z]{4})\s*$", re.MULTILINE)
 
 
 def mailed_code(email):

@@ -210,7 +210,7 @@ pub async fn sign_up(
     if state.storage.space_taken(&req.personal_space).await? {
         return Err(ApiError::new(
             ErrorCode::Conflict,
-            "personal_space is taken: sign up from a new store",
+            "personal_space is taken: if this store signed up already, sign in",
         ));
     }
     // Last, so that a request refused for anything else keeps its code.

@@ -27,20 +27,16 @@ use axum::Router;
 use http_body_util::BodyExt;
 use pph_protocol::wire::{ErrorCode, MAX_PUSH_BYTES};
 use serde::de::DeserializeOwned;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Largest body of any request but a push.
 const MAX_SMALL_BODY: usize = 64 * 1024;
-/// Every this many counted attempts, expired counters are swept.
-const SWEEP_EVERY: u64 = 1_000;
 
 pub struct AppState {
     pub storage: Arc<Storage>,
     pub config: ServerConfig,
     /// Argon2 is memory- and CPU-hungry: it runs on threads of its own.
     hasher: crate::hashing::Hasher,
-    attempts: AtomicU64,
 }
 
 impl AppState {
@@ -58,12 +54,6 @@ impl AppState {
     /// Counts one attempt under `key` against `limit` (see `rate_limit`).
     pub async fn take_attempt(&self, key: &str, limit: crate::rate_limit::Limit) -> ApiResult<()> {
         let now = now_ms();
-        if self.attempts.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            self.storage
-                .sweep_attempts(now - crate::rate_limit::LONGEST_WINDOW_MS)
-                .await?;
-            self.storage.sweep_sign_up_codes(now).await?;
-        }
         let wait_ms = self
             .storage
             .take_attempt(key, now, limit.window_ms, limit.max)
@@ -80,7 +70,6 @@ pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Ro
         storage,
         hasher: crate::hashing::Hasher::new(config.hashing_threads)?,
         config,
-        attempts: AtomicU64::new(0),
     });
     Ok(Router::new()
         .route("/v1/health", get(|| async { "ok" }))

@@ -29,14 +29,7 @@ pub async fn lookup(
         return Err(ApiError::forbidden());
     }
     let req: ClinicianLookupRequest = small_json(body).await?;
-    // Counted before the answer, given back when there is a clinician:
-    // only misses count.
-    let key = crate::rate_limit::lookup_key(&patient.id);
-    state
-        .take_attempt(&key, crate::rate_limit::CLINICIAN_LOOKUPS)
-        .await?;
-    let clinician = clinician_by_email(&state, &req.email).await?;
-    state.storage.refund_attempt(&key).await?;
+    let clinician = clinician_by_email(&state, &patient.id, &req.email).await?;
     let verified = verified(&state, &clinician).await?;
     Ok(Json(ClinicianLookupResponse {
         account_id: clinician.id,
@@ -51,13 +44,24 @@ async fn verified(state: &AppState, clinician: &Account) -> ApiResult<bool> {
         || state.storage.clinician_verified(&clinician.id).await?)
 }
 
-async fn clinician_by_email(state: &AppState, email: &str) -> ApiResult<Account> {
+/// The clinician with `email`, looked up by the patient `asking`: every
+/// answer that names an email (a lookup, a grant) is counted before it is
+/// given and given back when there is a clinician, so only misses count
+/// (`rate_limit::CLINICIAN_LOOKUPS`; the twenty-seventh attacker run probed
+/// through grants once lookups were limited).
+async fn clinician_by_email(state: &AppState, asking: &str, email: &str) -> ApiResult<Account> {
+    let key = crate::rate_limit::lookup_key(asking);
     state
+        .take_attempt(&key, crate::rate_limit::CLINICIAN_LOOKUPS)
+        .await?;
+    let clinician = state
         .storage
         .account_by_email(&email.trim().to_lowercase())
         .await?
         .filter(|a| a.role == Role::Clinician)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no clinician with this email"))
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no clinician with this email"))?;
+    state.storage.refund_attempt(&key).await?;
+    Ok(clinician)
 }
 
 /// A share, as its patient's device signed it: refused unless the
@@ -84,7 +88,8 @@ pub async fn grant(
             "expires_at_ms must be in the future and within a year",
         ));
     }
-    let clinician = clinician_by_email(&state, &req.clinician_email).await?;
+    check_id("share_id", &req.share_id)?;
+    let clinician = clinician_by_email(&state, &patient.id, &req.clinician_email).await?;
     // Anyone can sign up as a clinician; only one the operator vouches for
     // receives a share (docs/SECURITY.md).
     if !verified(&state, &clinician).await? {
@@ -94,7 +99,6 @@ pub async fn grant(
              nothing was shared; ask the clinician's organisation to have it verified",
         ));
     }
-    check_id("share_id", &req.share_id)?;
     if clinician.id != req.clinician_account {
         return Err(ApiError::new(
             ErrorCode::Conflict,

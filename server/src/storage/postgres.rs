@@ -42,6 +42,9 @@ impl PostgresStorage {
             .create_pool(Some(Runtime::Tokio1), NoTls)
             .map_err(|_| StorageError::Backend("postgres url".into()))?;
         let storage = PostgresStorage { pool };
+        storage
+            .db_write(async |db| schema::refuse_newer(db).await)
+            .await?;
         for (version, sql) in schema::steps() {
             storage
                 .db_write(async |db| schema::apply_step(db, version, sql).await)

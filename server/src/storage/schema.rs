@@ -57,6 +57,22 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |(v, _)| *v)
 }
 
+/// Refuses a database a newer relay has moved on: an older relay beside it
+/// (a rolling upgrade, a rollback) would run statements the newer schema
+/// no longer means (the twenty-seventh attacker run: the v22 relay on a
+/// v23 database spent every device's sign-up code for an email).
+pub(crate) async fn refuse_newer(db: &mut Db<'_>) -> Result<()> {
+    db.batch(MIGRATIONS_TABLE).await?;
+    let at = schema_version(db).await?;
+    match at > latest_version() {
+        false => Ok(()),
+        true => Err(StorageError::Backend(format!(
+            "the database is at schema v{at}, newer than this relay's v{}: run the newer relay",
+            latest_version()
+        ))),
+    }
+}
+
 /// Applies schema step `version` unless it was: run in a transaction of
 /// its own.
 pub(crate) async fn apply_step(db: &mut Db<'_>, version: i64, sql: &str) -> Result<()> {

@@ -59,6 +59,7 @@ impl SqliteStorage {
              PRAGMA busy_timeout = 5000;
              PRAGMA secure_delete = ON;",
         )?;
+        transaction(&mut conn, async |db| schema::refuse_newer(db).await)?;
         for (version, sql) in schema::steps() {
             transaction(&mut conn, async |db| {
                 schema::apply_step(db, version, sql).await

@@ -7,7 +7,9 @@ import uniffi.pph.AccountInfo
 import uniffi.pph.AccountRole
 import uniffi.pph.PphCompanion
 
-private val CODE = Regex("""\b([0-9A-Z]{4}-[0-9A-Z]{4})\b""")
+// The code stands on a line of its own (an address or a header may hold a
+// run of digits that looks like one).
+private val CODE = Regex("""(?m)^\s*([0-9A-Z]{4}-[0-9A-Z]{4})\s*$""")
 
 /// The sign-up code in the last mail the server wrote to `email`, or null
 /// when that mail carries none (the note to an email with an account).
