@@ -133,17 +133,7 @@ async fn only_a_clinician_the_operator_vouches_for_receives_a_share(relay: Relay
 
     // The real doctor's address, taken first by someone else, is no better:
     // only the operator's check of who it is counts.
-    let taken = device(dir, "taken");
-    pph_testing::sign_up_with_mail(
-        &taken,
-        url,
-        "doc@example.org",
-        PASSWORD,
-        "Dr Doc",
-        AccountRole::Clinician,
-    )
-    .await
-    .expect("sign up");
+    signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
     let refused = grant(&ann, "doc@example.org").await;
     assert!(
         matches!(refused, Err(PphError::Forbidden { .. })),
@@ -191,17 +181,7 @@ async fn clinician_lookups_that_miss_are_limited(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_open(&relay, dir);
     let url = &server.url;
     patient(&server, dir, "ann").await;
-    let doc = device(dir, "doc");
-    sign_up_with_mail(
-        &doc,
-        url,
-        "doc@example.org",
-        PASSWORD,
-        "Dr Doc",
-        AccountRole::Clinician,
-    )
-    .await
-    .expect("sign up");
+    signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
     let token = token_for(url, "ann@example.org").await;
     let lookup = |email: String| {
         let token = token.clone();
