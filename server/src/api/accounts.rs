@@ -114,8 +114,9 @@ async fn open_session(
 /// `POST /v1/accounts/code`: mails a sign-up code to the email, or to an
 /// email with an account a note saying so and no code (docs/adr/0025). The
 /// answer, and the work before it, are the same either way: a row is kept
-/// for both (the note's under a hash no code matches) and the mail is sent
-/// after answering. Limited per client address and per email.
+/// for both (the note's under a hash no code matches) and one mail goes
+/// out (`mail::Outbox::send`). The code is the asking store's alone (its
+/// personal space). Limited per client address and per email.
 pub async fn ask_sign_up_code(
     State(state): State<Arc<AppState>>,
     ClientAddr(addr): ClientAddr,
@@ -130,7 +131,7 @@ pub async fn ask_sign_up_code(
     state
         .take_attempt(&mail_key(&email), MAILS_PER_EMAIL)
         .await?;
-    let code = new_sign_up_code();
+    let (code, now) = (new_sign_up_code(), now_ms());
     let has_account = state.storage.account_by_email(&email).await?.is_some();
     let hashed = match has_account {
         false => code.clone(),
@@ -143,10 +144,10 @@ pub async fn ask_sign_up_code(
                 code_hash: sign_up_code_hash(&state.config.secret, &email, &hashed),
                 email: email.clone(),
                 personal_space: req.personal_space,
-                expires_ms: now_ms() + CODE_LIFETIME_MS,
+                expires_ms: now + CODE_LIFETIME_MS,
                 tries: CODE_TRIES,
             },
-            now_ms(),
+            now,
         )
         .await?;
     let mail = match has_account {
