@@ -151,8 +151,15 @@ async fn run(args: Args) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let mail = match outbox(&args) {
+        Ok(outbox) => outbox,
+        Err(reason) => {
+            eprintln!("pph-server: {reason}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let mut config = match load_or_create_secret(&secret_file) {
-        Ok(secret) => ServerConfig::with_secret(secret),
+        Ok(secret) => ServerConfig::with_secret(secret, mail),
         Err(e) => {
             eprintln!("pph-server: cannot read the secret file: {e}");
             return std::process::ExitCode::FAILURE;
@@ -170,13 +177,6 @@ async fn run(args: Args) -> std::process::ExitCode {
         eprintln!("pph-server: --kdf-memory-kib, --kdf-passes: {reason}");
         return std::process::ExitCode::FAILURE;
     }
-    config.mail = match outbox(&args) {
-        Ok(outbox) => outbox,
-        Err(reason) => {
-            eprintln!("pph-server: {reason}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
     let storage = match open_storage(&backend).await {
         Ok(storage) => storage,
         Err(e) => {
@@ -184,11 +184,6 @@ async fn run(args: Args) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    // Swept every minute while serving (`serve`), and at start.
-    if let Err(e) = crate::sweep_expired(&storage).await {
-        eprintln!("pph-server: cannot sweep expired codes: {e}");
-        return std::process::ExitCode::FAILURE;
-    }
     let tls = match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => Some(crate::tls::TlsFiles { cert, key }),
         _ => None,

@@ -38,14 +38,15 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     /// A configuration with a fresh secret that lives only in this process
-    /// (tests, the tour's embedded server).
-    pub fn ephemeral() -> Self {
-        Self::with_secret(Zeroizing::new(
-            rand::random::<[u8; SECRET_BYTES]>().to_vec(),
-        ))
+    /// (tests, benchmarks), its mail going to `mail`.
+    pub fn ephemeral(mail: crate::mail::Outbox) -> Self {
+        Self::with_secret(
+            Zeroizing::new(rand::random::<[u8; SECRET_BYTES]>().to_vec()),
+            mail,
+        )
     }
 
-    pub fn with_secret(secret: Zeroizing<Vec<u8>>) -> Self {
+    pub fn with_secret(secret: Zeroizing<Vec<u8>>, mail: crate::mail::Outbox) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         ServerConfig {
             secret,
@@ -55,9 +56,7 @@ impl ServerConfig {
             verify_every_clinician: false,
             sign_ups: crate::rate_limit::SIGN_UPS_PER_ADDRESS,
             stretch: pph_protocol::kdf::Stretch::LEAST,
-            // Read by no one until a caller sets another: the binary asks
-            // its operator where mail goes, a test reads its own list.
-            mail: crate::mail::Outbox::memory().0,
+            mail,
         }
     }
 }

@@ -59,7 +59,8 @@ pub async fn sweep_expired(storage: &Storage) -> Result<(), StorageError> {
         .await
 }
 
-/// Sweeps every `SWEEP_EVERY` until aborted (when serving ends).
+/// Sweeps at once and then every `SWEEP_EVERY` (an interval's first tick
+/// is immediate) until aborted, when serving ends.
 fn sweeper(storage: Arc<Storage>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(SWEEP_EVERY);
@@ -156,8 +157,7 @@ impl EmbeddedServer {
                         let _ = ready_tx.send(Ok(addr));
                         let mut config = ServerConfig {
                             verify_every_clinician: true,
-                            mail: outbox,
-                            ..ServerConfig::ephemeral()
+                            ..ServerConfig::ephemeral(outbox)
                         };
                         // Tests and benchmarks sign up their people from
                         // loopback by the dozen.

@@ -6,16 +6,15 @@
 //! logged by kind alone (an SMTP server's reply may quote the address) and
 //! the person asks again.
 //!
-//! Three ways out: an SMTP server (`--smtp-url`, TLS as its URL says), a
-//! Maildir an operator's mail system or a test reads (`--mail-dir`), or a
-//! list in memory (the tour's embedded relay and in-process tests).
+//! Two ways out: an SMTP server (`--smtp-url`, TLS as its URL says), or a
+//! Maildir an operator's mail system, the tour or a test reads
+//! (`--mail-dir`).
 
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// How long a mailed code works, in ms.
 pub const CODE_LIFETIME_MS: i64 = 30 * 60 * 1000;
@@ -74,7 +73,6 @@ pub enum Outbox {
         dir: PathBuf,
         from: Mailbox,
     },
-    Memory(Arc<Mutex<Vec<Mail>>>),
 }
 
 pph_protocol::debug_without_secrets!(Outbox);
@@ -132,15 +130,9 @@ impl Outbox {
         })
     }
 
-    /// A list in memory, and the list to read it by.
-    pub fn memory() -> (Outbox, Arc<Mutex<Vec<Mail>>>) {
-        let sent = Arc::new(Mutex::new(Vec::new()));
-        (Outbox::Memory(sent.clone()), sent)
-    }
-
-    /// Sends `mail`: into a Maildir or memory before returning (a file
-    /// written either way, so a reader finds it once the request is
-    /// answered), to an SMTP server on a task of its own, not waited for.
+    /// Sends `mail`: into a Maildir before returning (a file written either
+    /// way, so a reader finds it once the request is answered), to an SMTP
+    /// server on a task of its own, not waited for.
     pub async fn send(&self, mail: Mail) {
         let outbox = self.clone();
         let sent = async move {
@@ -150,19 +142,13 @@ impl Outbox {
         };
         match self {
             Outbox::Smtp { .. } => drop(tokio::spawn(sent)),
-            Outbox::Maildir { .. } | Outbox::Memory(_) => sent.await,
+            Outbox::Maildir { .. } => sent.await,
         }
     }
 
     /// Delivers `mail` now; the error names the kind of failure only.
     pub async fn deliver(&self, mail: Mail) -> Result<(), &'static str> {
         match self {
-            Outbox::Memory(sent) => {
-                sent.lock()
-                    .map_err(|_| "the outbox was poisoned")?
-                    .push(mail);
-                Ok(())
-            }
             Outbox::Smtp { transport, from } => {
                 let message = message(from, &mail)?;
                 transport.send(message).await.map(|_| ()).map_err(|e| {

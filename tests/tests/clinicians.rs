@@ -18,8 +18,8 @@ async fn grant(ann: &Companion, email: &str) -> Result<Share, PphError> {
         .await
 }
 
-/// What the relay tells a patient about the clinician with `email`.
-async fn looked_up(url: &str, token: &str, email: &str) -> serde_json::Value {
+/// A patient's lookup of the clinician with `email`, as the relay answers.
+async fn lookup(url: &str, token: &str, email: &str) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{url}/v1/clinicians/lookup"))
         .bearer_auth(token)
@@ -27,9 +27,11 @@ async fn looked_up(url: &str, token: &str, email: &str) -> serde_json::Value {
         .send()
         .await
         .expect("request")
-        .json()
-        .await
-        .expect("json")
+}
+
+/// What the relay tells a patient about the clinician with `email`.
+async fn looked_up(url: &str, token: &str, email: &str) -> serde_json::Value {
+    lookup(url, token, email).await.json().await.expect("json")
 }
 
 fn admin_ok(relay: &Relay, dir: &Path, args: &[&str]) -> String {
@@ -183,20 +185,8 @@ async fn clinician_lookups_that_miss_are_limited(relay: Relay, dir: &Path) {
     patient(&server, dir, "ann").await;
     signed_up(url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
     let token = token_for(url, "ann@example.org").await;
-    let lookup = |email: String| {
-        let token = token.clone();
-        async move {
-            reqwest::Client::new()
-                .post(format!("{url}/v1/clinicians/lookup"))
-                .bearer_auth(token)
-                .json(&serde_json::json!({ "email": email }))
-                .send()
-                .await
-                .expect("request")
-        }
-    };
     for _ in 0..30 {
-        assert_eq!(lookup("doc@example.org".into()).await.status(), 200);
+        assert_eq!(lookup(url, &token, "doc@example.org").await.status(), 200);
     }
     // A grant names an email too: its misses count with the lookups'
     // (the twenty-seventh attacker run probed through grants once lookups
@@ -222,10 +212,12 @@ async fn clinician_lookups_that_miss_are_limited(relay: Relay, dir: &Path) {
         assert_eq!(status, 404, "{n}");
     }
     for n in 10..20 {
-        let status = lookup(format!("guess{n}@example.org")).await.status();
+        let status = lookup(url, &token, &format!("guess{n}@example.org"))
+            .await
+            .status();
         assert_eq!(status, 404, "{n}");
     }
-    let refused = lookup("guess20@example.org".into()).await;
+    let refused = lookup(url, &token, "guess20@example.org").await;
     assert_eq!(refused.status(), 429);
     assert!(refused.headers().contains_key("retry-after"));
     assert_eq!(grant("guess21@example.org".into()).await.status(), 429);

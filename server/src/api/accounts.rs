@@ -131,7 +131,7 @@ pub async fn ask_sign_up_code(
     state
         .take_attempt(&mail_key(&email), MAILS_PER_EMAIL)
         .await?;
-    let (code, now) = (new_sign_up_code(), now_ms());
+    let code = new_sign_up_code();
     let has_account = state.storage.account_by_email(&email).await?.is_some();
     let hashed = match has_account {
         false => code.clone(),
@@ -139,16 +139,13 @@ pub async fn ask_sign_up_code(
     };
     state
         .storage
-        .put_sign_up_code(
-            &SignUpCode {
-                code_hash: sign_up_code_hash(&state.config.secret, &email, &hashed),
-                email: email.clone(),
-                personal_space: req.personal_space,
-                expires_ms: now + CODE_LIFETIME_MS,
-                tries: CODE_TRIES,
-            },
-            now,
-        )
+        .put_sign_up_code(&SignUpCode {
+            code_hash: sign_up_code_hash(&state.config.secret, &email, &hashed),
+            email: email.clone(),
+            personal_space: req.personal_space,
+            expires_ms: now_ms() + CODE_LIFETIME_MS,
+            tries: CODE_TRIES,
+        })
         .await?;
     let mail = match has_account {
         false => Mail::sign_up_code(&email, &code),

@@ -326,8 +326,8 @@ methods! {
     /// Drops counters whose window ended before `before_ms`.
     write sweep_attempts(before_ms: i64) -> () = attempts::sweep;
     /// Keeps a new sign-up code for its email and device, replacing that
-    /// device's earlier one, and drops codes expired at `now_ms`.
-    write put_sign_up_code(code: &SignUpCode, now_ms: i64) -> () = sign_up_codes::put;
+    /// device's earlier one.
+    write put_sign_up_code(code: &SignUpCode) -> () = sign_up_codes::put;
     /// One try of a sign-up code by the device of `personal_space`: true,
     /// and the code spent, when it is that device's live code for the
     /// email; otherwise false, the try counted.

@@ -22,9 +22,9 @@ pub struct SignUpCode {
 pph_protocol::debug_without_secrets!(SignUpCode);
 
 /// A new code for the email and device replaces that device's earlier one
-/// (never another device's); codes expired by `code`'s making go.
-pub(crate) async fn put(db: &mut Db<'_>, code: &SignUpCode, now_ms: i64) -> Result<()> {
-    sweep(db, now_ms).await?;
+/// (never another device's). Expired codes go with the relay's minute
+/// sweep (`sweep`).
+pub(crate) async fn put(db: &mut Db<'_>, code: &SignUpCode) -> Result<()> {
     db.execute(
         "INSERT INTO sign_up_codes (email, personal_space, code_hash, expires_ms, tries_left)
          VALUES ($1, $2, $3, $4, $5)
