@@ -3,8 +3,8 @@
 //! its storage, and says on stderr what it did (never a value, an email or
 //! a token).
 
+use crate::open_storage;
 use crate::storage::{Readable, Storage};
-use crate::{open_storage, Backend};
 use clap::Subcommand;
 use std::io::Write;
 use std::process::ExitCode;
@@ -37,8 +37,8 @@ pub enum Action {
     },
 }
 
-pub async fn run(backend: &Backend, action: Action) -> ExitCode {
-    let storage = match open_storage(backend).await {
+pub async fn run(settings: &crate::settings::Settings, action: Action) -> ExitCode {
+    let storage = match open_storage(&settings.backend).await {
         Ok(storage) => storage,
         Err(e) => {
             eprintln!("pph-server admin: cannot open storage: {e}");

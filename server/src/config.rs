@@ -1,8 +1,8 @@
 //! What a server process is started with besides its storage: the secret
 //! that keys stored invite codes, whether to believe a proxy's
 //! `X-Forwarded-For`, how many passwords may be hashed at once, whether
-//! every clinician counts as verified (a closed relay's choice), and where
-//! its mail goes.
+//! every clinician counts as verified (a closed relay's choice), where
+//! its mail goes and where its metrics are served.
 
 use std::io::Write;
 use std::path::Path;
@@ -34,6 +34,9 @@ pub struct ServerConfig {
     pub stretch: pph_protocol::kdf::Stretch,
     /// Where sign-up codes are mailed (`mail.rs`).
     pub mail: crate::mail::Outbox,
+    /// Where metrics are served (`metrics.rs`), bound before the relay
+    /// says it listens; None: nowhere.
+    pub metrics_listener: Option<tokio::net::TcpListener>,
 }
 
 impl ServerConfig {
@@ -57,6 +60,7 @@ impl ServerConfig {
             sign_ups: crate::rate_limit::SIGN_UPS_PER_ADDRESS,
             stretch: pph_protocol::kdf::Stretch::LEAST,
             mail,
+            metrics_listener: None,
         }
     }
 }
@@ -65,19 +69,8 @@ impl ServerConfig {
 /// with a new secret, readable by its owner only, when there is none.
 pub fn load_or_create_secret(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let text = Zeroizing::new(text);
-            hex::decode(text.trim())
-                .ok()
-                .filter(|s| s.len() == SECRET_BYTES)
-                .map(Zeroizing::new)
-                .ok_or_else(|| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "the secret file must hold 64 hex characters",
-                    )
-                })
-        }
+        Ok(text) => parse_secret(Zeroizing::new(text))
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, MALFORMED_SECRET)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let secret = Zeroizing::new(rand::random::<[u8; SECRET_BYTES]>().to_vec());
             let mut options = std::fs::OpenOptions::new();
@@ -90,6 +83,40 @@ pub fn load_or_create_secret(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>>
             Ok(secret)
         }
         Err(e) => Err(e),
+    }
+}
+
+const MALFORMED_SECRET: &str = "the secret file must hold 64 hex characters";
+
+fn parse_secret(text: Zeroizing<String>) -> Option<Zeroizing<Vec<u8>>> {
+    hex::decode(text.trim())
+        .ok()
+        .filter(|s| s.len() == SECRET_BYTES)
+        .map(Zeroizing::new)
+}
+
+/// What `load_or_create_secret` would do with `path`, without doing it:
+/// an existing file must hold a secret, a missing one must be makeable in
+/// a directory that exists.
+pub fn check_secret_file(path: &Path) -> Result<(), String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_secret(Zeroizing::new(text))
+            .map(drop)
+            .ok_or_else(|| MALFORMED_SECRET.to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            match parent.is_dir() {
+                true => Ok(()),
+                false => Err(format!(
+                    "{} does not exist to make the secret file in",
+                    parent.display()
+                )),
+            }
+        }
+        Err(e) => Err(format!("cannot read {}: {}", path.display(), e.kind())),
     }
 }
 

@@ -9,10 +9,14 @@ pub mod cli;
 mod config;
 mod credentials;
 mod hashing;
+mod health;
 pub mod mail;
+pub mod metrics;
 pub mod rate_limit;
 pub mod sessions;
+pub mod settings;
 pub mod storage;
+pub mod telemetry;
 pub mod tls;
 
 pub use config::ServerConfig;
@@ -67,10 +71,40 @@ fn sweeper(storage: Arc<Storage>) -> tokio::task::JoinHandle<()> {
         loop {
             every.tick().await;
             if let Err(e) = sweep_expired(&storage).await {
-                eprintln!("pph-server: cannot sweep what expired: {e}");
+                tracing::warn!(error = %e, "cannot sweep what expired");
             }
         }
     })
+}
+
+/// What runs beside the API while it serves: the sweeper, and the metrics
+/// listener when there is one. Both end when serving does.
+struct Beside(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Beside {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// The API's router, and what runs beside it.
+fn start(
+    storage: Arc<Storage>,
+    mut config: ServerConfig,
+) -> std::io::Result<(axum::Router, Beside)> {
+    let metrics = Arc::new(metrics::Metrics::new(&storage).map_err(std::io::Error::other)?);
+    let mut beside = vec![sweeper(storage.clone())];
+    if let Some(listener) = config.metrics_listener.take() {
+        let app = metrics::router(metrics.clone(), storage.clone());
+        beside.push(tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        }));
+    }
+    Ok((api::router(storage, config, metrics)?, Beside(beside)))
 }
 
 /// Serves until `shutdown` resolves.
@@ -80,13 +114,11 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let sweeping = sweeper(storage.clone());
-    let app = api::router(storage, config)?.into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
+    let (router, _beside) = start(storage, config)?;
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await;
-    sweeping.abort();
-    served
+        .await
 }
 
 /// `serve`, speaking TLS with the certificate and key in `files`
@@ -104,13 +136,11 @@ pub async fn serve_tls(
     let listener = tls::TlsListener::new(listener, files)
         .map_err(std::io::Error::other)?
         .tap_io(|_| {});
-    let sweeping = sweeper(storage.clone());
-    let app = api::router(storage, config)?.into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
+    let (router, _beside) = start(storage, config)?;
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await;
-    sweeping.abort();
-    served
+        .await
 }
 
 /// A server on a loopback port in a thread of its own, for tests and

@@ -109,21 +109,7 @@ impl Outbox {
                 .create(dir.join(sub))
                 .map_err(|e| format!("cannot make the mail directory: {}", e.kind()))?;
         }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir)
-                .map_err(|e| format!("cannot read the mail directory: {}", e.kind()))?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                return Err(format!(
-                    "the mail directory {} may be read by others (mode {:o}): chmod 700 it",
-                    dir.display(),
-                    mode & 0o777
-                ));
-            }
-        }
+        private_dir(dir)?;
         Ok(Outbox::Maildir {
             dir: dir.to_owned(),
             from: sender(from)?,
@@ -137,7 +123,7 @@ impl Outbox {
         let outbox = self.clone();
         let sent = async move {
             if let Err(kind) = outbox.deliver(mail).await {
-                eprintln!("pph-server: a mail could not be sent: {kind}");
+                tracing::warn!(kind = %kind, "a mail could not be sent");
             }
         };
         match self {
@@ -206,6 +192,37 @@ fn check_smtp_url(text: &str) -> Result<(), String> {
                 .to_owned(),
         ),
     }
+}
+
+/// What `Outbox::maildir` would refuse, without making anything: a sender
+/// that is not an address, a directory others may read.
+pub fn check_maildir(dir: &Path, from: &str) -> Result<(), String> {
+    sender(from)?;
+    match dir.exists() {
+        true => private_dir(dir),
+        false => Ok(()),
+    }
+}
+
+/// Refuses a mail directory anyone but its owner may read: live codes go
+/// in it.
+fn private_dir(dir: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)
+            .map_err(|e| format!("cannot read the mail directory: {}", e.kind()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "the mail directory {} may be read by others (mode {:o}): chmod 700 it",
+                dir.display(),
+                mode & 0o777
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn sender(from: &str) -> Result<Mailbox, String> {

@@ -115,7 +115,10 @@ pub async fn push(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Json(state.storage.push(&account.id, &incoming).await?))
+    let stored = state.storage.push(&account.id, &incoming).await?;
+    let bytes = incoming.iter().map(|c| c.body.len()).sum();
+    state.metrics.pushed(incoming.len(), bytes);
+    Ok(Json(stored))
 }
 #[derive(Deserialize)]
 pub struct PullQuery {
@@ -212,9 +215,11 @@ pub async fn pull(
     // Who wrote each change, as the devices check it: a change is applied
     // only signed by its author's pinned identity.
     let identities = identities_of(&state, &rows.authors()).await?;
+    let changes = rows.len();
     let page = rows
         .into_response(&erased, &identities, next, more)
         .map_err(|_| StorageError::Backend("page not written".into()))?;
+    state.metrics.pulled(changes, page.len());
     Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
 }
 

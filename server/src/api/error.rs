@@ -70,7 +70,7 @@ impl From<StorageError> for ApiError {
             StorageError::Conflict => ApiError::new(ErrorCode::Conflict, "already exists"),
             StorageError::Backend(reason) => {
                 // The reason is a backend code, never row content.
-                eprintln!("pph-server: storage failure: {reason}");
+                tracing::error!(reason, "storage failure");
                 ApiError::new(ErrorCode::Internal, "storage failure")
             }
         }
@@ -101,6 +101,7 @@ impl From<PushError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let refused = crate::telemetry::Refused::of(&self);
         let retry_after = self.retry_after_s;
         let mut response = (
             status,
@@ -117,6 +118,7 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        response.extensions_mut().insert(refused);
         response
     }
 }

@@ -28,6 +28,7 @@ impl FromRequestParts<Arc<AppState>> for Authed {
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let (account, used) = authenticate(state, &parts.headers).await?;
+        logged_as(parts, state, &account);
         whole_session(used)?;
         Ok(Authed(account))
     }
@@ -46,6 +47,7 @@ impl FromRequestParts<Arc<AppState>> for SettingKeys {
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let (account, used) = authenticate(state, &parts.headers).await?;
+        logged_as(parts, state, &account);
         Ok(SettingKeys(account, used))
     }
 }
@@ -114,6 +116,7 @@ impl FromRequestParts<Arc<AppState>> for InSpace {
             return Err(refused(state, &hash, now).await);
         };
         touch(state, &hash, used.last_used_ms, now).await?;
+        logged_as(parts, state, &account);
         whole_session(used)?;
         Ok(InSpace {
             account,
@@ -138,6 +141,13 @@ impl FromRequestParts<Arc<AppState>> for Facilitator {
             Some(GroupRole::Facilitator) => Ok(Facilitator(in_space)),
             _ => Err(ApiError::forbidden()),
         }
+    }
+}
+
+/// Names the request's account in its log line, as its log id.
+fn logged_as(parts: &Parts, state: &AppState, account: &Account) {
+    if let Some(slot) = parts.extensions.get::<crate::telemetry::RequestAccount>() {
+        slot.set(crate::telemetry::log_id(&state.config.secret, &account.id));
     }
 }
 

@@ -35,6 +35,7 @@ const MAX_SMALL_BODY: usize = 64 * 1024;
 pub struct AppState {
     pub storage: Arc<Storage>,
     pub config: ServerConfig,
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Argon2 is memory- and CPU-hungry: it runs on threads of its own.
     hasher: crate::hashing::Hasher,
 }
@@ -65,9 +66,15 @@ impl AppState {
     }
 }
 
-pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Router> {
+/// The public API, each request logged and counted into `metrics`.
+pub fn router(
+    storage: Arc<Storage>,
+    config: ServerConfig,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> std::io::Result<Router> {
     let state = Arc::new(AppState {
         storage,
+        metrics: metrics.clone(),
         hasher: crate::hashing::Hasher::new(config.hashing_threads)?,
         config,
     });
@@ -116,6 +123,11 @@ pub fn router(storage: Arc<Storage>, config: ServerConfig) -> std::io::Result<Ro
         // Bodies are read by `json_body` with their own bound and error.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(close_after_refused_body))
+        // Outermost: the line and the count are of the whole answer.
+        .layer(middleware::from_fn_with_state(
+            metrics,
+            crate::telemetry::observe,
+        ))
         .with_state(state))
 }
 

@@ -120,6 +120,17 @@ copied!(i64, u32, bool);
 
 pub struct Storage {
     backend: Backend,
+    /// Time each read and each write transaction takes (`metrics.rs`
+    /// serves it).
+    query_seconds: prometheus::HistogramVec,
+}
+
+/// How a PostgreSQL pool is used now (all 0 on SQLite, which has none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolUse {
+    pub size: usize,
+    pub idle: usize,
+    pub waiting: usize,
 }
 
 enum Backend {
@@ -131,17 +142,61 @@ impl Storage {
     /// The SQLite file at `path`, created and brought to the latest schema
     /// step if need be.
     pub fn open_sqlite(path: &Path) -> Result<Self> {
-        Ok(Storage {
-            backend: Backend::Sqlite(SqliteStorage::open(path)?),
-        })
+        Self::over(Backend::Sqlite(SqliteStorage::open(path)?))
     }
 
     /// The PostgreSQL database at `url`, brought to the latest schema step
     /// (relays starting together take turns).
     pub async fn connect_postgres(url: &str) -> Result<Self> {
+        Self::over(Backend::Postgres(PostgresStorage::connect(url).await?))
+    }
+
+    fn over(backend: Backend) -> Result<Self> {
+        let query_seconds = prometheus::HistogramVec::new(
+            prometheus::HistogramOpts::new(
+                "db_seconds",
+                "Time a read or a write transaction takes, by which",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+            ]),
+            &["op"],
+        )
+        .map_err(|_| StorageError::Backend("query timings".into()))?;
         Ok(Storage {
-            backend: Backend::Postgres(PostgresStorage::connect(url).await?),
+            backend,
+            query_seconds,
         })
+    }
+
+    /// The timings of `read` and `write`, for the metrics to register.
+    pub fn query_seconds(&self) -> &prometheus::HistogramVec {
+        &self.query_seconds
+    }
+
+    /// The database's size on disk: SQLite's pages (its write-ahead log
+    /// aside), PostgreSQL's `pg_database_size`.
+    pub async fn size_bytes(&self) -> Result<i64> {
+        self.read(async |db| {
+            let sql = match db.is_postgres() {
+                true => "SELECT pg_database_size(current_database())",
+                false => {
+                    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+                }
+            };
+            match db.query_opt(sql, &[]).await? {
+                Some(row) => row.int(0),
+                None => Ok(0),
+            }
+        })
+        .await
+    }
+
+    pub fn pool_use(&self) -> PoolUse {
+        match &self.backend {
+            Backend::Sqlite(_) => PoolUse::default(),
+            Backend::Postgres(b) => b.pool_use(),
+        }
     }
 
     /// Runs statements written once over `Db` on a connection that reads.
@@ -149,10 +204,16 @@ impl Storage {
         &self,
         f: impl AsyncFnOnce(&mut Db<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        match &self.backend {
+        let timer = self
+            .query_seconds
+            .with_label_values(&["read"])
+            .start_timer();
+        let out = match &self.backend {
             Backend::Sqlite(b) => b.db_read(f).await,
             Backend::Postgres(b) => b.db_read(f).await,
-        }
+        };
+        timer.observe_duration();
+        out
     }
 
     /// After an erasure, SQLite's zeroed pages leave its write-ahead log
@@ -172,10 +233,16 @@ impl Storage {
         &self,
         f: impl AsyncFnOnce(&mut Db<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        match &self.backend {
+        let timer = self
+            .query_seconds
+            .with_label_values(&["write"])
+            .start_timer();
+        let out = match &self.backend {
             Backend::Sqlite(b) => b.db_write(f).await,
             Backend::Postgres(b) => b.db_write(f).await,
-        }
+        };
+        timer.observe_duration();
+        out
     }
 
     /// Judges the push by `author` against the authorisation table

@@ -33,7 +33,7 @@ mod sign_up_codes;
 mod spaces;
 mod sqlite;
 
-pub use both::Storage;
+pub use both::{PoolUse, Storage};
 pub use judge::{judge_push, Owner, PushPlan, WriterInSpace};
 pub use pph_protocol::kinds::SpaceKind;
 pub use pulled::PulledChanges;

@@ -53,6 +53,15 @@ impl PostgresStorage {
         Ok(storage)
     }
 
+    pub(super) fn pool_use(&self) -> super::both::PoolUse {
+        let status = self.pool.status();
+        super::both::PoolUse {
+            size: status.size,
+            idle: status.available,
+            waiting: status.waiting,
+        }
+    }
+
     /// Runs statements written once for both backends on a pooled client.
     pub(super) async fn db_read<T>(
         &self,

@@ -98,6 +98,9 @@ pub(crate) async fn apply_step(db: &mut Db<'_>, version: i64, sql: &str) -> Resu
             &[&version, &crate::now_ms()],
         )
         .await?;
+        // Said before the transaction commits: a step that then fails is
+        // followed by the failure's own line.
+        tracing::info!(version, "schema step applied");
     }
     Ok(())
 }
