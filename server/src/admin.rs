@@ -1,10 +1,13 @@
 //! `pph-server admin`: what an operator does on the relay's database
-//! directly: read a space's changes as stored, and vouch for clinicians. Each command reads or acts as the server itself would, through
-//! its storage, and says on stderr what it did (never a value, an email or
-//! a token).
+//! directly: find, lock, sign out or delete an account, vouch for
+//! clinicians, count what the relay holds, answer a subject-access
+//! request, read a space's changes as stored. Each command reads or acts
+//! as the server itself would, through its storage, says on stderr what
+//! it did and writes an audit line to the log naming the command and the
+//! account's log id (never an email, a value or a token).
 
 use crate::open_storage;
-use crate::storage::{Readable, Storage};
+use crate::storage::{Account, Readable, Storage};
 use clap::Subcommand;
 use std::io::Write;
 use std::process::ExitCode;
@@ -23,6 +26,30 @@ pub enum Action {
         #[arg(long)]
         space: String,
     },
+    /// One account, by its email: its id, log id (how the log names it),
+    /// role, when it was made, whether it is locked or a verified
+    /// clinician, and its live devices; one JSON object.
+    FindAccount {
+        #[arg(long)]
+        email: String,
+    },
+    /// Locks an account: its devices are signed out and neither its
+    /// password nor its recovery code opens a session until `unlock`.
+    Lock {
+        #[arg(long)]
+        email: String,
+    },
+    /// Unlocks an account `lock` locked.
+    Unlock {
+        #[arg(long)]
+        email: String,
+    },
+    /// Signs out every device of an account (a lost phone): each signs in
+    /// again with the password.
+    SignOut {
+        #[arg(long)]
+        email: String,
+    },
     /// Vouch for one clinician, by their account's email: patients may
     /// then share with them.
     VerifyClinician {
@@ -35,6 +62,50 @@ pub enum Action {
         #[arg(long)]
         email: String,
     },
+    /// How much the relay holds: accounts, spaces, changes, live sessions,
+    /// the database's size and schema version; one JSON object.
+    Stats,
+    /// Everything the relay holds about one account, for a subject-access
+    /// request: its details, devices and sessions, spaces, the changes it
+    /// pushed (counted per space: their sealed values are readable by its
+    /// devices alone, never by the relay), shares and who read them; one
+    /// JSON document on stdout.
+    SubjectAccess {
+        #[arg(long)]
+        email: String,
+    },
+    /// Deletes an account as its own "delete my account" does, for someone
+    /// who cannot sign in: its personal space, shares, devices, and in
+    /// groups every record naming it. Cannot be undone.
+    DeleteAccount {
+        #[arg(long)]
+        email: String,
+        /// Says the operator means it.
+        #[arg(long)]
+        confirm: bool,
+    },
+}
+
+/// The command's name as the log's audit line gives it.
+fn name(action: &Action) -> &'static str {
+    match action {
+        Action::Changes { .. } => "changes",
+        Action::FindAccount { .. } => "find-account",
+        Action::Lock { .. } => "lock",
+        Action::Unlock { .. } => "unlock",
+        Action::SignOut { .. } => "sign-out",
+        Action::VerifyClinician { .. } => "verify-clinician",
+        Action::UnverifyClinician { .. } => "unverify-clinician",
+        Action::Stats => "stats",
+        Action::SubjectAccess { .. } => "subject-access",
+        Action::DeleteAccount { .. } => "delete-account",
+    }
+}
+
+/// What a command acted on, for its audit line: an account's log id (never
+/// its email), or nothing.
+struct Done {
+    account: Option<String>,
 }
 
 pub async fn run(settings: &crate::settings::Settings, action: Action) -> ExitCode {
@@ -45,18 +116,193 @@ pub async fn run(settings: &crate::settings::Settings, action: Action) -> ExitCo
             return ExitCode::FAILURE;
         }
     };
+    let secret = settings
+        .secret_file
+        .as_deref()
+        .and_then(crate::config::read_secret);
+    let op = Operator {
+        storage: &storage,
+        secret: secret.as_deref().map(|s| s.as_slice()),
+    };
+    let command = name(&action);
     let outcome = match action {
-        Action::Changes { space } => changes(&storage, &space).await,
-        Action::VerifyClinician { email } => verify(&storage, &email, true).await,
-        Action::UnverifyClinician { email } => verify(&storage, &email, false).await,
+        Action::Changes { space } => changes(&storage, &space)
+            .await
+            .map(|()| Done { account: None }),
+        Action::FindAccount { email } => op.find(&email).await,
+        Action::Lock { email } => op.lock(&email, true).await,
+        Action::Unlock { email } => op.lock(&email, false).await,
+        Action::SignOut { email } => op.sign_out(&email).await,
+        Action::VerifyClinician { email } => op.verify(&email, true).await,
+        Action::UnverifyClinician { email } => op.verify(&email, false).await,
+        Action::Stats => op.stats().await,
+        Action::SubjectAccess { email } => op.subject_access(&email).await,
+        Action::DeleteAccount { email, confirm } => op.delete(&email, confirm).await,
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(done) => {
+            let account = done.account.as_deref().unwrap_or("-");
+            tracing::info!(command, account, "operator command done");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
+            tracing::warn!(command, reason = %e, "operator command refused");
             eprintln!("pph-server admin: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The commands that act on one account, found by its email.
+struct Operator<'a> {
+    storage: &'a Storage,
+    /// The relay's secret, for log ids; None when its file cannot be read
+    /// (the audit line then names no account).
+    secret: Option<&'a [u8]>,
+}
+
+impl Operator<'_> {
+    async fn account(&self, text: &str) -> Result<Account, String> {
+        let email =
+            crate::credentials::normalised_email(text).ok_or("--email is not an email address")?;
+        self.storage
+            .account_by_email(&email)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "no account has this email: nothing was changed".to_owned())
+    }
+
+    fn done(&self, account: &Account) -> Done {
+        Done {
+            account: self
+                .secret
+                .map(|secret| crate::telemetry::log_id(secret, &account.id)),
+        }
+    }
+
+    async fn find(&self, email: &str) -> Result<Done, String> {
+        let account = self.account(email).await?;
+        let now = crate::now_ms();
+        let devices = self
+            .storage
+            .session_records(&account.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let tokens = self
+            .storage
+            .device_tokens(&account.id, "", now)
+            .await
+            .map_err(|e| e.to_string())?;
+        let live_devices = tokens
+            .iter()
+            .filter(|t| t.live)
+            .map(|t| &t.session)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let line = serde_json::json!({
+            "account": account.id,
+            "log_id": self.done(&account).account,
+            "role": account.role,
+            "created_ms": account.created_ms,
+            "locked": self.storage.is_locked(&account.id).await.map_err(|e| e.to_string())?,
+            "verified_clinician": self.storage.clinician_verified(&account.id).await.map_err(|e| e.to_string())?,
+            "live_devices": live_devices,
+            "sessions_ever": devices.len(),
+        });
+        print_json(&line)?;
+        Ok(self.done(&account))
+    }
+
+    async fn lock(&self, email: &str, locked: bool) -> Result<Done, String> {
+        let account = self.account(email).await?;
+        self.storage
+            .set_locked(&account.id, locked, crate::now_ms())
+            .await
+            .map_err(|e| e.to_string())?;
+        let did = if locked {
+            "locked the account and signed out its devices"
+        } else {
+            "unlocked the account"
+        };
+        eprintln!("pph-server admin: {did} {}", account.id);
+        Ok(self.done(&account))
+    }
+
+    async fn sign_out(&self, email: &str) -> Result<Done, String> {
+        let account = self.account(email).await?;
+        let ended = self
+            .storage
+            .end_every_session(&account.id, crate::now_ms())
+            .await
+            .map_err(|e| e.to_string())?;
+        eprintln!(
+            "pph-server admin: signed out {ended} live tokens of the account {}",
+            account.id
+        );
+        Ok(self.done(&account))
+    }
+
+    async fn verify(&self, text: &str, verified: bool) -> Result<Done, String> {
+        let email =
+            crate::credentials::normalised_email(text).ok_or("--email is not an email address")?;
+        let account = self
+            .storage
+            .set_clinician_verified(&email, verified, crate::now_ms())
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("no clinician account has this email: nothing was changed")?;
+        let did = if verified { "verified" } else { "unverified" };
+        eprintln!("pph-server admin: {did} the clinician account {account}");
+        Ok(Done {
+            account: self
+                .secret
+                .map(|secret| crate::telemetry::log_id(secret, &account)),
+        })
+    }
+
+    async fn stats(&self) -> Result<Done, String> {
+        let s = self.storage;
+        let counts = s.counts(crate::now_ms()).await.map_err(|e| e.to_string())?;
+        let line = serde_json::json!({
+            "accounts": counts.accounts,
+            "spaces": counts.spaces,
+            "changes": counts.changes,
+            "live_sessions": counts.live_sessions,
+            "storage_bytes": s.size_bytes().await.map_err(|e| e.to_string())?,
+            "schema": s.schema_version().await.map_err(|e| e.to_string())?,
+        });
+        print_json(&line)?;
+        Ok(Done { account: None })
+    }
+
+    async fn subject_access(&self, email: &str) -> Result<Done, String> {
+        let account = self.account(email).await?;
+        print_json(&crate::subject_access::report(self.storage, &account).await?)?;
+        Ok(self.done(&account))
+    }
+
+    async fn delete(&self, email: &str, confirm: bool) -> Result<Done, String> {
+        let account = self.account(email).await?;
+        if !confirm {
+            return Err(
+                "deleting an account cannot be undone: add --confirm to mean it (nothing was deleted)"
+                    .to_owned(),
+            );
+        }
+        let receipt = self
+            .storage
+            .delete_account(&account.id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the account went meanwhile: nothing more was deleted")?;
+        print_json(&serde_json::to_value(&receipt).map_err(|e| e.to_string())?)?;
+        Ok(self.done(&account))
+    }
+}
+
+fn print_json(value: &serde_json::Value) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{value}").map_err(|e| e.to_string())
 }
 
 async fn changes(storage: &Storage, space: &str) -> Result<(), String> {
@@ -87,18 +333,5 @@ async fn changes(storage: &Storage, space: &str) -> Result<(), String> {
         }
     }
     eprintln!("pph-server admin: read {count} changes of one space");
-    Ok(())
-}
-
-async fn verify(storage: &Storage, text: &str, verified: bool) -> Result<(), String> {
-    let email =
-        crate::credentials::normalised_email(text).ok_or("--email is not an email address")?;
-    let account = storage
-        .set_clinician_verified(&email, verified, crate::now_ms())
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("no clinician account has this email: nothing was changed")?;
-    let did = if verified { "verified" } else { "unverified" };
-    eprintln!("pph-server admin: {did} the clinician account {account}");
     Ok(())
 }

@@ -33,6 +33,20 @@ enum Command {
     /// would, naming each setting that is wrong; starts nothing and makes
     /// nothing.
     CheckConfig,
+    /// Writes a consistent copy of the relay's SQLite database to a new
+    /// file while it serves (with PostgreSQL, use pg_dump: this says how).
+    Backup {
+        /// The new file.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Puts a backup in place as the relay's SQLite database, which must
+    /// be absent or empty; the relay must be stopped.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Asks a relay on this machine whether it serves (for a container's
     /// health check): exits 0 when `/v1/health` answers `ok`.
     Health {
@@ -77,6 +91,12 @@ async fn run(args: Args) -> ExitCode {
             }
         },
         Some(Command::Health { address }) => crate::health::probe(&address).await,
+        Some(Command::Backup { to }) => copy(&settings.backend, "backup", |db| {
+            crate::backup::backup(db, &to)
+        }),
+        Some(Command::Restore { from }) => copy(&settings.backend, "restore", |db| {
+            crate::backup::restore(&from, db)
+        }),
         None => run_relay(settings).await,
     }
 }
@@ -172,6 +192,49 @@ async fn serve_checked(
     served.map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Runs a backup or a restore of the SQLite database, saying what it
+/// copied; with PostgreSQL, says which tools do it.
+fn copy(
+    backend: &Backend,
+    command: &'static str,
+    run: impl FnOnce(&std::path::Path) -> Result<crate::backup::Copied, String>,
+) -> ExitCode {
+    let db = match backend {
+        Backend::Sqlite(db) => db,
+        Backend::Postgres(_) => {
+            eprintln!(
+                "pph-server {command}: with PostgreSQL, use its tools: pg_dump --format=custom (a backup while serving) and pg_restore into an empty database (docs/OPERATIONS.md)"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = std::time::Instant::now();
+    match run(db) {
+        Ok(copied) => {
+            let ms = started.elapsed().as_millis() as u64;
+            tracing::info!(
+                command,
+                bytes = copied.bytes,
+                accounts = copied.accounts,
+                changes = copied.changes,
+                schema = copied.schema,
+                ms,
+                "operator command done"
+            );
+            println!(
+                "pph-server {command}: {} bytes, {} accounts, {} changes, schema v{}",
+                copied.bytes, copied.accounts, copied.changes, copied.schema
+            );
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            tracing::warn!(command, reason = %reason, "operator command refused");
+            eprintln!("pph-server {command}: {reason}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The kind of database, for the start line (never its URL: it may hold a

@@ -86,6 +86,12 @@ pub fn load_or_create_secret(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>>
     }
 }
 
+/// The secret in `path`, if it can be read and holds one (the operator's
+/// commands, which make nothing).
+pub fn read_secret(path: &Path) -> Option<Zeroizing<Vec<u8>>> {
+    parse_secret(Zeroizing::new(std::fs::read_to_string(path).ok()?))
+}
+
 const MALFORMED_SECRET: &str = "the secret file must hold 64 hex characters";
 
 fn parse_secret(text: Zeroizing<String>) -> Option<Zeroizing<Vec<u8>>> {

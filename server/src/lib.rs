@@ -5,6 +5,7 @@
 
 mod admin;
 mod api;
+mod backup;
 pub mod cli;
 mod config;
 mod credentials;
@@ -16,6 +17,7 @@ pub mod rate_limit;
 pub mod sessions;
 pub mod settings;
 pub mod storage;
+mod subject_access;
 pub mod telemetry;
 pub mod tls;
 

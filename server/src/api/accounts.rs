@@ -311,6 +311,14 @@ pub async fn sign_in(
         .await?;
     match (account, stored) {
         (Some(account), Some(hash)) if matches => {
+            // Said only to someone who knows the password: a stranger
+            // learns nothing of a lock.
+            if state.storage.is_locked(&account.id).await? {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "this account is locked by the relay's operator: ask them to unlock it",
+                ));
+            }
             state.storage.clear_attempts(&account_key).await?;
             state.storage.refund_attempt(&address_key).await?;
             let device = DeviceName {

@@ -285,6 +285,16 @@ impl Storage {
 methods! {
     /// The highest schema step applied.
     read schema_version() -> i64 = schema::schema_version;
+    /// How much the relay holds (`admin stats`).
+    read counts(now_ms: i64) -> operator::Counts = operator::counts;
+    /// Locks or unlocks an account (a lock ends its sessions); false: no
+    /// such account.
+    write set_locked(account_id: &str, locked: bool, now_ms: i64) -> bool = operator::set_locked;
+    read is_locked(account_id: &str) -> bool = operator::is_locked;
+    /// Ends every session of the account; how many tokens were live.
+    write end_every_session(account_id: &str, now_ms: i64) -> u64 = sessions::end_every_session;
+    read authored(account_id: &str) -> Vec<operator::Authored> = operator::authored;
+    read session_records(account_id: &str) -> Vec<operator::SessionRecord> = operator::sessions;
     /// Stores the account with its personal space, of which it is the only
     /// member. `Conflict` if the email or space id is taken.
     write create_account(account: &Account) -> () = accounts::create_account;

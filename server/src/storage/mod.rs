@@ -24,6 +24,7 @@ mod deletion;
 mod departure;
 mod judge;
 mod keys;
+pub mod operator;
 mod postgres;
 mod pulled;
 mod schema;

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         23,
         include_str!("migrations/023_sign_up_codes_per_device.sql"),
     ),
+    (24, include_str!("migrations/024_account_locks.sql")),
 ];
 
 /// The step whose data `backfill::backfill_v4` fills in.

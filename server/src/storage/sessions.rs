@@ -227,6 +227,49 @@ pub(crate) async fn end_session(
     Ok(live)
 }
 
+/// How many tokens are live across the relay (the operator's count).
+pub(crate) async fn live_tokens(db: &mut Db<'_>, now_ms: i64) -> Result<i64> {
+    const SQL: &str = concat!(
+        "SELECT COUNT(*) FROM device_tokens t WHERE ",
+        live_token!("$1", "$2", "$3", "$4")
+    );
+    let [made, started, used, replaced] = live_args(now_ms);
+    match db
+        .query_opt(SQL, &[&made, &started, &used, &replaced])
+        .await?
+    {
+        Some(row) => row.int(0),
+        None => Ok(0),
+    }
+}
+
+/// Ends every session of the account (an operator signing out a lost
+/// phone's person, or locking the account); returns how many tokens were
+/// live.
+pub(crate) async fn end_every_session(
+    db: &mut Db<'_>,
+    account_id: &str,
+    now_ms: i64,
+) -> Result<u64> {
+    lock_account(db, account_id).await?;
+    const LIVE: &str = concat!(
+        "SELECT t.token_hash FROM device_tokens t WHERE t.account_id = $1 AND ",
+        live_token!("$2", "$3", "$4", "$5")
+    );
+    let [made, started, used, replaced] = live_args(now_ms);
+    let live = db
+        .query(LIVE, &[&account_id, &made, &started, &used, &replaced])
+        .await?
+        .len() as u64;
+    db.execute(
+        "UPDATE device_tokens SET revoked_ms = COALESCE(revoked_ms, $2), replaced_by = NULL
+         WHERE account_id = $1",
+        &[&account_id, &now_ms],
+    )
+    .await?;
+    Ok(live)
+}
+
 /// Ends every session of the account but the token `keep_hash` (a
 /// password changed or recovered: the other devices sign in again). Run
 /// in the transaction that changed the secret, which holds the account's
