@@ -11,70 +11,22 @@
 //!   PPH_TEST_DATABASE_URL=$(scripts/start-postgres.sh) cargo bench -p pph-server --bench relay
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use pph_protocol::sealed::KeyName;
 use pph_protocol::wire::SessionResponse;
-use pph_protocol::{Change, Hlc};
+use pph_protocol::Change;
 use pph_server::Backend;
-use pph_testing::{begin_epoch, id, now_ms, sealed};
+use pph_testing::diary_batch;
 use serde_json::json;
 
 const BATCH: usize = 500;
 const PAGE: u32 = 1_000;
-
-/// A full push of diary entries, sealed as a device seals them (the relay
-/// refuses values in the clear).
-fn batch(space: &str) -> Vec<Change> {
-    (0..BATCH)
-        .map(|i| (i, id()))
-        .map(|(i, entity_id)| Change {
-            change_id: id(),
-            space: space.to_owned(),
-            entity_type: "diary_entry".into(),
-            value: json!({"id": entity_id, "ratings": [{"symptom_id": "a001", "value": i % 11}], "note": null, "tags": ["poor_sleep"]}),
-            entity_id,
-            field: "*".into(),
-            hlc: Hlc {
-                wall_ms: now_ms(),
-                counter: i as u32,
-                node: "bench-node".into(),
-            },
-        })
-        .map(|c| sealed(&c))
-        .collect()
-}
 
 fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let mail = tempfile::tempdir().expect("mail dir");
     let server = pph_testing::embedded_on(backend, mail.path());
     let client = reqwest::Client::new();
-    let session: SessionResponse = runtime.block_on(async {
-        let email = format!("{}@bench.example", id());
-        let space = id();
-        let code = pph_testing::raw_sign_up_code(&server.url, &email, &space).await;
-        client
-            .post(format!("{}/v1/accounts", server.url))
-            .json(&json!({
-                "email": email, "code": code, "password": "bench password 123",
-                "role": "patient", "display_name": "Bench", "device_name": "bench", "node": "0123456789abcdef",
-                "personal_space": space
-            }))
-            .send()
-            .await
-            .expect("sign up")
-            .json()
-            .await
-            .expect("session")
-    });
-    let space = session.personal_space.clone();
-    runtime.block_on(begin_epoch(
-        &client,
-        &server.url,
-        &session.token,
-        &space,
-        KeyName::Diary,
-        &session.account_id,
-    ));
+    let account = runtime.block_on(pph_testing::raw_account(&client, &server.url));
+    let (session, space) = (&account.session, account.space().to_owned());
     let push = |changes: Vec<Change>| {
         let req = client
             .post(format!("{}/v1/changes", server.url))
@@ -90,14 +42,14 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
     group.sample_size(20);
     group.bench_function("ingest 500-change batch", |b| {
         b.iter_batched(
-            || batch(&space),
+            || diary_batch(&space, BATCH),
             |changes| runtime.block_on(push(changes)),
             criterion::BatchSize::PerIteration,
         )
     });
     // Enough stored to pull full pages from anywhere in the log.
     for _ in 0..10 {
-        runtime.block_on(push(batch(&space)));
+        runtime.block_on(push(diary_batch(&space, BATCH)));
     }
     group.throughput(Throughput::Elements(u64::from(PAGE)));
     // What the server can serve, without the client's parsing: the page's
@@ -140,7 +92,7 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
     for clients in [1usize, 10, 50] {
         group.throughput(Throughput::Elements(clients as u64 * u64::from(PAGE)));
         group.bench_function(format!("pull with {clients} clients at once"), |b| {
-            b.iter(|| runtime.block_on(pulls_at_once(&client, &server.url, &session, clients)))
+            b.iter(|| runtime.block_on(pulls_at_once(&client, &server.url, session, clients)))
         });
     }
     group.finish();
@@ -150,7 +102,7 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
             latencies.extend(runtime.block_on(pulls_at_once(
                 &client,
                 &server.url,
-                &session,
+                session,
                 clients,
             )));
         }

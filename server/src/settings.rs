@@ -361,7 +361,8 @@ impl Settings {
         let listen = address("listen (--listen)", &self.listen)?;
         if let Some(metrics) = &self.metrics_listen {
             let metrics = address("metrics.listen (--metrics-listen)", metrics)?;
-            if metrics == listen {
+            // Port 0 is a free port each: two different ones.
+            if metrics == listen && listen.port() != 0 {
                 return Err(refuse(
                     "metrics.listen (--metrics-listen)",
                     "the metrics listener must not be the public one",

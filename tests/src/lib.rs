@@ -10,6 +10,7 @@ mod fhir;
 mod imports;
 mod mail;
 mod people;
+mod raw;
 mod record;
 mod relay;
 mod service;
@@ -26,6 +27,7 @@ pub use people::*;
 /// The devices' cryptography, for tests that play a device over raw HTTP.
 pub use pph_core::crypto;
 pub use pph_core::groups;
+pub use raw::*;
 pub use record::*;
 pub use relay::*;
 pub use service::*;

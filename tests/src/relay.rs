@@ -509,9 +509,16 @@ pub struct ServerProcess {
     /// defaults), and any a restart added.
     flags: Vec<String>,
     pub url: String,
+    /// Where its metrics are served, when started with `--metrics-listen`.
+    pub metrics_url: Option<String>,
 }
 
-fn spawn(relay: &Relay, dir: &Path, listen: &str, flags: &[String]) -> (Child, String) {
+fn spawn(
+    relay: &Relay,
+    dir: &Path,
+    listen: &str,
+    flags: &[String],
+) -> (Child, String, Option<String>) {
     spawn_logging(relay, dir, listen, None, flags)
 }
 
@@ -537,7 +544,7 @@ fn spawn_logging(
     listen: &str,
     log: Option<&Path>,
     flags: &[String],
-) -> (Child, String) {
+) -> (Child, String, Option<String>) {
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
         None => Stdio::inherit(),
@@ -566,6 +573,15 @@ fn spawn_logging(
     reader
         .read_line(&mut line)
         .expect("server prints its address");
+    // With metrics, their address is the next line.
+    let metrics_url = flags.iter().any(|f| f == "--metrics-listen").then(|| {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("metrics line");
+        line.trim()
+            .strip_prefix("pph-server metrics on ")
+            .expect("metrics line")
+            .to_owned()
+    });
     if let Some(path) = log {
         let mut out = std::fs::OpenOptions::new()
             .append(true)
@@ -579,7 +595,7 @@ fn spawn_logging(
         .expect("address line")
         .to_owned();
     crate::register_maildir(&url, &maildir);
-    (child, url)
+    (child, url, metrics_url)
 }
 
 impl ServerProcess {
@@ -614,13 +630,14 @@ impl ServerProcess {
     fn started_with(relay: &Relay, dir: &Path, closed: bool, extra: &[&str]) -> Self {
         let mut flags = closed_flags(closed);
         flags.extend(extra.iter().map(|f| (*f).to_owned()));
-        let (child, url) = spawn(relay, dir, "127.0.0.1:0", &flags);
+        let (child, url, metrics_url) = spawn(relay, dir, "127.0.0.1:0", &flags);
         ServerProcess {
             child,
             relay: relay.clone(),
             dir: dir.to_owned(),
             flags,
             url,
+            metrics_url,
         }
     }
 
@@ -629,13 +646,15 @@ impl ServerProcess {
     pub fn start_logging(dir: &Path, log: &Path) -> Self {
         let relay = Relay::sqlite(dir);
         let flags = closed_flags(true);
-        let (child, url) = spawn_logging(&relay, dir, "127.0.0.1:0", Some(log), &flags);
+        let (child, url, metrics_url) =
+            spawn_logging(&relay, dir, "127.0.0.1:0", Some(log), &flags);
         ServerProcess {
             child,
             relay,
             dir: dir.to_owned(),
             flags,
             url,
+            metrics_url,
         }
     }
 
@@ -653,9 +672,10 @@ impl ServerProcess {
     pub fn restart(&mut self) {
         self.kill();
         let listen = self.url.trim_start_matches("http://").to_owned();
-        let (child, url) = spawn(&self.relay, &self.dir, &listen, &self.flags);
+        let (child, url, metrics_url) = spawn(&self.relay, &self.dir, &listen, &self.flags);
         assert_eq!(url, self.url);
         self.child = child;
+        self.metrics_url = metrics_url;
     }
 
     /// `restart`, with `flags` added to the ones it started with (an

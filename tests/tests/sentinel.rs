@@ -398,6 +398,8 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
         refusals.push_str(&String::from_utf8_lossy(&out.stdout));
     }
 
+    // The log names accounts only by their keyed log ids.
+    let ids: Vec<String> = [&ann, &bob, &doctor].map(|d| account_id(d)).to_vec();
     // Bob deletes his account, sentinels and all: the log says nothing of it.
     bob.account()
         .delete_account(PASSWORD.into())
@@ -407,6 +409,17 @@ async fn a_sentinel_in_everything_reaches_no_log_and_no_error() {
     let server_log = std::fs::read_to_string(&log).expect("server log");
     let secrets = [token.as_str(), PASSWORD];
     clean("the server's log", &server_log, &secrets);
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    clean("the server's log", &server_log, &ids);
+    // It is a log of every request (so the checks above read something).
+    assert!(
+        server_log.contains(r#"route="/v1/changes""#) && server_log.contains("status=200"),
+        "the server's log has no request lines"
+    );
+    assert!(
+        server_log.contains("push refused") || server_log.contains("request refused"),
+        "the server's log has no refusal lines"
+    );
     assert_eq!(errors.0.len(), 14, "every refusal above was collected");
     for e in &errors.0 {
         clean("an error", e, &secrets);
