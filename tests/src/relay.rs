@@ -662,6 +662,17 @@ impl ServerProcess {
         self.child.id()
     }
 
+    /// SIGTERM, as systemd and `docker stop` send it, then waits: how the
+    /// process ended.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "SIGTERM sent");
+        self.child.wait().expect("wait")
+    }
+
     /// SIGKILL: no shutdown, no flush beyond what was committed.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
