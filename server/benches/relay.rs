@@ -7,8 +7,13 @@
 //! only (the page read off the socket, not parsed), which is what the
 //! relay itself serves.
 //!
+//! Every request is counted into the relay's metrics, as it always is;
+//! with `PPH_BENCH_LOG` set, each is also logged as a serving relay logs it
+//! (send stderr to /dev/null), which is how its cost is measured.
+//!
 //!   cargo bench -p pph-server --bench relay
 //!   PPH_TEST_DATABASE_URL=$(scripts/start-postgres.sh) cargo bench -p pph-server --bench relay
+//!   PPH_BENCH_LOG=1 cargo bench -p pph-server --bench relay 2>/dev/null
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pph_protocol::wire::SessionResponse;
@@ -140,6 +145,9 @@ async fn pulls_at_once(
 }
 
 fn benches(c: &mut Criterion) {
+    if std::env::var_os("PPH_BENCH_LOG").is_some() {
+        pph_server::telemetry::init(pph_server::settings::LogFormat::Human);
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     bench_backend(c, "sqlite", Backend::Sqlite(dir.path().join("bench.db")));
     match std::env::var("PPH_TEST_DATABASE_URL") {

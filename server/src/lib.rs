@@ -5,7 +5,7 @@
 
 mod admin;
 mod api;
-mod backup;
+pub mod backup;
 pub mod cli;
 mod config;
 mod credentials;
