@@ -31,6 +31,13 @@ if url=$(scripts/start-postgres.sh); then
 else
   unavailable PostgreSQL "scripts/start-postgres.sh could not start a cluster"
 fi
+# Several relays on one PostgreSQL, behind a load balancer (tests/tests/cluster.rs).
+if bin=$(scripts/install-haproxy.sh); then
+  export PPH_HAPROXY=$bin
+  echo "HAProxy for the several-relays suite: $bin"
+else
+  unavailable HAProxy "scripts/install-haproxy.sh could not install it"
+fi
 # The iOS state holders build and run in Swift.
 if root=$(scripts/install-swift.sh); then
   export PPH_SWIFT_ROOT=$root

@@ -1,5 +1,5 @@
 //! The services some suites need beyond Rust (a PostgreSQL cluster, the
-//! FHIR validator, a Swift toolchain, stock SQLCipher), each found through the environment
+//! FHIR validator, a Swift toolchain, stock SQLCipher, HAProxy), each found through the environment
 //! variable scripts/test.sh sets when it has started or installed it.
 //!
 //! Invariant: a suite never passes without running. Locally a missing
@@ -23,6 +23,9 @@ pub enum Service {
     /// Stock SQLCipher 4 (Debian's `sqlcipher`) in that root, for the
     /// store's interoperability suite.
     Sqlcipher,
+    /// HAProxy (Debian's `haproxy`), the load balancer in front of several
+    /// relays on one PostgreSQL.
+    HaProxy,
 }
 
 impl Service {
@@ -33,6 +36,7 @@ impl Service {
             Service::FhirValidator => "FHIR validator",
             Service::Swift => "Swift",
             Service::Sqlcipher => "SQLCipher",
+            Service::HaProxy => "HAProxy",
         }
     }
 
@@ -43,6 +47,7 @@ impl Service {
             Service::FhirValidator => "PPH_FHIR_NODE_PATH",
             Service::Swift => "PPH_SWIFT_ROOT",
             Service::Sqlcipher => "PPH_SQLCIPHER_ROOT",
+            Service::HaProxy => "PPH_HAPROXY",
         }
     }
 
@@ -53,6 +58,7 @@ impl Service {
             Service::FhirValidator => "scripts/install-test-tools.sh",
             Service::Swift => "scripts/install-swift.sh",
             Service::Sqlcipher => "scripts/install-sqlcipher.sh",
+            Service::HaProxy => "scripts/install-haproxy.sh",
         }
     }
 
