@@ -6,6 +6,7 @@
 
 mod browser;
 mod cli;
+mod cluster;
 mod fhir;
 mod imports;
 mod mail;
@@ -20,6 +21,7 @@ mod store;
 
 pub use browser::*;
 pub use cli::*;
+pub use cluster::*;
 pub use fhir::*;
 pub use imports::*;
 pub use mail::*;
