@@ -59,13 +59,14 @@ pub struct Backend {
     pub taken_down: u64,
 }
 
-/// A loopback port free now (the kernel's pick, released at once): HAProxy
-/// cannot say which port it took when told to take any.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+/// `N` distinct loopback ports free now (the kernel's picks, all held
+/// until the last is picked, then released): HAProxy cannot say which
+/// port it took when told to take any.
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<std::net::TcpListener> = (0..N)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    std::array::from_fn(|i| held[i].local_addr().expect("its address").port())
 }
 
 impl HaProxy {
@@ -74,7 +75,7 @@ impl HaProxy {
     /// relays at `backends` (`http://host:port`, named `relay-1`... in
     /// order), and returns once a health request through it is answered.
     pub async fn start(bin: &str, dir: &Path, backends: &[&str]) -> HaProxy {
-        let (port, stats_port) = (free_port(), free_port());
+        let [port, stats_port] = free_ports();
         let config = dir.join("haproxy.cfg");
         std::fs::write(&config, configuration(port, stats_port, backends)).expect("config");
         let log = dir.join("haproxy.log");
