@@ -262,6 +262,30 @@ async fn storage(relay: &Relay) -> (i64, i64, i64, i64) {
     (r.get(0), r.get(1), r.get(2), r.get(3))
 }
 
+/// Stops a setup's processes and drops its database (about 90 MB, and a
+/// run makes nine).
+async fn forget(s: Setup) {
+    let Setup {
+        relays,
+        proxy,
+        relay,
+        ..
+    } = s;
+    drop(proxy);
+    drop(relays);
+    let (Relay::Postgres(url), Ok(admin)) = (relay, std::env::var("PPH_TEST_DATABASE_URL")) else {
+        return;
+    };
+    let name = url.rsplit('/').next().expect("a database name");
+    let (pg, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    pg.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .expect("drop the bench's database");
+}
+
 async fn measure(label: &str, processes: usize, behind_haproxy: bool, haproxy: &str) {
     let s = setup(processes, behind_haproxy, haproxy).await;
     let http = reqwest::Client::new();
@@ -321,6 +345,7 @@ async fn measure(label: &str, processes: usize, behind_haproxy: bool, haproxy: &
     );
 
     let (changes, owners, db, bodies) = storage(&s.relay).await;
+    forget(s).await;
     let stored = CLIENTS * each;
     println!(
         "{label}: storage after {stored} changes: changes {changes} B ({:.0} B a change, \
