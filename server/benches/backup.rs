@@ -10,7 +10,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pph_server::Backend;
-use pph_testing::{diary_batch, push_raw, raw_account};
+use pph_testing::{diary_batch, push_raw, RawAccount};
 
 const BATCH: usize = 500;
 const ACCOUNTS: usize = 20;
@@ -23,12 +23,12 @@ fn filled(db: &std::path::Path, changes: usize) {
     runtime.block_on(async {
         let mut accounts = Vec::new();
         for _ in 0..ACCOUNTS {
-            accounts.push(raw_account(&client, &server.url).await);
+            accounts.push(RawAccount::sign_up(&client, &server.url).await);
         }
         for round in 0..changes / BATCH {
             let account = &accounts[round % ACCOUNTS];
-            let batch = diary_batch(account.space(), BATCH);
-            let resp = push_raw(&client, &server.url, account.token(), &batch).await;
+            let batch = diary_batch(&account.space, BATCH);
+            let resp = push_raw(&client, &server.url, &account.token, &batch).await;
             assert_eq!(resp.status(), 200, "push");
         }
     });
@@ -46,7 +46,10 @@ fn benches(c: &mut Criterion) {
     println!("filled with {changes} changes in {:?}", started.elapsed());
     let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
     let wal = size(&dir.path().join("relay.db-wal"));
-    println!("relay file: {} bytes (+ {wal} bytes of write-ahead log)", size(&db));
+    println!(
+        "relay file: {} bytes (+ {wal} bytes of write-ahead log)",
+        size(&db)
+    );
     let mut group = c.benchmark_group(format!("backup/{changes} changes"));
     group.sample_size(10);
     let mut n = 0;

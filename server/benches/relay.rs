@@ -16,10 +16,9 @@
 //!   PPH_BENCH_LOG=1 cargo bench -p pph-server --bench relay 2>/dev/null
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use pph_protocol::wire::SessionResponse;
 use pph_protocol::Change;
 use pph_server::Backend;
-use pph_testing::diary_batch;
+use pph_testing::{diary_batch, RawAccount};
 use serde_json::json;
 
 const BATCH: usize = 500;
@@ -30,12 +29,12 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
     let mail = tempfile::tempdir().expect("mail dir");
     let server = pph_testing::embedded_on(backend, mail.path());
     let client = reqwest::Client::new();
-    let account = runtime.block_on(pph_testing::raw_account(&client, &server.url));
-    let (session, space) = (&account.session, account.space().to_owned());
+    let account = runtime.block_on(pph_testing::RawAccount::sign_up(&client, &server.url));
+    let space = account.space.clone();
     let push = |changes: Vec<Change>| {
         let req = client
             .post(format!("{}/v1/changes", server.url))
-            .bearer_auth(&session.token)
+            .bearer_auth(&account.token)
             .json(&json!({ "changes": changes }));
         async move {
             let resp = req.send().await.expect("push");
@@ -67,7 +66,7 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
                         "{}/v1/spaces/{space}/changes?since=1000&limit={PAGE}",
                         server.url
                     ))
-                    .bearer_auth(&session.token)
+                    .bearer_auth(&account.token)
                     .send()
                     .await
                     .expect("pull")
@@ -84,7 +83,7 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
                 let page = pph_testing::pull_page(
                     &client,
                     &server.url,
-                    &session.token,
+                    &account.token,
                     &space,
                     1000,
                     PAGE,
@@ -97,7 +96,7 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
     for clients in [1usize, 10, 50] {
         group.throughput(Throughput::Elements(clients as u64 * u64::from(PAGE)));
         group.bench_function(format!("pull with {clients} clients at once"), |b| {
-            b.iter(|| runtime.block_on(pulls_at_once(&client, &server.url, session, clients)))
+            b.iter(|| runtime.block_on(pulls_at_once(&client, &server.url, &account, clients)))
         });
     }
     group.finish();
@@ -107,7 +106,7 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
             latencies.extend(runtime.block_on(pulls_at_once(
                 &client,
                 &server.url,
-                session,
+                &account,
                 clients,
             )));
         }
@@ -126,13 +125,13 @@ fn bench_backend(c: &mut Criterion, name: &str, backend: Backend) {
 async fn pulls_at_once(
     client: &reqwest::Client,
     url: &str,
-    session: &SessionResponse,
+    account: &RawAccount,
     clients: usize,
 ) -> Vec<std::time::Duration> {
     let mut running = tokio::task::JoinSet::new();
     for i in 0..clients {
         let (client, url) = (client.clone(), url.to_owned());
-        let (token, space) = (session.token.clone(), session.personal_space.clone());
+        let (token, space) = (account.token.clone(), account.space.clone());
         running.spawn(async move {
             let started = std::time::Instant::now();
             let since = (i % 5) as i64 * 1000;

@@ -6,7 +6,7 @@
 //! it did and writes an audit line to the log naming the command and the
 //! account's log id (never an email, a value or a token).
 
-use crate::open_storage;
+use crate::open_storage_pooled;
 use crate::storage::{Account, Readable, Storage};
 use clap::Subcommand;
 use std::io::Write;
@@ -109,7 +109,7 @@ struct Done {
 }
 
 pub async fn run(settings: &crate::settings::Settings, action: Action) -> ExitCode {
-    let storage = match open_storage(&settings.backend).await {
+    let storage = match open_storage_pooled(&settings.backend, settings.pool_size).await {
         Ok(storage) => storage,
         Err(e) => {
             eprintln!("pph-server admin: cannot open storage: {e}");

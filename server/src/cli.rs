@@ -7,7 +7,7 @@
 
 use crate::config::{load_or_create_secret, ServerConfig};
 use crate::settings::{Flags, MailTo, Settings};
-use crate::{open_storage, serve, Backend};
+use crate::{open_storage_pooled, serve, Backend};
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
@@ -140,14 +140,22 @@ async fn serve_checked(
     };
     let secret = load_or_create_secret(&checked.secret_file)
         .map_err(|e| format!("cannot read the secret file: {e}"))?;
+    let fingerprint = crate::config::fingerprint(&secret);
     let mut config = ServerConfig::with_secret(secret, mail);
     config.trust_forwarded_for = settings.trust_forwarded_for;
     config.verify_every_clinician = settings.verify_every_clinician;
     config.sign_ups.max = settings.sign_ups_per_address;
     config.stretch = settings.stretch;
-    let storage = open_storage(&settings.backend)
+    let storage = open_storage_pooled(&settings.backend, settings.pool_size)
         .await
         .map_err(|e| format!("cannot open storage: {e}"))?;
+    let shared = storage
+        .pin_secret(&fingerprint)
+        .await
+        .map_err(|e| format!("cannot check the secret: {e}"))?;
+    if !shared {
+        return Err("database.secret_file (--secret-file): this is not the secret the database was first served with: give every relay process a copy of the same file".to_owned());
+    }
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;

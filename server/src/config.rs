@@ -71,18 +71,55 @@ pub fn load_or_create_secret(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>>
     match std::fs::read_to_string(path) {
         Ok(text) => parse_secret(Zeroizing::new(text))
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, MALFORMED_SECRET)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let secret = Zeroizing::new(rand::random::<[u8; SECRET_BYTES]>().to_vec());
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(path)?;
-            file.write_all(Zeroizing::new(hex::encode(&*secret)).as_bytes())?;
-            file.sync_all()?;
-            Ok(secret)
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match create_secret(path)? {
+            Some(secret) => Ok(secret),
+            // Another process made it meanwhile: theirs is the one.
+            None => load_or_create_secret(path),
+        },
         Err(e) => Err(e),
+    }
+}
+
+/// Writes a new secret to a file of its own, then links it in at `path`
+/// only if nothing is there: a process reading `path` meanwhile finds no
+/// file or a whole one, never an empty one. None: another process linked
+/// one in first.
+fn create_secret(path: &Path) -> std::io::Result<Option<Zeroizing<Vec<u8>>>> {
+    let secret = Zeroizing::new(rand::random::<[u8; SECRET_BYTES]>().to_vec());
+    let staged = path.with_file_name(format!(
+        ".{}.{}",
+        path.file_name()
+            .map_or("secret".into(), |n| n.to_string_lossy()),
+        hex::encode(rand::random::<[u8; 8]>())
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&staged).and_then(|mut file| {
+        file.write_all(Zeroizing::new(hex::encode(&*secret)).as_bytes())?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&staged, path));
+    let _ = std::fs::remove_file(&staged);
+    match linked {
+        Ok(()) => Ok(Some(secret)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A keyed fingerprint of the secret, which the database keeps so that
+/// every process serving it is checked to share it: an HMAC under the
+/// secret, which says nothing of it.
+pub fn fingerprint(secret: &[u8]) -> String {
+    use hmac::Mac;
+    match hmac::Hmac::<sha2::Sha256>::new_from_slice(secret) {
+        Ok(mut mac) => {
+            mac.update(b"pph-secret-fingerprint");
+            hex::encode(mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
     }
 }
 
@@ -145,5 +182,29 @@ mod tests {
         }
         std::fs::write(&path, "not hex").expect("spoil");
         assert!(load_or_create_secret(&path).is_err());
+    }
+
+    #[test]
+    fn processes_making_the_secret_at_once_all_read_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("relay.secret");
+        let made: Vec<Vec<u8>> = std::thread::scope(|scope| {
+            let makers: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| load_or_create_secret(&path).expect("made or read").to_vec())
+                })
+                .collect();
+            makers
+                .into_iter()
+                .map(|m| m.join().expect("thread"))
+                .collect()
+        });
+        assert!(made.iter().all(|s| *s == made[0]), "two secrets");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            1,
+            "a staged file left"
+        );
+        assert_ne!(fingerprint(&made[0]), fingerprint(&[0; SECRET_BYTES]));
     }
 }

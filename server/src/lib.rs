@@ -45,9 +45,17 @@ pub enum Backend {
 }
 
 pub async fn open_storage(backend: &Backend) -> Result<Arc<Storage>, StorageError> {
+    open_storage_pooled(backend, None).await
+}
+
+/// `open_storage`, with at most `pool_size` PostgreSQL connections.
+pub async fn open_storage_pooled(
+    backend: &Backend,
+    pool_size: Option<usize>,
+) -> Result<Arc<Storage>, StorageError> {
     Ok(Arc::new(match backend {
         Backend::Sqlite(path) => Storage::open_sqlite(Path::new(path))?,
-        Backend::Postgres(url) => Storage::connect_postgres(url).await?,
+        Backend::Postgres(url) => Storage::connect_postgres_pooled(url, pool_size).await?,
     }))
 }
 

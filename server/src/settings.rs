@@ -34,6 +34,10 @@ pub struct Flags {
     /// [file: database.url]
     #[arg(long, env = "PPH_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// At most this many PostgreSQL connections per process (default:
+    /// two per core). [file: database.pool_size]
+    #[arg(long, env = "PPH_DATABASE_POOL_SIZE", global = true)]
+    pub database_pool_size: Option<usize>,
     /// The SQLite file used when no PostgreSQL URL is given.
     /// [file: database.sqlite; default pph-server.db]
     #[arg(long, env = "PPH_SQLITE", global = true)]
@@ -146,6 +150,7 @@ struct File {
 #[serde(deny_unknown_fields)]
 struct DatabaseFile {
     url: Option<String>,
+    pool_size: Option<usize>,
     sqlite: Option<PathBuf>,
     secret_file: Option<PathBuf>,
 }
@@ -231,6 +236,8 @@ pub enum MailTo {
 pub struct Settings {
     pub listen: String,
     pub backend: Backend,
+    /// At most this many PostgreSQL connections (None: deadpool's default).
+    pub pool_size: Option<usize>,
     pub secret_file: Option<PathBuf>,
     pub trust_forwarded_for: bool,
     pub verify_every_clinician: bool,
@@ -318,6 +325,7 @@ impl Settings {
                 .or(file.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
             backend,
+            pool_size: flags.database_pool_size.or(file.database.pool_size),
             secret_file,
             trust_forwarded_for: flags
                 .trust_forwarded_for
@@ -389,6 +397,14 @@ impl Settings {
         if let Backend::Postgres(url) = &self.backend {
             url.parse::<tokio_postgres::Config>()
                 .map_err(|_| refuse("database.url (--database-url)", "not a PostgreSQL URL"))?;
+        }
+        let pool = "database.pool_size (--database-pool-size)";
+        match (self.pool_size, &self.backend) {
+            (Some(0), _) => return Err(refuse(pool, "at least 1")),
+            (Some(_), Backend::Sqlite(_)) => {
+                return Err(refuse(pool, "only with PostgreSQL (database.url)"))
+            }
+            _ => {}
         }
         let tls = match &self.tls {
             None => None,

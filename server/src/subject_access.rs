@@ -28,35 +28,8 @@ pub async fn report(storage: &Storage, account: &Account) -> Result<Value, Strin
             "role": storage.member_role(&space.id, id).await.map_err(e)?,
         }));
     }
-    let authored: Vec<Value> = storage
-        .authored(id)
-        .await
-        .map_err(e)?
-        .into_iter()
-        .map(|a| {
-            json!({
-                "space": a.space,
-                "changes": a.changes,
-                "bytes": a.bytes,
-                "first_seq": a.first_seq,
-                "last_seq": a.last_seq,
-            })
-        })
-        .collect();
-    let sessions: Vec<Value> = storage
-        .session_records(id)
-        .await
-        .map_err(e)?
-        .into_iter()
-        .map(|s| {
-            json!({
-                "device_name": s.device_name,
-                "signed_in_ms": s.signed_in_ms,
-                "last_seen_ms": s.last_seen_ms,
-                "ended_ms": s.ended_ms,
-            })
-        })
-        .collect();
+    let authored = storage.authored(id).await.map_err(e)?;
+    let sessions = storage.session_records(id).await.map_err(e)?;
     let given: Vec<Value> = storage
         .grants_by_patient(id)
         .await

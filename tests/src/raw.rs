@@ -1,83 +1,81 @@
 //! Accounts and pushes over raw HTTP, as the relay's benchmarks and the
-//! operator's tests make them: no device, values sealed under keys of the
-//! test's own (the relay cannot tell).
+//! operator's and cluster tests make them: no device, values sealed under
+//! keys of the test's own (the relay cannot tell).
 
 use crate::{begin_epoch, id, now_ms, sealed};
 use pph_protocol::sealed::KeyName;
-use pph_protocol::wire::SessionResponse;
 use pph_protocol::{Change, Hlc};
 use serde_json::json;
 
-/// An account signed up over HTTP with its mailed code, its diary's key
-/// epoch 1 begun, so it may push sealed diary entries.
+/// An account made over raw HTTP without keys, with its mailed code, its
+/// diary key's first epoch begun: a client that pushes and pulls sealed
+/// diary entries and nothing else.
 pub struct RawAccount {
     pub email: String,
-    pub session: SessionResponse,
+    pub account_id: String,
+    pub token: String,
+    /// Its personal space, where everything it pushes goes.
+    pub space: String,
 }
 
 impl RawAccount {
-    pub fn token(&self) -> &str {
-        &self.session.token
+    /// Signs up a patient at `url` with [`crate::PASSWORD`], stretched as
+    /// a device stretches it (the least stretch: quick for a client that
+    /// is not a person's).
+    pub async fn sign_up(client: &reqwest::Client, url: &str) -> RawAccount {
+        let email = format!("{}@raw.example", id());
+        let kdf = pph_protocol::kdf::Stretch::LEAST.with_salt(&[7; 16]);
+        let auth = pph_core::relay_password(Some(&kdf), url, &email, crate::PASSWORD)
+            .expect("an authentication key");
+        let (status, session) = crate::raw_sign_up_without_keys(url, &email, &auth, &kdf).await;
+        assert_eq!(status, 201, "signed up: {session}");
+        let session: pph_protocol::wire::SessionResponse =
+            serde_json::from_value(session).expect("session");
+        begin_epoch(
+            client,
+            url,
+            &session.token,
+            &session.personal_space,
+            KeyName::Diary,
+            &session.account_id,
+        )
+        .await;
+        RawAccount {
+            email,
+            account_id: session.account_id,
+            token: session.token,
+            space: session.personal_space,
+        }
     }
 
-    pub fn space(&self) -> &str {
-        &self.session.personal_space
-    }
-
-    pub fn id(&self) -> &str {
-        &self.session.account_id
+    /// `count` diary entries in its space ([`diary_batch`]).
+    pub fn diary_entries(&self, count: usize) -> Vec<Change> {
+        diary_batch(&self.space, count)
     }
 }
 
-/// Signs up a patient at `url`, its password a device's stretched key of
-/// the test's own.
-pub async fn raw_account(client: &reqwest::Client, url: &str) -> RawAccount {
-    let email = format!("{}@raw.example", id());
-    let space = id();
-    let code = crate::raw_sign_up_code(url, &email, &space)
-        .await
-        .expect("a mailed code");
-    let resp = client
-        .post(format!("{url}/v1/accounts"))
-        .json(&json!({
-            "email": email, "code": code, "password": "k".repeat(43),
-            "kdf": pph_protocol::kdf::Stretch::LEAST.with_salt(&[7; 16]),
-            "role": "patient", "display_name": "Raw", "device_name": "raw",
-            "node": "0123456789abcdef", "personal_space": space
-        }))
-        .send()
-        .await
-        .expect("sign up");
-    assert_eq!(resp.status(), 201, "signed up");
-    let session: SessionResponse = resp.json().await.expect("session");
-    begin_epoch(
-        client,
-        url,
-        &session.token,
-        &session.personal_space,
-        KeyName::Diary,
-        &session.account_id,
-    )
-    .await;
-    RawAccount { email, session }
-}
-
-/// `n` diary entries for `space`, sealed as a device seals them.
-pub fn diary_batch(space: &str, n: usize) -> Vec<Change> {
-    (0..n)
-        .map(|i| (i, id()))
-        .map(|(i, entity_id)| Change {
-            change_id: id(),
-            space: space.to_owned(),
-            entity_type: "diary_entry".into(),
-            value: json!({"id": entity_id, "ratings": [{"symptom_id": "a001", "value": i % 11}], "note": null, "tags": ["poor_sleep"]}),
-            entity_id,
-            field: "*".into(),
-            hlc: Hlc {
-                wall_ms: now_ms(),
-                counter: i as u32,
-                node: "raw-node".into(),
-            },
+/// `count` diary entries for `space`, each a new record, sealed as a device
+/// seals them (the relay refuses values in the clear). Ids are fresh, so a
+/// record stored twice is a duplicate whatever its change id.
+pub fn diary_batch(space: &str, count: usize) -> Vec<Change> {
+    (0..count)
+        .map(|i| {
+            let entity_id = id();
+            Change {
+                change_id: id(),
+                space: space.to_owned(),
+                entity_type: "diary_entry".into(),
+                value: json!({"id": entity_id,
+                    "ratings": [{"symptom_id": "a001", "value": i % 11}],
+                    "note": null, "tags": ["poor_sleep"]}),
+                entity_id,
+                field: "*".into(),
+                hlc: Hlc {
+                    wall_ms: now_ms(),
+                    counter: i as u32,
+                    node: "raw-client".into(),
+                },
+            }
         })
         .map(|c| sealed(&c))
         .collect()

@@ -38,15 +38,15 @@ async fn metrics_count_a_push_and_a_refusal_and_stay_off_the_public_listener(
     let server = ServerProcess::start_with(&relay, dir, &["--metrics-listen", "127.0.0.1:0"]);
     let metrics = server.metrics_url.clone().expect("a metrics listener");
     let client = reqwest::Client::new();
-    let ann = raw_account(&client, &server.url).await;
-    let bob = raw_account(&client, &server.url).await;
+    let ann = RawAccount::sign_up(&client, &server.url).await;
+    let bob = RawAccount::sign_up(&client, &server.url).await;
     let before = scrape(&metrics).await;
 
     let pushed = push_raw(
         &client,
         &server.url,
-        ann.token(),
-        &diary_batch(ann.space(), 7),
+        &ann.token,
+        &diary_batch(&ann.space, 7),
     )
     .await;
     assert_eq!(pushed.status(), 200);
@@ -54,8 +54,8 @@ async fn metrics_count_a_push_and_a_refusal_and_stay_off_the_public_listener(
     let refused = push_raw(
         &client,
         &server.url,
-        ann.token(),
-        &diary_batch(bob.space(), 3),
+        &ann.token,
+        &diary_batch(&bob.space, 3),
     )
     .await;
     assert_eq!(refused.status(), 403);
@@ -84,7 +84,7 @@ async fn metrics_count_a_push_and_a_refusal_and_stay_off_the_public_listener(
     assert!(sample(&after, "pph_storage_bytes", &[]) > 0.0);
     assert!(grew("pph_db_seconds_count", &["op=\"write\""]) >= 1.0);
     // No label holds an account, a space or an email.
-    for secret in [ann.id(), ann.space(), ann.email.as_str(), bob.space()] {
+    for secret in [&ann.account_id, &ann.space, ann.email.as_str(), &bob.space] {
         assert!(!after.contains(secret), "the metrics name someone");
     }
 
@@ -190,6 +190,56 @@ fn a_bad_configuration_is_refused_by_name_and_nothing_starts() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+async fn a_relay_process_with_another_secret_file_is_refused(relay: Relay, dir: &Path) {
+    let first = ServerProcess::start_on(&relay, dir);
+    drop(first);
+    let other = dir.join("other.secret");
+    let mut args: Vec<String> = match &relay {
+        Relay::Sqlite(db) => vec!["--sqlite".into(), db.to_string_lossy().into_owned()],
+        Relay::Postgres(url) => vec!["--database-url".into(), url.clone()],
+    };
+    args.extend(["--secret-file".into(), other.to_string_lossy().into_owned()]);
+    args.extend(["--listen".into(), "127.0.0.1:0".into()]);
+    args.extend([
+        "--mail-dir".into(),
+        dir.join("mail").to_string_lossy().into_owned(),
+    ]);
+    let out = Command::new(built("e2e_server"))
+        .args(&args)
+        .output()
+        .expect("run");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a relay with another secret started");
+    assert!(said.contains("database.secret_file"), "{said}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+    // The shared one still serves.
+    let again = ServerProcess::start_on(&relay, dir);
+    let health = reqwest::get(format!("{}/v1/health", again.url))
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200);
+}
+
+async fn relays_started_together_on_an_empty_database_all_serve(relay: Relay, dir: &Path) {
+    // Each makes the schema, or waits for the one that does, and they
+    // share one secret file made once.
+    let started: Vec<ServerProcess> = std::thread::scope(|scope| {
+        let starting: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| ServerProcess::start_on(&relay, dir)))
+            .collect();
+        starting
+            .into_iter()
+            .map(|s| s.join().expect("a relay started"))
+            .collect()
+    });
+    for server in &started {
+        let health = reqwest::get(format!("{}/v1/health", server.url))
+            .await
+            .expect("health");
+        assert_eq!(health.status(), 200);
+    }
 }
 
 /// `pph-server admin …` on the relay; its status, stdout and stderr (the
@@ -388,8 +438,8 @@ async fn load(
     let mut round = 0;
     while !stop.load(Ordering::SeqCst) {
         for (i, account) in accounts.iter().enumerate() {
-            let batch = diary_batch(account.space(), 20);
-            let resp = push_raw(&client, &url, account.token(), &batch).await;
+            let batch = diary_batch(&account.space, 20);
+            let resp = push_raw(&client, &url, &account.token, &batch).await;
             assert_eq!(resp.status(), 200, "a push under load was refused");
             // Read after the answer: set before it, the backup may have
             // begun before this push was stored.
@@ -441,8 +491,14 @@ fn back_up(relay: &Relay, dir: &Path) -> std::path::PathBuf {
 /// The backup put in place as a new, empty database.
 async fn restored(relay: &Relay, dir: &Path, backup: &Path) -> Relay {
     match relay {
-        Relay::Sqlite(_) => {
+        Relay::Sqlite(served) => {
             let db = dir.join("restored.db");
+            // The secret file goes with the backup (docs/OPERATIONS.md).
+            std::fs::copy(
+                format!("{}.secret", served.display()),
+                format!("{}.secret", db.display()),
+            )
+            .expect("the secret file");
             let out = Command::new(built("e2e_server"))
                 .args(["--sqlite", &db.to_string_lossy(), "restore", "--from"])
                 .arg(backup)
@@ -487,7 +543,7 @@ async fn a_backup_under_load_restores_every_acknowledged_change(relay: Relay, di
     let client = reqwest::Client::new();
     let mut accounts = Vec::new();
     for _ in 0..3 {
-        accounts.push(raw_account(&client, &server.url).await);
+        accounts.push(RawAccount::sign_up(&client, &server.url).await);
     }
     let accounts = Arc::new(accounts);
     let (stop, started) = (
@@ -524,7 +580,7 @@ async fn a_backup_under_load_restores_every_acknowledged_change(relay: Relay, di
     assert!(before >= 3 * 3 * 20, "the backup began under load");
     for (i, account) in accounts.iter().enumerate() {
         // The account and its session came back: its token still works.
-        let held = all_changes(&server.url, account.token(), account.space()).await;
+        let held = all_changes(&server.url, &account.token, &account.space).await;
         let mut seen = BTreeMap::new();
         for (change, _) in &held {
             *seen.entry(change.clone()).or_insert(0) += 1;
@@ -549,7 +605,7 @@ async fn a_backup_under_load_restores_every_acknowledged_change(relay: Relay, di
         // Its key epoch came back too.
         let keys: serde_json::Value = client
             .get(format!("{}/v1/keys", server.url))
-            .bearer_auth(account.token())
+            .bearer_auth(&account.token)
             .send()
             .await
             .expect("keys")
@@ -560,7 +616,7 @@ async fn a_backup_under_load_restores_every_acknowledged_change(relay: Relay, di
         assert!(
             envelopes
                 .iter()
-                .any(|e| e["space"] == account.space() && e["epoch"] == 1),
+                .any(|e| e["space"] == account.space.as_str() && e["epoch"] == 1),
             "a key envelope was lost"
         );
     }
@@ -573,4 +629,6 @@ on_both_relays!(
     metrics_count_a_push_and_a_refusal_and_stay_off_the_public_listener,
     the_operators_commands_do_what_they_say_and_refuse_an_unknown_account,
     a_backup_under_load_restores_every_acknowledged_change,
+    a_relay_process_with_another_secret_file_is_refused,
+    relays_started_together_on_an_empty_database_all_serve,
 );

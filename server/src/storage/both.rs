@@ -148,7 +148,15 @@ impl Storage {
     /// The PostgreSQL database at `url`, brought to the latest schema step
     /// (relays starting together take turns).
     pub async fn connect_postgres(url: &str) -> Result<Self> {
-        Self::over(Backend::Postgres(PostgresStorage::connect(url).await?))
+        Self::connect_postgres_pooled(url, None).await
+    }
+
+    /// `connect_postgres`, with at most `pool_size` connections (None:
+    /// deadpool's default, two per core of this machine).
+    pub async fn connect_postgres_pooled(url: &str, pool_size: Option<usize>) -> Result<Self> {
+        Self::over(Backend::Postgres(
+            PostgresStorage::connect(url, pool_size).await?,
+        ))
     }
 
     fn over(backend: Backend) -> Result<Self> {
@@ -285,6 +293,9 @@ impl Storage {
 methods! {
     /// The highest schema step applied.
     read schema_version() -> i64 = schema::schema_version;
+    /// Records the secret's fingerprint if none is; false: another secret
+    /// served this database (`secret_fingerprint`).
+    write pin_secret(fingerprint: &str) -> bool = secret_fingerprint::pin;
     /// How much the relay holds (`admin stats`).
     read counts(now_ms: i64) -> operator::Counts = operator::counts;
     /// Locks or unlocks an account (a lock ends its sessions); false: no

@@ -28,6 +28,7 @@ pub mod operator;
 mod postgres;
 mod pulled;
 mod schema;
+mod secret_fingerprint;
 mod sessions;
 mod shares;
 mod sign_up_codes;

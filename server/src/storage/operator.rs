@@ -67,7 +67,7 @@ pub(crate) async fn is_locked(db: &mut Db<'_>, account_id: &str) -> Result<bool>
 /// The changes an account pushed, per space: how many and how many bytes
 /// (their sealed bodies are not given: no one but the space's members can
 /// read them).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Authored {
     pub space: String,
     pub changes: i64,
@@ -98,7 +98,7 @@ pub(crate) async fn authored(db: &mut Db<'_>, account_id: &str) -> Result<Vec<Au
 
 /// One of an account's sessions as the relay keeps it (no token, no
 /// hash).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SessionRecord {
     pub device_name: String,
     pub signed_in_ms: i64,

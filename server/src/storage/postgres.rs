@@ -33,9 +33,10 @@ impl From<deadpool_postgres::PoolError> for StorageError {
 }
 
 impl PostgresStorage {
-    pub async fn connect(url: &str) -> Result<Self> {
+    pub async fn connect(url: &str, pool_size: Option<usize>) -> Result<Self> {
         let config = Config {
             url: Some(url.to_owned()),
+            pool: pool_size.map(deadpool_postgres::PoolConfig::new),
             ..Config::default()
         };
         let pool = config
