@@ -113,14 +113,7 @@ fn create_secret(path: &Path) -> std::io::Result<Option<Zeroizing<Vec<u8>>>> {
 /// every process serving it is checked to share it: an HMAC under the
 /// secret, which says nothing of it.
 pub fn fingerprint(secret: &[u8]) -> String {
-    use hmac::Mac;
-    match hmac::Hmac::<sha2::Sha256>::new_from_slice(secret) {
-        Ok(mut mac) => {
-            mac.update(b"pph-secret-fingerprint");
-            hex::encode(mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    }
+    crate::credentials::code_hash(secret, "pph-secret-fingerprint")
 }
 
 /// The secret in `path`, if it can be read and holds one (the operator's

@@ -17,8 +17,6 @@ use crate::settings::LogFormat;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use std::sync::{Arc, OnceLock};
 use tracing_subscriber::EnvFilter;
 
@@ -49,12 +47,9 @@ pub fn init(format: LogFormat) {
 /// How an account appears in the log: 16 hex characters of an HMAC of its
 /// id under the relay's secret.
 pub fn log_id(secret: &[u8], account: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
-        return "-".to_owned();
-    };
-    mac.update(b"pph-log-id\0");
-    mac.update(account.as_bytes());
-    hex::encode(&mac.finalize().into_bytes()[..8])
+    let mut id = crate::credentials::code_hash(secret, &format!("pph-log-id\0{account}"));
+    id.truncate(16);
+    id
 }
 
 /// The account a request turned out to be made by, set by the extractor
