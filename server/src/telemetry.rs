@@ -11,7 +11,6 @@
 //! its log id). `tests/tests/sentinel.rs` reads the whole log of a day of
 //! use for a sentinel and every token.
 
-use crate::api::ApiError;
 use crate::metrics::Metrics;
 use crate::settings::LogFormat;
 use axum::extract::{MatchedPath, Request, State};
@@ -72,10 +71,14 @@ pub struct Refused {
 }
 
 impl Refused {
-    pub fn of(e: &ApiError) -> Self {
+    /// The refusal's code and its changes' rules, as the wire names them.
+    pub fn new<R: serde::Serialize>(
+        code: &impl serde::Serialize,
+        rules: impl IntoIterator<Item = R>,
+    ) -> Self {
         Refused {
-            code: wire_name(&e.code),
-            rules: e.refused.iter().map(|r| wire_name(&r.rule)).collect(),
+            code: wire_name(code),
+            rules: rules.into_iter().map(|r| wire_name(&r)).collect(),
         }
     }
 }

@@ -101,7 +101,8 @@ impl From<PushError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let refused = crate::telemetry::Refused::of(&self);
+        let refused =
+            crate::telemetry::Refused::new(&self.code, self.refused.iter().map(|r| &r.rule));
         let retry_after = self.retry_after_s;
         let mut response = (
             status,

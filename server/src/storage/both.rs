@@ -125,14 +125,6 @@ pub struct Storage {
     query_seconds: prometheus::HistogramVec,
 }
 
-/// How a PostgreSQL pool is used now (all 0 on SQLite, which has none).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PoolUse {
-    pub size: usize,
-    pub idle: usize,
-    pub waiting: usize,
-}
-
 enum Backend {
     Sqlite(SqliteStorage),
     Postgres(PostgresStorage),

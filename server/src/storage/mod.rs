@@ -35,7 +35,7 @@ mod sign_up_codes;
 mod spaces;
 mod sqlite;
 
-pub use both::{PoolUse, Storage};
+pub use both::Storage;
 pub use judge::{judge_push, Owner, PushPlan, WriterInSpace};
 pub use pph_protocol::kinds::SpaceKind;
 pub use pulled::PulledChanges;
@@ -422,4 +422,12 @@ mod tests {
             assert!(shown.ends_with("{ .. }"), "{shown}");
         }
     }
+}
+
+/// How a PostgreSQL pool is used now (all 0 on SQLite, which has none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolUse {
+    pub size: usize,
+    pub idle: usize,
+    pub waiting: usize,
 }

@@ -54,9 +54,9 @@ impl PostgresStorage {
         Ok(storage)
     }
 
-    pub(super) fn pool_use(&self) -> super::both::PoolUse {
+    pub(super) fn pool_use(&self) -> PoolUse {
         let status = self.pool.status();
-        super::both::PoolUse {
+        PoolUse {
             size: status.size,
             idle: status.available,
             waiting: status.waiting,
