@@ -51,12 +51,14 @@ impl SqliteStorage {
         pph_sqlcipher_crypto::link();
         let mut conn = Connection::open(path)?;
         // secure_delete: a deleted account's rows are zeroed in the file
-        // and its write-ahead log, not left in free pages.
+        // and its write-ahead log, not left in free pages. The busy
+        // timeout comes first: turning a new file to WAL takes it whole,
+        // and a relay started beside another waits for it, not fails.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
+            "PRAGMA busy_timeout = 5000;
+             PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;
              PRAGMA secure_delete = ON;",
         )?;
         transaction(&mut conn, async |db| schema::refuse_newer(db).await)?;
