@@ -27,13 +27,18 @@ impl RelayProcess {
     pub fn start(database: &Path) -> Result<Self> {
         let binary = binary()?;
         let mail_dir = database.with_extension("mail");
+        // The relay logs a line a request: into a file beside its
+        // database, not over the tour's pages.
+        let log_path = database.with_extension("log");
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| failed("cannot write the relay's log", e))?;
         let mut child = Command::new(&binary)
             .args(["--listen", "127.0.0.1:0", "--sqlite"])
             .arg(database)
             .arg("--mail-dir")
             .arg(&mail_dir)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .map_err(|e| failed("cannot start pph-server", e))?;
         let mut line = String::new();
@@ -44,7 +49,10 @@ impl RelayProcess {
         }
         let Some(url) = line.trim().strip_prefix("pph-server listening on ") else {
             let _ = child.kill();
-            return Err(failed("pph-server did not start", line.trim()));
+            let _ = child.wait();
+            let said = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let last = said.lines().last().unwrap_or(line.trim());
+            return Err(failed("pph-server did not start", last));
         };
         Ok(RelayProcess {
             url: url.to_owned(),
