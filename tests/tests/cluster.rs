@@ -408,8 +408,11 @@ async fn three_relays_on_one_postgres_lose_and_duplicate_nothing_when_one_is_kil
             }
         }));
         let sent = held_tasks.len();
+        // At least as many waiting as sent: a push retried after a lost
+        // answer may wait twice, and a request queued behind a waiting
+        // push counts too.
         until("the pushes to the held space to wait", async || {
-            blocked_by(&watch, holder).await.len() == sent
+            blocked_by(&watch, holder).await.len() >= sent
         })
         .await;
         if blocked_by(&watch, holder)
