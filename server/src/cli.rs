@@ -146,6 +146,7 @@ async fn serve_checked(
     config.verify_every_clinician = settings.verify_every_clinician;
     config.sign_ups.max = settings.sign_ups_per_address;
     config.stretch = settings.stretch;
+    config.ended_sessions_kept_days = settings.ended_sessions_kept_days;
     let storage = open_storage_pooled(&settings.backend, settings.pool_size)
         .await
         .map_err(|e| format!("cannot open storage: {e}"))?;

@@ -37,6 +37,9 @@ pub struct ServerConfig {
     /// Where metrics are served (`metrics.rs`), bound before the relay
     /// says it listens; None: nowhere.
     pub metrics_listener: Option<tokio::net::TcpListener>,
+    /// How many days an ended session's tokens are kept after the last
+    /// thing done in it (`sessions::forget_quiet_before`).
+    pub ended_sessions_kept_days: u32,
 }
 
 impl ServerConfig {
@@ -61,6 +64,7 @@ impl ServerConfig {
             stretch: pph_protocol::kdf::Stretch::LEAST,
             mail,
             metrics_listener: None,
+            ended_sessions_kept_days: crate::sessions::ENDED_SESSIONS_KEPT_DAYS,
         }
     }
 }

@@ -73,15 +73,37 @@ pub async fn sweep_expired(storage: &Storage) -> Result<(), StorageError> {
         .await
 }
 
+/// Ended sessions are looked for once in this many sweeps (an hour): the
+/// search reads every token.
+const SWEEPS_PER_SESSION_SWEEP: u64 = 60;
+
+/// Forgets the tokens of sessions ended and quiet for `kept_days`
+/// (`retention.ended_sessions_days`); how many went.
+pub async fn forget_ended_sessions(storage: &Storage, kept_days: u32) -> Result<u64, StorageError> {
+    let now = now_ms();
+    storage
+        .forget_ended_sessions(now, sessions::forget_quiet_before(now, kept_days))
+        .await
+}
+
 /// Sweeps at once and then every `SWEEP_EVERY` (an interval's first tick
-/// is immediate) until aborted, when serving ends.
-fn sweeper(storage: Arc<Storage>) -> tokio::task::JoinHandle<()> {
+/// is immediate), and forgets ended sessions at once and then hourly,
+/// until aborted, when serving ends.
+fn sweeper(storage: Arc<Storage>, kept_days: u32) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(SWEEP_EVERY);
-        loop {
+        for sweep in 0u64.. {
             every.tick().await;
             if let Err(e) = sweep_expired(&storage).await {
                 tracing::warn!(error = %e, "cannot sweep what expired");
+            }
+            if sweep % SWEEPS_PER_SESSION_SWEEP != 0 {
+                continue;
+            }
+            match forget_ended_sessions(&storage, kept_days).await {
+                Ok(0) => {}
+                Ok(tokens) => tracing::info!(tokens, "ended sessions forgotten"),
+                Err(e) => tracing::warn!(error = %e, "cannot forget ended sessions"),
             }
         }
     })
@@ -105,7 +127,7 @@ fn start(
     mut config: ServerConfig,
 ) -> std::io::Result<(axum::Router, Beside)> {
     let metrics = Arc::new(metrics::Metrics::new(&storage).map_err(std::io::Error::other)?);
-    let mut beside = vec![sweeper(storage.clone())];
+    let mut beside = vec![sweeper(storage.clone(), config.ended_sessions_kept_days)];
     if let Some(listener) = config.metrics_listener.take() {
         let app = metrics::router(metrics.clone(), storage.clone());
         beside.push(tokio::spawn(async move {

@@ -22,6 +22,11 @@ pub const SESSION_MS: i64 = 365 * DAY_MS;
 pub const IDLE_MS: i64 = 30 * DAY_MS;
 /// How long a replaced token still answers.
 pub const GRACE_MS: i64 = 60_000;
+/// How long, by default, an ended session's tokens are kept after the
+/// last thing done in it (`retention.ended_sessions_days`).
+pub const ENDED_SESSIONS_KEPT_DAYS: u32 = 90;
+/// The most days an operator may keep them: ten years.
+pub const MOST_ENDED_SESSIONS_KEPT_DAYS: u32 = 3650;
 /// How stale a token's last use may be before it is written again: a
 /// request writes at most once an hour for its session.
 pub const TOUCH_MS: i64 = 3_600_000;
@@ -44,6 +49,12 @@ impl Live {
             replaced_after: now_ms - GRACE_MS,
         }
     }
+}
+
+/// The instant before which an ended session's last activity must lie
+/// for its tokens to be forgotten at `now_ms`, keeping them `kept_days`.
+pub fn forget_quiet_before(now_ms: i64, kept_days: u32) -> i64 {
+    now_ms - i64::from(kept_days) * DAY_MS
 }
 
 /// Whether a request at `now_ms` writes the token's last use again.

@@ -109,6 +109,12 @@ pub struct Flags {
     /// relay is, route by route. [file: metrics.listen]
     #[arg(long, env = "PPH_METRICS_LISTEN")]
     pub metrics_listen: Option<String>,
+    /// Keep an ended session's tokens (its device's name and when it was
+    /// used, which subject access and an incident read) this many days
+    /// after the last thing done in it; each device's newest stays.
+    /// [file: retention.ended_sessions_days; default 90]
+    #[arg(long, env = "PPH_ENDED_SESSIONS_DAYS")]
+    pub ended_sessions_days: Option<u32>,
 }
 
 /// How log lines are written.
@@ -144,6 +150,8 @@ struct File {
     log: LogFile,
     #[serde(default)]
     metrics: MetricsFile,
+    #[serde(default)]
+    retention: RetentionFile,
 }
 
 #[derive(Deserialize, Default)]
@@ -194,6 +202,12 @@ struct LogFile {
 struct MetricsFile {
     enabled: Option<bool>,
     listen: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RetentionFile {
+    ended_sessions_days: Option<u32>,
 }
 
 /// A setting that cannot be used: which (as the file names it, with its
@@ -251,6 +265,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// The metrics listener's address; None: no metrics.
     pub metrics_listen: Option<String>,
+    /// Days an ended session's tokens are kept (`sessions`).
+    pub ended_sessions_kept_days: u32,
 }
 
 impl Settings {
@@ -359,6 +375,10 @@ impl Settings {
                 .unwrap_or_else(|| crate::mail::DEFAULT_FROM.to_owned()),
             log_format: flags.log_format.or(file.log.format).unwrap_or_default(),
             metrics_listen,
+            ended_sessions_kept_days: flags
+                .ended_sessions_days
+                .or(file.retention.ended_sessions_days)
+                .unwrap_or(crate::sessions::ENDED_SESSIONS_KEPT_DAYS),
         })
     }
 
@@ -384,6 +404,17 @@ impl Settings {
             return Err(refuse(
                 "limits.sign_ups_per_address (--sign-ups-per-address)",
                 "at least 1, or no one can sign up",
+            ));
+        }
+        if !(1..=crate::sessions::MOST_ENDED_SESSIONS_KEPT_DAYS)
+            .contains(&self.ended_sessions_kept_days)
+        {
+            return Err(refuse(
+                "retention.ended_sessions_days (--ended-sessions-days)",
+                format!(
+                    "from 1 to {} days",
+                    crate::sessions::MOST_ENDED_SESSIONS_KEPT_DAYS
+                ),
             ));
         }
         let secret_file = self.secret_file.clone().ok_or_else(|| {
@@ -510,6 +541,24 @@ mod tests {
         assert_eq!(from_flag.stretch.passes, 4);
         let none = resolved(&Flags::default(), "").expect("empty");
         assert_eq!(none.listen, DEFAULT_LISTEN);
+        assert_eq!(none.ended_sessions_kept_days, 90);
+        let kept = "[retention]\nended_sessions_days = 30\n";
+        assert_eq!(
+            resolved(&Flags::default(), kept)
+                .expect("file")
+                .ended_sessions_kept_days,
+            30
+        );
+        let flags = Flags {
+            ended_sessions_days: Some(7),
+            ..Flags::default()
+        };
+        assert_eq!(
+            resolved(&flags, kept)
+                .expect("flag")
+                .ended_sessions_kept_days,
+            7
+        );
         assert!(none.metrics_listen.is_none());
     }
 
@@ -595,6 +644,14 @@ mod tests {
             (
                 "[mail]\nsmtp_url = \"http://x\"\n",
                 "mail.smtp_url, mail.from",
+            ),
+            (
+                "[retention]\nended_sessions_days = 0\n",
+                "retention.ended_sessions_days (--ended-sessions-days)",
+            ),
+            (
+                "[retention]\nended_sessions_days = 3651\n",
+                "retention.ended_sessions_days (--ended-sessions-days)",
             ),
             (
                 "[limits]\nsign_ups_per_address = 0\n",

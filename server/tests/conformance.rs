@@ -22,9 +22,13 @@ async fn sqlite_storage() -> (Arc<Storage>, Option<tempfile::TempDir>) {
     (Arc::new(storage), Some(dir))
 }
 
+/// A database of its own for each test, as SQLite's file is: a sweep over
+/// every account (`forget_ended_sessions`) sees only its test's rows.
 async fn postgres_storage() -> Option<(Arc<Storage>, Option<tempfile::TempDir>)> {
     // Skips loudly, once per test; fails under CI=true.
-    let url = pph_testing::Service::Postgres.get()?;
+    let Some(pph_testing::Relay::Postgres(url)) = pph_testing::Relay::postgres().await else {
+        return None;
+    };
     let storage = Storage::connect_postgres(&url)
         .await
         .expect("PPH_TEST_DATABASE_URL is set but PostgreSQL cannot be reached");
@@ -340,6 +344,130 @@ async fn sessions_end_old_idle_replaced_copied_or_signed_out(s: Arc<Storage>) {
             .expect("swap"),
         Swap::Refused,
         "a recovery code's session is not swapped"
+    );
+}
+
+/// An ended session's tokens are forgotten once nothing has happened in
+/// it for the retention, but each device's newest (which names the device
+/// in its person's history); a session with a live token keeps every
+/// token, so a replaced one presented again is still caught as a copy.
+async fn ended_sessions_are_forgotten_after_their_retention(s: Arc<Storage>) {
+    use pph_server::storage::Swap;
+    const DAY: i64 = 86_400_000;
+    let a = account(Role::Patient);
+    s.create_account(&a).await.expect("create");
+    let device = |node: &str, name: &str| DeviceName {
+        node: node.into(),
+        name: name.into(),
+    };
+    let t0 = 1_000 * DAY;
+    let swapped = |old: String, at: i64| {
+        let s = s.clone();
+        async move {
+            let new = id();
+            assert_eq!(
+                s.swap_token(&old, &new, at).await.expect("swap"),
+                Swap::Swapped
+            );
+            new
+        }
+    };
+    // Signed out on day 3 after two swaps; the same phone signs in again
+    // on day 10, renamed, and out on day 11.
+    let gone = id();
+    s.add_token(&token(
+        &gone,
+        &a.id,
+        device("aaaaaaaaaaaaaaa1", "phone"),
+        t0,
+    ))
+    .await
+    .expect("token");
+    let gone2 = swapped(gone.clone(), t0 + DAY).await;
+    let gone3 = swapped(gone2, t0 + 2 * DAY).await;
+    s.end_session_of(&gone3, t0 + 3 * DAY).await.expect("out");
+    let again = id();
+    s.add_token(&token(
+        &again,
+        &a.id,
+        device("aaaaaaaaaaaaaaa1", "Ann's phone"),
+        t0 + 10 * DAY,
+    ))
+    .await
+    .expect("token");
+    s.end_session_of(&again, t0 + 11 * DAY).await.expect("out");
+    // Swapped on day 1, then never used: idle from day 31.
+    let idle = id();
+    s.add_token(&token(
+        &idle,
+        &a.id,
+        device("aaaaaaaaaaaaaaa2", "tablet"),
+        t0,
+    ))
+    .await
+    .expect("token");
+    let idle2 = swapped(idle, t0 + DAY).await;
+    // Swapped on days 1 and 30: live.
+    let kept = id();
+    s.add_token(&token(
+        &kept,
+        &a.id,
+        device("aaaaaaaaaaaaaaa3", "laptop"),
+        t0,
+    ))
+    .await
+    .expect("token");
+    let kept2 = swapped(kept.clone(), t0 + DAY).await;
+    let kept3 = swapped(kept2, t0 + 30 * DAY).await;
+
+    // Kept 30 days: the signed-out session, quiet since day 3, stays until
+    // day 33 is past; the idle one's older token goes at once.
+    let (now, days) = (t0 + 33 * DAY, 30);
+    assert!(s
+        .account_for_token(&idle2, now)
+        .await
+        .expect("read")
+        .is_none());
+    let quiet = |now: i64| pph_server::sessions::forget_quiet_before(now, days);
+    assert_eq!(
+        s.forget_ended_sessions(now, quiet(now))
+            .await
+            .expect("forget"),
+        1
+    );
+    assert_eq!(
+        s.forget_ended_sessions(now + 1, quiet(now + 1))
+            .await
+            .expect("forget"),
+        3,
+        "the signed-out session's three tokens"
+    );
+    // However short the retention, a live session and each device's
+    // newest token stay.
+    assert!(s
+        .account_for_token(&kept3, now + 1)
+        .await
+        .expect("read")
+        .is_some());
+    assert_eq!(
+        s.forget_ended_sessions(now + 1, now + 1)
+            .await
+            .expect("forget"),
+        0
+    );
+    assert_eq!(
+        s.device_names(&a.id).await.expect("names"),
+        vec![
+            device("aaaaaaaaaaaaaaa1", "Ann's phone"),
+            device("aaaaaaaaaaaaaaa2", "tablet"),
+            device("aaaaaaaaaaaaaaa3", "laptop"),
+        ]
+    );
+    assert!(s.replaced_long_ago(&kept, now + 1).await.expect("read"));
+    assert_eq!(
+        s.swap_token(&kept, &id(), now + 2).await.expect("copy"),
+        Swap::Copied,
+        "a copy of a live session's first token is still caught"
     );
 }
 
@@ -2302,6 +2430,7 @@ conformance!(
     accounts_are_unique_by_email_and_space,
     tokens_find_their_account_until_revoked,
     sessions_end_old_idle_replaced_copied_or_signed_out,
+    ended_sessions_are_forgotten_after_their_retention,
     a_token_finds_its_account_with_its_role_in_a_space,
     push_is_idempotent_and_numbers_each_space,
     pull_pages_from_a_cursor_and_filters_kinds,

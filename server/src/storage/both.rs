@@ -296,6 +296,9 @@ methods! {
     read is_locked(account_id: &str) -> bool = operator::is_locked;
     /// Ends every session of the account; how many tokens were live.
     write end_every_session(account_id: &str, now_ms: i64) -> u64 = sessions::end_every_session;
+    /// Forgets ended sessions quiet since before `quiet_before_ms` (each
+    /// device's newest token stays); how many tokens went.
+    write forget_ended_sessions(now_ms: i64, quiet_before_ms: i64) -> u64 = sessions::forget_ended_sessions;
     read authored(account_id: &str) -> Vec<operator::Authored> = operator::authored;
     read session_records(account_id: &str) -> Vec<operator::SessionRecord> = operator::sessions;
     /// Stores the account with its personal space, of which it is the only

@@ -227,6 +227,40 @@ pub(crate) async fn end_session(
     Ok(live)
 }
 
+/// Forgets the tokens of every session that has ended (none of its tokens
+/// live at `now_ms`) and saw nothing (no use, swap or sign-out) since
+/// `quiet_before_ms`, but each device's newest token, which keeps the name
+/// the device's changes are shown under (`accounts::device_names`). A
+/// session with a live token keeps every token: a replaced one presented
+/// again is how a copy is caught. Nothing makes a token in an ended
+/// session, so this races with no sign-in or swap. Returns how many went.
+pub(crate) async fn forget_ended_sessions(
+    db: &mut Db<'_>,
+    now_ms: i64,
+    quiet_before_ms: i64,
+) -> Result<u64> {
+    const SQL: &str = concat!(
+        "DELETE FROM device_tokens WHERE NOT EXISTS (
+           SELECT 1 FROM device_tokens t
+            WHERE t.account_id = device_tokens.account_id
+              AND COALESCE(t.session_id, t.token_hash)
+                  = COALESCE(device_tokens.session_id, device_tokens.token_hash)
+              AND (COALESCE(t.last_seen_ms, t.created_ms) >= $5
+                   OR COALESCE(t.revoked_ms, 0) >= $5 OR (",
+        live_token!("$1", "$2", "$3", "$4"),
+        ")))
+         AND (device_tokens.node IS NULL OR EXISTS (
+           SELECT 1 FROM device_tokens n
+            WHERE n.account_id = device_tokens.account_id AND n.node = device_tokens.node
+              AND (n.created_ms > device_tokens.created_ms
+                   OR (n.created_ms = device_tokens.created_ms
+                       AND n.token_hash < device_tokens.token_hash))))"
+    );
+    let [made, started, used, replaced] = live_args(now_ms);
+    db.execute(SQL, &[&made, &started, &used, &replaced, &quiet_before_ms])
+        .await
+}
+
 /// How many tokens are live across the relay (the operator's count).
 pub(crate) async fn live_tokens(db: &mut Db<'_>, now_ms: i64) -> Result<i64> {
     const SQL: &str = concat!(
