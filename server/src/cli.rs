@@ -145,6 +145,7 @@ async fn serve_checked(
     config.trust_forwarded_for = settings.trust_forwarded_for;
     config.verify_every_clinician = settings.verify_every_clinician;
     config.sign_ups.max = settings.sign_ups_per_address;
+    config.sign_ins.max = settings.sign_ins_per_address;
     config.stretch = settings.stretch;
     config.ended_sessions_kept_days = settings.ended_sessions_kept_days;
     let storage = open_storage_pooled(&settings.backend, settings.pool_size)

@@ -28,6 +28,9 @@ pub struct ServerConfig {
     pub verify_every_clinician: bool,
     /// How many sign-ups one address may make in a window.
     pub sign_ups: crate::rate_limit::Limit,
+    /// How many failed sign-ins one address may make in a window, whatever
+    /// the account (each account's own limit stands beside it).
+    pub sign_ins: crate::rate_limit::Limit,
     /// The stretch every password is to have (docs/adr/0024): a new one
     /// must meet it, and an account below it is stretched again at its
     /// next sign-in.
@@ -61,6 +64,7 @@ impl ServerConfig {
             hashing_threads: cores.saturating_sub(1).max(1),
             verify_every_clinician: false,
             sign_ups: crate::rate_limit::SIGN_UPS_PER_ADDRESS,
+            sign_ins: crate::rate_limit::SIGN_IN_PER_ADDRESS,
             stretch: pph_protocol::kdf::Stretch::LEAST,
             mail,
             metrics_listener: None,

@@ -26,7 +26,10 @@ pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
     max: 5,
     window_ms: FIFTEEN_MINUTES,
 };
-/// Failed sign-ins from one address, whatever the account.
+/// Failed sign-ins from one address, whatever the account (one that
+/// succeeds is given back), by default: a relay whose people share one
+/// address (a clinic behind NAT) may set more
+/// (`ServerConfig::sign_ins`).
 pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
     max: 20,
     window_ms: FIFTEEN_MINUTES,

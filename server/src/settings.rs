@@ -64,6 +64,12 @@ pub struct Flags {
     /// [file: limits.sign_ups_per_address; default 10]
     #[arg(long, env = "PPH_SIGN_UPS_PER_ADDRESS")]
     pub sign_ups_per_address: Option<u32>,
+    /// How many failed sign-ins one address may make in 15 minutes,
+    /// whatever the account: raise it where many people share one address (a clinic
+    /// behind NAT); each account's own 5 stands beside it.
+    /// [file: limits.sign_ins_per_address; default 20]
+    #[arg(long, env = "PPH_SIGN_INS_PER_ADDRESS")]
+    pub sign_ins_per_address: Option<u32>,
     /// The memory (KiB) every password's stretch is to take on the
     /// device (Argon2id; 65536 to 262144). Raising it reaches each account
     /// at its next sign-in (docs/adr/0024). [file: kdf.memory_kib]
@@ -182,6 +188,7 @@ struct MailFile {
 #[serde(deny_unknown_fields)]
 struct LimitsFile {
     sign_ups_per_address: Option<u32>,
+    sign_ins_per_address: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -256,6 +263,7 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     pub verify_every_clinician: bool,
     pub sign_ups_per_address: u32,
+    pub sign_ins_per_address: u32,
     pub stretch: pph_protocol::kdf::Stretch,
     /// The certificate and key, as given (both, or one alone: refused).
     pub tls: Option<(Option<PathBuf>, Option<PathBuf>)>,
@@ -355,6 +363,10 @@ impl Settings {
                 .sign_ups_per_address
                 .or(file.limits.sign_ups_per_address)
                 .unwrap_or(crate::rate_limit::SIGN_UPS_PER_ADDRESS.max),
+            sign_ins_per_address: flags
+                .sign_ins_per_address
+                .or(file.limits.sign_ins_per_address)
+                .unwrap_or(crate::rate_limit::SIGN_IN_PER_ADDRESS.max),
             stretch: pph_protocol::kdf::Stretch {
                 memory_kib: flags
                     .kdf_memory_kib
@@ -404,6 +416,15 @@ impl Settings {
             return Err(refuse(
                 "limits.sign_ups_per_address (--sign-ups-per-address)",
                 "at least 1, or no one can sign up",
+            ));
+        }
+        if self.sign_ins_per_address < crate::rate_limit::SIGN_IN_PER_ACCOUNT.max {
+            return Err(refuse(
+                "limits.sign_ins_per_address (--sign-ins-per-address)",
+                format!(
+                    "at least {}, one account's own limit",
+                    crate::rate_limit::SIGN_IN_PER_ACCOUNT.max
+                ),
             ));
         }
         if !(1..=crate::sessions::MOST_ENDED_SESSIONS_KEPT_DAYS)
@@ -532,6 +553,7 @@ mod tests {
         assert_eq!(from_file.listen, "127.0.0.1:9000");
         assert_eq!(from_file.stretch.passes, 4);
         assert_eq!(from_file.sign_ups_per_address, 10);
+        assert_eq!(from_file.sign_ins_per_address, 20);
         let flags = Flags {
             listen: Some("127.0.0.1:9001".into()),
             ..Flags::default()
@@ -652,6 +674,10 @@ mod tests {
             (
                 "[retention]\nended_sessions_days = 3651\n",
                 "retention.ended_sessions_days (--ended-sessions-days)",
+            ),
+            (
+                "[limits]\nsign_ins_per_address = 4\n",
+                "limits.sign_ins_per_address (--sign-ins-per-address)",
             ),
             (
                 "[limits]\nsign_ups_per_address = 0\n",

@@ -35,7 +35,18 @@ async fn metrics_count_a_push_and_a_refusal_and_stay_off_the_public_listener(
     relay: Relay,
     dir: &Path,
 ) {
-    let server = ServerProcess::start_with(&relay, dir, &["--metrics-listen", "127.0.0.1:0"]);
+    // Six failed sign-ins from one address, set in place of the default
+    // twenty, are let through; the seventh is limited.
+    let server = ServerProcess::start_with(
+        &relay,
+        dir,
+        &[
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--sign-ins-per-address",
+            "6",
+        ],
+    );
     let metrics = server.metrics_url.clone().expect("a metrics listener");
     let client = reqwest::Client::new();
     let ann = RawAccount::sign_up(&client, &server.url).await;
@@ -81,10 +92,42 @@ async fn metrics_count_a_push_and_a_refusal_and_stay_off_the_public_listener(
         1.0
     );
     assert_eq!(grew("pph_request_duration_seconds_count", &[push[0]]), 2.0);
+
+    // Sign-in failures, each for another unknown email from one address.
+    let sign_in = |n: usize| {
+        client
+            .post(format!("{}/v1/sessions", server.url))
+            .json(&pph_protocol::wire::SignInRequest {
+                email: format!("nobody{n}@example.org"),
+                password: "0".repeat(64),
+                device_name: "phone".into(),
+                node: "a1b2c3d4e5f60718".into(),
+                recovery: false,
+            })
+            .send()
+    };
+    for n in 0..6 {
+        assert_eq!(sign_in(n).await.expect("sign in").status(), 401);
+    }
+    assert_eq!(sign_in(6).await.expect("sign in").status(), 429);
+    let after = scrape(&metrics).await;
+    let grew =
+        |name: &str, labels: &[&str]| sample(&after, name, labels) - sample(&before, name, labels);
+    assert_eq!(grew("pph_sign_in_failures_total", &[]), 6.0);
+    assert_eq!(
+        grew("pph_rate_limited_total", &["route=\"/v1/sessions\""]),
+        1.0
+    );
     assert!(sample(&after, "pph_storage_bytes", &[]) > 0.0);
     assert!(grew("pph_db_seconds_count", &["op=\"write\""]) >= 1.0);
     // No label holds an account, a space or an email.
-    for secret in [&ann.account_id, &ann.space, ann.email.as_str(), &bob.space] {
+    for secret in [
+        ann.account_id.as_str(),
+        &ann.space,
+        &ann.email,
+        &bob.space,
+        "nobody0@example.org",
+    ] {
         assert!(!after.contains(secret), "the metrics name someone");
     }
 

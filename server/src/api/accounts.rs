@@ -10,7 +10,7 @@ use crate::credentials::{
 use crate::mail::{Mail, CODE_LIFETIME_MS};
 use crate::rate_limit::{
     address_key, mail_key, sign_in_key, sign_up_code_key, sign_up_key, CODE_TRIES, MAILS_PER_EMAIL,
-    SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS,
+    SIGN_IN_PER_ACCOUNT,
 };
 use crate::storage::{Account, KeysUpdate, NewToken, Proof, SignUpCode, Swap};
 use axum::body::Body;
@@ -287,7 +287,7 @@ pub async fn sign_in(
         .take_attempt(&account_key, SIGN_IN_PER_ACCOUNT)
         .await?;
     state
-        .take_attempt(&address_key, SIGN_IN_PER_ADDRESS)
+        .take_attempt(&address_key, state.config.sign_ins)
         .await?;
     let account = state.storage.account_by_email(&email).await?;
     // An unknown email (or an account without a recovery code) costs the
