@@ -22,6 +22,25 @@ async fn sqlite_storage() -> (Arc<Storage>, Option<tempfile::TempDir>) {
     (Arc::new(storage), Some(dir))
 }
 
+/// The relay's SQLite file, its write-ahead log and its shared memory are
+/// made readable by their owner alone, whatever the umask.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_sqlite_file_and_its_log_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let (storage, dir) = sqlite_storage().await;
+    let a = account(Role::Patient);
+    storage.create_account(&a).await.expect("write");
+    let dir = dir.expect("dir");
+    for name in ["server.db", "server.db-wal", "server.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .expect(name)
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{name} is {mode:o}");
+    }
+}
+
 /// A database of its own for each test, as SQLite's file is: a sweep over
 /// every account (`forget_ended_sessions`) sees only its test's rows.
 async fn postgres_storage() -> Option<(Arc<Storage>, Option<tempfile::TempDir>)> {
@@ -172,6 +191,31 @@ async fn tokens_find_their_account_until_revoked(s: Arc<Storage>) {
         s.device_names(&a.id).await.expect("names"),
         vec![phone("Ann's phone")]
     );
+}
+
+/// A locked account opens no session, whatever the proof: the lock is
+/// read in the insert that makes the token, not only before it.
+async fn a_locked_account_opens_no_session(s: Arc<Storage>) {
+    let a = account(Role::Patient);
+    s.create_account(&a).await.expect("create");
+    let phone = DeviceName {
+        node: "a1b2c3d4e5f60718".into(),
+        name: "phone".into(),
+    };
+    assert!(s.set_locked(&a.id, true, 5).await.expect("lock"));
+    let mut signed_in = token(&id(), &a.id, phone.clone(), 6);
+    signed_in.proof = Some(pph_server::storage::Proof::Password(
+        a.password_hash.clone(),
+    ));
+    assert!(!s.add_token(&signed_in).await.expect("token"));
+    assert_eq!(
+        s.account_for_token(&signed_in.token_hash, 7)
+            .await
+            .expect("lookup"),
+        None
+    );
+    assert!(s.set_locked(&a.id, false, 8).await.expect("unlock"));
+    assert!(s.add_token(&signed_in).await.expect("token"));
 }
 
 /// A session lives while its token is younger than its lifetime, the
@@ -2429,6 +2473,7 @@ conformance!(
     the_schema_is_at_the_latest_step,
     accounts_are_unique_by_email_and_space,
     tokens_find_their_account_until_revoked,
+    a_locked_account_opens_no_session,
     sessions_end_old_idle_replaced_copied_or_signed_out,
     ended_sessions_are_forgotten_after_their_retention,
     a_token_finds_its_account_with_its_role_in_a_space,

@@ -51,8 +51,11 @@ async fn lock_account(db: &mut Db<'_>, account_id: &str) -> Result<()> {
 }
 
 /// Stores a new session's first token, unless the secret it was signed in
-/// with has changed since it was checked (a password changed meanwhile):
-/// then nothing, and false.
+/// with has changed since it was checked (a password changed meanwhile)
+/// or the operator locked the account meanwhile: then nothing, and false.
+/// A lock takes the account's row too, so a sign-in racing it either
+/// lands before (and the lock ends it) or finds it (the twenty-eighth
+/// attacker run kept a token through a lock).
 pub(crate) async fn add_token(db: &mut Db<'_>, t: &NewToken) -> Result<bool> {
     lock_account(db, &t.account_id).await?;
     let (password, recovery) = match &t.proof {
@@ -66,7 +69,7 @@ pub(crate) async fn add_token(db: &mut Db<'_>, t: &NewToken) -> Result<bool> {
                (token_hash, account_id, device_name, node, created_ms, last_seen_ms,
                 session_id, signed_in_ms, recovery_only)
              SELECT $1, a.id, $3, $4, $5, $5, $6, $5, $7 FROM accounts a
-             WHERE a.id = $2
+             WHERE a.id = $2 AND a.locked_ms IS NULL
                AND (CAST($8 AS TEXT) IS NULL OR a.password_hash = $8)
                AND (CAST($9 AS TEXT) IS NULL OR a.recovery_hash = $9)",
             &[

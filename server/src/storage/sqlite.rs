@@ -49,6 +49,25 @@ impl SqliteStorage {
         // The relay's file is not encrypted (it holds sealed values), but
         // SQLite here is SQLCipher, which needs its crypto provider linked.
         pph_sqlcipher_crypto::link();
+        // A new file is its owner's alone, and so are the write-ahead log
+        // and shared-memory files SQLite makes with its mode.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let made = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path);
+            if let Err(e) = made {
+                if e.kind() != std::io::ErrorKind::AlreadyExists {
+                    return Err(StorageError::Backend(format!(
+                        "cannot make the database file: {}",
+                        e.kind()
+                    )));
+                }
+            }
+        }
         let mut conn = Connection::open(path)?;
         // secure_delete: a deleted account's rows are zeroed in the file
         // and its write-ahead log, not left in free pages. The busy
