@@ -518,16 +518,46 @@ fn read_file(path: &Path) -> Result<File, ConfigError> {
         )
     })?;
     // The message and the line, not toml's excerpt of the file: a line may
-    // hold a password (database.url, mail.smtp_url).
+    // hold a password (database.url, mail.smtp_url), and so may a value the
+    // message quotes (`database = "postgres://…"` is "invalid type: string
+    // …"; the twenty-eighth attacker run).
     toml::from_str(&text).map_err(|e| {
         let line = e.span().map_or(0, |span| {
             text[..span.start.min(text.len())].matches('\n').count() + 1
         });
         refuse(
             "--config",
-            format!("{} line {line}: {}", path.display(), e.message()),
+            format!(
+                "{} line {line}: {}",
+                path.display(),
+                without_quoted(e.message())
+            ),
         )
     })
+}
+
+/// `message` with each double-quoted value (escapes and all) shown as
+/// `"…"`; names in backquotes (a key, a variant) stay.
+fn without_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        out.push_str("\"…\"");
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => break,
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 fn address(setting: &'static str, text: &str) -> Result<SocketAddr, ConfigError> {
@@ -582,6 +612,28 @@ mod tests {
             7
         );
         assert!(none.metrics_listen.is_none());
+    }
+
+    #[test]
+    fn a_value_in_the_wrong_place_is_not_repeated() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("relay.toml");
+        for text in [
+            "database = \"postgres://pph:Hunter2Secret@db/relay\"\n",
+            "[mail]\nsmtp_url = 7\n\n[database]\nurl = [\"smtps://x:Hunter2Secret\\\"@h\"]\n",
+            "mail = \"smtps://relay:Hunter2Secret@mail\"\n",
+        ] {
+            std::fs::write(&path, text).expect("write");
+            let Err(e) = read_file(&path) else {
+                panic!("{text} was taken");
+            };
+            assert!(!e.reason.contains("Hunter2Secret"), "{e}");
+            assert!(e.reason.contains("line "), "{e}");
+        }
+        assert_eq!(
+            without_quoted(r#"invalid type: string "a\"b", expected `x`"#),
+            "invalid type: string \"…\", expected `x`"
+        );
     }
 
     #[test]
