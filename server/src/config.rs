@@ -76,16 +76,38 @@ impl ServerConfig {
 /// Reads the secret from `path` (64 hex characters), creating the file
 /// with a new secret, readable by its owner only, when there is none.
 pub fn load_or_create_secret(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_secret(Zeroizing::new(text))
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, MALFORMED_SECRET)),
+    match read_secret_file(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => match create_secret(path)? {
             Some(secret) => Ok(secret),
-            // Another process made it meanwhile: theirs is the one.
-            None => load_or_create_secret(path),
+            // Another process made it meanwhile: theirs is the one. Still
+            // none: `path` is a link to nothing (once, not in a loop).
+            None => read_secret_file(path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    std::io::Error::new(std::io::ErrorKind::NotFound, DANGLING_SECRET)
+                }
+                _ => e,
+            }),
         },
-        Err(e) => Err(e),
+        read => read,
     }
+}
+
+/// The secret in the file at `path`, refused when others than its owner
+/// may read or write it, or it holds no secret.
+fn read_secret_file(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let invalid = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
+    let text = Zeroizing::new(std::fs::read_to_string(path)?);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(invalid(format!(
+                "the secret file may be read or written by others (mode {mode:03o}): chmod 600 it"
+            )));
+        }
+    }
+    parse_secret(text).ok_or_else(|| invalid(MALFORMED_SECRET.to_owned()))
 }
 
 /// Writes a new secret to a file of its own, then links it in at `path`
@@ -127,10 +149,12 @@ pub fn fingerprint(secret: &[u8]) -> String {
 /// The secret in `path`, if it can be read and holds one (the operator's
 /// commands, which make nothing).
 pub fn read_secret(path: &Path) -> Option<Zeroizing<Vec<u8>>> {
-    parse_secret(Zeroizing::new(std::fs::read_to_string(path).ok()?))
+    read_secret_file(path).ok()
 }
 
 const MALFORMED_SECRET: &str = "the secret file must hold 64 hex characters";
+const DANGLING_SECRET: &str =
+    "the secret file is a symbolic link to nothing: make its target, or name another file";
 
 fn parse_secret(text: Zeroizing<String>) -> Option<Zeroizing<Vec<u8>>> {
     hex::decode(text.trim())
@@ -143,10 +167,12 @@ fn parse_secret(text: Zeroizing<String>) -> Option<Zeroizing<Vec<u8>>> {
 /// an existing file must hold a secret, a missing one must be makeable in
 /// a directory that exists.
 pub fn check_secret_file(path: &Path) -> Result<(), String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_secret(Zeroizing::new(text))
-            .map(drop)
-            .ok_or_else(|| MALFORMED_SECRET.to_owned()),
+    match read_secret_file(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(e.to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.is_symlink() => {
+            Err(DANGLING_SECRET.to_owned())
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let parent = match path.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,
@@ -183,6 +209,32 @@ mod tests {
         }
         std::fs::write(&path, "not hex").expect("spoil");
         assert!(load_or_create_secret(&path).is_err());
+    }
+
+    /// Refused with a reason, never looped on nor taken: a secret others
+    /// may read, and a link to nothing (the twenty-eighth attacker run
+    /// overflowed the stack with one).
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_others_may_read_or_a_link_to_nothing_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("relay.secret");
+        load_or_create_secret(&path).expect("create");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let e = load_or_create_secret(&path).expect_err("taken while readable by others");
+        assert!(e.to_string().contains("chmod 600"), "{e}");
+        assert!(check_secret_file(&path)
+            .expect_err("passed")
+            .contains("644"));
+        let link = dir.path().join("mounted.secret");
+        std::os::unix::fs::symlink(dir.path().join("not-yet-mounted"), &link).expect("link");
+        let e = load_or_create_secret(&link).expect_err("taken");
+        assert!(e.to_string().contains("link to nothing"), "{e}");
+        assert!(check_secret_file(&link)
+            .expect_err("passed")
+            .contains("link to nothing"));
+        assert!(!dir.path().join("not-yet-mounted").exists());
     }
 
     #[test]
