@@ -30,6 +30,15 @@ pub fn backup(db: &Path, to: &Path) -> Result<Copied, String> {
     }
     let conn = open_read_only(db)?;
     relay_schema(&conn)?;
+    // Absolute, so that SQLite never reads it as a URI (`file:…` wrote the
+    // copy elsewhere, past the checks below: the twenty-eighth attacker
+    // run), and UTF-8, checked before any file is made.
+    let to = &std::path::absolute(to)
+        .map_err(|e| format!("{}: cannot resolve: {}", to.display(), e.kind()))?;
+    let path = to
+        .to_str()
+        .ok_or("the backup's path must be UTF-8")?
+        .to_owned();
     // VACUUM INTO takes a file that is absent or empty: made empty here,
     // readable by its owner alone, and never over an existing one.
     let mut options = std::fs::OpenOptions::new();
@@ -43,10 +52,6 @@ pub fn backup(db: &Path, to: &Path) -> Result<Copied, String> {
             e.kind()
         )
     })?;
-    let path = to
-        .to_str()
-        .ok_or("the backup's path must be UTF-8")?
-        .to_owned();
     if let Err(e) = conn.execute("VACUUM INTO ?1", [&path]) {
         let _ = std::fs::remove_file(to);
         return Err(format!("the copy failed: {e}"));
@@ -87,6 +92,7 @@ pub fn restore(from: &Path, db: &Path) -> Result<Copied, String> {
             ));
         }
         drop(target);
+        refuse_in_use(db)?;
     }
     let staged = std::path::PathBuf::from(format!("{}.restoring", db.display()));
     let _ = std::fs::remove_file(&staged);
@@ -112,6 +118,32 @@ pub fn restore(from: &Path, db: &Path) -> Result<Copied, String> {
         .map_err(|e| format!("{}: cannot put in place: {}", db.display(), e.kind()))?;
     synced(db)?;
     Ok(copied)
+}
+
+/// Refuses a database another connection has open (a relay serving it):
+/// leaving the write-ahead log needs every other connection closed, and
+/// is asked without waiting. A restore under a running relay left it
+/// answering every write with an error.
+fn refuse_in_use(db: &Path) -> Result<(), String> {
+    pph_sqlcipher_crypto::link();
+    let in_use = || {
+        format!(
+            "{}: a relay (or another program) has this database open: stop it first; nothing was changed",
+            db.display()
+        )
+    };
+    let conn = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| format!("{}: cannot open: {e}", db.display()))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+        .map_err(|_| in_use())?;
+    match mode.eq_ignore_ascii_case("delete") {
+        true => Ok(()),
+        false => Err(in_use()),
+    }
 }
 
 fn open_read_only(path: &Path) -> Result<Connection, String> {
@@ -203,6 +235,12 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(backup(&db, &to).is_err(), "a backup went over a file");
+        // An empty database a relay serves is not restored into.
+        let served_path = dir.path().join("served.db");
+        let served = crate::storage::Storage::open_sqlite(&served_path).expect("serving");
+        let refused = restore(&to, &served_path).expect_err("restored under a relay");
+        assert!(refused.contains("stop it first"), "{refused}");
+        drop(served);
         assert!(
             restore(&to, &db).is_err(),
             "a restore went over a used database"

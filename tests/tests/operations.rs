@@ -500,10 +500,14 @@ async fn load(
 fn back_up(relay: &Relay, dir: &Path) -> std::path::PathBuf {
     match relay {
         Relay::Sqlite(db) => {
-            let to = dir.join("backup.db");
+            // A relative name SQLite would read as a URI is the backup's
+            // name all the same (the twenty-eighth attacker run's copy
+            // went to `backup.db`, past the checks on this one).
+            let to = dir.join("file:backup.db");
             let out = Command::new(built("e2e_server"))
+                .current_dir(dir)
                 .args(["--sqlite", &db.to_string_lossy(), "backup", "--to"])
-                .arg(&to)
+                .arg("file:backup.db")
                 .output()
                 .expect("backup");
             assert!(
@@ -511,6 +515,7 @@ fn back_up(relay: &Relay, dir: &Path) -> std::path::PathBuf {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
+            assert!(!dir.join("backup.db").exists(), "the copy went elsewhere");
             to
         }
         Relay::Postgres(url) => {
