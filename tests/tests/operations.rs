@@ -673,6 +673,49 @@ async fn a_backup_under_load_restores_every_acknowledged_change(relay: Relay, di
     assert_eq!(json_of(&out)["accounts"], 3);
 }
 
+/// The health probe says 503 while the relay's PostgreSQL takes no
+/// connection, so a balancer takes the process out, and "ok" again once it
+/// does (the twenty-eighth attacker run found it "ok" throughout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_probe_fails_while_the_database_does_not_answer() {
+    let Some(relay) = Relay::postgres().await else {
+        return;
+    };
+    let Relay::Postgres(url) = &relay else {
+        unreachable!("postgres")
+    };
+    let name = url.rsplit('/').next().expect("a database").to_owned();
+    let dir = tempfile::tempdir().expect("dir");
+    let server = ServerProcess::start_on(&relay, dir.path());
+    let health = format!("{}/v1/health", server.url);
+    let status = || async { reqwest::get(&health).await.expect("probe").status() };
+    assert_eq!(status().await, 200);
+    let cluster = Service::Postgres.get().expect("PostgreSQL");
+    let (admin, conn) = tokio_postgres::connect(&cluster, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+        ))
+        .await
+        .expect("cut the relay off");
+    assert_eq!(status().await, 503);
+    let out = Command::new(built("e2e_server"))
+        .args(["health", "--address"])
+        .arg(server.url.trim_start_matches("http://"))
+        .output()
+        .expect("health");
+    assert!(!out.status.success(), "healthy without a database");
+    admin
+        .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .await
+        .expect("let it back");
+    assert_eq!(status().await, 200);
+}
+
 on_both_relays!(
     metrics_count_a_push_and_a_refusal_and_stay_off_the_public_listener,
     the_operators_commands_do_what_they_say_and_refuse_an_unknown_account,

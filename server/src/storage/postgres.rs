@@ -32,6 +32,12 @@ impl From<deadpool_postgres::PoolError> for StorageError {
     }
 }
 
+/// How long a new connection to PostgreSQL may take.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long what was sent to PostgreSQL may go unacknowledged before the
+/// connection is given up (TCP_USER_TIMEOUT; a slow query is not this).
+const UNANSWERED_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 impl PostgresStorage {
     pub async fn connect(url: &str, pool_size: Option<usize>) -> Result<Self> {
         let config = Config {
@@ -39,9 +45,25 @@ impl PostgresStorage {
             pool: pool_size.map(deadpool_postgres::PoolConfig::new),
             ..Config::default()
         };
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1), NoTls)
-            .map_err(|_| StorageError::Backend("postgres url".into()))?;
+        let url_error = |_| StorageError::Backend("postgres url".into());
+        // A database that stops answering (its network cut) fails a
+        // connection in seconds instead of leaving requests and the health
+        // probe waiting on TCP's retries for a quarter of an hour; the URL
+        // may set its own (`connect_timeout`, `tcp_user_timeout`).
+        let mut pg = config.get_pg_config().map_err(url_error)?;
+        if pg.get_connect_timeout().is_none() {
+            pg.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if pg.get_tcp_user_timeout().is_none() {
+            pg.tcp_user_timeout(UNANSWERED_TIMEOUT);
+        }
+        let manager =
+            deadpool_postgres::Manager::from_config(pg, NoTls, config.get_manager_config());
+        let pool = Pool::builder(manager)
+            .config(config.get_pool_config())
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|_| StorageError::Backend("postgres pool".into()))?;
         let storage = PostgresStorage { pool };
         storage
             .db_write(async |db| schema::refuse_newer(db).await)
