@@ -191,18 +191,41 @@ async fn serve_checked(
         println!("pph-server metrics on http://{metrics}/metrics");
     }
     let _ = std::io::stdout().flush();
-    let shutdown = async {
-        stop_asked().await;
-        tracing::info!("asked to stop: finishing the requests under way");
+    let asked = std::sync::Arc::new(tokio::sync::Notify::new());
+    let shutdown = {
+        let asked = asked.clone();
+        async move {
+            stop_asked().await;
+            tracing::info!("asked to stop: finishing the requests under way");
+            asked.notify_one();
+        }
     };
-    let served = match checked.tls {
-        Some(files) => crate::serve_tls(listener, files, storage, config, shutdown).await,
-        None => serve(listener, storage, config, shutdown).await,
+    let served = async {
+        match checked.tls {
+            Some(files) => crate::serve_tls(listener, files, storage, config, shutdown).await,
+            None => serve(listener, storage, config, shutdown).await,
+        }
     };
-    served.map_err(|e| e.to_string())?;
+    // A client that never finishes its request (one byte of a header at a
+    // time) holds no stop up for longer than the grace: what it sent was
+    // never acknowledged, and a transaction cut short rolls back.
+    tokio::select! {
+        served = served => served.map_err(|e| e.to_string())?,
+        () = async {
+            asked.notified().await;
+            tokio::time::sleep(STOP_GRACE).await;
+        } => tracing::warn!(
+            grace_s = STOP_GRACE.as_secs(),
+            "requests still open after the grace: stopping without them"
+        ),
+    }
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long a stop waits for the requests under way: less than the ten
+/// seconds a container runtime waits before it kills.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Runs a backup or a restore of the SQLite database, saying what it
 /// copied; with PostgreSQL, says which tools do it.

@@ -668,15 +668,22 @@ impl ServerProcess {
         self.child.id()
     }
 
-    /// SIGTERM, as systemd and `docker stop` send it, then waits: how the
-    /// process ended.
+    /// SIGTERM, as systemd and `docker stop` send it, then waits (a
+    /// minute at most, then kills and fails): how the process ended.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("kill");
         assert!(sent.success(), "SIGTERM sent");
-        self.child.wait().expect("wait")
+        for _ in 0..1200 {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        self.kill();
+        panic!("the relay did not stop within a minute of SIGTERM");
     }
 
     /// SIGKILL: no shutdown, no flush beyond what was committed.

@@ -100,6 +100,28 @@ fn the_health_check_answers_for_a_serving_relay_and_sigterm_stops_it_gracefully(
     assert!(!health(&address), "a stopped relay is healthy");
 }
 
+/// A client that sends half a request and waits holds a stop up for the
+/// grace only, not until a container runtime kills the relay (the
+/// twenty-eighth attacker run kept one from stopping for as long as it
+/// liked).
+#[test]
+fn a_client_that_never_finishes_its_request_holds_no_stop_up() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("relay.log");
+    let mut server = ServerProcess::start_logging(dir.path(), &log);
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let mut slow = std::net::TcpStream::connect(&address).expect("connect");
+    slow.write_all(b"POST /v1/changes HTTP/1.1\r\nHost: relay\r\nContent-Le")
+        .expect("half a request");
+    assert!(health(&address), "the relay serves others meanwhile");
+    let status = server.terminate();
+    assert!(status.success(), "SIGTERM ended it with {status}");
+    let said = std::fs::read_to_string(&log).expect("log");
+    assert!(said.contains("stopping without them"), "{said}");
+    drop(slow);
+}
+
 #[test]
 fn the_dockerfile_builds_in_two_stages_and_runs_without_privileges() {
     let file = std::fs::read_to_string(deploy("Dockerfile")).expect("Dockerfile");
