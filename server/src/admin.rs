@@ -116,13 +116,17 @@ pub async fn run(settings: &crate::settings::Settings, action: Action) -> ExitCo
             return ExitCode::FAILURE;
         }
     };
-    let secret = settings
-        .secret_file
-        .as_deref()
-        .and_then(crate::config::read_secret);
+    let secret = match relay_secret(settings, &storage).await {
+        Ok(secret) => secret,
+        Err(e) => {
+            tracing::warn!(command = name(&action), reason = %e, "operator command refused");
+            eprintln!("pph-server admin: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let op = Operator {
         storage: &storage,
-        secret: secret.as_deref().map(|s| s.as_slice()),
+        secret: &secret,
     };
     let command = name(&action);
     let outcome = match action {
@@ -153,12 +157,33 @@ pub async fn run(settings: &crate::settings::Settings, action: Action) -> ExitCo
     }
 }
 
+/// The relay's secret, which keys the log ids the audit lines name: read
+/// from its file and checked against the one the database was served
+/// with, so that an audit line names an account as the relay's log does
+/// (the twenty-eighth attacker run's, with another secret, matched none).
+async fn relay_secret(
+    settings: &crate::settings::Settings,
+    storage: &Storage,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
+    let unreadable = "cannot read the relay's secret file (database.secret_file, --secret-file): the audit lines name accounts by ids it keys";
+    let secret = settings
+        .secret_file
+        .as_deref()
+        .and_then(crate::config::read_secret)
+        .ok_or(unreadable)?;
+    match storage.secret_fingerprint().await.map_err(|e| e.to_string())? {
+        Some(recorded) if recorded != crate::config::fingerprint(&secret) => Err(
+            "database.secret_file (--secret-file): this is not the secret the database was served with: give the relay's own file; nothing was changed".to_owned(),
+        ),
+        _ => Ok(secret),
+    }
+}
+
 /// The commands that act on one account, found by its email.
 struct Operator<'a> {
     storage: &'a Storage,
-    /// The relay's secret, for log ids; None when its file cannot be read
-    /// (the audit line then names no account).
-    secret: Option<&'a [u8]>,
+    /// The relay's secret, for log ids.
+    secret: &'a [u8],
 }
 
 impl Operator<'_> {
@@ -174,9 +199,7 @@ impl Operator<'_> {
 
     fn done(&self, account: &Account) -> Done {
         Done {
-            account: self
-                .secret
-                .map(|secret| crate::telemetry::log_id(secret, &account.id)),
+            account: Some(crate::telemetry::log_id(self.secret, &account.id)),
         }
     }
 
@@ -224,8 +247,10 @@ impl Operator<'_> {
         } else {
             "unlocked the account"
         };
-        eprintln!("pph-server admin: {did} {}", account.id);
-        Ok(self.done(&account))
+        let done = self.done(&account);
+        // Stdout: stderr is the log's, and names accounts by log id.
+        println!("{did}");
+        Ok(done)
     }
 
     async fn sign_out(&self, email: &str) -> Result<Done, String> {
@@ -235,10 +260,7 @@ impl Operator<'_> {
             .end_every_session(&account.id, crate::now_ms())
             .await
             .map_err(|e| e.to_string())?;
-        eprintln!(
-            "pph-server admin: signed out {ended} live tokens of the account {}",
-            account.id
-        );
+        println!("signed out {ended} live tokens of the account");
         Ok(self.done(&account))
     }
 
@@ -252,11 +274,9 @@ impl Operator<'_> {
             .map_err(|e| e.to_string())?
             .ok_or("no clinician account has this email: nothing was changed")?;
         let did = if verified { "verified" } else { "unverified" };
-        eprintln!("pph-server admin: {did} the clinician account {account}");
+        println!("{did} the clinician account");
         Ok(Done {
-            account: self
-                .secret
-                .map(|secret| crate::telemetry::log_id(secret, &account)),
+            account: Some(crate::telemetry::log_id(self.secret, &account)),
         })
     }
 

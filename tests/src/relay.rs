@@ -36,7 +36,9 @@ impl Relay {
         Some(Relay::Postgres(format!("{base}/{name}")))
     }
 
-    fn args(&self, dir: &Path) -> Vec<String> {
+    /// The flags that point a relay process (or the operator's command)
+    /// at this database, its secret file in `dir` on PostgreSQL.
+    pub fn args(&self, dir: &Path) -> Vec<String> {
         let secret = dir.join("relay.secret").to_string_lossy().into_owned();
         match self {
             Relay::Sqlite(path) => vec!["--sqlite".into(), path.to_string_lossy().into_owned()],

@@ -333,6 +333,34 @@ async fn the_operators_commands_do_what_they_say_and_refuse_an_unknown_account(
         "the audit line names the account's log id"
     );
 
+    // With another secret file than the relay's, refused before acting:
+    // its audit lines would name accounts by ids the relay's log never has.
+    let other = tempfile::tempdir().expect("dir");
+    let other_secret = other.path().join("relay.secret");
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&other_secret)
+            .and_then(|mut f| f.write_all("ab".repeat(32).as_bytes()))
+            .expect("another secret");
+    }
+    let out = Command::new(built("e2e_server"))
+        .args(relay.args(other.path()))
+        .env("PPH_SECRET_FILE", &other_secret)
+        .args(["admin", "lock", "--email", email])
+        .output()
+        .expect("admin");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "taken with another secret: {said}");
+    assert!(said.contains("not the secret"), "{said}");
+    assert!(out.stdout.is_empty());
+    let found = json_of(&admin(&relay, dir, &["find-account", "--email", email]).1);
+    assert_eq!(found["locked"], false, "a refused lock locked");
+
     let (ok, out, _) = admin(&relay, dir, &["stats"]);
     assert!(ok);
     let stats = json_of(&out);

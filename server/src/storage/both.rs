@@ -288,6 +288,8 @@ methods! {
     /// Records the secret's fingerprint if none is; false: another secret
     /// served this database (`secret_fingerprint`).
     write pin_secret(fingerprint: &str) -> bool = secret_fingerprint::pin;
+    /// The secret's fingerprint a relay recorded, if one served.
+    read secret_fingerprint() -> Option<String> = secret_fingerprint::recorded;
     /// How much the relay holds (`admin stats`).
     read counts(now_ms: i64) -> operator::Counts = operator::counts;
     /// Locks or unlocks an account (a lock ends its sessions); false: no

@@ -31,3 +31,14 @@ pub(crate) async fn pin(db: &mut Db<'_>, fingerprint: &str) -> Result<bool> {
         }
     }
 }
+
+/// The fingerprint recorded, if a relay has served the database.
+pub(crate) async fn recorded(db: &mut Db<'_>) -> Result<Option<String>> {
+    db.query_opt(
+        "SELECT fingerprint FROM secret_fingerprint WHERE id = 1",
+        &[],
+    )
+    .await?
+    .map(|row| row.text(0))
+    .transpose()
+}
