@@ -399,6 +399,20 @@ async fn the_operators_commands_do_what_they_say_and_refuse_an_unknown_account(
     assert_eq!(json_of(&admin(&relay, dir, &["stats"]).1), stats);
 
     // Subject access: what the relay holds, and none of the sealed content.
+    // A wrong password first: the counter naming her email is hers too.
+    let wrong = reqwest::Client::new()
+        .post(format!("{}/v1/sessions", server.url))
+        .json(&pph_protocol::wire::SignInRequest {
+            email: email.into(),
+            password: "0".repeat(64),
+            device_name: "phone".into(),
+            node: "a1b2c3d4e5f60718".into(),
+            recovery: false,
+        })
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(wrong.status(), 401);
     let (ok, out, _) = admin(&relay, dir, &["subject-access", "--email", email]);
     assert!(ok);
     let report = json_of(&out);
@@ -423,7 +437,16 @@ async fn the_operators_commands_do_what_they_say_and_refuse_an_unknown_account(
         assert!(!out.contains(sealed), "a sealed value was given");
     }
     assert!(!out.contains("a private note"));
-    assert_eq!(report["sessions"].as_array().expect("sessions").len(), 1);
+    let sessions = report["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 1);
+    assert!(sessions[0]["node"].as_str().is_some_and(|n| n.len() == 16));
+    let counters = report["limit_counters"].as_array().expect("counters");
+    assert!(
+        counters.iter().any(|c| c["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("sign-in:ann@example.org:"))),
+        "{counters:?}"
+    );
 
     // Sign-out: the device's token no longer works; a new sign-in does.
     let (ok, _, said) = admin(&relay, dir, &["sign-out", "--email", email]);

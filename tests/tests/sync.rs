@@ -325,6 +325,25 @@ async fn a_clinician_sees_exactly_the_granted_scopes_until_revoked() {
     );
     assert!(!copy.exists(), "the clinician's copy is deleted");
     assert!(phone.sharing().shares().await.expect("shares")[0].revoked);
+    // The clinician's subject access gives the revoked share and what
+    // they read through it.
+    let out = Relay::sqlite(dir.path()).admin(
+        dir.path(),
+        &["subject-access", "--email", "dr.cole@example.org"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let received = report["shares_received"].as_array().expect("received");
+    assert_eq!(received.len(), 1, "{report}");
+    assert!(received[0]["revoked_ms"].is_i64(), "{report}");
+    let read = report["shared_records_read"].as_array().expect("read");
+    assert_eq!(read.len(), 1, "{report}");
+    assert_eq!(read[0]["of_space"], space.as_str());
+    assert!(read[0]["records"].as_i64().expect("records") > 0);
 
     // Erasing the laptop deletes its store and every patient's copy.
     phone

@@ -303,6 +303,9 @@ methods! {
     write forget_ended_sessions(now_ms: i64, quiet_before_ms: i64) -> u64 = sessions::forget_ended_sessions;
     read authored(account_id: &str) -> Vec<operator::Authored> = operator::authored;
     read session_records(account_id: &str) -> Vec<operator::SessionRecord> = operator::sessions;
+    read shares_received(clinician: &str) -> Vec<operator::ShareReceived> = operator::shares_received;
+    read reads_made(clinician: &str) -> Vec<operator::ReadMade> = operator::reads_made;
+    read counters_naming(exact: &str, prefix: &str) -> Vec<operator::CounterNaming> = operator::counters_naming;
     /// Stores the account with its personal space, of which it is the only
     /// member. `Conflict` if the email or space id is taken.
     write create_account(account: &Account) -> () = accounts::create_account;
