@@ -57,7 +57,8 @@ pub enum Action {
         email: String,
     },
     /// Stop vouching for one clinician: no new share reaches them (shares
-    /// already made run until they end or are revoked).
+    /// already made run until they end or are revoked; `lock` cuts them
+    /// off at once).
     UnverifyClinician {
         #[arg(long)]
         email: String,
