@@ -25,6 +25,23 @@ fn sample(text: &str, name: &str, labels: &[&str]) -> f64 {
         .sum()
 }
 
+/// A sign-in to `email` with a password no account has: its status.
+async fn wrong_sign_in(url: &str, email: String) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(format!("{url}/v1/sessions"))
+        .json(&pph_protocol::wire::SignInRequest {
+            email,
+            password: "0".repeat(64),
+            device_name: "phone".into(),
+            node: "a1b2c3d4e5f60718".into(),
+            recovery: false,
+        })
+        .send()
+        .await
+        .expect("sign in")
+        .status()
+}
+
 async fn scrape(url: &str) -> String {
     let resp = reqwest::get(url).await.expect("scrape");
     assert_eq!(resp.status(), 200);
@@ -94,22 +111,11 @@ async fn metrics_count_a_push_and_a_refusal_and_stay_off_the_public_listener(
     assert_eq!(grew("pph_request_duration_seconds_count", &[push[0]]), 2.0);
 
     // Sign-in failures, each for another unknown email from one address.
-    let sign_in = |n: usize| {
-        client
-            .post(format!("{}/v1/sessions", server.url))
-            .json(&pph_protocol::wire::SignInRequest {
-                email: format!("nobody{n}@example.org"),
-                password: "0".repeat(64),
-                device_name: "phone".into(),
-                node: "a1b2c3d4e5f60718".into(),
-                recovery: false,
-            })
-            .send()
-    };
+    let sign_in = |n: usize| wrong_sign_in(&server.url, format!("nobody{n}@example.org"));
     for n in 0..6 {
-        assert_eq!(sign_in(n).await.expect("sign in").status(), 401);
+        assert_eq!(sign_in(n).await, 401);
     }
-    assert_eq!(sign_in(6).await.expect("sign in").status(), 429);
+    assert_eq!(sign_in(6).await, 429);
     let after = scrape(&metrics).await;
     let grew =
         |name: &str, labels: &[&str]| sample(&after, name, labels) - sample(&before, name, labels);
@@ -400,19 +406,7 @@ async fn the_operators_commands_do_what_they_say_and_refuse_an_unknown_account(
 
     // Subject access: what the relay holds, and none of the sealed content.
     // A wrong password first: the counter naming her email is hers too.
-    let wrong = reqwest::Client::new()
-        .post(format!("{}/v1/sessions", server.url))
-        .json(&pph_protocol::wire::SignInRequest {
-            email: email.into(),
-            password: "0".repeat(64),
-            device_name: "phone".into(),
-            node: "a1b2c3d4e5f60718".into(),
-            recovery: false,
-        })
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(wrong.status(), 401);
+    assert_eq!(wrong_sign_in(&server.url, email.into()).await, 401);
     let (ok, out, _) = admin(&relay, dir, &["subject-access", "--email", email]);
     assert!(ok);
     let report = json_of(&out);
