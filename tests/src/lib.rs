@@ -11,6 +11,7 @@ mod fhir;
 mod imports;
 mod mail;
 mod people;
+mod proxy;
 mod raw;
 mod record;
 mod relay;
@@ -29,6 +30,7 @@ pub use people::*;
 /// The devices' cryptography, for tests that play a device over raw HTTP.
 pub use pph_core::crypto;
 pub use pph_core::groups;
+pub use proxy::*;
 pub use raw::*;
 pub use record::*;
 pub use relay::*;
