@@ -28,7 +28,7 @@ fn name_author(from: String, to: String) -> Rewrite {
 /// (it is signed by Ann's identity, not by the one Bob pinned for Cal) and
 /// shows nothing Cal did not write; Cal, whom the relay does not lie to,
 /// reads it as Ann's.
-async fn a_message_shown_to_one_member_as_anothers_is_set_aside(relay: Relay, dir: &Path) {
+async fn a_message_shown_to_one_member_as_someone_elses_is_set_aside(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
     let lie = Arc::new(Mutex::new(None::<Rewrite>));
     let proxy = {
@@ -88,4 +88,4 @@ async fn a_message_shown_to_one_member_as_anothers_is_set_aside(relay: Relay, di
     );
 }
 
-on_both_relays!(a_message_shown_to_one_member_as_anothers_is_set_aside);
+on_both_relays!(a_message_shown_to_one_member_as_someone_elses_is_set_aside);
