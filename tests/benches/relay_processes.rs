@@ -148,7 +148,7 @@ struct Setup {
 async fn setup(processes: usize, behind_haproxy: bool, haproxy: &str) -> Setup {
     let relay = Relay::postgres().await.expect("PostgreSQL");
     let dir = tempfile::tempdir().expect("tempdir");
-    let relays = relay_processes(&relay, dir.path(), processes);
+    let relays = relay_processes(&relay, dir.path(), processes, &[]);
     let proxy = match behind_haproxy {
         true => {
             let backends: Vec<&str> = relays.iter().map(|r| r.url.as_str()).collect();

@@ -25,12 +25,21 @@ pub fn named(relay: &Relay, name: &str) -> Relay {
 /// `count` relay processes `relay-1`... on `relay`, sharing `dir` (the
 /// secret file that signs their sessions, and the Maildir they write
 /// codes into). Each takes the client's address from the balancer's
-/// `X-Forwarded-For`, as a relay behind one must.
-pub fn relay_processes(relay: &Relay, dir: &Path, count: usize) -> Vec<ServerProcess> {
+/// `X-Forwarded-For`, as a relay behind one must, and `flags`.
+pub fn relay_processes(
+    relay: &Relay,
+    dir: &Path,
+    count: usize,
+    flags: &[&str],
+) -> Vec<ServerProcess> {
     (1..=count)
         .map(|i| {
             let relay = named(relay, &format!("relay-{i}"));
-            ServerProcess::start_with(&relay, dir, &["--trust-forwarded-for"])
+            let flags: Vec<&str> = ["--trust-forwarded-for"]
+                .into_iter()
+                .chain(flags.iter().copied())
+                .collect();
+            ServerProcess::start_with(&relay, dir, &flags)
         })
         .collect()
 }

@@ -283,7 +283,10 @@ async fn three_relays_on_one_postgres_lose_and_duplicate_nothing_when_one_is_kil
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut relays = relay_processes(&relay, dir.path(), 3);
+    // Up to 16 connections each (48 of PostgreSQL's 100): the pushes held
+    // waiting on a row below never leave a request queued for a
+    // connection, where PostgreSQL does not show it waiting.
+    let mut relays = relay_processes(&relay, dir.path(), 3, &["--database-pool-size", "16"]);
     let backends: Vec<&str> = relays.iter().map(|r| r.url.as_str()).collect();
     let proxy = HaProxy::start(&haproxy, dir.path(), &backends).await;
     let url = proxy.url.clone();
@@ -411,10 +414,18 @@ async fn three_relays_on_one_postgres_lose_and_duplicate_nothing_when_one_is_kil
         // At least as many waiting as sent: a push retried after a lost
         // answer may wait twice, and a request queued behind a waiting
         // push counts too.
-        until("the pushes to the held space to wait", async || {
-            blocked_by(&watch, holder).await.len() >= sent
-        })
-        .await;
+        let mut waiting = Vec::new();
+        for _ in 0..1_000 {
+            waiting = blocked_by(&watch, holder).await;
+            if waiting.len() >= sent {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            waiting.len() >= sent,
+            "waited 10 s for {sent} pushes to the held space to wait; waiting: {waiting:?}"
+        );
         if blocked_by(&watch, holder)
             .await
             .iter()
