@@ -88,4 +88,106 @@ async fn a_message_shown_to_one_member_as_someone_elses_is_set_aside(relay: Rela
     );
 }
 
-on_both_relays!(a_message_shown_to_one_member_as_someone_elses_is_set_aside);
+/// Every identity a JSON answer gives for `account` replaced by `keys`'s.
+fn swap_identity(account: String, keys: pph_protocol::sealed::AccountKeys) -> Rewrite {
+    fn walk(v: &mut serde_json::Value, account: &str, keys: &pph_protocol::sealed::AccountKeys) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if map.get("account_id").and_then(|a| a.as_str()) == Some(account)
+                    && map.contains_key("identity")
+                    && map.contains_key("binding")
+                {
+                    map.insert("public_key".into(), keys.public_key.clone().into());
+                    map.insert("identity".into(), keys.identity.clone().into());
+                    map.insert("binding".into(), keys.binding.clone().into());
+                }
+                map.values_mut().for_each(|v| walk(v, account, keys));
+            }
+            serde_json::Value::Array(items) => {
+                items.iter_mut().for_each(|v| walk(v, account, keys))
+            }
+            _ => {}
+        }
+    }
+    Arc::new(move |_: &Asked, mut answer: serde_json::Value| {
+        walk(&mut answer, &account, &keys);
+        answer
+    })
+}
+
+/// The relay tells Ann's phone alone that her clinician has a new identity
+/// (one whose keys it holds), and everyone else the truth: her phone warns
+/// her, loudly as she had verified him, and wraps no key of a scope she
+/// adds to the impostor; the clinician's own phone sees nothing amiss.
+async fn a_new_identity_shown_to_one_person_alone_is_not_wrapped_to(relay: Relay, dir: &Path) {
+    let server = ServerProcess::start_on(&relay, dir);
+    let lie = Arc::new(Mutex::new(None::<Rewrite>));
+    let proxy = {
+        let lie = lie.clone();
+        RewritingProxy::start(
+            &server.url,
+            Arc::new(move |asked: &Asked, answer: serde_json::Value| {
+                match lie.lock().expect("lie").clone() {
+                    Some(rewrite) => rewrite(asked, answer),
+                    None => answer,
+                }
+            }),
+        )
+        .await
+    };
+    let ann = signed_up(&proxy.url, dir, "ann", "Ann", AccountRole::Patient).await;
+    let doc = signed_up(&server.url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
+    let sharing = ann.sharing();
+    let grant = |scopes: Vec<ShareScope>| {
+        sharing.grant_share("doc@example.org".into(), scopes, in_ms(3_600_000))
+    };
+    grant(vec![ShareScope::Diary]).await.expect("share");
+    sync_all(&[&ann, &doc]).await;
+    let (ann_id, doc_id) = (account_id(&ann), account_id(&doc));
+    let number = ann.account().safety_number(doc_id.clone()).expect("number");
+    ann.account()
+        .mark_verified(doc_id.clone(), number.digits.clone())
+        .expect("verified");
+
+    let impostor = account_keys(&pph_core::crypto::wrap::AccountKeyPair::generate());
+    *lie.lock().expect("lie") = Some(swap_identity(doc_id.clone(), impostor));
+    grant(vec![ShareScope::Diary, ShareScope::Budget])
+        .await
+        .expect("the share is signed on her phone");
+    let report = ann.sync().sync_now().await.expect("sync");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("has a new identity")),
+        "{:?}",
+        report.errors
+    );
+    let warnings = ann.account().identity_warnings().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].account_id, doc_id);
+    assert!(warnings[0].was_verified);
+    // The relay's own record, read without the proxy: no budget key was
+    // wrapped to anyone for the clinician.
+    let doc_token = token_for(&server.url, "doc@example.org").await;
+    let space = ann.store().personal_space();
+    let budget_keys = keys_view(&server.url, &doc_token)
+        .await
+        .envelopes
+        .into_iter()
+        .filter(|e| e.key == pph_protocol::sealed::KeyName::Budget && e.space == space)
+        .count();
+    assert_eq!(budget_keys, 0, "a key was wrapped to the impostor");
+    // The truth, told to the clinician: nothing changed on his side.
+    doc.sync().sync_now().await.expect("sync");
+    assert!(doc.account().identity_warnings().expect("w").is_empty());
+    assert_eq!(
+        doc.account().safety_number(ann_id).expect("number").digits,
+        number.digits
+    );
+}
+
+on_both_relays!(
+    a_message_shown_to_one_member_as_someone_elses_is_set_aside,
+    a_new_identity_shown_to_one_person_alone_is_not_wrapped_to,
+);
