@@ -19,18 +19,20 @@ pub struct Asked {
     pub path: String,
 }
 
-/// Rewrites an answer's body (status 2xx only), or leaves it as it is.
+/// Rewrites an answer's JSON body (status 2xx only).
 pub type Rewrite = Arc<dyn Fn(&Asked, serde_json::Value) -> serde_json::Value + Send + Sync>;
 
 struct Upstream {
     url: String,
     client: reqwest::Client,
-    rewrite: Rewrite,
+    /// None: every answer passes as the relay gave it.
+    rewrite: std::sync::Mutex<Option<Rewrite>>,
 }
 
 /// The proxy, serving on a loopback port until dropped.
 pub struct RewritingProxy {
     pub url: String,
+    upstream: Arc<Upstream>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -41,9 +43,9 @@ impl Drop for RewritingProxy {
 }
 
 impl RewritingProxy {
-    /// A proxy in front of the relay at `upstream`, rewriting JSON answers
-    /// with `rewrite`.
-    pub async fn start(upstream: &str, rewrite: Rewrite) -> RewritingProxy {
+    /// A proxy in front of the relay at `upstream`, passing every answer
+    /// on as it is until told to `lie`.
+    pub async fn start(upstream: &str) -> RewritingProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the proxy");
@@ -54,13 +56,24 @@ impl RewritingProxy {
         let state = Arc::new(Upstream {
             url: upstream.trim_end_matches('/').to_owned(),
             client: reqwest::Client::new(),
-            rewrite,
+            rewrite: std::sync::Mutex::new(None),
         });
-        let app = axum::Router::new().fallback(pass_on).with_state(state);
+        let app = axum::Router::new()
+            .fallback(pass_on)
+            .with_state(state.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        RewritingProxy { url, task }
+        RewritingProxy {
+            url,
+            upstream: state,
+            task,
+        }
+    }
+
+    /// From now on, every JSON answer is rewritten with `rewrite`.
+    pub fn lie(&self, rewrite: Rewrite) {
+        *self.upstream.rewrite.lock().expect("the rewrite") = Some(rewrite);
     }
 }
 
@@ -99,13 +112,12 @@ async fn pass_on(State(up): State<Arc<Upstream>>, request: Request) -> Response 
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("application/json"));
-    let body = match (
-        status.is_success() && is_json,
-        serde_json::from_slice(&bytes),
-    ) {
-        (true, Ok(value)) => {
-            serde_json::to_vec(&(up.rewrite)(&asked, value)).expect("rewritten json")
-        }
+    let rewrite = up.rewrite.lock().expect("the rewrite").clone();
+    let body = match (rewrite, status.is_success() && is_json) {
+        (Some(rewrite), true) => match serde_json::from_slice(&bytes) {
+            Ok(value) => serde_json::to_vec(&rewrite(&asked, value)).expect("rewritten json"),
+            Err(_) => bytes.to_vec(),
+        },
         _ => bytes.to_vec(),
     };
     let mut response = Response::new(Body::from(body));

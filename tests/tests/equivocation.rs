@@ -8,7 +8,7 @@
 use pph_core::*;
 use pph_testing::*;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Each change of a pull page whose author is `from` is said to be `to`'s.
 fn name_author(from: String, to: String) -> Rewrite {
@@ -30,20 +30,7 @@ fn name_author(from: String, to: String) -> Rewrite {
 /// reads it as Ann's.
 async fn a_message_shown_to_one_member_as_someone_elses_is_set_aside(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
-    let lie = Arc::new(Mutex::new(None::<Rewrite>));
-    let proxy = {
-        let lie = lie.clone();
-        RewritingProxy::start(
-            &server.url,
-            Arc::new(move |asked: &Asked, page: serde_json::Value| {
-                match lie.lock().expect("lie").clone() {
-                    Some(rewrite) => rewrite(asked, page),
-                    None => page,
-                }
-            }),
-        )
-        .await
-    };
+    let proxy = RewritingProxy::start(&server.url).await;
     let ann = signed_up(&server.url, dir, "ann", "Ann", AccountRole::Patient).await;
     let bob = signed_up(&proxy.url, dir, "bob", "Bob", AccountRole::Patient).await;
     let cal = signed_up(&server.url, dir, "cal", "Cal", AccountRole::Patient).await;
@@ -55,7 +42,7 @@ async fn a_message_shown_to_one_member_as_someone_elses_is_set_aside(relay: Rela
         .expect("post");
     sync_all(&[&cal, &bob]).await;
 
-    *lie.lock().expect("lie") = Some(name_author(account_id(&ann), account_id(&cal)));
+    proxy.lie(name_author(account_id(&ann), account_id(&cal)));
     ann.groups()
         .post_message(group.id.clone(), "Meet at ten by the lake".into(), None)
         .expect("post");
@@ -121,20 +108,7 @@ fn swap_identity(account: String, keys: pph_protocol::sealed::AccountKeys) -> Re
 /// adds to the impostor; the clinician's own phone sees nothing amiss.
 async fn a_new_identity_shown_to_one_person_alone_is_not_wrapped_to(relay: Relay, dir: &Path) {
     let server = ServerProcess::start_on(&relay, dir);
-    let lie = Arc::new(Mutex::new(None::<Rewrite>));
-    let proxy = {
-        let lie = lie.clone();
-        RewritingProxy::start(
-            &server.url,
-            Arc::new(move |asked: &Asked, answer: serde_json::Value| {
-                match lie.lock().expect("lie").clone() {
-                    Some(rewrite) => rewrite(asked, answer),
-                    None => answer,
-                }
-            }),
-        )
-        .await
-    };
+    let proxy = RewritingProxy::start(&server.url).await;
     let ann = signed_up(&proxy.url, dir, "ann", "Ann", AccountRole::Patient).await;
     let doc = signed_up(&server.url, dir, "doc", "Dr Doc", AccountRole::Clinician).await;
     let sharing = ann.sharing();
@@ -150,7 +124,7 @@ async fn a_new_identity_shown_to_one_person_alone_is_not_wrapped_to(relay: Relay
         .expect("verified");
 
     let impostor = account_keys(&pph_core::crypto::wrap::AccountKeyPair::generate());
-    *lie.lock().expect("lie") = Some(swap_identity(doc_id.clone(), impostor));
+    proxy.lie(swap_identity(doc_id.clone(), impostor));
     grant(vec![ShareScope::Diary, ShareScope::Budget])
         .await
         .expect("the share is signed on her phone");
