@@ -747,6 +747,28 @@ async fn the_health_probe_fails_while_the_database_does_not_answer() {
         ))
         .await
         .expect("cut the relay off");
+    // A terminated backend goes when it handles its signal: until every
+    // one has, a pooled connection may still answer (the fresh-clone run
+    // probed one in time).
+    let mut left = 1;
+    for _ in 0..500 {
+        left = admin
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1",
+                &[&name],
+            )
+            .await
+            .expect("activity")
+            .get::<_, i64>(0);
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        left, 0,
+        "the relay's connections outlived their termination"
+    );
     assert_eq!(status().await, 503);
     let out = Command::new(built("e2e_server"))
         .args(["health", "--address"])
